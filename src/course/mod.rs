@@ -1,0 +1,118 @@
+//! The course as data: the stages in the order the course teaches them, each with its teaching
+//! text, inputs and probe / apply / verify plans. Nothing here does I/O.
+
+use std::fmt;
+
+/// The stages, in course order. The order of `ALL` is the order of the wizard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StageId {
+    Connect,
+    Update,
+    User,
+    SshHardening,
+    Postgres,
+    Firewall,
+    Nginx,
+    App,
+    Service,
+    Domain,
+}
+
+impl StageId {
+    pub const ALL: [StageId; 10] = [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+        StageId::Postgres,
+        StageId::Firewall,
+        StageId::Nginx,
+        StageId::App,
+        StageId::Service,
+        StageId::Domain,
+    ];
+
+    /// Short title for the stage list (fits a 22-column sidebar with its badge).
+    pub fn title(self) -> &'static str {
+        match self {
+            StageId::Connect => "Connect",
+            StageId::Update => "Update system",
+            StageId::User => "New sudo user",
+            StageId::SshHardening => "SSH key & hardening",
+            StageId::Postgres => "PostgreSQL",
+            StageId::Firewall => "Firewall",
+            StageId::Nginx => "nginx site",
+            StageId::App => "The app",
+            StageId::Service => "uWSGI service",
+            StageId::Domain => "Domain & TLS",
+        }
+    }
+
+    /// The name used on the command line (`--only user`) and in saved progress.
+    pub fn key(self) -> &'static str {
+        match self {
+            StageId::Connect => "connect",
+            StageId::Update => "update",
+            StageId::User => "user",
+            StageId::SshHardening => "ssh",
+            StageId::Postgres => "postgres",
+            StageId::Firewall => "firewall",
+            StageId::Nginx => "nginx",
+            StageId::App => "app",
+            StageId::Service => "service",
+            StageId::Domain => "domain",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+}
+
+impl fmt::Display for StageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+/// Where a stage stands, as shown by its badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StageStatus {
+    #[default]
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+    /// Was done, but the server no longer matches (someone changed it by hand).
+    Drifted,
+}
+
+impl StageStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            StageStatus::Pending => "pending",
+            StageStatus::Running => "running",
+            StageStatus::Done => "done",
+            StageStatus::Failed => "failed",
+            StageStatus::Skipped => "skipped",
+            StageStatus::Drifted => "drifted",
+        }
+    }
+
+    /// A one-cell symbol so the badge reads without colour (NO_COLOR, projectors).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            StageStatus::Pending => "·",
+            StageStatus::Running => "▶",
+            StageStatus::Done => "✓",
+            StageStatus::Failed => "✗",
+            StageStatus::Skipped => "–",
+            StageStatus::Drifted => "≠",
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! droplift: a terminal wizard that takes a beginner from a new cloud server to a Flask REST API
+//! behind nginx → uWSGI → PostgreSQL. The binary (`main.rs`) is a thin shell around this library.
+#![deny(clippy::unwrap_used)]
+
+pub mod app;
+pub mod course;
+pub mod event;
+pub mod logbuf;
+pub mod practice;
+pub mod remote;
+pub mod secret;
+pub mod ui;

@@ -1,0 +1,40 @@
+//! The `droplift` command line: parses arguments, installs error and panic handlers, sets up the
+//! terminal and hands over to the library. Nothing else lives here.
+#![deny(clippy::unwrap_used)]
+
+use clap::{Parser, Subcommand};
+use droplift::practice::PracticeCommand;
+use droplift::ui::theme::ThemeName;
+
+#[derive(Debug, Parser)]
+#[command(name = "droplift", version, about, long_about = None)]
+struct Cli {
+    /// Colour theme: `default`, or `high-contrast` for projectors. NO_COLOR is respected.
+    #[arg(long, value_enum, default_value_t = ThemeName::Default, global = true)]
+    theme: ThemeName,
+    /// How many lines the log panel keeps in memory (the full log is also written to a file).
+    #[arg(long, default_value_t = droplift::logbuf::DEFAULT_CAPACITY, global = true)]
+    log_lines: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Practice droplets: real throw-away servers on this computer (Linux, root).
+    #[command(subcommand)]
+    Practice(PracticeCommand),
+}
+
+fn main() -> color_eyre::Result<()> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    let code = match cli.command {
+        None => droplift::event::run_wizard(droplift::event::WizardOptions {
+            theme: cli.theme,
+            log_lines: cli.log_lines,
+        })?,
+        Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
+    };
+    std::process::exit(code);
+}

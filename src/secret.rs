@@ -1,0 +1,150 @@
+//! Secrets (passwords) held in memory only: zeroized on drop, never printed by Debug/Display,
+//! and a `Redactor` that masks every known secret value in text bound for a screen, log or file.
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use zeroize::Zeroize;
+
+/// What a redacted secret looks like in logs and on screen.
+pub const MASK: &str = "••••";
+
+/// A secret value. It can be read with [`Secret::expose`] where it must travel (an SSH channel's
+/// stdin, libssh2's password call) and nowhere else; its memory is wiped when it is dropped.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(")?;
+        f.write_str(MASK)?;
+        f.write_str(")")
+    }
+}
+
+/// The secrets the course asks for, by name. Plans refer to secrets by name only; the value is
+/// looked up when a command is sent, so a plan can be printed, saved and snapshotted safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecretName {
+    RootPassword,
+    NewRootPassword,
+    UserPassword,
+    DbPassword,
+    KeyPassphrase,
+}
+
+impl SecretName {
+    pub const ALL: [SecretName; 5] = [
+        SecretName::RootPassword,
+        SecretName::NewRootPassword,
+        SecretName::UserPassword,
+        SecretName::DbPassword,
+        SecretName::KeyPassphrase,
+    ];
+
+    /// The name used in answers files, `--secrets-stdin` and runbook placeholders.
+    pub fn key(self) -> &'static str {
+        match self {
+            SecretName::RootPassword => "root_password",
+            SecretName::NewRootPassword => "new_root_password",
+            SecretName::UserPassword => "user_password",
+            SecretName::DbPassword => "db_password",
+            SecretName::KeyPassphrase => "key_passphrase",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// `<user_password>`: how a secret is shown in a plan or runbook.
+    pub fn placeholder(self) -> String {
+        format!("<{}>", self.key())
+    }
+}
+
+/// Every secret value this run knows, shared between the worker, the log panel and the log file,
+/// so that a value is masked wherever text leaves the process.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    values: Arc<RwLock<Vec<Secret>>>,
+}
+
+impl Redactor {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Remember a value to mask. Empty values are ignored (they would mask everything).
+    pub fn add(&self, secret: &Secret) {
+        if secret.is_empty() {
+            return;
+        }
+        if let Ok(mut values) = self.values.write() {
+            if !values.contains(secret) {
+                values.push(secret.clone());
+                // Longest first, so a secret that contains another is masked whole.
+                values.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+            }
+        }
+    }
+
+    /// `text` with every known secret replaced by [`MASK`].
+    pub fn redact(&self, text: &str) -> String {
+        let Ok(values) = self.values.read() else {
+            return text.to_owned();
+        };
+        let mut out = text.to_owned();
+        for secret in values.iter() {
+            if out.contains(secret.expose()) {
+                out = out.replace(secret.expose(), MASK);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let s = Secret::new("hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn redactor_masks_longest_first() {
+        let r = Redactor::new();
+        r.add(&Secret::new("pass"));
+        r.add(&Secret::new("password1"));
+        r.add(&Secret::new(""));
+        assert_eq!(r.redact("a password1 b pass c"), "a •••• b •••• c");
+    }
+
+    #[test]
+    fn secret_names_round_trip() {
+        for name in SecretName::ALL {
+            assert_eq!(SecretName::from_key(name.key()), Some(name));
+        }
+        assert_eq!(SecretName::from_key("nope"), None);
+    }
+}
