@@ -5,8 +5,10 @@
 pub mod app;
 pub mod course;
 pub mod event;
+pub mod layout;
 pub mod logbuf;
 pub mod practice;
 pub mod remote;
 pub mod secret;
+pub mod state;
 pub mod ui;

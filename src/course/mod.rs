@@ -116,3 +116,8 @@ impl StageStatus {
         }
     }
 }
+
+pub mod inputs;
+
+pub use inputs::{InputSpec, inputs, validate};
+pub mod text;

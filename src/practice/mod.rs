@@ -22,5 +22,7 @@ pub enum PracticeCommand {
 
 /// Runs a `droplift practice …` command. Returns the process exit code.
 pub fn run(_command: PracticeCommand) -> color_eyre::Result<i32> {
-    Err(color_eyre::eyre::eyre!("practice droplets are not built yet"))
+    Err(color_eyre::eyre::eyre!(
+        "practice droplets are not built yet"
+    ))
 }
