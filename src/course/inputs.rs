@@ -167,3 +167,172 @@ mod tests {
         assert!(validate_password("a\nb").is_err());
     }
 }
+
+/// Names that belong to the system or to services the course installs; a person's account must
+/// not take them.
+pub const RESERVED_USERS: &[&str] = &[
+    "root",
+    "daemon",
+    "bin",
+    "sys",
+    "sync",
+    "games",
+    "man",
+    "lp",
+    "mail",
+    "news",
+    "uucp",
+    "proxy",
+    "www-data",
+    "backup",
+    "list",
+    "irc",
+    "gnats",
+    "nobody",
+    "nogroup",
+    "systemd-network",
+    "systemd-resolve",
+    "systemd-timesync",
+    "messagebus",
+    "sshd",
+    "syslog",
+    "_apt",
+    "postgres",
+    "nginx",
+    "uwsgi",
+    "ubuntu",
+    "debian",
+    "admin",
+    "sudo",
+    "staff",
+    "users",
+    "adm",
+    "ssh",
+];
+
+/// A Linux user name as Debian's adduser accepts it by default: a lower-case letter first, then
+/// lower-case letters, digits, `-` and `_`, at most 32 characters; not a reserved name.
+pub fn validate_username(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Choose a user name, e.g. johndoe.".into());
+    }
+    if name.chars().count() > 32 {
+        return Err(format!(
+            "A user name can be at most 32 characters; this one has {}.",
+            name.chars().count()
+        ));
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Err("A user name cannot contain spaces.".into());
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "Use lower-case letters only: try \"{}\".",
+            name.to_ascii_lowercase()
+        ));
+    }
+    if !name.is_ascii() {
+        return Err("Use plain letters a–z, digits, - and _ (no accents or symbols).".into());
+    }
+    let first = name.chars().next().unwrap_or('a');
+    if !first.is_ascii_lowercase() {
+        return Err("A user name must start with a letter a–z.".into());
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "\"{bad}\" is not allowed in a user name: use letters a–z, digits, - and _."
+        ));
+    }
+    if RESERVED_USERS.contains(&name) {
+        return Err(format!(
+            "\"{name}\" is already used by the system or by a service; choose your own name."
+        ));
+    }
+    Ok(())
+}
+
+/// A password for the new user: not empty, no line break, and a gentle hint when it is weak.
+pub fn validate_user_password(password: &str, retype: &str) -> Result<(), String> {
+    validate_password(password)?;
+    if password.is_empty() {
+        return Err("Choose a password: sudo asks for it.".into());
+    }
+    if password.chars().count() < 8 {
+        return Err("Use at least 8 characters; a few random words work well.".into());
+    }
+    if password != retype {
+        return Err("The two passwords differ; type them again.".into());
+    }
+    Ok(())
+}
+
+/// A short hint on a password's strength, shown while it is typed (never the password itself).
+pub fn strength_hint(password: &str) -> &'static str {
+    let len = password.chars().count();
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    match (len, classes) {
+        (0, _) => "",
+        (1..=7, _) => "too short",
+        (8..=11, 0..=2) => "weak: longer is stronger",
+        (8..=11, _) => "fair",
+        (12..=15, _) => "good",
+        _ => "strong",
+    }
+}
+
+#[cfg(test)]
+mod username_tests {
+    use super::*;
+
+    #[test]
+    fn the_issue_s_bad_names_each_get_their_own_message() {
+        let cases = [
+            ("Root", "lower-case"),
+            ("1abc", "start with a letter"),
+            ("a b", "spaces"),
+            ("$(reboot)", "start with a letter"),
+            ("ünï", "plain letters"),
+            ("postgres", "already used"),
+            ("root", "already used"),
+            ("ab$c", "\"$\" is not allowed"),
+        ];
+        for (name, expected) in cases {
+            let message = validate_username(name).expect_err(name);
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+        let long = "a".repeat(33);
+        assert!(
+            validate_username(&long)
+                .expect_err("33")
+                .contains("at most 32")
+        );
+        assert_eq!(validate_username(&"a".repeat(32)), Ok(()));
+        for ok in ["johndoe", "j-doe_2", "a"] {
+            assert_eq!(validate_username(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn user_passwords() {
+        assert!(validate_user_password("short", "short").is_err());
+        assert!(validate_user_password("long enough", "long enougH").is_err());
+        assert!(validate_user_password("line\nbreak!", "line\nbreak!").is_err());
+        assert_eq!(
+            validate_user_password(r#"q"u'o $x \y ü"#, r#"q"u'o $x \y ü"#),
+            Ok(())
+        );
+        assert_eq!(strength_hint("abc"), "too short");
+        assert_eq!(strength_hint("correct horse battery staple"), "strong");
+    }
+}
