@@ -9,6 +9,7 @@ pub mod layout;
 pub mod logbuf;
 pub mod practice;
 pub mod remote;
+pub mod runner;
 pub mod secret;
 pub mod state;
 pub mod ui;
