@@ -3,8 +3,11 @@
 
 pub mod exec;
 pub mod hostkey;
+pub mod passwd;
 pub mod protocol;
 pub mod run;
 pub mod sshconfig;
+pub mod upload;
+pub mod worker;
 
 pub use protocol::*;

@@ -288,3 +288,80 @@ pub fn processes_matching(needle: &str) -> Vec<String> {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+
+/// An ed25519 key pair in `dir` (with `passphrase`, may be empty); returns the private key path.
+pub fn make_key(dir: &Path, name: &str, passphrase: &str) -> PathBuf {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            "droplift-test",
+            "-N",
+            passphrase,
+            "-f",
+        ])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen");
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    key
+}
+
+/// Put `key`.pub into the user's authorized_keys.
+pub fn authorize(user: &TestUser, key: &Path) {
+    let ssh = user.home.join(".ssh");
+    std::fs::create_dir_all(&ssh).expect("mkdir .ssh");
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("read pub key");
+    std::fs::write(ssh.join("authorized_keys"), public).expect("write authorized_keys");
+    sh(&format!(
+        "chown -R {u}: {h}/.ssh && chmod 700 {h}/.ssh",
+        u = user.name,
+        h = user.home.display()
+    ));
+}
+
+/// An ssh-agent in the foreground on its own socket, holding `key`; killed on Drop.
+pub struct Agent {
+    child: Child,
+    pub socket: PathBuf,
+}
+
+impl Agent {
+    pub fn start(dir: &Path, key: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("ssh-agent");
+        let until = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Only the ssh-add child gets SSH_AUTH_SOCK; our own environment stays untouched.
+        let status = Command::new("ssh-add")
+            .arg(key)
+            .env("SSH_AUTH_SOCK", &socket)
+            .stderr(Stdio::null())
+            .status()
+            .expect("ssh-add");
+        assert!(status.success(), "ssh-add failed");
+        Agent { child, socket }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
