@@ -1,0 +1,387 @@
+//! Opening an SSH session as OpenSSH would: ~/.ssh/config, a TCP connect with a timeout, the
+//! host key checked against known_hosts, then agent → key files → password → keyboard-interactive.
+
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::fd::{AsRawFd, RawFd};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ssh2::{KeyboardInteractivePrompt, MethodType, Prompt, Session};
+
+use super::hostkey::{HostKeyStatus, KnownHostsFile, host_key_info};
+use super::protocol::{
+    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyInfo, HostKeyPolicy, Target,
+};
+use super::sshconfig::{SshPaths, resolve};
+
+/// How long to wait for the TCP connection: long enough for a far-away droplet, short enough
+/// that a wrong address does not look like a hang.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Upper bound for any single blocking libssh2 call (handshake, auth, opening a channel).
+pub const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Seconds between keepalives while the session is idle.
+pub const KEEPALIVE_INTERVAL: u32 = 15;
+
+/// Why a connection attempt failed, with a message a beginner can act on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ConnectError {
+    pub kind: ConnectErrorKind,
+    pub message: String,
+}
+
+impl ConnectError {
+    fn new(kind: ConnectErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// A host key question for the app, asked only under `HostKeyPolicy::Ask`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostKeyQuestion {
+    Unknown(HostKeyInfo),
+    Changed(HostKeyInfo),
+}
+
+/// A logged-in session and what it was opened with.
+pub struct Connection {
+    session: Session,
+    /// The socket libssh2 reads, kept to wait on it with poll(2) instead of spinning.
+    fd: RawFd,
+    pub user: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl Connection {
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+    pub fn is_root(&self) -> bool {
+        self.user == "root"
+    }
+}
+
+/// Connect, check the host key (asking `decide` when the policy is Ask), and log in.
+pub fn connect(
+    target: &Target,
+    credentials: &Credentials,
+    paths: &SshPaths,
+    policy: HostKeyPolicy,
+    decide: &mut dyn FnMut(HostKeyQuestion) -> HostKeyDecision,
+) -> Result<Connection, ConnectError> {
+    let resolved = resolve(target, paths)
+        .map_err(|e| ConnectError::new(ConnectErrorKind::Other, e.to_string()))?;
+    let (host, port) = (resolved.hostname.clone(), resolved.port);
+    let tcp = tcp_connect(&host, port)?;
+    let fd = tcp.as_raw_fd();
+    let known = KnownHostsFile::new(&paths.known_hosts);
+
+    let mut session = Session::new().map_err(|e| {
+        ConnectError::new(
+            ConnectErrorKind::Other,
+            format!("cannot start libssh2: {e}"),
+        )
+    })?;
+    session.set_tcp_stream(tcp);
+    session.set_timeout(SESSION_TIMEOUT.as_millis() as u32);
+    // Ask for the key type known_hosts already has; another type would look like a changed key.
+    let _ = session.method_pref(MethodType::HostKey, &known.hostkey_preference(&host, port));
+    session.handshake().map_err(|e| {
+        ConnectError::new(
+            ConnectErrorKind::Handshake,
+            format!(
+                "{host}:{port} accepted the connection but the SSH handshake failed ({}). \
+                 Is this really the SSH port of your server?",
+                e.message()
+            ),
+        )
+    })?;
+
+    check_host_key(&session, &known, &host, port, policy, decide)?;
+    authenticate(
+        &session,
+        &resolved.user,
+        credentials,
+        &resolved.identity_files,
+        paths,
+    )?;
+    session.set_keepalive(true, KEEPALIVE_INTERVAL);
+    Ok(Connection {
+        session,
+        fd,
+        user: resolved.user,
+        host,
+        port,
+    })
+}
+
+fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            ConnectError::new(
+                ConnectErrorKind::NameNotFound,
+                format!(
+                    "Cannot find a server called \"{host}\" ({e}). Check the address for typos; \
+                     a droplet's address looks like 203.0.113.10."
+                ),
+            )
+        })?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
+            Ok(tcp) => {
+                let _ = tcp.set_nodelay(true);
+                return Ok(tcp);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let Some(e) = last else {
+        return Err(ConnectError::new(
+            ConnectErrorKind::NameNotFound,
+            format!("\"{host}\" has no address. Check the address for typos."),
+        ));
+    };
+    Err(classify_connect_error(host, port, &e))
+}
+
+fn classify_connect_error(host: &str, port: u16, e: &std::io::Error) -> ConnectError {
+    const EHOSTUNREACH: i32 = libc::EHOSTUNREACH;
+    const ENETUNREACH: i32 = libc::ENETUNREACH;
+    match (e.kind(), e.raw_os_error()) {
+        (ErrorKind::ConnectionRefused, _) => ConnectError::new(
+            ConnectErrorKind::Refused,
+            format!(
+                "{host} answered, but nothing accepts SSH connections on port {port}. \
+                 A new server may still be starting (wait a minute and retry), or the port is wrong."
+            ),
+        ),
+        (ErrorKind::TimedOut | ErrorKind::WouldBlock, _) => ConnectError::new(
+            ConnectErrorKind::Timeout,
+            format!(
+                "No answer from {host} on port {port} within {} s. Check the address; the \
+                 server may be off, or a firewall drops SSH.",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        ),
+        (_, Some(EHOSTUNREACH | ENETUNREACH)) => ConnectError::new(
+            ConnectErrorKind::NoRoute,
+            format!(
+                "There is no network route to {host} ({e}). Check your internet connection \
+                 and the address."
+            ),
+        ),
+        _ => ConnectError::new(
+            ConnectErrorKind::Other,
+            format!("Cannot connect to {host} port {port}: {e}"),
+        ),
+    }
+}
+
+fn check_host_key(
+    session: &Session,
+    known: &KnownHostsFile,
+    host: &str,
+    port: u16,
+    policy: HostKeyPolicy,
+    decide: &mut dyn FnMut(HostKeyQuestion) -> HostKeyDecision,
+) -> Result<(), ConnectError> {
+    let Some((blob, _)) = session.host_key() else {
+        return Err(ConnectError::new(
+            ConnectErrorKind::Handshake,
+            "the server sent no host key",
+        ));
+    };
+    let blob = blob.to_vec();
+    let info = host_key_info(host, port, &blob);
+    let io =
+        |e: super::hostkey::HostKeyError| ConnectError::new(ConnectErrorKind::Other, e.to_string());
+    let rejected = |why: String| ConnectError::new(ConnectErrorKind::HostKeyRejected, why);
+    match known.check(host, port, &blob).map_err(io)? {
+        HostKeyStatus::Known => Ok(()),
+        HostKeyStatus::Unknown => {
+            let decision = match policy {
+                HostKeyPolicy::Ask => decide(HostKeyQuestion::Unknown(info.clone())),
+                HostKeyPolicy::AcceptNew => HostKeyDecision::Accept,
+                HostKeyPolicy::Strict => HostKeyDecision::Reject,
+            };
+            match decision {
+                HostKeyDecision::Accept | HostKeyDecision::Replace => {
+                    known.accept(host, port, &blob).map_err(io)
+                }
+                HostKeyDecision::Reject => Err(rejected(format!(
+                    "{} is not in {} and was not accepted (its key fingerprint is {}).",
+                    info.host,
+                    known.path().display(),
+                    info.fingerprint
+                ))),
+            }
+        }
+        HostKeyStatus::Changed => {
+            let decision = match policy {
+                HostKeyPolicy::Ask => decide(HostKeyQuestion::Changed(info.clone())),
+                HostKeyPolicy::AcceptNew | HostKeyPolicy::Strict => HostKeyDecision::Reject,
+            };
+            match decision {
+                HostKeyDecision::Replace => known.replace(host, port, &blob).map_err(io),
+                HostKeyDecision::Accept | HostKeyDecision::Reject => Err(rejected(format!(
+                    "The key of {} is not the one recorded in {} (now {} {}). If you rebuilt \
+                     this server, replace the old key; otherwise someone may be in between.",
+                    info.host,
+                    known.path().display(),
+                    info.key_type,
+                    info.fingerprint
+                ))),
+            }
+        }
+    }
+}
+
+/// Answers keyboard-interactive password prompts with the password. Prompts for a *new*
+/// password get an empty answer: an expired password is changed over a PTY instead.
+struct PasswordPrompter<'a>(&'a str);
+
+impl KeyboardInteractivePrompt for PasswordPrompter<'_> {
+    fn prompt<'b>(
+        &mut self,
+        _user: &str,
+        _instructions: &str,
+        prompts: &[Prompt<'b>],
+    ) -> Vec<String> {
+        prompts
+            .iter()
+            .map(|p| {
+                let text = p.text.to_lowercase();
+                if text.contains("password") && !text.contains("new") {
+                    self.0.to_owned()
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    }
+}
+
+/// Log in, in OpenSSH's order: agent, key files, password, keyboard-interactive.
+pub fn authenticate(
+    session: &Session,
+    user: &str,
+    credentials: &Credentials,
+    config_keys: &[PathBuf],
+    paths: &SshPaths,
+) -> Result<(), ConnectError> {
+    let methods = match session.auth_methods(user) {
+        Ok(m) => m.to_owned(),
+        // "none" succeeded: a server without authentication.
+        Err(_) if session.authenticated() => return Ok(()),
+        Err(e) => {
+            return Err(ConnectError::new(
+                ConnectErrorKind::Handshake,
+                format!(
+                    "The server closed the connection before login: {}",
+                    e.message()
+                ),
+            ));
+        }
+    };
+    let offers = |m: &str| methods.split(',').any(|x| x == m);
+    let mut tried: Vec<&str> = Vec::new();
+
+    if offers("publickey") {
+        if credentials.use_agent {
+            tried.push("ssh-agent");
+            if try_agent(session, user, paths) {
+                return Ok(());
+            }
+        }
+        let mut keys: Vec<&PathBuf> = Vec::new();
+        for k in credentials
+            .identity_files
+            .iter()
+            .chain(config_keys)
+            .chain(&paths.default_keys)
+        {
+            if k.exists() && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        if !keys.is_empty() {
+            tried.push("key files");
+        }
+        let passphrase = credentials.key_passphrase.as_ref().map(|s| s.expose());
+        for key in keys {
+            if session
+                .userauth_pubkey_file(user, None, key, passphrase)
+                .is_ok()
+                && session.authenticated()
+            {
+                return Ok(());
+            }
+        }
+    }
+    if let Some(password) = &credentials.password {
+        // Plain "password" first: with an expired password it still logs in (the change comes
+        // later over a PTY), whereas keyboard-interactive would start the change dialog itself.
+        if offers("password") {
+            tried.push("password");
+            if session.userauth_password(user, password.expose()).is_ok() && session.authenticated()
+            {
+                return Ok(());
+            }
+        } else if offers("keyboard-interactive") {
+            tried.push("keyboard-interactive");
+            let mut prompter = PasswordPrompter(password.expose());
+            if session
+                .userauth_keyboard_interactive(user, &mut prompter)
+                .is_ok()
+                && session.authenticated()
+            {
+                return Ok(());
+            }
+        }
+    }
+    let tried = if tried.is_empty() {
+        "nothing we have matches".to_owned()
+    } else {
+        tried.join(", ")
+    };
+    Err(ConnectError::new(
+        ConnectErrorKind::AuthFailed,
+        format!(
+            "The server refused to log in as \"{user}\" (tried: {tried}; it accepts: {methods}). \
+             Check the user name and the password; a new DigitalOcean droplet's user is root and \
+             its password is in the e-mail."
+        ),
+    ))
+}
+
+fn try_agent(session: &Session, user: &str, paths: &SshPaths) -> bool {
+    let Ok(mut agent) = session.agent() else {
+        return false;
+    };
+    if let Some(socket) = &paths.agent_socket {
+        if agent.set_identity_path(socket).is_err() {
+            return false;
+        }
+    }
+    if agent.connect().is_err() || agent.list_identities().is_err() {
+        return false;
+    }
+    let ok = agent
+        .identities()
+        .unwrap_or_default()
+        .iter()
+        .any(|id| agent.userauth(user, id).is_ok() && session.authenticated());
+    let _ = agent.disconnect();
+    ok
+}

@@ -1,0 +1,363 @@
+//! Host keys, shared with OpenSSH: fingerprints as `ssh-keygen -lf` prints them, and checking,
+//! recording and replacing entries in known_hosts (hashed `|1|` entries understood via libssh2).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use sha2::{Digest, Sha256};
+use ssh2::{CheckResult, KnownHostFileKind, Session};
+
+use super::protocol::HostKeyInfo;
+
+/// Every host key algorithm libssh2 1.11 offers, in OpenSSH's order of preference.
+const DEFAULT_HOSTKEY_ORDER: &[&str] = &[
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "rsa-sha2-512",
+    "rsa-sha2-256",
+    "ssh-rsa",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostKeyError {
+    #[error("cannot update {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What known_hosts says about the key a server presented.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostKeyStatus {
+    Known,
+    Unknown,
+    /// known_hosts holds a different key for this host: possibly an attack, or a rebuilt server.
+    Changed,
+}
+
+/// `SHA256:` + unpadded base64 of the SHA-256 of the key blob: byte for byte `ssh-keygen -lf`.
+pub fn fingerprint(blob: &[u8]) -> String {
+    format!("SHA256:{}", STANDARD_NO_PAD.encode(Sha256::digest(blob)))
+}
+
+/// The algorithm name inside a key blob (its first length-prefixed string), e.g. `ssh-ed25519`.
+pub fn blob_key_type(blob: &[u8]) -> Option<String> {
+    let len = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
+    let name = blob.get(4..4 + len)?;
+    String::from_utf8(name.to_vec()).ok()
+}
+
+/// The name known_hosts uses: `host` on port 22, `[host]:port` otherwise.
+pub fn known_host_name(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+pub fn host_key_info(host: &str, port: u16, blob: &[u8]) -> HostKeyInfo {
+    HostKeyInfo {
+        host: known_host_name(host, port),
+        key_type: blob_key_type(blob).unwrap_or_else(|| "unknown".to_owned()),
+        fingerprint: fingerprint(blob),
+    }
+}
+
+/// One known_hosts file. Entries are examined one line at a time with libssh2 (which knows the
+/// hashed form), so that lines we do not touch are kept byte for byte when we rewrite the file.
+pub struct KnownHostsFile {
+    path: PathBuf,
+}
+
+/// How one line relates to a host.
+enum LineMatch {
+    /// Not about this host (or a comment, marker or line libssh2 cannot read).
+    Other,
+    /// About this host, with this key blob (decoded).
+    Host(Vec<u8>),
+}
+
+impl KnownHostsFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lines(&self) -> Result<Vec<String>, HostKeyError> {
+        match fs::read_to_string(&self.path) {
+            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(source) => Err(HostKeyError::Read {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
+
+    fn classify(session: &Session, line: &str, host: &str, port: u16) -> LineMatch {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('@') {
+            return LineMatch::Other;
+        }
+        let Ok(mut kh) = session.known_hosts() else {
+            return LineMatch::Other;
+        };
+        if kh.read_str(trimmed, KnownHostFileKind::OpenSSH).is_err() {
+            return LineMatch::Other;
+        }
+        // A key no entry can hold: the answer is Mismatch exactly when the entry names this host.
+        if !matches!(kh.check_port(host, port, b"\0"), CheckResult::Mismatch) {
+            return LineMatch::Other;
+        }
+        let blob = kh
+            .hosts()
+            .ok()
+            .and_then(|h| h.into_iter().next())
+            .and_then(|h| STANDARD.decode(h.key()).ok())
+            .unwrap_or_default();
+        LineMatch::Host(blob)
+    }
+
+    fn entries_for(&self, host: &str, port: u16) -> Result<Vec<Vec<u8>>, HostKeyError> {
+        let session = Session::new().map_err(|e| HostKeyError::Read {
+            path: self.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        Ok(self
+            .lines()?
+            .iter()
+            .filter_map(|l| match Self::classify(&session, l, host, port) {
+                LineMatch::Host(blob) => Some(blob),
+                LineMatch::Other => None,
+            })
+            .collect())
+    }
+
+    /// Key types recorded for this host, so the handshake can ask for the same type first
+    /// (otherwise a server offering another type looks like a changed key).
+    pub fn recorded_types(&self, host: &str, port: u16) -> Vec<String> {
+        let mut types: Vec<String> = Vec::new();
+        for blob in self.entries_for(host, port).unwrap_or_default() {
+            if let Some(t) = blob_key_type(&blob) {
+                if !types.contains(&t) {
+                    types.push(t);
+                }
+            }
+        }
+        types
+    }
+
+    /// The comma list for `method_pref(MethodType::HostKey, …)`: recorded types first.
+    pub fn hostkey_preference(&self, host: &str, port: u16) -> String {
+        let mut order: Vec<String> = Vec::new();
+        for t in self.recorded_types(host, port) {
+            // An RSA key is recorded as ssh-rsa but negotiated under its SHA-2 signature names.
+            let names: Vec<&str> = if t == "ssh-rsa" {
+                vec!["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
+            } else {
+                vec![t.as_str()]
+            };
+            for n in names {
+                if DEFAULT_HOSTKEY_ORDER.contains(&n) && !order.iter().any(|o| o == n) {
+                    order.push(n.to_owned());
+                }
+            }
+        }
+        for n in DEFAULT_HOSTKEY_ORDER {
+            if !order.iter().any(|o| o == n) {
+                order.push((*n).to_owned());
+            }
+        }
+        order.join(",")
+    }
+
+    pub fn check(&self, host: &str, port: u16, blob: &[u8]) -> Result<HostKeyStatus, HostKeyError> {
+        let entries = self.entries_for(host, port)?;
+        Ok(if entries.iter().any(|e| e == blob) {
+            HostKeyStatus::Known
+        } else if entries.is_empty() {
+            HostKeyStatus::Unknown
+        } else {
+            HostKeyStatus::Changed
+        })
+    }
+
+    fn entry_line(host: &str, port: u16, blob: &[u8]) -> String {
+        let key_type = blob_key_type(blob).unwrap_or_else(|| "unknown".to_owned());
+        format!(
+            "{} {key_type} {}",
+            known_host_name(host, port),
+            STANDARD.encode(blob)
+        )
+    }
+
+    fn write_err(&self, source: std::io::Error) -> HostKeyError {
+        HostKeyError::Write {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn ensure_dir(&self) -> Result<(), HostKeyError> {
+        if let Some(dir) = self.path.parent() {
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(|e| self.write_err(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Append this host's key; every existing line stays as it is. Creates the file with mode
+    /// 600 (and its directory with 700) when missing, as OpenSSH does.
+    pub fn accept(&self, host: &str, port: u16, blob: &[u8]) -> Result<(), HostKeyError> {
+        self.ensure_dir()?;
+        let existing = fs::read(&self.path).unwrap_or_default();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.path)
+            .map_err(|e| self.write_err(e))?;
+        let mut text = String::new();
+        if existing.last().is_some_and(|b| *b != b'\n') {
+            text.push('\n');
+        }
+        text.push_str(&Self::entry_line(host, port, blob));
+        text.push('\n');
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| self.write_err(e))
+    }
+
+    /// Drop only this host's entries, then record the new key; written to a temporary file and
+    /// renamed, so a crash never leaves a half-written known_hosts.
+    pub fn replace(&self, host: &str, port: u16, blob: &[u8]) -> Result<(), HostKeyError> {
+        self.ensure_dir()?;
+        let session = Session::new().map_err(|e| self.write_err(std::io::Error::other(e)))?;
+        let mut text = String::new();
+        for line in self.lines()? {
+            if let LineMatch::Other = Self::classify(&session, &line, host, port) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        text.push_str(&Self::entry_line(host, port, blob));
+        text.push('\n');
+        let mode = fs::metadata(&self.path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(0o600);
+        let tmp = self
+            .path
+            .with_extension(format!("droplift-{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .mode(mode)
+                .open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            fs::rename(&tmp, &self.path)
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            self.write_err(e)
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn blob(kind: &str, body: &[u8]) -> Vec<u8> {
+        let mut b = (kind.len() as u32).to_be_bytes().to_vec();
+        b.extend_from_slice(kind.as_bytes());
+        b.extend_from_slice(body);
+        b
+    }
+
+    #[test]
+    fn names_and_types() {
+        assert_eq!(known_host_name("h", 22), "h");
+        assert_eq!(known_host_name("10.0.0.1", 2222), "[10.0.0.1]:2222");
+        assert_eq!(
+            blob_key_type(&blob("ssh-ed25519", &[1, 2])).as_deref(),
+            Some("ssh-ed25519")
+        );
+        assert_eq!(blob_key_type(&[0, 0]), None);
+    }
+
+    #[test]
+    fn accept_then_replace_keeps_other_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/known_hosts");
+        let kh = KnownHostsFile::new(&path);
+        let a = blob("ssh-ed25519", &[7; 32]);
+        let b = blob("ssh-ed25519", &[9; 32]);
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &a).unwrap(),
+            HostKeyStatus::Unknown
+        );
+        kh.accept("other", 22, &b).unwrap();
+        kh.accept("10.1.1.1", 2222, &a).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let dmode = fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dmode, 0o700);
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &a).unwrap(),
+            HostKeyStatus::Known
+        );
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &b).unwrap(),
+            HostKeyStatus::Changed
+        );
+        assert_eq!(
+            kh.check("10.1.1.1", 22, &a).unwrap(),
+            HostKeyStatus::Unknown
+        );
+        assert_eq!(
+            kh.recorded_types("10.1.1.1", 2222),
+            vec!["ssh-ed25519".to_owned()]
+        );
+        assert!(
+            kh.hostkey_preference("10.1.1.1", 2222)
+                .starts_with("ssh-ed25519,")
+        );
+        kh.replace("10.1.1.1", 2222, &b).unwrap();
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &b).unwrap(),
+            HostKeyStatus::Known
+        );
+        assert_eq!(kh.check("other", 22, &b).unwrap(), HostKeyStatus::Known);
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().count(), 2, "{text}");
+    }
+}

@@ -1,0 +1,388 @@
+//! Running one command on an open session: stdout and stderr streamed line by line in one
+//! non-blocking loop, secrets masked, with timeout and cancel that really stop the remote process.
+
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+use ssh2::{BlockDirections, Channel};
+
+use super::exec::Connection;
+use super::protocol::{RemoteCommand, Stream};
+use crate::secret::{Redactor, Secret};
+
+/// First stderr line of every wrapped command: the process group to kill on cancel/timeout.
+const PGID_MARK: &str = "\u{1e}droplift-pgid:";
+/// How long one wait for socket activity lasts before cancel, timeout and keepalive are checked.
+const POLL_SLICE: Duration = Duration::from_millis(50);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("could not start the command: {0}")]
+    Start(String),
+}
+
+/// How a command ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunOutcome {
+    Finished(i32),
+    TimedOut,
+    Cancelled,
+    /// The connection dropped: the command's fate is unknown.
+    Interrupted(String),
+}
+
+/// What the caller wants, asked between reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    Cancel,
+}
+
+/// The shell text sshd runs. The script runs in a new session under `setsid -w`, whose leader
+/// prints its pid first: closing a channel without a PTY kills nothing, so cancel and timeout
+/// kill that process group over a second channel. With sudo, the password is read from stdin.
+pub fn command_line(script: &str, use_sudo: bool) -> String {
+    let inner = format!("printf '%s%s\\n' '{PGID_MARK}' \"$$\" >&2; exec bash -c \"$1\" droplift");
+    let body = format!(
+        "setsid -w bash -c {} droplift {}",
+        quote(&inner),
+        quote(script)
+    );
+    if use_sudo {
+        format!("exec sudo -k -S -p '' {body}")
+    } else {
+        format!("exec {body}")
+    }
+}
+
+/// POSIX single-quoting via shlex; a script with a NUL byte cannot be run by any shell.
+pub fn quote(text: &str) -> String {
+    shlex::try_quote(text)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| "''".to_owned())
+}
+
+/// Splits a byte stream into lines, keeping a partial last line until more bytes or the end.
+#[derive(Default)]
+struct LineBuf {
+    pending: Vec<u8>,
+}
+
+impl LineBuf {
+    fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(&[u8])) {
+        let mut start = 0;
+        for (i, b) in bytes.iter().enumerate() {
+            if *b == b'\n' {
+                if self.pending.is_empty() {
+                    emit(&bytes[start..i]);
+                } else {
+                    self.pending.extend_from_slice(&bytes[start..i]);
+                    emit(&self.pending);
+                    self.pending.clear();
+                }
+                start = i + 1;
+            }
+        }
+        self.pending.extend_from_slice(&bytes[start..]);
+    }
+
+    fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
+        if !self.pending.is_empty() {
+            emit(&self.pending);
+            self.pending.clear();
+        }
+    }
+}
+
+fn to_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Wait until the socket can move in the direction libssh2 is blocked on, or `slice` passes.
+pub(crate) fn wait_socket(conn: &Connection, slice: Duration) {
+    let events = match conn.session().block_directions() {
+        BlockDirections::Outbound => libc::POLLOUT,
+        BlockDirections::Both => libc::POLLIN | libc::POLLOUT,
+        BlockDirections::Inbound | BlockDirections::None => libc::POLLIN,
+    };
+    let mut fds = libc::pollfd {
+        fd: conn.fd(),
+        events,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, owned by this frame, for the duration of the call.
+    unsafe {
+        libc::poll(&mut fds, 1, slice.as_millis() as libc::c_int);
+    }
+}
+
+/// Run `command`, calling `on_line` for every line (already masked by `redactor`) and `control`
+/// between reads. `sudo_password` is sent first on stdin when the command needs sudo and the
+/// login user is not root.
+pub fn run(
+    conn: &Connection,
+    command: &RemoteCommand,
+    sudo_password: Option<&Secret>,
+    redactor: &Redactor,
+    on_line: &mut dyn FnMut(Stream, String),
+    control: &mut dyn FnMut() -> Control,
+) -> Result<RunOutcome, RunError> {
+    let use_sudo = command.sudo && !conn.is_root();
+    let session = conn.session();
+    session.set_blocking(true);
+    let mut channel = session
+        .channel_session()
+        .map_err(|e| RunError::Start(e.message().to_owned()))?;
+    channel
+        .exec(&command_line(&command.script, use_sudo))
+        .map_err(|e| RunError::Start(e.message().to_owned()))?;
+
+    // Secrets travel only here, on the channel's stdin.
+    let mut stdin = Vec::new();
+    if use_sudo {
+        if let Some(p) = sudo_password {
+            stdin.extend_from_slice(p.expose().as_bytes());
+        }
+        stdin.push(b'\n');
+    }
+    if let Some(s) = &command.stdin {
+        stdin.extend_from_slice(s.expose().as_bytes());
+    }
+    let written = channel
+        .write_all(&stdin)
+        .and_then(|()| channel.flush())
+        .map_err(|e| e.to_string())
+        .and_then(|()| channel.send_eof().map_err(|e| e.message().to_owned()));
+    zeroize::Zeroize::zeroize(&mut stdin);
+    if let Err(e) = written {
+        return Ok(RunOutcome::Interrupted(e));
+    }
+
+    session.set_blocking(false);
+    let outcome = stream(
+        conn,
+        &mut channel,
+        command,
+        sudo_password,
+        use_sudo,
+        redactor,
+        on_line,
+        control,
+    );
+    session.set_blocking(true);
+    outcome
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream(
+    conn: &Connection,
+    channel: &mut Channel,
+    command: &RemoteCommand,
+    sudo_password: Option<&Secret>,
+    use_sudo: bool,
+    redactor: &Redactor,
+    on_line: &mut dyn FnMut(Stream, String),
+    control: &mut dyn FnMut() -> Control,
+) -> Result<RunOutcome, RunError> {
+    let deadline = Instant::now() + command.timeout;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut out = LineBuf::default();
+    let mut err = LineBuf::default();
+    let mut pgid: Option<u32> = None;
+    let mut stop: Option<RunOutcome> = None;
+    let mut stopped_at: Option<Instant> = None;
+    let mut killed = false;
+
+    loop {
+        let mut progressed = false;
+        let mut eof = true;
+        for (id, which) in [(0, Stream::Stdout), (1, Stream::Stderr)] {
+            // Bounded drain per stream, so a flood on one never starves the other.
+            for _ in 0..16 {
+                match channel.stream(id).read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        progressed = true;
+                        eof = false;
+                        let lines = if which == Stream::Stdout {
+                            &mut out
+                        } else {
+                            &mut err
+                        };
+                        lines.push(&buf[..n], |l| {
+                            if which == Stream::Stderr && pgid.is_none() {
+                                if let Some(rest) = std::str::from_utf8(l)
+                                    .ok()
+                                    .and_then(|t| t.strip_prefix(PGID_MARK))
+                                {
+                                    pgid = rest.trim().parse().ok();
+                                    return;
+                                }
+                            }
+                            on_line(which, redactor.redact(&to_text(l)));
+                        });
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        eof = false;
+                        break;
+                    }
+                    Err(e) => {
+                        flush(&mut out, &mut err, redactor, on_line);
+                        return Ok(RunOutcome::Interrupted(e.to_string()));
+                    }
+                }
+            }
+        }
+        if eof || (channel.eof() && !progressed) {
+            break;
+        }
+        if stop.is_none() {
+            if control() == Control::Cancel {
+                stop = Some(RunOutcome::Cancelled);
+            } else if Instant::now() >= deadline {
+                stop = Some(RunOutcome::TimedOut);
+            }
+            if stop.is_some() {
+                stopped_at = Some(Instant::now());
+            }
+        }
+        // A daemonised grandchild may keep the channel open after its group died: give up on
+        // the channel after a grace period rather than wait forever.
+        if stopped_at.is_some_and(|t| t.elapsed() > Duration::from_secs(10)) {
+            break;
+        }
+        if stop.is_some() && !killed {
+            if let Some(group) = pgid {
+                killed = true;
+                if let Err(e) = kill_group(conn, group, use_sudo, sudo_password) {
+                    return Ok(RunOutcome::Interrupted(e));
+                }
+            }
+        }
+        if !progressed {
+            let _ = conn.session().keepalive_send();
+            wait_socket(conn, POLL_SLICE);
+        }
+    }
+    flush(&mut out, &mut err, redactor, on_line);
+    if let Some(outcome) = stop {
+        let _ = channel.close();
+        return Ok(outcome);
+    }
+    conn.session().set_blocking(true);
+    if let Err(e) = channel.wait_close() {
+        return Ok(RunOutcome::Interrupted(e.message().to_owned()));
+    }
+    match channel.exit_status() {
+        Ok(code) => Ok(RunOutcome::Finished(code)),
+        Err(e) => Ok(RunOutcome::Interrupted(e.message().to_owned())),
+    }
+}
+
+fn flush(
+    out: &mut LineBuf,
+    err: &mut LineBuf,
+    redactor: &Redactor,
+    on_line: &mut dyn FnMut(Stream, String),
+) {
+    out.finish(|l| on_line(Stream::Stdout, redactor.redact(&to_text(l))));
+    err.finish(|l| on_line(Stream::Stderr, redactor.redact(&to_text(l))));
+}
+
+/// TERM the process group, give it up to 3 s, then KILL; over a second channel, because the
+/// first one is busy with the command's output. Errors mean the connection is gone.
+fn kill_group(
+    conn: &Connection,
+    pgid: u32,
+    use_sudo: bool,
+    sudo_password: Option<&Secret>,
+) -> Result<(), String> {
+    let script = format!(
+        "p={pgid}; kill -TERM -- -$p 2>/dev/null || exit 0; \
+         for i in $(seq 30); do kill -0 -- -$p 2>/dev/null || exit 0; sleep 0.1; done; \
+         kill -KILL -- -$p 2>/dev/null; exit 0"
+    );
+    let line = if use_sudo {
+        format!("sudo -k -S -p '' bash -c {}", quote(&script))
+    } else {
+        format!("bash -c {}", quote(&script))
+    };
+    let session = conn.session();
+    session.set_blocking(true);
+    let result = (|| {
+        let mut ch = session
+            .channel_session()
+            .map_err(|e| e.message().to_owned())?;
+        ch.exec(&line).map_err(|e| e.message().to_owned())?;
+        if use_sudo {
+            let mut input = sudo_password
+                .map(|p| p.expose().as_bytes().to_vec())
+                .unwrap_or_default();
+            input.push(b'\n');
+            let w = ch.write_all(&input);
+            zeroize::Zeroize::zeroize(&mut input);
+            w.map_err(|e| e.to_string())?;
+        }
+        ch.send_eof().map_err(|e| e.message().to_owned())?;
+        let mut sink = Vec::new();
+        let _ = ch.read_to_end(&mut sink);
+        ch.wait_close().map_err(|e| e.message().to_owned())
+    })();
+    session.set_blocking(false);
+    result
+}
+
+/// Run a short helper command to completion, collecting its output (masked) as text.
+pub fn run_captured(
+    conn: &Connection,
+    script: &str,
+    sudo: bool,
+    stdin: Option<Secret>,
+    sudo_password: Option<&Secret>,
+    redactor: &Redactor,
+) -> Result<(RunOutcome, String), RunError> {
+    let command = RemoteCommand {
+        script: script.to_owned(),
+        sudo,
+        stdin,
+        timeout: Duration::from_secs(120),
+    };
+    let mut text = String::new();
+    let outcome = run(
+        conn,
+        &command,
+        sudo_password,
+        redactor,
+        &mut |_, line| {
+            text.push_str(&line);
+            text.push('\n');
+        },
+        &mut || Control::Continue,
+    )?;
+    Ok((outcome, text))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_across_chunks() {
+        let mut b = LineBuf::default();
+        let mut got = Vec::new();
+        b.push(b"ab\ncd", |l| got.push(to_text(l)));
+        b.push(b"e\r\n\nf", |l| got.push(to_text(l)));
+        b.finish(|l| got.push(to_text(l)));
+        assert_eq!(got, vec!["ab", "cde", "", "f"]);
+    }
+
+    #[test]
+    fn command_line_quotes_the_script() {
+        let line = command_line("echo 'a' $(id)", true);
+        assert!(line.starts_with("exec sudo -k -S -p '' setsid -w bash -c "));
+        let words = shlex::split(&line).unwrap();
+        assert_eq!(words.last().unwrap(), "echo 'a' $(id)");
+    }
+}

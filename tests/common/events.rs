@@ -1,0 +1,80 @@
+//! Drives a real worker in tests: collects its events from the sink and waits for one that
+//! matches, with a generous limit so a hang fails the test instead of blocking it.
+#![allow(dead_code)]
+
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use droplift::remote::sshconfig::SshPaths;
+use droplift::remote::worker::{WorkerConfig, WorkerHandle, spawn_with};
+use droplift::remote::{JobId, Stream, WorkerEvent};
+use droplift::secret::Redactor;
+
+pub const LIMIT: Duration = Duration::from_secs(60);
+
+pub struct Driven {
+    pub worker: WorkerHandle,
+    pub events: Receiver<WorkerEvent>,
+    /// Every event seen so far, in order.
+    pub seen: Vec<WorkerEvent>,
+    pub redactor: Redactor,
+}
+
+pub fn start(paths: SshPaths) -> Driven {
+    let (tx, rx) = channel();
+    let redactor = Redactor::new();
+    let config = WorkerConfig {
+        paths,
+        keepalive: Duration::from_secs(5),
+        backoff_start: Duration::from_millis(500),
+        backoff_cap: Duration::from_secs(4),
+        reconnect_attempts: 6,
+    };
+    let worker = spawn_with(
+        move |ev| {
+            let _ = tx.send(ev);
+        },
+        redactor.clone(),
+        config,
+    );
+    Driven {
+        worker,
+        events: rx,
+        seen: Vec::new(),
+        redactor,
+    }
+}
+
+impl Driven {
+    /// Wait for the first event matching `want`; panics with everything seen if none comes.
+    pub fn wait_for(&mut self, what: &str, want: impl Fn(&WorkerEvent) -> bool) -> WorkerEvent {
+        let until = Instant::now() + LIMIT;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(ev) => {
+                    self.seen.push(ev.clone());
+                    if want(&ev) {
+                        return ev;
+                    }
+                }
+                Err(_) => panic!("no {what} event; saw {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Output lines of job `id` seen so far, per stream.
+    pub fn lines(&self, id: JobId, stream: Stream) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                WorkerEvent::Output {
+                    id: i,
+                    stream: s,
+                    line,
+                } if *i == id && *s == stream => Some(line.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}

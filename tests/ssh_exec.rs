@@ -1,0 +1,173 @@
+//! The blocking layer (`remote::exec`, `remote::run`) against a real sshd: logging in by password,
+//! and running commands with streamed output, exit codes and masked secrets.
+
+mod common;
+
+use std::time::Duration;
+
+use common::sshd::{Sshd, require_root};
+use droplift::remote::exec::{ConnectError, Connection, HostKeyQuestion, connect};
+use droplift::remote::run::{Control, RunOutcome, run};
+use droplift::remote::{
+    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, RemoteCommand, Stream, Target,
+};
+use droplift::secret::{Redactor, Secret};
+
+fn target(sshd: &Sshd, user: &str) -> Target {
+    Target {
+        host: "127.0.0.1".into(),
+        port: Some(sshd.port),
+        user: Some(user.into()),
+    }
+}
+
+fn password(p: &str) -> Credentials {
+    Credentials {
+        password: Some(Secret::new(p)),
+        ..Credentials::default()
+    }
+}
+
+fn login(sshd: &Sshd, user: &str, creds: &Credentials) -> Result<Connection, ConnectError> {
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    connect(
+        &target(sshd, user),
+        creds,
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_: HostKeyQuestion| HostKeyDecision::Reject,
+    )
+}
+
+fn command(script: &str) -> RemoteCommand {
+    RemoteCommand {
+        script: script.into(),
+        sudo: false,
+        stdin: None,
+        timeout: Duration::from_secs(60),
+    }
+}
+
+fn run_collect(
+    conn: &Connection,
+    cmd: &RemoteCommand,
+    redactor: &Redactor,
+) -> (RunOutcome, Vec<(Stream, String)>) {
+    let mut lines = Vec::new();
+    let outcome = run(
+        conn,
+        cmd,
+        None,
+        redactor,
+        &mut |s, l| lines.push((s, l)),
+        &mut || Control::Continue,
+    )
+    .expect("command starts");
+    (outcome, lines)
+}
+
+#[test]
+fn password_login_runs_a_command() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let conn = login(&sshd, &user.name, &password(&user.password)).expect("login");
+    assert_eq!(conn.user, user.name);
+    let (outcome, lines) = run_collect(
+        &conn,
+        &command("id -un; echo oops >&2; exit 7"),
+        &Redactor::new(),
+    );
+    assert_eq!(outcome, RunOutcome::Finished(7));
+    assert_eq!(
+        lines,
+        vec![
+            (Stream::Stdout, user.name.clone()),
+            (Stream::Stderr, "oops".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn wrong_password_is_auth_failed() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let err = login(&sshd, &user.name, &password("not-the-password"))
+        .err()
+        .expect("must fail");
+    assert_eq!(err.kind, ConnectErrorKind::AuthFailed, "{err}");
+}
+
+#[test]
+fn refused_port_is_told_apart() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let t = Target {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        user: Some("x".into()),
+    };
+    let paths = droplift::remote::sshconfig::SshPaths::default();
+    let err = connect(
+        &t,
+        &Credentials::default(),
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| HostKeyDecision::Reject,
+    )
+    .err()
+    .expect("nothing listens");
+    assert_eq!(err.kind, ConnectErrorKind::Refused, "{err}");
+    let t = Target {
+        host: "no-such-host.invalid".into(),
+        port: Some(22),
+        user: None,
+    };
+    let err = connect(
+        &t,
+        &Credentials::default(),
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| HostKeyDecision::Reject,
+    )
+    .err()
+    .expect("no such name");
+    assert_eq!(err.kind, ConnectErrorKind::NameNotFound, "{err}");
+}
+
+#[test]
+fn interleaved_output_keeps_every_line_and_order() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let conn = login(&sshd, &user.name, &password(&user.password)).expect("login");
+    let script = "for i in $(seq 1 5000); do echo \"out $i\"; echo \"err $i\" >&2; done; printf tail; exit 3";
+    let (outcome, lines) = run_collect(&conn, &command(script), &Redactor::new());
+    assert_eq!(outcome, RunOutcome::Finished(3));
+    let out: Vec<&str> = lines
+        .iter()
+        .filter(|(s, _)| *s == Stream::Stdout)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    let err: Vec<&str> = lines
+        .iter()
+        .filter(|(s, _)| *s == Stream::Stderr)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    let mut want_out: Vec<String> = (1..=5000).map(|i| format!("out {i}")).collect();
+    want_out.push("tail".into());
+    let want_err: Vec<String> = (1..=5000).map(|i| format!("err {i}")).collect();
+    assert_eq!(out, want_out);
+    assert_eq!(err, want_err);
+}
