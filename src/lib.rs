@@ -4,7 +4,9 @@
 
 pub mod app;
 pub mod course;
+pub mod driver;
 pub mod event;
+pub mod headless;
 pub mod layout;
 pub mod logbuf;
 pub mod practice;

@@ -3,7 +3,9 @@
 //! events); the wizard and the headless commands both drive it, so they behave the same.
 
 use crate::course::StageId;
-use crate::course::plan::{Action, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step};
+use crate::course::plan::{
+    Action, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step,
+};
 use crate::course::probe::Probe;
 use crate::remote::{JobId, Stream, WorkerEvent};
 
@@ -48,6 +50,8 @@ pub enum Request {
 pub enum Outcome {
     /// The probe found the work already done; nothing was changed.
     AlreadyDone(String),
+    /// Probe only (`status`): the work is still to do.
+    Pending(String),
     /// Applied and verified.
     Applied,
     /// A step failed. `detail` is the server's own words (last lines of stderr) when there are any.
@@ -60,8 +64,12 @@ pub enum Outcome {
     },
     /// The connection dropped during a step: its outcome is unknown; probe again after
     /// reconnecting.
-    Interrupted { step: String },
-    Cancelled { step: String },
+    Interrupted {
+        step: String,
+    },
+    Cancelled {
+        step: String,
+    },
 }
 
 /// What to do after an event.
@@ -88,6 +96,8 @@ pub struct StageRun {
     pub probe: Option<Probe>,
     /// Set when apply failed and the rollback is running.
     failure: Option<Outcome>,
+    /// Stop after the probe (for `status`): never change anything.
+    probe_only: bool,
 }
 
 const STDERR_TAIL: usize = 6;
@@ -106,7 +116,14 @@ impl StageRun {
             stderr_tail: Vec::new(),
             probe: None,
             failure: None,
+            probe_only: false,
         }
+    }
+
+    /// A run that only probes: it reports done / pending / drifted and changes nothing.
+    pub fn probe_only(mut self) -> Self {
+        self.probe_only = true;
+        self
     }
 
     /// The next id this run would use; pass it to the next stage's run.
@@ -202,6 +219,11 @@ impl StageRun {
                         detail: Vec::new(),
                         rolled_back: false,
                     })
+                }
+                pending if self.probe_only => {
+                    let why = pending.map(|p| p.reason().to_owned()).unwrap_or_default();
+                    self.probe = Some(Probe::Pending(why.clone()));
+                    Progress::Finished(Outcome::Pending(why))
                 }
                 pending => {
                     // No verdict at all (an empty probe) counts as pending: apply decides.

@@ -29,7 +29,7 @@ pub enum Event {
 /// What `update` asks the loop to do.
 #[derive(Clone, Debug)]
 pub enum Effect {
-    Worker(Job),
+    Worker(Box<Job>),
     Quit,
 }
 
@@ -315,7 +315,7 @@ fn request_quit(app: &mut App) -> Vec<Effect> {
 
 fn quit(app: &mut App) -> Vec<Effect> {
     app.should_quit = true;
-    vec![Effect::Worker(Job::Disconnect), Effect::Quit]
+    vec![Effect::Worker(Box::new(Job::Disconnect)), Effect::Quit]
 }
 
 /// Enter on the last field (or on a screen without fields): the stage's main action.
