@@ -45,6 +45,10 @@ pub struct Droplet {
     pub state_dir: PathBuf,
     /// The container's init; `exec` enters its namespaces.
     pub init_pid: u32,
+    /// The systemd-nspawn leader on the host.
+    pub nspawn_pid: u32,
+    /// The droplet's tinyproxy on the host.
+    pub proxy_pid: u32,
     /// From the start of the copy until sshd answered (the base build is not included).
     pub boot_time: Duration,
 }
@@ -144,9 +148,11 @@ pub fn validate_name(name: &str) -> Result<()> {
 
 /// Creates and boots a droplet; returns once sshd answers on port 22.
 pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) -> Result<Droplet> {
-    check_host()?;
     if let Some(name) = name {
         validate_name(name)?;
+    }
+    check_host()?;
+    if let Some(name) = name {
         if state::droplet_dir(name).exists() {
             return Err(PracticeError::Exists(name.to_owned()));
         }
@@ -188,7 +194,8 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
     ));
     net::configure_host_side(&state.name, state.subnet)?;
     net::configure_droplet_side(init.pid, state.subnet)?;
-    state.proxy = Some(proxy::start(state.subnet, &dir)?);
+    let proxy = proxy::start(state.subnet, &dir)?;
+    state.proxy = Some(proxy);
     state.save()?;
 
     progress("waiting for sshd to answer");
@@ -205,6 +212,8 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
         root_password: password,
         state_dir: dir,
         init_pid: init.pid,
+        nspawn_pid: nspawn.pid,
+        proxy_pid: proxy.pid,
         boot_time: started.elapsed(),
     })
 }
@@ -421,8 +430,8 @@ impl Drop for Cleanup {
 
 /// Stops and deletes droplet `name`, running or stale.
 pub fn down(name: &str) -> Result<()> {
-    check_host()?;
     validate_name(name)?;
+    check_host()?;
     if !state::droplet_dir(name).exists() {
         return Err(PracticeError::NotFound(name.to_owned()));
     }

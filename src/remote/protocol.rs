@@ -78,12 +78,20 @@ pub enum Job {
     HostKey(HostKeyDecision),
     /// Answer to PasswordChangeRequired: run the expired-password dialog over a PTY, then log in
     /// again with `new`.
-    ChangePassword { current: Secret, new: Secret },
+    ChangePassword {
+        current: Secret,
+        new: Secret,
+    },
     /// The password `sudo -S` should use from now on (the login user's own).
     SetSudoPassword(Secret),
-    Run { id: JobId, command: RemoteCommand },
+    Run {
+        id: JobId,
+        command: RemoteCommand,
+    },
     /// Stop a running command: the remote process is killed and `Cancelled` follows.
-    Cancel { id: JobId },
+    Cancel {
+        id: JobId,
+    },
     /// Write a file atomically (temporary name in the same directory, then rename).
     Upload {
         id: JobId,
@@ -129,27 +137,62 @@ pub enum ConnectErrorKind {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WorkerEvent {
-    Connecting { host: String, port: u16 },
+    Connecting {
+        host: String,
+        port: u16,
+    },
     HostKeyUnknown(HostKeyInfo),
     HostKeyChanged(HostKeyInfo),
     /// Logged in, but the server demands a new password first (a new droplet's root).
     PasswordChangeRequired,
     /// The server refused the new password; `reason` is its own words (e.g. "BAD PASSWORD: it is
     /// too short"). The old password is still valid; a new ChangePassword may follow.
-    PasswordChangeRejected { reason: String },
+    PasswordChangeRejected {
+        reason: String,
+    },
     PasswordChanged,
-    Connected { user: String, host: String, port: u16 },
-    ConnectFailed { kind: ConnectErrorKind, message: String },
+    Connected {
+        user: String,
+        host: String,
+        port: u16,
+    },
+    ConnectFailed {
+        kind: ConnectErrorKind,
+        message: String,
+    },
     /// One line of a command's output, secrets already masked.
-    Output { id: JobId, stream: Stream, line: String },
-    Finished { id: JobId, exit_code: i32 },
-    TimedOut { id: JobId },
-    Cancelled { id: JobId },
+    Output {
+        id: JobId,
+        stream: Stream,
+        line: String,
+    },
+    Finished {
+        id: JobId,
+        exit_code: i32,
+    },
+    TimedOut {
+        id: JobId,
+    },
+    Cancelled {
+        id: JobId,
+    },
     /// The connection dropped while the command ran: its outcome is unknown (not failed).
-    Interrupted { id: JobId },
-    Uploaded { id: JobId },
+    Interrupted {
+        id: JobId,
+    },
+    Uploaded {
+        id: JobId,
+    },
     /// A job could not even start (no session, SFTP refused …).
-    JobFailed { id: JobId, message: String },
-    Disconnected { reason: String },
-    Reconnecting { attempt: u32, delay: Duration },
+    JobFailed {
+        id: JobId,
+        message: String,
+    },
+    Disconnected {
+        reason: String,
+    },
+    Reconnecting {
+        attempt: u32,
+        delay: Duration,
+    },
 }
