@@ -152,6 +152,9 @@ fn cloud_init_dropin_and_a_held_dpkg_lock() {
         "apt-get said: {said}"
     );
 
+    // The words a student meets on a real droplet name unattended-upgrades.
+    assert!(said.contains("(unattended-upgr)"), "apt-get said: {said}");
+
     // The holder is a unit inside, so stopping it frees the lock as it would on a droplet.
     d.run(&["systemctl", "stop", "droplift-dpkg-hold"]);
     d.run(&[
@@ -162,6 +165,55 @@ fn cloud_init_dropin_and_a_held_dpkg_lock() {
         "DPkg::Lock::Timeout=10",
         "less",
     ]);
+
+    // Killed from outside (as a host reboot would), the droplet turns stale and down clears it.
+    let (name, nspawn, proxy) = (d.name.clone(), d.nspawn_pid, d.proxy_pid);
+    for pid in [nspawn, proxy] {
+        // SAFETY: kill(2) on pids this test's droplet owns.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
+    let stale = |l: &practice::Listed| l.name == name && l.status == Status::Stale;
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while !practice::list().iter().any(stale) && Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(practice::list().iter().any(stale), "{:?}", practice::list());
+    let dir = d.state_dir.clone();
+    d.down().expect("down of a stale droplet");
+    assert!(!dir.exists());
+    assert!(!practice::interface_exists(&name));
+}
+
+/// A failure half-way through `up` leaves nothing behind (the guard removes what it made).
+#[test]
+fn a_failed_up_cleans_up_after_itself() {
+    if let Err(why) = practice::check_host() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI cannot skip: {why}"
+        );
+        eprintln!("\n*** SKIPPED: {why} ***\n");
+        return;
+    }
+    // After "network" there is a running container and a veth; after "proxy" a tinyproxy too.
+    for step in ["network", "proxy"] {
+        let name = format!("f{}-{}", std::process::id() % 10_000, &step[..1]);
+        let name = name.as_str();
+        let err = practice::up_failing_after(step, name, &mut |_| {}).expect_err("injected");
+        assert!(err.to_string().contains("injected"), "{err}");
+        assert!(
+            !practice::droplet_dir(name).exists(),
+            "{name} left its directory"
+        );
+        assert!(!practice::interface_exists(name), "{name} left its veth");
+        assert!(practice::list().iter().all(|l| l.name != name));
+        let leftover = std::fs::read_dir("/proc")
+            .expect("/proc")
+            .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+            .filter(|c| String::from_utf8_lossy(c).contains(&format!("/practice/{name}/")))
+            .count();
+        assert_eq!(leftover, 0, "{name} left processes");
+    }
 }
 
 /// Names that would break interface names or paths are refused before anything is made.

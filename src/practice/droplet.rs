@@ -107,7 +107,18 @@ pub fn check_host() -> Result<()> {
     if !cfg!(target_os = "linux") {
         return Err(PracticeError::NotLinux);
     }
-    let needs = [
+    if let Some(missing) = missing_tools(sys::have_tool) {
+        return Err(missing);
+    }
+    if !sys::is_root() {
+        return Err(PracticeError::NotRoot);
+    }
+    Ok(())
+}
+
+/// Which of the tools a droplet needs `have` says are absent, with the Debian packages to get.
+fn missing_tools(have: impl Fn(&str) -> bool) -> Option<PracticeError> {
+    const NEEDS: [(&str, &str); 6] = [
         ("systemd-nspawn", "systemd-container"),
         ("debootstrap", "debootstrap"),
         ("tinyproxy", "tinyproxy"),
@@ -115,19 +126,16 @@ pub fn check_host() -> Result<()> {
         ("nsenter", "util-linux"),
         ("chroot", "coreutils"),
     ];
-    let missing: Vec<_> = needs.iter().filter(|(t, _)| !sys::have_tool(t)).collect();
-    if !missing.is_empty() {
-        let mut packages: Vec<String> = missing.iter().map(|(_, p)| p.to_string()).collect();
-        packages.dedup();
-        return Err(PracticeError::MissingTools {
-            tools: missing.iter().map(|(t, _)| t.to_string()).collect(),
-            packages,
-        });
+    let missing: Vec<_> = NEEDS.iter().filter(|(tool, _)| !have(tool)).collect();
+    if missing.is_empty() {
+        return None;
     }
-    if !sys::is_root() {
-        return Err(PracticeError::NotRoot);
-    }
-    Ok(())
+    let mut packages: Vec<String> = missing.iter().map(|(_, p)| p.to_string()).collect();
+    packages.dedup();
+    Some(PracticeError::MissingTools {
+        tools: missing.iter().map(|(t, _)| t.to_string()).collect(),
+        packages,
+    })
 }
 
 /// Lowercase letters, digits and `-`, starting with a letter, not ending with `-`, ≤ 11
@@ -148,6 +156,32 @@ pub fn validate_name(name: &str) -> Result<()> {
 
 /// Creates and boots a droplet; returns once sshd answers on port 22.
 pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) -> Result<Droplet> {
+    up_inner(opts, name, progress, None)
+}
+
+/// Steps of `up` after which [`up_failing_after`] can inject a failure.
+pub const UP_STEPS: [&str; 5] = ["copy", "customize", "boot", "network", "proxy"];
+
+/// For tests of the cleanup guard only: `up` that fails on purpose right after `step` (one of
+/// [`UP_STEPS`]), so a test can check that nothing it made is left behind.
+#[doc(hidden)]
+pub fn up_failing_after(step: &str, name: &str, progress: &mut dyn FnMut(&str)) -> Result<Droplet> {
+    up_inner(&UpOptions::default(), Some(name), progress, Some(step))
+}
+
+fn up_inner(
+    opts: &UpOptions,
+    name: Option<&str>,
+    progress: &mut dyn FnMut(&str),
+    fail_after: Option<&str>,
+) -> Result<Droplet> {
+    let checkpoint = |step: &str| match fail_after {
+        Some(f) if f == step => Err(PracticeError::Command {
+            what: format!("up (after step `{step}`)"),
+            detail: "failure injected by a test".into(),
+        }),
+        _ => Ok(()),
+    };
     if let Some(name) = name {
         validate_name(name)?;
     }
@@ -167,6 +201,7 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
 
     progress(&format!("copying the base image for {}", state.name));
     image::copy_base(&base, &root)?;
+    checkpoint("copy")?;
     let password = rootfs::random_password()?;
     progress("giving it new host keys, a root password and the proxy settings");
     rootfs::customize(
@@ -178,6 +213,7 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
             cloud_init_dropin: opts.cloud_init_dropin,
         },
     )?;
+    checkpoint("customize")?;
 
     progress("booting (systemd-nspawn)");
     let log = dir.join("nspawn.log");
@@ -187,6 +223,7 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
     let init = find_init(&nspawn, &log)?;
     state.init = Some(init);
     state.save()?;
+    checkpoint("boot")?;
 
     progress(&format!(
         "network: {} ↔ {}",
@@ -194,9 +231,11 @@ pub fn up(opts: &UpOptions, name: Option<&str>, progress: &mut dyn FnMut(&str)) 
     ));
     net::configure_host_side(&state.name, state.subnet)?;
     net::configure_droplet_side(init.pid, state.subnet)?;
+    checkpoint("network")?;
     let proxy = proxy::start(state.subnet, &dir)?;
     state.proxy = Some(proxy);
     state.save()?;
+    checkpoint("proxy")?;
 
     progress("waiting for sshd to answer");
     wait_for_sshd(state.address, &nspawn, &log)?;
@@ -367,8 +406,11 @@ pub fn ssh_banner(addr: &SocketAddr) -> bool {
 /// Imitates unattended-upgrades: a transient unit inside holds dpkg's locks (fcntl locks, as
 /// apt takes them, so apt-get really waits) for `secs` seconds. Returns once they are held.
 fn hold_dpkg_lock(init_pid: u32, secs: u32) -> Result<()> {
+    // The process renames itself so apt says "held by process N (unattended-upgr)", the very
+    // words a student meets on a real new droplet.
     let script = format!(
-        "import fcntl, time\n\
+        "import ctypes, fcntl, time\n\
+         ctypes.CDLL(None).prctl(15, b'unattended-upgr', 0, 0, 0)\n\
          held = []\n\
          for path in ('/var/lib/dpkg/lock-frontend', '/var/lib/dpkg/lock'):\n\
          \x20   f = open(path, 'a')\n\
@@ -643,6 +685,18 @@ mod tests {
         ] {
             assert!(validate_name(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn missing_tools_name_the_packages() {
+        let have = |t: &str| !matches!(t, "debootstrap" | "tinyproxy");
+        let err = missing_tools(have).expect("two are missing");
+        assert_eq!(
+            err.to_string(),
+            "this computer is missing debootstrap, tinyproxy; install with: sudo apt-get install \
+             debootstrap tinyproxy"
+        );
+        assert!(missing_tools(|_| true).is_none());
     }
 
     #[test]

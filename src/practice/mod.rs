@@ -11,8 +11,8 @@ mod state;
 mod sys;
 
 pub use droplet::{
-    Droplet, Listed, Status, UpOptions, check_host, down, down_all, list, ssh_banner, up,
-    validate_name,
+    Droplet, Listed, Status, UP_STEPS, UpOptions, check_host, down, down_all, list, ssh_banner, up,
+    up_failing_after, validate_name,
 };
 pub use error::PracticeError;
 pub use image::base_dir;
