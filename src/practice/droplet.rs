@@ -568,7 +568,7 @@ fn remove_dir_safely(name: &str, dir: &Path) -> Result<()> {
             root.display()
         )));
     }
-    if let Some(mount) = mounts_under(&real).first() {
+    if let Some(mount) = sys::mounts_under(&real).first() {
         return Err(unsafe_remove(format!(
             "{} is still mounted; unmount it with `umount -R {}` and run down again",
             mount.display(),
@@ -576,37 +576,6 @@ fn remove_dir_safely(name: &str, dir: &Path) -> Result<()> {
         )));
     }
     fs::remove_dir_all(&real).map_err(io_err(format!("deleting {}", real.display())))
-}
-
-/// Mount points at or below `dir` in our mount namespace (/proc/self/mountinfo field 5).
-fn mounts_under(dir: &Path) -> Vec<PathBuf> {
-    let text = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.split_whitespace().nth(4))
-        .map(|m| PathBuf::from(unescape_mount(m)))
-        .filter(|m| m.starts_with(dir))
-        .collect()
-}
-
-/// mountinfo writes space, tab, newline and backslash as `\ooo` octal escapes.
-fn unescape_mount(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && let Some(code) = text
-                .get(i + 1..i + 4)
-                .and_then(|o| u8::from_str_radix(o, 8).ok())
-        {
-            out.push(code);
-            i += 4;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One line of `practice list`.
@@ -697,11 +666,5 @@ mod tests {
              debootstrap tinyproxy"
         );
         assert!(missing_tools(|_| true).is_none());
-    }
-
-    #[test]
-    fn mountinfo_escapes() {
-        assert_eq!(unescape_mount(r"/var/a\040b"), "/var/a b");
-        assert_eq!(unescape_mount(r"/x\\"), r"/x\\");
     }
 }

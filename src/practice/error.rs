@@ -22,8 +22,9 @@ pub enum PracticeError {
         packages: Vec<String>,
     },
     #[error(
-        "`{0}` is not a usable droplet name: use 1 to 11 lowercase letters, digits and `-`, not \
-         ending in `-` and starting with a letter (it becomes part of a network interface name)"
+        "`{0}` is not a usable droplet name: use 1 to 11 lowercase letters, digits and `-`, \
+         starting with a letter and not ending with `-` (it becomes part of a network interface \
+         name)"
     )]
     BadName(String),
     #[error(

@@ -45,7 +45,7 @@ pub fn ensure_base(progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
     if tmp.exists() {
         // Left by an interrupted build (we hold the lock, so nobody is using it).
         progress("removing an interrupted base build");
-        fs::remove_dir_all(&tmp).map_err(io_err(format!("removing {}", tmp.display())))?;
+        remove_partial(&tmp)?;
     }
     progress(&format!(
         "building the Debian 12 base image in {} (once; about a minute)",
@@ -63,6 +63,28 @@ pub fn ensure_base(progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
     fs::rename(&tmp, &base).map_err(io_err(format!("moving the base into {}", base.display())))?;
     progress("base image ready");
     Ok(base)
+}
+
+/// debootstrap mounts /proc and /sys inside its target while it works; killed half-way it
+/// leaves them mounted, and deleting through them would reach the host's. Unmount first.
+fn remove_partial(tmp: &Path) -> Result<()> {
+    let mut mounts = sys::mounts_under(tmp);
+    // Deepest first, so nested mounts come off before their parents.
+    mounts.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    for mount in &mounts {
+        let _ = sys::run("umount", Command::new("umount").arg(mount), None);
+    }
+    if let Some(still) = sys::mounts_under(tmp).first() {
+        return Err(PracticeError::UnsafeRemove {
+            path: tmp.to_owned(),
+            why: format!(
+                "{} is still mounted; unmount it with `umount -R {}` and try again",
+                still.display(),
+                still.display()
+            ),
+        });
+    }
+    fs::remove_dir_all(tmp).map_err(io_err(format!("removing {}", tmp.display())))
 }
 
 /// Runs debootstrap, forwarding each line it prints to `progress`.

@@ -142,7 +142,10 @@ pub fn configure_droplet_side(init_pid: u32, subnet: u8) -> Result<()> {
         }
     });
     if !ready {
-        return Err(last.unwrap_or(PracticeError::NoSubnet));
+        return Err(last.unwrap_or_else(|| PracticeError::Command {
+            what: "ip link set host0 up (inside the droplet)".into(),
+            detail: "host0 did not appear within 20 s".into(),
+        }));
     }
     let cidr = format!("{}/24", droplet_address(subnet));
     sys::run(

@@ -2,8 +2,9 @@
 //! tracking processes by pid + start time so a recycled pid is never mistaken for ours.
 
 use super::error::{PracticeError, Result, io_err};
+use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -185,4 +186,46 @@ pub fn random_bytes(n: usize) -> Result<Vec<u8>> {
         .and_then(|mut f| f.read_exact(&mut buf))
         .map_err(io_err("reading /dev/urandom"))?;
     Ok(buf)
+}
+
+/// Mount points at or below `dir` in our mount namespace (/proc/self/mountinfo field 5).
+pub fn mounts_under(dir: &Path) -> Vec<PathBuf> {
+    let text = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.split_whitespace().nth(4))
+        .map(|m| PathBuf::from(unescape_mount(m)))
+        .filter(|m| m.starts_with(dir))
+        .collect()
+}
+
+/// mountinfo writes space, tab, newline and backslash as `\ooo` octal escapes.
+fn unescape_mount(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && let Some(code) = text
+                .get(i + 1..i + 4)
+                .and_then(|o| u8::from_str_radix(o, 8).ok())
+        {
+            out.push(code);
+            i += 4;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_escapes() {
+        assert_eq!(unescape_mount(r"/var/a\040b"), "/var/a b");
+        assert_eq!(unescape_mount(r"/x\\"), r"/x\\");
+    }
 }

@@ -22,6 +22,7 @@ impl TestDroplet {
             skip_or_panic(&why.to_string());
             return None;
         }
+        sweep_leftovers();
         let name = unique_name();
         let mut progress = |line: &str| eprintln!("[{name}] {line}");
         let droplet = match practice::up(&opts, Some(&name), &mut progress) {
@@ -135,6 +136,35 @@ fn unique_name() -> String {
         std::process::id() % 100_000,
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Removes droplets that killed test runs left behind (a test process that gets SIGKILLed never
+/// runs Drop), so they do not pile up and use the 254 subnets. Only test-named droplets that
+/// are not running and are older than ten minutes: a younger one may still be booting for a
+/// test binary running at the same time.
+fn sweep_leftovers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        for old in practice::list() {
+            let old_enough = old.created.is_none_or(|c| now.saturating_sub(c) > 600);
+            if is_test_name(&old.name) && old.status != practice::Status::Running && old_enough {
+                eprintln!("removing leftover test droplet {}", old.name);
+                let _ = practice::down(&old.name);
+            }
+        }
+    });
+}
+
+/// `t<digits>-…` or `f<digits>-…`: the names this harness and tests/practice.rs make.
+pub fn is_test_name(name: &str) -> bool {
+    name.starts_with(['t', 'f'])
+        && name[1..].split_once('-').is_some_and(|(digits, _)| {
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+        })
 }
 
 fn skip_or_panic(why: &str) {
