@@ -18,8 +18,7 @@ impl TestDroplet {
     /// Boots a droplet with a name unique to this process. `None` means "skip this test" (and
     /// the reason has been printed); under CI=true a missing prerequisite panics instead.
     pub fn boot(opts: UpOptions) -> Option<Self> {
-        if let Err(why) = practice::check_host() {
-            skip_or_panic(&why.to_string());
+        if !host_ready() {
             return None;
         }
         sweep_leftovers();
@@ -117,6 +116,18 @@ pub fn assert_success(argv: &[&str], out: &Output) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// True when this computer can run practice droplets. Otherwise prints a loud SKIPPED with
+/// the reason, or panics under CI=true (CI never skips the end-to-end tests).
+pub fn host_ready() -> bool {
+    match practice::check_host() {
+        Ok(()) => true,
+        Err(why) => {
+            skip_or_panic(&why.to_string());
+            false
+        }
+    }
 }
 
 /// True while `pid` is a live (non-zombie) process.
