@@ -53,10 +53,14 @@ pub fn remote_command(
                 StdinPart::Text(t) => text.push_str(t),
                 StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
                 StdinPart::LocalFile(path) => {
+                    // A key not created yet reads as empty: the probe then says "not installed",
+                    // and the install step (after the key is made) refuses an empty key.
                     let path = expand_home(path, home);
-                    let content = fs::read_to_string(&path)
-                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    text.push_str(content.trim_end());
+                    match fs::read_to_string(&path) {
+                        Ok(content) => text.push_str(content.trim_end()),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                    }
                     text.push('\n');
                 }
             }

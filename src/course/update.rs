@@ -29,21 +29,29 @@ while :; do
 done
 echo "apt is free""#;
 
+/// Touched after a successful update; the probe trusts it for a day.
+pub const STAMP: &str = "/var/lib/droplift/updated";
+
 /// apt options: never ask, keep config files the provider changed, wait for the lock anyway.
 const APT: &str = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q \
                    -o DPkg::Lock::Timeout=300 \
                    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
 
 pub fn plans() -> StagePlans {
+    // droplift leaves a stamp after a full update: a new droplet's package lists can look fresh
+    // (made with the image) and still not cover its updates and security suites.
     let probe = format!(
         r#"pending=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst ' || true)
-fresh=$(find /var/lib/apt/lists -maxdepth 1 -name '*_InRelease' -mmin -1440 2>/dev/null | head -n 1)
+stamp=$(find {STAMP} -mmin -1440 2>/dev/null)
 echo "upgrades waiting: $pending"
-if [ -z "$fresh" ]; then {}
+if [ -z "$stamp" ]; then {}
 elif [ "$pending" -gt 0 ]; then {}
 else {}
 fi"#,
-        verdict("pending", "the package lists are older than a day"),
+        verdict(
+            "pending",
+            "droplift has not updated this system in the last day"
+        ),
         verdict("pending", "$pending packages can be upgraded"),
         verdict("done", "the system is up to date"),
     );
@@ -72,6 +80,10 @@ fi"#;
                 Command::root(format!("{APT} upgrade")).timeout(Duration::from_secs(1800)),
             ),
             Step::run("Does the system need a restart?", Command::root(reboot)),
+            Step::run(
+                "Remember when the system was last brought up to date",
+                Command::root(format!("mkdir -p /var/lib/droplift && touch {STAMP}")),
+            ),
         ]),
         verify: Plan::new(vec![Step::run(
             "Check that nothing is left to upgrade",

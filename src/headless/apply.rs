@@ -130,6 +130,7 @@ fn connect(args: &ApplyArgs, stages: &[StageId]) -> Result<Session, String> {
             HostKeyPolicy::Strict
         },
         interactive: !args.secrets_stdin && std::io::stdin().is_terminal(),
+        home: crate::driver::home_dir(),
     };
     Session::connect(answers, secrets, redactor, options)
 }

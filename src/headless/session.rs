@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver};
 
 use crate::course::answers::Answers;
-use crate::course::plan::Step;
+use crate::course::plan::{StagePlans, Step};
 use crate::course::{self, StageId};
 use crate::driver;
+use crate::remote::sshconfig::SshPaths;
 use crate::remote::worker::{self, WorkerConfig, WorkerHandle};
 use crate::remote::{
     ConnectErrorKind, Credentials, HostKeyPolicy, Job, JobId, Stream, Target, WorkerEvent,
@@ -34,6 +35,8 @@ pub struct Session {
 pub struct ConnectOptions {
     pub host_keys: HostKeyPolicy,
     pub interactive: bool,
+    /// The home whose ~/.ssh (known_hosts, config, keys) is used and where `~` points.
+    pub home: PathBuf,
 }
 
 fn say(text: &str) {
@@ -54,7 +57,10 @@ impl Session {
                 let _ = tx.send(event);
             },
             redactor.clone(),
-            WorkerConfig::default(),
+            WorkerConfig {
+                paths: SshPaths::in_home(&options.home),
+                ..WorkerConfig::default()
+            },
         );
         let mut session = Self {
             worker,
@@ -62,7 +68,7 @@ impl Session {
             redactor,
             secrets,
             answers,
-            home: driver::home_dir(),
+            home: options.home.clone(),
             user: String::new(),
             next_id: 1,
             interactive: options.interactive,
@@ -232,6 +238,16 @@ impl Session {
     pub fn run_stage(&mut self, stage: StageId, probe_only: bool) -> Result<Outcome, String> {
         let plans = course::plans(stage, &self.answers)
             .ok_or_else(|| format!("the {} stage is not in this version", stage.key()))?;
+        self.run_plans(stage, &plans, probe_only)
+    }
+
+    /// Runs given plans for a stage (tests use this to inject a fault into a real plan).
+    pub fn run_plans(
+        &mut self,
+        stage: StageId,
+        plans: &StagePlans,
+        probe_only: bool,
+    ) -> Result<Outcome, String> {
         for _attempt in 0..3 {
             let mut run = StageRun::new(stage, plans.clone(), self.next_id);
             if probe_only {
