@@ -293,6 +293,7 @@ fn reserve(name: Option<&str>) -> Result<State> {
         address: net::droplet_address(subnet),
         host_address: net::host_address(subnet),
         created,
+        creator: Tracked::of(std::process::id()),
         nspawn: None,
         init: None,
         proxy: None,
@@ -556,8 +557,11 @@ fn remove_dir_safely(name: &str, dir: &Path) -> Result<()> {
     };
     validate_name(name)?;
     let root = fs::canonicalize(STATE_ROOT).map_err(io_err(format!("resolving {STATE_ROOT}")))?;
-    let meta =
-        fs::symlink_metadata(dir).map_err(io_err(format!("inspecting {}", dir.display())))?;
+    let meta = match fs::symlink_metadata(dir) {
+        // Already gone: a failing `up` of the same droplet removed it while we stopped it.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        other => other.map_err(io_err(format!("inspecting {}", dir.display())))?,
+    };
     if !meta.is_dir() {
         return Err(unsafe_remove("it is not a plain directory".into()));
     }
@@ -575,7 +579,10 @@ fn remove_dir_safely(name: &str, dir: &Path) -> Result<()> {
             mount.display()
         )));
     }
-    fs::remove_dir_all(&real).map_err(io_err(format!("deleting {}", real.display())))
+    match fs::remove_dir_all(&real) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(io_err(format!("deleting {}", real.display()))),
+    }
 }
 
 /// One line of `practice list`.
@@ -591,6 +598,8 @@ pub struct Listed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     Running,
+    /// An `up` is still copying or configuring it.
+    Creating,
     /// Its processes are gone (host rebooted, killed): only `down` is left to do.
     Stale,
     /// The state file cannot be read.
@@ -601,6 +610,7 @@ impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Status::Running => "running",
+            Status::Creating => "creating",
             Status::Stale => "stale",
             Status::Broken => "broken",
         })
@@ -615,6 +625,8 @@ pub fn list() -> Vec<Listed> {
             Ok(s) => Listed {
                 status: if s.running() {
                     Status::Running
+                } else if s.nspawn.is_none() && s.creator.is_some_and(|c| c.alive()) {
+                    Status::Creating
                 } else {
                     Status::Stale
                 },
