@@ -233,8 +233,15 @@ fn reserve(name: Option<&str>) -> Result<State> {
     let names = state::all_names();
     let name = match name {
         Some(n) => n.to_owned(),
-        None => (1..)
-            .map(|i| format!("practice-{i}"))
+        // `practice-100` would pass the 11-character limit; beyond 99 the names get shorter.
+        None => (1u32..)
+            .map(|i| {
+                if i < 100 {
+                    format!("practice-{i}")
+                } else {
+                    format!("p{i}")
+                }
+            })
             .find(|n| !names.contains(n))
             .unwrap_or_else(|| "practice-x".into()),
     };
