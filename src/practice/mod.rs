@@ -1,6 +1,7 @@
 //! The practice droplet: a real, disposable Debian server on this computer (systemd-nspawn), for
 //! students without a cloud account, instructors offline, and the end-to-end tests.
 
+mod boot;
 mod droplet;
 mod error;
 mod image;
@@ -9,9 +10,11 @@ mod proxy;
 mod rootfs;
 mod state;
 mod sys;
+mod teardown;
 
+pub use boot::ssh_banner;
 pub use droplet::{
-    Droplet, Listed, Status, UP_STEPS, UpOptions, check_host, down, down_all, list, ssh_banner, up,
+    Droplet, Listed, Status, UP_STEPS, UpOptions, check_host, down, down_all, list, up,
     up_failing_after, validate_name,
 };
 pub use error::PracticeError;

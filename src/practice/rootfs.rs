@@ -149,6 +149,11 @@ fn proxy_settings(root: &Path, host: Ipv4Addr) -> Result<()> {
         &root.join("etc/pip.conf"),
         &format!("[global]\nproxy = {proxy}\ncert = {DROPLET_CA}\n"),
     )?;
+    // git (once the course installs it) also outside login sessions, e.g. under systemd.
+    write(
+        &root.join("etc/gitconfig"),
+        &format!("[http]\n\tproxy = {proxy}\n"),
+    )?;
     let env_path = root.join("etc/environment");
     let mut env = fs::read_to_string(&env_path).unwrap_or_default();
     for key in ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"] {

@@ -19,6 +19,9 @@ pub struct State {
     pub host_address: Ipv4Addr,
     /// Seconds since the Unix epoch.
     pub created: u64,
+    /// The `up` that is making this droplet; while it runs and there is no container yet,
+    /// the droplet is being created, not stale.
+    pub creator: Option<Tracked>,
     /// The systemd-nspawn leader; SIGTERM to it powers the container off.
     pub nspawn: Option<Tracked>,
     /// The container's init (systemd), the target for nsenter.
@@ -119,6 +122,7 @@ mod tests {
             address: Ipv4Addr::new(10, 213, 3, 2),
             host_address: Ipv4Addr::new(10, 213, 3, 1),
             created: 5,
+            creator: None,
             nspawn: Some(Tracked { pid: 10, start: 99 }),
             init: None,
             proxy: None,

@@ -57,7 +57,12 @@ pub fn describe_failure(out: &Output) -> String {
     } else {
         stderr.into_owned()
     };
-    format!("{} — {}", out.status, last_lines(&text, 6))
+    let said = last_lines(&text, 6);
+    if said.is_empty() {
+        out.status.to_string()
+    } else {
+        format!("{} — {said}", out.status)
+    }
 }
 
 pub fn last_lines(text: &str, n: usize) -> String {

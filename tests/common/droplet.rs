@@ -151,8 +151,7 @@ fn unique_name() -> String {
 
 /// Removes droplets that killed test runs left behind (a test process that gets SIGKILLed never
 /// runs Drop), so they do not pile up and use the 254 subnets. Only test-named droplets that
-/// are not running and are older than ten minutes: a younger one may still be booting for a
-/// test binary running at the same time.
+/// are stale or broken and older than ten minutes: another test binary may be running too.
 fn sweep_leftovers() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -162,7 +161,11 @@ fn sweep_leftovers() {
             .unwrap_or(0);
         for old in practice::list() {
             let old_enough = old.created.is_none_or(|c| now.saturating_sub(c) > 600);
-            if is_test_name(&old.name) && old.status != practice::Status::Running && old_enough {
+            let idle = matches!(
+                old.status,
+                practice::Status::Stale | practice::Status::Broken
+            );
+            if is_test_name(&old.name) && idle && old_enough {
                 eprintln!("removing leftover test droplet {}", old.name);
                 let _ = practice::down(&old.name);
             }
