@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -12,8 +12,11 @@ use crossterm::event::{self as ct, DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
 
-use crate::app::{self, App, Effect, Event};
+use crate::app::{self, App, Effect, Event, PracticeEvent};
 use crate::logbuf::LogLine;
+use crate::remote::WorkerEvent;
+use crate::remote::worker::{self, WorkerHandle};
+use crate::runner::Request;
 use crate::ui::theme::{Theme, ThemeName};
 
 const TICK: Duration = Duration::from_millis(250);
@@ -33,9 +36,16 @@ pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
     }
     let (tx, rx) = mpsc::channel();
     spawn_input(tx.clone());
+    let worker_tx = tx.clone();
+    let worker = worker::spawn(
+        move |event| {
+            let _ = worker_tx.send(Event::Worker(event));
+        },
+        app.redactor.clone(),
+    );
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app, &rx, &mut log_file);
+    let result = event_loop(&mut terminal, &mut app, (&tx, &rx), &worker, &mut log_file);
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result.map(|()| 0)
@@ -44,9 +54,11 @@ pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    rx: &Receiver<Event>,
+    (tx, rx): (&Sender<Event>, &Receiver<Event>),
+    worker: &WorkerHandle,
     log_file: &mut LogFile,
 ) -> color_eyre::Result<()> {
+    let home = &crate::driver::home_dir();
     let size = terminal.size()?;
     app::update(app, Event::Resize(size.width, size.height));
     loop {
@@ -71,11 +83,59 @@ fn event_loop(
             }
         };
         for effect in app::update(app, event) {
-            match effect {
-                Effect::Quit => app.should_quit = true,
-                Effect::Worker(_job) => {}
-            }
+            perform(effect, app, worker, tx, home);
         }
+    }
+}
+
+/// Carries out one effect. Local steps and job preparation are quick and done here; anything
+/// slow goes to the worker or a thread, and its result comes back through the channel.
+fn perform(effect: Effect, app: &mut App, worker: &WorkerHandle, tx: &Sender<Event>, home: &Path) {
+    match effect {
+        Effect::Quit => app.should_quit = true,
+        Effect::Worker(job) => worker.send(*job),
+        Effect::Perform(request) => match crate::driver::job_for(&request, &app.secrets, home) {
+            Ok(Some(job)) => worker.send(job),
+            Ok(None) => {
+                if let Request::Local { id, action } = *request {
+                    let result = crate::driver::perform_local(&action, &app.secrets, home);
+                    let _ = tx.send(Event::LocalDone { id, result });
+                }
+            }
+            Err(message) => {
+                let id = request_id(&request);
+                let _ = tx.send(Event::Worker(WorkerEvent::JobFailed { id, message }));
+            }
+        },
+        Effect::PracticeUp => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let progress_tx = tx.clone();
+                let mut progress = |line: &str| {
+                    let _ =
+                        progress_tx.send(Event::Practice(PracticeEvent::Progress(line.to_owned())));
+                };
+                let event = match crate::practice::up(
+                    &crate::practice::UpOptions::default(),
+                    None,
+                    &mut progress,
+                ) {
+                    Ok(droplet) => PracticeEvent::Ready {
+                        name: droplet.name.clone(),
+                        address: droplet.address.to_string(),
+                        password: droplet.root_password.clone(),
+                    },
+                    Err(e) => PracticeEvent::Failed(e.to_string()),
+                };
+                let _ = tx.send(Event::Practice(event));
+            });
+        }
+    }
+}
+
+fn request_id(request: &Request) -> crate::remote::JobId {
+    match request {
+        Request::Run { id, .. } | Request::FreshLogin { id, .. } | Request::Local { id, .. } => *id,
     }
 }
 

@@ -151,6 +151,11 @@ impl StageRun {
         }
     }
 
+    /// The current phase's steps and the index of the one running (for the progress list).
+    pub fn progress(&self) -> (Phase, &[Step], usize) {
+        (self.phase, self.steps(), self.index)
+    }
+
     /// The step running now (for headers and the preview highlight).
     pub fn current_step(&self) -> Option<&Step> {
         self.current.and_then(|_| self.steps().get(self.index))

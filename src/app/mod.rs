@@ -1,16 +1,20 @@
 //! The wizard's state and its pure `update`: an `Event` in, the state changed, `Effect`s out.
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
+mod flow;
 pub mod form;
+mod keys;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
+use crate::course::answers::Answers;
 use crate::course::{StageId, StageStatus};
 use crate::layout::Areas;
 use crate::logbuf::{LineKind, LogBuffer};
-use crate::remote::{Job, WorkerEvent};
-use crate::secret::Redactor;
+use crate::remote::{HostKeyInfo, Job, JobId, WorkerEvent};
+use crate::runner::{Request, StageRun};
+use crate::secret::{Redactor, Secrets};
 use crate::ui::theme::Theme;
 
 pub use form::{Field, FieldKind, Form};
@@ -24,33 +28,113 @@ pub enum Event {
     /// Sent by the loop while something runs (spinner); never while idle.
     Tick,
     Worker(WorkerEvent),
+    /// A step on this computer finished (`Effect::Perform` of a local request).
+    LocalDone {
+        id: JobId,
+        result: Result<String, String>,
+    },
+    /// Progress of `Effect::PracticeUp`.
+    Practice(PracticeEvent),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PracticeEvent {
+    Progress(String),
+    /// Up and waiting for its first login; the password is handed to the form, never logged.
+    Ready {
+        name: String,
+        address: String,
+        password: crate::secret::Secret,
+    },
+    Failed(String),
 }
 
 /// What `update` asks the loop to do.
 #[derive(Clone, Debug)]
 pub enum Effect {
     Worker(Box<Job>),
+    /// Carry out a runner request: fill in secrets and send it to the worker, or do it locally.
+    Perform(Box<Request>),
+    /// Create a practice droplet on this computer (in a thread; progress comes back as events).
+    PracticeUp,
     Quit,
 }
 
 /// A popup over the frame; it takes the keys while open.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Overlay {
     Help,
     ConfirmQuit,
+    /// Stop the running step?
+    ConfirmCancel,
+    /// The server's key is new (`changed == false`) or differs from known_hosts.
+    HostKey {
+        info: HostKeyInfo,
+        changed: bool,
+        /// For a changed key: the host name typed to confirm the replacement.
+        confirm: Form,
+    },
+    /// A new droplet demands a new root password before anything else.
+    PasswordChange(Form),
+    /// Something failed: what happened, the server's own words, what to do next.
+    Error(ErrorCard),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorCard {
+    pub title: String,
+    pub what: String,
+    pub server: Vec<String>,
+    pub next: String,
+}
+
+/// Where the current stage's screen is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Explanation and questions.
+    Form,
+    /// The exact commands, before anything runs; Enter runs them.
+    Preview { scroll: u16 },
+    /// Steps running; output streams into the log.
+    Running,
+    /// The stage ended (done or failed); Enter goes on.
+    Finished,
+}
+
+/// The connection to the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    Offline,
+    Connecting,
+    Connected {
+        user: String,
+    },
+    /// Dropped; the worker is reconnecting.
+    Reconnecting,
 }
 
 #[derive(Clone, Debug)]
 pub struct StageEntry {
     pub id: StageId,
     pub status: StageStatus,
+    /// The last word on the stage: the probe's reason, or why it failed.
+    pub note: String,
 }
 
 pub struct App {
     pub stages: Vec<StageEntry>,
     /// The stage whose screen is shown.
     pub current: StageId,
+    pub view: View,
     pub form: Form,
+    pub answers: Answers,
+    pub secrets: Secrets,
+    pub link: Link,
+    pub run: Option<StageRun>,
+    /// Ids for worker jobs, unique across the session.
+    pub next_id: JobId,
+    /// A stage whose step was cut off by a dropped connection: probed again on reconnect.
+    pub interrupted: Option<StageId>,
     pub log: LogBuffer,
     /// Rows scrolled up from the newest log line; 0 follows new output.
     pub log_scroll: usize,
@@ -63,6 +147,8 @@ pub struct App {
     pub should_quit: bool,
     /// Set when the state changed and the frame must be redrawn.
     pub dirty: bool,
+    /// A practice droplet is being created.
+    pub practice_busy: bool,
 }
 
 impl App {
@@ -72,12 +158,20 @@ impl App {
             .map(|&id| StageEntry {
                 id,
                 status: StageStatus::Pending,
+                note: String::new(),
             })
             .collect();
         let mut app = Self {
             stages,
             current: StageId::Connect,
+            view: View::Form,
             form: Form::default(),
+            answers: Answers::new("", ""),
+            secrets: Secrets::new(),
+            link: Link::Offline,
+            run: None,
+            next_id: 1,
+            interrupted: None,
             log: LogBuffer::new(log_capacity),
             log_scroll: 0,
             overlay: None,
@@ -87,6 +181,7 @@ impl App {
             spinner: 0,
             should_quit: false,
             dirty: true,
+            practice_busy: false,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -94,11 +189,11 @@ impl App {
     }
 
     pub fn status(&self, id: StageId) -> StageStatus {
-        self.stages
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.status)
-            .unwrap_or_default()
+        self.entry(id).map(|s| s.status).unwrap_or_default()
+    }
+
+    pub fn entry(&self, id: StageId) -> Option<&StageEntry> {
+        self.stages.iter().find(|s| s.id == id)
     }
 
     pub fn set_status(&mut self, id: StageId, status: StageStatus) {
@@ -107,9 +202,17 @@ impl App {
         }
     }
 
-    /// True while a step runs on the server (quitting then asks first).
+    fn set_note(&mut self, id: StageId, note: impl Into<String>) {
+        if let Some(entry) = self.stages.iter_mut().find(|s| s.id == id) {
+            entry.note = note.into();
+        }
+    }
+
+    /// True while something runs on the server or here (quitting then asks first).
     pub fn is_busy(&self) -> bool {
-        self.stages.iter().any(|s| s.status == StageStatus::Running)
+        self.practice_busy
+            || matches!(self.link, Link::Connecting | Link::Reconnecting)
+            || self.stages.iter().any(|s| s.status == StageStatus::Running)
     }
 
     /// A line in the log panel; every line passes the redactor first.
@@ -130,14 +233,25 @@ impl App {
         Areas::new(self.size).log_rows()
     }
 
-    fn enter_stage(&mut self, id: StageId) {
+    /// Shows a stage's screen, its questions pre-filled from the answers given so far.
+    pub fn enter_stage(&mut self, id: StageId) {
         self.current = id;
-        self.form = form_for(id);
+        self.view = if self.status(id) == StageStatus::Running {
+            View::Running
+        } else {
+            View::Form
+        };
+        self.form = form_for(id, &self.answers);
     }
 
     /// True when keys should go to a text field rather than be read as commands.
     fn typing(&self) -> bool {
-        self.overlay.is_none() && !self.form.is_empty()
+        match &self.overlay {
+            Some(Overlay::PasswordChange(_)) => true,
+            Some(Overlay::HostKey { changed: true, .. }) => true,
+            Some(_) => false,
+            None => self.view == View::Form && !self.form.is_empty(),
+        }
     }
 
     fn scroll_log(&mut self, delta: isize) {
@@ -146,8 +260,9 @@ impl App {
     }
 }
 
-/// The form a stage shows, built from the questions the course defines for it.
-pub fn form_for(id: StageId) -> Form {
+/// The form a stage shows, built from the questions the course defines for it; answers given
+/// earlier are filled in (never secrets).
+pub fn form_for(id: StageId, answers: &Answers) -> Form {
     Form::new(
         crate::course::inputs(id)
             .iter()
@@ -157,9 +272,22 @@ pub fn form_for(id: StageId) -> Form {
                 } else {
                     FieldKind::Text
                 };
+                let known = match spec.key {
+                    "host" => answers.host.clone(),
+                    "port" if !answers.host.is_empty() => answers.port.to_string(),
+                    "user" => answers.user.clone(),
+                    "key" => answers.key.display().to_string(),
+                    "alias" => answers.alias.clone().unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let value = if known.is_empty() {
+                    spec.default.to_owned()
+                } else {
+                    known
+                };
                 Field::new(spec.key, spec.label, kind)
                     .with_hint(spec.hint)
-                    .with_value(spec.default)
+                    .with_value(&value)
             })
             .collect(),
     )
@@ -171,11 +299,11 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => {
             app.dirty = true;
-            handle_key(app, key)
+            keys::handle_key(app, key)
         }
         Event::Paste(text) => {
             if app.typing() {
-                app.form.paste(&text);
+                keys::focused_form(app).paste(&text);
                 app.dirty = true;
             }
             Vec::new()
@@ -195,158 +323,17 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Worker(event) => {
             app.dirty = true;
-            handle_worker(app, event)
+            flow::on_worker(app, event)
+        }
+        Event::LocalDone { id, result } => {
+            app.dirty = true;
+            flow::on_local_done(app, id, result)
+        }
+        Event::Practice(event) => {
+            app.dirty = true;
+            flow::on_practice(app, event)
         }
     }
-}
-
-fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && matches!(key.code, KeyCode::Char('c')) {
-        return request_quit(app);
-    }
-    if let Some(overlay) = app.overlay.clone() {
-        return handle_overlay_key(app, overlay, key);
-    }
-    match key.code {
-        KeyCode::F(1) => {
-            app.overlay = Some(Overlay::Help);
-            return Vec::new();
-        }
-        KeyCode::PageUp => {
-            let page = app.log_rows().max(1) as isize;
-            app.scroll_log(page);
-            return Vec::new();
-        }
-        KeyCode::PageDown => {
-            let page = app.log_rows().max(1) as isize;
-            app.scroll_log(-page);
-            return Vec::new();
-        }
-        KeyCode::Home => {
-            app.log_scroll = app.log.max_scroll(app.log_rows());
-            return Vec::new();
-        }
-        KeyCode::End => {
-            app.log_scroll = 0;
-            return Vec::new();
-        }
-        KeyCode::Up | KeyCode::Down if key.modifiers.contains(KeyModifiers::ALT) => {
-            // Peek at another stage's explanation (instructors walking a class through).
-            let index = app.current.index();
-            let next = if key.code == KeyCode::Up {
-                index.checked_sub(1)
-            } else {
-                Some(index + 1)
-            };
-            if let Some(&id) = next.and_then(|i| StageId::ALL.get(i)) {
-                app.enter_stage(id);
-            }
-            return Vec::new();
-        }
-        KeyCode::Esc => {
-            if let Some(&previous) = app
-                .current
-                .index()
-                .checked_sub(1)
-                .and_then(|i| StageId::ALL.get(i))
-            {
-                app.enter_stage(previous);
-            }
-            return Vec::new();
-        }
-        _ => {}
-    }
-    if app.typing() {
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => app.form.next(),
-            KeyCode::BackTab | KeyCode::Up => app.form.prev(),
-            KeyCode::Enter => {
-                if app.form.focus + 1 < app.form.fields.len() {
-                    app.form.next();
-                } else {
-                    return submit(app);
-                }
-            }
-            _ => app.form.input(key),
-        }
-        return Vec::new();
-    }
-    match key.code {
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Char('q') => return request_quit(app),
-        KeyCode::Enter => return submit(app),
-        _ => {}
-    }
-    Vec::new()
-}
-
-fn handle_overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
-    match overlay {
-        Overlay::Help => {
-            if matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::F(1) | KeyCode::Char('?' | 'q')
-            ) {
-                app.overlay = None;
-            }
-            Vec::new()
-        }
-        Overlay::ConfirmQuit => match key.code {
-            KeyCode::Char('y' | 'Y') => quit(app),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-                app.overlay = None;
-                Vec::new()
-            }
-            _ => Vec::new(),
-        },
-    }
-}
-
-fn request_quit(app: &mut App) -> Vec<Effect> {
-    if app.is_busy() && app.overlay != Some(Overlay::ConfirmQuit) {
-        app.overlay = Some(Overlay::ConfirmQuit);
-        app.dirty = true;
-        Vec::new()
-    } else {
-        quit(app)
-    }
-}
-
-fn quit(app: &mut App) -> Vec<Effect> {
-    app.should_quit = true;
-    vec![Effect::Worker(Box::new(Job::Disconnect)), Effect::Quit]
-}
-
-/// Enter on the last field (or on a screen without fields): the stage's main action.
-fn submit(app: &mut App) -> Vec<Effect> {
-    app.form.clear_errors();
-    let form = &app.form;
-    let errors = crate::course::validate(app.current, &|key| form.value(key));
-    for (key, message) in &errors {
-        app.form.set_error(key, message.clone());
-    }
-    if app.form.focus_first_error() {
-        return Vec::new();
-    }
-    Vec::new()
-}
-
-fn handle_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
-    match event {
-        WorkerEvent::Output { stream, line, .. } => {
-            let kind = match stream {
-                crate::remote::Stream::Stdout => LineKind::Stdout,
-                crate::remote::Stream::Stderr => LineKind::Stderr,
-            };
-            app.log_line(kind, &line);
-        }
-        other => {
-            let text = format!("{other:?}");
-            app.info(&text);
-        }
-    }
-    Vec::new()
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Drives `update` with events, as the loop would, and checks the state: no terminal involved.
 
 use super::*;
-use crate::remote::Stream;
+use crate::remote::{HostKeyDecision, Stream};
+use crate::secret::{Secret, SecretName};
 use crate::ui::theme::ThemeName;
+use crossterm::event::{KeyCode, KeyModifiers};
 
 fn app() -> App {
     App::new(Theme::new(ThemeName::Default, false), 100)
@@ -37,7 +39,7 @@ fn typing_goes_to_the_focused_field_even_q_and_question_mark() {
     type_text(&mut app, "q?x");
     assert_eq!(app.form.value("host"), "q?x");
     assert!(!app.should_quit);
-    assert_eq!(app.overlay, None);
+    assert!(app.overlay.is_none());
 }
 
 #[test]
@@ -79,7 +81,7 @@ fn enter_on_last_field_validates_and_marks_the_bad_field() {
 fn f1_opens_help_and_esc_closes_it() {
     let mut app = app();
     press(&mut app, KeyCode::F(1));
-    assert_eq!(app.overlay, Some(Overlay::Help));
+    assert!(matches!(app.overlay, Some(Overlay::Help)));
     type_text(&mut app, "abc");
     assert_eq!(
         app.form.value("host"),
@@ -87,7 +89,7 @@ fn f1_opens_help_and_esc_closes_it() {
         "keys go to the overlay while it is open"
     );
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.overlay, None);
+    assert!(app.overlay.is_none());
 }
 
 #[test]
@@ -107,10 +109,10 @@ fn quitting_while_busy_asks_first() {
     app.set_status(StageId::Update, StageStatus::Running);
     let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     update(&mut app, ctrl_c.clone());
-    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
     assert!(!app.should_quit);
     press(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.overlay, None);
+    assert!(app.overlay.is_none());
     assert!(!app.should_quit);
     update(&mut app, ctrl_c);
     let effects = press(&mut app, KeyCode::Char('y'));
@@ -150,7 +152,7 @@ fn log_scrolls_by_page_and_end_follows_again() {
             }),
         );
     }
-    let rows = Areas::new(app.size).log_rows();
+    let rows = crate::layout::Areas::new(app.size).log_rows();
     press(&mut app, KeyCode::PageUp);
     assert_eq!(app.log_scroll, rows);
     // New output keeps the scrolled view still.
@@ -196,4 +198,330 @@ fn pasted_text_keeps_only_the_first_line() {
     let mut app = app();
     update(&mut app, Event::Paste("203.0.113.7\nrm -rf /".into()));
     assert_eq!(app.form.value("host"), "203.0.113.7");
+}
+
+fn jobs(effects: &[Effect]) -> Vec<&Job> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Worker(job) => Some(job.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn connect_to(app: &mut App, host: &str, password: &str) -> Vec<Effect> {
+    type_text(app, host);
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Tab);
+    type_text(app, password);
+    press(app, KeyCode::Enter)
+}
+
+#[test]
+fn connecting_sends_the_password_only_inside_the_job_and_wipes_the_field() {
+    let mut app = app();
+    let effects = connect_to(&mut app, "203.0.113.7", "e-mailed pw");
+    match jobs(&effects).as_slice() {
+        [
+            Job::Connect {
+                target,
+                credentials,
+                host_keys,
+            },
+        ] => {
+            assert_eq!(target.host, "203.0.113.7");
+            assert_eq!(target.user.as_deref(), Some("root"));
+            assert_eq!(
+                credentials.password.as_ref().map(Secret::expose),
+                Some("e-mailed pw")
+            );
+            assert_eq!(*host_keys, crate::remote::HostKeyPolicy::Ask);
+        }
+        other => panic!("expected one Connect job, got {other:?}"),
+    }
+    assert_eq!(
+        app.form.value("root_password"),
+        "",
+        "the field no longer holds it"
+    );
+    assert_eq!(app.status(StageId::Connect), StageStatus::Running);
+    app.info("typed e-mailed pw by mistake");
+    assert!(
+        !app.log
+            .last()
+            .map(|l| l.text.clone())
+            .unwrap_or_default()
+            .contains("e-mailed pw")
+    );
+}
+
+#[test]
+fn unknown_host_key_is_asked_and_accepted_with_y() {
+    let mut app = app();
+    connect_to(&mut app, "203.0.113.7", "pw");
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::HostKeyUnknown(crate::remote::HostKeyInfo {
+            host: "203.0.113.7".into(),
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:abc".into(),
+        })),
+    );
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::HostKey { changed: false, .. })
+    ));
+    type_text(&mut app, "x");
+    assert!(app.overlay.is_some(), "other keys do not answer");
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(matches!(
+        jobs(&effects).as_slice(),
+        [Job::HostKey(HostKeyDecision::Accept)]
+    ));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn a_changed_host_key_is_replaced_only_after_typing_the_host() {
+    let mut app = app();
+    connect_to(&mut app, "203.0.113.7", "pw");
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::HostKeyChanged(crate::remote::HostKeyInfo {
+            host: "203.0.113.7".into(),
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:new".into(),
+        })),
+    );
+    type_text(&mut app, "203.0.113.8");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(jobs(&effects).is_empty(), "a wrong name replaces nothing");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "7");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        jobs(&effects).as_slice(),
+        [Job::HostKey(HostKeyDecision::Replace)]
+    ));
+}
+
+#[test]
+fn expired_password_is_changed_through_the_popup_and_a_rejection_is_shown_at_the_field() {
+    let mut app = app();
+    connect_to(&mut app, "203.0.113.7", "old pw");
+    update(&mut app, Event::Worker(WorkerEvent::PasswordChangeRequired));
+    assert!(matches!(app.overlay, Some(Overlay::PasswordChange(_))));
+    type_text(&mut app, "short");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "shorT");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(jobs(&effects).is_empty(), "mismatch: nothing sent");
+    let Some(Overlay::PasswordChange(form)) = &app.overlay else {
+        panic!("the popup stays open");
+    };
+    assert!(form.field("new").and_then(|f| f.error.clone()).is_some());
+    // Fix the retype and send it.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "t");
+    let effects = press(&mut app, KeyCode::Enter);
+    match jobs(&effects).as_slice() {
+        [Job::ChangePassword { current, new }] => {
+            assert_eq!(current.expose(), "old pw");
+            assert_eq!(new.expose(), "short");
+        }
+        other => panic!("{other:?}"),
+    }
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::PasswordChangeRejected {
+            reason: "BAD PASSWORD: The password is shorter than 8 characters".into(),
+        }),
+    );
+    let Some(Overlay::PasswordChange(form)) = &app.overlay else {
+        panic!("asked again");
+    };
+    let error = form
+        .field("new")
+        .and_then(|f| f.error.clone())
+        .unwrap_or_default();
+    assert!(error.contains("shorter than 8"), "{error}");
+    update(&mut app, Event::Worker(WorkerEvent::PasswordChanged));
+    assert_eq!(
+        app.secrets
+            .get(SecretName::RootPassword)
+            .map(Secret::expose),
+        Some("short"),
+        "the new password is the root password from now on"
+    );
+}
+
+fn connected(app: &mut App) {
+    connect_to(app, "203.0.113.7", "pw");
+    let effects = update(
+        app,
+        Event::Worker(WorkerEvent::Connected {
+            user: "root".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        }),
+    );
+    // The connect stage looks around (its probe) once logged in.
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("expected the connect probe, got {effects:?}");
+    };
+    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    let id = *id;
+    update(
+        app,
+        Event::Worker(WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: done connected".into(),
+        }),
+    );
+    update(
+        app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    assert_eq!(app.status(StageId::Connect), StageStatus::Done);
+    assert_eq!(app.view, View::Finished);
+}
+
+#[test]
+fn a_stage_goes_form_then_preview_then_runs_and_a_failure_shows_the_error_card() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter); // on to the next stage: Update
+    assert_eq!(app.current, StageId::Update);
+    // Update has no questions: Enter shows the preview; nothing runs yet.
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert!(matches!(app.view, View::Preview { .. }));
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the probe runs first: {effects:?}");
+    };
+    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    let id = *id;
+    assert_eq!(app.status(StageId::Update), StageStatus::Running);
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: pending old lists".into(),
+        }),
+    );
+    let effects = update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("apply starts: {effects:?}");
+    };
+    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    let id = *id;
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Output {
+            id,
+            stream: Stream::Stderr,
+            line: "E: dpkg was interrupted".into(),
+        }),
+    );
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 100 }),
+    );
+    assert_eq!(app.status(StageId::Update), StageStatus::Failed);
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("an error card");
+    };
+    assert_eq!(card.server, ["E: dpkg was interrupted"]);
+    assert!(card.what.contains("exit status 100"));
+}
+
+#[test]
+fn the_user_form_rejects_bad_names_at_the_field_and_keeps_the_input() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter);
+    app.enter_stage(StageId::User);
+    type_text(&mut app, "$(reboot)");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "long enough pw");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "long enough pw");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert_eq!(app.view, View::Form);
+    let error = app
+        .form
+        .field("user")
+        .and_then(|f| f.error.clone())
+        .unwrap_or_default();
+    assert!(error.contains("start with a letter"), "{error}");
+    assert_eq!(app.form.value("user"), "$(reboot)");
+    assert_eq!(
+        app.form.value("user_password"),
+        "long enough pw",
+        "nothing is lost"
+    );
+    assert!(
+        !app.secrets.contains(SecretName::UserPassword),
+        "nothing is applied"
+    );
+}
+
+#[test]
+fn a_dropped_connection_marks_the_step_interrupted_and_reprobes_after_reconnecting() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    let id = *id;
+    update(&mut app, Event::Worker(WorkerEvent::Interrupted { id }));
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Disconnected {
+            reason: "gone".into(),
+        }),
+    );
+    assert_eq!(
+        app.status(StageId::Update),
+        StageStatus::Pending,
+        "interrupted, not failed"
+    );
+    assert_eq!(app.link, Link::Reconnecting);
+    let effects = update(
+        &mut app,
+        Event::Worker(WorkerEvent::Connected {
+            user: "root".into(),
+            host: "h".into(),
+            port: 22,
+        }),
+    );
+    assert!(
+        matches!(effects.first(), Some(Effect::Perform(_))),
+        "probed again"
+    );
+    assert_eq!(
+        app.run.as_ref().map(|r| r.phase()),
+        Some(crate::runner::Phase::Probe)
+    );
 }

@@ -54,8 +54,39 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
             "from the e-mail, or empty for a key",
         ),
     ];
+    const USER: &[InputSpec] = &[
+        text("user", "User name", "your everyday account, e.g. johndoe"),
+        secret(
+            "user_password",
+            "Password",
+            "at least 8 characters; sudo asks for it",
+        ),
+        secret(
+            "user_password_again",
+            "Again",
+            "the same password once more",
+        ),
+    ];
+    const SSH: &[InputSpec] = &[
+        InputSpec {
+            default: super::answers::DEFAULT_KEY,
+            ..text("key", "Key file", "your private key; made if missing")
+        },
+        secret(
+            "key_passphrase",
+            "Passphrase",
+            "for a new key only; empty: none",
+        ),
+        text(
+            "alias",
+            "Alias",
+            "e.g. mydroplet for `ssh mydroplet`; empty: skip",
+        ),
+    ];
     match stage {
         StageId::Connect => CONNECT,
+        StageId::User => USER,
+        StageId::SshHardening => SSH,
         _ => &[],
     }
 }
@@ -69,12 +100,49 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
             errors.push((key, message));
         }
     };
-    if stage == StageId::Connect {
-        check("host", validate_host(&value("host")));
-        check("port", validate_port(&value("port")).map(|_| ()));
-        check("root_password", validate_password(&value("root_password")));
+    match stage {
+        StageId::Connect => {
+            check("host", validate_host(&value("host")));
+            check("port", validate_port(&value("port")).map(|_| ()));
+            check("root_password", validate_password(&value("root_password")));
+        }
+        StageId::User => {
+            check("user", validate_username(&value("user")));
+            check(
+                "user_password",
+                validate_user_password(&value("user_password"), &value("user_password_again")),
+            );
+        }
+        StageId::SshHardening => {
+            if value("key").trim().is_empty() {
+                check(
+                    "key",
+                    Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into()),
+                );
+            }
+            check(
+                "key_passphrase",
+                validate_password(&value("key_passphrase")),
+            );
+            let alias = value("alias");
+            if !alias.is_empty() {
+                check(
+                    "alias",
+                    super::answers::validate_alias(&alias).map_err(capitalise),
+                );
+            }
+        }
+        _ => {}
     }
     errors
+}
+
+fn capitalise(message: String) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => message,
+    }
 }
 
 /// A host as typed: an IPv4 or IPv6 address, a DNS name, or an ~/.ssh/config alias.

@@ -1,7 +1,7 @@
 //! Every key the wizard understands, in one table: the help overlay lists them all and the
 //! status bar picks the ones that work right now, so the two can never disagree.
 
-use crate::app::{App, Overlay};
+use crate::app::{App, Overlay, View};
 
 /// A key and what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +23,15 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Shift-Tab / ↑", "previous field"),
             k("Enter", "next field; on the last one, confirm"),
             k("Esc", "back to the previous stage"),
+            k("F2", "first screen: make a practice droplet here"),
+        ],
+    ),
+    (
+        "Preview and running",
+        &[
+            k("Enter", "run the commands shown / go on"),
+            k("↑ / ↓", "scroll the commands"),
+            k("Esc", "back; while running: stop the step"),
         ],
     ),
     (
@@ -44,23 +53,63 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
 
 /// The few keys that work right now, for the status bar.
 pub fn current(app: &App) -> Vec<KeyHelp> {
-    match app.overlay {
+    match &app.overlay {
         Some(Overlay::Help) => vec![k("Esc", "close help")],
         Some(Overlay::ConfirmQuit) => vec![k("y", "quit"), k("n / Esc", "keep going")],
-        None if !app.form.is_empty() => vec![
+        Some(Overlay::ConfirmCancel) => vec![k("y", "stop the step"), k("n / Esc", "keep running")],
+        Some(Overlay::HostKey { changed: false, .. }) => {
+            vec![k("y", "accept the key"), k("n", "refuse"), k("F1", "help")]
+        }
+        Some(Overlay::HostKey { changed: true, .. }) => {
+            vec![
+                k("Enter", "replace the key"),
+                k("Esc", "stop"),
+                k("F1", "help"),
+            ]
+        }
+        Some(Overlay::PasswordChange(_)) => vec![
             k("Tab", "next field"),
-            k("Enter", "confirm"),
-            k("Esc", "back"),
-            k("PgUp/PgDn", "log"),
-            k("F1", "help"),
+            k("Enter", "change it"),
+            k("Esc", "stop"),
             k("Ctrl-C", "quit"),
         ],
-        None => vec![
-            k("Enter", "continue"),
-            k("Esc", "back"),
-            k("PgUp/PgDn", "log"),
-            k("?", "help"),
-            k("q", "quit"),
-        ],
+        Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
+        None => match app.view {
+            View::Form if !app.form.is_empty() => vec![
+                k("Tab", "next field"),
+                k("Enter", "confirm"),
+                k("Esc", "back"),
+                k("PgUp/PgDn", "log"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
+            View::Form => vec![
+                k("Enter", "continue"),
+                k("Esc", "back"),
+                k("PgUp/PgDn", "log"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Preview { .. } => vec![
+                k("Enter", "run"),
+                k("↑/↓", "scroll"),
+                k("Esc", "back"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Running => vec![
+                k("Esc", "stop step"),
+                k("PgUp/PgDn", "log"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Finished => vec![
+                k("Enter", "next"),
+                k("Esc", "back"),
+                k("PgUp/PgDn", "log"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+        },
     }
 }

@@ -1,10 +1,12 @@
 //! Drawing: one file per part of the frame plus shared widgets. `draw` reads `App` and never
 //! changes it, so a frame is a pure function of the state (and snapshot tests can prove it).
 
+pub mod form;
 pub mod help;
 pub mod keys;
 pub mod log_panel;
 pub mod popup;
+pub mod question;
 pub mod sidebar;
 pub mod stage;
 pub mod status_bar;
@@ -32,7 +34,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
     stage::draw(app, frame, areas.main);
     log_panel::draw(app, frame, areas.log);
     status_bar::draw(app, frame, areas.status);
-    match app.overlay {
+    match &app.overlay {
         Some(Overlay::Help) => help::draw(app, frame, area),
         Some(Overlay::ConfirmQuit) => popup::confirm(
             app,
@@ -43,6 +45,22 @@ pub fn draw(app: &App, frame: &mut Frame) {
              the server to see what is already done.",
             "y quit   n keep going",
         ),
+        Some(Overlay::ConfirmCancel) => popup::confirm(
+            app,
+            frame,
+            area,
+            "Stop this step?",
+            "The command on the server is stopped and the stage is marked not done. Run it \
+             again later: droplift checks first and skips what is already done.",
+            "y stop it   n keep running",
+        ),
+        Some(Overlay::HostKey {
+            info,
+            changed,
+            confirm,
+        }) => question::host_key(app, frame, area, info, *changed, confirm),
+        Some(Overlay::PasswordChange(form)) => question::password_change(app, frame, area, form),
+        Some(Overlay::Error(card)) => question::error(app, frame, area, card),
         None => {}
     }
 }

@@ -1,19 +1,35 @@
-//! The current stage's screen: what it does and why, the questions it asks (with each field's
-//! own error message), and what happens on Enter.
+//! The current stage's screen, in four views: its explanation and questions; the preview of
+//! the exact commands; the steps as they run; and how it ended.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{App, Field};
-use crate::course::{StageId, text};
+use crate::app::{App, View};
+use crate::course::plan::{Action, command_text, step_text};
+use crate::course::{self, StageId, StageStatus, text};
 
-const LABEL_WIDTH: u16 = 15;
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let area = area.inner(ratatui::layout::Margin::new(2, 0));
+    let area = area.inner(Margin::new(2, 0));
+    let [head, _, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    draw_heading(app, frame, head);
+    match app.view {
+        View::Form => draw_form_view(app, frame, body),
+        View::Preview { scroll } => draw_preview(app, frame, body, scroll),
+        View::Running => draw_running(app, frame, body),
+        View::Finished => draw_finished(app, frame, body),
+    }
+}
+
+fn draw_heading(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let id = app.current;
     let status = app.status(id);
@@ -32,82 +48,185 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             theme.status(status),
         ),
     ]);
+    frame.render_widget(Paragraph::new(heading), area);
+}
+
+fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let id = app.current;
     let explanation = Paragraph::new(text::explanation(id))
         .style(theme.base)
         .wrap(Wrap { trim: true });
-    let explanation_height = explanation.line_count(area.width).min(6) as u16;
-    let form_height: u16 = app
-        .form
-        .fields
-        .iter()
-        .map(|f| 1 + u16::from(f.error.is_some()) * 2)
-        .sum();
-    let [head, _, body, _, form, _] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
+    let explanation_height = (explanation.line_count(area.width) as u16).min(7);
+    let [body, _, form, _, hint] = Layout::vertical([
         Constraint::Length(explanation_height),
         Constraint::Length(1),
-        Constraint::Length(form_height),
+        Constraint::Length(super::form::height(&app.form)),
+        Constraint::Length(1),
         Constraint::Min(0),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(heading), head);
     frame.render_widget(explanation, body);
-    draw_form(app, frame, form);
-}
-
-fn draw_form(app: &App, frame: &mut Frame, area: Rect) {
-    let theme = &app.theme;
-    let mut y = area.y;
-    for (index, field) in app.form.fields.iter().enumerate() {
-        if y >= area.bottom() {
-            break;
-        }
-        let focused = index == app.form.focus && app.overlay.is_none();
-        let row = Rect::new(area.x, y, area.width, 1);
-        let [label, input] =
-            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(10)]).areas(row);
-        let label_style = if field.error.is_some() {
-            theme.error
-        } else if focused {
-            theme.accent
+    super::form::draw(theme, &app.form, app.overlay.is_none(), frame, form);
+    let hint_text = if !course::BUILT.contains(&id) {
+        "This stage arrives in a later version of droplift.".to_owned()
+    } else if id == StageId::Connect {
+        if app.practice_busy {
+            "Creating a practice droplet … (see the log)".to_owned()
         } else {
-            theme.base
-        };
-        let marker = if focused { "› " } else { "  " };
-        frame.render_widget(
-            Paragraph::new(Span::styled(
-                format!("{marker}{}", field.label),
-                label_style,
-            )),
-            label,
-        );
-        render_input(app, frame, field, focused, input);
-        y += 1;
-        if let Some(error) = &field.error {
-            let rect = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 2).intersection(area);
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("✗ {error}"), theme.error))
-                    .wrap(Wrap { trim: true }),
-                rect,
-            );
-            y += 2;
+            "Enter: connect.  No droplet? F2 makes a practice one on this computer.".to_owned()
         }
-    }
+    } else {
+        let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
+        if note.is_empty() {
+            "Enter: see the exact commands before anything runs.".to_owned()
+        } else {
+            format!("Last time: {note}. Enter: see the commands.")
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(hint_text, theme.muted)).wrap(Wrap { trim: true }),
+        hint,
+    );
 }
 
-fn render_input(app: &App, frame: &mut Frame, field: &Field, focused: bool, area: Rect) {
+fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let theme = &app.theme;
-    // Drawing must not change the app, so style a copy (a single line: cheap).
-    let mut input = field.input.clone();
-    input.set_cursor_line_style(Style::default());
-    input.set_placeholder_style(theme.muted);
-    if focused {
-        input.set_style(theme.field_focus);
-        input.set_cursor_style(theme.selected);
-    } else {
-        input.set_style(theme.field);
-        input.set_cursor_style(theme.field);
+    let Some(plans) = course::plans(app.current, &app.answers) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::styled(
+            "These commands run on your droplet, in this order. droplift checks first and \
+             skips what is already done.",
+            theme.muted,
+        ),
+        Line::raw(""),
+    ];
+    for (index, step) in plans.apply.steps.iter().enumerate() {
+        let mut title = step.title.lines();
+        lines.push(Line::styled(
+            format!("{}. {}", index + 1, title.next().unwrap_or_default()),
+            theme.accent,
+        ));
+        for more in title {
+            lines.push(Line::styled(format!("   {more}"), theme.muted));
+        }
+        let body = match &step.action {
+            Action::Run(command) => command_text(command),
+            _ => step_text(step, &app.answers.host)
+                .lines()
+                .filter(|l| !l.starts_with("# ") || l.starts_with("# (") || l.starts_with("#     "))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        for line in body.lines() {
+            lines.push(Line::styled(format!("   {line}"), theme.command));
+        }
     }
-    frame.render_widget(&input, area);
+    if !plans.verify.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "Then droplift checks the result:",
+            theme.accent,
+        ));
+        for step in &plans.verify.steps {
+            lines.push(Line::styled(
+                format!("   ✓ {}", step.title.lines().next().unwrap_or_default()),
+                theme.base,
+            ));
+        }
+    }
+    let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let max = (lines.len() as u16).saturating_sub(list.height);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max), 0)), list);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            "Enter: run these   ↑/↓: scroll   Esc: back to the questions",
+            theme.key,
+        )),
+        footer,
+    );
+}
+
+fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut lines = Vec::new();
+    match &app.run {
+        Some(run) => {
+            let (phase, steps, index) = run.progress();
+            lines.push(Line::styled(
+                format!(
+                    "Now: {} ({} of {})",
+                    phase.label(),
+                    (index + 1).min(steps.len()),
+                    steps.len()
+                ),
+                theme.muted,
+            ));
+            let first = index.saturating_sub(usize::from(area.height).saturating_sub(3));
+            for (i, step) in steps.iter().enumerate().skip(first) {
+                let (mark, style) = if i < index {
+                    ("✓", theme.success)
+                } else if i == index {
+                    (SPINNER[app.spinner % SPINNER.len()], theme.running)
+                } else {
+                    ("·", theme.muted)
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark} "), style),
+                    Span::styled(
+                        step.title.lines().next().unwrap_or_default().to_owned(),
+                        theme.base,
+                    ),
+                ]));
+            }
+        }
+        None => lines.push(Line::styled(
+            match app.link {
+                crate::app::Link::Reconnecting => "The connection dropped; reconnecting …",
+                _ => "Connecting …",
+            },
+            theme.running,
+        )),
+    }
+    let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), list);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            "Output streams into the log below.   Esc: stop this step",
+            theme.muted,
+        )),
+        footer,
+    );
+}
+
+fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let id = app.current;
+    let status = app.status(id);
+    let note = app.entry(id).map(|e| e.note.clone()).unwrap_or_default();
+    let (headline, style, next) = match status {
+        StageStatus::Done => (
+            format!("✓ {} is done: {note}.", id.title()),
+            theme.success,
+            "Enter: on to the next stage",
+        ),
+        StageStatus::Failed => (
+            format!("✗ {} did not finish: {note}", id.title()),
+            theme.error,
+            "Enter: back to the questions to try again   PgUp: read the log",
+        ),
+        _ => (
+            format!("{} stopped: {note}", id.title()),
+            theme.warning,
+            "Enter: back to the questions",
+        ),
+    };
+    let lines = vec![
+        Line::styled(headline, style),
+        Line::raw(""),
+        Line::styled(next, theme.key),
+    ];
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }

@@ -1,0 +1,315 @@
+//! Keys: what each key does depending on what is on screen. Text fields get every printable
+//! key (so a password may contain `q` or `?`); F1 and Ctrl-C work everywhere.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{App, Effect, Form, Overlay, View, flow};
+use crate::course::StageId;
+use crate::remote::{HostKeyDecision, Job};
+
+/// The form that takes typing now: an overlay's, or the stage's.
+pub(super) fn focused_form(app: &mut App) -> &mut Form {
+    match &mut app.overlay {
+        Some(Overlay::PasswordChange(form)) => form,
+        Some(Overlay::HostKey { confirm, .. }) => confirm,
+        _ => &mut app.form,
+    }
+}
+
+pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && matches!(key.code, KeyCode::Char('c')) {
+        return request_quit(app);
+    }
+    if key.code == KeyCode::F(1) && !matches!(app.overlay, Some(Overlay::Help)) {
+        app.overlay = Some(Overlay::Help);
+        return Vec::new();
+    }
+    if let Some(overlay) = app.overlay.take() {
+        return overlay_key(app, overlay, key);
+    }
+    match key.code {
+        KeyCode::PageUp => {
+            let page = app.log_rows().max(1) as isize;
+            app.scroll_log(page);
+            return Vec::new();
+        }
+        KeyCode::PageDown => {
+            let page = app.log_rows().max(1) as isize;
+            app.scroll_log(-page);
+            return Vec::new();
+        }
+        KeyCode::Home => {
+            app.log_scroll = app.log.max_scroll(app.log_rows());
+            return Vec::new();
+        }
+        KeyCode::End => {
+            app.log_scroll = 0;
+            return Vec::new();
+        }
+        KeyCode::Up | KeyCode::Down if key.modifiers.contains(KeyModifiers::ALT) => {
+            // Look at another stage's explanation (an instructor walking a class through).
+            let index = app.current.index();
+            let next = if key.code == KeyCode::Up {
+                index.checked_sub(1)
+            } else {
+                Some(index + 1)
+            };
+            if let Some(&id) = next.and_then(|i| StageId::ALL.get(i)) {
+                app.enter_stage(id);
+            }
+            return Vec::new();
+        }
+        KeyCode::F(2) if app.current == StageId::Connect && app.view == View::Form => {
+            return flow::start_practice(app);
+        }
+        _ => {}
+    }
+    match app.view {
+        View::Form => form_key(app, key),
+        View::Preview { scroll } => match key.code {
+            KeyCode::Enter => flow::run_current(app),
+            KeyCode::Esc => {
+                app.view = View::Form;
+                Vec::new()
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                app.view = View::Preview {
+                    scroll: scroll.saturating_add(1),
+                };
+                Vec::new()
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                app.view = View::Preview {
+                    scroll: scroll.saturating_sub(1),
+                };
+                Vec::new()
+            }
+            KeyCode::Char('?') => {
+                app.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            KeyCode::Char('q') => request_quit(app),
+            _ => Vec::new(),
+        },
+        View::Running => match key.code {
+            KeyCode::Esc => {
+                if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
+                    app.overlay = Some(Overlay::ConfirmCancel);
+                }
+                Vec::new()
+            }
+            KeyCode::Char('?') => {
+                app.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            KeyCode::Char('q') => request_quit(app),
+            _ => Vec::new(),
+        },
+        View::Finished => match key.code {
+            KeyCode::Enter => flow::next_stage(app),
+            KeyCode::Esc | KeyCode::Char('r') => {
+                app.view = View::Form;
+                Vec::new()
+            }
+            KeyCode::Char('?') => {
+                app.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            KeyCode::Char('q') => request_quit(app),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Esc {
+        if let Some(&previous) = app
+            .current
+            .index()
+            .checked_sub(1)
+            .and_then(|i| StageId::ALL.get(i))
+        {
+            app.enter_stage(previous);
+        }
+        return Vec::new();
+    }
+    if !app.form.is_empty() {
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => app.form.next(),
+            KeyCode::BackTab | KeyCode::Up => app.form.prev(),
+            KeyCode::Enter => {
+                if app.form.focus + 1 < app.form.fields.len() {
+                    app.form.next();
+                } else {
+                    return flow::submit(app);
+                }
+            }
+            _ => app.form.input(key),
+        }
+        return Vec::new();
+    }
+    match key.code {
+        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
+        KeyCode::Char('q') => return request_quit(app),
+        KeyCode::Enter => return flow::submit(app),
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Keys while a popup is open. The overlay was taken out of `app`; put it back to keep it.
+fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
+    match overlay {
+        Overlay::Help => {
+            if !matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::F(1) | KeyCode::Char('?' | 'q')
+            ) {
+                app.overlay = Some(Overlay::Help);
+            }
+            Vec::new()
+        }
+        Overlay::ConfirmQuit => match key.code {
+            KeyCode::Char('y' | 'Y') => quit(app),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Vec::new(),
+            _ => {
+                app.overlay = Some(Overlay::ConfirmQuit);
+                Vec::new()
+            }
+        },
+        Overlay::ConfirmCancel => match key.code {
+            KeyCode::Char('y' | 'Y') => flow::cancel_step(app),
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => Vec::new(),
+            _ => {
+                app.overlay = Some(Overlay::ConfirmCancel);
+                Vec::new()
+            }
+        },
+        Overlay::Error(card) => {
+            if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+                app.overlay = Some(Overlay::Error(card));
+            }
+            Vec::new()
+        }
+        Overlay::HostKey {
+            info,
+            changed: false,
+            confirm,
+        } => match key.code {
+            KeyCode::Char('y' | 'Y') => {
+                app.info(&format!(
+                    "Host key accepted and recorded: {}",
+                    info.fingerprint
+                ));
+                vec![Effect::Worker(Box::new(Job::HostKey(
+                    HostKeyDecision::Accept,
+                )))]
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
+                vec![Effect::Worker(Box::new(Job::HostKey(
+                    HostKeyDecision::Reject,
+                )))]
+            }
+            _ => {
+                app.overlay = Some(Overlay::HostKey {
+                    info,
+                    changed: false,
+                    confirm,
+                });
+                Vec::new()
+            }
+        },
+        Overlay::HostKey {
+            info,
+            changed: true,
+            mut confirm,
+        } => match key.code {
+            KeyCode::Esc => {
+                vec![Effect::Worker(Box::new(Job::HostKey(
+                    HostKeyDecision::Reject,
+                )))]
+            }
+            KeyCode::Enter => {
+                let typed = confirm.value("confirm");
+                if typed.trim() == app.answers.host {
+                    app.info(&format!("Replacing the recorded key for {}", info.host));
+                    vec![Effect::Worker(Box::new(Job::HostKey(
+                        HostKeyDecision::Replace,
+                    )))]
+                } else {
+                    confirm.set_error(
+                        "confirm",
+                        format!(
+                            "Type {} exactly to replace the key, or Esc to stop.",
+                            app.answers.host
+                        ),
+                    );
+                    app.overlay = Some(Overlay::HostKey {
+                        info,
+                        changed: true,
+                        confirm,
+                    });
+                    Vec::new()
+                }
+            }
+            _ => {
+                confirm.input(key);
+                app.overlay = Some(Overlay::HostKey {
+                    info,
+                    changed: true,
+                    confirm,
+                });
+                Vec::new()
+            }
+        },
+        Overlay::PasswordChange(mut form) => match key.code {
+            KeyCode::Tab | KeyCode::Down => {
+                form.next();
+                app.overlay = Some(Overlay::PasswordChange(form));
+                Vec::new()
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.prev();
+                app.overlay = Some(Overlay::PasswordChange(form));
+                Vec::new()
+            }
+            KeyCode::Enter if form.focus + 1 < form.fields.len() => {
+                form.next();
+                app.overlay = Some(Overlay::PasswordChange(form));
+                Vec::new()
+            }
+            KeyCode::Enter => flow::submit_new_root_password(app, form),
+            KeyCode::Esc => {
+                app.info("The password change was not done: connect again when you are ready.");
+                flow::abandon_connect(app)
+            }
+            _ => {
+                form.input(key);
+                app.overlay = Some(Overlay::PasswordChange(form));
+                Vec::new()
+            }
+        },
+    }
+}
+
+pub(super) fn request_quit(app: &mut App) -> Vec<Effect> {
+    if app.is_busy() && !matches!(app.overlay, Some(Overlay::ConfirmQuit)) {
+        app.overlay = Some(Overlay::ConfirmQuit);
+        app.dirty = true;
+        Vec::new()
+    } else {
+        quit(app)
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.should_quit = true;
+    let mut effects = Vec::new();
+    if let Some(id) = app.run.as_ref().and_then(|r| r.current_id()) {
+        effects.push(Effect::Worker(Box::new(Job::Cancel { id })));
+    }
+    effects.push(Effect::Worker(Box::new(Job::Disconnect)));
+    effects.push(Effect::Quit);
+    effects
+}

@@ -1,0 +1,169 @@
+//! The popups that ask or tell something important: is this the droplet's real host key, the
+//! new root password a new droplet demands, and the error card (what happened, the server's
+//! own words, what to do next).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{App, ErrorCard, Form};
+use crate::remote::HostKeyInfo;
+
+/// A bordered box in the middle with `body` text and an optional form under it.
+fn boxed(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    body: Vec<Line>,
+    form: Option<&Form>,
+    keys: &str,
+) {
+    let theme = &app.theme;
+    let width = 72.min(area.width);
+    let text = Paragraph::new(body).wrap(Wrap { trim: false });
+    let text_height = text.line_count(width.saturating_sub(2)) as u16;
+    let form_height = form.map_or(0, |f| super::form::height(f) + 1);
+    let height = (text_height + form_height + 4).min(area.height);
+    let rect = super::popup::centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {title} "), theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text_area, form_area, keys_area] = Layout::vertical([
+        Constraint::Length(text_height),
+        Constraint::Length(form_height),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    frame.render_widget(text, text_area);
+    if let Some(form) = form {
+        let area = Rect {
+            y: form_area.y + 1,
+            height: form_area.height.saturating_sub(1),
+            ..form_area
+        };
+        super::form::draw(theme, form, true, frame, area);
+    }
+    let keys_area = Rect {
+        y: keys_area.bottom().saturating_sub(1),
+        height: 1,
+        ..keys_area
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.key)), keys_area);
+}
+
+pub fn host_key(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    info: &HostKeyInfo,
+    changed: bool,
+    confirm: &Form,
+) {
+    let theme = &app.theme;
+    let fingerprint = Line::from(vec![
+        Span::styled(format!("  {}", info.fingerprint), theme.accent),
+        Span::styled(format!("  ({})", info.key_type), theme.muted),
+    ]);
+    if !changed {
+        let body = vec![
+            Line::raw(format!(
+                "This computer has never connected to {} before. A server proves who it is with a key; this one's fingerprint is:",
+                info.host
+            )),
+            fingerprint,
+            Line::raw(""),
+            Line::raw(
+                "To be sure it is your droplet, open its console in the provider's web page and run:",
+            ),
+            Line::styled(
+                "  ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+                theme.command,
+            ),
+            Line::raw(
+                "If the fingerprints match, accept: it is remembered in ~/.ssh/known_hosts, as OpenSSH does.",
+            ),
+        ];
+        boxed(
+            app,
+            frame,
+            area,
+            "Is this really your droplet?",
+            body,
+            None,
+            "y accept and remember   n refuse",
+        );
+    } else {
+        let body = vec![
+            Line::styled(
+                format!(
+                    "{} now shows a DIFFERENT key from the one recorded on this computer:",
+                    info.host
+                ),
+                theme.error,
+            ),
+            fingerprint,
+            Line::raw(""),
+            Line::raw(
+                "There are two possible reasons. You rebuilt or recreated the droplet: then it has a new key, and this is expected. Or someone is intercepting the connection: then do not log in.",
+            ),
+            Line::raw(
+                "If you rebuilt it, type the host name to replace only this host's recorded key.",
+            ),
+        ];
+        boxed(
+            app,
+            frame,
+            area,
+            "The server's key has changed",
+            body,
+            Some(confirm),
+            "Enter replace the key   Esc stop",
+        );
+    }
+}
+
+pub fn password_change(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
+    let body = vec![
+        Line::raw(
+            "A new droplet makes you replace the e-mailed root password at the first login. Type a new one twice.",
+        ),
+        Line::styled(
+            "It travels over the encrypted connection and droplift never saves it: keep it in your password manager.",
+            app.theme.muted,
+        ),
+    ];
+    boxed(
+        app,
+        frame,
+        area,
+        "Choose a new root password",
+        body,
+        Some(form),
+        "Tab next field   Enter change it   Esc stop",
+    );
+}
+
+pub fn error(app: &App, frame: &mut Frame, area: Rect, card: &ErrorCard) {
+    let theme = &app.theme;
+    let mut body = vec![
+        Line::styled("What happened", theme.title),
+        Line::raw(card.what.clone()),
+    ];
+    if !card.server.is_empty() {
+        body.push(Line::raw(""));
+        body.push(Line::styled("The server said", theme.title));
+        for line in &card.server {
+            body.push(Line::styled(format!("  {line}"), theme.stderr));
+        }
+    }
+    body.push(Line::raw(""));
+    body.push(Line::styled("What to do", theme.title));
+    body.push(Line::raw(card.next.clone()));
+    boxed(app, frame, area, &card.title, body, None, "Enter close");
+}
