@@ -225,24 +225,13 @@ impl Sshd {
         .expect("write");
     }
 
-    /// The per-connection sshd processes (children of the listener), to cut a connection.
+    /// The per-connection sshd processes: the privileged monitor (a child of the listener) and
+    /// the unprivileged process under it that holds the socket.
     pub fn session_pids(&self) -> Vec<i32> {
-        let me = self.child.id().to_string();
-        let mut pids = Vec::new();
-        for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            // Fields after the ")" that ends the command name: state, ppid, ...
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-                continue;
-            };
-            if rest.split_whitespace().nth(1) == Some(me.as_str()) {
-                pids.push(pid);
-            }
+        let monitors = children_of(self.child.id() as i32);
+        let mut pids = monitors.clone();
+        for m in monitors {
+            pids.extend(children_of(m));
         }
         pids
     }
@@ -270,6 +259,27 @@ impl Drop for Sshd {
                 .status();
         }
     }
+}
+
+fn children_of(parent: i32) -> Vec<i32> {
+    let parent = parent.to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the ")" that ends the command name: state, ppid, ...
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if rest.split_whitespace().nth(1) == Some(parent.as_str()) {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 /// Processes on this machine (the server) whose command line contains `needle`.
