@@ -517,3 +517,36 @@ fn uploads_land_whole_with_mode_and_owner() {
         WorkerEvent::JobFailed { id: 3, .. }
     ));
 }
+
+#[test]
+fn an_idle_connection_that_drops_is_noticed_and_reopened() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let mut w = connected(&mut sshd, &user);
+    let before = sshd.session_pids();
+    assert!(!before.is_empty());
+    sshd.kill_sessions();
+    w.wait_for("Disconnected", |e| {
+        matches!(e, WorkerEvent::Disconnected { .. })
+    });
+    w.wait_for("Reconnecting", |e| {
+        matches!(e, WorkerEvent::Reconnecting { attempt: 1, .. })
+    });
+    w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
+    // A new server-side session, not the killed one.
+    assert!(sshd.session_pids().iter().all(|p| !before.contains(p)));
+    w.worker.send(Job::Run {
+        id: 1,
+        command: cmd("echo again", false, None, Duration::from_secs(30)),
+    });
+    assert_eq!(
+        w.wait_for("end", is_end(1)),
+        WorkerEvent::Finished {
+            id: 1,
+            exit_code: 0
+        }
+    );
+}

@@ -67,6 +67,19 @@ impl Connection {
     pub fn is_root(&self) -> bool {
         self.user == "root"
     }
+
+    /// Has the server closed or reset the TCP connection? Checked while idle, where libssh2
+    /// reads nothing and so would not notice until the next command.
+    pub fn peer_closed(&self) -> bool {
+        let mut fds = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd owned by this frame; a zero timeout never blocks.
+        let ready = unsafe { libc::poll(&mut fds, 1, 0) };
+        ready > 0 && fds.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+    }
 }
 
 /// Connect, check the host key (asking `decide` when the policy is Ask), and log in.
@@ -113,7 +126,9 @@ pub fn connect(
         &resolved.identity_files,
         paths,
     )?;
-    session.set_keepalive(true, KEEPALIVE_INTERVAL);
+    // No reply wanted: nothing reads the session while idle, so replies would only pile up in
+    // the socket; a dead peer shows up as a failed send or as `peer_closed`.
+    session.set_keepalive(false, KEEPALIVE_INTERVAL);
     Ok(Connection {
         session,
         fd,

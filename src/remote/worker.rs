@@ -132,13 +132,20 @@ impl Worker {
     }
 
     fn main_loop(mut self) {
+        // Idle: look at the socket every second, send a keepalive every `keepalive`.
+        let tick = self.config.keepalive.min(Duration::from_secs(1));
+        let mut last_keepalive = Instant::now();
         while !self.closing {
             let job = match self.queue.pop_front() {
                 Some(job) => job,
-                None if self.conn.is_some() => match self.rx.recv_timeout(self.config.keepalive) {
+                None if self.conn.is_some() => match self.rx.recv_timeout(tick) {
                     Ok(job) => job,
                     Err(RecvTimeoutError::Timeout) => {
-                        self.keepalive();
+                        let keepalive_due = last_keepalive.elapsed() >= self.config.keepalive;
+                        if keepalive_due {
+                            last_keepalive = Instant::now();
+                        }
+                        self.idle_check(keepalive_due);
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -155,17 +162,22 @@ impl Worker {
         }
     }
 
-    fn keepalive(&mut self) {
-        let failed = self
-            .conn
-            .as_ref()
-            .map(|c| {
-                c.session().set_blocking(true);
-                c.session().keepalive_send().is_err()
-            })
-            .unwrap_or(false);
-        if failed {
-            self.connection_lost("the server stopped answering keepalives".into());
+    fn idle_check(&mut self, send_keepalive: bool) {
+        let Some(conn) = self.conn.as_ref() else {
+            return;
+        };
+        let lost = if conn.peer_closed() {
+            Some("the server closed the connection")
+        } else if send_keepalive && {
+            conn.session().set_blocking(true);
+            conn.session().keepalive_send().is_err()
+        } {
+            Some("the server stopped answering keepalives")
+        } else {
+            None
+        };
+        if let Some(reason) = lost {
+            self.connection_lost(reason.into());
         }
     }
 
