@@ -550,3 +550,90 @@ fn an_idle_connection_that_drops_is_noticed_and_reopened() {
         }
     );
 }
+
+#[test]
+fn expired_password_on_a_keyboard_interactive_only_server() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start_with("PasswordAuthentication no");
+    let user = sshd.add_user();
+    sh(&format!("chage -d 0 {}", user.name));
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    let mut w = start(paths);
+    w.worker.send(connect_job(&sshd, &user, &user.password));
+    let ev = w.wait_for("PasswordChangeRequired", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRequired
+                | WorkerEvent::Connected { .. }
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    });
+    assert_eq!(ev, WorkerEvent::PasswordChangeRequired, "{:#?}", w.seen);
+    w.worker.send(Job::ChangePassword {
+        current: Secret::new(&user.password),
+        new: Secret::new("ab1"),
+    });
+    let ev = w.wait_for("rejection", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRejected { .. }
+                | WorkerEvent::PasswordChanged
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    });
+    let WorkerEvent::PasswordChangeRejected { reason } = ev else {
+        panic!("{:#?}", w.seen)
+    };
+    assert!(reason.contains("longer password"), "{reason}");
+    let new = "kbd 'new' $(id) \\ pässword";
+    w.worker.send(Job::ChangePassword {
+        current: Secret::new(&user.password),
+        new: Secret::new(new),
+    });
+    w.wait_for("PasswordChanged", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChanged
+                | WorkerEvent::PasswordChangeRejected { .. }
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    });
+    assert_eq!(
+        w.seen.last(),
+        Some(&WorkerEvent::PasswordChanged),
+        "{:#?}",
+        w.seen
+    );
+    w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
+    w.worker.send(Job::Run {
+        id: 1,
+        command: cmd("id -un", false, None, Duration::from_secs(30)),
+    });
+    assert_eq!(
+        w.wait_for("end", is_end(1)),
+        WorkerEvent::Finished {
+            id: 1,
+            exit_code: 0
+        }
+    );
+    drop(w);
+    // The change is real: a fresh login with the new password works.
+    let paths = sshd.paths();
+    let creds = Credentials {
+        password: Some(Secret::new(new)),
+        ..Credentials::default()
+    };
+    assert!(
+        connect(
+            &target(&sshd, &user),
+            &creds,
+            &paths,
+            HostKeyPolicy::Strict,
+            &mut |_| HostKeyDecision::Reject
+        )
+        .is_ok()
+    );
+}

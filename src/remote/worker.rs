@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::exec::{self, ConnectError, Connection, HostKeyQuestion};
+use super::exec::{self, ConnectError, Connection, ExpiredPassword, HostKeyQuestion};
 use super::passwd::{self, PasswordChange};
 use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, JobId, Target, WorkerEvent,
@@ -95,6 +95,7 @@ pub fn spawn_with(
         last: None,
         sudo_password: None,
         closing: false,
+        expired_login: None,
     };
     let thread = std::thread::Builder::new()
         .name("ssh-worker".into())
@@ -124,6 +125,8 @@ struct Worker {
     sudo_password: Option<Secret>,
     /// The handle was dropped: finish up and end the thread.
     closing: bool,
+    /// A keyboard-interactive login that stopped at "New password:", waiting for ChangePassword.
+    expired_login: Option<LastConnect>,
 }
 
 impl Worker {
@@ -255,6 +258,7 @@ impl Worker {
         target: &Target,
         credentials: &Credentials,
         policy: HostKeyPolicy,
+        new_password: Option<&Secret>,
     ) -> Result<Connection, ConnectError> {
         if let Ok(r) = resolve(target, &self.config.paths) {
             self.emit(WorkerEvent::Connecting {
@@ -283,7 +287,14 @@ impl Worker {
                 }
             }
         };
-        exec::connect(target, credentials, &paths, policy, &mut decide)
+        exec::connect_changing_password(
+            target,
+            credentials,
+            &paths,
+            policy,
+            &mut decide,
+            new_password,
+        )
     }
 
     fn connect(&mut self, target: Target, credentials: Credentials, policy: HostKeyPolicy) {
@@ -292,7 +303,8 @@ impl Worker {
             let _ = old.session().disconnect(None, "reconnecting", None);
         }
         self.last = None;
-        match self.open(&target, &credentials, policy) {
+        self.expired_login = None;
+        match self.open(&target, &credentials, policy, None) {
             Ok(conn) => {
                 self.last = Some(LastConnect {
                     target,
@@ -300,10 +312,59 @@ impl Worker {
                 });
                 self.logged_in(conn);
             }
+            Err(ConnectError {
+                expired: Some(_), ..
+            }) => {
+                // Keyboard-interactive only: the change happens in the next login itself.
+                self.expired_login = Some(LastConnect {
+                    target,
+                    credentials,
+                });
+                self.emit(WorkerEvent::PasswordChangeRequired);
+            }
             Err(e) => self.emit(WorkerEvent::ConnectFailed {
                 kind: e.kind,
                 message: self.redactor.redact(&e.message),
             }),
+        }
+    }
+
+    /// The expired password on a keyboard-interactive-only server: log in again, answering
+    /// PAM's "New password:" during login.
+    fn change_password_at_login(&mut self, pending: LastConnect, current: Secret, new: Secret) {
+        let mut credentials = pending.credentials.clone();
+        credentials.password = Some(current);
+        match self.open(
+            &pending.target,
+            &credentials,
+            HostKeyPolicy::Strict,
+            Some(&new),
+        ) {
+            Ok(conn) => {
+                self.emit(WorkerEvent::PasswordChanged);
+                credentials.password = Some(new);
+                self.last = Some(LastConnect {
+                    target: pending.target,
+                    credentials,
+                });
+                self.logged_in(conn);
+            }
+            Err(ConnectError {
+                expired: Some(ExpiredPassword::NewRejected(reason)),
+                ..
+            }) => {
+                self.expired_login = Some(pending);
+                self.emit(WorkerEvent::PasswordChangeRejected {
+                    reason: self.redactor.redact(&reason),
+                });
+            }
+            Err(e) => {
+                self.expired_login = Some(pending);
+                self.emit(WorkerEvent::ConnectFailed {
+                    kind: e.kind,
+                    message: self.redactor.redact(&e.message),
+                });
+            }
         }
     }
 
@@ -326,6 +387,12 @@ impl Worker {
     fn change_password(&mut self, current: Secret, new: Secret) {
         self.redactor.add(&current);
         self.redactor.add(&new);
+        if self.conn.is_none() {
+            if let Some(pending) = self.expired_login.take() {
+                self.change_password_at_login(pending, current, new);
+                return;
+            }
+        }
         let Some(conn) = self.conn.as_ref() else {
             self.emit(WorkerEvent::ConnectFailed {
                 kind: ConnectErrorKind::Other,
@@ -448,7 +515,7 @@ impl Worker {
                 // Disconnect, a new Connect, or the handle went away: stop trying.
                 return;
             }
-            match self.open(&last.target, &last.credentials, HostKeyPolicy::Strict) {
+            match self.open(&last.target, &last.credentials, HostKeyPolicy::Strict, None) {
                 Ok(conn) => {
                     self.last = Some(last);
                     self.logged_in(conn);

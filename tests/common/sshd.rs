@@ -91,7 +91,7 @@ impl Sshd {
         Self::start_with("")
     }
 
-    /// Start sshd with `extra` appended to its config.
+    /// Start sshd with `extra` in its config (before our defaults, so it overrides them).
     pub fn start_with(extra: &str) -> Sshd {
         let mut dir = tempfile::tempdir().expect("tempdir");
         let mut d = dir.path().to_path_buf();
@@ -104,12 +104,13 @@ impl Sshd {
             let config = d.join("sshd_config");
             std::fs::write(
                 &config,
+                // sshd keeps the first value it reads, so `extra` goes first to win.
                 format!(
-                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\n\
+                    "{extra}\nPort {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\n\
                      PidFile {d}/sshd.pid\nUsePAM yes\nPasswordAuthentication yes\n\
                      KbdInteractiveAuthentication yes\nPubkeyAuthentication yes\n\
                      PermitRootLogin yes\nAllowUsers dlt*\nStrictModes no\n\
-                     Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel VERBOSE\n{extra}\n",
+                     Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel VERBOSE\n",
                     d = d.display()
                 ),
             )
