@@ -171,3 +171,31 @@ fn interleaved_output_keeps_every_line_and_order() {
     assert_eq!(out, want_out);
     assert_eq!(err, want_err);
 }
+
+#[test]
+fn a_port_that_does_not_speak_ssh_is_a_handshake_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
+    let t = Target {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        user: Some("x".into()),
+    };
+    let paths = droplift::remote::sshconfig::SshPaths::default();
+    let err = connect(
+        &t,
+        &Credentials::default(),
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| HostKeyDecision::Reject,
+    )
+    .err()
+    .expect("not ssh");
+    assert_eq!(err.kind, ConnectErrorKind::Handshake, "{err}");
+    server.join().unwrap();
+}
