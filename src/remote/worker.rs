@@ -40,7 +40,8 @@ impl Default for WorkerConfig {
     }
 }
 
-/// The app's end of the worker. Dropping it stops a running command and ends the thread.
+/// The app's end of the worker. Dropping it stops a running command (the remote process is
+/// killed) and ends the thread; it waits for the step in progress, at most a libssh2 timeout.
 pub struct WorkerHandle {
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
@@ -210,6 +211,7 @@ impl Worker {
             } => self.upload(id, &path, &contents, mode, owner.as_deref()),
             Job::Disconnect => {
                 self.last = None;
+                self.expired_login = None;
                 if let Some(conn) = self.conn.take() {
                     let _ = conn.session().disconnect(None, "bye", None);
                     self.emit(WorkerEvent::Disconnected {
