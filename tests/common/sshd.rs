@@ -257,12 +257,49 @@ impl Drop for Sshd {
             let _ = std::fs::remove_file(path);
         }
         for user in &self.users {
+            // A failed test can leave the user's commands behind: end them (by pid) first.
+            if let Ok(uid) = sh_quiet(&format!("id -u {user}")).trim().parse::<u32>() {
+                for pid in pids_of_uid(uid) {
+                    // SAFETY: plain kill(2) of a process owned by our throw-away user.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
             let _ = Command::new("userdel")
                 .args(["-r", "-f", user])
                 .stderr(Stdio::null())
                 .status();
         }
     }
+}
+
+fn sh_quiet(cmd: &str) -> String {
+    Command::new("bash")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+fn pids_of_uid(uid: u32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let real_uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|u| u.parse::<u32>().ok());
+        if real_uid == Some(uid) {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 fn children_of(parent: i32) -> Vec<i32> {
