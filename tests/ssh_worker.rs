@@ -293,14 +293,21 @@ fn sudo_as_a_normal_user_with_its_password() {
 
     // The right password again: sudo is among the command's ancestors (ssh_root checks the
     // opposite for root, with the same script).
-    w.worker.send(Job::SetSudoPassword(Secret::new(&user.password)));
+    w.worker
+        .send(Job::SetSudoPassword(Secret::new(&user.password)));
     let ancestry = "p=$$; while [ \"$p\" -gt 1 ]; do ps -o comm= -p \"$p\"; \
                     p=$(ps -o ppid= -p \"$p\" | tr -d ' '); done | grep -cx sudo || true";
     w.worker.send(Job::Run {
         id: 4,
         command: cmd(ancestry, true, None, Duration::from_secs(30)),
     });
-    assert_eq!(w.wait_for("end", is_end(4)), WorkerEvent::Finished { id: 4, exit_code: 0 });
+    assert_eq!(
+        w.wait_for("end", is_end(4)),
+        WorkerEvent::Finished {
+            id: 4,
+            exit_code: 0
+        }
+    );
     assert_eq!(w.lines(4, Stream::Stdout), vec!["1".to_owned()]);
 }
 
