@@ -292,3 +292,35 @@ fn the_recorded_key_type_is_negotiated_first() {
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(is_connected(&end), "{:#?}", w.seen);
 }
+
+#[test]
+fn accept_new_records_an_unknown_key_without_asking() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let paths = sshd.paths();
+    let mut w = start(paths.clone());
+    w.worker.send(connect_job(
+        &sshd,
+        &user.name,
+        &user.password,
+        HostKeyPolicy::AcceptNew,
+    ));
+    let end = w.wait_for("connect end", is_end_of_connect);
+    assert!(is_connected(&end), "{:#?}", w.seen);
+    assert!(
+        w.seen
+            .iter()
+            .all(|e| !matches!(e, WorkerEvent::HostKeyUnknown(_)))
+    );
+    let found = common::sshd::sh(&format!(
+        "ssh-keygen -F '[127.0.0.1]:{}' -f {}",
+        sshd.port,
+        paths.known_hosts.display()
+    ));
+    let server_key = sshd.host_key_pub();
+    let blob = server_key.split_whitespace().nth(1).unwrap();
+    assert!(found.contains(blob), "{found}");
+}
