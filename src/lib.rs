@@ -4,9 +4,14 @@
 
 pub mod app;
 pub mod course;
+pub mod driver;
 pub mod event;
+pub mod headless;
+pub mod layout;
 pub mod logbuf;
 pub mod practice;
 pub mod remote;
+pub mod runner;
 pub mod secret;
+pub mod state;
 pub mod ui;

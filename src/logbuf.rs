@@ -1,4 +1,174 @@
 //! The log panel's memory: a bounded ring buffer of output lines. When old lines are dropped a
-//! marker says how many; the complete log goes to a file (see `event`), never only to memory.
+//! marker says how many; every line is also queued for the log file, so nothing is lost.
+
+use std::collections::VecDeque;
 
 pub const DEFAULT_CAPACITY: usize = 100_000;
+
+/// Where a line came from; the panel colours it and the log file tags it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// A command about to run, shown as `$ …`.
+    Command,
+    Stdout,
+    Stderr,
+    /// droplift's own words: "Connected to …", "waiting for apt …".
+    Info,
+    Success,
+    Error,
+}
+
+impl LineKind {
+    /// The tag written before the line in the log file.
+    pub fn tag(self) -> &'static str {
+        match self {
+            LineKind::Command => "cmd",
+            LineKind::Stdout => "out",
+            LineKind::Stderr => "err",
+            LineKind::Info => "info",
+            LineKind::Success => "ok",
+            LineKind::Error => "fail",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub kind: LineKind,
+    pub text: String,
+}
+
+/// A view of the buffer: either the "lines were dropped" marker or a stored line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row<'a> {
+    Dropped(u64),
+    Line(&'a LogLine),
+}
+
+#[derive(Clone, Debug)]
+pub struct LogBuffer {
+    lines: VecDeque<LogLine>,
+    capacity: usize,
+    dropped: u64,
+    /// Lines not yet written to the log file; the event loop drains them (update stays pure).
+    unwritten: Vec<LogLine>,
+}
+
+impl LogBuffer {
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Self {
+            lines: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            dropped: 0,
+            unwritten: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, kind: LineKind, text: impl Into<String>) {
+        let line = LogLine {
+            kind,
+            text: text.into(),
+        };
+        if self.lines.len() == self.capacity {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.unwritten.push(line.clone());
+        self.lines.push_back(line);
+    }
+
+    /// Rows the panel can show: the stored lines, plus the marker row when lines were dropped.
+    pub fn rows(&self) -> usize {
+        self.lines.len() + usize::from(self.dropped > 0)
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.dropped == 0
+    }
+
+    /// The last stored line, if any.
+    pub fn last(&self) -> Option<&LogLine> {
+        self.lines.back()
+    }
+
+    /// The `height` rows that end `scroll` rows above the newest one. Cost depends on `height`
+    /// only, never on how many lines are stored.
+    pub fn window(&self, height: usize, scroll: usize) -> Vec<Row<'_>> {
+        let rows = self.rows();
+        let scroll = scroll.min(rows.saturating_sub(height));
+        let end = rows - scroll;
+        let start = end.saturating_sub(height);
+        let marker = usize::from(self.dropped > 0);
+        (start..end)
+            .filter_map(|row| {
+                if row < marker {
+                    Some(Row::Dropped(self.dropped))
+                } else {
+                    self.lines.get(row - marker).map(Row::Line)
+                }
+            })
+            .collect()
+    }
+
+    /// The largest useful scroll offset for a panel of `height` rows.
+    pub fn max_scroll(&self, height: usize) -> usize {
+        self.rows().saturating_sub(height)
+    }
+
+    /// Lines pushed since the last call, for the log file.
+    pub fn take_unwritten(&mut self) -> Vec<LogLine> {
+        std::mem::take(&mut self.unwritten)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(rows: &[Row<'_>]) -> Vec<String> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Dropped(n) => format!("<{n} dropped>"),
+                Row::Line(l) => l.text.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keeps_only_capacity_lines_and_counts_the_rest() {
+        let mut log = LogBuffer::new(3);
+        for i in 0..5 {
+            log.push(LineKind::Stdout, format!("l{i}"));
+        }
+        assert_eq!(log.dropped(), 2);
+        assert_eq!(texts(&log.window(10, 0)), ["<2 dropped>", "l2", "l3", "l4"]);
+        assert_eq!(
+            log.take_unwritten().len(),
+            5,
+            "the file still gets every line"
+        );
+        assert!(log.take_unwritten().is_empty());
+    }
+
+    #[test]
+    fn window_follows_the_bottom_and_scrolls_up() {
+        let mut log = LogBuffer::new(100);
+        for i in 0..10 {
+            log.push(LineKind::Stdout, format!("l{i}"));
+        }
+        assert_eq!(texts(&log.window(3, 0)), ["l7", "l8", "l9"]);
+        assert_eq!(texts(&log.window(3, 2)), ["l5", "l6", "l7"]);
+        // Scrolling past the top stops at the first line.
+        assert_eq!(texts(&log.window(3, 99)), ["l0", "l1", "l2"]);
+        assert_eq!(log.max_scroll(3), 7);
+    }
+}

@@ -24,6 +24,20 @@ enum Command {
     /// Practice droplets: real throw-away servers on this computer (Linux, root).
     #[command(subcommand)]
     Practice(PracticeCommand),
+    /// Print every command the stages would run, as a commented shell script (a runbook).
+    Plan(droplift::headless::AnswersArgs),
+    /// Run the stages without the screens, with plain output.
+    Apply(droplift::headless::apply::ApplyArgs),
+    /// Log in and report, per stage, whether it is done, pending or drifted. Changes nothing.
+    Status(droplift::headless::apply::StatusArgs),
+}
+
+/// A headless command's plain-words error goes to stderr with exit status 2.
+fn headless(result: Result<i32, String>) -> i32 {
+    result.unwrap_or_else(|message| {
+        eprintln!("droplift: {message}");
+        2
+    })
 }
 
 fn main() -> color_eyre::Result<()> {
@@ -35,6 +49,9 @@ fn main() -> color_eyre::Result<()> {
             log_lines: cli.log_lines,
         })?,
         Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
+        Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),
+        Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
+        Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),
     };
     std::process::exit(code);
 }

@@ -148,3 +148,35 @@ mod tests {
         assert_eq!(SecretName::from_key("nope"), None);
     }
 }
+
+/// The secret values this run knows, by name. Lives in memory only; values are wiped on drop.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    values: std::collections::BTreeMap<SecretName, Secret>,
+}
+
+impl Secrets {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, name: SecretName) -> Option<&Secret> {
+        self.values.get(&name)
+    }
+
+    /// Stores a value (replacing any old one) and teaches it to the redactor.
+    pub fn set(&mut self, name: SecretName, value: Secret, redactor: &Redactor) {
+        redactor.add(&value);
+        self.values.insert(name, value);
+    }
+
+    pub fn contains(&self, name: SecretName) -> bool {
+        self.values.contains_key(&name)
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.values.keys()).finish()
+    }
+}

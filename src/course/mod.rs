@@ -116,3 +116,45 @@ impl StageStatus {
         }
     }
 }
+
+pub mod inputs;
+
+pub use inputs::{InputSpec, inputs, validate};
+pub mod answers;
+pub mod connect;
+pub mod plan;
+pub mod probe;
+pub mod ssh;
+pub mod text;
+pub mod update;
+pub mod user;
+
+use answers::Answers;
+use plan::StagePlans;
+
+/// The stages this version runs (the rest arrive with later issues).
+pub const BUILT: [StageId; 4] = [
+    StageId::Connect,
+    StageId::Update,
+    StageId::User,
+    StageId::SshHardening,
+];
+
+/// The probe / apply / verify plans of a stage for these answers; None for a stage this
+/// version does not have yet.
+pub fn plans(stage: StageId, answers: &Answers) -> Option<StagePlans> {
+    Some(match stage {
+        StageId::Connect => connect::plans(),
+        StageId::Update => update::plans(),
+        StageId::User => user::plans(&answers.user),
+        StageId::SshHardening => ssh::plans(
+            &answers.user,
+            &answers.key,
+            answers.alias.as_deref(),
+            &answers.host,
+            answers.port,
+        ),
+        _ => return None,
+    })
+}
+pub mod runbook;

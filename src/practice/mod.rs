@@ -1,6 +1,27 @@
 //! The practice droplet: a real, disposable Debian server on this computer (systemd-nspawn), for
 //! students without a cloud account, instructors offline, and the end-to-end tests.
 
+mod boot;
+mod droplet;
+mod error;
+mod image;
+mod net;
+mod proxy;
+mod rootfs;
+mod state;
+mod sys;
+mod teardown;
+
+pub use boot::ssh_banner;
+pub use droplet::{
+    Droplet, Listed, Status, UP_STEPS, UpOptions, check_host, down, down_all, list, up,
+    up_failing_after, validate_name,
+};
+pub use error::PracticeError;
+pub use image::base_dir;
+pub use net::{host_interface, interface_exists};
+pub use state::{STATE_ROOT, droplet_dir};
+
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -9,6 +30,12 @@ pub enum PracticeCommand {
     Up {
         /// Name of the droplet (default: the first free `practice-N`).
         name: Option<String>,
+        /// Ship Ubuntu's sshd drop-in 50-cloud-init.conf (PasswordAuthentication yes).
+        #[arg(long, hide = true)]
+        cloud_init_dropin: bool,
+        /// After boot, hold the dpkg lock for SECS seconds, like unattended-upgrades.
+        #[arg(long, hide = true, value_name = "SECS")]
+        hold_dpkg_lock: Option<u32>,
     },
     /// List practice droplets with their addresses and state.
     List,
@@ -21,6 +48,70 @@ pub enum PracticeCommand {
 }
 
 /// Runs a `droplift practice …` command. Returns the process exit code.
-pub fn run(_command: PracticeCommand) -> color_eyre::Result<i32> {
-    Err(color_eyre::eyre::eyre!("practice droplets are not built yet"))
+pub fn run(command: PracticeCommand) -> color_eyre::Result<i32> {
+    match command {
+        PracticeCommand::Up {
+            name,
+            cloud_init_dropin,
+            hold_dpkg_lock,
+        } => {
+            let opts = UpOptions {
+                cloud_init_dropin,
+                hold_dpkg_lock_secs: hold_dpkg_lock,
+            };
+            let d = up(&opts, name.as_deref(), &mut |line| eprintln!("  {line}"))?;
+            println!(
+                "practice droplet `{}` is up ({:.1} s)\n\
+                 \n  address:        {}\
+                 \n  root password:  {}\
+                 \n  log in with:    {}\
+                 \n\
+                 \nThe password is shown only this once and has already expired, like the one a\
+                 \ncloud provider e-mails you: the first login asks you to choose a new one.\
+                 \nRemove the droplet with `droplift practice down {}`.",
+                d.name,
+                d.boot_time.as_secs_f64(),
+                d.address,
+                d.root_password.expose(),
+                d.ssh_command(),
+                d.name,
+            );
+            Ok(0)
+        }
+        PracticeCommand::List => {
+            let all = list();
+            if all.is_empty() {
+                println!("no practice droplets (create one with `droplift practice up`)");
+                return Ok(0);
+            }
+            println!("{:<12} {:<15} {:<8} CREATED", "NAME", "ADDRESS", "STATE");
+            for d in all {
+                println!(
+                    "{:<12} {:<15} {:<8} {}",
+                    d.name,
+                    d.address
+                        .map(|a| a.to_string())
+                        .unwrap_or_else(|| "?".into()),
+                    d.status.to_string(),
+                    d.created
+                        .map(state::format_utc)
+                        .unwrap_or_else(|| "?".into()),
+                );
+            }
+            Ok(0)
+        }
+        PracticeCommand::Down { name, all } => {
+            if all {
+                let removed = down_all()?;
+                println!("removed {} practice droplet(s)", removed.len());
+            } else if let Some(name) = name {
+                down(&name)?;
+                println!("removed practice droplet `{name}`");
+            } else {
+                eprintln!("say which droplet to remove (`droplift practice list`), or --all");
+                return Ok(2);
+            }
+            Ok(0)
+        }
+    }
 }

@@ -102,6 +102,19 @@ pub enum Job {
         owner: Option<String>,
     },
     Disconnect,
+    /// Open a separate, brand-new connection to the same server as `user` (the main session
+    /// stays as it is), run `command` there if any, and close it. Only the given credentials are
+    /// tried (no agent, no default keys), so a success proves exactly those. The host key must
+    /// already be known. Ends with `Finished` (exit 0 when there is no command), `LoginRefused`,
+    /// or `JobFailed`.
+    FreshLogin {
+        id: JobId,
+        user: String,
+        credentials: Credentials,
+        command: Option<RemoteCommand>,
+        /// For `sudo -S` in `command` (the user's own password).
+        sudo_password: Option<Secret>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,6 +198,12 @@ pub enum WorkerEvent {
     },
     /// A job could not even start (no session, SFTP refused …).
     JobFailed {
+        id: JobId,
+        message: String,
+    },
+    /// A FreshLogin's login was refused by the server (wrong key, password not allowed, user
+    /// not allowed).
+    LoginRefused {
         id: JobId,
         message: String,
     },

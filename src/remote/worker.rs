@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use super::exec::{self, ConnectError, Connection, ExpiredPassword, HostKeyQuestion};
 use super::passwd::{self, PasswordChange};
 use super::protocol::{
-    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, JobId, Target, WorkerEvent,
+    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, JobId, RemoteCommand,
+    Target, WorkerEvent,
 };
 use super::run::{self, Control, RunOutcome};
 use super::sshconfig::{SshPaths, resolve};
@@ -209,6 +210,13 @@ impl Worker {
                 mode,
                 owner,
             } => self.upload(id, &path, &contents, mode, owner.as_deref()),
+            Job::FreshLogin {
+                id,
+                user,
+                credentials,
+                command,
+                sudo_password,
+            } => self.fresh_login(id, user, credentials, command, sudo_password),
             Job::Disconnect => {
                 self.last = None;
                 self.expired_login = None;
@@ -246,10 +254,12 @@ impl Worker {
                 self.redactor.add(&secret);
                 self.sudo_password = Some(secret);
             }
-            Job::Run { id, .. } | Job::Upload { id, .. } => self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            }),
+            Job::Run { id, .. } | Job::Upload { id, .. } | Job::FreshLogin { id, .. } => {
+                self.emit(WorkerEvent::JobFailed {
+                    id,
+                    message: "not connected to the server".into(),
+                })
+            }
             Job::Cancel { .. } | Job::HostKey(_) | Job::ChangePassword { .. } => {}
             Job::Connect { .. } | Job::Disconnect => self.queue.push_back(job),
         }
@@ -471,6 +481,94 @@ impl Worker {
                 self.emit(WorkerEvent::Interrupted { id });
                 self.connection_lost(e.to_string());
             }
+        }
+    }
+
+    /// A second, short-lived connection that proves a login works (or is refused) without
+    /// touching the main session: the lockout guard of the hardening stage.
+    fn fresh_login(
+        &mut self,
+        id: JobId,
+        user: String,
+        credentials: Credentials,
+        command: Option<RemoteCommand>,
+        sudo_password: Option<Secret>,
+    ) {
+        self.remember_secrets(&credentials);
+        if let Some(s) = &sudo_password {
+            self.redactor.add(s);
+        }
+        let Some((host, port)) = self.conn.as_ref().map(|c| (c.host.clone(), c.port)) else {
+            self.emit(WorkerEvent::JobFailed {
+                id,
+                message: "not connected to the server".into(),
+            });
+            return;
+        };
+        let target = Target {
+            host,
+            port: Some(port),
+            user: Some(user),
+        };
+        // Only what the job names: no ~/.ssh/config, no default keys, no agent.
+        let paths = SshPaths {
+            config: None,
+            default_keys: Vec::new(),
+            ..self.config.paths.clone()
+        };
+        let mut reject = |_: HostKeyQuestion| HostKeyDecision::Reject;
+        let conn = match exec::connect(
+            &target,
+            &credentials,
+            &paths,
+            HostKeyPolicy::Strict,
+            &mut reject,
+        ) {
+            Ok(conn) => conn,
+            Err(e) if e.kind == ConnectErrorKind::AuthFailed => {
+                self.emit(WorkerEvent::LoginRefused {
+                    id,
+                    message: self.redactor.redact(&e.message),
+                });
+                return;
+            }
+            Err(e) => {
+                self.emit(WorkerEvent::JobFailed {
+                    id,
+                    message: self.redactor.redact(&e.message),
+                });
+                return;
+            }
+        };
+        let Some(command) = command else {
+            let _ = conn.session().disconnect(None, "checked", None);
+            self.emit(WorkerEvent::Finished { id, exit_code: 0 });
+            return;
+        };
+        let redactor = self.redactor.clone();
+        let sink = &self.sink;
+        let outcome = run::run(
+            &conn,
+            &command,
+            sudo_password.as_ref(),
+            &redactor,
+            &mut |stream, line| sink(WorkerEvent::Output { id, stream, line }),
+            &mut || Control::Continue,
+        );
+        let _ = conn.session().disconnect(None, "checked", None);
+        match outcome {
+            Ok(RunOutcome::Finished(exit_code)) => {
+                self.emit(WorkerEvent::Finished { id, exit_code })
+            }
+            Ok(RunOutcome::TimedOut) => self.emit(WorkerEvent::TimedOut { id }),
+            Ok(other) => self.emit(WorkerEvent::JobFailed {
+                id,
+                message: format!("the check on the new connection did not finish: {other:?}"),
+            }),
+            Err(e) => self.emit(WorkerEvent::JobFailed {
+                id,
+                message: self.redactor.redact(&e.to_string()),
+            }),
         }
     }
 

@@ -1,3 +1,87 @@
-//! Drawing: one file per screen plus shared widgets. Drawing reads `App` and never changes it.
+//! Drawing: one file per part of the frame plus shared widgets. `draw` reads `App` and never
+//! changes it, so a frame is a pure function of the state (and snapshot tests can prove it).
 
+pub mod help;
+pub mod keys;
+pub mod log_panel;
+pub mod popup;
+pub mod sidebar;
+pub mod stage;
+pub mod status_bar;
+pub mod svg;
 pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::app::{App, Overlay};
+use crate::layout::{Areas, MIN_HEIGHT, MIN_WIDTH, too_small};
+
+/// Draws the whole frame for the current state.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if too_small(area) {
+        draw_too_small(app, frame, area);
+        return;
+    }
+    let areas = Areas::new(area);
+    draw_header(app, frame, areas.header);
+    sidebar::draw(app, frame, areas.sidebar);
+    stage::draw(app, frame, areas.main);
+    log_panel::draw(app, frame, areas.log);
+    status_bar::draw(app, frame, areas.status);
+    match app.overlay {
+        Some(Overlay::Help) => help::draw(app, frame, area),
+        Some(Overlay::ConfirmQuit) => popup::confirm(
+            app,
+            frame,
+            area,
+            "Quit while a step is running?",
+            "The step will be stopped. Nothing is lost: start droplift again and it checks \
+             the server to see what is already done.",
+            "y quit   n keep going",
+        ),
+        None => {}
+    }
+}
+
+fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
+    let done = app
+        .stages
+        .iter()
+        .filter(|s| s.status == crate::course::StageStatus::Done)
+        .count();
+    let line = Line::from(vec![
+        Span::styled(" droplift ", app.theme.selected),
+        Span::styled(
+            format!(
+                "  from a new droplet to a live Flask API   {done}/{} stages done",
+                app.stages.len()
+            ),
+            app.theme.muted,
+        ),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_too_small(app: &App, frame: &mut Frame, area: Rect) {
+    let text = vec![
+        Line::styled("Please enlarge the terminal", app.theme.title),
+        Line::raw(""),
+        Line::raw(format!(
+            "droplift needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is {}×{}.",
+            area.width, area.height
+        )),
+        Line::styled("Ctrl-C quits.", app.theme.muted),
+    ];
+    let top = area.height.saturating_sub(4) / 2;
+    let inner = Rect::new(area.x, area.y + top, area.width, area.height - top);
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
+}

@@ -1,4 +1,8 @@
-//! Shared helpers for the integration tests.
+//! Helpers shared by the integration tests (each test binary includes this with `mod common;`):
+//! a real sshd on loopback (sshd.rs), worker event helpers (events.rs), and practice droplets for
+//! the end-to-end tests (droplet.rs).
+#![allow(dead_code)]
 
+pub mod droplet;
 pub mod events;
 pub mod sshd;

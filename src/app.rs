@@ -1,1 +1,0 @@
-//! The wizard's state and its pure `update`: events in, effects out, no I/O.

@@ -1,0 +1,162 @@
+//! Form state: labelled single-line fields (ratatui-textarea), one focused at a time, each with
+//! its own error message so bad input is explained where it was typed.
+
+use crossterm::event::KeyEvent;
+use ratatui_textarea::TextArea;
+
+use crate::secret::Secret;
+
+/// How a field is edited and shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// Masked while typed; its value leaves the form only as a `Secret`.
+    Secret,
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub kind: FieldKind,
+    pub input: TextArea<'static>,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn new(key: &'static str, label: &'static str, kind: FieldKind) -> Self {
+        let mut input = TextArea::default();
+        if kind == FieldKind::Secret {
+            input.set_mask_char('•');
+        }
+        Self {
+            key,
+            label,
+            hint: "",
+            kind,
+            input,
+            error: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self.input.set_placeholder_text(hint);
+        self
+    }
+
+    pub fn with_value(mut self, value: &str) -> Self {
+        self.set_value(value);
+        self
+    }
+
+    pub fn set_value(&mut self, value: &str) {
+        let mut input = TextArea::new(vec![value.to_owned()]);
+        if let Some(mask) = self.input.mask_char() {
+            input.set_mask_char(mask);
+        }
+        input.set_placeholder_text(self.hint);
+        input.move_cursor(ratatui_textarea::CursorMove::End);
+        self.input = input;
+    }
+
+    /// The text typed (a single line).
+    pub fn value(&self) -> String {
+        self.input.lines().first().cloned().unwrap_or_default()
+    }
+
+    /// A secret field's value; the field is then wiped so the text lives in one place only.
+    pub fn take_secret(&mut self) -> Secret {
+        let secret = Secret::new(self.value());
+        self.set_value("");
+        secret
+    }
+}
+
+/// A list of fields with one focused. Enter and newlines never reach a field: these forms are
+/// single-line, and a newline in a password is refused rather than silently kept.
+#[derive(Clone, Debug, Default)]
+pub struct Form {
+    pub fields: Vec<Field>,
+    pub focus: usize,
+}
+
+impl Form {
+    pub fn new(fields: Vec<Field>) -> Self {
+        Self { fields, focus: 0 }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn next(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + 1) % self.fields.len();
+        }
+    }
+
+    pub fn prev(&mut self) {
+        if !self.fields.is_empty() {
+            self.focus = (self.focus + self.fields.len() - 1) % self.fields.len();
+        }
+    }
+
+    pub fn focused_mut(&mut self) -> Option<&mut Field> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+
+    pub fn field_mut(&mut self, key: &str) -> Option<&mut Field> {
+        self.fields.iter_mut().find(|f| f.key == key)
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        self.field(key).map(Field::value).unwrap_or_default()
+    }
+
+    /// Typing goes to the focused field and clears its old error message.
+    pub fn input(&mut self, key: KeyEvent) {
+        if let Some(field) = self.focused_mut() {
+            if field.input.input(key) {
+                field.error = None;
+            }
+        }
+    }
+
+    /// Pasted text: only its first line is taken (a field is one line).
+    pub fn paste(&mut self, text: &str) {
+        if let Some(field) = self.focused_mut() {
+            let line = text.lines().next().unwrap_or_default();
+            field.input.insert_str(line);
+            field.error = None;
+        }
+    }
+
+    pub fn set_error(&mut self, key: &str, message: impl Into<String>) {
+        if let Some(index) = self.fields.iter().position(|f| f.key == key) {
+            self.fields[index].error = Some(message.into());
+        }
+    }
+
+    /// Move focus to the first field with an error, so the student sees what to fix.
+    pub fn focus_first_error(&mut self) -> bool {
+        match self.fields.iter().position(|f| f.error.is_some()) {
+            Some(index) => {
+                self.focus = index;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn clear_errors(&mut self) {
+        for field in &mut self.fields {
+            field.error = None;
+        }
+    }
+}

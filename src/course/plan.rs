@@ -1,0 +1,319 @@
+//! A plan is what a stage will do, as data: a list of titled steps, each the exact shell text
+//! that runs (or a fresh login, or an action on this computer). The preview screen, execution,
+//! the runbook from `droplift plan`, and the snapshot tests all read the same plan.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::secret::SecretName;
+
+/// What goes to a command's stdin: literal text and secrets, by name. The value of a secret is
+/// filled in only when the command is sent; plans can be printed and saved safely.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StdinPart {
+    Text(String),
+    Secret(SecretName),
+    /// A file on the student's computer (a public key), read when the command is sent.
+    LocalFile(PathBuf),
+}
+
+/// A command run over the open session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// bash text, exactly as it runs (user input quoted with shlex).
+    pub script: String,
+    /// Needs root: run with `sudo -S` when the login user is not root.
+    pub sudo: bool,
+    pub stdin: Vec<StdinPart>,
+    pub timeout: Duration,
+}
+
+impl Command {
+    pub fn root(script: impl Into<String>) -> Self {
+        Self {
+            script: script.into(),
+            sudo: true,
+            stdin: Vec::new(),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    pub fn user(script: impl Into<String>) -> Self {
+        Self {
+            sudo: false,
+            ..Self::root(script)
+        }
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn stdin(mut self, parts: Vec<StdinPart>) -> Self {
+        self.stdin = parts;
+        self
+    }
+
+    /// Secrets this command needs on stdin.
+    pub fn secrets(&self) -> impl Iterator<Item = SecretName> + '_ {
+        self.stdin.iter().filter_map(|p| match p {
+            StdinPart::Secret(name) => Some(*name),
+            StdinPart::Text(_) | StdinPart::LocalFile(_) => None,
+        })
+    }
+}
+
+/// How a fresh connection proves itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginAuth {
+    /// Only this private key (no agent, no password), so a success proves the key works.
+    Key(PathBuf),
+    Password(SecretName),
+}
+
+/// What a fresh login must show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Login works (and the command, if any, exits 0).
+    Success,
+    /// The server refuses the login (e.g. root after hardening).
+    Refused,
+}
+
+/// Something done on the student's computer, not on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalAction {
+    /// Create an ed25519 key pair at `path` unless one is there (optional passphrase).
+    EnsureKey { path: PathBuf },
+    /// Add a `Host alias` block to ~/.ssh/config (backup first, atomic write, never twice).
+    SshAlias {
+        alias: String,
+        host: String,
+        port: u16,
+        user: String,
+        key: PathBuf,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Run(Command),
+    /// Open a brand-new SSH connection (the open one stays as it is), optionally run a command
+    /// there, and close it. Proves that a change did not cut access.
+    FreshLogin {
+        user: String,
+        auth: LoginAuth,
+        command: Option<Command>,
+        expect: Expect,
+    },
+    Local(LocalAction),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What it does, in words: the comment above it in the runbook, the line in the preview.
+    pub title: String,
+    pub action: Action,
+}
+
+impl Step {
+    pub fn run(title: impl Into<String>, command: Command) -> Self {
+        Self {
+            title: title.into(),
+            action: Action::Run(command),
+        }
+    }
+
+    pub fn login(
+        title: impl Into<String>,
+        user: &str,
+        auth: LoginAuth,
+        command: Option<Command>,
+        expect: Expect,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            action: Action::FreshLogin {
+                user: user.to_owned(),
+                auth,
+                command,
+                expect,
+            },
+        }
+    }
+
+    pub fn local(title: impl Into<String>, action: LocalAction) -> Self {
+        Self {
+            title: title.into(),
+            action: Action::Local(action),
+        }
+    }
+}
+
+/// A list of steps run in order; the first failure stops it. `rollback` runs (over the session
+/// that is still open) when a step fails after a risky change was made, to put things back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub rollback: Vec<Step>,
+}
+
+impl Plan {
+    pub fn new(steps: Vec<Step>) -> Self {
+        Self {
+            steps,
+            rollback: Vec::new(),
+        }
+    }
+
+    pub fn with_rollback(mut self, rollback: Vec<Step>) -> Self {
+        self.rollback = rollback;
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Every secret any step needs.
+    pub fn secrets(&self) -> Vec<SecretName> {
+        let mut names: Vec<SecretName> = self
+            .steps
+            .iter()
+            .chain(&self.rollback)
+            .flat_map(|step| match &step.action {
+                Action::Run(c) => c.secrets().collect::<Vec<_>>(),
+                Action::FreshLogin { auth, command, .. } => {
+                    let mut v: Vec<SecretName> = command.iter().flat_map(|c| c.secrets()).collect();
+                    if let LoginAuth::Password(name) = auth {
+                        v.push(*name);
+                    }
+                    v
+                }
+                Action::Local(_) => Vec::new(),
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// The three plans of a stage: `probe` is read-only and says whether the stage is done;
+/// `apply` makes it so; `verify` checks the server's effective state afterwards.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StagePlans {
+    pub probe: Plan,
+    pub apply: Plan,
+    pub verify: Plan,
+}
+
+/// `stdin` as a here-document body, with secrets as placeholders.
+fn stdin_text(parts: &[StdinPart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            StdinPart::Text(t) => t.clone(),
+            StdinPart::Secret(name) => name.placeholder(),
+            StdinPart::LocalFile(path) => format!("<contents of {}>", path.display()),
+        })
+        .collect()
+}
+
+/// A command as a student would type it in a root shell: the script verbatim, and its stdin
+/// as a here-document (a multi-line script that reads stdin becomes a small function first).
+pub fn command_text(command: &Command) -> String {
+    if command.stdin.is_empty() {
+        return command.script.clone();
+    }
+    let body = stdin_text(&command.stdin);
+    let heredoc = format!(
+        " <<'DROPLIFT_EOF'\n{}\nDROPLIFT_EOF",
+        body.trim_end_matches('\n')
+    );
+    if command.script.contains('\n') {
+        format!("step() {{\n{}\n}}\nstep{heredoc}", command.script)
+    } else {
+        format!("{}{heredoc}", command.script)
+    }
+}
+
+/// One step as runbook text: comment lines saying what it does, then the exact commands.
+pub fn step_text(step: &Step, host: &str) -> String {
+    let mut out = String::new();
+    for line in step.title.lines() {
+        let _ = writeln!(out, "# {line}");
+    }
+    match &step.action {
+        Action::Run(command) => {
+            let _ = writeln!(out, "{}", command_text(command));
+        }
+        Action::FreshLogin {
+            user,
+            auth,
+            command,
+            expect,
+        } => {
+            let key = match auth {
+                LoginAuth::Key(path) => format!(
+                    "-o IdentitiesOnly=yes -o PasswordAuthentication=no -i {} ",
+                    quote_path(path)
+                ),
+                LoginAuth::Password(_) => "-o PubkeyAuthentication=no ".to_owned(),
+            };
+            // sudo asks for the password on a terminal: -t gives it one.
+            let (tty, remote) = match command {
+                Some(c) if c.sudo => (
+                    "-t ",
+                    format!(" {}", quote(&format!("sudo {}", command_text(c)))),
+                ),
+                Some(c) => ("", format!(" {}", quote(&command_text(c)))),
+                None => ("", " true".to_owned()),
+            };
+            let note = match expect {
+                Expect::Success => "",
+                Expect::Refused => "   # must be refused",
+            };
+            let _ = writeln!(out, "# (from your computer, in a new terminal)");
+            let _ = writeln!(out, "ssh {tty}{key}{user}@{host}{remote}{note}");
+        }
+        Action::Local(LocalAction::EnsureKey { path }) => {
+            let path = quote_path(path);
+            let _ = writeln!(out, "# (on your computer)");
+            let _ = writeln!(out, "test -f {path} || ssh-keygen -t ed25519 -f {path}");
+        }
+        Action::Local(LocalAction::SshAlias {
+            alias,
+            host,
+            port,
+            user,
+            key,
+        }) => {
+            let _ = writeln!(out, "# (on your computer: add to ~/.ssh/config)");
+            let _ = writeln!(out, "# Host {alias}");
+            let _ = writeln!(out, "#     HostName {host}");
+            let _ = writeln!(out, "#     Port {port}");
+            let _ = writeln!(out, "#     User {user}");
+            let _ = writeln!(out, "#     IdentityFile {}", key.display());
+        }
+    }
+    out
+}
+
+/// Quotes a path for bash, leaving a leading `~/` outside the quotes so it still expands.
+pub fn quote_path(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    match text.strip_prefix("~/") {
+        Some(rest) => format!("~/{}", quote(rest)),
+        None => quote(&text),
+    }
+}
+
+/// Quotes a word for bash (single quotes; shlex's rules).
+pub fn quote(word: &str) -> String {
+    shlex::try_quote(word)
+        .map(|q| q.into_owned())
+        .unwrap_or_else(|_| format!("'{}'", word.replace('\'', r"'\''")))
+}

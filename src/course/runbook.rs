@@ -1,0 +1,85 @@
+//! The runbook: every stage's commands as one commented shell script a student can keep as
+//! notes (`droplift plan`). Secrets appear only as placeholders such as `<user_password>`.
+
+use std::fmt::Write;
+
+use super::answers::Answers;
+use super::plan::{Plan, step_text};
+use super::{StageId, plans, text};
+
+fn wrap_comment(out: &mut String, text: &str) {
+    let mut line = String::from("#");
+    for word in text.split_whitespace() {
+        if line.len() + word.len() + 1 > 98 {
+            let _ = writeln!(out, "{line}");
+            line = String::from("#");
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+fn plan_text(out: &mut String, plan: &Plan, host: &str) {
+    for step in &plan.steps {
+        out.push_str(&step_text(step, host));
+        out.push('\n');
+    }
+}
+
+/// The runbook for `stages` (in course order).
+pub fn render(answers: &Answers, stages: &[StageId]) -> String {
+    let host = &answers.host;
+    let mut out = String::new();
+    let _ = writeln!(out, "#!/usr/bin/env bash");
+    let _ = writeln!(
+        out,
+        "# droplift runbook for {host}: every command the wizard runs, in order."
+    );
+    let _ = writeln!(
+        out,
+        "# Run the commands as root: you are root at first; later, as {}, type `sudo -i` first.",
+        answers.user
+    );
+    let _ = writeln!(
+        out,
+        "# Lines marked \"(on your computer)\" run on your own computer, not on the server."
+    );
+    let _ = writeln!(
+        out,
+        "# <name> is a secret droplift sends on stdin; it is never written anywhere.\n"
+    );
+    for &stage in stages {
+        let Some(plans) = plans(stage, answers) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "# ───── Stage {}: {} ─────",
+            stage.index() + 1,
+            stage.title()
+        );
+        wrap_comment(&mut out, text::explanation(stage));
+        out.push('\n');
+        if stage == StageId::Connect {
+            let _ = writeln!(
+                out,
+                "# Log in (a new droplet then asks for the e-mailed password and a new one)"
+            );
+            let _ = writeln!(out, "ssh -p {} root@{host}\n", answers.port);
+        }
+        plan_text(&mut out, &plans.apply, host);
+        if !plans.verify.is_empty() {
+            let _ = writeln!(out, "# Then check the result:\n");
+            plan_text(&mut out, &plans.verify, host);
+        }
+        if !plans.apply.rollback.is_empty() {
+            let _ = writeln!(out, "# If any step above fails after sshd was changed:\n");
+            for step in &plans.apply.rollback {
+                out.push_str(&step_text(step, host));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,57 @@
+//! The teaching text for each stage, in plain words for someone who has never run a server:
+//! what the stage does and why it matters. Shown on the stage's screen and in the runbook.
+
+use super::StageId;
+
+/// What the stage does, and why, in a few short sentences.
+pub fn explanation(stage: StageId) -> &'static str {
+    match stage {
+        StageId::Connect => {
+            "Your droplet is a computer in a data centre. We reach it with SSH, an encrypted \
+             remote terminal. The first login is as root, the all-powerful administrator, with \
+             the password from your e-mail; a new droplet then asks you to choose a new one."
+        }
+        StageId::Update => {
+            "A new server image is weeks or months old. Before installing anything we fetch the \
+             list of current packages and install the security fixes released since then, \
+             keeping any configuration files the provider put in place."
+        }
+        StageId::User => {
+            "Working as root all day is risky: one typo can break the whole system. We create \
+             your own everyday account and let it run administrator commands with sudo, which \
+             asks for your password and records what was done."
+        }
+        StageId::SshHardening => {
+            "Passwords can be guessed; bots try thousands every day. We install an SSH key (a \
+             pair of files: the private half stays on your computer) so you log in without a \
+             password, then tell the SSH server to refuse root and passwords. droplift checks \
+             that your key works from a new connection before it locks the old doors, and \
+             undoes the change by itself if anything goes wrong."
+        }
+        StageId::Postgres => {
+            "PostgreSQL is the database that stores your API's data. We install it, create a \
+             database user and a database for your app, and make sure it only accepts \
+             password-protected connections from this machine."
+        }
+        StageId::Firewall => {
+            "A firewall decides which network doors are open. We allow SSH (so you can keep \
+             logging in) and web traffic, and close everything else."
+        }
+        StageId::Nginx => {
+            "nginx is the web server that faces the internet. It receives each request and \
+             hands it to your app, serving errors and static files itself."
+        }
+        StageId::App => {
+            "Your Flask app's code comes onto the server, into its own folder with its own \
+             Python environment (a venv) so its libraries don't clash with the system's."
+        }
+        StageId::Service => {
+            "uWSGI runs your app, and systemd keeps uWSGI running: it starts it at boot and \
+             restarts it if it crashes."
+        }
+        StageId::Domain => {
+            "Optional: point a domain name at the droplet and get a free TLS certificate so \
+             your API is reached over https."
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! Turns the runner's requests into real work: fills in secrets and local files to make worker
+//! Jobs, and performs the steps that happen on the student's computer (creating an SSH key,
+//! adding a Host alias to ~/.ssh/config). The only place where a plan meets secret values.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use ssh_key::rand_core::OsRng;
+use ssh_key::{Algorithm, LineEnding, PrivateKey};
+
+use crate::course::plan::{Command, LocalAction, LoginAuth, StdinPart};
+use crate::course::ssh::public_key;
+use crate::remote::{Credentials, Job, RemoteCommand};
+use crate::runner::Request;
+use crate::secret::{Secret, SecretName, Secrets};
+
+/// `~/…` made absolute with `home`.
+pub fn expand_home(path: &Path, home: &Path) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => home.join(rest),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// The student's home directory (for `~` in paths).
+pub fn home_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, String> {
+    secrets
+        .get(name)
+        .ok_or_else(|| format!("this step needs {} and it was not given", name.key()))
+}
+
+/// A plan command with its stdin filled in: secret values and local files.
+pub fn remote_command(
+    command: &Command,
+    secrets: &Secrets,
+    home: &Path,
+) -> Result<RemoteCommand, String> {
+    let stdin = if command.stdin.is_empty() {
+        None
+    } else {
+        let mut text = String::new();
+        for part in &command.stdin {
+            match part {
+                StdinPart::Text(t) => text.push_str(t),
+                StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
+                StdinPart::LocalFile(path) => {
+                    // A key not created yet reads as empty: the probe then says "not installed",
+                    // and the install step (after the key is made) refuses an empty key.
+                    let path = expand_home(path, home);
+                    match fs::read_to_string(&path) {
+                        Ok(content) => text.push_str(content.trim_end()),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                    }
+                    text.push('\n');
+                }
+            }
+        }
+        Some(Secret::new(text))
+    };
+    Ok(RemoteCommand {
+        script: command.script.clone(),
+        sudo: command.sudo,
+        stdin,
+        timeout: command.timeout,
+    })
+}
+
+/// The worker job for a remote request; None for a local one.
+pub fn job_for(request: &Request, secrets: &Secrets, home: &Path) -> Result<Option<Job>, String> {
+    Ok(Some(match request {
+        Request::Run { id, command } => Job::Run {
+            id: *id,
+            command: remote_command(command, secrets, home)?,
+        },
+        Request::FreshLogin {
+            id,
+            user,
+            auth,
+            command,
+        } => {
+            let credentials = match auth {
+                LoginAuth::Key(path) => Credentials {
+                    use_agent: false,
+                    identity_files: vec![expand_home(path, home)],
+                    key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
+                    password: None,
+                },
+                LoginAuth::Password(name) => Credentials {
+                    use_agent: false,
+                    identity_files: Vec::new(),
+                    key_passphrase: None,
+                    // A login that must be refused may have no password to try: any will do.
+                    password: Some(
+                        secrets
+                            .get(*name)
+                            .cloned()
+                            .unwrap_or_else(|| Secret::new("droplift-refusal-check")),
+                    ),
+                },
+            };
+            let command = match command {
+                Some(c) => Some(remote_command(c, secrets, home)?),
+                None => None,
+            };
+            Job::FreshLogin {
+                id: *id,
+                user: user.clone(),
+                credentials,
+                command,
+                sudo_password: secrets.get(SecretName::UserPassword).cloned(),
+            }
+        }
+        Request::Local { .. } => return Ok(None),
+    }))
+}
+
+/// Does a step on this computer. Returns a line for the log on success.
+pub fn perform_local(
+    action: &LocalAction,
+    secrets: &Secrets,
+    home: &Path,
+) -> Result<String, String> {
+    match action {
+        LocalAction::EnsureKey { path } => ensure_key(
+            &expand_home(path, home),
+            secrets.get(SecretName::KeyPassphrase),
+        ),
+        LocalAction::SshAlias {
+            alias,
+            host,
+            port,
+            user,
+            key,
+        } => add_alias(
+            &home.join(".ssh").join("config"),
+            alias,
+            host,
+            *port,
+            user,
+            &expand_home(key, home),
+        ),
+    }
+}
+
+/// Creates an ed25519 key pair at `path` (private 600, public 644, folder 700) unless a key is
+/// already there. The passphrase, if any, encrypts the private key; it is never written.
+pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, String> {
+    let public = public_key(path);
+    if path.exists() {
+        if public.exists() {
+            return Ok(format!("using your existing key {}", path.display()));
+        }
+        return Err(format!(
+            "{} exists but {} is missing; recreate it with: ssh-keygen -y -f {} > {}",
+            path.display(),
+            public.display(),
+            path.display(),
+            public.display()
+        ));
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        if dir.ends_with(".ssh") {
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        }
+    }
+    let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
+        .map_err(|e| format!("cannot create a key: {e}"))?;
+    key.set_comment(format!("droplift@{}", hostname()));
+    let key = match passphrase.filter(|p| !p.is_empty()) {
+        Some(p) => key
+            .encrypt(&mut OsRng, p.expose())
+            .map_err(|e| format!("cannot encrypt the key: {e}"))?,
+        None => key,
+    };
+    let private = key
+        .to_openssh(LineEnding::LF)
+        .map_err(|e| format!("cannot encode the key: {e}"))?;
+    let public_text = key
+        .public_key()
+        .to_openssh()
+        .map_err(|e| format!("cannot encode the public key: {e}"))?;
+    write_new(path, private.as_bytes(), 0o600)?;
+    write_new(&public, format!("{public_text}\n").as_bytes(), 0o644)?;
+    Ok(format!("created a new ed25519 key: {}", path.display()))
+}
+
+fn hostname() -> String {
+    fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "laptop".into())
+}
+
+/// Writes a file that must not exist yet, with `mode` from the start (no window where a private
+/// key is world-readable).
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Adds a `Host alias` block to an OpenSSH config file: a backup first, then an atomic replace.
+/// An alias that is already there is left alone (never a duplicate block).
+pub fn add_alias(
+    config: &Path,
+    alias: &str,
+    host: &str,
+    port: u16,
+    user: &str,
+    key: &Path,
+) -> Result<String, String> {
+    let old = match fs::read_to_string(config) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", config.display())),
+    };
+    let exists = old.lines().any(|line| {
+        let mut words = line.split_whitespace();
+        words.next().is_some_and(|w| w.eq_ignore_ascii_case("host")) && words.any(|w| w == alias)
+    });
+    if exists {
+        return Ok(format!(
+            "{} already has a Host {alias} block; left as it is",
+            config.display()
+        ));
+    }
+    let dir = config.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    if !old.is_empty() {
+        let backup = config.with_extension("droplift-backup");
+        fs::write(&backup, &old)
+            .map_err(|e| format!("cannot back up {}: {e}", config.display()))?;
+    }
+    let mut text = old.clone();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "# Added by droplift\nHost {alias}\n    HostName {host}\n    Port {port}\n    User {user}\n    IdentityFile {}\n    IdentitiesOnly yes\n",
+        key.display()
+    ));
+    let tmp = dir.join(format!(".config.droplift-{}", std::process::id()));
+    {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    }
+    fs::rename(&tmp, config).map_err(|e| format!("cannot replace {}: {e}", config.display()))?;
+    Ok(format!("added Host {alias} to {}", config.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_is_added_once_with_a_backup() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("config");
+        fs::write(&config, "Host other\n    HostName 10.0.0.1").expect("write");
+        let key = Path::new("/home/me/.ssh/id_ed25519");
+        add_alias(&config, "mydroplet", "203.0.113.7", 22, "johndoe", key).expect("add");
+        add_alias(&config, "mydroplet", "203.0.113.7", 22, "johndoe", key).expect("again");
+        let text = fs::read_to_string(&config).expect("read");
+        assert_eq!(text.matches("Host mydroplet").count(), 1, "{text}");
+        assert!(text.starts_with("Host other\n    HostName 10.0.0.1\n"));
+        assert!(dir.path().join("config.droplift-backup").exists());
+    }
+
+    #[test]
+    fn key_is_created_with_private_modes_and_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".ssh").join("id_ed25519");
+        let msg = ensure_key(&path, Some(&Secret::new("pass phrase"))).expect("create");
+        assert!(msg.contains("created"));
+        let mode = fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let public = fs::read_to_string(public_key(&path)).expect("pub");
+        assert!(public.starts_with("ssh-ed25519 "));
+        let private = fs::read_to_string(&path).expect("private");
+        let parsed = PrivateKey::from_openssh(&private).expect("parse");
+        assert!(parsed.is_encrypted(), "the passphrase encrypts the key");
+        assert!(ensure_key(&path, None).expect("reuse").contains("existing"));
+    }
+
+    #[test]
+    fn stdin_gets_secret_values_and_a_missing_one_is_an_error() {
+        let redactor = crate::secret::Redactor::new();
+        let mut secrets = Secrets::new();
+        let cmd = Command::root("chpasswd").stdin(vec![
+            StdinPart::Text("bob:".into()),
+            StdinPart::Secret(SecretName::UserPassword),
+        ]);
+        let err = remote_command(&cmd, &secrets, Path::new("/")).expect_err("missing");
+        assert!(err.contains("user_password"));
+        secrets.set(SecretName::UserPassword, Secret::new("a b$'\"ü"), &redactor);
+        let rc = remote_command(&cmd, &secrets, Path::new("/")).expect("filled");
+        assert_eq!(rc.stdin.as_ref().map(Secret::expose), Some("bob:a b$'\"ü"));
+        assert_eq!(rc.script, "chpasswd", "the secret never reaches the script");
+    }
+}

@@ -1,0 +1,196 @@
+//! `droplift apply` and `droplift status`: log in, then run (or only probe) the stages in course
+//! order with plain output. apply stops at the first failed stage and says why.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use clap::Args;
+
+use super::session::{ConnectOptions, Session};
+use super::{AnswersArgs, load_answers, selected};
+use crate::course::{self, StageId};
+use crate::remote::HostKeyPolicy;
+use crate::runner::Outcome;
+use crate::secret::{Redactor, SecretName, Secrets};
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub answers: AnswersArgs,
+    /// Run every stage without asking first.
+    #[arg(long)]
+    pub yes: bool,
+    /// Read secrets from stdin as name=value lines (root_password, new_root_password,
+    /// user_password, db_password, key_passphrase) instead of asking.
+    #[arg(long)]
+    pub secrets_stdin: bool,
+    /// Accept and record the host key of a server seen for the first time (like OpenSSH's
+    /// StrictHostKeyChecking=accept-new). Without it an unknown host is an error.
+    #[arg(long)]
+    pub accept_new_host_key: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+/// Collects the secrets the chosen stages need, before anything runs.
+fn gather_secrets(
+    args: &ApplyArgs,
+    stages: &[StageId],
+    answers: &course::answers::Answers,
+    redactor: &Redactor,
+) -> Result<Secrets, String> {
+    let mut needed: Vec<SecretName> = stages
+        .iter()
+        .filter_map(|s| course::plans(*s, answers))
+        .flat_map(|p| {
+            let mut v = p.apply.secrets();
+            v.extend(p.verify.secrets());
+            v
+        })
+        .collect();
+    // The root password may be absent only when the server is already hardened (key login).
+    needed.retain(|n| *n != SecretName::RootPassword);
+    needed.sort();
+    needed.dedup();
+    if args.secrets_stdin {
+        let secrets = super::secrets::parse(std::io::stdin().lock(), redactor)?;
+        let missing: Vec<&str> = needed
+            .iter()
+            .filter(|n| !secrets.contains(**n))
+            .map(|n| n.key())
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "these secrets are needed and were not on stdin: {}",
+                missing.join(", ")
+            ));
+        }
+        if !secrets.contains(SecretName::RootPassword)
+            && !secrets.contains(SecretName::UserPassword)
+        {
+            return Err(
+                "give root_password (a new droplet) or user_password (a hardened one)".into(),
+            );
+        }
+        return Ok(secrets);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err("no terminal to ask for passwords: use --secrets-stdin".into());
+    }
+    let mut secrets = Secrets::new();
+    let root = super::secrets::ask(&format!(
+        "root password for {} (empty if root login is off): ",
+        answers.host
+    ))?;
+    if !root.is_empty() {
+        secrets.set(SecretName::RootPassword, root, redactor);
+    }
+    if needed.contains(&SecretName::UserPassword) || !secrets.contains(SecretName::RootPassword) {
+        let prompt = format!("password for {} (new or existing): ", answers.user);
+        let pw = super::secrets::ask_new(&prompt)?;
+        course::inputs::validate_user_password(pw.expose(), pw.expose())?;
+        secrets.set(SecretName::UserPassword, pw, redactor);
+    }
+    Ok(secrets)
+}
+
+/// Asks on the terminal whether to run a stage.
+fn confirm(stage: StageId) -> bool {
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
+        return false;
+    };
+    let mut writer = &tty;
+    let _ = write!(
+        writer,
+        "Run stage {} ({})? [y/N] ",
+        stage.index() + 1,
+        stage.title()
+    );
+    let _ = writer.flush();
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(&tty).read_line(&mut line);
+    matches!(line.trim(), "y" | "Y" | "yes")
+}
+
+fn connect(args: &ApplyArgs, stages: &[StageId]) -> Result<Session, String> {
+    let answers = load_answers(&args.answers.answers)?;
+    let redactor = Redactor::new();
+    let secrets = gather_secrets(args, stages, &answers, &redactor)?;
+    let options = ConnectOptions {
+        host_keys: if args.accept_new_host_key {
+            HostKeyPolicy::AcceptNew
+        } else {
+            HostKeyPolicy::Strict
+        },
+        interactive: !args.secrets_stdin && std::io::stdin().is_terminal(),
+        home: crate::driver::home_dir(),
+    };
+    Session::connect(answers, secrets, redactor, options)
+}
+
+/// `droplift apply`: exit 0 when every stage that ran succeeded.
+pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
+    let stages = selected(&args.answers.only);
+    let mut session = connect(args, &stages)?;
+    for stage in stages {
+        println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
+        if !args.yes && !confirm(stage) {
+            println!("skipped");
+            continue;
+        }
+        match session.run_stage(stage, false)? {
+            Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
+            Outcome::Applied => println!("done"),
+            Outcome::Pending(why) => println!("pending: {why}"),
+            Outcome::Failed {
+                phase,
+                step,
+                message,
+                detail,
+                rolled_back,
+            } => {
+                println!(
+                    "FAILED: stage {} ({}), {} step \"{step}\": {message}",
+                    stage.key(),
+                    stage.title(),
+                    phase.label()
+                );
+                for line in detail {
+                    println!("  server said: {line}");
+                }
+                if rolled_back {
+                    println!("The change was undone: the server is as it was before this stage.");
+                }
+                return Ok(1);
+            }
+            Outcome::Interrupted { step } | Outcome::Cancelled { step } => {
+                println!("FAILED: stage {} stopped during \"{step}\"", stage.key());
+                return Ok(1);
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// `droplift status`: probes only; prints done / pending / drifted per stage.
+pub fn status(args: &StatusArgs) -> Result<i32, String> {
+    let stages = selected(&args.apply.answers.only);
+    let mut session = connect(&args.apply, &stages)?;
+    for stage in stages {
+        let verdict = match session.run_stage(stage, true)? {
+            Outcome::AlreadyDone(why) => format!("done      {why}"),
+            Outcome::Pending(why) => format!("pending   {why}"),
+            Outcome::Failed { message, .. } => format!("drifted   {message}"),
+            other => format!("unknown   {other:?}"),
+        };
+        println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
+    }
+    Ok(0)
+}

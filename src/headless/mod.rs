@@ -1,0 +1,71 @@
+//! The course without screens: `plan` prints the runbook, `apply` runs the stages, `status`
+//! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
+
+pub mod apply;
+pub mod secrets;
+pub mod session;
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::course::answers::{self, Answers};
+use crate::course::{self, StageId};
+
+/// Options shared by the headless commands.
+#[derive(Debug, Args)]
+pub struct AnswersArgs {
+    /// The answers file (TOML); see assets/answers.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    /// Only these stages (connect, update, user, ssh); may be repeated.
+    #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
+    pub only: Vec<StageId>,
+}
+
+fn parse_stage(text: &str) -> Result<StageId, String> {
+    StageId::from_key(text).ok_or_else(|| {
+        let keys: Vec<&str> = StageId::ALL.iter().map(|s| s.key()).collect();
+        format!("unknown stage {text:?}; the stages are {}", keys.join(", "))
+    })
+}
+
+/// Reads and checks the answers file; warnings go to stderr.
+pub fn load_answers(path: &Path) -> Result<Answers, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (answers, warnings) =
+        answers::parse(&text).map_err(|e| format!("{}:\n{e}", path.display()))?;
+    for warning in warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
+    Ok(answers)
+}
+
+/// The stages to run: the ones asked for (or all) that this version has, in course order.
+pub fn selected(only: &[StageId]) -> Vec<StageId> {
+    let mut stages: Vec<StageId> = course::BUILT
+        .into_iter()
+        .filter(|s| only.is_empty() || only.contains(s))
+        .collect();
+    stages.sort();
+    for s in only {
+        if !course::BUILT.contains(s) {
+            eprintln!(
+                "warning: the {} stage is not in this version of droplift yet; skipped",
+                s.key()
+            );
+        }
+    }
+    stages
+}
+
+/// `droplift plan`: the runbook on stdout.
+pub fn plan(args: &AnswersArgs) -> Result<i32, String> {
+    let answers = load_answers(&args.answers)?;
+    print!(
+        "{}",
+        course::runbook::render(&answers, &selected(&args.only))
+    );
+    Ok(0)
+}

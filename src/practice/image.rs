@@ -1,0 +1,177 @@
+//! The cached Debian 12 base image: built once with debootstrap (about a minute), then copied
+//! for every droplet (seconds). Built in a temp dir and renamed in, so a half-built base is never used.
+
+use super::error::{PracticeError, Result, io_err};
+use super::sys;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub const CACHE_DIR: &str = "/var/cache/droplift";
+pub const SUITE: &str = "bookworm";
+pub const MIRROR: &str = "http://deb.debian.org/debian";
+/// What a fresh DigitalOcean droplet has that the stages use (ufw, sudo, curl, python3 …).
+pub const INCLUDE: &str = "openssh-server,sudo,systemd,systemd-sysv,dbus,iproute2,ca-certificates,python3,curl,ufw,less,procps";
+
+/// Where the finished base lives.
+pub fn base_dir() -> PathBuf {
+    Path::new(CACHE_DIR).join(format!("base-{SUITE}"))
+}
+
+/// Like a real droplet: updates and security suites too, so the update stage has real work.
+pub fn sources_list() -> String {
+    format!(
+        "deb {MIRROR} {SUITE} main\n\
+         deb {MIRROR} {SUITE}-updates main\n\
+         deb {MIRROR}-security {SUITE}-security main\n"
+    )
+}
+
+/// Returns the base image, building it first if there is none. Concurrent callers (two tests)
+/// serialise on a lock file; the second finds the base already there.
+pub fn ensure_base(progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let base = base_dir();
+    if base.is_dir() {
+        return Ok(base);
+    }
+    fs::create_dir_all(CACHE_DIR).map_err(io_err(format!("creating {CACHE_DIR}")))?;
+    let _lock = Lock::take(&Path::new(CACHE_DIR).join(".base.lock"))?;
+    if base.is_dir() {
+        return Ok(base);
+    }
+    let tmp = Path::new(CACHE_DIR).join(format!("base-{SUITE}.partial"));
+    if tmp.exists() {
+        // Left by an interrupted build (we hold the lock, so nobody is using it).
+        progress("removing an interrupted base build");
+        remove_partial(&tmp)?;
+    }
+    progress(&format!(
+        "building the Debian 12 base image in {} (once; about a minute)",
+        base.display()
+    ));
+    debootstrap(&tmp, progress)?;
+    fs::write(tmp.join("etc/apt/sources.list"), sources_list())
+        .map_err(io_err("writing the base's sources.list"))?;
+    // The .debs are of no further use; every droplet copy would carry them.
+    let _ = sys::run(
+        "apt-get clean",
+        Command::new("chroot").arg(&tmp).args(["apt-get", "clean"]),
+        None,
+    );
+    fs::rename(&tmp, &base).map_err(io_err(format!("moving the base into {}", base.display())))?;
+    progress("base image ready");
+    Ok(base)
+}
+
+/// debootstrap mounts /proc and /sys inside its target while it works; killed half-way it
+/// leaves them mounted, and deleting through them would reach the host's. Unmount first.
+fn remove_partial(tmp: &Path) -> Result<()> {
+    let mut mounts = sys::mounts_under(tmp);
+    // Deepest first, so nested mounts come off before their parents.
+    mounts.sort_by_key(|m| std::cmp::Reverse(m.components().count()));
+    for mount in &mounts {
+        let _ = sys::run("umount", Command::new("umount").arg(mount), None);
+    }
+    if let Some(still) = sys::mounts_under(tmp).first() {
+        return Err(PracticeError::UnsafeRemove {
+            path: tmp.to_owned(),
+            why: format!(
+                "{} is still mounted; unmount it with `umount -R {}` and try again",
+                still.display(),
+                still.display()
+            ),
+        });
+    }
+    fs::remove_dir_all(tmp).map_err(io_err(format!("removing {}", tmp.display())))
+}
+
+/// Runs debootstrap, forwarding each line it prints to `progress`.
+fn debootstrap(target: &Path, progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let mut child = Command::new("debootstrap")
+        .args(["--variant=minbase", &format!("--include={INCLUDE}"), SUITE])
+        .arg(target)
+        .arg(MIRROR)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(io_err("could not start debootstrap"))?;
+    // stderr on a thread, stdout here, so neither pipe can fill up and stall debootstrap.
+    let stderr = child.stderr.take();
+    let err_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(err) = stderr {
+            for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        text
+    });
+    let mut tail = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
+            progress(&line);
+            tail.push(line);
+            if tail.len() > 8 {
+                tail.remove(0);
+            }
+        }
+    }
+    let status = child.wait().map_err(io_err("waiting for debootstrap"))?;
+    let err_text = err_thread.join().unwrap_or_default();
+    if !status.success() {
+        let log =
+            fs::read_to_string(target.join("debootstrap/debootstrap.log")).unwrap_or_default();
+        return Err(PracticeError::Command {
+            what: "debootstrap (building the Debian base image)".into(),
+            detail: format!(
+                "{status} — {}\n{}\n(is {MIRROR} reachable from this computer?)",
+                sys::last_lines(&err_text, 4),
+                sys::last_lines(&format!("{}\n{log}", tail.join("\n")), 6)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// An exclusive flock(2) on a file, released when dropped (or when the process dies, so a
+/// crashed build never leaves a stuck lock).
+pub struct Lock {
+    _file: fs::File,
+}
+
+impl Lock {
+    pub fn take(path: &Path) -> Result<Self> {
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(io_err(format!("opening lock {}", path.display())))?;
+        // SAFETY: flock on a descriptor we own; blocks until the lock is ours.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        if rc != 0 {
+            return Err(PracticeError::Io {
+                what: format!("locking {}", path.display()),
+                source: std::io::Error::last_os_error(),
+            });
+        }
+        Ok(Self { _file: file })
+    }
+}
+
+/// Copies the base into `dest` (reflinks where the filesystem can: btrfs/xfs make it instant).
+pub fn copy_base(base: &Path, dest: &Path) -> Result<()> {
+    sys::run(
+        "copying the base image",
+        Command::new("cp")
+            .args(["-a", "--reflink=auto"])
+            .arg(base)
+            .arg(dest),
+        None,
+    )?;
+    Ok(())
+}

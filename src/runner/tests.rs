@@ -1,0 +1,192 @@
+//! The runner's decisions, driven with hand-made worker events (the real worker is exercised
+//! end to end in tests/e2e_access.rs).
+
+use super::*;
+use crate::course::answers::Answers;
+use crate::course::{self, plan::LocalAction};
+
+fn out(id: JobId, line: &str) -> WorkerEvent {
+    WorkerEvent::Output {
+        id,
+        stream: Stream::Stdout,
+        line: line.into(),
+    }
+}
+
+fn finished(id: JobId, exit_code: i32) -> WorkerEvent {
+    WorkerEvent::Finished { id, exit_code }
+}
+
+fn id_of(progress: &Progress) -> JobId {
+    match progress {
+        Progress::Next(Request::Run { id, .. })
+        | Progress::Next(Request::FreshLogin { id, .. })
+        | Progress::Next(Request::Local { id, .. }) => *id,
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+fn answers() -> Answers {
+    Answers::new("203.0.113.7", "johndoe")
+}
+
+#[test]
+fn a_done_probe_changes_nothing() {
+    let plans = course::plans(StageId::User, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::User, plans, 1);
+    let p = run.start();
+    let id = id_of(&p);
+    assert_eq!(
+        run.on_event(&out(id, "droplift-state: done johndoe exists")),
+        Progress::Wait
+    );
+    assert_eq!(
+        run.on_event(&finished(id, 0)),
+        Progress::Finished(Outcome::AlreadyDone("johndoe exists".into()))
+    );
+}
+
+#[test]
+fn pending_runs_apply_then_verify() {
+    let plans = course::plans(StageId::User, &answers()).expect("plans");
+    let apply_len = plans.apply.steps.len();
+    let verify_len = plans.verify.steps.len();
+    let mut run = StageRun::new(StageId::User, plans, 1);
+    let mut id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending no account"));
+    let mut p = run.on_event(&finished(id, 0));
+    for _ in 0..apply_len {
+        assert_eq!(run.phase(), Phase::Apply);
+        id = id_of(&p);
+        // Output for another id is ignored.
+        assert_eq!(run.on_event(&finished(id + 100, 1)), Progress::Wait);
+        p = run.on_event(&finished(id, 0));
+    }
+    for _ in 0..verify_len {
+        assert_eq!(run.phase(), Phase::Verify);
+        id = id_of(&p);
+        p = run.on_event(&finished(id, 0));
+    }
+    assert_eq!(p, Progress::Finished(Outcome::Applied));
+}
+
+#[test]
+fn a_failed_step_stops_the_stage_with_the_server_s_words() {
+    let plans = course::plans(StageId::User, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::User, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let id = id_of(&run.on_event(&finished(id, 0)));
+    run.on_event(&WorkerEvent::Output {
+        id,
+        stream: Stream::Stderr,
+        line: "useradd: cannot lock /etc/passwd".into(),
+    });
+    match run.on_event(&finished(id, 1)) {
+        Progress::Finished(Outcome::Failed {
+            phase,
+            detail,
+            rolled_back,
+            ..
+        }) => {
+            assert_eq!(phase, Phase::Apply);
+            assert_eq!(detail, ["useradd: cannot lock /etc/passwd"]);
+            assert!(!rolled_back, "the user stage has nothing to undo");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn hardening_failure_after_the_change_runs_the_rollback() {
+    let plans = course::plans(StageId::SshHardening, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::SshHardening, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let mut p = run.on_event(&finished(id, 0));
+    // Walk the apply steps until the login that must succeed after the reload, and fail it.
+    loop {
+        let id = id_of(&p);
+        let step = run.current_step().expect("a step").clone();
+        p = match (&step.action, &p) {
+            (_, Progress::Next(Request::Local { .. })) => run.local_done(id, Ok(())),
+            (
+                Action::FreshLogin {
+                    command: Some(_), ..
+                },
+                _,
+            ) => {
+                let p = run.on_event(&WorkerEvent::LoginRefused {
+                    id,
+                    message: "Permission denied".into(),
+                });
+                assert_eq!(run.phase(), Phase::Rollback, "undo starts at once");
+                p
+            }
+            _ => run.on_event(&finished(id, 0)),
+        };
+        if run.phase() == Phase::Rollback {
+            break;
+        }
+    }
+    let id = id_of(&p);
+    match run.on_event(&finished(id, 0)) {
+        Progress::Finished(Outcome::Failed {
+            rolled_back,
+            message,
+            ..
+        }) => {
+            assert!(rolled_back);
+            assert!(message.contains("Permission denied"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_login_that_should_be_refused_but_works_fails_the_step() {
+    let plans = course::plans(StageId::SshHardening, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::SshHardening, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let mut p = run.on_event(&finished(id, 0));
+    loop {
+        let id = id_of(&p);
+        let expect = match run.current_step().map(|s| &s.action) {
+            Some(Action::FreshLogin { expect, .. }) => Some(*expect),
+            _ => None,
+        };
+        if expect == Some(Expect::Refused) {
+            p = run.on_event(&finished(id, 0));
+            break;
+        }
+        p = match &p {
+            Progress::Next(Request::Local {
+                action: LocalAction::EnsureKey { .. },
+                ..
+            }) => run.local_done(id, Ok(())),
+            _ => run.on_event(&finished(id, 0)),
+        };
+    }
+    assert_eq!(run.phase(), Phase::Rollback);
+    let id = id_of(&p);
+    assert!(matches!(
+        run.on_event(&finished(id, 0)),
+        Progress::Finished(Outcome::Failed {
+            rolled_back: true,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn interrupted_is_not_failed() {
+    let plans = course::plans(StageId::Update, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::Update, plans, 7);
+    let id = id_of(&run.start());
+    assert_eq!(id, 7);
+    assert!(matches!(
+        run.on_event(&WorkerEvent::Interrupted { id }),
+        Progress::Finished(Outcome::Interrupted { .. })
+    ));
+}

@@ -1,0 +1,32 @@
+//! The help overlay: every key, from the one table in `keys`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use crate::app::App;
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let mut lines = Vec::new();
+    for (group, keys) in super::keys::ALL {
+        lines.push(Line::styled(*group, theme.title));
+        for key in *keys {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<16}", key.keys), theme.key),
+                Span::styled(key.action, theme.base),
+            ]));
+        }
+    }
+    lines.push(Line::styled("Esc closes this help.", theme.muted));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 64.min(area.width);
+    let rect = super::popup::centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(" Keys ", theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

@@ -1,0 +1,54 @@
+//! The log panel: streamed server output and droplift's own notes. Only the visible rows are
+//! built, so a log of a million lines draws as fast as one of a thousand.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::app::App;
+use crate::layout::Areas;
+use crate::logbuf::{LineKind, Row};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.theme;
+    let rows = Areas::new(app.size)
+        .log_rows()
+        .min(usize::from(area.height.saturating_sub(2)));
+    let title = if app.log_scroll > 0 {
+        Line::from(vec![
+            Span::styled(" Log ", theme.title),
+            Span::styled(
+                format!("— {} lines up, End follows new output ", app.log_scroll),
+                theme.warning,
+            ),
+        ])
+    } else {
+        Line::styled(" Log ", theme.title)
+    };
+    let lines: Vec<Line> = app
+        .log
+        .window(rows, app.log_scroll)
+        .into_iter()
+        .map(|row| match row {
+            Row::Dropped(n) => Line::styled(
+                format!("… {n} older lines are not kept here; the log file has them all"),
+                theme.muted,
+            ),
+            Row::Line(line) => {
+                let prefix = match line.kind {
+                    LineKind::Command => "$ ",
+                    LineKind::Success => "✓ ",
+                    LineKind::Error => "✗ ",
+                    _ => "",
+                };
+                Line::styled(format!("{prefix}{}", line.text), theme.log(line.kind))
+            }
+        })
+        .collect();
+    let block = Block::default()
+        .borders(Borders::TOP | Borders::BOTTOM)
+        .border_style(theme.border)
+        .title(title);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,39 @@
+//! Popups drawn over the frame: a confirm box (a question, why it matters, the answer keys).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::App;
+
+/// A rectangle of `width`×`height` in the middle of `area`.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    )
+}
+
+pub fn confirm(app: &App, frame: &mut Frame, area: Rect, question: &str, why: &str, keys: &str) {
+    let theme = &app.theme;
+    let width = 60.min(area.width);
+    let body = Paragraph::new(vec![
+        Line::styled(why, theme.base),
+        Line::raw(""),
+        Line::styled(keys, theme.key),
+    ])
+    .wrap(Wrap { trim: true });
+    let height = (body.line_count(width - 2) as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {question} "), theme.title));
+    frame.render_widget(body.block(block), rect);
+}

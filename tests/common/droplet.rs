@@ -1,0 +1,189 @@
+//! End-to-end harness: a practice droplet per test that is removed when the test ends, even
+//! when it panics. Skips loudly without root or tools, but never under CI=true.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use droplift::practice::{self, Droplet, PracticeError, UpOptions};
+use std::ops::Deref;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A booted droplet that `down`s itself on drop.
+pub struct TestDroplet {
+    droplet: Droplet,
+    removed: bool,
+}
+
+impl TestDroplet {
+    /// Boots a droplet with a name unique to this process. `None` means "skip this test" (and
+    /// the reason has been printed); under CI=true a missing prerequisite panics instead.
+    pub fn boot(opts: UpOptions) -> Option<Self> {
+        if !host_ready() {
+            return None;
+        }
+        sweep_leftovers();
+        let name = unique_name();
+        let mut progress = |line: &str| eprintln!("[{name}] {line}");
+        let droplet = match practice::up(&opts, Some(&name), &mut progress) {
+            Err(PracticeError::Exists(_)) => {
+                // Left over from an earlier run whose pid we now have again: clear it, retry.
+                let _ = practice::down(&name);
+                practice::up(&opts, Some(&name), &mut progress)
+            }
+            other => other,
+        }
+        .unwrap_or_else(|e| panic!("practice droplet {name} did not come up: {e}"));
+        eprintln!(
+            "[{name}] up at {} in {:.1} s (copy + boot until sshd answered)",
+            droplet.address,
+            droplet.boot_time.as_secs_f64()
+        );
+        Some(Self {
+            droplet,
+            removed: false,
+        })
+    }
+
+    /// Removes the droplet now, returning what `down` said (Drop would swallow it).
+    pub fn down(mut self) -> Result<(), PracticeError> {
+        self.removed = true;
+        practice::down(&self.droplet.name)
+    }
+
+    /// `exec` that must succeed: panics with the droplet's own output otherwise.
+    pub fn run(&self, argv: &[&str]) -> String {
+        let out = self
+            .exec(argv, None)
+            .unwrap_or_else(|e| panic!("could not run {argv:?} in {}: {e}", self.name));
+        assert_success(argv, &out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A shell command inside with /etc/environment loaded (the proxy variables a login gets).
+    pub fn run_with_login_env(&self, script: &str) -> String {
+        let full = format!("set -a; . /etc/environment; set +a; {script}");
+        self.run(&["sh", "-c", &full])
+    }
+
+    /// `ssh root@ADDR COMMAND` with the password via sshpass (on its environment, not argv),
+    /// no host key checks (the droplet is new each time). Returns the raw output; keep ssh at its
+    /// default log level, which is what prints "You are required to change your password".
+    pub fn ssh_with_password(&self, user: &str, password: &str, command: &str) -> Output {
+        Command::new("sshpass")
+            .arg("-e")
+            .args(["ssh", "-o", "StrictHostKeyChecking=no"])
+            .args(["-o", "UserKnownHostsFile=/dev/null"])
+            .args(["-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=10"])
+            .args([
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+            ])
+            .arg(format!("{user}@{}", self.address))
+            .arg(command)
+            .env("SSHPASS", password)
+            .output()
+            .unwrap_or_else(|e| panic!("could not run sshpass (apt-get install sshpass): {e}"))
+    }
+}
+
+impl Deref for TestDroplet {
+    type Target = Droplet;
+    fn deref(&self) -> &Droplet {
+        &self.droplet
+    }
+}
+
+impl Drop for TestDroplet {
+    fn drop(&mut self) {
+        if self.removed {
+            return;
+        }
+        if let Err(e) = practice::down(&self.droplet.name) {
+            // No panic here: it could turn a test failure into an abort and hide the real error.
+            eprintln!(
+                "WARNING: could not remove practice droplet {}: {e}",
+                self.droplet.name
+            );
+        }
+    }
+}
+
+pub fn assert_success(argv: &[&str], out: &Output) {
+    assert!(
+        out.status.success(),
+        "{argv:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// True when this computer can run practice droplets. Otherwise prints a loud SKIPPED with
+/// the reason, or panics under CI=true (CI never skips the end-to-end tests).
+pub fn host_ready() -> bool {
+    match practice::check_host() {
+        Ok(()) => true,
+        Err(why) => {
+            skip_or_panic(&why.to_string());
+            false
+        }
+    }
+}
+
+/// True while `pid` is a live (non-zombie) process.
+pub fn process_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
+/// `t<pid>-<n>`: unique per test process and call, short enough for `ve-` + name ≤ 15.
+fn unique_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    format!(
+        "t{}-{}",
+        std::process::id() % 100_000,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Removes droplets that killed test runs left behind (a test process that gets SIGKILLed never
+/// runs Drop), so they do not pile up and use the 254 subnets. Only test-named droplets that
+/// are stale or broken and older than ten minutes: another test binary may be running too.
+fn sweep_leftovers() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        for old in practice::list() {
+            let old_enough = old.created.is_none_or(|c| now.saturating_sub(c) > 600);
+            let idle = matches!(
+                old.status,
+                practice::Status::Stale | practice::Status::Broken
+            );
+            if is_test_name(&old.name) && idle && old_enough {
+                eprintln!("removing leftover test droplet {}", old.name);
+                let _ = practice::down(&old.name);
+            }
+        }
+    });
+}
+
+/// `t<digits>-…` or `f<digits>-…`: the names this harness and tests/practice.rs make.
+pub fn is_test_name(name: &str) -> bool {
+    name.starts_with(['t', 'f'])
+        && name[1..].split_once('-').is_some_and(|(digits, _)| {
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
+        })
+}
+
+fn skip_or_panic(why: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and the end-to-end tests cannot run: {why}");
+    }
+    eprintln!("\n*** SKIPPED: {why} ***\n");
+}

@@ -1,0 +1,45 @@
+//! Snapshots of every stage's plans and of the runbook for the example answers: a change to a
+//! command the student runs shows up here as a diff to review.
+
+use droplift::course::{self, StageId, answers, runbook};
+
+fn example() -> answers::Answers {
+    let text = include_str!("../assets/answers.example.toml");
+    answers::parse(text).expect("example answers parse").0
+}
+
+#[test]
+fn runbook_for_the_example_answers() {
+    insta::assert_snapshot!(runbook::render(&example(), &course::BUILT));
+}
+
+#[test]
+fn stage_plans() {
+    let answers = example();
+    for stage in course::BUILT {
+        let plans = course::plans(stage, &answers).expect("built stage has plans");
+        insta::assert_debug_snapshot!(format!("plans_{}", stage.key()), plans);
+    }
+}
+
+#[test]
+fn plans_never_contain_a_secret_value_only_names() {
+    let answers = example();
+    for stage in StageId::ALL {
+        if let Some(plans) = course::plans(stage, &answers) {
+            let text = format!("{plans:?}");
+            assert!(!text.contains("Secret(\""), "{stage}: {text}");
+        }
+    }
+}
+
+#[test]
+fn user_input_is_quoted_in_scripts() {
+    // A user name can't carry shell syntax past validation, but a key path can: it must be quoted.
+    let mut answers = example();
+    answers.key = "/tmp/my key$(reboot)".into();
+    let plans = course::plans(StageId::SshHardening, &answers).expect("plans");
+    let text = runbook::render(&answers, &[StageId::SshHardening]);
+    assert!(text.contains("'/tmp/my key$(reboot)'"), "{text}");
+    assert!(format!("{plans:?}").contains("my key$(reboot).pub"));
+}
