@@ -656,3 +656,65 @@ fn expired_password_on_a_keyboard_interactive_only_server() {
         .is_ok()
     );
 }
+
+#[test]
+fn fresh_login_proves_other_credentials_without_touching_the_session() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let other = sshd.add_user();
+    let mut w = connected(&mut sshd, &user);
+    let creds = |p: &str| Credentials {
+        password: Some(Secret::new(p)),
+        ..Credentials::default()
+    };
+    w.worker.send(Job::FreshLogin {
+        id: 1,
+        user: other.name.clone(),
+        credentials: creds("wrong"),
+        command: None,
+        sudo_password: None,
+    });
+    let end = w.wait_for("end", |e| {
+        matches!(
+            e,
+            WorkerEvent::LoginRefused { id: 1, .. }
+                | WorkerEvent::Finished { id: 1, .. }
+                | WorkerEvent::JobFailed { id: 1, .. }
+        )
+    });
+    assert!(
+        matches!(end, WorkerEvent::LoginRefused { id: 1, .. }),
+        "{end:?}"
+    );
+    w.worker.send(Job::FreshLogin {
+        id: 2,
+        user: other.name.clone(),
+        credentials: creds(&other.password),
+        command: Some(cmd("id -un", false, None, Duration::from_secs(30))),
+        sudo_password: None,
+    });
+    assert_eq!(
+        w.wait_for("end", is_end(2)),
+        WorkerEvent::Finished {
+            id: 2,
+            exit_code: 0
+        }
+    );
+    assert_eq!(w.lines(2, Stream::Stdout), vec![other.name.clone()]);
+    // The main session is still the first user's.
+    w.worker.send(Job::Run {
+        id: 3,
+        command: cmd("id -un", false, None, Duration::from_secs(30)),
+    });
+    assert_eq!(
+        w.wait_for("end", is_end(3)),
+        WorkerEvent::Finished {
+            id: 3,
+            exit_code: 0
+        }
+    );
+    assert_eq!(w.lines(3, Stream::Stdout), vec![user.name.clone()]);
+}
