@@ -252,6 +252,12 @@ fn check_host_key(
     let rejected = |why: String| ConnectError::new(ConnectErrorKind::HostKeyRejected, why);
     match known.check(host, port, &blob).map_err(io)? {
         HostKeyStatus::Known => Ok(()),
+        HostKeyStatus::Revoked => Err(rejected(format!(
+            "The key of {} ({}) is marked @revoked in {}: droplift will not log in with it.",
+            info.host,
+            info.fingerprint,
+            known.path().display()
+        ))),
         HostKeyStatus::Unknown => {
             let decision = match policy {
                 HostKeyPolicy::Ask => decide(HostKeyQuestion::Unknown(info.clone())),
