@@ -171,3 +171,88 @@ fn interleaved_output_keeps_every_line_and_order() {
     assert_eq!(out, want_out);
     assert_eq!(err, want_err);
 }
+
+#[test]
+fn a_port_that_does_not_speak_ssh_is_a_handshake_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::Write;
+        let (mut s, _) = listener.accept().unwrap();
+        let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
+    let t = Target {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        user: Some("x".into()),
+    };
+    let paths = droplift::remote::sshconfig::SshPaths::default();
+    let err = connect(
+        &t,
+        &Credentials::default(),
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| HostKeyDecision::Reject,
+    )
+    .err()
+    .expect("not ssh");
+    assert_eq!(err.kind, ConnectErrorKind::Handshake, "{err}");
+    server.join().unwrap();
+}
+
+/// A listening socket whose accept queue is full: the kernel drops further SYNs, which is what
+/// a firewall that silently drops SSH looks like from outside.
+fn full_listener() -> (std::os::fd::OwnedFd, u16, Vec<std::net::TcpStream>) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain socket calls on a fresh descriptor that the OwnedFd then owns.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+        assert!(fd >= 0);
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        assert_eq!(
+            libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+            0
+        );
+        assert_eq!(libc::listen(fd, 0), 0);
+        let mut bound: libc::sockaddr_in = std::mem::zeroed();
+        let mut blen = len;
+        libc::getsockname(fd, &mut bound as *mut _ as *mut libc::sockaddr, &mut blen);
+        let port = u16::from_be(bound.sin_port);
+        // Fill the queue (backlog 0 still admits one or two).
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            if let Ok(s) = std::net::TcpStream::connect_timeout(
+                &([127, 0, 0, 1], port).into(),
+                std::time::Duration::from_millis(300),
+            ) {
+                held.push(s);
+            }
+        }
+        (owned, port, held)
+    }
+}
+
+#[test]
+fn a_silent_port_is_a_timeout() {
+    let (_listener, port, _held) = full_listener();
+    let t = Target {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        user: Some("x".into()),
+    };
+    let paths = droplift::remote::sshconfig::SshPaths::default();
+    let err = connect(
+        &t,
+        &Credentials::default(),
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| HostKeyDecision::Reject,
+    )
+    .err()
+    .expect("nobody answers");
+    assert_eq!(err.kind, ConnectErrorKind::Timeout, "{err}");
+}

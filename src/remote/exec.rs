@@ -14,6 +14,7 @@ use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyInfo, HostKeyPolicy, Target,
 };
 use super::sshconfig::{SshPaths, resolve};
+use crate::secret::Secret;
 
 /// How long to wait for the TCP connection: long enough for a far-away droplet, short enough
 /// that a wrong address does not look like a hang.
@@ -29,6 +30,18 @@ pub const KEEPALIVE_INTERVAL: u32 = 15;
 pub struct ConnectError {
     pub kind: ConnectErrorKind,
     pub message: String,
+    /// Set when login failed because the password has expired (a server that offers only
+    /// keyboard-interactive asks for the new password during login itself).
+    pub expired: Option<ExpiredPassword>,
+}
+
+/// An expired password met during keyboard-interactive login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpiredPassword {
+    /// The server asked for a new password and none was given: connect again with one.
+    MustChange,
+    /// The new password was refused; the server's own words.
+    NewRejected(String),
 }
 
 impl ConnectError {
@@ -36,6 +49,7 @@ impl ConnectError {
         Self {
             kind,
             message: message.into(),
+            expired: None,
         }
     }
 }
@@ -67,6 +81,19 @@ impl Connection {
     pub fn is_root(&self) -> bool {
         self.user == "root"
     }
+
+    /// Has the server closed or reset the TCP connection? Checked while idle, where libssh2
+    /// reads nothing and so would not notice until the next command.
+    pub fn peer_closed(&self) -> bool {
+        let mut fds = libc::pollfd {
+            fd: self.fd,
+            events: libc::POLLRDHUP,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd owned by this frame; a zero timeout never blocks.
+        let ready = unsafe { libc::poll(&mut fds, 1, 0) };
+        ready > 0 && fds.revents & (libc::POLLRDHUP | libc::POLLHUP | libc::POLLERR) != 0
+    }
 }
 
 /// Connect, check the host key (asking `decide` when the policy is Ask), and log in.
@@ -76,6 +103,19 @@ pub fn connect(
     paths: &SshPaths,
     policy: HostKeyPolicy,
     decide: &mut dyn FnMut(HostKeyQuestion) -> HostKeyDecision,
+) -> Result<Connection, ConnectError> {
+    connect_changing_password(target, credentials, paths, policy, decide, None)
+}
+
+/// `connect`, answering a keyboard-interactive "New password:" dialog with `new_password`
+/// (after `ExpiredPassword::MustChange`).
+pub fn connect_changing_password(
+    target: &Target,
+    credentials: &Credentials,
+    paths: &SshPaths,
+    policy: HostKeyPolicy,
+    decide: &mut dyn FnMut(HostKeyQuestion) -> HostKeyDecision,
+    new_password: Option<&Secret>,
 ) -> Result<Connection, ConnectError> {
     let resolved = resolve(target, paths)
         .map_err(|e| ConnectError::new(ConnectErrorKind::Other, e.to_string()))?;
@@ -112,8 +152,11 @@ pub fn connect(
         credentials,
         &resolved.identity_files,
         paths,
+        new_password,
     )?;
-    session.set_keepalive(true, KEEPALIVE_INTERVAL);
+    // No reply wanted: nothing reads the session while idle, so replies would only pile up in
+    // the socket; a dead peer shows up as a failed send or as `peer_closed`.
+    session.set_keepalive(false, KEEPALIVE_INTERVAL);
     Ok(Connection {
         session,
         fd,
@@ -209,6 +252,12 @@ fn check_host_key(
     let rejected = |why: String| ConnectError::new(ConnectErrorKind::HostKeyRejected, why);
     match known.check(host, port, &blob).map_err(io)? {
         HostKeyStatus::Known => Ok(()),
+        HostKeyStatus::Revoked => Err(rejected(format!(
+            "The key of {} ({}) is marked @revoked in {}: droplift will not log in with it.",
+            info.host,
+            info.fingerprint,
+            known.path().display()
+        ))),
         HostKeyStatus::Unknown => {
             let decision = match policy {
                 HostKeyPolicy::Ask => decide(HostKeyQuestion::Unknown(info.clone())),
@@ -247,23 +296,51 @@ fn check_host_key(
     }
 }
 
-/// Answers keyboard-interactive password prompts with the password. Prompts for a *new*
-/// password get an empty answer: an expired password is changed over a PTY instead.
-struct PasswordPrompter<'a>(&'a str);
+/// Answers keyboard-interactive prompts: the password to "Password:"/"Current password:", and,
+/// when PAM demands a change during login, the new one (if we have it) to "New password:".
+struct PasswordPrompter<'a> {
+    current: &'a str,
+    new: Option<&'a str>,
+    new_prompts: u32,
+    /// Set when PAM asked for a new password.
+    expired: Option<ExpiredPassword>,
+}
 
 impl KeyboardInteractivePrompt for PasswordPrompter<'_> {
     fn prompt<'b>(
         &mut self,
         _user: &str,
-        _instructions: &str,
+        instructions: &str,
         prompts: &[Prompt<'b>],
     ) -> Vec<String> {
         prompts
             .iter()
             .map(|p| {
-                let text = p.text.to_lowercase();
-                if text.contains("password") && !text.contains("new") {
-                    self.0.to_owned()
+                // sshd puts PAM's messages in front of the prompt, one per line.
+                let (said, question) = p.text.trim_end().rsplit_once('\n').unwrap_or(("", &p.text));
+                let question = question.trim().to_lowercase();
+                if question.ends_with("new password:") && !question.starts_with("retype") {
+                    self.new_prompts += 1;
+                    match (self.new, self.new_prompts) {
+                        (Some(new), 1) => return new.to_owned(),
+                        (Some(_), _) => {
+                            // Asked again: the first new password was refused. Empty answers
+                            // make PAM give up; the old password stays.
+                            let words = format!("{instructions} {said}").trim().replace('\n', " ");
+                            if !matches!(self.expired, Some(ExpiredPassword::NewRejected(_))) {
+                                self.expired = Some(ExpiredPassword::NewRejected(words));
+                            }
+                        }
+                        (None, _) => self.expired = Some(ExpiredPassword::MustChange),
+                    }
+                    String::new()
+                } else if question.starts_with("retype") || question.starts_with("re-enter") {
+                    match (self.new, &self.expired) {
+                        (Some(new), None) => new.to_owned(),
+                        _ => String::new(),
+                    }
+                } else if question.contains("password") {
+                    self.current.to_owned()
                 } else {
                     String::new()
                 }
@@ -279,6 +356,7 @@ pub fn authenticate(
     credentials: &Credentials,
     config_keys: &[PathBuf],
     paths: &SshPaths,
+    new_password: Option<&Secret>,
 ) -> Result<(), ConnectError> {
     let methods = match session.auth_methods(user) {
         Ok(m) => m.to_owned(),
@@ -340,13 +418,31 @@ pub fn authenticate(
             }
         } else if offers("keyboard-interactive") {
             tried.push("keyboard-interactive");
-            let mut prompter = PasswordPrompter(password.expose());
+            let mut prompter = PasswordPrompter {
+                current: password.expose(),
+                new: new_password.map(Secret::expose),
+                new_prompts: 0,
+                expired: None,
+            };
             if session
                 .userauth_keyboard_interactive(user, &mut prompter)
                 .is_ok()
                 && session.authenticated()
             {
                 return Ok(());
+            }
+            if let Some(expired) = prompter.expired {
+                let message = match &expired {
+                    ExpiredPassword::MustChange => {
+                        "The server wants a new password before anyone may log in.".to_owned()
+                    }
+                    ExpiredPassword::NewRejected(words) => words.clone(),
+                };
+                return Err(ConnectError {
+                    kind: ConnectErrorKind::AuthFailed,
+                    message,
+                    expired: Some(expired),
+                });
             }
         }
     }

@@ -45,6 +45,8 @@ pub enum HostKeyStatus {
     Unknown,
     /// known_hosts holds a different key for this host: possibly an attack, or a rebuilt server.
     Changed,
+    /// The key is listed under `@revoked`: never to be trusted, whatever the answer.
+    Revoked,
 }
 
 /// `SHA256:` + unpadded base64 of the SHA-256 of the key blob: byte for byte `ssh-keygen -lf`.
@@ -188,6 +190,16 @@ impl KnownHostsFile {
     }
 
     pub fn check(&self, host: &str, port: u16, blob: &[u8]) -> Result<HostKeyStatus, HostKeyError> {
+        // libssh2 skips marker lines, so `@revoked` is read here. A revoked key is refused for
+        // every host (OpenSSH's entries for it are normally `*` anyway).
+        let revoked = self.lines()?.iter().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            matches!(fields.as_slice(), ["@revoked", _, _, key, ..]
+                if STANDARD.decode(key).is_ok_and(|k| k == blob))
+        });
+        if revoked {
+            return Ok(HostKeyStatus::Revoked);
+        }
         let entries = self.entries_for(host, port)?;
         Ok(if entries.iter().any(|e| e == blob) {
             HostKeyStatus::Known
@@ -317,6 +329,7 @@ mod tests {
         let kh = KnownHostsFile::new(&path);
         let a = blob("ssh-ed25519", &[7; 32]);
         let b = blob("ssh-ed25519", &[9; 32]);
+        let c = blob("ssh-ed25519", &[5; 32]);
         assert_eq!(
             kh.check("10.1.1.1", 2222, &a).unwrap(),
             HostKeyStatus::Unknown
@@ -351,6 +364,13 @@ mod tests {
             kh.hostkey_preference("10.1.1.1", 2222)
                 .starts_with("ssh-ed25519,")
         );
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("@revoked * ssh-ed25519 {}\n", STANDARD.encode(&c)));
+        fs::write(&path, text).unwrap();
+        assert_eq!(
+            kh.check("anywhere", 22, &c).unwrap(),
+            HostKeyStatus::Revoked
+        );
         kh.replace("10.1.1.1", 2222, &b).unwrap();
         assert_eq!(
             kh.check("10.1.1.1", 2222, &b).unwrap(),
@@ -358,6 +378,7 @@ mod tests {
         );
         assert_eq!(kh.check("other", 22, &b).unwrap(), HostKeyStatus::Known);
         let text = fs::read_to_string(&path).unwrap();
-        assert_eq!(text.lines().count(), 2, "{text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.contains("@revoked"), "marker lines are kept");
     }
 }

@@ -12,6 +12,9 @@ use crate::secret::{Redactor, Secret};
 
 /// First stderr line of every wrapped command: the process group to kill on cancel/timeout.
 const PGID_MARK: &str = "\u{1e}droplift-pgid:";
+/// Last stderr text of every wrapped command: its exit code. Without it, a channel closed by a
+/// dying server is indistinguishable from exit 0 (libssh2 reports 0 when no status came).
+const RC_MARK: &str = "\u{1e}droplift-rc:";
 /// How long one wait for socket activity lasts before cancel, timeout and keepalive are checked.
 const POLL_SLICE: Duration = Duration::from_millis(50);
 
@@ -42,7 +45,10 @@ pub enum Control {
 /// prints its pid first: closing a channel without a PTY kills nothing, so cancel and timeout
 /// kill that process group over a second channel. With sudo, the password is read from stdin.
 pub fn command_line(script: &str, use_sudo: bool) -> String {
-    let inner = format!("printf '%s%s\\n' '{PGID_MARK}' \"$$\" >&2; exec bash -c \"$1\" droplift");
+    let inner = format!(
+        "printf '%s%s\\n' '{PGID_MARK}' \"$$\" >&2; bash -c \"$1\" droplift; rc=$?; \
+         printf '%s%s\\n' '{RC_MARK}' \"$rc\" >&2; exit $rc"
+    );
     let body = format!(
         "setsid -w bash -c {} droplift {}",
         quote(&inner),
@@ -190,6 +196,7 @@ fn stream(
     let mut out = LineBuf::default();
     let mut err = LineBuf::default();
     let mut pgid: Option<u32> = None;
+    let mut rc: Option<i32> = None;
     let mut stop: Option<RunOutcome> = None;
     let mut stopped_at: Option<Instant> = None;
     let mut killed = false;
@@ -220,7 +227,18 @@ fn stream(
                                     return;
                                 }
                             }
-                            on_line(which, redactor.redact(&to_text(l)));
+                            let text = to_text(l);
+                            // The script's last stderr line may lack its newline.
+                            if which == Stream::Stderr {
+                                if let Some((before, code)) = text.split_once(RC_MARK) {
+                                    rc = code.trim().parse().ok();
+                                    if !before.is_empty() {
+                                        on_line(which, redactor.redact(before));
+                                    }
+                                    return;
+                                }
+                            }
+                            on_line(which, redactor.redact(&text));
                         });
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -274,8 +292,16 @@ fn stream(
     if let Err(e) = channel.wait_close() {
         return Ok(RunOutcome::Interrupted(e.message().to_owned()));
     }
-    match channel.exit_status() {
-        Ok(code) => Ok(RunOutcome::Finished(code)),
+    if let Some(code) = rc {
+        return Ok(RunOutcome::Finished(code));
+    }
+    // No exit code from our wrapper: either it never ran (sudo refused the password: a real,
+    // reported status) or the server side died. Only a still-working session tells them apart.
+    match conn.session().channel_session() {
+        Ok(mut probe) => {
+            let _ = probe.close();
+            Ok(RunOutcome::Finished(channel.exit_status().unwrap_or(-1)))
+        }
         Err(e) => Ok(RunOutcome::Interrupted(e.message().to_owned())),
     }
 }

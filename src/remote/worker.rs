@@ -6,7 +6,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::exec::{self, ConnectError, Connection, HostKeyQuestion};
+use super::exec::{self, ConnectError, Connection, ExpiredPassword, HostKeyQuestion};
 use super::passwd::{self, PasswordChange};
 use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, JobId, RemoteCommand,
@@ -41,7 +41,8 @@ impl Default for WorkerConfig {
     }
 }
 
-/// The app's end of the worker. Dropping it stops a running command and ends the thread.
+/// The app's end of the worker. Dropping it stops a running command (the remote process is
+/// killed) and ends the thread; it waits for the step in progress, at most a libssh2 timeout.
 pub struct WorkerHandle {
     jobs: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
@@ -96,6 +97,7 @@ pub fn spawn_with(
         last: None,
         sudo_password: None,
         closing: false,
+        expired_login: None,
     };
     let thread = std::thread::Builder::new()
         .name("ssh-worker".into())
@@ -125,6 +127,8 @@ struct Worker {
     sudo_password: Option<Secret>,
     /// The handle was dropped: finish up and end the thread.
     closing: bool,
+    /// A keyboard-interactive login that stopped at "New password:", waiting for ChangePassword.
+    expired_login: Option<LastConnect>,
 }
 
 impl Worker {
@@ -133,13 +137,20 @@ impl Worker {
     }
 
     fn main_loop(mut self) {
+        // Idle: look at the socket every second, send a keepalive every `keepalive`.
+        let tick = self.config.keepalive.min(Duration::from_secs(1));
+        let mut last_keepalive = Instant::now();
         while !self.closing {
             let job = match self.queue.pop_front() {
                 Some(job) => job,
-                None if self.conn.is_some() => match self.rx.recv_timeout(self.config.keepalive) {
+                None if self.conn.is_some() => match self.rx.recv_timeout(tick) {
                     Ok(job) => job,
                     Err(RecvTimeoutError::Timeout) => {
-                        self.keepalive();
+                        let keepalive_due = last_keepalive.elapsed() >= self.config.keepalive;
+                        if keepalive_due {
+                            last_keepalive = Instant::now();
+                        }
+                        self.idle_check(keepalive_due);
                         continue;
                     }
                     Err(RecvTimeoutError::Disconnected) => break,
@@ -156,17 +167,22 @@ impl Worker {
         }
     }
 
-    fn keepalive(&mut self) {
-        let failed = self
-            .conn
-            .as_ref()
-            .map(|c| {
-                c.session().set_blocking(true);
-                c.session().keepalive_send().is_err()
-            })
-            .unwrap_or(false);
-        if failed {
-            self.connection_lost("the server stopped answering keepalives".into());
+    fn idle_check(&mut self, send_keepalive: bool) {
+        let Some(conn) = self.conn.as_ref() else {
+            return;
+        };
+        let lost = if conn.peer_closed() {
+            Some("the server closed the connection")
+        } else if send_keepalive && {
+            conn.session().set_blocking(true);
+            conn.session().keepalive_send().is_err()
+        } {
+            Some("the server stopped answering keepalives")
+        } else {
+            None
+        };
+        if let Some(reason) = lost {
+            self.connection_lost(reason.into());
         }
     }
 
@@ -203,6 +219,7 @@ impl Worker {
             } => self.fresh_login(id, user, credentials, command, sudo_password),
             Job::Disconnect => {
                 self.last = None;
+                self.expired_login = None;
                 if let Some(conn) = self.conn.take() {
                     let _ = conn.session().disconnect(None, "bye", None);
                     self.emit(WorkerEvent::Disconnected {
@@ -253,6 +270,7 @@ impl Worker {
         target: &Target,
         credentials: &Credentials,
         policy: HostKeyPolicy,
+        new_password: Option<&Secret>,
     ) -> Result<Connection, ConnectError> {
         if let Ok(r) = resolve(target, &self.config.paths) {
             self.emit(WorkerEvent::Connecting {
@@ -281,7 +299,14 @@ impl Worker {
                 }
             }
         };
-        exec::connect(target, credentials, &paths, policy, &mut decide)
+        exec::connect_changing_password(
+            target,
+            credentials,
+            &paths,
+            policy,
+            &mut decide,
+            new_password,
+        )
     }
 
     fn connect(&mut self, target: Target, credentials: Credentials, policy: HostKeyPolicy) {
@@ -290,7 +315,8 @@ impl Worker {
             let _ = old.session().disconnect(None, "reconnecting", None);
         }
         self.last = None;
-        match self.open(&target, &credentials, policy) {
+        self.expired_login = None;
+        match self.open(&target, &credentials, policy, None) {
             Ok(conn) => {
                 self.last = Some(LastConnect {
                     target,
@@ -298,10 +324,59 @@ impl Worker {
                 });
                 self.logged_in(conn);
             }
+            Err(ConnectError {
+                expired: Some(_), ..
+            }) => {
+                // Keyboard-interactive only: the change happens in the next login itself.
+                self.expired_login = Some(LastConnect {
+                    target,
+                    credentials,
+                });
+                self.emit(WorkerEvent::PasswordChangeRequired);
+            }
             Err(e) => self.emit(WorkerEvent::ConnectFailed {
                 kind: e.kind,
                 message: self.redactor.redact(&e.message),
             }),
+        }
+    }
+
+    /// The expired password on a keyboard-interactive-only server: log in again, answering
+    /// PAM's "New password:" during login.
+    fn change_password_at_login(&mut self, pending: LastConnect, current: Secret, new: Secret) {
+        let mut credentials = pending.credentials.clone();
+        credentials.password = Some(current);
+        match self.open(
+            &pending.target,
+            &credentials,
+            HostKeyPolicy::Strict,
+            Some(&new),
+        ) {
+            Ok(conn) => {
+                self.emit(WorkerEvent::PasswordChanged);
+                credentials.password = Some(new);
+                self.last = Some(LastConnect {
+                    target: pending.target,
+                    credentials,
+                });
+                self.logged_in(conn);
+            }
+            Err(ConnectError {
+                expired: Some(ExpiredPassword::NewRejected(reason)),
+                ..
+            }) => {
+                self.expired_login = Some(pending);
+                self.emit(WorkerEvent::PasswordChangeRejected {
+                    reason: self.redactor.redact(&reason),
+                });
+            }
+            Err(e) => {
+                self.expired_login = Some(pending);
+                self.emit(WorkerEvent::ConnectFailed {
+                    kind: e.kind,
+                    message: self.redactor.redact(&e.message),
+                });
+            }
         }
     }
 
@@ -324,6 +399,12 @@ impl Worker {
     fn change_password(&mut self, current: Secret, new: Secret) {
         self.redactor.add(&current);
         self.redactor.add(&new);
+        if self.conn.is_none() {
+            if let Some(pending) = self.expired_login.take() {
+                self.change_password_at_login(pending, current, new);
+                return;
+            }
+        }
         let Some(conn) = self.conn.as_ref() else {
             self.emit(WorkerEvent::ConnectFailed {
                 kind: ConnectErrorKind::Other,
@@ -534,7 +615,7 @@ impl Worker {
                 // Disconnect, a new Connect, or the handle went away: stop trying.
                 return;
             }
-            match self.open(&last.target, &last.credentials, HostKeyPolicy::Strict) {
+            match self.open(&last.target, &last.credentials, HostKeyPolicy::Strict, None) {
                 Ok(conn) => {
                     self.last = Some(last);
                     self.logged_in(conn);

@@ -21,7 +21,10 @@ pub fn require_root() -> bool {
             "this test needs root (it creates users and runs sshd), and CI=true forbids skipping"
         );
     }
-    eprintln!("\n*** SKIPPED: needs root (creates users and runs its own sshd) ***\n");
+    // Straight to stderr: the test harness captures eprintln! of passing tests, and a skip
+    // must be seen.
+    let _ = std::io::stderr()
+        .write_all(b"\n*** SKIPPED: needs root (creates users and runs its own sshd) ***\n");
     false
 }
 
@@ -91,7 +94,7 @@ impl Sshd {
         Self::start_with("")
     }
 
-    /// Start sshd with `extra` appended to its config.
+    /// Start sshd with `extra` in its config (before our defaults, so it overrides them).
     pub fn start_with(extra: &str) -> Sshd {
         let mut dir = tempfile::tempdir().expect("tempdir");
         let mut d = dir.path().to_path_buf();
@@ -104,12 +107,13 @@ impl Sshd {
             let config = d.join("sshd_config");
             std::fs::write(
                 &config,
+                // sshd keeps the first value it reads, so `extra` goes first to win.
                 format!(
-                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\n\
+                    "{extra}\nPort {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\n\
                      PidFile {d}/sshd.pid\nUsePAM yes\nPasswordAuthentication yes\n\
                      KbdInteractiveAuthentication yes\nPubkeyAuthentication yes\n\
                      PermitRootLogin yes\nAllowUsers dlt*\nStrictModes no\n\
-                     Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel VERBOSE\n{extra}\n",
+                     Subsystem sftp /usr/lib/openssh/sftp-server\nLogLevel VERBOSE\n",
                     d = d.display()
                 ),
             )
@@ -225,24 +229,13 @@ impl Sshd {
         .expect("write");
     }
 
-    /// The per-connection sshd processes (children of the listener), to cut a connection.
+    /// The per-connection sshd processes: the privileged monitor (a child of the listener) and
+    /// the unprivileged process under it that holds the socket.
     pub fn session_pids(&self) -> Vec<i32> {
-        let me = self.child.id().to_string();
-        let mut pids = Vec::new();
-        for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            // Fields after the ")" that ends the command name: state, ppid, ...
-            let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-                continue;
-            };
-            if rest.split_whitespace().nth(1) == Some(me.as_str()) {
-                pids.push(pid);
-            }
+        let monitors = children_of(self.child.id() as i32);
+        let mut pids = monitors.clone();
+        for m in monitors {
+            pids.extend(children_of(m));
         }
         pids
     }
@@ -264,12 +257,70 @@ impl Drop for Sshd {
             let _ = std::fs::remove_file(path);
         }
         for user in &self.users {
+            // A failed test can leave the user's commands behind: end them (by pid) first.
+            if let Ok(uid) = sh_quiet(&format!("id -u {user}")).trim().parse::<u32>() {
+                for pid in pids_of_uid(uid) {
+                    // SAFETY: plain kill(2) of a process owned by our throw-away user.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
             let _ = Command::new("userdel")
                 .args(["-r", "-f", user])
                 .stderr(Stdio::null())
                 .status();
         }
     }
+}
+
+fn sh_quiet(cmd: &str) -> String {
+    Command::new("bash")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+fn pids_of_uid(uid: u32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let real_uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|u| u.parse::<u32>().ok());
+        if real_uid == Some(uid) {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+fn children_of(parent: i32) -> Vec<i32> {
+    let parent = parent.to_string();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("proc").flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // Fields after the ")" that ends the command name: state, ppid, ...
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        if rest.split_whitespace().nth(1) == Some(parent.as_str()) {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 /// Processes on this machine (the server) whose command line contains `needle`.
