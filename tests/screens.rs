@@ -5,6 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use droplift::app::{App, Event, update};
 use droplift::course::{StageId, StageStatus};
 use droplift::logbuf::LineKind;
+use droplift::remote::{HostKeyInfo, Stream, WorkerEvent};
+use droplift::runner::Request;
 use droplift::ui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -141,4 +143,160 @@ fn high_contrast_and_no_color_differ_only_in_style() {
             .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
     );
     save_screenshot("high-contrast", &b);
+}
+
+fn connect_form(app: &mut App) {
+    for ch in "203.0.113.7".chars() {
+        update(app, key(KeyCode::Char(ch)));
+    }
+    update(app, key(KeyCode::Tab));
+    update(app, key(KeyCode::Tab));
+    for ch in "pw".chars() {
+        update(app, key(KeyCode::Char(ch)));
+    }
+    update(app, key(KeyCode::Enter));
+}
+
+fn worker(app: &mut App, event: WorkerEvent) -> Vec<droplift::app::Effect> {
+    update(app, Event::Worker(event))
+}
+
+fn fresh() -> App {
+    App::new(Theme::new(ThemeName::Default, false), 1000)
+}
+
+#[test]
+fn host_key_question() {
+    let mut app = fresh();
+    connect_form(&mut app);
+    worker(
+        &mut app,
+        WorkerEvent::HostKeyUnknown(HostKeyInfo {
+            host: "203.0.113.7".into(),
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:n3FCHl4nxWxgk/U9dpK6Z+EwfLWurlH9GQ4GC4kTbTU".into(),
+        }),
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("host-key", &buffer);
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn changed_host_key_asks_for_the_host_name() {
+    let mut app = fresh();
+    connect_form(&mut app);
+    worker(
+        &mut app,
+        WorkerEvent::HostKeyChanged(HostKeyInfo {
+            host: "203.0.113.7".into(),
+            key_type: "ecdsa-sha2-nistp256".into(),
+            fingerprint: "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIGZpbmdlcnByaW50".into(),
+        }),
+    );
+    insta::assert_snapshot!(text(&render(&mut app, 80, 24)));
+}
+
+#[test]
+fn new_root_password_rejected_by_the_server() {
+    let mut app = fresh();
+    connect_form(&mut app);
+    worker(&mut app, WorkerEvent::PasswordChangeRequired);
+    worker(
+        &mut app,
+        WorkerEvent::PasswordChangeRejected {
+            reason: "You must choose a longer password.".into(),
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("password-change", &buffer);
+    insta::assert_snapshot!(text(&buffer));
+}
+
+/// Logged in, the connect stage done, and on to the update stage's preview.
+fn at_update_preview() -> App {
+    let mut app = fresh();
+    connect_form(&mut app);
+    let effects = worker(
+        &mut app,
+        WorkerEvent::Connected {
+            user: "root".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        },
+    );
+    let id = first_id(&effects);
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: done logged in to Debian GNU/Linux 12 (bookworm) as root".into(),
+        },
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Enter));
+    app
+}
+
+fn first_id(effects: &[droplift::app::Effect]) -> u64 {
+    match effects.first() {
+        Some(droplift::app::Effect::Perform(request)) => match request.as_ref() {
+            Request::Run { id, .. }
+            | Request::FreshLogin { id, .. }
+            | Request::Local { id, .. } => *id,
+        },
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+#[test]
+fn preview_of_the_exact_commands() {
+    let mut app = at_update_preview();
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("preview", &buffer);
+    insta::assert_snapshot!(text(&buffer));
+}
+
+#[test]
+fn running_stage_and_its_error_card() {
+    let mut app = at_update_preview();
+    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: pending droplift has not updated this system in the last day"
+                .into(),
+        },
+    );
+    let id = first_id(&worker(
+        &mut app,
+        WorkerEvent::Finished { id, exit_code: 0 },
+    ));
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "waiting for apt: unattended-upgr, pid 812, 40 s".into(),
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("running", &buffer);
+    insta::assert_snapshot!("running", text(&buffer));
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stderr,
+            line: "apt has been busy for 15 minutes; try again later or reboot the droplet".into(),
+        },
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 1 });
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("error-card", &buffer);
+    insta::assert_snapshot!("error_card", text(&buffer));
 }

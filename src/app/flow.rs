@@ -383,7 +383,8 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
         WorkerEvent::PasswordChangeRejected { reason } => {
             app.log_line(LineKind::Stderr, &format!("passwd: {reason}"));
             app.overlay = Some(Overlay::PasswordChange(password_form(Some(format!(
-                "The server refused it: {reason}. Choose a longer, less common one."
+                "The server refused it: {}. Choose a longer, less common one.",
+                reason.trim_end_matches('.')
             )))));
             Vec::new()
         }

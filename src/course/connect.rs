@@ -12,7 +12,13 @@ if [ -d /etc/ssh/sshd_config.d ]; then echo "sshd drop-in folder: yes"; else ech
 "#;
 
 pub fn plans() -> StagePlans {
-    let probe = format!("{LOOK_AROUND}{}", verdict("done", "connected"));
+    let probe = format!(
+        "{LOOK_AROUND}{}",
+        verdict(
+            "done",
+            "logged in to ${PRETTY_NAME:-the server} as $(id -un)"
+        )
+    );
     StagePlans {
         probe: Plan::new(vec![Step::run(
             "Look at the server: its system and who we are",

@@ -22,11 +22,11 @@ pub fn explanation(stage: StageId) -> &'static str {
              asks for your password and records what was done."
         }
         StageId::SshHardening => {
-            "Passwords can be guessed; bots try thousands every day. We install an SSH key (a \
-             pair of files: the private half stays on your computer) so you log in without a \
-             password, then tell the SSH server to refuse root and passwords. droplift checks \
-             that your key works from a new connection before it locks the old doors, and \
-             undoes the change by itself if anything goes wrong."
+            "Passwords can be guessed, and bots try thousands a day. An SSH key is a pair of \
+             files: the private half stays on your computer, the public half goes on the \
+             server. Once the key works, sshd is told to refuse root and passwords. droplift \
+             proves the key from a new connection first, and undoes the change by itself if \
+             anything fails."
         }
         StageId::Postgres => {
             "PostgreSQL is the database that stores your API's data. We install it, create a \

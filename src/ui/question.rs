@@ -82,7 +82,7 @@ pub fn host_key(
                 "To be sure it is your droplet, open its console in the provider's web page and run:",
             ),
             Line::styled(
-                "  ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
+                format!("  ssh-keygen -lf {}", host_key_file(&info.key_type)),
                 theme.command,
             ),
             Line::raw(
@@ -125,6 +125,17 @@ pub fn host_key(
             Some(confirm),
             "Enter replace the key   Esc stop",
         );
+    }
+}
+
+/// The server's public host key file for a key type, as OpenSSH names them.
+fn host_key_file(key_type: &str) -> &'static str {
+    if key_type.contains("ed25519") {
+        "/etc/ssh/ssh_host_ed25519_key.pub"
+    } else if key_type.contains("ecdsa") {
+        "/etc/ssh/ssh_host_ecdsa_key.pub"
+    } else {
+        "/etc/ssh/ssh_host_rsa_key.pub"
     }
 }
 

@@ -57,7 +57,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
     let explanation = Paragraph::new(text::explanation(id))
         .style(theme.base)
         .wrap(Wrap { trim: true });
-    let explanation_height = (explanation.line_count(area.width) as u16).min(7);
+    let explanation_height = (explanation.line_count(area.width) as u16).min(8);
     let [body, _, form, _, hint] = Layout::vertical([
         Constraint::Length(explanation_height),
         Constraint::Length(1),
@@ -138,11 +138,12 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         }
     }
     let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let max = (lines.len() as u16).saturating_sub(list.height);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max), 0)), list);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let max = (paragraph.line_count(list.width) as u16).saturating_sub(list.height);
+    frame.render_widget(paragraph.scroll((scroll.min(max), 0)), list);
     frame.render_widget(
         Paragraph::new(Span::styled(
-            "Enter: run these   ↑/↓: scroll   Esc: back to the questions",
+            "Enter: run   ↑/↓: scroll   Esc: back",
             theme.key,
         )),
         footer,
@@ -194,7 +195,7 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), list);
     frame.render_widget(
         Paragraph::new(Span::styled(
-            "Output streams into the log below.   Esc: stop this step",
+            "Output: in the log below.   Esc: stop the step",
             theme.muted,
         )),
         footer,
