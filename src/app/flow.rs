@@ -238,6 +238,29 @@ pub(super) fn next_stage(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Restarts the droplet after an update that needs it; the worker notices the connection drop
+/// and reconnects by itself (with backoff) once the droplet is back.
+pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
+    if !app.reboot_needed || !matches!(app.link, Link::Connected { .. }) {
+        return Vec::new();
+    }
+    app.reboot_needed = false;
+    let id = app.next_id;
+    app.next_id += 1;
+    app.info(
+        "Restarting the droplet; droplift reconnects by itself when it is back (about a minute).",
+    );
+    vec![Effect::Worker(Box::new(Job::Run {
+        id,
+        command: crate::remote::RemoteCommand {
+            script: "systemctl reboot".into(),
+            sudo: true,
+            stdin: None,
+            timeout: std::time::Duration::from_secs(30),
+        },
+    }))]
+}
+
 pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
     match app.run.as_ref().and_then(StageRun::current_id) {
         Some(id) => {
@@ -343,6 +366,11 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
                 Stream::Stderr => LineKind::Stderr,
             };
             app.log_line(kind, line);
+            if line.starts_with(course::update::REBOOT_NEEDED)
+                && app.run.as_ref().is_some_and(|r| r.stage == StageId::Update)
+            {
+                app.reboot_needed = true;
+            }
             feed_runner(app, &event)
         }
         WorkerEvent::Finished { .. }

@@ -108,7 +108,8 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         },
         View::Finished => match key.code {
             KeyCode::Enter => flow::next_stage(app),
-            KeyCode::Esc | KeyCode::Char('r') => {
+            KeyCode::Char('r') if app.reboot_needed => flow::reboot(app),
+            KeyCode::Esc => {
                 app.view = View::Form;
                 Vec::new()
             }

@@ -149,6 +149,8 @@ pub struct App {
     pub dirty: bool,
     /// A practice droplet is being created.
     pub practice_busy: bool,
+    /// The update stage found /var/run/reboot-required: a restart is offered.
+    pub reboot_needed: bool,
 }
 
 impl App {
@@ -182,6 +184,7 @@ impl App {
             should_quit: false,
             dirty: true,
             practice_busy: false,
+            reboot_needed: false,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");

@@ -525,3 +525,51 @@ fn a_dropped_connection_marks_the_step_interrupted_and_reprobes_after_reconnecti
         Some(crate::runner::Phase::Probe)
     );
 }
+
+#[test]
+fn a_restart_is_offered_after_an_update_that_needs_one() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let mut effects = press(&mut app, KeyCode::Enter);
+    let mut probe = true;
+    // Answer every request with success; the restart check says a restart is needed.
+    while let Some(Effect::Perform(request)) = effects.first() {
+        let crate::runner::Request::Run { id, command } = request.as_ref() else {
+            panic!("only commands in the update stage");
+        };
+        let id = *id;
+        let line = if probe {
+            "droplift-state: pending old".to_owned()
+        } else if command.script.contains("reboot-required") {
+            "A restart is needed to finish the update (reboot-required):".to_owned()
+        } else {
+            "ok".to_owned()
+        };
+        probe = false;
+        update(
+            &mut app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line,
+            }),
+        );
+        effects = update(
+            &mut app,
+            Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+        );
+    }
+    assert_eq!(app.status(StageId::Update), StageStatus::Done);
+    assert!(app.reboot_needed);
+    let effects = press(&mut app, KeyCode::Char('r'));
+    match jobs(&effects).as_slice() {
+        [Job::Run { command, .. }] => {
+            assert_eq!(command.script, "systemctl reboot");
+            assert!(command.sudo);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!app.reboot_needed, "offered once");
+}

@@ -29,6 +29,9 @@ while :; do
 done
 echo "apt is free""#;
 
+/// The first words of the line the restart check prints when a restart is needed.
+pub const REBOOT_NEEDED: &str = "A restart is needed";
+
 /// Touched after a successful update; the probe trusts it for a day.
 pub const STAMP: &str = "/var/lib/droplift/updated";
 
@@ -55,12 +58,14 @@ fi"#,
         verdict("pending", "$pending packages can be upgraded"),
         verdict("done", "the system is up to date"),
     );
-    let reboot = r#"if [ -f /var/run/reboot-required ]; then
-  echo "A restart is needed to finish the update (reboot-required):"
+    let reboot = format!(
+        r#"if [ -f /var/run/reboot-required ]; then
+  echo "{REBOOT_NEEDED} to finish the update (reboot-required):"
   cat /var/run/reboot-required.pkgs 2>/dev/null || true
 else
   echo "No restart needed."
-fi"#;
+fi"#
+    );
     StagePlans {
         probe: Plan::new(vec![Step::run(
             "Are the package lists fresh, and is anything waiting to be upgraded?",

@@ -314,6 +314,14 @@ impl Session {
 
     fn print_event(&self, event: &WorkerEvent, quiet: bool) {
         match event {
+            WorkerEvent::Output { line, .. }
+                if line.starts_with(crate::course::update::REBOOT_NEEDED) =>
+            {
+                say(&format!("    | {line}"));
+                say(
+                    "    The update needs a restart to finish: restart the droplet (sudo reboot), then run droplift again.",
+                );
+            }
             WorkerEvent::Output { line, stream, .. } if !quiet => {
                 let mark = if *stream == Stream::Stderr { "!" } else { "|" };
                 say(&format!("    {mark} {}", self.redactor.redact(line)));

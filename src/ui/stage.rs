@@ -224,10 +224,15 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
             "Enter: back to the questions",
         ),
     };
-    let lines = vec![
-        Line::styled(headline, style),
-        Line::raw(""),
-        Line::styled(next, theme.key),
-    ];
+    let mut lines = vec![Line::styled(headline, style), Line::raw("")];
+    if app.reboot_needed && id == StageId::Update {
+        lines.push(Line::styled(
+            "The update needs a restart to finish (a new kernel or system library). \
+             r: restart the droplet now; droplift reconnects by itself.",
+            theme.warning,
+        ));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(next, theme.key));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }
