@@ -300,3 +300,22 @@ fn running_stage_and_its_error_card() {
     save_screenshot("error-card", &buffer);
     insta::assert_snapshot!("error_card", text(&buffer));
 }
+
+#[test]
+fn the_user_stage_shows_password_strength_while_typing() {
+    let mut app = fresh();
+    app.enter_stage(StageId::User);
+    for ch in "johndoe".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Tab));
+    for ch in "correct horse 42".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("user", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("Password strength: strong"), "{screen}");
+    assert!(!screen.contains("correct horse"), "the password is masked:\n{screen}");
+    insta::assert_snapshot!(screen);
+}

@@ -12,13 +12,9 @@ use crate::remote::HostKeyPolicy;
 use crate::runner::Outcome;
 use crate::secret::{Redactor, SecretName, Secrets};
 
+/// How to log in without screens.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
-    #[command(flatten)]
-    pub answers: AnswersArgs,
-    /// Run every stage without asking first.
-    #[arg(long)]
-    pub yes: bool,
+pub struct LoginArgs {
     /// Read secrets from stdin as name=value lines (root_password, new_root_password,
     /// user_password, db_password, key_passphrase) instead of asking.
     #[arg(long)]
@@ -30,15 +26,37 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub struct ApplyArgs {
     #[command(flatten)]
-    pub apply: ApplyArgs,
+    pub answers: AnswersArgs,
+    /// Run every stage without asking first.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The server, when there is no answers file (only the stages that need no answers are
+    /// checked then).
+    #[arg(required_unless_present = "answers", conflicts_with = "answers")]
+    pub host: Option<String>,
+    /// The answers file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<std::path::PathBuf>,
+    /// Only these stages (connect, update, user, ssh).
+    #[arg(long, value_name = "STAGE", value_parser = super::parse_stage, num_args = 1..)]
+    pub only: Vec<StageId>,
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 /// Collects the secrets the chosen stages need, before anything runs.
 fn gather_secrets(
-    args: &ApplyArgs,
+    args: &LoginArgs,
     stages: &[StageId],
+    probe_only: bool,
     answers: &course::answers::Answers,
     redactor: &Redactor,
 ) -> Result<Secrets, String> {
@@ -46,8 +64,11 @@ fn gather_secrets(
         .iter()
         .filter_map(|s| course::plans(*s, answers))
         .flat_map(|p| {
-            let mut v = p.apply.secrets();
-            v.extend(p.verify.secrets());
+            let mut v = p.probe.secrets();
+            if !probe_only {
+                v.extend(p.apply.secrets());
+                v.extend(p.verify.secrets());
+            }
             v
         })
         .collect();
@@ -119,17 +140,21 @@ fn confirm(stage: StageId) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-fn connect(args: &ApplyArgs, stages: &[StageId]) -> Result<Session, String> {
-    let answers = load_answers(&args.answers.answers)?;
+fn connect(
+    answers: course::answers::Answers,
+    login: &LoginArgs,
+    stages: &[StageId],
+    probe_only: bool,
+) -> Result<Session, String> {
     let redactor = Redactor::new();
-    let secrets = gather_secrets(args, stages, &answers, &redactor)?;
+    let secrets = gather_secrets(login, stages, probe_only, &answers, &redactor)?;
     let options = ConnectOptions {
-        host_keys: if args.accept_new_host_key {
+        host_keys: if login.accept_new_host_key {
             HostKeyPolicy::AcceptNew
         } else {
             HostKeyPolicy::Strict
         },
-        interactive: !args.secrets_stdin && std::io::stdin().is_terminal(),
+        interactive: !login.secrets_stdin && std::io::stdin().is_terminal(),
         home: crate::driver::home_dir(),
     };
     Session::connect(answers, secrets, redactor, options)
@@ -138,7 +163,8 @@ fn connect(args: &ApplyArgs, stages: &[StageId]) -> Result<Session, String> {
 /// `droplift apply`: exit 0 when every stage that ran succeeded.
 pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
     let stages = selected(&args.answers.only);
-    let mut session = connect(args, &stages)?;
+    let answers = load_answers(&args.answers.answers)?;
+    let mut session = connect(answers, &args.login, &stages, false)?;
     for stage in stages {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         if !args.yes && !confirm(stage) {
@@ -181,9 +207,21 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.
 pub fn status(args: &StatusArgs) -> Result<i32, String> {
-    let stages = selected(&args.apply.answers.only);
-    let mut session = connect(&args.apply, &stages)?;
-    for stage in stages {
+    let answers = match (&args.answers, &args.host) {
+        (Some(path), _) => load_answers(path)?,
+        (None, Some(host)) => {
+            course::inputs::validate_host(host)?;
+            course::answers::Answers::new(host.trim(), "")
+        }
+        (None, None) => return Err("give a host or --answers FILE".into()),
+    };
+    let stages = selected(&args.only);
+    // Without a user name only the stages that need none can be checked.
+    let (checkable, unknown): (Vec<StageId>, Vec<StageId>) = stages
+        .into_iter()
+        .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
+    let mut session = connect(answers, &args.login, &checkable, true)?;
+    for stage in checkable {
         let verdict = match session.run_stage(stage, true)? {
             Outcome::AlreadyDone(why) => format!("done      {why}"),
             Outcome::Pending(why) => format!("pending   {why}"),
@@ -191,6 +229,13 @@ pub fn status(args: &StatusArgs) -> Result<i32, String> {
             other => format!("unknown   {other:?}"),
         };
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
+    }
+    for stage in unknown {
+        println!(
+            "{:>2} {:<20} unknown   needs --answers (the user name)",
+            stage.index() + 1,
+            stage.title()
+        );
     }
     Ok(0)
 }

@@ -23,7 +23,7 @@ pub struct AnswersArgs {
     pub only: Vec<StageId>,
 }
 
-fn parse_stage(text: &str) -> Result<StageId, String> {
+pub(crate) fn parse_stage(text: &str) -> Result<StageId, String> {
     StageId::from_key(text).ok_or_else(|| {
         let keys: Vec<&str> = StageId::ALL.iter().map(|s| s.key()).collect();
         format!("unknown stage {text:?}; the stages are {}", keys.join(", "))

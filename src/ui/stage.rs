@@ -76,6 +76,11 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             "Enter: connect.  No droplet? F2 makes a practice one on this computer.".to_owned()
         }
+    } else if id == StageId::User && !app.form.value("user_password").is_empty() {
+        format!(
+            "Password strength: {}.  Enter: see the exact commands.",
+            course::inputs::strength_hint(&app.form.value("user_password"))
+        )
     } else {
         let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
         if note.is_empty() {
