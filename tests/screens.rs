@@ -236,7 +236,21 @@ fn at_update_preview() -> App {
     );
     worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
     update(&mut app, key(KeyCode::Enter));
-    update(&mut app, key(KeyCode::Enter));
+    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    for line in [
+        "upgrades waiting: 18",
+        "droplift-state: pending droplift has not updated this system in the last day",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: line.into(),
+            },
+        );
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
     app
 }
 
@@ -263,19 +277,6 @@ fn preview_of_the_exact_commands() {
 fn running_stage_and_its_error_card() {
     let mut app = at_update_preview();
     let id = first_id(&update(&mut app, key(KeyCode::Enter)));
-    worker(
-        &mut app,
-        WorkerEvent::Output {
-            id,
-            stream: Stream::Stdout,
-            line: "droplift-state: pending droplift has not updated this system in the last day"
-                .into(),
-        },
-    );
-    let id = first_id(&worker(
-        &mut app,
-        WorkerEvent::Finished { id, exit_code: 0 },
-    ));
     worker(
         &mut app,
         WorkerEvent::Output {
@@ -316,6 +317,9 @@ fn the_user_stage_shows_password_strength_while_typing() {
     save_screenshot("user", &buffer);
     let screen = text(&buffer);
     assert!(screen.contains("Password strength: strong"), "{screen}");
-    assert!(!screen.contains("correct horse"), "the password is masked:\n{screen}");
+    assert!(
+        !screen.contains("correct horse"),
+        "the password is masked:\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }

@@ -45,8 +45,30 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     }
     take_answers(app);
-    app.view = View::Preview { scroll: 0 };
-    Vec::new()
+    check_current(app)
+}
+
+/// Runs the stage's read-only check; if work is pending, the preview shows what it found.
+pub(super) fn check_current(app: &mut App) -> Vec<Effect> {
+    let stage = app.current;
+    let Some(plans) = course::plans(stage, &app.answers) else {
+        return Vec::new();
+    };
+    app.probe_report.clear();
+    app.set_status(stage, StageStatus::Running);
+    app.view = View::Running;
+    app.log_line(
+        LineKind::Info,
+        &format!(
+            "── Stage {}: {} — checking the server ──",
+            stage.index() + 1,
+            stage.title()
+        ),
+    );
+    let mut run = StageRun::new(stage, plans, app.next_id).probe_only();
+    let progress = run.start();
+    app.run = Some(run);
+    advance(app, progress)
 }
 
 /// Moves the form's values into the answers and secrets (secret fields are wiped).
@@ -115,7 +137,22 @@ fn connect(app: &mut App) -> Vec<Effect> {
     }))]
 }
 
-/// Enter on the preview: run the stage (probe first, so work already done is not redone).
+/// Enter on the preview: apply the stage (the check just ran) and verify it.
+pub(super) fn apply_current(app: &mut App) -> Vec<Effect> {
+    let stage = app.current;
+    let Some(plans) = course::plans(stage, &app.answers) else {
+        return Vec::new();
+    };
+    app.set_status(stage, StageStatus::Running);
+    app.view = View::Running;
+    let mut run = StageRun::new(stage, plans, app.next_id);
+    let progress = run.start_apply();
+    app.run = Some(run);
+    advance(app, progress)
+}
+
+/// Runs a stage whole: check, then apply and verify if needed (the connect stage, which has no
+/// preview).
 pub(super) fn run_current(app: &mut App) -> Vec<Effect> {
     let stage = app.current;
     let Some(plans) = course::plans(stage, &app.answers) else {
@@ -165,7 +202,13 @@ fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
 fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
     app.view = View::Finished;
     match outcome {
-        Outcome::AlreadyDone(why) | Outcome::Pending(why) => {
+        Outcome::Pending(why) => {
+            app.set_status(stage, StageStatus::Pending);
+            app.log_line(LineKind::Info, &format!("To do: {why}"));
+            app.set_note(stage, why);
+            app.view = View::Preview { scroll: 0 };
+        }
+        Outcome::AlreadyDone(why) => {
             app.set_status(stage, StageStatus::Done);
             app.log_line(
                 LineKind::Success,
@@ -366,6 +409,12 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
                 Stream::Stderr => LineKind::Stderr,
             };
             app.log_line(kind, line);
+            let probing = app.run.as_ref().is_some_and(|r| {
+                r.phase() == crate::runner::Phase::Probe && r.stage == app.current
+            });
+            if probing && !line.starts_with(course::probe::PREFIX) {
+                app.probe_report.push(line.clone());
+            }
             if line.starts_with(course::update::REBOOT_NEEDED)
                 && app.run.as_ref().is_some_and(|r| r.stage == StageId::Update)
             {
@@ -434,9 +483,13 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
                 &format!("Connected to {host}:{port} as {user}."),
             );
             if let Some(stage) = app.interrupted.take() {
-                // Probe again before anything is re-run.
+                // Check again before anything is re-run; the preview then shows what is left.
                 app.current = stage;
-                return run_current(app);
+                return if stage == StageId::Connect {
+                    run_current(app)
+                } else {
+                    check_current(app)
+                };
             }
             if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
                 app.current = StageId::Connect;

@@ -68,7 +68,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match app.view {
         View::Form => form_key(app, key),
         View::Preview { scroll } => match key.code {
-            KeyCode::Enter => flow::run_current(app),
+            KeyCode::Enter => flow::apply_current(app),
             KeyCode::Esc => {
                 app.view = View::Form;
                 Vec::new()

@@ -93,7 +93,7 @@ pub struct ErrorCard {
 pub enum View {
     /// Explanation and questions.
     Form,
-    /// The exact commands, before anything runs; Enter runs them.
+    /// What the check found and the exact commands, before anything changes; Enter runs them.
     Preview { scroll: u16 },
     /// Steps running; output streams into the log.
     Running,
@@ -151,6 +151,8 @@ pub struct App {
     pub practice_busy: bool,
     /// The update stage found /var/run/reboot-required: a restart is offered.
     pub reboot_needed: bool,
+    /// What the last check of the current stage printed (e.g. the sshd diff), for the preview.
+    pub probe_report: Vec<String>,
 }
 
 impl App {
@@ -185,6 +187,7 @@ impl App {
             dirty: true,
             practice_busy: false,
             reboot_needed: false,
+            probe_report: Vec::new(),
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");

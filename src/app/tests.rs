@@ -1,7 +1,7 @@
 //! Drives `update` with events, as the loop would, and checks the state: no terminal involved.
 
 use super::*;
-use crate::remote::{HostKeyDecision, Stream};
+use crate::remote::{HostKeyDecision, JobId, Stream};
 use crate::secret::{Secret, SecretName};
 use crate::ui::theme::ThemeName;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -357,6 +357,62 @@ fn expired_password_is_changed_through_the_popup_and_a_rejection_is_shown_at_the
     );
 }
 
+fn request_id(effects: &[Effect]) -> JobId {
+    match effects.first() {
+        Some(Effect::Perform(request)) => match request.as_ref() {
+            crate::runner::Request::Run { id, .. }
+            | crate::runner::Request::FreshLogin { id, .. }
+            | crate::runner::Request::Local { id, .. } => *id,
+        },
+        other => panic!("expected a request, got {other:?}"),
+    }
+}
+
+/// Answers the request in `effects` with one stdout line and an exit code; returns what follows.
+fn answer(app: &mut App, effects: &[Effect], line: &str, exit_code: i32) -> Vec<Effect> {
+    let id = request_id(effects);
+    update(
+        app,
+        Event::Worker(WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: line.into(),
+        }),
+    );
+    update(app, Event::Worker(WorkerEvent::Finished { id, exit_code }))
+}
+
+/// From the update stage's form: Enter runs the check; a pending verdict opens the preview.
+fn to_update_preview(app: &mut App) {
+    let effects = press(app, KeyCode::Enter);
+    assert_eq!(
+        app.status(StageId::Update),
+        StageStatus::Running,
+        "checking"
+    );
+    update(
+        app,
+        Event::Worker(WorkerEvent::Output {
+            id: request_id(&effects),
+            stream: Stream::Stdout,
+            line: "upgrades waiting: 3".into(),
+        }),
+    );
+    let after = answer(
+        app,
+        &effects,
+        "droplift-state: pending 3 packages can be upgraded",
+        0,
+    );
+    assert!(
+        after.is_empty(),
+        "nothing changes before the student confirms"
+    );
+    assert!(matches!(app.view, View::Preview { .. }));
+    assert_eq!(app.status(StageId::Update), StageStatus::Pending);
+    assert_eq!(app.probe_report, ["upgrades waiting: 3"]);
+}
+
 fn connected(app: &mut App) {
     connect_to(app, "203.0.113.7", "pw");
     let effects = update(
@@ -392,43 +448,18 @@ fn connected(app: &mut App) {
 }
 
 #[test]
-fn a_stage_goes_form_then_preview_then_runs_and_a_failure_shows_the_error_card() {
+fn a_stage_is_checked_then_previewed_then_applied_and_a_failure_shows_the_error_card() {
     let mut app = app();
     connected(&mut app);
     press(&mut app, KeyCode::Enter); // on to the next stage: Update
     assert_eq!(app.current, StageId::Update);
-    // Update has no questions: Enter shows the preview; nothing runs yet.
+    to_update_preview(&mut app);
     let effects = press(&mut app, KeyCode::Enter);
-    assert!(effects.is_empty());
-    assert!(matches!(app.view, View::Preview { .. }));
-    let effects = press(&mut app, KeyCode::Enter);
-    let Some(Effect::Perform(request)) = effects.first() else {
-        panic!("the probe runs first: {effects:?}");
-    };
-    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
-        panic!("a command");
-    };
-    let id = *id;
-    assert_eq!(app.status(StageId::Update), StageStatus::Running);
-    update(
-        &mut app,
-        Event::Worker(WorkerEvent::Output {
-            id,
-            stream: Stream::Stdout,
-            line: "droplift-state: pending old lists".into(),
-        }),
+    assert_eq!(
+        app.run.as_ref().map(|r| r.phase()),
+        Some(crate::runner::Phase::Apply)
     );
-    let effects = update(
-        &mut app,
-        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
-    );
-    let Some(Effect::Perform(request)) = effects.first() else {
-        panic!("apply starts: {effects:?}");
-    };
-    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
-        panic!("a command");
-    };
-    let id = *id;
+    let id = request_id(&effects);
     update(
         &mut app,
         Event::Worker(WorkerEvent::Output {
@@ -447,6 +478,23 @@ fn a_stage_goes_form_then_preview_then_runs_and_a_failure_shows_the_error_card()
     };
     assert_eq!(card.server, ["E: dpkg was interrupted"]);
     assert!(card.what.contains("exit status 100"));
+}
+
+#[test]
+fn a_stage_found_done_is_not_applied() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter);
+    let effects = press(&mut app, KeyCode::Enter);
+    let after = answer(
+        &mut app,
+        &effects,
+        "droplift-state: done the system is up to date",
+        0,
+    );
+    assert!(after.is_empty());
+    assert_eq!(app.status(StageId::Update), StageStatus::Done);
+    assert_eq!(app.view, View::Finished);
 }
 
 #[test]
@@ -486,15 +534,9 @@ fn a_dropped_connection_marks_the_step_interrupted_and_reprobes_after_reconnecti
     let mut app = app();
     connected(&mut app);
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter);
+    to_update_preview(&mut app);
     let effects = press(&mut app, KeyCode::Enter);
-    let Some(Effect::Perform(request)) = effects.first() else {
-        panic!("{effects:?}");
-    };
-    let crate::runner::Request::Run { id, .. } = request.as_ref() else {
-        panic!("a command");
-    };
-    let id = *id;
+    let id = request_id(&effects);
     update(&mut app, Event::Worker(WorkerEvent::Interrupted { id }));
     update(
         &mut app,
@@ -518,7 +560,7 @@ fn a_dropped_connection_marks_the_step_interrupted_and_reprobes_after_reconnecti
     );
     assert!(
         matches!(effects.first(), Some(Effect::Perform(_))),
-        "probed again"
+        "checked again"
     );
     assert_eq!(
         app.run.as_ref().map(|r| r.phase()),
@@ -531,23 +573,19 @@ fn a_restart_is_offered_after_an_update_that_needs_one() {
     let mut app = app();
     connected(&mut app);
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter);
+    to_update_preview(&mut app);
     let mut effects = press(&mut app, KeyCode::Enter);
-    let mut probe = true;
     // Answer every request with success; the restart check says a restart is needed.
     while let Some(Effect::Perform(request)) = effects.first() {
         let crate::runner::Request::Run { id, command } = request.as_ref() else {
             panic!("only commands in the update stage");
         };
         let id = *id;
-        let line = if probe {
-            "droplift-state: pending old".to_owned()
-        } else if command.script.contains("reboot-required") {
+        let line = if command.script.contains("reboot-required") {
             "A restart is needed to finish the update (reboot-required):".to_owned()
         } else {
             "ok".to_owned()
         };
-        probe = false;
         update(
             &mut app,
             Event::Worker(WorkerEvent::Output {

@@ -41,25 +41,57 @@ done
 echo "sshd did not come back on port ${port:-22}" >&2
 exit 1"#;
 
-fn harden_script(user: &str) -> String {
-    let u = quote(user);
-    format!(
-        r##"set -eu
-state={STATE_DIR}
-mkdir -p "$state"
-chmod 700 "$state"
-main=/etc/ssh/sshd_config
+/// Sets `$main` and `$target`: where droplift's sshd settings must go to take effect.
+const CHOOSE_TARGET: &str = r#"main=/etc/ssh/sshd_config
 # sshd keeps the FIRST value it reads for a setting. With an Include of sshd_config.d at the top
 # (Debian 12, Ubuntu 22.04+), a drop-in named 00-… is read before cloud images' 50-cloud-init.conf.
 if grep -Eqi '^[[:space:]]*Include[[:space:]]+/etc/ssh/sshd_config\.d/\*\.conf' "$main"; then
   target=/etc/ssh/sshd_config.d/00-droplift.conf
 else
   target=$main   # older releases: no drop-ins, so our lines go at the top of the main file
-fi
+fi"#;
+
+/// Writes the new settings file to `$new` (after CHOOSE_TARGET): our lines first, then, when the
+/// target is the main file, its other lines as they are.
+fn candidate(user: &str) -> String {
+    let u = quote(user);
+    format!(
+        r##"if sshd -T 2>/dev/null | grep -q '^kbdinteractiveauthentication '; then kbd=KbdInteractiveAuthentication; else kbd=ChallengeResponseAuthentication; fi
+{{
+  echo "# Written by droplift (stage 4). sshd uses the first value it reads for each setting."
+  echo "PermitRootLogin no"
+  echo "AllowUsers "{u}
+  echo "PasswordAuthentication no"
+  echo "$kbd no"
+  if [ "$target" = "$main" ]; then grep -v '^# Written by droplift' "$main" | grep -Eiv '^(PermitRootLogin|AllowUsers|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication) ' || true; fi
+}} > "$new""##
+    )
+}
+
+/// The change as a diff, computed without touching anything (shown before applying).
+fn show_diff(user: &str) -> String {
+    format!(
+        r#"{CHOOSE_TARGET}
+new=$(mktemp)
+{}
+if [ -e "$target" ]; then old=$target; else old=/dev/null; fi
+echo "The change to sshd's settings ($target):"
+diff -u --label "$target (now)" --label "$target (after)" "$old" "$new" || true
+rm -f "$new""#,
+        candidate(user)
+    )
+}
+
+fn harden_script(user: &str) -> String {
+    format!(
+        r##"set -eu
+state={STATE_DIR}
+mkdir -p "$state"
+chmod 700 "$state"
+{CHOOSE_TARGET}
 echo "settings go to: $target"
 echo "$target" > "$state/target"
 if [ -e "$target" ]; then cp -a "$target" "$state/backup"; else rm -f "$state/backup"; fi
-if sshd -T 2>/dev/null | grep -q '^kbdinteractiveauthentication '; then kbd=KbdInteractiveAuthentication; else kbd=ChallengeResponseAuthentication; fi
 cat > "$state/revert.sh" <<'REVERT'
 #!/bin/sh
 # Puts the SSH settings back as they were before droplift's change, and reloads sshd.
@@ -71,14 +103,7 @@ rm -f "$state/pending"
 REVERT
 chmod 700 "$state/revert.sh"
 new=$(mktemp)
-{{
-  echo "# Written by droplift (stage 4). sshd uses the first value it reads for each setting."
-  echo "PermitRootLogin no"
-  echo "AllowUsers "{u}
-  echo "PasswordAuthentication no"
-  echo "$kbd no"
-  if [ "$target" = "$main" ]; then grep -v '^# Written by droplift' "$state/backup" | grep -Eiv '^(PermitRootLogin|AllowUsers|PasswordAuthentication|KbdInteractiveAuthentication|ChallengeResponseAuthentication) ' || true; fi
-}} > "$new"
+{candidate}
 chmod 644 "$new"
 touch "$state/pending"
 mv "$new" "$target"
@@ -87,9 +112,9 @@ if ! sshd -t; then
   echo "sshd -t rejected the new settings; the old ones are back in place" >&2
   exit 1
 fi
-echo "sshd -t: the new settings are valid"
-diff -u "$state/backup" "$target" 2>/dev/null || true"##,
+echo "sshd -t: the new settings are valid""##,
         reload_quiet = "systemctl reload ssh.service 2>/dev/null || systemctl reload sshd.service 2>/dev/null || true",
+        candidate = candidate(user),
     )
 }
 
@@ -97,15 +122,19 @@ pub fn plans(user: &str, key: &Path, alias: Option<&str>, host: &str, port: u16)
     let u = quote(user);
     let pubkey = public_key(key);
     let probe = format!(
-        r#"u={u}
+        r#"show_change() {{
+{}
+}}
+u={u}
 home=$(getent passwd "$u" | cut -d: -f6)
 key=$(cat)
 t=$(sshd -T 2>/dev/null)
-if [ -e {STATE_DIR}/pending ]; then {}
-elif [ -z "$home" ] || ! grep -qxF "$key" "$home/.ssh/authorized_keys" 2>/dev/null; then {}
-elif ! echo "$t" | grep -qx 'permitrootlogin no' || ! echo "$t" | grep -qx 'passwordauthentication no' || ! echo "$t" | grep -Eq "^allowusers( .*)? $u( |\$)"; then {}
+if [ -e {STATE_DIR}/pending ]; then show_change; {}
+elif [ -z "$home" ] || ! grep -qxF "$key" "$home/.ssh/authorized_keys" 2>/dev/null; then show_change; {}
+elif ! echo "$t" | grep -qx 'permitrootlogin no' || ! echo "$t" | grep -qx 'passwordauthentication no' || ! echo "$t" | grep -Eq "^allowusers( .*)? $u( |\$)"; then show_change; {}
 else {}
 fi"#,
+        show_diff(user),
         verdict(
             "pending",
             "an earlier hardening did not finish (its automatic undo may be waiting)"

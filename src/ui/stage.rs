@@ -100,14 +100,33 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let Some(plans) = course::plans(app.current, &app.answers) else {
         return;
     };
-    let mut lines = vec![
-        Line::styled(
-            "These commands run on your droplet, in this order. droplift checks first and \
-             skips what is already done.",
-            theme.muted,
-        ),
-        Line::raw(""),
-    ];
+    let mut lines = Vec::new();
+    let note = app
+        .entry(app.current)
+        .map(|e| e.note.as_str())
+        .unwrap_or_default();
+    if !note.is_empty() {
+        lines.push(Line::styled(
+            format!("droplift checked the server: {note}."),
+            theme.accent,
+        ));
+    }
+    for line in &app.probe_report {
+        let style = if line.starts_with('+') && !line.starts_with("+++") {
+            theme.success
+        } else if line.starts_with('-') && !line.starts_with("---") {
+            theme.error
+        } else {
+            theme.base
+        };
+        lines.push(Line::styled(format!("  {line}"), style));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "These commands run on your droplet, in this order:",
+        theme.muted,
+    ));
+    lines.push(Line::raw(""));
     for (index, step) in plans.apply.steps.iter().enumerate() {
         let mut title = step.title.lines();
         lines.push(Line::styled(
