@@ -1,26 +1,12 @@
 //! The headless commands as a student runs them (the real binary): the runbook for the example
 //! answers, and the answers-file and secret mistakes, each with its message and nothing run.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
 
 fn droplift(args: &[&str], stdin: &str, home: &std::path::Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
-        .args(args)
-        .env("HOME", home)
-        .env("DROPLIFT_DATA_DIR", home.join("data"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start droplift");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("droplift runs")
+    common::cli::droplift(home, args, stdin)
 }
 
 fn answers_file(dir: &std::path::Path, text: &str) -> String {

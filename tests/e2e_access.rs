@@ -16,23 +16,7 @@ const NEW_ROOT: &str = "Neu 'root' $(id) `x` \\ pass ü";
 const USER_PW: &str = "us\"er $HOME \\ 'pw' ö #1";
 
 fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
-        .args(args)
-        .env("HOME", home)
-        .env("DROPLIFT_DATA_DIR", home.join("data"))
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start droplift");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write secrets");
-    let out = child.wait_with_output().expect("droplift runs");
+    let out = common::cli::droplift(home, args, stdin);
     eprintln!(
         "--- droplift {args:?} ({})\n{}\n{}",
         out.status,

@@ -48,30 +48,6 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     check_current(app)
 }
 
-/// Runs the stage's read-only check; if work is pending, the preview shows what it found.
-pub(super) fn check_current(app: &mut App) -> Vec<Effect> {
-    let stage = app.current;
-    let Some(plans) = course::plans(stage, &app.answers) else {
-        return Vec::new();
-    };
-    app.probe_report.clear();
-    app.set_status(stage, StageStatus::Running);
-    app.view = View::Running;
-    app.log_line(
-        LineKind::Info,
-        &format!(
-            "── Stage {}: {} — checking the server ──",
-            stage.index() + 1,
-            stage.title()
-        ),
-    );
-    let mut run = StageRun::new(stage, plans, app.next_id).probe_only();
-    let progress = run.start();
-    app.run = Some(run);
-    advance(app, progress)
-}
-
-/// Moves the form's values into the answers and secrets (secret fields are wiped).
 fn take_answers(app: &mut App) {
     match app.current {
         StageId::User => {
@@ -137,8 +113,18 @@ fn connect(app: &mut App) -> Vec<Effect> {
     }))]
 }
 
-/// Enter on the preview: apply the stage (the check just ran) and verify it.
-pub(super) fn apply_current(app: &mut App) -> Vec<Effect> {
+/// How much of a stage to run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// The read-only check only; if work is pending, the preview shows what it found.
+    Check,
+    /// Apply and verify (the student confirmed the preview; the check just ran).
+    Apply,
+    /// Check, then apply and verify if needed (the connect stage, which has no preview).
+    Whole,
+}
+
+fn start(app: &mut App, mode: Mode) -> Vec<Effect> {
     let stage = app.current;
     let Some(plans) = course::plans(stage, &app.answers) else {
         return Vec::new();
@@ -146,28 +132,34 @@ pub(super) fn apply_current(app: &mut App) -> Vec<Effect> {
     app.set_status(stage, StageStatus::Running);
     app.view = View::Running;
     let mut run = StageRun::new(stage, plans, app.next_id);
-    let progress = run.start_apply();
+    let progress = match mode {
+        Mode::Apply => run.start_apply(),
+        Mode::Check | Mode::Whole => {
+            app.probe_report.clear();
+            app.log_line(
+                LineKind::Info,
+                &format!("── Stage {}: {} ──", stage.index() + 1, stage.title()),
+            );
+            if mode == Mode::Check {
+                run = run.probe_only();
+            }
+            run.start()
+        }
+    };
     app.run = Some(run);
     advance(app, progress)
 }
 
-/// Runs a stage whole: check, then apply and verify if needed (the connect stage, which has no
-/// preview).
+pub(super) fn check_current(app: &mut App) -> Vec<Effect> {
+    start(app, Mode::Check)
+}
+
+pub(super) fn apply_current(app: &mut App) -> Vec<Effect> {
+    start(app, Mode::Apply)
+}
+
 pub(super) fn run_current(app: &mut App) -> Vec<Effect> {
-    let stage = app.current;
-    let Some(plans) = course::plans(stage, &app.answers) else {
-        return Vec::new();
-    };
-    app.set_status(stage, StageStatus::Running);
-    app.view = View::Running;
-    app.log_line(
-        LineKind::Info,
-        &format!("── Stage {}: {} ──", stage.index() + 1, stage.title()),
-    );
-    let mut run = StageRun::new(stage, plans, app.next_id);
-    let progress = run.start();
-    app.run = Some(run);
-    advance(app, progress)
+    start(app, Mode::Whole)
 }
 
 /// Acts on what the runner says next.

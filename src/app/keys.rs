@@ -65,61 +65,44 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {}
     }
-    match app.view {
-        View::Form => form_key(app, key),
-        View::Preview { scroll } => match key.code {
-            KeyCode::Enter => flow::apply_current(app),
-            KeyCode::Esc => {
-                app.view = View::Form;
-                Vec::new()
+    match (app.view, key.code) {
+        (View::Form, _) => form_key(app, key),
+        (View::Preview { .. }, KeyCode::Enter) => flow::apply_current(app),
+        (View::Preview { .. }, KeyCode::Esc) => {
+            app.view = View::Form;
+            Vec::new()
+        }
+        (View::Preview { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
+            app.view = View::Preview {
+                scroll: scroll.saturating_add(1),
+            };
+            Vec::new()
+        }
+        (View::Preview { scroll }, KeyCode::Up | KeyCode::Char('k')) => {
+            app.view = View::Preview {
+                scroll: scroll.saturating_sub(1),
+            };
+            Vec::new()
+        }
+        (View::Running, KeyCode::Esc) => {
+            if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
+                app.overlay = Some(Overlay::ConfirmCancel);
             }
-            KeyCode::Down | KeyCode::Char('j') => {
-                app.view = View::Preview {
-                    scroll: scroll.saturating_add(1),
-                };
-                Vec::new()
-            }
-            KeyCode::Up | KeyCode::Char('k') => {
-                app.view = View::Preview {
-                    scroll: scroll.saturating_sub(1),
-                };
-                Vec::new()
-            }
-            KeyCode::Char('?') => {
-                app.overlay = Some(Overlay::Help);
-                Vec::new()
-            }
-            KeyCode::Char('q') => request_quit(app),
-            _ => Vec::new(),
-        },
-        View::Running => match key.code {
-            KeyCode::Esc => {
-                if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
-                    app.overlay = Some(Overlay::ConfirmCancel);
-                }
-                Vec::new()
-            }
-            KeyCode::Char('?') => {
-                app.overlay = Some(Overlay::Help);
-                Vec::new()
-            }
-            KeyCode::Char('q') => request_quit(app),
-            _ => Vec::new(),
-        },
-        View::Finished => match key.code {
-            KeyCode::Enter => flow::next_stage(app),
-            KeyCode::Char('r') if app.reboot_needed => flow::reboot(app),
-            KeyCode::Esc => {
-                app.view = View::Form;
-                Vec::new()
-            }
-            KeyCode::Char('?') => {
-                app.overlay = Some(Overlay::Help);
-                Vec::new()
-            }
-            KeyCode::Char('q') => request_quit(app),
-            _ => Vec::new(),
-        },
+            Vec::new()
+        }
+        (View::Finished, KeyCode::Enter) => flow::next_stage(app),
+        (View::Finished, KeyCode::Char('r')) if app.reboot_needed => flow::reboot(app),
+        (View::Finished, KeyCode::Esc) => {
+            app.view = View::Form;
+            Vec::new()
+        }
+        // Outside text fields, ? and q are commands.
+        (_, KeyCode::Char('?')) => {
+            app.overlay = Some(Overlay::Help);
+            Vec::new()
+        }
+        (_, KeyCode::Char('q')) => request_quit(app),
+        _ => Vec::new(),
     }
 }
 
