@@ -100,7 +100,7 @@ fn connect(app: &mut App) -> Vec<Effect> {
     vec![Effect::Worker(Box::new(Job::Connect {
         target: Target {
             host,
-            port: Some(port),
+            port: crate::remote::typed_port(port),
             user: Some("root".into()),
         },
         credentials: Credentials {

@@ -86,7 +86,7 @@ impl Session {
     fn target(&self, user: &str) -> Target {
         Target {
             host: self.answers.host.clone(),
-            port: Some(self.answers.port),
+            port: crate::remote::typed_port(self.answers.port),
             user: Some(user.to_owned()),
         }
     }

@@ -9,6 +9,12 @@ use crate::secret::Secret;
 /// Identifies one command or upload, so its output and end can be matched to the step.
 pub type JobId = u64;
 
+/// The `port` of a Target for a port the student typed: 22 (the default) is left to
+/// ~/.ssh/config, so an alias with its own Port still works; any other port is explicit.
+pub fn typed_port(port: u16) -> Option<u16> {
+    (port != 22).then_some(port)
+}
+
 /// Where to connect. `host` is what the student typed: an address, a name, or a ~/.ssh/config
 /// alias; the worker resolves it through ~/.ssh/config as OpenSSH does (HostName, User, Port,
 /// IdentityFile). An explicit `port` or `user` here wins over the config file.
