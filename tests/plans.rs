@@ -21,8 +21,15 @@ fn readable(plans: &course::plan::StagePlans) -> String {
         out.push_str(&format!("════ {name} ════\n"));
         for step in steps {
             if let course::plan::Action::Run(command) = &step.action {
-                let who = if command.sudo { "root" } else { "the login user" };
-                out.push_str(&format!("[as {who}, timeout {} s]\n", command.timeout.as_secs()));
+                let who = if command.sudo {
+                    "root"
+                } else {
+                    "the login user"
+                };
+                out.push_str(&format!(
+                    "[as {who}, timeout {} s]\n",
+                    command.timeout.as_secs()
+                ));
             }
             out.push_str(&course::plan::step_text(step, "203.0.113.7"));
             out.push('\n');
