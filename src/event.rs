@@ -89,8 +89,15 @@ fn event_loop(
 }
 
 /// Carries out one effect. Local steps and job preparation are quick and done here; anything
-/// slow goes to the worker or a thread, and its result comes back through the channel.
-fn perform(effect: Effect, app: &mut App, worker: &WorkerHandle, tx: &Sender<Event>, home: &Path) {
+/// slow goes to the worker or a thread, and its result comes back through the channel. Public so
+/// the end-to-end test can drive the wizard's real path without a terminal.
+pub fn perform(
+    effect: Effect,
+    app: &mut App,
+    worker: &WorkerHandle,
+    tx: &Sender<Event>,
+    home: &Path,
+) {
     match effect {
         Effect::Quit => app.should_quit = true,
         Effect::Worker(job) => worker.send(*job),

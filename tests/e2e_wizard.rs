@@ -1,0 +1,202 @@
+//! The wizard's own path, end to end on a practice droplet, without a terminal: keys go into
+//! `update`, its effects are performed by the same `event::perform` the real loop uses (the real
+//! SSH worker, the real driver), and worker events come back through the channel. From the
+//! e-mailed (expired) root password to a hardened server, as a student would click through.
+
+mod common;
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use common::droplet::TestDroplet;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use droplift::app::{App, Event, Overlay, View, update};
+use droplift::course::{StageId, StageStatus};
+use droplift::practice::UpOptions;
+use droplift::remote::sshconfig::SshPaths;
+use droplift::remote::worker::{self, WorkerConfig, WorkerHandle};
+use droplift::ui::theme::{Theme, ThemeName};
+
+struct Wizard {
+    app: App,
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    worker: WorkerHandle,
+    home: std::path::PathBuf,
+}
+
+impl Wizard {
+    fn new(home: &std::path::Path) -> Self {
+        let app = App::new(Theme::new(ThemeName::Default, true), 10_000);
+        let (tx, rx) = mpsc::channel();
+        let sink = tx.clone();
+        let worker = worker::spawn_with(
+            move |event| {
+                let _ = sink.send(Event::Worker(event));
+            },
+            app.redactor.clone(),
+            WorkerConfig {
+                paths: SshPaths::in_home(home),
+                ..WorkerConfig::default()
+            },
+        );
+        Self {
+            app,
+            tx,
+            rx,
+            worker,
+            home: home.to_path_buf(),
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        for effect in update(&mut self.app, event) {
+            droplift::event::perform(effect, &mut self.app, &self.worker, &self.tx, &self.home);
+        }
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for ch in text.chars() {
+            self.press(KeyCode::Char(ch));
+        }
+    }
+
+    /// Processes events until `done` holds (or fails after `limit`, showing the log).
+    fn until(&mut self, what: &str, limit: Duration, done: impl Fn(&App) -> bool) {
+        let start = Instant::now();
+        while !done(&self.app) {
+            let left = limit.saturating_sub(start.elapsed());
+            match self.rx.recv_timeout(left.max(Duration::from_millis(1))) {
+                Ok(event) => self.handle(event),
+                Err(_) => panic!("timed out waiting for {what}; log:\n{}", self.log_tail()),
+            }
+            if let Some(Overlay::Error(card)) = &self.app.overlay {
+                panic!("{what}: error card {card:?}\nlog:\n{}", self.log_tail());
+            }
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        self.log_text(60)
+    }
+
+    fn log_text(&self, rows: usize) -> String {
+        self.app
+            .log
+            .window(rows, 0)
+            .iter()
+            .map(|row| match row {
+                droplift::logbuf::Row::Line(l) => l.text.clone(),
+                droplift::logbuf::Row::Dropped(n) => format!("<{n} dropped>"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Form answered: check, preview, Enter, until the stage is done.
+    fn run_stage(&mut self, stage: StageId, limit: Duration) {
+        assert_eq!(self.app.current, stage);
+        self.press(KeyCode::Enter);
+        self.until(&format!("{stage} preview"), limit, |app| {
+            matches!(app.view, View::Preview { .. })
+        });
+        self.press(KeyCode::Enter);
+        self.until(&format!("{stage} done"), limit, |app| {
+            app.view == View::Finished && app.status(stage) != StageStatus::Running
+        });
+        assert_eq!(
+            self.app.status(stage),
+            StageStatus::Done,
+            "{}",
+            self.log_tail()
+        );
+        self.press(KeyCode::Enter);
+    }
+}
+
+#[test]
+fn a_student_clicks_through_stages_one_to_four() {
+    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp home");
+    let mut wizard = Wizard::new(home.path());
+    let minute = Duration::from_secs(60);
+
+    // 1. Connect: address, port (22), the e-mailed password.
+    wizard.type_text(&droplet.address.to_string());
+    wizard.press(KeyCode::Tab);
+    wizard.press(KeyCode::Tab);
+    wizard.type_text(droplet.root_password.expose());
+    wizard.press(KeyCode::Enter);
+    wizard.until("host key question", minute, |app| {
+        matches!(app.overlay, Some(Overlay::HostKey { .. }))
+    });
+    wizard.press(KeyCode::Char('y'));
+    wizard.until("password change", minute, |app| {
+        matches!(app.overlay, Some(Overlay::PasswordChange(_)))
+    });
+    let new_root = "a new root pass phrase";
+    wizard.type_text(new_root);
+    wizard.press(KeyCode::Tab);
+    wizard.type_text(new_root);
+    wizard.press(KeyCode::Enter);
+    wizard.until("connected", minute, |app| {
+        app.status(StageId::Connect) == StageStatus::Done
+    });
+    wizard.press(KeyCode::Enter);
+
+    // 2. Update (no questions).
+    wizard.run_stage(StageId::Update, 5 * minute);
+
+    // 3. The new user.
+    wizard.type_text("carol");
+    wizard.press(KeyCode::Tab);
+    wizard.type_text("carol's pass 7");
+    wizard.press(KeyCode::Tab);
+    wizard.type_text("carol's pass 7");
+    wizard.run_stage(StageId::User, minute);
+
+    // 4. SSH key and hardening: the default key path (made in the temp HOME), an alias.
+    wizard.press(KeyCode::Tab);
+    wizard.press(KeyCode::Tab);
+    wizard.type_text("practice");
+    wizard.run_stage(StageId::SshHardening, minute);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l == "+PermitRootLogin no"),
+        "the preview showed the sshd change as a diff: {:?}",
+        wizard.app.probe_report
+    );
+
+    // The server, seen independently.
+    let effective = droplet.run(&["sshd", "-T"]);
+    for line in [
+        "permitrootlogin no",
+        "passwordauthentication no",
+        "allowusers carol",
+    ] {
+        assert!(effective.lines().any(|l| l == line), "sshd -T lacks {line}");
+    }
+    assert!(
+        !droplet
+            .ssh_with_password("root", new_root, "true")
+            .status
+            .success()
+    );
+    assert!(home.path().join(".ssh/id_ed25519").exists());
+    let config = std::fs::read_to_string(home.path().join(".ssh/config")).expect("config");
+    assert!(config.contains("Host practice"));
+    // The log panel never showed a password.
+    let log = wizard.log_text(wizard.app.log.rows());
+    for secret in [droplet.root_password.expose(), new_root, "carol's pass 7"] {
+        assert!(!log.contains(secret), "a secret reached the log panel");
+    }
+}
