@@ -52,6 +52,9 @@ pub enum Outcome {
     AlreadyDone(String),
     /// Probe only (`status`): the work is still to do.
     Pending(String),
+    /// The server has something in the way that the stage must not overwrite (e.g. the chosen
+    /// user name belongs to a system account). Nothing was changed.
+    Drifted(String),
     /// Applied and verified.
     Applied,
     /// A step failed. `detail` is the server's own words (last lines of stderr) when there are any.
@@ -217,13 +220,7 @@ impl StageRun {
                 }
                 Some(Probe::Drifted(why)) => {
                     self.probe = Some(Probe::Drifted(why.clone()));
-                    Progress::Finished(Outcome::Failed {
-                        phase: Phase::Probe,
-                        step: "check the server".into(),
-                        message: why,
-                        detail: Vec::new(),
-                        rolled_back: false,
-                    })
+                    Progress::Finished(Outcome::Drifted(why))
                 }
                 pending if self.probe_only => {
                     let why = pending.map(|p| p.reason().to_owned()).unwrap_or_default();

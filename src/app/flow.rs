@@ -213,6 +213,21 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
             app.set_note(stage, "done and checked");
         }
+        Outcome::Drifted(why) => {
+            app.set_status(stage, StageStatus::Drifted);
+            app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
+            app.set_note(stage, why.clone());
+            app.overlay = Some(Overlay::Error(ErrorCard {
+                title: format!("{}: something is in the way", stage.title()),
+                what: format!(
+                    "droplift checked the server and stopped before changing anything: {why}."
+                ),
+                server: Vec::new(),
+                next: "Change your answer (Esc, then edit the form) or fix the server by hand, \
+                       then press Enter to check again."
+                    .into(),
+            }));
+        }
         Outcome::Failed {
             step,
             message,

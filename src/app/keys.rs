@@ -120,10 +120,17 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     if !app.form.is_empty() {
         match key.code {
-            KeyCode::Tab | KeyCode::Down => app.form.next(),
-            KeyCode::BackTab | KeyCode::Up => app.form.prev(),
+            KeyCode::Tab | KeyCode::Down => {
+                check_leaving_field(app);
+                app.form.next();
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                check_leaving_field(app);
+                app.form.prev();
+            }
             KeyCode::Enter => {
                 if app.form.focus + 1 < app.form.fields.len() {
+                    check_leaving_field(app);
                     app.form.next();
                 } else {
                     return flow::submit(app);
@@ -140,6 +147,27 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Checks the field the student is leaving, so a mistake is explained right where it was
+/// typed (an empty field is left alone until the form is confirmed).
+fn check_leaving_field(app: &mut App) {
+    let Some(field) = app.form.fields.get(app.form.focus) else {
+        return;
+    };
+    let key = field.key;
+    if field.value().is_empty() {
+        return;
+    }
+    let form = &app.form;
+    let errors = crate::course::validate(app.current, &|k| form.value(k));
+    // The retype field is judged on Enter, once both have been typed.
+    if let Some((_, message)) = errors
+        .into_iter()
+        .find(|(k, _)| *k == key && key != "user_password")
+    {
+        app.form.set_error(key, message);
+    }
 }
 
 /// Keys while a popup is open. The overlay was taken out of `app`; put it back to keep it.

@@ -611,3 +611,54 @@ fn a_restart_is_offered_after_an_update_that_needs_one() {
     }
     assert!(!app.reboot_needed, "offered once");
 }
+
+#[test]
+fn leaving_a_field_with_a_mistake_explains_it_there() {
+    let mut app = app();
+    type_text(&mut app, "root@203.0.113.7");
+    press(&mut app, KeyCode::Tab);
+    let error = app
+        .form
+        .field("host")
+        .and_then(|f| f.error.clone())
+        .unwrap_or_default();
+    assert!(error.contains("only the address"), "{error}");
+    assert_eq!(app.form.focus, 1, "the student may still move on");
+    // An empty field is not judged until the form is confirmed.
+    press(&mut app, KeyCode::BackTab);
+    for _ in 0.."root@203.0.113.7".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    press(&mut app, KeyCode::Tab);
+    assert!(
+        app.form
+            .field("host")
+            .and_then(|f| f.error.clone())
+            .is_none()
+    );
+}
+
+#[test]
+fn a_drifted_check_stops_the_stage_without_changing_anything() {
+    let mut app = app();
+    connected(&mut app);
+    app.enter_stage(StageId::User);
+    type_text(&mut app, "tss");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "long enough pw");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "long enough pw");
+    let effects = press(&mut app, KeyCode::Enter);
+    let after = answer(
+        &mut app,
+        &effects,
+        "droplift-state: drifted tss is a system account (uid 104), not a person's: choose another name",
+        0,
+    );
+    assert!(after.is_empty(), "nothing is applied");
+    assert_eq!(app.status(StageId::User), StageStatus::Drifted);
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("a card says why");
+    };
+    assert!(card.what.contains("system account"));
+}

@@ -175,6 +175,14 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
             Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
             Outcome::Applied => println!("done"),
             Outcome::Pending(why) => println!("pending: {why}"),
+            Outcome::Drifted(why) => {
+                println!(
+                    "FAILED: stage {} ({}): {why}. Nothing was changed.",
+                    stage.key(),
+                    stage.title()
+                );
+                return Ok(1);
+            }
             Outcome::Failed {
                 phase,
                 step,
@@ -225,7 +233,8 @@ pub fn status(args: &StatusArgs) -> Result<i32, String> {
         let verdict = match session.run_stage(stage, true)? {
             Outcome::AlreadyDone(why) => format!("done      {why}"),
             Outcome::Pending(why) => format!("pending   {why}"),
-            Outcome::Failed { message, .. } => format!("drifted   {message}"),
+            Outcome::Drifted(why) => format!("drifted   {why}"),
+            Outcome::Failed { message, .. } => format!("failed    {message}"),
             other => format!("unknown   {other:?}"),
         };
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());

@@ -242,6 +242,14 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
             theme.error,
             "Enter: back to the questions to try again   PgUp: read the log",
         ),
+        StageStatus::Drifted => (
+            format!(
+                "≠ {}: something on the server is in the way: {note}",
+                id.title()
+            ),
+            theme.warning,
+            "Enter: back to the questions",
+        ),
         _ => (
             format!("{} stopped: {note}", id.title()),
             theme.warning,
