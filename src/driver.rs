@@ -24,6 +24,16 @@ pub fn expand_home(path: &Path, home: &Path) -> PathBuf {
     }
 }
 
+/// The key the wizard suggests: the student's existing key (OpenSSH's order: ed25519, ECDSA,
+/// RSA), or `~/.ssh/id_ed25519`, to be created.
+pub fn suggested_key(home: &Path) -> PathBuf {
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .find(|name| home.join(".ssh").join(name).exists())
+        .map(|name| PathBuf::from(format!("~/.ssh/{name}")))
+        .unwrap_or_else(|| PathBuf::from(crate::course::answers::DEFAULT_KEY))
+}
+
 /// The student's home directory (for `~` in paths).
 pub fn home_dir() -> PathBuf {
     std::env::var_os("HOME")
@@ -280,6 +290,18 @@ pub fn add_alias(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_existing_key_is_suggested_before_creating_one() {
+        let home = tempfile::tempdir().expect("tempdir");
+        assert_eq!(
+            suggested_key(home.path()),
+            PathBuf::from("~/.ssh/id_ed25519")
+        );
+        fs::create_dir_all(home.path().join(".ssh")).expect("mkdir");
+        fs::write(home.path().join(".ssh/id_rsa"), "x").expect("write");
+        assert_eq!(suggested_key(home.path()), PathBuf::from("~/.ssh/id_rsa"));
+    }
 
     #[test]
     fn alias_is_added_once_with_a_backup() {

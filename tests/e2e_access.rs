@@ -96,6 +96,21 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         text(&refused)
     );
 
+    // status changes nothing, so it will not change the expired password either.
+    let early = droplift(
+        home.path(),
+        &[
+            "status",
+            "--answers",
+            answers,
+            "--secrets-stdin",
+            "--accept-new-host-key",
+        ],
+        &format!("root_password={first_root}\n"),
+    );
+    assert_eq!(early.status.code(), Some(2));
+    assert!(text(&early).contains("has expired"), "{}", text(&early));
+
     let first = droplift(
         home.path(),
         &[
@@ -235,7 +250,9 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     );
 
     // Secrets appear nowhere: not in any output, not in droplift's files.
-    let all = [&refused, &first, &second, &status].map(text).join("\n");
+    let all = [&refused, &early, &first, &second, &status]
+        .map(text)
+        .join("\n");
     assert_no_secret(&all, &[&first_root, NEW_ROOT, USER_PW], "droplift's output");
     let files =
         all_text_under(&home.path().join("data")) + &all_text_under(&home.path().join(".ssh"));

@@ -46,6 +46,7 @@ fn a_failed_login_after_hardening_reverts_and_root_still_works() {
             host_keys: HostKeyPolicy::AcceptNew,
             interactive: false,
             home: home.path().to_path_buf(),
+            change_password: true,
         },
     )
     .expect("login with the expired root password");

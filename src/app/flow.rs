@@ -241,6 +241,7 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 &format!("{} failed: {message}", stage.title()),
             );
             app.set_note(stage, message.clone());
+            let usual = course::advice::advice(&detail, &message);
             let next = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed. Read the log \
                  (PgUp), fix the cause, and press Enter on the stage to try again."
@@ -252,7 +253,10 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 title: format!("{} failed", stage.title()),
                 what: format!("The step \"{step}\" did not work: {message}."),
                 server: detail,
-                next: next.into(),
+                next: match usual {
+                    Some(usual) => format!("{usual} {next}"),
+                    None => next.into(),
+                },
             }));
         }
         Outcome::Interrupted { step } => {

@@ -120,6 +120,7 @@ impl StageStatus {
 pub mod inputs;
 
 pub use inputs::{InputSpec, inputs, validate};
+pub mod advice;
 pub mod answers;
 pub mod connect;
 pub mod plan;

@@ -156,6 +156,7 @@ fn connect(
         },
         interactive: !login.secrets_stdin && std::io::stdin().is_terminal(),
         home: crate::driver::home_dir(),
+        change_password: !probe_only,
     };
     Session::connect(answers, secrets, redactor, options)
 }
@@ -196,8 +197,11 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
                     stage.title(),
                     phase.label()
                 );
-                for line in detail {
+                for line in &detail {
                     println!("  server said: {line}");
+                }
+                if let Some(usual) = course::advice::advice(&detail, &message) {
+                    println!("What to do: {usual}");
                 }
                 if rolled_back {
                     println!("The change was undone: the server is as it was before this stage.");

@@ -29,6 +29,7 @@ pub struct Session {
     next_id: JobId,
     /// May ask on the terminal (false with --secrets-stdin or no tty).
     interactive: bool,
+    change_password: bool,
 }
 
 /// How `connect` should treat host keys and prompts.
@@ -37,6 +38,8 @@ pub struct ConnectOptions {
     pub interactive: bool,
     /// The home whose ~/.ssh (known_hosts, config, keys) is used and where `~` points.
     pub home: PathBuf,
+    /// May an expired root password be changed? Not for `status`, which changes nothing.
+    pub change_password: bool,
 }
 
 fn say(text: &str) {
@@ -72,6 +75,7 @@ impl Session {
             user: String::new(),
             next_id: 1,
             interactive: options.interactive,
+            change_password: options.change_password,
         };
         session.login(options.host_keys)?;
         Ok(session)
@@ -149,6 +153,13 @@ impl Session {
             match self.next_event()? {
                 WorkerEvent::Connecting { host, port } => {
                     say(&format!("  connecting to {host}:{port}"))
+                }
+                WorkerEvent::PasswordChangeRequired if !self.change_password => {
+                    return Err(
+                        "root's password has expired, so nothing has been set up on this server \
+                         yet: run `droplift apply` (or the wizard) first; status changes nothing"
+                            .into(),
+                    );
                 }
                 WorkerEvent::PasswordChangeRequired => self.change_root_password()?,
                 WorkerEvent::PasswordChangeRejected { reason } => {
