@@ -96,6 +96,27 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         text(&refused)
     );
 
+    // A wrong root password: refused, with a plain message, and nothing runs.
+    let wrong = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            answers,
+            "--yes",
+            "--secrets-stdin",
+            "--accept-new-host-key",
+        ],
+        &format!("root_password=not-{first_root}\nuser_password={USER_PW}\n"),
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        text(&wrong).contains("refused both root and alice"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(!text(&wrong).contains("== Stage"), "no stage ran");
+
     // status changes nothing, so it will not change the expired password either.
     let early = droplift(
         home.path(),
