@@ -29,6 +29,8 @@ impl Field {
         let mut input = TextArea::default();
         if kind == FieldKind::Secret {
             input.set_mask_char('•');
+            // No undo history for a password: it would keep copies of what was typed.
+            input.set_max_histories(0);
         }
         Self {
             key,
@@ -55,10 +57,16 @@ impl Field {
         let mut input = TextArea::new(vec![value.to_owned()]);
         if let Some(mask) = self.input.mask_char() {
             input.set_mask_char(mask);
+            input.set_max_histories(0);
         }
         input.set_placeholder_text(self.hint);
         input.move_cursor(ratatui_textarea::CursorMove::End);
-        self.input = input;
+        let old = std::mem::replace(&mut self.input, input);
+        if self.kind == FieldKind::Secret {
+            // Wipe the text a password field held before it is replaced.
+            let mut lines = old.into_lines();
+            lines.iter_mut().for_each(zeroize::Zeroize::zeroize);
+        }
     }
 
     /// The text typed (a single line).
@@ -158,5 +166,21 @@ impl Form {
         for field in &mut self.fields {
             field.error = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_secret_leaves_nothing_to_undo_in_the_field() {
+        let mut field = Field::new("pw", "Password", FieldKind::Secret);
+        for ch in "hunter2".chars() {
+            field.input.insert_char(ch);
+        }
+        assert_eq!(field.take_secret().expose(), "hunter2");
+        assert_eq!(field.value(), "");
+        assert!(!field.input.undo(), "no history keeps the typed password");
     }
 }
