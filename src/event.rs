@@ -20,6 +20,8 @@ use crate::runner::Request;
 use crate::ui::theme::{Theme, ThemeName};
 
 const TICK: Duration = Duration::from_millis(250);
+/// Where `w` writes the runbook: the folder droplift was started from, easy to find.
+const RUNBOOK_FILE: &str = "droplift-runbook.sh";
 
 pub struct WizardOptions {
     pub theme: ThemeName,
@@ -115,6 +117,20 @@ pub fn perform(
                 let _ = tx.send(Event::Worker(WorkerEvent::JobFailed { id, message }));
             }
         },
+        Effect::SaveRunbook(text) => {
+            let path = PathBuf::from(RUNBOOK_FILE);
+            match std::fs::write(&path, text) {
+                Ok(()) => app.info(&format!(
+                    "The runbook (every command, with comments) is in {}",
+                    std::path::absolute(&path).unwrap_or(path).display()
+                )),
+                Err(e) => app.log_line(
+                    crate::logbuf::LineKind::Error,
+                    &format!("Could not write {RUNBOOK_FILE}: {e}"),
+                ),
+            }
+            app.dirty = true;
+        }
         Effect::PracticeUp => {
             let tx = tx.clone();
             std::thread::spawn(move || {

@@ -96,6 +96,10 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.view = View::Form;
             Vec::new()
         }
+        (View::Preview { .. } | View::Finished, KeyCode::Char('w')) => {
+            let runbook = crate::course::runbook::render(&app.answers, &crate::course::BUILT);
+            vec![Effect::SaveRunbook(runbook)]
+        }
         // Outside text fields, ? and q are commands.
         (_, KeyCode::Char('?')) => {
             app.overlay = Some(Overlay::Help);

@@ -57,6 +57,8 @@ pub enum Effect {
     Perform(Box<Request>),
     /// Create a practice droplet on this computer (in a thread; progress comes back as events).
     PracticeUp,
+    /// Write this text (the runbook) to a file the student keeps as notes.
+    SaveRunbook(String),
     Quit,
 }
 

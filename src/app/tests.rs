@@ -662,3 +662,20 @@ fn a_drifted_check_stops_the_stage_without_changing_anything() {
     };
     assert!(card.what.contains("system account"));
 }
+
+#[test]
+fn w_on_the_preview_asks_to_save_the_runbook_with_placeholders_only() {
+    let mut app = app();
+    connected(&mut app);
+    press(&mut app, KeyCode::Enter);
+    to_update_preview(&mut app);
+    let effects = press(&mut app, KeyCode::Char('w'));
+    match effects.as_slice() {
+        [Effect::SaveRunbook(text)] => {
+            assert!(text.contains("apt-get"));
+            assert!(text.contains("<user_password>"));
+            assert!(!text.contains("pw\n"), "no secret value");
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -32,6 +32,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Enter", "run the commands shown / go on"),
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
+            k("w", "write every command to droplift-runbook.sh"),
         ],
     ),
     (
@@ -94,6 +95,7 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
                 k("Enter", "run"),
                 k("↑/↓", "scroll"),
                 k("Esc", "back"),
+                k("w", "runbook"),
                 k("?", "help"),
                 k("q", "quit"),
             ],
