@@ -61,7 +61,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         KeyCode::F(2) if app.current == StageId::Connect && app.view == View::Form => {
-            return flow::start_practice(app);
+            return super::login::start_practice(app);
         }
         _ => {}
     }
@@ -295,10 +295,10 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
                 app.overlay = Some(Overlay::PasswordChange(form));
                 Vec::new()
             }
-            KeyCode::Enter => flow::submit_new_root_password(app, form),
+            KeyCode::Enter => super::login::submit_new_root_password(app, form),
             KeyCode::Esc => {
                 app.info("The password change was not done: connect again when you are ready.");
-                flow::abandon_connect(app)
+                super::login::abandon_connect(app)
             }
             _ => {
                 form.input(key);

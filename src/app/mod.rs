@@ -4,6 +4,7 @@
 mod flow;
 pub mod form;
 mod keys;
+mod login;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -339,7 +340,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Practice(event) => {
             app.dirty = true;
-            flow::on_practice(app, event)
+            login::on_practice(app, event)
         }
     }
 }

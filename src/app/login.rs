@@ -1,0 +1,286 @@
+//! Logging in from the wizard: the connect form becomes a worker Connect, and the worker's login
+//! events become popups (the host key question, the expired root password) or an error card
+//! with advice for each kind of failure. Also the practice droplet offered on the first screen.
+
+use super::flow::{check_current, run_current, take};
+use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Link, Overlay, PracticeEvent, View};
+use crate::course::answers::Answers;
+use crate::course::{self, StageId, StageStatus};
+use crate::logbuf::LineKind;
+use crate::remote::{ConnectErrorKind, Credentials, HostKeyPolicy, Job, Target, WorkerEvent};
+use crate::secret::SecretName;
+
+pub(super) fn connect(app: &mut App) -> Vec<Effect> {
+    let host = app.form.value("host").trim().to_owned();
+    let port = course::inputs::validate_port(&app.form.value("port")).unwrap_or(22);
+    let user = std::mem::take(&mut app.answers.user);
+    app.answers = Answers {
+        host: host.clone(),
+        port,
+        user,
+        ..app.answers.clone()
+    };
+    let password = take(&mut app.form, "root_password");
+    let password = (!password.is_empty()).then_some(password);
+    if let Some(p) = &password {
+        app.secrets
+            .set(SecretName::RootPassword, p.clone(), &app.redactor);
+    }
+    app.link = Link::Connecting;
+    app.set_status(StageId::Connect, StageStatus::Running);
+    app.view = View::Running;
+    app.info(&format!("Connecting to {host}:{port} as root …"));
+    vec![Effect::Worker(Box::new(Job::Connect {
+        target: Target {
+            host,
+            port: crate::remote::typed_port(port),
+            user: Some("root".into()),
+        },
+        credentials: Credentials {
+            use_agent: true,
+            identity_files: Vec::new(),
+            key_passphrase: None,
+            password,
+        },
+        host_keys: HostKeyPolicy::Ask,
+    }))]
+}
+
+/// The new root password, typed twice: sent to the worker's password-change dialog.
+pub(super) fn submit_new_root_password(app: &mut App, mut form: Form) -> Vec<Effect> {
+    form.clear_errors();
+    let new = form.value("new");
+    let again = form.value("again");
+    let problem = if new.is_empty() {
+        Some("Choose a new password for root.".to_owned())
+    } else if let Err(message) = course::inputs::validate_password(&new) {
+        Some(message)
+    } else if new != again {
+        Some("The two passwords differ; type them again.".to_owned())
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        form.set_error("new", message);
+        form.focus = 0;
+        app.overlay = Some(Overlay::PasswordChange(form));
+        return Vec::new();
+    }
+    let new = take(&mut form, "new");
+    take(&mut form, "again");
+    app.secrets
+        .set(SecretName::NewRootPassword, new.clone(), &app.redactor);
+    let current = app
+        .secrets
+        .get(SecretName::RootPassword)
+        .cloned()
+        .unwrap_or_default();
+    app.info("Changing root's password on the server …");
+    vec![Effect::Worker(Box::new(Job::ChangePassword {
+        current,
+        new,
+    }))]
+}
+
+pub(super) fn abandon_connect(app: &mut App) -> Vec<Effect> {
+    app.link = Link::Offline;
+    app.set_status(StageId::Connect, StageStatus::Pending);
+    app.view = View::Form;
+    vec![Effect::Worker(Box::new(Job::Disconnect))]
+}
+
+fn password_form(error: Option<String>) -> Form {
+    let mut form = Form::new(vec![
+        Field::new("new", "New password", FieldKind::Secret)
+            .with_hint("long is strong: a few random words"),
+        Field::new("again", "Again", FieldKind::Secret).with_hint("the same once more"),
+    ]);
+    if let Some(error) = error {
+        form.set_error("new", error);
+    }
+    form
+}
+
+fn connect_advice(kind: ConnectErrorKind) -> &'static str {
+    match kind {
+        ConnectErrorKind::NameNotFound => {
+            "Check the address for typos: a droplet's address looks like 203.0.113.7."
+        }
+        ConnectErrorKind::Refused => {
+            "The droplet answered, but nothing listens on that port. A new droplet may still be starting: wait a minute. Is the port right?"
+        }
+        ConnectErrorKind::Timeout | ConnectErrorKind::NoRoute => {
+            "Nothing answered. Check the address and your network; a new droplet can take a minute to boot."
+        }
+        ConnectErrorKind::Handshake => {
+            "Something other than SSH answered on that port: check the port."
+        }
+        ConnectErrorKind::AuthFailed => {
+            "Check the password (copy it from the e-mail; no spaces around it). If you already hardened this server, root may no longer log in."
+        }
+        ConnectErrorKind::HostKeyRejected => {
+            "You refused the server's key, so droplift did not log in."
+        }
+        ConnectErrorKind::Other => "Read the message above; press Enter on the form to try again.",
+    }
+}
+
+/// The worker's login events (everything but a command's output and end).
+pub(super) fn on_event(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
+    match &event {
+        WorkerEvent::Connecting { host, port } => {
+            app.info(&format!("Opening a connection to {host}:{port}"));
+            Vec::new()
+        }
+        WorkerEvent::HostKeyUnknown(info) => {
+            app.overlay = Some(Overlay::HostKey {
+                info: info.clone(),
+                changed: false,
+                confirm: Form::default(),
+            });
+            Vec::new()
+        }
+        WorkerEvent::HostKeyChanged(info) => {
+            app.overlay = Some(Overlay::HostKey {
+                info: info.clone(),
+                changed: true,
+                confirm: Form::new(vec![
+                    Field::new("confirm", "Host name", FieldKind::Text)
+                        .with_hint("type it to replace the key"),
+                ]),
+            });
+            Vec::new()
+        }
+        WorkerEvent::PasswordChangeRequired => {
+            app.info("The server asks for a new root password before anything else (a new droplet does this once).");
+            app.overlay = Some(Overlay::PasswordChange(password_form(None)));
+            Vec::new()
+        }
+        WorkerEvent::PasswordChangeRejected { reason } => {
+            app.log_line(LineKind::Stderr, &format!("passwd: {reason}"));
+            app.overlay = Some(Overlay::PasswordChange(password_form(Some(format!(
+                "The server refused it: {}. Choose a longer, less common one.",
+                reason.trim_end_matches('.')
+            )))));
+            Vec::new()
+        }
+        WorkerEvent::PasswordChanged => {
+            if let Some(new) = app.secrets.get(SecretName::NewRootPassword).cloned() {
+                app.secrets
+                    .set(SecretName::RootPassword, new, &app.redactor);
+            }
+            app.log_line(
+                LineKind::Success,
+                "root's password is changed. Keep it somewhere safe; droplift does not store it.",
+            );
+            Vec::new()
+        }
+        WorkerEvent::Connected { user, host, port } => {
+            app.link = Link::Connected { user: user.clone() };
+            app.log_line(
+                LineKind::Success,
+                &format!("Connected to {host}:{port} as {user}."),
+            );
+            if let Some(stage) = app.interrupted.take() {
+                // Check again before anything is re-run; the preview then shows what is left.
+                app.current = stage;
+                return if stage == StageId::Connect {
+                    run_current(app)
+                } else {
+                    check_current(app)
+                };
+            }
+            if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
+                app.current = StageId::Connect;
+                return run_current(app);
+            }
+            Vec::new()
+        }
+        WorkerEvent::ConnectFailed { kind, message } => {
+            app.link = Link::Offline;
+            if app.status(StageId::Connect) == StageStatus::Running {
+                app.set_status(StageId::Connect, StageStatus::Failed);
+                app.view = View::Form;
+                app.form = super::form_for(StageId::Connect, &app.answers);
+            }
+            if let Some(stage) = app.interrupted.take() {
+                app.set_status(stage, StageStatus::Failed);
+            }
+            app.log_line(LineKind::Error, message);
+            app.overlay = Some(Overlay::Error(ErrorCard {
+                title: "Could not log in".into(),
+                what: message.clone(),
+                server: Vec::new(),
+                next: connect_advice(*kind).into(),
+            }));
+            Vec::new()
+        }
+        WorkerEvent::Disconnected { reason } => {
+            if matches!(app.link, Link::Connected { .. }) {
+                app.link = Link::Reconnecting;
+            }
+            app.log_line(LineKind::Error, &format!("Disconnected: {reason}"));
+            Vec::new()
+        }
+        WorkerEvent::Reconnecting { attempt, delay } => {
+            app.link = Link::Reconnecting;
+            app.info(&format!(
+                "Reconnecting (attempt {attempt}) in {} s …",
+                delay.as_secs()
+            ));
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn start_practice(app: &mut App) -> Vec<Effect> {
+    if app.practice_busy {
+        return Vec::new();
+    }
+    app.practice_busy = true;
+    app.info(
+        "Creating a practice droplet on this computer (the first time takes about a minute) …",
+    );
+    vec![Effect::PracticeUp]
+}
+
+pub(super) fn on_practice(app: &mut App, event: PracticeEvent) -> Vec<Effect> {
+    match event {
+        PracticeEvent::Progress(line) => app.info(&line),
+        PracticeEvent::Ready {
+            name,
+            address,
+            password,
+        } => {
+            app.practice_busy = false;
+            app.redactor.add(&password);
+            app.answers.host = address.clone();
+            app.answers.port = 22;
+            if app.current == StageId::Connect {
+                app.form = super::form_for(StageId::Connect, &app.answers);
+                if let Some(field) = app.form.field_mut("root_password") {
+                    field.set_value(password.expose());
+                }
+                app.form.focus = app.form.fields.len().saturating_sub(1);
+            }
+            app.log_line(
+                LineKind::Success,
+                &format!(
+                    "Practice droplet {name} is up at {address}. Its root password is filled in; \
+                     like a new droplet's, it must be changed at the first login. Press Enter to connect."
+                ),
+            );
+        }
+        PracticeEvent::Failed(message) => {
+            app.practice_busy = false;
+            app.overlay = Some(Overlay::Error(ErrorCard {
+                title: "No practice droplet".into(),
+                what: message,
+                server: Vec::new(),
+                next: "Practice droplets need Linux, root, and the packages named above. Or use a real droplet: type its address.".into(),
+            }));
+        }
+    }
+    Vec::new()
+}
