@@ -4,22 +4,17 @@
 
 use super::flow::{check_current, run_current, take};
 use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Link, Overlay, PracticeEvent, View};
-use crate::course::answers::Answers;
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
 use crate::remote::{ConnectErrorKind, Credentials, HostKeyPolicy, Job, Target, WorkerEvent};
 use crate::secret::SecretName;
 
+/// The connect form, checked: log in as root (the e-mailed password, or a key when empty).
 pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     let host = app.form.value("host").trim().to_owned();
     let port = course::inputs::validate_port(&app.form.value("port")).unwrap_or(22);
-    let user = std::mem::take(&mut app.answers.user);
-    app.answers = Answers {
-        host: host.clone(),
-        port,
-        user,
-        ..app.answers.clone()
-    };
+    app.answers.host = host.clone();
+    app.answers.port = port;
     let password = take(&mut app.form, "root_password");
     let password = (!password.is_empty()).then_some(password);
     if let Some(p) = &password {
