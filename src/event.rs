@@ -32,7 +32,8 @@ pub struct WizardOptions {
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
 pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
-    app.answers.key = crate::driver::suggested_key(&crate::driver::home_dir());
+    app.home = crate::driver::home_dir();
+    app.answers.key = crate::driver::suggested_key(&app.home);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));
@@ -61,7 +62,7 @@ fn event_loop(
     worker: &WorkerHandle,
     log_file: &mut LogFile,
 ) -> color_eyre::Result<()> {
-    let home = &crate::driver::home_dir();
+    let home = &app.home.clone();
     let size = terminal.size()?;
     app::update(app, Event::Resize(size.width, size.height));
     loop {

@@ -97,6 +97,23 @@ impl Wizard {
             .join("\n")
     }
 
+    /// Form answered: the check finds the stage done already; nothing is applied.
+    fn already_done(&mut self, stage: StageId, limit: Duration) {
+        assert_eq!(self.app.current, stage);
+        self.press(KeyCode::Enter);
+        self.until(&format!("{stage} checked"), limit, |app| {
+            app.view != View::Running && app.status(stage) != StageStatus::Running
+        });
+        assert_eq!(
+            self.app.view,
+            View::Finished,
+            "{stage}: {}",
+            self.log_tail()
+        );
+        assert_eq!(self.app.status(stage), StageStatus::Done);
+        self.press(KeyCode::Enter);
+    }
+
     /// Form answered: check, preview, Enter, until the stage is done.
     fn run_stage(&mut self, stage: StageId, limit: Duration) {
         assert_eq!(self.app.current, stage);
@@ -194,8 +211,39 @@ fn a_student_clicks_through_stages_one_to_four() {
     assert!(home.path().join(".ssh/id_ed25519").exists());
     let config = std::fs::read_to_string(home.path().join(".ssh/config")).expect("config");
     assert!(config.contains("Host practice"));
+    // Starting again on the hardened server: root is refused, so the wizard offers the
+    // student's own user with the key, and every stage's check finds it done.
+    let mut again = Wizard::new(home.path());
+    again.app.home = home.path().to_path_buf();
+    again.type_text(&droplet.address.to_string());
+    again.press(KeyCode::Tab);
+    again.press(KeyCode::Tab);
+    again.type_text(new_root);
+    again.press(KeyCode::Enter);
+    again.until("the offer to log in as the user", minute, |app| {
+        matches!(app.overlay, Some(Overlay::UserLogin(_)))
+    });
+    again.type_text("carol");
+    again.press(KeyCode::Tab);
+    again.type_text("carol's pass 7");
+    again.press(KeyCode::Enter);
+    again.until("connected as carol", minute, |app| {
+        app.status(StageId::Connect) == StageStatus::Done
+    });
+    again.press(KeyCode::Enter);
+    again.already_done(StageId::Update, minute);
+    again.press(KeyCode::Tab);
+    again.type_text("carol's pass 7");
+    again.press(KeyCode::Tab);
+    again.type_text("carol's pass 7");
+    again.already_done(StageId::User, minute);
+    // Enter confirms on the last field: move there (the key path is already filled in).
+    again.press(KeyCode::Tab);
+    again.press(KeyCode::Tab);
+    again.already_done(StageId::SshHardening, minute);
+
     // The log panel never showed a password.
-    let log = wizard.log_text(wizard.app.log.rows());
+    let log = wizard.log_text(wizard.app.log.rows()) + &again.log_text(again.app.log.rows());
     for secret in [droplet.root_password.expose(), new_root, "carol's pass 7"] {
         assert!(!log.contains(secret), "a secret reached the log panel");
     }

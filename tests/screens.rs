@@ -323,3 +323,19 @@ fn the_user_stage_shows_password_strength_while_typing() {
     );
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn root_refused_offers_the_students_own_user() {
+    let mut app = fresh();
+    connect_form(&mut app);
+    worker(
+        &mut app,
+        WorkerEvent::ConnectFailed {
+            kind: droplift::remote::ConnectErrorKind::AuthFailed,
+            message: "The server refused to log in as \"root\"".into(),
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("user-login", &buffer);
+    insta::assert_snapshot!(text(&buffer));
+}

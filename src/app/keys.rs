@@ -10,7 +10,7 @@ use crate::remote::{HostKeyDecision, Job};
 /// The form that takes typing now: an overlay's, or the stage's.
 pub(super) fn focused_form(app: &mut App) -> &mut Form {
     match &mut app.overlay {
-        Some(Overlay::PasswordChange(form)) => form,
+        Some(Overlay::PasswordChange(form) | Overlay::UserLogin(form)) => form,
         Some(Overlay::HostKey { confirm, .. }) => confirm,
         _ => &mut app.form,
     }
@@ -276,6 +276,30 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
                     changed: true,
                     confirm,
                 });
+                Vec::new()
+            }
+        },
+        Overlay::UserLogin(mut form) => match key.code {
+            KeyCode::Tab | KeyCode::Down => {
+                form.next();
+                app.overlay = Some(Overlay::UserLogin(form));
+                Vec::new()
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.prev();
+                app.overlay = Some(Overlay::UserLogin(form));
+                Vec::new()
+            }
+            KeyCode::Enter if form.focus + 1 < form.fields.len() => {
+                form.next();
+                app.overlay = Some(Overlay::UserLogin(form));
+                Vec::new()
+            }
+            KeyCode::Enter => super::login::submit_user_login(app, form),
+            KeyCode::Esc => super::login::decline_user_login(app),
+            _ => {
+                form.input(key);
+                app.overlay = Some(Overlay::UserLogin(form));
                 Vec::new()
             }
         },

@@ -22,6 +22,7 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
             .set(SecretName::RootPassword, p.clone(), &app.redactor);
     }
     app.link = Link::Connecting;
+    app.login_user = "root".into();
     app.set_status(StageId::Connect, StageStatus::Running);
     app.view = View::Running;
     app.info(&format!("Connecting to {host}:{port} as root …"));
@@ -39,6 +40,79 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
         },
         host_keys: HostKeyPolicy::Ask,
     }))]
+}
+
+fn user_login_form(user: &str) -> Form {
+    Form::new(vec![
+        Field::new("user", "Your user", FieldKind::Text)
+            .with_hint("the user made in stage 3")
+            .with_value(user),
+        Field::new("user_password", "Its password", FieldKind::Secret)
+            .with_hint("for sudo; the key logs you in"),
+    ])
+}
+
+/// Logs in as the student's own user with their SSH key (root refused: hardened earlier). The
+/// user's password is for sudo only; it is sent to the worker, never on a command line.
+pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
+    form.clear_errors();
+    if let Err(message) = course::inputs::validate_username(form.value("user").trim()) {
+        form.set_error("user", message);
+    }
+    let password = form.value("user_password");
+    if password.is_empty() {
+        form.set_error(
+            "user_password",
+            "sudo will ask for it: type your user's password.",
+        );
+    } else if let Err(message) = course::inputs::validate_password(&password) {
+        form.set_error("user_password", message);
+    }
+    if form.focus_first_error() {
+        app.overlay = Some(Overlay::UserLogin(form));
+        return Vec::new();
+    }
+    let user = form.value("user").trim().to_owned();
+    let password = take(&mut form, "user_password");
+    app.answers.user = user.clone();
+    app.secrets
+        .set(SecretName::UserPassword, password.clone(), &app.redactor);
+    app.link = Link::Connecting;
+    app.login_user = user.clone();
+    app.set_status(StageId::Connect, StageStatus::Running);
+    app.info(&format!("Connecting as {user} with your SSH key …"));
+    let key = crate::driver::expand_home(&app.answers.key, &app.home);
+    vec![
+        Effect::Worker(Box::new(Job::SetSudoPassword(password))),
+        Effect::Worker(Box::new(Job::Connect {
+            target: Target {
+                host: app.answers.host.clone(),
+                port: crate::remote::typed_port(app.answers.port),
+                user: Some(user),
+            },
+            credentials: Credentials {
+                use_agent: true,
+                identity_files: vec![key],
+                key_passphrase: app.secrets.get(SecretName::KeyPassphrase).cloned(),
+                password: None,
+            },
+            host_keys: HostKeyPolicy::Ask,
+        })),
+    ]
+}
+
+/// Esc on the user login: back to the connect form, with the usual advice for a refused root.
+pub(super) fn decline_user_login(app: &mut App) -> Vec<Effect> {
+    app.set_status(StageId::Connect, StageStatus::Failed);
+    app.view = View::Form;
+    app.form = super::form_for(StageId::Connect, &app.answers);
+    app.overlay = Some(Overlay::Error(ErrorCard {
+        title: "Could not log in".into(),
+        what: "The server refused root's password.".into(),
+        server: Vec::new(),
+        next: connect_advice(ConnectErrorKind::AuthFailed).into(),
+    }));
+    Vec::new()
 }
 
 /// The new root password, typed twice: sent to the worker's password-change dialog.
@@ -189,6 +263,16 @@ pub(super) fn on_event(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
                 app.current = StageId::Connect;
                 return run_current(app);
             }
+            Vec::new()
+        }
+        WorkerEvent::ConnectFailed {
+            kind: ConnectErrorKind::AuthFailed,
+            message,
+        } if app.login_user == "root" && app.status(StageId::Connect) == StageStatus::Running => {
+            // Perhaps droplift hardened this server already: offer the student's own user.
+            app.link = Link::Offline;
+            app.log_line(LineKind::Error, message);
+            app.overlay = Some(Overlay::UserLogin(user_login_form(&app.answers.user)));
             Vec::new()
         }
         WorkerEvent::ConnectFailed { kind, message } => {

@@ -79,6 +79,8 @@ pub enum Overlay {
     },
     /// A new droplet demands a new root password before anything else.
     PasswordChange(Form),
+    /// Root was refused (a server hardened earlier): log in as the student's own user instead.
+    UserLogin(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
 }
@@ -156,6 +158,10 @@ pub struct App {
     pub reboot_needed: bool,
     /// What the last check of the current stage printed (e.g. the sshd diff), for the preview.
     pub probe_report: Vec<String>,
+    /// Who the last login attempt was for (root, or the student's user).
+    pub login_user: String,
+    /// The student's home, where `~` in key paths points (set by the loop at start).
+    pub home: std::path::PathBuf,
 }
 
 impl App {
@@ -191,6 +197,8 @@ impl App {
             practice_busy: false,
             reboot_needed: false,
             probe_report: Vec::new(),
+            login_user: String::new(),
+            home: std::path::PathBuf::from("."),
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -256,7 +264,7 @@ impl App {
     /// True when keys should go to a text field rather than be read as commands.
     fn typing(&self) -> bool {
         match &self.overlay {
-            Some(Overlay::PasswordChange(_)) => true,
+            Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_)) => true,
             Some(Overlay::HostKey { changed: true, .. }) => true,
             Some(_) => false,
             None => self.view == View::Form && !self.form.is_empty(),

@@ -679,3 +679,47 @@ fn w_on_the_preview_asks_to_save_the_runbook_with_placeholders_only() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn root_refused_offers_the_students_own_user_with_the_key() {
+    let mut app = app();
+    app.home = "/home/student".into();
+    connect_to(&mut app, "203.0.113.7", "old pw");
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::ConnectFailed {
+            kind: crate::remote::ConnectErrorKind::AuthFailed,
+            message: "Permission denied".into(),
+        }),
+    );
+    assert!(matches!(app.overlay, Some(Overlay::UserLogin(_))));
+    type_text(&mut app, "carol");
+    press(&mut app, KeyCode::Tab);
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(jobs(&effects).is_empty(), "the password is needed for sudo");
+    type_text(&mut app, "carol's pw");
+    let effects = press(&mut app, KeyCode::Enter);
+    match jobs(&effects).as_slice() {
+        [
+            Job::SetSudoPassword(pw),
+            Job::Connect {
+                target,
+                credentials,
+                ..
+            },
+        ] => {
+            assert_eq!(pw.expose(), "carol's pw");
+            assert_eq!(target.user.as_deref(), Some("carol"));
+            assert_eq!(
+                credentials.password, None,
+                "the key logs in, not the password"
+            );
+            assert_eq!(
+                credentials.identity_files,
+                [std::path::PathBuf::from("/home/student/.ssh/id_ed25519")]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.answers.user, "carol");
+}

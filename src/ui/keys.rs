@@ -74,6 +74,12 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Esc", "stop"),
             k("Ctrl-C", "quit"),
         ],
+        Some(Overlay::UserLogin(_)) => vec![
+            k("Tab", "next field"),
+            k("Enter", "log in"),
+            k("Esc", "back"),
+            k("Ctrl-C", "quit"),
+        ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
         None => match app.view {
             View::Form if !app.form.is_empty() => vec![

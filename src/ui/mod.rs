@@ -60,6 +60,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             confirm,
         }) => question::host_key(app, frame, area, info, *changed, confirm),
         Some(Overlay::PasswordChange(form)) => question::password_change(app, frame, area, form),
+        Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
         None => {}
     }

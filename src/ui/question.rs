@@ -160,6 +160,27 @@ pub fn password_change(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
     );
 }
 
+pub fn user_login(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
+    let body = vec![
+        Line::raw(
+            "The server refused root. If droplift already hardened this server (stages 3 and 4), root may no longer log in: log in as your own user with your SSH key, and droplift checks what is already done.",
+        ),
+        Line::styled(
+            "Otherwise press Esc and check root's password (copy it from the e-mail).",
+            app.theme.muted,
+        ),
+    ];
+    boxed(
+        app,
+        frame,
+        area,
+        "Root may not log in",
+        body,
+        Some(form),
+        "Tab next field   Enter log in   Esc back",
+    );
+}
+
 pub fn error(app: &App, frame: &mut Frame, area: Rect, card: &ErrorCard) {
     let theme = &app.theme;
     let mut body = vec![
