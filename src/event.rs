@@ -114,7 +114,7 @@ pub fn perform(
                 }
             }
             Err(message) => {
-                let id = request_id(&request);
+                let id = request.id();
                 let _ = tx.send(Event::Worker(WorkerEvent::JobFailed { id, message }));
             }
         },
@@ -155,12 +155,6 @@ pub fn perform(
                 let _ = tx.send(Event::Practice(event));
             });
         }
-    }
-}
-
-fn request_id(request: &Request) -> crate::remote::JobId {
-    match request {
-        Request::Run { id, .. } | Request::FreshLogin { id, .. } | Request::Local { id, .. } => *id,
     }
 }
 

@@ -45,6 +45,17 @@ pub enum Request {
     Local { id: JobId, action: LocalAction },
 }
 
+impl Request {
+    /// The id the request's result will come back with.
+    pub fn id(&self) -> JobId {
+        match self {
+            Request::Run { id, .. }
+            | Request::FreshLogin { id, .. }
+            | Request::Local { id, .. } => *id,
+        }
+    }
+}
+
 /// How a stage ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -273,11 +284,7 @@ impl StageRun {
     }
 
     fn step_failed(&mut self, message: String) -> Progress {
-        let title = self
-            .steps()
-            .get(self.index)
-            .map(|s| s.title.lines().next().unwrap_or_default().to_owned())
-            .unwrap_or_default();
+        let title = self.step_title();
         let failure = Outcome::Failed {
             phase: self.phase,
             step: title,
@@ -366,7 +373,7 @@ impl StageRun {
     fn step_title(&self) -> String {
         self.steps()
             .get(self.index)
-            .map(|s| s.title.lines().next().unwrap_or_default().to_owned())
+            .map(|s| s.headline().to_owned())
             .unwrap_or_default()
     }
 

@@ -6,7 +6,6 @@ use droplift::app::{App, Event, update};
 use droplift::course::{StageId, StageStatus};
 use droplift::logbuf::LineKind;
 use droplift::remote::{HostKeyInfo, Stream, WorkerEvent};
-use droplift::runner::Request;
 use droplift::ui::theme::{Theme, ThemeName};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -256,11 +255,7 @@ fn at_update_preview() -> App {
 
 fn first_id(effects: &[droplift::app::Effect]) -> u64 {
     match effects.first() {
-        Some(droplift::app::Effect::Perform(request)) => match request.as_ref() {
-            Request::Run { id, .. }
-            | Request::FreshLogin { id, .. }
-            | Request::Local { id, .. } => *id,
-        },
+        Some(droplift::app::Effect::Perform(request)) => request.id(),
         other => panic!("expected a request, got {other:?}"),
     }
 }

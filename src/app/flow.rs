@@ -130,7 +130,7 @@ fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
         Progress::Next(request) => {
             if let Some(run) = &app.run {
                 if let Some(step) = run.current_step() {
-                    let title = step.title.lines().next().unwrap_or_default().to_owned();
+                    let title = step.headline().to_owned();
                     let phase = run.phase().label();
                     app.log_line(LineKind::Info, &format!("▶ [{phase}] {title}"));
                 }

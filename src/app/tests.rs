@@ -359,11 +359,7 @@ fn expired_password_is_changed_through_the_popup_and_a_rejection_is_shown_at_the
 
 fn request_id(effects: &[Effect]) -> JobId {
     match effects.first() {
-        Some(Effect::Perform(request)) => match request.as_ref() {
-            crate::runner::Request::Run { id, .. }
-            | crate::runner::Request::FreshLogin { id, .. }
-            | crate::runner::Request::Local { id, .. } => *id,
-        },
+        Some(Effect::Perform(request)) => request.id(),
         other => panic!("expected a request, got {other:?}"),
     }
 }

@@ -119,6 +119,11 @@ pub struct Step {
 }
 
 impl Step {
+    /// The title's first line: what the step does, in one line (lists, headers, error cards).
+    pub fn headline(&self) -> &str {
+        self.title.lines().next().unwrap_or_default()
+    }
+
     pub fn run(title: impl Into<String>, command: Command) -> Self {
         Self {
             title: title.into(),

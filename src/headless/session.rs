@@ -312,14 +312,10 @@ impl Session {
                 }
                 run.local_done(*id, result.map(|_| ()))
             }
-            Err(message) => {
-                let id = match request {
-                    Request::Run { id, .. }
-                    | Request::FreshLogin { id, .. }
-                    | Request::Local { id, .. } => *id,
-                };
-                run.on_event(&WorkerEvent::JobFailed { id, message })
-            }
+            Err(message) => run.on_event(&WorkerEvent::JobFailed {
+                id: request.id(),
+                message,
+            }),
         }
     }
 
@@ -368,9 +364,5 @@ impl Session {
 }
 
 fn print_step(phase: &str, step: &Step) {
-    let mut lines = step.title.lines();
-    say(&format!(
-        "  → [{phase}] {}",
-        lines.next().unwrap_or_default()
-    ));
+    say(&format!("  → [{phase}] {}", step.headline()));
 }

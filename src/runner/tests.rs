@@ -19,9 +19,7 @@ fn finished(id: JobId, exit_code: i32) -> WorkerEvent {
 
 fn id_of(progress: &Progress) -> JobId {
     match progress {
-        Progress::Next(Request::Run { id, .. })
-        | Progress::Next(Request::FreshLogin { id, .. })
-        | Progress::Next(Request::Local { id, .. }) => *id,
+        Progress::Next(request) => request.id(),
         other => panic!("expected a request, got {other:?}"),
     }
 }

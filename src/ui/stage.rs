@@ -156,7 +156,7 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         ));
         for step in &plans.verify.steps {
             lines.push(Line::styled(
-                format!("   ✓ {}", step.title.lines().next().unwrap_or_default()),
+                format!("   ✓ {}", step.headline()),
                 theme.base,
             ));
         }
@@ -200,10 +200,7 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!("{mark} "), style),
-                    Span::styled(
-                        step.title.lines().next().unwrap_or_default().to_owned(),
-                        theme.base,
-                    ),
+                    Span::styled(step.headline().to_owned(), theme.base),
                 ]));
             }
         }
