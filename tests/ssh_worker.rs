@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::{Duration, Instant};
 
-use common::events::{Driven, start};
+use common::events::{Driven, is_end, start};
 use common::sshd::{Sshd, TestUser, processes_matching, random_hex, require_root, sh};
 use droplift::remote::exec::connect;
 use droplift::remote::{
@@ -59,15 +59,6 @@ fn cmd(script: &str, sudo: bool, stdin: Option<&str>, timeout: Duration) -> Remo
         sudo,
         stdin: stdin.map(Secret::new),
         timeout,
-    }
-}
-
-fn is_end(id: u64) -> impl Fn(&WorkerEvent) -> bool {
-    move |e| {
-        matches!(e,
-            WorkerEvent::Finished { id: i, .. } | WorkerEvent::TimedOut { id: i }
-            | WorkerEvent::Cancelled { id: i } | WorkerEvent::Interrupted { id: i }
-            | WorkerEvent::JobFailed { id: i, .. } | WorkerEvent::Uploaded { id: i } if *i == id)
     }
 }
 
@@ -153,12 +144,8 @@ fn expired_password_is_changed_over_a_pty() {
         w.seen
     );
     w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
-    w.worker.send(Job::Run {
-        id: 1,
-        command: cmd("id -un", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(1)),
+        w.run(1, cmd("id -un", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 1,
             exit_code: 0
@@ -272,18 +259,10 @@ fn sudo_as_a_normal_user_with_its_password() {
     );
 
     // Without sudo the same user is not root; with a wrong sudo password, sudo refuses.
-    w.worker.send(Job::Run {
-        id: 2,
-        command: cmd("id -u", false, None, Duration::from_secs(30)),
-    });
-    w.wait_for("end", is_end(2));
+    w.run(2, cmd("id -u", false, None, Duration::from_secs(30)));
     assert_ne!(w.lines(2, Stream::Stdout), vec!["0".to_owned()]);
     w.worker.send(Job::SetSudoPassword(Secret::new("wrong")));
-    w.worker.send(Job::Run {
-        id: 3,
-        command: cmd("id -u", true, None, Duration::from_secs(30)),
-    });
-    let end = w.wait_for("end", is_end(3));
+    let end = w.run(3, cmd("id -u", true, None, Duration::from_secs(30)));
     assert!(
         matches!(end, WorkerEvent::Finished { id: 3, exit_code } if exit_code != 0),
         "{:#?}",
@@ -297,12 +276,8 @@ fn sudo_as_a_normal_user_with_its_password() {
         .send(Job::SetSudoPassword(Secret::new(&user.password)));
     let ancestry = "p=$$; while [ \"$p\" -gt 1 ]; do ps -o comm= -p \"$p\"; \
                     p=$(ps -o ppid= -p \"$p\" | tr -d ' '); done | grep -cx sudo || true";
-    w.worker.send(Job::Run {
-        id: 4,
-        command: cmd(ancestry, true, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(4)),
+        w.run(4, cmd(ancestry, true, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 4,
             exit_code: 0
@@ -342,12 +317,8 @@ fn timeout_kills_the_remote_process_group() {
     );
     assert_eq!(gone(&both), Vec::<String>::new());
     // The session is still good for the next command.
-    w.worker.send(Job::Run {
-        id: 5,
-        command: cmd("exit 4", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(5)),
+        w.run(5, cmd("exit 4", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 5,
             exit_code: 4
@@ -430,12 +401,8 @@ fn dropped_connection_interrupts_then_reconnects() {
         "{ev:?}"
     );
     w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
-    w.worker.send(Job::Run {
-        id: 4,
-        command: cmd("echo back", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(4)),
+        w.run(4, cmd("echo back", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 4,
             exit_code: 0
@@ -557,12 +524,8 @@ fn an_idle_connection_that_drops_is_noticed_and_reopened() {
     w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
     // A new server-side session, not the killed one.
     assert!(sshd.session_pids().iter().all(|p| !before.contains(p)));
-    w.worker.send(Job::Run {
-        id: 1,
-        command: cmd("echo again", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(1)),
+        w.run(1, cmd("echo again", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 1,
             exit_code: 0
@@ -627,12 +590,8 @@ fn expired_password_on_a_keyboard_interactive_only_server() {
         w.seen
     );
     w.wait_for("Connected", |e| matches!(e, WorkerEvent::Connected { .. }));
-    w.worker.send(Job::Run {
-        id: 1,
-        command: cmd("id -un", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(1)),
+        w.run(1, cmd("id -un", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 1,
             exit_code: 0
@@ -705,12 +664,8 @@ fn fresh_login_proves_other_credentials_without_touching_the_session() {
     );
     assert_eq!(w.lines(2, Stream::Stdout), vec![other.name.clone()]);
     // The main session is still the first user's.
-    w.worker.send(Job::Run {
-        id: 3,
-        command: cmd("id -un", false, None, Duration::from_secs(30)),
-    });
     assert_eq!(
-        w.wait_for("end", is_end(3)),
+        w.run(3, cmd("id -un", false, None, Duration::from_secs(30))),
         WorkerEvent::Finished {
             id: 3,
             exit_code: 0

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{WorkerConfig, WorkerHandle, spawn_with};
-use droplift::remote::{JobId, Stream, WorkerEvent};
+use droplift::remote::{Job, JobId, RemoteCommand, Stream, WorkerEvent};
 use droplift::secret::Redactor;
 
 pub const LIMIT: Duration = Duration::from_secs(60);
@@ -45,7 +45,23 @@ pub fn start(paths: SshPaths) -> Driven {
     }
 }
 
+/// Matches the event that ends job `id`, however it ended.
+pub fn is_end(id: JobId) -> impl Fn(&WorkerEvent) -> bool {
+    move |e| {
+        matches!(e,
+            WorkerEvent::Finished { id: i, .. } | WorkerEvent::TimedOut { id: i }
+            | WorkerEvent::Cancelled { id: i } | WorkerEvent::Interrupted { id: i }
+            | WorkerEvent::JobFailed { id: i, .. } | WorkerEvent::Uploaded { id: i } if *i == id)
+    }
+}
+
 impl Driven {
+    /// Runs `command` as job `id` and waits for the event that ends it.
+    pub fn run(&mut self, id: JobId, command: RemoteCommand) -> WorkerEvent {
+        self.worker.send(Job::Run { id, command });
+        self.wait_for("end", is_end(id))
+    }
+
     /// Wait for the first event matching `want`; panics with everything seen if none comes.
     pub fn wait_for(&mut self, what: &str, want: impl Fn(&WorkerEvent) -> bool) -> WorkerEvent {
         let until = Instant::now() + LIMIT;
