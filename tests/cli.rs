@@ -142,3 +142,24 @@ fn status_needs_a_host_or_answers() {
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
     assert!(stderr(&out).contains("<HOST>"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_short_user_password_on_stdin_gets_the_wizards_rule() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"bob\"\n",
+    );
+    let out = droplift(
+        &["apply", "--answers", &file, "--yes", "--secrets-stdin"],
+        "root_password=x\nuser_password=short\n",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("user_password: Use at least 8 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("short"), "the value is not repeated");
+}

@@ -89,6 +89,13 @@ fn gather_secrets(
                 missing.join(", ")
             ));
         }
+        // The wizard's rule for the new user's password holds here too.
+        if let Some(pw) = secrets.get(SecretName::UserPassword) {
+            if needed.contains(&SecretName::UserPassword) {
+                course::inputs::validate_user_password(pw.expose(), pw.expose())
+                    .map_err(|m| format!("user_password: {m}"))?;
+            }
+        }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
         {
