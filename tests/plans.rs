@@ -31,7 +31,7 @@ fn readable(plans: &course::plan::StagePlans) -> String {
                     command.timeout.as_secs()
                 ));
             }
-            out.push_str(&course::plan::step_text(step, "203.0.113.7"));
+            out.push_str(&course::plan::step_text(step, "203.0.113.7").expect("quotes"));
             out.push('\n');
         }
     }
@@ -51,7 +51,7 @@ fn stage_plans() {
 fn plans_never_contain_a_secret_value_only_names() {
     let answers = example();
     for stage in StageId::ALL {
-        if let Some(plans) = course::plans(stage, &answers) {
+        if let Ok(plans) = course::plans(stage, &answers) {
             let text = format!("{plans:?}");
             assert!(!text.contains("Secret(\""), "{stage}: {text}");
         }
@@ -64,7 +64,74 @@ fn user_input_is_quoted_in_scripts() {
     let mut answers = example();
     answers.key = "/tmp/my key$(reboot)".into();
     let plans = course::plans(StageId::SshHardening, &answers).expect("plans");
-    let text = runbook::render(&answers, &[StageId::SshHardening]);
+    let text = runbook::render(&answers, &[StageId::SshHardening]).expect("renders");
     assert!(text.contains("'/tmp/my key$(reboot)'"), "{text}");
     assert!(format!("{plans:?}").contains("my key$(reboot).pub"));
+}
+
+/// Every command of every plan built from the example answers, with what it is.
+fn every_command() -> Vec<(String, course::plan::Command)> {
+    let answers = example();
+    let mut all = Vec::new();
+    for stage in course::BUILT {
+        let plans = course::plans(stage, &answers).expect("built stage has plans");
+        for (phase, steps) in [
+            ("probe", &plans.probe.steps),
+            ("apply", &plans.apply.steps),
+            ("verify", &plans.verify.steps),
+            ("rollback", &plans.apply.rollback),
+        ] {
+            for step in steps {
+                let command = match &step.action {
+                    course::plan::Action::Run(c) => Some(c),
+                    course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
+                    course::plan::Action::Local(_) => None,
+                };
+                if let Some(c) = command {
+                    all.push((format!("{stage} {phase}: {}", step.headline()), c.clone()));
+                }
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_command_is_valid_bash() {
+    for (what, command) in every_command() {
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", &command.script])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{what}: bash -n says {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            command.script
+        );
+    }
+}
+
+#[test]
+fn every_script_sets_exactly_the_values_its_files_declare() {
+    for (what, command) in every_command() {
+        // The preamble: the `name=value` lines before the first line of a file.
+        let mut set: Vec<&str> = command
+            .script
+            .lines()
+            .map_while(|line| {
+                let (name, _) = line.split_once('=')?;
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then_some(name)
+            })
+            .collect();
+        set.sort_unstable();
+        let declared = droplift::shell::declared_inputs(&command.script);
+        assert_eq!(set, declared, "{what}");
+        assert!(
+            command.script.contains("set -euo pipefail"),
+            "{what}: scripts start from the strict prologue"
+        );
+    }
 }

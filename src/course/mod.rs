@@ -141,21 +141,46 @@ pub const BUILT: [StageId; 4] = [
     StageId::SshHardening,
 ];
 
-/// The probe / apply / verify plans of a stage for these answers; None for a stage this
-/// version does not have yet.
-pub fn plans(stage: StageId, answers: &Answers) -> Option<StagePlans> {
-    Some(match stage {
-        StageId::Connect => connect::plans(),
-        StageId::Update => update::plans(),
-        StageId::User => user::plans(&answers.user),
-        StageId::SshHardening => ssh::plans(
-            &answers.user,
-            &answers.key,
-            answers.alias.as_deref(),
-            &answers.host,
-            answers.port,
-        ),
-        _ => return None,
+/// Why a stage's plans could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("the stage \"{0}\" arrives in a later version")]
+    NotBuilt(StageId),
+    /// An answer the stage needs is missing or wrong (the form or the answers file says which).
+    #[error("{key}: {message}")]
+    Answer { key: &'static str, message: String },
+    #[error(transparent)]
+    Quote(#[from] crate::shell::QuoteError),
+}
+
+fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
+    parsed.map_err(|message| PlanError::Answer { key, message })
+}
+
+/// The probe / apply / verify plans of a stage for these answers. The answers are checked into
+/// the types the plans take (`values`), so no plan is ever built from unchecked text.
+pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError> {
+    Ok(match stage {
+        StageId::Connect => connect::plans()?,
+        StageId::Update => update::plans()?,
+        StageId::User => user::plans(&answer("user", UserName::parse(&answers.user))?)?,
+        StageId::SshHardening => {
+            let alias = match &answers.alias {
+                Some(alias) => Some(answer("alias", Alias::parse(alias))?),
+                None => None,
+            };
+            ssh::plans(
+                &answer("user", UserName::parse(&answers.user))?,
+                &answers.key,
+                alias.as_ref(),
+                &answer("host", Host::parse(&answers.host))?,
+                answers.port,
+            )?
+        }
+        other => return Err(PlanError::NotBuilt(other)),
     })
 }
 pub mod runbook;
+pub mod values;
+
+use values::{Alias, Host, UserName};

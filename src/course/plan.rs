@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::SecretName;
+use crate::shell::{QuoteError, Script, quote};
 
 /// What goes to a command's stdin: literal text and secrets, by name. The value of a secret is
 /// filled in only when the command is sent; plans can be printed and saved safely.
@@ -21,7 +22,7 @@ pub enum StdinPart {
 /// A command run over the open session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
-    /// bash text, exactly as it runs (user input quoted with shlex).
+    /// bash text, exactly as it runs: a `Script`'s preamble of quoted values, then its files.
     pub script: String,
     /// Needs root: run with `sudo -S` when the login user is not root.
     pub sudo: bool,
@@ -30,20 +31,22 @@ pub struct Command {
 }
 
 impl Command {
-    pub fn root(script: impl Into<String>) -> Self {
-        Self {
-            script: script.into(),
+    /// A script run as root (with `sudo -S` when the login user is not root).
+    pub fn root(script: &Script) -> Result<Self, QuoteError> {
+        Ok(Self {
+            script: script.text()?,
             sudo: true,
             stdin: Vec::new(),
             timeout: Duration::from_secs(120),
-        }
+        })
     }
 
-    pub fn user(script: impl Into<String>) -> Self {
-        Self {
+    /// A script run as the login user.
+    pub fn user(script: &Script) -> Result<Self, QuoteError> {
+        Ok(Self {
             sudo: false,
-            ..Self::root(script)
-        }
+            ..Self::root(script)?
+        })
     }
 
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -246,7 +249,7 @@ pub fn command_text(command: &Command) -> String {
 }
 
 /// One step as runbook text: comment lines saying what it does, then the exact commands.
-pub fn step_text(step: &Step, host: &str) -> String {
+pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
     let mut out = String::new();
     for line in step.title.lines() {
         let _ = writeln!(out, "# {line}");
@@ -264,7 +267,7 @@ pub fn step_text(step: &Step, host: &str) -> String {
             let key = match auth {
                 LoginAuth::Key(path) => format!(
                     "-o IdentitiesOnly=yes -o PasswordAuthentication=no -i {} ",
-                    quote_path(path)
+                    quote_path(path)?
                 ),
                 LoginAuth::Password(_) => "-o PubkeyAuthentication=no ".to_owned(),
             };
@@ -272,9 +275,9 @@ pub fn step_text(step: &Step, host: &str) -> String {
             let (tty, remote) = match command {
                 Some(c) if c.sudo => (
                     "-t ",
-                    format!(" {}", quote(&format!("sudo {}", command_text(c)))),
+                    format!(" {}", quote(&format!("sudo {}", command_text(c)))?),
                 ),
-                Some(c) => ("", format!(" {}", quote(&command_text(c)))),
+                Some(c) => ("", format!(" {}", quote(&command_text(c))?)),
                 None => ("", " true".to_owned()),
             };
             let note = match expect {
@@ -285,7 +288,7 @@ pub fn step_text(step: &Step, host: &str) -> String {
             let _ = writeln!(out, "ssh {tty}{key}{user}@{host}{remote}{note}");
         }
         Action::Local(LocalAction::EnsureKey { path }) => {
-            let path = quote_path(path);
+            let path = quote_path(path)?;
             let _ = writeln!(out, "# (on your computer)");
             let _ = writeln!(out, "test -f {path} || ssh-keygen -t ed25519 -f {path}");
         }
@@ -304,21 +307,14 @@ pub fn step_text(step: &Step, host: &str) -> String {
             let _ = writeln!(out, "#     IdentityFile {}", key.display());
         }
     }
-    out
+    Ok(out)
 }
 
 /// Quotes a path for bash, leaving a leading `~/` outside the quotes so it still expands.
-pub fn quote_path(path: &std::path::Path) -> String {
+pub fn quote_path(path: &std::path::Path) -> Result<String, QuoteError> {
     let text = path.display().to_string();
-    match text.strip_prefix("~/") {
-        Some(rest) => format!("~/{}", quote(rest)),
-        None => quote(&text),
-    }
-}
-
-/// Quotes a word for bash (single quotes; shlex's rules).
-pub fn quote(word: &str) -> String {
-    shlex::try_quote(word)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| format!("'{}'", word.replace('\'', r"'\''")))
+    Ok(match text.strip_prefix("~/") {
+        Some(rest) => format!("~/{}", quote(rest)?),
+        None => quote(&text)?,
+    })
 }

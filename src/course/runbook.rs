@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::answers::Answers;
-use super::plan::{Plan, step_text};
-use super::{StageId, plans, text};
+use super::plan::{Step, step_text};
+use super::{PlanError, StageId, plans, text};
 
 fn wrap_comment(out: &mut String, text: &str) {
     let mut line = String::from("#");
@@ -20,15 +20,16 @@ fn wrap_comment(out: &mut String, text: &str) {
     let _ = writeln!(out, "{line}");
 }
 
-fn plan_text(out: &mut String, plan: &Plan, host: &str) {
-    for step in &plan.steps {
-        out.push_str(&step_text(step, host));
+fn plan_text(out: &mut String, steps: &[Step], host: &str) -> Result<(), PlanError> {
+    for step in steps {
+        out.push_str(&step_text(step, host)?);
         out.push('\n');
     }
+    Ok(())
 }
 
 /// The runbook for `stages` (in course order).
-pub fn render(answers: &Answers, stages: &[StageId]) -> String {
+pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError> {
     let host = &answers.host;
     let mut out = String::new();
     let _ = writeln!(out, "#!/usr/bin/env bash");
@@ -50,8 +51,19 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> String {
         "# <name> is a secret droplift sends on stdin; it is never written anywhere.\n"
     );
     for &stage in stages {
-        let Some(plans) = plans(stage, answers) else {
-            continue;
+        let plans = match plans(stage, answers) {
+            Ok(plans) => plans,
+            Err(PlanError::NotBuilt(_)) => continue,
+            Err(PlanError::Answer { key, .. }) => {
+                let _ = writeln!(
+                    out,
+                    "# ───── Stage {}: {} ─────\n# (its commands appear once `{key}` is answered)\n",
+                    stage.index() + 1,
+                    stage.title()
+                );
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let _ = writeln!(
             out,
@@ -68,18 +80,15 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> String {
             );
             let _ = writeln!(out, "ssh -p {} root@{host}\n", answers.port);
         }
-        plan_text(&mut out, &plans.apply, host);
+        plan_text(&mut out, &plans.apply.steps, host)?;
         if !plans.verify.is_empty() {
             let _ = writeln!(out, "# Then check the result:\n");
-            plan_text(&mut out, &plans.verify, host);
+            plan_text(&mut out, &plans.verify.steps, host)?;
         }
         if !plans.apply.rollback.is_empty() {
             let _ = writeln!(out, "# If any step above fails after sshd was changed:\n");
-            for step in &plans.apply.rollback {
-                out.push_str(&step_text(step, host));
-                out.push('\n');
-            }
+            plan_text(&mut out, &plans.apply.rollback, host)?;
         }
     }
-    out
+    Ok(out)
 }

@@ -63,9 +63,8 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 /// `droplift plan`: the runbook on stdout.
 pub fn plan(args: &AnswersArgs) -> Result<i32, String> {
     let answers = load_answers(&args.answers)?;
-    print!(
-        "{}",
-        course::runbook::render(&answers, &selected(&args.only))
-    );
+    let runbook =
+        course::runbook::render(&answers, &selected(&args.only)).map_err(|e| e.to_string())?;
+    print!("{runbook}");
     Ok(0)
 }

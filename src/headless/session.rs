@@ -247,8 +247,12 @@ impl Session {
     /// Runs one stage (or only its probe) to its end, printing as it goes. A dropped connection
     /// waits for the worker's reconnection and probes again before anything is re-run.
     pub fn run_stage(&mut self, stage: StageId, probe_only: bool) -> Result<Outcome, String> {
-        let plans = course::plans(stage, &self.answers)
-            .ok_or_else(|| format!("the {} stage is not in this version", stage.key()))?;
+        let plans = course::plans(stage, &self.answers).map_err(|e| match e {
+            course::PlanError::NotBuilt(_) => {
+                format!("the {} stage is not in this version", stage.key())
+            }
+            other => other.to_string(),
+        })?;
         self.run_plans(stage, &plans, probe_only)
     }
 
