@@ -195,7 +195,7 @@ impl Progress {
     /// Known servers, the most recently touched first (the first screen offers them).
     pub fn recent(&self) -> Vec<&SavedServer> {
         let mut all: Vec<&SavedServer> = self.servers.iter().collect();
-        all.sort_by(|a, b| b.touched.cmp(&a.touched));
+        all.sort_by_key(|s| std::cmp::Reverse(s.touched));
         all
     }
 }
