@@ -135,3 +135,32 @@ fn every_script_sets_exactly_the_values_its_files_declare() {
         );
     }
 }
+
+#[test]
+fn every_check_in_one_command_is_valid_bash_and_at_most_one_reads_stdin() {
+    let answers = example();
+    let (command, left_out) = course::probe_all(&StageId::ALL, &answers).expect("builds");
+    for stage in course::BUILT {
+        assert!(
+            stage == StageId::Connect || !left_out.contains(&stage),
+            "{stage} is checked"
+        );
+    }
+    assert!(command.sudo, "checks run as root");
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &command.script])
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Each stage's check is handed over whole, quoted, as the value of its variable.
+    for stage in course::BUILT.iter().filter(|s| **s != StageId::Connect) {
+        let plans = course::plans(*stage, &answers).expect("plans");
+        let course::plan::Action::Run(probe) = &plans.probe.steps[0].action else {
+            panic!("a probe is one command");
+        };
+        let quoted = droplift::shell::quote(&probe.script).expect("quotes");
+        assert!(command.script.contains(&quoted), "{stage}");
+    }
+    let readers = command.stdin.len();
+    assert!(readers <= 1, "only one check reads stdin: {:?}", command.stdin);
+}
