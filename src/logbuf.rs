@@ -198,10 +198,16 @@ mod progress_tests {
             .lines()
             .find(|l| l.contains("Reading database"))
             .expect("apt's progress line");
-        assert!(line.matches("Reading database").count() > 5, "really several states");
+        assert!(
+            line.matches("Reading database").count() > 5,
+            "really several states"
+        );
         let shown = as_a_terminal_shows(line);
         assert_eq!(shown.matches("Reading database").count(), 1, "{shown}");
-        assert!(shown.contains("files and directories currently installed"), "{shown}");
+        assert!(
+            shown.contains("files and directories currently installed"),
+            "{shown}"
+        );
         let mut log = LogBuffer::new(10);
         log.push(LineKind::Stdout, line);
         assert_eq!(log.take_unwritten()[0].text, shown);
