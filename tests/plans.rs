@@ -181,7 +181,11 @@ fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
         .args(["-n", "-c", &text])
         .output()
         .expect("bash runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // `set -e` and `exit` may only appear inside a ( … ) block, where they end the subshell.
     let mut inside = false;
     let mut heredoc: Option<String> = None;

@@ -68,3 +68,30 @@ pub fn plan(args: &AnswersArgs) -> Result<i32, String> {
     print!("{runbook}");
     Ok(0)
 }
+
+/// `droplift export ansible`: where the answers are and where the project goes.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The answers file (TOML); see assets/answers.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    /// The folder to write (made if missing; a folder with other files is refused).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Writes the Ansible project and says how to run it.
+pub fn export_ansible(args: &ExportArgs) -> Result<i32, String> {
+    let answers = load_answers(&args.answers)?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let files = crate::export::ansible(&answers, &home);
+    crate::export::write(&args.out, &files).map_err(|e| e.to_string())?;
+    println!(
+        "Wrote an Ansible project to {}. Run it with:\n  cd {} && ansible-playbook -i inventory.ini site.yml -u root\n(see its README.md: the first run needs root's password already changed)",
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(0)
+}
