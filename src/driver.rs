@@ -5,42 +5,17 @@
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
 use crate::course::plan::{Command, LocalAction, LoginAuth, StdinPart};
 use crate::course::ssh::public_key;
+use crate::home::expand_home;
 use crate::remote::{Credentials, Job, RemoteCommand};
 use crate::runner::Request;
 use crate::secret::{Secret, SecretName, Secrets};
-
-/// `~/…` made absolute with `home`.
-pub fn expand_home(path: &Path, home: &Path) -> PathBuf {
-    match path.strip_prefix("~") {
-        Ok(rest) => home.join(rest),
-        Err(_) => path.to_path_buf(),
-    }
-}
-
-/// The key the wizard suggests: the student's existing key (OpenSSH's order: ed25519, ECDSA,
-/// RSA), or `~/.ssh/id_ed25519`, to be created.
-pub fn suggested_key(home: &Path) -> PathBuf {
-    ["id_ed25519", "id_ecdsa", "id_rsa"]
-        .iter()
-        .find(|name| home.join(".ssh").join(name).exists())
-        .map(|name| PathBuf::from(format!("~/.ssh/{name}")))
-        .unwrap_or_else(|| PathBuf::from(crate::course::answers::DEFAULT_KEY))
-}
-
-/// The student's home directory (for `~` in paths).
-pub fn home_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
-        .unwrap_or_else(|| PathBuf::from("."))
-}
 
 fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, String> {
     secrets
@@ -290,18 +265,6 @@ pub fn add_alias(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_existing_key_is_suggested_before_creating_one() {
-        let home = tempfile::tempdir().expect("tempdir");
-        assert_eq!(
-            suggested_key(home.path()),
-            PathBuf::from("~/.ssh/id_ed25519")
-        );
-        fs::create_dir_all(home.path().join(".ssh")).expect("mkdir");
-        fs::write(home.path().join(".ssh/id_rsa"), "x").expect("write");
-        assert_eq!(suggested_key(home.path()), PathBuf::from("~/.ssh/id_rsa"));
-    }
 
     #[test]
     fn alias_is_added_once_with_a_backup() {

@@ -32,8 +32,8 @@ pub struct WizardOptions {
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
 pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
-    app.home = crate::driver::home_dir();
-    app.answers.key = crate::driver::suggested_key(&app.home);
+    app.home = crate::home::home_dir();
+    app.answers.key = crate::home::suggested_key(&app.home);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));

@@ -7,6 +7,7 @@ pub mod course;
 pub mod driver;
 pub mod event;
 pub mod headless;
+pub mod home;
 pub mod layout;
 pub mod logbuf;
 pub mod practice;

@@ -81,7 +81,7 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     app.login_user = user.clone();
     app.set_status(StageId::Connect, StageStatus::Running);
     app.info(&format!("Connecting as {user} with your SSH key …"));
-    let key = crate::driver::expand_home(&app.answers.key, &app.home);
+    let key = crate::home::expand_home(&app.answers.key, &app.home);
     vec![
         Effect::Worker(Box::new(Job::SetSudoPassword(password))),
         Effect::Worker(Box::new(Job::Connect {

@@ -162,7 +162,7 @@ fn connect(
             HostKeyPolicy::Strict
         },
         interactive: !login.secrets_stdin && std::io::stdin().is_terminal(),
-        home: crate::driver::home_dir(),
+        home: crate::home::home_dir(),
         change_password: !probe_only,
     };
     Session::connect(answers, secrets, redactor, options)

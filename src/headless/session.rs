@@ -131,7 +131,7 @@ impl Session {
             target: self.target(&user),
             credentials: Credentials {
                 use_agent: true,
-                identity_files: vec![driver::expand_home(&self.answers.key, &self.home)],
+                identity_files: vec![crate::home::expand_home(&self.answers.key, &self.home)],
                 key_passphrase: self.secrets.get(SecretName::KeyPassphrase).cloned(),
                 password: None,
             },
