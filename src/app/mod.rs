@@ -5,6 +5,7 @@ mod flow;
 pub mod form;
 mod keys;
 mod login;
+mod practice;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -348,7 +349,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Practice(event) => {
             app.dirty = true;
-            login::on_practice(app, event)
+            practice::on_practice(app, event)
         }
     }
 }
