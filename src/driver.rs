@@ -1,11 +1,13 @@
 //! Turns the runner's requests into real work: fills in secrets and local files to make worker
 //! Jobs, and performs the steps that happen on the student's computer (creating an SSH key,
 //! adding a Host alias to ~/.ssh/config). The only place where a plan meets secret values.
+//! `perform` is the one way both front ends carry out a request.
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
@@ -13,14 +15,65 @@ use ssh_key::{Algorithm, LineEnding, PrivateKey};
 use crate::course::plan::{Command, LocalAction, LoginAuth, StdinPart};
 use crate::course::ssh::public_key;
 use crate::home::expand_home;
-use crate::remote::{Credentials, Job, RemoteCommand};
+use crate::remote::worker::WorkerHandle;
+use crate::remote::{Credentials, Job, JobId, RemoteCommand};
 use crate::runner::Request;
 use crate::secret::{Secret, SecretName, Secrets};
 
-fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, String> {
-    secrets
-        .get(name)
-        .ok_or_else(|| format!("this step needs {} and it was not given", name.key()))
+/// Why a request could not be carried out. The texts are plain sentences for the student.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("this step needs {} and it was not given", .0.key())]
+    MissingSecret(SecretName),
+    #[error("cannot read {}: {cause}", .path.display())]
+    ReadFile {
+        path: PathBuf,
+        cause: Arc<std::io::Error>,
+    },
+    /// A step on this computer failed (creating the key, adding the alias): the sentence names
+    /// the file and the cause.
+    #[error("{0}")]
+    Local(String),
+}
+
+/// What performing a request gives at once: a local step's result (a line for the log), or why
+/// a remote request could not be sent. Tell the runner (`StageRun::local_done`).
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub id: JobId,
+    pub result: Result<String, DriverError>,
+}
+
+/// Carries out a runner request, for the wizard and headless alike: a remote one becomes a job
+/// for the worker (its events follow), a local one is done here. `Some` when there is a result
+/// to report now.
+pub fn perform(
+    request: &Request,
+    secrets: &Secrets,
+    home: &Path,
+    worker: &WorkerHandle,
+) -> Option<Done> {
+    if let Request::Local { id, action } = request {
+        return Some(Done {
+            id: *id,
+            result: perform_local(action, secrets, home),
+        });
+    }
+    match job_for(request, secrets, home) {
+        Ok(Some(job)) => {
+            worker.send(job);
+            None
+        }
+        Ok(None) => None,
+        Err(error) => Some(Done {
+            id: request.id(),
+            result: Err(error),
+        }),
+    }
+}
+
+fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, DriverError> {
+    secrets.get(name).ok_or(DriverError::MissingSecret(name))
 }
 
 /// A plan command with its stdin filled in: secret values and local files.
@@ -28,7 +81,7 @@ pub fn remote_command(
     command: &Command,
     secrets: &Secrets,
     home: &Path,
-) -> Result<RemoteCommand, String> {
+) -> Result<RemoteCommand, DriverError> {
     let stdin = if command.stdin.is_empty() {
         None
     } else {
@@ -44,7 +97,12 @@ pub fn remote_command(
                     match fs::read_to_string(&path) {
                         Ok(content) => text.push_str(content.trim_end()),
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                        Err(e) => {
+                            return Err(DriverError::ReadFile {
+                                path,
+                                cause: Arc::new(e),
+                            });
+                        }
                     }
                     text.push('\n');
                 }
@@ -61,7 +119,11 @@ pub fn remote_command(
 }
 
 /// The worker job for a remote request; None for a local one.
-pub fn job_for(request: &Request, secrets: &Secrets, home: &Path) -> Result<Option<Job>, String> {
+pub fn job_for(
+    request: &Request,
+    secrets: &Secrets,
+    home: &Path,
+) -> Result<Option<Job>, DriverError> {
     Ok(Some(match request {
         Request::Run { id, command } => Job::Run {
             id: *id,
@@ -114,8 +176,8 @@ pub fn perform_local(
     action: &LocalAction,
     secrets: &Secrets,
     home: &Path,
-) -> Result<String, String> {
-    match action {
+) -> Result<String, DriverError> {
+    let result = match action {
         LocalAction::EnsureKey { path } => ensure_key(
             &expand_home(path, home),
             secrets.get(SecretName::KeyPassphrase),
@@ -134,7 +196,8 @@ pub fn perform_local(
             user,
             &expand_home(key, home),
         ),
-    }
+    };
+    result.map_err(DriverError::Local)
 }
 
 /// Creates an ed25519 key pair at `path` (private 600, public 644, folder 700) unless a key is
@@ -304,7 +367,9 @@ mod tests {
             StdinPart::Text("bob:".into()),
             StdinPart::Secret(SecretName::UserPassword),
         ]);
-        let err = remote_command(&cmd, &secrets, Path::new("/")).expect_err("missing");
+        let err = remote_command(&cmd, &secrets, Path::new("/"))
+            .expect_err("missing")
+            .to_string();
         assert!(err.contains("user_password"));
         secrets.set(SecretName::UserPassword, Secret::new("a b$'\"ü"), &redactor);
         let rc = remote_command(&cmd, &secrets, Path::new("/")).expect("filled");

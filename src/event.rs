@@ -14,9 +14,7 @@ use ratatui::DefaultTerminal;
 
 use crate::app::{self, App, Effect, Event, PracticeEvent};
 use crate::logbuf::LogLine;
-use crate::remote::WorkerEvent;
 use crate::remote::worker::{self, WorkerHandle};
-use crate::runner::Request;
 use crate::ui::theme::{Theme, ThemeName};
 
 const TICK: Duration = Duration::from_millis(250);
@@ -105,19 +103,14 @@ pub fn perform(
     match effect {
         Effect::Quit => app.should_quit = true,
         Effect::Worker(job) => worker.send(*job),
-        Effect::Perform(request) => match crate::driver::job_for(&request, &app.secrets, home) {
-            Ok(Some(job)) => worker.send(job),
-            Ok(None) => {
-                if let Request::Local { id, action } = *request {
-                    let result = crate::driver::perform_local(&action, &app.secrets, home);
-                    let _ = tx.send(Event::LocalDone { id, result });
-                }
+        Effect::Perform(request) => {
+            if let Some(done) = crate::driver::perform(&request, &app.secrets, home, worker) {
+                let _ = tx.send(Event::LocalDone {
+                    id: done.id,
+                    result: done.result,
+                });
             }
-            Err(message) => {
-                let id = request.id();
-                let _ = tx.send(Event::Worker(WorkerEvent::JobFailed { id, message }));
-            }
-        },
+        }
         Effect::SaveRunbook(text) => {
             let path = PathBuf::from(RUNBOOK_FILE);
             match std::fs::write(&path, text) {

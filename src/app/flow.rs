@@ -329,11 +329,11 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
 pub(super) fn on_local_done(
     app: &mut App,
     id: JobId,
-    result: Result<String, String>,
+    result: Result<String, crate::driver::DriverError>,
 ) -> Vec<Effect> {
     match &result {
         Ok(line) => app.log_line(LineKind::Success, line),
-        Err(message) => app.log_line(LineKind::Error, message),
+        Err(error) => app.log_line(LineKind::Error, &error.to_string()),
     }
     match app
         .run

@@ -30,10 +30,10 @@ pub enum Event {
     /// Sent by the loop while something runs (spinner); never while idle.
     Tick,
     Worker(WorkerEvent),
-    /// A step on this computer finished (`Effect::Perform` of a local request).
+    /// A step on this computer finished, or a request could not be sent (`Effect::Perform`).
     LocalDone {
         id: JobId,
-        result: Result<String, String>,
+        result: Result<String, crate::driver::DriverError>,
     },
     /// Progress of `Effect::PracticeUp`.
     Practice(PracticeEvent),

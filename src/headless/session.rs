@@ -297,25 +297,14 @@ impl Session {
     }
 
     fn perform(&mut self, run: &mut StageRun, request: &Request) -> Progress {
-        match driver::job_for(request, &self.secrets, &self.home) {
-            Ok(Some(job)) => {
-                self.worker.send(job);
-                Progress::Wait
-            }
-            Ok(None) => {
-                let Request::Local { id, action } = request else {
-                    return Progress::Wait;
-                };
-                let result = driver::perform_local(action, &self.secrets, &self.home);
-                if let Ok(line) = &result {
+        match driver::perform(request, &self.secrets, &self.home, &self.worker) {
+            None => Progress::Wait,
+            Some(done) => {
+                if let Ok(line) = &done.result {
                     say(&format!("    {line}"));
                 }
-                run.local_done(*id, result.map(|_| ()))
+                run.local_done(done.id, done.result.map(|_| ()))
             }
-            Err(message) => run.on_event(&WorkerEvent::JobFailed {
-                id: request.id(),
-                message,
-            }),
         }
     }
 
