@@ -10,6 +10,7 @@ pub mod headless;
 pub mod home;
 pub mod layout;
 pub mod logbuf;
+pub mod login;
 pub mod practice;
 pub mod remote;
 pub mod runner;

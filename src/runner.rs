@@ -390,5 +390,6 @@ impl StageRun {
     }
 }
 
+mod describe;
 #[cfg(test)]
 mod tests;
