@@ -1,7 +1,6 @@
 //! Turns the runner's requests into real work: fills in secrets and local files to make worker
 //! Jobs, and performs the steps that happen on the student's computer (creating an SSH key,
 //! adding a Host alias to ~/.ssh/config). The only place where a plan meets secret values.
-//! `perform` is the one way both front ends carry out a request.
 
 use std::fs;
 use std::io::Write;
@@ -12,11 +11,11 @@ use std::sync::Arc;
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use crate::course::plan::{Command, LocalAction, LoginAuth, StdinPart};
+use crate::course::plan::{Command, LocalAction, StdinPart};
 use crate::course::ssh::public_key;
 use crate::home::expand_home;
 use crate::remote::worker::WorkerHandle;
-use crate::remote::{Credentials, Job, JobId, RemoteCommand};
+use crate::remote::{Job, JobId, RemoteCommand};
 use crate::runner::Request;
 use crate::secret::{Secret, SecretName, Secrets};
 
@@ -135,26 +134,7 @@ pub fn job_for(
             auth,
             command,
         } => {
-            let credentials = match auth {
-                LoginAuth::Key(path) => Credentials {
-                    use_agent: false,
-                    identity_files: vec![expand_home(path, home)],
-                    key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
-                    password: None,
-                },
-                LoginAuth::Password(name) => Credentials {
-                    use_agent: false,
-                    identity_files: Vec::new(),
-                    key_passphrase: None,
-                    // A login that must be refused may have no password to try: any will do.
-                    password: Some(
-                        secrets
-                            .get(*name)
-                            .cloned()
-                            .unwrap_or_else(|| Secret::new("droplift-refusal-check")),
-                    ),
-                },
-            };
+            let credentials = crate::login::credentials::proof(auth, secrets, home);
             let command = match command {
                 Some(c) => Some(remote_command(c, secrets, home)?),
                 None => None,

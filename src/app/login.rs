@@ -1,7 +1,5 @@
-//! Logging in from the wizard: the connect form and the popups answer the shared `login::Login`
-//! machine, and what it says becomes the wizard's presentation: log lines, popups (the host key,
-//! a new root password, the student's own user) and an error card with advice per failure.
-//! Every worker event passes through `on_worker`, the one door from the worker into the wizard.
+//! Logging in from the wizard: the forms and popups answer the shared `login::Login` machine, and
+//! what it says becomes log lines, popups and error cards. `on_worker` is the worker's one door.
 
 use super::flow::{advance, check_current, on_output, run_current, take};
 use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Overlay, View};

@@ -1,12 +1,5 @@
 //! Logging in and staying logged in, as one pure state machine that the wizard and the headless
-//! commands both drive: worker events in, jobs, notices and questions out, no I/O.
-//!
-//! It builds the credentials (root with its password; when root is refused, the student's user
-//! with the key), handles the expired root password (ask, change, then the new one is root's),
-//! and after a dropped connection logs the run back in and names the stage to check again. It is
-//! also the one place every `WorkerEvent` is matched: a command's output and end are handed to
-//! the stage's `StageRun`, and the update stage's reboot notice is spotted here. The front ends
-//! only present what comes out (`Out`) and answer the questions in their own way.
+//! commands both drive: worker events in; jobs, notices and questions out; no I/O.
 
 pub mod credentials;
 mod error;
@@ -151,6 +144,14 @@ enum State {
 }
 
 /// The login in progress and the session it keeps.
+///
+/// It builds the credentials (root with its password; when root is refused, the student's user
+/// with the key), handles the expired root password (ask, change, then the new one is root's),
+/// and after a dropped connection names the interrupted stage to check again once logged back
+/// in. `on_event` is the one place every `WorkerEvent` is matched (no wildcard, so a new event
+/// does not compile until it is handled): a command's output and end go to the `StageRun`, and
+/// the update stage's reboot notice is spotted. Front ends present the `Out`s and answer the
+/// `Question`s in their own way.
 #[derive(Clone, Debug)]
 pub struct Login {
     policy: LoginPolicy,

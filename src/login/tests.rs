@@ -391,3 +391,28 @@ fn the_update_stages_reboot_notice_and_the_probes_report_are_spotted() {
     let out = login.on_event(line(&notice), None, &mut secrets);
     assert!(matches!(out.as_slice(), [Out::Output { .. }]));
 }
+
+#[test]
+fn a_fresh_login_proves_exactly_one_credential() {
+    let home = std::path::Path::new("/home/me");
+    let key = credentials::proof(
+        &crate::course::plan::LoginAuth::Key("~/.ssh/id_ed25519".into()),
+        &Secrets::new(),
+        home,
+    );
+    assert!(!key.use_agent && key.password.is_none());
+    assert_eq!(
+        key.identity_files,
+        [PathBuf::from("/home/me/.ssh/id_ed25519")]
+    );
+    let password = credentials::proof(
+        &crate::course::plan::LoginAuth::Password(SecretName::RootPassword),
+        &secrets(&[(SecretName::RootPassword, "root pw")]),
+        home,
+    );
+    assert!(!password.use_agent && password.identity_files.is_empty());
+    assert_eq!(
+        password.password.as_ref().map(Secret::expose),
+        Some("root pw")
+    );
+}
