@@ -28,7 +28,7 @@ pub struct WizardOptions {
 
 /// Runs the wizard until the student quits. The terminal is restored on every way out: normal
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
-pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
+pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
@@ -59,7 +59,7 @@ fn event_loop(
     (tx, rx): (&Sender<Event>, &Receiver<Event>),
     worker: &WorkerHandle,
     log_file: &mut LogFile,
-) -> color_eyre::Result<()> {
+) -> std::io::Result<()> {
     let home = &app.home.clone();
     let size = terminal.size()?;
     app::update(app, Event::Resize(size.width, size.height));
