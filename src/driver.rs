@@ -343,10 +343,12 @@ mod tests {
     fn stdin_gets_secret_values_and_a_missing_one_is_an_error() {
         let redactor = crate::secret::Redactor::new();
         let mut secrets = Secrets::new();
-        let cmd = Command::root("chpasswd").stdin(vec![
-            StdinPart::Text("bob:".into()),
-            StdinPart::Secret(SecretName::UserPassword),
-        ]);
+        let cmd = Command::root(&crate::shell::Script::new(&["chpasswd"]))
+            .expect("quotes")
+            .stdin(vec![
+                StdinPart::Text("bob:".into()),
+                StdinPart::Secret(SecretName::UserPassword),
+            ]);
         let err = remote_command(&cmd, &secrets, Path::new("/"))
             .expect_err("missing")
             .to_string();

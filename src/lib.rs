@@ -15,5 +15,6 @@ pub mod practice;
 pub mod remote;
 pub mod runner;
 pub mod secret;
+pub mod shell;
 pub mod state;
 pub mod ui;

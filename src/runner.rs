@@ -359,6 +359,14 @@ impl StageRun {
             }
             WorkerEvent::Cancelled { id } if *id == current => {
                 let step = self.step_title();
+                // A stop in the middle of a risky apply (stage 4 between moving the new sshd
+                // settings in and checking them) must not leave a half-made change: undo first.
+                if self.phase == Phase::Apply && !self.plans.apply.rollback.is_empty() {
+                    self.failure = Some(Outcome::Cancelled { step });
+                    self.phase = Phase::Rollback;
+                    self.index = 0;
+                    return self.request();
+                }
                 self.current = None;
                 Progress::Finished(Outcome::Cancelled { step })
             }

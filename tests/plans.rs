@@ -31,7 +31,7 @@ fn readable(plans: &course::plan::StagePlans) -> String {
                     command.timeout.as_secs()
                 ));
             }
-            out.push_str(&course::plan::step_text(step, "203.0.113.7"));
+            out.push_str(&course::plan::step_text(step, "203.0.113.7").expect("quotes"));
             out.push('\n');
         }
     }
@@ -51,7 +51,7 @@ fn stage_plans() {
 fn plans_never_contain_a_secret_value_only_names() {
     let answers = example();
     for stage in StageId::ALL {
-        if let Some(plans) = course::plans(stage, &answers) {
+        if let Ok(plans) = course::plans(stage, &answers) {
             let text = format!("{plans:?}");
             assert!(!text.contains("Secret(\""), "{stage}: {text}");
         }
@@ -64,7 +64,153 @@ fn user_input_is_quoted_in_scripts() {
     let mut answers = example();
     answers.key = "/tmp/my key$(reboot)".into();
     let plans = course::plans(StageId::SshHardening, &answers).expect("plans");
-    let text = runbook::render(&answers, &[StageId::SshHardening]);
+    let text = runbook::render(&answers, &[StageId::SshHardening]).expect("renders");
     assert!(text.contains("'/tmp/my key$(reboot)'"), "{text}");
     assert!(format!("{plans:?}").contains("my key$(reboot).pub"));
+}
+
+/// Every command of every plan built from the example answers, with what it is.
+fn every_command() -> Vec<(String, course::plan::Command)> {
+    let answers = example();
+    let mut all = Vec::new();
+    for stage in course::BUILT {
+        let plans = course::plans(stage, &answers).expect("built stage has plans");
+        for (phase, steps) in [
+            ("probe", &plans.probe.steps),
+            ("apply", &plans.apply.steps),
+            ("verify", &plans.verify.steps),
+            ("rollback", &plans.apply.rollback),
+        ] {
+            for step in steps {
+                let command = match &step.action {
+                    course::plan::Action::Run(c) => Some(c),
+                    course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
+                    course::plan::Action::Local(_) => None,
+                };
+                if let Some(c) = command {
+                    all.push((format!("{stage} {phase}: {}", step.headline()), c.clone()));
+                }
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn every_command_is_valid_bash() {
+    for (what, command) in every_command() {
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", &command.script])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{what}: bash -n says {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            command.script
+        );
+    }
+}
+
+#[test]
+fn every_script_sets_exactly_the_values_its_files_declare() {
+    for (what, command) in every_command() {
+        // The preamble: the `name=value` lines before the first line of a file.
+        let mut set: Vec<&str> = command
+            .script
+            .lines()
+            .map_while(|line| {
+                let (name, _) = line.split_once('=')?;
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then_some(name)
+            })
+            .collect();
+        set.sort_unstable();
+        let declared = droplift::shell::declared_inputs(&command.script);
+        assert_eq!(set, declared, "{what}");
+        assert!(
+            command.script.contains("set -euo pipefail"),
+            "{what}: scripts start from the strict prologue"
+        );
+    }
+}
+
+#[test]
+fn every_check_in_one_command_is_valid_bash_and_at_most_one_reads_stdin() {
+    let answers = example();
+    let (command, left_out) = course::probe_all(&StageId::ALL, &answers).expect("builds");
+    for stage in course::BUILT {
+        assert!(
+            stage == StageId::Connect || !left_out.contains(&stage),
+            "{stage} is checked"
+        );
+    }
+    assert!(command.sudo, "checks run as root");
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &command.script])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each stage's check is handed over whole, quoted, as the value of its variable.
+    for stage in course::BUILT.iter().filter(|s| **s != StageId::Connect) {
+        let plans = course::plans(*stage, &answers).expect("plans");
+        let course::plan::Action::Run(probe) = &plans.probe.steps[0].action else {
+            panic!("a probe is one command");
+        };
+        let quoted = droplift::shell::quote(&probe.script).expect("quotes");
+        assert!(command.script.contains(&quoted), "{stage}");
+    }
+    let readers = command.stdin.len();
+    assert!(
+        readers <= 1,
+        "only one check reads stdin: {:?}",
+        command.stdin
+    );
+}
+
+#[test]
+fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
+    let text = runbook::render(&example(), &course::BUILT).expect("renders");
+    assert!(!text.starts_with("#!"), "notes, not an executable script");
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &text])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `set -e` and `exit` may only appear inside a ( … ) block, where they end the subshell.
+    let mut inside = false;
+    let mut heredoc: Option<String> = None;
+    for line in text.lines() {
+        if let Some(end) = &heredoc {
+            if line == end {
+                heredoc = None;
+            }
+            continue;
+        }
+        if line == "(" {
+            inside = true;
+        } else if line == ")" || line.starts_with(") <<'") {
+            inside = false;
+            if let Some(rest) = line.strip_prefix(") <<'") {
+                heredoc = Some(rest.trim_end_matches('\'').to_owned());
+            }
+        } else if !inside && !line.starts_with('#') {
+            assert!(
+                !line.contains("set -e") && !line.trim_start().starts_with("exit"),
+                "outside a ( … ) block: {line}"
+            );
+        }
+    }
+    // A secret is never something to paste: where one is needed, the interactive command is shown.
+    assert!(!text.contains("johndoe:<user_password>"), "{text}");
+    assert!(text.contains("passwd johndoe"));
 }

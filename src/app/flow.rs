@@ -87,8 +87,12 @@ enum Mode {
 
 fn start(app: &mut App, mode: Mode) -> Vec<Effect> {
     let stage = app.current;
-    let Some(plans) = course::plans(stage, &app.answers) else {
-        return Vec::new();
+    let plans = match course::plans(stage, &app.answers) {
+        Ok(plans) => plans,
+        Err(e) => {
+            app.log_line(LineKind::Error, &format!("{stage}: {e}"));
+            return Vec::new();
+        }
     };
     app.set_status(stage, StageStatus::Running);
     app.view = View::Running;

@@ -97,8 +97,16 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (View::Preview { .. } | View::Finished, KeyCode::Char('w')) => {
-            let runbook = crate::course::runbook::render(&app.answers, &crate::course::BUILT);
-            vec![Effect::SaveRunbook(runbook)]
+            match crate::course::runbook::render(&app.answers, &crate::course::BUILT) {
+                Ok(runbook) => vec![Effect::SaveRunbook(runbook)],
+                Err(e) => {
+                    app.log_line(
+                        crate::logbuf::LineKind::Error,
+                        &format!("The runbook could not be written: {e}"),
+                    );
+                    Vec::new()
+                }
+            }
         }
         // Outside text fields, ? and q are commands.
         (_, KeyCode::Char('?')) => {

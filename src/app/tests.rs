@@ -665,6 +665,8 @@ fn w_on_the_preview_asks_to_save_the_runbook_with_placeholders_only() {
     connected(&mut app);
     press(&mut app, KeyCode::Enter);
     to_update_preview(&mut app);
+    // The user stage's commands need its answer (a plan is never built from an empty name).
+    app.answers.user = "johndoe".into();
     let effects = press(&mut app, KeyCode::Char('w'));
     match effects.as_slice() {
         [Effect::SaveRunbook(text)] => {

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::answers::Answers;
-use super::plan::{Plan, step_text};
-use super::{StageId, plans, text};
+use super::plan::{Step, step_text};
+use super::{PlanError, StageId, plans, text};
 
 fn wrap_comment(out: &mut String, text: &str) {
     let mut line = String::from("#");
@@ -20,38 +20,52 @@ fn wrap_comment(out: &mut String, text: &str) {
     let _ = writeln!(out, "{line}");
 }
 
-fn plan_text(out: &mut String, plan: &Plan, host: &str) {
-    for step in &plan.steps {
-        out.push_str(&step_text(step, host));
+fn plan_text(out: &mut String, steps: &[Step], host: &str) -> Result<(), PlanError> {
+    for step in steps {
+        out.push_str(&step_text(step, host)?);
         out.push('\n');
     }
+    Ok(())
 }
 
 /// The runbook for `stages` (in course order).
-pub fn render(answers: &Answers, stages: &[StageId]) -> String {
+pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError> {
     let host = &answers.host;
     let mut out = String::new();
-    let _ = writeln!(out, "#!/usr/bin/env bash");
-    let _ = writeln!(
+    let user = if answers.user.is_empty() {
+        "your user"
+    } else {
+        answers.user.as_str()
+    };
+    let _ = write!(
         out,
-        "# droplift runbook for {host}: every command the wizard runs, in order."
-    );
-    let _ = writeln!(
-        out,
-        "# Run the commands as root: you are root at first; later, as {}, type `sudo -i` first.",
-        answers.user
-    );
-    let _ = writeln!(
-        out,
-        "# Lines marked \"(on your computer)\" run on your own computer, not on the server."
-    );
-    let _ = writeln!(
-        out,
-        "# <name> is a secret droplift sends on stdin; it is never written anywhere.\n"
+        "# droplift's notes for {host}: every command the wizard runs, in order, with why.
+#
+# These are notes to read and follow by hand, not a script: don't run this file as a whole.
+# - Each block says where it runs: [on your computer], or [on the server, as root].
+#   On the server you are root at first; once stage 3 is done, log in as {user} and type
+#   `sudo -i` to become root.
+# - Copy one block at a time. Server blocks are wrapped in ( … ), so a block that stops with an
+#   error ends only itself, never your SSH session.
+# - <name> stands for a secret droplift sends on stdin and never writes anywhere. Where one is
+#   needed, the notes show the command that asks you for it instead.
+
+"
     );
     for &stage in stages {
-        let Some(plans) = plans(stage, answers) else {
-            continue;
+        let plans = match plans(stage, answers) {
+            Ok(plans) => plans,
+            Err(PlanError::NotBuilt(_)) => continue,
+            Err(PlanError::Answer { key, .. }) => {
+                let _ = writeln!(
+                    out,
+                    "# ───── Stage {}: {} ─────\n# (its commands appear once `{key}` is answered)\n",
+                    stage.index() + 1,
+                    stage.title()
+                );
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let _ = writeln!(
             out,
@@ -66,20 +80,18 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> String {
                 out,
                 "# Log in (a new droplet then asks for the e-mailed password and a new one)"
             );
+            let _ = writeln!(out, "# [on your computer]");
             let _ = writeln!(out, "ssh -p {} root@{host}\n", answers.port);
         }
-        plan_text(&mut out, &plans.apply, host);
+        plan_text(&mut out, &plans.apply.steps, host)?;
         if !plans.verify.is_empty() {
             let _ = writeln!(out, "# Then check the result:\n");
-            plan_text(&mut out, &plans.verify, host);
+            plan_text(&mut out, &plans.verify.steps, host)?;
         }
         if !plans.apply.rollback.is_empty() {
             let _ = writeln!(out, "# If any step above fails after sshd was changed:\n");
-            for step in &plans.apply.rollback {
-                out.push_str(&step_text(step, host));
-                out.push('\n');
-            }
+            plan_text(&mut out, &plans.apply.rollback, host)?;
         }
     }
-    out
+    Ok(out)
 }

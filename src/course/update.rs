@@ -4,30 +4,18 @@
 use std::time::Duration;
 
 use super::plan::{Command, Plan, StagePlans, Step};
-use super::probe::verdict;
+use crate::shell::{Const, QuoteError, Script};
 
-/// Waits while another program holds the dpkg lock, saying who and for how long. The holder is
-/// found in /proc/locks by the lock file's inode, so no extra tool is needed.
-pub const WAIT_FOR_APT: &str = r#"waited=0
-while :; do
-  holder=""
-  for lock in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock; do
-    [ -e "$lock" ] || continue
-    inode=$(stat -c %i "$lock")
-    holder=$(awk -v ino="$inode" '{ n = split($6, a, ":"); if (a[n] == ino) { print $5; exit } }' /proc/locks)
-    [ -n "$holder" ] && break
-  done
-  [ -z "$holder" ] && break
-  name=$(cat "/proc/$holder/comm" 2>/dev/null || echo "another program")
-  echo "waiting for apt: $name, pid $holder, $waited s"
-  if [ "$waited" -ge 900 ]; then
-    echo "apt has been busy for 15 minutes; try again later or reboot the droplet" >&2
-    exit 1
-  fi
-  sleep 5
-  waited=$((waited + 5))
-done
-echo "apt is free""#;
+const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
+const APT: &str = include_str!("scripts/update/apt.sh");
+const PROBE: &str = include_str!("scripts/update/probe.sh");
+const REBOOT_CHECK: &str = include_str!("scripts/update/reboot_check.sh");
+const STAMP_SCRIPT: &str = include_str!("scripts/update/stamp.sh");
+const VERIFY: &str = include_str!("scripts/update/verify.sh");
+const AUTO_SECURITY: &str = include_str!("scripts/update/auto_security.sh");
+
+/// droplift's unattended-upgrades settings (sorted after the package's own 50unattended-upgrades).
+pub const AUTO_SECURITY_CONF: &str = "/etc/apt/apt.conf.d/52droplift-security-updates";
 
 /// The first words of the line the restart check prints when a restart is needed.
 pub const REBOOT_NEEDED: &str = "A restart is needed";
@@ -35,67 +23,56 @@ pub const REBOOT_NEEDED: &str = "A restart is needed";
 /// Touched after a successful update; the probe trusts it for a day.
 pub const STAMP: &str = "/var/lib/droplift/updated";
 
-/// apt options: never ask, keep config files the provider changed, wait for the lock anyway.
-const APT: &str = "DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q \
-                   -o DPkg::Lock::Timeout=300 \
-                   -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
+fn apt(command: &'static str) -> Script {
+    Script::new(&[APT]).set("apt_command", &Const(command))
+}
 
-pub fn plans() -> StagePlans {
-    // droplift leaves a stamp after a full update: a new droplet's package lists can look fresh
-    // (made with the image) and still not cover its updates and security suites.
-    let probe = format!(
-        r#"pending=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst ' || true)
-stamp=$(find {STAMP} -mmin -1440 2>/dev/null)
-echo "upgrades waiting: $pending"
-if [ -z "$stamp" ]; then {}
-elif [ "$pending" -gt 0 ]; then {}
-else {}
-fi"#,
-        verdict(
-            "pending",
-            "droplift has not updated this system in the last day"
-        ),
-        verdict("pending", "$pending packages can be upgraded"),
-        verdict("done", "the system is up to date"),
-    );
-    let reboot = format!(
-        r#"if [ -f /var/run/reboot-required ]; then
-  echo "{REBOOT_NEEDED} to finish the update (reboot-required):"
-  cat /var/run/reboot-required.pkgs 2>/dev/null || true
-else
-  echo "No restart needed."
-fi"#
-    );
-    StagePlans {
+pub fn plans() -> Result<StagePlans, QuoteError> {
+    let stamp = Const(STAMP);
+    Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             "Are the package lists fresh, and is anything waiting to be upgraded?",
-            Command::root(probe),
+            Command::root(&Script::new(&[PROBE]).set("stamp", &stamp))?,
         )]),
         apply: Plan::new(vec![
             Step::run(
                 "Wait until no other program is using apt (a new droplet updates itself at first)",
-                Command::root(WAIT_FOR_APT).timeout(Duration::from_secs(960)),
+                Command::root(&Script::new(&[WAIT_FOR_APT]))?.timeout(Duration::from_secs(960)),
             ),
             Step::run(
                 "Download the current list of packages",
-                Command::root(format!("{APT} update")).timeout(Duration::from_secs(600)),
+                Command::root(&apt("update"))?
+                    .by_hand("sudo apt update")
+                    .timeout(Duration::from_secs(600)),
             ),
             Step::run(
                 "Install every available update, keeping existing configuration files",
-                Command::root(format!("{APT} upgrade")).timeout(Duration::from_secs(1800)),
+                Command::root(&apt("upgrade"))?
+                    .by_hand("sudo apt upgrade")
+                    .timeout(Duration::from_secs(1800)),
             ),
-            Step::run("Does the system need a restart?", Command::root(reboot)),
+            Step::run(
+                "Does the system need a restart?",
+                Command::root(
+                    &Script::new(&[REBOOT_CHECK]).set("reboot_needed", &Const(REBOOT_NEEDED)),
+                )?,
+            ),
+            Step::run(
+                "Turn on automatic security updates: from now on the droplet installs security \
+                 fixes every day by itself (and only those)",
+                Command::root(
+                    &Script::new(&[AUTO_SECURITY]).set("conf", &Const(AUTO_SECURITY_CONF)),
+                )?
+                .timeout(Duration::from_secs(600)),
+            ),
             Step::run(
                 "Remember when the system was last brought up to date",
-                Command::root(format!("mkdir -p /var/lib/droplift && touch {STAMP}")),
+                Command::root(&Script::new(&[STAMP_SCRIPT]).set("stamp", &stamp))?,
             ),
         ]),
         verify: Plan::new(vec![Step::run(
-            "Check that nothing is left to upgrade",
-            Command::root(
-                "n=$(apt-get -s -o Debug::NoLocking=1 upgrade | grep -c '^Inst ' || true); \
-                 echo \"upgrades left: $n\"; test \"$n\" -eq 0",
-            ),
+            "Check that nothing is left to upgrade and that security updates are automatic",
+            Command::root(&Script::new(&[VERIFY]))?,
         )]),
-    }
+    })
 }

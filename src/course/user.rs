@@ -2,56 +2,30 @@
 //! The password travels only over stdin (chpasswd); the sudo rule is checked by visudo before it
 //! is installed, so a mistake can never lock sudo for everyone.
 
-use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step, quote};
-use super::probe::verdict;
+use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
+use super::values::UserName;
 use crate::secret::SecretName;
+use crate::shell::{QuoteError, Script, quote};
 
-/// Where the sudo rule goes: one file per user, read by sudo from /etc/sudoers.d.
-pub fn sudoers_file(user: &str) -> String {
-    format!("/etc/sudoers.d/droplift-{user}")
+const PROBE: &str = include_str!("scripts/user/probe.sh");
+const CREATE: &str = include_str!("scripts/user/create.sh");
+const SET_PASSWORD: &str = include_str!("scripts/user/set_password.sh");
+const SUDO_RULE: &str = include_str!("scripts/user/sudo_rule.sh");
+const SUDO_LIST: &str = include_str!("scripts/user/sudo_list.sh");
+/// Prints who a command runs as: run with sudo on a fresh login, it proves sudo works.
+const WHOAMI: &str = include_str!("scripts/user/whoami.sh");
+
+/// The command a fresh login runs with sudo to prove that sudo works.
+pub fn whoami() -> Result<Command, QuoteError> {
+    Ok(Command::root(&Script::new(&[WHOAMI]))?.by_hand("id -un"))
 }
 
-pub fn plans(user: &str) -> StagePlans {
-    let u = quote(user);
-    let file = quote(&sudoers_file(user));
-    let probe = format!(
-        r#"u={u}
-if ! uid=$(id -u "$u" 2>/dev/null); then {}
-elif [ "$uid" -lt 1000 ]; then {}
-elif ! visudo -cf {file} >/dev/null 2>&1; then {}
-else {}
-fi"#,
-        verdict("pending", "there is no account named $u yet"),
-        verdict(
-            "drifted",
-            "$u is a system account (uid $uid), not a person's: choose another name"
-        ),
-        verdict("pending", "$u exists but has no sudo rights yet"),
-        verdict("done", "$u exists and may use sudo"),
-    );
-    let create = format!(
-        "id -u {u} >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --user-group {u}"
-    );
+pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
     let rule = format!("{user} ALL=(ALL:ALL) ALL");
-    let sudo = format!(
-        r#"tmp=$(mktemp)
-printf '%s\n' '# Written by droplift: {user} may run any command as any user,' \
-  '# after typing their own password.' {rule} > "$tmp"
-if visudo -cf "$tmp"; then
-  install -m 0440 -o root -g root "$tmp" {file}
-  rm -f "$tmp"
-else
-  rm -f "$tmp"
-  echo "visudo rejected the rule; nothing was changed" >&2
-  exit 1
-fi
-visudo -c >/dev/null || {{ rm -f {file}; echo "sudo's configuration did not check out; the rule was removed" >&2; exit 1; }}"#,
-        rule = quote(&rule),
-    );
-    StagePlans {
+    Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!("Does {user} exist, and may it use sudo?"),
-            Command::root(probe),
+            Command::root(&Script::new(&[PROBE]).set("u", user))?,
         )]),
         apply: Plan::new(vec![
             Step::run(
@@ -60,15 +34,21 @@ visudo -c >/dev/null || {{ rm -f {file}; echo "sudo's configuration did not chec
                      (the course uses adduser, which asks questions; useradd does the same \
                      without asking)"
                 ),
-                Command::root(create),
+                Command::root(&Script::new(&[CREATE]).set("u", user))?
+                    .by_hand(format!("adduser {}", quote(user.as_str())?)),
             ),
             Step::run(
                 format!("Set {user}'s password (sent on stdin, never on a command line)"),
-                Command::root("chpasswd").stdin(vec![
-                    StdinPart::Text(format!("{user}:")),
-                    StdinPart::Secret(SecretName::UserPassword),
-                    StdinPart::Text("\n".into()),
-                ]),
+                Command::root(&Script::new(&[SET_PASSWORD]))?
+                    .by_hand(format!(
+                        "passwd {}   # asks twice; nothing shows while you type",
+                        quote(user.as_str())?
+                    ))
+                    .stdin(vec![
+                        StdinPart::Text(format!("{user}:")),
+                        StdinPart::Secret(SecretName::UserPassword),
+                        StdinPart::Text("\n".into()),
+                    ]),
             ),
             Step::run(
                 format!(
@@ -76,23 +56,24 @@ visudo -c >/dev/null || {{ rm -f {file}; echo "sudo's configuration did not chec
                      any command as any user and group\".\nIt goes in its own file, checked by \
                      visudo before it is installed"
                 ),
-                Command::root(sudo),
+                Command::root(&Script::new(&[SUDO_RULE]).set("u", user))?,
             ),
         ]),
         verify: Plan::new(vec![
             Step::run(
                 format!("Ask sudo what {user} may do"),
-                Command::root(format!("sudo -l -U {u}")),
+                Command::root(&Script::new(&[SUDO_LIST]).set("u", user))?
+                    .by_hand(format!("sudo -l -U {}", quote(user.as_str())?)),
             ),
             Step::login(
                 format!(
                     "Log in as {user} on a brand-new connection and use sudo with the password"
                 ),
-                user,
+                user.as_str(),
                 LoginAuth::Password(SecretName::UserPassword),
-                Some(Command::root("id -un")),
+                Some(whoami()?),
                 Expect::Success,
             ),
         ]),
-    }
+    })
 }

@@ -62,7 +62,7 @@ fn gather_secrets(
 ) -> Result<Secrets, HeadlessError> {
     let mut needed: Vec<SecretName> = stages
         .iter()
-        .filter_map(|s| course::plans(*s, answers))
+        .filter_map(|s| course::plans(*s, answers).ok())
         .flat_map(|p| {
             let mut v = p.probe.secrets();
             if !probe_only {

@@ -29,6 +29,9 @@ pub enum HeadlessError {
     Secrets(#[from] SecretsError),
     #[error(transparent)]
     Session(#[from] SessionError),
+    /// A plan (the runbook) could not be built from the answers.
+    #[error(transparent)]
+    Plan(#[from] course::PlanError),
     #[error("these secrets are needed and were not on stdin: {}", .0.join(", "))]
     MissingSecrets(Vec<&'static str>),
     /// The user password breaks the wizard's rule (the rule's own sentence).
@@ -107,9 +110,7 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 /// `droplift plan`: the runbook on stdout.
 pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
-    print!(
-        "{}",
-        course::runbook::render(&answers, &selected(&args.only))
-    );
+    let runbook = course::runbook::render(&answers, &selected(&args.only))?;
+    print!("{runbook}");
     Ok(0)
 }

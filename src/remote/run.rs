@@ -9,6 +9,8 @@ use ssh2::{BlockDirections, Channel};
 use super::exec::Connection;
 use super::protocol::{RemoteCommand, Stream};
 use crate::secret::{Redactor, Secret};
+use crate::shell::QuoteError;
+pub use crate::shell::quote;
 
 /// First stderr line of every wrapped command: the process group to kill on cancel/timeout.
 const PGID_MARK: &str = "\u{1e}droplift-pgid:";
@@ -44,28 +46,21 @@ pub enum Control {
 /// The shell text sshd runs. The script runs in a new session under `setsid -w`, whose leader
 /// prints its pid first: closing a channel without a PTY kills nothing, so cancel and timeout
 /// kill that process group over a second channel. With sudo, the password is read from stdin.
-pub fn command_line(script: &str, use_sudo: bool) -> String {
+pub fn command_line(script: &str, use_sudo: bool) -> Result<String, QuoteError> {
     let inner = format!(
         "printf '%s%s\\n' '{PGID_MARK}' \"$$\" >&2; bash -c \"$1\" droplift; rc=$?; \
          printf '%s%s\\n' '{RC_MARK}' \"$rc\" >&2; exit $rc"
     );
     let body = format!(
         "setsid -w bash -c {} droplift {}",
-        quote(&inner),
-        quote(script)
+        quote(&inner)?,
+        quote(script)?
     );
-    if use_sudo {
+    Ok(if use_sudo {
         format!("exec sudo -k -S -p '' {body}")
     } else {
         format!("exec {body}")
-    }
-}
-
-/// POSIX single-quoting via shlex; a script with a NUL byte cannot be run by any shell.
-pub fn quote(text: &str) -> String {
-    shlex::try_quote(text)
-        .map(|q| q.into_owned())
-        .unwrap_or_else(|_| "''".to_owned())
+    })
 }
 
 /// Splits a byte stream into lines, keeping a partial last line until more bytes or the end.
@@ -141,7 +136,7 @@ pub fn run(
         .channel_session()
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
     channel
-        .exec(&command_line(&command.script, use_sudo))
+        .exec(&command_line(&command.script, use_sudo).map_err(|e| RunError::Start(e.to_string()))?)
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
 
     // Secrets travel only here, on the channel's stdin.
@@ -330,9 +325,12 @@ fn kill_group(
          kill -KILL -- -$p 2>/dev/null; exit 0"
     );
     let line = if use_sudo {
-        format!("sudo -k -S -p '' bash -c {}", quote(&script))
+        format!(
+            "sudo -k -S -p '' bash -c {}",
+            quote(&script).map_err(|e| e.to_string())?
+        )
     } else {
-        format!("bash -c {}", quote(&script))
+        format!("bash -c {}", quote(&script).map_err(|e| e.to_string())?)
     };
     let session = conn.session();
     session.set_blocking(true);
@@ -406,7 +404,7 @@ mod tests {
 
     #[test]
     fn command_line_quotes_the_script() {
-        let line = command_line("echo 'a' $(id)", true);
+        let line = command_line("echo 'a' $(id)", true).expect("quotes");
         assert!(line.starts_with("exec sudo -k -S -p '' setsid -w bash -c "));
         let words = shlex::split(&line).unwrap();
         assert_eq!(words.last().unwrap(), "echo 'a' $(id)");

@@ -18,6 +18,8 @@ pub enum UploadError {
     Sftp { path: String, message: String },
     #[error("could not put {path} in place: {message}")]
     Install { path: String, message: String },
+    #[error(transparent)]
+    Quote(#[from] crate::shell::QuoteError),
 }
 
 fn unique_suffix() -> String {
@@ -61,8 +63,8 @@ pub fn upload(
         || owner.is_none() && {
             let probe = format!(
                 "test -w {d} && {{ test ! -e {p} || test -w {p}; }}",
-                d = quote(dir),
-                p = quote(path)
+                d = quote(dir)?,
+                p = quote(path)?
             );
             matches!(
                 run_captured(conn, &probe, false, None, None, redactor),
@@ -81,25 +83,25 @@ pub fn upload(
 
     let mode = format!("{:o}", mode & 0o7777);
     let chown = match (owner, direct) {
-        (Some(o), _) => format!("chown -- {} \"$t\" && ", quote(o)),
+        (Some(o), _) => format!("chown -- {} \"$t\" && ", quote(o)?),
         (None, true) => String::new(),
-        (None, false) => format!("chown -- {} \"$t\" && ", quote(&conn.user)),
+        (None, false) => format!("chown -- {} \"$t\" && ", quote(&conn.user)?),
     };
     let script = if direct {
         format!(
             "t={t}; d={d}; if chmod {mode} -- \"$t\" && {chown}mv -f -- \"$t\" \"$d\"; then exit 0; \
              else rc=$?; rm -f -- \"$t\"; exit $rc; fi",
-            t = quote(&final_tmp),
-            d = quote(path)
+            t = quote(&final_tmp)?,
+            d = quote(path)?
         )
     } else {
         format!(
             "s={s}; t={t}; d={d}; if install -m {mode} -- \"$s\" \"$t\" && {chown}\
              {{ sync -- \"$t\" 2>/dev/null || true; }} && mv -f -- \"$t\" \"$d\"; then rm -f -- \"$s\"; \
              else rc=$?; rm -f -- \"$s\" \"$t\"; exit $rc; fi",
-            s = quote(&staged),
-            t = quote(&final_tmp),
-            d = quote(path)
+            s = quote(&staged)?,
+            t = quote(&final_tmp)?,
+            d = quote(path)?
         )
     };
     match run_captured(conn, &script, !direct, None, sudo_password, redactor) {

@@ -97,7 +97,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
 
 fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let theme = &app.theme;
-    let Some(plans) = course::plans(app.current, &app.answers) else {
+    let Ok(plans) = course::plans(app.current, &app.answers) else {
         return;
     };
     let mut lines = Vec::new();
@@ -139,6 +139,7 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         let body = match &step.action {
             Action::Run(command) => command_text(command),
             _ => step_text(step, &app.answers.host)
+                .unwrap_or_else(|e| e.to_string())
                 .lines()
                 .filter(|l| !l.starts_with("# ") || l.starts_with("# (") || l.starts_with("#     "))
                 .collect::<Vec<_>>()

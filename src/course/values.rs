@@ -1,0 +1,79 @@
+//! Values from the student that reach a server script, as types only the validators of
+//! `inputs.rs` can make: a plan takes these, so it cannot be built from unchecked text.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::inputs;
+use crate::shell::ShellArg;
+
+macro_rules! checked {
+    ($(#[$doc:meta])* $name:ident, $validate:path) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Checks `text` with the same rule the wizard's field and the answers file use.
+            pub fn parse(text: &str) -> Result<Self, String> {
+                $validate(text)?;
+                Ok(Self(text.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl ShellArg for $name {
+            fn shell_text(&self) -> Cow<'_, str> {
+                Cow::Borrowed(&self.0)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+    };
+}
+
+checked!(
+    /// A Linux account name as Debian's adduser accepts it, not reserved by the system.
+    UserName,
+    inputs::validate_username
+);
+
+checked!(
+    /// The droplet's address: an IP address, a DNS name or an ~/.ssh/config alias.
+    Host,
+    inputs::validate_host
+);
+
+checked!(
+    /// A `Host` alias for ~/.ssh/config.
+    Alias,
+    super::answers::validate_alias
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_checked_text_becomes_a_value() {
+        assert!(UserName::parse("$(reboot)").is_err());
+        assert!(UserName::parse("root").is_err());
+        let user = UserName::parse("johndoe").expect("valid");
+        assert_eq!(user.as_str(), "johndoe");
+        assert!(Host::parse("a b").is_err());
+        assert!(Alias::parse("my droplet").is_err());
+    }
+}

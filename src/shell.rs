@@ -1,0 +1,156 @@
+//! Shell text built safely: the crate's one quoting function, and `Script`, which puts a preamble
+//! of quoted assignments in front of a `.sh` file's text, the only way values reach a script.
+
+use std::borrow::Cow;
+
+/// A value no shell can carry (a NUL byte ends a C string). Never turned into an empty word.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} contains a NUL byte, which cannot be passed to a shell")]
+pub struct QuoteError {
+    /// What the value was (a variable name or a description), never the value itself.
+    pub what: String,
+}
+
+/// Quotes a word for bash or sh (POSIX single quotes, shlex's rules).
+pub fn quote(word: &str) -> Result<String, QuoteError> {
+    shlex::try_quote(word)
+        .map(Cow::into_owned)
+        .map_err(|_| QuoteError {
+            what: "a value".into(),
+        })
+}
+
+/// A value that may be assigned in a script's preamble. Implemented by the checked types of
+/// `course::values` (only their validators make them), by numbers, and by `Const`.
+pub trait ShellArg {
+    /// The text the variable gets (unquoted; `Script` quotes it).
+    fn shell_text(&self) -> Cow<'_, str>;
+}
+
+impl ShellArg for u16 {
+    fn shell_text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+impl ShellArg for u32 {
+    fn shell_text(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
+/// A value fixed in droplift's own source (a path, a unit name): never the student's input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Const(pub &'static str);
+
+impl ShellArg for Const {
+    fn shell_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self.0)
+    }
+}
+
+/// A server script: `name='value'` lines, then the text of one or more `.sh` files unchanged.
+/// The files declare what they read (`: "${name:?}"`), which both tells shellcheck and stops the
+/// script at once if the preamble lacks a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    vars: Vec<(&'static str, String)>,
+    files: Vec<&'static str>,
+}
+
+impl Script {
+    /// A script made of these files' texts, in order (shared function files first).
+    pub fn new(files: &[&'static str]) -> Self {
+        Self {
+            vars: Vec::new(),
+            files: files.to_vec(),
+        }
+    }
+
+    /// Sets a variable for the script. `name` must be a shell identifier (checked in `text`).
+    pub fn set(mut self, name: &'static str, value: &dyn ShellArg) -> Self {
+        self.vars.push((name, value.shell_text().into_owned()));
+        self
+    }
+
+    /// The exact text that runs: the preamble, then the files.
+    pub fn text(&self) -> Result<String, QuoteError> {
+        let mut out = String::new();
+        for (name, value) in &self.vars {
+            debug_assert!(is_identifier(name), "not a shell variable name: {name}");
+            let quoted = quote(value).map_err(|_| QuoteError {
+                what: format!("the value of {name}"),
+            })?;
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&quoted);
+            out.push('\n');
+        }
+        for file in &self.files {
+            out.push_str(file.trim_end_matches('\n'));
+            out.push('\n');
+        }
+        Ok(out.trim_end_matches('\n').to_owned())
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The variables a script file declares it reads: each `${name:?}` in it.
+pub fn declared_inputs(file: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = file
+        .match_indices("${")
+        .filter_map(|(at, _)| {
+            let rest = &file[at + 2..];
+            let end = rest.find(":?}")?;
+            let name = &rest[..end];
+            is_identifier(name).then_some(name)
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_byte_is_an_error_not_an_empty_word() {
+        assert!(quote("a\0b").is_err());
+        assert_eq!(quote("it's").expect("quotes"), "\"it's\"");
+        let err = Script::new(&["echo \"$u\""])
+            .set("u", &Const("a\0b"))
+            .text()
+            .expect_err("NUL");
+        assert_eq!(err.what, "the value of u");
+    }
+
+    #[test]
+    fn the_preamble_comes_before_the_files_unchanged() {
+        let text = Script::new(&["f() { :; }\n", ": \"${u:?}\"\necho \"$u\"\n"])
+            .set("u", &Const("$(reboot) x"))
+            .set("port", &2222u16)
+            .text()
+            .expect("quotes");
+        assert_eq!(
+            text,
+            "u='$(reboot) x'\nport=2222\nf() { :; }\n: \"${u:?}\"\necho \"$u\""
+        );
+    }
+
+    #[test]
+    fn declared_inputs_are_read_from_the_file() {
+        assert_eq!(
+            declared_inputs(": \"${u:?}\" \"${port:?}\"\necho \"${x:-1}\" \"${u:?}\""),
+            vec!["port", "u"]
+        );
+    }
+}
