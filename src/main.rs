@@ -42,9 +42,9 @@ enum ExportCommand {
 }
 
 /// A headless command's plain-words error goes to stderr with exit status 2.
-fn headless(result: Result<i32, String>) -> i32 {
-    result.unwrap_or_else(|message| {
-        eprintln!("droplift: {message}");
+fn headless(result: Result<i32, droplift::headless::HeadlessError>) -> i32 {
+    result.unwrap_or_else(|error| {
+        eprintln!("droplift: {error}");
         2
     })
 }
