@@ -49,19 +49,13 @@ fn yaml_text(value: &str) -> String {
     out
 }
 
-/// `~/x` as the student's home sees it: Ansible runs on the student's computer, like droplift.
-fn local_path(path: &Path, home: &Path) -> String {
-    let text = path.display().to_string();
-    match text.strip_prefix("~/") {
-        Some(rest) => home.join(rest).display().to_string(),
-        None => text,
-    }
-}
-
 /// The project's files for these answers. No secret is in any of them: the play asks for the
 /// user's password when it runs (`vars_prompt`, private) and hides it (`no_log`).
 pub fn ansible(answers: &Answers, home: &Path) -> Vec<ExportFile> {
-    let private_key = local_path(&answers.key, home);
+    // Ansible runs on the student's computer, like droplift: `~/` is their home.
+    let private_key = crate::home::expand_home(&answers.key, home)
+        .display()
+        .to_string();
     let public_key = format!("{private_key}.pub");
     let mut vars = String::from(
         "# Written by droplift export ansible: your answers, for every droplet in inventory.ini.\n\

@@ -46,6 +46,8 @@ pub enum HeadlessError {
     Invalid(String),
     #[error("give a host or --answers FILE")]
     NoHost,
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
 }
 
 /// A stage name on the command line that is not one.
@@ -127,13 +129,13 @@ pub struct ExportArgs {
 }
 
 /// Writes the Ansible project and says how to run it.
-pub fn export_ansible(args: &ExportArgs) -> Result<i32, String> {
+pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
     let files = crate::export::ansible(&answers, &home);
-    crate::export::write(&args.out, &files).map_err(|e| e.to_string())?;
+    crate::export::write(&args.out, &files)?;
     println!(
         "Wrote an Ansible project to {}. Run it with:\n  cd {} && ansible-playbook -i inventory.ini site.yml -u root\n(see its README.md: the first run needs root's password already changed)",
         args.out.display(),
