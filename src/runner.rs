@@ -379,6 +379,11 @@ impl StageRun {
         }
     }
 
+    /// What the current (or last) step printed on stdout: a finished check's whole output.
+    pub fn output(&self) -> &str {
+        &self.stdout
+    }
+
     fn step_title(&self) -> String {
         self.steps()
             .get(self.index)

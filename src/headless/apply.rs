@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::session::{ConnectOptions, Session};
 use super::{AnswersArgs, HeadlessError, load_answers, selected};
+use crate::course::probe::Probe;
 use crate::course::{self, StageId};
 use crate::remote::HostKeyPolicy;
 use crate::runner::Outcome;
@@ -223,6 +224,16 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
 }
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.
+fn verdict_line(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::AlreadyDone(why) => format!("done      {why}"),
+        Outcome::Pending(why) => format!("pending   {why}"),
+        Outcome::Drifted(why) => format!("drifted   {why}"),
+        Outcome::Failed { message, .. } => format!("failed    {message}"),
+        other => format!("unknown   {other:?}"),
+    }
+}
+
 pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let answers = match (&args.answers, &args.host) {
         (Some(path), _) => load_answers(path)?,
@@ -238,14 +249,28 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         .into_iter()
         .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
     let mut session = connect(answers, &args.login, &checkable, true)?;
-    for stage in checkable {
-        let verdict = match session.run_stage(stage, true)? {
-            Outcome::AlreadyDone(why) => format!("done      {why}"),
-            Outcome::Pending(why) => format!("pending   {why}"),
-            Outcome::Drifted(why) => format!("drifted   {why}"),
-            Outcome::Failed { message, .. } => format!("failed    {message}"),
-            other => format!("unknown   {other:?}"),
+    // Logged in: the connect stage is done. Every other stage is checked in one round trip.
+    let mut lines: Vec<(StageId, String)> = Vec::new();
+    if checkable.contains(&StageId::Connect) {
+        let verdict = verdict_line(&session.run_stage(StageId::Connect, true)?);
+        lines.push((StageId::Connect, verdict));
+    }
+    let (checked, left_out) = session.probe_all(&checkable)?;
+    for part in checked {
+        let verdict = match (&part.verdict, part.exit_code) {
+            (Some(Probe::Done(why)), _) => format!("done      {why}"),
+            (Some(Probe::Pending(why)), _) => format!("pending   {why}"),
+            (Some(Probe::Drifted(why)), _) => format!("drifted   {why}"),
+            (None, Some(code)) => format!("failed    its check ended with exit status {code}"),
+            (None, None) => "unknown   the connection dropped during its check".to_owned(),
         };
+        lines.push((part.stage, verdict));
+    }
+    for stage in left_out {
+        lines.push((stage, "unknown   its answers are missing".to_owned()));
+    }
+    lines.sort_by_key(|(stage, _)| *stage);
+    for (stage, verdict) in lines {
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
     }
     for stage in unknown {
