@@ -150,7 +150,16 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 return Vec::new();
             };
             app.next_id = run.next_id();
+            if app.checking_all {
+                return super::resume::all_checked(app, &run, &outcome);
+            }
+            let connected = run.stage == StageId::Connect && outcome.succeeded();
             finish(app, run.stage, outcome);
+            if connected {
+                // Logged in and looked around: now find out what else is already done.
+                return super::resume::check_all(app);
+            }
+            super::resume::save(app);
             Vec::new()
         }
     }
@@ -236,7 +245,14 @@ pub(super) fn next_stage(app: &mut App) -> Vec<Effect> {
         app.view = View::Form;
         return Vec::new();
     }
-    if let Some(&next) = StageId::ALL.get(app.current.index() + 1) {
+    // On to the next stage the server still needs (the check of every stage after logging in
+    // may have found some done already); the next in order when all later ones are done.
+    let later = &StageId::ALL[app.current.index() + 1..];
+    let next = later
+        .iter()
+        .find(|s| app.status(**s) != StageStatus::Done)
+        .or(later.first());
+    if let Some(&next) = next {
         app.enter_stage(next);
     }
     Vec::new()

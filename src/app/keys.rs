@@ -216,6 +216,25 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Overlay::Resume { selected } => {
+            let last = super::resume::rows(app).len().saturating_sub(1);
+            match key.code {
+                KeyCode::Up => {
+                    app.overlay = Some(Overlay::Resume {
+                        selected: selected.saturating_sub(1),
+                    })
+                }
+                KeyCode::Down | KeyCode::Tab => {
+                    app.overlay = Some(Overlay::Resume {
+                        selected: (selected + 1).min(last),
+                    })
+                }
+                KeyCode::Enter => super::resume::pick(app, selected),
+                KeyCode::Esc | KeyCode::Char('n') => super::resume::pick(app, last),
+                _ => app.overlay = Some(Overlay::Resume { selected }),
+            }
+            Vec::new()
+        }
         Overlay::HostKey {
             info,
             changed: false,

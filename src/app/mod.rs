@@ -6,6 +6,7 @@ pub mod form;
 mod keys;
 mod login;
 mod practice;
+pub mod resume;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -86,6 +87,10 @@ pub enum Overlay {
     UserLogin(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
+    /// Known servers from saved progress, and "a new droplet"; `selected` is the highlighted row.
+    Resume {
+        selected: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,6 +157,14 @@ pub struct App {
     pub probe_report: Vec<String>,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
+    /// Saved progress (read by the loop at start; written through `Effect::SaveProgress`).
+    pub saved: crate::state::Progress,
+    /// Seconds since 1970 when the wizard started (for "last touched 2 h ago").
+    pub now: u64,
+    /// The running check is the one of every stage at once (`resume::check_all`).
+    pub checking_all: bool,
+    /// Progress to write (answers and badges per server; never a secret); the loop takes it.
+    pub unsaved: Option<crate::state::Progress>,
 }
 
 impl App {
@@ -191,6 +204,10 @@ impl App {
             reboot_needed: false,
             probe_report: Vec::new(),
             home: std::path::PathBuf::from("."),
+            saved: crate::state::Progress::default(),
+            now: 0,
+            checking_all: false,
+            unsaved: None,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -211,7 +228,7 @@ impl App {
         }
     }
 
-    fn set_note(&mut self, id: StageId, note: impl Into<String>) {
+    pub(crate) fn set_note(&mut self, id: StageId, note: impl Into<String>) {
         if let Some(entry) = self.stages.iter_mut().find(|s| s.id == id) {
             entry.note = note.into();
         }

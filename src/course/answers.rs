@@ -36,6 +36,39 @@ impl Answers {
     }
 }
 
+impl Answers {
+    /// The answers by their question's key, to save for next time (no secret is an answer).
+    pub fn saved_values(&self) -> Vec<(&'static str, String)> {
+        let mut values = vec![
+            ("user", self.user.clone()),
+            ("key", self.key.display().to_string()),
+        ];
+        if let Some(alias) = &self.alias {
+            values.push(("alias", alias.clone()));
+        }
+        values.retain(|(_, v)| !v.is_empty());
+        values
+    }
+
+    /// Fills in saved answers (each checked again by its stage's form before use).
+    pub fn restore(
+        &mut self,
+        host: &str,
+        port: u16,
+        saved: &std::collections::BTreeMap<String, String>,
+    ) {
+        self.host = host.to_owned();
+        self.port = port;
+        if let Some(user) = saved.get("user") {
+            self.user = user.clone();
+        }
+        if let Some(key) = saved.get("key") {
+            self.key = PathBuf::from(key);
+        }
+        self.alias = saved.get("alias").cloned();
+    }
+}
+
 pub const DEFAULT_KEY: &str = "~/.ssh/id_ed25519";
 
 /// A problem in an answers file, with where it is.

@@ -56,6 +56,11 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
 pub fn current(app: &App) -> Vec<KeyHelp> {
     match &app.overlay {
         Some(Overlay::Help) => vec![k("Esc", "close help")],
+        Some(Overlay::Resume { .. }) => vec![
+            k("↑/↓", "choose"),
+            k("Enter", "carry on"),
+            k("Esc", "a new droplet"),
+        ],
         Some(Overlay::ConfirmQuit) => vec![k("y", "quit"), k("n / Esc", "keep going")],
         Some(Overlay::ConfirmCancel) => vec![k("y", "stop the step"), k("n / Esc", "keep running")],
         Some(Overlay::HostKey { changed: false, .. }) => {

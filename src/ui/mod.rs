@@ -62,6 +62,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::PasswordChange(form)) => question::password_change(app, frame, area, form),
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
+        Some(Overlay::Resume { selected }) => popup::choose(
+            app,
+            frame,
+            area,
+            "Carry on where you left off?",
+            &crate::app::resume::rows(app),
+            *selected,
+        ),
         None => {}
     }
 }
