@@ -233,7 +233,24 @@ fn at_update_preview() -> App {
             line: "droplift-state: done logged in to Debian GNU/Linux 12 (bookworm) as root".into(),
         },
     );
-    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    // Logged in: every stage is checked at once (a new droplet: nothing done yet).
+    let all = first_id(&effects);
+    for line in [
+        "\u{1e}droplift-stage: update",
+        "droplift-state: pending droplift has not updated this system in the last day",
+        "\u{1e}droplift-probe-rc: 0",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: all,
+                stream: Stream::Stdout,
+                line: line.into(),
+            },
+        );
+    }
+    worker(&mut app, WorkerEvent::Finished { id: all, exit_code: 0 });
     update(&mut app, key(KeyCode::Enter));
     let id = first_id(&update(&mut app, key(KeyCode::Enter)));
     for line in [
