@@ -122,3 +122,96 @@ fn a_wrong_sudo_password_is_tried_once_and_the_command_input_is_not_tried() {
         "the prompt is not output: {said}"
     );
 }
+
+/// Waits for the expired-password question after connecting as `user` (whose password
+/// `chage -d 0` expired).
+fn expired(sshd: &mut Sshd, user: &TestUser) -> Driven {
+    common::sshd::sh(&format!("chage -d 0 {}", user.name));
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    let mut w = start(paths);
+    w.worker.send(connect_job(sshd, user, &user.password));
+    let ev = w.wait_for("PasswordChangeRequired", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRequired
+                | WorkerEvent::Connected { .. }
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    });
+    assert_eq!(ev, WorkerEvent::PasswordChangeRequired, "{:#?}", w.seen);
+    w
+}
+
+fn change_to(w: &mut Driven, user: &TestUser, new: &str) -> WorkerEvent {
+    w.worker.send(Job::ChangePassword {
+        current: Secret::new(&user.password),
+        new: Secret::new(new),
+    });
+    w.wait_for("the change's end", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRejected { .. }
+                | WorkerEvent::PasswordChanged
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    })
+}
+
+/// The old password still logs in (the failed change changed nothing).
+fn old_password_still_works(sshd: &Sshd, user: &TestUser) {
+    let paths = sshd.paths();
+    let creds = Credentials {
+        password: Some(Secret::new(&user.password)),
+        ..Credentials::default()
+    };
+    assert!(
+        droplift::remote::exec::connect(
+            &target(sshd, user),
+            &creds,
+            &paths,
+            HostKeyPolicy::Strict,
+            &mut |_| droplift::remote::HostKeyDecision::Reject
+        )
+        .is_ok(),
+        "the old password no longer works"
+    );
+}
+
+/// Item 7: ^U in a new password is line editing on the PTY: passwd would set "efghijkl" while
+/// we keep "abcd^Uefghijkl", and the next login would fail. It never reaches the server.
+#[test]
+fn control_characters_never_reach_the_password_dialog() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let mut w = expired(&mut sshd, &user);
+    let ev = change_to(&mut w, &user, "abcd\u{15}efghijkl");
+    let WorkerEvent::PasswordChangeRejected { reason } = ev else {
+        panic!("the password was sent: {:#?}", w.seen)
+    };
+    assert!(reason.contains("control characters"), "{reason}");
+    drop(w);
+    old_password_still_works(&sshd, &user);
+}
+
+/// Item 8: a password we have the student choose is at least 8 characters, even where the
+/// server would take fewer (Debian's pam_unix takes 6).
+#[test]
+fn a_chosen_password_shorter_than_8_is_refused_before_the_server() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let mut w = expired(&mut sshd, &user);
+    let ev = change_to(&mut w, &user, "Xk9#mQ2");
+    let WorkerEvent::PasswordChangeRejected { reason } = ev else {
+        panic!("a 7-character password was sent: {:#?}", w.seen)
+    };
+    assert!(reason.contains("at least 8"), "{reason}");
+    drop(w);
+    old_password_still_works(&sshd, &user);
+}

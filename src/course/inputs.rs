@@ -192,13 +192,10 @@ pub fn validate_port(port: &str) -> Result<u16, String> {
     }
 }
 
-/// Passwords go over stdin exactly as typed; only a line break cannot travel that way.
+/// Passwords go over stdin exactly as typed; only a line break and other control characters
+/// (line editing on a PTY) cannot travel that way.
 pub fn validate_password(password: &str) -> Result<(), String> {
-    if password.contains(['\n', '\r']) {
-        Err("A password cannot contain a line break.".into())
-    } else {
-        Ok(())
-    }
+    crate::secret::check_typed(password)
 }
 
 #[cfg(test)]
@@ -233,6 +230,13 @@ mod tests {
     fn passwords_keep_everything_but_line_breaks() {
         assert_eq!(validate_password(r#"a b'c"$d\ü"#), Ok(()));
         assert!(validate_password("a\nb").is_err());
+        for editing in ["a\u{7f}b", "a\u{15}b", "a\u{17}b"] {
+            assert!(
+                validate_password(editing)
+                    .expect_err(editing)
+                    .contains("control characters")
+            );
+        }
     }
 }
 

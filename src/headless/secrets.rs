@@ -3,10 +3,20 @@
 
 use std::io::BufRead;
 
-use crate::secret::{Redactor, Secret, SecretName, Secrets};
+use crate::secret::{Redactor, Secret, SecretName, Secrets, check_chosen, check_typed};
+
+/// The rule for a secret's value: every one is typed (no control characters); those droplift
+/// has the student choose are at least 8 characters long.
+fn check(name: SecretName, value: &str) -> Result<(), String> {
+    match name {
+        SecretName::NewRootPassword | SecretName::DbPassword => check_chosen(value),
+        _ => check_typed(value),
+    }
+}
 
 /// Parses `name=value` lines. Everything after the first `=` is the value, exactly (quotes, `$`,
 /// backslashes, spaces, `#`, non-ASCII); only the line break ends it. Blank lines are skipped.
+/// Errors name the line (and the secret), never a value: a mistyped line may be a password.
 pub fn parse(input: impl BufRead, redactor: &Redactor) -> Result<Secrets, String> {
     let mut secrets = Secrets::new();
     for (number, line) in input.split(b'\n').enumerate() {
@@ -26,13 +36,17 @@ pub fn parse(input: impl BufRead, redactor: &Redactor) -> Result<Secrets, String
         let Some(key) = SecretName::from_key(name.trim()) else {
             let names: Vec<&str> = SecretName::ALL.iter().map(|s| s.key()).collect();
             return Err(format!(
-                "stdin line {}: unknown secret {:?}; the names are {}",
+                "stdin line {}: unknown secret name before the `=`; the names are {}",
                 number + 1,
-                name.trim(),
                 names.join(", ")
             ));
         };
-        secrets.set(key, Secret::new(value), redactor);
+        let value = Secret::new(value);
+        // Known even when refused, so nothing that echoes it later shows it.
+        redactor.add(&value);
+        check(key, value.expose())
+            .map_err(|m| format!("stdin line {} ({}): {m}", number + 1, key.key()))?;
+        secrets.set(key, value, redactor);
     }
     Ok(secrets)
 }
@@ -44,10 +58,14 @@ pub fn ask(prompt: &str) -> Result<Secret, String> {
         .map_err(|e| format!("cannot read a password from the terminal: {e}"))
 }
 
-/// Asks twice until both match; for new passwords.
+/// Asks twice until both match and the password is one droplift lets the student choose.
 pub fn ask_new(prompt: &str) -> Result<Secret, String> {
     loop {
         let first = ask(prompt)?;
+        if let Err(message) = check_chosen(first.expose()) {
+            eprintln!("{message}");
+            continue;
+        }
         let second = ask("Type it again: ")?;
         if first == second {
             return Ok(first);
@@ -89,5 +107,31 @@ mod tests {
                 .expect_err("eq")
                 .contains("name=value")
         );
+    }
+
+    #[test]
+    fn errors_name_the_line_never_the_text() {
+        let r = Redactor::new();
+        // A password pasted without its name: the part before `=` may be a secret too.
+        let err = parse("user_password=ok-password\nHunter=2pw\n".as_bytes(), &r)
+            .expect_err("unknown name");
+        assert!(err.contains("stdin line 2"), "{err}");
+        assert!(!err.contains("Hunter"), "{err}");
+        assert!(!err.contains("2pw"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_and_short_chosen_secrets_are_refused_by_name() {
+        let r = Redactor::new();
+        let err = parse("new_root_password=abcd\u{15}efghij\n".as_bytes(), &r).expect_err("^U");
+        assert!(err.contains("line 1 (new_root_password)"), "{err}");
+        assert!(err.contains("control characters"), "{err}");
+        let err = parse("root_password=ok\u{7f}\n".as_bytes(), &r).expect_err("DEL");
+        assert!(err.contains("(root_password)"), "{err}");
+        let err = parse("new_root_password=short7\n".as_bytes(), &r).expect_err("short");
+        assert!(err.contains("at least 8"), "{err}");
+        assert!(!err.contains("short7"), "{err}");
+        // The droplet's own password is not ours to choose: any length.
+        assert!(parse("root_password=abc\n".as_bytes(), &r).is_ok());
     }
 }

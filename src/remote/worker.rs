@@ -399,6 +399,12 @@ impl Worker {
     fn change_password(&mut self, current: Secret, new: Secret) {
         self.redactor.add(&current);
         self.redactor.add(&new);
+        // Refused before the server sees it: over a PTY, DEL, ^U or ^W would edit the line and
+        // set a password other than the one we keep; and a password we choose has 8 characters.
+        if let Err(reason) = crate::secret::check_chosen(new.expose()) {
+            self.emit(WorkerEvent::PasswordChangeRejected { reason });
+            return;
+        }
         if self.conn.is_none() {
             if let Some(pending) = self.expired_login.take() {
                 self.change_password_at_login(pending, current, new);
