@@ -6,6 +6,7 @@ pub mod app;
 pub mod course;
 pub mod driver;
 pub mod event;
+pub mod fsutil;
 pub mod headless;
 pub mod layout;
 pub mod logbuf;

@@ -215,3 +215,125 @@ fn a_chosen_password_shorter_than_8_is_refused_before_the_server() {
     drop(w);
     old_password_still_works(&sshd, &user);
 }
+
+fn is_end_of_connect(e: &WorkerEvent) -> bool {
+    matches!(
+        e,
+        WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
+    )
+}
+
+/// `type base64` of a public key file's text.
+fn key_fields(public: &str) -> String {
+    public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Item 11: OpenSSH records a non-22 port as `[host]:port` and never takes a port-22 entry for
+/// it; libssh2's check_port does, and "replace" then deleted the verified port-22 line.
+#[test]
+fn a_port_22_entry_is_not_taken_for_another_port() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let paths = sshd.paths();
+    std::fs::create_dir_all(paths.known_hosts.parent().expect("dir")).expect("mkdir");
+    let server = key_fields(&sshd.host_key_pub());
+
+    // The server's own key, but recorded for port 22: not a reason to trust port N.
+    std::fs::write(&paths.known_hosts, format!("127.0.0.1 {server}\n")).expect("write");
+    let mut w = start(paths.clone());
+    w.worker
+        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Strict));
+    let end = w.wait_for("connect end", is_end_of_connect);
+    assert!(
+        matches!(
+            end,
+            WorkerEvent::ConnectFailed {
+                kind: droplift::remote::ConnectErrorKind::HostKeyRejected,
+                ..
+            }
+        ),
+        "{end:?}"
+    );
+    drop(w);
+
+    // Another server's verified key on port 22: this port's key is new, not changed, and
+    // accepting it keeps the port-22 line.
+    let impostor = common::sshd::make_key(sshd.dir.path(), "port22", "");
+    let port22 = format!(
+        "127.0.0.1 {}",
+        key_fields(&std::fs::read_to_string(impostor.with_extension("pub")).expect("pub"))
+    );
+    std::fs::write(&paths.known_hosts, format!("{port22}\n")).expect("write");
+    let mut w = start(paths.clone());
+    w.worker
+        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Ask));
+    let ev = w.wait_for("host key question", |e| {
+        matches!(
+            e,
+            WorkerEvent::HostKeyUnknown(_) | WorkerEvent::HostKeyChanged(_)
+        ) || is_end_of_connect(e)
+    });
+    assert!(matches!(ev, WorkerEvent::HostKeyUnknown(_)), "{ev:?}");
+    w.worker
+        .send(Job::HostKey(droplift::remote::HostKeyDecision::Accept));
+    let end = w.wait_for("connect end", is_end_of_connect);
+    assert!(matches!(end, WorkerEvent::Connected { .. }), "{end:?}");
+    assert_eq!(
+        std::fs::read_to_string(&paths.known_hosts).expect("read"),
+        format!("{port22}\n[127.0.0.1]:{} {server}\n", sshd.port)
+    );
+}
+
+/// Item 11: the system-wide known_hosts counts, as for OpenSSH.
+#[test]
+fn the_system_known_hosts_is_read() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let mut paths = sshd.paths();
+    let global = sshd.dir.path().join("ssh_known_hosts");
+    std::fs::write(
+        &global,
+        format!(
+            "[127.0.0.1]:{} {}\n",
+            sshd.port,
+            key_fields(&sshd.host_key_pub())
+        ),
+    )
+    .expect("write");
+    paths.global_known_hosts = Some(global);
+    let mut w = start(paths.clone());
+    w.worker
+        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Strict));
+    let end = w.wait_for("connect end", is_end_of_connect);
+    assert!(matches!(end, WorkerEvent::Connected { .. }), "{end:?}");
+    assert!(
+        !paths.known_hosts.exists(),
+        "nothing to record: the system file vouches for the key"
+    );
+}
+
+fn connect_job_with(sshd: &Sshd, user: &TestUser, policy: HostKeyPolicy) -> Job {
+    let Job::Connect {
+        target,
+        credentials,
+        ..
+    } = connect_job(sshd, user, &user.password)
+    else {
+        unreachable!()
+    };
+    Job::Connect {
+        target,
+        credentials,
+        host_keys: policy,
+    }
+}

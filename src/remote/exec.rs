@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ssh2::{KeyboardInteractivePrompt, MethodType, Prompt, Session};
 
-use super::hostkey::{HostKeyStatus, KnownHostsFile, host_key_info};
+use super::hostkey::{HostKeyStatus, KnownHosts, host_key_info};
 use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyInfo, HostKeyPolicy, Target,
 };
@@ -122,7 +122,7 @@ pub fn connect_changing_password(
     let (host, port) = (resolved.hostname.clone(), resolved.port);
     let tcp = tcp_connect(&host, port)?;
     let fd = tcp.as_raw_fd();
-    let known = KnownHostsFile::new(&paths.known_hosts);
+    let known = KnownHosts::new(&paths.known_hosts, paths.global_known_hosts.clone());
 
     let mut session = Session::new().map_err(|e| {
         ConnectError::new(
@@ -233,7 +233,7 @@ fn classify_connect_error(host: &str, port: u16, e: &std::io::Error) -> ConnectE
 
 fn check_host_key(
     session: &Session,
-    known: &KnownHostsFile,
+    known: &KnownHosts,
     host: &str,
     port: u16,
     policy: HostKeyPolicy,

@@ -220,6 +220,7 @@ impl Sshd {
         SshPaths {
             config: None,
             known_hosts: self.dir.path().join("client/known_hosts"),
+            global_known_hosts: None,
             default_keys: Vec::new(),
             agent_socket: None,
             home: Some(self.dir.path().join("client")),
