@@ -337,3 +337,91 @@ fn connect_job_with(sshd: &Sshd, user: &TestUser, policy: HostKeyPolicy) -> Job 
         host_keys: policy,
     }
 }
+
+/// A paramiko server that answers every login with a method list that is not UTF-8.
+struct Hostile {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Hostile {
+    /// None (a loud skip) when Debian's python3-paramiko is missing; under CI=true, a failure.
+    fn start() -> Option<Hostile> {
+        use std::io::BufRead;
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/hostile_sshd.py"
+        );
+        let has_paramiko = std::process::Command::new("/usr/bin/python3")
+            .args(["-c", "import paramiko"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_paramiko {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "python3-paramiko is needed (scripts/test installs it)"
+            );
+            eprintln!(
+                "\n*** SKIPPED: needs python3-paramiko (apt-get install python3-paramiko) ***"
+            );
+            return None;
+        }
+        let mut child = std::process::Command::new("/usr/bin/python3")
+            .arg(script)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the hostile server");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("its port");
+        let port = line.trim().parse().expect("a port number");
+        Some(Hostile { child, port })
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Item 12: ssh2's auth_methods unwraps the list as UTF-8. A hostile server's list killed the
+/// worker thread and the wizard waited on "Connecting" for ever; now it is a connect failure,
+/// and the worker goes on serving.
+#[test]
+fn a_method_list_that_is_not_utf8_is_a_connect_failure_not_a_dead_worker() {
+    let Some(hostile) = Hostile::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = droplift::remote::sshconfig::SshPaths {
+        known_hosts: dir.path().join("known_hosts"),
+        ..Default::default()
+    };
+    let mut w = start(paths);
+    let job = Job::Connect {
+        target: Target {
+            host: "127.0.0.1".into(),
+            port: Some(hostile.port),
+            user: Some("root".into()),
+        },
+        credentials: Credentials {
+            password: Some(Secret::new("anything")),
+            ..Credentials::default()
+        },
+        host_keys: HostKeyPolicy::AcceptNew,
+    };
+    w.worker.send(job.clone());
+    let end = w.wait_for("connect end", is_end_of_connect);
+    let WorkerEvent::ConnectFailed { message, .. } = end else {
+        panic!("{:#?}", w.seen)
+    };
+    assert!(message.contains("login methods"), "{message}");
+    // The worker is still alive: a second attempt gets an answer too.
+    w.worker.send(job);
+    let end = w.wait_for("second connect end", is_end_of_connect);
+    assert!(matches!(end, WorkerEvent::ConnectFailed { .. }), "{end:?}");
+}

@@ -96,6 +96,21 @@ impl Connection {
     }
 }
 
+/// Runs a connect attempt, turning a panic inside the ssh2 wrapper (it unwraps some of the
+/// server's words) into a connect failure: a panicking worker thread left the wizard waiting on
+/// "Connecting" for ever. The half-made session is dropped with the attempt.
+pub fn without_panics(
+    attempt: impl FnOnce() -> Result<Connection, ConnectError>,
+) -> Result<Connection, ConnectError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
+        Err(ConnectError::new(
+            ConnectErrorKind::Handshake,
+            "The server sent something the SSH library could not handle, so the connection \
+             was closed. Check the address and port.",
+        ))
+    })
+}
+
 /// Connect, check the host key (asking `decide` when the policy is Ask), and log in.
 pub fn connect(
     target: &Target,
@@ -349,6 +364,35 @@ impl KeyboardInteractivePrompt for PasswordPrompter<'_> {
     }
 }
 
+/// The login methods the server offers, as `Session::auth_methods` would give them, but read
+/// without its `from_utf8(…).unwrap()`: a hostile server's list that is not UTF-8 panicked the
+/// worker thread. `Ok(None)`: the list is not UTF-8.
+fn auth_methods(session: &Session, user: &str) -> Result<Option<String>, ssh2::Error> {
+    let name = std::ffi::CString::new(user)
+        .map_err(|_| ssh2::Error::new(ssh2::ErrorCode::Session(-34), "a user name with a NUL"))?;
+    let list = {
+        let raw = session.raw();
+        let raw = &*raw as *const libssh2_sys::LIBSSH2_SESSION as *mut libssh2_sys::LIBSSH2_SESSION;
+        // SAFETY: a live session (the guard above holds its lock for the call), a NUL-terminated
+        // name and its length; the returned list is owned by libssh2 and copied at once.
+        unsafe {
+            let ptr = libssh2_sys::libssh2_userauth_list(
+                raw,
+                name.as_ptr(),
+                user.len() as std::ffi::c_uint,
+            );
+            (!ptr.is_null()).then(|| std::ffi::CStr::from_ptr(ptr).to_bytes().to_vec())
+        }
+    };
+    match list {
+        Some(bytes) => Ok(String::from_utf8(bytes).ok()),
+        None => match ssh2::Error::last_session_error(session) {
+            Some(e) => Err(e),
+            None => Ok(Some(String::new())),
+        },
+    }
+}
+
 /// Log in, in OpenSSH's order: agent, key files, password, keyboard-interactive.
 pub fn authenticate(
     session: &Session,
@@ -358,8 +402,15 @@ pub fn authenticate(
     paths: &SshPaths,
     new_password: Option<&Secret>,
 ) -> Result<(), ConnectError> {
-    let methods = match session.auth_methods(user) {
-        Ok(m) => m.to_owned(),
+    let methods = match auth_methods(session, user) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return Err(ConnectError::new(
+                ConnectErrorKind::Handshake,
+                "The server's list of login methods is not valid text: it does not behave like \
+                 an SSH server, so droplift stops here. Check the address and port.",
+            ));
+        }
         // "none" succeeded: a server without authentication.
         Err(_) if session.authenticated() => return Ok(()),
         Err(e) => {
@@ -480,4 +531,16 @@ fn try_agent(session: &Session, user: &str, paths: &SshPaths) -> bool {
         .any(|id| agent.userauth(user, id).is_ok() && session.authenticated());
     let _ = agent.disconnect();
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_during_connect_is_a_connect_failure() {
+        let result = without_panics(|| panic!("a wrapper unwrapped the server's words"));
+        let err = result.err().map(|e| e.kind);
+        assert_eq!(err, Some(ConnectErrorKind::Handshake));
+    }
 }

@@ -299,14 +299,16 @@ impl Worker {
                 }
             }
         };
-        exec::connect_changing_password(
-            target,
-            credentials,
-            &paths,
-            policy,
-            &mut decide,
-            new_password,
-        )
+        exec::without_panics(|| {
+            exec::connect_changing_password(
+                target,
+                credentials,
+                &paths,
+                policy,
+                &mut decide,
+                new_password,
+            )
+        })
     }
 
     fn connect(&mut self, target: Target, credentials: Credentials, policy: HostKeyPolicy) {
@@ -523,13 +525,15 @@ impl Worker {
             ..self.config.paths.clone()
         };
         let mut reject = |_: HostKeyQuestion| HostKeyDecision::Reject;
-        let conn = match exec::connect(
-            &target,
-            &credentials,
-            &paths,
-            HostKeyPolicy::Strict,
-            &mut reject,
-        ) {
+        let conn = match exec::without_panics(|| {
+            exec::connect(
+                &target,
+                &credentials,
+                &paths,
+                HostKeyPolicy::Strict,
+                &mut reject,
+            )
+        }) {
             Ok(conn) => conn,
             Err(e) if e.kind == ConnectErrorKind::AuthFailed => {
                 self.emit(WorkerEvent::LoginRefused {
