@@ -425,3 +425,94 @@ fn a_method_list_that_is_not_utf8_is_a_connect_failure_not_a_dead_worker() {
     let end = w.wait_for("second connect end", is_end_of_connect);
     assert!(matches!(end, WorkerEvent::ConnectFailed { .. }), "{end:?}");
 }
+
+/// Item 13: a line without end is held only up to MAX_LINE and shown cut with a marker; the
+/// exit code still arrives after a long last stderr line that had no newline.
+#[test]
+fn a_server_cannot_make_us_hold_an_endless_line() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let mut w = connected(&mut sshd, &user);
+    let script = "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo done; \
+                  head -c 100000 /dev/zero | tr '\\0' y >&2; exit 3";
+    let end = w.run(
+        1,
+        RemoteCommand {
+            script: script.into(),
+            sudo: false,
+            stdin: None,
+            timeout: Duration::from_secs(60),
+        },
+    );
+    assert_eq!(
+        end,
+        WorkerEvent::Finished {
+            id: 1,
+            exit_code: 3
+        }
+    );
+    let max = droplift::remote::run::MAX_LINE;
+    let out = w.lines(1, Stream::Stdout);
+    assert_eq!(out.len(), 2, "the cut line and `done`");
+    assert_eq!(
+        out[0],
+        format!(
+            "{} … [{} more bytes of this line cut]",
+            "x".repeat(max),
+            3_000_000 - max
+        )
+    );
+    assert_eq!(out[1], "done");
+    let err = w.lines(1, Stream::Stderr);
+    assert_eq!(
+        err.len(),
+        1,
+        "{:?}",
+        err.iter().map(String::len).collect::<Vec<_>>()
+    );
+    assert!(err[0].starts_with(&"y".repeat(max)) && err[0].ends_with("cut]"));
+}
+
+/// Item 13: passwd's dialog has a deadline and a bounded transcript. Here the server never
+/// shows a prompt and never stops talking (`ForceCommand yes` on the PTY).
+#[test]
+fn a_password_dialog_that_never_prompts_ends_at_its_deadline() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start_with("ForceCommand yes");
+    let user = sshd.add_user();
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    let conn = droplift::remote::exec::connect(
+        &target(&sshd, &user),
+        &Credentials {
+            password: Some(Secret::new(&user.password)),
+            ..Credentials::default()
+        },
+        &paths,
+        HostKeyPolicy::Strict,
+        &mut |_| droplift::remote::HostKeyDecision::Reject,
+    )
+    .expect("login");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let current = Secret::new(&user.password);
+    std::thread::spawn(move || {
+        let result = droplift::remote::passwd::change_password_within(
+            &conn,
+            &current,
+            &Secret::new("a-new-password"),
+            Duration::from_secs(2),
+        );
+        let _ = tx.send(result.map_err(|e| e.to_string()));
+    });
+    // Generous: a hang fails the test instead of blocking it.
+    let result = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the dialog did not end");
+    let err = result.expect_err("no prompt ever came");
+    assert!(err.contains("did not finish within 2 s"), "{err}");
+}

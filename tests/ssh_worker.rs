@@ -352,7 +352,13 @@ fn cancel_kills_a_sudo_command_and_queued_jobs_can_be_cancelled() {
     w.wait_for("started", |e| {
         matches!(e, WorkerEvent::Output { id: 8, .. })
     });
-    let now = running(&[&format!("sleep {n}.5")]);
+    // `echo` runs before `sleep` exists: wait (bounded) for it, as the timeout test does.
+    let sleeping = format!("sleep {n}.5");
+    let until = Instant::now() + Duration::from_secs(10);
+    while running(&[&sleeping]).is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let now = running(&[&sleeping]);
     assert_eq!(now.len(), 1, "{now:?}");
     w.worker.send(Job::Cancel { id: 9 });
     w.worker.send(Job::Cancel { id: 8 });

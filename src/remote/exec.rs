@@ -181,19 +181,60 @@ pub fn connect_changing_password(
     })
 }
 
-fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
-    let addrs: Vec<SocketAddr> = (host, port)
+/// How long looking up a host name may take: a resolver that does not answer would otherwise
+/// hold "Connecting" for minutes (getaddrinfo has no timeout of its own).
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The system's resolver (getaddrinfo, as OpenSSH uses).
+fn system_lookup(host: String, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|e| {
-            ConnectError::new(
-                ConnectErrorKind::NameNotFound,
-                format!(
-                    "Cannot find a server called \"{host}\" ({e}). Check the address for typos; \
-                     a droplet's address looks like 203.0.113.10."
-                ),
-            )
-        })?
-        .collect();
+        .map(Iterator::collect)
+}
+
+/// Looks `host` up with `resolve` on its own thread, waiting at most `timeout`. The thread of
+/// a lookup that takes longer is left to finish by itself (a lookup cannot be cancelled).
+pub fn lookup_with(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    resolve: impl FnOnce(String, u16) -> std::io::Result<Vec<SocketAddr>> + Send + 'static,
+) -> Result<Vec<SocketAddr>, ConnectError> {
+    let not_found = |e: std::io::Error| {
+        ConnectError::new(
+            ConnectErrorKind::NameNotFound,
+            format!(
+                "Cannot find a server called \"{host}\" ({e}). Check the address for typos; \
+                 a droplet's address looks like 203.0.113.10."
+            ),
+        )
+    };
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("dns-lookup".into())
+        .spawn(move || {
+            let _ = tx.send(resolve(name, port));
+        })
+        .map_err(not_found)?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result.map_err(not_found),
+        Err(_) => Err(ConnectError::new(
+            ConnectErrorKind::NameNotFound,
+            format!(
+                "Looking up \"{host}\" took longer than {} s: the name server does not answer. \
+                 Check your internet connection, or type the droplet's IP address instead.",
+                timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
+    let addrs = lookup_with(host, port, LOOKUP_TIMEOUT, system_lookup)?;
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
@@ -536,6 +577,30 @@ fn try_agent(session: &Session, user: &str, paths: &SshPaths) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lookup_that_does_not_answer_times_out() {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let err = lookup_with(
+            "slow.example",
+            22,
+            Duration::from_millis(50),
+            move |_, _| {
+                // A resolver that never answers (until the test ends).
+                let _ = wait.recv();
+                Ok(Vec::new())
+            },
+        )
+        .expect_err("no answer");
+        drop(release);
+        assert_eq!(err.kind, ConnectErrorKind::NameNotFound);
+        assert!(err.message.contains("does not answer"), "{}", err.message);
+        let found = lookup_with("203.0.113.7", 22, Duration::ZERO, |_, _| {
+            Err(std::io::Error::other("an address needs no lookup"))
+        })
+        .expect("an address");
+        assert_eq!(found, vec![SocketAddr::from(([203, 0, 113, 7], 22))]);
+    }
 
     #[test]
     fn a_panic_during_connect_is_a_connect_failure() {

@@ -79,46 +79,100 @@ pub fn quote(text: &str) -> String {
         .unwrap_or_else(|_| "''".to_owned())
 }
 
+/// The longest line kept; the rest of a longer one is dropped and a marker says how much. So a
+/// server that never sends a newline cannot make us hold more than this per stream.
+pub const MAX_LINE: usize = 16 * 1024;
+/// The last dropped bytes of a cut line are kept: the wrapper's exit-code marker may follow a
+/// long last line that had no newline of its own.
+const CUT_TAIL: usize = 64;
+
 /// Splits a byte stream into lines, keeping a partial last line until more bytes or the end.
 #[derive(Default)]
 struct LineBuf {
     pending: Vec<u8>,
+    /// Bytes of the current line dropped so far (past MAX_LINE).
+    cut: usize,
+    /// The last CUT_TAIL of them.
+    tail: Vec<u8>,
 }
 
 impl LineBuf {
     fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(&[u8])) {
-        let mut start = 0;
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' {
-                if self.pending.is_empty() {
-                    emit(&bytes[start..i]);
-                } else {
-                    self.pending.extend_from_slice(&bytes[start..i]);
-                    emit(&self.pending);
-                    self.pending.clear();
-                }
-                start = i + 1;
+        let mut rest = bytes;
+        while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+            if self.pending.is_empty() && self.cut == 0 && i <= MAX_LINE {
+                // The common case: a whole line inside one read, no copy.
+                emit(&rest[..i]);
+            } else {
+                self.take(&rest[..i]);
+                self.end_line(&mut emit);
+            }
+            rest = &rest[i + 1..];
+        }
+        self.take(rest);
+    }
+
+    fn take(&mut self, part: &[u8]) {
+        let room = MAX_LINE.saturating_sub(self.pending.len());
+        let (kept, dropped) = part.split_at(part.len().min(room));
+        self.pending.extend_from_slice(kept);
+        if !dropped.is_empty() {
+            self.cut += dropped.len();
+            self.tail.extend_from_slice(dropped);
+            let extra = self.tail.len().saturating_sub(CUT_TAIL);
+            self.tail.drain(..extra);
+        }
+    }
+
+    fn end_line(&mut self, emit: &mut impl FnMut(&[u8])) {
+        if self.cut == 0 {
+            emit(&self.pending);
+        } else {
+            let mut line = whole_chars(&self.pending).to_vec();
+            line.extend_from_slice(
+                format!(" … [{} more bytes of this line cut]", self.cut).as_bytes(),
+            );
+            emit(&line);
+            let mark = RC_MARK.as_bytes();
+            if let Some(at) = self.tail.windows(mark.len()).position(|w| w == mark) {
+                emit(&self.tail[at..]);
             }
         }
-        self.pending.extend_from_slice(&bytes[start..]);
+        self.pending.clear();
+        self.cut = 0;
+        self.tail.clear();
     }
 
     /// Removes `suffix` from the end of the partial line, if it is there (a prompt, which never
     /// ends in a newline).
     fn take_suffix(&mut self, suffix: &[u8]) -> bool {
-        if self.pending.ends_with(suffix) {
-            self.pending.truncate(self.pending.len() - suffix.len());
-            true
+        let (buf, cut) = if self.cut == 0 {
+            (&mut self.pending, None)
         } else {
-            false
+            (&mut self.tail, Some(&mut self.cut))
+        };
+        if !buf.ends_with(suffix) {
+            return false;
         }
+        buf.truncate(buf.len() - suffix.len());
+        if let Some(cut) = cut {
+            *cut -= suffix.len();
+        }
+        true
     }
 
     fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
-        if !self.pending.is_empty() {
-            emit(&self.pending);
-            self.pending.clear();
+        if !self.pending.is_empty() || self.cut > 0 {
+            self.end_line(&mut emit);
         }
+    }
+}
+
+/// `bytes` without an incomplete UTF-8 sequence at its end (where a cut fell inside a character).
+fn whole_chars(bytes: &[u8]) -> &[u8] {
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.error_len().is_none() => &bytes[..e.valid_up_to()],
+        _ => bytes,
     }
 }
 
@@ -505,6 +559,38 @@ mod tests {
         b.push(b"e\r\n\nf", |l| got.push(to_text(l)));
         b.finish(|l| got.push(to_text(l)));
         assert_eq!(got, vec!["ab", "cde", "", "f"]);
+    }
+
+    #[test]
+    fn a_line_without_end_is_held_only_up_to_the_limit() {
+        let mut b = LineBuf::default();
+        let mut got = Vec::new();
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..64 {
+            b.push(&chunk, |l| got.push(to_text(l)));
+            assert!(b.pending.len() <= MAX_LINE && b.tail.len() <= CUT_TAIL);
+        }
+        assert!(got.is_empty(), "no newline yet");
+        let rc = format!("{RC_MARK}3\nnext\n");
+        b.push(rc.as_bytes(), |l| got.push(to_text(l)));
+        assert_eq!(got.len(), 3, "the cut line, the exit marker, the next line");
+        // Everything past MAX_LINE is counted, the marker's bytes too (it is shown again).
+        let dropped = 64 * chunk.len() - MAX_LINE + RC_MARK.len() + 1;
+        let marker = format!(" … [{dropped} more bytes of this line cut]");
+        assert_eq!(got[0], format!("{}{marker}", "x".repeat(MAX_LINE)));
+        assert_eq!(got[1], format!("{RC_MARK}3"));
+        assert_eq!(got[2], "next");
+    }
+
+    #[test]
+    fn a_cut_inside_a_character_drops_the_half_character() {
+        let mut b = LineBuf::default();
+        let mut got = Vec::new();
+        let mut line = vec![b'a'; MAX_LINE - 1];
+        line.extend_from_slice("ü and more\n".as_bytes());
+        b.push(&line, |l| got.push(to_text(l)));
+        assert!(!got[0].contains('\u{fffd}'), "no replacement character");
+        assert!(got[0].starts_with(&"a".repeat(MAX_LINE - 1)));
     }
 
     #[test]
