@@ -516,3 +516,52 @@ fn a_password_dialog_that_never_prompts_ends_at_its_deadline() {
     let err = result.expect_err("no prompt ever came");
     assert!(err.contains("did not finish within 2 s"), "{err}");
 }
+
+/// Item 10: before the key exists on this computer, stage 4's probe got an empty line as the
+/// key, which matched any blank line in authorized_keys: the key looked installed.
+#[test]
+fn a_missing_local_key_never_looks_installed_on_the_server() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    sshd.grant_sudo(&user);
+    let other = common::sshd::make_key(sshd.dir.path(), "someone", "");
+    let mut listed = std::fs::read_to_string(other.with_extension("pub")).expect("pub");
+    listed.push('\n'); // a blank line, as hand-edited files often have
+    std::fs::create_dir_all(user.home.join(".ssh")).expect("mkdir");
+    std::fs::write(user.home.join(".ssh/authorized_keys"), listed).expect("write");
+
+    let laptop = tempfile::tempdir().expect("a home without a key");
+    let mut answers = droplift::course::answers::Answers::new("127.0.0.1", &user.name);
+    answers.port = sshd.port;
+    let plans = droplift::course::plans(droplift::course::StageId::SshHardening, &answers)
+        .expect("stage 4");
+    let droplift::course::plan::Action::Run(probe) = &plans.probe.steps[0].action else {
+        panic!("the probe runs a command")
+    };
+    let command =
+        droplift::driver::remote_command(probe, &droplift::secret::Secrets::new(), laptop.path())
+            .expect("probe command");
+
+    let mut w = connected(&mut sshd, &user);
+    w.worker
+        .send(Job::SetSudoPassword(Secret::new(&user.password)));
+    let end = w.run(1, command);
+    assert!(
+        matches!(end, WorkerEvent::Finished { id: 1, .. }),
+        "{:#?}",
+        w.seen
+    );
+    let verdict = w
+        .lines(1, Stream::Stdout)
+        .into_iter()
+        .rev()
+        .find(|l| l.starts_with("droplift-state:"))
+        .expect("a verdict");
+    assert!(
+        verdict.contains("not in") && verdict.contains("authorized_keys"),
+        "{verdict}"
+    );
+}
