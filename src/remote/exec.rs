@@ -96,17 +96,48 @@ impl Connection {
     }
 }
 
+thread_local! {
+    /// Set while a connect attempt runs under `without_panics`.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keeps a caught panic quiet: the panic hook (ratatui's restores the terminal, then prints)
+/// must not run for a panic `without_panics` turns into a connect failure, or the wizard's
+/// screen would be torn down while it goes on. Other panics reach the hook as before.
+fn quiet_guarded_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
 /// Runs a connect attempt, turning a panic inside the ssh2 wrapper (it unwraps some of the
 /// server's words) into a connect failure: a panicking worker thread left the wizard waiting on
 /// "Connecting" for ever. The half-made session is dropped with the attempt.
 pub fn without_panics(
     attempt: impl FnOnce() -> Result<Connection, ConnectError>,
 ) -> Result<Connection, ConnectError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
+    quiet_guarded_panics();
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt));
+    GUARDED.with(|g| g.set(false));
+    result.unwrap_or_else(|payload| {
+        let said = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
         Err(ConnectError::new(
             ConnectErrorKind::Handshake,
-            "The server sent something the SSH library could not handle, so the connection \
-             was closed. Check the address and port.",
+            format!(
+                "The server sent something the SSH library could not handle ({said}), so the \
+                 connection was closed. Check the address and port."
+            ),
         ))
     })
 }
@@ -605,7 +636,14 @@ mod tests {
     #[test]
     fn a_panic_during_connect_is_a_connect_failure() {
         let result = without_panics(|| panic!("a wrapper unwrapped the server's words"));
-        let err = result.err().map(|e| e.kind);
-        assert_eq!(err, Some(ConnectErrorKind::Handshake));
+        let err = result.err().expect("a failure");
+        assert_eq!(err.kind, ConnectErrorKind::Handshake);
+        assert!(
+            err.message.contains("unwrapped the server's words"),
+            "{}",
+            err.message
+        );
+        // Outside the guard, panics still reach the hook and unwind as usual.
+        assert!(std::panic::catch_unwind(|| panic!("not guarded")).is_err());
     }
 }
