@@ -13,15 +13,18 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The only hosts the droplet may reach: Debian's mirror (apt, -updates, -security) and PyPI
-/// (pip). tinyproxy cannot filter by address, only by name, so a list of names is what keeps
-/// the droplet away from the host's own loopback services, link-local metadata addresses and
-/// private networks: an address, `localhost` or any other name is refused with 403.
+/// The only hosts the droplet may reach: Debian's mirror (apt, -updates, -security), PyPI (pip)
+/// and GitHub (the app stage's example source; git over HTTPS). tinyproxy cannot filter by
+/// address, only by name, so a list of names is what keeps the droplet away from the host's
+/// own loopback services, link-local metadata addresses and private networks: an address,
+/// `localhost` or any other name is refused with 403.
 pub const REGISTRY_HOSTS: &[&str] = &[
     "deb.debian.org",
     "security.debian.org",
     "pypi.org",
     "files.pythonhosted.org",
+    "github.com",
+    "codeload.github.com",
 ];
 
 /// tinyproxy's filter (extended regular expressions on the whole URL, default deny): plain HTTP
