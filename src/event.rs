@@ -2,7 +2,7 @@
 //! `app::update`, performs the effects and redraws only when something changed. While nothing
 //! runs it blocks on the channel (no CPU); while a step runs it wakes every 250 ms for the spinner.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -219,28 +219,15 @@ struct LogFile {
 
 impl LogFile {
     fn open() -> Self {
-        let Some(dirs) = crate::state::data_dir() else {
-            return Self {
+        match crate::state::open_log() {
+            Some((path, file)) => Self {
+                path: Some(path),
+                file: Some(file),
+            },
+            None => Self {
                 path: None,
                 file: None,
-            };
-        };
-        let dir = dirs.join("logs");
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let path = dir.join(format!("droplift-{stamp}.log"));
-        let file = std::fs::create_dir_all(&dir).ok().and_then(|()| {
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .ok()
-        });
-        Self {
-            path: file.as_ref().map(|_| path),
-            file,
+            },
         }
     }
 

@@ -250,7 +250,13 @@ fn at_update_preview() -> App {
             },
         );
     }
-    worker(&mut app, WorkerEvent::Finished { id: all, exit_code: 0 });
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: all,
+            exit_code: 0,
+        },
+    );
     update(&mut app, key(KeyCode::Enter));
     let id = first_id(&update(&mut app, key(KeyCode::Enter)));
     for line in [

@@ -217,6 +217,8 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                     key.span(),
                     "give the path of a private key file".into(),
                 );
+            } else if let Err(m) = inputs::validate_key_path(key.get_ref()) {
+                fail("ssh.key", key.span(), m);
             } else {
                 answers.key = PathBuf::from(key.get_ref());
             }
@@ -304,6 +306,15 @@ mod tests {
             [("server.host", 2), ("server.port", 3), ("user.name", 6)]
         );
         assert!(errors[2].message.contains("lower-case"));
+    }
+
+    #[test]
+    fn a_key_path_that_would_inject_into_ssh_config_is_refused() {
+        let text = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"bob\"\n[ssh]\nkey = \"/k\\nProxyCommand touch /tmp/x\"\n";
+        let err = parse(text)
+            .expect_err("newline in the key path")
+            .to_string();
+        assert!(err.contains("ssh.key") && err.contains("line 6"), "{err}");
     }
 
     #[test]

@@ -114,12 +114,7 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
             );
         }
         StageId::SshHardening => {
-            if value("key").trim().is_empty() {
-                check(
-                    "key",
-                    Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into()),
-                );
-            }
+            check("key", validate_key_path(&value("key")));
             check(
                 "key_passphrase",
                 validate_password(&value("key_passphrase")),
@@ -192,13 +187,22 @@ pub fn validate_port(port: &str) -> Result<u16, String> {
     }
 }
 
-/// Passwords go over stdin exactly as typed; only a line break cannot travel that way.
-pub fn validate_password(password: &str) -> Result<(), String> {
-    if password.contains(['\n', '\r']) {
-        Err("A password cannot contain a line break.".into())
+/// A private key's path: it goes into ~/.ssh/config as `IdentityFile "…"`, which cannot hold
+/// a quote or a line break (that would start a new directive).
+pub fn validate_key_path(path: &str) -> Result<(), String> {
+    if path.trim().is_empty() {
+        Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into())
+    } else if path.chars().any(|c| c.is_control() || c == '"') {
+        Err("A key path cannot hold quotes or control characters; choose another.".into())
     } else {
         Ok(())
     }
+}
+
+/// Passwords go over stdin exactly as typed; only a line break and other control characters
+/// (line editing on a PTY) cannot travel that way.
+pub fn validate_password(password: &str) -> Result<(), String> {
+    crate::secret::check_typed(password)
 }
 
 #[cfg(test)]
@@ -230,9 +234,24 @@ mod tests {
     }
 
     #[test]
+    fn key_paths_that_ssh_config_cannot_hold_are_refused() {
+        assert_eq!(validate_key_path("~/.ssh/my keys/id_ed25519"), Ok(()));
+        for bad in ["", "  ", "/k\nProxyCommand x", "/k\"x", "/k\u{7f}"] {
+            assert!(validate_key_path(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn passwords_keep_everything_but_line_breaks() {
         assert_eq!(validate_password(r#"a b'c"$d\ü"#), Ok(()));
         assert!(validate_password("a\nb").is_err());
+        for editing in ["a\u{7f}b", "a\u{15}b", "a\u{17}b"] {
+            assert!(
+                validate_password(editing)
+                    .expect_err(editing)
+                    .contains("control characters")
+            );
+        }
     }
 }
 
