@@ -129,16 +129,23 @@ pub mod ssh;
 pub mod text;
 pub mod update;
 pub mod user;
+// ── Stages 5 and 6 ──
+pub mod firewall;
+pub mod pgname;
+pub mod ports;
+pub mod postgres;
 
 use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 4] = [
+pub const BUILT: [StageId; 6] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
     StageId::SshHardening,
+    StageId::Postgres,
+    StageId::Firewall,
 ];
 
 /// Why a stage's plans could not be built.
@@ -177,10 +184,23 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
                 answers.port,
             )?
         }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => postgres::plans(
+            &answer("postgres.role", PgRole::parse(answers.db_role()))?,
+            &answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        )?,
+        // ── Stage 6: firewall ──
+        StageId::Firewall => firewall::plans(
+            &answer("user", UserName::parse(&answers.user))?,
+            &answers.key,
+            &firewall::web_ports(answers.domain.is_some()),
+            &PortList(answers.extra_ports.clone()),
+        )?,
         other => return Err(PlanError::NotBuilt(other)),
     })
 }
 pub mod runbook;
 pub mod values;
 
-use values::{Alias, Host, UserName};
+use ports::PortList;
+use values::{Alias, Host, PgDatabase, PgRole, UserName};

@@ -45,7 +45,7 @@ pub struct StatusArgs {
     /// The answers file (TOML).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<std::path::PathBuf>,
-    /// Only these stages (connect, update, user, ssh).
+    /// Only these stages (connect, update, user, ssh, postgres, firewall).
     #[arg(long, value_name = "STAGE", value_parser = super::parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
     #[command(flatten)]
@@ -74,10 +74,28 @@ fn gather_secrets(
         .collect();
     // The root password may be absent only when the server is already hardened (key login).
     needed.retain(|n| *n != SecretName::RootPassword);
+    // status without the database password reports that stage as unknown instead.
+    if probe_only {
+        needed.retain(|n| *n != SecretName::DbPassword);
+    }
     needed.sort();
     needed.dedup();
     if args.secrets_stdin {
         let secrets = super::secrets::parse(std::io::stdin().lock(), redactor)?;
+        // The wizard's rules for new passwords hold here too; a wrong value is reported even
+        // when another secret is missing.
+        if let Some(pw) = secrets.get(SecretName::UserPassword) {
+            if needed.contains(&SecretName::UserPassword) {
+                course::inputs::validate_user_password(pw.expose(), pw.expose())
+                    .map_err(|m| format!("user_password: {m}"))?;
+            }
+        }
+        if let Some(pw) = secrets.get(SecretName::DbPassword) {
+            if !probe_only && needed.contains(&SecretName::DbPassword) {
+                course::pgname::validate_password(pw.expose(), pw.expose())
+                    .map_err(|m| format!("db_password: {m}"))?;
+            }
+        }
         let missing: Vec<&str> = needed
             .iter()
             .filter(|n| !secrets.contains(**n))
@@ -88,13 +106,6 @@ fn gather_secrets(
                 "these secrets are needed and were not on stdin: {}",
                 missing.join(", ")
             ));
-        }
-        // The wizard's rule for the new user's password holds here too.
-        if let Some(pw) = secrets.get(SecretName::UserPassword) {
-            if needed.contains(&SecretName::UserPassword) {
-                course::inputs::validate_user_password(pw.expose(), pw.expose())
-                    .map_err(|m| format!("user_password: {m}"))?;
-            }
         }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
@@ -121,6 +132,19 @@ fn gather_secrets(
         let pw = super::secrets::ask_new(&prompt)?;
         course::inputs::validate_user_password(pw.expose(), pw.expose())?;
         secrets.set(SecretName::UserPassword, pw, redactor);
+    }
+    if stages.contains(&StageId::Postgres) {
+        let prompt = format!("password of the database role {}: ", answers.db_role());
+        let pw = if probe_only {
+            super::secrets::ask(&prompt)?
+        } else {
+            let pw = super::secrets::ask_new(&prompt)?;
+            course::pgname::validate_password(pw.expose(), pw.expose())?;
+            pw
+        };
+        if !pw.is_empty() {
+            secrets.set(SecretName::DbPassword, pw, redactor);
+        }
     }
     Ok(secrets)
 }
@@ -241,6 +265,14 @@ pub fn status(args: &StatusArgs) -> Result<i32, String> {
         .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
     let mut session = connect(answers, &args.login, &checkable, true)?;
     for stage in checkable {
+        if stage == StageId::Postgres && session.secret(SecretName::DbPassword).is_none() {
+            println!(
+                "{:>2} {:<20} unknown   needs db_password (the role's password) to check",
+                stage.index() + 1,
+                stage.title()
+            );
+            continue;
+        }
         let verdict = match session.run_stage(stage, true)? {
             Outcome::AlreadyDone(why) => format!("done      {why}"),
             Outcome::Pending(why) => format!("pending   {why}"),

@@ -18,7 +18,7 @@ pub struct AnswersArgs {
     /// The answers file (TOML); see assets/answers.example.toml.
     #[arg(long, value_name = "FILE")]
     pub answers: PathBuf,
-    /// Only these stages (connect, update, user, ssh); may be repeated.
+    /// Only these stages (connect, update, user, ssh, postgres, firewall); may be repeated.
     #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
 }
