@@ -5,6 +5,7 @@ mod flow;
 pub mod form;
 mod keys;
 mod login;
+pub mod rules;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -162,6 +163,8 @@ pub struct App {
     pub login_user: String,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
+    /// The firewall screen: which rule of the list is chosen (0 is SSH).
+    pub rule_cursor: usize,
 }
 
 impl App {
@@ -199,6 +202,7 @@ impl App {
             probe_report: Vec::new(),
             login_user: String::new(),
             home: std::path::PathBuf::from("."),
+            rule_cursor: 0,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -295,6 +299,9 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     "user" => answers.user.clone(),
                     "key" => answers.key.display().to_string(),
                     "alias" => answers.alias.clone().unwrap_or_default(),
+                    // ── Stage 5: PostgreSQL ──
+                    "role" => answers.db_role().to_owned(),
+                    "database" => answers.db_name.clone().unwrap_or_default(),
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {

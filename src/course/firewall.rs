@@ -41,15 +41,12 @@ pub fn web_ports(domain: bool) -> PortList {
 /// Why each rule is there, for the screen before anything runs (the SSH port is read from the
 /// server by the check; `ssh_port` is the one droplift connects to until then).
 pub fn rule_lines(ssh_port: u16, web: &PortList, extra: &PortList) -> Vec<(String, &'static str)> {
-    let mut lines = vec![(
-        format!("{ssh_port}/tcp"),
-        "SSH: how you log in; it cannot be removed",
-    )];
+    let mut lines = vec![(format!("{ssh_port}/tcp"), "SSH: you log in here; stays")];
     for rule in &web.0 {
         let why = if *rule == PortRule::HTTPS {
-            "HTTPS: your domain (stage 10)"
+            "HTTPS: your domain"
         } else {
-            "web: nginx answers here (stage 7)"
+            "web: nginx, stage 7"
         };
         lines.push((rule.to_string(), why));
     }

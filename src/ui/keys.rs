@@ -27,6 +27,14 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
         ],
     ),
     (
+        "Firewall rules (stage 6)",
+        &[
+            k("Enter", "add the port typed (e.g. 8080/tcp)"),
+            k("↑ / ↓", "choose a rule"),
+            k("Del", "remove the chosen rule (SSH and web stay)"),
+        ],
+    ),
+    (
         "Preview and running",
         &[
             k("Enter", "run the commands shown / go on"),
@@ -82,6 +90,14 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
         None => match app.view {
+            View::Form if app.current == crate::course::StageId::Firewall => vec![
+                k("Enter", "add/confirm"),
+                k("↑/↓", "rule"),
+                k("Del", "remove"),
+                k("Esc", "back"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
             View::Form if !app.form.is_empty() => vec![
                 k("Tab", "next field"),
                 k("Enter", "confirm"),

@@ -17,6 +17,10 @@ if ! command -v ufw >/dev/null 2>&1; then
 fi
 now=$(added)
 todo=()
+if ! ufw status | grep -q '^Status: active'; then
+  echo "+ turn the firewall on (now: off)"
+  todo+=("the firewall is off")
+fi
 while IFS=$'\t' read -r rule _ _; do
   if ! has_rule "$rule" "$now"; then
     echo "+ allow $rule"
@@ -31,10 +35,6 @@ grep -v "comment 'droplift" <<<"$now" | grep . | sed 's/^/  kept as it is (not d
 if ! grep -q '^DEFAULT_INPUT_POLICY="DROP"' /etc/default/ufw 2>/dev/null; then
   echo "+ deny incoming by default"
   todo+=("incoming connections are not denied by default")
-fi
-if ! ufw status | grep -q '^Status: active'; then
-  echo "+ turn the firewall on (now: off)"
-  todo+=("the firewall is off")
 fi
 if [ "${#todo[@]}" -eq 0 ]; then
   echo "droplift-state: done the firewall is on with SSH, web and your ports; everything else is denied"

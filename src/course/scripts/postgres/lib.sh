@@ -9,7 +9,7 @@ cd /
 # Runs the SQL on stdin as postgres. The names reach SQL only through psql's own quoting,
 # :'role' (a string) and :"role" (a name), never pasted into the text.
 pg_sql() {
-  runuser -u postgres -- psql -X -q -A -t -v ON_ERROR_STOP=1 -v VERBOSITY=terse \
+  runuser -u postgres -- psql -X -w -q -A -t -v ON_ERROR_STOP=1 -v VERBOSITY=terse \
     -v role="$role" -v db="$db" -d postgres
 }
 
@@ -49,12 +49,13 @@ pg_port() { pg_sql <<<'SHOW port'; }
 # 600), never through a command line or an environment variable; names go in the environment,
 # where libpq never reads them as connection strings.
 login_as_role() {
-  local host=$1 password=$2 pass escaped rc=0
+  local host=$1 password=$2 port pass escaped rc=0
+  port=$(pg_port)
   pass=$(mktemp)
   escaped=${password//\\/\\\\}
   escaped=${escaped//:/\\:}
   printf '*:*:*:*:%s\n' "$escaped" > "$pass"
-  PGPASSFILE=$pass PGHOST=$host PGPORT=$(pg_port) PGUSER=$role PGDATABASE=$db \
+  PGPASSFILE=$pass PGHOST=$host PGPORT=$port PGUSER=$role PGDATABASE=$db \
     PGCONNECT_TIMEOUT=10 LC_ALL=C psql -X -w -A -t \
     -c "SELECT current_user || ' in ' || current_database()" 2>&1 || rc=$?
   rm -f "$pass"
@@ -64,8 +65,10 @@ login_as_role() {
 # Succeeds when a socket login as the role without a password is turned away because a
 # password is needed (not let in, and not judged by peer).
 socket_wants_password() {
-  local out
-  if out=$(PGPASSFILE=/nonexistent/droplift PGHOST=$(pg_socket) PGPORT=$(pg_port) \
+  local out socket port
+  socket=$(pg_socket)
+  port=$(pg_port)
+  if out=$(PGPASSFILE=/nonexistent/droplift PGHOST=$socket PGPORT=$port \
       PGUSER=$role PGDATABASE=$db PGCONNECT_TIMEOUT=10 LC_ALL=C \
       psql -X -w -A -t -c 'SELECT 1' 2>&1); then
     return 1
