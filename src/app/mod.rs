@@ -361,4 +361,6 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
 }
 
 #[cfg(test)]
+mod stage_tests;
+#[cfg(test)]
 mod tests;

@@ -98,7 +98,7 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
     const FIREWALL: &[InputSpec] = &[text(
         "add_port",
         "Add a port",
-        "e.g. 8080/tcp or 53/udp, then Enter",
+        "8080/tcp or 53/udp, then Enter",
     )];
     match stage {
         StageId::Connect => CONNECT,

@@ -30,14 +30,13 @@ pub fn explanation(stage: StageId) -> &'static str {
         }
         // ── Stage 5: PostgreSQL ──
         StageId::Postgres => {
-            "PostgreSQL keeps your API's data. We install it, then create a role (a database \
-             login) with a password and a database it owns, and make PostgreSQL ask for that \
-             password instead of trusting the system account's name."
+            "PostgreSQL keeps your API's data. We install it, create a role (a database \
+             login) and its database, and make it ask for the role's password."
         }
         // ── Stage 6: firewall ──
         StageId::Firewall => {
-            "A firewall decides which doors of your server are open: SSH so you can log in, \
-             the web, and ports you add. Everything else coming in is refused."
+            "A firewall decides which doors of your server are open; everything else coming \
+             in is refused."
         }
         StageId::Nginx => {
             "nginx is the web server that faces the internet. It receives each request and \

@@ -19,19 +19,11 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
     (
         "Forms",
         &[
-            k("Tab / ↓", "next field"),
-            k("Shift-Tab / ↑", "previous field"),
+            k("Tab, Shift-Tab", "next / previous field (also ↓ / ↑)"),
+            k("↑ / ↓, Del", "firewall: choose a rule, remove it"),
             k("Enter", "next field; on the last one, confirm"),
             k("Esc", "back to the previous stage"),
             k("F2", "first screen: make a practice droplet here"),
-        ],
-    ),
-    (
-        "Firewall rules (stage 6)",
-        &[
-            k("Enter", "add the port typed (e.g. 8080/tcp)"),
-            k("↑ / ↓", "choose a rule"),
-            k("Del", "remove the chosen rule (SSH and web stay)"),
         ],
     ),
     (

@@ -129,7 +129,7 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
         })
         .collect();
     lines.push(Line::from(vec![
-        Span::styled("  deny  the rest    ", theme.error),
+        Span::styled("  deny  the rest  ", theme.error),
         Span::styled("everything else coming in", theme.base),
     ]));
     lines
