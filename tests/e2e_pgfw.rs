@@ -181,6 +181,9 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     assert!(access.status.success(), "access stages:\n{}", text(&access));
     outputs.push(text(&access));
 
+    // Like a server image without a firewall tool: the stage must install ufw itself.
+    droplet.run(&["apt-get", "purge", "-y", "-q", "ufw"]);
+
     // Stages 5 and 6. Root is refused now: droplift logs in as alice with the key.
     let secrets = format!("user_password={USER_PW}\ndb_password={DB_PW}\n");
     let only = ["--only", "postgres", "firewall"];
@@ -208,6 +211,10 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     assert!(
         first_text.contains("allow 22/tcp"),
         "the SSH rule is listed"
+    );
+    assert!(
+        first_text.contains("to install: ufw"),
+        "ufw was missing and is installed"
     );
     outputs.push(first_text);
 

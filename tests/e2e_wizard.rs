@@ -279,7 +279,7 @@ fn a_student_clicks_through_stages_one_to_four() {
     again.fill(&["", "", ""]);
     again.already_done(StageId::SshHardening, minute);
     // ── Stages 5 and 6 ──
-    again.fill(&["", "", db_pw, db_pw]);
+    again.fill(&["", "items-db", db_pw, db_pw]);
     again.already_done(StageId::Postgres, minute);
     again.type_text("8080");
     again.press(KeyCode::Enter);

@@ -44,18 +44,18 @@ hba_diff() {
 pg_socket() { pg_sql <<<'SHOW unix_socket_directories' | cut -d, -f1 | sed 's/^ *//'; }
 pg_port() { pg_sql <<<'SHOW port'; }
 
-# Logs in as the role with password $2 over $1 (a socket folder or 127.0.0.1) and prints who it
-# is. The password reaches libpq through a pgpass file only root can read (mktemp makes it mode
+# Logs in as the role with password $2 over $1 (a socket folder or 127.0.0.1), into database $3
+# (default: the stage's database), and prints who it is. The password reaches libpq through a pgpass file only root can read (mktemp makes it mode
 # 600), never through a command line or an environment variable; names go in the environment,
 # where libpq never reads them as connection strings.
 login_as_role() {
-  local host=$1 password=$2 port pass escaped rc=0
+  local host=$1 password=$2 database=${3:-$db} port pass escaped rc=0
   port=$(pg_port)
   pass=$(mktemp)
   escaped=${password//\\/\\\\}
   escaped=${escaped//:/\\:}
   printf '*:*:*:*:%s\n' "$escaped" > "$pass"
-  PGPASSFILE=$pass PGHOST=$host PGPORT=$port PGUSER=$role PGDATABASE=$db \
+  PGPASSFILE=$pass PGHOST=$host PGPORT=$port PGUSER=$role PGDATABASE=$database \
     PGCONNECT_TIMEOUT=10 LC_ALL=C psql -X -w -A -t \
     -c "SELECT current_user || ' in ' || current_database()" 2>&1 || rc=$?
   rm -f "$pass"

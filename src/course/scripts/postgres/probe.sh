@@ -23,10 +23,14 @@ hba=$(pg_sql <<<'SHOW hba_file')
 todo=()
 hba_diff "$hba" && todo+=("pg_hba.conf lets ordinary users in over the socket without a password")
 account=$(pg_sql <<<"SELECT rolcanlogin::text || ' ' || coalesce(left(rolpassword, 13), 'none') FROM pg_authid WHERE rolname = :'role'")
+# Until the database exists, the password is tried on the postgres database (any role may
+# connect there), so a missing database is not mistaken for a wrong password.
+try_db=postgres
+[ -z "$owner" ] || try_db=$db
 case "$account" in
   "") todo+=("the role $role does not exist yet") ;;
   "false "*) todo+=("the role $role may not log in") ;;
-  *" SCRAM-SHA-256") login_as_role 127.0.0.1 "$password" >/dev/null \
+  *" SCRAM-SHA-256") login_as_role 127.0.0.1 "$password" "$try_db" >/dev/null \
       || todo+=("the role $role has a different password than the one you typed") ;;
   *) todo+=("the role $role's password is not stored as scram-sha-256") ;;
 esac
