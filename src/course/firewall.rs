@@ -20,6 +20,7 @@ pub const UNDO_AFTER_SECS: u32 = 180;
 
 const LIB: &str = include_str!("scripts/firewall/lib.sh");
 const PROBE: &str = include_str!("scripts/firewall/probe.sh");
+const PREPARE: &str = include_str!("scripts/firewall/prepare.sh");
 const RULES: &str = include_str!("scripts/firewall/rules.sh");
 const ENABLE: &str = include_str!("scripts/firewall/enable.sh");
 const VERIFY: &str = include_str!("scripts/firewall/verify.sh");
@@ -86,18 +87,18 @@ pub fn plans(
                     &Script::new(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const("ufw")),
                 )?
+                .by_hand("sudo apt install ufw")
                 .timeout(Duration::from_secs(1200)),
             ),
             Step::run(
-                format!(
-                    "Give the firewall its rules, SSH first: allow SSH (the port from sshd -T), \
-                     web {web}{listed}; deny everything else coming in"
-                ),
-                Command::root(&with_rules(&[RULES]).set("state", &state))?,
+                "Install the script that turns the firewall off again, and mark the change as \
+                 in progress",
+                Command::root(&Script::new(&[PREPARE]).set("state", &state))?,
             ),
             Step::run(
                 format!(
-                    "Safety net: schedule an automatic `ufw disable` in {UNDO_AFTER_SECS} seconds"
+                    "Safety net, before anything changes: schedule an automatic `ufw disable` in \
+                     {UNDO_AFTER_SECS} seconds"
                 ),
                 Command::root(
                     &Script::new(&[SCHEDULE_UNDO])
@@ -107,8 +108,15 @@ pub fn plans(
                 )?,
             ),
             Step::run(
+                format!(
+                    "Give the firewall its rules, SSH first: allow SSH (the port from sshd -T), \
+                     web {web}{listed}; deny everything else coming in"
+                ),
+                Command::root(&with_rules(&[RULES]))?,
+            ),
+            Step::run(
                 "Turn the firewall on (only if the SSH rule is in place)",
-                Command::root(&with_rules(&[ENABLE]).set("state", &state))?,
+                Command::root(&with_rules(&[ENABLE]))?.by_hand("sudo ufw enable"),
             ),
             Step::login(
                 format!("From a brand-new connection: log in as {user} with your key, through the firewall"),
@@ -137,7 +145,7 @@ pub fn plans(
         )]),
         verify: Plan::new(vec![Step::run(
             "Ask ufw what is in force now (ufw status verbose)",
-            Command::root(&with_rules(&[VERIFY]))?,
+            Command::root(&with_rules(&[VERIFY]))?.by_hand("sudo ufw status verbose"),
         )]),
     })
 }

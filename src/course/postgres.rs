@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::plan::{Command, Plan, StagePlans, StdinPart, Step};
 use super::values::{PgDatabase, PgRole};
 use crate::secret::SecretName;
-use crate::shell::{Const, QuoteError, Script};
+use crate::shell::{Const, QuoteError, Script, quote};
 
 /// Where droplift keeps the backup of pg_hba.conf.
 pub const STATE_DIR: &str = "/var/lib/droplift/postgres";
@@ -34,6 +34,16 @@ fn password() -> Vec<StdinPart> {
 }
 
 pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
+    // The course's commands for the same jobs, for the runbook: createuser and psql ask for the
+    // password themselves, so nothing secret is pasted.
+    let (q_role, q_db) = (quote(role.as_str())?, quote(db.as_str())?);
+    let create_by_hand = format!(
+        "sudo -u postgres createuser --login --pwprompt {q_role}\n\
+         sudo -u postgres createdb --owner={q_role} {q_db}"
+    );
+    let login_by_hand = format!(
+        "psql -h 127.0.0.1 -U {q_role} -d {q_db} -c 'SELECT current_user'   # asks for the password"
+    );
     let with_names = |files: &[&'static str]| {
         let mut all = vec![LIB];
         all.extend_from_slice(files);
@@ -55,6 +65,7 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                     &Script::new(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const(PACKAGES)),
                 )?
+                .by_hand(format!("sudo apt install {PACKAGES}"))
                 .timeout(Duration::from_secs(1800)),
             ),
             Step::run(
@@ -67,7 +78,9 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                      (the course's createuser -P and createdb; the password goes to psql on \
                      stdin as an SQL string, stored as scram-sha-256)"
                 ),
-                Command::root(&with_names(&[ROLE_DB]))?.stdin(password()),
+                Command::root(&with_names(&[ROLE_DB]))?
+                    .stdin(password())
+                    .by_hand(create_by_hand),
             ),
             Step::run(
                 "Make socket logins need a password: `local all all peer` becomes \
@@ -88,7 +101,9 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                 "Log in as {role} with its password over the socket and over 127.0.0.1; a \
                  wrong one must be refused; {db} must belong to {role}"
             ),
-            Command::root(&with_names(&[VERIFY]))?.stdin(password()),
+            Command::root(&with_names(&[VERIFY]))?
+                .stdin(password())
+                .by_hand(login_by_hand),
         )]),
     })
 }

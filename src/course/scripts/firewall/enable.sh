@@ -1,5 +1,4 @@
 # Turns the firewall on, but only when the SSH rule is really in place.
-: "${state:?}"
 set -euo pipefail
 want=$(wanted)
 now=$(added)
@@ -9,5 +8,4 @@ while IFS=$'\t' read -r rule label _; do
     exit 1
   fi
 done <<<"$want"
-touch "$state/pending"
 ufw --force enable

@@ -1,18 +1,7 @@
 # Gives ufw its rules, SSH first (a firewall that is on already applies each rule at once), then
-# removes droplift's old rules that are no longer wanted; other rules stay. Writes the revert
-# the safety net runs: turning the firewall off.
-: "${state:?}"
+# removes droplift's old rules that are no longer wanted; other rules stay.
 set -euo pipefail
 want=$(wanted)
-mkdir -p "$state"
-chmod 700 "$state"
-cat > "$state/revert.sh" <<REVERT
-#!/bin/sh
-# Turns the firewall off again: droplift could not prove that SSH still gets through.
-ufw --force disable
-rm -f '$state/pending'
-REVERT
-chmod 700 "$state/revert.sh"
 if ! grep -q '^DEFAULT_INPUT_POLICY="DROP"' /etc/default/ufw; then ufw default deny incoming; fi
 now=$(added)
 while IFS=$'\t' read -r rule label _; do

@@ -45,9 +45,10 @@ pg_socket() { pg_sql <<<'SHOW unix_socket_directories' | cut -d, -f1 | sed 's/^ 
 pg_port() { pg_sql <<<'SHOW port'; }
 
 # Logs in as the role with password $2 over $1 (a socket folder or 127.0.0.1), into database $3
-# (default: the stage's database), and prints who it is. The password reaches libpq through a pgpass file only root can read (mktemp makes it mode
-# 600), never through a command line or an environment variable; names go in the environment,
-# where libpq never reads them as connection strings.
+# (default: the stage's database), and prints who it is. The password reaches libpq through a
+# pgpass file only root can read (mktemp makes it mode 600), never through a command line or an
+# environment variable; names go in the environment, where libpq never reads them as
+# connection strings.
 login_as_role() {
   local host=$1 password=$2 database=${3:-$db} port pass escaped rc=0
   port=$(pg_port)
