@@ -27,7 +27,7 @@ fn plan_prints_the_runbook_for_the_example_answers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let warnings = stderr(&out);
     assert!(
-        warnings.contains("[postgres] is for a stage this version"),
+        warnings.contains("[nginx] is for a stage this version"),
         "{warnings}"
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
@@ -118,7 +118,7 @@ fn an_unreachable_server_says_what_is_wrong_in_plain_words() {
     );
     let out = droplift(
         &["apply", "--answers", &file, "--yes", "--secrets-stdin"],
-        "root_password=s3cr3t pw\nuser_password=an0ther pw\n",
+        "root_password=s3cr3t pw\nuser_password=an0ther pw\ndb_password=th1rd pw\n",
         home.path(),
     );
     assert_eq!(out.status.code(), Some(2));
@@ -161,4 +161,94 @@ fn a_short_user_password_on_stdin_gets_the_wizards_rule() {
         "{err}"
     );
     assert!(!err.contains("short"), "the value is not repeated");
+}
+
+// ── Stages 5 and 6 ──
+
+#[test]
+fn bad_postgres_names_and_ports_each_name_their_key_and_line_and_nothing_runs() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let long = "x".repeat(64);
+    let file = answers_file(
+        home.path(),
+        &format!(
+            "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"bob\"\n\
+             [postgres]\nrole = \"select\"\ndatabase = \"{long}\"\n\
+             [firewall]\nextra_ports = [0, 70000, \"22/xyz\", 8080]\n"
+        ),
+    );
+    let out = droplift(
+        &["apply", "--answers", &file, "--yes", "--secrets-stdin"],
+        "root_password=x\n",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for expected in [
+        "line 7: `postgres.role`: \"select\" is a word SQL itself uses",
+        "line 8: `postgres.database`: PostgreSQL keeps at most 63 bytes of a name; this one has 64",
+        "line 10: `firewall.extra_ports`: There is no port 0",
+        "line 10: `firewall.extra_ports`: 70000 is too big for a port",
+        "line 10: `firewall.extra_ports`: \"xyz\" is not a protocol",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains("connecting"), "nothing ran: {err}");
+    let empty = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\n[user]\nname = \"bob\"\n[postgres]\nrole = \"\"\n",
+    );
+    let out = droplift(&["plan", "--answers", &empty], "", home.path());
+    assert!(
+        stderr(&out).contains("`postgres.role`: Choose a role name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_short_db_password_on_stdin_gets_the_wizards_rule() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"bob\"\n",
+    );
+    let out = droplift(
+        &[
+            "apply",
+            "--answers",
+            &file,
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        "user_password=long enough 1\ndb_password=shorty\n",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("(db_password): Use at least 8 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("shorty"), "the value is not repeated");
+    let out = droplift(
+        &[
+            "apply",
+            "--answers",
+            &file,
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        "user_password=long enough 1\n",
+        home.path(),
+    );
+    assert!(
+        stderr(&out).contains("not on stdin: db_password"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -77,6 +77,23 @@ impl Wizard {
         }
     }
 
+    /// The stage's check finds its work done: Enter checks, the result says done, Enter goes on.
+    fn already_done(&mut self, stage: StageId, limit: Duration) {
+        assert_eq!(self.app.current, stage);
+        self.press(KeyCode::Enter);
+        self.until(&format!("{stage} checked"), limit, |app| {
+            app.view != View::Running && app.status(stage) != StageStatus::Running
+        });
+        assert_eq!(
+            self.app.view,
+            View::Finished,
+            "{stage}: {}",
+            self.log_tail()
+        );
+        assert_eq!(self.app.status(stage), StageStatus::Done);
+        self.press(KeyCode::Enter);
+    }
+
     /// Processes events until `done` holds (or fails after `limit`, showing the log).
     fn until(&mut self, what: &str, limit: Duration, done: impl Fn(&App) -> bool) {
         let start = Instant::now();
@@ -180,6 +197,50 @@ fn a_student_clicks_through_stages_one_to_four() {
         wizard.app.probe_report
     );
 
+    // ── Stages 5 and 6 ──
+    // 5. PostgreSQL: the role defaults to carol; a database name that needs quoting.
+    let db_pw = "carol's db: 100% #1";
+    wizard.fill(&["", "items-db", db_pw, db_pw]);
+    wizard.run_stage(StageId::Postgres, 5 * minute);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l.starts_with("+local") && l.ends_with("scram-sha-256")),
+        "the preview showed the pg_hba.conf change: {:?}",
+        wizard.app.probe_report
+    );
+    // 6. Firewall: add a port in the list, then Enter on the empty field.
+    wizard.type_text("8080");
+    wizard.press(KeyCode::Enter);
+    wizard.run_stage(StageId::Firewall, 2 * minute);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l == "+ allow 8080/tcp"),
+        "the preview listed the new rule: {:?}",
+        wizard.app.probe_report
+    );
+    let ufw = droplet.run(&["ufw", "status"]);
+    assert!(
+        ufw.contains("Status: active") && ufw.contains("8080/tcp"),
+        "{ufw}"
+    );
+    let owner = droplet.run(&[
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        "psql",
+        "-XAtc",
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'",
+    ]);
+    assert_eq!(owner.trim(), "carol");
+    // ── end of stages 5 and 6 ──
+
     // The server, seen independently.
     let effective = droplet.run(&["sshd", "-T"]);
     for line in [
@@ -218,10 +279,16 @@ fn a_student_clicks_through_stages_one_to_four() {
     }
     again.press(KeyCode::Enter);
     assert_eq!(again.app.current, StageId::Postgres);
+    // Stages 5 and 6 need their answers (and the database password) to be checked.
+    again.fill(&["", "items-db", db_pw, db_pw]);
+    again.already_done(StageId::Postgres, minute);
+    again.type_text("8080");
+    again.press(KeyCode::Enter);
+    again.already_done(StageId::Firewall, minute);
 
     // The log panel never showed a password.
     let log = wizard.log_text(wizard.app.log.rows()) + &again.log_text(again.app.log.rows());
-    for secret in [droplet.root_password.expose(), new_root, carol_pw] {
+    for secret in [droplet.root_password.expose(), new_root, carol_pw, db_pw] {
         assert!(!log.contains(secret), "a secret reached the log panel");
     }
 }

@@ -357,3 +357,65 @@ fn root_refused_offers_the_students_own_user() {
     save_screenshot("user-login", &buffer);
     insta::assert_snapshot!(text(&buffer));
 }
+
+// ── Stages 5 and 6 ──
+
+#[test]
+fn the_postgres_stage_explains_a_bad_name_at_the_field() {
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::Postgres);
+    // The role is the user's name at first; the student types a reserved word instead.
+    for _ in 0.."johndoe".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    for ch in "select".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Tab));
+    for ch in "items-db".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Tab));
+    for ch in "it's a $ecret #1".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("postgres", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("reserved"), "{screen}");
+    assert!(screen.contains("items-db"), "{screen}");
+    assert!(
+        !screen.contains("ecret"),
+        "the password is masked:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::Firewall);
+    for ch in "8080/tcp".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Enter));
+    for ch in "53/udp".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Enter));
+    // Up to the SSH rule and try to remove it: refused, and the screen says why.
+    for _ in 0..4 {
+        update(&mut app, key(KeyCode::Up));
+    }
+    update(&mut app, key(KeyCode::Delete));
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("firewall", &buffer);
+    let screen = text(&buffer);
+    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp", "deny"] {
+        assert!(screen.contains(rule), "{rule}:\n{screen}");
+    }
+    assert!(screen.contains("The SSH rule stays"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

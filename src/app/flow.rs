@@ -64,6 +64,18 @@ fn take_answers(app: &mut App) {
                     .set(SecretName::KeyPassphrase, passphrase, &app.redactor);
             }
         }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => {
+            let role = app.form.value("role");
+            app.answers.db_role = (role != app.answers.user).then_some(role);
+            let database = app.form.value("database");
+            app.answers.db_name = (!database.is_empty()).then_some(database);
+            let password = take(&mut app.form, "db_password");
+            take(&mut app.form, "db_password_again");
+            app.secrets
+                .set(SecretName::DbPassword, password, &app.redactor);
+        }
+        // Stage 6's rules are in the answers already: the list edits them as the student goes.
         _ => {}
     }
 }

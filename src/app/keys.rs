@@ -130,6 +130,11 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    if app.current == StageId::Firewall {
+        if let Some(effects) = super::rules::key(app, key) {
+            return effects;
+        }
+    }
     if !app.form.is_empty() {
         match key.code {
             KeyCode::Tab | KeyCode::Down => {
@@ -176,7 +181,7 @@ fn check_leaving_field(app: &mut App) {
     // The retype field is judged on Enter, once both have been typed.
     if let Some((_, message)) = errors
         .into_iter()
-        .find(|(k, _)| *k == key && key != "user_password")
+        .find(|(k, _)| *k == key && !matches!(key, "user_password" | "db_password"))
     {
         app.form.set_error(key, message);
     }

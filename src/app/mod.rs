@@ -7,6 +7,7 @@ mod keys;
 mod login;
 mod practice;
 pub mod resume;
+pub mod rules;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -165,6 +166,8 @@ pub struct App {
     pub checking_all: bool,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
+    /// The firewall screen: which rule of the list is chosen (0 is SSH).
+    pub rule_cursor: usize,
 }
 
 impl App {
@@ -208,6 +211,7 @@ impl App {
             now: 0,
             checking_all: false,
             unsaved: None,
+            rule_cursor: 0,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -304,6 +308,9 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     "user" => answers.user.clone(),
                     "key" => answers.key.display().to_string(),
                     "alias" => answers.alias.clone().unwrap_or_default(),
+                    // ── Stage 5: PostgreSQL ──
+                    "role" => answers.db_role().to_owned(),
+                    "database" => answers.db_name.clone().unwrap_or_default(),
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {
@@ -362,5 +369,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
     }
 }
 
+#[cfg(test)]
+mod stage_tests;
 #[cfg(test)]
 mod tests;

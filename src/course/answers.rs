@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::inputs;
+use super::ports::PortRule;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
 /// so a file written today keeps working as they arrive.
@@ -21,6 +22,16 @@ pub struct Answers {
     pub key: PathBuf,
     /// A Host alias to add to ~/.ssh/config; None adds none.
     pub alias: Option<String>,
+    // ── Stage 5: PostgreSQL ──
+    /// The database role; None: the same name as `user`.
+    pub db_role: Option<String>,
+    /// The database; None: the same name as the role.
+    pub db_name: Option<String>,
+    // ── Stage 6: firewall ──
+    /// Ports to let in besides SSH and the web, in the order given.
+    pub extra_ports: Vec<PortRule>,
+    /// The domain from `[tls]`; when there is one, the firewall lets HTTPS in too.
+    pub domain: Option<String>,
 }
 
 impl Answers {
@@ -32,7 +43,21 @@ impl Answers {
             user: user.to_owned(),
             key: PathBuf::from(DEFAULT_KEY),
             alias: None,
+            db_role: None,
+            db_name: None,
+            extra_ports: Vec::new(),
+            domain: None,
         }
+    }
+
+    /// The PostgreSQL role: the one given, or the user's own name (as the course does).
+    pub fn db_role(&self) -> &str {
+        self.db_role.as_deref().unwrap_or(&self.user)
+    }
+
+    /// The database: the one given, or the role's name (the course's `createdb johndoe`).
+    pub fn db_name(&self) -> &str {
+        self.db_name.as_deref().unwrap_or_else(|| self.db_role())
     }
 }
 
@@ -124,7 +149,6 @@ struct RawSsh {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read by the PostgreSQL stage when it arrives
 struct RawPostgres {
     role: Option<Spanned<String>>,
     database: Option<Spanned<String>>,
@@ -132,9 +156,16 @@ struct RawPostgres {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawFirewall {
-    extra_ports: Option<Spanned<Vec<i64>>>,
+    extra_ports: Option<Vec<Spanned<RawPort>>>,
+}
+
+/// A port as written in the file: `8080` or `"8080/tcp"`, `"53/udp"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPort {
+    Number(i64),
+    Text(String),
 }
 
 #[derive(Deserialize)]
@@ -156,7 +187,7 @@ struct RawApp {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
+#[allow(dead_code)] // email: read by the domain stage when it arrives
 struct RawTls {
     domain: Option<Spanned<String>>,
     email: Option<Spanned<String>>,
@@ -231,19 +262,74 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         }
     }
 
+    // ── Stage 5: PostgreSQL ──
+    if let Some(postgres) = raw.postgres.as_ref() {
+        if let Some(role) = postgres.get_ref().role.as_ref() {
+            match super::pgname::validate_role(role.get_ref()) {
+                Ok(()) => answers.db_role = Some(role.get_ref().clone()),
+                Err(m) => fail("postgres.role", role.span(), m),
+            }
+        }
+        if let Some(database) = postgres.get_ref().database.as_ref() {
+            match super::pgname::validate_database(database.get_ref()) {
+                Ok(()) => answers.db_name = Some(database.get_ref().clone()),
+                Err(m) => fail("postgres.database", database.span(), m),
+            }
+        }
+    }
+    if answers.db_role.is_none() && !answers.user.is_empty() {
+        // The default role is the user's name, which must also be a good role name.
+        if let Err(m) = super::pgname::validate_role(&answers.user) {
+            fail(
+                "postgres.role",
+                raw.postgres.as_ref().map_or(0..0, |s| s.span()),
+                format!("the default (your user name) does not work here: {m}"),
+            );
+        }
+    }
+    // ── Stage 6: firewall ──
+    let ports = raw
+        .firewall
+        .as_ref()
+        .and_then(|f| f.get_ref().extra_ports.as_ref());
+    for port in ports.into_iter().flatten() {
+        let parsed = match port.get_ref() {
+            RawPort::Number(n) => PortRule::parse(&n.to_string()),
+            RawPort::Text(t) => PortRule::parse(t),
+        };
+        match parsed {
+            Ok(rule) if !answers.extra_ports.contains(&rule) => answers.extra_ports.push(rule),
+            Ok(_) => {}
+            Err(m) => fail("firewall.extra_ports", port.span(), m),
+        }
+    }
+    if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
+        let name = domain.get_ref().trim();
+        if !name.is_empty() {
+            match validate_domain(name) {
+                Ok(()) => answers.domain = Some(name.to_owned()),
+                Err(m) => fail("tls.domain", domain.span(), m),
+            }
+        }
+    }
+    // ── end of stages 5 and 6 ──
+
     let mut warnings = Vec::new();
     let later = [
-        ("postgres", raw.postgres.as_ref().map(|s| s.span())),
-        ("firewall", raw.firewall.as_ref().map(|s| s.span())),
         ("nginx", raw.nginx.as_ref().map(|s| s.span())),
         ("app", raw.app.as_ref().map(|s| s.span())),
         ("tls", raw.tls.as_ref().map(|s| s.span())),
     ];
     for (section, span) in later {
         if let Some(span) = span {
+            let also = if section == "tls" && answers.domain.is_some() {
+                " (its domain already opens HTTPS, 443/tcp, in the firewall)"
+            } else {
+                ""
+            };
             warnings.push(format!(
                 "line {}: [{section}] is for a stage this version of droplift does not run yet; \
-                 it is kept for later",
+                 it is kept for later{also}",
                 line_of(text, span)
             ));
         }
@@ -253,6 +339,14 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     } else {
         Err(AnswersError::Invalid(errors))
     }
+}
+
+/// A domain name for the site: a DNS name with a dot, not an address.
+pub fn validate_domain(domain: &str) -> Result<(), String> {
+    if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
+        return Err("a domain is a name like api.example.com (not an address)".into());
+    }
+    inputs::validate_host(domain)
 }
 
 /// A Host alias for ~/.ssh/config: one word, no wildcards.
@@ -280,8 +374,72 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 5, "{warnings:?}");
-        assert!(warnings[0].contains("[postgres]"));
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("[nginx]"));
+        assert_eq!(answers.db_role(), "johndoe");
+        assert_eq!(answers.db_name(), "johndoe");
+        assert!(answers.extra_ports.is_empty());
+    }
+
+    const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
+
+    #[test]
+    fn postgres_names_default_to_the_user_and_bad_ones_name_key_and_line() {
+        let (answers, _) = parse(BASE).expect("no [postgres]");
+        assert_eq!(
+            (answers.db_role(), answers.db_name()),
+            ("johndoe", "johndoe")
+        );
+        let (answers, _) =
+            parse(&format!("{BASE}[postgres]\nrole = \"items app\"\n")).expect("role only");
+        assert_eq!(
+            (answers.db_role(), answers.db_name()),
+            ("items app", "items app")
+        );
+        let err = parse(&format!(
+            "{BASE}[postgres]\nrole = \"select\"\ndatabase = \"a\\\"b\"\n"
+        ))
+        .expect_err("bad names");
+        let AnswersError::Invalid(errors) = err else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(keys, [("postgres.role", 6), ("postgres.database", 7)]);
+        assert!(errors[0].message.contains("reserved"));
+        assert!(errors[1].message.contains("double quote"));
+    }
+
+    #[test]
+    fn extra_ports_take_numbers_and_text_and_name_the_line_of_a_bad_one() {
+        let (answers, _) = parse(&format!(
+            "{BASE}[firewall]\nextra_ports = [8080, \"8080/tcp\", \"53/udp\"]\n"
+        ))
+        .expect("ports");
+        let ports: Vec<String> = answers
+            .extra_ports
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ports, ["8080/tcp", "53/udp"]);
+        let err = parse(&format!(
+            "{BASE}[firewall]\nextra_ports = [\n  0,\n  70000,\n  \"22/xyz\",\n]\n"
+        ))
+        .expect_err("bad ports");
+        let AnswersError::Invalid(errors) = err else {
+            panic!("expected value errors");
+        };
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [7, 8, 9], "{errors:?}");
+        assert!(errors[2].message.contains("xyz"));
+    }
+
+    #[test]
+    fn a_domain_in_tls_is_read_for_the_firewall() {
+        let (answers, warnings) =
+            parse(&format!("{BASE}[tls]\ndomain = \"api.example.com\"\n")).expect("domain");
+        assert_eq!(answers.domain.as_deref(), Some("api.example.com"));
+        assert!(warnings[0].contains("443/tcp"), "{warnings:?}");
+        assert!(parse(&format!("{BASE}[tls]\ndomain = \"1.2.3.4\"\n")).is_err());
     }
 
     #[test]

@@ -83,10 +83,29 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
             "e.g. mydroplet for `ssh mydroplet`; empty: skip",
         ),
     ];
+    // ── Stage 5: PostgreSQL ──
+    const POSTGRES: &[InputSpec] = &[
+        text("role", "Role", "the database user; default: your user"),
+        text("database", "Database", "empty: the same name as the role"),
+        secret(
+            "db_password",
+            "Password",
+            "the app logs in with it; 8+ characters",
+        ),
+        secret("db_password_again", "Again", "the same password once more"),
+    ];
+    // ── Stage 6: firewall ──
+    const FIREWALL: &[InputSpec] = &[text(
+        "add_port",
+        "Add a port",
+        "8080/tcp or 53/udp, then Enter",
+    )];
     match stage {
         StageId::Connect => CONNECT,
         StageId::User => USER,
         StageId::SshHardening => SSH,
+        StageId::Postgres => POSTGRES,
+        StageId::Firewall => FIREWALL,
         _ => &[],
     }
 }
@@ -125,6 +144,28 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
                     "alias",
                     super::answers::validate_alias(&alias).map_err(capitalise),
                 );
+            }
+        }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => {
+            check("role", super::pgname::validate_role(&value("role")));
+            let database = value("database");
+            if !database.is_empty() {
+                check("database", super::pgname::validate_database(&database));
+            }
+            check(
+                "db_password",
+                super::pgname::validate_password(
+                    &value("db_password"),
+                    &value("db_password_again"),
+                ),
+            );
+        }
+        // ── Stage 6: firewall ──
+        StageId::Firewall => {
+            let port = value("add_port");
+            if !port.trim().is_empty() {
+                check("add_port", super::ports::PortRule::parse(&port).map(|_| ()));
             }
         }
         _ => {}

@@ -63,6 +63,23 @@ checked!(
     super::answers::validate_alias
 );
 
+// ── Stage 5: PostgreSQL ──
+
+checked!(
+    /// A PostgreSQL role name (at most 63 bytes, no `"`, not reserved). Scripts quote it with
+    /// psql's `:"role"` / `format('%I', …)`, never by pasting it into SQL.
+    PgRole,
+    super::pgname::validate_role
+);
+
+checked!(
+    /// A PostgreSQL database name, checked and quoted like `PgRole`.
+    PgDatabase,
+    super::pgname::validate_database
+);
+
+// ── end of stage 5 ──
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +92,10 @@ mod tests {
         assert_eq!(user.as_str(), "johndoe");
         assert!(Host::parse("a b").is_err());
         assert!(Alias::parse("my droplet").is_err());
+        assert!(PgRole::parse("select").is_err());
+        assert_eq!(
+            PgDatabase::parse("items-db").map(|d| d.to_string()),
+            Ok("items-db".into())
+        );
     }
 }

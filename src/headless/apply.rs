@@ -46,7 +46,7 @@ pub struct StatusArgs {
     /// The answers file (TOML).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<std::path::PathBuf>,
-    /// Only these stages (connect, update, user, ssh).
+    /// Only these stages (connect, update, user, ssh, postgres, firewall).
     #[arg(long, value_name = "STAGE", value_parser = super::parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
     #[command(flatten)]
@@ -75,10 +75,28 @@ fn gather_secrets(
         .collect();
     // The root password may be absent only when the server is already hardened (key login).
     needed.retain(|n| *n != SecretName::RootPassword);
+    // status without the database password reports that stage as unknown instead.
+    if probe_only {
+        needed.retain(|n| *n != SecretName::DbPassword);
+    }
     needed.sort();
     needed.dedup();
     if args.secrets_stdin {
         let secrets = super::secrets::parse(std::io::stdin().lock(), redactor)?;
+        // The wizard's rules for new passwords hold here too; a wrong value is reported even
+        // when another secret is missing.
+        if let Some(pw) = secrets.get(SecretName::UserPassword) {
+            if needed.contains(&SecretName::UserPassword) {
+                course::inputs::validate_user_password(pw.expose(), pw.expose())
+                    .map_err(HeadlessError::UserPassword)?;
+            }
+        }
+        if let Some(pw) = secrets.get(SecretName::DbPassword) {
+            if !probe_only && needed.contains(&SecretName::DbPassword) {
+                course::pgname::validate_password(pw.expose(), pw.expose())
+                    .map_err(HeadlessError::DbPassword)?;
+            }
+        }
         let missing: Vec<&str> = needed
             .iter()
             .filter(|n| !secrets.contains(**n))
@@ -86,13 +104,6 @@ fn gather_secrets(
             .collect();
         if !missing.is_empty() {
             return Err(HeadlessError::MissingSecrets(missing));
-        }
-        // The wizard's rule for the new user's password holds here too.
-        if let Some(pw) = secrets.get(SecretName::UserPassword) {
-            if needed.contains(&SecretName::UserPassword) {
-                course::inputs::validate_user_password(pw.expose(), pw.expose())
-                    .map_err(HeadlessError::UserPassword)?;
-            }
         }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
@@ -118,6 +129,20 @@ fn gather_secrets(
         course::inputs::validate_user_password(pw.expose(), pw.expose())
             .map_err(HeadlessError::Invalid)?;
         secrets.set(SecretName::UserPassword, pw, redactor);
+    }
+    if stages.contains(&StageId::Postgres) {
+        let prompt = format!("password of the database role {}: ", answers.db_role());
+        let pw = if probe_only {
+            super::secrets::ask(&prompt)?
+        } else {
+            let pw = super::secrets::ask_new(&prompt)?;
+            course::pgname::validate_password(pw.expose(), pw.expose())
+                .map_err(HeadlessError::Invalid)?;
+            pw
+        };
+        if !pw.is_empty() {
+            secrets.set(SecretName::DbPassword, pw, redactor);
+        }
     }
     Ok(secrets)
 }
@@ -267,7 +292,13 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         lines.push((part.stage, verdict));
     }
     for stage in left_out {
-        lines.push((stage, "unknown   its answers are missing".to_owned()));
+        let why = if stage == StageId::Postgres && session.secret(SecretName::DbPassword).is_none()
+        {
+            "unknown   needs db_password (the role's password) to check"
+        } else {
+            "unknown   its answers are missing"
+        };
+        lines.push((stage, why.to_owned()));
     }
     lines.sort_by_key(|(stage, _)| *stage);
     for (stage, verdict) in lines {

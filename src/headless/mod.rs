@@ -37,6 +37,9 @@ pub enum HeadlessError {
     /// The user password breaks the wizard's rule (the rule's own sentence).
     #[error("user_password: {0}")]
     UserPassword(String),
+    /// The database password breaks the wizard's rule (stage 5).
+    #[error("db_password: {0}")]
+    DbPassword(String),
     #[error("give root_password (a new droplet) or user_password (a hardened one)")]
     NoLoginSecret,
     #[error("no terminal to ask for passwords: use --secrets-stdin")]
@@ -66,7 +69,7 @@ pub struct AnswersArgs {
     /// The answers file (TOML); see assets/answers.example.toml.
     #[arg(long, value_name = "FILE")]
     pub answers: PathBuf,
-    /// Only these stages (connect, update, user, ssh); may be repeated.
+    /// Only these stages (connect, update, user, ssh, postgres, firewall); may be repeated.
     #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
 }

@@ -218,8 +218,10 @@ impl Session {
         &mut self,
         stages: &[StageId],
     ) -> Result<(Vec<StageProbe>, Vec<StageId>), SessionError> {
-        let (command, left_out) =
-            course::probe_all(stages, &self.answers).map_err(SessionError::Plan)?;
+        let (command, left_out) = course::probe_all(stages, &self.answers, &|name| {
+            self.secrets.get(name).is_some()
+        })
+        .map_err(SessionError::Plan)?;
         let plans = StagePlans {
             probe: Plan::new(vec![Step::run("Check every stage at once", command)]),
             ..StagePlans::default()

@@ -19,8 +19,8 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
     (
         "Forms",
         &[
-            k("Tab / ↓", "next field"),
-            k("Shift-Tab / ↑", "previous field"),
+            k("Tab, Shift-Tab", "next / previous field (also ↓ / ↑)"),
+            k("↑ / ↓, Del", "firewall: choose a rule, remove it"),
             k("Enter", "next field; on the last one, confirm"),
             k("Esc", "back to the previous stage"),
             k("F2", "first screen: make a practice droplet here"),
@@ -87,6 +87,14 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
         None => match app.view {
+            View::Form if app.current == crate::course::StageId::Firewall => vec![
+                k("Enter", "add/confirm"),
+                k("↑/↓", "rule"),
+                k("Del", "remove"),
+                k("Esc", "back"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
             View::Form if !app.form.is_empty() => vec![
                 k("Tab", "next field"),
                 k("Enter", "confirm"),
