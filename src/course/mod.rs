@@ -123,6 +123,9 @@ pub use inputs::{InputSpec, inputs, validate};
 pub mod advice;
 pub mod answers;
 pub mod connect;
+// ── nginx (stage 7) ──
+pub mod nginx;
+// ── end nginx ──
 pub mod plan;
 pub mod probe;
 pub mod ssh;
@@ -134,11 +137,14 @@ use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 4] = [
+pub const BUILT: [StageId; 5] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
     StageId::SshHardening,
+    // ── nginx (stage 7) ──
+    StageId::Nginx,
+    // ── end nginx ──
 ];
 
 /// Why a stage's plans could not be built.
@@ -177,6 +183,25 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
                 answers.port,
             )?
         }
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let answers = &answers.nginx;
+            let site = answer("site", SiteName::parse(&answers.site))?;
+            let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
+            answer(
+                "remove_default",
+                inputs::check_default_site(answers.remove_default, server_name.as_str()),
+            )?;
+            let text = match &answers.site_text {
+                Some(text) => {
+                    answer("site_file", inputs::validate_site_text(text))?;
+                    text.clone()
+                }
+                None => nginx::site_from_template(&site, &server_name),
+            };
+            nginx::plans(&site, &server_name, answers.remove_default, &text)?
+        }
+        // ── end nginx ──
         other => return Err(PlanError::NotBuilt(other)),
     })
 }
@@ -184,3 +209,6 @@ pub mod runbook;
 pub mod values;
 
 use values::{Alias, Host, UserName};
+// ── nginx (stage 7) ──
+use values::{ServerName, SiteName};
+// ── end nginx ──

@@ -63,6 +63,21 @@ checked!(
     super::answers::validate_alias
 );
 
+// ── nginx (stage 7) ──
+checked!(
+    /// The nginx site's name: its file in sites-available and the app's folder under
+    /// /var/www/html (where the uWSGI socket lives).
+    SiteName,
+    inputs::validate_site_name
+);
+
+checked!(
+    /// nginx's `server_name`: a domain, the droplet's IPv4 address, or `_` (any name).
+    ServerName,
+    inputs::validate_server_name
+);
+// ── end nginx ──
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +90,7 @@ mod tests {
         assert_eq!(user.as_str(), "johndoe");
         assert!(Host::parse("a b").is_err());
         assert!(Alias::parse("my droplet").is_err());
+        assert!(SiteName::parse("items rest").is_err());
+        assert!(ServerName::parse("a; include /etc/shadow").is_err());
     }
 }
