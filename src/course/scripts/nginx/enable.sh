@@ -14,6 +14,8 @@ if [ ! -s "$candidate" ]; then
   exit 1
 fi
 
+# Removed on every way out; explicitly too, as a later step's trap would replace this one when
+# the runbook runs all steps in one shell.
 backup=$(mktemp -d)
 trap 'rm -rf "$backup"' EXIT
 for f in "$available" "$enabled" "$default"; do
@@ -25,6 +27,7 @@ restore() {
     rm -f "$f"
     if [ -e "$backup/${f//\//_}" ] || [ -L "$backup/${f//\//_}" ]; then cp -a "$backup/${f//\//_}" "$f"; fi
   done
+  rm -rf "$backup"
   echo "Every file was put back as it was; nginx keeps the old configuration." >&2
 }
 
@@ -57,6 +60,12 @@ if ! out=$(nginx -t 2>&1); then
   restore
   exit 1
 fi
+# A reload returns before nginx's new workers take over; wait (a few seconds at most) until none
+# of the old workers is left, so the check that follows talks to the new configuration.
+master=$(cat /run/nginx.pid 2>/dev/null || true)
+children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+old_workers=""
+if [ -n "$master" ]; then old_workers=$(children "$master"); fi
 if ! systemctl reload-or-restart nginx || ! systemctl is-active --quiet nginx; then
   echo "nginx did not take the new configuration:" >&2
   journalctl -u nginx -n 5 --no-pager >&2 || true
@@ -64,5 +73,16 @@ if ! systemctl reload-or-restart nginx || ! systemctl is-active --quiet nginx; t
   systemctl reload-or-restart nginx || true
   exit 1
 fi
+for _ in $(seq 50); do
+  [ -n "$old_workers" ] || break
+  now=" $(children "$master") "
+  left=no
+  for pid in $old_workers; do
+    case "$now" in *" $pid "*) left=yes ;; esac
+  done
+  [ "$left" = no ] && break
+  sleep 0.1
+done
 rm -f "$candidate"
+rm -rf "$backup"
 echo "nginx reloaded: your site is live"

@@ -7,27 +7,30 @@ enabled="/etc/nginx/sites-enabled/$site"
 want=$(mktemp)
 trap 'rm -f "$want"' EXIT
 cat > "$want"
+same=no
+change=""
+if [ -e "$available" ]; then
+  if cmp -s "$available" "$want"; then
+    same=yes
+  else
+    change=$(diff -u --label "$available (now)" --label "$available (after)" "$available" "$want" || true)
+  fi
+fi
+rm -f "$want"
+
 if ! command -v nginx >/dev/null 2>&1; then
   echo "droplift-state: pending nginx is not installed yet"
-  exit 0
-fi
-if [ ! -e "$available" ]; then
+elif [ ! -e "$available" ]; then
   echo "droplift-state: pending there is no site $site yet"
-  exit 0
-fi
-if ! cmp -s "$available" "$want"; then
-  echo "Your site file differs from the one on the server:"
-  diff -u --label "$available (now)" --label "$available (after)" "$available" "$want" || true
+elif [ "$same" = no ]; then
+  echo "The change to your site file:"
+  echo "$change"
   echo "droplift-state: pending the site file on the server is not yours yet"
-  exit 0
-fi
-if ! config=$(nginx -T 2>&1); then
+elif ! config=$(nginx -T 2>&1); then
   problem=$(grep -m1 -E '\[(emerg|alert|crit)\]' <<<"$config" || echo "nginx -t failed")
   echo "$config" | tail -n 5
   echo "droplift-state: drifted nginx's configuration does not pass its own test: ${problem#*: }"
-  exit 0
-fi
-if ! grep -qxF "# configuration file $enabled:" <<<"$config"; then
+elif ! grep -qxF "# configuration file $enabled:" <<<"$config"; then
   echo "droplift-state: pending the site $site is not enabled"
 elif [ "$remove_default" = yes ] && grep -qxF "# configuration file /etc/nginx/sites-enabled/default:" <<<"$config"; then
   echo "droplift-state: pending nginx's default site is still on"

@@ -16,7 +16,10 @@ mv -f "$staging/$site.new" "$staging/$site"
 
 test_dir=$(mktemp -d)
 test_conf=$(mktemp /etc/nginx/droplift-test.XXXXXX)
-trap 'rm -rf "$test_dir" "$test_conf"' EXIT
+# Removed on every way out; explicitly too, as a later step's trap would replace this one when
+# the runbook runs all steps in one shell.
+cleanup() { rm -rf "$test_dir" "$test_conf"; }
+trap cleanup EXIT
 shopt -s nullglob
 for f in /etc/nginx/sites-enabled/*; do
   name=${f##*/}
@@ -32,11 +35,15 @@ swapped=$(awk -v dir="$test_dir" '
   { print }
   END { exit n == 1 ? 0 : 1 }' /etc/nginx/nginx.conf > "$test_conf" && echo yes || echo no)
 if [ "$swapped" != yes ]; then
+  cleanup
   echo "/etc/nginx/nginx.conf does not include /etc/nginx/sites-enabled/ exactly once, as" >&2
   echo "Debian's and Ubuntu's nginx do; droplift cannot test a site safely here. Nothing was changed." >&2
   exit 1
 fi
-if out=$(nginx -t -c "$test_conf" 2>&1); then
+result=0
+out=$(nginx -t -c "$test_conf" 2>&1) || result=$?
+cleanup
+if [ "$result" -eq 0 ]; then
   echo "nginx -t: the whole configuration with your site is valid (not live yet)"
 else
   # Name the files as the student knows them: the site by the path it will have.
