@@ -64,6 +64,22 @@ fn take_answers(app: &mut App) {
                     .set(SecretName::KeyPassphrase, passphrase, &app.redactor);
             }
         }
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let nginx = &mut app.answers.nginx;
+            let site = app.form.value("site").trim().to_owned();
+            let server_name = app.form.value("server_name").trim().to_owned();
+            // New names give a new site file: the template is filled again.
+            if site != nginx.site || server_name != nginx.server_name {
+                nginx.site_text = None;
+            }
+            nginx.site = site;
+            nginx.server_name = server_name;
+            nginx.remove_default =
+                course::inputs::validate_remove_default(&app.form.value("remove_default"))
+                    .unwrap_or(true);
+        }
+        // ── end nginx ──
         _ => {}
     }
 }
@@ -164,6 +180,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
             app.set_note(stage, why);
             app.view = View::Preview { scroll: 0 };
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                super::editor::open(app);
+            }
+            // ── end nginx ──
         }
         Outcome::AlreadyDone(why) => {
             app.set_status(stage, StageStatus::Done);
@@ -174,6 +195,9 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             app.set_note(stage, why);
         }
         Outcome::Applied => {
+            if stage == StageId::Nginx {
+                app.editor = None;
+            }
             app.set_status(stage, StageStatus::Done);
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
             app.set_note(stage, "done and checked");
@@ -206,6 +230,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 &format!("{} failed: {message}", stage.title()),
             );
             app.set_note(stage, message.clone());
+            // ── nginx (stage 7) ──
+            if super::editor::on_failure(app, stage, &detail) {
+                return;
+            }
+            // ── end nginx ──
             let usual = course::advice::advice(&detail, &message);
             let next = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed. Read the log \

@@ -1,6 +1,9 @@
 //! The wizard's state and its pure `update`: an `Event` in, the state changed, `Effect`s out.
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
+// ── nginx (stage 7) ──
+pub mod editor;
+// ── end nginx ──
 mod flow;
 pub mod form;
 mod keys;
@@ -83,6 +86,10 @@ pub enum Overlay {
     UserLogin(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
+    // ── nginx (stage 7) ──
+    /// Esc in the site editor with edits: drop them?
+    ConfirmDiscard,
+    // ── end nginx ──
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +111,10 @@ pub enum View {
     Running,
     /// The stage ended (done or failed); Enter goes on.
     Finished,
+    // ── nginx (stage 7) ──
+    /// The nginx site file in the editor pane (`app.editor`); Ctrl-S tests and applies it.
+    Editor,
+    // ── end nginx ──
 }
 
 /// The connection to the server.
@@ -162,6 +173,10 @@ pub struct App {
     pub login_user: String,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
+    // ── nginx (stage 7) ──
+    /// The site file being edited (the nginx stage's editor pane).
+    pub editor: Option<editor::SiteEditor>,
+    // ── end nginx ──
 }
 
 impl App {
@@ -199,6 +214,7 @@ impl App {
             probe_report: Vec::new(),
             login_user: String::new(),
             home: std::path::PathBuf::from("."),
+            editor: None,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -267,6 +283,7 @@ impl App {
             Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_)) => true,
             Some(Overlay::HostKey { changed: true, .. }) => true,
             Some(_) => false,
+            None if self.view == View::Editor => true,
             None => self.view == View::Form && !self.form.is_empty(),
         }
     }
@@ -295,6 +312,16 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     "user" => answers.user.clone(),
                     "key" => answers.key.display().to_string(),
                     "alias" => answers.alias.clone().unwrap_or_default(),
+                    // ── nginx (stage 7) ──
+                    "site" => answers.nginx.site.clone(),
+                    "server_name" => answers.nginx.server_name.clone(),
+                    "remove_default" => if answers.nginx.remove_default {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .to_owned(),
+                    // ── end nginx ──
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {
@@ -319,7 +346,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             keys::handle_key(app, key)
         }
         Event::Paste(text) => {
-            if app.typing() {
+            if app.view == View::Editor && app.overlay.is_none() {
+                editor::paste(app, &text);
+                app.dirty = true;
+            } else if app.typing() {
                 keys::focused_form(app).paste(&text);
                 app.dirty = true;
             }
