@@ -1,15 +1,21 @@
 //! The nginx stage end to end on a real practice droplet: the access stages first (the real
 //! binary, as tests/e2e_access.rs runs them), then `apply --only nginx` with the course's
 //! template, two broken edits that must leave the old site serving, a good edit, a re-run that
-//! changes nothing, and the enable step's undo when the configuration breaks under it. Every
-//! claim is checked from inside the droplet (nsenter), not from droplift's own output.
+//! changes nothing, the enable step's undo when the configuration breaks under it, and the
+//! wizard's editor pane (a broken edit, its line, the fix). Every claim about the server is
+//! checked from inside the droplet (nsenter), not from droplift's own output.
 
 mod common;
 
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 use common::droplet::TestDroplet;
+use common::wizard::Wizard;
+use crossterm::event::{KeyCode, KeyModifiers};
+use droplift::app::{Overlay, View};
+use droplift::course::StageStatus;
 use droplift::course::plan::Action;
 use droplift::course::{self, StageId, answers};
 use droplift::practice::UpOptions;
@@ -272,9 +278,93 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
     assert_eq!(status_from_inside(&droplet), "HTTP/1.1 502 Bad Gateway");
     droplet.run(&["nginx", "-t"]);
 
+    // The wizard's own path: log in as dana (root is refused now), jump to the nginx stage,
+    // give the site the droplet's address as its name, break the file in the editor pane,
+    // see nginx -t's complaint at its line with the old site still serving, fix it, apply.
+    let mut wizard = Wizard::new(home.path());
+    let minute = Duration::from_secs(60);
+    wizard.fill(&[&address, "", NEW_ROOT]);
+    wizard.press(KeyCode::Enter);
+    wizard.until("the offer to log in as the user", minute, |app| {
+        matches!(app.overlay, Some(Overlay::UserLogin(_)))
+    });
+    wizard.fill(&["dana", USER_PW]);
+    wizard.press(KeyCode::Enter);
+    wizard.until("connected as dana", minute, |app| {
+        app.status(StageId::Connect) == StageStatus::Done
+    });
+    for _ in 0..StageId::Nginx.index() {
+        wizard.chord(KeyModifiers::ALT, KeyCode::Down);
+    }
+    assert_eq!(wizard.app.current, StageId::Nginx);
+    wizard.press(KeyCode::Tab);
+    wizard.press(KeyCode::Backspace);
+    wizard.type_text(&address);
+    wizard.press(KeyCode::Tab);
+    wizard.press(KeyCode::Enter);
+    wizard.until("the editor pane", minute, |app| app.view == View::Editor);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l == &format!("+    server_name {address};")),
+        "the check showed the change as a diff: {:?}",
+        wizard.app.probe_report
+    );
+    let row = course::nginx::TEMPLATE
+        .lines()
+        .position(|l| l.contains("include uwsgi_params;"))
+        .expect("line");
+    for _ in 0..row {
+        wizard.press(KeyCode::Down);
+    }
+    wizard.type_text("x");
+    wizard.chord(KeyModifiers::CONTROL, KeyCode::Char('s'));
+    wizard.until("nginx -t's complaint in the pane", minute, |app| {
+        app.view == View::Editor && app.editor.as_ref().is_some_and(|e| e.error.is_some())
+    });
+    let editor = wizard.app.editor.as_ref().expect("editor");
+    let complaint = editor.error.as_ref().expect("complaint");
+    assert_eq!(complaint.line, row + 1, "{}", complaint.message);
+    assert!(
+        complaint.message.contains("the word \"x\""),
+        "{}",
+        complaint.message
+    );
+    assert_eq!(
+        editor.area.cursor().0,
+        row,
+        "the cursor is on the reported line"
+    );
+    assert_eq!(
+        droplet.run(&["cat", SITE]),
+        edited,
+        "the old site file stays"
+    );
+    assert_eq!(status_from_inside(&droplet), "HTTP/1.1 502 Bad Gateway");
+    wizard.press(KeyCode::Delete);
+    wizard.chord(KeyModifiers::CONTROL, KeyCode::Char('s'));
+    wizard.until("the nginx stage done", minute, |app| {
+        app.view == View::Finished && app.status(StageId::Nginx) != StageStatus::Running
+    });
+    assert_eq!(
+        wizard.app.status(StageId::Nginx),
+        StageStatus::Done,
+        "{}",
+        wizard.log_tail()
+    );
+    let live = droplet.run(&["nginx", "-T"]);
+    assert!(live.contains(&format!("server_name {address};")), "{live}");
+    assert_eq!(status_from_inside(&droplet), "HTTP/1.1 502 Bad Gateway");
+
     // No password in any output.
-    for out in [&access, &first, &applied, &again, &status] {
-        let said = text(out);
+    let wizard_log = wizard.log_text(wizard.app.log.rows());
+    for said in [&access, &first, &applied, &again, &status]
+        .map(text)
+        .into_iter()
+        .chain([wizard_log])
+    {
         for secret in [droplet.root_password.expose(), NEW_ROOT, USER_PW] {
             assert!(
                 !said.contains(secret),
