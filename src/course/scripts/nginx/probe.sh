@@ -1,30 +1,15 @@
-# Read-only: is nginx installed and running, with exactly the site on stdin enabled (and the
-# default site off when asked)? nginx itself is asked (nginx -T), however the site got there.
-: "${site:?}" "${remove_default:?}"
+# Read-only: is nginx installed and running, with exactly the student's site enabled (and the
+# default site off when asked)? The site is known here by its SHA-256 (`digest`), so the check
+# needs no stdin; nginx itself is asked (nginx -T), however the site got there.
+: "${site:?}" "${remove_default:?}" "${digest:?}"
 set -euo pipefail
 available="/etc/nginx/sites-available/$site"
 enabled="/etc/nginx/sites-enabled/$site"
-want=$(mktemp)
-trap 'rm -f "$want"' EXIT
-cat > "$want"
-same=no
-change=""
-if [ -e "$available" ]; then
-  if cmp -s "$available" "$want"; then
-    same=yes
-  else
-    change=$(diff -u --label "$available (now)" --label "$available (after)" "$available" "$want" || true)
-  fi
-fi
-rm -f "$want"
-
 if ! command -v nginx >/dev/null 2>&1; then
   echo "droplift-state: pending nginx is not installed yet"
 elif [ ! -e "$available" ]; then
   echo "droplift-state: pending there is no site $site yet"
-elif [ "$same" = no ]; then
-  echo "The change to your site file:"
-  echo "$change"
+elif [ "$(sha256sum < "$available" | cut -d' ' -f1)" != "$digest" ]; then
   echo "droplift-state: pending the site file on the server is not yours yet"
 elif ! config=$(nginx -T 2>&1); then
   problem=$(grep -m1 -E '\[(emerg|alert|crit)\]' <<<"$config" || echo "nginx -t failed")

@@ -13,6 +13,16 @@ available="/etc/nginx/sites-available/$site"
 install -d -m 700 "$staging"
 cat > "$staging/$site.new"
 mv -f "$staging/$site.new" "$staging/$site"
+if [ -e "$available" ]; then
+  if cmp -s "$available" "$staging/$site"; then
+    echo "Your site file is the one on the server already."
+  else
+    echo "The change to $available:"
+    diff -u --label "$available (now)" --label "$available (after)" "$available" "$staging/$site" || true
+  fi
+else
+  echo "A new site: $available"
+fi
 
 test_dir=$(mktemp -d)
 test_conf=$(mktemp /etc/nginx/droplift-test.XXXXXX)
