@@ -7,6 +7,7 @@ use crate::course::plan::{
     Action, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step,
 };
 use crate::course::probe::Probe;
+use crate::driver::DriverError;
 use crate::remote::{JobId, Stream, WorkerEvent};
 
 /// Which of a stage's plans is running.
@@ -41,7 +42,7 @@ pub enum Request {
         auth: LoginAuth,
         command: Option<Command>,
     },
-    /// Do something on this computer; report with `local_done`.
+    /// Do something on this computer; report with `local_done` (`driver::perform` does it).
     Local { id: JobId, action: LocalAction },
 }
 
@@ -358,6 +359,14 @@ impl StageRun {
             }
             WorkerEvent::Cancelled { id } if *id == current => {
                 let step = self.step_title();
+                // A stop in the middle of a risky apply (stage 4 between moving the new sshd
+                // settings in and checking them) must not leave a half-made change: undo first.
+                if self.phase == Phase::Apply && !self.plans.apply.rollback.is_empty() {
+                    self.failure = Some(Outcome::Cancelled { step });
+                    self.phase = Phase::Rollback;
+                    self.index = 0;
+                    return self.request();
+                }
                 self.current = None;
                 Progress::Finished(Outcome::Cancelled { step })
             }
@@ -378,16 +387,17 @@ impl StageRun {
     }
 
     /// Reports a local action's result.
-    pub fn local_done(&mut self, id: JobId, result: Result<(), String>) -> Progress {
+    pub fn local_done(&mut self, id: JobId, result: Result<(), DriverError>) -> Progress {
         if self.current != Some(id) {
             return Progress::Wait;
         }
         match result {
             Ok(()) => self.step_ok(),
-            Err(message) => self.step_failed(message),
+            Err(error) => self.step_failed(error.to_string()),
         }
     }
 }
 
+mod describe;
 #[cfg(test)]
 mod tests;

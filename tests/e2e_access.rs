@@ -196,7 +196,21 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         "the automatic undo was cancelled"
     );
 
-    // Independent view 2: OpenSSH's client, from outside.
+    // Automatic security updates are on, from the security suite only.
+    let periodic = droplet.run(&["apt-config", "dump", "APT::Periodic::Unattended-Upgrade"]);
+    assert!(periodic.contains("\"1\""), "{periodic}");
+    let origins = droplet.run(&["apt-config", "dump", "Unattended-Upgrade::Origins-Pattern"]);
+    let patterns: Vec<&str> = origins.lines().filter(|l| l.contains("origin=")).collect();
+    assert!(!patterns.is_empty(), "{origins}");
+    assert!(
+        patterns.iter().all(|l| l.contains("-security")),
+        "only the security suite: {origins}"
+    );
+
+    // Independent view 2: ssh-audit, the auditor's tool, finds no failure (modern algorithms only).
+    common::audit::finds_no_failure(&droplet.address.to_string());
+
+    // Independent view 3: OpenSSH's client, from outside.
     let root = droplet.ssh_with_password("root", NEW_ROOT, "true");
     assert!(!root.status.success(), "root must be refused now");
     let key = home.path().join(".ssh/id_ed25519");

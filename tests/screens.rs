@@ -339,10 +339,22 @@ fn root_refused_offers_the_students_own_user() {
 /// Logged in, on the nginx stage, its check found work to do: the site file in the editor.
 fn at_nginx_editor() -> App {
     let mut app = fresh();
-    app.link = droplift::app::Link::Connected {
-        user: "johndoe".into(),
-    };
-    app.answers.host = "203.0.113.7".into();
+    connect_form(&mut app);
+    let probe = first_id(&worker(
+        &mut app,
+        WorkerEvent::Connected {
+            user: "johndoe".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        },
+    ));
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: probe,
+            exit_code: 0,
+        },
+    );
     for stage in [
         StageId::Connect,
         StageId::Update,

@@ -246,13 +246,32 @@ mod tests {
         )
     }
 
-    /// Logged in and on the nginx stage's form (its answers at their defaults).
+    /// Logged in (through the real login events) and on the nginx stage's form, its answers at
+    /// their defaults.
     fn at_nginx_form() -> App {
         let mut app = App::new(Theme::new(ThemeName::Default, true), 1000);
-        app.link = Link::Connected {
-            user: "root".into(),
-        };
-        app.answers.host = "203.0.113.7".into();
+        for ch in "203.0.113.7".chars() {
+            press(&mut app, KeyCode::Char(ch));
+        }
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Char('p'));
+        press(&mut app, KeyCode::Enter);
+        let probe = update(
+            &mut app,
+            Event::Worker(WorkerEvent::Connected {
+                user: "root".into(),
+                host: "203.0.113.7".into(),
+                port: 22,
+            }),
+        );
+        end(
+            &mut app,
+            id(&probe),
+            &[(false, "droplift-state: done connected")],
+            0,
+        );
+        assert!(matches!(app.link, Link::Connected { .. }));
         app.enter_stage(StageId::Nginx);
         app
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::plan::{Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step};
-use super::user::WHOAMI;
+use super::user::whoami;
 use super::values::{Alias, Host, UserName};
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
@@ -28,6 +28,9 @@ pub fn public_key(private: &Path) -> PathBuf {
 const SETTINGS: &str = include_str!("scripts/ssh/settings.sh");
 const PROBE: &str = include_str!("scripts/ssh/probe.sh");
 const INSTALL_KEY: &str = include_str!("scripts/ssh/install_key.sh");
+const PREPARE: &str = include_str!("scripts/ssh/prepare.sh");
+/// Installed on the server by `prepare.sh` (it reads it from stdin); run by the undo timer.
+const REVERT: &str = include_str!("scripts/ssh/revert.sh");
 const HARDEN: &str = include_str!("scripts/ssh/harden.sh");
 const SCHEDULE_UNDO: &str = include_str!("scripts/ssh/schedule_undo.sh");
 const RELOAD: &str = include_str!("scripts/ssh/reload.sh");
@@ -72,11 +75,15 @@ pub fn plans(
             Expect::Success,
         ),
         Step::run(
-            "Write the new sshd settings (no root, only your user, keys only) and check them with sshd -t",
-            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?,
+            "Back up sshd's current settings and install the script that puts them back",
+            Command::root(&with_state(&[SETTINGS, PREPARE]).set("u", user))?
+                .stdin(vec![StdinPart::Text(REVERT.into())]),
         ),
         Step::run(
-            format!("Safety net: schedule an automatic undo in {UNDO_AFTER_SECS} seconds"),
+            format!(
+                "Safety net, before anything changes: schedule an automatic undo in \
+                 {UNDO_AFTER_SECS} seconds"
+            ),
             Command::root(
                 &with_state(&[SCHEDULE_UNDO])
                     .set("undo_unit", &unit)
@@ -84,14 +91,19 @@ pub fn plans(
             )?,
         ),
         Step::run(
+            "Write the new sshd settings (no root, only your user, keys only, modern encryption) \
+             and check them with sshd -t",
+            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?,
+        ),
+        Step::run(
             "Reload sshd so it uses the new settings (open connections stay)",
-            Command::root(&Script::new(&[RELOAD]))?,
+            Command::root(&Script::new(&[RELOAD]).set("undo_unit", &unit))?,
         ),
         Step::login(
             format!("From a brand-new connection: log in as {user} with the key and use sudo"),
             user.as_str(),
             key_auth.clone(),
-            Some(Command::root(&Script::new(&[WHOAMI]))?),
+            Some(whoami()?),
             Expect::Success,
         ),
         Step::login(

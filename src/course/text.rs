@@ -14,7 +14,8 @@ pub fn explanation(stage: StageId) -> &'static str {
         StageId::Update => {
             "A new server image is weeks or months old. Before installing anything we fetch the \
              list of current packages and install the security fixes released since then, \
-             keeping any configuration files the provider put in place."
+             keeping any configuration files the provider put in place. Then the droplet is told \
+             to install future security fixes by itself every day (unattended-upgrades)."
         }
         StageId::User => {
             "Working as root all day is risky: one typo can break the whole system. We create \
@@ -24,9 +25,10 @@ pub fn explanation(stage: StageId) -> &'static str {
         StageId::SshHardening => {
             "Passwords can be guessed, and bots try thousands a day. An SSH key is a pair of \
              files: the private half stays on your computer, the public half goes on the \
-             server. Once the key works, sshd is told to refuse root and passwords. droplift \
-             proves the key from a new connection first, and undoes the change by itself if \
-             anything fails."
+             server. Once the key works, sshd (the SSH server program) is told to refuse root \
+             and passwords, and to use only modern encryption (SSH programs older than about \
+             2015 can no longer connect). droplift proves the key from a new connection first, \
+             and undoes the change by itself if anything fails."
         }
         StageId::Postgres => {
             "PostgreSQL is the database that stores your API's data. We install it, create a \

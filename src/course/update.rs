@@ -12,6 +12,10 @@ const PROBE: &str = include_str!("scripts/update/probe.sh");
 const REBOOT_CHECK: &str = include_str!("scripts/update/reboot_check.sh");
 const STAMP_SCRIPT: &str = include_str!("scripts/update/stamp.sh");
 const VERIFY: &str = include_str!("scripts/update/verify.sh");
+const AUTO_SECURITY: &str = include_str!("scripts/update/auto_security.sh");
+
+/// droplift's unattended-upgrades settings (sorted after the package's own 50unattended-upgrades).
+pub const AUTO_SECURITY_CONF: &str = "/etc/apt/apt.conf.d/52droplift-security-updates";
 
 /// The first words of the line the restart check prints when a restart is needed.
 pub const REBOOT_NEEDED: &str = "A restart is needed";
@@ -37,11 +41,15 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 "Download the current list of packages",
-                Command::root(&apt("update"))?.timeout(Duration::from_secs(600)),
+                Command::root(&apt("update"))?
+                    .by_hand("sudo apt update")
+                    .timeout(Duration::from_secs(600)),
             ),
             Step::run(
                 "Install every available update, keeping existing configuration files",
-                Command::root(&apt("upgrade"))?.timeout(Duration::from_secs(1800)),
+                Command::root(&apt("upgrade"))?
+                    .by_hand("sudo apt upgrade")
+                    .timeout(Duration::from_secs(1800)),
             ),
             Step::run(
                 "Does the system need a restart?",
@@ -50,12 +58,20 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 )?,
             ),
             Step::run(
+                "Turn on automatic security updates: from now on the droplet installs security \
+                 fixes every day by itself (and only those)",
+                Command::root(
+                    &Script::new(&[AUTO_SECURITY]).set("conf", &Const(AUTO_SECURITY_CONF)),
+                )?
+                .timeout(Duration::from_secs(600)),
+            ),
+            Step::run(
                 "Remember when the system was last brought up to date",
                 Command::root(&Script::new(&[STAMP_SCRIPT]).set("stamp", &stamp))?,
             ),
         ]),
         verify: Plan::new(vec![Step::run(
-            "Check that nothing is left to upgrade",
+            "Check that nothing is left to upgrade and that security updates are automatic",
             Command::root(&Script::new(&[VERIFY]))?,
         )]),
     })

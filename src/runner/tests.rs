@@ -188,3 +188,51 @@ fn interrupted_is_not_failed() {
         Progress::Finished(Outcome::Interrupted { .. })
     ));
 }
+
+#[test]
+fn stopping_stage_4_while_sshd_s_settings_change_rolls_them_back() {
+    let plans = course::plans(StageId::SshHardening, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::SshHardening, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let mut p = run.on_event(&finished(id, 0));
+    // Walk the apply steps up to the one that writes the new settings, and stop it there.
+    loop {
+        let id = id_of(&p);
+        let step = run.current_step().expect("a step").clone();
+        if step.title.starts_with("Write the new sshd settings") {
+            p = run.on_event(&WorkerEvent::Cancelled { id });
+            break;
+        }
+        p = match &p {
+            Progress::Next(Request::Local { .. }) => run.local_done(id, Ok(())),
+            _ => run.on_event(&finished(id, 0)),
+        };
+    }
+    assert_eq!(
+        run.phase(),
+        Phase::Rollback,
+        "the undo runs before the stop is reported"
+    );
+    let id = id_of(&p);
+    match run.on_event(&finished(id, 0)) {
+        Progress::Finished(Outcome::Cancelled { step }) => {
+            assert!(step.starts_with("Write the new sshd settings"), "{step}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn stopping_a_stage_without_a_rollback_just_stops() {
+    let plans = course::plans(StageId::Update, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::Update, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let p = run.on_event(&finished(id, 0));
+    let id = id_of(&p);
+    assert!(matches!(
+        run.on_event(&WorkerEvent::Cancelled { id }),
+        Progress::Finished(Outcome::Cancelled { .. })
+    ));
+}

@@ -1,6 +1,12 @@
 # Reloads whichever unit runs sshd here (ssh on Debian/Ubuntu, sshd elsewhere; a socket-activated
 # sshd reads the new settings at the next connection), then waits until it listens again.
+# Refuses to reload unless the automatic undo is armed.
+: "${undo_unit:?}"
 set -euo pipefail
+if ! systemctl is-active --quiet "$undo_unit.timer"; then
+  echo "the automatic undo is not armed; sshd is not reloaded" >&2
+  exit 1
+fi
 if systemctl is-active --quiet ssh.service; then systemctl reload ssh.service
 elif systemctl is-active --quiet sshd.service; then systemctl reload sshd.service
 elif systemctl is-active --quiet ssh.socket; then echo "sshd starts per connection (ssh.socket): new logins read the new settings"

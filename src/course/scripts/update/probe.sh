@@ -1,11 +1,14 @@
-# Read-only: how many upgrades are waiting, and did droplift update this system in the last day?
-# (A new droplet's package lists can look fresh and still miss its updates and security suites.)
+# Read-only: how many upgrades are waiting, did droplift update this system in the last day, and
+# are automatic security updates on? (A new droplet's package lists can look fresh and still miss
+# its updates and security suites.)
 : "${stamp:?}"
 set -euo pipefail
 pending=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst ' || true)
 recent=$(find "$stamp" -mmin -1440 2>/dev/null || true)
+auto=$(apt-config dump APT::Periodic::Unattended-Upgrade 2>/dev/null || true)
 echo "upgrades waiting: $pending"
 if [ -z "$recent" ]; then echo "droplift-state: pending droplift has not updated this system in the last day"
 elif [ "$pending" -gt 0 ]; then echo "droplift-state: pending $pending packages can be upgraded"
+elif ! grep -q '"1"' <<<"$auto" || ! command -v unattended-upgrade >/dev/null; then echo "droplift-state: pending automatic security updates are off"
 else echo "droplift-state: done the system is up to date"
 fi
