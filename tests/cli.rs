@@ -27,7 +27,7 @@ fn plan_prints_the_runbook_for_the_example_answers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let warnings = stderr(&out);
     assert!(
-        warnings.contains("[nginx] is for a stage this version"),
+        warnings.contains("[app] is for a stage this version"),
         "{warnings}"
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
@@ -252,3 +252,57 @@ fn a_short_db_password_on_stdin_gets_the_wizards_rule() {
         stderr(&out)
     );
 }
+// ── nginx (stage 7) ──
+#[test]
+fn an_nginx_site_file_replaces_the_template_and_a_missing_one_names_key_and_line() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let base = "[server]\nhost = \"203.0.113.7\"\n\n[user]\nname = \"johndoe\"\n\n[nginx]\n";
+    let missing = answers_file(home.path(), &format!("{base}site_file = \"nope.conf\"\n"));
+    let out = droplift(&["plan", "--answers", &missing], "", home.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("line 8: `nginx.site_file`"), "{err}");
+    assert!(err.contains("nope.conf"), "{err}");
+
+    let empty = home.path().join("empty.conf");
+    std::fs::write(&empty, "\n").expect("write");
+    let file = answers_file(home.path(), &format!("{base}site_file = \"empty.conf\"\n"));
+    let err = stderr(&droplift(&["plan", "--answers", &file], "", home.path()));
+    assert!(err.contains("The site file is empty"), "{err}");
+
+    // Relative to the answers file; its text reaches the server only on stdin.
+    let mine = "server { listen 80; server_name my.example.com; return 204; }\n";
+    std::fs::write(home.path().join("mine.conf"), mine).expect("write");
+    let file = answers_file(home.path(), &format!("{base}site_file = \"mine.conf\"\n"));
+    let out = droplift(
+        &["plan", "--answers", &file, "--only", "nginx"],
+        "",
+        home.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runbook = String::from_utf8_lossy(&out.stdout);
+    assert!(runbook.contains(mine.trim_end()), "{runbook}");
+    assert!(
+        !runbook.contains("HTTP_X_REAL_IP"),
+        "the template is not used"
+    );
+    assert_eq!(runbook.matches("<<'DROPLIFT_EOF'").count(), 1, "{runbook}");
+}
+
+#[test]
+fn keeping_the_default_site_beside_a_nameless_site_is_refused_at_its_key() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"203.0.113.7\"\n\n[user]\nname = \"johndoe\"\n\n[nginx]\nserver_name = \"_\"\nremove_default = false\n",
+    );
+    let out = droplift(&["plan", "--answers", &file], "", home.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("line 9: `nginx.remove_default`"), "{err}");
+    assert!(
+        err.contains("default site would answer every request"),
+        "{err}"
+    );
+}
+// ── end nginx ──

@@ -14,7 +14,6 @@ use droplift::practice::UpOptions;
 
 const NEW_ROOT: &str = "Neu 'root' $(id) `x` \\ pass ü";
 const USER_PW: &str = "us\"er $HOME \\ 'pw' ö #1";
-
 /// The access stages only: the later stages have their own end-to-end test (e2e_pgfw.rs).
 const ACCESS: [&str; 5] = ["--only", "connect", "update", "user", "ssh"];
 

@@ -419,3 +419,112 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     assert!(screen.contains("The SSH rule stays"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+// ── nginx (stage 7) ──
+/// Logged in, on the nginx stage, its check found work to do: the site file in the editor.
+fn at_nginx_editor() -> App {
+    let mut app = fresh();
+    connect_form(&mut app);
+    let probe = first_id(&worker(
+        &mut app,
+        WorkerEvent::Connected {
+            user: "johndoe".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        },
+    ));
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: probe,
+            exit_code: 0,
+        },
+    );
+    for stage in [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+        StageId::Postgres,
+        StageId::Firewall,
+    ] {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Nginx);
+    app.form.focus = app.form.fields.len() - 1;
+    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: pending nginx is not installed yet".into(),
+        },
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    assert_eq!(app.view, droplift::app::View::Editor);
+    app
+}
+
+#[test]
+fn the_nginx_site_in_the_editor_pane() {
+    let mut app = at_nginx_editor();
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("Ctrl-S test & apply"), "{screen}");
+    assert!(
+        screen.contains("/etc/nginx/sites-available/items-rest"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
+    let mut app = at_nginx_editor();
+    // The student deletes the `;` at the end of line 21, then applies with Ctrl-S.
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::Down));
+    }
+    update(&mut app, key(KeyCode::End));
+    update(&mut app, key(KeyCode::Backspace));
+    let ctrl_s = Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    let install = first_id(&update(&mut app, ctrl_s));
+    let test = first_id(&worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: install,
+            exit_code: 0,
+        },
+    ));
+    for line in [
+        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:22",
+        "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        "Nothing was changed: the old configuration keeps serving.",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: test,
+                stream: Stream::Stderr,
+                line: line.into(),
+            },
+        );
+    }
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: test,
+            exit_code: 1,
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("nginx-editor", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("✗ Line 22: nginx found a }"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.ends_with("22     }")),
+        "the reported line is in view:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+// ── end nginx ──

@@ -76,6 +76,22 @@ fn take_answers(app: &mut App) {
                 .set(SecretName::DbPassword, password, &app.redactor);
         }
         // Stage 6's rules are in the answers already: the list edits them as the student goes.
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let nginx = &mut app.answers.nginx;
+            let site = app.form.value("site").trim().to_owned();
+            let server_name = app.form.value("server_name").trim().to_owned();
+            // New names give a new site file: the template is filled again.
+            if site != nginx.site || server_name != nginx.server_name {
+                nginx.site_text = None;
+            }
+            nginx.site = site;
+            nginx.server_name = server_name;
+            nginx.remove_default =
+                course::inputs::validate_remove_default(&app.form.value("remove_default"))
+                    .unwrap_or(true);
+        }
+        // ── end nginx ──
         _ => {}
     }
 }
@@ -186,6 +202,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
         Outcome::Pending(why) => {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
             app.view = View::Preview { scroll: 0 };
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                super::editor::open(app);
+            }
+            // ── end nginx ──
         }
         Outcome::AlreadyDone(why) => {
             app.log_line(
@@ -194,6 +215,9 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             );
         }
         Outcome::Applied => {
+            if stage == StageId::Nginx {
+                app.editor = None;
+            }
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
         }
         Outcome::Drifted(why) => {
@@ -220,6 +244,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 LineKind::Error,
                 &format!("{} failed: {message}", stage.title()),
             );
+            // ── nginx (stage 7) ──
+            if super::editor::on_failure(app, stage, &detail) {
+                return;
+            }
+            // ── end nginx ──
             let next = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed. Read the log \
                  (PgUp), fix the cause, and press Enter on the stage to try again."

@@ -28,6 +28,11 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(overlay) = app.overlay.take() {
         return overlay_key(app, overlay, key);
     }
+    // ── nginx (stage 7) ──
+    if app.view == View::Editor {
+        return super::editor::key(app, key);
+    }
+    // ── end nginx ──
     match key.code {
         KeyCode::PageUp => {
             let page = app.log_rows().max(1) as isize;
@@ -69,7 +74,12 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (View::Form, _) => form_key(app, key),
         (View::Preview { .. }, KeyCode::Enter) => flow::apply_current(app),
         (View::Preview { .. }, KeyCode::Esc) => {
-            app.view = View::Form;
+            // The nginx stage's preview was opened from its editor: back to the text.
+            app.view = if app.editor.is_some() {
+                View::Editor
+            } else {
+                View::Form
+            };
             Vec::new()
         }
         (View::Preview { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
@@ -92,6 +102,12 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         (View::Finished, KeyCode::Enter) => flow::next_stage(app),
         (View::Finished, KeyCode::Char('r')) if app.reboot_needed => flow::reboot(app),
+        // ── nginx (stage 7) ──
+        (View::Finished, KeyCode::Char('e')) if app.current == StageId::Nginx => {
+            super::editor::open(app);
+            Vec::new()
+        }
+        // ── end nginx ──
         (View::Finished, KeyCode::Esc) => {
             app.view = View::Form;
             Vec::new()
@@ -215,6 +231,12 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        // ── nginx (stage 7) ──
+        Overlay::ConfirmDiscard => {
+            super::editor::confirm_discard(app, key);
+            Vec::new()
+        }
+        // ── end nginx ──
         Overlay::Error(card) => {
             if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
                 app.overlay = Some(Overlay::Error(card));

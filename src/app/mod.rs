@@ -1,6 +1,9 @@
 //! The wizard's state and its pure `update`: an `Event` in, the state changed, `Effect`s out.
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
+// ── nginx (stage 7) ──
+pub mod editor;
+// ── end nginx ──
 mod flow;
 pub mod form;
 mod keys;
@@ -92,6 +95,10 @@ pub enum Overlay {
     Resume {
         selected: usize,
     },
+    // ── nginx (stage 7) ──
+    /// Esc in the site editor with edits: drop them?
+    ConfirmDiscard,
+    // ── end nginx ──
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +120,10 @@ pub enum View {
     Running,
     /// The stage ended (done or failed); Enter goes on.
     Finished,
+    // ── nginx (stage 7) ──
+    /// The nginx site file in the editor pane (`app.editor`); Ctrl-S tests and applies it.
+    Editor,
+    // ── end nginx ──
 }
 
 #[derive(Clone, Debug)]
@@ -168,6 +179,10 @@ pub struct App {
     pub unsaved: Option<crate::state::Progress>,
     /// The firewall screen: which rule of the list is chosen (0 is SSH).
     pub rule_cursor: usize,
+    // ── nginx (stage 7) ──
+    /// The site file being edited (the nginx stage's editor pane).
+    pub editor: Option<editor::SiteEditor>,
+    // ── end nginx ──
 }
 
 impl App {
@@ -212,6 +227,7 @@ impl App {
             checking_all: false,
             unsaved: None,
             rule_cursor: 0,
+            editor: None,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -280,6 +296,7 @@ impl App {
             Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_)) => true,
             Some(Overlay::HostKey { changed: true, .. }) => true,
             Some(_) => false,
+            None if self.view == View::Editor => true,
             None => self.view == View::Form && !self.form.is_empty(),
         }
     }
@@ -311,6 +328,16 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     // ── Stage 5: PostgreSQL ──
                     "role" => answers.db_role().to_owned(),
                     "database" => answers.db_name.clone().unwrap_or_default(),
+                    // ── nginx (stage 7) ──
+                    "site" => answers.nginx.site.clone(),
+                    "server_name" => answers.nginx.server_name.clone(),
+                    "remove_default" => if answers.nginx.remove_default {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .to_owned(),
+                    // ── end nginx ──
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {
@@ -335,7 +362,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             keys::handle_key(app, key)
         }
         Event::Paste(text) => {
-            if app.typing() {
+            if app.view == View::Editor && app.overlay.is_none() {
+                editor::paste(app, &text);
+                app.dirty = true;
+            } else if app.typing() {
                 keys::focused_form(app).paste(&text);
                 app.dirty = true;
             }

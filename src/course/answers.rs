@@ -32,7 +32,42 @@ pub struct Answers {
     pub extra_ports: Vec<PortRule>,
     /// The domain from `[tls]`; when there is one, the firewall lets HTTPS in too.
     pub domain: Option<String>,
+    // ── nginx (stage 7) ──
+    pub nginx: NginxAnswers,
+    // ── end nginx ──
 }
+
+// ── nginx (stage 7) ──
+/// The nginx stage's answers. The site's text is the template filled from `site` and
+/// `server_name`, unless the student edited it (wizard) or gave `site_file` (answers file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NginxAnswers {
+    pub site: String,
+    pub server_name: String,
+    /// Turn off nginx's own default site (it stays in sites-available).
+    pub remove_default: bool,
+    /// `site_file = "..."` as written (relative to the answers file), and its line, for errors.
+    pub site_file: Option<(PathBuf, usize)>,
+    /// The site's text when it is not the template: the editor's, or `site_file`'s contents
+    /// (read by the caller: parsing stays pure).
+    pub site_text: Option<String>,
+}
+
+impl Default for NginxAnswers {
+    fn default() -> Self {
+        Self {
+            site: DEFAULT_SITE.to_owned(),
+            server_name: "_".to_owned(),
+            remove_default: true,
+            site_file: None,
+            site_text: None,
+        }
+    }
+}
+
+/// The course's site name; the uWSGI stage uses the same folder for the app and its socket.
+pub const DEFAULT_SITE: &str = "items-rest";
+// ── end nginx ──
 
 impl Answers {
     /// The defaults the wizard starts from for a host.
@@ -47,6 +82,7 @@ impl Answers {
             db_name: None,
             extra_ports: Vec::new(),
             domain: None,
+            nginx: NginxAnswers::default(),
         }
     }
 
@@ -170,10 +206,11 @@ enum RawPort {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawNginx {
     server_name: Option<Spanned<String>>,
     site: Option<Spanned<String>>,
+    remove_default: Option<Spanned<bool>>,
+    site_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -314,9 +351,45 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
     // ── end of stages 5 and 6 ──
 
+    // ── nginx (stage 7) ──
+    if let Some(nginx) = raw.nginx.as_ref().map(Spanned::get_ref) {
+        if let Some(site) = &nginx.site {
+            match inputs::validate_site_name(site.get_ref()) {
+                Ok(()) => answers.nginx.site = site.get_ref().clone(),
+                Err(m) => fail("nginx.site", site.span(), m),
+            }
+        }
+        if let Some(name) = &nginx.server_name {
+            match inputs::validate_server_name(name.get_ref()) {
+                Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
+                Err(m) => fail("nginx.server_name", name.span(), m),
+            }
+        }
+        if let Some(remove) = &nginx.remove_default {
+            let server_name = answers.nginx.server_name.clone();
+            match inputs::check_default_site(*remove.get_ref(), &server_name) {
+                Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
+                Err(m) => fail("nginx.remove_default", remove.span(), m),
+            }
+        }
+        if let Some(file) = &nginx.site_file {
+            if file.get_ref().trim().is_empty() {
+                fail(
+                    "nginx.site_file",
+                    file.span(),
+                    "give the path of your site file, or remove the line to use the template"
+                        .into(),
+                );
+            } else {
+                answers.nginx.site_file =
+                    Some((PathBuf::from(file.get_ref()), line_of(text, file.span())));
+            }
+        }
+    }
+    // ── end nginx ──
+
     let mut warnings = Vec::new();
     let later = [
-        ("nginx", raw.nginx.as_ref().map(|s| s.span())),
         ("app", raw.app.as_ref().map(|s| s.span())),
         ("tls", raw.tls.as_ref().map(|s| s.span())),
     ];
@@ -374,8 +447,8 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
-        assert!(warnings[0].contains("[nginx]"));
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("[app]"));
         assert_eq!(answers.db_role(), "johndoe");
         assert_eq!(answers.db_name(), "johndoe");
         assert!(answers.extra_ports.is_empty());
@@ -465,6 +538,48 @@ mod tests {
         );
         assert!(errors[2].message.contains("lower-case"));
     }
+
+    // ── nginx (stage 7) ──
+    #[test]
+    fn the_nginx_section_is_read_and_checked_with_key_and_line() {
+        let (answers, _) = parse(EXAMPLE).expect("example parses");
+        assert_eq!(answers.nginx.site, "items-rest");
+        assert_eq!(answers.nginx.server_name, "_");
+        assert!(answers.nginx.remove_default);
+        let ok = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                  server_name = \"api.example.com\"\nsite = \"api\"\nremove_default = false\n\
+                  site_file = \"my site.conf\"\n";
+        let (answers, _) = parse(ok).expect("parses");
+        assert_eq!(answers.nginx.server_name, "api.example.com");
+        assert!(!answers.nginx.remove_default);
+        assert_eq!(
+            answers.nginx.site_file,
+            Some((PathBuf::from("my site.conf"), 9))
+        );
+        let bad = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                   site = \"items rest\"\nserver_name = \"a;b\"\nremove_default = false\n\
+                   site_file = \"\"\n";
+        let AnswersError::Invalid(errors) = parse(bad).expect_err("bad nginx") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("nginx.site", 6),
+                ("nginx.server_name", 7),
+                // `_` stays the server name, so keeping the default site is refused.
+                ("nginx.remove_default", 8),
+                ("nginx.site_file", 9)
+            ]
+        );
+        let typo = parse(
+            "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\nsitefile = \"x\"\n",
+        )
+        .expect_err("unknown key");
+        assert!(typo.to_string().contains("sitefile"), "{typo}");
+    }
+    // ── end nginx ──
 
     #[test]
     fn a_key_path_that_would_inject_into_ssh_config_is_refused() {

@@ -123,6 +123,9 @@ pub use inputs::{InputSpec, inputs, validate};
 pub mod advice;
 pub mod answers;
 pub mod connect;
+// ── nginx (stage 7) ──
+pub mod nginx;
+// ── end nginx ──
 pub mod plan;
 pub mod probe;
 pub mod ssh;
@@ -139,13 +142,16 @@ use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 6] = [
+pub const BUILT: [StageId; 7] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
     StageId::SshHardening,
     StageId::Postgres,
     StageId::Firewall,
+    // ── nginx (stage 7) ──
+    StageId::Nginx,
+    // ── end nginx ──
 ];
 
 /// Why a stage's plans could not be built.
@@ -196,6 +202,25 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
             &firewall::web_ports(answers.domain.is_some()),
             &PortList(answers.extra_ports.clone()),
         )?,
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let answers = &answers.nginx;
+            let site = answer("site", SiteName::parse(&answers.site))?;
+            let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
+            answer(
+                "remove_default",
+                inputs::check_default_site(answers.remove_default, server_name.as_str()),
+            )?;
+            let text = match &answers.site_text {
+                Some(text) => {
+                    answer("site_file", inputs::validate_site_text(text))?;
+                    text.clone()
+                }
+                None => nginx::site_from_template(&site, &server_name),
+            };
+            nginx::plans(&site, &server_name, answers.remove_default, &text)?
+        }
+        // ── end nginx ──
         other => return Err(PlanError::NotBuilt(other)),
     })
 }
@@ -302,3 +327,6 @@ pub fn probe_all(
 
 use ports::PortList;
 use values::{Alias, Host, PgDatabase, PgRole, UserName};
+// ── nginx (stage 7) ──
+use values::{ServerName, SiteName};
+// ── end nginx ──

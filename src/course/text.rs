@@ -40,10 +40,15 @@ pub fn explanation(stage: StageId) -> &'static str {
             "A firewall decides which doors of your server are open; everything else coming \
              in is refused."
         }
+        // ── nginx (stage 7) ──
         StageId::Nginx => {
-            "nginx is the web server that faces the internet. It receives each request and \
-             hands it to your app, serving errors and static files itself."
+            "nginx is the web server that faces the internet. It takes every request on port 80 \
+             and hands it to your app through a socket, a file uWSGI will listen on. Its site \
+             file says which name it answers to (server_name; _ means any) and where the app \
+             is. You can edit the file before it goes live; nginx -t tests it first, so a \
+             mistake never replaces a site that works."
         }
+        // ── end nginx ──
         StageId::App => {
             "Your Flask app's code comes onto the server, into its own folder with its own \
              Python environment (a venv) so its libraries don't clash with the system's."

@@ -79,6 +79,20 @@ checked!(
 );
 
 // ── end of stage 5 ──
+// ── nginx (stage 7) ──
+checked!(
+    /// The nginx site's name: its file in sites-available and the app's folder under
+    /// /var/www/html (where the uWSGI socket lives).
+    SiteName,
+    inputs::validate_site_name
+);
+
+checked!(
+    /// nginx's `server_name`: a domain, the droplet's IPv4 address, or `_` (any name).
+    ServerName,
+    inputs::validate_server_name
+);
+// ── end nginx ──
 
 #[cfg(test)]
 mod tests {
@@ -97,5 +111,7 @@ mod tests {
             PgDatabase::parse("items-db").map(|d| d.to_string()),
             Ok("items-db".into())
         );
+        assert!(SiteName::parse("items rest").is_err());
+        assert!(ServerName::parse("a; include /etc/shadow").is_err());
     }
 }

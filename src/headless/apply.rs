@@ -46,7 +46,7 @@ pub struct StatusArgs {
     /// The answers file (TOML).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<std::path::PathBuf>,
-    /// Only these stages (connect, update, user, ssh, postgres, firewall).
+    /// Only these stages, by key (connect, update, user, ssh, postgres, firewall, nginx, …).
     #[arg(long, value_name = "STAGE", value_parser = super::parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
     #[command(flatten)]
@@ -231,6 +231,21 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
                 for line in &detail {
                     println!("  server said: {line}");
                 }
+                // ── nginx (stage 7) ──
+                if stage == StageId::Nginx {
+                    let site = course::values::SiteName::parse(&session.answers.nginx.site);
+                    if let Some(error) = site
+                        .ok()
+                        .and_then(|s| course::nginx::site_error(&detail, &s))
+                    {
+                        let file = match &session.answers.nginx.site_file {
+                            Some((path, _)) => path.display().to_string(),
+                            None => "the site file".to_owned(),
+                        };
+                        println!("In {file}: {}", error.message);
+                    }
+                }
+                // ── end nginx ──
                 if let Some(usual) = advice {
                     println!("What to do: {usual}");
                 }

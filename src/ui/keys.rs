@@ -2,6 +2,7 @@
 //! status bar picks the ones that work right now, so the two can never disagree.
 
 use crate::app::{App, Overlay, View};
+use crate::course::StageId;
 
 /// A key and what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +34,11 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
             k("w", "write every command to droplift-runbook.sh"),
+            // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
+            k(
+                "Ctrl-S / Ctrl-P",
+                "site editor: nginx -t & apply / commands",
+            ),
         ],
     ),
     (
@@ -86,6 +92,7 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
+        Some(Overlay::ConfirmDiscard) => vec![k("y", "drop edits"), k("n / Esc", "keep editing")],
         None => match app.view {
             View::Form if app.current == crate::course::StageId::Firewall => vec![
                 k("Enter", "add/confirm"),
@@ -121,6 +128,20 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             View::Running => vec![
                 k("Esc", "stop step"),
                 k("PgUp/PgDn", "log"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Editor => vec![
+                k("Ctrl-S", "test & apply"),
+                k("Ctrl-P", "commands"),
+                k("Esc", "back"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
+            View::Finished if app.current == StageId::Nginx => vec![
+                k("Enter", "next"),
+                k("e", "edit site"),
+                k("Esc", "back"),
                 k("?", "help"),
                 k("q", "quit"),
             ],

@@ -26,6 +26,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         View::Preview { scroll } => draw_preview(app, frame, body, scroll),
         View::Running => draw_running(app, frame, body),
         View::Finished => draw_finished(app, frame, body),
+        View::Editor => super::editor::draw(app, frame, body),
     }
 }
 
@@ -83,6 +84,12 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             "Enter: connect.  No droplet? F2 makes a practice one on this computer.".to_owned()
         }
+    } else if id == StageId::Nginx {
+        // ── nginx (stage 7) ──
+        "Drop default: nginx's welcome page would otherwise answer requests meant for your \
+         site. Enter: check the server, then edit the site file."
+            .to_owned()
+        // ── end nginx ──
     } else if id == StageId::User && !app.form.value("user_password").is_empty() {
         format!(
             "Password strength: {}.  Enter: see the exact commands.",
@@ -270,6 +277,11 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     let status = app.status(id);
     let note = app.entry(id).map(|e| e.note.clone()).unwrap_or_default();
     let (headline, style, next) = match status {
+        StageStatus::Done if id == StageId::Nginx => (
+            format!("✓ {} is done: {note}.", id.title()),
+            theme.success,
+            "Enter: on to the next stage   e: edit the site file again",
+        ),
         StageStatus::Done => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
