@@ -51,6 +51,8 @@ pub enum HeadlessError {
     NoHost,
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     // ── nginx (stage 7) ──
     /// `[nginx] site_file` cannot be read or cannot be a site file (`path` is the answers file).
     #[error("{}:\nline {line}: `nginx.site_file`: {message}", .path.display())]
@@ -181,4 +183,47 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// Saved progress for the headless commands, as the wizard keeps it: loaded first (a damaged
+/// file is moved aside with a warning; a newer one stops the command before anything runs), and
+/// written after every stage, so the wizard can resume from where `apply` stopped.
+pub struct Saved {
+    store: Option<crate::state::Store>,
+}
+
+impl Saved {
+    pub fn load() -> Result<Self, HeadlessError> {
+        let Some(dir) = crate::state::data_dir() else {
+            return Ok(Self { store: None });
+        };
+        let (store, warnings) = crate::state::Store::load(&dir)?;
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(Self { store: Some(store) })
+    }
+
+    /// Records a stage's status and the answers (never a secret), and saves.
+    pub fn record(
+        &mut self,
+        answers: &Answers,
+        stage: StageId,
+        status: course::StageStatus,
+        note: &str,
+    ) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        let now = crate::state::now();
+        let server = store.progress.server_mut(&answers.host, answers.port);
+        server.touched = now;
+        for (key, value) in answers.saved_values() {
+            let _ = server.remember(key, &value);
+        }
+        server.set_stage(stage, status, note, now);
+        if let Err(e) = store.save() {
+            eprintln!("warning: progress could not be saved ({e}); the server still knows");
+        }
+    }
 }
