@@ -84,6 +84,9 @@ pub struct AnswersArgs {
     /// may be repeated.
     #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
+    /// `plan` only: print the one command that checks every stage at once (for bench/probe.sh).
+    #[arg(long, hide = true)]
+    pub check_all: bool,
 }
 
 pub(crate) fn parse_stage(text: &str) -> Result<StageId, UnknownStage> {
@@ -153,6 +156,11 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 /// `droplift plan`: the runbook on stdout.
 pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
+    if args.check_all {
+        let (command, _) = course::probe_all(&selected(&args.only), &answers, &|_| true)?;
+        println!("{}", command.script);
+        return Ok(0);
+    }
     let runbook = course::runbook::render(&answers, &selected(&args.only))?;
     print!("{runbook}");
     Ok(0)
