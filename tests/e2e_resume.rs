@@ -24,19 +24,6 @@ fn answers(home: &Path, host: &str, user: &str) -> String {
     path.to_str().expect("utf-8").to_owned()
 }
 
-fn all_text_under(dir: &Path) -> String {
-    let mut out = String::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.push_str(&all_text_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
-}
-
 #[test]
 fn killed_mid_upgrade_and_inside_the_guarded_window_apply_again_finishes() {
     let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
@@ -125,7 +112,7 @@ fn killed_mid_upgrade_and_inside_the_guarded_window_apply_again_finishes() {
         "{progress}"
     );
     assert!(progress.contains("[server.stages.ssh]"), "{progress}");
-    let everything = all_text_under(&data);
+    let everything = common::files::all_text_under(&data);
     for secret in [droplet.root_password.expose(), NEW_ROOT, USER_PW] {
         assert!(
             !everything.contains(secret),

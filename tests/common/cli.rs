@@ -5,14 +5,20 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
-        .args(args)
+/// The binary with the test's HOME and data directory, no agent, stdin and stdout piped.
+fn command(home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_droplift"));
+    cmd.args(args)
         .env("HOME", home)
         .env("DROPLIFT_DATA_DIR", home.join("data"))
         .env_remove("SSH_AUTH_SOCK")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::piped());
+    cmd
+}
+
+pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = command(home, args)
         .stderr(Stdio::piped())
         .spawn()
         .expect("start droplift");
@@ -36,13 +42,7 @@ pub fn droplift_killed_at(
     settle: std::time::Duration,
 ) -> (String, bool) {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
-        .args(args)
-        .env("HOME", home)
-        .env("DROPLIFT_DATA_DIR", home.join("data"))
-        .env_remove("SSH_AUTH_SOCK")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+    let mut child = command(home, args)
         .stderr(Stdio::null())
         .spawn()
         .expect("start droplift");
