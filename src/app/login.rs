@@ -75,17 +75,17 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     present(app, out)
 }
 
-/// Esc on the user login: back to the connect form, with the usual advice for a refused root.
+/// Esc on the user login: back to the connect form, the refused password's field marked (a typo
+/// is by far the likeliest cause on a new droplet).
 pub(super) fn decline_user_login(app: &mut App) -> Vec<Effect> {
     app.set_status(StageId::Connect, StageStatus::Failed);
     app.view = View::Form;
     app.form = super::form_for(StageId::Connect, &app.answers);
-    app.overlay = Some(Overlay::Error(ErrorCard {
-        title: "Could not log in".into(),
-        what: "The server refused root's password.".into(),
-        server: Vec::new(),
-        next: connect_advice(ConnectErrorKind::AuthFailed).into(),
-    }));
+    app.form.set_error(
+        "root_password",
+        "The server refused it: paste it again from the e-mail (no spaces around it).",
+    );
+    app.form.focus_first_error();
     Vec::new()
 }
 
@@ -260,8 +260,9 @@ fn ask(app: &mut App, question: Question) {
         Question::NewRootPassword { refused } => {
             Overlay::PasswordChange(password_form(refused.map(|reason| {
                 format!(
-                    "The server refused it: {}. Choose a longer, less common one.",
-                    reason.trim_end_matches('.')
+                    "The server said: \"{}\". {}",
+                    reason.trim_end_matches('.'),
+                    course::advice::new_password_sentence(&reason)
                 )
             })))
         }

@@ -5,8 +5,14 @@
 const KNOWN: &[(&str, &str)] = &[
     (
         "Could not get lock",
-        "Another program is installing updates (a new droplet does this by itself for a while). \
-         Wait a few minutes, then run the stage again.",
+        "Another program is installing updates (a new droplet does this by itself for 2–10 \
+         minutes). Wait a few minutes, then press Enter to try again; don't restart the \
+         droplet while it installs.",
+    ),
+    (
+        "apt is still busy",
+        "The droplet's own updater is still installing. Wait a few minutes, then press Enter to \
+         try again; don't restart the droplet while it installs (that can break apt).",
     ),
     (
         "dpkg was interrupted",
@@ -51,9 +57,69 @@ pub fn advice(server_said: &[String], message: &str) -> Option<&'static str> {
     })
 }
 
+/// What to do after the server refused a new password, matching what it said: each PAM module
+/// words its reason differently, and "Password unchanged" alone says nothing about length.
+/// A clause ("choose …") so both the wizard and the headless error can use it.
+pub fn new_password(server_said: &str) -> &'static str {
+    let said = server_said.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| said.contains(w));
+    if has(&["shorter", "too short", "longer"]) {
+        "choose a longer, less common one"
+    } else if has(&[
+        "dictionary",
+        "simplistic",
+        "systematic",
+        "palindrome",
+        "too simple",
+        "not enough different characters",
+        "character classes",
+    ]) {
+        "choose one that is harder to guess: a few random words, not a real word or a pattern"
+    } else if has(&[
+        "same as the old",
+        "too similar",
+        "was already used",
+        "reused",
+        "rotated",
+        "case changes only",
+    ]) {
+        "choose one that is clearly different from the old (e-mailed) one"
+    } else if has(&["do not match", "don't match", "mismatch"]) {
+        "type the same new password in both fields"
+    } else {
+        "the server did not say why, so choose a different one (a few random words)"
+    }
+}
+
+/// The same advice as a sentence, for the password field.
+pub fn new_password_sentence(server_said: &str) -> String {
+    let clause = new_password(server_said);
+    let mut chars = clause.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_password_advice_follows_the_server_not_a_guess() {
+        assert_eq!(
+            new_password("BAD PASSWORD: The password is shorter than 8 characters"),
+            "choose a longer, less common one"
+        );
+        assert!(new_password("BAD PASSWORD: it is based on a dictionary word").contains("guess"));
+        assert!(
+            new_password("The password is the same as the old one")
+                .contains("different from the old")
+        );
+        let unchanged = new_password_sentence("passwd: Password unchanged");
+        assert!(!unchanged.contains("longer"), "{unchanged}");
+        assert!(unchanged.starts_with("The server did not say why"));
+    }
 
     #[test]
     fn recognises_the_apt_lock_and_says_to_wait() {
