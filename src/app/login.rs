@@ -136,6 +136,27 @@ fn password_form(error: Option<String>) -> Form {
     form
 }
 
+/// What a failed connection means, in plain words (the worker's own sentence is quoted below it).
+fn connect_what(kind: ConnectErrorKind) -> &'static str {
+    match kind {
+        ConnectErrorKind::NameNotFound => {
+            "That name could not be looked up: it is mistyped, or there is no working DNS right now."
+        }
+        ConnectErrorKind::Refused => {
+            "The server answered, but nothing accepts SSH connections on that port."
+        }
+        ConnectErrorKind::Timeout | ConnectErrorKind::NoRoute => {
+            "Nothing answered at that address."
+        }
+        ConnectErrorKind::Handshake => "Something other than an SSH server answered.",
+        ConnectErrorKind::AuthFailed => "The server refused the login.",
+        ConnectErrorKind::HostKeyRejected => {
+            "droplift did not trust the server's key, so it did not log in."
+        }
+        ConnectErrorKind::Other => "Logging in failed.",
+    }
+}
+
 fn connect_advice(kind: ConnectErrorKind) -> &'static str {
     match kind {
         ConnectErrorKind::NameNotFound => {
@@ -306,12 +327,19 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
     if let Some(stage) = interrupted {
         app.set_status(stage, StageStatus::Failed);
     }
-    let what = error.what();
-    app.log_line(LineKind::Error, &what);
+    app.log_line(LineKind::Error, &error.what());
+    // The card says it plainly and quotes the worker's own sentence under it.
+    let (what, server) = match error {
+        LoginError::Connect { kind, message } => {
+            (connect_what(*kind).to_owned(), vec![message.clone()])
+        }
+        LoginError::UserRefused { message, .. } => (error.to_string(), vec![message.clone()]),
+        _ => (error.what(), Vec::new()),
+    };
     app.overlay = Some(Overlay::Error(ErrorCard {
         title: "Could not log in".into(),
         what,
-        server: Vec::new(),
+        server,
         next: connect_advice(error.kind()).into(),
     }));
 }
