@@ -816,3 +816,24 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
     assert!(with_alias.contains("ssh mydroplet"), "{with_alias}");
     assert!(!with_alias.contains("ssh -i"));
 }
+
+/// Instructor mode relies on it: a password typed into a secret field never shows on screen, so
+/// neither the projector nor a `--record` file can show it.
+#[test]
+fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
+    let mut app = fresh();
+    for _ in 0..2 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    for ch in "Hunter2-secret".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    let buffer = render(&mut app, 80, 24);
+    let shown = text(&buffer);
+    assert!(
+        shown.contains('•'),
+        "the secret field was not the one typed into:\n{shown}"
+    );
+    assert!(!shown.contains("Hunter2"), "{shown}");
+    assert!(!droplift::record::ansi(&buffer).contains("Hunter2"));
+}
