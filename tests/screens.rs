@@ -63,10 +63,19 @@ fn save_screenshot(name: &str, buffer: &Buffer) {
         .join("screenshots")
         .join(format!("{name}.svg"));
     let svg = droplift::ui::svg::to_svg(buffer);
-    // Only rewrite when the frame changed, so a test run leaves git clean.
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(svg.as_str()) {
+        return;
+    }
+    // scripts/screenshots sets this to regenerate; any other run fails on a stale picture, so
+    // the committed screenshots always show what the app draws now.
+    if std::env::var_os("DROPLIFT_WRITE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().expect("screenshots dir")).expect("mkdir");
         std::fs::write(&path, svg).expect("write screenshot");
+    } else {
+        panic!(
+            "screenshots/{name}.svg is stale (or missing): the app draws this screen differently \
+             now. Run scripts/screenshots and commit the result."
+        );
     }
 }
 
