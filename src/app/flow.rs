@@ -199,7 +199,6 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
     app.view = View::Finished;
     app.set_status(stage, outcome.status());
     app.set_note(stage, outcome.note());
-    let advice = outcome.advice();
     match outcome {
         Outcome::Pending(why) => {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
@@ -251,22 +250,39 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 return;
             }
             // ── end nginx ──
-            let next = if rolled_back {
-                "droplift put the old settings back, so nothing is half-changed. Read the log \
-                 (PgUp), fix the cause, and press Enter on the stage to try again."
+            let again = if rolled_back {
+                "droplift put the old settings back, so nothing is half-changed."
             } else {
-                "Read the log (PgUp) for the details, fix the cause, and press Enter on the stage \
-                 to try again: steps already done are checked and not repeated."
+                "Steps already done are checked and not repeated."
             };
-            app.overlay = Some(Overlay::Error(ErrorCard {
-                title: format!("{} failed", stage.title()),
-                what: format!("The step \"{step}\" did not work: {message}."),
-                server: detail,
-                next: match advice {
-                    Some(usual) => format!("{usual} {next}"),
-                    None => next.into(),
+            let card = match course::advice::recognise(&detail, &message) {
+                // A known case: say it plainly, quote the lines that show it, say what to do.
+                Some(known) => {
+                    let mut server: Vec<String> = course::advice::quoted(known, &detail)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect();
+                    if server.is_empty() {
+                        server.push(message.clone());
+                    }
+                    ErrorCard {
+                        title: format!("{} failed", stage.title()),
+                        what: format!("{} (\"{step}\": {message})", known.happened),
+                        server,
+                        next: format!("{} {again}", known.next),
+                    }
+                }
+                None => ErrorCard {
+                    title: format!("{} failed", stage.title()),
+                    what: format!("The step \"{step}\" did not work: {message}."),
+                    server: detail,
+                    next: format!(
+                        "Read the log (PgUp) for the details, fix the cause, and press Enter on \
+                         the stage to try again. {again}"
+                    ),
                 },
-            }));
+            };
+            app.overlay = Some(Overlay::Error(card));
         }
         Outcome::Interrupted { step } => {
             // The login machine remembers the stage and checks it again once reconnected.

@@ -438,6 +438,29 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+    if status == StageStatus::Done && id == StageId::SshHardening {
+        let a = &app.answers;
+        lines.push(Line::raw(
+            "From now on, log in like this (root and passwords are refused):",
+        ));
+        lines.push(Line::styled(
+            format!(
+                "  {}",
+                crate::course::ssh::login_from_now_on(
+                    &a.user,
+                    &a.host,
+                    a.port,
+                    &a.key,
+                    a.alias.as_deref()
+                )
+            ),
+            theme.command,
+        ));
+        lines.push(Line::raw(
+            "root and passwords are refused over SSH now: only your user, with your key.",
+        ));
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled(next, theme.key));
     frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
 }
