@@ -26,12 +26,15 @@ pub struct WizardOptions {
     pub log_lines: usize,
     /// `--record FILE`: write every drawn frame there as asciicast v2.
     pub record: Option<std::path::PathBuf>,
+    /// `--present`: instructor mode (each command of a change waits for Space).
+    pub present: bool,
 }
 
 /// Runs the wizard until the student quits. The terminal is restored on every way out: normal
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
 pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
+    app.present = options.present;
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
     load_progress(&mut app);

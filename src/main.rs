@@ -15,7 +15,8 @@ struct Cli {
     /// How many lines the log panel keeps in memory (the full log is also written to a file).
     #[arg(long, default_value_t = droplift::logbuf::DEFAULT_CAPACITY, global = true)]
     log_lines: usize,
-    /// Instructor mode for a projector: the high-contrast theme (secrets stay masked as always).
+    /// Instructor mode for a projector: the high-contrast theme, and each command of a change
+    /// waits for Space so the class can read it first (`e` explains it).
     #[arg(long, global = true)]
     present: bool,
     /// Record the wizard's screen to FILE as an asciicast v2 (play it with `asciinema play`).
@@ -68,6 +69,7 @@ fn main() -> color_eyre::Result<()> {
             },
             log_lines: cli.log_lines,
             record: cli.record,
+            present: cli.present,
         })?,
         Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),

@@ -846,3 +846,19 @@ fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
     assert!(!shown.contains("Hunter2"), "{shown}");
     assert!(!droplift::record::ansi(&buffer).contains("Hunter2"));
 }
+
+#[test]
+fn instructor_mode_shows_the_next_command_and_waits_for_space() {
+    let mut app = at_update_preview();
+    app.present = true;
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.paused.is_some());
+    update(&mut app, key(KeyCode::Char('e')));
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(screen.contains("Next, on your droplet:"), "{screen}");
+    assert!(screen.contains("Space: run"), "{screen}");
+    assert!(cut_words(&buffer).is_empty(), "{:?}\n{screen}", cut_words(&buffer));
+    save_screenshot("present", &buffer);
+    insta::assert_snapshot!(screen);
+}

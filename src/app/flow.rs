@@ -173,6 +173,16 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 let line = command.log_line().to_owned();
                 app.log_line(LineKind::Command, &line);
             }
+            let changing = app
+                .run
+                .as_ref()
+                .is_some_and(|r| r.phase() == crate::runner::Phase::Apply);
+            if app.present && changing && matches!(request, Request::Run { .. }) {
+                // Instructor mode: the class reads the command before it runs.
+                app.paused = Some(request);
+                app.explaining = false;
+                return Vec::new();
+            }
             vec![Effect::Perform(Box::new(request))]
         }
         Progress::Finished(outcome) => {
@@ -341,6 +351,15 @@ pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
 }
 
 pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
+    if let (Some(_), Some(id)) = (
+        app.paused.take(),
+        app.run.as_ref().and_then(StageRun::current_id),
+    ) {
+        // The paused command never reached the server: stopped before it ran (the runner still
+        // undoes what earlier steps changed, where the stage has an undo).
+        app.explaining = false;
+        return super::login::on_worker(app, crate::remote::WorkerEvent::Cancelled { id });
+    }
     match app.run.as_ref().and_then(StageRun::current_id) {
         Some(id) => {
             app.info("Stopping the step …");
@@ -383,6 +402,15 @@ pub(super) fn on_local_done(
         .map(|run| run.local_done(id, result.map(|_| ())))
     {
         Some(progress) => advance(app, progress),
+        None => Vec::new(),
+    }
+}
+
+/// Instructor mode: Space runs the paused command.
+pub(super) fn resume_paused(app: &mut App) -> Vec<Effect> {
+    app.explaining = false;
+    match app.paused.take() {
+        Some(request) => vec![Effect::Perform(Box::new(request))],
         None => Vec::new(),
     }
 }

@@ -124,6 +124,12 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
                 k("?", "help"),
                 k("q", "quit"),
             ],
+            View::Running if app.paused.is_some() => vec![
+                k("Space", "run"),
+                k("e", "explain"),
+                k("Esc", "stop"),
+                k("q", "quit"),
+            ],
             View::Running => vec![
                 k("Esc", "stop step"),
                 k("PgUp/PgDn", "log"),
