@@ -858,7 +858,39 @@ fn instructor_mode_shows_the_next_command_and_waits_for_space() {
     let screen = text(&buffer);
     assert!(screen.contains("Next, on your droplet:"), "{screen}");
     assert!(screen.contains("Space: run"), "{screen}");
-    assert!(cut_words(&buffer).is_empty(), "{:?}\n{screen}", cut_words(&buffer));
+    assert!(
+        cut_words(&buffer).is_empty(),
+        "{:?}\n{screen}",
+        cut_words(&buffer)
+    );
     save_screenshot("present", &buffer);
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn known_servers_are_offered_on_the_first_screen() {
+    let mut app = fresh();
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 22);
+    server.touched = 1_000;
+    server.remember("user", "johndoe").expect("not secret");
+    for stage in [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+    ] {
+        server.set_stage(stage, StageStatus::Done, "", 1_000);
+    }
+    progress.server_mut("198.51.100.23", 22).touched = 500;
+    droplift::app::resume::offer(&mut app, progress, 1_000 + 7_200);
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("Resume 203.0.113.7 — 4 of 10 stages done, last touched 2 h ago"),
+        "{screen}"
+    );
+    assert!(cut_words(&buffer).is_empty(), "{:?}", cut_words(&buffer));
+    save_screenshot("resume", &buffer);
     insta::assert_snapshot!(screen);
 }
