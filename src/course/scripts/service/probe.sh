@@ -1,0 +1,31 @@
+# Read-only: is the release built from your code serving under systemd, with droplift's
+# uwsgi.ini and unit installed, and does GET /items through nginx answer 200 with JSON?
+: "${base:?}" "${unit:?}" "${ini:?}" "${unit_text:?}"
+set -euo pipefail
+cur=$(link_target current)
+nxt=$(link_target next)
+todo=()
+if [ -z "$cur" ] && [ -z "$nxt" ]; then
+  echo "droplift-state: pending no release is built yet (the app stage builds one)"
+  exit 0
+fi
+[ -z "$nxt" ] || [ "$nxt" = "$cur" ] || todo+=("release $nxt waits to go live")
+printf '%s\n' "$ini" | cmp -s - "$base/uwsgi.ini" || todo+=("$base/uwsgi.ini is not the one droplift writes yet")
+printf '%s\n' "$unit_text" | cmp -s - "/etc/systemd/system/$unit.service" ||
+  todo+=("/etc/systemd/system/$unit.service is not the one droplift writes yet")
+systemctl is-enabled --quiet "$unit" 2>/dev/null || todo+=("$unit does not start at boot yet")
+systemctl is-active --quiet "$unit" 2>/dev/null || todo+=("$unit is not running")
+if [ -n "$cur" ] && [ "$(mark_get "$cur" status)" != good ]; then
+  todo+=("release $cur has not passed the smoke test")
+fi
+said=""
+if [ "${#todo[@]}" -eq 0 ] && ! said=$(smoke_test); then
+  todo+=("GET /items through nginx answers $said")
+fi
+if [ "${#todo[@]}" -eq 0 ]; then
+  echo "GET /items: $said"
+  echo "droplift-state: done $unit serves release $cur; GET /items answers 200 with JSON"
+else
+  printf 'to do: %s\n' "${todo[@]}"
+  echo "droplift-state: pending ${todo[0]}"
+fi
