@@ -1,6 +1,7 @@
 //! The log panel's memory: a bounded ring buffer of output lines. When old lines are dropped a
 //! marker says how many; every line is also queued for the log file, so nothing is lost.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 pub const DEFAULT_CAPACITY: usize = 100_000;
@@ -66,10 +67,11 @@ impl LogBuffer {
     }
 
     pub fn push(&mut self, kind: LineKind, text: impl Into<String>) {
-        let line = LogLine {
-            kind,
-            text: text.into(),
-        };
+        let mut text = text.into();
+        if let Cow::Owned(shown) = as_a_terminal_shows(&text) {
+            text = shown;
+        }
+        let line = LogLine { kind, text };
         if self.lines.len() == self.capacity {
             self.lines.pop_front();
             self.dropped += 1;
@@ -130,6 +132,17 @@ impl LogBuffer {
     }
 }
 
+/// A line as a terminal would leave it: progress output (apt's `(Reading database ... 5%\r…`)
+/// rewrites itself with carriage returns, so only the text after the last one stays.
+pub fn as_a_terminal_shows(line: &str) -> Cow<'_, str> {
+    let line_end = line.trim_end_matches('\r');
+    match line_end.rfind('\r') {
+        Some(at) => Cow::Owned(line_end[at + 1..].to_owned()),
+        None if line_end.len() != line.len() => Cow::Owned(line_end.to_owned()),
+        None => Cow::Borrowed(line),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +183,35 @@ mod tests {
         // Scrolling past the top stops at the first line.
         assert_eq!(texts(&log.window(3, 99)), ["l0", "l1", "l2"]);
         assert_eq!(log.max_scroll(3), 7);
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn progress_collapses_to_its_last_state_as_captured_from_apt() {
+        let captured = include_bytes!("../tests/fixtures/apt-install-progress.txt");
+        let text = String::from_utf8_lossy(captured);
+        let line = text
+            .lines()
+            .find(|l| l.contains("Reading database"))
+            .expect("apt's progress line");
+        assert!(
+            line.matches("Reading database").count() > 5,
+            "really several states"
+        );
+        let shown = as_a_terminal_shows(line);
+        assert_eq!(shown.matches("Reading database").count(), 1, "{shown}");
+        assert!(
+            shown.contains("files and directories currently installed"),
+            "{shown}"
+        );
+        let mut log = LogBuffer::new(10);
+        log.push(LineKind::Stdout, line);
+        assert_eq!(log.take_unwritten()[0].text, shown);
+        assert_eq!(as_a_terminal_shows("plain"), "plain");
+        assert_eq!(as_a_terminal_shows("50%\r"), "50%");
     }
 }

@@ -135,3 +135,78 @@ fn every_script_sets_exactly_the_values_its_files_declare() {
         );
     }
 }
+
+#[test]
+fn every_check_in_one_command_is_valid_bash_and_at_most_one_reads_stdin() {
+    let answers = example();
+    let (command, left_out) = course::probe_all(&StageId::ALL, &answers).expect("builds");
+    for stage in course::BUILT {
+        assert!(
+            stage == StageId::Connect || !left_out.contains(&stage),
+            "{stage} is checked"
+        );
+    }
+    assert!(command.sudo, "checks run as root");
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &command.script])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Each stage's check is handed over whole, quoted, as the value of its variable.
+    for stage in course::BUILT.iter().filter(|s| **s != StageId::Connect) {
+        let plans = course::plans(*stage, &answers).expect("plans");
+        let course::plan::Action::Run(probe) = &plans.probe.steps[0].action else {
+            panic!("a probe is one command");
+        };
+        let quoted = droplift::shell::quote(&probe.script).expect("quotes");
+        assert!(command.script.contains(&quoted), "{stage}");
+    }
+    let readers = command.stdin.len();
+    assert!(
+        readers <= 1,
+        "only one check reads stdin: {:?}",
+        command.stdin
+    );
+}
+
+#[test]
+fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
+    let text = runbook::render(&example(), &course::BUILT).expect("renders");
+    assert!(!text.starts_with("#!"), "notes, not an executable script");
+    let out = std::process::Command::new("bash")
+        .args(["-n", "-c", &text])
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // `set -e` and `exit` may only appear inside a ( … ) block, where they end the subshell.
+    let mut inside = false;
+    let mut heredoc: Option<String> = None;
+    for line in text.lines() {
+        if let Some(end) = &heredoc {
+            if line == end {
+                heredoc = None;
+            }
+            continue;
+        }
+        if line == "(" {
+            inside = true;
+        } else if line == ")" || line.starts_with(") <<'") {
+            inside = false;
+            if let Some(rest) = line.strip_prefix(") <<'") {
+                heredoc = Some(rest.trim_end_matches('\'').to_owned());
+            }
+        } else if !inside && !line.starts_with('#') {
+            assert!(
+                !line.contains("set -e") && !line.trim_start().starts_with("exit"),
+                "outside a ( … ) block: {line}"
+            );
+        }
+    }
+    // A secret is never something to paste: where one is needed, the interactive command is shown.
+    assert!(!text.contains("johndoe:<user_password>"), "{text}");
+    assert!(text.contains("passwd johndoe"));
+}

@@ -183,4 +183,96 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
 pub mod runbook;
 pub mod values;
 
+const PROBE_ALL: &str = include_str!("scripts/probe_all.sh");
+
+impl StageId {
+    /// The preamble variable holding this stage's check in the combined check.
+    fn probe_var(self) -> &'static str {
+        match self {
+            StageId::Connect => "probe_connect",
+            StageId::Update => "probe_update",
+            StageId::User => "probe_user",
+            StageId::SshHardening => "probe_ssh",
+            StageId::Postgres => "probe_postgres",
+            StageId::Firewall => "probe_firewall",
+            StageId::Nginx => "probe_nginx",
+            StageId::App => "probe_app",
+            StageId::Service => "probe_service",
+            StageId::Domain => "probe_domain",
+        }
+    }
+}
+
+/// Stage keys as one shell word list (the combined check loops over it).
+struct StageList(String);
+
+impl crate::shell::ShellArg for StageList {
+    fn shell_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(&self.0)
+    }
+}
+
+/// A check script droplift built (from checked values), handed to the combined check.
+struct BuiltScript<'a>(&'a str);
+
+impl crate::shell::ShellArg for BuiltScript<'_> {
+    fn shell_text(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(self.0)
+    }
+}
+
+/// Every given stage's read-only check as ONE command (one round trip over the open session),
+/// run as root; `probe::split` reads its output. Stages whose answers are missing or that this
+/// version does not have are left out and listed second. The connect stage is left out too:
+/// being logged in is its check. Only one check may read stdin; it runs last and gets the
+/// command's stdin.
+pub fn probe_all(
+    stages: &[StageId],
+    answers: &Answers,
+) -> Result<(plan::Command, Vec<StageId>), PlanError> {
+    let mut checks: Vec<(StageId, plan::Command)> = Vec::new();
+    let mut left_out = Vec::new();
+    for &stage in stages {
+        if stage == StageId::Connect {
+            continue;
+        }
+        match plans(stage, answers) {
+            Ok(p) => match p.probe.steps.as_slice() {
+                [
+                    plan::Step {
+                        action: plan::Action::Run(command),
+                        ..
+                    },
+                ] => checks.push((stage, command.clone())),
+                _ => left_out.push(stage),
+            },
+            Err(PlanError::NotBuilt(_) | PlanError::Answer { .. }) => left_out.push(stage),
+            Err(e) => return Err(e),
+        }
+    }
+    // The one check that reads stdin goes last (a stable sort keeps course order otherwise).
+    checks.sort_by_key(|(_, c)| !c.stdin.is_empty());
+    let stdin: Vec<plan::StdinPart> = checks
+        .iter()
+        .flat_map(|(_, c)| c.stdin.iter().cloned())
+        .collect();
+    let readers = checks.iter().filter(|(_, c)| !c.stdin.is_empty()).count();
+    debug_assert!(readers <= 1, "only one check may read stdin");
+    let keys: Vec<&str> = checks.iter().map(|(s, _)| s.key()).collect();
+    let mut script =
+        crate::shell::Script::new(&[PROBE_ALL]).set("stages", &StageList(keys.join(" ")));
+    for (stage, command) in &checks {
+        script = script.set(stage.probe_var(), &BuiltScript(&command.script));
+    }
+    let timeout = checks
+        .iter()
+        .map(|(_, c)| c.timeout)
+        .max()
+        .unwrap_or(std::time::Duration::from_secs(120));
+    Ok((
+        plan::Command::root(&script)?.stdin(stdin).timeout(timeout),
+        left_out,
+    ))
+}
+
 use values::{Alias, Host, UserName};

@@ -28,6 +28,10 @@ pub struct Command {
     pub sudo: bool,
     pub stdin: Vec<StdinPart>,
     pub timeout: Duration,
+    /// What the course would type by hand for the same job (`passwd johndoe`, `sudo id -un`):
+    /// shown first in previews, and instead of the exact script in the runbook when the exact
+    /// one would need a secret pasted in.
+    pub by_hand: Option<String>,
 }
 
 impl Command {
@@ -38,6 +42,7 @@ impl Command {
             sudo: true,
             stdin: Vec::new(),
             timeout: Duration::from_secs(120),
+            by_hand: None,
         })
     }
 
@@ -56,6 +61,12 @@ impl Command {
 
     pub fn stdin(mut self, parts: Vec<StdinPart>) -> Self {
         self.stdin = parts;
+        self
+    }
+
+    /// The course's by-hand equivalent (display only; never run).
+    pub fn by_hand(mut self, text: impl Into<String>) -> Self {
+        self.by_hand = Some(text.into());
         self
     }
 
@@ -230,25 +241,25 @@ fn stdin_text(parts: &[StdinPart]) -> String {
         .collect()
 }
 
-/// A command as a student would type it in a root shell: the script verbatim, and its stdin
-/// as a here-document (a multi-line script that reads stdin becomes a small function first).
+/// A command as a student can paste it into a root shell: the exact script inside `( … )`, so
+/// its `set -e` and `exit` end only that subshell, never the student's SSH session; its stdin as
+/// a here-document (secrets as `<name>` placeholders).
 pub fn command_text(command: &Command) -> String {
-    if command.stdin.is_empty() {
-        return command.script.clone();
+    let mut text = format!("(\n{}\n)", command.script.trim_end_matches('\n'));
+    if !command.stdin.is_empty() {
+        let body = stdin_text(&command.stdin);
+        let _ = write!(
+            text,
+            " <<'DROPLIFT_EOF'\n{}\nDROPLIFT_EOF",
+            body.trim_end_matches('\n')
+        );
     }
-    let body = stdin_text(&command.stdin);
-    let heredoc = format!(
-        " <<'DROPLIFT_EOF'\n{}\nDROPLIFT_EOF",
-        body.trim_end_matches('\n')
-    );
-    if command.script.contains('\n') {
-        format!("step() {{\n{}\n}}\nstep{heredoc}", command.script)
-    } else {
-        format!("{}{heredoc}", command.script)
-    }
+    text
 }
 
-/// One step as runbook text: comment lines saying what it does, then the exact commands.
+/// One step as runbook notes: comment lines saying what it does and where it runs, then what to
+/// type. A step that sends a secret on stdin shows the by-hand command that asks for it instead,
+/// so nothing with a placeholder in it can be pasted by mistake.
 pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
     let mut out = String::new();
     for line in step.title.lines() {
@@ -256,7 +267,33 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
     }
     match &step.action {
         Action::Run(command) => {
-            let _ = writeln!(out, "{}", command_text(command));
+            let who = if command.sudo {
+                "as root"
+            } else {
+                "as your user"
+            };
+            match (command.secrets().next(), &command.by_hand) {
+                (Some(secret), Some(by_hand)) => {
+                    let _ = writeln!(
+                        out,
+                        "# [on the server, {who}] droplift sends {} on stdin; by hand, type:",
+                        secret.placeholder()
+                    );
+                    let _ = writeln!(out, "{by_hand}");
+                }
+                (Some(secret), None) => {
+                    let _ = writeln!(
+                        out,
+                        "# [on the server, {who}] replace {} with the real value before pasting",
+                        secret.placeholder()
+                    );
+                    let _ = writeln!(out, "{}", command_text(command));
+                }
+                (None, _) => {
+                    let _ = writeln!(out, "# [on the server, {who}]");
+                    let _ = writeln!(out, "{}", command_text(command));
+                }
+            }
         }
         Action::FreshLogin {
             user,
@@ -272,24 +309,30 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 LoginAuth::Password(_) => "-o PubkeyAuthentication=no ".to_owned(),
             };
             // sudo asks for the password on a terminal: -t gives it one.
+            let remote = |c: &Command| -> Result<String, QuoteError> {
+                Ok(match &c.by_hand {
+                    Some(by_hand) => by_hand.clone(),
+                    None => format!("bash -c {}", quote(&c.script)?),
+                })
+            };
             let (tty, remote) = match command {
                 Some(c) if c.sudo => (
                     "-t ",
-                    format!(" {}", quote(&format!("sudo {}", command_text(c)))?),
+                    format!(" {}", quote(&format!("sudo {}", remote(c)?))?),
                 ),
-                Some(c) => ("", format!(" {}", quote(&command_text(c))?)),
+                Some(c) => ("", format!(" {}", quote(&remote(c)?)?)),
                 None => ("", " true".to_owned()),
             };
             let note = match expect {
                 Expect::Success => "",
                 Expect::Refused => "   # must be refused",
             };
-            let _ = writeln!(out, "# (from your computer, in a new terminal)");
+            let _ = writeln!(out, "# [on your computer, in a new terminal]");
             let _ = writeln!(out, "ssh {tty}{key}{user}@{host}{remote}{note}");
         }
         Action::Local(LocalAction::EnsureKey { path }) => {
             let path = quote_path(path)?;
-            let _ = writeln!(out, "# (on your computer)");
+            let _ = writeln!(out, "# [on your computer]");
             let _ = writeln!(out, "test -f {path} || ssh-keygen -t ed25519 -f {path}");
         }
         Action::Local(LocalAction::SshAlias {
@@ -299,7 +342,10 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
             user,
             key,
         }) => {
-            let _ = writeln!(out, "# (on your computer: add to ~/.ssh/config)");
+            let _ = writeln!(
+                out,
+                "# [on your computer: add these lines to ~/.ssh/config]"
+            );
             let _ = writeln!(out, "# Host {alias}");
             let _ = writeln!(out, "#     HostName {host}");
             let _ = writeln!(out, "#     Port {port}");

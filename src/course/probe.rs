@@ -58,3 +58,70 @@ mod tests {
         assert_eq!(Probe::parse("droplift-state: maybe"), None);
     }
 }
+
+/// The marker lines of the combined check (`scripts/probe_all.sh`); U+001E never appears in a
+/// probe's own words.
+const STAGE_MARK: &str = "\u{1e}droplift-stage: ";
+const RC_MARK: &str = "\u{1e}droplift-probe-rc: ";
+
+/// One stage's part of the combined check's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageProbe {
+    pub stage: super::StageId,
+    /// What the check printed, without the marker lines.
+    pub output: String,
+    /// Its exit status; None when the output ended early (the connection dropped).
+    pub exit_code: Option<i32>,
+    pub verdict: Option<Probe>,
+}
+
+/// Splits the combined check's output into each stage's part.
+pub fn split(output: &str) -> Vec<StageProbe> {
+    let mut parts: Vec<StageProbe> = Vec::new();
+    for line in output.lines() {
+        if let Some(key) = line.strip_prefix(STAGE_MARK) {
+            if let Some(stage) = super::StageId::from_key(key.trim()) {
+                parts.push(StageProbe {
+                    stage,
+                    output: String::new(),
+                    exit_code: None,
+                    verdict: None,
+                });
+            }
+        } else if let Some(rc) = line.strip_prefix(RC_MARK) {
+            if let Some(last) = parts.last_mut() {
+                last.exit_code = rc.trim().parse().ok();
+                last.verdict = Probe::parse(&last.output);
+            }
+        } else if let Some(last) = parts.last_mut() {
+            last.output.push_str(line);
+            last.output.push('\n');
+        }
+    }
+    parts
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::course::StageId;
+
+    #[test]
+    fn splits_each_stage_s_output_and_verdict() {
+        let out = "\u{1e}droplift-stage: update\nupgrades waiting: 0\n\
+                   droplift-state: done the system is up to date\n\u{1e}droplift-probe-rc: 0\n\
+                   \u{1e}droplift-stage: ssh\nboom\n\u{1e}droplift-probe-rc: 2\n\
+                   \u{1e}droplift-stage: user\nhalf";
+        let parts = split(out);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].stage, StageId::Update);
+        assert_eq!(
+            parts[0].verdict,
+            Some(Probe::Done("the system is up to date".into()))
+        );
+        assert_eq!(parts[1].exit_code, Some(2));
+        assert_eq!(parts[1].verdict, None);
+        assert_eq!(parts[1].output, "boom\n");
+        assert_eq!(parts[2].exit_code, None, "cut off");
+    }
+}

@@ -32,23 +32,25 @@ fn plan_text(out: &mut String, steps: &[Step], host: &str) -> Result<(), PlanErr
 pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError> {
     let host = &answers.host;
     let mut out = String::new();
-    let _ = writeln!(out, "#!/usr/bin/env bash");
-    let _ = writeln!(
+    let user = if answers.user.is_empty() {
+        "your user"
+    } else {
+        answers.user.as_str()
+    };
+    let _ = write!(
         out,
-        "# droplift runbook for {host}: every command the wizard runs, in order."
-    );
-    let _ = writeln!(
-        out,
-        "# Run the commands as root: you are root at first; later, as {}, type `sudo -i` first.",
-        answers.user
-    );
-    let _ = writeln!(
-        out,
-        "# Lines marked \"(on your computer)\" run on your own computer, not on the server."
-    );
-    let _ = writeln!(
-        out,
-        "# <name> is a secret droplift sends on stdin; it is never written anywhere.\n"
+        "# droplift's notes for {host}: every command the wizard runs, in order, with why.
+#
+# These are notes to read and follow by hand, not a script: don't run this file as a whole.
+# - Each block says where it runs: [on your computer], or [on the server, as root].
+#   On the server you are root at first; once stage 3 is done, log in as {user} and type
+#   `sudo -i` to become root.
+# - Copy one block at a time. Server blocks are wrapped in ( … ), so a block that stops with an
+#   error ends only itself, never your SSH session.
+# - <name> stands for a secret droplift sends on stdin and never writes anywhere. Where one is
+#   needed, the notes show the command that asks you for it instead.
+
+"
     );
     for &stage in stages {
         let plans = match plans(stage, answers) {
@@ -78,6 +80,7 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
                 out,
                 "# Log in (a new droplet then asks for the e-mailed password and a new one)"
             );
+            let _ = writeln!(out, "# [on your computer]");
             let _ = writeln!(out, "ssh -p {} root@{host}\n", answers.port);
         }
         plan_text(&mut out, &plans.apply.steps, host)?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::plan::{Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step};
-use super::user::WHOAMI;
+use super::user::whoami;
 use super::values::{Alias, Host, UserName};
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
@@ -103,7 +103,7 @@ pub fn plans(
             format!("From a brand-new connection: log in as {user} with the key and use sudo"),
             user.as_str(),
             key_auth.clone(),
-            Some(Command::root(&Script::new(&[WHOAMI]))?),
+            Some(whoami()?),
             Expect::Success,
         ),
         Step::login(

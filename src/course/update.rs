@@ -41,11 +41,15 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 "Download the current list of packages",
-                Command::root(&apt("update"))?.timeout(Duration::from_secs(600)),
+                Command::root(&apt("update"))?
+                    .by_hand("sudo apt update")
+                    .timeout(Duration::from_secs(600)),
             ),
             Step::run(
                 "Install every available update, keeping existing configuration files",
-                Command::root(&apt("upgrade"))?.timeout(Duration::from_secs(1800)),
+                Command::root(&apt("upgrade"))?
+                    .by_hand("sudo apt upgrade")
+                    .timeout(Duration::from_secs(1800)),
             ),
             Step::run(
                 "Does the system need a restart?",

@@ -5,7 +5,7 @@
 use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
 use super::values::UserName;
 use crate::secret::SecretName;
-use crate::shell::{QuoteError, Script};
+use crate::shell::{QuoteError, Script, quote};
 
 const PROBE: &str = include_str!("scripts/user/probe.sh");
 const CREATE: &str = include_str!("scripts/user/create.sh");
@@ -13,7 +13,12 @@ const SET_PASSWORD: &str = include_str!("scripts/user/set_password.sh");
 const SUDO_RULE: &str = include_str!("scripts/user/sudo_rule.sh");
 const SUDO_LIST: &str = include_str!("scripts/user/sudo_list.sh");
 /// Prints who a command runs as: run with sudo on a fresh login, it proves sudo works.
-pub const WHOAMI: &str = include_str!("scripts/user/whoami.sh");
+const WHOAMI: &str = include_str!("scripts/user/whoami.sh");
+
+/// The command a fresh login runs with sudo to prove that sudo works.
+pub fn whoami() -> Result<Command, QuoteError> {
+    Ok(Command::root(&Script::new(&[WHOAMI]))?.by_hand("id -un"))
+}
 
 pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
     let rule = format!("{user} ALL=(ALL:ALL) ALL");
@@ -29,15 +34,21 @@ pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
                      (the course uses adduser, which asks questions; useradd does the same \
                      without asking)"
                 ),
-                Command::root(&Script::new(&[CREATE]).set("u", user))?,
+                Command::root(&Script::new(&[CREATE]).set("u", user))?
+                    .by_hand(format!("adduser {}", quote(user.as_str())?)),
             ),
             Step::run(
                 format!("Set {user}'s password (sent on stdin, never on a command line)"),
-                Command::root(&Script::new(&[SET_PASSWORD]))?.stdin(vec![
-                    StdinPart::Text(format!("{user}:")),
-                    StdinPart::Secret(SecretName::UserPassword),
-                    StdinPart::Text("\n".into()),
-                ]),
+                Command::root(&Script::new(&[SET_PASSWORD]))?
+                    .by_hand(format!(
+                        "passwd {}   # asks twice; nothing shows while you type",
+                        quote(user.as_str())?
+                    ))
+                    .stdin(vec![
+                        StdinPart::Text(format!("{user}:")),
+                        StdinPart::Secret(SecretName::UserPassword),
+                        StdinPart::Text("\n".into()),
+                    ]),
             ),
             Step::run(
                 format!(
@@ -51,7 +62,8 @@ pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
         verify: Plan::new(vec![
             Step::run(
                 format!("Ask sudo what {user} may do"),
-                Command::root(&Script::new(&[SUDO_LIST]).set("u", user))?,
+                Command::root(&Script::new(&[SUDO_LIST]).set("u", user))?
+                    .by_hand(format!("sudo -l -U {}", quote(user.as_str())?)),
             ),
             Step::login(
                 format!(
@@ -59,7 +71,7 @@ pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
                 ),
                 user.as_str(),
                 LoginAuth::Password(SecretName::UserPassword),
-                Some(Command::root(&Script::new(&[WHOAMI]))?),
+                Some(whoami()?),
                 Expect::Success,
             ),
         ]),
