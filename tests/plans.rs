@@ -85,7 +85,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
                 let command = match &step.action {
                     course::plan::Action::Run(c) => Some(c),
                     course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
-                    course::plan::Action::Local(_) => None,
+                    course::plan::Action::Local(_) | course::plan::Action::Upload { .. } => None,
                 };
                 if let Some(c) = command {
                     all.push((format!("{stage} {phase}: {}", step.headline()), c.clone()));
@@ -181,7 +181,11 @@ fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
         .args(["-n", "-c", &text])
         .output()
         .expect("bash runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // `set -e` and `exit` may only appear inside a ( … ) block, where they end the subshell.
     let mut inside = false;
     let mut heredoc: Option<String> = None;

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::apprules;
 use super::inputs;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
@@ -21,7 +22,48 @@ pub struct Answers {
     pub key: PathBuf,
     /// A Host alias to add to ~/.ssh/config; None adds none.
     pub alias: Option<String>,
+    // ── Stages 8–9: the app ──
+    pub app: AppAnswers,
+    // ── end stages 8–9 ──
 }
+
+// ── Stages 8–9: the app ──
+/// `[app]`: where the code comes from and what uWSGI imports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppAnswers {
+    /// As written: empty for the sample app, a git URL, or a folder on this computer.
+    pub source: String,
+    /// The branch or tag to deploy from a git source.
+    pub git_ref: String,
+    /// uWSGI's `module:callable`.
+    pub module: String,
+    /// A folder source made absolute (`~` and paths relative to the answers file), and the
+    /// digest of its packed code: both filled in by the caller who reads the folder (parsing
+    /// stays pure; see `crate::source`).
+    pub folder: Option<PathBuf>,
+    pub folder_digest: Option<String>,
+    /// The line of `source` in the answers file, for errors found when the folder is read.
+    pub source_line: usize,
+}
+
+impl Default for AppAnswers {
+    fn default() -> Self {
+        Self {
+            source: String::new(),
+            git_ref: DEFAULT_REF.to_owned(),
+            module: DEFAULT_MODULE.to_owned(),
+            folder: None,
+            folder_digest: None,
+            source_line: 0,
+        }
+    }
+}
+
+/// The branch deployed from a git source unless `[app] ref` says otherwise.
+pub const DEFAULT_REF: &str = "main";
+/// The sample app's module: app.py, the object `app`.
+pub const DEFAULT_MODULE: &str = "app:app";
+// ── end stages 8–9 ──
 
 impl Answers {
     /// The defaults the wizard starts from for a host.
@@ -32,6 +74,7 @@ impl Answers {
             user: user.to_owned(),
             key: PathBuf::from(DEFAULT_KEY),
             alias: None,
+            app: AppAnswers::default(),
         }
     }
 }
@@ -114,11 +157,11 @@ struct RawNginx {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawApp {
     source: Option<Spanned<String>>,
     #[serde(rename = "ref")]
     git_ref: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -196,12 +239,38 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         }
     }
 
+    // ── Stages 8–9: the app ──
+    if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
+        if let Some(source) = &app.source {
+            let written = source.get_ref().trim();
+            answers.app.source_line = line_of(text, source.span());
+            if apprules::source_kind(written) == apprules::SourceKind::Git {
+                if let Err(m) = apprules::validate_git_url(written) {
+                    fail("app.source", source.span(), m);
+                }
+            }
+            answers.app.source = written.to_owned();
+        }
+        if let Some(git_ref) = &app.git_ref {
+            match apprules::validate_git_ref(git_ref.get_ref()) {
+                Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
+                Err(m) => fail("app.ref", git_ref.span(), m),
+            }
+        }
+        if let Some(module) = &app.module {
+            match apprules::validate_module(module.get_ref()) {
+                Ok(()) => answers.app.module = module.get_ref().clone(),
+                Err(m) => fail("app.module", module.span(), m),
+            }
+        }
+    }
+    // ── end stages 8–9 ──
+
     let mut warnings = Vec::new();
     let later = [
         ("postgres", raw.postgres.as_ref().map(|s| s.span())),
         ("firewall", raw.firewall.as_ref().map(|s| s.span())),
         ("nginx", raw.nginx.as_ref().map(|s| s.span())),
-        ("app", raw.app.as_ref().map(|s| s.span())),
         ("tls", raw.tls.as_ref().map(|s| s.span())),
     ];
     for (section, span) in later {
@@ -245,7 +314,7 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 5, "{warnings:?}");
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
         assert!(warnings[0].contains("[postgres]"));
     }
 

@@ -122,6 +122,11 @@ pub mod inputs;
 pub use inputs::{InputSpec, inputs, validate};
 pub mod advice;
 pub mod answers;
+// ── Stages 8–9: the app and its service ──
+pub mod app;
+pub mod apprules;
+pub mod service;
+// ── end stages 8–9 ──
 pub mod connect;
 pub mod plan;
 pub mod probe;
@@ -134,11 +139,14 @@ use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 4] = [
+pub const BUILT: [StageId; 6] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
     StageId::SshHardening,
+    // ── Stages 8–9 ──
+    StageId::App,
+    StageId::Service,
 ];
 
 /// Why a stage's plans could not be built.
@@ -153,7 +161,7 @@ pub enum PlanError {
     Quote(#[from] crate::shell::QuoteError),
 }
 
-fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
+pub(crate) fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
     parsed.map_err(|message| PlanError::Answer { key, message })
 }
 
@@ -177,6 +185,9 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
                 answers.port,
             )?
         }
+        // ── Stages 8–9: the app and its service ──
+        StageId::App => app::plans(&app::values(answers)?)?,
+        StageId::Service => service::plans(&service::values(answers)?)?,
         other => return Err(PlanError::NotBuilt(other)),
     })
 }

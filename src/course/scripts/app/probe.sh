@@ -1,9 +1,8 @@
-# Read-only: are the system packages installed, does the environment file hold DATABASE_URL
-# with the password on stdin (mode 600, the app user's), and is a release built from your code
-# serving or waiting to go live?
+# Read-only: are the system packages installed, does the environment file (mode 600, the app
+# user's) hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
+# release built from your code serving or waiting to go live?
 : "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}"
 set -euo pipefail
-IFS= read -r pw || true
 todo=()
 read -ra wanted <<<"$packages"
 missing=()
@@ -20,13 +19,12 @@ if [ ! -f "$env_file" ]; then
   todo+=("there is no environment file $env_file yet")
 elif [ "$(stat -c '%a %U' "$env_file")" != "600 $u" ]; then
   todo+=("$env_file should be mode 600 and belong to $u; it is $(stat -c '%a, %U' "$env_file")")
-elif ! command -v python3 >/dev/null 2>&1; then
-  todo+=("python3 is not installed yet")
-else
-  want=$(database_url <<<"$pw")
-  have=$(sed -n 's/^DATABASE_URL=//p' "$env_file" | tail -n 1)
-  # Compared inside bash: neither value ever reaches a command line.
-  [ "$have" = "$want" ] || todo+=("$env_file does not hold DATABASE_URL for $role, $db and your password yet")
+elif ! command -v python3 >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+  todo+=("python3 or PostgreSQL's psql is not installed yet")
+elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
+  todo+=("$env_file does not name the role $role and the database $db yet")
+elif ! said=$(url_login); then
+  todo+=("PostgreSQL refuses the DATABASE_URL in $env_file: $(tail -n 1 <<<"$said")")
 fi
 
 cur=$(link_target current)
