@@ -6,46 +6,73 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use crate::course::plan::{CodeSource, Command, LocalAction, LoginAuth, StdinPart};
+use crate::course::plan::{CodeSource, Command, LocalAction, StdinPart};
 use crate::course::ssh::public_key;
-use crate::remote::{Credentials, Job, RemoteCommand};
+use crate::home::expand_home;
+use crate::remote::worker::WorkerHandle;
+use crate::remote::{Job, JobId, RemoteCommand};
 use crate::runner::Request;
 use crate::secret::{Secret, SecretName, Secrets};
 
-/// `~/…` made absolute with `home`.
-pub fn expand_home(path: &Path, home: &Path) -> PathBuf {
-    match path.strip_prefix("~") {
-        Ok(rest) => home.join(rest),
-        Err(_) => path.to_path_buf(),
+/// Why a request could not be carried out. The texts are plain sentences for the student.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("this step needs {} and it was not given", .0.key())]
+    MissingSecret(SecretName),
+    #[error("cannot read {}: {cause}", .path.display())]
+    ReadFile {
+        path: PathBuf,
+        cause: Arc<std::io::Error>,
+    },
+    /// A step on this computer failed (creating the key, adding the alias): the sentence names
+    /// the file and the cause.
+    #[error("{0}")]
+    Local(String),
+}
+
+/// What performing a request gives at once: a local step's result (a line for the log), or why
+/// a remote request could not be sent. Tell the runner (`StageRun::local_done`).
+#[derive(Clone, Debug)]
+pub struct Done {
+    pub id: JobId,
+    pub result: Result<String, DriverError>,
+}
+
+/// Carries out a runner request, for the wizard and headless alike: a remote one becomes a job
+/// for the worker (its events follow), a local one is done here. `Some` when there is a result
+/// to report now.
+pub fn perform(
+    request: &Request,
+    secrets: &Secrets,
+    home: &Path,
+    worker: &WorkerHandle,
+) -> Option<Done> {
+    if let Request::Local { id, action } = request {
+        return Some(Done {
+            id: *id,
+            result: perform_local(action, secrets, home),
+        });
+    }
+    match job_for(request, secrets, home) {
+        Ok(Some(job)) => {
+            worker.send(job);
+            None
+        }
+        Ok(None) => None,
+        Err(error) => Some(Done {
+            id: request.id(),
+            result: Err(error),
+        }),
     }
 }
 
-/// The key the wizard suggests: the student's existing key (OpenSSH's order: ed25519, ECDSA,
-/// RSA), or `~/.ssh/id_ed25519`, to be created.
-pub fn suggested_key(home: &Path) -> PathBuf {
-    ["id_ed25519", "id_ecdsa", "id_rsa"]
-        .iter()
-        .find(|name| home.join(".ssh").join(name).exists())
-        .map(|name| PathBuf::from(format!("~/.ssh/{name}")))
-        .unwrap_or_else(|| PathBuf::from(crate::course::answers::DEFAULT_KEY))
-}
-
-/// The student's home directory (for `~` in paths).
-pub fn home_dir() -> PathBuf {
-    std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, String> {
-    secrets
-        .get(name)
-        .ok_or_else(|| format!("this step needs {} and it was not given", name.key()))
+fn secret(secrets: &Secrets, name: SecretName) -> Result<&Secret, DriverError> {
+    secrets.get(name).ok_or(DriverError::MissingSecret(name))
 }
 
 /// A plan command with its stdin filled in: secret values and local files.
@@ -53,7 +80,7 @@ pub fn remote_command(
     command: &Command,
     secrets: &Secrets,
     home: &Path,
-) -> Result<RemoteCommand, String> {
+) -> Result<RemoteCommand, DriverError> {
     let stdin = if command.stdin.is_empty() {
         None
     } else {
@@ -69,7 +96,12 @@ pub fn remote_command(
                     match fs::read_to_string(&path) {
                         Ok(content) => text.push_str(content.trim_end()),
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+                        Err(e) => {
+                            return Err(DriverError::ReadFile {
+                                path,
+                                cause: Arc::new(e),
+                            });
+                        }
                     }
                     text.push('\n');
                 }
@@ -86,7 +118,11 @@ pub fn remote_command(
 }
 
 /// The worker job for a remote request; None for a local one.
-pub fn job_for(request: &Request, secrets: &Secrets, home: &Path) -> Result<Option<Job>, String> {
+pub fn job_for(
+    request: &Request,
+    secrets: &Secrets,
+    home: &Path,
+) -> Result<Option<Job>, DriverError> {
     Ok(Some(match request {
         Request::Run { id, command } => Job::Run {
             id: *id,
@@ -98,26 +134,7 @@ pub fn job_for(request: &Request, secrets: &Secrets, home: &Path) -> Result<Opti
             auth,
             command,
         } => {
-            let credentials = match auth {
-                LoginAuth::Key(path) => Credentials {
-                    use_agent: false,
-                    identity_files: vec![expand_home(path, home)],
-                    key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
-                    password: None,
-                },
-                LoginAuth::Password(name) => Credentials {
-                    use_agent: false,
-                    identity_files: Vec::new(),
-                    key_passphrase: None,
-                    // A login that must be refused may have no password to try: any will do.
-                    password: Some(
-                        secrets
-                            .get(*name)
-                            .cloned()
-                            .unwrap_or_else(|| Secret::new("droplift-refusal-check")),
-                    ),
-                },
-            };
+            let credentials = crate::login::credentials::proof(auth, secrets, home);
             let command = match command {
                 Some(c) => Some(remote_command(c, secrets, home)?),
                 None => None,
@@ -133,7 +150,7 @@ pub fn job_for(request: &Request, secrets: &Secrets, home: &Path) -> Result<Opti
         Request::Upload { id, source, path } => Job::Upload {
             id: *id,
             path: path.clone(),
-            contents: pack(source, home)?.bytes,
+            contents: pack(source, home).map_err(DriverError::Local)?.bytes,
             mode: 0o600,
             owner: Some("root:root".into()),
         },
@@ -156,8 +173,8 @@ pub fn perform_local(
     action: &LocalAction,
     secrets: &Secrets,
     home: &Path,
-) -> Result<String, String> {
-    match action {
+) -> Result<String, DriverError> {
+    let result = match action {
         LocalAction::EnsureKey { path } => ensure_key(
             &expand_home(path, home),
             secrets.get(SecretName::KeyPassphrase),
@@ -181,7 +198,8 @@ pub fn perform_local(
             path,
             host_header,
         } => http_check(host, path, host_header.as_deref(), home),
-    }
+    };
+    result.map_err(DriverError::Local)
 }
 
 /// GET `path` from the droplet over plain HTTP, from this computer, as a visitor's browser
@@ -382,18 +400,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_existing_key_is_suggested_before_creating_one() {
-        let home = tempfile::tempdir().expect("tempdir");
-        assert_eq!(
-            suggested_key(home.path()),
-            PathBuf::from("~/.ssh/id_ed25519")
-        );
-        fs::create_dir_all(home.path().join(".ssh")).expect("mkdir");
-        fs::write(home.path().join(".ssh/id_rsa"), "x").expect("write");
-        assert_eq!(suggested_key(home.path()), PathBuf::from("~/.ssh/id_rsa"));
-    }
-
-    #[test]
     fn alias_is_added_once_with_a_backup() {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("config");
@@ -433,7 +439,9 @@ mod tests {
                 StdinPart::Text("bob:".into()),
                 StdinPart::Secret(SecretName::UserPassword),
             ]);
-        let err = remote_command(&cmd, &secrets, Path::new("/")).expect_err("missing");
+        let err = remote_command(&cmd, &secrets, Path::new("/"))
+            .expect_err("missing")
+            .to_string();
         assert!(err.contains("user_password"));
         secrets.set(SecretName::UserPassword, Secret::new("a b$'\"ü"), &redactor);
         let rc = remote_command(&cmd, &secrets, Path::new("/")).expect("filled");

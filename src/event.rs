@@ -14,9 +14,7 @@ use ratatui::DefaultTerminal;
 
 use crate::app::{self, App, Effect, Event, PracticeEvent};
 use crate::logbuf::LogLine;
-use crate::remote::WorkerEvent;
 use crate::remote::worker::{self, WorkerHandle};
-use crate::runner::Request;
 use crate::ui::theme::{Theme, ThemeName};
 
 const TICK: Duration = Duration::from_millis(250);
@@ -30,10 +28,10 @@ pub struct WizardOptions {
 
 /// Runs the wizard until the student quits. The terminal is restored on every way out: normal
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
-pub fn run_wizard(options: WizardOptions) -> color_eyre::Result<i32> {
+pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
-    app.home = crate::driver::home_dir();
-    app.answers.key = crate::driver::suggested_key(&app.home);
+    app.home = crate::home::home_dir();
+    app.answers.key = crate::home::suggested_key(&app.home);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));
@@ -61,7 +59,7 @@ fn event_loop(
     (tx, rx): (&Sender<Event>, &Receiver<Event>),
     worker: &WorkerHandle,
     log_file: &mut LogFile,
-) -> color_eyre::Result<()> {
+) -> std::io::Result<()> {
     let home = &app.home.clone();
     let size = terminal.size()?;
     app::update(app, Event::Resize(size.width, size.height));
@@ -105,19 +103,14 @@ pub fn perform(
     match effect {
         Effect::Quit => app.should_quit = true,
         Effect::Worker(job) => worker.send(*job),
-        Effect::Perform(request) => match crate::driver::job_for(&request, &app.secrets, home) {
-            Ok(Some(job)) => worker.send(job),
-            Ok(None) => {
-                if let Request::Local { id, action } = *request {
-                    let result = crate::driver::perform_local(&action, &app.secrets, home);
-                    let _ = tx.send(Event::LocalDone { id, result });
-                }
+        Effect::Perform(request) => {
+            if let Some(done) = crate::driver::perform(&request, &app.secrets, home, worker) {
+                let _ = tx.send(Event::LocalDone {
+                    id: done.id,
+                    result: done.result,
+                });
             }
-            Err(message) => {
-                let id = request.id();
-                let _ = tx.send(Event::Worker(WorkerEvent::JobFailed { id, message }));
-            }
-        },
+        }
         Effect::SaveRunbook(text) => {
             let path = PathBuf::from(RUNBOOK_FILE);
             match std::fs::write(&path, text) {

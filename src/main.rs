@@ -30,12 +30,21 @@ enum Command {
     Apply(droplift::headless::apply::ApplyArgs),
     /// Log in and report, per stage, whether it is done, pending or drifted. Changes nothing.
     Status(droplift::headless::apply::StatusArgs),
+    /// Write the course as a project for another tool, to set up many droplets the same way.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// An Ansible project (site.yml, inventory.ini, group_vars) for every droplet you list.
+    Ansible(droplift::headless::ExportArgs),
 }
 
 /// A headless command's plain-words error goes to stderr with exit status 2.
-fn headless(result: Result<i32, String>) -> i32 {
-    result.unwrap_or_else(|message| {
-        eprintln!("droplift: {message}");
+fn headless(result: Result<i32, droplift::headless::HeadlessError>) -> i32 {
+    result.unwrap_or_else(|error| {
+        eprintln!("droplift: {error}");
         2
     })
 }
@@ -52,6 +61,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),
+        Some(Command::Export(ExportCommand::Ansible(args))) => {
+            headless(droplift::headless::export_ansible(&args))
+        }
     };
     std::process::exit(code);
 }

@@ -7,6 +7,7 @@ use crate::course::plan::{
     Action, CodeSource, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step,
 };
 use crate::course::probe::Probe;
+use crate::driver::DriverError;
 use crate::remote::{JobId, Stream, WorkerEvent};
 
 /// Which of a stage's plans is running.
@@ -41,7 +42,7 @@ pub enum Request {
         auth: LoginAuth,
         command: Option<Command>,
     },
-    /// Do something on this computer; report with `local_done`.
+    /// Do something on this computer; report with `local_done` (`driver::perform` does it).
     Local { id: JobId, action: LocalAction },
     /// Pack the code here and upload it to `path` on the server.
     Upload {
@@ -395,16 +396,17 @@ impl StageRun {
     }
 
     /// Reports a local action's result.
-    pub fn local_done(&mut self, id: JobId, result: Result<(), String>) -> Progress {
+    pub fn local_done(&mut self, id: JobId, result: Result<(), DriverError>) -> Progress {
         if self.current != Some(id) {
             return Progress::Wait;
         }
         match result {
             Ok(()) => self.step_ok(),
-            Err(message) => self.step_failed(message),
+            Err(error) => self.step_failed(error.to_string()),
         }
     }
 }
 
+mod describe;
 #[cfg(test)]
 mod tests;

@@ -170,6 +170,13 @@ impl Secrets {
         self.values.insert(name, value);
     }
 
+    /// Gives `to` the value of `from`, if there is one (the redactor knows it already).
+    pub fn copy(&mut self, from: SecretName, to: SecretName) {
+        if let Some(value) = self.values.get(&from).cloned() {
+            self.values.insert(to, value);
+        }
+    }
+
     pub fn contains(&self, name: SecretName) -> bool {
         self.values.contains_key(&name)
     }

@@ -34,29 +34,6 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// Runs ssh-audit (Debian's package) against the droplet and fails on any `[fail]` line. Without
-/// ssh-audit the check is skipped loudly, except under CI, where scripts/test installs it.
-fn audit_finds_no_failure(address: &str) {
-    let audit = match Command::new("ssh-audit").args(["-n", address]).output() {
-        Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
-        Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
-            eprintln!("SKIPPED: ssh-audit is not installed ({e}); scripts/test installs it");
-            return;
-        }
-        Err(e) => panic!("ssh-audit must run under CI: {e}"),
-    };
-    let failures: Vec<&str> = audit.lines().filter(|l| l.contains("[fail]")).collect();
-    assert!(
-        failures.is_empty(),
-        "ssh-audit failures:\n{}\n\n{audit}",
-        failures.join("\n")
-    );
-    assert!(
-        audit.contains("ssh-ed25519"),
-        "the audit really ran:\n{audit}"
-    );
-}
-
 fn assert_no_secret(haystack: &str, secrets: &[&str], what: &str) {
     for secret in secrets {
         assert!(!haystack.contains(secret), "a secret leaked into {what}");
@@ -224,7 +201,7 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     );
 
     // Independent view 2: ssh-audit, the auditor's tool, finds no failure (modern algorithms only).
-    audit_finds_no_failure(&droplet.address.to_string());
+    common::audit::finds_no_failure(&droplet.address.to_string());
 
     // Independent view 3: OpenSSH's client, from outside.
     let root = droplet.ssh_with_password("root", NEW_ROOT, "true");

@@ -1,11 +1,11 @@
 //! The wizard's course through a stage: the form's answers start a read-only check, a pending
 //! stage shows its preview (what the check found, the exact commands), the runner applies and
-//! verifies, and worker events move it on. Logging in lives in `login`.
+//! verifies, and the runner's progress (handed on by `login::on_worker`) moves it on.
 
 use super::{App, Effect, ErrorCard, Field, Form, Link, Overlay, View};
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
-use crate::remote::{Job, JobId, Stream, WorkerEvent};
+use crate::remote::{Job, JobId, Stream};
 use crate::runner::{Outcome, Progress, Request, StageRun};
 use crate::secret::{Secret, SecretName};
 
@@ -128,7 +128,7 @@ pub(super) fn run_current(app: &mut App) -> Vec<Effect> {
 }
 
 /// Acts on what the runner says next.
-fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
+pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     match progress {
         Progress::Wait => Vec::new(),
         Progress::Next(request) => {
@@ -158,30 +158,25 @@ fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
 
 fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
     app.view = View::Finished;
+    app.set_status(stage, outcome.status());
+    app.set_note(stage, outcome.note());
+    let advice = outcome.advice();
     match outcome {
         Outcome::Pending(why) => {
-            app.set_status(stage, StageStatus::Pending);
             app.log_line(LineKind::Info, &format!("To do: {why}"));
-            app.set_note(stage, why);
             app.view = View::Preview { scroll: 0 };
         }
         Outcome::AlreadyDone(why) => {
-            app.set_status(stage, StageStatus::Done);
             app.log_line(
                 LineKind::Success,
                 &format!("{}: done ({why})", stage.title()),
             );
-            app.set_note(stage, why);
         }
         Outcome::Applied => {
-            app.set_status(stage, StageStatus::Done);
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
-            app.set_note(stage, "done and checked");
         }
         Outcome::Drifted(why) => {
-            app.set_status(stage, StageStatus::Drifted);
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
-            app.set_note(stage, why.clone());
             app.overlay = Some(Overlay::Error(ErrorCard {
                 title: format!("{}: something is in the way", stage.title()),
                 what: format!(
@@ -200,13 +195,10 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             rolled_back,
             ..
         } => {
-            app.set_status(stage, StageStatus::Failed);
             app.log_line(
                 LineKind::Error,
                 &format!("{} failed: {message}", stage.title()),
             );
-            app.set_note(stage, message.clone());
-            let usual = course::advice::advice(&detail, &message);
             let next = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed. Read the log \
                  (PgUp), fix the cause, and press Enter on the stage to try again."
@@ -218,28 +210,21 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 title: format!("{} failed", stage.title()),
                 what: format!("The step \"{step}\" did not work: {message}."),
                 server: detail,
-                next: match usual {
+                next: match advice {
                     Some(usual) => format!("{usual} {next}"),
                     None => next.into(),
                 },
             }));
         }
         Outcome::Interrupted { step } => {
-            app.set_status(stage, StageStatus::Pending);
-            app.set_note(
-                stage,
-                "interrupted: checked again when the connection is back",
-            );
+            // The login machine remembers the stage and checks it again once reconnected.
             app.log_line(
                 LineKind::Error,
                 &format!("The connection dropped during \"{step}\": waiting to reconnect, then checking the stage again."),
             );
-            app.interrupted = Some(stage);
             app.view = View::Running;
         }
         Outcome::Cancelled { step } => {
-            app.set_status(stage, StageStatus::Pending);
-            app.set_note(stage, format!("stopped during \"{step}\""));
             app.log_line(LineKind::Error, &format!("Stopped during \"{step}\"."));
         }
     }
@@ -290,54 +275,27 @@ pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
     }
 }
 
-fn feed_runner(app: &mut App, event: &WorkerEvent) -> Vec<Effect> {
-    match app.run.as_mut().map(|run| run.on_event(event)) {
-        Some(progress) => advance(app, progress),
-        None => Vec::new(),
-    }
-}
-
-/// What the worker reports.
-pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
-    match &event {
-        WorkerEvent::Output { stream, line, .. } => {
-            let kind = match stream {
-                Stream::Stdout => LineKind::Stdout,
-                Stream::Stderr => LineKind::Stderr,
-            };
-            app.log_line(kind, line);
-            let probing = app.run.as_ref().is_some_and(|r| {
-                r.phase() == crate::runner::Phase::Probe && r.stage == app.current
-            });
-            if probing && !line.starts_with(course::probe::PREFIX) {
-                app.probe_report.push(line.clone());
-            }
-            if line.starts_with(course::update::REBOOT_NEEDED)
-                && app.run.as_ref().is_some_and(|r| r.stage == StageId::Update)
-            {
-                app.reboot_needed = true;
-            }
-            feed_runner(app, &event)
-        }
-        WorkerEvent::Finished { .. }
-        | WorkerEvent::TimedOut { .. }
-        | WorkerEvent::Cancelled { .. }
-        | WorkerEvent::Interrupted { .. }
-        | WorkerEvent::JobFailed { .. }
-        | WorkerEvent::LoginRefused { .. } => feed_runner(app, &event),
-        WorkerEvent::Uploaded { .. } => Vec::new(),
-        _ => super::login::on_event(app, event),
+/// A line a command printed: into the log, and into the preview's report when the current
+/// stage's check printed it.
+pub(super) fn on_output(app: &mut App, stream: Stream, line: &str, probe_of: Option<StageId>) {
+    let kind = match stream {
+        Stream::Stdout => LineKind::Stdout,
+        Stream::Stderr => LineKind::Stderr,
+    };
+    app.log_line(kind, line);
+    if probe_of == Some(app.current) {
+        app.probe_report.push(line.to_owned());
     }
 }
 
 pub(super) fn on_local_done(
     app: &mut App,
     id: JobId,
-    result: Result<String, String>,
+    result: Result<String, crate::driver::DriverError>,
 ) -> Vec<Effect> {
     match &result {
         Ok(line) => app.log_line(LineKind::Success, line),
-        Err(message) => app.log_line(LineKind::Error, message),
+        Err(error) => app.log_line(LineKind::Error, &error.to_string()),
     }
     match app
         .run

@@ -61,7 +61,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         KeyCode::F(2) if app.current == StageId::Connect && app.view == View::Form => {
-            return super::login::start_practice(app);
+            return super::practice::start_practice(app);
         }
         _ => {}
     }

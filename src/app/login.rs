@@ -1,19 +1,19 @@
-//! Logging in from the wizard: the connect form becomes a worker Connect, and the worker's login
-//! events become popups (the host key question, the expired root password) or an error card
-//! with advice for each kind of failure. Also the practice droplet offered on the first screen.
+//! Logging in from the wizard: the forms and popups answer the shared `login::Login` machine, and
+//! what it says becomes log lines, popups and error cards. `on_worker` is the worker's one door.
 
-use super::flow::{check_current, run_current, take};
-use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Link, Overlay, PracticeEvent, View};
+use super::flow::{advance, check_current, on_output, run_current, take};
+use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Overlay, View};
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
-use crate::remote::{ConnectErrorKind, Credentials, HostKeyPolicy, Job, Target, WorkerEvent};
+use crate::login::{LoginError, Notice, Out, Question};
+use crate::remote::{ConnectErrorKind, WorkerEvent};
 use crate::secret::SecretName;
 
 /// The connect form, checked: log in as root (the e-mailed password, or a key when empty).
 pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     let host = app.form.value("host").trim().to_owned();
     let port = course::inputs::validate_port(&app.form.value("port")).unwrap_or(22);
-    app.answers.host = host.clone();
+    app.answers.host = host;
     app.answers.port = port;
     let password = take(&mut app.form, "root_password");
     let password = (!password.is_empty()).then_some(password);
@@ -21,25 +21,10 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
         app.secrets
             .set(SecretName::RootPassword, p.clone(), &app.redactor);
     }
-    app.link = Link::Connecting;
-    app.login_user = "root".into();
     app.set_status(StageId::Connect, StageStatus::Running);
     app.view = View::Running;
-    app.info(&format!("Connecting to {host}:{port} as root …"));
-    vec![Effect::Worker(Box::new(Job::Connect {
-        target: Target {
-            host,
-            port: crate::remote::typed_port(port),
-            user: Some("root".into()),
-        },
-        credentials: Credentials {
-            use_agent: true,
-            identity_files: Vec::new(),
-            key_passphrase: None,
-            password,
-        },
-        host_keys: HostKeyPolicy::Ask,
-    }))]
+    let out = app.login.as_root(&app.answers, password);
+    present(app, out)
 }
 
 fn user_login_form(user: &str) -> Form {
@@ -74,31 +59,20 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     }
     let user = form.value("user").trim().to_owned();
     let password = take(&mut form, "user_password");
-    app.answers.user = user.clone();
+    app.answers.user = user;
     app.secrets
-        .set(SecretName::UserPassword, password.clone(), &app.redactor);
-    app.link = Link::Connecting;
-    app.login_user = user.clone();
+        .set(SecretName::UserPassword, password, &app.redactor);
     app.set_status(StageId::Connect, StageStatus::Running);
-    app.info(&format!("Connecting as {user} with your SSH key …"));
-    let key = crate::driver::expand_home(&app.answers.key, &app.home);
-    vec![
-        Effect::Worker(Box::new(Job::SetSudoPassword(password))),
-        Effect::Worker(Box::new(Job::Connect {
-            target: Target {
-                host: app.answers.host.clone(),
-                port: crate::remote::typed_port(app.answers.port),
-                user: Some(user),
-            },
-            credentials: Credentials {
-                use_agent: true,
-                identity_files: vec![key],
-                key_passphrase: app.secrets.get(SecretName::KeyPassphrase).cloned(),
-                password: None,
-            },
-            host_keys: HostKeyPolicy::Ask,
-        })),
-    ]
+    let out = app
+        .login
+        .as_user(&app.answers, &app.home, &app.secrets)
+        .unwrap_or_else(|error| {
+            vec![Out::Failed {
+                error,
+                interrupted: None,
+            }]
+        });
+    present(app, out)
 }
 
 /// Esc on the user login: back to the connect form, with the usual advice for a refused root.
@@ -138,24 +112,16 @@ pub(super) fn submit_new_root_password(app: &mut App, mut form: Form) -> Vec<Eff
     let new = take(&mut form, "new");
     take(&mut form, "again");
     app.secrets
-        .set(SecretName::NewRootPassword, new.clone(), &app.redactor);
-    let current = app
-        .secrets
-        .get(SecretName::RootPassword)
-        .cloned()
-        .unwrap_or_default();
-    app.info("Changing root's password on the server …");
-    vec![Effect::Worker(Box::new(Job::ChangePassword {
-        current,
-        new,
-    }))]
+        .set(SecretName::NewRootPassword, new, &app.redactor);
+    let out = app.login.change_root_password(&app.secrets);
+    present(app, out)
 }
 
 pub(super) fn abandon_connect(app: &mut App) -> Vec<Effect> {
-    app.link = Link::Offline;
     app.set_status(StageId::Connect, StageStatus::Pending);
     app.view = View::Form;
-    vec![Effect::Worker(Box::new(Job::Disconnect))]
+    let out = app.login.abandon();
+    present(app, out)
 }
 
 fn password_form(error: Option<String>) -> Form {
@@ -194,172 +160,157 @@ fn connect_advice(kind: ConnectErrorKind) -> &'static str {
     }
 }
 
-/// The worker's login events (everything but a command's output and end).
-pub(super) fn on_event(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
-    match &event {
-        WorkerEvent::Connecting { host, port } => {
+/// What the worker reports: the login machine reads it (handing a command's output and end to
+/// the stage run), and the wizard presents what comes out.
+pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
+    let out = app
+        .login
+        .on_event(event, app.run.as_mut(), &mut app.secrets);
+    present(app, out)
+}
+
+/// Shows what the login machine said and turns its jobs into effects, in order.
+fn present(app: &mut App, out: Vec<Out>) -> Vec<Effect> {
+    app.link = app.login.link();
+    let mut effects = Vec::new();
+    for item in out {
+        match item {
+            Out::Job(job) => effects.push(Effect::Worker(Box::new(job))),
+            Out::Notice(notice) => tell(app, notice),
+            Out::Ask(question) => ask(app, question),
+            Out::LoggedIn {
+                user,
+                host,
+                port,
+                reprobe,
+            } => effects.extend(logged_in(app, &user, &host, port, reprobe)),
+            Out::Failed { error, interrupted } => failed(app, &error, interrupted),
+            Out::Output {
+                stream,
+                line,
+                probe_of,
+            } => on_output(app, stream, &line, probe_of),
+            Out::Progress(progress) => effects.extend(advance(app, progress)),
+        }
+    }
+    effects
+}
+
+fn tell(app: &mut App, notice: Notice) {
+    match notice {
+        Notice::LoggingIn {
+            host,
+            port,
+            user,
+            with_key: false,
+        } => app.info(&format!("Connecting to {host}:{port} as {user} …")),
+        Notice::LoggingIn {
+            user,
+            with_key: true,
+            ..
+        } => app.info(&format!("Connecting as {user} with your SSH key …")),
+        Notice::Connecting { host, port } => {
             app.info(&format!("Opening a connection to {host}:{port}"));
-            Vec::new()
         }
-        WorkerEvent::HostKeyUnknown(info) => {
-            app.overlay = Some(Overlay::HostKey {
-                info: info.clone(),
-                changed: false,
-                confirm: Form::default(),
-            });
-            Vec::new()
-        }
-        WorkerEvent::HostKeyChanged(info) => {
-            app.overlay = Some(Overlay::HostKey {
-                info: info.clone(),
-                changed: true,
-                confirm: Form::new(vec![
-                    Field::new("confirm", "Host name", FieldKind::Text)
-                        .with_hint("type it to replace the key"),
-                ]),
-            });
-            Vec::new()
-        }
-        WorkerEvent::PasswordChangeRequired => {
-            app.info("The server asks for a new root password before anything else (a new droplet does this once).");
-            app.overlay = Some(Overlay::PasswordChange(password_form(None)));
-            Vec::new()
-        }
-        WorkerEvent::PasswordChangeRejected { reason } => {
+        Notice::RootRefused { message } => app.log_line(LineKind::Error, &message),
+        Notice::PasswordChangeRequired => app.info(
+            "The server asks for a new root password before anything else (a new droplet does this once).",
+        ),
+        Notice::ChangingPassword => app.info("Changing root's password on the server …"),
+        Notice::PasswordRejected { reason } => {
             app.log_line(LineKind::Stderr, &format!("passwd: {reason}"));
-            app.overlay = Some(Overlay::PasswordChange(password_form(Some(format!(
-                "The server refused it: {}. Choose a longer, less common one.",
-                reason.trim_end_matches('.')
-            )))));
-            Vec::new()
         }
-        WorkerEvent::PasswordChanged => {
-            if let Some(new) = app.secrets.get(SecretName::NewRootPassword).cloned() {
-                app.secrets
-                    .set(SecretName::RootPassword, new, &app.redactor);
-            }
-            app.log_line(
-                LineKind::Success,
-                "root's password is changed. Keep it somewhere safe; droplift does not store it.",
-            );
-            Vec::new()
-        }
-        WorkerEvent::Connected { user, host, port } => {
-            app.link = Link::Connected { user: user.clone() };
-            app.log_line(
-                LineKind::Success,
-                &format!("Connected to {host}:{port} as {user}."),
-            );
-            if let Some(stage) = app.interrupted.take() {
-                // Check again before anything is re-run; the preview then shows what is left.
-                app.current = stage;
-                return if stage == StageId::Connect {
-                    run_current(app)
-                } else {
-                    check_current(app)
-                };
-            }
-            if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
-                app.current = StageId::Connect;
-                return run_current(app);
-            }
-            Vec::new()
-        }
-        WorkerEvent::ConnectFailed {
-            kind: ConnectErrorKind::AuthFailed,
-            message,
-        } if app.login_user == "root" && app.status(StageId::Connect) == StageStatus::Running => {
-            // Perhaps droplift hardened this server already: offer the student's own user.
-            app.link = Link::Offline;
-            app.log_line(LineKind::Error, message);
-            app.overlay = Some(Overlay::UserLogin(user_login_form(&app.answers.user)));
-            Vec::new()
-        }
-        WorkerEvent::ConnectFailed { kind, message } => {
-            app.link = Link::Offline;
-            if app.status(StageId::Connect) == StageStatus::Running {
-                app.set_status(StageId::Connect, StageStatus::Failed);
-                app.view = View::Form;
-                app.form = super::form_for(StageId::Connect, &app.answers);
-            }
-            if let Some(stage) = app.interrupted.take() {
-                app.set_status(stage, StageStatus::Failed);
-            }
-            app.log_line(LineKind::Error, message);
-            app.overlay = Some(Overlay::Error(ErrorCard {
-                title: "Could not log in".into(),
-                what: message.clone(),
-                server: Vec::new(),
-                next: connect_advice(*kind).into(),
-            }));
-            Vec::new()
-        }
-        WorkerEvent::Disconnected { reason } => {
-            if matches!(app.link, Link::Connected { .. }) {
-                app.link = Link::Reconnecting;
-            }
+        Notice::PasswordChanged => app.log_line(
+            LineKind::Success,
+            "root's password is changed. Keep it somewhere safe; droplift does not store it.",
+        ),
+        Notice::Disconnected { reason } => {
             app.log_line(LineKind::Error, &format!("Disconnected: {reason}"));
-            Vec::new()
         }
-        WorkerEvent::Reconnecting { attempt, delay } => {
-            app.link = Link::Reconnecting;
-            app.info(&format!(
-                "Reconnecting (attempt {attempt}) in {} s …",
-                delay.as_secs()
-            ));
-            Vec::new()
-        }
-        _ => Vec::new(),
+        Notice::Reconnecting { attempt, delay } => app.info(&format!(
+            "Reconnecting (attempt {attempt}) in {} s …",
+            delay.as_secs()
+        )),
+        // The line itself is in the log already; the finished stage offers the restart.
+        Notice::RebootNeeded { .. } => app.reboot_needed = true,
     }
 }
 
-pub(super) fn start_practice(app: &mut App) -> Vec<Effect> {
-    if app.practice_busy {
-        return Vec::new();
-    }
-    app.practice_busy = true;
-    app.info(
-        "Creating a practice droplet on this computer (the first time takes about a minute) …",
+fn ask(app: &mut App, question: Question) {
+    app.overlay = Some(match question {
+        Question::HostKey {
+            info,
+            changed: false,
+        } => Overlay::HostKey {
+            info,
+            changed: false,
+            confirm: Form::default(),
+        },
+        Question::HostKey {
+            info,
+            changed: true,
+        } => Overlay::HostKey {
+            info,
+            changed: true,
+            confirm: Form::new(vec![
+                Field::new("confirm", "Host name", FieldKind::Text)
+                    .with_hint("type it to replace the key"),
+            ]),
+        },
+        Question::NewRootPassword { refused } => {
+            Overlay::PasswordChange(password_form(refused.map(|reason| {
+                format!(
+                    "The server refused it: {}. Choose a longer, less common one.",
+                    reason.trim_end_matches('.')
+                )
+            })))
+        }
+        Question::UserLogin { user } => Overlay::UserLogin(user_login_form(&user)),
+    });
+}
+
+fn logged_in(
+    app: &mut App,
+    user: &str,
+    host: &str,
+    port: u16,
+    reprobe: Option<StageId>,
+) -> Vec<Effect> {
+    app.log_line(
+        LineKind::Success,
+        &format!("Connected to {host}:{port} as {user}."),
     );
-    vec![Effect::PracticeUp]
-}
-
-pub(super) fn on_practice(app: &mut App, event: PracticeEvent) -> Vec<Effect> {
-    match event {
-        PracticeEvent::Progress(line) => app.info(&line),
-        PracticeEvent::Ready {
-            name,
-            address,
-            password,
-        } => {
-            app.practice_busy = false;
-            app.redactor.add(&password);
-            app.answers.host = address.clone();
-            app.answers.port = 22;
-            if app.current == StageId::Connect {
-                app.form = super::form_for(StageId::Connect, &app.answers);
-                if let Some(field) = app.form.field_mut("root_password") {
-                    field.set_value(password.expose());
-                }
-                app.form.focus = app.form.fields.len().saturating_sub(1);
-            }
-            app.log_line(
-                LineKind::Success,
-                &format!(
-                    "Practice droplet {name} is up at {address}. Its root password is filled in; \
-                     like a new droplet's, it must be changed at the first login. Press Enter to connect."
-                ),
-            );
-        }
-        PracticeEvent::Failed(message) => {
-            app.practice_busy = false;
-            app.overlay = Some(Overlay::Error(ErrorCard {
-                title: "No practice droplet".into(),
-                what: message,
-                server: Vec::new(),
-                next: "Practice droplets need Linux, root, and the packages named above. Or use a real droplet: type its address.".into(),
-            }));
-        }
+    if let Some(stage) = reprobe {
+        // Check again before anything is re-run; the preview then shows what is left.
+        app.current = stage;
+        return if stage == StageId::Connect {
+            run_current(app)
+        } else {
+            check_current(app)
+        };
+    }
+    if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
+        app.current = StageId::Connect;
+        return run_current(app);
     }
     Vec::new()
+}
+
+fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
+    if app.status(StageId::Connect) == StageStatus::Running {
+        app.set_status(StageId::Connect, StageStatus::Failed);
+        app.view = View::Form;
+        app.form = super::form_for(StageId::Connect, &app.answers);
+    }
+    if let Some(stage) = interrupted {
+        app.set_status(stage, StageStatus::Failed);
+    }
+    let what = error.what();
+    app.log_line(LineKind::Error, &what);
+    app.overlay = Some(Overlay::Error(ErrorCard {
+        title: "Could not log in".into(),
+        what,
+        server: Vec::new(),
+        next: connect_advice(error.kind()).into(),
+    }));
 }

@@ -5,6 +5,7 @@ mod flow;
 pub mod form;
 mod keys;
 mod login;
+mod practice;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -13,11 +14,13 @@ use crate::course::answers::Answers;
 use crate::course::{StageId, StageStatus};
 use crate::layout::Areas;
 use crate::logbuf::{LineKind, LogBuffer};
-use crate::remote::{HostKeyInfo, Job, JobId, WorkerEvent};
+use crate::login::{Login, LoginPolicy};
+use crate::remote::{HostKeyInfo, HostKeyPolicy, Job, JobId, WorkerEvent};
 use crate::runner::{Request, StageRun};
 use crate::secret::{Redactor, Secrets};
 use crate::ui::theme::Theme;
 
+pub use crate::login::Link;
 pub use form::{Field, FieldKind, Form};
 
 /// Everything that can happen, from any source, in the one channel the loop reads.
@@ -29,10 +32,10 @@ pub enum Event {
     /// Sent by the loop while something runs (spinner); never while idle.
     Tick,
     Worker(WorkerEvent),
-    /// A step on this computer finished (`Effect::Perform` of a local request).
+    /// A step on this computer finished, or a request could not be sent (`Effect::Perform`).
     LocalDone {
         id: JobId,
-        result: Result<String, String>,
+        result: Result<String, crate::driver::DriverError>,
     },
     /// Progress of `Effect::PracticeUp`.
     Practice(PracticeEvent),
@@ -106,18 +109,6 @@ pub enum View {
     Finished,
 }
 
-/// The connection to the server.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Link {
-    Offline,
-    Connecting,
-    Connected {
-        user: String,
-    },
-    /// Dropped; the worker is reconnecting.
-    Reconnecting,
-}
-
 #[derive(Clone, Debug)]
 pub struct StageEntry {
     pub id: StageId,
@@ -134,12 +125,13 @@ pub struct App {
     pub form: Form,
     pub answers: Answers,
     pub secrets: Secrets,
+    /// What the status bar shows; follows `login` after every worker event.
     pub link: Link,
+    /// Logging in and staying logged in (shared with the headless commands).
+    pub login: Login,
     pub run: Option<StageRun>,
     /// Ids for worker jobs, unique across the session.
     pub next_id: JobId,
-    /// A stage whose step was cut off by a dropped connection: probed again on reconnect.
-    pub interrupted: Option<StageId>,
     pub log: LogBuffer,
     /// Rows scrolled up from the newest log line; 0 follows new output.
     pub log_scroll: usize,
@@ -158,8 +150,6 @@ pub struct App {
     pub reboot_needed: bool,
     /// What the last check of the current stage printed (e.g. the sshd diff), for the preview.
     pub probe_report: Vec<String>,
-    /// Who the last login attempt was for (root, or the student's user).
-    pub login_user: String,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
 }
@@ -182,9 +172,12 @@ impl App {
             answers: Answers::new("", ""),
             secrets: Secrets::new(),
             link: Link::Offline,
+            login: Login::new(LoginPolicy {
+                host_keys: HostKeyPolicy::Ask,
+                change_password: true,
+            }),
             run: None,
             next_id: 1,
-            interrupted: None,
             log: LogBuffer::new(log_capacity),
             log_scroll: 0,
             overlay: None,
@@ -197,7 +190,6 @@ impl App {
             practice_busy: false,
             reboot_needed: false,
             probe_report: Vec::new(),
-            login_user: String::new(),
             home: std::path::PathBuf::from("."),
         };
         app.enter_stage(StageId::Connect);
@@ -340,7 +332,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Worker(event) => {
             app.dirty = true;
-            flow::on_worker(app, event)
+            login::on_worker(app, event)
         }
         Event::LocalDone { id, result } => {
             app.dirty = true;
@@ -348,7 +340,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Practice(event) => {
             app.dirty = true;
-            login::on_practice(app, event)
+            practice::on_practice(app, event)
         }
     }
 }

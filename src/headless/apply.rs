@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use clap::Args;
 
 use super::session::{ConnectOptions, Session};
-use super::{AnswersArgs, load_answers, selected};
+use super::{AnswersArgs, HeadlessError, load_answers, selected};
 use crate::course::{self, StageId};
 use crate::remote::HostKeyPolicy;
 use crate::runner::Outcome;
@@ -59,7 +59,7 @@ fn gather_secrets(
     probe_only: bool,
     answers: &course::answers::Answers,
     redactor: &Redactor,
-) -> Result<Secrets, String> {
+) -> Result<Secrets, HeadlessError> {
     let mut needed: Vec<SecretName> = stages
         .iter()
         .filter_map(|s| course::plans(*s, answers).ok())
@@ -84,29 +84,24 @@ fn gather_secrets(
             .map(|n| n.key())
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "these secrets are needed and were not on stdin: {}",
-                missing.join(", ")
-            ));
+            return Err(HeadlessError::MissingSecrets(missing));
         }
         // The wizard's rule for the new user's password holds here too.
         if let Some(pw) = secrets.get(SecretName::UserPassword) {
             if needed.contains(&SecretName::UserPassword) {
                 course::inputs::validate_user_password(pw.expose(), pw.expose())
-                    .map_err(|m| format!("user_password: {m}"))?;
+                    .map_err(HeadlessError::UserPassword)?;
             }
         }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
         {
-            return Err(
-                "give root_password (a new droplet) or user_password (a hardened one)".into(),
-            );
+            return Err(HeadlessError::NoLoginSecret);
         }
         return Ok(secrets);
     }
     if !std::io::stdin().is_terminal() {
-        return Err("no terminal to ask for passwords: use --secrets-stdin".into());
+        return Err(HeadlessError::NoTerminal);
     }
     let mut secrets = Secrets::new();
     let root = super::secrets::ask(&format!(
@@ -119,7 +114,8 @@ fn gather_secrets(
     if needed.contains(&SecretName::UserPassword) || !secrets.contains(SecretName::RootPassword) {
         let prompt = format!("password for {} (new or existing): ", answers.user);
         let pw = super::secrets::ask_new(&prompt)?;
-        course::inputs::validate_user_password(pw.expose(), pw.expose())?;
+        course::inputs::validate_user_password(pw.expose(), pw.expose())
+            .map_err(HeadlessError::Invalid)?;
         secrets.set(SecretName::UserPassword, pw, redactor);
     }
     Ok(secrets)
@@ -152,7 +148,7 @@ fn connect(
     login: &LoginArgs,
     stages: &[StageId],
     probe_only: bool,
-) -> Result<Session, String> {
+) -> Result<Session, HeadlessError> {
     let redactor = Redactor::new();
     let secrets = gather_secrets(login, stages, probe_only, &answers, &redactor)?;
     let options = ConnectOptions {
@@ -162,14 +158,14 @@ fn connect(
             HostKeyPolicy::Strict
         },
         interactive: !login.secrets_stdin && std::io::stdin().is_terminal(),
-        home: crate::driver::home_dir(),
+        home: crate::home::home_dir(),
         change_password: !probe_only,
     };
-    Session::connect(answers, secrets, redactor, options)
+    Ok(Session::connect(answers, secrets, redactor, options)?)
 }
 
 /// `droplift apply`: exit 0 when every stage that ran succeeded.
-pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
+pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
     let stages = selected(&args.answers.only);
     let answers = load_answers(&args.answers.answers)?;
     let mut session = connect(answers, &args.login, &stages, false)?;
@@ -179,7 +175,9 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
             println!("skipped");
             continue;
         }
-        match session.run_stage(stage, false)? {
+        let outcome = session.run_stage(stage, false)?;
+        let advice = outcome.advice();
+        match outcome {
             Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
             Outcome::Applied => println!("done"),
             Outcome::Pending(why) => println!("pending: {why}"),
@@ -207,7 +205,7 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
                 for line in &detail {
                     println!("  server said: {line}");
                 }
-                if let Some(usual) = course::advice::advice(&detail, &message) {
+                if let Some(usual) = advice {
                     println!("What to do: {usual}");
                 }
                 if rolled_back {
@@ -225,14 +223,14 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, String> {
 }
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.
-pub fn status(args: &StatusArgs) -> Result<i32, String> {
+pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let answers = match (&args.answers, &args.host) {
         (Some(path), _) => load_answers(path)?,
         (None, Some(host)) => {
-            course::inputs::validate_host(host)?;
+            course::inputs::validate_host(host).map_err(HeadlessError::Invalid)?;
             course::answers::Answers::new(host.trim(), "")
         }
-        (None, None) => return Err("give a host or --answers FILE".into()),
+        (None, None) => return Err(HeadlessError::NoHost),
     };
     let stages = selected(&args.only);
     // Without a user name only the stages that need none can be checked.

@@ -2,6 +2,7 @@
 //! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
 
 pub mod apply;
+mod print;
 pub mod secrets;
 pub mod session;
 
@@ -9,8 +10,55 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::course::answers::{self, Answers};
+use crate::course::answers::{self, Answers, AnswersError};
 use crate::course::{self, StageId};
+use secrets::SecretsError;
+use session::SessionError;
+
+/// Why a headless command stopped: plain sentences, printed as `droplift: …` (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum HeadlessError {
+    #[error("cannot read {}: {cause}", .path.display())]
+    ReadAnswers {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("{}:\n{cause}", .path.display())]
+    Answers { path: PathBuf, cause: AnswersError },
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// A plan (the runbook) could not be built from the answers.
+    #[error(transparent)]
+    Plan(#[from] course::PlanError),
+    #[error("these secrets are needed and were not on stdin: {}", .0.join(", "))]
+    MissingSecrets(Vec<&'static str>),
+    /// The user password breaks the wizard's rule (the rule's own sentence).
+    #[error("user_password: {0}")]
+    UserPassword(String),
+    #[error("give root_password (a new droplet) or user_password (a hardened one)")]
+    NoLoginSecret,
+    #[error("no terminal to ask for passwords: use --secrets-stdin")]
+    NoTerminal,
+    /// A value typed on the command line or the terminal breaks its rule (the rule's sentence).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("give a host or --answers FILE")]
+    NoHost,
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
+}
+
+/// A stage name on the command line that is not one.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown stage {:?}; the stages are {}", .0, stage_keys())]
+pub struct UnknownStage(String);
+
+fn stage_keys() -> String {
+    let keys: Vec<&str> = StageId::ALL.iter().map(|s| s.key()).collect();
+    keys.join(", ")
+}
 
 /// Options shared by the headless commands.
 #[derive(Debug, Args)]
@@ -23,19 +71,20 @@ pub struct AnswersArgs {
     pub only: Vec<StageId>,
 }
 
-pub(crate) fn parse_stage(text: &str) -> Result<StageId, String> {
-    StageId::from_key(text).ok_or_else(|| {
-        let keys: Vec<&str> = StageId::ALL.iter().map(|s| s.key()).collect();
-        format!("unknown stage {text:?}; the stages are {}", keys.join(", "))
-    })
+pub(crate) fn parse_stage(text: &str) -> Result<StageId, UnknownStage> {
+    StageId::from_key(text).ok_or_else(|| UnknownStage(text.to_owned()))
 }
 
 /// Reads and checks the answers file; warnings go to stderr.
-pub fn load_answers(path: &Path) -> Result<Answers, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let (answers, warnings) =
-        answers::parse(&text).map_err(|e| format!("{}:\n{e}", path.display()))?;
+pub fn load_answers(path: &Path) -> Result<Answers, HeadlessError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| HeadlessError::ReadAnswers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let (answers, warnings) = answers::parse(&text).map_err(|cause| HeadlessError::Answers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
     for warning in warnings {
         eprintln!("warning: {}: {warning}", path.display());
     }
@@ -61,10 +110,36 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 }
 
 /// `droplift plan`: the runbook on stdout.
-pub fn plan(args: &AnswersArgs) -> Result<i32, String> {
+pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
-    let runbook =
-        course::runbook::render(&answers, &selected(&args.only)).map_err(|e| e.to_string())?;
+    let runbook = course::runbook::render(&answers, &selected(&args.only))?;
     print!("{runbook}");
+    Ok(0)
+}
+
+/// `droplift export ansible`: where the answers are and where the project goes.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The answers file (TOML); see assets/answers.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    /// The folder to write (made if missing; a folder with other files is refused).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Writes the Ansible project and says how to run it.
+pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers(&args.answers)?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let files = crate::export::ansible(&answers, &home);
+    crate::export::write(&args.out, &files)?;
+    println!(
+        "Wrote an Ansible project to {}. Run it with:\n  cd {} && ansible-playbook -i inventory.ini site.yml -u root\n(see its README.md: the first run needs root's password already changed)",
+        args.out.display(),
+        args.out.display()
+    );
     Ok(0)
 }

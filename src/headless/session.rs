@@ -1,21 +1,42 @@
-//! One headless session: the SSH worker, the secrets, and the blocking loop that logs in (root
-//! with its password, changing an expired one; or, on a hardened server, the user's key) and
-//! runs stages through the runner, printing plain text.
+//! One headless session: the SSH worker, the secrets, and a blocking loop that drives the shared
+//! login machine and the runner with the worker's events, answers the machine's questions from
+//! the secrets given (or the terminal), and prints what happens through `print`.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver};
 
+use super::print;
+use super::secrets::SecretsError;
 use crate::course::answers::Answers;
-use crate::course::plan::{StagePlans, Step};
+use crate::course::plan::StagePlans;
 use crate::course::{self, StageId};
 use crate::driver;
+use crate::login::{Login, LoginError, LoginPolicy, Out, Question};
 use crate::remote::sshconfig::SshPaths;
 use crate::remote::worker::{self, WorkerConfig, WorkerHandle};
-use crate::remote::{
-    ConnectErrorKind, Credentials, HostKeyPolicy, Job, JobId, Stream, Target, WorkerEvent,
-};
+use crate::remote::{HostKeyPolicy, JobId, WorkerEvent};
 use crate::runner::{Outcome, Progress, Request, StageRun};
 use crate::secret::{Redactor, Secret, SecretName, Secrets};
+
+/// Why a session stopped; plain sentences for the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    /// Asking for a new root password on the terminal failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error("the SSH worker stopped unexpectedly")]
+    WorkerGone,
+    #[error("the {0} stage is not in this version")]
+    NotBuilt(&'static str),
+    /// A plan could not be built from the answers (the key and the rule it broke).
+    #[error(transparent)]
+    Plan(course::PlanError),
+    #[error("the connection kept dropping; try again when the network is steadier")]
+    KeptDropping,
+}
 
 pub struct Session {
     worker: WorkerHandle,
@@ -29,7 +50,7 @@ pub struct Session {
     next_id: JobId,
     /// May ask on the terminal (false with --secrets-stdin or no tty).
     interactive: bool,
-    change_password: bool,
+    login: Login,
 }
 
 /// How `connect` should treat host keys and prompts.
@@ -42,18 +63,21 @@ pub struct ConnectOptions {
     pub change_password: bool,
 }
 
-fn say(text: &str) {
-    println!("{text}");
+/// What a batch of the machine's output brought that the loop waits for.
+enum Wake {
+    LoggedIn,
+    Progress(Progress),
 }
 
 impl Session {
-    /// Starts the worker and logs in. Errors are plain sentences for the terminal.
+    /// Starts the worker and logs in: root with its password (changing an expired one), or, when
+    /// root is refused or has no password, the user with the key.
     pub fn connect(
         answers: Answers,
         secrets: Secrets,
         redactor: Redactor,
         options: ConnectOptions,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SessionError> {
         let (tx, rx) = mpsc::channel();
         let worker = worker::spawn_with(
             move |event| {
@@ -75,183 +99,89 @@ impl Session {
             user: String::new(),
             next_id: 1,
             interactive: options.interactive,
-            change_password: options.change_password,
+            login: Login::new(LoginPolicy {
+                host_keys: options.host_keys,
+                change_password: options.change_password,
+            }),
         };
-        session.login(options.host_keys)?;
+        let out = session
+            .login
+            .start(&session.answers, &session.home, &session.secrets)?;
+        if !matches!(session.pump(out, false)?, Some(Wake::LoggedIn)) {
+            session.await_login()?;
+        }
         Ok(session)
     }
 
-    fn next_event(&self) -> Result<WorkerEvent, String> {
-        self.rx
-            .recv()
-            .map_err(|_| "the SSH worker stopped unexpectedly".to_owned())
+    fn next_event(&self) -> Result<WorkerEvent, SessionError> {
+        self.rx.recv().map_err(|_| SessionError::WorkerGone)
     }
 
-    fn target(&self, user: &str) -> Target {
-        Target {
-            host: self.answers.host.clone(),
-            port: crate::remote::typed_port(self.answers.port),
-            user: Some(user.to_owned()),
-        }
-    }
-
-    fn login(&mut self, host_keys: HostKeyPolicy) -> Result<(), String> {
-        if let Some(password) = self.secrets.get(SecretName::RootPassword).cloned() {
-            say(&format!("Logging in to {} as root …", self.answers.host));
-            self.worker.send(Job::Connect {
-                target: self.target("root"),
-                credentials: Credentials {
-                    use_agent: true,
-                    identity_files: Vec::new(),
-                    key_passphrase: None,
-                    password: Some(password),
-                },
-                host_keys,
-            });
-            match self.await_login(host_keys)? {
-                true => return Ok(()),
-                false => say(&format!(
-                    "root may not log in (the server is hardened already?); trying {} with your key …",
-                    self.answers.user
-                )),
-            }
-        }
-        let user = self.answers.user.clone();
-        let password = self
-            .secrets
-            .get(SecretName::UserPassword)
-            .cloned()
-            .ok_or("give root_password, or user_password to work as your own user with sudo")?;
-        self.worker.send(Job::SetSudoPassword(password));
-        say(&format!(
-            "Logging in to {} as {user} with your key …",
-            self.answers.host
-        ));
-        self.worker.send(Job::Connect {
-            target: self.target(&user),
-            credentials: Credentials {
-                use_agent: true,
-                identity_files: vec![driver::expand_home(&self.answers.key, &self.home)],
-                key_passphrase: self.secrets.get(SecretName::KeyPassphrase).cloned(),
-                password: None,
-            },
-            host_keys,
-        });
-        if self.await_login(host_keys)? {
-            Ok(())
-        } else {
-            Err(format!(
-                "the server refused both root and {user}: check root_password, and that your key {} is the one installed",
-                self.answers.key.display()
-            ))
-        }
-    }
-
-    /// Waits for the login's end. Ok(true): logged in; Ok(false): the login was refused.
-    fn await_login(&mut self, host_keys: HostKeyPolicy) -> Result<bool, String> {
+    /// Feeds worker events to the login machine until it says logged in (or fails).
+    fn await_login(&mut self) -> Result<(), SessionError> {
         loop {
-            match self.next_event()? {
-                WorkerEvent::Connecting { host, port } => {
-                    say(&format!("  connecting to {host}:{port}"))
-                }
-                WorkerEvent::PasswordChangeRequired if !self.change_password => {
-                    return Err(
-                        "root's password has expired, so nothing has been set up on this server \
-                         yet: run `droplift apply` (or the wizard) first; status changes nothing"
-                            .into(),
-                    );
-                }
-                WorkerEvent::PasswordChangeRequired => self.change_root_password()?,
-                WorkerEvent::PasswordChangeRejected { reason } => {
-                    say(&format!("  the server refused the new password: {reason}"));
-                    if !self.interactive {
-                        return Err(format!(
-                            "the new root password was refused by the server ({reason}); choose a longer, less common one for new_root_password"
-                        ));
-                    }
-                    self.secrets.set(
-                        SecretName::NewRootPassword,
-                        super::secrets::ask_new("New root password: ")?,
-                        &self.redactor,
-                    );
-                    self.change_root_password()?;
-                }
-                WorkerEvent::PasswordChanged => {
-                    say("  root's password is changed; logging in again with the new one");
-                    if let Some(new) = self.secrets.get(SecretName::NewRootPassword).cloned() {
-                        self.secrets
-                            .set(SecretName::RootPassword, new, &self.redactor);
-                    }
-                }
-                WorkerEvent::Connected { user, host, port } => {
-                    say(&format!("Connected to {host}:{port} as {user}."));
-                    self.user = user;
-                    return Ok(true);
-                }
-                WorkerEvent::ConnectFailed {
-                    kind: ConnectErrorKind::AuthFailed,
-                    message,
-                } => {
-                    say(&format!("  {message}"));
-                    return Ok(false);
-                }
-                WorkerEvent::ConnectFailed {
-                    kind: ConnectErrorKind::HostKeyRejected,
-                    message,
-                } if host_keys == HostKeyPolicy::Strict => {
-                    return Err(format!(
-                        "{message}\nIf this is a new server, compare its fingerprint with the droplet's console, then run again with --accept-new-host-key."
-                    ));
-                }
-                WorkerEvent::ConnectFailed { message, .. } => return Err(message),
-                WorkerEvent::HostKeyUnknown(info) | WorkerEvent::HostKeyChanged(info) => {
-                    // Headless never answers a host key question: refuse.
-                    self.worker
-                        .send(Job::HostKey(crate::remote::HostKeyDecision::Reject));
-                    return Err(format!(
-                        "{} offered an unknown key {} ({}); run again with --accept-new-host-key after checking it",
-                        info.host, info.fingerprint, info.key_type
-                    ));
-                }
-                _ => {}
+            let event = self.next_event()?;
+            let out = self.login.on_event(event, None, &mut self.secrets);
+            if let Some(Wake::LoggedIn) = self.pump(out, false)? {
+                return Ok(());
             }
         }
     }
 
-    fn change_root_password(&mut self) -> Result<(), String> {
-        say("  the server asks for a new root password (a new droplet does this once)");
-        let new = match self.secrets.get(SecretName::NewRootPassword).cloned() {
-            Some(new) => new,
-            None if self.interactive => {
+    /// Prints and carries out the machine's output, answering its questions; returns the
+    /// login or runner progress it brought, if any.
+    fn pump(&mut self, out: Vec<Out>, quiet: bool) -> Result<Option<Wake>, SessionError> {
+        let mut queue = VecDeque::from(out);
+        let mut wake = None;
+        while let Some(item) = queue.pop_front() {
+            for line in print::out_lines(&item, quiet, &self.redactor) {
+                println!("{line}");
+            }
+            match item {
+                Out::Job(job) => self.worker.send(job),
+                Out::Notice(_) | Out::Output { .. } => {}
+                Out::Ask(question) => queue.extend(self.answer(question)?),
+                Out::LoggedIn { user, .. } => {
+                    self.user = user;
+                    wake = Some(Wake::LoggedIn);
+                }
+                Out::Failed { error, .. } => return Err(error.into()),
+                Out::Progress(progress) => wake = Some(Wake::Progress(progress)),
+            }
+        }
+        Ok(wake)
+    }
+
+    /// Headless answers from what it was given: the answers file, the secrets, and the terminal
+    /// when there is one. Anything else cannot be answered here.
+    fn answer(&mut self, question: Question) -> Result<Vec<Out>, SessionError> {
+        match question {
+            Question::NewRootPassword { refused: None }
+                if self.secrets.contains(SecretName::NewRootPassword) =>
+            {
+                Ok(self.login.change_root_password(&self.secrets))
+            }
+            Question::NewRootPassword { .. } if self.interactive => {
                 let new = super::secrets::ask_new("New root password: ")?;
                 self.secrets
-                    .set(SecretName::NewRootPassword, new.clone(), &self.redactor);
-                new
+                    .set(SecretName::NewRootPassword, new, &self.redactor);
+                Ok(self.login.change_root_password(&self.secrets))
             }
-            None => {
-                return Err(
-                    "root's password has expired and must be changed: give new_root_password"
-                        .into(),
-                );
+            Question::UserLogin { .. } => {
+                Ok(self
+                    .login
+                    .as_user(&self.answers, &self.home, &self.secrets)?)
             }
-        };
-        let current = self
-            .secrets
-            .get(SecretName::RootPassword)
-            .cloned()
-            .unwrap_or_default();
-        self.worker.send(Job::ChangePassword { current, new });
-        Ok(())
+            other => Err(other.unanswered().into()),
+        }
     }
 
     /// Runs one stage (or only its probe) to its end, printing as it goes. A dropped connection
     /// waits for the worker's reconnection and probes again before anything is re-run.
-    pub fn run_stage(&mut self, stage: StageId, probe_only: bool) -> Result<Outcome, String> {
+    pub fn run_stage(&mut self, stage: StageId, probe_only: bool) -> Result<Outcome, SessionError> {
         let plans = course::plans(stage, &self.answers).map_err(|e| match e {
-            course::PlanError::NotBuilt(_) => {
-                format!("the {} stage is not in this version", stage.key())
-            }
-            other => other.to_string(),
+            course::PlanError::NotBuilt(_) => SessionError::NotBuilt(stage.key()),
+            other => SessionError::Plan(other),
         })?;
         self.run_plans(stage, &plans, probe_only)
     }
@@ -262,7 +192,7 @@ impl Session {
         stage: StageId,
         plans: &StagePlans,
         probe_only: bool,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, SessionError> {
         for _attempt in 0..3 {
             let mut run = StageRun::new(stage, plans.clone(), self.next_id);
             if probe_only {
@@ -270,93 +200,48 @@ impl Session {
             }
             let mut progress = run.start();
             let outcome = loop {
-                match progress {
+                progress = match progress {
                     Progress::Finished(outcome) => break outcome,
                     Progress::Next(request) => {
                         if !probe_only {
                             if let Some(step) = run.current_step() {
-                                print_step(run.phase().label(), step);
+                                println!("{}", print::step_line(run.phase(), step));
                             }
                         }
-                        progress = self.perform(&mut run, &request);
+                        self.perform(&mut run, &request)
                     }
                     Progress::Wait => {
                         let event = self.next_event()?;
-                        self.print_event(&event, probe_only);
-                        progress = run.on_event(&event);
+                        let out = self
+                            .login
+                            .on_event(event, Some(&mut run), &mut self.secrets);
+                        match self.pump(out, probe_only)? {
+                            Some(Wake::Progress(progress)) => progress,
+                            Some(Wake::LoggedIn) | None => Progress::Wait,
+                        }
                     }
-                }
+                };
             };
             self.next_id = run.next_id();
             if let Outcome::Interrupted { step } = &outcome {
-                say(&format!(
-                    "  the connection dropped during \"{step}\"; reconnecting …"
-                ));
-                self.await_reconnect()?;
+                println!("{}", print::interrupted_line(step));
+                // The machine names this stage to check again once logged back in.
+                self.await_login()?;
                 continue;
             }
             return Ok(outcome);
         }
-        Err("the connection kept dropping; try again when the network is steadier".into())
+        Err(SessionError::KeptDropping)
     }
 
     fn perform(&mut self, run: &mut StageRun, request: &Request) -> Progress {
-        match driver::job_for(request, &self.secrets, &self.home) {
-            Ok(Some(job)) => {
-                self.worker.send(job);
-                Progress::Wait
-            }
-            Ok(None) => {
-                let Request::Local { id, action } = request else {
-                    return Progress::Wait;
-                };
-                let result = driver::perform_local(action, &self.secrets, &self.home);
-                if let Ok(line) = &result {
-                    say(&format!("    {line}"));
+        match driver::perform(request, &self.secrets, &self.home, &self.worker) {
+            None => Progress::Wait,
+            Some(done) => {
+                if let Ok(line) = &done.result {
+                    println!("{}", print::local_line(line));
                 }
-                run.local_done(*id, result.map(|_| ()))
-            }
-            Err(message) => run.on_event(&WorkerEvent::JobFailed {
-                id: request.id(),
-                message,
-            }),
-        }
-    }
-
-    fn print_event(&self, event: &WorkerEvent, quiet: bool) {
-        match event {
-            WorkerEvent::Output { line, .. }
-                if line.starts_with(crate::course::update::REBOOT_NEEDED) =>
-            {
-                say(&format!("    | {line}"));
-                say(
-                    "    The update needs a restart to finish: restart the droplet (sudo reboot), then run droplift again.",
-                );
-            }
-            WorkerEvent::Output { line, stream, .. } if !quiet => {
-                let mark = if *stream == Stream::Stderr { "!" } else { "|" };
-                say(&format!("    {mark} {}", self.redactor.redact(line)));
-            }
-            WorkerEvent::Disconnected { reason } => say(&format!("  disconnected: {reason}")),
-            WorkerEvent::Reconnecting { attempt, delay } => say(&format!(
-                "  reconnecting (attempt {attempt}, in {} s)",
-                delay.as_secs()
-            )),
-            _ => {}
-        }
-    }
-
-    fn await_reconnect(&mut self) -> Result<(), String> {
-        loop {
-            match self.next_event()? {
-                WorkerEvent::Connected { user, .. } => {
-                    say(&format!(
-                        "  connected again as {user}; checking the stage again"
-                    ));
-                    return Ok(());
-                }
-                WorkerEvent::ConnectFailed { message, .. } => return Err(message),
-                other => self.print_event(&other, false),
+                run.local_done(done.id, done.result.map(|_| ()))
             }
         }
     }
@@ -365,8 +250,4 @@ impl Session {
     pub fn secret(&self, name: SecretName) -> Option<&Secret> {
         self.secrets.get(name)
     }
-}
-
-fn print_step(phase: &str, step: &Step) {
-    say(&format!("  → [{phase}] {}", step.headline()));
 }

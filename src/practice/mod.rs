@@ -48,7 +48,7 @@ pub enum PracticeCommand {
 }
 
 /// Runs a `droplift practice …` command. Returns the process exit code.
-pub fn run(command: PracticeCommand) -> color_eyre::Result<i32> {
+pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
     match command {
         PracticeCommand::Up {
             name,

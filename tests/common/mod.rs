@@ -3,6 +3,7 @@
 //! the end-to-end tests (droplet.rs).
 #![allow(dead_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod droplet;
 pub mod events;

@@ -1,0 +1,49 @@
+//! What a stage's outcome means, said once for both front ends: the status it leaves, the note
+//! beside the stage, and the usual fix for a failure. Each front end words the rest its own way.
+
+use super::Outcome;
+use crate::course::{self, StageStatus};
+
+impl Outcome {
+    /// The stage's status afterwards. An interrupted or stopped stage is still to do.
+    pub fn status(&self) -> StageStatus {
+        match self {
+            Outcome::AlreadyDone(_) | Outcome::Applied => StageStatus::Done,
+            Outcome::Pending(_) | Outcome::Interrupted { .. } | Outcome::Cancelled { .. } => {
+                StageStatus::Pending
+            }
+            Outcome::Drifted(_) => StageStatus::Drifted,
+            Outcome::Failed { .. } => StageStatus::Failed,
+        }
+    }
+
+    /// The last word on the stage: why it is done, pending or in the way, or why it failed.
+    pub fn note(&self) -> String {
+        match self {
+            Outcome::AlreadyDone(why) | Outcome::Pending(why) | Outcome::Drifted(why) => {
+                why.clone()
+            }
+            Outcome::Applied => "done and checked".into(),
+            Outcome::Failed { message, .. } => message.clone(),
+            Outcome::Interrupted { .. } => {
+                "interrupted: checked again when the connection is back".into()
+            }
+            Outcome::Cancelled { step } => format!("stopped during \"{step}\""),
+        }
+    }
+
+    /// A failure's usual cause and fix, when the server's words are a known case.
+    pub fn advice(&self) -> Option<&'static str> {
+        match self {
+            Outcome::Failed {
+                message, detail, ..
+            } => course::advice::advice(detail, message),
+            _ => None,
+        }
+    }
+
+    /// The stage reached its goal (or found it reached): the next one may run.
+    pub fn succeeded(&self) -> bool {
+        self.status() == StageStatus::Done
+    }
+}
