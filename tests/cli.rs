@@ -119,7 +119,7 @@ fn an_unreachable_server_says_what_is_wrong_in_plain_words() {
     );
     let out = droplift(
         &["apply", "--answers", &file, "--yes", "--secrets-stdin"],
-        "root_password=s3cr3t pw\nuser_password=an0ther pw\n",
+        "root_password=s3cr3t pw\nuser_password=an0ther pw\ndb_password=th1rd pw\n",
         home.path(),
     );
     assert_eq!(out.status.code(), Some(2));

@@ -361,7 +361,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
 /// A folder source made absolute: `~/` from `home`, a relative path from `relative_to` (the
 /// answers file's folder).
 pub fn folder_path(source: &str, home: &std::path::Path, relative_to: &std::path::Path) -> PathBuf {
-    let path = crate::driver::expand_home(std::path::Path::new(source), home);
+    let path = crate::home::expand_home(std::path::Path::new(source), home);
     if path.is_absolute() {
         path
     } else {

@@ -78,6 +78,14 @@ fn gather_secrets(
     needed.dedup();
     if args.secrets_stdin {
         let secrets = super::secrets::parse(std::io::stdin().lock(), redactor)?;
+        // The wizard's rule for the new user's password holds here too; a wrong value is
+        // reported even when another secret is missing.
+        if let Some(pw) = secrets.get(SecretName::UserPassword) {
+            if needed.contains(&SecretName::UserPassword) {
+                course::inputs::validate_user_password(pw.expose(), pw.expose())
+                    .map_err(HeadlessError::UserPassword)?;
+            }
+        }
         let missing: Vec<&str> = needed
             .iter()
             .filter(|n| !secrets.contains(**n))
@@ -85,13 +93,6 @@ fn gather_secrets(
             .collect();
         if !missing.is_empty() {
             return Err(HeadlessError::MissingSecrets(missing));
-        }
-        // The wizard's rule for the new user's password holds here too.
-        if let Some(pw) = secrets.get(SecretName::UserPassword) {
-            if needed.contains(&SecretName::UserPassword) {
-                course::inputs::validate_user_password(pw.expose(), pw.expose())
-                    .map_err(HeadlessError::UserPassword)?;
-            }
         }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
@@ -118,6 +119,12 @@ fn gather_secrets(
             .map_err(HeadlessError::Invalid)?;
         secrets.set(SecretName::UserPassword, pw, redactor);
     }
+    // ── Stages 8–9: the app writes DATABASE_URL with the role's password ──
+    if needed.contains(&SecretName::DbPassword) && !secrets.contains(SecretName::DbPassword) {
+        let pw =
+            super::secrets::ask("password of the database role (from the PostgreSQL stage): ")?;
+        secrets.set(SecretName::DbPassword, pw, redactor);
+    }
     Ok(secrets)
 }
 
@@ -143,7 +150,7 @@ fn confirm(stage: StageId) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-fn connect(
+pub(super) fn connect(
     answers: course::answers::Answers,
     login: &LoginArgs,
     stages: &[StageId],
@@ -176,50 +183,62 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
             continue;
         }
         let outcome = session.run_stage(stage, false)?;
-        let advice = outcome.advice();
-        match outcome {
-            Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
-            Outcome::Applied => println!("done"),
-            Outcome::Pending(why) => println!("pending: {why}"),
-            Outcome::Drifted(why) => {
-                println!(
-                    "FAILED: stage {} ({}): {why}. Nothing was changed.",
-                    stage.key(),
-                    stage.title()
-                );
-                return Ok(1);
-            }
-            Outcome::Failed {
-                phase,
-                step,
-                message,
-                detail,
-                rolled_back,
-            } => {
-                println!(
-                    "FAILED: stage {} ({}), {} step \"{step}\": {message}",
-                    stage.key(),
-                    stage.title(),
-                    phase.label()
-                );
-                for line in &detail {
-                    println!("  server said: {line}");
-                }
-                if let Some(usual) = advice {
-                    println!("What to do: {usual}");
-                }
-                if rolled_back {
-                    println!("The change was undone: the server is as it was before this stage.");
-                }
-                return Ok(1);
-            }
-            Outcome::Interrupted { step } | Outcome::Cancelled { step } => {
-                println!("FAILED: stage {} stopped during \"{step}\"", stage.key());
-                return Ok(1);
-            }
+        if !report(stage, outcome) {
+            return Ok(1);
         }
     }
     Ok(0)
+}
+
+/// Prints how a stage ended; false when the command must stop there (failed or drifted).
+pub(super) fn report(stage: StageId, outcome: Outcome) -> bool {
+    let advice = outcome.advice();
+    match outcome {
+        Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
+        Outcome::Applied => println!("done"),
+        Outcome::Pending(why) => println!("pending: {why}"),
+        Outcome::Drifted(why) => {
+            println!(
+                "FAILED: stage {} ({}): {why}. Nothing was changed.",
+                stage.key(),
+                stage.title()
+            );
+            return false;
+        }
+        Outcome::Failed {
+            phase,
+            step,
+            message,
+            detail,
+            rolled_back,
+        } => {
+            println!(
+                "FAILED: stage {} ({}), {} step \"{step}\": {message}",
+                stage.key(),
+                stage.title(),
+                phase.label()
+            );
+            for line in &detail {
+                println!("  server said: {line}");
+            }
+            if let Some(usual) = advice {
+                println!("What to do: {usual}");
+            }
+            if rolled_back && stage == StageId::App {
+                println!(
+                    "The new release is marked failed; the release serving (if any) was not touched."
+                );
+            } else if rolled_back {
+                println!("The change was undone: the server is as it was before this stage.");
+            }
+            return false;
+        }
+        Outcome::Interrupted { step } | Outcome::Cancelled { step } => {
+            println!("FAILED: stage {} stopped during \"{step}\"", stage.key());
+            return false;
+        }
+    }
+    true
 }
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.
