@@ -108,7 +108,7 @@ fn go_live(
     Ok(Command::root(
         &layout
             .script(
-                &[LIB, SMOKE, GO_LIVE],
+                &[LIB, TARGET, SMOKE, GO_LIVE],
                 &["base", "releases", "staging", "unit"],
             )
             .set("server_name", server_name)

@@ -34,11 +34,14 @@ if ! digest=$(wanted_digest); then
   digest=""
 fi
 state() { mark_get "$1" status; }
+holder=""
 if [ -z "$digest" ]; then
   :
 elif [ -n "$cur" ] && [ "$(mark_get "$cur" digest)" = "$digest" ] && [[ $(state "$cur") =~ ^(good|built)$ ]]; then
+  holder=$cur
   echo "release $cur, built from your code, is the one serving"
 elif [ -n "$nxt" ] && [ "$(mark_get "$nxt" digest)" = "$digest" ] && [ "$(state "$nxt")" = built ]; then
+  holder=$nxt
   echo "release $nxt, built from your code, waits to go live (the next stage)"
 elif again=$(release_with_digest "$digest") && [ -n "$again" ]; then
   todo+=("release $again holds your code but is not serving; it will go live again")
@@ -47,7 +50,7 @@ else
 fi
 
 if [ "${#todo[@]}" -eq 0 ]; then
-  echo "droplift-state: done ${cur:-$nxt} holds your code, with its virtualenv and environment file"
+  echo "droplift-state: done release $holder holds your code, with its virtualenv and environment file"
 else
   printf 'to do: %s\n' "${todo[@]}"
   echo "droplift-state: pending ${todo[0]}"

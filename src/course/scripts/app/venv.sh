@@ -13,8 +13,12 @@ fi
 home=$(getent passwd "$u" | cut -d: -f6)
 cd "$releases/$name"
 as_user() { runuser -u "$u" -- env HOME="$home" "$@"; }
+pip_install() { as_user venv/bin/pip install --no-input --progress-bar off --disable-pip-version-check "$@"; }
 as_user python3 -m venv venv
-as_user venv/bin/pip install --no-input --progress-bar off --disable-pip-version-check -r requirements.txt
+# With wheel, pip builds uWSGI into a wheel it keeps in $u's cache: the next release reuses it
+# instead of compiling again.
+pip_install wheel
+pip_install -r requirements.txt
 if [ ! -x venv/bin/uwsgi ]; then
   echo "requirements.txt does not install uWSGI, which the service runs (venv/bin/uwsgi): add a line like uWSGI==2.0.31" >&2
   exit 1
