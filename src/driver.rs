@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -90,12 +90,14 @@ pub fn remote_command(
                 StdinPart::Text(t) => text.push_str(t),
                 StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
                 StdinPart::LocalFile(path) => {
-                    // A key not created yet reads as empty: the probe then says "not installed",
-                    // and the install step (after the key is made) refuses an empty key.
+                    // A key not created yet is never an empty line (that matches any blank line
+                    // in authorized_keys, and the stage looked done): a line no key file holds.
                     let path = expand_home(path, home);
                     match fs::read_to_string(&path) {
                         Ok(content) => text.push_str(content.trim_end()),
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            text.push_str(&missing_file_line(&path))
+                        }
                         Err(e) => {
                             return Err(DriverError::ReadFile {
                                 path,
@@ -115,6 +117,12 @@ pub fn remote_command(
         stdin,
         timeout: command.timeout,
     })
+}
+
+/// What a missing local file reads as: a line that matches no authorized_keys entry and that
+/// the install step refuses as "not an SSH public key".
+fn missing_file_line(path: &Path) -> String {
+    format!("droplift: {} does not exist yet", path.display())
 }
 
 /// The worker job for a remote request; None for a local one.
@@ -185,14 +193,33 @@ pub fn perform_local(
             port,
             user,
             key,
-        } => add_alias(
-            &home.join(".ssh").join("config"),
-            alias,
-            host,
-            *port,
-            user,
-            &expand_home(key, home),
-        ),
+        } => {
+            // What droplift really connected to: the host may itself be an alias, and `HostName
+            // other-alias` in the new block would be looked up in DNS, not in the config.
+            let config = home.join(".ssh").join("config");
+            let target = crate::remote::Target {
+                host: host.clone(),
+                port: crate::remote::typed_port(*port),
+                user: Some(user.clone()),
+            };
+            let paths = crate::remote::sshconfig::SshPaths {
+                config: Some(config.clone()),
+                home: Some(home.to_path_buf()),
+                ..crate::remote::sshconfig::SshPaths::default()
+            };
+            crate::remote::sshconfig::resolve(&target, &paths)
+                .map_err(|e| e.to_string())
+                .and_then(|resolved| {
+                    add_alias(
+                        &config,
+                        alias,
+                        &resolved.hostname,
+                        resolved.port,
+                        user,
+                        &expand_home(key, home),
+                    )
+                })
+        }
         LocalAction::HttpCheck {
             host,
             path,
@@ -274,6 +301,15 @@ pub fn http_check(
 /// already there. The passphrase, if any, encrypts the private key; it is never written.
 pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, String> {
     let public = public_key(path);
+    if !path.exists() && public.exists() {
+        // A new private key would not match this .pub, and the server would get the old one.
+        return Err(format!(
+            "{} exists but its private key {} does not; move the .pub away, or point the Key \
+             file at the private key that goes with it",
+            public.display(),
+            path.display()
+        ));
+    }
     if path.exists() {
         if public.exists() {
             return Ok(format!("using your existing key {}", path.display()));
@@ -286,8 +322,17 @@ pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, St
             public.display()
         ));
     }
+    let passphrase = passphrase.filter(|p| !p.is_empty());
+    if let Some(p) = passphrase {
+        crate::secret::check_chosen(p.expose())
+            .map_err(|m| format!("key_passphrase (for the new key): {m}"))?;
+    }
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         if dir.ends_with(".ssh") {
             let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
         }
@@ -295,7 +340,7 @@ pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, St
     let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
         .map_err(|e| format!("cannot create a key: {e}"))?;
     key.set_comment(format!("droplift@{}", hostname()));
-    let key = match passphrase.filter(|p| !p.is_empty()) {
+    let key = match passphrase {
         Some(p) => key
             .encrypt(&mut OsRng, p.expose())
             .map_err(|e| format!("cannot encrypt the key: {e}"))?,
@@ -335,8 +380,43 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Adds a `Host alias` block to an OpenSSH config file: a backup first, then an atomic replace.
-/// An alias that is already there is left alone (never a duplicate block).
+/// A value for one line of ~/.ssh/config: a line break would start a new directive (such as
+/// `ProxyCommand`), and a space or quote would change how the line is split.
+fn config_word<'a>(what: &str, value: &'a str) -> Result<&'a str, String> {
+    if value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '"')
+    {
+        Err(format!(
+            "cannot write {what} {value:?} into ~/.ssh/config: it must be one word without quotes"
+        ))
+    } else {
+        Ok(value)
+    }
+}
+
+/// `IdentityFile "…"`: quoted, so a space in the path is kept, and `%` doubled, because ssh
+/// expands `%h`, `%u` … in it. Control characters and `"` cannot be written at all.
+fn identity_file_line(key: &Path) -> Result<String, String> {
+    let text = key.to_str().ok_or_else(|| {
+        format!(
+            "the key path {} is not valid UTF-8; choose another",
+            key.display()
+        )
+    })?;
+    if text.chars().any(|c| c.is_control() || c == '"') {
+        return Err(format!(
+            "the key path {text:?} holds a quote or a control character, which ~/.ssh/config \
+             cannot hold; choose another path"
+        ));
+    }
+    Ok(format!("IdentityFile \"{}\"", text.replace('%', "%%")))
+}
+
+/// Adds a `Host alias` block to an OpenSSH config file: a backup (600) first, then an atomic
+/// replace of the file the path names (through a symlink, the link's target). An alias that is
+/// already there is left alone (never a duplicate block).
 pub fn add_alias(
     config: &Path,
     alias: &str,
@@ -345,6 +425,13 @@ pub fn add_alias(
     user: &str,
     key: &Path,
 ) -> Result<String, String> {
+    let block = format!(
+        "# Added by droplift\nHost {}\n    HostName {}\n    Port {port}\n    User {}\n    {}\n    IdentitiesOnly yes\n",
+        config_word("the alias", alias)?,
+        config_word("the host name", host)?,
+        config_word("the user", user)?,
+        identity_file_line(key)?,
+    );
     let old = match fs::read_to_string(config) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -360,11 +447,18 @@ pub fn add_alias(
             config.display()
         ));
     }
-    let dir = config.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let real = crate::fsutil::resolve_link(config)
+        .map_err(|e| format!("cannot follow {}: {e}", config.display()))?;
+    let dir = real.parent().unwrap_or(Path::new("."));
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     if !old.is_empty() {
         let backup = config.with_extension("droplift-backup");
-        fs::write(&backup, &old)
+        let _ = fs::remove_file(&backup);
+        crate::fsutil::replace(&backup, old.as_bytes(), 0o600)
             .map_err(|e| format!("cannot back up {}: {e}", config.display()))?;
     }
     let mut text = old.clone();
@@ -374,24 +468,9 @@ pub fn add_alias(
     if !text.is_empty() {
         text.push('\n');
     }
-    text.push_str(&format!(
-        "# Added by droplift\nHost {alias}\n    HostName {host}\n    Port {port}\n    User {user}\n    IdentityFile {}\n    IdentitiesOnly yes\n",
-        key.display()
-    ));
-    let tmp = dir.join(format!(".config.droplift-{}", std::process::id()));
-    {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    }
-    fs::rename(&tmp, config).map_err(|e| format!("cannot replace {}: {e}", config.display()))?;
+    text.push_str(&block);
+    crate::fsutil::replace(&real, text.as_bytes(), 0o600)
+        .map_err(|e| format!("cannot replace {}: {e}", config.display()))?;
     Ok(format!("added Host {alias} to {}", config.display()))
 }
 
@@ -447,5 +526,162 @@ mod tests {
         let rc = remote_command(&cmd, &secrets, Path::new("/")).expect("filled");
         assert_eq!(rc.stdin.as_ref().map(Secret::expose), Some("bob:a b$'\"ü"));
         assert_eq!(rc.script, "chpasswd", "the secret never reaches the script");
+    }
+
+    /// What OpenSSH itself makes of `alias` in `config`: `ssh -G` prints the resolved options.
+    fn ssh_g(config: &Path, alias: &str) -> String {
+        let out = std::process::Command::new("ssh")
+            .arg("-G")
+            .arg("-F")
+            .arg(config)
+            .arg(alias)
+            .output()
+            .expect("run ssh -G");
+        assert!(
+            out.status.success(),
+            "ssh -G: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    #[test]
+    fn a_key_path_with_a_space_is_kept_whole_and_a_line_break_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("config");
+        let key = dir.path().join("my keys/id_ed25519");
+        add_alias(&config, "mydroplet", "203.0.113.7", 22, "johndoe", &key).expect("add");
+        let seen = ssh_g(&config, "mydroplet");
+        assert!(
+            seen.lines()
+                .any(|l| l == format!("identityfile {}", key.display())),
+            "{seen}"
+        );
+        // droplift's own reader of the config (ssh2-config) sees the same path.
+        let paths = crate::remote::sshconfig::SshPaths {
+            config: Some(config.clone()),
+            ..crate::remote::sshconfig::SshPaths::default()
+        };
+        let target = crate::remote::Target {
+            host: "mydroplet".into(),
+            port: None,
+            user: None,
+        };
+        let resolved = crate::remote::sshconfig::resolve(&target, &paths).expect("resolve");
+        assert_eq!(resolved.identity_files, vec![key.clone()]);
+        let before = fs::read_to_string(&config).expect("read");
+        let evil = Path::new("/tmp/k\nProxyCommand touch /tmp/pwned");
+        let err = add_alias(&config, "other", "203.0.113.7", 22, "johndoe", evil)
+            .expect_err("a line break in the key path");
+        assert!(err.contains("control character"), "{err}");
+        let quoted = Path::new("/tmp/k\" ProxyCommand x");
+        assert!(add_alias(&config, "other", "203.0.113.7", 22, "johndoe", quoted).is_err());
+        assert_eq!(fs::read_to_string(&config).expect("read"), before);
+        // ssh expands %h in IdentityFile when it loads the key (ssh -G shows it unexpanded):
+        // ssh_config(5) writes a literal % as %%.
+        let percent = dir.path().join("100%h/id_ed25519");
+        add_alias(&config, "pct", "203.0.113.7", 22, "johndoe", &percent).expect("add");
+        let text = fs::read_to_string(&config).expect("read");
+        let doubled = percent.display().to_string().replace('%', "%%");
+        assert!(
+            text.contains(&format!("IdentityFile \"{doubled}\"")),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_alias_names_the_address_really_used_not_another_alias() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let ssh = home.path().join(".ssh");
+        fs::create_dir_all(&ssh).expect("mkdir");
+        fs::write(
+            ssh.join("config"),
+            "Host web\n    HostName 10.0.0.7\n    Port 2222\n",
+        )
+        .expect("write");
+        let action = LocalAction::SshAlias {
+            alias: "mydroplet".into(),
+            host: "web".into(),
+            port: 22,
+            user: "johndoe".into(),
+            key: PathBuf::from("~/.ssh/id_ed25519"),
+        };
+        perform_local(&action, &Secrets::new(), home.path()).expect("alias");
+        let seen = ssh_g(&ssh.join("config"), "mydroplet");
+        assert!(seen.lines().any(|l| l == "hostname 10.0.0.7"), "{seen}");
+        assert!(seen.lines().any(|l| l == "port 2222"), "{seen}");
+    }
+
+    #[test]
+    fn a_symlinked_config_keeps_its_link_and_the_backup_is_private() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let dotfiles = home.path().join("dotfiles");
+        fs::create_dir_all(&dotfiles).expect("mkdir");
+        fs::write(
+            dotfiles.join("ssh_config"),
+            "Host other\n    HostName 10.0.0.1\n",
+        )
+        .expect("write");
+        let config = home.path().join("config");
+        std::os::unix::fs::symlink(dotfiles.join("ssh_config"), &config).expect("symlink");
+        let key = Path::new("/home/me/.ssh/id_ed25519");
+        add_alias(&config, "mydroplet", "203.0.113.7", 22, "johndoe", key).expect("add");
+        let meta = fs::symlink_metadata(&config).expect("meta");
+        assert!(
+            meta.file_type().is_symlink(),
+            "the link was replaced by a file"
+        );
+        let target = fs::read_to_string(dotfiles.join("ssh_config")).expect("read");
+        assert!(target.contains("Host mydroplet"), "{target}");
+        let backup = home.path().join("config.droplift-backup");
+        let mode = fs::metadata(&backup).expect("backup").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn a_pub_without_its_private_key_is_an_error_not_a_new_pair() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".ssh").join("id_ed25519");
+        fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        fs::write(public_key(&path), "ssh-ed25519 AAAAold old@laptop\n").expect("write");
+        let err = ensure_key(&path, None).expect_err("orphan .pub");
+        assert!(err.contains("does not"), "{err}");
+        assert!(
+            !path.exists(),
+            "a private key that does not match the .pub was made"
+        );
+        assert_eq!(
+            fs::read_to_string(public_key(&path)).expect("pub"),
+            "ssh-ed25519 AAAAold old@laptop\n"
+        );
+    }
+
+    #[test]
+    fn a_new_key_s_passphrase_has_8_characters() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("id_ed25519");
+        let err = ensure_key(&path, Some(&Secret::new("short7!"))).expect_err("short");
+        assert!(
+            err.contains("key_passphrase") && err.contains("at least 8"),
+            "{err}"
+        );
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_missing_public_key_is_never_sent_as_an_empty_line() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let cmd = Command::root(&crate::shell::Script::new(&["key=$(cat)"]))
+            .expect("quotes")
+            .stdin(vec![StdinPart::LocalFile(PathBuf::from(
+                "~/.ssh/id_ed25519.pub",
+            ))]);
+        let rc = remote_command(&cmd, &Secrets::new(), home.path()).expect("command");
+        let sent = rc.stdin.as_ref().map(Secret::expose).unwrap_or_default();
+        assert!(
+            !sent.trim().is_empty(),
+            "an empty line matches any blank line in authorized_keys"
+        );
+        assert!(!sent.starts_with("ssh-"), "{sent}");
     }
 }

@@ -2,7 +2,7 @@
 //! `app::update`, performs the effects and redraws only when something changed. While nothing
 //! runs it blocks on the channel (no CPU); while a step runs it wakes every 250 ms for the spinner.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -32,6 +32,7 @@ pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
+    load_progress(&mut app);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));
@@ -53,6 +54,43 @@ pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     result.map(|()| 0)
 }
 
+/// Writes the progress the wizard asked to keep; a failure is said, never fatal.
+fn save_progress(app: &mut App, progress: crate::state::Progress) {
+    let saved = crate::state::data_dir()
+        .ok_or_else(|| "no data directory".to_owned())
+        .and_then(|dir| {
+            crate::state::Store {
+                path: dir.join(crate::state::FILE_NAME),
+                progress,
+            }
+            .save()
+            .map_err(|e| e.to_string())
+        });
+    if let Err(e) = saved {
+        app.log_line(
+            crate::logbuf::LineKind::Error,
+            &format!("Progress could not be saved ({e}); the server still knows."),
+        );
+    }
+}
+
+/// Reads saved progress and offers the known servers. A damaged file was moved aside (said in
+/// the log); a newer one is left alone and nothing is saved over it this time.
+fn load_progress(app: &mut App) {
+    let Some(dir) = crate::state::data_dir() else {
+        return;
+    };
+    match crate::state::Store::load(&dir) {
+        Ok((store, warnings)) => {
+            for warning in warnings {
+                app.log_line(crate::logbuf::LineKind::Error, &warning);
+            }
+            app::resume::offer(app, store.progress, crate::state::now());
+        }
+        Err(e) => app.log_line(crate::logbuf::LineKind::Error, &e.to_string()),
+    }
+}
+
 fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
@@ -64,6 +102,9 @@ fn event_loop(
     let size = terminal.size()?;
     app::update(app, Event::Resize(size.width, size.height));
     loop {
+        if let Some(progress) = app.unsaved.take() {
+            save_progress(app, progress);
+        }
         log_file.write(&app.log.take_unwritten());
         if app.dirty {
             terminal.draw(|frame| crate::ui::draw(app, frame))?;
@@ -178,28 +219,15 @@ struct LogFile {
 
 impl LogFile {
     fn open() -> Self {
-        let Some(dirs) = crate::state::data_dir() else {
-            return Self {
+        match crate::state::open_log() {
+            Some((path, file)) => Self {
+                path: Some(path),
+                file: Some(file),
+            },
+            None => Self {
                 path: None,
                 file: None,
-            };
-        };
-        let dir = dirs.join("logs");
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default();
-        let path = dir.join(format!("droplift-{stamp}.log"));
-        let file = std::fs::create_dir_all(&dir).ok().and_then(|()| {
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .ok()
-        });
-        Self {
-            path: file.as_ref().map(|_| path),
-            file,
+            },
         }
     }
 

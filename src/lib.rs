@@ -7,6 +7,7 @@ pub mod course;
 pub mod driver;
 pub mod event;
 pub mod export;
+pub mod fsutil;
 pub mod headless;
 pub mod home;
 pub mod layout;

@@ -5,6 +5,9 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 
 pub const DEFAULT_CAPACITY: usize = 100_000;
+/// Also at most this many bytes of text: 100,000 lines of a server's longest lines would be
+/// gigabytes.
+pub const DEFAULT_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// Where a line came from; the panel colours it and the log file tags it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +53,9 @@ pub enum Row<'a> {
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
     capacity: usize,
+    /// Bytes of text held, and the most allowed.
+    bytes: usize,
+    max_bytes: usize,
     dropped: u64,
     /// Lines not yet written to the log file; the event loop drains them (update stays pure).
     unwritten: Vec<LogLine>,
@@ -61,9 +67,17 @@ impl LogBuffer {
         Self {
             lines: VecDeque::with_capacity(capacity.min(4096)),
             capacity,
+            bytes: 0,
+            max_bytes: DEFAULT_MAX_BYTES,
             dropped: 0,
             unwritten: Vec::new(),
         }
+    }
+
+    /// A buffer that also drops its oldest lines beyond `max_bytes` of text.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
     }
 
     pub fn push(&mut self, kind: LineKind, text: impl Into<String>) {
@@ -72,10 +86,15 @@ impl LogBuffer {
             text = shown;
         }
         let line = LogLine { kind, text };
-        if self.lines.len() == self.capacity {
-            self.lines.pop_front();
+        while !self.lines.is_empty()
+            && (self.lines.len() >= self.capacity || self.bytes + line.text.len() > self.max_bytes)
+        {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes -= old.text.len();
+            }
             self.dropped += 1;
         }
+        self.bytes += line.text.len();
         self.unwritten.push(line.clone());
         self.lines.push_back(line);
     }
@@ -170,6 +189,21 @@ mod tests {
             "the file still gets every line"
         );
         assert!(log.take_unwritten().is_empty());
+    }
+
+    #[test]
+    fn long_lines_are_bounded_by_bytes_too() {
+        let mut log = LogBuffer::new(1000).with_max_bytes(40_000);
+        for i in 0..10 {
+            log.push(LineKind::Stdout, format!("{i}{}", "x".repeat(16_383)));
+        }
+        assert_eq!(log.dropped(), 8);
+        assert_eq!(log.rows(), 3, "the marker and two lines");
+        assert_eq!(
+            log.take_unwritten().len(),
+            10,
+            "the file still gets every line"
+        );
     }
 
     #[test]

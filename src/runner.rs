@@ -123,6 +123,9 @@ pub struct StageRun {
 }
 
 const STDERR_TAIL: usize = 6;
+/// A step's stdout kept for the verdict (the last line counts): at most this much of its end,
+/// whatever a server sends.
+pub const STDOUT_KEPT: usize = 1024 * 1024;
 
 impl StageRun {
     /// `first_id` keeps job ids unique across stages run on one worker.
@@ -334,6 +337,14 @@ impl StageRun {
                     Stream::Stdout => {
                         self.stdout.push_str(line);
                         self.stdout.push('\n');
+                        if self.stdout.len() > 2 * STDOUT_KEPT {
+                            // Trimmed in halves, so the copying stays linear in the output.
+                            let mut from = self.stdout.len() - STDOUT_KEPT;
+                            while !self.stdout.is_char_boundary(from) {
+                                from += 1;
+                            }
+                            self.stdout.drain(..from);
+                        }
                     }
                     Stream::Stderr => {
                         if self.stderr_tail.len() == STDERR_TAIL {
@@ -386,6 +397,11 @@ impl StageRun {
             }
             _ => Progress::Wait,
         }
+    }
+
+    /// What the current (or last) step printed on stdout: a finished check's whole output.
+    pub fn output(&self) -> &str {
+        &self.stdout
     }
 
     fn step_title(&self) -> String {

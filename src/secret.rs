@@ -8,6 +8,34 @@ use zeroize::Zeroize;
 /// What a redacted secret looks like in logs and on screen.
 pub const MASK: &str = "••••";
 
+/// The shortest secret droplift lets the student choose (a new root password, a new key's
+/// passphrase, the database password).
+pub const MIN_CHOSEN_LEN: usize = 8;
+
+/// Any secret, typed or given: it travels as one line on stdin or through a PTY, where a line
+/// break ends it and DEL, ^U or ^W are line editing (the password set would differ from ours).
+pub fn check_typed(value: &str) -> Result<(), String> {
+    if value.contains(['\n', '\r']) {
+        Err("A password cannot contain a line break.".into())
+    } else if value.chars().any(char::is_control) {
+        Err("A password cannot contain control characters (Tab, Delete, Ctrl-…).".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// A secret we ask the student to choose: typed like any other, and at least 8 characters.
+pub fn check_chosen(value: &str) -> Result<(), String> {
+    check_typed(value)?;
+    if value.chars().count() < MIN_CHOSEN_LEN {
+        Err(format!(
+            "Use at least {MIN_CHOSEN_LEN} characters; a few random words work well."
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A secret value. It can be read with [`Secret::expose`] where it must travel (an SSH channel's
 /// stdin, libssh2's password call) and nowhere else; its memory is wiped when it is dropped.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -106,10 +134,11 @@ impl Redactor {
         }
     }
 
-    /// `text` with every known secret replaced by [`MASK`].
+    /// `text` with every known secret replaced by [`MASK`]. Fails closed: if the list of
+    /// secrets cannot be read (a thread panicked while adding one), nothing of `text` is shown.
     pub fn redact(&self, text: &str) -> String {
         let Ok(values) = self.values.read() else {
-            return text.to_owned();
+            return MASK.to_owned();
         };
         let mut out = text.to_owned();
         for secret in values.iter() {
@@ -138,6 +167,48 @@ mod tests {
         r.add(&Secret::new("password1"));
         r.add(&Secret::new(""));
         assert_eq!(r.redact("a password1 b pass c"), "a •••• b •••• c");
+    }
+
+    #[test]
+    fn a_poisoned_redactor_masks_everything() {
+        let r = Redactor::new();
+        r.add(&Secret::new("hunter22"));
+        let shared = r.clone();
+        let _ = std::thread::spawn(move || {
+            let _guard = shared.values.write();
+            panic!("poison the lock");
+        })
+        .join();
+        assert!(r.values.is_poisoned());
+        let shown = r.redact("the password is hunter22 and the user is bob");
+        assert!(!shown.contains("hunter22"), "{shown}");
+        assert!(!shown.contains("bob"), "{shown}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_every_secret() {
+        for bad in [
+            "a\u{7f}bcdefgh",
+            "abcd\u{15}efgh",
+            "abcd\u{17}efgh",
+            "tab\there1",
+            "a\nbcdefgh",
+        ] {
+            assert!(check_typed(bad).is_err(), "{bad:?}");
+            assert!(check_chosen(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(check_typed(r#"a b'c"$d\ü"#), Ok(()));
+        assert_eq!(
+            check_typed("short"),
+            Ok(()),
+            "an existing password may be short"
+        );
+        assert!(
+            check_chosen("seven77")
+                .expect_err("7")
+                .contains("at least 8")
+        );
+        assert_eq!(check_chosen("eight888"), Ok(()));
     }
 
     #[test]

@@ -102,14 +102,17 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The variables a script file declares it reads: each `${name:?}` in it.
+/// The variables a script file declares it reads: each `${name:?}` in it, and `${name?}` for a
+/// value that may be empty (a list with nothing in it) but must be set.
 pub fn declared_inputs(file: &str) -> Vec<&str> {
     let mut names: Vec<&str> = file
         .match_indices("${")
         .filter_map(|(at, _)| {
             let rest = &file[at + 2..];
-            let end = rest.find(":?}")?;
-            let name = &rest[..end];
+            let end = rest.find('}')?;
+            let name = rest[..end]
+                .strip_suffix(":?")
+                .or_else(|| rest[..end].strip_suffix('?'))?;
             is_identifier(name).then_some(name)
         })
         .collect();
@@ -149,8 +152,10 @@ mod tests {
     #[test]
     fn declared_inputs_are_read_from_the_file() {
         assert_eq!(
-            declared_inputs(": \"${u:?}\" \"${port:?}\"\necho \"${x:-1}\" \"${u:?}\""),
-            vec!["port", "u"]
+            declared_inputs(
+                ": \"${u:?}\" \"${port:?}\" \"${list?}\"\necho \"${x:-1}\" \"${u:?}\" \"${y%?}\""
+            ),
+            vec!["list", "port", "u"]
         );
     }
 }

@@ -27,7 +27,7 @@ fn plan_prints_the_runbook_for_the_example_answers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let warnings = stderr(&out);
     assert!(
-        warnings.contains("[postgres] is for a stage this version"),
+        warnings.contains("[tls] is for a stage this version"),
         "{warnings}"
     );
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
@@ -103,11 +103,10 @@ fn an_unknown_secret_name_is_refused() {
         home.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("unknown secret \"rootpassword\""),
-        "{}",
-        stderr(&out)
-    );
+    // Only the line number: a mistyped line may hold a password (issue 11, item 8).
+    let said = stderr(&out);
+    assert!(said.contains("stdin line 1: unknown secret"), "{said}");
+    assert!(!said.contains("rootpassword"), "{said}");
 }
 
 #[test]
@@ -163,3 +162,147 @@ fn a_short_user_password_on_stdin_gets_the_wizards_rule() {
     );
     assert!(!err.contains("short"), "the value is not repeated");
 }
+
+// ── Stages 5 and 6 ──
+
+#[test]
+fn bad_postgres_names_and_ports_each_name_their_key_and_line_and_nothing_runs() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let long = "x".repeat(64);
+    let file = answers_file(
+        home.path(),
+        &format!(
+            "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"bob\"\n\
+             [postgres]\nrole = \"select\"\ndatabase = \"{long}\"\n\
+             [firewall]\nextra_ports = [0, 70000, \"22/xyz\", 8080]\n"
+        ),
+    );
+    let out = droplift(
+        &["apply", "--answers", &file, "--yes", "--secrets-stdin"],
+        "root_password=x\n",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for expected in [
+        "line 7: `postgres.role`: \"select\" is a word SQL itself uses",
+        "line 8: `postgres.database`: PostgreSQL keeps at most 63 bytes of a name; this one has 64",
+        "line 10: `firewall.extra_ports`: There is no port 0",
+        "line 10: `firewall.extra_ports`: 70000 is too big for a port",
+        "line 10: `firewall.extra_ports`: \"xyz\" is not a protocol",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(!err.contains("connecting"), "nothing ran: {err}");
+    let empty = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\n[user]\nname = \"bob\"\n[postgres]\nrole = \"\"\n",
+    );
+    let out = droplift(&["plan", "--answers", &empty], "", home.path());
+    assert!(
+        stderr(&out).contains("`postgres.role`: Choose a role name"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_short_db_password_on_stdin_gets_the_wizards_rule() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"bob\"\n",
+    );
+    let out = droplift(
+        &[
+            "apply",
+            "--answers",
+            &file,
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        "user_password=long enough 1\ndb_password=shorty\n",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("(db_password): Use at least 8 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("shorty"), "the value is not repeated");
+    let out = droplift(
+        &[
+            "apply",
+            "--answers",
+            &file,
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        "user_password=long enough 1\n",
+        home.path(),
+    );
+    assert!(
+        stderr(&out).contains("not on stdin: db_password"),
+        "{}",
+        stderr(&out)
+    );
+}
+// ── nginx (stage 7) ──
+#[test]
+fn an_nginx_site_file_replaces_the_template_and_a_missing_one_names_key_and_line() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let base = "[server]\nhost = \"203.0.113.7\"\n\n[user]\nname = \"johndoe\"\n\n[nginx]\n";
+    let missing = answers_file(home.path(), &format!("{base}site_file = \"nope.conf\"\n"));
+    let out = droplift(&["plan", "--answers", &missing], "", home.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("line 8: `nginx.site_file`"), "{err}");
+    assert!(err.contains("nope.conf"), "{err}");
+
+    let empty = home.path().join("empty.conf");
+    std::fs::write(&empty, "\n").expect("write");
+    let file = answers_file(home.path(), &format!("{base}site_file = \"empty.conf\"\n"));
+    let err = stderr(&droplift(&["plan", "--answers", &file], "", home.path()));
+    assert!(err.contains("The site file is empty"), "{err}");
+
+    // Relative to the answers file; its text reaches the server only on stdin.
+    let mine = "server { listen 80; server_name my.example.com; return 204; }\n";
+    std::fs::write(home.path().join("mine.conf"), mine).expect("write");
+    let file = answers_file(home.path(), &format!("{base}site_file = \"mine.conf\"\n"));
+    let out = droplift(
+        &["plan", "--answers", &file, "--only", "nginx"],
+        "",
+        home.path(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let runbook = String::from_utf8_lossy(&out.stdout);
+    assert!(runbook.contains(mine.trim_end()), "{runbook}");
+    assert!(
+        !runbook.contains("HTTP_X_REAL_IP"),
+        "the template is not used"
+    );
+    assert_eq!(runbook.matches("<<'DROPLIFT_EOF'").count(), 1, "{runbook}");
+}
+
+#[test]
+fn keeping_the_default_site_beside_a_nameless_site_is_refused_at_its_key() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"203.0.113.7\"\n\n[user]\nname = \"johndoe\"\n\n[nginx]\nserver_name = \"_\"\nremove_default = false\n",
+    );
+    let out = droplift(&["plan", "--answers", &file], "", home.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("line 9: `nginx.remove_default`"), "{err}");
+    assert!(
+        err.contains("default site would answer every request"),
+        "{err}"
+    );
+}
+// ── end nginx ──

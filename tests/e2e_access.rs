@@ -14,8 +14,12 @@ use droplift::practice::UpOptions;
 
 const NEW_ROOT: &str = "Neu 'root' $(id) `x` \\ pass ü";
 const USER_PW: &str = "us\"er $HOME \\ 'pw' ö #1";
+/// The access stages only: the later stages have their own end-to-end test (e2e_pgfw.rs).
+const ACCESS: [&str; 5] = ["--only", "connect", "update", "user", "ssh"];
 
 fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let args = [args, &ACCESS[..]].concat();
+    let args = args.as_slice();
     let out = common::cli::droplift(home, args, stdin);
     eprintln!(
         "--- droplift {args:?} ({})\n{}\n{}",

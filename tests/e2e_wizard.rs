@@ -5,147 +5,14 @@
 
 mod common;
 
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::droplet::TestDroplet;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use droplift::app::{App, Event, Overlay, View, update};
+use common::wizard::Wizard;
+use crossterm::event::KeyCode;
+use droplift::app::Overlay;
 use droplift::course::{StageId, StageStatus};
 use droplift::practice::UpOptions;
-use droplift::remote::sshconfig::SshPaths;
-use droplift::remote::worker::{self, WorkerConfig, WorkerHandle};
-use droplift::ui::theme::{Theme, ThemeName};
-
-struct Wizard {
-    app: App,
-    tx: Sender<Event>,
-    rx: Receiver<Event>,
-    worker: WorkerHandle,
-    home: std::path::PathBuf,
-}
-
-impl Wizard {
-    fn new(home: &std::path::Path) -> Self {
-        let mut app = App::new(Theme::new(ThemeName::Default, true), 10_000);
-        app.home = home.to_path_buf();
-        let (tx, rx) = mpsc::channel();
-        let sink = tx.clone();
-        let worker = worker::spawn_with(
-            move |event| {
-                let _ = sink.send(Event::Worker(event));
-            },
-            app.redactor.clone(),
-            WorkerConfig {
-                paths: SshPaths::in_home(home),
-                ..WorkerConfig::default()
-            },
-        );
-        Self {
-            app,
-            tx,
-            rx,
-            worker,
-            home: home.to_path_buf(),
-        }
-    }
-
-    fn handle(&mut self, event: Event) {
-        for effect in update(&mut self.app, event) {
-            droplift::event::perform(effect, &mut self.app, &self.worker, &self.tx, &self.home);
-        }
-    }
-
-    fn press(&mut self, code: KeyCode) {
-        self.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for ch in text.chars() {
-            self.press(KeyCode::Char(ch));
-        }
-    }
-
-    /// Types into the form's fields from the focused one on, Tab between them; "" leaves a
-    /// field as it is (a default, or a value filled in earlier).
-    fn fill(&mut self, values: &[&str]) {
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.press(KeyCode::Tab);
-            }
-            self.type_text(value);
-        }
-    }
-
-    /// Processes events until `done` holds (or fails after `limit`, showing the log).
-    fn until(&mut self, what: &str, limit: Duration, done: impl Fn(&App) -> bool) {
-        let start = Instant::now();
-        while !done(&self.app) {
-            let left = limit.saturating_sub(start.elapsed());
-            match self.rx.recv_timeout(left.max(Duration::from_millis(1))) {
-                Ok(event) => self.handle(event),
-                Err(_) => panic!("timed out waiting for {what}; log:\n{}", self.log_tail()),
-            }
-            if let Some(Overlay::Error(card)) = &self.app.overlay {
-                panic!("{what}: error card {card:?}\nlog:\n{}", self.log_tail());
-            }
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        self.log_text(60)
-    }
-
-    fn log_text(&self, rows: usize) -> String {
-        self.app
-            .log
-            .window(rows, 0)
-            .iter()
-            .map(|row| match row {
-                droplift::logbuf::Row::Line(l) => l.text.clone(),
-                droplift::logbuf::Row::Dropped(n) => format!("<{n} dropped>"),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Form answered: the check finds the stage done already; nothing is applied.
-    fn already_done(&mut self, stage: StageId, limit: Duration) {
-        assert_eq!(self.app.current, stage);
-        self.press(KeyCode::Enter);
-        self.until(&format!("{stage} checked"), limit, |app| {
-            app.view != View::Running && app.status(stage) != StageStatus::Running
-        });
-        assert_eq!(
-            self.app.view,
-            View::Finished,
-            "{stage}: {}",
-            self.log_tail()
-        );
-        assert_eq!(self.app.status(stage), StageStatus::Done);
-        self.press(KeyCode::Enter);
-    }
-
-    /// Form answered: check, preview, Enter, until the stage is done.
-    fn run_stage(&mut self, stage: StageId, limit: Duration) {
-        assert_eq!(self.app.current, stage);
-        self.press(KeyCode::Enter);
-        self.until(&format!("{stage} preview"), limit, |app| {
-            matches!(app.view, View::Preview { .. })
-        });
-        self.press(KeyCode::Enter);
-        self.until(&format!("{stage} done"), limit, |app| {
-            app.view == View::Finished && app.status(stage) != StageStatus::Running
-        });
-        assert_eq!(
-            self.app.status(stage),
-            StageStatus::Done,
-            "{}",
-            self.log_tail()
-        );
-        self.press(KeyCode::Enter);
-    }
-}
 
 #[test]
 fn a_student_clicks_through_stages_one_to_four() {
@@ -170,8 +37,8 @@ fn a_student_clicks_through_stages_one_to_four() {
     let new_root = "a new root pass phrase";
     wizard.fill(&[new_root, new_root]);
     wizard.press(KeyCode::Enter);
-    wizard.until("connected", minute, |app| {
-        app.status(StageId::Connect) == StageStatus::Done
+    wizard.until("connected and every stage checked", minute, |app| {
+        app.status(StageId::Connect) == StageStatus::Done && !app.checking_all
     });
     wizard.press(KeyCode::Enter);
 
@@ -195,6 +62,50 @@ fn a_student_clicks_through_stages_one_to_four() {
         "the preview showed the sshd change as a diff: {:?}",
         wizard.app.probe_report
     );
+
+    // ── Stages 5 and 6 ──
+    // 5. PostgreSQL: the role defaults to carol; a database name that needs quoting.
+    let db_pw = "carol's db: 100% #1";
+    wizard.fill(&["", "items-db", db_pw, db_pw]);
+    wizard.run_stage(StageId::Postgres, 5 * minute);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l.starts_with("+local") && l.ends_with("scram-sha-256")),
+        "the preview showed the pg_hba.conf change: {:?}",
+        wizard.app.probe_report
+    );
+    // 6. Firewall: add a port in the list, then Enter on the empty field.
+    wizard.type_text("8080");
+    wizard.press(KeyCode::Enter);
+    wizard.run_stage(StageId::Firewall, 2 * minute);
+    assert!(
+        wizard
+            .app
+            .probe_report
+            .iter()
+            .any(|l| l == "+ allow 8080/tcp"),
+        "the preview listed the new rule: {:?}",
+        wizard.app.probe_report
+    );
+    let ufw = droplet.run(&["ufw", "status"]);
+    assert!(
+        ufw.contains("Status: active") && ufw.contains("8080/tcp"),
+        "{ufw}"
+    );
+    let owner = droplet.run(&[
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        "psql",
+        "-XAtc",
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'",
+    ]);
+    assert_eq!(owner.trim(), "carol");
+    // ── end of stages 5 and 6 ──
 
     // The server, seen independently.
     let effective = droplet.run(&["sshd", "-T"]);
@@ -225,19 +136,25 @@ fn a_student_clicks_through_stages_one_to_four() {
     again.fill(&["carol", carol_pw]);
     again.press(KeyCode::Enter);
     again.until("connected as carol", minute, |app| {
-        app.status(StageId::Connect) == StageStatus::Done
+        app.status(StageId::Connect) == StageStatus::Done && !app.checking_all
     });
+    // The check of every stage at login (one command) found each stage done: the stage list
+    // tells the truth at once, and Enter goes on to the first stage still to do.
+    for stage in [StageId::Update, StageId::User, StageId::SshHardening] {
+        assert_eq!(again.app.status(stage), StageStatus::Done, "{stage}");
+    }
     again.press(KeyCode::Enter);
-    again.already_done(StageId::Update, minute);
-    again.fill(&["", carol_pw, carol_pw]);
-    again.already_done(StageId::User, minute);
-    // Enter confirms on the last field: move there (the key path is already filled in).
-    again.fill(&["", "", ""]);
-    again.already_done(StageId::SshHardening, minute);
+    assert_eq!(again.app.current, StageId::Postgres);
+    // Stages 5 and 6 need their answers (and the database password) to be checked.
+    again.fill(&["", "items-db", db_pw, db_pw]);
+    again.already_done(StageId::Postgres, minute);
+    again.type_text("8080");
+    again.press(KeyCode::Enter);
+    again.already_done(StageId::Firewall, minute);
 
     // The log panel never showed a password.
     let log = wizard.log_text(wizard.app.log.rows()) + &again.log_text(again.app.log.rows());
-    for secret in [droplet.root_password.expose(), new_root, carol_pw] {
+    for secret in [droplet.root_password.expose(), new_root, carol_pw, db_pw] {
         assert!(!log.contains(secret), "a secret reached the log panel");
     }
 }

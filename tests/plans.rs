@@ -137,9 +137,10 @@ fn every_script_sets_exactly_the_values_its_files_declare() {
 }
 
 #[test]
-fn every_check_in_one_command_is_valid_bash_and_at_most_one_reads_stdin() {
+fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
     let answers = example();
-    let (command, left_out) = course::probe_all(&StageId::ALL, &answers).expect("builds");
+    let (command, left_out) =
+        course::probe_all(&StageId::ALL, &answers, &|_| true).expect("builds");
     for stage in course::BUILT {
         assert!(
             stage == StageId::Connect || !left_out.contains(&stage),
@@ -165,11 +166,62 @@ fn every_check_in_one_command_is_valid_bash_and_at_most_one_reads_stdin() {
         let quoted = droplift::shell::quote(&probe.script).expect("quotes");
         assert!(command.script.contains(&quoted), "{stage}");
     }
-    let readers = command.stdin.len();
+    // The checks that read stdin read one line each, in course order: the public key (the
+    // driver ends a local file with a line break), then the database password.
+    use course::plan::StdinPart;
     assert!(
-        readers <= 1,
-        "only one check reads stdin: {:?}",
+        matches!(
+            command.stdin.as_slice(),
+            [
+                StdinPart::LocalFile(_),
+                StdinPart::Secret(droplift::secret::SecretName::DbPassword),
+                StdinPart::Text(end),
+            ] if end == "\n"
+        ),
+        "{:?}",
         command.stdin
+    );
+    assert!(
+        command.script.contains("readers='ssh postgres'"),
+        "{}",
+        command.script
+    );
+}
+
+#[test]
+fn the_combined_check_hands_each_reader_its_own_line() {
+    const PROBE_ALL: &str = include_str!("../src/course/scripts/probe_all.sh");
+    let script = format!(
+        "stages='update ssh postgres'\nreaders='update postgres'\n\
+         probe_update='read -r x; echo \"a got $x\"'\nprobe_ssh='cat; echo b ran'\n\
+         probe_postgres='x=$(cat); echo \"c got $x\"; exit 3'\n{PROBE_ALL}"
+    );
+    let mut child = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"it's $x \\ #1\nssh-ed25519 AAAA key\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("bash ends");
+    let parts = course::probe::split(&String::from_utf8_lossy(&out.stdout));
+    let seen: Vec<(&str, Option<i32>)> = parts
+        .iter()
+        .map(|p| (p.output.as_str(), p.exit_code))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("a got it's $x \\ #1\n", Some(0)),
+            ("b ran\n", Some(0)),
+            ("c got ssh-ed25519 AAAA key\n", Some(3)),
+        ]
     );
 }
 

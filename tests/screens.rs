@@ -233,7 +233,30 @@ fn at_update_preview() -> App {
             line: "droplift-state: done logged in to Debian GNU/Linux 12 (bookworm) as root".into(),
         },
     );
-    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    // Logged in: every stage is checked at once (a new droplet: nothing done yet).
+    let all = first_id(&effects);
+    for line in [
+        "\u{1e}droplift-stage: update",
+        "droplift-state: pending droplift has not updated this system in the last day",
+        "\u{1e}droplift-probe-rc: 0",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: all,
+                stream: Stream::Stdout,
+                line: line.into(),
+            },
+        );
+    }
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: all,
+            exit_code: 0,
+        },
+    );
     update(&mut app, key(KeyCode::Enter));
     let id = first_id(&update(&mut app, key(KeyCode::Enter)));
     for line in [
@@ -334,3 +357,174 @@ fn root_refused_offers_the_students_own_user() {
     save_screenshot("user-login", &buffer);
     insta::assert_snapshot!(text(&buffer));
 }
+
+// ── Stages 5 and 6 ──
+
+#[test]
+fn the_postgres_stage_explains_a_bad_name_at_the_field() {
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::Postgres);
+    // The role is the user's name at first; the student types a reserved word instead.
+    for _ in 0.."johndoe".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    for ch in "select".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Tab));
+    for ch in "items-db".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Tab));
+    for ch in "it's a $ecret #1".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("postgres", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("reserved"), "{screen}");
+    assert!(screen.contains("items-db"), "{screen}");
+    assert!(
+        !screen.contains("ecret"),
+        "the password is masked:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::Firewall);
+    for ch in "8080/tcp".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Enter));
+    for ch in "53/udp".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    update(&mut app, key(KeyCode::Enter));
+    // Up to the SSH rule and try to remove it: refused, and the screen says why.
+    for _ in 0..4 {
+        update(&mut app, key(KeyCode::Up));
+    }
+    update(&mut app, key(KeyCode::Delete));
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("firewall", &buffer);
+    let screen = text(&buffer);
+    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp", "deny"] {
+        assert!(screen.contains(rule), "{rule}:\n{screen}");
+    }
+    assert!(screen.contains("The SSH rule stays"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+// ── nginx (stage 7) ──
+/// Logged in, on the nginx stage, its check found work to do: the site file in the editor.
+fn at_nginx_editor() -> App {
+    let mut app = fresh();
+    connect_form(&mut app);
+    let probe = first_id(&worker(
+        &mut app,
+        WorkerEvent::Connected {
+            user: "johndoe".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        },
+    ));
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: probe,
+            exit_code: 0,
+        },
+    );
+    for stage in [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+        StageId::Postgres,
+        StageId::Firewall,
+    ] {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Nginx);
+    app.form.focus = app.form.fields.len() - 1;
+    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line: "droplift-state: pending nginx is not installed yet".into(),
+        },
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    assert_eq!(app.view, droplift::app::View::Editor);
+    app
+}
+
+#[test]
+fn the_nginx_site_in_the_editor_pane() {
+    let mut app = at_nginx_editor();
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("Ctrl-S test & apply"), "{screen}");
+    assert!(
+        screen.contains("/etc/nginx/sites-available/items-rest"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
+    let mut app = at_nginx_editor();
+    // The student deletes the `;` at the end of line 21, then applies with Ctrl-S.
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::Down));
+    }
+    update(&mut app, key(KeyCode::End));
+    update(&mut app, key(KeyCode::Backspace));
+    let ctrl_s = Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    let install = first_id(&update(&mut app, ctrl_s));
+    let test = first_id(&worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: install,
+            exit_code: 0,
+        },
+    ));
+    for line in [
+        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:22",
+        "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        "Nothing was changed: the old configuration keeps serving.",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: test,
+                stream: Stream::Stderr,
+                line: line.into(),
+            },
+        );
+    }
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: test,
+            exit_code: 1,
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("nginx-editor", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("✗ Line 22: nginx found a }"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.ends_with("22     }")),
+        "the reported line is in view:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+// ── end nginx ──

@@ -64,6 +64,34 @@ fn take_answers(app: &mut App) {
                     .set(SecretName::KeyPassphrase, passphrase, &app.redactor);
             }
         }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => {
+            let role = app.form.value("role");
+            app.answers.db_role = (role != app.answers.user).then_some(role);
+            let database = app.form.value("database");
+            app.answers.db_name = (!database.is_empty()).then_some(database);
+            let password = take(&mut app.form, "db_password");
+            take(&mut app.form, "db_password_again");
+            app.secrets
+                .set(SecretName::DbPassword, password, &app.redactor);
+        }
+        // Stage 6's rules are in the answers already: the list edits them as the student goes.
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let nginx = &mut app.answers.nginx;
+            let site = app.form.value("site").trim().to_owned();
+            let server_name = app.form.value("server_name").trim().to_owned();
+            // New names give a new site file: the template is filled again.
+            if site != nginx.site || server_name != nginx.server_name {
+                nginx.site_text = None;
+            }
+            nginx.site = site;
+            nginx.server_name = server_name;
+            nginx.remove_default =
+                course::inputs::validate_remove_default(&app.form.value("remove_default"))
+                    .unwrap_or(true);
+        }
+        // ── end nginx ──
         _ => {}
     }
 }
@@ -150,7 +178,16 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 return Vec::new();
             };
             app.next_id = run.next_id();
+            if app.checking_all {
+                return super::resume::all_checked(app, &run, &outcome);
+            }
+            let connected = run.stage == StageId::Connect && outcome.succeeded();
             finish(app, run.stage, outcome);
+            if connected {
+                // Logged in and looked around: now find out what else is already done.
+                return super::resume::check_all(app);
+            }
+            super::resume::save(app);
             Vec::new()
         }
     }
@@ -165,6 +202,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
         Outcome::Pending(why) => {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
             app.view = View::Preview { scroll: 0 };
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                super::editor::open(app);
+            }
+            // ── end nginx ──
         }
         Outcome::AlreadyDone(why) => {
             app.log_line(
@@ -173,6 +215,9 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             );
         }
         Outcome::Applied => {
+            if stage == StageId::Nginx {
+                app.editor = None;
+            }
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
         }
         Outcome::Drifted(why) => {
@@ -199,6 +244,11 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 LineKind::Error,
                 &format!("{} failed: {message}", stage.title()),
             );
+            // ── nginx (stage 7) ──
+            if super::editor::on_failure(app, stage, &detail) {
+                return;
+            }
+            // ── end nginx ──
             let next = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed. Read the log \
                  (PgUp), fix the cause, and press Enter on the stage to try again."
@@ -236,7 +286,14 @@ pub(super) fn next_stage(app: &mut App) -> Vec<Effect> {
         app.view = View::Form;
         return Vec::new();
     }
-    if let Some(&next) = StageId::ALL.get(app.current.index() + 1) {
+    // On to the next stage the server still needs (the check of every stage after logging in
+    // may have found some done already); the next in order when all later ones are done.
+    let later = &StageId::ALL[app.current.index() + 1..];
+    let next = later
+        .iter()
+        .find(|s| app.status(**s) != StageStatus::Done)
+        .or(later.first());
+    if let Some(&next) = next {
         app.enter_stage(next);
     }
     Vec::new()

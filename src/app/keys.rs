@@ -28,6 +28,11 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(overlay) = app.overlay.take() {
         return overlay_key(app, overlay, key);
     }
+    // ── nginx (stage 7) ──
+    if app.view == View::Editor {
+        return super::editor::key(app, key);
+    }
+    // ── end nginx ──
     match key.code {
         KeyCode::PageUp => {
             let page = app.log_rows().max(1) as isize;
@@ -69,7 +74,12 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         (View::Form, _) => form_key(app, key),
         (View::Preview { .. }, KeyCode::Enter) => flow::apply_current(app),
         (View::Preview { .. }, KeyCode::Esc) => {
-            app.view = View::Form;
+            // The nginx stage's preview was opened from its editor: back to the text.
+            app.view = if app.editor.is_some() {
+                View::Editor
+            } else {
+                View::Form
+            };
             Vec::new()
         }
         (View::Preview { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
@@ -92,6 +102,12 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         (View::Finished, KeyCode::Enter) => flow::next_stage(app),
         (View::Finished, KeyCode::Char('r')) if app.reboot_needed => flow::reboot(app),
+        // ── nginx (stage 7) ──
+        (View::Finished, KeyCode::Char('e')) if app.current == StageId::Nginx => {
+            super::editor::open(app);
+            Vec::new()
+        }
+        // ── end nginx ──
         (View::Finished, KeyCode::Esc) => {
             app.view = View::Form;
             Vec::new()
@@ -129,6 +145,11 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.enter_stage(previous);
         }
         return Vec::new();
+    }
+    if app.current == StageId::Firewall {
+        if let Some(effects) = super::rules::key(app, key) {
+            return effects;
+        }
     }
     if !app.form.is_empty() {
         match key.code {
@@ -176,7 +197,7 @@ fn check_leaving_field(app: &mut App) {
     // The retype field is judged on Enter, once both have been typed.
     if let Some((_, message)) = errors
         .into_iter()
-        .find(|(k, _)| *k == key && key != "user_password")
+        .find(|(k, _)| *k == key && !matches!(key, "user_password" | "db_password"))
     {
         app.form.set_error(key, message);
     }
@@ -210,9 +231,34 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        // ── nginx (stage 7) ──
+        Overlay::ConfirmDiscard => {
+            super::editor::confirm_discard(app, key);
+            Vec::new()
+        }
+        // ── end nginx ──
         Overlay::Error(card) => {
             if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
                 app.overlay = Some(Overlay::Error(card));
+            }
+            Vec::new()
+        }
+        Overlay::Resume { selected } => {
+            let last = super::resume::rows(app).len().saturating_sub(1);
+            match key.code {
+                KeyCode::Up => {
+                    app.overlay = Some(Overlay::Resume {
+                        selected: selected.saturating_sub(1),
+                    })
+                }
+                KeyCode::Down | KeyCode::Tab => {
+                    app.overlay = Some(Overlay::Resume {
+                        selected: (selected + 1).min(last),
+                    })
+                }
+                KeyCode::Enter => super::resume::pick(app, selected),
+                KeyCode::Esc | KeyCode::Char('n') => super::resume::pick(app, last),
+                _ => app.overlay = Some(Overlay::Resume { selected }),
             }
             Vec::new()
         }

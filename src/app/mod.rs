@@ -1,11 +1,16 @@
 //! The wizard's state and its pure `update`: an `Event` in, the state changed, `Effect`s out.
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
+// ── nginx (stage 7) ──
+pub mod editor;
+// ── end nginx ──
 mod flow;
 pub mod form;
 mod keys;
 mod login;
 mod practice;
+pub mod resume;
+pub mod rules;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -86,6 +91,14 @@ pub enum Overlay {
     UserLogin(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
+    /// Known servers from saved progress, and "a new droplet"; `selected` is the highlighted row.
+    Resume {
+        selected: usize,
+    },
+    // ── nginx (stage 7) ──
+    /// Esc in the site editor with edits: drop them?
+    ConfirmDiscard,
+    // ── end nginx ──
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +120,10 @@ pub enum View {
     Running,
     /// The stage ended (done or failed); Enter goes on.
     Finished,
+    // ── nginx (stage 7) ──
+    /// The nginx site file in the editor pane (`app.editor`); Ctrl-S tests and applies it.
+    Editor,
+    // ── end nginx ──
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +169,20 @@ pub struct App {
     pub probe_report: Vec<String>,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
+    /// Saved progress (read by the loop at start; written through `Effect::SaveProgress`).
+    pub saved: crate::state::Progress,
+    /// Seconds since 1970 when the wizard started (for "last touched 2 h ago").
+    pub now: u64,
+    /// The running check is the one of every stage at once (`resume::check_all`).
+    pub checking_all: bool,
+    /// Progress to write (answers and badges per server; never a secret); the loop takes it.
+    pub unsaved: Option<crate::state::Progress>,
+    /// The firewall screen: which rule of the list is chosen (0 is SSH).
+    pub rule_cursor: usize,
+    // ── nginx (stage 7) ──
+    /// The site file being edited (the nginx stage's editor pane).
+    pub editor: Option<editor::SiteEditor>,
+    // ── end nginx ──
 }
 
 impl App {
@@ -191,6 +222,12 @@ impl App {
             reboot_needed: false,
             probe_report: Vec::new(),
             home: std::path::PathBuf::from("."),
+            saved: crate::state::Progress::default(),
+            now: 0,
+            checking_all: false,
+            unsaved: None,
+            rule_cursor: 0,
+            editor: None,
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -211,7 +248,7 @@ impl App {
         }
     }
 
-    fn set_note(&mut self, id: StageId, note: impl Into<String>) {
+    pub(crate) fn set_note(&mut self, id: StageId, note: impl Into<String>) {
         if let Some(entry) = self.stages.iter_mut().find(|s| s.id == id) {
             entry.note = note.into();
         }
@@ -259,6 +296,7 @@ impl App {
             Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_)) => true,
             Some(Overlay::HostKey { changed: true, .. }) => true,
             Some(_) => false,
+            None if self.view == View::Editor => true,
             None => self.view == View::Form && !self.form.is_empty(),
         }
     }
@@ -287,6 +325,19 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     "user" => answers.user.clone(),
                     "key" => answers.key.display().to_string(),
                     "alias" => answers.alias.clone().unwrap_or_default(),
+                    // ── Stage 5: PostgreSQL ──
+                    "role" => answers.db_role().to_owned(),
+                    "database" => answers.db_name.clone().unwrap_or_default(),
+                    // ── nginx (stage 7) ──
+                    "site" => answers.nginx.site.clone(),
+                    "server_name" => answers.nginx.server_name.clone(),
+                    "remove_default" => if answers.nginx.remove_default {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                    .to_owned(),
+                    // ── end nginx ──
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {
@@ -311,7 +362,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             keys::handle_key(app, key)
         }
         Event::Paste(text) => {
-            if app.typing() {
+            if app.view == View::Editor && app.overlay.is_none() {
+                editor::paste(app, &text);
+                app.dirty = true;
+            } else if app.typing() {
                 keys::focused_form(app).paste(&text);
                 app.dirty = true;
             }
@@ -345,5 +399,7 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
     }
 }
 
+#[cfg(test)]
+mod stage_tests;
 #[cfg(test)]
 mod tests;

@@ -435,11 +435,19 @@ fn connected(app: &mut App) {
             line: "droplift-state: done connected".into(),
         }),
     );
-    update(
+    let effects = update(
         app,
         Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
     );
     assert_eq!(app.status(StageId::Connect), StageStatus::Done);
+    // Then every stage is checked at once; a new droplet has nothing done yet.
+    let all = answer(
+        app,
+        &effects,
+        "\u{1e}droplift-stage: update\ndroplift-state: pending 3 packages can be upgraded\n\u{1e}droplift-probe-rc: 0",
+        0,
+    );
+    assert!(all.is_empty());
     assert_eq!(app.view, View::Finished);
 }
 
@@ -720,4 +728,102 @@ fn root_refused_offers_the_students_own_user_with_the_key() {
         other => panic!("{other:?}"),
     }
     assert_eq!(app.answers.user, "carol");
+}
+
+#[test]
+fn known_servers_are_offered_first_and_picking_one_fills_the_form() {
+    let mut app = app();
+    let mut progress = crate::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 2222);
+    server.touched = 1_000;
+    server.remember("user", "carol").expect("not secret");
+    server.set_stage(StageId::User, StageStatus::Done, "carol exists", 900);
+    super::resume::offer(&mut app, progress, 1_000 + 7_200);
+    assert!(matches!(app.overlay, Some(Overlay::Resume { selected: 0 })));
+    assert_eq!(
+        super::resume::rows(&app),
+        [
+            "Resume 203.0.113.7 — 1 of 10 stages done, last touched 2 h ago",
+            "A new droplet"
+        ]
+    );
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.answers.host, "203.0.113.7");
+    assert_eq!(app.answers.port, 2222);
+    assert_eq!(app.answers.user, "carol");
+    assert_eq!(app.form.value("host"), "203.0.113.7");
+    assert_eq!(app.form.value("port"), "2222");
+    assert_eq!(app.status(StageId::User), StageStatus::Done);
+}
+
+#[test]
+fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
+    let mut app = app();
+    app.answers.user = "carol".into();
+    connect_to(&mut app, "203.0.113.7", "pw");
+    let effects = update(
+        &mut app,
+        Event::Worker(WorkerEvent::Connected {
+            user: "root".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        }),
+    );
+    let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the check of every stage starts: {effects:?}");
+    };
+    let crate::runner::Request::Run { id, command } = request.as_ref() else {
+        panic!("one command");
+    };
+    assert!(
+        command.script.contains("probe_ssh="),
+        "all stages in one command"
+    );
+    let id = *id;
+    for line in [
+        "\u{1e}droplift-stage: update",
+        "droplift-state: done the system is up to date",
+        "\u{1e}droplift-probe-rc: 0",
+        "\u{1e}droplift-stage: user",
+        "droplift-state: done carol exists and may use sudo",
+        "\u{1e}droplift-probe-rc: 0",
+        "\u{1e}droplift-stage: ssh",
+        "droplift-state: drifted PermitRootLogin is yes again",
+        "\u{1e}droplift-probe-rc: 0",
+    ] {
+        update(
+            &mut app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: line.into(),
+            }),
+        );
+    }
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    assert_eq!(app.status(StageId::Update), StageStatus::Done);
+    assert_eq!(app.status(StageId::User), StageStatus::Done);
+    assert_eq!(app.status(StageId::SshHardening), StageStatus::Drifted);
+    assert_eq!(
+        app.entry(StageId::SshHardening).map(|e| e.note.as_str()),
+        Some("PermitRootLogin is yes again")
+    );
+    let saved = app.unsaved.take().expect("progress to save");
+    let server = saved.server("203.0.113.7", 22).expect("this server");
+    assert_eq!(
+        server.answers.get("user").map(String::as_str),
+        Some("carol")
+    );
+    assert!(server.answers.keys().all(|k| !k.contains("password")));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.current,
+        StageId::SshHardening,
+        "the first stage not done"
+    );
 }

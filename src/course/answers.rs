@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use super::apprules;
 use super::inputs;
+use super::ports::PortRule;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
 /// so a file written today keeps working as they arrive.
@@ -22,10 +23,55 @@ pub struct Answers {
     pub key: PathBuf,
     /// A Host alias to add to ~/.ssh/config; None adds none.
     pub alias: Option<String>,
+    // ── Stage 5: PostgreSQL ──
+    /// The database role; None: the same name as `user`.
+    pub db_role: Option<String>,
+    /// The database; None: the same name as the role.
+    pub db_name: Option<String>,
+    // ── Stage 6: firewall ──
+    /// Ports to let in besides SSH and the web, in the order given.
+    pub extra_ports: Vec<PortRule>,
+    /// The domain from `[tls]`; when there is one, the firewall lets HTTPS in too.
+    pub domain: Option<String>,
+    // ── nginx (stage 7) ──
+    pub nginx: NginxAnswers,
+    // ── end nginx ──
     // ── Stages 8–9: the app ──
     pub app: AppAnswers,
     // ── end stages 8–9 ──
 }
+
+// ── nginx (stage 7) ──
+/// The nginx stage's answers. The site's text is the template filled from `site` and
+/// `server_name`, unless the student edited it (wizard) or gave `site_file` (answers file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NginxAnswers {
+    pub site: String,
+    pub server_name: String,
+    /// Turn off nginx's own default site (it stays in sites-available).
+    pub remove_default: bool,
+    /// `site_file = "..."` as written (relative to the answers file), and its line, for errors.
+    pub site_file: Option<(PathBuf, usize)>,
+    /// The site's text when it is not the template: the editor's, or `site_file`'s contents
+    /// (read by the caller: parsing stays pure).
+    pub site_text: Option<String>,
+}
+
+impl Default for NginxAnswers {
+    fn default() -> Self {
+        Self {
+            site: DEFAULT_SITE.to_owned(),
+            server_name: "_".to_owned(),
+            remove_default: true,
+            site_file: None,
+            site_text: None,
+        }
+    }
+}
+
+/// The course's site name; the uWSGI stage uses the same folder for the app and its socket.
+pub const DEFAULT_SITE: &str = "items-rest";
+// ── end nginx ──
 
 // ── Stages 8–9: the app ──
 /// `[app]`: where the code comes from and what uWSGI imports.
@@ -74,8 +120,56 @@ impl Answers {
             user: user.to_owned(),
             key: PathBuf::from(DEFAULT_KEY),
             alias: None,
+            db_role: None,
+            db_name: None,
+            extra_ports: Vec::new(),
+            domain: None,
+            nginx: NginxAnswers::default(),
             app: AppAnswers::default(),
         }
+    }
+
+    /// The PostgreSQL role: the one given, or the user's own name (as the course does).
+    pub fn db_role(&self) -> &str {
+        self.db_role.as_deref().unwrap_or(&self.user)
+    }
+
+    /// The database: the one given, or the role's name (the course's `createdb johndoe`).
+    pub fn db_name(&self) -> &str {
+        self.db_name.as_deref().unwrap_or_else(|| self.db_role())
+    }
+}
+
+impl Answers {
+    /// The answers by their question's key, to save for next time (no secret is an answer).
+    pub fn saved_values(&self) -> Vec<(&'static str, String)> {
+        let mut values = vec![
+            ("user", self.user.clone()),
+            ("key", self.key.display().to_string()),
+        ];
+        if let Some(alias) = &self.alias {
+            values.push(("alias", alias.clone()));
+        }
+        values.retain(|(_, v)| !v.is_empty());
+        values
+    }
+
+    /// Fills in saved answers (each checked again by its stage's form before use).
+    pub fn restore(
+        &mut self,
+        host: &str,
+        port: u16,
+        saved: &std::collections::BTreeMap<String, String>,
+    ) {
+        self.host = host.to_owned();
+        self.port = port;
+        if let Some(user) = saved.get("user") {
+            self.user = user.clone();
+        }
+        if let Some(key) = saved.get("key") {
+            self.key = PathBuf::from(key);
+        }
+        self.alias = saved.get("alias").cloned();
     }
 }
 
@@ -134,7 +228,6 @@ struct RawSsh {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // read by the PostgreSQL stage when it arrives
 struct RawPostgres {
     role: Option<Spanned<String>>,
     database: Option<Spanned<String>>,
@@ -142,17 +235,25 @@ struct RawPostgres {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawFirewall {
-    extra_ports: Option<Spanned<Vec<i64>>>,
+    extra_ports: Option<Vec<Spanned<RawPort>>>,
+}
+
+/// A port as written in the file: `8080` or `"8080/tcp"`, `"53/udp"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPort {
+    Number(i64),
+    Text(String),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawNginx {
     server_name: Option<Spanned<String>>,
     site: Option<Spanned<String>>,
+    remove_default: Option<Spanned<bool>>,
+    site_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -166,7 +267,7 @@ struct RawApp {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
+#[allow(dead_code)] // email: read by the domain stage when it arrives
 struct RawTls {
     domain: Option<Spanned<String>>,
     email: Option<Spanned<String>>,
@@ -227,6 +328,8 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                     key.span(),
                     "give the path of a private key file".into(),
                 );
+            } else if let Err(m) = inputs::validate_key_path(key.get_ref()) {
+                fail("ssh.key", key.span(), m);
             } else {
                 answers.key = PathBuf::from(key.get_ref());
             }
@@ -238,6 +341,95 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
             }
         }
     }
+
+    // ── Stage 5: PostgreSQL ──
+    if let Some(postgres) = raw.postgres.as_ref() {
+        if let Some(role) = postgres.get_ref().role.as_ref() {
+            match super::pgname::validate_role(role.get_ref()) {
+                Ok(()) => answers.db_role = Some(role.get_ref().clone()),
+                Err(m) => fail("postgres.role", role.span(), m),
+            }
+        }
+        if let Some(database) = postgres.get_ref().database.as_ref() {
+            match super::pgname::validate_database(database.get_ref()) {
+                Ok(()) => answers.db_name = Some(database.get_ref().clone()),
+                Err(m) => fail("postgres.database", database.span(), m),
+            }
+        }
+    }
+    if answers.db_role.is_none() && !answers.user.is_empty() {
+        // The default role is the user's name, which must also be a good role name.
+        if let Err(m) = super::pgname::validate_role(&answers.user) {
+            fail(
+                "postgres.role",
+                raw.postgres.as_ref().map_or(0..0, |s| s.span()),
+                format!("the default (your user name) does not work here: {m}"),
+            );
+        }
+    }
+    // ── Stage 6: firewall ──
+    let ports = raw
+        .firewall
+        .as_ref()
+        .and_then(|f| f.get_ref().extra_ports.as_ref());
+    for port in ports.into_iter().flatten() {
+        let parsed = match port.get_ref() {
+            RawPort::Number(n) => PortRule::parse(&n.to_string()),
+            RawPort::Text(t) => PortRule::parse(t),
+        };
+        match parsed {
+            Ok(rule) if !answers.extra_ports.contains(&rule) => answers.extra_ports.push(rule),
+            Ok(_) => {}
+            Err(m) => fail("firewall.extra_ports", port.span(), m),
+        }
+    }
+    if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
+        let name = domain.get_ref().trim();
+        if !name.is_empty() {
+            match validate_domain(name) {
+                Ok(()) => answers.domain = Some(name.to_owned()),
+                Err(m) => fail("tls.domain", domain.span(), m),
+            }
+        }
+    }
+    // ── end of stages 5 and 6 ──
+
+    // ── nginx (stage 7) ──
+    if let Some(nginx) = raw.nginx.as_ref().map(Spanned::get_ref) {
+        if let Some(site) = &nginx.site {
+            match inputs::validate_site_name(site.get_ref()) {
+                Ok(()) => answers.nginx.site = site.get_ref().clone(),
+                Err(m) => fail("nginx.site", site.span(), m),
+            }
+        }
+        if let Some(name) = &nginx.server_name {
+            match inputs::validate_server_name(name.get_ref()) {
+                Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
+                Err(m) => fail("nginx.server_name", name.span(), m),
+            }
+        }
+        if let Some(remove) = &nginx.remove_default {
+            let server_name = answers.nginx.server_name.clone();
+            match inputs::check_default_site(*remove.get_ref(), &server_name) {
+                Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
+                Err(m) => fail("nginx.remove_default", remove.span(), m),
+            }
+        }
+        if let Some(file) = &nginx.site_file {
+            if file.get_ref().trim().is_empty() {
+                fail(
+                    "nginx.site_file",
+                    file.span(),
+                    "give the path of your site file, or remove the line to use the template"
+                        .into(),
+                );
+            } else {
+                answers.nginx.site_file =
+                    Some((PathBuf::from(file.get_ref()), line_of(text, file.span())));
+            }
+        }
+    }
+    // ── end nginx ──
 
     // ── Stages 8–9: the app ──
     if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
@@ -267,17 +459,17 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     // ── end stages 8–9 ──
 
     let mut warnings = Vec::new();
-    let later = [
-        ("postgres", raw.postgres.as_ref().map(|s| s.span())),
-        ("firewall", raw.firewall.as_ref().map(|s| s.span())),
-        ("nginx", raw.nginx.as_ref().map(|s| s.span())),
-        ("tls", raw.tls.as_ref().map(|s| s.span())),
-    ];
+    let later = [("tls", raw.tls.as_ref().map(|s| s.span()))];
     for (section, span) in later {
         if let Some(span) = span {
+            let also = if section == "tls" && answers.domain.is_some() {
+                " (its domain already opens HTTPS, 443/tcp, in the firewall)"
+            } else {
+                ""
+            };
             warnings.push(format!(
                 "line {}: [{section}] is for a stage this version of droplift does not run yet; \
-                 it is kept for later",
+                 it is kept for later{also}",
                 line_of(text, span)
             ));
         }
@@ -287,6 +479,14 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     } else {
         Err(AnswersError::Invalid(errors))
     }
+}
+
+/// A domain name for the site: a DNS name with a dot, not an address.
+pub fn validate_domain(domain: &str) -> Result<(), String> {
+    if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
+        return Err("a domain is a name like api.example.com (not an address)".into());
+    }
+    inputs::validate_host(domain)
 }
 
 /// A Host alias for ~/.ssh/config: one word, no wildcards.
@@ -314,8 +514,72 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 4, "{warnings:?}");
-        assert!(warnings[0].contains("[postgres]"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("[tls]"));
+        assert_eq!(answers.db_role(), "johndoe");
+        assert_eq!(answers.db_name(), "johndoe");
+        assert!(answers.extra_ports.is_empty());
+    }
+
+    const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
+
+    #[test]
+    fn postgres_names_default_to_the_user_and_bad_ones_name_key_and_line() {
+        let (answers, _) = parse(BASE).expect("no [postgres]");
+        assert_eq!(
+            (answers.db_role(), answers.db_name()),
+            ("johndoe", "johndoe")
+        );
+        let (answers, _) =
+            parse(&format!("{BASE}[postgres]\nrole = \"items app\"\n")).expect("role only");
+        assert_eq!(
+            (answers.db_role(), answers.db_name()),
+            ("items app", "items app")
+        );
+        let err = parse(&format!(
+            "{BASE}[postgres]\nrole = \"select\"\ndatabase = \"a\\\"b\"\n"
+        ))
+        .expect_err("bad names");
+        let AnswersError::Invalid(errors) = err else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(keys, [("postgres.role", 6), ("postgres.database", 7)]);
+        assert!(errors[0].message.contains("reserved"));
+        assert!(errors[1].message.contains("double quote"));
+    }
+
+    #[test]
+    fn extra_ports_take_numbers_and_text_and_name_the_line_of_a_bad_one() {
+        let (answers, _) = parse(&format!(
+            "{BASE}[firewall]\nextra_ports = [8080, \"8080/tcp\", \"53/udp\"]\n"
+        ))
+        .expect("ports");
+        let ports: Vec<String> = answers
+            .extra_ports
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ports, ["8080/tcp", "53/udp"]);
+        let err = parse(&format!(
+            "{BASE}[firewall]\nextra_ports = [\n  0,\n  70000,\n  \"22/xyz\",\n]\n"
+        ))
+        .expect_err("bad ports");
+        let AnswersError::Invalid(errors) = err else {
+            panic!("expected value errors");
+        };
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [7, 8, 9], "{errors:?}");
+        assert!(errors[2].message.contains("xyz"));
+    }
+
+    #[test]
+    fn a_domain_in_tls_is_read_for_the_firewall() {
+        let (answers, warnings) =
+            parse(&format!("{BASE}[tls]\ndomain = \"api.example.com\"\n")).expect("domain");
+        assert_eq!(answers.domain.as_deref(), Some("api.example.com"));
+        assert!(warnings[0].contains("443/tcp"), "{warnings:?}");
+        assert!(parse(&format!("{BASE}[tls]\ndomain = \"1.2.3.4\"\n")).is_err());
     }
 
     #[test]
@@ -340,6 +604,57 @@ mod tests {
             [("server.host", 2), ("server.port", 3), ("user.name", 6)]
         );
         assert!(errors[2].message.contains("lower-case"));
+    }
+
+    // ── nginx (stage 7) ──
+    #[test]
+    fn the_nginx_section_is_read_and_checked_with_key_and_line() {
+        let (answers, _) = parse(EXAMPLE).expect("example parses");
+        assert_eq!(answers.nginx.site, "items-rest");
+        assert_eq!(answers.nginx.server_name, "_");
+        assert!(answers.nginx.remove_default);
+        let ok = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                  server_name = \"api.example.com\"\nsite = \"api\"\nremove_default = false\n\
+                  site_file = \"my site.conf\"\n";
+        let (answers, _) = parse(ok).expect("parses");
+        assert_eq!(answers.nginx.server_name, "api.example.com");
+        assert!(!answers.nginx.remove_default);
+        assert_eq!(
+            answers.nginx.site_file,
+            Some((PathBuf::from("my site.conf"), 9))
+        );
+        let bad = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                   site = \"items rest\"\nserver_name = \"a;b\"\nremove_default = false\n\
+                   site_file = \"\"\n";
+        let AnswersError::Invalid(errors) = parse(bad).expect_err("bad nginx") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("nginx.site", 6),
+                ("nginx.server_name", 7),
+                // `_` stays the server name, so keeping the default site is refused.
+                ("nginx.remove_default", 8),
+                ("nginx.site_file", 9)
+            ]
+        );
+        let typo = parse(
+            "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\nsitefile = \"x\"\n",
+        )
+        .expect_err("unknown key");
+        assert!(typo.to_string().contains("sitefile"), "{typo}");
+    }
+    // ── end nginx ──
+
+    #[test]
+    fn a_key_path_that_would_inject_into_ssh_config_is_refused() {
+        let text = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"bob\"\n[ssh]\nkey = \"/k\\nProxyCommand touch /tmp/x\"\n";
+        let err = parse(text)
+            .expect_err("newline in the key path")
+            .to_string();
+        assert!(err.contains("ssh.key") && err.contains("line 6"), "{err}");
     }
 
     #[test]

@@ -103,18 +103,9 @@ pub struct AppValues {
     pub code: Code,
 }
 
-// Until stages 5 and 7 land, the course's own defaults stand in for their answers: the site
-// items-rest, and a role and database named after the user.
-pub(super) fn site_answer(_answers: &Answers) -> &str {
-    "items-rest"
-}
-
-fn db_role_answer(answers: &Answers) -> &str {
-    &answers.user
-}
-
-fn db_name_answer(answers: &Answers) -> &str {
-    &answers.user
+/// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
+pub(super) fn site_answer(answers: &Answers) -> &str {
+    &answers.nginx.site
 }
 
 /// The code as the answers give it. A folder must have been read by the caller already.
@@ -152,11 +143,8 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
     Ok(AppValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
         user: answer("user", UserName::parse(&answers.user))?,
-        role: answer("postgres.role", PgRole::parse(db_role_answer(answers)))?,
-        db: answer(
-            "postgres.database",
-            PgDatabase::parse(db_name_answer(answers)),
-        )?,
+        role: answer("postgres.role", PgRole::parse(answers.db_role()))?,
+        db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
         module: answer("app.module", AppModule::parse(&answers.app.module))?,
         code: code(answers)?,
     })

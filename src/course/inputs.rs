@@ -83,10 +83,54 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
             "e.g. mydroplet for `ssh mydroplet`; empty: skip",
         ),
     ];
+    // ── Stage 5: PostgreSQL ──
+    const POSTGRES: &[InputSpec] = &[
+        text("role", "Role", "the database user; default: your user"),
+        text("database", "Database", "empty: the same name as the role"),
+        secret(
+            "db_password",
+            "Password",
+            "the app logs in with it; 8+ characters",
+        ),
+        secret("db_password_again", "Again", "the same password once more"),
+    ];
+    // ── Stage 6: firewall ──
+    const FIREWALL: &[InputSpec] = &[text(
+        "add_port",
+        "Add a port",
+        "8080/tcp or 53/udp, then Enter",
+    )];
+    // ── nginx (stage 7) ──
+    const NGINX: &[InputSpec] = &[
+        InputSpec {
+            default: super::answers::DEFAULT_SITE,
+            ..text("site", "Site name", "e.g. items-rest; names its folder")
+        },
+        InputSpec {
+            default: "_",
+            ..text(
+                "server_name",
+                "Server name",
+                "a domain, the droplet's IP, or _",
+            )
+        },
+        InputSpec {
+            default: "yes",
+            ..text(
+                "remove_default",
+                "Drop default",
+                "yes: yours answers every request",
+            )
+        },
+    ];
+    // ── end nginx ──
     match stage {
         StageId::Connect => CONNECT,
         StageId::User => USER,
         StageId::SshHardening => SSH,
+        StageId::Postgres => POSTGRES,
+        StageId::Firewall => FIREWALL,
+        StageId::Nginx => NGINX,
         _ => &[],
     }
 }
@@ -114,12 +158,7 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
             );
         }
         StageId::SshHardening => {
-            if value("key").trim().is_empty() {
-                check(
-                    "key",
-                    Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into()),
-                );
-            }
+            check("key", validate_key_path(&value("key")));
             check(
                 "key_passphrase",
                 validate_password(&value("key_passphrase")),
@@ -132,6 +171,40 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
                 );
             }
         }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => {
+            check("role", super::pgname::validate_role(&value("role")));
+            let database = value("database");
+            if !database.is_empty() {
+                check("database", super::pgname::validate_database(&database));
+            }
+            check(
+                "db_password",
+                super::pgname::validate_password(
+                    &value("db_password"),
+                    &value("db_password_again"),
+                ),
+            );
+        }
+        // ── Stage 6: firewall ──
+        StageId::Firewall => {
+            let port = value("add_port");
+            if !port.trim().is_empty() {
+                check("add_port", super::ports::PortRule::parse(&port).map(|_| ()));
+            }
+        }
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            check("site", validate_site_name(&value("site")));
+            let server_name = value("server_name");
+            check("server_name", validate_server_name(&server_name));
+            check(
+                "remove_default",
+                validate_remove_default(&value("remove_default"))
+                    .and_then(|remove| check_default_site(remove, &server_name)),
+            );
+        }
+        // ── end nginx ──
         _ => {}
     }
     errors
@@ -192,13 +265,22 @@ pub fn validate_port(port: &str) -> Result<u16, String> {
     }
 }
 
-/// Passwords go over stdin exactly as typed; only a line break cannot travel that way.
-pub fn validate_password(password: &str) -> Result<(), String> {
-    if password.contains(['\n', '\r']) {
-        Err("A password cannot contain a line break.".into())
+/// A private key's path: it goes into ~/.ssh/config as `IdentityFile "…"`, which cannot hold
+/// a quote or a line break (that would start a new directive).
+pub fn validate_key_path(path: &str) -> Result<(), String> {
+    if path.trim().is_empty() {
+        Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into())
+    } else if path.chars().any(|c| c.is_control() || c == '"') {
+        Err("A key path cannot hold quotes or control characters; choose another.".into())
     } else {
         Ok(())
     }
+}
+
+/// Passwords go over stdin exactly as typed; only a line break and other control characters
+/// (line editing on a PTY) cannot travel that way.
+pub fn validate_password(password: &str) -> Result<(), String> {
+    crate::secret::check_typed(password)
 }
 
 #[cfg(test)]
@@ -230,9 +312,24 @@ mod tests {
     }
 
     #[test]
+    fn key_paths_that_ssh_config_cannot_hold_are_refused() {
+        assert_eq!(validate_key_path("~/.ssh/my keys/id_ed25519"), Ok(()));
+        for bad in ["", "  ", "/k\nProxyCommand x", "/k\"x", "/k\u{7f}"] {
+            assert!(validate_key_path(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn passwords_keep_everything_but_line_breaks() {
         assert_eq!(validate_password(r#"a b'c"$d\ü"#), Ok(()));
         assert!(validate_password("a\nb").is_err());
+        for editing in ["a\u{7f}b", "a\u{15}b", "a\u{17}b"] {
+            assert!(
+                validate_password(editing)
+                    .expect_err(editing)
+                    .contains("control characters")
+            );
+        }
     }
 }
 
@@ -404,3 +501,228 @@ mod username_tests {
         assert_eq!(strength_hint("correct horse battery staple"), "strong");
     }
 }
+
+// ── nginx (stage 7) ──
+
+/// The site's name: it names the file in /etc/nginx/sites-available and the app's folder
+/// /var/www/html/<site> (where the uWSGI socket will be), so it stays a plain path component.
+pub fn validate_site_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("Name the site, e.g. items-rest.".into());
+    }
+    if name.chars().count() > 32 {
+        return Err(format!(
+            "A site name can be at most 32 characters; this one has {}.",
+            name.chars().count()
+        ));
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "Use lower-case letters only: try \"{}\".",
+            name.to_ascii_lowercase()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        let bad = if bad == ' ' {
+            "a space".to_owned()
+        } else {
+            format!("\"{bad}\"")
+        };
+        return Err(format!(
+            "{bad} is not allowed in a site name: use letters a–z, digits and -."
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') {
+        return Err("A site name cannot start or end with -.".into());
+    }
+    if name == "default" {
+        return Err(
+            "\"default\" is the site nginx comes with; choose your own name, e.g. items-rest."
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// nginx's `server_name`: `_` (no name: answers whatever name a request uses), a domain, or
+/// the droplet's IPv4 address. Only these shapes, so the value cannot carry nginx syntax.
+pub fn validate_server_name(name: &str) -> Result<(), String> {
+    if name == "_" || name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Ok(());
+    }
+    if name.is_empty() {
+        return Err("Type your domain, the droplet's IP address, or _ to answer any name.".into());
+    }
+    if name.contains("://") || name.contains('/') {
+        return Err("Type only the name, without http:// or a path.".into());
+    }
+    if name.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err("Use the droplet's IPv4 address (like 203.0.113.7), or _.".into());
+    }
+    if name.contains(':') {
+        return Err("Leave out the port: the site listens on port 80.".into());
+    }
+    if name.chars().any(char::is_whitespace) {
+        return Err("One name only, without spaces.".into());
+    }
+    if name.contains('*') {
+        return Err(
+            "Wildcards are not offered here: type the full name, e.g. api.example.com.".into(),
+        );
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "Use lower-case letters: try \"{}\".",
+            name.to_ascii_lowercase()
+        ));
+    }
+    if name.len() > 253 {
+        return Err("That name is longer than a domain can be (253 characters).".into());
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    if name.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(
+            "That is not a domain name: use letters, digits, - and dots, like api.example.com."
+                .into(),
+        )
+    }
+}
+
+/// The answer to "remove the default site?": yes or no.
+pub fn validate_remove_default(answer: &str) -> Result<bool, String> {
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" => Ok(true),
+        "no" | "n" => Ok(false),
+        _ => Err("Answer yes or no.".into()),
+    }
+}
+
+/// Keeping nginx's default site is only sensible when the site has a name of its own: the
+/// default site is marked `default_server`, so with `_` it would answer every request.
+pub fn check_default_site(remove_default: bool, server_name: &str) -> Result<(), String> {
+    if !remove_default && server_name == "_" {
+        Err(
+            "With server name _ the default site would answer every request and yours none: \
+             answer yes, or give your site a domain or the droplet's IP."
+                .into(),
+        )
+    } else {
+        Ok(())
+    }
+}
+
+/// The largest site file droplift sends (a site is a few hundred bytes; this stops a wrong file).
+pub const MAX_SITE_BYTES: usize = 64 * 1024;
+
+/// A site file's text, typed in the editor or read from `[nginx] site_file`: nginx itself judges
+/// the contents (`nginx -t`); here only what can never be a site file is refused.
+pub fn validate_site_text(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("The site file is empty: nginx needs at least a server { … } block.".into());
+    }
+    if text.len() > MAX_SITE_BYTES {
+        return Err(format!(
+            "The site file is {} KiB; a site is a few hundred bytes (at most {} KiB here). Is it the right file?",
+            text.len() / 1024,
+            MAX_SITE_BYTES / 1024
+        ));
+    }
+    if text.contains('\0') {
+        return Err("The site file contains a NUL byte: it is not a text file.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod nginx_tests {
+    use super::*;
+
+    #[test]
+    fn site_names_each_rule_its_own_message() {
+        for (name, expected) in [
+            ("", "Name the site"),
+            ("Items", "lower-case"),
+            ("items rest", "a space is not allowed"),
+            ("items_rest", "\"_\" is not allowed"),
+            ("a;b", "\";\" is not allowed"),
+            ("-items", "start or end"),
+            ("default", "nginx comes with"),
+        ] {
+            let message = validate_site_name(name).expect_err(name);
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+        assert!(validate_site_name(&"a".repeat(33)).is_err());
+        for ok in ["items-rest", "api2", &"a".repeat(32)] {
+            assert_eq!(validate_site_name(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn server_names() {
+        for ok in [
+            "_",
+            "203.0.113.7",
+            "api.example.com",
+            "localhost",
+            "my-api.example.co",
+        ] {
+            assert_eq!(validate_server_name(ok), Ok(()), "{ok}");
+        }
+        for (bad, expected) in [
+            ("", "Type your domain"),
+            ("http://x.com", "without http://"),
+            ("2001:db8::1", "IPv4"),
+            ("x.com:8080", "port"),
+            ("a.com b.com", "without spaces"),
+            ("*.example.com", "Wildcards"),
+            ("API.example.com", "lower-case"),
+            ("a;b", "not a domain"),
+            ("x..y", "not a domain"),
+        ] {
+            let message = validate_server_name(bad).expect_err(bad);
+            assert!(message.contains(expected), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_default_site_may_stay_only_beside_a_named_site() {
+        assert_eq!(validate_remove_default("Yes"), Ok(true));
+        assert_eq!(validate_remove_default("n"), Ok(false));
+        assert!(validate_remove_default("maybe").is_err());
+        assert!(check_default_site(false, "_").is_err());
+        assert_eq!(check_default_site(false, "api.example.com"), Ok(()));
+        assert_eq!(check_default_site(true, "_"), Ok(()));
+        let errors = validate(StageId::Nginx, &|key| {
+            match key {
+                "site" => "items-rest",
+                "server_name" => "_",
+                _ => "no",
+            }
+            .to_owned()
+        });
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, "remove_default");
+    }
+
+    #[test]
+    fn site_texts() {
+        assert!(validate_site_text(" \n").is_err());
+        assert!(validate_site_text("server {\0}").is_err());
+        assert!(validate_site_text(&"#".repeat(MAX_SITE_BYTES + 1)).is_err());
+        assert_eq!(validate_site_text("server { listen 80; }\n"), Ok(()));
+    }
+}
+// ── end nginx ──

@@ -128,22 +128,35 @@ pub mod apprules;
 pub mod service;
 // ── end stages 8–9 ──
 pub mod connect;
+// ── nginx (stage 7) ──
+pub mod nginx;
+// ── end nginx ──
 pub mod plan;
 pub mod probe;
 pub mod ssh;
 pub mod text;
 pub mod update;
 pub mod user;
+// ── Stages 5 and 6 ──
+pub mod firewall;
+pub mod pgname;
+pub mod ports;
+pub mod postgres;
 
 use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 6] = [
+pub const BUILT: [StageId; 9] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
     StageId::SshHardening,
+    StageId::Postgres,
+    StageId::Firewall,
+    // ── nginx (stage 7) ──
+    StageId::Nginx,
+    // ── end nginx ──
     // ── Stages 8–9 ──
     StageId::App,
     StageId::Service,
@@ -185,6 +198,37 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
                 answers.port,
             )?
         }
+        // ── Stage 5: PostgreSQL ──
+        StageId::Postgres => postgres::plans(
+            &answer("postgres.role", PgRole::parse(answers.db_role()))?,
+            &answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        )?,
+        // ── Stage 6: firewall ──
+        StageId::Firewall => firewall::plans(
+            &answer("user", UserName::parse(&answers.user))?,
+            &answers.key,
+            &firewall::web_ports(answers.domain.is_some()),
+            &PortList(answers.extra_ports.clone()),
+        )?,
+        // ── nginx (stage 7) ──
+        StageId::Nginx => {
+            let answers = &answers.nginx;
+            let site = answer("site", SiteName::parse(&answers.site))?;
+            let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
+            answer(
+                "remove_default",
+                inputs::check_default_site(answers.remove_default, server_name.as_str()),
+            )?;
+            let text = match &answers.site_text {
+                Some(text) => {
+                    answer("site_file", inputs::validate_site_text(text))?;
+                    text.clone()
+                }
+                None => nginx::site_from_template(&site, &server_name),
+            };
+            nginx::plans(&site, &server_name, answers.remove_default, &text)?
+        }
+        // ── end nginx ──
         // ── Stages 8–9: the app and its service ──
         StageId::App => app::plans(&app::values(answers)?)?,
         StageId::Service => service::plans(&service::values(answers)?)?,
@@ -235,11 +279,13 @@ impl crate::shell::ShellArg for BuiltScript<'_> {
 /// Every given stage's read-only check as ONE command (one round trip over the open session),
 /// run as root; `probe::split` reads its output. Stages whose answers are missing or that this
 /// version does not have are left out and listed second. The connect stage is left out too:
-/// being logged in is its check. Only one check may read stdin; it runs last and gets the
-/// command's stdin.
+/// being logged in is its check, and so is a check whose secret `has_secret` denies. A check that reads stdin reads one line (a public key, a
+/// password: neither can hold a line break); the command's stdin is those lines in course
+/// order, and each such check is handed its own line.
 pub fn probe_all(
     stages: &[StageId],
     answers: &Answers,
+    has_secret: &dyn Fn(crate::secret::SecretName) -> bool,
 ) -> Result<(plan::Command, Vec<StageId>), PlanError> {
     let mut checks: Vec<(StageId, plan::Command)> = Vec::new();
     let mut left_out = Vec::new();
@@ -254,24 +300,28 @@ pub fn probe_all(
                         action: plan::Action::Run(command),
                         ..
                     },
-                ] => checks.push((stage, command.clone())),
+                ] if command.secrets().all(has_secret) => checks.push((stage, command.clone())),
+                // A check that needs a secret nobody gave yet (the database password) waits
+                // until its stage is opened.
                 _ => left_out.push(stage),
             },
             Err(PlanError::NotBuilt(_) | PlanError::Answer { .. }) => left_out.push(stage),
             Err(e) => return Err(e),
         }
     }
-    // The one check that reads stdin goes last (a stable sort keeps course order otherwise).
-    checks.sort_by_key(|(_, c)| !c.stdin.is_empty());
     let stdin: Vec<plan::StdinPart> = checks
         .iter()
         .flat_map(|(_, c)| c.stdin.iter().cloned())
         .collect();
-    let readers = checks.iter().filter(|(_, c)| !c.stdin.is_empty()).count();
-    debug_assert!(readers <= 1, "only one check may read stdin");
+    let readers: Vec<&str> = checks
+        .iter()
+        .filter(|(_, c)| !c.stdin.is_empty())
+        .map(|(s, _)| s.key())
+        .collect();
     let keys: Vec<&str> = checks.iter().map(|(s, _)| s.key()).collect();
-    let mut script =
-        crate::shell::Script::new(&[PROBE_ALL]).set("stages", &StageList(keys.join(" ")));
+    let mut script = crate::shell::Script::new(&[PROBE_ALL])
+        .set("stages", &StageList(keys.join(" ")))
+        .set("readers", &StageList(readers.join(" ")));
     for (stage, command) in &checks {
         script = script.set(stage.probe_var(), &BuiltScript(&command.script));
     }
@@ -286,4 +336,8 @@ pub fn probe_all(
     ))
 }
 
-use values::{Alias, Host, UserName};
+use ports::PortList;
+use values::{Alias, Host, PgDatabase, PgRole, UserName};
+// ── nginx (stage 7) ──
+use values::{ServerName, SiteName};
+// ── end nginx ──

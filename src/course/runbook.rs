@@ -89,7 +89,11 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
             plan_text(&mut out, &plans.verify.steps, host)?;
         }
         if !plans.apply.rollback.is_empty() {
-            let _ = writeln!(out, "# If any step above fails after sshd was changed:\n");
+            let when = match stage {
+                StageId::Firewall => "the firewall was turned on",
+                _ => "sshd was changed",
+            };
+            let _ = writeln!(out, "# If any step above fails after {when}:\n");
             plan_text(&mut out, &plans.apply.rollback, host)?;
         }
     }

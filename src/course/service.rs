@@ -36,11 +36,6 @@ pub struct ServiceValues {
     pub host: String,
 }
 
-// Until stage 7 lands, the site answers every name.
-fn server_name_answer(_answers: &Answers) -> &str {
-    "_"
-}
-
 pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
     Ok(ServiceValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
@@ -48,7 +43,7 @@ pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
         module: answer("app.module", AppModule::parse(&answers.app.module))?,
         server_name: answer(
             "nginx.server_name",
-            ServerName::parse(server_name_answer(answers)),
+            ServerName::parse(&answers.nginx.server_name),
         )?,
         host: answers.host.clone(),
     })

@@ -30,19 +30,25 @@ pub fn explanation(stage: StageId) -> &'static str {
              2015 can no longer connect). droplift proves the key from a new connection first, \
              and undoes the change by itself if anything fails."
         }
+        // ── Stage 5: PostgreSQL ──
         StageId::Postgres => {
-            "PostgreSQL is the database that stores your API's data. We install it, create a \
-             database user and a database for your app, and make sure it only accepts \
-             password-protected connections from this machine."
+            "PostgreSQL keeps your API's data. We install it, create a role (a database \
+             login) and its database, and make it ask for the role's password."
         }
+        // ── Stage 6: firewall ──
         StageId::Firewall => {
-            "A firewall decides which network doors are open. We allow SSH (so you can keep \
-             logging in) and web traffic, and close everything else."
+            "A firewall decides which doors of your server are open; everything else coming \
+             in is refused."
         }
+        // ── nginx (stage 7) ──
         StageId::Nginx => {
-            "nginx is the web server that faces the internet. It receives each request and \
-             hands it to your app, serving errors and static files itself."
+            "nginx is the web server that faces the internet. It takes every request on port 80 \
+             and hands it to your app through a socket, a file uWSGI will listen on. Its site \
+             file says which name it answers to (server_name; _ means any) and where the app \
+             is. You can edit the file before it goes live; nginx -t tests it first, so a \
+             mistake never replaces a site that works."
         }
+        // ── end nginx ──
         StageId::App => {
             "Your Flask app's code comes onto the server, into its own folder with its own \
              Python environment (a venv) so its libraries don't clash with the system's."

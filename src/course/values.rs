@@ -63,6 +63,37 @@ checked!(
     super::answers::validate_alias
 );
 
+// ── Stage 5: PostgreSQL ──
+
+checked!(
+    /// A PostgreSQL role name (at most 63 bytes, no `"`, not reserved). Scripts quote it with
+    /// psql's `:"role"` / `format('%I', …)`, never by pasting it into SQL.
+    PgRole,
+    super::pgname::validate_role
+);
+
+checked!(
+    /// A PostgreSQL database name, checked and quoted like `PgRole`.
+    PgDatabase,
+    super::pgname::validate_database
+);
+
+// ── end of stage 5 ──
+// ── nginx (stage 7) ──
+checked!(
+    /// The nginx site's name: its file in sites-available and the app's folder under
+    /// /var/www/html (where the uWSGI socket lives).
+    SiteName,
+    inputs::validate_site_name
+);
+
+checked!(
+    /// nginx's `server_name`: a domain, the droplet's IPv4 address, or `_` (any name).
+    ServerName,
+    inputs::validate_server_name
+);
+// ── end nginx ──
+
 // ── Stages 8–9: the app ──
 
 checked!(
@@ -122,63 +153,6 @@ impl fmt::Display for Made {
     }
 }
 
-// Stand-ins for the names stages 5 and 7 define (SiteName, PgRole, PgDatabase), with their
-// rules; removed when those stages land.
-fn standin_site(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 32
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
-    ok.then_some(())
-        .ok_or_else(|| "a site name is a–z, digits and -".to_owned())
-}
-
-fn standin_pg_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && !name.contains('"')
-        && !name.chars().any(char::is_control);
-    ok.then_some(())
-        .ok_or_else(|| "not a PostgreSQL name".to_owned())
-}
-
-checked!(
-    /// The nginx site's name (stand-in until stage 7 lands).
-    SiteName,
-    standin_site
-);
-
-checked!(
-    /// A PostgreSQL role (stand-in until stage 5 lands).
-    PgRole,
-    standin_pg_name
-);
-
-checked!(
-    /// A PostgreSQL database (stand-in until stage 5 lands).
-    PgDatabase,
-    standin_pg_name
-);
-
-fn standin_server_name(name: &str) -> Result<(), String> {
-    let ok = name == "_"
-        || !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.'));
-    ok.then_some(())
-        .ok_or_else(|| "a domain, an IPv4 address or _".to_owned())
-}
-
-checked!(
-    /// nginx's server_name (stand-in until stage 7 lands).
-    ServerName,
-    standin_server_name
-);
-
 // ── end stages 8–9 ──
 
 #[cfg(test)]
@@ -193,5 +167,12 @@ mod tests {
         assert_eq!(user.as_str(), "johndoe");
         assert!(Host::parse("a b").is_err());
         assert!(Alias::parse("my droplet").is_err());
+        assert!(PgRole::parse("select").is_err());
+        assert_eq!(
+            PgDatabase::parse("items-db").map(|d| d.to_string()),
+            Ok("items-db".into())
+        );
+        assert!(SiteName::parse("items rest").is_err());
+        assert!(ServerName::parse("a; include /etc/shadow").is_err());
     }
 }

@@ -7,6 +7,8 @@ use clap::Args;
 
 use super::session::{ConnectOptions, Session};
 use super::{AnswersArgs, HeadlessError, load_answers, selected};
+use crate::course::answers::Answers;
+use crate::course::probe::Probe;
 use crate::course::{self, StageId};
 use crate::remote::HostKeyPolicy;
 use crate::runner::Outcome;
@@ -45,7 +47,7 @@ pub struct StatusArgs {
     /// The answers file (TOML).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<std::path::PathBuf>,
-    /// Only these stages (connect, update, user, ssh).
+    /// Only these stages, by key (connect, update, user, ssh, postgres, firewall, nginx, …).
     #[arg(long, value_name = "STAGE", value_parser = super::parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
     #[command(flatten)]
@@ -74,16 +76,26 @@ fn gather_secrets(
         .collect();
     // The root password may be absent only when the server is already hardened (key login).
     needed.retain(|n| *n != SecretName::RootPassword);
+    // status without the database password reports that stage as unknown instead.
+    if probe_only {
+        needed.retain(|n| *n != SecretName::DbPassword);
+    }
     needed.sort();
     needed.dedup();
     if args.secrets_stdin {
         let secrets = super::secrets::parse(std::io::stdin().lock(), redactor)?;
-        // The wizard's rule for the new user's password holds here too; a wrong value is
-        // reported even when another secret is missing.
+        // The wizard's rules for new passwords hold here too; a wrong value is reported even
+        // when another secret is missing.
         if let Some(pw) = secrets.get(SecretName::UserPassword) {
             if needed.contains(&SecretName::UserPassword) {
                 course::inputs::validate_user_password(pw.expose(), pw.expose())
                     .map_err(HeadlessError::UserPassword)?;
+            }
+        }
+        if let Some(pw) = secrets.get(SecretName::DbPassword) {
+            if !probe_only && needed.contains(&SecretName::DbPassword) {
+                course::pgname::validate_password(pw.expose(), pw.expose())
+                    .map_err(HeadlessError::DbPassword)?;
             }
         }
         let missing: Vec<&str> = needed
@@ -119,11 +131,31 @@ fn gather_secrets(
             .map_err(HeadlessError::Invalid)?;
         secrets.set(SecretName::UserPassword, pw, redactor);
     }
+    if stages.contains(&StageId::Postgres) {
+        let prompt = format!("password of the database role {}: ", answers.db_role());
+        let pw = if probe_only {
+            super::secrets::ask(&prompt)?
+        } else {
+            let pw = super::secrets::ask_new(&prompt)?;
+            course::pgname::validate_password(pw.expose(), pw.expose())
+                .map_err(HeadlessError::Invalid)?;
+            pw
+        };
+        if !pw.is_empty() {
+            secrets.set(SecretName::DbPassword, pw, redactor);
+        }
+    }
     // ── Stages 8–9: the app writes DATABASE_URL with the role's password ──
     if needed.contains(&SecretName::DbPassword) && !secrets.contains(SecretName::DbPassword) {
-        let pw =
-            super::secrets::ask("password of the database role (from the PostgreSQL stage): ")?;
-        secrets.set(SecretName::DbPassword, pw, redactor);
+        let prompt = format!(
+            "password of the database role {} (from the PostgreSQL stage): ",
+            answers.db_role()
+        );
+        secrets.set(
+            SecretName::DbPassword,
+            super::secrets::ask(&prompt)?,
+            redactor,
+        );
     }
     Ok(secrets)
 }
@@ -183,7 +215,7 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
             continue;
         }
         let outcome = session.run_stage(stage, false)?;
-        if !report(stage, outcome) {
+        if !report(stage, outcome, &session.answers) {
             return Ok(1);
         }
     }
@@ -191,7 +223,7 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
 }
 
 /// Prints how a stage ended; false when the command must stop there (failed or drifted).
-pub(super) fn report(stage: StageId, outcome: Outcome) -> bool {
+pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> bool {
     let advice = outcome.advice();
     match outcome {
         Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
@@ -221,6 +253,21 @@ pub(super) fn report(stage: StageId, outcome: Outcome) -> bool {
             for line in &detail {
                 println!("  server said: {line}");
             }
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                let site = course::values::SiteName::parse(&answers.nginx.site);
+                if let Some(error) = site
+                    .ok()
+                    .and_then(|s| course::nginx::site_error(&detail, &s))
+                {
+                    let file = match &answers.nginx.site_file {
+                        Some((path, _)) => path.display().to_string(),
+                        None => "the site file".to_owned(),
+                    };
+                    println!("In {file}: {}", error.message);
+                }
+            }
+            // ── end nginx ──
             if let Some(usual) = advice {
                 println!("What to do: {usual}");
             }
@@ -242,6 +289,16 @@ pub(super) fn report(stage: StageId, outcome: Outcome) -> bool {
 }
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.
+fn verdict_line(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::AlreadyDone(why) => format!("done      {why}"),
+        Outcome::Pending(why) => format!("pending   {why}"),
+        Outcome::Drifted(why) => format!("drifted   {why}"),
+        Outcome::Failed { message, .. } => format!("failed    {message}"),
+        other => format!("unknown   {other:?}"),
+    }
+}
+
 pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let answers = match (&args.answers, &args.host) {
         (Some(path), _) => load_answers(path)?,
@@ -257,14 +314,34 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         .into_iter()
         .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
     let mut session = connect(answers, &args.login, &checkable, true)?;
-    for stage in checkable {
-        let verdict = match session.run_stage(stage, true)? {
-            Outcome::AlreadyDone(why) => format!("done      {why}"),
-            Outcome::Pending(why) => format!("pending   {why}"),
-            Outcome::Drifted(why) => format!("drifted   {why}"),
-            Outcome::Failed { message, .. } => format!("failed    {message}"),
-            other => format!("unknown   {other:?}"),
+    // Logged in: the connect stage is done. Every other stage is checked in one round trip.
+    let mut lines: Vec<(StageId, String)> = Vec::new();
+    if checkable.contains(&StageId::Connect) {
+        let verdict = verdict_line(&session.run_stage(StageId::Connect, true)?);
+        lines.push((StageId::Connect, verdict));
+    }
+    let (checked, left_out) = session.probe_all(&checkable)?;
+    for part in checked {
+        let verdict = match (&part.verdict, part.exit_code) {
+            (Some(Probe::Done(why)), _) => format!("done      {why}"),
+            (Some(Probe::Pending(why)), _) => format!("pending   {why}"),
+            (Some(Probe::Drifted(why)), _) => format!("drifted   {why}"),
+            (None, Some(code)) => format!("failed    its check ended with exit status {code}"),
+            (None, None) => "unknown   the connection dropped during its check".to_owned(),
         };
+        lines.push((part.stage, verdict));
+    }
+    for stage in left_out {
+        let why = if stage == StageId::Postgres && session.secret(SecretName::DbPassword).is_none()
+        {
+            "unknown   needs db_password (the role's password) to check"
+        } else {
+            "unknown   its answers are missing"
+        };
+        lines.push((stage, why.to_owned()));
+    }
+    lines.sort_by_key(|(stage, _)| *stage);
+    for (stage, verdict) in lines {
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
     }
     for stage in unknown {

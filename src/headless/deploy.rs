@@ -147,7 +147,7 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     for stage in ship {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         let outcome = session.run_stage(stage, false)?;
-        if !report(stage, outcome) {
+        if !report(stage, outcome, &session.answers) {
             return Ok(1);
         }
     }
@@ -184,7 +184,11 @@ pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
             );
             Ok(0)
         }
-        other => Ok(i32::from(!report(StageId::Service, other))),
+        other => Ok(i32::from(!report(
+            StageId::Service,
+            other,
+            &session.answers,
+        ))),
     }
 }
 
@@ -202,5 +206,9 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
     let mut session = connect(answers, &args.login, &[], false)?;
     println!("\n== Rollback ==");
     let outcome = session.run_plans(StageId::Service, &plans, false)?;
-    Ok(i32::from(!report(StageId::Service, outcome)))
+    Ok(i32::from(!report(
+        StageId::Service,
+        outcome,
+        &session.answers,
+    )))
 }

@@ -38,6 +38,9 @@ pub enum HeadlessError {
     /// The user password breaks the wizard's rule (the rule's own sentence).
     #[error("user_password: {0}")]
     UserPassword(String),
+    /// The database password breaks the wizard's rule (stage 5).
+    #[error("db_password: {0}")]
+    DbPassword(String),
     #[error("give root_password (a new droplet) or user_password (a hardened one)")]
     NoLoginSecret,
     #[error("no terminal to ask for passwords: use --secrets-stdin")]
@@ -49,6 +52,15 @@ pub enum HeadlessError {
     NoHost,
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    // ── nginx (stage 7) ──
+    /// `[nginx] site_file` cannot be read or cannot be a site file (`path` is the answers file).
+    #[error("{}:\nline {line}: `nginx.site_file`: {message}", .path.display())]
+    SiteFile {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    // ── end nginx ──
 }
 
 /// A stage name on the command line that is not one.
@@ -67,7 +79,8 @@ pub struct AnswersArgs {
     /// The answers file (TOML); see assets/answers.example.toml.
     #[arg(long, value_name = "FILE")]
     pub answers: PathBuf,
-    /// Only these stages (connect, update, user, ssh); may be repeated.
+    /// Only these stages, by key (connect, update, user, ssh, postgres, firewall, nginx, …);
+    /// may be repeated.
     #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
 }
@@ -112,8 +125,33 @@ pub fn load_answers_with(
             cause,
         }
     })?;
+    read_site_file(&mut answers, path)?;
     Ok(answers)
 }
+
+// ── nginx (stage 7) ──
+/// `[nginx] site_file`: its text replaces the template. A relative path is read from the answers
+/// file's folder; a problem names the key and line like every other answer.
+fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), HeadlessError> {
+    let Some((file, line)) = answers.nginx.site_file.clone() else {
+        return Ok(());
+    };
+    let full = match answers_path.parent() {
+        Some(dir) if file.is_relative() => dir.join(&file),
+        _ => file.clone(),
+    };
+    let fail = |message: String| HeadlessError::SiteFile {
+        path: answers_path.to_path_buf(),
+        line,
+        message,
+    };
+    let text = std::fs::read_to_string(&full)
+        .map_err(|e| fail(format!("cannot read {}: {e}", full.display())))?;
+    course::inputs::validate_site_text(&text).map_err(fail)?;
+    answers.nginx.site_text = Some(text);
+    Ok(())
+}
+// ── end nginx ──
 
 /// The stages to run: the ones asked for (or all) that this version has, in course order.
 pub fn selected(only: &[StageId]) -> Vec<StageId> {

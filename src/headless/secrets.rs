@@ -3,7 +3,16 @@
 
 use std::io::BufRead;
 
-use crate::secret::{Redactor, Secret, SecretName, Secrets};
+use crate::secret::{Redactor, Secret, SecretName, Secrets, check_chosen, check_typed};
+
+/// The rule for a secret's value: every one is typed (no control characters); those droplift
+/// has the student choose are at least 8 characters long.
+fn check(name: SecretName, value: &str) -> Result<(), String> {
+    match name {
+        SecretName::NewRootPassword | SecretName::DbPassword => check_chosen(value),
+        _ => check_typed(value),
+    }
+}
 
 /// A secret that could not be read; the value itself is never part of the message.
 #[derive(Debug, thiserror::Error)]
@@ -14,11 +23,19 @@ pub enum SecretsError {
     NotUtf8 { line: usize },
     #[error("stdin line {line}: expected name=value (e.g. user_password=…)")]
     NoEquals { line: usize },
+    /// The text before the `=` is not echoed: it may be a password pasted on the wrong line.
     #[error(
-        "stdin line {line}: unknown secret {name:?}; the names are {}",
+        "stdin line {line}: unknown secret name before the `=`; the names are {}",
         names()
     )]
-    Unknown { line: usize, name: String },
+    Unknown { line: usize },
+    /// The value breaks its rule (the rule's sentence); the value is never part of it.
+    #[error("stdin line {line} ({name}): {message}")]
+    Refused {
+        line: usize,
+        name: &'static str,
+        message: String,
+    },
     #[error("cannot read a password from the terminal: {0}")]
     Terminal(std::io::Error),
 }
@@ -44,12 +61,17 @@ pub fn parse(input: impl BufRead, redactor: &Redactor) -> Result<Secrets, Secret
             return Err(SecretsError::NoEquals { line: number + 1 });
         };
         let Some(key) = SecretName::from_key(name.trim()) else {
-            return Err(SecretsError::Unknown {
-                line: number + 1,
-                name: name.trim().to_owned(),
-            });
+            return Err(SecretsError::Unknown { line: number + 1 });
         };
-        secrets.set(key, Secret::new(value), redactor);
+        let value = Secret::new(value);
+        // Known even when refused, so nothing that echoes it later shows it.
+        redactor.add(&value);
+        check(key, value.expose()).map_err(|message| SecretsError::Refused {
+            line: number + 1,
+            name: key.key(),
+            message,
+        })?;
+        secrets.set(key, value, redactor);
     }
     Ok(secrets)
 }
@@ -61,10 +83,14 @@ pub fn ask(prompt: &str) -> Result<Secret, SecretsError> {
         .map_err(SecretsError::Terminal)
 }
 
-/// Asks twice until both match; for new passwords.
+/// Asks twice until both match and the password is one droplift lets the student choose.
 pub fn ask_new(prompt: &str) -> Result<Secret, SecretsError> {
     loop {
         let first = ask(prompt)?;
+        if let Err(message) = check_chosen(first.expose()) {
+            eprintln!("{message}");
+            continue;
+        }
         let second = ask("Type it again: ")?;
         if first == second {
             return Ok(first);
@@ -108,5 +134,38 @@ mod tests {
                 .to_string()
                 .contains("name=value")
         );
+    }
+
+    #[test]
+    fn errors_name_the_line_never_the_text() {
+        let r = Redactor::new();
+        // A password pasted without its name: the part before `=` may be a secret too.
+        let err = parse("user_password=ok-password\nHunter=2pw\n".as_bytes(), &r)
+            .expect_err("unknown name")
+            .to_string();
+        assert!(err.contains("stdin line 2"), "{err}");
+        assert!(!err.contains("Hunter"), "{err}");
+        assert!(!err.contains("2pw"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_and_short_chosen_secrets_are_refused_by_name() {
+        let r = Redactor::new();
+        let err = parse("new_root_password=abcd\u{15}efghij\n".as_bytes(), &r)
+            .expect_err("^U")
+            .to_string();
+        assert!(err.contains("line 1 (new_root_password)"), "{err}");
+        assert!(err.contains("control characters"), "{err}");
+        let err = parse("root_password=ok\u{7f}\n".as_bytes(), &r)
+            .expect_err("DEL")
+            .to_string();
+        assert!(err.contains("(root_password)"), "{err}");
+        let err = parse("new_root_password=short7\n".as_bytes(), &r)
+            .expect_err("short")
+            .to_string();
+        assert!(err.contains("at least 8"), "{err}");
+        assert!(!err.contains("short7"), "{err}");
+        // The droplet's own password is not ours to choose: any length.
+        assert!(parse("root_password=abc\n".as_bytes(), &r).is_ok());
     }
 }

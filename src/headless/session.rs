@@ -9,7 +9,8 @@ use std::sync::mpsc::{self, Receiver};
 use super::print;
 use super::secrets::SecretsError;
 use crate::course::answers::Answers;
-use crate::course::plan::StagePlans;
+use crate::course::plan::{Plan, StagePlans, Step};
+use crate::course::probe::StageProbe;
 use crate::course::{self, StageId};
 use crate::driver;
 use crate::login::{Login, LoginError, LoginPolicy, Out, Question};
@@ -198,31 +199,7 @@ impl Session {
             if probe_only {
                 run = run.probe_only();
             }
-            let mut progress = run.start();
-            let outcome = loop {
-                progress = match progress {
-                    Progress::Finished(outcome) => break outcome,
-                    Progress::Next(request) => {
-                        if !probe_only {
-                            if let Some(step) = run.current_step() {
-                                println!("{}", print::step_line(run.phase(), step));
-                            }
-                        }
-                        self.perform(&mut run, &request)
-                    }
-                    Progress::Wait => {
-                        let event = self.next_event()?;
-                        let out = self
-                            .login
-                            .on_event(event, Some(&mut run), &mut self.secrets);
-                        match self.pump(out, probe_only)? {
-                            Some(Wake::Progress(progress)) => progress,
-                            Some(Wake::LoggedIn) | None => Progress::Wait,
-                        }
-                    }
-                };
-            };
-            self.next_id = run.next_id();
+            let outcome = self.attempt(&mut run, probe_only)?;
             if let Outcome::Interrupted { step } = &outcome {
                 println!("{}", print::interrupted_line(step));
                 // The machine names this stage to check again once logged back in.
@@ -232,6 +209,62 @@ impl Session {
             return Ok(outcome);
         }
         Err(SessionError::KeptDropping)
+    }
+
+    /// Checks every given stage in ONE command over the open session (`course::probe_all`).
+    /// Returns each checked stage's part, and the stages that could not be checked (no answers
+    /// for them, or not in this version). Changes nothing.
+    pub fn probe_all(
+        &mut self,
+        stages: &[StageId],
+    ) -> Result<(Vec<StageProbe>, Vec<StageId>), SessionError> {
+        let (command, left_out) = course::probe_all(stages, &self.answers, &|name| {
+            self.secrets.get(name).is_some()
+        })
+        .map_err(SessionError::Plan)?;
+        let plans = StagePlans {
+            probe: Plan::new(vec![Step::run("Check every stage at once", command)]),
+            ..StagePlans::default()
+        };
+        for _attempt in 0..3 {
+            // Named after the first stage: nothing in a check-only run depends on the name.
+            let mut run = StageRun::new(StageId::Connect, plans.clone(), self.next_id).probe_only();
+            if let Outcome::Interrupted { step } = self.attempt(&mut run, true)? {
+                println!("{}", print::interrupted_line(&step));
+                self.await_login()?;
+                continue;
+            }
+            return Ok((course::probe::split(run.output()), left_out));
+        }
+        Err(SessionError::KeptDropping)
+    }
+
+    /// Drives one run to its end (or to a dropped connection).
+    fn attempt(&mut self, run: &mut StageRun, probe_only: bool) -> Result<Outcome, SessionError> {
+        let mut progress = run.start();
+        let outcome = loop {
+            progress = match progress {
+                Progress::Finished(outcome) => break outcome,
+                Progress::Next(request) => {
+                    if !probe_only {
+                        if let Some(step) = run.current_step() {
+                            println!("{}", print::step_line(run.phase(), step));
+                        }
+                    }
+                    self.perform(run, &request)
+                }
+                Progress::Wait => {
+                    let event = self.next_event()?;
+                    let out = self.login.on_event(event, Some(run), &mut self.secrets);
+                    match self.pump(out, probe_only)? {
+                        Some(Wake::Progress(progress)) => progress,
+                        Some(Wake::LoggedIn) | None => Progress::Wait,
+                    }
+                }
+            };
+        };
+        self.next_id = run.next_id();
+        Ok(outcome)
     }
 
     fn perform(&mut self, run: &mut StageRun, request: &Request) -> Progress {

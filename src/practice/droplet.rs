@@ -198,7 +198,8 @@ fn up_inner(
         "network: {} ↔ {}",
         state.host_address, state.address
     ));
-    net::configure_host_side(&state.name, state.subnet)?;
+    state.veth = Some(net::configure_host_side(&state.name, state.subnet)?);
+    state.save()?;
     net::configure_droplet_side(init.pid, state.subnet)?;
     checkpoint("network")?;
     let proxy = proxy::start(state.subnet, &dir)?;
@@ -273,6 +274,7 @@ fn reserve(name: Option<&str>) -> Result<State> {
         nspawn: None,
         init: None,
         proxy: None,
+        veth: None,
     };
     if let Err(e) = state.save() {
         let _ = fs::remove_dir_all(&dir);

@@ -3,6 +3,7 @@
 
 use super::error::{PracticeError, Result};
 use super::sys;
+use std::fs;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Command;
@@ -93,8 +94,16 @@ pub fn pick_subnet(taken: &[u8], host: &[Net]) -> Result<u8> {
         .ok_or(PracticeError::NoSubnet)
 }
 
+/// The kernel's index of interface `ifname`, if there is one by that name.
+fn ifindex(ifname: &str) -> Option<u32> {
+    fs::read_to_string(Path::new("/sys/class/net").join(ifname).join("ifindex"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+}
+
 /// Waits for nspawn to create the host side of the veth, then gives it .1 and brings it up.
-pub fn configure_host_side(name: &str, subnet: u8) -> Result<()> {
+/// Returns its index, so that `down` can later tell it from another interface of that name.
+pub fn configure_host_side(name: &str, subnet: u8) -> Result<u32> {
     let ifname = host_interface(name);
     let sys_path = Path::new("/sys/class/net").join(&ifname);
     if !sys::wait_until(Duration::from_secs(20), || sys_path.exists()) {
@@ -114,7 +123,10 @@ pub fn configure_host_side(name: &str, subnet: u8) -> Result<()> {
         Command::new("ip").args(["link", "set", &ifname, "up"]),
         None,
     )?;
-    Ok(())
+    ifindex(&ifname).ok_or_else(|| PracticeError::Command {
+        what: format!("reading the index of {ifname}"),
+        detail: "the interface disappeared".into(),
+    })
 }
 
 /// Inside the container's network namespace: host0 gets .2 and a default route to the host
@@ -162,10 +174,12 @@ pub fn configure_droplet_side(init_pid: u32, subnet: u8) -> Result<()> {
     Ok(())
 }
 
-/// Removes the host side of the veth if it outlived the container (it normally goes with it).
-pub fn remove_host_side(name: &str) {
+/// Removes the host side of the veth if it outlived the container (it normally goes with it),
+/// and only if it is the interface `up` made (`made`, its index): an interface of the same name
+/// that droplift did not make is not ours to delete.
+pub fn remove_host_side(name: &str, made: Option<u32>) {
     let ifname = host_interface(name);
-    if Path::new("/sys/class/net").join(&ifname).exists() {
+    if made.is_some() && ifindex(&ifname) == made {
         let _ = sys::run(
             "ip link delete",
             Command::new("ip").args(["link", "delete", &ifname]),

@@ -1,5 +1,6 @@
 //! The droplet's only way out: its own tinyproxy on the host side of the veth, answering the
-//! droplet's address alone. The host's firewall and ip_forward are never touched.
+//! droplet's address alone, running unprivileged and admitting only the package registries.
+//! The host's firewall and ip_forward are never touched.
 
 use super::error::{PracticeError, Result, io_err};
 use super::net;
@@ -12,24 +13,72 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// tinyproxy's configuration for droplet `subnet`, with its files kept in `dir`.
-pub fn config(subnet: u8, dir: &Path) -> String {
+/// The only hosts the droplet may reach: Debian's mirror (apt, -updates, -security), PyPI (pip)
+/// and GitHub (the app stage's example source; git over HTTPS). tinyproxy cannot filter by
+/// address, only by name, so a list of names is what keeps the droplet away from the host's
+/// own loopback services, link-local metadata addresses and private networks: an address,
+/// `localhost` or any other name is refused with 403.
+pub const REGISTRY_HOSTS: &[&str] = &[
+    "deb.debian.org",
+    "security.debian.org",
+    "pypi.org",
+    "files.pythonhosted.org",
+    "github.com",
+    "codeload.github.com",
+];
+
+/// tinyproxy's filter (extended regular expressions on the whole URL, default deny): plain HTTP
+/// to a registry on port 80, and CONNECT (HTTPS) to a registry on port 443 (or 80).
+pub fn filter() -> String {
+    let hosts = REGISTRY_HOSTS
+        .iter()
+        .map(|h| h.replace('.', "\\."))
+        .collect::<Vec<_>>()
+        .join("|");
     format!(
-        "# droplift practice droplet proxy: the droplet's only route to apt, PyPI and git.\n\
+        "# Written by droplift: a practice droplet reaches the package registries and nothing else.\n\
+         ^http://({hosts})(:80)?/\n\
+         ^({hosts}):(443|80)$\n"
+    )
+}
+
+/// The unprivileged account tinyproxy switches to after binding: Debian's package creates
+/// `tinyproxy`; without it, `nobody`.
+fn account() -> (&'static str, &'static str) {
+    let has = |file: &str, name: &str| {
+        fs::read_to_string(file).is_ok_and(|t| t.lines().any(|l| l.split(':').next() == Some(name)))
+    };
+    if has("/etc/passwd", "tinyproxy") && has("/etc/group", "tinyproxy") {
+        ("tinyproxy", "tinyproxy")
+    } else {
+        ("nobody", "nogroup")
+    }
+}
+
+/// tinyproxy's configuration for droplet `subnet`, with its filter in `dir`. No log or pid file:
+/// tinyproxy writes those after dropping root, where it cannot; its log goes to stdout
+/// (tinyproxy.out), and droplift tracks the pid itself.
+pub fn config(subnet: u8, dir: &Path) -> String {
+    let (user, group) = account();
+    format!(
+        "# droplift practice droplet proxy: the droplet's only route to apt and PyPI.\n\
+         User {user}\n\
+         Group {group}\n\
          Port {PROXY_PORT}\n\
          Listen {listen}\n\
          Allow {allow}\n\
          Timeout 600\n\
          MaxClients 50\n\
          LogLevel Info\n\
-         LogFile \"{log}\"\n\
-         PidFile \"{pid}\"\n\
          ConnectPort 443\n\
-         ConnectPort 80\n",
+         ConnectPort 80\n\
+         Filter \"{filter}\"\n\
+         FilterType ere\n\
+         FilterURLs Yes\n\
+         FilterDefaultDeny Yes\n",
         listen = net::host_address(subnet),
         allow = net::droplet_address(subnet),
-        log = dir.join("tinyproxy.log").display(),
-        pid = dir.join("tinyproxy.pid").display(),
+        filter = dir.join("tinyproxy.filter").display(),
     )
 }
 
@@ -37,6 +86,8 @@ pub fn config(subnet: u8, dir: &Path) -> String {
 /// group, and waits until it accepts connections.
 pub fn start(subnet: u8, dir: &Path) -> Result<Tracked> {
     let conf = dir.join("tinyproxy.conf");
+    fs::write(dir.join("tinyproxy.filter"), filter())
+        .map_err(io_err("writing tinyproxy.filter"))?;
     fs::write(&conf, config(subnet, dir)).map_err(io_err("writing tinyproxy.conf"))?;
     let out =
         fs::File::create(dir.join("tinyproxy.out")).map_err(io_err("creating tinyproxy.out"))?;
@@ -71,4 +122,30 @@ pub fn start(subnet: u8, dir: &Path) -> Result<Tracked> {
         });
     }
     Ok(tracked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_drops_root_and_denies_by_default() {
+        let text = config(7, Path::new("/var/lib/droplift/practice/x"));
+        for line in [
+            "FilterDefaultDeny Yes",
+            "FilterURLs Yes",
+            "FilterType ere",
+            "Listen 10.213.7.1",
+            "Allow 10.213.7.2",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line}: {text}");
+        }
+        assert!(text.lines().any(|l| l.starts_with("User ")), "{text}");
+        assert!(
+            !text.contains("LogFile"),
+            "written after dropping root: {text}"
+        );
+        let filter = filter();
+        assert!(filter.contains("^http://(deb\\.debian\\.org|"), "{filter}");
+    }
 }

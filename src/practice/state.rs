@@ -27,6 +27,10 @@ pub struct State {
     /// The container's init (systemd), the target for nsenter.
     pub init: Option<Tracked>,
     pub proxy: Option<Tracked>,
+    /// The kernel's index of the host side of the veth as it was made for this droplet: `down`
+    /// deletes an interface of that name only if it is still this one.
+    #[serde(default)]
+    pub veth: Option<u32>,
 }
 
 pub fn droplet_dir(name: &str) -> PathBuf {
@@ -126,6 +130,7 @@ mod tests {
             nspawn: Some(Tracked { pid: 10, start: 99 }),
             init: None,
             proxy: None,
+            veth: Some(42),
         };
         let text = toml::to_string(&s).expect("serialize");
         let back: State = toml::from_str(&text).expect("parse");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ssh2::{KeyboardInteractivePrompt, MethodType, Prompt, Session};
 
-use super::hostkey::{HostKeyStatus, KnownHostsFile, host_key_info};
+use super::hostkey::{HostKeyStatus, KnownHosts, host_key_info};
 use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyInfo, HostKeyPolicy, Target,
 };
@@ -96,6 +96,52 @@ impl Connection {
     }
 }
 
+thread_local! {
+    /// Set while a connect attempt runs under `without_panics`.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Keeps a caught panic quiet: the panic hook (ratatui's restores the terminal, then prints)
+/// must not run for a panic `without_panics` turns into a connect failure, or the wizard's
+/// screen would be torn down while it goes on. Other panics reach the hook as before.
+fn quiet_guarded_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs a connect attempt, turning a panic inside the ssh2 wrapper (it unwraps some of the
+/// server's words) into a connect failure: a panicking worker thread left the wizard waiting on
+/// "Connecting" for ever. The half-made session is dropped with the attempt.
+pub fn without_panics(
+    attempt: impl FnOnce() -> Result<Connection, ConnectError>,
+) -> Result<Connection, ConnectError> {
+    quiet_guarded_panics();
+    GUARDED.with(|g| g.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt));
+    GUARDED.with(|g| g.set(false));
+    result.unwrap_or_else(|payload| {
+        let said = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(ConnectError::new(
+            ConnectErrorKind::Handshake,
+            format!(
+                "The server sent something the SSH library could not handle ({said}), so the \
+                 connection was closed. Check the address and port."
+            ),
+        ))
+    })
+}
+
 /// Connect, check the host key (asking `decide` when the policy is Ask), and log in.
 pub fn connect(
     target: &Target,
@@ -122,7 +168,7 @@ pub fn connect_changing_password(
     let (host, port) = (resolved.hostname.clone(), resolved.port);
     let tcp = tcp_connect(&host, port)?;
     let fd = tcp.as_raw_fd();
-    let known = KnownHostsFile::new(&paths.known_hosts);
+    let known = KnownHosts::new(&paths.known_hosts, paths.global_known_hosts.clone());
 
     let mut session = Session::new().map_err(|e| {
         ConnectError::new(
@@ -166,19 +212,60 @@ pub fn connect_changing_password(
     })
 }
 
-fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
-    let addrs: Vec<SocketAddr> = (host, port)
+/// How long looking up a host name may take: a resolver that does not answer would otherwise
+/// hold "Connecting" for minutes (getaddrinfo has no timeout of its own).
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The system's resolver (getaddrinfo, as OpenSSH uses).
+fn system_lookup(host: String, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|e| {
-            ConnectError::new(
-                ConnectErrorKind::NameNotFound,
-                format!(
-                    "Cannot find a server called \"{host}\" ({e}). Check the address for typos; \
-                     a droplet's address looks like 203.0.113.10."
-                ),
-            )
-        })?
-        .collect();
+        .map(Iterator::collect)
+}
+
+/// Looks `host` up with `resolve` on its own thread, waiting at most `timeout`. The thread of
+/// a lookup that takes longer is left to finish by itself (a lookup cannot be cancelled).
+pub fn lookup_with(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+    resolve: impl FnOnce(String, u16) -> std::io::Result<Vec<SocketAddr>> + Send + 'static,
+) -> Result<Vec<SocketAddr>, ConnectError> {
+    let not_found = |e: std::io::Error| {
+        ConnectError::new(
+            ConnectErrorKind::NameNotFound,
+            format!(
+                "Cannot find a server called \"{host}\" ({e}). Check the address for typos; \
+                 a droplet's address looks like 203.0.113.10."
+            ),
+        )
+    };
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_owned();
+    std::thread::Builder::new()
+        .name("dns-lookup".into())
+        .spawn(move || {
+            let _ = tx.send(resolve(name, port));
+        })
+        .map_err(not_found)?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result.map_err(not_found),
+        Err(_) => Err(ConnectError::new(
+            ConnectErrorKind::NameNotFound,
+            format!(
+                "Looking up \"{host}\" took longer than {} s: the name server does not answer. \
+                 Check your internet connection, or type the droplet's IP address instead.",
+                timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+fn tcp_connect(host: &str, port: u16) -> Result<TcpStream, ConnectError> {
+    let addrs = lookup_with(host, port, LOOKUP_TIMEOUT, system_lookup)?;
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, CONNECT_TIMEOUT) {
@@ -233,7 +320,7 @@ fn classify_connect_error(host: &str, port: u16, e: &std::io::Error) -> ConnectE
 
 fn check_host_key(
     session: &Session,
-    known: &KnownHostsFile,
+    known: &KnownHosts,
     host: &str,
     port: u16,
     policy: HostKeyPolicy,
@@ -349,6 +436,35 @@ impl KeyboardInteractivePrompt for PasswordPrompter<'_> {
     }
 }
 
+/// The login methods the server offers, as `Session::auth_methods` would give them, but read
+/// without its `from_utf8(…).unwrap()`: a hostile server's list that is not UTF-8 panicked the
+/// worker thread. `Ok(None)`: the list is not UTF-8.
+fn auth_methods(session: &Session, user: &str) -> Result<Option<String>, ssh2::Error> {
+    let name = std::ffi::CString::new(user)
+        .map_err(|_| ssh2::Error::new(ssh2::ErrorCode::Session(-34), "a user name with a NUL"))?;
+    let list = {
+        let raw = session.raw();
+        let raw = &*raw as *const libssh2_sys::LIBSSH2_SESSION as *mut libssh2_sys::LIBSSH2_SESSION;
+        // SAFETY: a live session (the guard above holds its lock for the call), a NUL-terminated
+        // name and its length; the returned list is owned by libssh2 and copied at once.
+        unsafe {
+            let ptr = libssh2_sys::libssh2_userauth_list(
+                raw,
+                name.as_ptr(),
+                user.len() as std::ffi::c_uint,
+            );
+            (!ptr.is_null()).then(|| std::ffi::CStr::from_ptr(ptr).to_bytes().to_vec())
+        }
+    };
+    match list {
+        Some(bytes) => Ok(String::from_utf8(bytes).ok()),
+        None => match ssh2::Error::last_session_error(session) {
+            Some(e) => Err(e),
+            None => Ok(Some(String::new())),
+        },
+    }
+}
+
 /// Log in, in OpenSSH's order: agent, key files, password, keyboard-interactive.
 pub fn authenticate(
     session: &Session,
@@ -358,8 +474,15 @@ pub fn authenticate(
     paths: &SshPaths,
     new_password: Option<&Secret>,
 ) -> Result<(), ConnectError> {
-    let methods = match session.auth_methods(user) {
-        Ok(m) => m.to_owned(),
+    let methods = match auth_methods(session, user) {
+        Ok(Some(m)) => m,
+        Ok(None) => {
+            return Err(ConnectError::new(
+                ConnectErrorKind::Handshake,
+                "The server's list of login methods is not valid text: it does not behave like \
+                 an SSH server, so droplift stops here. Check the address and port.",
+            ));
+        }
         // "none" succeeded: a server without authentication.
         Err(_) if session.authenticated() => return Ok(()),
         Err(e) => {
@@ -480,4 +603,47 @@ fn try_agent(session: &Session, user: &str, paths: &SshPaths) -> bool {
         .any(|id| agent.userauth(user, id).is_ok() && session.authenticated());
     let _ = agent.disconnect();
     ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_that_does_not_answer_times_out() {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let err = lookup_with(
+            "slow.example",
+            22,
+            Duration::from_millis(50),
+            move |_, _| {
+                // A resolver that never answers (until the test ends).
+                let _ = wait.recv();
+                Ok(Vec::new())
+            },
+        )
+        .expect_err("no answer");
+        drop(release);
+        assert_eq!(err.kind, ConnectErrorKind::NameNotFound);
+        assert!(err.message.contains("does not answer"), "{}", err.message);
+        let found = lookup_with("203.0.113.7", 22, Duration::ZERO, |_, _| {
+            Err(std::io::Error::other("an address needs no lookup"))
+        })
+        .expect("an address");
+        assert_eq!(found, vec![SocketAddr::from(([203, 0, 113, 7], 22))]);
+    }
+
+    #[test]
+    fn a_panic_during_connect_is_a_connect_failure() {
+        let result = without_panics(|| panic!("a wrapper unwrapped the server's words"));
+        let err = result.err().expect("a failure");
+        assert_eq!(err.kind, ConnectErrorKind::Handshake);
+        assert!(
+            err.message.contains("unwrapped the server's words"),
+            "{}",
+            err.message
+        );
+        // Outside the guard, panics still reach the hook and unwind as usual.
+        assert!(std::panic::catch_unwind(|| panic!("not guarded")).is_err());
+    }
 }

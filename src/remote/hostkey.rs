@@ -1,9 +1,10 @@
 //! Host keys, shared with OpenSSH: fingerprints as `ssh-keygen -lf` prints them, and checking,
-//! recording and replacing entries in known_hosts (hashed `|1|` entries understood via libssh2).
+//! recording and replacing entries in known_hosts (hashed `|1|` entries understood via libssh2),
+//! the student's own file and the system-wide one, matched by host and port as OpenSSH does.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -78,6 +79,30 @@ pub fn host_key_info(host: &str, port: u16, blob: &[u8]) -> HostKeyInfo {
     }
 }
 
+/// The comma list for `method_pref(MethodType::HostKey, …)`: `recorded` types first.
+fn hostkey_order(recorded: Vec<String>) -> String {
+    let mut order: Vec<String> = Vec::new();
+    for t in recorded {
+        // An RSA key is recorded as ssh-rsa but negotiated under its SHA-2 signature names.
+        let names: Vec<&str> = if t == "ssh-rsa" {
+            vec!["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
+        } else {
+            vec![t.as_str()]
+        };
+        for n in names {
+            if DEFAULT_HOSTKEY_ORDER.contains(&n) && !order.iter().any(|o| o == n) {
+                order.push(n.to_owned());
+            }
+        }
+    }
+    for n in DEFAULT_HOSTKEY_ORDER {
+        if !order.iter().any(|o| o == n) {
+            order.push((*n).to_owned());
+        }
+    }
+    order.join(",")
+}
+
 /// One known_hosts file. Entries are examined one line at a time with libssh2 (which knows the
 /// hashed form), so that lines we do not touch are kept byte for byte when we rewrite the file.
 pub struct KnownHostsFile {
@@ -124,7 +149,12 @@ impl KnownHostsFile {
             return LineMatch::Other;
         }
         // A key no entry can hold: the answer is Mismatch exactly when the entry names this host.
-        if !matches!(kh.check_port(host, port, b"\0"), CheckResult::Mismatch) {
+        // The name is matched as written (`[host]:port` off port 22), as OpenSSH does:
+        // libssh2's check_port would also take a port-22 entry for any other port.
+        if !matches!(
+            kh.check(&known_host_name(host, port), b"\0"),
+            CheckResult::Mismatch
+        ) {
             return LineMatch::Other;
         }
         let blob = kh
@@ -167,26 +197,7 @@ impl KnownHostsFile {
 
     /// The comma list for `method_pref(MethodType::HostKey, …)`: recorded types first.
     pub fn hostkey_preference(&self, host: &str, port: u16) -> String {
-        let mut order: Vec<String> = Vec::new();
-        for t in self.recorded_types(host, port) {
-            // An RSA key is recorded as ssh-rsa but negotiated under its SHA-2 signature names.
-            let names: Vec<&str> = if t == "ssh-rsa" {
-                vec!["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
-            } else {
-                vec![t.as_str()]
-            };
-            for n in names {
-                if DEFAULT_HOSTKEY_ORDER.contains(&n) && !order.iter().any(|o| o == n) {
-                    order.push(n.to_owned());
-                }
-            }
-        }
-        for n in DEFAULT_HOSTKEY_ORDER {
-            if !order.iter().any(|o| o == n) {
-                order.push((*n).to_owned());
-            }
-        }
-        order.join(",")
+        hostkey_order(self.recorded_types(host, port))
     }
 
     pub fn check(&self, host: &str, port: u16, blob: &[u8]) -> Result<HostKeyStatus, HostKeyError> {
@@ -275,27 +286,79 @@ impl KnownHostsFile {
         }
         text.push_str(&Self::entry_line(host, port, blob));
         text.push('\n');
-        let mode = fs::metadata(&self.path)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(0o600);
-        let tmp = self
-            .path
-            .with_extension(format!("droplift-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .write(true)
-                .mode(mode)
-                .open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            fs::rename(&tmp, &self.path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            self.write_err(e)
+        crate::fsutil::replace(&self.path, text.as_bytes(), 0o600).map_err(|e| self.write_err(e))
+    }
+}
+
+/// The known_hosts files OpenSSH reads: the student's own (where keys are recorded) and,
+/// when there is one, the system-wide file (read only). A key matching in either is known.
+pub struct KnownHosts {
+    user: KnownHostsFile,
+    global: Option<KnownHostsFile>,
+}
+
+impl KnownHosts {
+    pub fn new(user: impl Into<PathBuf>, global: Option<PathBuf>) -> Self {
+        Self {
+            user: KnownHostsFile::new(user),
+            global: global.map(KnownHostsFile::new),
+        }
+    }
+
+    fn files(&self) -> impl Iterator<Item = &KnownHostsFile> {
+        std::iter::once(&self.user).chain(self.global.as_ref())
+    }
+
+    /// The file new keys go to.
+    pub fn path(&self) -> &Path {
+        self.user.path()
+    }
+
+    /// Key types recorded for this host in either file.
+    pub fn recorded_types(&self, host: &str, port: u16) -> Vec<String> {
+        let mut types: Vec<String> = Vec::new();
+        for file in self.files() {
+            for t in file.recorded_types(host, port) {
+                if !types.contains(&t) {
+                    types.push(t);
+                }
+            }
+        }
+        types
+    }
+
+    pub fn hostkey_preference(&self, host: &str, port: u16) -> String {
+        hostkey_order(self.recorded_types(host, port))
+    }
+
+    /// Known when any file has this key for this host; Changed when some file names the host
+    /// with other keys only; Revoked when either file revokes the key.
+    pub fn check(&self, host: &str, port: u16, blob: &[u8]) -> Result<HostKeyStatus, HostKeyError> {
+        let mut statuses = Vec::new();
+        for file in self.files() {
+            statuses.push(match file.check(host, port, blob) {
+                // An unreadable system file is not the student's to fix: as if absent.
+                Err(_) if !std::ptr::eq(file, &self.user) => HostKeyStatus::Unknown,
+                other => other?,
+            });
+        }
+        Ok(if statuses.contains(&HostKeyStatus::Revoked) {
+            HostKeyStatus::Revoked
+        } else if statuses.contains(&HostKeyStatus::Known) {
+            HostKeyStatus::Known
+        } else if statuses.contains(&HostKeyStatus::Changed) {
+            HostKeyStatus::Changed
+        } else {
+            HostKeyStatus::Unknown
         })
+    }
+
+    pub fn accept(&self, host: &str, port: u16, blob: &[u8]) -> Result<(), HostKeyError> {
+        self.user.accept(host, port, blob)
+    }
+
+    pub fn replace(&self, host: &str, port: u16, blob: &[u8]) -> Result<(), HostKeyError> {
+        self.user.replace(host, port, blob)
     }
 }
 
@@ -303,6 +366,7 @@ impl KnownHostsFile {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn blob(kind: &str, body: &[u8]) -> Vec<u8> {
         let mut b = (kind.len() as u32).to_be_bytes().to_vec();
@@ -380,5 +444,75 @@ mod tests {
         let text = fs::read_to_string(&path).unwrap();
         assert_eq!(text.lines().count(), 3, "{text}");
         assert!(text.contains("@revoked"), "marker lines are kept");
+    }
+
+    #[test]
+    fn a_port_22_entry_is_not_taken_for_another_port() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("known_hosts");
+        let kh = KnownHostsFile::new(&path);
+        let verified = blob("ssh-ed25519", &[3; 32]);
+        let other = blob("ssh-ed25519", &[4; 32]);
+        kh.accept("10.1.1.1", 22, &verified).unwrap();
+        assert_eq!(
+            kh.check("10.1.1.1", 22, &verified).unwrap(),
+            HostKeyStatus::Known
+        );
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &verified).unwrap(),
+            HostKeyStatus::Unknown
+        );
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &other).unwrap(),
+            HostKeyStatus::Unknown
+        );
+        // Replacing the port-2222 key leaves the verified port-22 line alone.
+        kh.replace("10.1.1.1", 2222, &other).unwrap();
+        assert_eq!(
+            kh.check("10.1.1.1", 22, &verified).unwrap(),
+            HostKeyStatus::Known
+        );
+        assert_eq!(
+            kh.check("10.1.1.1", 2222, &other).unwrap(),
+            HostKeyStatus::Known
+        );
+    }
+
+    #[test]
+    fn the_system_file_is_read_and_only_the_student_s_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let global = dir.path().join("ssh_known_hosts");
+        let user = dir.path().join("dotfiles/known_hosts");
+        let a = blob("ssh-ed25519", &[1; 32]);
+        let b = blob("ssh-ed25519", &[2; 32]);
+        KnownHostsFile::new(&global).accept("h", 22, &a).unwrap();
+        let kh = KnownHosts::new(dir.path().join("known_hosts"), Some(global.clone()));
+        assert_eq!(kh.check("h", 22, &a).unwrap(), HostKeyStatus::Known);
+        assert_eq!(kh.check("h", 22, &b).unwrap(), HostKeyStatus::Changed);
+        assert_eq!(kh.recorded_types("h", 22), vec!["ssh-ed25519".to_owned()]);
+        // The student's known_hosts is a symlink into a dotfiles repository: a replace writes
+        // the link's target, and the link stays.
+        fs::create_dir_all(user.parent().unwrap()).unwrap();
+        fs::write(&user, "").unwrap();
+        std::os::unix::fs::symlink(&user, dir.path().join("known_hosts")).unwrap();
+        kh.replace("h", 22, &b).unwrap();
+        assert!(
+            fs::symlink_metadata(dir.path().join("known_hosts"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            fs::read_to_string(&user)
+                .unwrap()
+                .starts_with("h ssh-ed25519 ")
+        );
+        assert_eq!(kh.check("h", 22, &b).unwrap(), HostKeyStatus::Known);
+        let before = fs::read_to_string(&global).unwrap();
+        assert_eq!(
+            fs::read_to_string(&global).unwrap(),
+            before,
+            "the system file is never written"
+        );
     }
 }

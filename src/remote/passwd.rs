@@ -2,14 +2,27 @@
 //! passwd's dialog over a PTY (the only way sshd allows it), reporting the server's own words.
 
 use std::io::{Read, Write};
+use std::time::{Duration, Instant};
 
-use super::exec::Connection;
+use super::exec::{Connection, SESSION_TIMEOUT};
 use crate::secret::Secret;
+
+/// How long passwd's whole dialog may take: a server that never shows the next prompt, or
+/// never stops talking, does not keep the wizard waiting.
+pub const DIALOG_DEADLINE: Duration = Duration::from_secs(60);
+/// The most of the dialog's text kept; the prompt and the server's reasons are at its end.
+const TRANSCRIPT_KEPT: usize = 16 * 1024;
+/// The most read of `true`'s output when checking for an expired password.
+const CHECK_OUTPUT_KEPT: u64 = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswdError {
     #[error("the connection failed during the password change: {0}")]
     Connection(String),
+    #[error(
+        "the server's password dialog did not finish within {0} s; log in again to see whether the password changed"
+    )]
+    Deadline(u64),
 }
 
 /// How the change went.
@@ -34,9 +47,16 @@ pub fn password_change_required(conn: &Connection) -> Result<bool, PasswdError> 
     let err = |e: ssh2::Error| PasswdError::Connection(e.message().to_owned());
     let mut channel = session.channel_session().map_err(err)?;
     channel.exec("true").map_err(err)?;
-    let mut text = String::new();
-    let _ = channel.read_to_string(&mut text);
-    let _ = channel.stderr().read_to_string(&mut text);
+    // Bounded: the answer is a short message, whatever a server chooses to send.
+    let mut bytes = Vec::new();
+    let _ = (&mut channel)
+        .take(CHECK_OUTPUT_KEPT)
+        .read_to_end(&mut bytes);
+    let _ = channel
+        .stderr()
+        .take(CHECK_OUTPUT_KEPT)
+        .read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
     channel.wait_close().map_err(err)?;
     let status = channel.exit_status().map_err(err)?;
     let lower = text.to_lowercase();
@@ -96,25 +116,69 @@ pub fn change_password(
     current: &Secret,
     new: &Secret,
 ) -> Result<PasswordChange, PasswdError> {
+    change_password_within(conn, current, new, DIALOG_DEADLINE)
+}
+
+/// `change_password` with its own deadline for the whole dialog.
+pub fn change_password_within(
+    conn: &Connection,
+    current: &Secret,
+    new: &Secret,
+    deadline: Duration,
+) -> Result<PasswordChange, PasswdError> {
     let session = conn.session();
     session.set_blocking(true);
+    let result = dialog(conn, current, new, Instant::now() + deadline, deadline);
+    session.set_timeout(SESSION_TIMEOUT.as_millis() as u32);
+    result
+}
+
+fn dialog(
+    conn: &Connection,
+    current: &Secret,
+    new: &Secret,
+    until: Instant,
+    deadline: Duration,
+) -> Result<PasswordChange, PasswdError> {
+    let session = conn.session();
     let err = |e: ssh2::Error| PasswdError::Connection(e.message().to_owned());
     let mut channel = session.channel_session().map_err(err)?;
     channel.request_pty("xterm", None, None).map_err(err)?;
     channel.exec("true").map_err(err)?;
 
     let mut transcript = String::new();
-    let mut since = 0;
+    let mut since: usize = 0;
     let mut new_sent = false;
     let mut retype_sent = false;
     let mut buf = [0u8; 4096];
+    let late = || PasswdError::Deadline(deadline.as_secs());
     loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            let _ = channel.close();
+            return Err(late());
+        }
+        // No single read may outlast the dialog's deadline (libssh2's timeout, at least 1 ms).
+        session.set_timeout((left.as_millis() as u32).max(1));
         let n = match channel.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
+            // The read's own timeout is the dialog's deadline (set just above).
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut || Instant::now() >= until => {
+                let _ = channel.close();
+                return Err(late());
+            }
             Err(e) => return Err(PasswdError::Connection(e.to_string())),
         };
         transcript.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if transcript.len() > 2 * TRANSCRIPT_KEPT {
+            let mut from = transcript.len() - TRANSCRIPT_KEPT;
+            while !transcript.is_char_boundary(from) {
+                from += 1;
+            }
+            transcript.drain(..from);
+            since = since.saturating_sub(from);
+        }
         let fresh = &transcript[since..];
         let answer = match prompt_at_end(fresh) {
             None => continue,

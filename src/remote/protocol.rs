@@ -65,7 +65,7 @@ pub enum HostKeyDecision {
 pub struct RemoteCommand {
     pub script: String,
     /// Run as root. When the login user is not root the worker wraps the script in
-    /// `sudo -k -S -p ''` and sends the sudo password as the first line of stdin.
+    /// `sudo -k -S -p PROMPT` and sends the sudo password only when sudo shows that prompt.
     pub sudo: bool,
     /// Bytes for the command's stdin (then EOF). None: stdin is closed at once.
     pub stdin: Option<Secret>,

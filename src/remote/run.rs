@@ -43,10 +43,22 @@ pub enum Control {
     Cancel,
 }
 
+/// A prompt for `sudo -p` that nothing else prints: the password is sent only when sudo itself
+/// shows it, so a NOPASSWD sudo never gets the password on the command's stdin. Random per
+/// command, without `%` (sudo's escapes).
+pub fn sudo_prompt() -> String {
+    use ssh_key::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 12];
+    OsRng.fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("[droplift-sudo-{hex}]")
+}
+
 /// The shell text sshd runs. The script runs in a new session under `setsid -w`, whose leader
 /// prints its pid first: closing a channel without a PTY kills nothing, so cancel and timeout
-/// kill that process group over a second channel. With sudo, the password is read from stdin.
-pub fn command_line(script: &str, use_sudo: bool) -> Result<String, QuoteError> {
+/// kill that process group over a second channel. With sudo (`sudo_prompt` set), sudo shows
+/// that prompt on stderr when it wants the password and reads it from stdin.
+pub fn command_line(script: &str, sudo_prompt: Option<&str>) -> Result<String, QuoteError> {
     let inner = format!(
         "printf '%s%s\\n' '{PGID_MARK}' \"$$\" >&2; bash -c \"$1\" droplift; rc=$?; \
          printf '%s%s\\n' '{RC_MARK}' \"$rc\" >&2; exit $rc"
@@ -56,42 +68,106 @@ pub fn command_line(script: &str, use_sudo: bool) -> Result<String, QuoteError> 
         quote(&inner)?,
         quote(script)?
     );
-    Ok(if use_sudo {
-        format!("exec sudo -k -S -p '' {body}")
-    } else {
-        format!("exec {body}")
+    Ok(match sudo_prompt {
+        Some(prompt) => format!("exec sudo -k -S -p {} {body}", quote(prompt)?),
+        None => format!("exec {body}"),
     })
 }
+
+/// The longest line kept; the rest of a longer one is dropped and a marker says how much. So a
+/// server that never sends a newline cannot make us hold more than this per stream.
+pub const MAX_LINE: usize = 16 * 1024;
+/// The last dropped bytes of a cut line are kept: the wrapper's exit-code marker may follow a
+/// long last line that had no newline of its own.
+const CUT_TAIL: usize = 64;
 
 /// Splits a byte stream into lines, keeping a partial last line until more bytes or the end.
 #[derive(Default)]
 struct LineBuf {
     pending: Vec<u8>,
+    /// Bytes of the current line dropped so far (past MAX_LINE).
+    cut: usize,
+    /// The last CUT_TAIL of them.
+    tail: Vec<u8>,
 }
 
 impl LineBuf {
     fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(&[u8])) {
-        let mut start = 0;
-        for (i, b) in bytes.iter().enumerate() {
-            if *b == b'\n' {
-                if self.pending.is_empty() {
-                    emit(&bytes[start..i]);
-                } else {
-                    self.pending.extend_from_slice(&bytes[start..i]);
-                    emit(&self.pending);
-                    self.pending.clear();
-                }
-                start = i + 1;
+        let mut rest = bytes;
+        while let Some(i) = rest.iter().position(|b| *b == b'\n') {
+            if self.pending.is_empty() && self.cut == 0 && i <= MAX_LINE {
+                // The common case: a whole line inside one read, no copy.
+                emit(&rest[..i]);
+            } else {
+                self.take(&rest[..i]);
+                self.end_line(&mut emit);
+            }
+            rest = &rest[i + 1..];
+        }
+        self.take(rest);
+    }
+
+    fn take(&mut self, part: &[u8]) {
+        let room = MAX_LINE.saturating_sub(self.pending.len());
+        let (kept, dropped) = part.split_at(part.len().min(room));
+        self.pending.extend_from_slice(kept);
+        if !dropped.is_empty() {
+            self.cut += dropped.len();
+            self.tail.extend_from_slice(dropped);
+            let extra = self.tail.len().saturating_sub(CUT_TAIL);
+            self.tail.drain(..extra);
+        }
+    }
+
+    fn end_line(&mut self, emit: &mut impl FnMut(&[u8])) {
+        if self.cut == 0 {
+            emit(&self.pending);
+        } else {
+            let mut line = whole_chars(&self.pending).to_vec();
+            line.extend_from_slice(
+                format!(" … [{} more bytes of this line cut]", self.cut).as_bytes(),
+            );
+            emit(&line);
+            let mark = RC_MARK.as_bytes();
+            if let Some(at) = self.tail.windows(mark.len()).position(|w| w == mark) {
+                emit(&self.tail[at..]);
             }
         }
-        self.pending.extend_from_slice(&bytes[start..]);
+        self.pending.clear();
+        self.cut = 0;
+        self.tail.clear();
+    }
+
+    /// Removes `suffix` from the end of the partial line, if it is there (a prompt, which never
+    /// ends in a newline).
+    fn take_suffix(&mut self, suffix: &[u8]) -> bool {
+        let (buf, cut) = if self.cut == 0 {
+            (&mut self.pending, None)
+        } else {
+            (&mut self.tail, Some(&mut self.cut))
+        };
+        if !buf.ends_with(suffix) {
+            return false;
+        }
+        buf.truncate(buf.len() - suffix.len());
+        if let Some(cut) = cut {
+            *cut -= suffix.len();
+        }
+        true
     }
 
     fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
-        if !self.pending.is_empty() {
-            emit(&self.pending);
-            self.pending.clear();
+        if !self.pending.is_empty() || self.cut > 0 {
+            self.end_line(&mut emit);
         }
+    }
+}
+
+/// `bytes` without an incomplete UTF-8 sequence at its end (where a cut fell inside a character).
+fn whole_chars(bytes: &[u8]) -> &[u8] {
+    match std::str::from_utf8(bytes) {
+        Err(e) if e.error_len().is_none() => &bytes[..e.valid_up_to()],
+        _ => bytes,
     }
 }
 
@@ -119,8 +195,8 @@ pub(crate) fn wait_socket(conn: &Connection, slice: Duration) {
 }
 
 /// Run `command`, calling `on_line` for every line (already masked by `redactor`) and `control`
-/// between reads. `sudo_password` is sent first on stdin when the command needs sudo and the
-/// login user is not root.
+/// between reads. `sudo_password` is sent when the command needs sudo, the login user is not
+/// root, and sudo itself asks for it.
 pub fn run(
     conn: &Connection,
     command: &RemoteCommand,
@@ -130,43 +206,42 @@ pub fn run(
     control: &mut dyn FnMut() -> Control,
 ) -> Result<RunOutcome, RunError> {
     let use_sudo = command.sudo && !conn.is_root();
+    let prompt = use_sudo.then(sudo_prompt);
     let session = conn.session();
     session.set_blocking(true);
     let mut channel = session
         .channel_session()
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
     channel
-        .exec(&command_line(&command.script, use_sudo).map_err(|e| RunError::Start(e.to_string()))?)
+        .exec(
+            &command_line(&command.script, prompt.as_deref())
+                .map_err(|e| RunError::Start(e.to_string()))?,
+        )
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
 
-    // Secrets travel only here, on the channel's stdin.
-    let mut stdin = Vec::new();
-    if use_sudo {
-        if let Some(p) = sudo_password {
-            stdin.extend_from_slice(p.expose().as_bytes());
+    // Secrets travel only on the channel's stdin. Under sudo the command's input waits until
+    // the command has started (its first stderr line), so sudo can never read it as a password.
+    let sudo = match prompt {
+        Some(prompt) => Some(SudoDialog {
+            prompt: prompt.into_bytes(),
+            password: sudo_password,
+            asked: 0,
+        }),
+        None => {
+            if let Err(e) = send_input(&mut channel, command.stdin.as_ref()) {
+                return Ok(RunOutcome::Interrupted(e));
+            }
+            None
         }
-        stdin.push(b'\n');
-    }
-    if let Some(s) = &command.stdin {
-        stdin.extend_from_slice(s.expose().as_bytes());
-    }
-    let written = channel
-        .write_all(&stdin)
-        .and_then(|()| channel.flush())
-        .map_err(|e| e.to_string())
-        .and_then(|()| channel.send_eof().map_err(|e| e.message().to_owned()));
-    zeroize::Zeroize::zeroize(&mut stdin);
-    if let Err(e) = written {
-        return Ok(RunOutcome::Interrupted(e));
-    }
+    };
 
     session.set_blocking(false);
     let outcome = stream(
         conn,
         &mut channel,
         command,
+        sudo,
         sudo_password,
-        use_sudo,
         redactor,
         on_line,
         control,
@@ -175,17 +250,65 @@ pub fn run(
     outcome
 }
 
+/// sudo's side of a command: its unique prompt, and the password to give when it appears.
+struct SudoDialog<'a> {
+    prompt: Vec<u8>,
+    password: Option<&'a Secret>,
+    asked: u32,
+}
+
+/// The command's stdin, then EOF. Blocking mode must be on.
+fn send_input(channel: &mut Channel, input: Option<&Secret>) -> Result<(), String> {
+    if let Some(s) = input {
+        channel
+            .write_all(s.expose().as_bytes())
+            .and_then(|()| channel.flush())
+            .map_err(|e| e.to_string())?;
+    }
+    channel.send_eof().map_err(|e| e.message().to_owned())
+}
+
+/// Answers sudo's prompt: the password once; asked again (a wrong password), or with no
+/// password to give, stdin is closed, so sudo gives up instead of reading anything else.
+fn answer_sudo(channel: &mut Channel, sudo: &mut SudoDialog<'_>) -> Result<(), String> {
+    sudo.asked += 1;
+    match sudo.password.filter(|_| sudo.asked == 1) {
+        Some(password) => {
+            let mut line = password.expose().as_bytes().to_vec();
+            line.push(b'\n');
+            let written = channel
+                .write_all(&line)
+                .and_then(|()| channel.flush())
+                .map_err(|e| e.to_string());
+            zeroize::Zeroize::zeroize(&mut line);
+            written
+        }
+        None => channel.send_eof().map_err(|e| e.message().to_owned()),
+    }
+}
+
+/// Runs `f` with the session in blocking mode (short writes in the middle of the read loop).
+fn blocking<T>(conn: &Connection, f: impl FnOnce() -> T) -> T {
+    conn.session().set_blocking(true);
+    let result = f();
+    conn.session().set_blocking(false);
+    result
+}
+
 #[allow(clippy::too_many_arguments)]
 fn stream(
     conn: &Connection,
     channel: &mut Channel,
     command: &RemoteCommand,
+    mut sudo: Option<SudoDialog<'_>>,
     sudo_password: Option<&Secret>,
-    use_sudo: bool,
     redactor: &Redactor,
     on_line: &mut dyn FnMut(Stream, String),
     control: &mut dyn FnMut() -> Control,
 ) -> Result<RunOutcome, RunError> {
+    let use_sudo = sudo.is_some();
+    // Under sudo, the command's input is held back until the command has started.
+    let mut held_input = use_sudo.then_some(command.stdin.as_ref());
     let deadline = Instant::now() + command.timeout;
     let mut buf = vec![0u8; 64 * 1024];
     let mut out = LineBuf::default();
@@ -235,6 +358,25 @@ fn stream(
                             }
                             on_line(which, redactor.redact(&text));
                         });
+                        if which == Stream::Stderr {
+                            if let Some(dialog) = sudo.as_mut() {
+                                if err.take_suffix(&dialog.prompt) {
+                                    if let Err(e) = blocking(conn, || answer_sudo(channel, dialog))
+                                    {
+                                        flush(&mut out, &mut err, redactor, on_line);
+                                        return Ok(RunOutcome::Interrupted(e));
+                                    }
+                                }
+                            }
+                            if pgid.is_some() {
+                                if let Some(input) = held_input.take() {
+                                    if let Err(e) = blocking(conn, || send_input(channel, input)) {
+                                        flush(&mut out, &mut err, redactor, on_line);
+                                        return Ok(RunOutcome::Interrupted(e));
+                                    }
+                                }
+                            }
+                        }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
                         eof = false;
@@ -324,9 +466,11 @@ fn kill_group(
          for i in $(seq 30); do kill -0 -- -$p 2>/dev/null || exit 0; sleep 0.1; done; \
          kill -KILL -- -$p 2>/dev/null; exit 0"
     );
+    let prompt = sudo_prompt();
     let line = if use_sudo {
         format!(
-            "sudo -k -S -p '' bash -c {}",
+            "sudo -k -S -p {} bash -c {}",
+            quote(&prompt).map_err(|e| e.to_string())?,
             quote(&script).map_err(|e| e.to_string())?
         )
     } else {
@@ -340,13 +484,26 @@ fn kill_group(
             .map_err(|e| e.message().to_owned())?;
         ch.exec(&line).map_err(|e| e.message().to_owned())?;
         if use_sudo {
-            let mut input = sudo_password
-                .map(|p| p.expose().as_bytes().to_vec())
-                .unwrap_or_default();
-            input.push(b'\n');
-            let w = ch.write_all(&input);
-            zeroize::Zeroize::zeroize(&mut input);
-            w.map_err(|e| e.to_string())?;
+            // The kill script prints nothing: stderr is sudo's prompt, or EOF when sudo did not
+            // ask (NOPASSWD) and the script has already run.
+            let mut dialog = SudoDialog {
+                prompt: prompt.into_bytes(),
+                password: sudo_password,
+                asked: 0,
+            };
+            let mut said = Vec::new();
+            let mut buf = [0u8; 1024];
+            loop {
+                match ch.stderr().read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => said.extend_from_slice(&buf[..n]),
+                    Err(e) => return Err(e.to_string()),
+                }
+                if said.ends_with(&dialog.prompt) {
+                    answer_sudo(&mut ch, &mut dialog)?;
+                    break;
+                }
+            }
         }
         ch.send_eof().map_err(|e| e.message().to_owned())?;
         let mut sink = Vec::new();
@@ -403,9 +560,47 @@ mod tests {
     }
 
     #[test]
+    fn a_line_without_end_is_held_only_up_to_the_limit() {
+        let mut b = LineBuf::default();
+        let mut got = Vec::new();
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..64 {
+            b.push(&chunk, |l| got.push(to_text(l)));
+            assert!(b.pending.len() <= MAX_LINE && b.tail.len() <= CUT_TAIL);
+        }
+        assert!(got.is_empty(), "no newline yet");
+        let rc = format!("{RC_MARK}3\nnext\n");
+        b.push(rc.as_bytes(), |l| got.push(to_text(l)));
+        assert_eq!(got.len(), 3, "the cut line, the exit marker, the next line");
+        // Everything past MAX_LINE is counted, the marker's bytes too (it is shown again).
+        let dropped = 64 * chunk.len() - MAX_LINE + RC_MARK.len() + 1;
+        let marker = format!(" … [{dropped} more bytes of this line cut]");
+        assert_eq!(got[0], format!("{}{marker}", "x".repeat(MAX_LINE)));
+        assert_eq!(got[1], format!("{RC_MARK}3"));
+        assert_eq!(got[2], "next");
+    }
+
+    #[test]
+    fn a_cut_inside_a_character_drops_the_half_character() {
+        let mut b = LineBuf::default();
+        let mut got = Vec::new();
+        let mut line = vec![b'a'; MAX_LINE - 1];
+        line.extend_from_slice("ü and more\n".as_bytes());
+        b.push(&line, |l| got.push(to_text(l)));
+        assert!(!got[0].contains('\u{fffd}'), "no replacement character");
+        assert!(got[0].starts_with(&"a".repeat(MAX_LINE - 1)));
+    }
+
+    #[test]
     fn command_line_quotes_the_script() {
-        let line = command_line("echo 'a' $(id)", true).expect("quotes");
-        assert!(line.starts_with("exec sudo -k -S -p '' setsid -w bash -c "));
+        let prompt = sudo_prompt();
+        assert_ne!(prompt, sudo_prompt(), "a new prompt for every command");
+        assert!(!prompt.contains('%'), "sudo expands %");
+        let line = command_line("echo 'a' $(id)", Some(&prompt)).expect("quotes");
+        assert!(line.starts_with(&format!(
+            "exec sudo -k -S -p {} setsid -w bash -c ",
+            quote(&prompt).expect("quotes")
+        )));
         let words = shlex::split(&line).unwrap();
         assert_eq!(words.last().unwrap(), "echo 'a' $(id)");
     }

@@ -16,6 +16,8 @@ pub struct SshPaths {
     pub config: Option<PathBuf>,
     /// ~/.ssh/known_hosts; created (with a 700 directory) when the first key is accepted.
     pub known_hosts: PathBuf,
+    /// The system-wide known_hosts (/etc/ssh/ssh_known_hosts), read but never written.
+    pub global_known_hosts: Option<PathBuf>,
     /// Keys tried after Credentials.identity_files and the config's IdentityFile, in order.
     pub default_keys: Vec<PathBuf>,
     /// The ssh-agent socket; None means "use $SSH_AUTH_SOCK", as libssh2 does by default.
@@ -31,6 +33,7 @@ impl SshPaths {
         Self {
             config: Some(ssh.join("config")),
             known_hosts: ssh.join("known_hosts"),
+            global_known_hosts: Some(PathBuf::from("/etc/ssh/ssh_known_hosts")),
             // OpenSSH's order of default identities.
             default_keys: ["id_ed25519", "id_ecdsa", "id_rsa"]
                 .iter()

@@ -299,14 +299,16 @@ impl Worker {
                 }
             }
         };
-        exec::connect_changing_password(
-            target,
-            credentials,
-            &paths,
-            policy,
-            &mut decide,
-            new_password,
-        )
+        exec::without_panics(|| {
+            exec::connect_changing_password(
+                target,
+                credentials,
+                &paths,
+                policy,
+                &mut decide,
+                new_password,
+            )
+        })
     }
 
     fn connect(&mut self, target: Target, credentials: Credentials, policy: HostKeyPolicy) {
@@ -399,6 +401,12 @@ impl Worker {
     fn change_password(&mut self, current: Secret, new: Secret) {
         self.redactor.add(&current);
         self.redactor.add(&new);
+        // Refused before the server sees it: over a PTY, DEL, ^U or ^W would edit the line and
+        // set a password other than the one we keep; and a password we choose has 8 characters.
+        if let Err(reason) = crate::secret::check_chosen(new.expose()) {
+            self.emit(WorkerEvent::PasswordChangeRejected { reason });
+            return;
+        }
         if self.conn.is_none() {
             if let Some(pending) = self.expired_login.take() {
                 self.change_password_at_login(pending, current, new);
@@ -517,13 +525,15 @@ impl Worker {
             ..self.config.paths.clone()
         };
         let mut reject = |_: HostKeyQuestion| HostKeyDecision::Reject;
-        let conn = match exec::connect(
-            &target,
-            &credentials,
-            &paths,
-            HostKeyPolicy::Strict,
-            &mut reject,
-        ) {
+        let conn = match exec::without_panics(|| {
+            exec::connect(
+                &target,
+                &credentials,
+                &paths,
+                HostKeyPolicy::Strict,
+                &mut reject,
+            )
+        }) {
             Ok(conn) => conn,
             Err(e) if e.kind == ConnectErrorKind::AuthFailed => {
                 self.emit(WorkerEvent::LoginRefused {

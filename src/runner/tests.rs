@@ -236,3 +236,20 @@ fn stopping_a_stage_without_a_rollback_just_stops() {
         Progress::Finished(Outcome::Cancelled { .. })
     ));
 }
+
+#[test]
+fn a_flood_of_probe_output_is_held_only_in_part_and_the_verdict_still_counts() {
+    let plans = course::plans(StageId::User, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::User, plans, 1);
+    let id = id_of(&run.start());
+    let line = "ü".repeat(300);
+    for _ in 0..20_000 {
+        run.on_event(&out(id, &line));
+        assert!(run.stdout.len() <= 2 * STDOUT_KEPT + line.len() + 1);
+    }
+    run.on_event(&out(id, "droplift-state: done johndoe exists"));
+    assert_eq!(
+        run.on_event(&finished(id, 0)),
+        Progress::Finished(Outcome::AlreadyDone("johndoe exists".into()))
+    );
+}

@@ -2,6 +2,7 @@
 //! status bar picks the ones that work right now, so the two can never disagree.
 
 use crate::app::{App, Overlay, View};
+use crate::course::StageId;
 
 /// A key and what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
     (
         "Forms",
         &[
-            k("Tab / ↓", "next field"),
-            k("Shift-Tab / ↑", "previous field"),
+            k("Tab, Shift-Tab", "next / previous field (also ↓ / ↑)"),
+            k("↑ / ↓, Del", "firewall: choose a rule, remove it"),
             k("Enter", "next field; on the last one, confirm"),
             k("Esc", "back to the previous stage"),
             k("F2", "first screen: make a practice droplet here"),
@@ -33,6 +34,11 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
             k("w", "write every command to droplift-runbook.sh"),
+            // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
+            k(
+                "Ctrl-S / Ctrl-P",
+                "site editor: nginx -t & apply / commands",
+            ),
         ],
     ),
     (
@@ -56,6 +62,11 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
 pub fn current(app: &App) -> Vec<KeyHelp> {
     match &app.overlay {
         Some(Overlay::Help) => vec![k("Esc", "close help")],
+        Some(Overlay::Resume { .. }) => vec![
+            k("↑/↓", "choose"),
+            k("Enter", "carry on"),
+            k("Esc", "a new droplet"),
+        ],
         Some(Overlay::ConfirmQuit) => vec![k("y", "quit"), k("n / Esc", "keep going")],
         Some(Overlay::ConfirmCancel) => vec![k("y", "stop the step"), k("n / Esc", "keep running")],
         Some(Overlay::HostKey { changed: false, .. }) => {
@@ -81,7 +92,16 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
+        Some(Overlay::ConfirmDiscard) => vec![k("y", "drop edits"), k("n / Esc", "keep editing")],
         None => match app.view {
+            View::Form if app.current == crate::course::StageId::Firewall => vec![
+                k("Enter", "add/confirm"),
+                k("↑/↓", "rule"),
+                k("Del", "remove"),
+                k("Esc", "back"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
             View::Form if !app.form.is_empty() => vec![
                 k("Tab", "next field"),
                 k("Enter", "confirm"),
@@ -108,6 +128,20 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             View::Running => vec![
                 k("Esc", "stop step"),
                 k("PgUp/PgDn", "log"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Editor => vec![
+                k("Ctrl-S", "test & apply"),
+                k("Ctrl-P", "commands"),
+                k("Esc", "back"),
+                k("F1", "help"),
+                k("Ctrl-C", "quit"),
+            ],
+            View::Finished if app.current == StageId::Nginx => vec![
+                k("Enter", "next"),
+                k("e", "edit site"),
+                k("Esc", "back"),
                 k("?", "help"),
                 k("q", "quit"),
             ],

@@ -1,6 +1,9 @@
 //! Drawing: one file per part of the frame plus shared widgets. `draw` reads `App` and never
 //! changes it, so a frame is a pure function of the state (and snapshot tests can prove it).
 
+// ── nginx (stage 7) ──
+pub mod editor;
+// ── end nginx ──
 pub mod form;
 pub mod help;
 pub mod keys;
@@ -62,6 +65,24 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::PasswordChange(form)) => question::password_change(app, frame, area, form),
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
+        Some(Overlay::Resume { selected }) => popup::choose(
+            app,
+            frame,
+            area,
+            "Carry on where you left off?",
+            &crate::app::resume::rows(app),
+            *selected,
+        ),
+        // ── nginx (stage 7) ──
+        Some(Overlay::ConfirmDiscard) => popup::confirm(
+            app,
+            frame,
+            area,
+            "Drop your edits?",
+            "The site file goes back to how it was before you edited it. Nothing on the server              has changed.",
+            "y drop them   n keep editing",
+        ),
+        // ── end nginx ──
         None => {}
     }
 }

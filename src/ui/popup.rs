@@ -37,3 +37,36 @@ pub fn confirm(app: &App, frame: &mut Frame, area: Rect, question: &str, why: &s
         .title(Span::styled(format!(" {question} "), theme.title));
     frame.render_widget(body.block(block), rect);
 }
+
+/// A popup with a list of choices, one highlighted (e.g. the servers to resume).
+pub fn choose(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    rows: &[String],
+    selected: usize,
+) {
+    let theme = &app.theme;
+    let width = 70.min(area.width);
+    let lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| {
+            if i == selected {
+                Line::styled(format!("▶ {row}"), theme.accent)
+            } else {
+                Line::styled(format!("  {row}"), theme.base)
+            }
+        })
+        .collect();
+    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
+    let height = (body.line_count(width - 2) as u16 + 2).min(area.height);
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {title} "), theme.title));
+    frame.render_widget(body.block(block), rect);
+}

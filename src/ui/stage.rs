@@ -26,6 +26,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         View::Preview { scroll } => draw_preview(app, frame, body, scroll),
         View::Running => draw_running(app, frame, body),
         View::Finished => draw_finished(app, frame, body),
+        View::Editor => super::editor::draw(app, frame, body),
     }
 }
 
@@ -58,16 +59,23 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         .style(theme.base)
         .wrap(Wrap { trim: true });
     let explanation_height = (explanation.line_count(area.width) as u16).min(8);
-    let [body, _, form, _, hint] = Layout::vertical([
+    let rules = if id == StageId::Firewall {
+        rule_list(app)
+    } else {
+        Vec::new()
+    };
+    let [body, _, form, _, list, hint] = Layout::vertical([
         Constraint::Length(explanation_height),
         Constraint::Length(1),
         Constraint::Length(super::form::height(&app.form)),
         Constraint::Length(1),
+        Constraint::Length(rules.len() as u16),
         Constraint::Min(0),
     ])
     .areas(area);
     frame.render_widget(explanation, body);
     super::form::draw(theme, &app.form, app.overlay.is_none(), frame, form);
+    frame.render_widget(Paragraph::new(rules), list);
     let hint_text = if !course::BUILT.contains(&id) {
         "This stage arrives in a later version of droplift.".to_owned()
     } else if id == StageId::Connect {
@@ -76,11 +84,24 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             "Enter: connect.  No droplet? F2 makes a practice one on this computer.".to_owned()
         }
+    } else if id == StageId::Nginx {
+        // ── nginx (stage 7) ──
+        "Drop default: nginx's welcome page would otherwise answer requests meant for your \
+         site. Enter: check the server, then edit the site file."
+            .to_owned()
+        // ── end nginx ──
     } else if id == StageId::User && !app.form.value("user_password").is_empty() {
         format!(
             "Password strength: {}.  Enter: see the exact commands.",
             course::inputs::strength_hint(&app.form.value("user_password"))
         )
+    } else if id == StageId::Postgres && !app.form.value("db_password").is_empty() {
+        format!(
+            "Password strength: {}.  Enter: see the exact commands.",
+            course::inputs::strength_hint(&app.form.value("db_password"))
+        )
+    } else if id == StageId::Firewall {
+        "↑/↓ choose a rule, Del removes it. Enter on an empty field: see the commands.".to_owned()
     } else {
         let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
         if note.is_empty() {
@@ -93,6 +114,32 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         Paragraph::new(Span::styled(hint_text, theme.muted)).wrap(Wrap { trim: true }),
         hint,
     );
+}
+
+/// The firewall's rules as they stand while the student edits them: each with why, the chosen
+/// one marked, and the closing "deny everything else" (stage 6).
+fn rule_list(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let active = app.overlay.is_none();
+    let mut lines: Vec<Line<'static>> = crate::app::rules::listed(app)
+        .into_iter()
+        .enumerate()
+        .map(|(index, (rule, why))| {
+            let chosen = active && index == app.rule_cursor;
+            Line::from(vec![
+                Span::styled(
+                    format!("{} allow {rule:<9} ", if chosen { "›" } else { " " }),
+                    if chosen { theme.accent } else { theme.success },
+                ),
+                Span::styled(why, theme.base),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(vec![
+        Span::styled("  deny  the rest  ", theme.error),
+        Span::styled("everything else coming in", theme.base),
+    ]));
+    lines
 }
 
 fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
@@ -230,6 +277,11 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     let status = app.status(id);
     let note = app.entry(id).map(|e| e.note.clone()).unwrap_or_default();
     let (headline, style, next) = match status {
+        StageStatus::Done if id == StageId::Nginx => (
+            format!("✓ {} is done: {note}.", id.title()),
+            theme.success,
+            "Enter: on to the next stage   e: edit the site file again",
+        ),
         StageStatus::Done => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,

@@ -59,6 +59,15 @@ impl TestDroplet {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `run` with `stdin` fed to the command (a secret stays off every command line).
+    pub fn run_with_stdin(&self, argv: &[&str], stdin: &[u8]) -> String {
+        let out = self
+            .exec(argv, Some(stdin))
+            .unwrap_or_else(|e| panic!("could not run {argv:?} in {}: {e}", self.name));
+        assert_success(argv, &out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// A shell command inside with /etc/environment loaded (the proxy variables a login gets).
     pub fn run_with_login_env(&self, script: &str) -> String {
         let full = format!("set -a; . /etc/environment; set +a; {script}");

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests (each test binary includes this with `mod common;`):
 //! a real sshd on loopback (sshd.rs), worker event helpers (events.rs), and practice droplets for
-//! the end-to-end tests (droplet.rs).
+//! the end-to-end tests (droplet.rs), the wizard driven without a terminal (wizard.rs).
 #![allow(dead_code)]
 
 pub mod audit;
@@ -8,3 +8,4 @@ pub mod cli;
 pub mod droplet;
 pub mod events;
 pub mod sshd;
+pub mod wizard;

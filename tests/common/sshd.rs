@@ -193,9 +193,19 @@ impl Sshd {
 
     /// Let `user` run anything with sudo, password required; the entry is checked by visudo.
     pub fn grant_sudo(&mut self, user: &TestUser) {
+        self.grant_sudo_rule(user, "ALL");
+    }
+
+    /// Let `user` run anything with sudo and no password, as several cloud images' default
+    /// users may.
+    pub fn grant_sudo_nopasswd(&mut self, user: &TestUser) {
+        self.grant_sudo_rule(user, "NOPASSWD: ALL");
+    }
+
+    fn grant_sudo_rule(&mut self, user: &TestUser, rule: &str) {
         let path = PathBuf::from(format!("/etc/sudoers.d/{}", user.name));
         let tmp = self.dir.path().join("sudoers");
-        std::fs::write(&tmp, format!("{} ALL=(ALL:ALL) ALL\n", user.name)).expect("write");
+        std::fs::write(&tmp, format!("{} ALL=(ALL:ALL) {rule}\n", user.name)).expect("write");
         sh(&format!("visudo -cf {}", tmp.display()));
         sh(&format!(
             "install -m 440 {} {}",
@@ -210,6 +220,7 @@ impl Sshd {
         SshPaths {
             config: None,
             known_hosts: self.dir.path().join("client/known_hosts"),
+            global_known_hosts: None,
             default_keys: Vec::new(),
             agent_socket: None,
             home: Some(self.dir.path().join("client")),

@@ -1,0 +1,89 @@
+//! The firewall screen's rule list: the student adds ports (with their protocol) in the field
+//! and removes a chosen one with Del; the SSH and web rules stay, and the screen says why.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{App, Effect};
+use crate::course::firewall::{rule_lines, web_ports};
+use crate::course::ports::{PortList, parse_list};
+
+const FIELD: &str = "add_port";
+
+/// The rules as the screen lists them: (rule, why), SSH first, then the web, then the
+/// student's own ports.
+pub fn listed(app: &App) -> Vec<(String, &'static str)> {
+    rule_lines(
+        app.answers.port,
+        &web_ports(app.answers.domain.is_some()),
+        &PortList(app.answers.extra_ports.clone()),
+    )
+}
+
+/// Keys the rule list takes on the firewall screen; None leaves the key to the form.
+pub(super) fn key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
+    let last = listed(app).len().saturating_sub(1);
+    match key.code {
+        KeyCode::Up => app.rule_cursor = app.rule_cursor.saturating_sub(1),
+        KeyCode::Down => app.rule_cursor = (app.rule_cursor + 1).min(last),
+        KeyCode::Delete => remove(app),
+        KeyCode::Enter if !app.form.value(FIELD).trim().is_empty() => add(app),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// Adds the ports typed in the field (one or more: `8080, 53/udp`); a bad one is explained at
+/// the field and nothing is added.
+fn add(app: &mut App) {
+    app.form.clear_errors();
+    let rules = match parse_list(&app.form.value(FIELD)) {
+        Ok(rules) => rules,
+        Err(message) => {
+            app.form.set_error(FIELD, message);
+            return;
+        }
+    };
+    let fixed = web_ports(app.answers.domain.is_some());
+    for rule in rules {
+        if rule.port == app.answers.port && rule.proto == crate::course::ports::Proto::Tcp
+            || fixed.0.contains(&rule)
+        {
+            app.form
+                .set_error(FIELD, format!("{rule} is open already (see the list)."));
+            continue;
+        }
+        if !app.answers.extra_ports.contains(&rule) {
+            app.answers.extra_ports.push(rule);
+            app.info(&format!("Firewall: {rule} added to the rules."));
+        }
+    }
+    if app.form.field(FIELD).is_some_and(|f| f.error.is_none()) {
+        if let Some(field) = app.form.field_mut(FIELD) {
+            field.set_value("");
+        }
+    }
+    app.rule_cursor = listed(app).len().saturating_sub(1);
+}
+
+/// Removes the chosen rule, unless it is one the server needs (the message says why).
+fn remove(app: &mut App) {
+    app.form.clear_errors();
+    let fixed = 1 + web_ports(app.answers.domain.is_some()).0.len();
+    let cursor = app.rule_cursor;
+    if cursor == 0 {
+        app.form.set_error(
+            FIELD,
+            "The SSH rule stays: it is how you reach your server. Without it the firewall would \
+             shut you out.",
+        );
+    } else if cursor < fixed {
+        app.form.set_error(
+            FIELD,
+            "The web rule stays: nginx (stage 7) answers your API's requests there.",
+        );
+    } else if cursor - fixed < app.answers.extra_ports.len() {
+        let rule = app.answers.extra_ports.remove(cursor - fixed);
+        app.info(&format!("Firewall: {rule} removed from the rules."));
+        app.rule_cursor = cursor.min(listed(app).len().saturating_sub(1));
+    }
+}

@@ -1,0 +1,188 @@
+//! The wizard's screens for stages 5 and 6, driven by key events as the loop would: bad input is
+//! explained at its field and nothing starts; good input starts the read-only check.
+
+use super::*;
+use crate::runner::Request;
+use crate::secret::SecretName;
+use crate::ui::theme::ThemeName;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+fn app_at(stage: StageId) -> App {
+    let mut app = App::new(Theme::new(ThemeName::Default, false), 100);
+    app.answers = Answers::new("203.0.113.7", "johndoe");
+    app.link = Link::Connected {
+        user: "root".into(),
+    };
+    app.enter_stage(stage);
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        press(app, KeyCode::Char(ch));
+    }
+}
+
+fn clear_field(app: &mut App) {
+    for _ in 0..80 {
+        press(app, KeyCode::Backspace);
+    }
+}
+
+fn error(app: &App, key: &str) -> String {
+    app.form
+        .field(key)
+        .and_then(|f| f.error.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_role_starts_as_the_user_and_bad_names_are_explained_when_leaving_the_field() {
+    let mut app = app_at(StageId::Postgres);
+    assert_eq!(app.form.value("role"), "johndoe");
+    assert_eq!(app.form.value("database"), "", "empty: the role's name");
+    let long = "r".repeat(64);
+    for (name, expected) in [
+        ("select", "reserved"),
+        ("a\"b", "double quote"),
+        (long.as_str(), "63 bytes"),
+    ] {
+        clear_field(&mut app);
+        type_text(&mut app, name);
+        press(&mut app, KeyCode::Tab);
+        assert!(
+            error(&app, "role").contains(expected),
+            "{name}: {:?}",
+            error(&app, "role")
+        );
+        press(&mut app, KeyCode::BackTab);
+    }
+    // Empty is judged on Enter: the form stays, nothing runs.
+    clear_field(&mut app);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(effects.is_empty(), "nothing starts: {effects:?}");
+    assert!(error(&app, "role").contains("Choose a role name"));
+    assert_eq!(app.status(StageId::Postgres), StageStatus::Pending);
+}
+
+#[test]
+fn names_that_need_quoting_and_an_odd_password_start_the_check() {
+    let mut app = app_at(StageId::Postgres);
+    clear_field(&mut app);
+    type_text(&mut app, "items app");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "items-db");
+    press(&mut app, KeyCode::Tab);
+    let password = r"it's $HOME \ 100% a@b:c/d #x";
+    type_text(&mut app, password);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, password);
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the check starts: {effects:?}");
+    };
+    let Request::Run { command, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    assert!(
+        command.script.contains("role='items app'"),
+        "{}",
+        command.script
+    );
+    assert!(
+        !command.script.contains(password),
+        "the password is not in the script"
+    );
+    assert_eq!(
+        app.secrets.get(SecretName::DbPassword).map(|s| s.expose()),
+        Some(password)
+    );
+    assert_eq!(app.form.value("db_password"), "", "the field is wiped");
+    assert_eq!(app.answers.db_name(), "items-db");
+}
+
+#[test]
+fn the_passwords_must_match() {
+    let mut app = app_at(StageId::Postgres);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "long enough 1");
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(error(&app, "db_password"), "", "judged once both are typed");
+    type_text(&mut app, "long enough 2");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(error(&app, "db_password").contains("differ"));
+}
+
+#[test]
+fn bad_ports_are_refused_at_the_field_and_nothing_is_added() {
+    let mut app = app_at(StageId::Firewall);
+    for (port, expected) in [
+        ("0", "no port 0"),
+        ("70000", "too big"),
+        ("22/xyz", "\"xyz\" is not a protocol"),
+    ] {
+        clear_field(&mut app);
+        type_text(&mut app, port);
+        assert!(press(&mut app, KeyCode::Enter).is_empty());
+        assert!(
+            error(&app, "add_port").contains(expected),
+            "{port}: {:?}",
+            error(&app, "add_port")
+        );
+        assert!(app.answers.extra_ports.is_empty());
+    }
+}
+
+#[test]
+fn ports_are_added_and_removed_but_ssh_and_the_web_stay() {
+    let mut app = app_at(StageId::Firewall);
+    type_text(&mut app, "8080, 53/udp");
+    press(&mut app, KeyCode::Enter);
+    let rules: Vec<String> = rules::listed(&app).into_iter().map(|(r, _)| r).collect();
+    assert_eq!(rules, ["22/tcp", "80/tcp", "8080/tcp", "53/udp"]);
+    assert_eq!(
+        app.form.value("add_port"),
+        "",
+        "the field is ready for the next port"
+    );
+    type_text(&mut app, "80");
+    press(&mut app, KeyCode::Enter);
+    assert!(error(&app, "add_port").contains("open already"));
+    clear_field(&mut app);
+
+    // The chosen rule is the last one added; remove it.
+    press(&mut app, KeyCode::Delete);
+    assert_eq!(app.answers.extra_ports.len(), 1);
+    // SSH cannot be removed, and the screen says why; nor can the web rule.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Up);
+    }
+    press(&mut app, KeyCode::Delete);
+    assert!(error(&app, "add_port").contains("The SSH rule stays"));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Delete);
+    assert!(error(&app, "add_port").contains("The web rule stays"));
+    assert_eq!(rules::listed(&app).len(), 3);
+
+    // Enter on the empty field goes on to the check, with the list as it stands.
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the check starts: {effects:?}");
+    };
+    let Request::Run { command, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    assert!(
+        command.script.contains("extra=8080/tcp\n"),
+        "{}",
+        command.script
+    );
+}

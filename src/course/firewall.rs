@@ -1,0 +1,151 @@
+//! Stage 6, the firewall (ufw): SSH on the port sshd really uses, the web, the student's own
+//! ports, everything else incoming denied. It is switched on only behind stage 4's safety net:
+//! an automatic `ufw disable` is scheduled first and cancelled once a fresh login gets through.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, Step};
+use super::ports::{PortList, PortRule};
+use super::postgres::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
+use super::values::UserName;
+use crate::shell::{Const, QuoteError, Script};
+
+/// Where droplift keeps the revert script and the "change in progress" marker.
+pub const STATE_DIR: &str = "/var/lib/droplift/ufw";
+/// The transient systemd unit that turns the firewall off if nobody cancels it.
+pub const UNDO_UNIT: &str = "droplift-ufw-undo";
+/// How long the fresh login has before the automatic undo.
+pub const UNDO_AFTER_SECS: u32 = 180;
+
+const LIB: &str = include_str!("scripts/firewall/lib.sh");
+const PROBE: &str = include_str!("scripts/firewall/probe.sh");
+const PREPARE: &str = include_str!("scripts/firewall/prepare.sh");
+const RULES: &str = include_str!("scripts/firewall/rules.sh");
+const ENABLE: &str = include_str!("scripts/firewall/enable.sh");
+const VERIFY: &str = include_str!("scripts/firewall/verify.sh");
+const ROLLBACK: &str = include_str!("scripts/firewall/rollback.sh");
+// Stage 4's guard, reused as it is: schedule the revert, and cancel it.
+const SCHEDULE_UNDO: &str = include_str!("scripts/ssh/schedule_undo.sh");
+const CANCEL_UNDO: &str = include_str!("scripts/ssh/cancel_undo.sh");
+
+/// The web's ports: HTTP always (nginx arrives in stage 7, after this stage, so its 'Nginx HTTP'
+/// profile does not exist yet: the rule names the port the profile would), HTTPS with a domain.
+pub fn web_ports(domain: bool) -> PortList {
+    let mut ports = vec![PortRule::HTTP];
+    if domain {
+        ports.push(PortRule::HTTPS);
+    }
+    PortList(ports)
+}
+
+/// Why each rule is there, for the screen before anything runs (the SSH port is read from the
+/// server by the check; `ssh_port` is the one droplift connects to until then).
+pub fn rule_lines(ssh_port: u16, web: &PortList, extra: &PortList) -> Vec<(String, &'static str)> {
+    let mut lines = vec![(format!("{ssh_port}/tcp"), "SSH: you log in here; stays")];
+    for rule in &web.0 {
+        let why = if *rule == PortRule::HTTPS {
+            "HTTPS: your domain"
+        } else {
+            "web: nginx, stage 7"
+        };
+        lines.push((rule.to_string(), why));
+    }
+    for rule in &extra.0 {
+        lines.push((rule.to_string(), "you added it"));
+    }
+    lines
+}
+
+pub fn plans(
+    user: &UserName,
+    key: &Path,
+    web: &PortList,
+    extra: &PortList,
+) -> Result<StagePlans, QuoteError> {
+    let with_rules = |files: &[&'static str]| {
+        let mut all = vec![LIB];
+        all.extend_from_slice(files);
+        Script::new(&all).set("web", web).set("extra", extra)
+    };
+    let state = Const(STATE_DIR);
+    let unit = Const(UNDO_UNIT);
+    let listed = if extra.0.is_empty() {
+        String::new()
+    } else {
+        format!(", your ports {extra}")
+    };
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            "Which rules will the firewall have, and which does it have now?",
+            Command::root(&with_rules(&[PROBE]))?,
+        )]),
+        apply: Plan::new(vec![
+            Step::run(
+                "Install ufw (the firewall tool) if it is missing",
+                Command::root(
+                    &Script::new(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
+                        .set("packages", &Const("ufw")),
+                )?
+                .by_hand("sudo apt install ufw")
+                .timeout(Duration::from_secs(1200)),
+            ),
+            Step::run(
+                "Install the script that turns the firewall off again, and mark the change as \
+                 in progress",
+                Command::root(&Script::new(&[PREPARE]).set("state", &state))?,
+            ),
+            Step::run(
+                format!(
+                    "Safety net, before anything changes: schedule an automatic `ufw disable` in \
+                     {UNDO_AFTER_SECS} seconds"
+                ),
+                Command::root(
+                    &Script::new(&[SCHEDULE_UNDO])
+                        .set("state", &state)
+                        .set("undo_unit", &unit)
+                        .set("undo_after", &UNDO_AFTER_SECS),
+                )?,
+            ),
+            Step::run(
+                format!(
+                    "Give the firewall its rules, SSH first: allow SSH (the port from sshd -T), \
+                     web {web}{listed}; deny everything else coming in"
+                ),
+                Command::root(&with_rules(&[RULES]))?,
+            ),
+            Step::run(
+                "Turn the firewall on (only if the SSH rule is in place)",
+                Command::root(&with_rules(&[ENABLE]))?.by_hand("sudo ufw enable"),
+            ),
+            Step::login(
+                format!("From a brand-new connection: log in as {user} with your key, through the firewall"),
+                user.as_str(),
+                LoginAuth::Key(key.to_path_buf()),
+                None,
+                Expect::Success,
+            ),
+            Step::run(
+                "SSH gets through: cancel the automatic undo",
+                Command::root(
+                    &Script::new(&[CANCEL_UNDO])
+                        .set("state", &state)
+                        .set("undo_unit", &unit),
+                )?,
+            ),
+        ])
+        .with_rollback(vec![Step::run(
+            "Something failed: turn the firewall off again now",
+            Command::root(
+                &Script::new(&[ROLLBACK])
+                    .set("state", &state)
+                    .set("undo_unit", &unit),
+            )?
+            .timeout(Duration::from_secs(60)),
+        )]),
+        verify: Plan::new(vec![Step::run(
+            "Ask ufw what is in force now (ufw status verbose)",
+            Command::root(&with_rules(&[VERIFY]))?.by_hand("sudo ufw status verbose"),
+        )]),
+    })
+}

@@ -1,0 +1,286 @@
+//! Stage 7, the nginx site: install nginx, fill the course's items-rest site from a template (or
+//! take the student's edited text), test it with nginx's whole configuration before it goes live,
+//! enable it, reload, and check with nginx -T and a request from the server itself.
+
+use std::time::Duration;
+
+use std::borrow::Cow;
+
+use sha2::{Digest, Sha256};
+
+use super::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use super::values::{ServerName, SiteName};
+use crate::shell::{Const, QuoteError, Script, ShellArg};
+
+/// The course's items-rest site, with `{{site}}` and `{{server_name}}` to fill in.
+pub const TEMPLATE: &str = include_str!("../../assets/nginx/items-rest.conf");
+
+const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
+const PROBE: &str = include_str!("scripts/nginx/probe.sh");
+const INSTALL: &str = include_str!("scripts/nginx/install.sh");
+const TEST_SITE: &str = include_str!("scripts/nginx/test_site.sh");
+const ENABLE: &str = include_str!("scripts/nginx/enable.sh");
+const VERIFY: &str = include_str!("scripts/nginx/verify.sh");
+
+/// Where the site's file goes on the server.
+pub fn site_path(site: &SiteName) -> String {
+    format!("/etc/nginx/sites-available/{site}")
+}
+
+/// The uWSGI socket the site passes requests to; the uWSGI stage creates it at this path.
+pub fn socket_path(site: &SiteName) -> String {
+    format!("/var/www/html/{site}/socket.sock")
+}
+
+/// The template filled in. Only checked values go in, so the text is always valid nginx syntax
+/// as far as the values are concerned.
+pub fn site_from_template(site: &SiteName, server_name: &ServerName) -> String {
+    TEMPLATE
+        .replace("{{site}}", site.as_str())
+        .replace("{{server_name}}", server_name.as_str())
+}
+
+/// The SHA-256 of the site's text, in hex: how the check recognises the student's file without
+/// reading it on stdin (only one check of `course::probe_all` may, and that is the SSH key's).
+/// Made by droplift from the text, never typed: 64 hex digits, nothing a shell could read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteDigest(String);
+
+impl SiteDigest {
+    pub fn of(text: &str) -> Self {
+        let digest = Sha256::digest(text.as_bytes());
+        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+impl ShellArg for SiteDigest {
+    fn shell_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
+
+pub fn plans(
+    site: &SiteName,
+    server_name: &ServerName,
+    remove_default: bool,
+    text: &str,
+) -> Result<StagePlans, QuoteError> {
+    let remove = Const(if remove_default { "yes" } else { "no" });
+    let with_site = |files: &[&'static str]| {
+        Script::new(files)
+            .set("site", site)
+            .set("remove_default", &remove)
+    };
+    let site_stdin = || vec![StdinPart::Text(text.to_owned())];
+    let path = site_path(site);
+    let default_note = if remove_default {
+        "Turn off nginx's default site: its welcome page would answer requests meant for \
+         yours (it stays in sites-available/default)\n"
+    } else {
+        ""
+    };
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Is nginx installed and running, serving your site {site}?"),
+            Command::root(&with_site(&[PROBE]).set("digest", &SiteDigest::of(text)))?,
+        )]),
+        apply: Plan::new(vec![
+            Step::run(
+                "Install nginx, the web server (after waiting until no other program uses apt)",
+                Command::root(&Script::new(&[WAIT_FOR_APT, INSTALL]))?
+                    .timeout(Duration::from_secs(960)),
+            ),
+            Step::run(
+                "Test your site with nginx's whole configuration (nginx -t) without making it \
+                 live\nThe text goes to a staging file; a mistake changes nothing and the old \
+                 site keeps serving",
+                Command::root(&with_site(&[TEST_SITE]))?.stdin(site_stdin()),
+            ),
+            Step::run(
+                format!(
+                    "Make the site live: install it as {path} and link it into sites-enabled\n\
+                     {default_note}Test the real configuration once more and reload nginx; any \
+                     failure puts every file back"
+                ),
+                Command::root(&with_site(&[ENABLE]))?,
+            ),
+        ]),
+        verify: Plan::new(vec![Step::run(
+            "Ask nginx for its configuration (nginx -T) and request the site from the server \
+             (502 is expected until the app runs)",
+            Command::root(
+                &Script::new(&[VERIFY])
+                    .set("site", site)
+                    .set("server_name", server_name),
+            )?,
+        )]),
+    })
+}
+
+/// Where nginx -t found a mistake in the student's site file, in plain words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SiteError {
+    /// 1-based line in the site file, as nginx reports it.
+    pub line: usize,
+    /// 1-based column, when the message gives one (nginx itself gives only lines).
+    pub column: Option<usize>,
+    /// What is wrong, in plain words, starting with the line.
+    pub message: String,
+}
+
+/// Finds nginx -t's complaint about the site file (`site`'s path) in the server's words and
+/// says it plainly. None when the complaint is about another file, or there is none.
+pub fn site_error(server_said: &[String], site: &SiteName) -> Option<SiteError> {
+    let path = site_path(site);
+    server_said.iter().find_map(|line| {
+        let at = line.find("[emerg]")?;
+        let rest = &line[at + "[emerg]".len()..];
+        // `nginx: [emerg] msg` or, with an error_log set, `… [emerg] 123#123: msg`.
+        let rest = rest.trim_start();
+        let rest = match rest.split_once(": ") {
+            Some((pid, msg)) if pid.chars().all(|c| c.is_ascii_digit() || c == '#') => msg,
+            _ => rest,
+        };
+        let (what, place) = rest.rsplit_once(" in ")?;
+        let location = place.strip_prefix(path.as_str())?.strip_prefix(':')?;
+        let mut numbers = location.trim().split(':');
+        let line = numbers.next()?.parse().ok()?;
+        let column = numbers.next().and_then(|c| c.parse().ok());
+        Some(SiteError {
+            line,
+            column,
+            message: format!("Line {line}: {}", plain_words(what, line)),
+        })
+    })
+}
+
+/// nginx's terse complaints, said for a beginner. Unknown ones are passed on as they are.
+fn plain_words(what: &str, line: usize) -> String {
+    let quoted = |text: &str| -> Option<String> {
+        let start = text.find('"')? + 1;
+        let end = start + text[start..].find('"')?;
+        Some(text[start..end].to_owned())
+    };
+    if let Some(rest) = what.strip_prefix("unknown directive ") {
+        let word = quoted(rest).unwrap_or_default();
+        return format!(
+            "nginx does not know the word \"{word}\": a typo, or a module that is not installed."
+        );
+    }
+    if what.contains("is not terminated by \";\"") {
+        let word = quoted(what).unwrap_or_default();
+        return format!(
+            "the setting \"{word}\" has no ; at its end (every setting ends with ;). \
+             nginx noticed it here; the ; may be missing on the line before."
+        );
+    }
+    if what.starts_with("unexpected \"}\"") {
+        let before = line.saturating_sub(1).max(1);
+        return format!(
+            "nginx found a }} it did not expect; most often the ; is missing at the end of \
+             line {before}."
+        );
+    }
+    if what.starts_with("unexpected end of file") {
+        return "the file ends before every { is closed: a } is missing.".into();
+    }
+    if let Some(rest) = what.strip_prefix("invalid number of arguments in ") {
+        let word = quoted(rest).unwrap_or_default();
+        return format!(
+            "\"{word}\" has too many or too few values; a missing ; joins two lines into one."
+        );
+    }
+    if what.ends_with("directive is not allowed here") {
+        let word = quoted(what).unwrap_or_default();
+        return format!(
+            "\"{word}\" cannot be used at this place (check which {{ }} block it is in)."
+        );
+    }
+    if what.starts_with("unexpected \"") {
+        return format!("{what}: check this line and the one before for a missing ; or }}.");
+    }
+    what.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> SiteName {
+        SiteName::parse("items-rest").expect("valid")
+    }
+
+    #[test]
+    fn the_digest_is_sha256sum_s() {
+        // `printf 'server {}\n' | sha256sum`
+        assert_eq!(
+            SiteDigest::of("server {}\n").shell_text(),
+            "355da02c030cafce7f50bba6a64ec89983df42d6d1861cb9c9a8f38db15f674d"
+        );
+    }
+
+    #[test]
+    fn the_template_is_filled_from_the_answers() {
+        let text = site_from_template(
+            &site(),
+            &ServerName::parse("api.example.com").expect("valid"),
+        );
+        assert!(text.contains("server_name api.example.com;"));
+        assert!(text.contains("uwsgi_pass unix:/var/www/html/items-rest/socket.sock;"));
+        assert!(!text.contains("{{"));
+        for header in ["X_REAL_IP", "X_FORWARDED_FOR", "X_FORWARDED_PROTO"] {
+            assert!(
+                text.contains(&format!("uwsgi_param HTTP_{header} ")),
+                "{header}"
+            );
+        }
+        assert!(text.contains("error_page 500 502 503 504 /50x.html;"));
+        assert_eq!(socket_path(&site()), "/var/www/html/items-rest/socket.sock");
+    }
+
+    fn said(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| (*l).to_owned()).collect()
+    }
+
+    #[test]
+    fn nginx_errors_in_the_site_point_at_their_line() {
+        let unknown = said(&[
+            "2026/11/25 03:26:47 [emerg] 426#426: unknown directive \"servr_name\" in /etc/nginx/sites-available/items-rest:7",
+            "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        ]);
+        let error = site_error(&unknown, &site()).expect("found");
+        assert_eq!((error.line, error.column), (7, None));
+        assert!(
+            error
+                .message
+                .starts_with("Line 7: nginx does not know the word \"servr_name\"")
+        );
+
+        let brace =
+            said(&["nginx: [emerg] unexpected \"}\" in /etc/nginx/sites-available/items-rest:21"]);
+        let error = site_error(&brace, &site()).expect("found");
+        assert_eq!(error.line, 21);
+        assert!(
+            error.message.contains("missing at the end of line 20"),
+            "{}",
+            error.message
+        );
+
+        let semicolon = said(&[
+            "nginx: [emerg] directive \"server_name\" is not terminated by \";\" in /etc/nginx/sites-available/items-rest:4:9",
+        ]);
+        let error = site_error(&semicolon, &site()).expect("found");
+        assert_eq!((error.line, error.column), (4, Some(9)));
+        assert!(error.message.contains("\"server_name\" has no ;"));
+    }
+
+    #[test]
+    fn errors_elsewhere_are_not_the_site_s() {
+        let other = said(&[
+            "nginx: [emerg] unknown directive \"x\" in /etc/nginx/sites-enabled/other:3",
+            "nginx: [emerg] unknown directive \"x\" in /etc/nginx/sites-available/items-rest-old:3",
+        ]);
+        assert_eq!(site_error(&other, &site()), None);
+        assert_eq!(site_error(&said(&["all good"]), &site()), None);
+    }
+}

@@ -1,0 +1,46 @@
+# Read-only: is PostgreSQL installed and running, does the role log in with the password on
+# stdin, does the database exist and belong to it, and does a socket login need a password?
+: "${role:?}" "${db:?}"
+set -euo pipefail
+IFS= read -r password || true
+if ! command -v psql >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then
+  echo "PostgreSQL is not installed yet. Once it is, droplift changes one line of pg_hba.conf:"
+  echo "-local   all             all                                     peer"
+  echo "+local   all             all                                     scram-sha-256"
+  echo "droplift-state: pending PostgreSQL is not installed yet"
+  exit 0
+fi
+if ! pg_sql <<<'SELECT 1' >/dev/null 2>&1; then
+  echo "droplift-state: pending PostgreSQL is installed but not running"
+  exit 0
+fi
+owner=$(pg_sql <<<"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'")
+if [ -n "$owner" ] && [ "$owner" != "$role" ]; then
+  echo "droplift-state: drifted the database $db already exists and belongs to $owner, not $role; choose another database name"
+  exit 0
+fi
+hba=$(pg_sql <<<'SHOW hba_file')
+todo=()
+hba_diff "$hba" && todo+=("pg_hba.conf lets ordinary users in over the socket without a password")
+account=$(pg_sql <<<"SELECT rolcanlogin::text || ' ' || coalesce(left(rolpassword, 13), 'none') FROM pg_authid WHERE rolname = :'role'")
+# Until the database exists, the password is tried on the postgres database (any role may
+# connect there), so a missing database is not mistaken for a wrong password.
+try_db=postgres
+[ -z "$owner" ] || try_db=$db
+case "$account" in
+  "") todo+=("the role $role does not exist yet") ;;
+  "false "*) todo+=("the role $role may not log in") ;;
+  *" SCRAM-SHA-256") login_as_role 127.0.0.1 "$password" "$try_db" >/dev/null \
+      || todo+=("the role $role has a different password than the one you typed") ;;
+  *) todo+=("the role $role's password is not stored as scram-sha-256") ;;
+esac
+[ -n "$owner" ] || todo+=("the database $db does not exist yet")
+if [ "${#todo[@]}" -eq 0 ] && ! socket_wants_password; then
+  todo+=("PostgreSQL still lets $role in over the socket without a password")
+fi
+if [ "${#todo[@]}" -eq 0 ]; then
+  echo "droplift-state: done $role logs in with its password; the database $db belongs to it"
+else
+  printf 'to do: %s\n' "${todo[@]}"
+  echo "droplift-state: pending ${todo[0]}"
+fi

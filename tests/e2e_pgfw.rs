@@ -1,0 +1,496 @@
+//! End to end on one practice droplet: the real binary takes it through the access stages, then
+//! PostgreSQL (a role and a database whose names need quoting, a password full of characters
+//! that break naive quoting) and the firewall (with extra ports). Everything is checked from
+//! independent views: psql and ufw inside the droplet (nsenter), TCP and OpenSSH from outside.
+//! Then: a second run changes nothing; a failed fresh login after `ufw enable` turns the
+//! firewall off again; a hand-edited pg_hba.conf gets exactly droplift's one-line change.
+
+mod common;
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::droplet::TestDroplet;
+use droplift::course::plan::{Action, Expect, LoginAuth};
+use droplift::course::{self, StageId, answers};
+use droplift::headless::session::{ConnectOptions, Session};
+use droplift::practice::UpOptions;
+use droplift::remote::HostKeyPolicy;
+use droplift::runner::{Outcome, Phase};
+use droplift::secret::{Redactor, Secret, SecretName, Secrets};
+
+const NEW_ROOT: &str = "new root pw 4 practice";
+const USER_PW: &str = "alice's pw 123";
+/// Every character the issue names: ' $ \ space % @ : / #
+const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
+const ROLE: &str = "items app";
+const DB: &str = "items-db";
+const HBA: &str = "/etc/postgresql/15/main/pg_hba.conf";
+
+fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let out = common::cli::droplift(home, args, stdin);
+    eprintln!(
+        "--- droplift {args:?} ({})\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every file under `dir`, read as text (lossy), to search for leaked secrets.
+fn all_text_under(dir: &Path) -> String {
+    let mut out = String::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.push_str(&all_text_under(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+    out
+}
+
+/// `psql` inside the droplet as the role, with `password` from a pgpass file written over
+/// stdin (never on a command line), over `host`. Returns the output on success.
+fn psql_as_role(droplet: &TestDroplet, host: &str, password: &str) -> Result<String, String> {
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    let pgpass = format!("*:*:*:*:{escaped}\n");
+    droplet.run_with_stdin(
+        &["sh", "-c", "umask 077; cat > /root/test.pgpass"],
+        pgpass.as_bytes(),
+    );
+    let out = droplet
+        .exec(
+            &[
+                "env",
+                "PGPASSFILE=/root/test.pgpass",
+                "psql",
+                "-X",
+                "-w",
+                "-A",
+                "-t",
+                "-h",
+                host,
+                "-U",
+                ROLE,
+                "-d",
+                DB,
+                "-c",
+                "SELECT current_user || '|' || current_database()",
+            ],
+            None,
+        )
+        .expect("psql runs");
+    droplet.run(&["rm", "-f", "/root/test.pgpass"]);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn sql(droplet: &TestDroplet, query: &str) -> String {
+    droplet
+        .run(&[
+            "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "postgres", "-c",
+            query,
+        ])
+        .trim()
+        .to_owned()
+}
+
+fn reachable(droplet: &TestDroplet, port: u16) -> bool {
+    let addr = SocketAddr::from((droplet.address, port));
+    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
+}
+
+/// A fresh login with OpenSSH's own client and the student's key.
+fn fresh_ssh(droplet: &TestDroplet, key: &Path) -> Output {
+    Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=10",
+        ])
+        .args(["-o", "IdentitiesOnly=yes", "-i"])
+        .arg(key)
+        .arg(format!("alice@{}", droplet.address))
+        .arg("id -un")
+        .output()
+        .expect("ssh runs")
+}
+
+#[test]
+fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing() {
+    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp home");
+    let answers_path = home.path().join("answers.toml");
+    std::fs::write(
+        &answers_path,
+        format!(
+            "[server]\nhost = \"{}\"\n\n[user]\nname = \"alice\"\n\n\
+             [postgres]\nrole = \"{ROLE}\"\ndatabase = \"{DB}\"\n\n\
+             [firewall]\nextra_ports = [8080, \"53/udp\"]\n",
+            droplet.address
+        ),
+    )
+    .expect("answers");
+    let answers_file = answers_path.to_str().expect("utf-8 path");
+    let first_root = droplet.root_password.expose().to_owned();
+    let mut outputs = Vec::new();
+
+    // Stages 1–4 with the real binary, as a student would run them first.
+    let access = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            answers_file,
+            "--yes",
+            "--secrets-stdin",
+            "--accept-new-host-key",
+            "--only",
+            "connect",
+            "update",
+            "user",
+            "ssh",
+        ],
+        &format!(
+            "root_password={first_root}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n"
+        ),
+    );
+    assert!(access.status.success(), "access stages:\n{}", text(&access));
+    outputs.push(text(&access));
+
+    // Like a server image without a firewall tool: the stage must install ufw itself.
+    droplet.run(&["apt-get", "purge", "-y", "-q", "ufw"]);
+
+    // Stages 5 and 6. Root is refused now: droplift logs in as alice with the key.
+    let secrets = format!("user_password={USER_PW}\ndb_password={DB_PW}\n");
+    let only = ["--only", "postgres", "firewall"];
+    let apply_args = [
+        &[
+            "apply",
+            "--answers",
+            answers_file,
+            "--yes",
+            "--secrets-stdin",
+        ][..],
+        &only[..],
+    ]
+    .concat();
+    let first = droplift(home.path(), &apply_args, &secrets);
+    let first_text = text(&first);
+    assert!(first.status.success(), "first apply:\n{first_text}");
+    assert_eq!(first_text.matches("\ndone\n").count(), 2, "{first_text}");
+    assert!(
+        first_text.contains(
+            "+local   all             all                                     scram-sha-256"
+        ),
+        "the check showed pg_hba.conf's change as a diff:\n{first_text}"
+    );
+    assert!(
+        first_text.contains("allow 22/tcp"),
+        "the SSH rule is listed"
+    );
+    assert!(
+        first_text.contains("to install: ufw"),
+        "ufw was missing and is installed"
+    );
+    outputs.push(first_text);
+
+    // PostgreSQL, from inside the droplet: the role's password works over the socket and TCP,
+    // exactly as typed; a wrong one is refused; the database belongs to the role.
+    let who = format!("{ROLE}|{DB}");
+    assert_eq!(
+        psql_as_role(&droplet, "/var/run/postgresql", DB_PW),
+        Ok(who.clone())
+    );
+    assert_eq!(psql_as_role(&droplet, "127.0.0.1", DB_PW), Ok(who));
+    let wrong = psql_as_role(&droplet, "127.0.0.1", "it's $HOME").expect_err("wrong password");
+    assert!(wrong.contains("password authentication failed"), "{wrong}");
+    let wrong = psql_as_role(&droplet, "/var/run/postgresql", "").expect_err("no password");
+    assert!(wrong.contains("no password supplied"), "{wrong}");
+    assert_eq!(
+        sql(
+            &droplet,
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"
+        ),
+        ROLE
+    );
+    assert_eq!(
+        sql(
+            &droplet,
+            "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"
+        ),
+        "SCRAM-SHA-256$"
+    );
+    let rules = sql(
+        &droplet,
+        "SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
+         FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
+    );
+    assert_eq!(
+        rules, "local postgres peer\nlocal all scram-sha-256",
+        "top-down"
+    );
+    assert_eq!(
+        sql(
+            &droplet,
+            "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
+        ),
+        "0"
+    );
+
+    // The firewall, from inside (ufw) and from outside (TCP, OpenSSH).
+    let status = droplet.run(&["ufw", "status", "verbose"]);
+    assert!(status.contains("Status: active"), "{status}");
+    assert!(status.contains("Default: deny (incoming)"), "{status}");
+    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp"] {
+        assert!(
+            status
+                .lines()
+                .any(|l| l.starts_with(rule) && l.contains("ALLOW IN")),
+            "{rule} missing:\n{status}"
+        );
+    }
+    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
+    assert!(
+        !timers.contains("droplift-ufw-undo"),
+        "the undo is cancelled: {timers}"
+    );
+    for port in ["8080", "9999"] {
+        droplet.run(&[
+            "systemd-run",
+            &format!("--unit=listen{port}"),
+            "python3",
+            "-m",
+            "http.server",
+            port,
+        ]);
+    }
+    droplet.run(&[
+        "sh",
+        "-c",
+        "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && ss -ltn | grep -q ':8080 ' && exit 0; sleep 0.1; done; exit 1",
+    ]);
+    assert!(reachable(&droplet, 8080), "an added port gets through");
+    assert!(!reachable(&droplet, 9999), "any other port is shut");
+    let key = home.path().join(".ssh/id_ed25519");
+    let login = fresh_ssh(&droplet, &key);
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+
+    // Again: nothing to change, and nothing changed.
+    let watched = [HBA, "/etc/ufw/user.rules", "/etc/default/ufw"];
+    let stat = |files: &[&str]| droplet.run(&[&["stat", "-c", "%n %Y %s"][..], files].concat());
+    let before = stat(&watched);
+    let second = droplift(home.path(), &apply_args, &secrets);
+    let second_text = text(&second);
+    assert!(second.status.success(), "second apply:\n{second_text}");
+    assert_eq!(
+        second_text.matches("nothing to change").count(),
+        2,
+        "{second_text}"
+    );
+    assert_eq!(before, stat(&watched), "a second run changes nothing");
+    outputs.push(second_text);
+
+    // The guard: when the fresh login after `ufw enable` fails (here: a key the server does
+    // not know), the firewall goes off again at once.
+    let wrong_key = home.path().join(".ssh/wrong_ed25519");
+    droplift::driver::ensure_key(&wrong_key, None).expect("second key");
+    droplet.run(&["ufw", "--force", "disable"]);
+    let (parsed, _) = answers::parse(&std::fs::read_to_string(&answers_path).expect("answers"))
+        .expect("answers parse");
+    let redactor = Redactor::new();
+    let mut lib_secrets = Secrets::new();
+    lib_secrets.set(SecretName::UserPassword, Secret::new(USER_PW), &redactor);
+    let mut session = Session::connect(
+        parsed.clone(),
+        lib_secrets,
+        redactor,
+        ConnectOptions {
+            host_keys: HostKeyPolicy::Strict,
+            interactive: false,
+            home: home.path().to_path_buf(),
+            change_password: false,
+        },
+    )
+    .expect("alice logs in with the key");
+    let mut plans = course::plans(StageId::Firewall, &parsed).expect("plans");
+    let login_step = plans
+        .apply
+        .steps
+        .iter_mut()
+        .find(|s| {
+            matches!(
+                &s.action,
+                Action::FreshLogin {
+                    expect: Expect::Success,
+                    ..
+                }
+            )
+        })
+        .expect("the fresh login");
+    if let Action::FreshLogin { auth, .. } = &mut login_step.action {
+        *auth = LoginAuth::Key(wrong_key);
+    }
+    match session
+        .run_plans(StageId::Firewall, &plans, false)
+        .expect("stage runs")
+    {
+        Outcome::Failed {
+            phase, rolled_back, ..
+        } => {
+            assert_eq!(phase, Phase::Apply);
+            assert!(rolled_back, "the firewall is turned off again");
+        }
+        other => panic!("the stage should have failed and reverted, got {other:?}"),
+    }
+    let status = droplet.run(&["ufw", "status"]);
+    assert!(status.contains("Status: inactive"), "{status}");
+    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    assert!(
+        fresh_ssh(&droplet, &key).status.success(),
+        "SSH works as before"
+    );
+    assert_eq!(
+        session.run_stage(StageId::Firewall, false).expect("again"),
+        Outcome::Applied
+    );
+    assert!(droplet.run(&["ufw", "status"]).contains("Status: active"));
+    drop(session);
+
+    // A pg_hba.conf changed by hand: the check shows exactly droplift's one line, and the
+    // apply changes that line and nothing else.
+    droplet.run(&[
+        "sh",
+        "-c",
+        "sed -i 's/^local   all             all                                     scram-sha-256$/local   all             all                                     peer/' /etc/postgresql/15/main/pg_hba.conf \
+         && printf '# added by hand\\nhost    items-db        all             10.0.0.0/8              scram-sha-256\\n' >> /etc/postgresql/15/main/pg_hba.conf \
+         && runuser -u postgres -- psql -X -q -c 'SELECT pg_reload_conf()'",
+    ]);
+    let hand_edited = droplet.run(&["cat", HBA]);
+    let status = droplift(
+        home.path(),
+        &[
+            "status",
+            "--answers",
+            answers_file,
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        &secrets,
+    );
+    assert!(text(&status).contains("pending"), "{}", text(&status));
+    let third = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            answers_file,
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "postgres",
+        ],
+        &secrets,
+    );
+    let third_text = text(&third);
+    assert!(third.status.success(), "{third_text}");
+    let changed: Vec<&str> = third_text
+        .lines()
+        .map(|l| l.trim_start_matches("    | "))
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "-local   all             all                                     peer",
+            "+local   all             all                                     scram-sha-256",
+            "-local   all             all                                     peer",
+            "+local   all             all                                     scram-sha-256",
+        ],
+        "the check's diff and the apply's diff show that one line only:\n{third_text}"
+    );
+    let after = droplet.run(&["cat", HBA]);
+    assert_eq!(
+        after,
+        hand_edited.replace(
+            "local   all             all                                     peer",
+            "local   all             all                                     scram-sha-256"
+        ),
+        "nothing else in the file changed"
+    );
+    outputs.push(third_text);
+
+    let status = droplift(
+        home.path(),
+        &["status", "--answers", answers_file, "--secrets-stdin"],
+        &secrets,
+    );
+    assert!(status.status.success(), "{}", text(&status));
+    assert_eq!(
+        text(&status).matches(" done ").count(),
+        6,
+        "{}",
+        text(&status)
+    );
+    outputs.push(text(&status));
+
+    // No password anywhere: not in droplift's output, not in its files on this computer, not in
+    // PostgreSQL's log on the server.
+    let all = outputs.join("\n");
+    let files =
+        all_text_under(&home.path().join("data")) + &all_text_under(&home.path().join(".ssh"));
+    for secret in [first_root.as_str(), NEW_ROOT, USER_PW, DB_PW] {
+        assert!(
+            !all.contains(secret),
+            "a secret leaked into droplift's output"
+        );
+        assert!(
+            !files.contains(secret),
+            "a secret leaked into a file on this computer"
+        );
+    }
+    let logged = droplet
+        .exec(
+            &["grep", "-rF", "-f", "-", "/var/log/postgresql"],
+            Some(DB_PW.as_bytes()),
+        )
+        .expect("grep runs");
+    assert_eq!(
+        logged.status.code(),
+        Some(1),
+        "the password is not in PostgreSQL's log"
+    );
+}

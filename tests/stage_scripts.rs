@@ -1,0 +1,167 @@
+//! The shell functions of stages 5 and 6, run by bash on this computer against sample files
+//! and stand-ins for `sshd` and `ufw`: the pg_hba.conf change touches exactly one line, and the
+//! firewall's rule list comes from sshd's real ports. Fast checks of what the e2e test relies on.
+
+use std::path::Path;
+use std::process::Command;
+
+const PG_LIB: &str = include_str!("../src/course/scripts/postgres/lib.sh");
+const FW_LIB: &str = include_str!("../src/course/scripts/firewall/lib.sh");
+
+/// Runs `body` after `lib` with `vars` set, `bin` first on PATH; returns stdout (must succeed).
+fn bash(lib: &str, vars: &str, body: &str, bin: &Path) -> String {
+    let script = format!("{vars}\n{lib}\n{body}");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env("PATH", path)
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        script
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A stand-in command in `bin` that prints `output`.
+fn fake(bin: &Path, name: &str, output: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = bin.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\n")).expect("write");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+const DEBIAN: &str = "\
+# Database administrative login by Unix domain socket
+local   all             postgres                                peer
+
+# TYPE  DATABASE        USER            ADDRESS                 METHOD
+
+# \"local\" is for Unix domain socket connections only
+local   all             all                                     peer
+# IPv4 local connections:
+host    all             all             127.0.0.1/32            scram-sha-256
+local   replication     all                                     peer
+";
+
+fn hba_after(file: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("pg_hba.conf");
+    std::fs::write(&path, file).expect("write");
+    bash(
+        PG_LIB,
+        "role=r\ndb=d",
+        &format!("hba_after {}", path.display()),
+        dir.path(),
+    )
+}
+
+#[test]
+fn pg_hba_changes_exactly_the_socket_line_of_ordinary_users() {
+    let after = hba_after(DEBIAN);
+    assert_eq!(
+        after,
+        DEBIAN.replace(
+            "local   all             all                                     peer",
+            "local   all             all                                     scram-sha-256"
+        )
+    );
+    assert_eq!(hba_after(&after), after, "a second run changes nothing");
+}
+
+#[test]
+fn without_an_administrator_line_one_is_put_first() {
+    let file = "local all all peer # ordinary users\nhost all all 0.0.0.0/0 md5\n";
+    assert_eq!(
+        hba_after(file),
+        "local   all             postgres                                peer\n\
+         local all all scram-sha-256 # ordinary users\nhost all all 0.0.0.0/0 md5\n"
+    );
+}
+
+#[test]
+fn other_lines_are_left_exactly_as_they_are() {
+    let file = "local all postgres peer\nlocal items-db all peer\nlocal all all trust\n\
+                local all all md5\n#local all all peer\n";
+    assert_eq!(
+        hba_after(file),
+        file,
+        "only `local all all peer` is droplift's to change"
+    );
+}
+
+#[test]
+fn the_firewall_wants_every_port_sshd_listens_on_first() {
+    let bin = tempfile::tempdir().expect("tempdir");
+    fake(
+        bin.path(),
+        "sshd",
+        "port 2222\nport 22\nlistenaddress 0.0.0.0:2222",
+    );
+    let rules = bash(
+        FW_LIB,
+        "web='80/tcp 443/tcp'\nextra='8080/tcp 53/udp'",
+        "wanted | cut -f1,2",
+        bin.path(),
+    );
+    assert_eq!(
+        rules,
+        "22/tcp\tSSH\n2222/tcp\tSSH\n80/tcp\tweb\n443/tcp\tHTTPS\n8080/tcp\tyour port\n53/udp\tyour port\n"
+    );
+    let none = bash(
+        FW_LIB,
+        "web=80/tcp\nextra=''",
+        "wanted | cut -f1",
+        bin.path(),
+    );
+    assert_eq!(none, "22/tcp\n2222/tcp\n80/tcp\n");
+}
+
+#[test]
+fn without_sshd_s_port_nothing_is_wanted_and_the_caller_stops() {
+    let bin = tempfile::tempdir().expect("tempdir");
+    fake(bin.path(), "sshd", "");
+    let out = bash(
+        FW_LIB,
+        "web=80/tcp\nextra=''",
+        "if wanted >/dev/null 2>&1; then echo enabled; else echo refused; fi",
+        bin.path(),
+    );
+    assert_eq!(out, "refused\n");
+}
+
+#[test]
+fn rules_are_recognised_and_droplifts_old_ones_found() {
+    let bin = tempfile::tempdir().expect("tempdir");
+    fake(bin.path(), "sshd", "port 22");
+    fake(
+        bin.path(),
+        "ufw",
+        "Added user rules (see 'ufw status' for running firewall):\n\
+         ufw allow 22/tcp comment 'droplift: SSH'\n\
+         ufw allow 9000/tcp comment 'droplift: your port'\n\
+         ufw allow 5432\n\
+         ufw allow 80/tcp",
+    );
+    let out = bash(
+        FW_LIB,
+        "web=80/tcp\nextra=''",
+        "want=$(wanted); now=$(added)\n\
+         for r in 22/tcp 80/tcp 5432/tcp 5432/udp 8080/tcp 2/tcp; do\n\
+           if has_rule \"$r\" \"$now\"; then echo \"has $r\"; fi\n\
+         done\n\
+         stale_rules \"$want\"",
+        bin.path(),
+    );
+    assert_eq!(
+        out, "has 22/tcp\nhas 80/tcp\nhas 5432/tcp\nhas 5432/udp\n9000/tcp\n",
+        "a rule for both protocols counts; 2/tcp is not 22/tcp; only droplift's own old rule is stale"
+    );
+}
