@@ -225,8 +225,74 @@ pub fn perform_local(
             path,
             host_header,
         } => http_check(host, path, host_header.as_deref(), home),
+        LocalAction::DnsCheck { domain, host } => dns_check(domain, host, home),
     };
     result.map_err(DriverError::Local)
+}
+
+/// The droplet's address as this computer reaches it: an ~/.ssh/config alias is resolved to its
+/// HostName (the ssh client's view), then looked up.
+fn droplet_addresses(host: &str, home: &Path) -> Vec<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    let target = crate::remote::Target {
+        host: host.to_owned(),
+        port: None,
+        user: None,
+    };
+    let name = crate::remote::sshconfig::resolve(
+        &target,
+        &crate::remote::sshconfig::SshPaths::in_home(home),
+    )
+    .map(|r| r.hostname)
+    .unwrap_or_else(|_| host.to_owned());
+    (name.as_str(), 0)
+        .to_socket_addrs()
+        .map(|addrs| addrs.map(|a| a.ip()).collect())
+        .unwrap_or_default()
+}
+
+/// Before anything changes for HTTPS: the domain, looked up from this computer, must point only
+/// at the droplet. When it does not, the error explains DNS in a few plain lines.
+pub fn dns_check(domain: &str, host: &str, home: &Path) -> Result<String, String> {
+    use std::net::ToSocketAddrs;
+    let explain = format!(
+        "A domain name is a label; DNS, the internet's address book, turns it into the server's \
+         address. At your registrar (where you bought {domain}) add an A record for {domain} with \
+         the droplet's IPv4 address, wait for it to spread (minutes, sometimes hours), then run \
+         this stage again. Nothing was changed on the server."
+    );
+    let droplet = droplet_addresses(host, home);
+    let pointed: Vec<std::net::IpAddr> = match (domain, 0).to_socket_addrs() {
+        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
+        Err(e) => {
+            return Err(format!(
+                "from this computer, {domain} does not resolve ({e}). {explain}"
+            ));
+        }
+    };
+    let elsewhere: Vec<String> = pointed
+        .iter()
+        .filter(|ip| !droplet.contains(ip))
+        .map(ToString::to_string)
+        .collect();
+    if pointed.is_empty() || !elsewhere.is_empty() {
+        return Err(format!(
+            "from this computer, {domain} points at {}, not at the droplet ({}). {explain}",
+            if elsewhere.is_empty() {
+                "nothing".to_owned()
+            } else {
+                elsewhere.join(", ")
+            },
+            droplet
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(format!(
+        "from this computer, {domain} points at the droplet"
+    ))
 }
 
 /// GET `path` from the droplet over plain HTTP, from this computer, as a visitor's browser

@@ -92,6 +92,22 @@ fn take_answers(app: &mut App) {
                     .unwrap_or(true);
         }
         // ── end nginx ──
+        // ── Stages 8 and 10: the app, the domain ──
+        StageId::App => {
+            let source = app.form.value("source").trim().to_owned();
+            let git_ref = app.form.value("ref").trim().to_owned();
+            let module = app.form.value("module").trim().to_owned();
+            let answers = &mut app.answers.app;
+            answers.source = source;
+            answers.git_ref = git_ref;
+            answers.module = module;
+        }
+        StageId::Domain => {
+            let domain = app.form.value("domain").trim().to_owned();
+            let email = app.form.value("email").trim().to_owned();
+            app.answers.domain = (!domain.is_empty()).then_some(domain);
+            app.answers.tls_email = (!email.is_empty()).then_some(email);
+        }
         _ => {}
     }
 }

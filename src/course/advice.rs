@@ -41,6 +41,44 @@ const KNOWN: &[(&str, &str)] = &[
         "The SSH server found the new settings invalid, so droplift put the old ones back. The \
          lines above say which setting it disliked.",
     ),
+    // ── Stages 8–9: the app and its service ──
+    (
+        "password authentication failed",
+        "PostgreSQL refused the app's password: DATABASE_URL in the environment file and the \
+         role's password differ. Run the PostgreSQL and app stages again with the same \
+         db_password.",
+    ),
+    (
+        "No matching distribution found",
+        "pip found no such library or version: check that line of requirements.txt (pip's words \
+         are above). The new release is marked failed; the one serving stays.",
+    ),
+    (
+        "ModuleNotFoundError",
+        "Your app imports a library that is not installed: add it to requirements.txt, with its \
+         version, and deploy again.",
+    ),
+    (
+        "callable not found or import error",
+        "uWSGI could not load your app: check [app] module (file:object, e.g. app:app for the \
+         object app in app.py) and the Python error in the log above.",
+    ),
+    (
+        "502 Bad Gateway",
+        "nginx could not reach uWSGI: the service is stopped (its state and journal are above), \
+         or its socket is closed to nginx (uwsgi.ini needs chmod-socket = 660 and the unit \
+         Group=www-data).",
+    ),
+    (
+        "git cannot read",
+        "The server could not read that repository: check [app] source. A private repository \
+         needs the server's own key as a deploy key; a folder on your computer is given as a \
+         path, not a URL.",
+    ),
+    (
+        "has no branch or tag named",
+        "Push the tag or branch first (git push origin v1.0.0), or check [app] ref / --ref.",
+    ),
 ];
 
 /// The usual fix for a failure, if the server's words match a known case.
@@ -54,6 +92,26 @@ pub fn advice(server_said: &[String], message: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_app_s_usual_failures_get_their_fix() {
+        let said = |line: &str| vec![line.to_owned()];
+        let card = |line: &str| advice(&said(line), "").unwrap_or_default();
+        assert!(
+            card("the app's log says: password authentication failed for user \"erin\"")
+                .contains("db_password")
+        );
+        assert!(
+            card("GET /items through nginx: 502 Bad Gateway (nginx could not reach uWSGI)")
+                .contains("chmod-socket")
+        );
+        assert!(
+            card("ERROR: No matching distribution found for nope==1").contains("marked failed")
+        );
+        assert!(
+            card("git cannot read https://x: fatal: repository not found").contains("deploy key")
+        );
+    }
 
     #[test]
     fn recognises_the_apt_lock_and_says_to_wait() {

@@ -38,6 +38,8 @@ pub struct Answers {
     // ── end nginx ──
     // ── Stages 8–9: the app ──
     pub app: AppAnswers,
+    /// `[tls] email` for Let's Encrypt (stage 10, with `domain`).
+    pub tls_email: Option<String>,
     // ── end stages 8–9 ──
 }
 
@@ -126,6 +128,7 @@ impl Answers {
             domain: None,
             nginx: NginxAnswers::default(),
             app: AppAnswers::default(),
+            tls_email: None,
         }
     }
 
@@ -267,7 +270,6 @@ struct RawApp {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // email: read by the domain stage when it arrives
 struct RawTls {
     domain: Option<Spanned<String>>,
     email: Option<Spanned<String>>,
@@ -456,23 +458,25 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
             }
         }
     }
+    if let Some(email) = raw.tls.as_ref().and_then(|t| t.get_ref().email.as_ref()) {
+        let written = email.get_ref().trim();
+        if !written.is_empty() {
+            match apprules::validate_email(written) {
+                Ok(()) => answers.tls_email = Some(written.to_owned()),
+                Err(m) => fail("tls.email", email.span(), m),
+            }
+        }
+    }
     // ── end stages 8–9 ──
 
     let mut warnings = Vec::new();
-    let later = [("tls", raw.tls.as_ref().map(|s| s.span()))];
-    for (section, span) in later {
-        if let Some(span) = span {
-            let also = if section == "tls" && answers.domain.is_some() {
-                " (its domain already opens HTTPS, 443/tcp, in the firewall)"
-            } else {
-                ""
-            };
-            warnings.push(format!(
-                "line {}: [{section}] is for a stage this version of droplift does not run yet; \
-                 it is kept for later{also}",
-                line_of(text, span)
-            ));
-        }
+    // Every section has its stage now; a domain is worth a note, since it changes two stages.
+    if let (Some(tls), Some(domain)) = (raw.tls.as_ref(), answers.domain.as_ref()) {
+        warnings.push(format!(
+            "line {}: [tls] domain {domain}: the firewall opens HTTPS (443/tcp) too, and stage 10 \
+             asks Let's Encrypt for a certificate once its DNS points at the droplet",
+            line_of(text, tls.span())
+        ));
     }
     if errors.is_empty() {
         Ok((answers, warnings))
@@ -514,8 +518,7 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("[tls]"));
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(answers.db_role(), "johndoe");
         assert_eq!(answers.db_name(), "johndoe");
         assert!(answers.extra_ports.is_empty());

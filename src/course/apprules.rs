@@ -154,6 +154,27 @@ pub fn validate_digest(digest: &str) -> Result<(), String> {
     }
 }
 
+/// An e-mail address for Let's Encrypt's expiry notices: one `@`, a dot in the domain part, no
+/// spaces or quotes.
+pub fn validate_email(email: &str) -> Result<(), String> {
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        })
+        && !email.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("Give an e-mail address like you@example.com: Let's Encrypt writes there before the certificate expires.".into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +219,21 @@ mod tests {
             module_files("a.b:app"),
             ["a/b.py".to_owned(), "a/b/__init__.py".to_owned()]
         );
+    }
+
+    #[test]
+    fn emails() {
+        assert!(validate_email("you@example.com").is_ok());
+        for bad in [
+            "",
+            "you",
+            "you@example",
+            "a b@example.com",
+            "you@.com",
+            "'x'@example.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

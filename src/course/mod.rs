@@ -125,6 +125,7 @@ pub mod answers;
 // ── Stages 8–9: the app and its service ──
 pub mod app;
 pub mod apprules;
+pub mod domain;
 pub mod service;
 // ── end stages 8–9 ──
 pub mod connect;
@@ -147,7 +148,7 @@ use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 9] = [
+pub const BUILT: [StageId; 10] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
@@ -157,9 +158,10 @@ pub const BUILT: [StageId; 9] = [
     // ── nginx (stage 7) ──
     StageId::Nginx,
     // ── end nginx ──
-    // ── Stages 8–9 ──
+    // ── Stages 8–10 ──
     StageId::App,
     StageId::Service,
+    StageId::Domain,
 ];
 
 /// Why a stage's plans could not be built.
@@ -232,7 +234,7 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
         // ── Stages 8–9: the app and its service ──
         StageId::App => app::plans(&app::values(answers)?)?,
         StageId::Service => service::plans(&service::values(answers)?)?,
-        other => return Err(PlanError::NotBuilt(other)),
+        StageId::Domain => domain::plans_for(answers)?,
     })
 }
 pub mod runbook;

@@ -117,6 +117,10 @@ pub enum LocalAction {
         path: String,
         host_header: Option<String>,
     },
+    /// Look the domain up from this computer: every address it has must be the droplet's
+    /// (`host`, an ~/.ssh/config alias resolved to its HostName), else DNS is explained and the
+    /// stage stops before the server is touched.
+    DnsCheck { domain: String, host: String },
 }
 
 /// The app's code as it leaves this computer (packed by `crate::source`).
@@ -386,6 +390,10 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 None => String::new(),
             };
             let _ = writeln!(out, "curl -i {header}http://{host}{path}");
+        }
+        Action::Local(LocalAction::DnsCheck { domain, host }) => {
+            let _ = writeln!(out, "# [on your computer] {domain} must point at {host}:");
+            let _ = writeln!(out, "getent ahosts {}", quote(domain)?);
         }
         Action::Upload { source, path } => {
             let what = match source {

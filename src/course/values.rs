@@ -153,6 +153,20 @@ impl fmt::Display for Made {
     }
 }
 
+// ── Stage 10: domain and TLS ──
+
+checked!(
+    /// The domain for HTTPS (`api.example.com`): a DNS name, not an address.
+    Domain,
+    super::answers::validate_domain
+);
+
+checked!(
+    /// The e-mail Let's Encrypt writes to before a certificate expires.
+    Email,
+    super::apprules::validate_email
+);
+
 // ── end stages 8–9 ──
 
 #[cfg(test)]

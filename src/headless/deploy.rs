@@ -91,22 +91,30 @@ fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), Stri
 
 /// For a folder source: packs the folder (relative paths from the answers file's folder) and
 /// checks it holds requirements.txt and the module, recording its digest for the plans. An
-/// error names `app.source` and its line.
+/// error names `app.source` and its line, or `--source` when it came from the command line.
 pub fn read_folder(
     answers: &mut Answers,
+    answers_path: &Path,
     relative_to: &Path,
     home: &Path,
-) -> Result<(), AnswersError> {
+) -> Result<(), HeadlessError> {
     if apprules::source_kind(&answers.app.source) != SourceKind::Folder {
         return Ok(());
     }
     let folder = app::folder_path(&answers.app.source, home, relative_to);
+    let line = answers.app.source_line;
     let fail = |message: String| {
-        AnswersError::Invalid(vec![AnswerError {
-            key: "app.source".into(),
-            line: answers.app.source_line,
-            message,
-        }])
+        if line == 0 {
+            return HeadlessError::Invalid(format!("--source: {message}"));
+        }
+        HeadlessError::Answers {
+            path: answers_path.to_path_buf(),
+            cause: AnswersError::Invalid(vec![AnswerError {
+                key: "app.source".into(),
+                line,
+                message,
+            }]),
+        }
     };
     let archive = crate::source::folder(&folder).map_err(|e| fail(e.to_string()))?;
     crate::source::check(&archive, &folder, &answers.app.module)

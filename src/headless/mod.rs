@@ -119,12 +119,7 @@ pub fn load_answers_with(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     deploy::apply_overrides(&mut answers, overrides).map_err(HeadlessError::Invalid)?;
-    deploy::read_folder(&mut answers, &relative_to, &crate::home::home_dir()).map_err(|cause| {
-        HeadlessError::Answers {
-            path: path.to_path_buf(),
-            cause,
-        }
-    })?;
+    deploy::read_folder(&mut answers, path, &relative_to, &crate::home::home_dir())?;
     read_site_file(&mut answers, path)?;
     Ok(answers)
 }
