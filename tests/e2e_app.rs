@@ -183,7 +183,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     let env = droplet.run(&["cat", &format!("{BASE}/app.env")]);
     assert!(
-        env.contains(&format!("@127.0.0.1:5432/items-db")) && env.contains(encoded),
+        env.contains("@127.0.0.1:5432/items-db") && env.contains(encoded),
         "DATABASE_URL holds the encoded password and the database named with -"
     );
     assert_eq!(

@@ -20,11 +20,16 @@ else
   name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
 fi
 install -d -o "$u" -g www-data -m 750 "$releases/$name"
+# git wants an empty folder, so the release is marked only once the clone is there.
+if ! git_as_user -c advice.detachedHead=false clone --quiet --depth 1 --branch "$ref" "$url" "$releases/$name"; then
+  rm -rf -- "${releases:?}/$name"
+  echo "git could not clone $ref of $url; nothing was changed" >&2
+  exit 1
+fi
 mark_set "$name" status building
 mark_set "$name" built "$(date +%s)"
 mark_set "$name" digest "$commit"
 mark_set "$name" source "git $url $ref"
 switch_link next "$name"
-git_as_user -c advice.detachedHead=false clone --quiet --depth 1 --branch "$ref" "$url" "$releases/$name"
 echo "cloned $ref ($commit) into $releases/$name"
 check_tree "$releases/$name"

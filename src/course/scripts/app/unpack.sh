@@ -18,11 +18,13 @@ if again=$(release_with_digest "$digest") && [ -n "$again" ]; then
 fi
 name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
 install -d -o "$u" -g www-data -m 750 "$releases/$name"
+(cd "$releases/$name" && runuser -u "$u" -- tar -x --no-same-owner -f -) < "$archive"
+# Marked after unpacking, so nothing in the code can stand in for droplift's own mark.
+rm -f "$releases/$name/.droplift-release"
 mark_set "$name" status building
 mark_set "$name" built "$(date +%s)"
 mark_set "$name" digest "$digest"
 mark_set "$name" source "$source_label"
 switch_link next "$name"
-(cd "$releases/$name" && runuser -u "$u" -- tar -x --no-same-owner -f -) < "$archive"
 echo "unpacked $(tar -tf "$archive" | grep -vc '/$') files into $releases/$name"
 check_tree "$releases/$name"
