@@ -292,7 +292,12 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
                 .args(["-n", "-c", &command.script])
                 .output()
                 .expect("bash runs");
-            assert!(out.status.success(), "{}: {}", step.headline(), command.script);
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                step.headline(),
+                command.script
+            );
             let mut set: Vec<&str> = command
                 .script
                 .lines()
@@ -313,6 +318,9 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
         }
     }
     let text = runbook::render(&answers, &[StageId::App, StageId::Domain]).expect("runbook");
-    assert!(text.contains("url=https://github.com/you/app.git"), "{text}");
+    assert!(
+        text.contains("url=https://github.com/you/app.git"),
+        "{text}"
+    );
     assert!(text.contains("getent ahosts api.example.com"), "{text}");
 }
