@@ -379,12 +379,48 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     let again_text = text(&again);
     assert!(again.status.success(), "{again_text}");
     let done = again_text.matches("done (nothing to change").count();
-    assert_eq!(done, 9, "every stage was done already:\n{again_text}");
+    assert_eq!(done, 10, "every stage was done already:\n{again_text}");
     assert_eq!(
         current(&droplet),
         first,
         "the re-run left the rollback in place"
     );
+
+    // Stage 10 with a domain: a practice droplet has no public DNS, so the check from this
+    // computer refuses in plain words, and nothing reaches the server.
+    let with_domain = home.path().join("answers-tls.toml");
+    std::fs::write(
+        &with_domain,
+        format!(
+            "{}\n[tls]\ndomain = \"api.example.com\"\nemail = \"erin@example.com\"\n",
+            std::fs::read_to_string(answers).expect("answers")
+        ),
+    )
+    .expect("answers with a domain");
+    let tls = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            with_domain.to_str().expect("utf-8"),
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "domain",
+        ],
+        &secrets,
+    );
+    let tls_text = text(&tls);
+    assert_eq!(tls.status.code(), Some(1), "{tls_text}");
+    assert!(
+        tls_text.contains("DNS, the internet's address book"),
+        "{tls_text}"
+    );
+    assert!(tls_text.contains("Nothing was changed"), "{tls_text}");
+    let certbot = droplet
+        .exec(&["sh", "-c", "command -v certbot || echo none"], None)
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",

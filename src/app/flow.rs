@@ -138,6 +138,28 @@ fn start(app: &mut App, mode: Mode) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    start_with(app, mode, plans)
+}
+
+// ── Stage 9: a rollback from the stage's last screen ──
+/// `b` on the uWSGI stage's last screen: the previous good release serves again, with the same
+/// plans as `droplift rollback` (its smoke test too; if that fails, the current one stays).
+pub(super) fn rollback(app: &mut App) -> Vec<Effect> {
+    let plans = course::service::values(&app.answers).and_then(|values| {
+        course::service::rollback_plans(&values, None).map_err(course::PlanError::from)
+    });
+    match plans {
+        Ok(plans) => start_with(app, Mode::Whole, plans),
+        Err(e) => {
+            app.log_line(LineKind::Error, &format!("rollback: {e}"));
+            Vec::new()
+        }
+    }
+}
+// ── end stage 9 ──
+
+fn start_with(app: &mut App, mode: Mode, plans: course::plan::StagePlans) -> Vec<Effect> {
+    let stage = app.current;
     app.set_status(stage, StageStatus::Running);
     app.view = View::Running;
     let mut run = StageRun::new(stage, plans, app.next_id);

@@ -34,6 +34,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
             k("w", "write every command to droplift-runbook.sh"),
+            k("b", "uWSGI stage, at its end: roll back a release"),
             // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
             k(
                 "Ctrl-S / Ctrl-P",
@@ -141,6 +142,13 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             View::Finished if app.current == StageId::Nginx => vec![
                 k("Enter", "next"),
                 k("e", "edit site"),
+                k("Esc", "back"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Finished if app.current == StageId::Service => vec![
+                k("Enter", "next"),
+                k("b", "roll back"),
                 k("Esc", "back"),
                 k("?", "help"),
                 k("q", "quit"),
