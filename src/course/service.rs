@@ -188,10 +188,10 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 format!(
-                    "Go live: point `current` at the new release (an atomic rename), check the \
-                     unit with systemd-analyze verify,\ninstall both files, restart {} and ask \
-                     nginx for GET /items; if anything fails, the release that served before \
-                     serves again",
+                    "Go live: point `current` at the new release and restart {}\n(an atomic \
+                     rename; the unit is checked with systemd-analyze verify and installed first, \
+                     then GET /items through nginx must answer 200 with JSON; if anything fails, \
+                     the release that served before serves again)",
                     layout.unit
                 ),
                 go_live(&layout, &v.server_name, &Const("next"))?,

@@ -35,7 +35,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Esc", "back; while running: stop the step"),
             k("w", "write every command to droplift-runbook.sh"),
             k("b", "uWSGI stage, at its end: roll back a release"),
-            // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
+            // ── nginx (stage 7) ── (with the rollback line the help box fills 80×24 exactly)
             k(
                 "Ctrl-S / Ctrl-P",
                 "site editor: nginx -t & apply / commands",
