@@ -177,8 +177,17 @@ pub struct App {
     pub checking_all: bool,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
+    /// Instructor mode (`--present`): each command of a change waits for Space, so the class
+    /// can read it first; `e` explains it.
+    pub present: bool,
+    /// In instructor mode, the command waiting for Space.
+    pub paused: Option<Request>,
+    /// `e` was pressed on the paused command: its explanation is shown.
+    pub explaining: bool,
     /// The firewall screen: which rule of the list is chosen (0 is SSH).
     pub rule_cursor: usize,
+    /// The preview shows droplift's exact scripts, not only the by-hand commands (→ / ←).
+    pub show_scripts: bool,
     // ── nginx (stage 7) ──
     /// The site file being edited (the nginx stage's editor pane).
     pub editor: Option<editor::SiteEditor>,
@@ -226,7 +235,11 @@ impl App {
             now: 0,
             checking_all: false,
             unsaved: None,
+            present: false,
+            paused: None,
+            explaining: false,
             rule_cursor: 0,
+            show_scripts: false,
             editor: None,
         };
         app.enter_stage(StageId::Connect);

@@ -25,6 +25,28 @@ pub fn public_key(private: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// What the student types from now on to log in, once stage 4 is done: the alias when one was
+/// set (it carries the user, port and key), else the whole command.
+pub fn login_from_now_on(
+    user: &str,
+    host: &str,
+    port: u16,
+    key: &Path,
+    alias: Option<&str>,
+) -> String {
+    match alias {
+        Some(alias) => format!("ssh {alias}"),
+        None => {
+            let port = if port == 22 {
+                String::new()
+            } else {
+                format!(" -p {port}")
+            };
+            format!("ssh -i {}{port} {user}@{host}", key.display())
+        }
+    }
+}
+
 const SETTINGS: &str = include_str!("scripts/ssh/settings.sh");
 const PROBE: &str = include_str!("scripts/ssh/probe.sh");
 const INSTALL_KEY: &str = include_str!("scripts/ssh/install_key.sh");
@@ -91,13 +113,19 @@ pub fn plans(
             )?,
         ),
         Step::run(
-            "Write the new sshd settings (no root, only your user, keys only, modern encryption) \
-             and check them with sshd -t",
-            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?,
+            format!(
+                "Write the new sshd settings (no root, only your user, keys only, modern \
+                 encryption) and check them with sshd -t\nPermitRootLogin no: every bot tries \
+                 root first. AllowUsers {user}: any other account is refused over SSH, so add \
+                 new users there. SSH programs older than about 2015 can no longer connect."
+            ),
+            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?
+                .by_hand("sudo nano /etc/ssh/sshd_config && sudo sshd -t"),
         ),
         Step::run(
             "Reload sshd so it uses the new settings (open connections stay)",
-            Command::root(&Script::new(&[RELOAD]).set("undo_unit", &unit))?,
+            Command::root(&Script::new(&[RELOAD]).set("undo_unit", &unit))?
+                .by_hand("sudo systemctl reload ssh"),
         ),
         Step::login(
             format!("From a brand-new connection: log in as {user} with the key and use sudo"),

@@ -33,8 +33,8 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Enter", "run the commands shown / go on"),
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
-            k("w", "write every command to droplift-runbook.sh"),
-            k("b", "uWSGI stage, at its end: roll back a release"),
+            k("w", "save the commands as notes (a text file)"),
+            k("b", "end of the uWSGI stage: roll back"),
             // ── nginx (stage 7) ── (with the rollback line the help box fills 80×24 exactly)
             k(
                 "Ctrl-S / Ctrl-P",
@@ -87,9 +87,8 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::UserLogin(_)) => vec![
-            k("Tab", "next field"),
-            k("Enter", "log in"),
-            k("Esc", "back"),
+            k("Esc", "retype root's password"),
+            k("Enter", "log in as your user"),
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
@@ -122,8 +121,14 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
                 k("Enter", "run"),
                 k("↑/↓", "scroll"),
                 k("Esc", "back"),
-                k("w", "runbook"),
+                k("w", "save as notes"),
                 k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Running if app.paused.is_some() => vec![
+                k("Space", "run"),
+                k("e", "explain"),
+                k("Esc", "stop"),
                 k("q", "quit"),
             ],
             View::Running => vec![

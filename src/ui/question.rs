@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::{App, ErrorCard, Form};
 use crate::remote::HostKeyInfo;
@@ -22,9 +22,10 @@ fn boxed(
 ) {
     let theme = &app.theme;
     let width = 72.min(area.width);
-    let text = Paragraph::new(body).wrap(Wrap { trim: false });
-    let text_height = text.line_count(width.saturating_sub(2)) as u16;
-    let form_height = form.map_or(0, |f| super::form::height(f) + 1);
+    let body = super::wrap::fit(body, width.saturating_sub(2));
+    let text_height = body.len() as u16;
+    let text = Paragraph::new(body);
+    let form_height = form.map_or(0, |f| super::form::height(f, width.saturating_sub(2)) + 1);
     let height = (text_height + form_height + 4).min(area.height);
     let rect = super::popup::centered(area, width, height);
     frame.render_widget(Clear, rect);
@@ -162,22 +163,23 @@ pub fn password_change(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
 
 pub fn user_login(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
     let body = vec![
-        Line::raw(
-            "The server refused root. If droplift already hardened this server (stages 3 and 4), root may no longer log in: log in as your own user with your SSH key, and droplift checks what is already done.",
-        ),
         Line::styled(
-            "Otherwise press Esc and check root's password (copy it from the e-mail).",
-            app.theme.muted,
+            "The server refused root's password — usually a typo: press Esc and paste it again (copy it from the e-mail, no spaces around it).",
+            app.theme.warning,
+        ),
+        Line::raw(""),
+        Line::raw(
+            "Already finished stage 4 here? Then root may no longer log in: log in as your own user with your SSH key, and droplift checks what is already done.",
         ),
     ];
     boxed(
         app,
         frame,
         area,
-        "Root may not log in",
+        "Root's password was refused",
         body,
         Some(form),
-        "Tab next field   Enter log in   Esc back",
+        "Esc retype root's password   Enter log in as your user",
     );
 }
 
