@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use crate::course::plan::{Command, LocalAction, StdinPart};
+use crate::course::plan::{CodeSource, Command, LocalAction, StdinPart};
 use crate::course::ssh::public_key;
 use crate::home::expand_home;
 use crate::remote::worker::WorkerHandle;
@@ -155,8 +155,25 @@ pub fn job_for(
                 sudo_password: secrets.get(SecretName::UserPassword).cloned(),
             }
         }
+        Request::Upload { id, source, path } => Job::Upload {
+            id: *id,
+            path: path.clone(),
+            contents: pack(source, home).map_err(DriverError::Local)?.bytes,
+            mode: 0o600,
+            owner: Some("root:root".into()),
+        },
         Request::Local { .. } => return Ok(None),
     }))
+}
+
+/// The code packed for upload: the sample, or the folder (~ expanded).
+pub fn pack(source: &CodeSource, home: &Path) -> Result<crate::source::Archive, String> {
+    match source {
+        CodeSource::Sample => Ok(crate::source::sample()),
+        CodeSource::Folder(folder) => {
+            crate::source::folder(&expand_home(folder, home)).map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Does a step on this computer. Returns a line for the log on success.
@@ -203,8 +220,147 @@ pub fn perform_local(
                     )
                 })
         }
+        LocalAction::HttpCheck {
+            host,
+            path,
+            host_header,
+        } => http_check(host, path, host_header.as_deref(), home),
+        LocalAction::DnsCheck { domain, host } => dns_check(domain, host, home),
     };
     result.map_err(DriverError::Local)
+}
+
+/// The droplet's address as this computer reaches it: an ~/.ssh/config alias is resolved to its
+/// HostName (the ssh client's view), then looked up.
+fn droplet_addresses(host: &str, home: &Path) -> Vec<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    let target = crate::remote::Target {
+        host: host.to_owned(),
+        port: None,
+        user: None,
+    };
+    let name = crate::remote::sshconfig::resolve(
+        &target,
+        &crate::remote::sshconfig::SshPaths::in_home(home),
+    )
+    .map(|r| r.hostname)
+    .unwrap_or_else(|_| host.to_owned());
+    (name.as_str(), 0)
+        .to_socket_addrs()
+        .map(|addrs| addrs.map(|a| a.ip()).collect())
+        .unwrap_or_default()
+}
+
+/// Before anything changes for HTTPS: the domain, looked up from this computer, must point only
+/// at the droplet. When it does not, the error explains DNS in a few plain lines.
+pub fn dns_check(domain: &str, host: &str, home: &Path) -> Result<String, String> {
+    use std::net::ToSocketAddrs;
+    let explain = format!(
+        "A domain name is a label; DNS, the internet's address book, turns it into the server's \
+         address. At your registrar (where you bought {domain}) add an A record for {domain} with \
+         the droplet's IPv4 address, wait for it to spread (minutes, sometimes hours), then run \
+         this stage again. Nothing was changed on the server."
+    );
+    let droplet = droplet_addresses(host, home);
+    let pointed: Vec<std::net::IpAddr> = match (domain, 0).to_socket_addrs() {
+        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
+        Err(e) => {
+            return Err(format!(
+                "from this computer, {domain} does not resolve ({e}). {explain}"
+            ));
+        }
+    };
+    let elsewhere: Vec<String> = pointed
+        .iter()
+        .filter(|ip| !droplet.contains(ip))
+        .map(ToString::to_string)
+        .collect();
+    if pointed.is_empty() || !elsewhere.is_empty() {
+        return Err(format!(
+            "from this computer, {domain} points at {}, not at the droplet ({}). {explain}",
+            if elsewhere.is_empty() {
+                "nothing".to_owned()
+            } else {
+                elsewhere.join(", ")
+            },
+            droplet
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(format!(
+        "from this computer, {domain} points at the droplet"
+    ))
+}
+
+/// GET `path` from the droplet over plain HTTP, from this computer, as a visitor's browser
+/// would: 200 with a JSON body passes. An ~/.ssh/config alias is resolved to its HostName.
+pub fn http_check(
+    host: &str,
+    path: &str,
+    host_header: Option<&str>,
+    home: &Path,
+) -> Result<String, String> {
+    use std::io::Read;
+    use std::net::{TcpStream, ToSocketAddrs};
+    use std::time::Duration;
+    let target = crate::remote::Target {
+        host: host.to_owned(),
+        port: None,
+        user: None,
+    };
+    let address = crate::remote::sshconfig::resolve(
+        &target,
+        &crate::remote::sshconfig::SshPaths::in_home(home),
+    )
+    .map(|r| r.hostname)
+    .unwrap_or_else(|_| host.to_owned());
+    let url = format!("http://{address}{path}");
+    let socket = (address.as_str(), 80)
+        .to_socket_addrs()
+        .map_err(|e| format!("{url}: cannot find {address}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{url}: {address} has no address"))?;
+    let mut stream = TcpStream::connect_timeout(&socket, Duration::from_secs(10)).map_err(|e| {
+        format!("{url}: no connection from this computer ({e}); is port 80 open in the firewall?")
+    })?;
+    let timeout = Some(Duration::from_secs(15));
+    let _ = stream.set_read_timeout(timeout);
+    let _ = stream.set_write_timeout(timeout);
+    let host_line = host_header.unwrap_or(&address);
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host_line}\r\nAccept: application/json\r\nUser-Agent: droplift\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("{url}: {e}"))?;
+    let mut response = Vec::new();
+    stream
+        .take(1024 * 1024)
+        .read_to_end(&mut response)
+        .map_err(|e| format!("{url}: no answer ({e})"))?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.lines().next().unwrap_or_default().trim().to_owned();
+    let json = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("content-type:") && l.contains("application/json")
+    });
+    let code = status.split_whitespace().nth(1).unwrap_or_default();
+    let body = body.trim();
+    let shown: String = body.chars().take(120).collect();
+    if code == "200" && json {
+        Ok(format!(
+            "from this computer, GET {url}: {status}, JSON: {shown}"
+        ))
+    } else {
+        Err(format!(
+            "from this computer, GET {url} answered {status} ({}): {shown}",
+            if json { "JSON" } else { "not JSON" }
+        ))
+    }
 }
 
 /// Creates an ed25519 key pair at `path` (private 600, public 644, folder 700) unless a key is

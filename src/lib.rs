@@ -19,5 +19,6 @@ pub mod remote;
 pub mod runner;
 pub mod secret;
 pub mod shell;
+pub mod source;
 pub mod state;
 pub mod ui;

@@ -41,6 +41,12 @@ enum Command {
     /// Write the course as a project for another tool, to set up many droplets the same way.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Ship a new release of the app (stages 8–9) after checking the setup stages.
+    Deploy(droplift::headless::deploy::DeployArgs),
+    /// List the app's releases on the server, with good/failed marks and the one serving.
+    Releases(droplift::headless::deploy::ReleasesArgs),
+    /// Serve the previous good release again (or the one named), with the smoke test.
+    Rollback(droplift::headless::deploy::RollbackArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +81,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),
+        Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
+        Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
+        Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Export(ExportCommand::Ansible(args))) => {
             headless(droplift::headless::export_ansible(&args))
         }

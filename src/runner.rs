@@ -4,7 +4,7 @@
 
 use crate::course::StageId;
 use crate::course::plan::{
-    Action, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step,
+    Action, CodeSource, Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, Step,
 };
 use crate::course::probe::Probe;
 use crate::driver::DriverError;
@@ -44,6 +44,12 @@ pub enum Request {
     },
     /// Do something on this computer; report with `local_done` (`driver::perform` does it).
     Local { id: JobId, action: LocalAction },
+    /// Pack the code here and upload it to `path` on the server.
+    Upload {
+        id: JobId,
+        source: CodeSource,
+        path: String,
+    },
 }
 
 impl Request {
@@ -52,7 +58,8 @@ impl Request {
         match self {
             Request::Run { id, .. }
             | Request::FreshLogin { id, .. }
-            | Request::Local { id, .. } => *id,
+            | Request::Local { id, .. }
+            | Request::Upload { id, .. } => *id,
         }
     }
 }
@@ -222,6 +229,7 @@ impl StageRun {
                 command,
             },
             Action::Local(action) => Request::Local { id, action },
+            Action::Upload { source, path } => Request::Upload { id, source, path },
         })
     }
 
@@ -380,6 +388,7 @@ impl StageRun {
                 Expect::Refused => self.step_ok(),
                 Expect::Success => self.step_failed(format!("the new login failed: {message}")),
             },
+            WorkerEvent::Uploaded { id } if *id == current => self.step_ok(),
             WorkerEvent::JobFailed { id, message } if *id == current => {
                 self.step_failed(message.clone())
             }

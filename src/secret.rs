@@ -212,12 +212,38 @@ mod tests {
     }
 
     #[test]
+    fn the_database_password_is_masked_url_encoded_too() {
+        assert_eq!(percent_encoded("%40:/?#@ x"), "%2540%3A%2F%3F%23%40%20x");
+        let r = Redactor::new();
+        let mut secrets = Secrets::new();
+        secrets.set(SecretName::DbPassword, Secret::new("p@ss word"), &r);
+        assert_eq!(
+            r.redact("DATABASE_URL=postgresql+psycopg2://a:p%40ss%20word@h/db"),
+            format!("DATABASE_URL=postgresql+psycopg2://a:{MASK}@h/db")
+        );
+    }
+
+    #[test]
     fn secret_names_round_trip() {
         for name in SecretName::ALL {
             assert_eq!(SecretName::from_key(name.key()), Some(name));
         }
         assert_eq!(SecretName::from_key("nope"), None);
     }
+}
+
+/// `text` as a URL component (every byte but A–Z a–z 0–9 - . _ ~ as %XX), the way DATABASE_URL
+/// carries the database password.
+pub fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// The secret values this run knows, by name. Lives in memory only; values are wiped on drop.
@@ -238,6 +264,10 @@ impl Secrets {
     /// Stores a value (replacing any old one) and teaches it to the redactor.
     pub fn set(&mut self, name: SecretName, value: Secret, redactor: &Redactor) {
         redactor.add(&value);
+        // ── Stages 8–9 ── DATABASE_URL carries the password percent-encoded: mask that form too.
+        if name == SecretName::DbPassword {
+            redactor.add(&Secret::new(percent_encoded(value.expose())));
+        }
         self.values.insert(name, value);
     }
 

@@ -85,7 +85,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
                 let command = match &step.action {
                     course::plan::Action::Run(c) => Some(c),
                     course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
-                    course::plan::Action::Local(_) => None,
+                    course::plan::Action::Local(_) | course::plan::Action::Upload { .. } => None,
                 };
                 if let Some(c) = command {
                     all.push((format!("{stage} {phase}: {}", step.headline()), c.clone()));
@@ -265,4 +265,62 @@ fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
     // A secret is never something to paste: where one is needed, the interactive command is shown.
     assert!(!text.contains("johndoe:<user_password>"), "{text}");
     assert!(text.contains("passwd johndoe"));
+}
+
+/// Stages 8 and 10 with the answers the example leaves out: code from git, and a domain.
+#[test]
+fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
+    let mut answers = example();
+    answers.app.source = "https://github.com/you/app.git".into();
+    answers.app.git_ref = "v1.0.0".into();
+    answers.domain = Some("api.example.com".into());
+    answers.tls_email = Some("you@example.com".into());
+    for stage in [StageId::App, StageId::Domain] {
+        let plans = course::plans(stage, &answers).expect("plans");
+        for step in plans
+            .probe
+            .steps
+            .iter()
+            .chain(&plans.apply.steps)
+            .chain(&plans.verify.steps)
+            .chain(&plans.apply.rollback)
+        {
+            let course::plan::Action::Run(command) = &step.action else {
+                continue;
+            };
+            let out = std::process::Command::new("bash")
+                .args(["-n", "-c", &command.script])
+                .output()
+                .expect("bash runs");
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                step.headline(),
+                command.script
+            );
+            let mut set: Vec<&str> = command
+                .script
+                .lines()
+                .map_while(|line| {
+                    let (name, _) = line.split_once('=')?;
+                    name.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        .then_some(name)
+                })
+                .collect();
+            set.sort_unstable();
+            assert_eq!(
+                set,
+                droplift::shell::declared_inputs(&command.script),
+                "{}",
+                step.headline()
+            );
+        }
+    }
+    let text = runbook::render(&answers, &[StageId::App, StageId::Domain]).expect("runbook");
+    assert!(
+        text.contains("url=https://github.com/you/app.git"),
+        "{text}"
+    );
+    assert!(text.contains("getent ahosts api.example.com"), "{text}");
 }

@@ -894,3 +894,58 @@ fn known_servers_are_offered_on_the_first_screen() {
     save_screenshot("resume", &buffer);
     insta::assert_snapshot!(screen);
 }
+
+// ── Stages 8–9 ──
+
+fn out(app: &mut App, id: u64, stream: Stream, line: &str) {
+    worker(
+        app,
+        WorkerEvent::Output {
+            id,
+            stream,
+            line: line.into(),
+        },
+    );
+}
+
+#[test]
+fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
+    let mut app = at_update_preview();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::Service);
+    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    out(
+        &mut app,
+        id,
+        Stream::Stdout,
+        "droplift-state: pending release 20261125T041247Z waits to go live",
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    // The preview, then the two staging steps, then the go-live step, which fails.
+    let mut id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    for _ in 0..2 {
+        id = first_id(&worker(
+            &mut app,
+            WorkerEvent::Finished { id, exit_code: 0 },
+        ));
+    }
+    for line in [
+        "uwsgi-items-rest did not start",
+        "service uwsgi-items-rest: activating (exit-code)",
+        "the app's log says: ModuleNotFoundError: No module named 'flask_cors'",
+        "GET /items through nginx: not asked: the service did not start",
+        "release 20261125T041247Z is marked failed; current is 20261125T034252Z",
+    ] {
+        out(&mut app, id, Stream::Stderr, line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 1 });
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("go-live-failed", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("ModuleNotFoundError"), "{screen}");
+    assert!(
+        screen.contains("requirements.txt"),
+        "the usual fix:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

@@ -92,6 +92,22 @@ fn take_answers(app: &mut App) {
                     .unwrap_or(true);
         }
         // ── end nginx ──
+        // ── Stages 8 and 10: the app, the domain ──
+        StageId::App => {
+            let source = app.form.value("source").trim().to_owned();
+            let git_ref = app.form.value("ref").trim().to_owned();
+            let module = app.form.value("module").trim().to_owned();
+            let answers = &mut app.answers.app;
+            answers.source = source;
+            answers.git_ref = git_ref;
+            answers.module = module;
+        }
+        StageId::Domain => {
+            let domain = app.form.value("domain").trim().to_owned();
+            let email = app.form.value("email").trim().to_owned();
+            app.answers.domain = (!domain.is_empty()).then_some(domain);
+            app.answers.tls_email = (!email.is_empty()).then_some(email);
+        }
         _ => {}
     }
 }
@@ -122,6 +138,28 @@ fn start(app: &mut App, mode: Mode) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    start_with(app, mode, plans)
+}
+
+// ── Stage 9: a rollback from the stage's last screen ──
+/// `b` on the uWSGI stage's last screen: the previous good release serves again, with the same
+/// plans as `droplift rollback` (its smoke test too; if that fails, the current one stays).
+pub(super) fn rollback(app: &mut App) -> Vec<Effect> {
+    let plans = course::service::values(&app.answers).and_then(|values| {
+        course::service::rollback_plans(&values, None).map_err(course::PlanError::from)
+    });
+    match plans {
+        Ok(plans) => start_with(app, Mode::Whole, plans),
+        Err(e) => {
+            app.log_line(LineKind::Error, &format!("rollback: {e}"));
+            Vec::new()
+        }
+    }
+}
+// ── end stage 9 ──
+
+fn start_with(app: &mut App, mode: Mode, plans: course::plan::StagePlans) -> Vec<Effect> {
+    let stage = app.current;
     app.set_status(stage, StageStatus::Running);
     app.view = View::Running;
     let mut run = StageRun::new(stage, plans, app.next_id);

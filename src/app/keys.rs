@@ -118,6 +118,9 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         // ── end nginx ──
+        (View::Finished, KeyCode::Char('b')) if app.current == StageId::Service => {
+            flow::rollback(app)
+        }
         (View::Finished, KeyCode::Esc) => {
             app.view = View::Form;
             Vec::new()

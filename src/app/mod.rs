@@ -351,6 +351,12 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                     }
                     .to_owned(),
                     // ── end nginx ──
+                    // ── Stages 8 and 10 ──
+                    "source" => answers.app.source.clone(),
+                    "ref" => answers.app.git_ref.clone(),
+                    "module" => answers.app.module.clone(),
+                    "domain" => answers.domain.clone().unwrap_or_default(),
+                    "email" => answers.tls_email.clone().unwrap_or_default(),
                     _ => String::new(),
                 };
                 let value = if known.is_empty() {

@@ -186,3 +186,44 @@ fn ports_are_added_and_removed_but_ssh_and_the_web_stay() {
         command.script
     );
 }
+
+// ── Stages 8–10 ──
+
+#[test]
+fn a_folder_in_the_app_form_is_sent_to_deploy_and_a_git_url_needs_a_good_ref() {
+    let mut app = app_at(StageId::App);
+    assert_eq!(app.form.value("ref"), "main");
+    assert_eq!(app.form.value("module"), "app:app");
+    type_text(&mut app, "~/code/myapp");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert!(error(&app, "source").contains("droplift deploy --source"));
+    assert_eq!(app.view, View::Form, "nothing started");
+}
+
+#[test]
+fn the_sample_app_starts_the_app_stage_s_check() {
+    let mut app = app_at(StageId::App);
+    let mut effects = Vec::new();
+    for _ in 0..3 {
+        effects = press(&mut app, KeyCode::Enter);
+    }
+    let started = effects.iter().any(|e| {
+        matches!(e, Effect::Perform(request) if matches!(request.as_ref(),
+            Request::Run { command, .. } if command.script.contains("release_with_digest")))
+    });
+    assert!(started, "the check runs: {effects:?}");
+}
+
+#[test]
+fn b_on_the_service_stage_s_last_screen_starts_a_rollback() {
+    let mut app = app_at(StageId::Service);
+    app.view = View::Finished;
+    let effects = press(&mut app, KeyCode::Char('b'));
+    let rollback = effects.iter().any(|e| {
+        matches!(e, Effect::Perform(request) if matches!(request.as_ref(),
+            Request::Run { command, .. } if command.script.contains("target=previous")))
+    });
+    assert!(rollback, "{effects:?}");
+}

@@ -27,6 +27,53 @@ const fn known(
 /// The cases, most specific first: the first match wins. Each is tested against output captured
 /// from a practice droplet (tests/fixtures/).
 pub const KNOWN: &[Known] = &[
+    // ── Stages 8–10: the app, its service, the domain (most specific, so first) ──
+    known(
+        &["password authentication failed"],
+        "PostgreSQL refused the app's password: DATABASE_URL in the environment file and the \
+         role's password differ.",
+        "Run the PostgreSQL and app stages again with the same db_password.",
+    ),
+    known(
+        &["No matching distribution found"],
+        "pip found no such library or version in requirements.txt.",
+        "Check that line of requirements.txt (pip's words are above). The new release is marked \
+         failed; the one serving stays.",
+    ),
+    known(
+        &["ModuleNotFoundError"],
+        "Your app imports a library that is not installed.",
+        "Add it to requirements.txt, with its version, and deploy again.",
+    ),
+    known(
+        &["callable not found or import error"],
+        "uWSGI could not load your app.",
+        "Check [app] module (file:object, e.g. app:app for the object app in app.py) and the \
+         Python error in the log above.",
+    ),
+    known(
+        &["502 Bad Gateway"],
+        "nginx could not reach uWSGI.",
+        "The service is stopped (its state and journal are above), or its socket is closed to \
+         nginx: uwsgi.ini needs chmod-socket = 660 and the unit Group=www-data.",
+    ),
+    known(
+        &["git cannot read"],
+        "The server could not read that git repository.",
+        "Check [app] source. A private repository needs the server's own key as a deploy key; a \
+         folder on your computer is given as a path, not a URL.",
+    ),
+    known(
+        &["has no branch or tag named"],
+        "The repository has no such branch or tag.",
+        "Push the tag or branch first (git push origin v1.0.0), or check [app] ref / --ref.",
+    ),
+    known(
+        &["DNS, the internet's address book"],
+        "The domain does not point at the droplet yet.",
+        "Add the A record at your registrar, wait for it to spread, then run the stage again.",
+    ),
+    // ── end stages 8–10 ──
     known(
         &["apt is still busy"],
         "The droplet's own updater was still installing security updates after 15 minutes.",
@@ -290,6 +337,26 @@ mod tests {
                 "{name}: nothing to quote"
             );
         }
+    }
+
+    #[test]
+    fn the_app_s_usual_failures_get_their_fix() {
+        let said = |line: &str| vec![line.to_owned()];
+        let card = |line: &str| advice(&said(line), "").unwrap_or_default();
+        assert!(
+            card("the app's log says: password authentication failed for user \"erin\"")
+                .contains("db_password")
+        );
+        assert!(
+            card("GET /items through nginx: 502 Bad Gateway (nginx could not reach uWSGI)")
+                .contains("chmod-socket")
+        );
+        assert!(
+            card("ERROR: No matching distribution found for nope==1").contains("marked failed")
+        );
+        assert!(
+            card("git cannot read https://x: fatal: repository not found").contains("deploy key")
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::apprules;
 use super::inputs;
 use super::ports::PortRule;
 
@@ -35,6 +36,11 @@ pub struct Answers {
     // ── nginx (stage 7) ──
     pub nginx: NginxAnswers,
     // ── end nginx ──
+    // ── Stages 8–9: the app ──
+    pub app: AppAnswers,
+    /// `[tls] email` for Let's Encrypt (stage 10, with `domain`).
+    pub tls_email: Option<String>,
+    // ── end stages 8–9 ──
 }
 
 // ── nginx (stage 7) ──
@@ -69,6 +75,44 @@ impl Default for NginxAnswers {
 pub const DEFAULT_SITE: &str = "items-rest";
 // ── end nginx ──
 
+// ── Stages 8–9: the app ──
+/// `[app]`: where the code comes from and what uWSGI imports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppAnswers {
+    /// As written: empty for the sample app, a git URL, or a folder on this computer.
+    pub source: String,
+    /// The branch or tag to deploy from a git source.
+    pub git_ref: String,
+    /// uWSGI's `module:callable`.
+    pub module: String,
+    /// A folder source made absolute (`~` and paths relative to the answers file), and the
+    /// digest of its packed code: both filled in by the caller who reads the folder (parsing
+    /// stays pure; see `crate::source`).
+    pub folder: Option<PathBuf>,
+    pub folder_digest: Option<String>,
+    /// The line of `source` in the answers file, for errors found when the folder is read.
+    pub source_line: usize,
+}
+
+impl Default for AppAnswers {
+    fn default() -> Self {
+        Self {
+            source: String::new(),
+            git_ref: DEFAULT_REF.to_owned(),
+            module: DEFAULT_MODULE.to_owned(),
+            folder: None,
+            folder_digest: None,
+            source_line: 0,
+        }
+    }
+}
+
+/// The branch deployed from a git source unless `[app] ref` says otherwise.
+pub const DEFAULT_REF: &str = "main";
+/// The sample app's module: app.py, the object `app`.
+pub const DEFAULT_MODULE: &str = "app:app";
+// ── end stages 8–9 ──
+
 impl Answers {
     /// The defaults the wizard starts from for a host.
     pub fn new(host: &str, user: &str) -> Self {
@@ -83,6 +127,8 @@ impl Answers {
             extra_ports: Vec::new(),
             domain: None,
             nginx: NginxAnswers::default(),
+            app: AppAnswers::default(),
+            tls_email: None,
         }
     }
 
@@ -215,16 +261,15 @@ struct RawNginx {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
 struct RawApp {
     source: Option<Spanned<String>>,
     #[serde(rename = "ref")]
     git_ref: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // email: read by the domain stage when it arrives
 struct RawTls {
     domain: Option<Spanned<String>>,
     email: Option<Spanned<String>>,
@@ -388,24 +433,50 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
     // ── end nginx ──
 
-    let mut warnings = Vec::new();
-    let later = [
-        ("app", raw.app.as_ref().map(|s| s.span())),
-        ("tls", raw.tls.as_ref().map(|s| s.span())),
-    ];
-    for (section, span) in later {
-        if let Some(span) = span {
-            let also = if section == "tls" && answers.domain.is_some() {
-                " (its domain already opens HTTPS, 443/tcp, in the firewall)"
-            } else {
-                ""
-            };
-            warnings.push(format!(
-                "line {}: [{section}] is for a stage this version of droplift does not run yet; \
-                 it is kept for later{also}",
-                line_of(text, span)
-            ));
+    // ── Stages 8–9: the app ──
+    if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
+        if let Some(source) = &app.source {
+            let written = source.get_ref().trim();
+            answers.app.source_line = line_of(text, source.span());
+            if apprules::source_kind(written) == apprules::SourceKind::Git {
+                if let Err(m) = apprules::validate_git_url(written) {
+                    fail("app.source", source.span(), m);
+                }
+            }
+            answers.app.source = written.to_owned();
         }
+        if let Some(git_ref) = &app.git_ref {
+            match apprules::validate_git_ref(git_ref.get_ref()) {
+                Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
+                Err(m) => fail("app.ref", git_ref.span(), m),
+            }
+        }
+        if let Some(module) = &app.module {
+            match apprules::validate_module(module.get_ref()) {
+                Ok(()) => answers.app.module = module.get_ref().clone(),
+                Err(m) => fail("app.module", module.span(), m),
+            }
+        }
+    }
+    if let Some(email) = raw.tls.as_ref().and_then(|t| t.get_ref().email.as_ref()) {
+        let written = email.get_ref().trim();
+        if !written.is_empty() {
+            match apprules::validate_email(written) {
+                Ok(()) => answers.tls_email = Some(written.to_owned()),
+                Err(m) => fail("tls.email", email.span(), m),
+            }
+        }
+    }
+    // ── end stages 8–9 ──
+
+    let mut warnings = Vec::new();
+    // Every section has its stage now; a domain is worth a note, since it changes two stages.
+    if let (Some(tls), Some(domain)) = (raw.tls.as_ref(), answers.domain.as_ref()) {
+        warnings.push(format!(
+            "line {}: [tls] domain {domain}: the firewall opens HTTPS (443/tcp) too, and stage 10 \
+             asks Let's Encrypt for a certificate once its DNS points at the droplet",
+            line_of(text, tls.span())
+        ));
     }
     if errors.is_empty() {
         Ok((answers, warnings))
@@ -447,8 +518,7 @@ mod tests {
         assert_eq!(answers.host, "203.0.113.7");
         assert_eq!(answers.user, "johndoe");
         assert_eq!(answers.port, 22);
-        assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].contains("[app]"));
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(answers.db_role(), "johndoe");
         assert_eq!(answers.db_name(), "johndoe");
         assert!(answers.extra_ports.is_empty());

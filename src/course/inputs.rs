@@ -112,6 +112,23 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
         },
     ];
     // ── end nginx ──
+    // ── Stages 8 and 10: the app, the domain ──
+    const APP: &[InputSpec] = &[
+        text("source", "Code", "empty: the sample app; or a git URL"),
+        InputSpec {
+            default: super::answers::DEFAULT_REF,
+            ..text("ref", "Branch or tag", "for a git URL, e.g. v1.0.0")
+        },
+        InputSpec {
+            default: super::answers::DEFAULT_MODULE,
+            ..text("module", "Module", "file:object uWSGI loads, e.g. app:app")
+        },
+    ];
+    const DOMAIN: &[InputSpec] = &[
+        text("domain", "Domain", "optional, e.g. api.example.com"),
+        text("email", "E-mail", "Let's Encrypt writes here before expiry"),
+    ];
+    // ── end stages 8 and 10 ──
     match stage {
         StageId::Connect => CONNECT,
         StageId::User => USER,
@@ -119,6 +136,8 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
         StageId::Postgres => POSTGRES,
         StageId::Firewall => FIREWALL,
         StageId::Nginx => NGINX,
+        StageId::App => APP,
+        StageId::Domain => DOMAIN,
         _ => &[],
     }
 }
@@ -193,6 +212,41 @@ pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<(&'static
             );
         }
         // ── end nginx ──
+        // ── Stages 8 and 10: the app, the domain ──
+        StageId::App => {
+            use super::apprules::{SourceKind, source_kind};
+            let source = value("source");
+            match source_kind(&source) {
+                SourceKind::Sample => {}
+                SourceKind::Git => {
+                    check("source", super::apprules::validate_git_url(source.trim()));
+                    check("ref", super::apprules::validate_git_ref(&value("ref")));
+                }
+                SourceKind::Folder => check(
+                    "source",
+                    Err(
+                        "The wizard sends the sample app or a git repository; a folder on this \
+                         computer goes with `droplift deploy --source FOLDER`."
+                            .into(),
+                    ),
+                ),
+            }
+            check("module", super::apprules::validate_module(&value("module")));
+        }
+        StageId::Domain => {
+            let domain = value("domain");
+            if !domain.trim().is_empty() {
+                check(
+                    "domain",
+                    super::answers::validate_domain(domain.trim()).map_err(capitalise),
+                );
+                check(
+                    "email",
+                    super::apprules::validate_email(value("email").trim()),
+                );
+            }
+        }
+        // ── end stages 8 and 10 ──
         _ => {}
     }
     errors

@@ -122,6 +122,12 @@ pub mod inputs;
 pub use inputs::{InputSpec, inputs, validate};
 pub mod advice;
 pub mod answers;
+// ── Stages 8–9: the app and its service ──
+pub mod app;
+pub mod apprules;
+pub mod domain;
+pub mod service;
+// ── end stages 8–9 ──
 pub mod connect;
 // ── nginx (stage 7) ──
 pub mod nginx;
@@ -142,7 +148,7 @@ use answers::Answers;
 use plan::StagePlans;
 
 /// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 7] = [
+pub const BUILT: [StageId; 10] = [
     StageId::Connect,
     StageId::Update,
     StageId::User,
@@ -152,6 +158,10 @@ pub const BUILT: [StageId; 7] = [
     // ── nginx (stage 7) ──
     StageId::Nginx,
     // ── end nginx ──
+    // ── Stages 8–10 ──
+    StageId::App,
+    StageId::Service,
+    StageId::Domain,
 ];
 
 /// Why a stage's plans could not be built.
@@ -166,7 +176,7 @@ pub enum PlanError {
     Quote(#[from] crate::shell::QuoteError),
 }
 
-fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
+pub(crate) fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
     parsed.map_err(|message| PlanError::Answer { key, message })
 }
 
@@ -221,7 +231,10 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
             nginx::plans(&site, &server_name, answers.remove_default, &text)?
         }
         // ── end nginx ──
-        other => return Err(PlanError::NotBuilt(other)),
+        // ── Stages 8–9: the app and its service ──
+        StageId::App => app::plans(&app::values(answers)?)?,
+        StageId::Service => service::plans(&service::values(answers)?)?,
+        StageId::Domain => domain::plans_for(answers)?,
     })
 }
 pub mod runbook;

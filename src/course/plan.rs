@@ -133,6 +133,27 @@ pub enum LocalAction {
         user: String,
         key: PathBuf,
     },
+    /// Ask the app for `path` over plain HTTP from this computer, as a visitor would: it must
+    /// answer 200 with JSON. `host` is what the student typed (an ~/.ssh/config alias is
+    /// resolved to its HostName); `host_header` names the site when nginx serves it by name.
+    HttpCheck {
+        host: String,
+        path: String,
+        host_header: Option<String>,
+    },
+    /// Look the domain up from this computer: every address it has must be the droplet's
+    /// (`host`, an ~/.ssh/config alias resolved to its HostName), else DNS is explained and the
+    /// stage stops before the server is touched.
+    DnsCheck { domain: String, host: String },
+}
+
+/// The app's code as it leaves this computer (packed by `crate::source`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeSource {
+    /// The sample items-rest app inside droplift.
+    Sample,
+    /// A folder on this computer.
+    Folder(PathBuf),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,6 +168,12 @@ pub enum Action {
         expect: Expect,
     },
     Local(LocalAction),
+    /// Pack the code on this computer and write it to `path` on the server over SFTP (mode
+    /// 600, owned by root): whole or not at all.
+    Upload {
+        source: CodeSource,
+        path: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,7 +262,7 @@ impl Plan {
                     }
                     v
                 }
-                Action::Local(_) => Vec::new(),
+                Action::Local(_) | Action::Upload { .. } => Vec::new(),
             })
             .collect();
         names.sort();
@@ -375,6 +402,49 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
             let _ = writeln!(out, "#     Port {port}");
             let _ = writeln!(out, "#     User {user}");
             let _ = writeln!(out, "#     IdentityFile {}", key.display());
+        }
+        Action::Local(LocalAction::HttpCheck {
+            host,
+            path,
+            host_header,
+        }) => {
+            let _ = writeln!(out, "# [on your computer]");
+            let header = match host_header {
+                Some(name) => format!("-H {} ", quote(&format!("Host: {name}"))?),
+                None => String::new(),
+            };
+            let _ = writeln!(out, "curl -i {header}http://{host}{path}");
+        }
+        Action::Local(LocalAction::DnsCheck { domain, host }) => {
+            let _ = writeln!(out, "# [on your computer] {domain} must point at {host}:");
+            let _ = writeln!(out, "getent ahosts {}", quote(domain)?);
+        }
+        Action::Upload { source, path } => {
+            let what = match source {
+                CodeSource::Sample => "the sample app (inside droplift)".to_owned(),
+                CodeSource::Folder(folder) => folder.display().to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "# [on your computer] droplift packs {what} into one tar file, leaving out .git,"
+            );
+            let _ = writeln!(
+                out,
+                "# virtualenvs, caches and what .gitignore lists, and sends it with SFTP to {path}"
+            );
+            let _ = writeln!(
+                out,
+                "# (mode 600, owner root). By hand, from the code's folder:"
+            );
+            let _ = writeln!(
+                out,
+                "#   tar --exclude-vcs --exclude=venv --exclude=__pycache__ -cf code.tar ."
+            );
+            let _ = writeln!(
+                out,
+                "#   scp code.tar {host}: && ssh -t {host} sudo install -m 600 code.tar {}",
+                quote(path)?
+            );
         }
     }
     Ok(out)

@@ -46,16 +46,26 @@ pub fn explanation(stage: StageId) -> &'static str {
         }
         // ── end nginx ──
         StageId::App => {
-            "Your Flask app's code comes onto the server, into its own folder with its own \
-             Python environment (a venv) so its libraries don't clash with the system's."
+            "Your app's code comes onto the server as a release: a folder of its own under \
+             releases/, with its own Python environment (a virtualenv, so its libraries never \
+             clash with the system's) where pip installs requirements.txt. The database \
+             password goes into an environment file only your user can read, never into a \
+             file everyone can. The new release waits as `next`; nothing that serves changes \
+             yet."
         }
         StageId::Service => {
-            "uWSGI runs your app, and systemd keeps uWSGI running: it starts it at boot and \
-             restarts it if it crashes."
+            "uWSGI is the program that runs your Flask app and talks to nginx through a socket \
+             file; systemd, the service manager, starts uWSGI at boot and again if it crashes. \
+             The release goes live by moving one link, `current`, to it; then droplift asks \
+             nginx for /items as a visitor would. If that fails, the link moves back and the \
+             old release serves again, so a bad release never stays live. `droplift rollback` \
+             moves it back to an earlier one later."
         }
         StageId::Domain => {
-            "Optional: point a domain name at the droplet and get a free TLS certificate so \
-             your API is reached over https."
+            "Optional. A domain name is a label; DNS, the internet's address book, turns it \
+             into your droplet's address. Once your registrar's A record points the domain at \
+             the droplet, certbot gets a free certificate from Let's Encrypt and nginx answers \
+             over https, sending http visitors there. Without a domain, this stage is skipped."
         }
     }
 }

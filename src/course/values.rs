@@ -94,6 +94,81 @@ checked!(
 );
 // ── end nginx ──
 
+// ── Stages 8–9: the app ──
+
+checked!(
+    /// A git repository URL for the app's code (https, ssh, scp-like, git or file).
+    GitUrl,
+    super::apprules::validate_git_url
+);
+
+checked!(
+    /// A branch or tag to deploy (`v1.0.0`, `main`).
+    GitRef,
+    super::apprules::validate_git_ref
+);
+
+checked!(
+    /// uWSGI's `module`: `module:callable`, e.g. `app:app`.
+    AppModule,
+    super::apprules::validate_module
+);
+
+checked!(
+    /// A release's folder name under releases/ (a tag, or the UTC time it was built).
+    ReleaseName,
+    super::apprules::validate_release_name
+);
+
+checked!(
+    /// The SHA-256 of packed code, which names the code a release holds.
+    CodeDigest,
+    super::apprules::validate_digest
+);
+
+/// Text droplift itself made from its own templates and checked values: a path under the
+/// site's folder, a filled-in uwsgi.ini or unit. Only the course's modules can make one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Made(String);
+
+impl Made {
+    pub(super) fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl ShellArg for Made {
+    fn shell_text(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.0)
+    }
+}
+
+impl fmt::Display for Made {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// ── Stage 10: domain and TLS ──
+
+checked!(
+    /// The domain for HTTPS (`api.example.com`): a DNS name, not an address.
+    Domain,
+    super::answers::validate_domain
+);
+
+checked!(
+    /// The e-mail Let's Encrypt writes to before a certificate expires.
+    Email,
+    super::apprules::validate_email
+);
+
+// ── end stages 8–9 ──
+
 #[cfg(test)]
 mod tests {
     use super::*;

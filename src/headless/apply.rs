@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::session::{ConnectOptions, Session};
 use super::{AnswersArgs, HeadlessError, load_answers, selected};
+use crate::course::answers::Answers;
 use crate::course::probe::Probe;
 use crate::course::{self, StageId};
 use crate::remote::HostKeyPolicy;
@@ -144,6 +145,18 @@ fn gather_secrets(
             secrets.set(SecretName::DbPassword, pw, redactor);
         }
     }
+    // ── Stages 8–9: the app writes DATABASE_URL with the role's password ──
+    if needed.contains(&SecretName::DbPassword) && !secrets.contains(SecretName::DbPassword) {
+        let prompt = format!(
+            "password of the database role {} (from the PostgreSQL stage): ",
+            answers.db_role()
+        );
+        secrets.set(
+            SecretName::DbPassword,
+            super::secrets::ask(&prompt)?,
+            redactor,
+        );
+    }
     Ok(secrets)
 }
 
@@ -169,7 +182,7 @@ fn confirm(stage: StageId) -> bool {
     matches!(line.trim(), "y" | "Y" | "yes")
 }
 
-fn connect(
+pub(super) fn connect(
     answers: course::answers::Answers,
     login: &LoginArgs,
     stages: &[StageId],
@@ -204,65 +217,77 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
         }
         let outcome = session.run_stage(stage, false)?;
         saved.record(&session.answers, stage, outcome.status(), &outcome.note());
-        let advice = outcome.advice();
-        match outcome {
-            Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
-            Outcome::Applied => println!("done"),
-            Outcome::Pending(why) => println!("pending: {why}"),
-            Outcome::Drifted(why) => {
-                println!(
-                    "FAILED: stage {} ({}): {why}. Nothing was changed.",
-                    stage.key(),
-                    stage.title()
-                );
-                return Ok(1);
-            }
-            Outcome::Failed {
-                phase,
-                step,
-                message,
-                detail,
-                rolled_back,
-            } => {
-                println!(
-                    "FAILED: stage {} ({}), {} step \"{step}\": {message}",
-                    stage.key(),
-                    stage.title(),
-                    phase.label()
-                );
-                for line in &detail {
-                    println!("  server said: {line}");
-                }
-                // ── nginx (stage 7) ──
-                if stage == StageId::Nginx {
-                    let site = course::values::SiteName::parse(&session.answers.nginx.site);
-                    if let Some(error) = site
-                        .ok()
-                        .and_then(|s| course::nginx::site_error(&detail, &s))
-                    {
-                        let file = match &session.answers.nginx.site_file {
-                            Some((path, _)) => path.display().to_string(),
-                            None => "the site file".to_owned(),
-                        };
-                        println!("In {file}: {}", error.message);
-                    }
-                }
-                // ── end nginx ──
-                if let Some(usual) = advice {
-                    println!("What to do: {usual}");
-                }
-                if rolled_back {
-                    println!("The change was undone: the server is as it was before this stage.");
-                }
-                return Ok(1);
-            }
-            Outcome::Interrupted { step } | Outcome::Cancelled { step } => {
-                println!("FAILED: stage {} stopped during \"{step}\"", stage.key());
-                return Ok(1);
-            }
+        if !report(stage, outcome, &session.answers) {
+            return Ok(1);
         }
     }
     Ok(0)
+}
+
+/// Prints how a stage ended; false when the command must stop there (failed or drifted).
+pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> bool {
+    let advice = outcome.advice();
+    match outcome {
+        Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
+        Outcome::Applied => println!("done"),
+        Outcome::Pending(why) => println!("pending: {why}"),
+        Outcome::Drifted(why) => {
+            println!(
+                "FAILED: stage {} ({}): {why}. Nothing was changed.",
+                stage.key(),
+                stage.title()
+            );
+            return false;
+        }
+        Outcome::Failed {
+            phase,
+            step,
+            message,
+            detail,
+            rolled_back,
+        } => {
+            println!(
+                "FAILED: stage {} ({}), {} step \"{step}\": {message}",
+                stage.key(),
+                stage.title(),
+                phase.label()
+            );
+            for line in &detail {
+                println!("  server said: {line}");
+            }
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                let site = course::values::SiteName::parse(&answers.nginx.site);
+                if let Some(error) = site
+                    .ok()
+                    .and_then(|s| course::nginx::site_error(&detail, &s))
+                {
+                    let file = match &answers.nginx.site_file {
+                        Some((path, _)) => path.display().to_string(),
+                        None => "the site file".to_owned(),
+                    };
+                    println!("In {file}: {}", error.message);
+                }
+            }
+            // ── end nginx ──
+            if let Some(usual) = advice {
+                println!("What to do: {usual}");
+            }
+            if rolled_back && stage == StageId::App {
+                println!(
+                    "The new release is marked failed; the release serving (if any) was not touched."
+                );
+            } else if rolled_back {
+                println!("The change was undone: the server is as it was before this stage.");
+            }
+            return false;
+        }
+        Outcome::Interrupted { step } | Outcome::Cancelled { step } => {
+            println!("FAILED: stage {} stopped during \"{step}\"", stage.key());
+            return false;
+        }
+    }
+    true
 }
 
 /// `droplift status`: probes only; prints done / pending / drifted per stage.

@@ -2,6 +2,7 @@
 //! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
 
 pub mod apply;
+pub mod deploy;
 mod print;
 pub mod secrets;
 pub mod session;
@@ -95,18 +96,35 @@ pub(crate) fn parse_stage(text: &str) -> Result<StageId, UnknownStage> {
 
 /// Reads and checks the answers file; warnings go to stderr.
 pub fn load_answers(path: &Path) -> Result<Answers, HeadlessError> {
+    load_answers_with(path, &deploy::AppOverrides::default())
+}
+
+/// Reads and checks the answers file with `[app]` values from the command line, then reads a
+/// folder source (packed and checked here, so a folder without requirements.txt or its module
+/// is refused before anything connects).
+pub fn load_answers_with(
+    path: &Path,
+    overrides: &deploy::AppOverrides,
+) -> Result<Answers, HeadlessError> {
     let text = std::fs::read_to_string(path).map_err(|cause| HeadlessError::ReadAnswers {
         path: path.to_path_buf(),
         cause,
     })?;
-    let (answers, warnings) = answers::parse(&text).map_err(|cause| HeadlessError::Answers {
-        path: path.to_path_buf(),
-        cause,
-    })?;
+    let (mut answers, warnings) =
+        answers::parse(&text).map_err(|cause| HeadlessError::Answers {
+            path: path.to_path_buf(),
+            cause,
+        })?;
     for warning in warnings {
         eprintln!("warning: {}: {warning}", path.display());
     }
-    let mut answers = answers;
+    let relative_to = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    deploy::apply_overrides(&mut answers, overrides).map_err(HeadlessError::Invalid)?;
+    deploy::read_folder(&mut answers, path, &relative_to, &crate::home::home_dir())?;
     read_site_file(&mut answers, path)?;
     Ok(answers)
 }

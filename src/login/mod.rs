@@ -357,9 +357,9 @@ impl Login {
             | WorkerEvent::Cancelled { .. }
             | WorkerEvent::Interrupted { .. }
             | WorkerEvent::JobFailed { .. }
-            | WorkerEvent::LoginRefused { .. } => self.feed(run, &event).into_iter().collect(),
-            // No runner request uploads yet; an upload's end needs no answer.
-            WorkerEvent::Uploaded { .. } => Vec::new(),
+            | WorkerEvent::LoginRefused { .. }
+            // The app stage uploads its code: the upload's end is that step's end.
+            | WorkerEvent::Uploaded { .. } => self.feed(run, &event).into_iter().collect(),
         }
     }
 

@@ -34,7 +34,8 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
             k("w", "save the commands as notes (a text file)"),
-            // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
+            k("b", "end of the uWSGI stage: roll back"),
+            // ── nginx (stage 7) ── (with the rollback line the help box fills 80×24 exactly)
             k(
                 "Ctrl-S / Ctrl-P",
                 "site editor: nginx -t & apply / commands",
@@ -146,6 +147,13 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             View::Finished if app.current == StageId::Nginx => vec![
                 k("Enter", "next"),
                 k("e", "edit site"),
+                k("Esc", "back"),
+                k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Finished if app.current == StageId::Service => vec![
+                k("Enter", "next"),
+                k("b", "roll back"),
                 k("Esc", "back"),
                 k("?", "help"),
                 k("q", "quit"),

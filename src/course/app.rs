@@ -1,0 +1,358 @@
+//! Stage 8, the app's code: system packages for Python apps, the site's folders, the
+//! environment file with DATABASE_URL, and a new release (uploaded or cloned, with its own
+//! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::answers::Answers;
+use super::apprules::{SourceKind, source_kind};
+use super::plan::{CodeSource, Command, Plan, StagePlans, StdinPart, Step};
+use super::values::{
+    AppModule, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, SiteName, UserName,
+};
+use super::{PlanError, answer};
+use crate::secret::SecretName;
+use crate::shell::{Const, QuoteError, Script};
+
+const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
+pub(super) const LIB: &str = include_str!("scripts/app/lib.sh");
+const DBURL: &str = include_str!("scripts/app/dburl.sh");
+const DBLOGIN: &str = include_str!("scripts/app/dblogin.sh");
+const SOURCE_ARCHIVE: &str = include_str!("scripts/app/source_archive.sh");
+const SOURCE_GIT: &str = include_str!("scripts/app/source_git.sh");
+const CHECKS: &str = include_str!("scripts/app/checks.sh");
+const PROBE: &str = include_str!("scripts/app/probe.sh");
+const PACKAGES: &str = include_str!("scripts/app/packages.sh");
+const FOLDERS: &str = include_str!("scripts/app/folders.sh");
+const ENV_FILE: &str = include_str!("scripts/app/env_file.sh");
+const UNPACK: &str = include_str!("scripts/app/unpack.sh");
+const CLONE: &str = include_str!("scripts/app/clone.sh");
+const VENV: &str = include_str!("scripts/app/venv.sh");
+const CHECK_APP: &str = include_str!("scripts/app/check_app.sh");
+const FINISH: &str = include_str!("scripts/app/finish.sh");
+const MARK_FAILED: &str = include_str!("scripts/app/mark_failed.sh");
+const VERIFY: &str = include_str!("scripts/app/verify.sh");
+
+/// Where a site's pieces live on the server. Every path comes from the checked site name, so
+/// this is the one place that knows the layout (nginx's socket path says the same).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// /var/www/html/SITE: releases/, current, next, log/, app.env, uwsgi.ini, socket.sock
+    pub base: Made,
+    pub releases: Made,
+    /// droplift's own folder for uploads and staged files (root only).
+    pub staging: Made,
+    /// The systemd unit's name, without `.service`.
+    pub unit: Made,
+    pub env_file: Made,
+}
+
+impl Layout {
+    pub fn new(site: &SiteName) -> Self {
+        let base = format!("/var/www/html/{site}");
+        Self {
+            releases: Made::new(format!("{base}/releases")),
+            staging: Made::new(format!("/var/lib/droplift/app/{site}")),
+            unit: Made::new(format!("uwsgi-{site}")),
+            env_file: Made::new(format!("{base}/app.env")),
+            base: Made::new(base),
+        }
+    }
+
+    /// A script with the site's paths set (the files' declarations say which they read; the
+    /// plan tests check that exactly those are set).
+    pub(super) fn script(&self, files: &[&'static str], paths: &[&'static str]) -> Script {
+        let mut script = Script::new(files);
+        for name in paths {
+            let value = match *name {
+                "base" => &self.base,
+                "releases" => &self.releases,
+                "staging" => &self.staging,
+                "unit" => &self.unit,
+                _ => &self.env_file,
+            };
+            script = script.set(name, value);
+        }
+        script
+    }
+}
+
+/// Where the code comes from, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// Packed on this computer (the sample app or a folder), named by its digest.
+    Archive {
+        source: CodeSource,
+        digest: CodeDigest,
+    },
+    Git {
+        url: GitUrl,
+        git_ref: GitRef,
+    },
+}
+
+/// Everything stage 8 needs, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppValues {
+    pub site: SiteName,
+    pub user: UserName,
+    pub role: PgRole,
+    pub db: PgDatabase,
+    pub module: AppModule,
+    pub code: Code,
+}
+
+/// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
+pub(super) fn site_answer(answers: &Answers) -> &str {
+    &answers.nginx.site
+}
+
+/// The code as the answers give it. A folder must have been read by the caller already.
+pub fn code(answers: &Answers) -> Result<Code, PlanError> {
+    let app = &answers.app;
+    Ok(match source_kind(&app.source) {
+        SourceKind::Sample => Code::Archive {
+            source: CodeSource::Sample,
+            digest: answer(
+                "app.source",
+                CodeDigest::parse(&crate::source::sample().digest),
+            )?,
+        },
+        SourceKind::Git => Code::Git {
+            url: answer("app.source", GitUrl::parse(&app.source))?,
+            git_ref: answer("app.ref", GitRef::parse(&app.git_ref))?,
+        },
+        SourceKind::Folder => {
+            let (Some(folder), Some(digest)) = (&app.folder, &app.folder_digest) else {
+                return Err(PlanError::Answer {
+                    key: "app.source",
+                    message: format!("the folder {} has not been read yet", app.source),
+                });
+            };
+            Code::Archive {
+                source: CodeSource::Folder(folder.clone()),
+                digest: answer("app.source", CodeDigest::parse(digest))?,
+            }
+        }
+    })
+}
+
+/// Checks the answers stage 8 needs.
+pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
+    Ok(AppValues {
+        site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
+        user: answer("user", UserName::parse(&answers.user))?,
+        role: answer("postgres.role", PgRole::parse(answers.db_role()))?,
+        db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        module: answer("app.module", AppModule::parse(&answers.app.module))?,
+        code: code(answers)?,
+    })
+}
+
+/// The packages stage 8 installs.
+fn packages(code: &Code) -> Const {
+    match code {
+        Code::Archive { .. } => Const("python3-venv python3-dev libpq-dev build-essential"),
+        Code::Git { .. } => Const("python3-venv python3-dev libpq-dev build-essential git"),
+    }
+}
+
+/// The password line on stdin: DATABASE_URL is written from it.
+fn password_stdin() -> Vec<StdinPart> {
+    vec![
+        StdinPart::Secret(SecretName::DbPassword),
+        StdinPart::Text("\n".into()),
+    ]
+}
+
+/// Adds what the source's file declares (digest, or the repository and ref).
+fn with_source(script: Script, code: &Code, user: &UserName) -> Script {
+    match code {
+        Code::Archive { digest, .. } => script.set("digest", digest),
+        Code::Git { url, git_ref } => script.set("u", user).set("url", url).set("ref", git_ref),
+    }
+}
+
+fn source_file(code: &Code) -> &'static str {
+    match code {
+        Code::Archive { .. } => SOURCE_ARCHIVE,
+        Code::Git { .. } => SOURCE_GIT,
+    }
+}
+
+pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
+    let layout = Layout::new(&v.site);
+    let base = &layout.base;
+    let user = &v.user;
+    let probe_script = with_source(
+        layout
+            .script(
+                &[LIB, DBLOGIN, source_file(&v.code), PROBE],
+                &["base", "releases", "env_file"],
+            )
+            .set("packages", &packages(&v.code))
+            .set("role", &v.role)
+            .set("db", &v.db),
+        &v.code,
+        user,
+    );
+    // source_git.sh declares u too; set it once.
+    let probe_script = match v.code {
+        Code::Archive { .. } => probe_script.set("u", user),
+        Code::Git { .. } => probe_script,
+    };
+
+    let get_code: Vec<Step> = match &v.code {
+        Code::Archive { source, .. } => vec![
+            Step {
+                title: "Send the code from this computer to the server (SFTP)".into(),
+                action: super::plan::Action::Upload {
+                    source: source.clone(),
+                    path: format!("{}/source.tar", layout.staging),
+                },
+            },
+            Step::run(
+                format!(
+                    "Unpack it as {user} into a new release, {}/<the time, UTC>, and point `next` \
+                     at it\n(a release built from exactly this code before is used again)",
+                    layout.releases
+                ),
+                Command::root(
+                    &layout
+                        .script(&[LIB, CHECKS, UNPACK], &["base", "releases", "staging"])
+                        .set("u", user)
+                        .set("module", &v.module)
+                        .set(
+                            "source_label",
+                            &Const(match source {
+                                CodeSource::Sample => "the sample app",
+                                CodeSource::Folder(_) => "a folder on your computer",
+                            }),
+                        ),
+                )?,
+            ),
+        ],
+        Code::Git { url, git_ref } => vec![Step::run(
+            format!(
+                "Clone {git_ref} of {url} as {user} into a new release under {} and point \
+                 `next` at it\n(git is asked first: a URL or ref it cannot find changes nothing)",
+                layout.releases
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, SOURCE_GIT, CHECKS, CLONE], &["base", "releases"])
+                    .set("u", user)
+                    .set("url", url)
+                    .set("ref", git_ref)
+                    .set("module", &v.module),
+            )?
+            .timeout(Duration::from_secs(600)),
+        )],
+    };
+
+    let mut apply = vec![
+        Step::run(
+            "Install what Python apps need: python3-venv, python3-dev, libpq-dev and \
+             build-essential\n(uWSGI is compiled from source by pip)",
+            Command::root(&Script::new(&[WAIT_FOR_APT, PACKAGES]).set("packages", &packages(&v.code)))?
+                .timeout(Duration::from_secs(960))
+                .by_hand("sudo apt install python3-venv python3-dev libpq-dev build-essential"),
+        ),
+        Step::run(
+            format!(
+                "Make the site's folders: {base} for {user} and nginx's group, with releases/ and \
+                 log/ inside"
+            ),
+            Command::root(
+                &layout
+                    .script(&[FOLDERS], &["base", "releases", "staging"])
+                    .set("u", user),
+            )?,
+        ),
+        Step::run(
+            format!(
+                "Write DATABASE_URL to {} (mode 600, only {user} can read it)\nThe password is \
+                 URL-encoded, sent on stdin, and never on a command line, in the unit or in the log",
+                layout.env_file
+            ),
+            Command::root(
+                &layout
+                    .script(&[DBURL, ENV_FILE], &["base", "env_file"])
+                    .set("u", user)
+                    .set("role", &v.role)
+                    .set("db", &v.db),
+            )?
+            .stdin(password_stdin())
+            .by_hand(format!(
+                "sudo -u {user} sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql+psycopg2://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
+                layout.env_file, v.role, v.db
+            )),
+        ),
+    ];
+    apply.extend(get_code);
+    apply.extend([
+        Step::run(
+            format!(
+                "Give the release its own virtualenv and pip install -r requirements.txt in it, \
+                 as {user}"
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, VENV], &["base", "releases"])
+                    .set("u", user),
+            )?
+            .timeout(Duration::from_secs(1800)),
+        ),
+        Step::run(
+            format!(
+                "Import {} as uWSGI will, with the environment file, to catch a missing library \
+                 or a wrong module now",
+                v.module
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, CHECK_APP], &["base", "releases", "env_file"])
+                    .set("u", user)
+                    .set("module", &v.module),
+            )?
+            .timeout(Duration::from_secs(300)),
+        ),
+        Step::run(
+            "Mark the release built and keep the five newest releases",
+            Command::root(&layout.script(&[LIB, FINISH], &["base", "releases"]))?,
+        ),
+    ]);
+
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            "Are the packages there, does PostgreSQL accept the environment file's \
+             DATABASE_URL, and is a release built from your code?",
+            Command::root(&probe_script)?.timeout(Duration::from_secs(60)),
+        )]),
+        apply: Plan::new(apply).with_rollback(vec![Step::run(
+            "Mark the release that failed as failed; `current` (what serves now) stays",
+            Command::root(&layout.script(&[LIB, MARK_FAILED], &["base", "releases", "staging"]))?,
+        )]),
+        verify: Plan::new(vec![Step::run(
+            "Check the release's virtualenv, the environment file's mode and owner, and log in \
+             to PostgreSQL with its DATABASE_URL",
+            Command::root(
+                &layout
+                    .script(&[LIB, DBLOGIN, VERIFY], &["base", "releases", "env_file"])
+                    .set("u", user),
+            )?,
+        )]),
+    })
+}
+
+/// A folder source made absolute: `~/` from `home`, a relative path from `relative_to` (the
+/// answers file's folder).
+pub fn folder_path(source: &str, home: &std::path::Path, relative_to: &std::path::Path) -> PathBuf {
+    let path = crate::home::expand_home(std::path::Path::new(source), home);
+    if path.is_absolute() {
+        path
+    } else {
+        relative_to.join(path)
+    }
+}

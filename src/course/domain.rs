@@ -1,0 +1,90 @@
+//! Stage 10 (optional), domain and TLS: the domain's DNS is checked from the student's computer
+//! and from the server before anything changes, then certbot's nginx plugin gets a certificate
+//! from Let's Encrypt and redirects http to https.
+
+use std::time::Duration;
+
+use super::answers::Answers;
+use super::plan::{Command, LocalAction, Plan, StagePlans, Step};
+use super::values::{Domain, Email, SiteName};
+use super::{PlanError, answer};
+use crate::shell::{QuoteError, Script};
+
+const NONE: &str = include_str!("scripts/domain/none.sh");
+const PROBE: &str = include_str!("scripts/domain/probe.sh");
+const DNS: &str = include_str!("scripts/domain/dns.sh");
+const CERTBOT: &str = include_str!("scripts/domain/certbot.sh");
+const VERIFY: &str = include_str!("scripts/domain/verify.sh");
+
+/// Stage 10's plans for the answers: without `[tls] domain` the stage has nothing to do.
+pub fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
+    let Some(domain) = &answers.domain else {
+        return Ok(StagePlans {
+            probe: Plan::new(vec![Step::run(
+                "Is there a domain to serve over HTTPS?",
+                Command::root(&Script::new(&[NONE]))?,
+            )]),
+            ..StagePlans::default()
+        });
+    };
+    let domain = answer("tls.domain", Domain::parse(domain))?;
+    let email = match &answers.tls_email {
+        Some(email) => answer("tls.email", Email::parse(email))?,
+        None => {
+            return Err(PlanError::Answer {
+                key: "tls.email",
+                message: "Let's Encrypt needs an e-mail address for expiry notices".into(),
+            });
+        }
+    };
+    let site = answer("nginx.site", SiteName::parse(&answers.nginx.site))?;
+    Ok(plans(&domain, &email, &site, &answers.host)?)
+}
+
+pub fn plans(
+    domain: &Domain,
+    email: &Email,
+    site: &SiteName,
+    host: &str,
+) -> Result<StagePlans, QuoteError> {
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Does nginx serve https://{domain} with a certificate?"),
+            Command::root(&Script::new(&[PROBE]).set("domain", domain))?,
+        )]),
+        apply: Plan::new(vec![
+            Step::local(
+                format!("Look {domain} up from this computer: it must point at the droplet"),
+                LocalAction::DnsCheck {
+                    domain: domain.to_string(),
+                    host: host.to_owned(),
+                },
+            ),
+            Step::run(
+                format!("Look {domain} up from the server: it must point at the server itself"),
+                Command::root(&Script::new(&[DNS]).set("domain", domain))?,
+            ),
+            Step::run(
+                format!(
+                    "Install certbot and its nginx plugin, and get a certificate for {domain} \
+                     (Let's Encrypt checks the domain over port 80)\nnginx then answers https \
+                     and redirects http to it; a systemd timer renews the certificate"
+                ),
+                Command::root(
+                    &Script::new(&[CERTBOT])
+                        .set("domain", domain)
+                        .set("email", email)
+                        .set("site", site),
+                )?
+                .timeout(Duration::from_secs(600))
+                .by_hand(format!(
+                    "sudo apt install certbot python3-certbot-nginx && sudo certbot --nginx --redirect -d {domain} -m {email} --agree-tos"
+                )),
+            ),
+        ]),
+        verify: Plan::new(vec![Step::run(
+            format!("Ask for https://{domain}/items on the server, and see http redirect to it"),
+            Command::root(&Script::new(&[VERIFY]).set("domain", domain))?,
+        )]),
+    })
+}

@@ -1,0 +1,38 @@
+# Imports the app the way uWSGI will (module:callable), as $u with the environment file's
+# variables, so a missing library, a typo in the module or a database that refuses the password
+# fails here, before the release can go live.
+: "${u:?}" "${module:?}" "${releases:?}" "${env_file:?}"
+set -euo pipefail
+name=$(link_target next)
+[ -n "$name" ] || { echo "no release is being built (next is missing): run the stage again" >&2; exit 1; }
+status=$(mark_get "$name" status)
+if [ "$status" = built ] || [ "$status" = good ]; then
+  echo "release $name was checked already"
+  exit 0
+fi
+home=$(getent passwd "$u" | cut -d: -f6)
+cd "$releases/$name"
+runuser -u "$u" -- env -i HOME="$home" PATH=/usr/bin:/bin LANG=C.UTF-8 \
+  venv/bin/python - "$env_file" "$module" <<'PY'
+import importlib, os, sys
+
+env_file, spec = sys.argv[1:3]
+# The environment file as systemd reads it: KEY=VALUE lines, # comments, optional quotes.
+with open(env_file) as lines:
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ[key.strip()] = value
+sys.path.insert(0, os.getcwd())
+name, _, attr = spec.partition(":")
+module = importlib.import_module(name)
+app = getattr(module, attr or "application", None)
+if not callable(app):
+    sys.exit(f"{name} has no WSGI app named {attr or 'application'}: check [app] module")
+print(f"{spec} imports and is a WSGI app")
+PY

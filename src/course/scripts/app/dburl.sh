@@ -1,0 +1,18 @@
+# DATABASE_URL for the app: the role, its password (read from stdin) and the database, each
+# percent-encoded so a password with @ : / ? # % stays one password. postgresql+psycopg2 names
+# the driver in requirements.txt (SQLAlchemy 2.1 would otherwise look for psycopg 3).
+: "${role:?}" "${db:?}"
+set -euo pipefail
+
+# Prints the URL; the password comes from stdin and never reaches a command line.
+database_url() {
+  local port
+  port=$(cd / && runuser -u postgres -- psql -X -A -t -c 'SHOW port' 2>/dev/null) || port=5432
+  python3 -c '
+import sys, urllib.parse
+role, db, port = sys.argv[1:4]
+password = sys.stdin.readline().rstrip("\n")
+q = lambda text: urllib.parse.quote(text, safe="")
+print(f"postgresql+psycopg2://{q(role)}:{q(password)}@127.0.0.1:{port}/{q(db)}")
+' "$role" "$db" "${port:-5432}"
+}

@@ -1,0 +1,57 @@
+# Read-only: are the system packages installed, does the environment file (mode 600, the app
+# user's) hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
+# release built from your code serving or waiting to go live?
+: "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}"
+set -euo pipefail
+todo=()
+read -ra wanted <<<"$packages"
+missing=()
+for p in "${wanted[@]}"; do
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+done
+[ "${#missing[@]}" -eq 0 ] || todo+=("these packages are not installed yet: ${missing[*]}")
+if ! id -u "$u" >/dev/null 2>&1; then
+  echo "droplift-state: pending there is no user $u yet (stage 3 creates it)"
+  exit 0
+fi
+
+if [ ! -f "$env_file" ]; then
+  todo+=("there is no environment file $env_file yet")
+elif [ "$(stat -c '%a %U' "$env_file")" != "600 $u" ]; then
+  todo+=("$env_file should be mode 600 and belong to $u; it is $(stat -c '%a, %U' "$env_file")")
+elif ! command -v python3 >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+  todo+=("python3 or PostgreSQL's psql is not installed yet")
+elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
+  todo+=("$env_file does not name the role $role and the database $db yet")
+elif ! said=$(url_login); then
+  todo+=("PostgreSQL refuses the DATABASE_URL in $env_file: $(tail -n 1 <<<"$said")")
+fi
+
+cur=$(link_target current)
+nxt=$(link_target next)
+if ! digest=$(wanted_digest); then
+  todo+=("$digest")
+  digest=""
+fi
+state() { mark_get "$1" status; }
+holder=""
+if [ -z "$digest" ]; then
+  :
+elif [ -n "$cur" ] && [ "$(mark_get "$cur" digest)" = "$digest" ] && [[ $(state "$cur") =~ ^(good|built)$ ]]; then
+  holder=$cur
+  echo "release $cur, built from your code, is the one serving"
+elif [ -n "$nxt" ] && [ "$(mark_get "$nxt" digest)" = "$digest" ] && [ "$(state "$nxt")" = built ]; then
+  holder=$nxt
+  echo "release $nxt, built from your code, waits to go live (the next stage)"
+elif again=$(release_with_digest "$digest") && [ -n "$again" ]; then
+  todo+=("release $again holds your code but is not serving; it will go live again")
+else
+  todo+=("no release is built from your code yet${cur:+ (serving now: $cur)}")
+fi
+
+if [ "${#todo[@]}" -eq 0 ]; then
+  echo "droplift-state: done release $holder holds your code, with its virtualenv and environment file"
+else
+  printf 'to do: %s\n' "${todo[@]}"
+  echo "droplift-state: pending ${todo[0]}"
+fi

@@ -1,0 +1,33 @@
+# Read-only: is the release built from your code serving under systemd, with droplift's
+# uwsgi.ini and unit installed, and does GET /items through nginx answer 200 with JSON?
+: "${base:?}" "${unit:?}" "${ini_sha:?}" "${unit_sha:?}"
+set -euo pipefail
+cur=$(link_target current)
+nxt=$(link_target next)
+todo=()
+if [ -z "$cur" ] && [ -z "$nxt" ]; then
+  echo "droplift-state: pending no release is built yet (the app stage builds one)"
+  exit 0
+fi
+[ -z "$nxt" ] || [ "$nxt" = "$cur" ] || todo+=("release $nxt waits to go live")
+# The files are compared by their SHA-256 with the ones droplift would write.
+sha_of() { sha256sum "$1" 2>/dev/null | cut -d ' ' -f 1; }
+[ "$(sha_of "$base/uwsgi.ini")" = "$ini_sha" ] || todo+=("$base/uwsgi.ini is not the one droplift writes yet")
+[ "$(sha_of "/etc/systemd/system/$unit.service")" = "$unit_sha" ] ||
+  todo+=("/etc/systemd/system/$unit.service is not the one droplift writes yet")
+systemctl is-enabled --quiet "$unit" 2>/dev/null || todo+=("$unit does not start at boot yet")
+systemctl is-active --quiet "$unit" 2>/dev/null || todo+=("$unit is not running")
+if [ -n "$cur" ] && [ "$(mark_get "$cur" status)" != good ]; then
+  todo+=("release $cur has not passed the smoke test")
+fi
+said=""
+if [ "${#todo[@]}" -eq 0 ] && ! said=$(smoke_test); then
+  todo+=("GET /items through nginx answers $said")
+fi
+if [ "${#todo[@]}" -eq 0 ]; then
+  echo "GET /items: $said"
+  echo "droplift-state: done $unit serves release $cur; GET /items answers 200 with JSON"
+else
+  printf 'to do: %s\n' "${todo[@]}"
+  echo "droplift-state: pending ${todo[0]}"
+fi

@@ -1,0 +1,73 @@
+# The smoke test, and what to show when it fails. The test asks nginx on this server for
+# GET /items, naming the site as a visitor would, and wants 200 with JSON.
+: "${base:?}" "${unit:?}" "${server_name:?}"
+set -euo pipefail
+
+# Requests /items through nginx and prints what came back; succeeds on 200 with JSON.
+smoke_test() {
+  local host=$server_name body out code type
+  [ "$host" = _ ] && host=localhost
+  body=$(mktemp)
+  out=$(curl -s -o "$body" -w '%{http_code} %{content_type}' --max-time 10 \
+    -H "Host: $host" http://127.0.0.1/items) || out="000 no answer"
+  code=${out%% *}
+  type=${out#* }
+  if [ "$code" = 200 ] && [[ $type == application/json* ]] && python3 -m json.tool "$body" >/dev/null 2>&1; then
+    echo "200, JSON: $(head -c 160 "$body")"
+    rm -f "$body"
+    return 0
+  fi
+  rm -f "$body"
+  case "$code" in
+    502) echo "502 Bad Gateway (nginx could not reach uWSGI)" ;;
+    000) echo "no answer from nginx on port 80" ;;
+    *) echo "$code ${type:-(no content type)}" ;;
+  esac
+  return 1
+}
+
+# Repeats the smoke test for up to $1 seconds (uWSGI may still be starting); prints the last
+# answer and succeeds as soon as one passes.
+smoke_wait() {
+  local waited=0 said
+  until said=$(smoke_test); do
+    if [ "$waited" -ge "$1" ]; then
+      echo "$said"
+      return 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "$said"
+}
+
+# The long story of why the app does not answer, on stderr: the unit's status, its journal and
+# the end of the app's log.
+diagnose() {
+  {
+    echo "── systemctl status $unit"
+    systemctl status "$unit" --no-pager --lines 0 2>&1 | head -n 6 || true
+    echo "── journalctl -u $unit (last lines)"
+    journalctl -u "$unit" -n 12 --no-pager -o cat 2>&1 || true
+    echo "── $base/log/uwsgi.log (last lines)"
+    tail -n 15 "$base/log/uwsgi.log" 2>&1 || true
+  } >&2
+}
+
+# The short story, a few lines for the error card: the service's state, the most telling line
+# of the app's log and of nginx's, and what GET /items answered ($1).
+summary() {
+  local cause nginx_said
+  # A Python error or the database's refusal says more than uWSGI's own "no app loaded".
+  cause=$(tail -n 300 "$base/log/uwsgi.log" 2>/dev/null | grep -o -E \
+    'password authentication failed for user "[^"]*"|database "[^"]*" does not exist|Connection refused|[A-Za-z]*(Error|Exception): .*' \
+    | tail -n 1 || true)
+  [ -n "$cause" ] || cause=$(tail -n 300 "$base/log/uwsgi.log" 2>/dev/null |
+    grep -o -E 'callable not found or import error|Permission denied.*' | tail -n 1 || true)
+  nginx_said=$(grep -F "$base/socket.sock" /var/log/nginx/error.log 2>/dev/null | tail -n 1 |
+    grep -o -E 'connect\(\) to [^ ]+ failed \([^)]*\)' || true)
+  echo "service $unit: $(systemctl is-active "$unit" 2>/dev/null || true) ($(systemctl show -p Result --value "$unit" 2>/dev/null || echo unknown))"
+  [ -z "$cause" ] || echo "the app's log says: $cause"
+  [ -z "$nginx_said" ] || echo "nginx says: $nginx_said"
+  echo "GET /items through nginx: $1"
+}

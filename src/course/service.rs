@@ -1,0 +1,268 @@
+//! Stage 9, uWSGI under systemd: uwsgi.ini and the unit from droplift's templates, the release
+//! going live with a smoke test through nginx (undone if it fails), and the same go-live for
+//! `droplift rollback`, plus the release list for `droplift releases`.
+
+use std::time::Duration;
+
+use super::answers::Answers;
+use super::app::{LIB, Layout, site_answer};
+use super::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Step};
+use super::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
+use super::{PlanError, answer};
+use crate::shell::{Const, QuoteError, ShellArg};
+
+/// uWSGI's settings, with `{{site}}` and `{{module}}` to fill in.
+pub const UWSGI_INI: &str = include_str!("../../assets/uwsgi/uwsgi.ini");
+/// The systemd unit, with `{{site}}` and `{{user}}` to fill in.
+pub const UNIT: &str = include_str!("../../assets/uwsgi/uwsgi.service");
+
+const SMOKE: &str = include_str!("scripts/service/smoke.sh");
+const PROBE: &str = include_str!("scripts/service/probe.sh");
+const STAGE_FILE: &str = include_str!("scripts/service/stage_file.sh");
+const GO_LIVE: &str = include_str!("scripts/service/go_live.sh");
+const VERIFY: &str = include_str!("scripts/service/verify.sh");
+const RELEASES: &str = include_str!("scripts/service/releases.sh");
+const TARGET: &str = include_str!("scripts/service/target.sh");
+const ROLLBACK_PROBE: &str = include_str!("scripts/service/rollback_probe.sh");
+
+/// Everything stage 9 needs, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceValues {
+    pub site: SiteName,
+    pub user: UserName,
+    pub module: AppModule,
+    pub server_name: ServerName,
+    /// The droplet as the student typed it, for the request from their computer.
+    pub host: String,
+}
+
+pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
+    Ok(ServiceValues {
+        site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
+        user: answer("user", UserName::parse(&answers.user))?,
+        module: answer("app.module", AppModule::parse(&answers.app.module))?,
+        server_name: answer(
+            "nginx.server_name",
+            ServerName::parse(&answers.nginx.server_name),
+        )?,
+        host: answers.host.clone(),
+    })
+}
+
+fn fill(template: &str, pairs: &[(&str, &dyn ShellArg)]) -> Made {
+    let mut text = template.to_owned();
+    for (name, value) in pairs {
+        text = text.replace(&format!("{{{{{name}}}}}"), &value.shell_text());
+    }
+    Made::new(text)
+}
+
+/// The SHA-256 of a file's text, as `sha256sum` prints it: the check compares files by it.
+fn sha256(text: &Made) -> Made {
+    use sha2::{Digest, Sha256};
+    Made::new(
+        Sha256::digest(text.as_str().as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>(),
+    )
+}
+
+/// A step writing `text` to droplift's staging folder as `name` (shown against `installed`).
+fn stage_file(
+    layout: &Layout,
+    name: String,
+    installed: String,
+    text: &Made,
+) -> Result<Command, QuoteError> {
+    Ok(Command::root(
+        &layout
+            .script(&[STAGE_FILE], &["staging"])
+            .set("name", &Made::new(name))
+            .set("installed", &Made::new(installed)),
+    )?
+    .stdin(vec![StdinPart::Text(text.to_string())]))
+}
+
+/// uwsgi.ini for the site, filled from checked values only.
+pub fn uwsgi_ini(site: &SiteName, module: &AppModule) -> Made {
+    fill(UWSGI_INI, &[("site", site), ("module", module)])
+}
+
+/// The systemd unit for the site, filled from checked values only.
+pub fn unit_file(site: &SiteName, user: &UserName) -> Made {
+    fill(UNIT, &[("site", site), ("user", user)])
+}
+
+/// The go-live step: `target` is next (stage 8's release), previous, or a release's name.
+fn go_live(
+    layout: &Layout,
+    server_name: &ServerName,
+    target: &dyn ShellArg,
+) -> Result<Command, QuoteError> {
+    Ok(Command::root(
+        &layout
+            .script(
+                &[LIB, TARGET, SMOKE, GO_LIVE],
+                &["base", "releases", "staging", "unit"],
+            )
+            .set("server_name", server_name)
+            .set("target", target),
+    )?
+    .timeout(Duration::from_secs(240)))
+}
+
+/// The checks after a release went live: on the server, then from the student's computer.
+fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteError> {
+    let host_header = (v.server_name.as_str() != "_").then(|| v.server_name.to_string());
+    Ok(vec![
+        Step::run(
+            format!(
+                "Check that {} runs and starts at boot, and ask nginx on the server for GET /items",
+                layout.unit
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, SMOKE, VERIFY], &["base", "releases", "unit"])
+                    .set("server_name", &v.server_name),
+            )?,
+        ),
+        Step::local(
+            format!(
+                "Ask for http://{}/items from this computer, as any visitor would",
+                v.host
+            ),
+            LocalAction::HttpCheck {
+                host: v.host.clone(),
+                path: "/items".into(),
+                host_header,
+            },
+        ),
+    ])
+}
+
+pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
+    let layout = Layout::new(&v.site);
+    let ini = uwsgi_ini(&v.site, &v.module);
+    let unit_text = unit_file(&v.site, &v.user);
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!(
+                "Does {} serve the release built from your code, and does GET /items answer?",
+                layout.unit
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, SMOKE, PROBE], &["base", "releases", "unit"])
+                    .set("server_name", &v.server_name)
+                    .set("ini_sha", &sha256(&ini))
+                    .set("unit_sha", &sha256(&unit_text)),
+            )?,
+        )]),
+        apply: Plan::new(vec![
+            Step::run(
+                format!(
+                    "Write uwsgi.ini (module {}, the socket nginx uses, need-app) to droplift's \
+                     staging folder\nand show how it differs from the installed one",
+                    v.module
+                ),
+                stage_file(
+                    &layout,
+                    "uwsgi.ini".into(),
+                    format!("{}/uwsgi.ini", layout.base),
+                    &ini,
+                )?,
+            ),
+            Step::run(
+                format!(
+                    "Write the systemd unit {}.service (User {}, Group www-data, \
+                     EnvironmentFile, Restart=always) to the staging folder",
+                    layout.unit, v.user
+                ),
+                stage_file(
+                    &layout,
+                    format!("{}.service", layout.unit),
+                    format!("/etc/systemd/system/{}.service", layout.unit),
+                    &unit_text,
+                )?,
+            ),
+            Step::run(
+                format!(
+                    "Go live: point `current` at the new release and restart {}\n(an atomic \
+                     rename; the unit is checked with systemd-analyze verify and installed first, \
+                     then GET /items through nginx must answer 200 with JSON; if anything fails, \
+                     the release that served before serves again)",
+                    layout.unit
+                ),
+                go_live(&layout, &v.server_name, &Const("next"))?,
+            ),
+        ]),
+        verify: Plan::new(verify_steps(v, &layout)?),
+    })
+}
+
+/// `droplift rollback`: `current` back to the previous good release (or the one named), the
+/// service restarted, and the same checks as stage 9.
+pub fn rollback_plans(
+    v: &ServiceValues,
+    release: Option<&ReleaseName>,
+) -> Result<StagePlans, QuoteError> {
+    let layout = Layout::new(&v.site);
+    let previous = Const("previous");
+    let target: &dyn ShellArg = match release {
+        Some(name) => name,
+        None => &previous,
+    };
+    let which = release.map_or("the previous good release".to_owned(), |r| {
+        format!("release {r}")
+    });
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Which release would serve after the rollback ({which})?"),
+            Command::root(
+                &layout
+                    .script(&[LIB, TARGET, ROLLBACK_PROBE], &["base", "releases"])
+                    .set("target", target),
+            )?,
+        )]),
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Roll back to {which}: point `current` at it, restart {} and ask nginx for GET \
+                 /items (if it fails, the release serving now serves again)",
+                layout.unit
+            ),
+            go_live(&layout, &v.server_name, target)?,
+        )]),
+        verify: Plan::new(verify_steps(v, &layout)?),
+    })
+}
+
+/// `droplift releases`: every release with its mark, newest first.
+pub fn releases_command(site: &SiteName) -> Result<Command, QuoteError> {
+    Command::root(&Layout::new(site).script(&[LIB, RELEASES], &["base", "releases"]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_are_filled_from_checked_values() {
+        let site = SiteName::parse("items-rest").expect("site");
+        let ini = uwsgi_ini(&site, &AppModule::parse("app:app").expect("module"));
+        let text = ini.as_str();
+        assert!(text.contains("module = app:app"));
+        assert!(text.contains("socket = /var/www/html/items-rest/socket.sock"));
+        assert!(text.contains("need-app = true"));
+        assert!(text.contains("chmod-socket = 660"));
+        assert!(!text.contains("{{"));
+        let unit = unit_file(&site, &UserName::parse("johndoe").expect("user"));
+        let text = unit.as_str();
+        assert!(text.contains("User=johndoe"));
+        assert!(text.contains("Group=www-data"));
+        assert!(text.contains("EnvironmentFile=/var/www/html/items-rest/app.env"));
+        assert!(text.contains("After=network.target postgresql.service"));
+        assert!(!text.contains("DATABASE_URL="), "no secret in the unit");
+        assert!(!text.contains("{{"));
+    }
+}

@@ -1,0 +1,222 @@
+//! `droplift deploy`, `releases` and `rollback`: ship a new release without redoing the setup
+//! stages (they are only checked), list the releases, and put the previous one back.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::apply::{LoginArgs, connect, report};
+use super::{HeadlessError, load_answers_with};
+use crate::course::answers::{AnswerError, Answers, AnswersError};
+use crate::course::apprules::{self, SourceKind};
+use crate::course::plan::{StagePlans, Step};
+use crate::course::values::ReleaseName;
+use crate::course::{self, StageId, app, service};
+use crate::runner::Outcome;
+
+/// `[app]` values given on the command line instead of the answers file.
+#[derive(Debug, Default, Args)]
+pub struct AppOverrides {
+    /// Deploy this branch or tag (a git source), e.g. v1.1.0.
+    #[arg(long = "ref", value_name = "TAG")]
+    pub git_ref: Option<String>,
+    /// Deploy from here instead of `[app] source`: a git URL or a folder on this computer.
+    #[arg(long, value_name = "URL_OR_FOLDER")]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The answers file (TOML); see assets/answers.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    #[command(flatten)]
+    pub app: AppOverrides,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleasesArgs {
+    /// The answers file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The answers file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    /// The release to serve (as `droplift releases` names it); default: the previous good one.
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// Puts command-line values over the answers file's. A folder given on the command line is
+/// relative to the current folder, so it is made absolute here.
+pub fn apply_overrides(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
+    if let Some(source) = &overrides.source {
+        let source = source.trim();
+        match apprules::source_kind(source) {
+            SourceKind::Git => {
+                apprules::validate_git_url(source).map_err(|m| format!("--source: {m}"))?
+            }
+            SourceKind::Folder => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                answers.app.source = app::folder_path(source, &crate::home::home_dir(), &cwd)
+                    .display()
+                    .to_string();
+                answers.app.source_line = 0;
+                return apply_ref(answers, overrides);
+            }
+            SourceKind::Sample => {}
+        }
+        answers.app.source = source.to_owned();
+        answers.app.source_line = 0;
+    }
+    apply_ref(answers, overrides)
+}
+
+fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
+    if let Some(git_ref) = &overrides.git_ref {
+        apprules::validate_git_ref(git_ref).map_err(|m| format!("--ref: {m}"))?;
+        answers.app.git_ref = git_ref.clone();
+    }
+    Ok(())
+}
+
+/// For a folder source: packs the folder (relative paths from the answers file's folder) and
+/// checks it holds requirements.txt and the module, recording its digest for the plans. An
+/// error names `app.source` and its line, or `--source` when it came from the command line.
+pub fn read_folder(
+    answers: &mut Answers,
+    answers_path: &Path,
+    relative_to: &Path,
+    home: &Path,
+) -> Result<(), HeadlessError> {
+    if apprules::source_kind(&answers.app.source) != SourceKind::Folder {
+        return Ok(());
+    }
+    let folder = app::folder_path(&answers.app.source, home, relative_to);
+    let line = answers.app.source_line;
+    let fail = |message: String| {
+        if line == 0 {
+            return HeadlessError::Invalid(format!("--source: {message}"));
+        }
+        HeadlessError::Answers {
+            path: answers_path.to_path_buf(),
+            cause: AnswersError::Invalid(vec![AnswerError {
+                key: "app.source".into(),
+                line,
+                message,
+            }]),
+        }
+    };
+    let archive = crate::source::folder(&folder).map_err(|e| fail(e.to_string()))?;
+    crate::source::check(&archive, &folder, &answers.app.module)
+        .map_err(|e| fail(e.to_string()))?;
+    answers.app.folder = Some(folder);
+    answers.app.folder_digest = Some(archive.digest);
+    Ok(())
+}
+
+/// `droplift deploy`: checks the setup stages (a drifted one stops the deploy), then runs the
+/// app and service stages: a new release, live only once the smoke test passes.
+pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &args.app)?;
+    let setup: Vec<StageId> = course::BUILT
+        .into_iter()
+        .filter(|s| *s < StageId::App)
+        .collect();
+    let ship = [StageId::App, StageId::Service];
+    let mut session = connect(answers, &args.login, &ship, false)?;
+    println!("\n== Checking the setup stages (nothing is changed) ==");
+    for stage in setup {
+        let verdict = session.run_stage(stage, true)?;
+        match verdict {
+            Outcome::Drifted(why) => {
+                println!(
+                    "FAILED: stage {} ({}) has drifted: {why}. Nothing was deployed; run \
+                     `droplift apply` to see and fix it.",
+                    stage.key(),
+                    stage.title()
+                );
+                return Ok(1);
+            }
+            Outcome::AlreadyDone(_) => println!("  {:<20} done", stage.title()),
+            Outcome::Pending(why) => println!("  {:<20} pending ({why})", stage.title()),
+            other => println!("  {:<20} {other:?}", stage.title()),
+        }
+    }
+    for stage in ship {
+        println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
+        let outcome = session.run_stage(stage, false)?;
+        if !report(stage, outcome, &session.answers) {
+            return Ok(1);
+        }
+    }
+    Ok(0)
+}
+
+/// The site's values for releases and rollback.
+fn service_values(answers: &Answers) -> Result<service::ServiceValues, HeadlessError> {
+    Ok(service::values(answers)?)
+}
+
+/// `droplift releases`: every release, newest first, with its mark and which one serves.
+pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    let values = service_values(&answers)?;
+    let command = service::releases_command(&values.site).map_err(course::PlanError::from)?;
+    let plans = StagePlans {
+        probe: course::plan::Plan::new(vec![Step::run(
+            format!("The releases of {} on the server", values.site),
+            command,
+        )]),
+        ..StagePlans::default()
+    };
+    let mut session = connect(answers, &args.login, &[], true)?;
+    match session.run_plans(StageId::Service, &plans, false)? {
+        Outcome::AlreadyDone(current) => {
+            println!(
+                "({})",
+                if current.is_empty() {
+                    "nothing serves yet".into()
+                } else {
+                    current
+                }
+            );
+            Ok(0)
+        }
+        other => Ok(i32::from(!report(
+            StageId::Service,
+            other,
+            &session.answers,
+        ))),
+    }
+}
+
+/// `droplift rollback`: `current` back to the previous good release (or the one named), the
+/// service restarted and smoke-tested; if that fails, the release serving now stays.
+pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    let release = match &args.release {
+        Some(name) => Some(ReleaseName::parse(name).map_err(HeadlessError::Invalid)?),
+        None => None,
+    };
+    let values = service_values(&answers)?;
+    let plans =
+        service::rollback_plans(&values, release.as_ref()).map_err(course::PlanError::from)?;
+    let mut session = connect(answers, &args.login, &[], false)?;
+    println!("\n== Rollback ==");
+    let outcome = session.run_plans(StageId::Service, &plans, false)?;
+    Ok(i32::from(!report(
+        StageId::Service,
+        outcome,
+        &session.answers,
+    )))
+}

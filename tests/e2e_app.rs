@@ -1,0 +1,429 @@
+//! The whole course end to end on one practice droplet, with the real binary: from the expired
+//! root password to the sample API answering `GET /items` from this computer; then releases
+//! after the first (a folder, a broken requirements.txt, a git URL and tag that do not exist, a
+//! real tag), a rollback, and a re-run that changes nothing. Every claim about the server is
+//! checked from inside the droplet (nsenter) or by plain HTTP from here.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::droplet::TestDroplet;
+use droplift::practice::UpOptions;
+
+const NEW_ROOT: &str = "app 'root' $(id) pw";
+const USER_PW: &str = "erin's \"pw\" $HOME 8";
+/// Every character a URL gives a meaning to, so DATABASE_URL must encode them.
+const DB_PW: &str = "%40:/?#@ db pw 1";
+const BASE: &str = "/var/www/html/items-rest";
+
+fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let started = Instant::now();
+    let out = common::cli::droplift(home, args, stdin);
+    eprintln!(
+        "--- droplift {args:?} ({}, {:.1} s)\n{}\n{}",
+        out.status,
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A plain HTTP request from this computer, as a visitor's: (status code, content type, body).
+fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
+    let mut stream = TcpStream::connect((address, 80)).expect("port 80 answers");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a whole response");
+    let code = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status code");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type:")
+                .map(|v| v.trim().to_owned())
+        })
+        .unwrap_or_default();
+    (code, content_type, body.to_owned())
+}
+
+fn current(droplet: &TestDroplet) -> String {
+    droplet
+        .run(&["readlink", &format!("{BASE}/current")])
+        .trim()
+        .trim_start_matches("releases/")
+        .to_owned()
+}
+
+fn mark(droplet: &TestDroplet, release: &str) -> String {
+    droplet.run(&[
+        "cat",
+        &format!("{BASE}/releases/{release}/.droplift-release"),
+    ])
+}
+
+/// A copy of the sample app in `dir`, with `requirements` as its requirements.txt.
+fn sample_folder(dir: &Path, requirements: &str) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for (name, text) in droplift::source::SAMPLE {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    std::fs::write(dir.join("requirements.txt"), requirements).expect("requirements");
+    // What a student's folder also holds, and what must stay on their computer.
+    std::fs::create_dir_all(dir.join(".git")).expect("git");
+    std::fs::write(dir.join(".git/HEAD"), "ref: refs/heads/main\n").expect("git head");
+    std::fs::create_dir_all(dir.join("venv/bin")).expect("venv");
+    std::fs::write(dir.join("venv/pyvenv.cfg"), "home = /usr/bin\n").expect("pyvenv");
+    std::fs::write(dir.join(".env"), "SECRET=x\n").expect(".env");
+}
+
+#[test]
+fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
+    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp home");
+    let address = droplet.address.to_string();
+    let answers = home.path().join("answers.toml");
+    std::fs::write(
+        &answers,
+        format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
+             [postgres]\nrole = \"erin\"\ndatabase = \"items-db\"\n\n\
+             [nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
+        ),
+    )
+    .expect("answers");
+    let answers = answers.to_str().expect("utf-8 path");
+    let secrets = format!("user_password={USER_PW}\ndb_password={DB_PW}\n");
+
+    // The whole course, from the e-mailed (expired) root password.
+    let started = Instant::now();
+    let course = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            answers,
+            "--yes",
+            "--secrets-stdin",
+            "--accept-new-host-key",
+        ],
+        &format!(
+            "root_password={}\nnew_root_password={NEW_ROOT}\n{secrets}",
+            droplet.root_password.expose()
+        ),
+    );
+    let course_time = started.elapsed();
+    let course_text = text(&course);
+    assert!(course.status.success(), "the course:\n{course_text}");
+    eprintln!(
+        "MEASURED: the whole course (stages 1-9) took {:.1} s",
+        course_time.as_secs_f64()
+    );
+
+    // From this computer, as any visitor: 200 with JSON; and the database behind it works.
+    let (code, content_type, body) = http(&address, "GET", "/items", None);
+    assert_eq!(
+        (code, content_type.as_str()),
+        (200, "application/json"),
+        "{body}"
+    );
+    assert_eq!(body.trim(), r#"{"items":[]}"#);
+    let (code, _, body) = http(
+        &address,
+        "POST",
+        "/items",
+        Some(r#"{"name": "chair", "price": 12.5}"#),
+    );
+    assert_eq!(code, 201, "{body}");
+
+    // The secret never reached the output, the unit or anything but the mode-600 env file.
+    let encoded = "%2540%3A%2F%3F%23%40%20db%20pw%201";
+    for leak in [DB_PW, encoded] {
+        assert!(
+            !course_text.contains(leak),
+            "the db password leaked into the output"
+        );
+    }
+    let unit = droplet.run(&["cat", "/etc/systemd/system/uwsgi-items-rest.service"]);
+    assert!(!unit.contains(encoded) && unit.contains("EnvironmentFile="));
+    assert_eq!(
+        droplet
+            .run(&["stat", "-c", "%a %U", &format!("{BASE}/app.env")])
+            .trim(),
+        "600 erin"
+    );
+    let env = droplet.run(&["cat", &format!("{BASE}/app.env")]);
+    assert!(
+        env.contains("@127.0.0.1:5432/items-db") && env.contains(encoded),
+        "DATABASE_URL holds the encoded password and the database named with -"
+    );
+    assert_eq!(
+        droplet
+            .run(&["systemctl", "is-active", "uwsgi-items-rest"])
+            .trim(),
+        "active"
+    );
+    let first = current(&droplet);
+    assert!(mark(&droplet, &first).contains("status=good"));
+
+    // A second release from a folder on this computer; .git, the venv and .env stay here.
+    let v2 = home.path().join("items-v2");
+    sample_folder(&v2, droplift::source::SAMPLE[2].1);
+    std::fs::write(v2.join(".gitignore"), ".env\n").expect("gitignore");
+    let v2_text = v2.to_str().expect("utf-8");
+    let deploy = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            v2_text,
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert!(deploy.status.success(), "deploy v2:\n{}", text(&deploy));
+    let second = current(&droplet);
+    assert_ne!(second, first, "a new release serves");
+    let files = droplet.run(&["ls", "-A", &format!("{BASE}/releases/{second}")]);
+    for absent in [".git", ".env"] {
+        assert!(
+            !files.lines().any(|f| f == absent),
+            "{absent} was sent: {files}"
+        );
+    }
+    let (code, _, body) = http(&address, "GET", "/items", None);
+    assert_eq!(code, 200);
+    assert!(
+        body.contains("chair"),
+        "the data outlives the release: {body}"
+    );
+
+    // A third whose requirements.txt cannot install: marked failed, the second still serves.
+    let v3 = home.path().join("items-v3");
+    sample_folder(
+        &v3,
+        "Flask==3.1.3\nno-such-package-droplift==9.9.9\nuWSGI==2.0.31\n",
+    );
+    let broken = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            v3.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert_eq!(broken.status.code(), Some(1), "{}", text(&broken));
+    assert!(text(&broken).contains("marked failed"), "{}", text(&broken));
+    assert_eq!(
+        current(&droplet),
+        second,
+        "current stays on the second release"
+    );
+    assert_eq!(http(&address, "GET", "/items", None).0, 200);
+
+    // A folder without requirements.txt is refused before anything connects.
+    let empty = home.path().join("no-requirements");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    std::fs::write(empty.join("app.py"), "app = None\n").expect("app.py");
+    let refused = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            empty.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused).contains("has no requirements.txt"),
+        "{}",
+        text(&refused)
+    );
+    assert!(!text(&refused).contains("Logging in"), "nothing connected");
+
+    // A git repository that does not exist, then a tag that does not: plain words, no change.
+    let missing = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            "file:///srv/nothing-here.git",
+            "--ref",
+            "v1.0.0",
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        text(&missing).contains("git cannot read file:///srv/nothing-here.git"),
+        "{}",
+        text(&missing)
+    );
+    // git is installed by now (the packages step ran): a real repository with a tag, made inside.
+    droplet.run(&[
+        "sh",
+        "-c",
+        "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
+         cp /var/www/html/items-rest/current/app.py /var/www/html/items-rest/current/requirements.txt .; \
+         git add .; git -c user.name=t -c user.email=t@t commit -qm v1; \
+         git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
+         chown -R erin /srv/items.git",
+    ]);
+    let no_tag = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            "file:///srv/items.git",
+            "--ref",
+            "v9.9.9",
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert_eq!(no_tag.status.code(), Some(1));
+    assert!(
+        text(&no_tag).contains("has no branch or tag named v9.9.9"),
+        "{}",
+        text(&no_tag)
+    );
+    assert_eq!(current(&droplet), second, "nothing changed");
+    let tagged = droplift(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            "file:///srv/items.git",
+            "--ref",
+            "v1.0.0",
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    assert!(tagged.status.success(), "deploy v1.0.0:\n{}", text(&tagged));
+    assert_eq!(current(&droplet), "v1.0.0", "a tag names its release");
+
+    // The list, then a rollback to the first release, smoke-tested.
+    let list = droplift(
+        home.path(),
+        &["releases", "--answers", answers, "--secrets-stdin"],
+        &secrets,
+    );
+    let list_text = text(&list);
+    assert!(list.status.success(), "{list_text}");
+    assert!(list_text.contains("* v1.0.0"), "{list_text}");
+    assert!(list_text.contains("failed"), "{list_text}");
+    let back = droplift(
+        home.path(),
+        &["rollback", "--answers", answers, &first, "--secrets-stdin"],
+        &secrets,
+    );
+    assert!(back.status.success(), "rollback:\n{}", text(&back));
+    assert_eq!(current(&droplet), first);
+    let (code, content_type, body) = http(&address, "GET", "/items", None);
+    assert_eq!((code, content_type.as_str()), (200, "application/json"));
+    assert!(body.contains("chair"));
+
+    // The course again with the first answers: every stage is done, nothing changes.
+    let again = droplift(
+        home.path(),
+        &["apply", "--answers", answers, "--yes", "--secrets-stdin"],
+        &secrets,
+    );
+    let again_text = text(&again);
+    assert!(again.status.success(), "{again_text}");
+    let done = again_text.matches("done (nothing to change").count();
+    assert_eq!(done, 10, "every stage was done already:\n{again_text}");
+    assert_eq!(
+        current(&droplet),
+        first,
+        "the re-run left the rollback in place"
+    );
+
+    // Stage 10 with a domain: a practice droplet has no public DNS, so the check from this
+    // computer refuses in plain words, and nothing reaches the server.
+    let with_domain = home.path().join("answers-tls.toml");
+    std::fs::write(
+        &with_domain,
+        format!(
+            "{}\n[tls]\ndomain = \"api.example.com\"\nemail = \"erin@example.com\"\n",
+            std::fs::read_to_string(answers).expect("answers")
+        ),
+    )
+    .expect("answers with a domain");
+    let tls = droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            with_domain.to_str().expect("utf-8"),
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "domain",
+        ],
+        &secrets,
+    );
+    let tls_text = text(&tls);
+    assert_eq!(tls.status.code(), Some(1), "{tls_text}");
+    assert!(
+        tls_text.contains("DNS, the internet's address book"),
+        "{tls_text}"
+    );
+    assert!(tls_text.contains("Nothing was changed"), "{tls_text}");
+    let certbot = droplet
+        .exec(&["sh", "-c", "command -v certbot || echo none"], None)
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
+
+    eprintln!(
+        "MEASURED: the whole test took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
