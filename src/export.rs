@@ -184,4 +184,51 @@ mod tests {
         let vars = std::fs::read_to_string(fresh.join("group_vars/all.yml")).expect("vars");
         assert!(vars.contains("/home/j/.ssh/id_ed25519.pub"), "{vars}");
     }
+
+    #[test]
+    fn the_later_stages_answers_are_in_group_vars() {
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.db_role = Some("items app".into());
+        answers.extra_ports = vec![
+            crate::course::ports::PortRule::parse("8080").expect("port"),
+            crate::course::ports::PortRule::parse("53/udp").expect("port"),
+        ];
+        answers.domain = Some("example.org".into());
+        answers.nginx.remove_default = false;
+        let files = ansible(&answers, Path::new("/home/j"));
+        let vars = &files
+            .iter()
+            .find(|f| f.path == Path::new("group_vars/all.yml"))
+            .expect("vars")
+            .text;
+        for line in [
+            r#"db_role: !unsafe "items app""#,
+            r#"db_name: !unsafe "items app""#,
+            r#"web_ports: ["80/tcp", "443/tcp"]"#,
+            r#"extra_ports: ["8080/tcp", "53/udp"]"#,
+            r#"site: !unsafe "items-rest""#,
+            r#"server_name: !unsafe "_""#,
+            "remove_default: false",
+        ] {
+            assert!(vars.lines().any(|l| l == line), "{line}:\n{vars}");
+        }
+    }
+
+    #[test]
+    fn the_site_is_the_course_template_or_the_students_text_kept_raw() {
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        let site = |a: &Answers| {
+            ansible(a, Path::new("/home/j"))
+                .into_iter()
+                .find(|f| f.path == Path::new("templates/nginx-site.conf.j2"))
+                .expect("site")
+                .text
+        };
+        assert_eq!(site(&answers), crate::course::nginx::TEMPLATE);
+        answers.nginx.site_text = Some("server { listen 81; } # {{ not a variable }}\n".into());
+        assert_eq!(
+            site(&answers),
+            "{% raw %}\nserver { listen 81; } # {{ not a variable }}\n{% endraw %}"
+        );
+    }
 }

@@ -528,3 +528,22 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     insta::assert_snapshot!(screen);
 }
 // ── end nginx ──
+
+/// The course's last stage done: its screen says the course can go to more droplets.
+#[test]
+fn the_last_stage_done_mentions_the_ansible_export() {
+    let mut app = fresh();
+    let last = *droplift::course::BUILT.last().expect("a stage");
+    app.enter_stage(last);
+    app.set_status(last, StageStatus::Done);
+    app.view = droplift::app::View::Finished;
+    let screen = text(&render(&mut app, 80, 24));
+    eprintln!("{screen}");
+    assert!(screen.contains("More droplets the same way"), "{screen}");
+    assert!(screen.contains("droplift export"), "{screen}");
+    // Any other stage done: not there.
+    app.enter_stage(StageId::Update);
+    app.set_status(StageId::Update, StageStatus::Done);
+    app.view = droplift::app::View::Finished;
+    assert!(!text(&render(&mut app, 80, 24)).contains("More droplets"));
+}
