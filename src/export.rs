@@ -66,8 +66,8 @@ fn yaml_list(rules: &[crate::course::ports::PortRule]) -> String {
 /// student's edited text, kept verbatim inside a raw block.
 fn nginx_site(answers: &Answers) -> String {
     match &answers.nginx.site_text {
-        // trim_blocks (Ansible's default) drops the newline after the opening tag.
-        Some(text) if !text.contains("{% endraw") => format!("{{% raw %}}\n{text}{{% endraw %}}"),
+        // Nothing between the tags and the text: a raw block keeps every character it holds.
+        Some(text) if !text.contains("{% endraw") => format!("{{% raw %}}{text}{{% endraw %}}"),
         Some(text) => text.clone(),
         None => crate::course::nginx::TEMPLATE.to_owned(),
     }
@@ -228,7 +228,7 @@ mod tests {
         answers.nginx.site_text = Some("server { listen 81; } # {{ not a variable }}\n".into());
         assert_eq!(
             site(&answers),
-            "{% raw %}\nserver { listen 81; } # {{ not a variable }}\n{% endraw %}"
+            "{% raw %}server { listen 81; } # {{ not a variable }}\n{% endraw %}"
         );
     }
 }
