@@ -358,7 +358,25 @@ impl StageRun {
                     ),
                 }
             }
-            WorkerEvent::LoginRefused { id, message } if *id == current => match self.expect() {
+            WorkerEvent::LoginRefused {
+                id,
+                message,
+                offered,
+            } if *id == current => match self.expect() {
+                // "Refused" must mean the door is shut, not that our try failed: while the server
+                // still offers password logins, a refusal proves nothing (we may not even have
+                // had the real password to try).
+                Expect::Refused
+                    if offered
+                        .iter()
+                        .any(|m| m == "password" || m == "keyboard-interactive") =>
+                {
+                    self.step_failed(format!(
+                        "not tested: the server still offers password logins ({}), so a refusal \
+                         proves nothing",
+                        offered.join(", ")
+                    ))
+                }
                 Expect::Refused => self.step_ok(),
                 Expect::Success => self.step_failed(format!("the new login failed: {message}")),
             },

@@ -44,23 +44,6 @@ fn assert_no_secret(haystack: &str, secrets: &[&str], what: &str) {
     }
 }
 
-/// Every file under `dir`, read as text (lossy), to search for leaked secrets.
-fn all_text_under(dir: &Path) -> String {
-    let mut out = String::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.push_str(&all_text_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
-}
-
 #[test]
 fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     // Like a real cloud droplet: Ubuntu's password drop-in, and unattended-upgrades holding
@@ -293,8 +276,8 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         .map(text)
         .join("\n");
     assert_no_secret(&all, &[&first_root, NEW_ROOT, USER_PW], "droplift's output");
-    let files =
-        all_text_under(&home.path().join("data")) + &all_text_under(&home.path().join(".ssh"));
+    let files = common::files::all_text_under(&home.path().join("data"))
+        + &common::files::all_text_under(&home.path().join(".ssh"));
     assert_no_secret(
         &files,
         &[&first_root, NEW_ROOT, USER_PW],

@@ -48,23 +48,6 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// Every file under `dir`, read as text (lossy), to search for leaked secrets.
-fn all_text_under(dir: &Path) -> String {
-    let mut out = String::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.push_str(&all_text_under(&path));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
-}
-
 /// `psql` inside the droplet as the role, with `password` from a pgpass file written over
 /// stdin (never on a command line), over `host`. Returns the output on success.
 fn psql_as_role(droplet: &TestDroplet, host: &str, password: &str) -> Result<String, String> {
@@ -470,8 +453,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     // No password anywhere: not in droplift's output, not in its files on this computer, not in
     // PostgreSQL's log on the server.
     let all = outputs.join("\n");
-    let files =
-        all_text_under(&home.path().join("data")) + &all_text_under(&home.path().join(".ssh"));
+    let files = common::files::all_text_under(&home.path().join("data"))
+        + &common::files::all_text_under(&home.path().join(".ssh"));
     for secret in [first_root.as_str(), NEW_ROOT, USER_PW, DB_PW] {
         assert!(
             !all.contains(secret),

@@ -238,7 +238,7 @@ fn at_update_preview() -> App {
     let all = first_id(&effects);
     for line in [
         "\u{1e}droplift-stage: update",
-        "droplift-state: pending droplift has not updated this system in the last day",
+        "droplift-state: pending 18 updates are waiting",
         "\u{1e}droplift-probe-rc: 0",
     ] {
         worker(
@@ -261,7 +261,7 @@ fn at_update_preview() -> App {
     let id = first_id(&update(&mut app, key(KeyCode::Enter)));
     for line in [
         "upgrades waiting: 18",
-        "droplift-state: pending droplift has not updated this system in the last day",
+        "droplift-state: pending 18 updates are waiting",
     ] {
         worker(
             &mut app,
@@ -537,8 +537,9 @@ fn the_last_stage_done_mentions_the_ansible_export() {
     app.enter_stage(last);
     app.set_status(last, StageStatus::Done);
     app.view = droplift::app::View::Finished;
-    let screen = text(&render(&mut app, 80, 24));
-    eprintln!("{screen}");
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the last stage done", &buffer);
+    let screen = text(&buffer);
     assert!(screen.contains("More droplets the same way"), "{screen}");
     assert!(screen.contains("droplift export"), "{screen}");
     // Any other stage done: not there.
@@ -546,4 +547,267 @@ fn the_last_stage_done_mentions_the_ansible_export() {
     app.set_status(StageId::Update, StageStatus::Done);
     app.view = droplift::app::View::Finished;
     assert!(!text(&render(&mut app, 80, 24)).contains("More droplets"));
+}
+
+// ── Nothing cut at 80×24 ──
+
+/// Words that run into the right edge of a pane or popup: a letter in a pane's last column with
+/// another letter before it. Text that wraps keeps a column free there, so anything touching the
+/// edge was cut (or is crammed against the border, which reads as cut too).
+fn cut_words(buffer: &Buffer) -> Vec<String> {
+    let area = buffer.area;
+    let areas = droplift::layout::Areas::new(area);
+    let symbol = |x: u16, y: u16| buffer.cell((x, y)).map_or(" ", |c| c.symbol()).to_owned();
+    let wordy = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| !c.is_whitespace() && !"│┐┘┤╮╯┃─".contains(c))
+    };
+    // Popups: a box from its ┌ to its ┐ and down to its └; what lies under it is hidden.
+    let mut boxes = Vec::new();
+    for y in 0..area.height {
+        for x in 0..area.width {
+            if symbol(x, y) != "┌" {
+                continue;
+            }
+            let right = (x + 1..area.width).find(|&r| symbol(r, y) == "┐");
+            let bottom = (y + 1..area.height).find(|&b| symbol(x, b) == "└");
+            if let (Some(right), Some(bottom)) = (right, bottom) {
+                boxes.push(ratatui::layout::Rect::new(
+                    x,
+                    y,
+                    right - x + 1,
+                    bottom - y + 1,
+                ));
+            }
+        }
+    }
+    let covered = |x: u16, y: u16| {
+        boxes
+            .iter()
+            .any(|b| b.contains(ratatui::layout::Position::new(x, y)))
+    };
+    let mut found = Vec::new();
+    for y in 0..area.height {
+        let mut edges: Vec<u16> = vec![area.width - 1];
+        if y >= areas.main.y && y < areas.main.bottom() {
+            // The sidebar ends before its divider; the stage pane keeps two blank columns.
+            edges.push(areas.sidebar.right() - 2);
+            edges.push(areas.main.right() - 3);
+        }
+        edges.retain(|&x| !covered(x, y));
+        for b in &boxes {
+            if y > b.y && y + 1 < b.bottom() {
+                edges.push(b.right() - 2);
+            }
+        }
+        for x in edges {
+            if x > 0 && wordy(&symbol(x, y)) && wordy(&symbol(x - 1, y)) {
+                let row: String = (0..area.width).map(|x| symbol(x, y)).collect();
+                found.push(format!("row {y:>2}, column {x}: {}", row.trim_end()));
+            }
+        }
+    }
+    found
+}
+
+thread_local! {
+    static CUT: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Notes the words cut in this frame; `no_cuts_noted` fails the test with all of them at once.
+fn assert_nothing_cut(what: &str, buffer: &Buffer) {
+    let cut = cut_words(buffer);
+    if !cut.is_empty() {
+        let report = format!("{what}:\n{}\n\n{}", cut.join("\n"), text(buffer));
+        CUT.with(|c| c.borrow_mut().push(report));
+    }
+}
+
+fn no_cuts_noted() {
+    let all = CUT.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    assert!(
+        all.is_empty(),
+        "words cut at a border in {} frames:\n{}",
+        all.len(),
+        all.join("\n")
+    );
+}
+
+/// A wizard with the course's example answers, logged in as the student's own user.
+fn answered() -> App {
+    let mut app = fresh();
+    app.answers = droplift::course::answers::Answers::new("203.0.113.7", "johndoe");
+    app.answers.alias = Some("mydroplet".into());
+    app.answers.domain = Some("items.example.org".into());
+    app
+}
+
+#[test]
+fn every_stage_screen_fits_80x24() {
+    for stage in StageId::ALL {
+        let mut app = answered();
+        app.enter_stage(stage);
+        let buffer = render(&mut app, 80, 24);
+        assert_nothing_cut(&format!("{stage:?} questions"), &buffer);
+        // Nothing falls off the bottom either: the explanation's end and the key line show.
+        let screen = text(&buffer)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let explanation = droplift::course::text::explanation(stage);
+        let last = explanation.split_whitespace().last().unwrap_or_default();
+        assert!(
+            screen.contains(last),
+            "{stage:?}: the explanation is cut:\n{}",
+            text(&buffer)
+        );
+        assert!(
+            screen.contains("Enter") || screen.contains("later version"),
+            "{stage:?}: the key line is missing:\n{}",
+            text(&buffer)
+        );
+        if droplift::course::plans(stage, &app.answers).is_ok() {
+            // Every scroll position of the preview.
+            let mut last = String::new();
+            for scroll in 0..400u16 {
+                app.view = droplift::app::View::Preview { scroll };
+                let buffer = render(&mut app, 80, 24);
+                assert_nothing_cut(&format!("{stage:?} preview at {scroll}"), &buffer);
+                let now = text(&buffer);
+                if now == last {
+                    break;
+                }
+                last = now;
+            }
+        }
+        for status in [StageStatus::Done, StageStatus::Failed, StageStatus::Drifted] {
+            app.set_status(stage, status);
+            app.stages[stage.index()].note =
+                "the server said something rather long about what it found there".into();
+            app.view = droplift::app::View::Finished;
+            app.reboot_needed = true;
+            assert_nothing_cut(
+                &format!("{stage:?} finished {status:?}"),
+                &render(&mut app, 80, 24),
+            );
+        }
+    }
+    no_cuts_noted();
+}
+
+#[test]
+fn every_popup_fits_80x24() {
+    let overlays = [
+        droplift::app::Overlay::Help,
+        droplift::app::Overlay::ConfirmQuit,
+        droplift::app::Overlay::ConfirmCancel,
+        droplift::app::Overlay::ConfirmDiscard,
+        droplift::app::Overlay::Resume { selected: 0 },
+    ];
+    for overlay in overlays {
+        let mut app = busy_app();
+        let what = format!("{overlay:?}");
+        app.overlay = Some(overlay);
+        assert_nothing_cut(&what, &render(&mut app, 80, 24));
+    }
+    let mut app = fresh();
+    connect_form(&mut app);
+    assert_nothing_cut("connecting", &render(&mut app, 80, 24));
+    for (name, mut app) in [
+        ("host key", {
+            let mut app = fresh();
+            connect_form(&mut app);
+            worker(
+                &mut app,
+                WorkerEvent::HostKeyUnknown(HostKeyInfo {
+                    host: "203.0.113.7".into(),
+                    key_type: "ssh-ed25519".into(),
+                    fingerprint: "SHA256:n3FCHl4nxWxgk/U9dpK6Z+EwfLWurlH9GQ4GC4kTbTU".into(),
+                }),
+            );
+            app
+        }),
+        ("changed host key", {
+            let mut app = fresh();
+            connect_form(&mut app);
+            worker(
+                &mut app,
+                WorkerEvent::HostKeyChanged(HostKeyInfo {
+                    host: "203.0.113.7".into(),
+                    key_type: "ecdsa-sha2-nistp256".into(),
+                    fingerprint: "SHA256:AAAAC3NzaC1lZDI1NTE5AAAAIGZpbmdlcnByaW50".into(),
+                }),
+            );
+            app
+        }),
+        ("password change", {
+            let mut app = fresh();
+            connect_form(&mut app);
+            worker(&mut app, WorkerEvent::PasswordChangeRequired);
+            app
+        }),
+        ("password change rejected", {
+            let mut app = fresh();
+            connect_form(&mut app);
+            worker(&mut app, WorkerEvent::PasswordChangeRequired);
+            worker(
+                &mut app,
+                WorkerEvent::PasswordChangeRejected {
+                    reason: "You must choose a longer password.".into(),
+                },
+            );
+            app
+        }),
+        ("root refused", {
+            let mut app = fresh();
+            connect_form(&mut app);
+            worker(
+                &mut app,
+                WorkerEvent::ConnectFailed {
+                    kind: droplift::remote::ConnectErrorKind::AuthFailed,
+                    message: "The server refused to log in as \"root\"".into(),
+                },
+            );
+            app
+        }),
+        ("update preview", at_update_preview()),
+        ("error card", {
+            let mut app = at_update_preview();
+            let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+            assert_nothing_cut("running", &render(&mut app, 80, 24));
+            worker(
+                &mut app,
+                WorkerEvent::Output {
+                    id,
+                    stream: Stream::Stderr,
+                    line: "apt has been busy for 15 minutes; try again later or reboot the droplet"
+                        .into(),
+                },
+            );
+            worker(&mut app, WorkerEvent::Finished { id, exit_code: 1 });
+            app
+        }),
+        ("nginx editor", at_nginx_editor()),
+    ] {
+        assert_nothing_cut(name, &render(&mut app, 80, 24));
+    }
+    no_cuts_noted();
+}
+
+#[test]
+fn long_log_lines_wrap_instead_of_being_cut() {
+    let mut app = busy_app();
+    app.log_line(
+        LineKind::Info,
+        "The server asks for a new root password before anything else (a new droplet does this once); its root password is filled in from the e-mail",
+    );
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("long log line", &buffer);
+    no_cuts_noted();
+    assert!(
+        text(&buffer).contains("filled in from the e-mail"),
+        "{}",
+        text(&buffer)
+    );
 }

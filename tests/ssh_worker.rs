@@ -661,6 +661,11 @@ fn fresh_login_proves_other_credentials_without_touching_the_session() {
         matches!(end, WorkerEvent::LoginRefused { id: 1, .. }),
         "{end:?}"
     );
+    // The refusal says what the server still offers: this test sshd takes passwords.
+    let WorkerEvent::LoginRefused { offered, .. } = &end else {
+        unreachable!("checked above")
+    };
+    assert!(offered.iter().any(|m| m == "password"), "{offered:?}");
     w.worker.send(Job::FreshLogin {
         id: 2,
         user: other.name.clone(),

@@ -339,7 +339,12 @@ pub(super) fn on_output(app: &mut App, stream: Stream, line: &str, probe_of: Opt
         Stream::Stdout => LineKind::Stdout,
         Stream::Stderr => LineKind::Stderr,
     };
-    app.log_line(kind, line);
+    // A check's verdict line is droplift's own bookkeeping: the panel says it in words
+    // ("To do: …") once the check ends, so the raw line never shows.
+    let internal = line.starts_with(crate::course::probe::PREFIX) || line.starts_with('\u{1e}');
+    if !internal {
+        app.log_line(kind, line);
+    }
     if probe_of == Some(app.current) {
         app.probe_report.push(line.to_owned());
     }

@@ -88,6 +88,11 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
             Vec::new()
         }
+        (View::Preview { .. }, KeyCode::Right | KeyCode::Left) => {
+            app.show_scripts = key.code == KeyCode::Right;
+            app.view = View::Preview { scroll: 0 };
+            Vec::new()
+        }
         (View::Preview { scroll }, KeyCode::Up | KeyCode::Char('k')) => {
             app.view = View::Preview {
                 scroll: scroll.saturating_sub(1),

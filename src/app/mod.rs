@@ -179,6 +179,8 @@ pub struct App {
     pub unsaved: Option<crate::state::Progress>,
     /// The firewall screen: which rule of the list is chosen (0 is SSH).
     pub rule_cursor: usize,
+    /// The preview shows droplift's exact scripts, not only the by-hand commands (→ / ←).
+    pub show_scripts: bool,
     // ── nginx (stage 7) ──
     /// The site file being edited (the nginx stage's editor pane).
     pub editor: Option<editor::SiteEditor>,
@@ -227,6 +229,7 @@ impl App {
             checking_all: false,
             unsaved: None,
             rule_cursor: 0,
+            show_scripts: false,
             editor: None,
         };
         app.enter_stage(StageId::Connect);

@@ -73,8 +73,7 @@ fn remove(app: &mut App) {
     if cursor == 0 {
         app.form.set_error(
             FIELD,
-            "The SSH rule stays: it is how you reach your server. Without it the firewall would \
-             shut you out.",
+            "The SSH rule stays: without it the firewall shuts you out.",
         );
     } else if cursor < fixed {
         app.form.set_error(

@@ -39,27 +39,23 @@ const fn secret(key: &'static str, label: &'static str, hint: &'static str) -> I
 /// The questions a stage asks on its screen, in order.
 pub fn inputs(stage: StageId) -> &'static [InputSpec] {
     const CONNECT: &[InputSpec] = &[
-        text(
-            "host",
-            "Host",
-            "IP address, host name or ~/.ssh/config alias",
-        ),
+        text("host", "Host", "IP, name or ~/.ssh/config alias"),
         InputSpec {
             default: "22",
-            ..text("port", "Port", "22 unless your provider says otherwise")
+            ..text("port", "Port", "22 unless told otherwise")
         },
         secret(
             "root_password",
             "Root password",
-            "from the e-mail, or empty for a key",
+            "from the e-mail (empty: a key)",
         ),
     ];
     const USER: &[InputSpec] = &[
-        text("user", "User name", "your everyday account, e.g. johndoe"),
+        text("user", "User name", "your everyday login, e.g. johndoe"),
         secret(
             "user_password",
             "Password",
-            "at least 8 characters; sudo asks for it",
+            "8+ characters; sudo asks for it",
         ),
         secret(
             "user_password_again",
@@ -77,21 +73,13 @@ pub fn inputs(stage: StageId) -> &'static [InputSpec] {
             "Passphrase",
             "for a new key only; empty: none",
         ),
-        text(
-            "alias",
-            "Alias",
-            "e.g. mydroplet for `ssh mydroplet`; empty: skip",
-        ),
+        text("alias", "Alias", "e.g. mydroplet; empty: skip"),
     ];
     // ── Stage 5: PostgreSQL ──
     const POSTGRES: &[InputSpec] = &[
-        text("role", "Role", "the database user; default: your user"),
+        text("role", "Role", "database user; empty: your user"),
         text("database", "Database", "empty: the same name as the role"),
-        secret(
-            "db_password",
-            "Password",
-            "the app logs in with it; 8+ characters",
-        ),
+        secret("db_password", "Password", "the app's; 8+ characters"),
         secret("db_password_again", "Again", "the same password once more"),
     ];
     // ── Stage 6: firewall ──

@@ -91,13 +91,19 @@ pub fn plans(
             )?,
         ),
         Step::run(
-            "Write the new sshd settings (no root, only your user, keys only, modern encryption) \
-             and check them with sshd -t",
-            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?,
+            format!(
+                "Write the new sshd settings (no root, only your user, keys only, modern \
+                 encryption) and check them with sshd -t\nPermitRootLogin no: every bot tries \
+                 root first. AllowUsers {user}: any other account is refused over SSH, so add \
+                 new users there. SSH programs older than about 2015 can no longer connect."
+            ),
+            Command::root(&with_state(&[SETTINGS, HARDEN]).set("u", user))?
+                .by_hand("sudo nano /etc/ssh/sshd_config && sudo sshd -t"),
         ),
         Step::run(
             "Reload sshd so it uses the new settings (open connections stay)",
-            Command::root(&Script::new(&[RELOAD]).set("undo_unit", &unit))?,
+            Command::root(&Script::new(&[RELOAD]).set("undo_unit", &unit))?
+                .by_hand("sudo systemctl reload ssh"),
         ),
         Step::login(
             format!("From a brand-new connection: log in as {user} with the key and use sudo"),

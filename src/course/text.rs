@@ -7,46 +7,42 @@ use super::StageId;
 pub fn explanation(stage: StageId) -> &'static str {
     match stage {
         StageId::Connect => {
-            "Your droplet is a computer in a data centre. We reach it with SSH, an encrypted \
-             remote terminal. The first login is as root, the all-powerful administrator, with \
-             the password from your e-mail; a new droplet then asks you to choose a new one."
+            "Your droplet is a computer in a data centre. SSH, an encrypted remote terminal, \
+             reaches it. The first login is as root (the all-powerful administrator) with the \
+             e-mailed password; a new droplet then asks for a new one."
         }
         StageId::Update => {
-            "A new server image is weeks or months old. Before installing anything we fetch the \
-             list of current packages and install the security fixes released since then, \
-             keeping any configuration files the provider put in place. Then the droplet is told \
+            "A new server image is months old. apt, Debian's package manager, fetches the list \
+             of current packages (apt update) and installs the security fixes released since \
+             (apt upgrade), keeping the provider's configuration files. Then the droplet learns \
              to install future security fixes by itself every day (unattended-upgrades)."
         }
         StageId::User => {
-            "Working as root all day is risky: one typo can break the whole system. We create \
-             your own everyday account and let it run administrator commands with sudo, which \
-             asks for your password and records what was done."
+            "Working as root all day is risky: one typo can break the system. We make your \
+             everyday account and let it use sudo (\"do as superuser\": runs one command as \
+             root, asks your password, and logs it)."
         }
         StageId::SshHardening => {
-            "Passwords can be guessed, and bots try thousands a day. An SSH key is a pair of \
-             files: the private half stays on your computer, the public half goes on the \
-             server. Once the key works, sshd (the SSH server program) is told to refuse root \
-             and passwords, and to use only modern encryption (SSH programs older than about \
-             2015 can no longer connect). droplift proves the key from a new connection first, \
-             and undoes the change by itself if anything fails."
+            "Bots guess passwords all day. An SSH key is a pair of files: the private half stays \
+             here; the public half goes into authorized_keys (the keys that may log in as you). \
+             Then sshd, the SSH server, refuses root and passwords."
         }
         // ── Stage 5: PostgreSQL ──
         StageId::Postgres => {
-            "PostgreSQL keeps your API's data. We install it, create a role (a database \
-             login) and its database, and make it ask for the role's password."
+            "PostgreSQL keeps your API's data. We create a role (a database login) and its \
+             database. Logins on the server use peer (your Linux name proves who you are); \
+             your app uses the role's password."
         }
         // ── Stage 6: firewall ──
         StageId::Firewall => {
-            "A firewall decides which doors of your server are open; everything else coming \
-             in is refused."
+            "ufw, the uncomplicated firewall, opens only these ports; all else coming in is \
+             refused."
         }
         // ── nginx (stage 7) ──
         StageId::Nginx => {
-            "nginx is the web server that faces the internet. It takes every request on port 80 \
-             and hands it to your app through a socket, a file uWSGI will listen on. Its site \
-             file says which name it answers to (server_name; _ means any) and where the app \
-             is. You can edit the file before it goes live; nginx -t tests it first, so a \
-             mistake never replaces a site that works."
+            "nginx, the web server facing the internet, takes requests on port 80 and hands \
+             them to your app through uWSGI's socket. Edit its site file before it goes live: \
+             nginx -t tests it first."
         }
         // ── end nginx ──
         StageId::App => {

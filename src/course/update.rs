@@ -37,7 +37,9 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
         apply: Plan::new(vec![
             Step::run(
                 "Wait until no other program is using apt (a new droplet updates itself at first)",
-                Command::root(&Script::new(&[WAIT_FOR_APT]))?.timeout(Duration::from_secs(960)),
+                Command::root(&Script::new(&[WAIT_FOR_APT]))?
+                    .by_hand("sudo fuser -v /var/lib/dpkg/lock-frontend")
+                    .timeout(Duration::from_secs(960)),
             ),
             Step::run(
                 "Download the current list of packages",

@@ -194,6 +194,7 @@ fn connect(
 pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
     let stages = selected(&args.answers.only);
     let answers = load_answers(&args.answers.answers)?;
+    let mut saved = super::Saved::load()?;
     let mut session = connect(answers, &args.login, &stages, false)?;
     for stage in stages {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
@@ -202,6 +203,7 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
             continue;
         }
         let outcome = session.run_stage(stage, false)?;
+        saved.record(&session.answers, stage, outcome.status(), &outcome.note());
         let advice = outcome.advice();
         match outcome {
             Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
@@ -284,6 +286,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         (None, None) => return Err(HeadlessError::NoHost),
     };
     let stages = selected(&args.only);
+    let mut saved = super::Saved::load()?;
     // Without a user name only the stages that need none can be checked.
     let (checkable, unknown): (Vec<StageId>, Vec<StageId>) = stages
         .into_iter()
@@ -304,6 +307,13 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
             (None, Some(code)) => format!("failed    its check ended with exit status {code}"),
             (None, None) => "unknown   the connection dropped during its check".to_owned(),
         };
+        let (status, note) = match &part.verdict {
+            Some(Probe::Done(why)) => (course::StageStatus::Done, why.as_str()),
+            Some(Probe::Pending(why)) => (course::StageStatus::Pending, why.as_str()),
+            Some(Probe::Drifted(why)) => (course::StageStatus::Drifted, why.as_str()),
+            None => (course::StageStatus::Failed, "its check did not finish"),
+        };
+        saved.record(&session.answers, part.stage, status, note);
         lines.push((part.stage, verdict));
     }
     for stage in left_out {

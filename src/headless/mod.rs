@@ -51,6 +51,8 @@ pub enum HeadlessError {
     NoHost,
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
     // ── nginx (stage 7) ──
     /// `[nginx] site_file` cannot be read or cannot be a site file (`path` is the answers file).
     #[error("{}:\nline {line}: `nginx.site_file`: {message}", .path.display())]
@@ -82,6 +84,9 @@ pub struct AnswersArgs {
     /// may be repeated.
     #[arg(long, value_name = "STAGE", value_parser = parse_stage, num_args = 1..)]
     pub only: Vec<StageId>,
+    /// `plan` only: print the one command that checks every stage at once (for bench/probe.sh).
+    #[arg(long, hide = true)]
+    pub check_all: bool,
 }
 
 pub(crate) fn parse_stage(text: &str) -> Result<StageId, UnknownStage> {
@@ -151,6 +156,11 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 /// `droplift plan`: the runbook on stdout.
 pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
+    if args.check_all {
+        let (command, _) = course::probe_all(&selected(&args.only), &answers, &|_| true)?;
+        println!("{}", command.script);
+        return Ok(0);
+    }
     let runbook = course::runbook::render(&answers, &selected(&args.only))?;
     print!("{runbook}");
     Ok(0)
@@ -181,4 +191,47 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
         args.out.display()
     );
     Ok(0)
+}
+
+/// Saved progress for the headless commands, as the wizard keeps it: loaded first (a damaged
+/// file is moved aside with a warning; a newer one stops the command before anything runs), and
+/// written after every stage, so the wizard can resume from where `apply` stopped.
+pub struct Saved {
+    store: Option<crate::state::Store>,
+}
+
+impl Saved {
+    pub fn load() -> Result<Self, HeadlessError> {
+        let Some(dir) = crate::state::data_dir() else {
+            return Ok(Self { store: None });
+        };
+        let (store, warnings) = crate::state::Store::load(&dir)?;
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok(Self { store: Some(store) })
+    }
+
+    /// Records a stage's status and the answers (never a secret), and saves.
+    pub fn record(
+        &mut self,
+        answers: &Answers,
+        stage: StageId,
+        status: course::StageStatus,
+        note: &str,
+    ) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        let now = crate::state::now();
+        let server = store.progress.server_mut(&answers.host, answers.port);
+        server.touched = now;
+        for (key, value) in answers.saved_values() {
+            let _ = server.remember(key, &value);
+        }
+        server.set_stage(stage, status, note, now);
+        if let Err(e) = store.save() {
+            eprintln!("warning: progress could not be saved ({e}); the server still knows");
+        }
+    }
 }

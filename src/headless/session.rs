@@ -37,6 +37,12 @@ pub enum SessionError {
     Plan(course::PlanError),
     #[error("the connection kept dropping; try again when the network is steadier")]
     KeptDropping,
+    /// The check of every stage could not run at all (sudo refused, …): the server's words.
+    #[error("checking the stages failed: {message}{}", detail.iter().map(|l| format!("\n  server said: {l}")).collect::<String>())]
+    Check {
+        message: String,
+        detail: Vec<String>,
+    },
 }
 
 pub struct Session {
@@ -229,10 +235,20 @@ impl Session {
         for _attempt in 0..3 {
             // Named after the first stage: nothing in a check-only run depends on the name.
             let mut run = StageRun::new(StageId::Connect, plans.clone(), self.next_id).probe_only();
-            if let Outcome::Interrupted { step } = self.attempt(&mut run, true)? {
-                println!("{}", print::interrupted_line(&step));
-                self.await_login()?;
-                continue;
+            match self.attempt(&mut run, true)? {
+                Outcome::Interrupted { step } => {
+                    println!("{}", print::interrupted_line(&step));
+                    self.await_login()?;
+                    continue;
+                }
+                // The command itself failed before any check ran (e.g. sudo refused): say so
+                // rather than report nothing.
+                Outcome::Failed {
+                    message, detail, ..
+                } if !run.output().contains("droplift-stage:") => {
+                    return Err(SessionError::Check { message, detail });
+                }
+                _ => {}
             }
             return Ok((course::probe::split(run.output()), left_out));
         }

@@ -51,13 +51,9 @@ pub fn proof(auth: &LoginAuth, secrets: &Secrets, home: &Path) -> Credentials {
             use_agent: false,
             identity_files: Vec::new(),
             key_passphrase: None,
-            // A login that must be refused may have no password to try: any will do.
-            password: Some(
-                secrets
-                    .get(*name)
-                    .cloned()
-                    .unwrap_or_else(|| Secret::new("droplift-refusal-check")),
-            ),
+            // A login that must be refused may have no password to try: then none is sent, and
+            // the refusal counts only if the server offers no password login at all (runner).
+            password: secrets.get(*name).cloned(),
         },
     }
 }

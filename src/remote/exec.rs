@@ -33,6 +33,8 @@ pub struct ConnectError {
     /// Set when login failed because the password has expired (a server that offers only
     /// keyboard-interactive asks for the new password during login itself).
     pub expired: Option<ExpiredPassword>,
+    /// For a refused login: the methods the server offered (`publickey`, `password`, …).
+    pub offered: Vec<String>,
 }
 
 /// An expired password met during keyboard-interactive login.
@@ -50,6 +52,7 @@ impl ConnectError {
             kind,
             message: message.into(),
             expired: None,
+            offered: Vec::new(),
         }
     }
 }
@@ -565,6 +568,7 @@ pub fn authenticate(
                     kind: ConnectErrorKind::AuthFailed,
                     message,
                     expired: Some(expired),
+                    offered: methods.split(',').map(str::to_owned).collect(),
                 });
             }
         }
@@ -574,14 +578,17 @@ pub fn authenticate(
     } else {
         tried.join(", ")
     };
-    Err(ConnectError::new(
-        ConnectErrorKind::AuthFailed,
-        format!(
-            "The server refused to log in as \"{user}\" (tried: {tried}; it accepts: {methods}). \
-             Check the user name and the password; a new DigitalOcean droplet's user is root and \
-             its password is in the e-mail."
-        ),
-    ))
+    Err(ConnectError {
+        offered: methods.split(',').map(str::to_owned).collect(),
+        ..ConnectError::new(
+            ConnectErrorKind::AuthFailed,
+            format!(
+                "The server refused to log in as \"{user}\" (tried: {tried}; it accepts: \
+                 {methods}). Check the user name and the password; a new DigitalOcean droplet's \
+                 user is root and its password is in the e-mail."
+            ),
+        )
+    })
 }
 
 fn try_agent(session: &Session, user: &str, paths: &SshPaths) -> bool {

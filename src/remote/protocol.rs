@@ -212,6 +212,9 @@ pub enum WorkerEvent {
     LoginRefused {
         id: JobId,
         message: String,
+        /// The login methods the server offered (`publickey`, `password`, …): a refusal proves
+        /// "passwords are refused" only when neither password nor keyboard-interactive is offered.
+        offered: Vec<String>,
     },
     Disconnected {
         reason: String,

@@ -539,6 +539,7 @@ impl Worker {
                 self.emit(WorkerEvent::LoginRefused {
                     id,
                     message: self.redactor.redact(&e.message),
+                    offered: e.offered,
                 });
                 return;
             }

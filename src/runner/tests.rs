@@ -117,6 +117,7 @@ fn hardening_failure_after_the_change_runs_the_rollback() {
                 let p = run.on_event(&WorkerEvent::LoginRefused {
                     id,
                     message: "Permission denied".into(),
+                    offered: vec!["publickey".into()],
                 });
                 assert_eq!(run.phase(), Phase::Rollback, "undo starts at once");
                 p
@@ -252,4 +253,45 @@ fn a_flood_of_probe_output_is_held_only_in_part_and_the_verdict_still_counts() {
         run.on_event(&finished(id, 0)),
         Progress::Finished(Outcome::AlreadyDone("johndoe exists".into()))
     );
+}
+
+#[test]
+fn a_refusal_while_passwords_are_still_offered_proves_nothing() {
+    let plans = course::plans(StageId::SshHardening, &answers()).expect("plans");
+    let mut run = StageRun::new(StageId::SshHardening, plans, 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let mut p = run.on_event(&finished(id, 0));
+    // Walk to the first login that must be refused, answering everything before it.
+    loop {
+        let id = id_of(&p);
+        let step = run.current_step().expect("a step").clone();
+        if matches!(
+            step.action,
+            Action::FreshLogin {
+                expect: crate::course::plan::Expect::Refused,
+                ..
+            }
+        ) {
+            p = run.on_event(&WorkerEvent::LoginRefused {
+                id,
+                message: "Permission denied".into(),
+                offered: vec!["publickey".into(), "password".into()],
+            });
+            break;
+        }
+        p = match &p {
+            Progress::Next(Request::Local { .. }) => run.local_done(id, Ok(())),
+            _ => run.on_event(&finished(id, 0)),
+        };
+    }
+    assert_eq!(run.phase(), Phase::Rollback, "not a pass: undo");
+    let id = id_of(&p);
+    match run.on_event(&finished(id, 0)) {
+        Progress::Finished(Outcome::Failed { message, .. }) => {
+            assert!(message.starts_with("not tested"), "{message}");
+            assert!(message.contains("password"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

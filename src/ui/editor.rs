@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::app::App;
 use crate::course::{nginx, values::SiteName};
@@ -15,12 +15,16 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let error = editor.error.as_ref().map(|e| {
-        Paragraph::new(Span::styled(format!("✗ {}", e.message), theme.error))
-            .wrap(Wrap { trim: true })
+        super::wrap::fit(
+            vec![ratatui::text::Line::styled(
+                format!("✗ {}", e.message),
+                theme.error,
+            )],
+            area.width,
+        )
     });
-    let error_height = error
-        .as_ref()
-        .map_or(0, |p| (p.line_count(area.width) as u16).min(3));
+    let error_height = error.as_ref().map_or(0, |l| (l.len() as u16).min(3));
+    let error = error.map(Paragraph::new);
     let [top, body, bottom] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),

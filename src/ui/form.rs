@@ -5,19 +5,36 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::app::{Field, Form};
 use crate::ui::theme::Theme;
 
-const LABEL_WIDTH: u16 = 15;
+/// The label column: the longest label, the focus marker before it and a space after it, so a
+/// label never runs into its value.
+fn label_width(form: &Form) -> u16 {
+    let longest = form.fields.iter().map(|f| f.label.chars().count()).max();
+    (longest.unwrap_or(0) as u16 + 3).max(15)
+}
 
-/// Rows the form needs: one per field, two more under a field with an error.
-pub fn height(form: &Form) -> u16 {
+/// Rows the form needs at `width` columns: one per field, and its error's lines under it.
+pub fn height(form: &Form, width: u16) -> u16 {
     form.fields
         .iter()
-        .map(|f| 1 + u16::from(f.error.is_some()) * 2)
+        .map(|f| {
+            1 + f
+                .error
+                .as_ref()
+                .map_or(0, |e| error_lines(e, width).len() as u16)
+        })
         .sum()
+}
+
+fn error_lines(error: &str, width: u16) -> Vec<ratatui::text::Line<'static>> {
+    super::wrap::fit(
+        vec![ratatui::text::Line::raw(format!("✗ {error}"))],
+        width.saturating_sub(2),
+    )
 }
 
 pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: Rect) {
@@ -29,7 +46,8 @@ pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: R
         let focused = active && index == form.focus;
         let row = Rect::new(area.x, y, area.width, 1);
         let [label, input] =
-            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(10)]).areas(row);
+            Layout::horizontal([Constraint::Length(label_width(form)), Constraint::Min(10)])
+                .areas(row);
         let label_style = if field.error.is_some() {
             theme.error
         } else if focused {
@@ -48,13 +66,12 @@ pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: R
         draw_input(theme, field, focused, frame, input);
         y += 1;
         if let Some(error) = &field.error {
-            let rect = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 2).intersection(area);
-            frame.render_widget(
-                Paragraph::new(Span::styled(format!("✗ {error}"), theme.error))
-                    .wrap(Wrap { trim: true }),
-                rect,
-            );
-            y += 2;
+            let lines = error_lines(error, area.width);
+            let height = lines.len() as u16;
+            let rect =
+                Rect::new(area.x + 2, y, area.width.saturating_sub(2), height).intersection(area);
+            frame.render_widget(Paragraph::new(lines).style(theme.error), rect);
+            y += height;
         }
     }
 }
@@ -64,6 +81,11 @@ fn draw_input(theme: &Theme, field: &Field, focused: bool, frame: &mut Frame, ar
     let mut input = field.input.clone();
     input.set_cursor_line_style(Style::default());
     input.set_placeholder_style(theme.muted);
+    let room = usize::from(area.width.saturating_sub(1));
+    if field.hint.chars().count() > room {
+        // A hint too long for the field ends at a whole word, never mid-word.
+        input.set_placeholder_text(shorten(field.hint, room));
+    }
     if focused {
         input.set_style(theme.field_focus);
         input.set_cursor_style(theme.selected);
@@ -72,4 +94,32 @@ fn draw_input(theme: &Theme, field: &Field, focused: bool, frame: &mut Frame, ar
         input.set_cursor_style(theme.field);
     }
     frame.render_widget(&input, area);
+}
+
+/// `text` cut after the last whole word that fits in `room` columns, with `…` to say so.
+fn shorten(text: &str, room: usize) -> String {
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{out} {word}")
+        };
+        if next.chars().count() + 1 > room {
+            break;
+        }
+        out = next;
+    }
+    format!("{}…", out.trim_end_matches([',', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_hint_ends_at_a_whole_word() {
+        assert_eq!(
+            super::shorten("from the e-mail, or empty for a key", 20),
+            "from the e-mail, or…"
+        );
+    }
 }

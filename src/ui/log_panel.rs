@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::app::App;
 use crate::layout::Areas;
 use crate::logbuf::{LineKind, Row};
+use crate::ui::wrap;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
@@ -26,15 +27,15 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         Line::styled(" Log ", theme.title)
     };
-    let lines: Vec<Line> = app
-        .log
-        .window(rows, app.log_scroll)
-        .into_iter()
-        .map(|row| match row {
-            Row::Dropped(n) => Line::styled(
+    // Long lines wrap (prose at spaces, output anywhere with ↩), keeping the newest rows.
+    let width = usize::from(area.width.saturating_sub(1));
+    let mut lines: Vec<Line> = Vec::new();
+    for row in app.log.window(rows, app.log_scroll) {
+        match row {
+            Row::Dropped(n) => lines.push(Line::styled(
                 format!("… {n} older lines are not kept here; the log file has them all"),
                 theme.muted,
-            ),
+            )),
             Row::Line(line) => {
                 let prefix = match line.kind {
                     LineKind::Command => "$ ",
@@ -42,10 +43,19 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     LineKind::Error => "✗ ",
                     _ => "",
                 };
-                Line::styled(format!("{prefix}{}", line.text), theme.log(line.kind))
+                let rest = " ".repeat(prefix.chars().count());
+                let wrapped = match line.kind {
+                    LineKind::Stdout | LineKind::Stderr => {
+                        wrap::code(&line.text, width, prefix, &rest)
+                    }
+                    _ => wrap::words(&line.text, width, prefix, &rest),
+                };
+                let style = theme.log(line.kind);
+                lines.extend(wrapped.into_iter().map(|l| Line::styled(l, style)));
             }
-        })
-        .collect();
+        }
+    }
+    let lines = lines.split_off(lines.len().saturating_sub(rows));
     let block = Block::default()
         .borders(Borders::TOP | Borders::BOTTOM)
         .border_style(theme.border)

@@ -15,6 +15,7 @@ pub mod stage;
 pub mod status_bar;
 pub mod svg;
 pub mod theme;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::App;
 
@@ -22,13 +22,16 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn confirm(app: &App, frame: &mut Frame, area: Rect, question: &str, why: &str, keys: &str) {
     let theme = &app.theme;
     let width = 60.min(area.width);
-    let body = Paragraph::new(vec![
-        Line::styled(why, theme.base),
-        Line::raw(""),
-        Line::styled(keys, theme.key),
-    ])
-    .wrap(Wrap { trim: true });
-    let height = (body.line_count(width - 2) as u16 + 2).min(area.height);
+    let lines = super::wrap::fit(
+        vec![
+            Line::styled(why, theme.base),
+            Line::raw(""),
+            Line::styled(keys, theme.key),
+        ],
+        width - 2,
+    );
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let body = Paragraph::new(lines);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -60,8 +63,9 @@ pub fn choose(
             }
         })
         .collect();
-    let body = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let height = (body.line_count(width - 2) as u16 + 2).min(area.height);
+    let lines = super::wrap::fit(lines, width - 2);
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let body = Paragraph::new(lines);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()

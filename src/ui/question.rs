@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::app::{App, ErrorCard, Form};
 use crate::remote::HostKeyInfo;
@@ -22,9 +22,10 @@ fn boxed(
 ) {
     let theme = &app.theme;
     let width = 72.min(area.width);
-    let text = Paragraph::new(body).wrap(Wrap { trim: false });
-    let text_height = text.line_count(width.saturating_sub(2)) as u16;
-    let form_height = form.map_or(0, |f| super::form::height(f) + 1);
+    let body = super::wrap::fit(body, width.saturating_sub(2));
+    let text_height = body.len() as u16;
+    let text = Paragraph::new(body);
+    let form_height = form.map_or(0, |f| super::form::height(f, width.saturating_sub(2)) + 1);
     let height = (text_height + form_height + 4).min(area.height);
     let rect = super::popup::centered(area, width, height);
     frame.render_widget(Clear, rect);

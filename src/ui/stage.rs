@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use crate::app::{App, View};
 use crate::course::plan::{Action, command_text, step_text};
@@ -55,28 +55,44 @@ fn draw_heading(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let id = app.current;
-    let explanation = Paragraph::new(text::explanation(id))
-        .style(theme.base)
-        .wrap(Wrap { trim: true });
-    let explanation_height = (explanation.line_count(area.width) as u16).min(8);
+    let explanation = super::wrap::fit(
+        vec![Line::styled(text::explanation(id), theme.base)],
+        area.width,
+    );
+    let explanation_height = explanation.len() as u16;
+    let explanation = Paragraph::new(explanation);
     let rules = if id == StageId::Firewall {
         rule_list(app)
     } else {
         Vec::new()
     };
-    let [body, _, form, _, list, hint] = Layout::vertical([
+    let hint_lines = super::wrap::fit(vec![Line::styled(form_hint(app), theme.muted)], area.width);
+    // The key line is placed before any blank line, so a long explanation can never push it
+    // off the screen: blank lines between the parts go first when rows are short.
+    let form_height = super::form::height(&app.form, area.width);
+    let needed = explanation_height + form_height + rules.len() as u16 + hint_lines.len() as u16;
+    let spare = area.height.saturating_sub(needed);
+    let gap = |n: u16| Constraint::Length(u16::from(spare >= n));
+    let [body, _, form, _, list, _, hint] = Layout::vertical([
         Constraint::Length(explanation_height),
-        Constraint::Length(1),
-        Constraint::Length(super::form::height(&app.form)),
-        Constraint::Length(1),
+        gap(1),
+        Constraint::Length(form_height),
+        gap(3),
         Constraint::Length(rules.len() as u16),
-        Constraint::Min(0),
+        gap(2),
+        Constraint::Length(hint_lines.len() as u16),
     ])
     .areas(area);
     frame.render_widget(explanation, body);
     super::form::draw(theme, &app.form, app.overlay.is_none(), frame, form);
     frame.render_widget(Paragraph::new(rules), list);
-    let hint_text = if !course::BUILT.contains(&id) {
+    frame.render_widget(Paragraph::new(hint_lines), hint);
+}
+
+/// The line under a stage's questions: what Enter does here, and what to know first.
+fn form_hint(app: &App) -> String {
+    let id = app.current;
+    if !course::BUILT.contains(&id) {
         "This stage arrives in a later version of droplift.".to_owned()
     } else if id == StageId::Connect {
         if app.practice_busy {
@@ -86,8 +102,8 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         }
     } else if id == StageId::Nginx {
         // ── nginx (stage 7) ──
-        "Drop default: nginx's welcome page would otherwise answer requests meant for your \
-         site. Enter: check the server, then edit the site file."
+        "Drop default: yes stops nginx's welcome page answering instead of your site. Enter: \
+         check the server, then edit the site file."
             .to_owned()
         // ── end nginx ──
     } else if id == StageId::User && !app.form.value("user_password").is_empty() {
@@ -101,7 +117,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
             course::inputs::strength_hint(&app.form.value("db_password"))
         )
     } else if id == StageId::Firewall {
-        "↑/↓ choose a rule, Del removes it. Enter on an empty field: see the commands.".to_owned()
+        "↑/↓ rule · Del removes it · Enter: the commands".to_owned()
     } else {
         let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
         if note.is_empty() {
@@ -109,11 +125,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             format!("Last time: {note}. Enter: see the commands.")
         }
-    };
-    frame.render_widget(
-        Paragraph::new(Span::styled(hint_text, theme.muted)).wrap(Wrap { trim: true }),
-        hint,
-    );
+    }
 }
 
 /// The firewall's rules as they stand while the student edits them: each with why, the chosen
@@ -143,20 +155,51 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
 }
 
 fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
+    let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let lines = preview_lines(app, usize::from(list.width.saturating_sub(1)));
+    let max = (lines.len() as u16).saturating_sub(list.height);
+    let scroll = usize::from(scroll.min(max));
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(visible), list);
+    let keys = if app.show_scripts {
+        "Enter: run  ↑/↓: scroll  ←: hide scripts  Esc: back"
+    } else {
+        "Enter: run  ↑/↓: scroll  →: scripts  Esc: back"
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme_key(app))), footer);
+}
+
+fn theme_key(app: &App) -> ratatui::style::Style {
+    app.theme.key
+}
+
+/// The preview, fitted to `width`: what the check found (a diff coloured, never re-wrapped
+/// into prose), then each step as the course types it by hand, with droplift's exact script
+/// folded to one line until the student unfolds it.
+fn preview_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    use super::wrap::{code, words};
     let theme = &app.theme;
     let Ok(plans) = course::plans(app.current, &app.answers) else {
-        return;
+        return Vec::new();
     };
     let mut lines = Vec::new();
+    let prose = |lines: &mut Vec<Line<'static>>, text: &str, style, first: &str, rest: &str| {
+        for l in words(text, width, first, rest) {
+            lines.push(Line::styled(l, style));
+        }
+    };
     let note = app
         .entry(app.current)
         .map(|e| e.note.as_str())
         .unwrap_or_default();
     if !note.is_empty() {
-        lines.push(Line::styled(
-            format!("droplift checked the server: {note}."),
+        prose(
+            &mut lines,
+            &format!("droplift checked the server: {note}."),
             theme.accent,
-        ));
+            "",
+            "",
+        );
     }
     for line in &app.probe_report {
         let style = if line.starts_with('+') && !line.starts_with("+++") {
@@ -166,60 +209,96 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
         } else {
             theme.base
         };
-        lines.push(Line::styled(format!("  {line}"), style));
+        for l in code(line, width, "  ", "    ") {
+            lines.push(Line::styled(l, style));
+        }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "These commands run on your droplet, in this order:",
+    prose(
+        &mut lines,
+        "What happens on your droplet, in this order (as you would type it by hand):",
         theme.muted,
-    ));
+        "",
+        "",
+    );
     lines.push(Line::raw(""));
     for (index, step) in plans.apply.steps.iter().enumerate() {
         let mut title = step.title.lines();
-        lines.push(Line::styled(
-            format!("{}. {}", index + 1, title.next().unwrap_or_default()),
+        let number = format!("{}. ", index + 1);
+        prose(
+            &mut lines,
+            title.next().unwrap_or_default(),
             theme.accent,
-        ));
+            &number,
+            "   ",
+        );
         for more in title {
-            lines.push(Line::styled(format!("   {more}"), theme.muted));
+            prose(&mut lines, more, theme.muted, "   ", "   ");
         }
-        let body = match &step.action {
-            Action::Run(command) => command_text(command),
-            _ => step_text(step, &app.answers.host)
-                .unwrap_or_else(|e| e.to_string())
-                .lines()
-                .filter(|l| !l.starts_with("# ") || l.starts_with("# (") || l.starts_with("#     "))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        };
-        for line in body.lines() {
-            lines.push(Line::styled(format!("   {line}"), theme.command));
+        match &step.action {
+            Action::Run(command) => {
+                if let Some(by_hand) = &command.by_hand {
+                    for l in by_hand.lines() {
+                        for l in code(l, width, "   $ ", "     ") {
+                            lines.push(Line::styled(l, theme.command));
+                        }
+                    }
+                }
+                let script = command_text(command);
+                let count = script.lines().count();
+                let who = if command.sudo { "as root" } else { "as you" };
+                if app.show_scripts {
+                    prose(
+                        &mut lines,
+                        &format!("droplift's exact script ({who}):"),
+                        theme.muted,
+                        "   ",
+                        "   ",
+                    );
+                    for l in script.lines() {
+                        for l in code(l, width, "     ", "       ") {
+                            lines.push(Line::styled(l, theme.command));
+                        }
+                    }
+                } else {
+                    prose(
+                        &mut lines,
+                        &format!(
+                            "▸ droplift runs its safer version: {count} lines, {who} — → to show"
+                        ),
+                        theme.muted,
+                        "   ",
+                        "     ",
+                    );
+                }
+            }
+            _ => {
+                let text = step_text(step, &app.answers.host).unwrap_or_else(|e| e.to_string());
+                for l in text
+                    .lines()
+                    .filter(|l| !l.starts_with("# ") || l.starts_with("#     "))
+                {
+                    for l in code(l, width, "   $ ", "     ") {
+                        lines.push(Line::styled(l, theme.command));
+                    }
+                }
+            }
         }
     }
     if !plans.verify.is_empty() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
+        prose(
+            &mut lines,
             "Then droplift checks the result:",
             theme.accent,
-        ));
+            "",
+            "",
+        );
         for step in &plans.verify.steps {
-            lines.push(Line::styled(
-                format!("   ✓ {}", step.headline()),
-                theme.base,
-            ));
+            prose(&mut lines, step.headline(), theme.base, "   ✓ ", "     ");
         }
     }
-    let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-    let max = (paragraph.line_count(list.width) as u16).saturating_sub(list.height);
-    frame.render_widget(paragraph.scroll((scroll.min(max), 0)), list);
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            "Enter: run   ↑/↓: scroll   Esc: back",
-            theme.key,
-        )),
-        footer,
-    );
+    lines
 }
 
 fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
@@ -228,16 +307,22 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
     match &app.run {
         Some(run) => {
             let (phase, steps, index) = run.progress();
+            let doing = match phase {
+                crate::runner::Phase::Probe => "Checking the server",
+                crate::runner::Phase::Apply => "Making the changes",
+                crate::runner::Phase::Verify => "Checking the result",
+                crate::runner::Phase::Rollback => "Putting things back as they were",
+            };
             lines.push(Line::styled(
                 format!(
-                    "Now: {} ({} of {})",
-                    phase.label(),
+                    "{doing}: step {} of {}",
                     (index + 1).min(steps.len()),
                     steps.len()
                 ),
                 theme.muted,
             ));
-            let first = index.saturating_sub(usize::from(area.height).saturating_sub(3));
+            let width = usize::from(area.width.saturating_sub(1));
+            let first = index.saturating_sub(usize::from(area.height).saturating_sub(4) / 2);
             for (i, step) in steps.iter().enumerate().skip(first) {
                 let (mark, style) = if i < index {
                     ("✓", theme.success)
@@ -246,10 +331,21 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     ("·", theme.muted)
                 };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{mark} "), style),
-                    Span::styled(step.headline().to_owned(), theme.base),
-                ]));
+                let wrapped = super::wrap::words(step.headline(), width, "  ", "  ");
+                for (n, text) in wrapped.into_iter().enumerate() {
+                    let text = text.get(2..).unwrap_or_default().to_owned();
+                    lines.push(Line::from(vec![
+                        Span::styled(
+                            if n == 0 {
+                                format!("{mark} ")
+                            } else {
+                                "  ".into()
+                            },
+                            style,
+                        ),
+                        Span::styled(text, theme.base),
+                    ]));
+                }
             }
         }
         None => lines.push(Line::styled(
@@ -261,6 +357,29 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
         )),
     }
     let [list, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let room = usize::from(list.height);
+    if lines.len() > room {
+        // Whole steps only (a step's title may take two rows); the last row says what is left.
+        let starts: Vec<usize> = (0..lines.len())
+            .filter(|&i| i == 0 || lines[i].spans.first().is_none_or(|s| s.content != "  "))
+            .collect();
+        let keep = starts
+            .iter()
+            .copied()
+            .take_while(|&start| start < room)
+            .filter(|&start| start <= room.saturating_sub(1))
+            .last()
+            .unwrap_or(0);
+        let shown = starts.iter().filter(|&&start| start < keep).count();
+        let end = if keep > 0 {
+            keep
+        } else {
+            room.saturating_sub(1)
+        };
+        lines.truncate(end.min(room.saturating_sub(1)));
+        let more = starts.len().saturating_sub(shown);
+        lines.push(Line::styled(format!("  … {more} more"), theme.muted));
+    }
     frame.render_widget(Paragraph::new(lines), list);
     frame.render_widget(
         Paragraph::new(Span::styled(
@@ -320,5 +439,5 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(next, theme.key));
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+    frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
 }

@@ -5,14 +5,20 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
-        .args(args)
+/// The binary with the test's HOME and data directory, no agent, stdin and stdout piped.
+fn command(home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_droplift"));
+    cmd.args(args)
         .env("HOME", home)
         .env("DROPLIFT_DATA_DIR", home.join("data"))
         .env_remove("SSH_AUTH_SOCK")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(Stdio::piped());
+    cmd
+}
+
+pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = command(home, args)
         .stderr(Stdio::piped())
         .spawn()
         .expect("start droplift");
@@ -23,4 +29,43 @@ pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .expect("write stdin");
     child.wait_with_output().expect("droplift runs")
+}
+
+/// Starts `droplift` like `droplift()` and kills it with SIGKILL as soon as a line of its output
+/// contains `at` (after `settle`): a crash or a closed laptop at that very moment. Returns what
+/// it printed, and whether the line was seen before it ended by itself.
+pub fn droplift_killed_at(
+    home: &Path,
+    args: &[&str],
+    stdin: &str,
+    at: &str,
+    settle: std::time::Duration,
+) -> (String, bool) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command(home, args)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start droplift");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut seen = String::new();
+    let mut hit = false;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(at) {
+            hit = true;
+            std::thread::sleep(settle);
+            let _ = child.kill();
+            break;
+        }
+    }
+    let _ = child.wait();
+    (seen, hit)
 }

@@ -7,5 +7,6 @@ pub mod audit;
 pub mod cli;
 pub mod droplet;
 pub mod events;
+pub mod files;
 pub mod sshd;
 pub mod wizard;

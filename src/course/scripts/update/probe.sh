@@ -7,8 +7,8 @@ pending=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst 
 recent=$(find "$stamp" -mmin -1440 2>/dev/null || true)
 auto=$(apt-config dump APT::Periodic::Unattended-Upgrade 2>/dev/null || true)
 echo "upgrades waiting: $pending"
-if [ -z "$recent" ]; then echo "droplift-state: pending droplift has not updated this system in the last day"
-elif [ "$pending" -gt 0 ]; then echo "droplift-state: pending $pending packages can be upgraded"
+if [ "$pending" -gt 0 ]; then echo "droplift-state: pending $pending updates are waiting"
+elif [ -z "$recent" ]; then echo "droplift-state: pending the list of packages was not refreshed today"
 elif ! grep -q '"1"' <<<"$auto" || ! command -v unattended-upgrade >/dev/null; then echo "droplift-state: pending automatic security updates are off"
 else echo "droplift-state: done the system is up to date"
 fi

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Probing every stage of a finished practice droplet: `droplift status` (login, then one command
+# that checks every stage) as a ratio to the same checks sent as one `ssh host 'script'` by
+# OpenSSH, in the same run. Needs root (practice droplets). Target: ratio <= 1.2 and under 1 s.
+# Usage: bench/probe.sh [RUNS]   (default 7; medians are reported)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-7}
+cargo build --release --quiet
+bin=$PWD/target/release/droplift
+work=$(mktemp -d)
+name="bench$$"
+name=${name:0:11}
+cleanup() { "$bin" practice down "$name" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+export HOME=$work DROPLIFT_DATA_DIR=$work/data
+unset SSH_AUTH_SOCK
+"$bin" practice up "$name" > "$work/up.txt"
+address=$(grep -o '10\.213\.[0-9]*\.2' "$work/up.txt" | head -n 1)
+root_pw=$(awk '/root password:/ { print $NF; exit }' "$work/up.txt")
+cat > "$work/answers.toml" <<TOML
+[server]
+host = "$address"
+[user]
+name = "bench"
+TOML
+user_pw="bench user pw 1"
+db_pw="bench db pw 2"
+stages=(connect update user ssh postgres firewall nginx)
+echo "setting up stages 1-7 on $address (a few minutes) ..."
+printf 'root_password=%s\nnew_root_password=%s\nuser_password=%s\ndb_password=%s\n' \
+  "$root_pw" "bench root pw 3" "$user_pw" "$db_pw" |
+  "$bin" apply --answers "$work/answers.toml" --yes --secrets-stdin --accept-new-host-key \
+    --only "${stages[@]}" > "$work/apply.txt"
+
+# The baseline: the very same checks, as one script over one OpenSSH connection.
+"$bin" plan --answers "$work/answers.toml" --only "${stages[@]}" --check-all > "$work/check.sh"
+key=$work/.ssh/id_ed25519
+ssh_opts=(-o BatchMode=yes -o IdentitiesOnly=yes -i "$key" -o StrictHostKeyChecking=no
+  -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
+scp -q "${ssh_opts[@]}" "$work/check.sh" "bench@$address:/tmp/droplift-check.sh"
+
+time_of() { # prints the seconds one run of "$@" took (stdin from $input)
+  local start end
+  start=$(date +%s.%N)
+  "$@" < "$input" > "$work/out.txt" 2>&1
+  end=$(date +%s.%N)
+  awk -v a="$end" -v b="$start" 'BEGIN { printf "%.4f\n", a - b }' 
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+input=$work/status.in
+printf 'user_password=%s\ndb_password=%s\n' "$user_pw" "$db_pw" > "$input"
+droplift_times=$(for _ in $(seq "$runs"); do
+  time_of "$bin" status --answers "$work/answers.toml" --secrets-stdin --only "${stages[@]}"
+done)
+grep -c ' done ' "$work/out.txt" | xargs echo "droplift status: stages done:"
+
+input=$work/ssh.in
+printf '%s\n%s\n%s\n' "$user_pw" "$(cat "$key.pub")" "$db_pw" > "$input"
+ssh_times=$(for _ in $(seq "$runs"); do
+  time_of ssh "${ssh_opts[@]}" "bench@$address" "sudo -S -p '' bash /tmp/droplift-check.sh"
+done)
+grep -c 'droplift-state: done' "$work/out.txt" | xargs echo "ssh 'script': stages done:"
+
+d=$(echo "$droplift_times" | median)
+s=$(echo "$ssh_times" | median)
+printf 'droplift status (7 stages): median %.3f s over %s runs\n' "$d" "$runs"
+printf "ssh host 'script' (same checks): median %.3f s\n" "$s"
+awk -v a="$d" -v b="$s" 'BEGIN { printf "ratio: %.2f\n", a / b }' 
