@@ -475,6 +475,43 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let recap = changed_per_host(&String::from_utf8_lossy(&second.stdout));
     assert_eq!(recap.len(), 2);
     assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+    // The firewall's guard: when the fresh login after `ufw enable` fails (here: a key the
+    // droplet does not know), the rescue turns the firewall off again over the open connection.
+    let wrong_key = home.path().join(".ssh/wrong_ed25519");
+    droplift::driver::ensure_key(&wrong_key, None).expect("a second key");
+    a.run(&["ufw", "--force", "disable"]);
+    let wrong = format!("ssh_private_key={}", wrong_key.display());
+    let guarded = run(
+        &playbook,
+        &out_dir,
+        &[
+            "-i",
+            "inventory.ini",
+            "site.yml",
+            "-u",
+            "erin",
+            "--private-key",
+            key_arg,
+            "-e",
+            &extra,
+            "-e",
+            &wrong,
+            "--tags",
+            "firewall",
+            "--limit",
+            &a.address.to_string(),
+        ],
+    );
+    assert!(!guarded.status.success(), "the play stops");
+    let guarded_text = String::from_utf8_lossy(&guarded.stdout);
+    assert!(guarded_text.contains("rescued=1"), "{guarded_text}");
+    let status = a.run(&["ufw", "status"]);
+    assert!(status.contains("Status: inactive"), "{status}");
+    let timers = a.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    let login = fresh_ssh(&a, &key);
+    assert!(login.status.success(), "SSH still works");
+
     // No secret in any file of the project.
     for entry in walk(&out_dir) {
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
