@@ -159,6 +159,8 @@ pub(super) fn run_current(app: &mut App) -> Vec<Effect> {
 pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     match progress {
         Progress::Wait => Vec::new(),
+        // The check of every stage already said what it does; its one long command is not news.
+        Progress::Next(request) if app.checking_all => vec![Effect::Perform(Box::new(request))],
         Progress::Next(request) => {
             if let Some(run) = &app.run {
                 if let Some(step) = run.current_step() {
@@ -168,8 +170,8 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 }
             }
             if let Request::Run { command, .. } = &request {
-                let first = command.script.lines().next().unwrap_or_default().to_owned();
-                app.log_line(LineKind::Command, &first);
+                let line = command.log_line().to_owned();
+                app.log_line(LineKind::Command, &line);
             }
             vec![Effect::Perform(Box::new(request))]
         }

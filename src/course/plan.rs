@@ -64,6 +64,30 @@ impl Command {
         self
     }
 
+    /// One line for the log: the by-hand form when there is one, else the script's first line
+    /// that does something (not a preamble value, a comment, a declaration or the prologue).
+    pub fn log_line(&self) -> &str {
+        if let Some(by_hand) = &self.by_hand {
+            return by_hand;
+        }
+        let mut lines = self.script.lines().map(str::trim);
+        let preamble_done = |l: &&str| {
+            !l.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
+        lines
+            .by_ref()
+            .skip_while(|l| !preamble_done(l))
+            .find(|l| {
+                !l.is_empty()
+                    && !l.starts_with('#')
+                    && !l.starts_with(": \"${")
+                    && !l.starts_with("set -")
+            })
+            .unwrap_or_default()
+    }
+
     /// The course's by-hand equivalent (display only; never run).
     pub fn by_hand(mut self, text: impl Into<String>) -> Self {
         self.by_hand = Some(text.into());
@@ -363,4 +387,19 @@ pub fn quote_path(path: &std::path::Path) -> Result<String, QuoteError> {
         Some(rest) => format!("~/{}", quote(rest)?),
         None => quote(&text)?,
     })
+}
+
+#[cfg(test)]
+mod log_line_tests {
+    use super::*;
+
+    #[test]
+    fn the_log_shows_what_a_command_does_not_its_preamble() {
+        let script =
+            Script::new(&["# Says hello.\n: \"${u:?}\"\nset -euo pipefail\necho \"hi $u\"\n"])
+                .set("u", &crate::shell::Const("bob"));
+        let command = Command::root(&script).expect("quotes");
+        assert_eq!(command.log_line(), "echo \"hi $u\"");
+        assert_eq!(command.by_hand("sudo echo hi").log_line(), "sudo echo hi");
+    }
 }

@@ -123,7 +123,11 @@ fn form_hint(app: &App) -> String {
         if note.is_empty() {
             "Enter: see the exact commands before anything runs.".to_owned()
         } else {
-            format!("Last time: {note}. Enter: see the commands.")
+            match note.strip_prefix("last time: ") {
+                // A badge from saved progress, not yet checked again.
+                Some(old) => format!("Last time: {old}. Enter: see the commands."),
+                None => format!("The check found: {note}. Enter: see the commands."),
+            }
         }
     }
 }
