@@ -24,12 +24,17 @@ const RUNBOOK_FILE: &str = "droplift-runbook.sh";
 pub struct WizardOptions {
     pub theme: ThemeName,
     pub log_lines: usize,
+    /// `--record FILE`: write every drawn frame there as asciicast v2.
+    pub record: Option<std::path::PathBuf>,
+    /// `--present`: instructor mode (each command of a change waits for Space).
+    pub present: bool,
 }
 
 /// Runs the wizard until the student quits. The terminal is restored on every way out: normal
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
 pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
+    app.present = options.present;
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
     load_progress(&mut app);
@@ -48,7 +53,25 @@ pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     );
     let mut terminal = ratatui::init();
     let _ = execute!(std::io::stdout(), EnableBracketedPaste);
-    let result = event_loop(&mut terminal, &mut app, (&tx, &rx), &worker, &mut log_file);
+    let mut recorder = match &options.record {
+        Some(path) => {
+            let size = terminal.size()?;
+            Some(crate::record::Recorder::create(
+                path,
+                size.width,
+                size.height,
+            )?)
+        }
+        None => None,
+    };
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        (&tx, &rx),
+        &worker,
+        &mut log_file,
+        recorder.as_mut(),
+    );
     let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result.map(|()| 0)
@@ -97,6 +120,7 @@ fn event_loop(
     (tx, rx): (&Sender<Event>, &Receiver<Event>),
     worker: &WorkerHandle,
     log_file: &mut LogFile,
+    mut recorder: Option<&mut crate::record::Recorder>,
 ) -> std::io::Result<()> {
     let home = &app.home.clone();
     let size = terminal.size()?;
@@ -107,7 +131,10 @@ fn event_loop(
         }
         log_file.write(&app.log.take_unwritten());
         if app.dirty {
-            terminal.draw(|frame| crate::ui::draw(app, frame))?;
+            let drawn = terminal.draw(|frame| crate::ui::draw(app, frame))?;
+            if let Some(recorder) = recorder.as_deref_mut() {
+                recorder.frame(drawn.buffer)?;
+            }
             app.dirty = false;
         }
         if app.should_quit {

@@ -14,6 +14,7 @@ pub mod layout;
 pub mod logbuf;
 pub mod login;
 pub mod practice;
+pub mod record;
 pub mod remote;
 pub mod runner;
 pub mod secret;

@@ -15,6 +15,14 @@ struct Cli {
     /// How many lines the log panel keeps in memory (the full log is also written to a file).
     #[arg(long, default_value_t = droplift::logbuf::DEFAULT_CAPACITY, global = true)]
     log_lines: usize,
+    /// Instructor mode for a projector: the high-contrast theme, and each command of a change
+    /// waits for Space so the class can read it first (`e` explains it).
+    #[arg(long, global = true)]
+    present: bool,
+    /// Record the wizard's screen to FILE as an asciicast v2 (play it with `asciinema play`).
+    /// Only what the screen showed is kept, so masked secrets never reach it.
+    #[arg(long, value_name = "FILE", global = true)]
+    record: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -54,8 +62,14 @@ fn main() -> color_eyre::Result<()> {
     let cli = Cli::parse();
     let code = match cli.command {
         None => droplift::event::run_wizard(droplift::event::WizardOptions {
-            theme: cli.theme,
+            theme: if cli.present {
+                ThemeName::HighContrast
+            } else {
+                cli.theme
+            },
             log_lines: cli.log_lines,
+            record: cli.record,
+            present: cli.present,
         })?,
         Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),

@@ -63,10 +63,19 @@ fn save_screenshot(name: &str, buffer: &Buffer) {
         .join("screenshots")
         .join(format!("{name}.svg"));
     let svg = droplift::ui::svg::to_svg(buffer);
-    // Only rewrite when the frame changed, so a test run leaves git clean.
-    if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+    if std::fs::read_to_string(&path).ok().as_deref() == Some(svg.as_str()) {
+        return;
+    }
+    // scripts/screenshots sets this to regenerate; any other run fails on a stale picture, so
+    // the committed screenshots always show what the app draws now.
+    if std::env::var_os("DROPLIFT_WRITE_SCREENSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().expect("screenshots dir")).expect("mkdir");
         std::fs::write(&path, svg).expect("write screenshot");
+    } else {
+        panic!(
+            "screenshots/{name}.svg is stale (or missing): the app draws this screen differently \
+             now. Run scripts/screenshots and commit the result."
+        );
     }
 }
 
@@ -300,7 +309,7 @@ fn running_stage_and_its_error_card() {
         WorkerEvent::Output {
             id,
             stream: Stream::Stdout,
-            line: "waiting for apt: unattended-upgr, pid 812, 40 s".into(),
+            line: "waiting for apt: The droplet is installing its own security updates (2–10 minutes on a new one). droplift waits; 40 s so far.".into(),
         },
     );
     let buffer = render(&mut app, 80, 24);
@@ -311,7 +320,7 @@ fn running_stage_and_its_error_card() {
         WorkerEvent::Output {
             id,
             stream: Stream::Stderr,
-            line: "apt has been busy for 15 minutes; try again later or reboot the droplet".into(),
+            line: "apt is still busy after 15 minutes (unattended-upgr, pid 812). Don't restart the droplet while it installs: wait a few minutes, then press Enter to try again.".into(),
         },
     );
     worker(&mut app, WorkerEvent::Finished { id, exit_code: 1 });
@@ -781,7 +790,7 @@ fn every_popup_fits_80x24() {
                 WorkerEvent::Output {
                     id,
                     stream: Stream::Stderr,
-                    line: "apt has been busy for 15 minutes; try again later or reboot the droplet"
+                    line: "apt is still busy after 15 minutes (unattended-upgr, pid 812). Don't restart the droplet while it installs: wait a few minutes, then press Enter to try again."
                         .into(),
                 },
             );
@@ -810,4 +819,98 @@ fn long_log_lines_wrap_instead_of_being_cut() {
         "{}",
         text(&buffer)
     );
+}
+
+/// After stage 4 the student must know how to log in from now on: the alias when one was set,
+/// else the whole command, and that root and passwords are refused.
+#[test]
+fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
+    let mut app = fresh();
+    app.answers.host = "203.0.113.7".into();
+    app.answers.user = "johndoe".into();
+    app.answers.key = "~/.ssh/id_ed25519".into();
+    app.current = StageId::SshHardening;
+    app.set_status(StageId::SshHardening, StageStatus::Done);
+    app.view = droplift::app::View::Finished;
+    let without_alias = text(&render(&mut app, 80, 24));
+    assert!(
+        without_alias.contains("ssh -i ~/.ssh/id_ed25519 johndoe@203.0.113.7"),
+        "{without_alias}"
+    );
+    assert!(without_alias.contains("root and passwords are refused"));
+    app.answers.alias = Some("mydroplet".into());
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("ssh-done", &buffer);
+    let with_alias = text(&buffer);
+    assert!(with_alias.contains("ssh mydroplet"), "{with_alias}");
+    assert!(!with_alias.contains("ssh -i"));
+}
+
+/// Instructor mode relies on it: a password typed into a secret field never shows on screen, so
+/// neither the projector nor a `--record` file can show it.
+#[test]
+fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
+    let mut app = fresh();
+    for _ in 0..2 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    for ch in "Hunter2-secret".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    let buffer = render(&mut app, 80, 24);
+    let shown = text(&buffer);
+    assert!(
+        shown.contains('•'),
+        "the secret field was not the one typed into:\n{shown}"
+    );
+    assert!(!shown.contains("Hunter2"), "{shown}");
+    assert!(!droplift::record::ansi(&buffer).contains("Hunter2"));
+}
+
+#[test]
+fn instructor_mode_shows_the_next_command_and_waits_for_space() {
+    let mut app = at_update_preview();
+    app.present = true;
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.paused.is_some());
+    update(&mut app, key(KeyCode::Char('e')));
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(screen.contains("Next, on your droplet:"), "{screen}");
+    assert!(screen.contains("Space: run"), "{screen}");
+    assert!(
+        cut_words(&buffer).is_empty(),
+        "{:?}\n{screen}",
+        cut_words(&buffer)
+    );
+    save_screenshot("present", &buffer);
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn known_servers_are_offered_on_the_first_screen() {
+    let mut app = fresh();
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 22);
+    server.touched = 1_000;
+    server.remember("user", "johndoe").expect("not secret");
+    for stage in [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+    ] {
+        server.set_stage(stage, StageStatus::Done, "", 1_000);
+    }
+    progress.server_mut("198.51.100.23", 22).touched = 500;
+    droplift::app::resume::offer(&mut app, progress, 1_000 + 7_200);
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("Resume 203.0.113.7 — 4 of 10 stages done, last touched 2 h ago"),
+        "{screen}"
+    );
+    assert!(cut_words(&buffer).is_empty(), "{:?}", cut_words(&buffer));
+    save_screenshot("resume", &buffer);
+    insta::assert_snapshot!(screen);
 }

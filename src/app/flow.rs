@@ -173,6 +173,16 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 let line = command.log_line().to_owned();
                 app.log_line(LineKind::Command, &line);
             }
+            let changing = app
+                .run
+                .as_ref()
+                .is_some_and(|r| r.phase() == crate::runner::Phase::Apply);
+            if app.present && changing && matches!(request, Request::Run { .. }) {
+                // Instructor mode: the class reads the command before it runs.
+                app.paused = Some(request);
+                app.explaining = false;
+                return Vec::new();
+            }
             vec![Effect::Perform(Box::new(request))]
         }
         Progress::Finished(outcome) => {
@@ -199,7 +209,6 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
     app.view = View::Finished;
     app.set_status(stage, outcome.status());
     app.set_note(stage, outcome.note());
-    let advice = outcome.advice();
     match outcome {
         Outcome::Pending(why) => {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
@@ -251,22 +260,39 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 return;
             }
             // ── end nginx ──
-            let next = if rolled_back {
-                "droplift put the old settings back, so nothing is half-changed. Read the log \
-                 (PgUp), fix the cause, and press Enter on the stage to try again."
+            let again = if rolled_back {
+                "droplift put the old settings back, so nothing is half-changed."
             } else {
-                "Read the log (PgUp) for the details, fix the cause, and press Enter on the stage \
-                 to try again: steps already done are checked and not repeated."
+                "Steps already done are checked and not repeated."
             };
-            app.overlay = Some(Overlay::Error(ErrorCard {
-                title: format!("{} failed", stage.title()),
-                what: format!("The step \"{step}\" did not work: {message}."),
-                server: detail,
-                next: match advice {
-                    Some(usual) => format!("{usual} {next}"),
-                    None => next.into(),
+            let card = match course::advice::recognise(&detail, &message) {
+                // A known case: say it plainly, quote the lines that show it, say what to do.
+                Some(known) => {
+                    let mut server: Vec<String> = course::advice::quoted(known, &detail)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect();
+                    if server.is_empty() {
+                        server.push(message.clone());
+                    }
+                    ErrorCard {
+                        title: format!("{} failed", stage.title()),
+                        what: format!("{} (\"{step}\": {message})", known.happened),
+                        server,
+                        next: format!("{} {again}", known.next),
+                    }
+                }
+                None => ErrorCard {
+                    title: format!("{} failed", stage.title()),
+                    what: format!("The step \"{step}\" did not work: {message}."),
+                    server: detail,
+                    next: format!(
+                        "Read the log (PgUp) for the details, fix the cause, and press Enter on \
+                         the stage to try again. {again}"
+                    ),
                 },
-            }));
+            };
+            app.overlay = Some(Overlay::Error(card));
         }
         Outcome::Interrupted { step } => {
             // The login machine remembers the stage and checks it again once reconnected.
@@ -325,6 +351,15 @@ pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
 }
 
 pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
+    if let (Some(_), Some(id)) = (
+        app.paused.take(),
+        app.run.as_ref().and_then(StageRun::current_id),
+    ) {
+        // The paused command never reached the server: stopped before it ran (the runner still
+        // undoes what earlier steps changed, where the stage has an undo).
+        app.explaining = false;
+        return super::login::on_worker(app, crate::remote::WorkerEvent::Cancelled { id });
+    }
     match app.run.as_ref().and_then(StageRun::current_id) {
         Some(id) => {
             app.info("Stopping the step …");
@@ -367,6 +402,15 @@ pub(super) fn on_local_done(
         .map(|run| run.local_done(id, result.map(|_| ())))
     {
         Some(progress) => advance(app, progress),
+        None => Vec::new(),
+    }
+}
+
+/// Instructor mode: Space runs the paused command.
+pub(super) fn resume_paused(app: &mut App) -> Vec<Effect> {
+    app.explaining = false;
+    match app.paused.take() {
+        Some(request) => vec![Effect::Perform(Box::new(request))],
         None => Vec::new(),
     }
 }

@@ -99,6 +99,11 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             };
             Vec::new()
         }
+        (View::Running, KeyCode::Char(' ')) if app.paused.is_some() => flow::resume_paused(app),
+        (View::Running, KeyCode::Char('e')) if app.paused.is_some() => {
+            app.explaining = !app.explaining;
+            Vec::new()
+        }
         (View::Running, KeyCode::Esc) => {
             if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
                 app.overlay = Some(Overlay::ConfirmCancel);

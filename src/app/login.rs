@@ -75,17 +75,17 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     present(app, out)
 }
 
-/// Esc on the user login: back to the connect form, with the usual advice for a refused root.
+/// Esc on the user login: back to the connect form, the refused password's field marked (a typo
+/// is by far the likeliest cause on a new droplet).
 pub(super) fn decline_user_login(app: &mut App) -> Vec<Effect> {
     app.set_status(StageId::Connect, StageStatus::Failed);
     app.view = View::Form;
     app.form = super::form_for(StageId::Connect, &app.answers);
-    app.overlay = Some(Overlay::Error(ErrorCard {
-        title: "Could not log in".into(),
-        what: "The server refused root's password.".into(),
-        server: Vec::new(),
-        next: connect_advice(ConnectErrorKind::AuthFailed).into(),
-    }));
+    app.form.set_error(
+        "root_password",
+        "The server refused it: paste it again from the e-mail (no spaces around it).",
+    );
+    app.form.focus_first_error();
     Vec::new()
 }
 
@@ -134,6 +134,27 @@ fn password_form(error: Option<String>) -> Form {
         form.set_error("new", error);
     }
     form
+}
+
+/// What a failed connection means, in plain words (the worker's own sentence is quoted below it).
+fn connect_what(kind: ConnectErrorKind) -> &'static str {
+    match kind {
+        ConnectErrorKind::NameNotFound => {
+            "That name could not be looked up: it is mistyped, or there is no working DNS right now."
+        }
+        ConnectErrorKind::Refused => {
+            "The server answered, but nothing accepts SSH connections on that port."
+        }
+        ConnectErrorKind::Timeout | ConnectErrorKind::NoRoute => {
+            "Nothing answered at that address."
+        }
+        ConnectErrorKind::Handshake => "Something other than an SSH server answered.",
+        ConnectErrorKind::AuthFailed => "The server refused the login.",
+        ConnectErrorKind::HostKeyRejected => {
+            "droplift did not trust the server's key, so it did not log in."
+        }
+        ConnectErrorKind::Other => "Logging in failed.",
+    }
 }
 
 fn connect_advice(kind: ConnectErrorKind) -> &'static str {
@@ -260,8 +281,9 @@ fn ask(app: &mut App, question: Question) {
         Question::NewRootPassword { refused } => {
             Overlay::PasswordChange(password_form(refused.map(|reason| {
                 format!(
-                    "The server refused it: {}. Choose a longer, less common one.",
-                    reason.trim_end_matches('.')
+                    "The server said: \"{}\". {}",
+                    reason.trim_end_matches('.'),
+                    course::advice::new_password_sentence(&reason)
                 )
             })))
         }
@@ -305,12 +327,19 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
     if let Some(stage) = interrupted {
         app.set_status(stage, StageStatus::Failed);
     }
-    let what = error.what();
-    app.log_line(LineKind::Error, &what);
+    app.log_line(LineKind::Error, &error.what());
+    // The card says it plainly and quotes the worker's own sentence under it.
+    let (what, server) = match error {
+        LoginError::Connect { kind, message } => {
+            (connect_what(*kind).to_owned(), vec![message.clone()])
+        }
+        LoginError::UserRefused { message, .. } => (error.to_string(), vec![message.clone()]),
+        _ => (error.what(), Vec::new()),
+    };
     app.overlay = Some(Overlay::Error(ErrorCard {
         title: "Could not log in".into(),
         what,
-        server: Vec::new(),
+        server,
         next: connect_advice(error.kind()).into(),
     }));
 }

@@ -177,6 +177,13 @@ pub struct App {
     pub checking_all: bool,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
+    /// Instructor mode (`--present`): each command of a change waits for Space, so the class
+    /// can read it first; `e` explains it.
+    pub present: bool,
+    /// In instructor mode, the command waiting for Space.
+    pub paused: Option<Request>,
+    /// `e` was pressed on the paused command: its explanation is shown.
+    pub explaining: bool,
     /// The firewall screen: which rule of the list is chosen (0 is SSH).
     pub rule_cursor: usize,
     /// The preview shows droplift's exact scripts, not only the by-hand commands (→ / ←).
@@ -228,6 +235,9 @@ impl App {
             now: 0,
             checking_all: false,
             unsaved: None,
+            present: false,
+            paused: None,
+            explaining: false,
             rule_cursor: 0,
             show_scripts: false,
             editor: None,

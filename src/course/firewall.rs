@@ -78,7 +78,7 @@ pub fn plans(
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             "Which rules will the firewall have, and which does it have now?",
-            Command::root(&with_rules(&[PROBE]))?,
+            Command::root(&with_rules(&[PROBE]))?.by_hand("sudo ufw status verbose"),
         )]),
         apply: Plan::new(vec![
             Step::run(
@@ -105,14 +105,21 @@ pub fn plans(
                         .set("state", &state)
                         .set("undo_unit", &unit)
                         .set("undo_after", &UNDO_AFTER_SECS),
-                )?,
+                )?
+                .by_hand(format!(
+                    "sudo systemd-run --unit=ufw-undo --on-active={UNDO_AFTER_SECS} ufw disable"
+                )),
             ),
             Step::run(
                 format!(
                     "Give the firewall its rules, SSH first: allow SSH (the port from sshd -T), \
                      web {web}{listed}; deny everything else coming in"
                 ),
-                Command::root(&with_rules(&[RULES]))?,
+                Command::root(&with_rules(&[RULES]))?.by_hand(
+                    "sudo ufw allow OpenSSH\n\
+                     sudo ufw allow 'Nginx Full'\n\
+                     sudo ufw default deny incoming",
+                ),
             ),
             Step::run(
                 "Turn the firewall on (only if the SSH rule is in place)",
@@ -131,7 +138,8 @@ pub fn plans(
                     &Script::new(&[CANCEL_UNDO])
                         .set("state", &state)
                         .set("undo_unit", &unit),
-                )?,
+                )?
+                .by_hand("sudo systemctl stop ufw-undo.timer"),
             ),
         ])
         .with_rollback(vec![Step::run(
@@ -141,6 +149,7 @@ pub fn plans(
                     .set("state", &state)
                     .set("undo_unit", &unit),
             )?
+            .by_hand("sudo ufw disable")
             .timeout(Duration::from_secs(60)),
         )]),
         verify: Plan::new(vec![Step::run(

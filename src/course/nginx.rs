@@ -82,19 +82,23 @@ pub fn plans(
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!("Is nginx installed and running, serving your site {site}?"),
-            Command::root(&with_site(&[PROBE]).set("digest", &SiteDigest::of(text)))?,
+            Command::root(&with_site(&[PROBE]).set("digest", &SiteDigest::of(text)))?
+                .by_hand("systemctl status nginx"),
         )]),
         apply: Plan::new(vec![
             Step::run(
                 "Install nginx, the web server (after waiting until no other program uses apt)",
                 Command::root(&Script::new(&[WAIT_FOR_APT, INSTALL]))?
+                    .by_hand("sudo apt install nginx")
                     .timeout(Duration::from_secs(960)),
             ),
             Step::run(
                 "Test your site with nginx's whole configuration (nginx -t) without making it \
                  live\nThe text goes to a staging file; a mistake changes nothing and the old \
                  site keeps serving",
-                Command::root(&with_site(&[TEST_SITE]))?.stdin(site_stdin()),
+                Command::root(&with_site(&[TEST_SITE]))?
+                    .stdin(site_stdin())
+                    .by_hand(format!("sudo nano {path}\nsudo nginx -t")),
             ),
             Step::run(
                 format!(
@@ -102,7 +106,10 @@ pub fn plans(
                      {default_note}Test the real configuration once more and reload nginx; any \
                      failure puts every file back"
                 ),
-                Command::root(&with_site(&[ENABLE]))?,
+                Command::root(&with_site(&[ENABLE]))?.by_hand(format!(
+                    "sudo ln -s {path} /etc/nginx/sites-enabled/\n\
+                     sudo nginx -t && sudo systemctl reload nginx"
+                )),
             ),
         ]),
         verify: Plan::new(vec![Step::run(
@@ -112,7 +119,8 @@ pub fn plans(
                 &Script::new(&[VERIFY])
                     .set("site", site)
                     .set("server_name", server_name),
-            )?,
+            )?
+            .by_hand("sudo nginx -t && curl -i http://localhost/"),
         )]),
     })
 }

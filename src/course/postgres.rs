@@ -55,7 +55,9 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                 "Is PostgreSQL running, does {role} log in with its password, and does {db} \
                  belong to it?"
             ),
-            Command::root(&with_names(&[PROBE]))?.stdin(password()),
+            Command::root(&with_names(&[PROBE]))?
+                .stdin(password())
+                .by_hand("sudo systemctl status postgresql"),
         )]),
         apply: Plan::new(vec![
             Step::run(
@@ -70,7 +72,9 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 "Make sure PostgreSQL runs now and starts at boot",
-                Command::root(&with_names(&[START]))?.timeout(Duration::from_secs(60)),
+                Command::root(&with_names(&[START]))?
+                    .by_hand("sudo systemctl enable --now postgresql")
+                    .timeout(Duration::from_secs(60)),
             ),
             Step::run(
                 format!(
@@ -93,7 +97,10 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                  The postgres administrator's own peer line stays first: rules are read top-down. \
                  A backup comes first; PostgreSQL reloads the file and must report no error, \
                  else the old file comes back.",
-                Command::root(&with_names(&[HBA]).set("state", &Const(STATE_DIR)))?,
+                Command::root(&with_names(&[HBA]).set("state", &Const(STATE_DIR)))?.by_hand(
+                    "sudo nano /etc/postgresql/*/main/pg_hba.conf   # local all all scram-sha-256\n\
+                     sudo systemctl reload postgresql",
+                ),
             ),
         ]),
         verify: Plan::new(vec![Step::run(

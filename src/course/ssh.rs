@@ -25,6 +25,28 @@ pub fn public_key(private: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// What the student types from now on to log in, once stage 4 is done: the alias when one was
+/// set (it carries the user, port and key), else the whole command.
+pub fn login_from_now_on(
+    user: &str,
+    host: &str,
+    port: u16,
+    key: &Path,
+    alias: Option<&str>,
+) -> String {
+    match alias {
+        Some(alias) => format!("ssh {alias}"),
+        None => {
+            let port = if port == 22 {
+                String::new()
+            } else {
+                format!(" -p {port}")
+            };
+            format!("ssh -i {}{port} {user}@{host}", key.display())
+        }
+    }
+}
+
 const SETTINGS: &str = include_str!("scripts/ssh/settings.sh");
 const PROBE: &str = include_str!("scripts/ssh/probe.sh");
 const INSTALL_KEY: &str = include_str!("scripts/ssh/install_key.sh");

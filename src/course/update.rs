@@ -57,7 +57,8 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 "Does the system need a restart?",
                 Command::root(
                     &Script::new(&[REBOOT_CHECK]).set("reboot_needed", &Const(REBOOT_NEEDED)),
-                )?,
+                )?
+                .by_hand("ls /var/run/reboot-required   # present: sudo reboot"),
             ),
             Step::run(
                 "Turn on automatic security updates: from now on the droplet installs security \
@@ -65,11 +66,17 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 Command::root(
                     &Script::new(&[AUTO_SECURITY]).set("conf", &Const(AUTO_SECURITY_CONF)),
                 )?
+                .by_hand(
+                    "sudo apt install unattended-upgrades\n\
+                     sudo dpkg-reconfigure --priority=low unattended-upgrades   # answer Yes",
+                )
                 .timeout(Duration::from_secs(600)),
             ),
             Step::run(
                 "Remember when the system was last brought up to date",
-                Command::root(&Script::new(&[STAMP_SCRIPT]).set("stamp", &stamp))?,
+                Command::root(&Script::new(&[STAMP_SCRIPT]).set("stamp", &stamp))?.by_hand(
+                    format!("sudo mkdir -p /var/lib/droplift && sudo touch {STAMP}"),
+                ),
             ),
         ]),
         verify: Plan::new(vec![Step::run(

@@ -41,7 +41,8 @@ pub enum LoginError {
     #[error("root's password has expired and must be changed: give new_root_password")]
     NewPasswordNeeded,
     #[error(
-        "the new root password was refused by the server ({reason}); choose a longer, less common one for new_root_password"
+        "the new root password was refused by the server ({reason}); {} for new_root_password",
+        crate::course::advice::new_password(reason)
     )]
     NewPasswordRefused { reason: String },
     #[error("give root_password, or user_password to work as your own user with sudo")]

@@ -33,7 +33,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Enter", "run the commands shown / go on"),
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
-            k("w", "write every command to droplift-runbook.sh"),
+            k("w", "save the commands as notes (a text file)"),
             // ── nginx (stage 7) ── (the help box has room for one line more at 80×24)
             k(
                 "Ctrl-S / Ctrl-P",
@@ -86,9 +86,8 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::UserLogin(_)) => vec![
-            k("Tab", "next field"),
-            k("Enter", "log in"),
-            k("Esc", "back"),
+            k("Esc", "retype root's password"),
+            k("Enter", "log in as your user"),
             k("Ctrl-C", "quit"),
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
@@ -121,8 +120,14 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
                 k("Enter", "run"),
                 k("↑/↓", "scroll"),
                 k("Esc", "back"),
-                k("w", "runbook"),
+                k("w", "save as notes"),
                 k("?", "help"),
+                k("q", "quit"),
+            ],
+            View::Running if app.paused.is_some() => vec![
+                k("Space", "run"),
+                k("e", "explain"),
+                k("Esc", "stop"),
                 k("q", "quit"),
             ],
             View::Running => vec![

@@ -163,22 +163,23 @@ pub fn password_change(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
 
 pub fn user_login(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
     let body = vec![
-        Line::raw(
-            "The server refused root. If droplift already hardened this server (stages 3 and 4), root may no longer log in: log in as your own user with your SSH key, and droplift checks what is already done.",
-        ),
         Line::styled(
-            "Otherwise press Esc and check root's password (copy it from the e-mail).",
-            app.theme.muted,
+            "The server refused root's password — usually a typo: press Esc and paste it again (copy it from the e-mail, no spaces around it).",
+            app.theme.warning,
+        ),
+        Line::raw(""),
+        Line::raw(
+            "Already finished stage 4 here? Then root may no longer log in: log in as your own user with your SSH key, and droplift checks what is already done.",
         ),
     ];
     boxed(
         app,
         frame,
         area,
-        "Root may not log in",
+        "Root's password was refused",
         body,
         Some(form),
-        "Tab next field   Enter log in   Esc back",
+        "Esc retype root's password   Enter log in as your user",
     );
 }
 

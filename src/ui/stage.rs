@@ -305,7 +305,51 @@ fn preview_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     lines
 }
 
+/// Instructor mode: the next command, waiting for Space so the class can read it first.
+fn draw_paused(app: &App, frame: &mut Frame, area: Rect, command: &crate::course::plan::Command) {
+    let theme = &app.theme;
+    let width = usize::from(area.width.saturating_sub(1));
+    let step = app.run.as_ref().and_then(|r| r.current_step());
+    let mut lines = vec![Line::styled("Next, on your droplet:", theme.muted)];
+    if let Some(step) = step {
+        for text in super::wrap::words(step.headline(), width, "", "") {
+            lines.push(Line::styled(text, theme.accent));
+        }
+    }
+    for text in super::wrap::code(&format!("$ {}", command.log_line()), width, "", "  ") {
+        lines.push(Line::styled(text, theme.command));
+    }
+    if app.explaining {
+        lines.push(Line::raw(""));
+        if let Some(step) = step {
+            for more in step.title.lines().skip(1) {
+                for text in super::wrap::words(more, width, "", "") {
+                    lines.push(Line::styled(text, theme.base));
+                }
+            }
+        }
+        lines.push(Line::styled("What droplift runs exactly:", theme.muted));
+        for line in command.script.lines() {
+            for text in super::wrap::code(line, width, "", "  ") {
+                lines.push(Line::styled(text, theme.command));
+            }
+        }
+    }
+    let [body, footer] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            "Space: run · e: explain · Esc: stop",
+            theme.key,
+        )),
+        footer,
+    );
+}
+
 fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
+    if let Some(crate::runner::Request::Run { command, .. }) = &app.paused {
+        return draw_paused(app, frame, area, command);
+    }
     let theme = &app.theme;
     let mut lines = Vec::new();
     match &app.run {
@@ -438,8 +482,32 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+<<<<<<< HEAD
     if status == StageStatus::Done && course::BUILT.last() == Some(&id) {
         lines.push(Line::raw(crate::export::WIZARD_HINT));
+=======
+    if status == StageStatus::Done && id == StageId::SshHardening {
+        let a = &app.answers;
+        lines.push(Line::raw(
+            "From now on, log in like this (root and passwords are refused):",
+        ));
+        lines.push(Line::styled(
+            format!(
+                "  {}",
+                crate::course::ssh::login_from_now_on(
+                    &a.user,
+                    &a.host,
+                    a.port,
+                    &a.key,
+                    a.alias.as_deref()
+                )
+            ),
+            theme.command,
+        ));
+        lines.push(Line::raw(
+            "root and passwords are refused over SSH now: only your user, with your key.",
+        ));
+>>>>>>> main
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(next, theme.key));

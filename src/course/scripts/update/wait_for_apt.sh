@@ -12,9 +12,16 @@ while :; do
   done
   [ -z "$holder" ] && break
   name=$(cat "/proc/$holder/comm" 2>/dev/null || echo "another program")
-  echo "waiting for apt: $name, pid $holder, $waited s"
+  # Every 20 s is enough to show it is alive; unattended-upgr is the droplet's own updater.
+  if [ $((waited % 20)) -eq 0 ]; then
+    case "$name" in
+      unattended-upgr*) what="The droplet is installing its own security updates (2–10 minutes on a new one)." ;;
+      *) what="Another program ($name, pid $holder) is using apt." ;;
+    esac
+    echo "waiting for apt: $what droplift waits; $waited s so far."
+  fi
   if [ "$waited" -ge 900 ]; then
-    echo "apt has been busy for 15 minutes; try again later or reboot the droplet" >&2
+    echo "apt is still busy after 15 minutes ($name, pid $holder). Don't restart the droplet while it installs: wait a few minutes, then press Enter to try again." >&2
     exit 1
   fi
   sleep 5
