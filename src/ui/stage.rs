@@ -482,10 +482,6 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
-<<<<<<< HEAD
-    if status == StageStatus::Done && course::BUILT.last() == Some(&id) {
-        lines.push(Line::raw(crate::export::WIZARD_HINT));
-=======
     if status == StageStatus::Done && id == StageId::SshHardening {
         let a = &app.answers;
         lines.push(Line::raw(
@@ -507,7 +503,10 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::raw(
             "root and passwords are refused over SSH now: only your user, with your key.",
         ));
->>>>>>> main
+        lines.push(Line::raw(""));
+    }
+    if status == StageStatus::Done && course::BUILT.last() == Some(&id) {
+        lines.push(Line::raw(crate::export::WIZARD_HINT));
         lines.push(Line::raw(""));
     }
     lines.push(Line::styled(next, theme.key));
