@@ -1,17 +1,25 @@
 //! `droplift export ansible`, end to end: two practice droplets whose expired root passwords
 //! droplift's own login changed, one run of the exported play against both at once, the same
-//! server state droplift's own tests assert (checked inside each droplet), and a second run that
-//! changes nothing. Needs Ansible (scripts/test installs it from PyPI into target/ansible-venv).
+//! server state droplift's own tests assert (checked inside each droplet, and compared with a
+//! third droplet set up by droplift's own `apply`), and a second run that changes nothing.
+//! Needs Ansible (scripts/test installs it from PyPI into target/ansible-venv).
 
 mod common;
 
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
 
 const USER_PW: &str = "fleet pw 'q' $x \\ 42";
+/// The characters that break naive quoting, as in droplift's own PostgreSQL test.
+const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
+const ROLE: &str = "items app";
+const DB: &str = "items-db";
+const SITE: &str = "/etc/nginx/sites-available/items-rest";
 
 /// ansible-playbook: DROPLIFT_ANSIBLE_PLAYBOOK, target/ansible-venv, or PATH. None skips loudly
 /// (never under CI).
@@ -45,6 +53,8 @@ fn run(playbook: &Path, dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("ANSIBLE_HOST_KEY_CHECKING", "False")
+        // Where the time goes: the slowest tasks, printed at the end of each run.
+        .env("ANSIBLE_CALLBACKS_ENABLED", "ansible.posix.profile_tasks")
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_FORCE_COLOR", "0")
         .output()
@@ -77,12 +87,175 @@ fn changed_per_host(recap: &str) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// `psql` inside the droplet as the role over 127.0.0.1, the password in a pgpass file of mode
+/// 600 written over stdin (never on a command line). The output on success.
+fn psql_as_role(droplet: &TestDroplet, password: &str) -> Result<String, String> {
+    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+    droplet.run_with_stdin(
+        &["sh", "-c", "umask 077; cat > /root/test.pgpass"],
+        format!("*:*:*:*:{escaped}\n").as_bytes(),
+    );
+    let out = droplet
+        .exec(
+            &[
+                "env",
+                "PGPASSFILE=/root/test.pgpass",
+                "psql",
+                "-X",
+                "-w",
+                "-A",
+                "-t",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                ROLE,
+                "-d",
+                DB,
+                "-c",
+                "SELECT current_user || '|' || current_database()",
+            ],
+            None,
+        )
+        .expect("psql runs");
+    droplet.run(&["rm", "-f", "/root/test.pgpass"]);
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn sql(droplet: &TestDroplet, query: &str) -> String {
+    droplet
+        .run(&[
+            "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "postgres", "-c",
+            query,
+        ])
+        .trim()
+        .to_owned()
+}
+
+/// A fresh login with OpenSSH's own client, the student's key, and no shared connection.
+fn fresh_ssh(droplet: &TestDroplet, key: &Path) -> Output {
+    Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+        .args([
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=10",
+        ])
+        .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
+        .arg(key)
+        .arg(format!("erin@{}", droplet.address))
+        .arg("id -un")
+        .output()
+        .expect("ssh runs")
+}
+
+fn reachable(droplet: &TestDroplet, port: u16) -> bool {
+    let addr = SocketAddr::from((droplet.address, port));
+    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
+}
+
+/// The server state stages 5–7 leave, asserted from inside the droplet as droplift's own
+/// end-to-end tests do.
+fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
+    // PostgreSQL: the password logs in over TCP, a wrong one is refused, the database belongs
+    // to the role, the password is stored as SCRAM, and pg_hba.conf is read top-down as wanted.
+    assert_eq!(psql_as_role(droplet, DB_PW), Ok(format!("{ROLE}|{DB}")));
+    let wrong = psql_as_role(droplet, "it's $HOME").expect_err("a wrong password");
+    assert!(wrong.contains("password authentication failed"), "{wrong}");
+    assert_eq!(
+        sql(
+            droplet,
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"
+        ),
+        ROLE
+    );
+    assert_eq!(
+        sql(
+            droplet,
+            "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"
+        ),
+        "SCRAM-SHA-256$"
+    );
+    let rules = sql(
+        droplet,
+        "SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
+         FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
+    );
+    assert_eq!(rules, "local postgres peer\nlocal all scram-sha-256");
+    assert_eq!(
+        sql(
+            droplet,
+            "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
+        ),
+        "0"
+    );
+
+    // The firewall: on, incoming denied, the SSH port first among the allowed, the undo gone.
+    let status = droplet.run(&["ufw", "status", "verbose"]);
+    assert!(status.contains("Status: active"), "{status}");
+    assert!(status.contains("Default: deny (incoming)"), "{status}");
+    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp"] {
+        assert!(
+            status
+                .lines()
+                .any(|l| l.starts_with(rule) && l.contains("ALLOW IN")),
+            "{rule} missing:\n{status}"
+        );
+    }
+    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    droplet.run(&[
+        "systemd-run",
+        "--unit=listen9999",
+        "python3",
+        "-m",
+        "http.server",
+        "9999",
+    ]);
+    droplet.run(&[
+        "sh",
+        "-c",
+        "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && exit 0; sleep 0.1; done; exit 1",
+    ]);
+    assert!(!reachable(droplet, 9999), "any other port is shut");
+    droplet.run(&["systemctl", "stop", "listen9999"]);
+    let login = fresh_ssh(droplet, key);
+    assert!(
+        login.status.success() && String::from_utf8_lossy(&login.stdout).trim() == "erin",
+        "a fresh login through the firewall: {}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+
+    // nginx: the site is the course's template, enabled, the default site off, and nginx answers
+    // for it (502 until the app runs).
+    let config = droplet.run(&["nginx", "-T"]);
+    assert!(
+        config.contains("# configuration file /etc/nginx/sites-enabled/items-rest:"),
+        "{config}"
+    );
+    assert!(config.contains("uwsgi_pass unix:/var/www/html/items-rest/socket.sock;"));
+    assert!(!config.contains("# configuration file /etc/nginx/sites-enabled/default:"));
+    let site = droplift::course::nginx::site_from_template(
+        &droplift::course::values::SiteName::parse("items-rest").expect("site"),
+        &droplift::course::values::ServerName::parse("_").expect("name"),
+    );
+    assert_eq!(droplet.run(&["cat", SITE]), site);
+    let headers = droplet.run(&["curl", "-sI", "--max-time", "10", "http://127.0.0.1/"]);
+    assert!(headers.starts_with("HTTP/1.1 502"), "{headers}");
+}
+
 #[test]
 fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_changes() {
     let Some(playbook) = ansible_playbook() else {
         return;
     };
-    let (Some(a), Some(b)) = (
+    // Two for Ansible; a third set up by droplift's own `apply`, to compare state and time.
+    let (Some(a), Some(b), Some(c)) = (
+        TestDroplet::boot(UpOptions::default()),
         TestDroplet::boot(UpOptions::default()),
         TestDroplet::boot(UpOptions::default()),
     ) else {
@@ -92,19 +265,20 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let key = home.path().join(".ssh/id_ed25519");
     droplift::driver::ensure_key(&key, None).expect("a key");
     let pubkey = std::fs::read_to_string(home.path().join(".ssh/id_ed25519.pub")).expect("pub");
+    let answers_for = |address: &str| {
+        format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n[ssh]\nkey = \"{}\"\n\n\
+             [postgres]\nrole = \"{ROLE}\"\ndatabase = \"{DB}\"\n\n\
+             [firewall]\nextra_ports = [8080, \"53/udp\"]\n",
+            key.display()
+        )
+    };
 
     // A brand-new droplet's expired root password is changed once with droplift's own login;
     // then root's key goes in, as the export's README says (ssh-copy-id).
-    for (i, droplet) in [&a, &b].into_iter().enumerate() {
+    for (i, droplet) in [&a, &b, &c].into_iter().enumerate() {
         let answers = home.path().join(format!("connect-{i}.toml"));
-        std::fs::write(
-            &answers,
-            format!(
-                "[server]\nhost = \"{}\"\n\n[user]\nname = \"erin\"\n",
-                droplet.address
-            ),
-        )
-        .expect("answers");
+        std::fs::write(&answers, answers_for(&droplet.address.to_string())).expect("answers");
         let out = common::cli::droplift(
             home.path(),
             &[
@@ -134,15 +308,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
 
     // Export for the first droplet, then list the second too, as the inventory's comment says.
     let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
-            "[server]\nhost = \"{}\"\n\n[user]\nname = \"erin\"\n\n[ssh]\nkey = \"{}\"\n",
-            a.address,
-            key.display()
-        ),
-    )
-    .expect("answers");
+    std::fs::write(&answers, answers_for(&a.address.to_string())).expect("answers");
     let out_dir = home.path().join("fleet");
     let export = common::cli::droplift(
         home.path(),
@@ -173,16 +339,27 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     );
     assert!(syntax.status.success(), "syntax check");
 
-    // The user's password reaches the play as an extra-vars file of mode 600, as a vault would:
-    // never on a command line.
+    // The passwords reach the play as an extra-vars file of mode 600, as a vault would: never
+    // on a command line. `!unsafe`: Ansible never templates what they hold.
     let secrets = home.path().join("secrets.yml");
+    let yaml = |s: &str| s.replace('\'', "''");
     std::fs::write(
         &secrets,
-        format!("user_password: '{}'\n", USER_PW.replace('\'', "''")),
+        format!(
+            "user_password: !unsafe '{}'\ndb_password: !unsafe '{}'\n",
+            yaml(USER_PW),
+            yaml(DB_PW)
+        ),
     )
     .expect("secrets");
+    std::fs::set_permissions(
+        &secrets,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("mode 600");
     let key_arg = key.to_str().expect("utf-8");
     let extra = format!("@{}", secrets.display());
+    let ansible_started = Instant::now();
     let first = run(
         &playbook,
         &out_dir,
@@ -198,6 +375,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
             &extra,
         ],
     );
+    let ansible_took = ansible_started.elapsed();
     assert!(first.status.success(), "the first run");
     let first_text = String::from_utf8_lossy(&first.stdout);
     assert_eq!(
@@ -206,6 +384,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         "both droplets: {first_text}"
     );
     assert!(!first_text.contains(USER_PW), "no_log hides the password");
+    assert!(!first_text.contains(DB_PW), "no_log hides the password");
 
     for droplet in [&a, &b] {
         let effective = droplet.run(&["sshd", "-T"]);
@@ -224,7 +403,59 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         let root = droplet.ssh_with_password("root", "fleet root 0 pw 9", "true");
         assert!(!root.status.success(), "root is refused");
         common::audit::finds_no_failure(&droplet.address.to_string());
+        assert_stages_5_to_7(droplet, &key);
     }
+
+    // The same stages with droplift itself on the third droplet, one after the other (not at
+    // the same time as Ansible: two cores), for the figures and to compare the state left.
+    let c_answers = home.path().join("connect-2.toml");
+    let droplift_started = Instant::now();
+    let own = common::cli::droplift(
+        home.path(),
+        &[
+            "apply",
+            "--answers",
+            c_answers.to_str().expect("utf-8"),
+            "--yes",
+            "--secrets-stdin",
+            "--only",
+            "update",
+            "user",
+            "ssh",
+            "postgres",
+            "firewall",
+            "nginx",
+        ],
+        &format!("root_password=fleet root 2 pw 9\nuser_password={USER_PW}\ndb_password={DB_PW}\n"),
+    );
+    let droplift_took = droplift_started.elapsed();
+    assert!(
+        own.status.success(),
+        "droplift apply:\n{}\n{}",
+        String::from_utf8_lossy(&own.stdout),
+        String::from_utf8_lossy(&own.stderr)
+    );
+    assert_stages_5_to_7(&c, &key);
+    eprintln!(
+        "FIGURES stages 2-7: ansible-playbook on two droplets at once {:.1} s; \
+         droplift apply on one droplet {:.1} s",
+        ansible_took.as_secs_f64(),
+        droplift_took.as_secs_f64()
+    );
+    // The files the stages write are the same, whoever wrote them.
+    for file in [
+        "/etc/postgresql/15/main/pg_hba.conf",
+        SITE,
+        "/etc/ssh/sshd_config.d/00-droplift.conf",
+        "/etc/sudoers.d/droplift-erin",
+        "/etc/apt/apt.conf.d/52droplift-security-updates",
+    ] {
+        assert_eq!(a.run(&["cat", file]), c.run(&["cat", file]), "{file}");
+    }
+    assert_eq!(
+        a.run(&["ufw", "status", "verbose"]),
+        c.run(&["ufw", "status", "verbose"])
+    );
 
     // Again, as the user (root is refused now): nothing changes on either droplet.
     let second = run(
@@ -246,10 +477,87 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let recap = changed_per_host(&String::from_utf8_lossy(&second.stdout));
     assert_eq!(recap.len(), 2);
     assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+    // The firewall's guard: when the fresh login after `ufw enable` fails (here: a key the
+    // droplet does not know), the rescue turns the firewall off again over the open connection.
+    let wrong_key = home.path().join(".ssh/wrong_ed25519");
+    droplift::driver::ensure_key(&wrong_key, None).expect("a second key");
+    a.run(&["ufw", "--force", "disable"]);
+    let wrong = format!("ssh_private_key={}", wrong_key.display());
+    let guarded = run(
+        &playbook,
+        &out_dir,
+        &[
+            "-i",
+            "inventory.ini",
+            "site.yml",
+            "-u",
+            "erin",
+            "--private-key",
+            key_arg,
+            "-e",
+            &extra,
+            "-e",
+            &wrong,
+            "--tags",
+            "firewall",
+            "--limit",
+            &a.address.to_string(),
+        ],
+    );
+    assert!(!guarded.status.success(), "the play stops");
+    let guarded_text = String::from_utf8_lossy(&guarded.stdout);
+    assert!(guarded_text.contains("rescued=1"), "{guarded_text}");
+    let status = a.run(&["ufw", "status"]);
+    assert!(status.contains("Status: inactive"), "{status}");
+    let timers = a.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    let login = fresh_ssh(&a, &key);
+    assert!(login.status.success(), "SSH still works");
+
+    // A port taken out of the answers: the next run removes droplift's rule for it (and, the
+    // firewall being off after the failure above, switches it on behind the guard again).
+    let vars_path = out_dir.join("group_vars/all.yml");
+    let vars = std::fs::read_to_string(&vars_path).expect("vars");
+    std::fs::write(
+        &vars_path,
+        vars.replace(
+            r#"extra_ports: ["8080/tcp", "53/udp"]"#,
+            r#"extra_ports: ["53/udp"]"#,
+        ),
+    )
+    .expect("vars");
+    let fewer = run(
+        &playbook,
+        &out_dir,
+        &[
+            "-i",
+            "inventory.ini",
+            "site.yml",
+            "-u",
+            "erin",
+            "--private-key",
+            key_arg,
+            "-e",
+            &extra,
+            "--tags",
+            "firewall",
+            "--limit",
+            &a.address.to_string(),
+        ],
+    );
+    assert!(fewer.status.success(), "the run without 8080");
+    let status = a.run(&["ufw", "status", "verbose"]);
+    assert!(status.contains("Status: active"), "{status}");
+    assert!(!status.contains("8080"), "{status}");
+    assert!(status.lines().any(|l| l.starts_with("53/udp")), "{status}");
+    let timers = a.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+
     // No secret in any file of the project.
     for entry in walk(&out_dir) {
         let text = std::fs::read_to_string(&entry).unwrap_or_default();
         assert!(!text.contains(USER_PW), "{}", entry.display());
+        assert!(!text.contains(DB_PW), "{}", entry.display());
     }
 }
 

@@ -538,6 +538,26 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
 }
 // ── end nginx ──
 
+/// The course's last stage done: its screen says the course can go to more droplets.
+#[test]
+fn the_last_stage_done_mentions_the_ansible_export() {
+    let mut app = fresh();
+    let last = *droplift::course::BUILT.last().expect("a stage");
+    app.enter_stage(last);
+    app.set_status(last, StageStatus::Done);
+    app.view = droplift::app::View::Finished;
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the last stage done", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("More droplets the same way"), "{screen}");
+    assert!(screen.contains("droplift export"), "{screen}");
+    // Any other stage done: not there.
+    app.enter_stage(StageId::Update);
+    app.set_status(StageId::Update, StageStatus::Done);
+    app.view = droplift::app::View::Finished;
+    assert!(!text(&render(&mut app, 80, 24)).contains("More droplets"));
+}
+
 // ── Nothing cut at 80×24 ──
 
 /// Words that run into the right edge of a pane or popup: a letter in a pane's last column with

@@ -49,6 +49,8 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
 #   error ends only itself, never your SSH session.
 # - <name> stands for a secret droplift sends on stdin and never writes anywhere. Where one is
 #   needed, the notes show the command that asks you for it instead.
+# - More droplets the same way: `droplift export ansible --answers FILE --out DIR` writes these
+#   stages as an Ansible playbook.
 
 "
     );

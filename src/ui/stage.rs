@@ -505,6 +505,10 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+    if status == StageStatus::Done && course::BUILT.last() == Some(&id) {
+        lines.push(Line::raw(crate::export::WIZARD_HINT));
+        lines.push(Line::raw(""));
+    }
     lines.push(Line::styled(next, theme.key));
     frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
 }
