@@ -148,8 +148,22 @@ fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
         );
     }
     assert!(command.sudo, "checks run as root");
+    // The loader is short; the checks themselves come first on stdin.
+    assert!(command.script.len() < 1000, "{}", command.script);
+    let inner = course::probe_all_script(&command);
+    for script in [command.script.as_str(), inner] {
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", script])
+            .output()
+            .expect("bash runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let out = std::process::Command::new("bash")
-        .args(["-n", "-c", &command.script])
+        .args(["-n", "-c", inner])
         .output()
         .expect("bash runs");
     assert!(
@@ -164,14 +178,14 @@ fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
             panic!("a probe is one command");
         };
         let quoted = droplift::shell::quote(&probe.script).expect("quotes");
-        assert!(command.script.contains(&quoted), "{stage}");
+        assert!(inner.contains(&quoted), "{stage}");
     }
     // The checks that read stdin read one line each, in course order: the public key (the
     // driver ends a local file with a line break), then the database password.
     use course::plan::StdinPart;
     assert!(
         matches!(
-            command.stdin.as_slice(),
+            &command.stdin[1..],
             [
                 StdinPart::LocalFile(_),
                 StdinPart::Secret(droplift::secret::SecretName::DbPassword),
@@ -181,11 +195,7 @@ fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
         "{:?}",
         command.stdin
     );
-    assert!(
-        command.script.contains("readers='ssh postgres'"),
-        "{}",
-        command.script
-    );
+    assert!(inner.contains("readers='ssh postgres'"), "{inner}");
 }
 
 #[test]

@@ -241,6 +241,7 @@ pub mod runbook;
 pub mod values;
 
 const PROBE_ALL: &str = include_str!("scripts/probe_all.sh");
+const RUN_FROM_STDIN: &str = include_str!("scripts/run_from_stdin.sh");
 
 impl StageId {
     /// The preamble variable holding this stage's check in the combined check.
@@ -332,10 +333,25 @@ pub fn probe_all(
         .map(|(_, c)| c.timeout)
         .max()
         .unwrap_or(std::time::Duration::from_secs(120));
+    // Every stage's check together is too long for an SSH command line ("Unable to send channel
+    // request"): the script goes first on stdin, read back by a short loader.
+    let text = script.text()?;
+    let size = u32::try_from(text.len()).unwrap_or(u32::MAX);
+    let mut input = vec![plan::StdinPart::Text(text)];
+    input.extend(stdin);
+    let loader = crate::shell::Script::new(&[RUN_FROM_STDIN]).set("size", &size);
     Ok((
-        plan::Command::root(&script)?.stdin(stdin).timeout(timeout),
+        plan::Command::root(&loader)?.stdin(input).timeout(timeout),
         left_out,
     ))
+}
+
+/// The script of the check of every stage, as `probe_all`'s command sends it on stdin.
+pub fn probe_all_script(command: &plan::Command) -> &str {
+    match command.stdin.first() {
+        Some(plan::StdinPart::Text(text)) => text,
+        _ => "",
+    }
 }
 
 use ports::PortList;

@@ -176,7 +176,7 @@ pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
     if args.check_all {
         let (command, _) = course::probe_all(&selected(&args.only), &answers, &|_| true)?;
-        println!("{}", command.script);
+        println!("{}", course::probe_all_script(&command));
         return Ok(0);
     }
     let runbook = course::runbook::render(&answers, &selected(&args.only))?;
