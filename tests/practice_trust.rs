@@ -20,8 +20,15 @@ fn through_proxy(d: &TestDroplet, url: &str) -> String {
     ))
 }
 
+/// These two tests share the practice state root: `up` in one tidies what the other's fake
+/// droplet looks like, so they take turns.
+static TURNS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_proxy_is_unprivileged_and_reaches_only_the_registries() {
+    let _turn = TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(d) = TestDroplet::boot(UpOptions::default()) else {
         return;
     };
@@ -76,6 +83,9 @@ fn the_proxy_is_unprivileged_and_reaches_only_the_registries() {
 
 #[test]
 fn down_deletes_only_the_interface_its_up_made() {
+    let _turn = TURNS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !host_ready() {
         return;
     }
@@ -85,11 +95,17 @@ fn down_deletes_only_the_interface_its_up_made() {
     let ifname = practice::host_interface(&name);
     let dir = practice::droplet_dir(&name);
     std::fs::create_dir_all(&dir).expect("state dir");
+    // Created now: a droplet test booting beside this one sweeps only leftovers older than
+    // ten minutes, so it leaves this one to `down`.
+    let created = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     std::fs::write(
         dir.join("state.toml"),
         format!(
             "name = \"{name}\"\nsubnet = 250\naddress = \"10.213.250.2\"\n\
-             host_address = \"10.213.250.1\"\ncreated = 0\n"
+             host_address = \"10.213.250.1\"\ncreated = {created}\n"
         ),
     )
     .expect("state file");
