@@ -5,13 +5,10 @@
 mod common;
 
 use common::droplet::TestDroplet;
-use droplift::course::plan::{Action, Expect, LoginAuth, StagePlans};
-use droplift::course::{self, StageId, answers::Answers};
-use droplift::headless::session::{ConnectOptions, Session};
+use droplift::course::plan::StagePlans;
+use droplift::course::{self, StageId};
 use droplift::practice::UpOptions;
-use droplift::remote::HostKeyPolicy;
 use droplift::runner::{Outcome, Phase};
-use droplift::secret::{Redactor, Secret, SecretName, Secrets};
 
 const NEW_ROOT: &str = "guard root pw 42";
 
@@ -28,33 +25,6 @@ fn cut_after_writing(plans: &StagePlans) -> StagePlans {
     cut.apply.steps.truncate(write + 1);
     cut.apply.rollback.clear();
     cut
-}
-
-/// The real plan with the login after the reload made to fail (a key the server never saw).
-fn with_failing_login(plans: &StagePlans, wrong_key: &std::path::Path) -> StagePlans {
-    let mut plans = plans.clone();
-    let reload = plans
-        .apply
-        .steps
-        .iter()
-        .position(|s| s.title.starts_with("Reload sshd"))
-        .expect("reload step");
-    let step = plans.apply.steps[reload + 1..]
-        .iter_mut()
-        .find(|s| {
-            matches!(
-                &s.action,
-                Action::FreshLogin {
-                    expect: Expect::Success,
-                    ..
-                }
-            )
-        })
-        .expect("the login after the reload");
-    if let Action::FreshLogin { auth, .. } = &mut step.action {
-        *auth = LoginAuth::Key(wrong_key.to_path_buf());
-    }
-    plans
 }
 
 fn root_still_logs_in(droplet: &TestDroplet) {
@@ -77,39 +47,12 @@ fn the_guard_keeps_the_true_original_restarts_a_stopped_sshd_and_needs_its_safet
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
-    let redactor = Redactor::new();
-    let mut secrets = Secrets::new();
-    secrets.set(
-        SecretName::RootPassword,
-        droplet.root_password.clone(),
-        &redactor,
-    );
-    secrets.set(
-        SecretName::NewRootPassword,
-        Secret::new(NEW_ROOT),
-        &redactor,
-    );
-    secrets.set(
-        SecretName::UserPassword,
-        Secret::new("carol's password 1"),
-        &redactor,
-    );
-    let answers = Answers::new(&droplet.address.to_string(), "carol");
-    let mut session = Session::connect(
-        answers.clone(),
-        secrets,
-        redactor,
-        ConnectOptions {
-            host_keys: HostKeyPolicy::AcceptNew,
-            interactive: false,
-            home: home.path().to_path_buf(),
-            change_password: true,
-        },
-    )
-    .expect("login with the expired root password");
-    assert_eq!(
-        session.run_stage(StageId::User, false).expect("user stage"),
-        Outcome::Applied
+    let (mut session, answers) = common::session::with_user(
+        &droplet,
+        home.path(),
+        "carol",
+        NEW_ROOT,
+        "carol's password 1",
     );
     let original = droplet.run(&["sshd", "-T"]);
     let plans = course::plans(StageId::SshHardening, &answers).expect("plans");
@@ -130,7 +73,7 @@ fn the_guard_keeps_the_true_original_restarts_a_stopped_sshd_and_needs_its_safet
     match session
         .run_plans(
             StageId::SshHardening,
-            &with_failing_login(&plans, &wrong),
+            &common::session::with_failing_login(&plans, &wrong),
             false,
         )
         .expect("stage runs")
@@ -177,7 +120,6 @@ fn the_guard_keeps_the_true_original_restarts_a_stopped_sshd_and_needs_its_safet
     droplet.run(&["systemctl", "stop", "droplift-sshd-undo.timer"]);
 
     // 3. The safety net cannot be armed (its unit name is masked): sshd must not be touched.
-    let mut session = session; // the session survived the restart of sshd's listener
     droplet.run(&["systemctl", "mask", "droplift-sshd-undo.timer"]);
     match session
         .run_stage(StageId::SshHardening, false)

@@ -5,13 +5,9 @@
 mod common;
 
 use common::droplet::TestDroplet;
-use droplift::course::plan::{Action, Expect, LoginAuth};
-use droplift::course::{self, StageId, answers::Answers};
-use droplift::headless::session::{ConnectOptions, Session};
+use droplift::course::{self, StageId};
 use droplift::practice::UpOptions;
-use droplift::remote::HostKeyPolicy;
 use droplift::runner::{Outcome, Phase};
-use droplift::secret::{Redactor, Secret, SecretName, Secrets};
 
 #[test]
 fn a_failed_login_after_hardening_reverts_and_root_still_works() {
@@ -19,68 +15,16 @@ fn a_failed_login_after_hardening_reverts_and_root_still_works() {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
-    let redactor = Redactor::new();
-    let mut secrets = Secrets::new();
     let new_root = "another root pw 42";
-    secrets.set(
-        SecretName::RootPassword,
-        droplet.root_password.clone(),
-        &redactor,
-    );
-    secrets.set(
-        SecretName::NewRootPassword,
-        Secret::new(new_root),
-        &redactor,
-    );
-    secrets.set(
-        SecretName::UserPassword,
-        Secret::new("bob's password 1"),
-        &redactor,
-    );
-    let answers = Answers::new(&droplet.address.to_string(), "bob");
-    let mut session = Session::connect(
-        answers.clone(),
-        secrets,
-        redactor,
-        ConnectOptions {
-            host_keys: HostKeyPolicy::AcceptNew,
-            interactive: false,
-            home: home.path().to_path_buf(),
-            change_password: true,
-        },
-    )
-    .expect("login with the expired root password");
-    assert_eq!(
-        session.run_stage(StageId::User, false).expect("user stage"),
-        Outcome::Applied
-    );
+    let (mut session, answers) =
+        common::session::with_user(&droplet, home.path(), "bob", new_root, "bob's password 1");
     let before = droplet.run(&["sshd", "-T"]);
 
     // The fault: after the reload, prove access with a key the server has never seen.
     let wrong = home.path().join(".ssh/wrong_ed25519");
     droplift::driver::ensure_key(&wrong, None).expect("second key");
-    let mut plans = course::plans(StageId::SshHardening, &answers).expect("plans");
-    let after_reload = plans
-        .apply
-        .steps
-        .iter()
-        .position(|s| s.title.starts_with("Reload sshd"))
-        .expect("reload step");
-    let step = plans.apply.steps[after_reload + 1..]
-        .iter_mut()
-        .find(|s| {
-            matches!(
-                &s.action,
-                Action::FreshLogin {
-                    expect: Expect::Success,
-                    ..
-                }
-            )
-        })
-        .expect("the login after the reload");
-    if let Action::FreshLogin { auth, .. } = &mut step.action {
-        *auth = LoginAuth::Key(wrong);
-    }
+    let plans = course::plans(StageId::SshHardening, &answers).expect("plans");
+    let plans = common::session::with_failing_login(&plans, &wrong);
 
     match session
         .run_plans(StageId::SshHardening, &plans, false)

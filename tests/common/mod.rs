@@ -8,5 +8,6 @@ pub mod cli;
 pub mod droplet;
 pub mod events;
 pub mod files;
+pub mod session;
 pub mod sshd;
 pub mod wizard;
