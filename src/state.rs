@@ -194,6 +194,21 @@ impl Progress {
         &mut self.servers[at]
     }
 
+    /// The entry of the server these answers are for, marked as touched `now`, with the answers
+    /// remembered (only the answers' own keys; a secret key would be refused, never saved).
+    pub fn touch(
+        &mut self,
+        answers: &crate::course::answers::Answers,
+        now: u64,
+    ) -> &mut SavedServer {
+        let server = self.server_mut(&answers.host, answers.port);
+        server.touched = now;
+        for (key, value) in answers.saved_values() {
+            let _ = server.remember(key, &value);
+        }
+        server
+    }
+
     /// Known servers, the most recently touched first (the first screen offers them).
     pub fn recent(&self) -> Vec<&SavedServer> {
         let mut all: Vec<&SavedServer> = self.servers.iter().collect();

@@ -126,12 +126,7 @@ pub fn all_checked(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effe
 /// `app.unsaved` after the event, as it writes the log file, so `update` stays pure.
 pub fn save(app: &mut App) {
     let now = app.now;
-    let server = app.saved.server_mut(&app.answers.host, app.answers.port);
-    server.touched = now;
-    for (key, value) in app.answers.saved_values() {
-        // Only the answers' own keys reach here; a secret key would be refused, not saved.
-        let _ = server.remember(key, &value);
-    }
+    let server = app.saved.touch(&app.answers, now);
     for entry in &app.stages {
         if !matches!(entry.status, StageStatus::Running) {
             server.set_stage(entry.id, entry.status, &entry.note, now);

@@ -242,12 +242,10 @@ impl Saved {
             return;
         };
         let now = crate::state::now();
-        let server = store.progress.server_mut(&answers.host, answers.port);
-        server.touched = now;
-        for (key, value) in answers.saved_values() {
-            let _ = server.remember(key, &value);
-        }
-        server.set_stage(stage, status, note, now);
+        store
+            .progress
+            .touch(answers, now)
+            .set_stage(stage, status, note, now);
         if let Err(e) = store.save() {
             eprintln!("warning: progress could not be saved ({e}); the server still knows");
         }
