@@ -22,23 +22,26 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn confirm(app: &App, frame: &mut Frame, area: Rect, question: &str, why: &str, keys: &str) {
     let theme = &app.theme;
     let width = 60.min(area.width);
-    let lines = super::wrap::fit(
-        vec![
-            Line::styled(why, theme.base),
-            Line::raw(""),
-            Line::styled(keys, theme.key),
-        ],
-        width - 2,
-    );
+    let lines = vec![
+        Line::styled(why, theme.base),
+        Line::raw(""),
+        Line::styled(keys, theme.key),
+    ];
+    framed(app, frame, area, width, question, lines);
+}
+
+/// Draws `lines`, fitted to `width`, in a titled box in the middle of `area`.
+fn framed(app: &App, frame: &mut Frame, area: Rect, width: u16, title: &str, lines: Vec<Line>) {
+    let theme = &app.theme;
+    let lines = super::wrap::fit(lines, width - 2);
     let height = (lines.len() as u16 + 2).min(area.height);
-    let body = Paragraph::new(lines);
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {question} "), theme.title));
-    frame.render_widget(body.block(block), rect);
+        .title(Span::styled(format!(" {title} "), theme.title));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 /// A popup with a list of choices, one highlighted (e.g. the servers to resume).
@@ -63,14 +66,5 @@ pub fn choose(
             }
         })
         .collect();
-    let lines = super::wrap::fit(lines, width - 2);
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let body = Paragraph::new(lines);
-    let rect = centered(area, width, height);
-    frame.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {title} "), theme.title));
-    frame.render_widget(body.block(block), rect);
+    framed(app, frame, area, width, title, lines);
 }
