@@ -5,11 +5,17 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::course::answers::Answers;
+use crate::course::apprules::{SourceKind, source_kind};
+use crate::source::Archive;
 
 const SITE: &str = include_str!("../assets/ansible/site.yml");
 const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-droplift.conf.j2");
 const README: &str = include_str!("../assets/ansible/README.md");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
+const VERIFY_UNIT: &str = include_str!("../assets/ansible/files/verify-unit.sh");
+/// Stage 10's lines for the course's site, inserted after its `listen` lines when the answers
+/// name a domain: HTTPS once the certificate is there, and plain http sent to it.
+const TLS_LINES: &str = include_str!("../assets/ansible/templates/nginx-tls.j2");
 
 /// The wizard's last screen says the export exists, in one line.
 pub const WIZARD_HINT: &str = "More droplets the same way: `droplift export ansible --answers \
@@ -18,11 +24,19 @@ pub const WIZARD_HINT: &str = "More droplets the same way: `droplift export ansi
 /// Marks a folder droplift wrote, so a second export may replace its files.
 const MARKER: &str = ".droplift-export";
 
-/// One file of the project: its path inside the output folder, and its text.
+/// One file of the project: its path inside the output folder, and its bytes (text, except the
+/// packed code).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportFile {
     pub path: PathBuf,
-    pub text: String,
+    pub bytes: Vec<u8>,
+}
+
+impl ExportFile {
+    /// The file as text (the packed code is not text: it shows as replacement characters).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +53,10 @@ pub enum ExportError {
 /// A YAML double-quoted string, tagged `!unsafe` so Ansible never templates what it holds (a
 /// path may contain `{{`).
 fn yaml_text(value: &str) -> String {
+    if value.is_empty() {
+        // Ansible reads `!unsafe ""` as null; an empty string holds nothing to template.
+        return "\"\"".to_owned();
+    }
     let mut out = String::from("!unsafe \"");
     for c in value.chars() {
         match c {
@@ -69,14 +87,42 @@ fn nginx_site(answers: &Answers) -> String {
         // Nothing between the tags and the text: a raw block keeps every character it holds.
         Some(text) if !text.contains("{% endraw") => format!("{{% raw %}}{text}{{% endraw %}}"),
         Some(text) => text.clone(),
+        None if answers.domain.is_some() => with_tls(crate::course::nginx::TEMPLATE),
         None => crate::course::nginx::TEMPLATE.to_owned(),
     }
 }
 
-/// The project's files for these answers. No secret is in any of them: the play asks for the
-/// user's and the database role's passwords when it runs (`vars_prompt`, private) and hides
-/// them (`no_log`).
-pub fn ansible(answers: &Answers, home: &Path) -> Vec<ExportFile> {
+/// The course's site with stage 10's lines after its last `listen` line. They render to nothing
+/// until the certificate exists, so before stage 10 the file is the course's, byte for byte.
+fn with_tls(template: &str) -> String {
+    let mut out = String::with_capacity(template.len() + TLS_LINES.len());
+    let mut pending = true;
+    let lines: Vec<&str> = template.split_inclusive('\n').collect();
+    let last_listen = lines
+        .iter()
+        .rposition(|l| l.trim_start().starts_with("listen "));
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        if pending && Some(i) == last_listen {
+            out.push_str(TLS_LINES);
+            pending = false;
+        }
+    }
+    out
+}
+
+/// uWSGI's settings and the systemd unit as Ansible templates: droplift's own files, their
+/// placeholders renamed to the play's variables (`{{site}}` is already one).
+fn app_template(text: &str) -> String {
+    text.replace("{{module}}", "{{ app_module }}")
+        .replace("{{user}}", "{{ user_name }}")
+}
+
+/// The project's files for these answers. `code` is the packed code for stage 8 (the sample
+/// app or the student's folder, packed as droplift uploads it); None for code from git. No
+/// secret is in any file: the play asks for the user's and the database role's passwords when
+/// it runs (`vars_prompt`, private) and hides them (`no_log`).
+pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<ExportFile> {
     // Ansible runs on the student's computer, like droplift: `~/` is their home.
     let private_key = crate::home::expand_home(&answers.key, home)
         .display()
@@ -106,6 +152,21 @@ pub fn ansible(answers: &Answers, home: &Path) -> Vec<ExportFile> {
         yaml_text(&answers.nginx.server_name)
     );
     let _ = writeln!(vars, "remove_default: {}", answers.nginx.remove_default);
+    app_vars(&mut vars, answers, code);
+    vars.push_str(
+        "\n# Stage 10 (optional): HTTPS for a domain whose DNS points at the droplets. Empty: \
+         http only.\n",
+    );
+    let domain = answers.domain.as_deref().unwrap_or("");
+    let _ = writeln!(vars, "tls_domain: {}", yaml_text(domain));
+    let email = answers.tls_email.as_deref().unwrap_or("");
+    let _ = writeln!(vars, "tls_email: {}", yaml_text(email));
+    let _ = writeln!(
+        vars,
+        "# false: the site is your own text, which the play cannot add HTTPS to.\n\
+         site_is_course_template: {}",
+        answers.nginx.site_text.is_none()
+    );
 
     let inventory = format!(
         "# The droplets this play sets up, one per line. Add more under [droplets], e.g.\n\
@@ -115,13 +176,22 @@ pub fn ansible(answers: &Answers, home: &Path) -> Vec<ExportFile> {
     );
     let file = |path: &str, text: String| ExportFile {
         path: PathBuf::from(path),
-        text,
+        bytes: text.into_bytes(),
     };
-    vec![
+    let mut files = vec![
         file("site.yml", SITE.to_owned()),
         file("templates/sshd-droplift.conf.j2", SSHD_TEMPLATE.to_owned()),
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
+        file(
+            "templates/uwsgi.ini.j2",
+            app_template(crate::course::service::UWSGI_INI),
+        ),
+        file(
+            "templates/uwsgi.service.j2",
+            app_template(crate::course::service::UNIT),
+        ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
+        file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
         file("group_vars/all.yml", vars),
         file("inventory.ini", inventory),
         file(
@@ -131,7 +201,57 @@ pub fn ansible(answers: &Answers, home: &Path) -> Vec<ExportFile> {
                 .replace("{host}", &answers.host),
         ),
         file(MARKER, "droplift export ansible\n".to_owned()),
-    ]
+    ];
+    if let Some(archive) = code {
+        files.push(ExportFile {
+            path: PathBuf::from("files/app.tar"),
+            bytes: archive.bytes.clone(),
+        });
+    }
+    files
+}
+
+/// Stage 8's answers: where the code comes from (the packed file beside the play, or a git
+/// repository), uWSGI's module, and the packages.
+fn app_vars(vars: &mut String, answers: &Answers, code: Option<&Archive>) {
+    let app = &answers.app;
+    vars.push_str(
+        "\n# Stages 8 and 9: your app's code in a release of its own under \
+         /var/www/html/SITE/releases,\n# served by uWSGI as `module:callable`.\n",
+    );
+    let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
+    let git = source_kind(&app.source) == SourceKind::Git;
+    match code {
+        Some(archive) if !git => {
+            let label = match source_kind(&app.source) {
+                SourceKind::Folder => "a folder on your computer",
+                _ => "the sample app",
+            };
+            vars.push_str(
+                "# The code is files/app.tar, packed by droplift; its SHA-256 names the release \
+                 built from it.\n",
+            );
+            let _ = writeln!(vars, "app_source: archive");
+            let _ = writeln!(vars, "app_source_label: {}", yaml_text(label));
+            let _ = writeln!(vars, "app_digest: {}", yaml_text(&archive.digest));
+        }
+        _ => {
+            vars.push_str(
+                "# The code is cloned from git; the commit the branch or tag points to names the \
+                 release.\n",
+            );
+            let _ = writeln!(vars, "app_source: git");
+            let _ = writeln!(vars, "app_repo: {}", yaml_text(&app.source));
+            let _ = writeln!(vars, "app_ref: {}", yaml_text(&app.git_ref));
+        }
+    }
+    let packages = if git {
+        crate::course::app::PYTHON_PACKAGES_GIT
+    } else {
+        crate::course::app::PYTHON_PACKAGES
+    };
+    let list: Vec<&str> = packages.split(' ').collect();
+    let _ = writeln!(vars, "app_packages: [{}]", list.join(", "));
 }
 
 /// Writes the project into `out` (made if missing). A folder with other files is refused; one
@@ -152,7 +272,7 @@ pub fn write(out: &Path, files: &[ExportFile]) -> Result<(), ExportError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        std::fs::write(&path, &f.text).map_err(io(&path))?;
+        std::fs::write(&path, &f.bytes).map_err(io(&path))?;
     }
     Ok(())
 }
@@ -166,6 +286,11 @@ mod tests {
         assert_eq!(yaml_text("a\"b\\c"), r#"!unsafe "a\"b\\c""#);
         assert_eq!(yaml_text("{{ x }}"), r#"!unsafe "{{ x }}""#);
         assert_eq!(yaml_text("a\nb"), r#"!unsafe "a\u000ab""#);
+        assert_eq!(
+            yaml_text(""),
+            r#""""#,
+            "Ansible reads an empty !unsafe as null"
+        );
     }
 
     #[test]
@@ -173,7 +298,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(dir.path().join("mine.txt"), "x").expect("write");
         let answers = Answers::new("203.0.113.7", "johndoe");
-        let files = ansible(&answers, Path::new("/home/j"));
+        let files = ansible(&answers, Path::new("/home/j"), None);
         assert!(matches!(
             write(dir.path(), &files),
             Err(ExportError::NotEmpty(_))
@@ -195,12 +320,13 @@ mod tests {
         ];
         answers.domain = Some("example.org".into());
         answers.nginx.remove_default = false;
-        let files = ansible(&answers, Path::new("/home/j"));
+        let files = ansible(&answers, Path::new("/home/j"), None);
         let vars = &files
             .iter()
             .find(|f| f.path == Path::new("group_vars/all.yml"))
             .expect("vars")
-            .text;
+            .text()
+            .into_owned();
         for line in [
             r#"db_role: !unsafe "items app""#,
             r#"db_name: !unsafe "items app""#,
@@ -218,11 +344,12 @@ mod tests {
     fn the_site_is_the_course_template_or_the_students_text_kept_raw() {
         let mut answers = Answers::new("203.0.113.7", "johndoe");
         let site = |a: &Answers| {
-            ansible(a, Path::new("/home/j"))
+            ansible(a, Path::new("/home/j"), None)
                 .into_iter()
                 .find(|f| f.path == Path::new("templates/nginx-site.conf.j2"))
                 .expect("site")
-                .text
+                .text()
+                .into_owned()
         };
         assert_eq!(site(&answers), crate::course::nginx::TEMPLATE);
         answers.nginx.site_text = Some("server { listen 81; } # {{ not a variable }}\n".into());

@@ -150,11 +150,14 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
     })
 }
 
-/// The packages stage 8 installs.
+/// The packages stage 8 installs, for code from this computer and for code from git.
+pub const PYTHON_PACKAGES: &str = "python3-venv python3-dev libpq-dev build-essential";
+pub const PYTHON_PACKAGES_GIT: &str = "python3-venv python3-dev libpq-dev build-essential git";
+
 fn packages(code: &Code) -> Const {
     match code {
-        Code::Archive { .. } => Const("python3-venv python3-dev libpq-dev build-essential"),
-        Code::Git { .. } => Const("python3-venv python3-dev libpq-dev build-essential git"),
+        Code::Archive { .. } => Const(PYTHON_PACKAGES),
+        Code::Git { .. } => Const(PYTHON_PACKAGES_GIT),
     }
 }
 
