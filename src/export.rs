@@ -13,9 +13,6 @@ const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-dropl
 const README: &str = include_str!("../assets/ansible/README.md");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
 const VERIFY_UNIT: &str = include_str!("../assets/ansible/files/verify-unit.sh");
-/// Stage 10's lines for the course's site, inserted after its `listen` lines when the answers
-/// name a domain: HTTPS once the certificate is there, and plain http sent to it.
-const TLS_LINES: &str = include_str!("../assets/ansible/templates/nginx-tls.j2");
 
 /// The wizard's last screen says the export exists, in one line.
 pub const WIZARD_HINT: &str = "More droplets the same way: `droplift export ansible --answers \
@@ -87,35 +84,16 @@ fn nginx_site(answers: &Answers) -> String {
         // Nothing between the tags and the text: a raw block keeps every character it holds.
         Some(text) if !text.contains("{% endraw") => format!("{{% raw %}}{text}{{% endraw %}}"),
         Some(text) => text.clone(),
-        None if answers.domain.is_some() => with_tls(crate::course::nginx::TEMPLATE),
         None => crate::course::nginx::TEMPLATE.to_owned(),
     }
 }
 
-/// The course's site with stage 10's lines after its last `listen` line. They render to nothing
-/// until the certificate exists, so before stage 10 the file is the course's, byte for byte.
-fn with_tls(template: &str) -> String {
-    let mut out = String::with_capacity(template.len() + TLS_LINES.len());
-    let mut pending = true;
-    let lines: Vec<&str> = template.split_inclusive('\n').collect();
-    let last_listen = lines
-        .iter()
-        .rposition(|l| l.trim_start().starts_with("listen "));
-    for (i, line) in lines.iter().enumerate() {
-        out.push_str(line);
-        if pending && Some(i) == last_listen {
-            out.push_str(TLS_LINES);
-            pending = false;
-        }
-    }
-    out
-}
-
-/// uWSGI's settings and the systemd unit as Ansible templates: droplift's own files, their
-/// placeholders renamed to the play's variables (`{{site}}` is already one).
-fn app_template(text: &str) -> String {
+/// uWSGI's settings, the systemd unit and the HTTPS lines as Ansible templates: droplift's own
+/// files, their placeholders renamed to the play's variables (`{{site}}` is already one).
+fn as_ansible_template(text: &str) -> String {
     text.replace("{{module}}", "{{ app_module }}")
         .replace("{{user}}", "{{ user_name }}")
+        .replace("{{domain}}", "{{ tls_domain }}")
 }
 
 /// The project's files for these answers. `code` is the packed code for stage 8 (the sample
@@ -161,12 +139,6 @@ pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<Ex
     let _ = writeln!(vars, "tls_domain: {}", yaml_text(domain));
     let email = answers.tls_email.as_deref().unwrap_or("");
     let _ = writeln!(vars, "tls_email: {}", yaml_text(email));
-    let _ = writeln!(
-        vars,
-        "# false: the site is your own text, which the play cannot add HTTPS to.\n\
-         site_is_course_template: {}",
-        answers.nginx.site_text.is_none()
-    );
 
     let inventory = format!(
         "# The droplets this play sets up, one per line. Add more under [droplets], e.g.\n\
@@ -184,11 +156,15 @@ pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<Ex
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
             "templates/uwsgi.ini.j2",
-            app_template(crate::course::service::UWSGI_INI),
+            as_ansible_template(crate::course::service::UWSGI_INI),
         ),
         file(
             "templates/uwsgi.service.j2",
-            app_template(crate::course::service::UNIT),
+            as_ansible_template(crate::course::service::UNIT),
+        ),
+        file(
+            "templates/nginx-tls.conf.j2",
+            as_ansible_template(crate::course::domain::TLS_CONF),
         ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
         file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
@@ -280,6 +256,16 @@ pub fn write(out: &Path, files: &[ExportFile]) -> Result<(), ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_play_writes_the_files_droplifts_checks_read() {
+        // Stage 2's check trusts the time of this file; the play keeps it.
+        assert!(SITE.contains(crate::course::update::STAMP));
+        // The HTTPS lines are droplift's own, filled by Ansible.
+        let tls = as_ansible_template(crate::course::domain::TLS_CONF);
+        assert!(tls.contains("/etc/letsencrypt/live/{{ tls_domain }}/fullchain.pem"));
+        assert!(!tls.contains("{{domain}}"));
+    }
 
     #[test]
     fn values_are_quoted_and_never_templated() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::answers::Answers;
 use super::plan::{Command, LocalAction, Plan, StagePlans, Step};
-use super::values::{Domain, Email, SiteName};
+use super::values::{Domain, Email, Made, SiteName};
 use super::{PlanError, answer};
 use crate::shell::{QuoteError, Script};
 
@@ -15,6 +15,14 @@ const PROBE: &str = include_str!("scripts/domain/probe.sh");
 const DNS: &str = include_str!("scripts/domain/dns.sh");
 const CERTBOT: &str = include_str!("scripts/domain/certbot.sh");
 const VERIFY: &str = include_str!("scripts/domain/verify.sh");
+/// nginx's HTTPS lines for the domain, with `{{domain}}` to fill in: the site includes the file
+/// they go to (`include droplift/SITE-tls*.conf;`), so the site file itself never changes.
+pub const TLS_CONF: &str = include_str!("../../assets/nginx/tls.conf");
+
+/// The HTTPS lines for a checked domain.
+pub fn tls_conf(domain: &Domain) -> Made {
+    Made::new(TLS_CONF.replace("{{domain}}", domain.as_str()))
+}
 
 /// Stage 10's plans for the answers: without `[tls] domain` the stage has nothing to do.
 pub fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
@@ -67,18 +75,24 @@ pub fn plans(
             Step::run(
                 format!(
                     "Install certbot and its nginx plugin, and get a certificate for {domain} \
-                     (Let's Encrypt checks the domain over port 80)\nnginx then answers https \
-                     and redirects http to it; a systemd timer renews the certificate"
+                     (Let's Encrypt checks the domain over port 80)\nThen write the HTTPS lines \
+                     your site includes (/etc/nginx/droplift/{site}-tls.conf), test nginx and \
+                     reload: nginx answers https and sends http there; a systemd timer renews \
+                     the certificate"
                 ),
                 Command::root(
                     &Script::new(&[CERTBOT])
                         .set("domain", domain)
                         .set("email", email)
-                        .set("site", site),
+                        .set("site", site)
+                        .set("tls_conf", &tls_conf(domain)),
                 )?
                 .timeout(Duration::from_secs(600))
                 .by_hand(format!(
-                    "sudo apt install certbot python3-certbot-nginx && sudo certbot --nginx --redirect -d {domain} -m {email} --agree-tos"
+                    "sudo apt install certbot python3-certbot-nginx\n\
+                     sudo certbot certonly --nginx -d {domain} -m {email} --agree-tos --deploy-hook 'systemctl reload nginx'\n\
+                     sudo nano /etc/nginx/droplift/{site}-tls.conf   # the HTTPS lines: listen 443 ssl, ssl_certificate …\n\
+                     sudo nginx -t && sudo systemctl reload nginx"
                 )),
             ),
         ]),

@@ -1,15 +1,25 @@
 # Installs certbot with its nginx plugin and asks Let's Encrypt for a certificate: certbot proves
-# the domain is ours over port 80, adds the certificate to the site whose server_name is the
-# domain, redirects http to https, and sets up renewal (a systemd timer). No questions asked.
-: "${domain:?}" "${email:?}" "${site:?}"
+# the domain is ours over port 80 through nginx, and keeps nginx's files as they are (certonly).
+# droplift then writes its own HTTPS file, which the site includes, tests nginx's whole
+# configuration and reloads; a failure removes the file again. A certificate that is still good
+# for 30 days is kept, not asked for again (Let's Encrypt limits how often). Renewal is certbot's
+# systemd timer; its hook reloads nginx.
+: "${domain:?}" "${email:?}" "${site:?}" "${tls_conf:?}"
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+available="/etc/nginx/sites-available/$site"
+live="/etc/letsencrypt/live/$domain"
+snippet="/etc/nginx/droplift/$site-tls.conf"
 names_domain() {
   awk -v d="$domain" '$1 == "server_name" { for (i = 2; i <= NF; i++) { w = $i; sub(/;$/, "", w); if (w == d) found = 1 } }
-    END { exit !found }' "/etc/nginx/sites-available/$site"
+    END { exit !found }' "$available"
 }
 if ! names_domain; then
   echo "the nginx site $site does not name $domain in server_name: set [nginx] server_name = \"$domain\" and run the nginx stage first" >&2
+  exit 1
+fi
+if ! grep -qE "^[[:space:]]*include[[:space:]]+(/etc/nginx/)?droplift/$site-tls\*\.conf;" "$available"; then
+  echo "the nginx site $site has no line 'include droplift/$site-tls*.conf;' (the course's site has it): add it inside server { }, run the nginx stage, then this one" >&2
   exit 1
 fi
 missing=()
@@ -20,5 +30,27 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}" ||
     { apt-get update -q && apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}"; }
 fi
-certbot --nginx --non-interactive --agree-tos --email "$email" --redirect --domain "$domain"
-nginx -t
+if [ -s "$live/fullchain.pem" ] && openssl x509 -checkend 2592000 -noout -in "$live/fullchain.pem" >/dev/null 2>&1; then
+  echo "the certificate for $domain is good for 30 days or more: it is kept"
+else
+  certbot certonly --nginx --non-interactive --agree-tos --email "$email" --domain "$domain" \
+    --deploy-hook 'systemctl reload nginx'
+fi
+install -d -m 755 /etc/nginx/droplift
+backup=""
+if [ -e "$snippet" ]; then
+  backup=$(mktemp)
+  cp -a "$snippet" "$backup"
+fi
+printf '%s' "$tls_conf" > "$snippet.new"
+chmod 644 "$snippet.new"
+mv -f "$snippet.new" "$snippet"
+if ! out=$(nginx -t 2>&1); then
+  echo "$out" >&2
+  if [ -n "$backup" ]; then mv -f "$backup" "$snippet"; else rm -f "$snippet"; fi
+  echo "nginx does not accept the HTTPS lines in $snippet; they were taken out again" >&2
+  exit 1
+fi
+rm -f "$backup"
+systemctl reload nginx
+echo "nginx serves https://$domain with the certificate in $live (HTTPS lines: $snippet)"
