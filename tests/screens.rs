@@ -490,8 +490,8 @@ fn the_nginx_site_in_the_editor_pane() {
 #[test]
 fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let mut app = at_nginx_editor();
-    // The student deletes the `;` at the end of line 21, then applies with Ctrl-S.
-    for _ in 0..20 {
+    // The student deletes the `;` at the end of line 25, then applies with Ctrl-S.
+    for _ in 0..24 {
         update(&mut app, key(KeyCode::Down));
     }
     update(&mut app, key(KeyCode::End));
@@ -506,7 +506,7 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
         },
     ));
     for line in [
-        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:22",
+        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:26",
         "nginx: configuration file /etc/nginx/nginx.conf test failed",
         "Nothing was changed: the old configuration keeps serving.",
     ] {
@@ -529,9 +529,9 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let buffer = render(&mut app, 80, 24);
     save_screenshot("nginx-editor", &buffer);
     let screen = text(&buffer);
-    assert!(screen.contains("✗ Line 22: nginx found a }"), "{screen}");
+    assert!(screen.contains("✗ Line 26: nginx found a }"), "{screen}");
     assert!(
-        screen.lines().any(|l| l.ends_with("22     }")),
+        screen.lines().any(|l| l.ends_with("26     }")),
         "the reported line is in view:\n{screen}"
     );
     insta::assert_snapshot!(screen);
