@@ -73,6 +73,24 @@ fn run(playbook: &Path, dir: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// The play again as the user with the key (root is refused after stage 4), with the secrets
+/// file and `more` arguments.
+fn play_as_user(playbook: &Path, dir: &Path, key: &str, secrets: &str, more: &[&str]) -> Output {
+    let mut args = vec![
+        "-i",
+        "inventory.ini",
+        "site.yml",
+        "-u",
+        "erin",
+        "--private-key",
+        key,
+        "-e",
+        secrets,
+    ];
+    args.extend_from_slice(more);
+    run(playbook, dir, &args)
+}
+
 /// `changed=N` for each host in the recap.
 fn changed_per_host(recap: &str) -> Vec<(String, u32)> {
     recap
@@ -553,21 +571,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     );
 
     // Again, as the user (root is refused now): nothing changes on either droplet.
-    let second = run(
-        &playbook,
-        &out_dir,
-        &[
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-u",
-            "erin",
-            "--private-key",
-            key_arg,
-            "-e",
-            &extra,
-        ],
-    );
+    let second = play_as_user(&playbook, &out_dir, key_arg, &extra, &[]);
     assert!(second.status.success(), "the second run");
     let recap = changed_per_host(&String::from_utf8_lossy(&second.stdout));
     assert_eq!(recap.len(), 2);
@@ -578,19 +582,12 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     droplift::driver::ensure_key(&wrong_key, None).expect("a second key");
     a.run(&["ufw", "--force", "disable"]);
     let wrong = format!("ssh_private_key={}", wrong_key.display());
-    let guarded = run(
+    let guarded = play_as_user(
         &playbook,
         &out_dir,
+        key_arg,
+        &extra,
         &[
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-u",
-            "erin",
-            "--private-key",
-            key_arg,
-            "-e",
-            &extra,
             "-e",
             &wrong,
             "--tags",
@@ -621,24 +618,12 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         ),
     )
     .expect("vars");
-    let fewer = run(
+    let fewer = play_as_user(
         &playbook,
         &out_dir,
-        &[
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-u",
-            "erin",
-            "--private-key",
-            key_arg,
-            "-e",
-            &extra,
-            "--tags",
-            "firewall",
-            "--limit",
-            &a.address.to_string(),
-        ],
+        key_arg,
+        &extra,
+        &["--tags", "firewall", "--limit", &a.address.to_string()],
     );
     assert!(fewer.status.success(), "the run without 8080");
     let status = a.run(&["ufw", "status", "verbose"]);
@@ -658,24 +643,12 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     assert_ne!(broken, vars, "the module is in group_vars");
     std::fs::write(&vars_path, broken).expect("vars");
     let ini_before = a.run(&["cat", "/var/www/html/items-rest/uwsgi.ini"]);
-    let failing = run(
+    let failing = play_as_user(
         &playbook,
         &out_dir,
-        &[
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-u",
-            "erin",
-            "--private-key",
-            key_arg,
-            "-e",
-            &extra,
-            "--tags",
-            "app,service",
-            "--limit",
-            &a.address.to_string(),
-        ],
+        key_arg,
+        &extra,
+        &["--tags", "app,service", "--limit", &a.address.to_string()],
     );
     std::fs::write(&vars_path, vars).expect("vars");
     assert!(!failing.status.success(), "the play stops");
@@ -723,18 +696,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         "",
     );
     assert!(export.status.success());
-    let as_user = [
-        "-i",
-        "inventory.ini",
-        "site.yml",
-        "-u",
-        "erin",
-        "--private-key",
-        key_arg,
-        "-e",
-        &extra,
-    ];
-    let tls_first = run(&playbook, &tls_dir, &as_user);
+    let tls_first = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
     assert!(tls_first.status.success(), "the run with a domain");
     let https = Command::new("curl")
         .args(["-s", "-k", "--max-time", "10", "--resolve"])
@@ -766,23 +728,27 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let status = b.run(&["ufw", "status"]);
     assert!(status.lines().any(|l| l.starts_with("443/tcp")), "{status}");
     b.run(&["dpkg-query", "-W", "certbot", "python3-certbot-nginx"]);
-    let tls_second = run(&playbook, &tls_dir, &as_user);
+    let tls_second = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
     assert!(tls_second.status.success(), "the second run with a domain");
     let recap = changed_per_host(&String::from_utf8_lossy(&tls_second.stdout));
     assert_eq!(recap.len(), 1);
     assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
     let status = droplift_status(home.path(), &tls_answers);
     assert_eq!(status.matches(" done ").count(), 10, "{status}");
-    let mut elsewhere = as_user.to_vec();
-    elsewhere.extend([
-        "--tags",
-        "domain",
-        "-e",
-        "tls_domain=elsewhere.test",
-        "-e",
-        "server_name=elsewhere.test",
-    ]);
-    let refused = run(&playbook, &tls_dir, &elsewhere);
+    let refused = play_as_user(
+        &playbook,
+        &tls_dir,
+        key_arg,
+        &extra,
+        &[
+            "--tags",
+            "domain",
+            "-e",
+            "tls_domain=elsewhere.test",
+            "-e",
+            "server_name=elsewhere.test",
+        ],
+    );
     assert!(!refused.status.success());
     let refused_text = String::from_utf8_lossy(&refused.stdout);
     assert!(

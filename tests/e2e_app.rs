@@ -255,6 +255,16 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         "current stays on the second release"
     );
     assert_eq!(http(&address, "GET", "/items", None).0, 200);
+    // deploy saves progress as apply does: the wizard and status start from the failed build.
+    let progress: toml::Table = std::fs::read_to_string(home.path().join("data/progress.toml"))
+        .expect("progress saved")
+        .parse()
+        .expect("toml");
+    let app_stage = progress["server"]
+        .as_array()
+        .and_then(|servers| servers.iter().find_map(|s| s.get("stages")?.get("app")))
+        .expect("the app stage is saved");
+    assert_eq!(app_stage["status"].as_str(), Some("failed"), "{app_stage}");
 
     // A folder without requirements.txt is refused before anything connects.
     let empty = home.path().join("no-requirements");

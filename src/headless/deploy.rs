@@ -133,10 +133,13 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
         .filter(|s| *s < StageId::App)
         .collect();
     let ship = [StageId::App, StageId::Service];
+    // Saved like `apply` saves: the wizard and `status` see what the deploy found and did.
+    let mut saved = super::Saved::load()?;
     let mut session = connect(answers, &args.login, &ship, false)?;
     println!("\n== Checking the setup stages (nothing is changed) ==");
     for stage in setup {
         let verdict = session.run_stage(stage, true)?;
+        saved.record(&session.answers, stage, verdict.status(), &verdict.note());
         match verdict {
             Outcome::Drifted(why) => {
                 println!(
@@ -155,6 +158,7 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     for stage in ship {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         let outcome = session.run_stage(stage, false)?;
+        saved.record(&session.answers, stage, outcome.status(), &outcome.note());
         if !report(stage, outcome, &session.answers) {
             return Ok(1);
         }
@@ -211,9 +215,16 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
     let values = service_values(&answers)?;
     let plans =
         service::rollback_plans(&values, release.as_ref()).map_err(course::PlanError::from)?;
+    let mut saved = super::Saved::load()?;
     let mut session = connect(answers, &args.login, &[], false)?;
     println!("\n== Rollback ==");
     let outcome = session.run_plans(StageId::Service, &plans, false)?;
+    saved.record(
+        &session.answers,
+        StageId::Service,
+        outcome.status(),
+        &format!("rollback: {}", outcome.note()),
+    );
     Ok(i32::from(!report(
         StageId::Service,
         outcome,

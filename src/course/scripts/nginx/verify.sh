@@ -33,9 +33,9 @@ case "$code" in
     exit 1
     ;;
   502)
-    echo "502 Bad Gateway is expected for now: nginx works and passed the request on to your app's"
-    echo "socket (/var/www/html/$site/socket.sock), but the app is not running yet; it starts in"
-    echo "the uWSGI stage. Nothing is broken."
+    echo "502 Bad Gateway is expected for now: nginx works and passed the request on"
+    echo "to your app's socket (/var/www/html/$site/socket.sock), but the app is not"
+    echo "running yet; it starts in the uWSGI stage. Nothing is broken."
     ;;
   *)
     if curl -s --max-time 10 -H "Host: $host_header" http://127.0.0.1/ | grep -q 'Welcome to nginx'; then
