@@ -367,6 +367,30 @@ fn root_refused_offers_the_students_own_user() {
     insta::assert_snapshot!(text(&buffer));
 }
 
+#[test]
+fn resuming_a_hardened_server_offers_the_students_own_user_first() {
+    let mut app = fresh();
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 22);
+    server.touched = 1_000;
+    server.remember("user", "carol").expect("not secret");
+    for stage in [
+        StageId::Connect,
+        StageId::Update,
+        StageId::User,
+        StageId::SshHardening,
+    ] {
+        server.set_stage(stage, StageStatus::Done, "done", 900);
+    }
+    droplift::app::resume::offer(&mut app, progress, 1_060);
+    update(&mut app, key(KeyCode::Enter));
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("resume as user", &buffer);
+    no_cuts_noted();
+    save_screenshot("resume-as-user", &buffer);
+    insta::assert_snapshot!(text(&buffer));
+}
+
 // ── Stages 5 and 6 ──
 
 #[test]

@@ -10,7 +10,9 @@ use crate::remote::{HostKeyDecision, Job};
 /// The form that takes typing now: an overlay's, or the stage's.
 pub(super) fn focused_form(app: &mut App) -> &mut Form {
     match &mut app.overlay {
-        Some(Overlay::PasswordChange(form) | Overlay::UserLogin(form)) => form,
+        Some(
+            Overlay::PasswordChange(form) | Overlay::UserLogin(form) | Overlay::ResumeAsUser(form),
+        ) => form,
         Some(Overlay::HostKey { confirm, .. }) => confirm,
         _ => &mut app.form,
     }
@@ -346,30 +348,8 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
                 Vec::new()
             }
         },
-        Overlay::UserLogin(mut form) => match key.code {
-            KeyCode::Tab | KeyCode::Down => {
-                form.next();
-                app.overlay = Some(Overlay::UserLogin(form));
-                Vec::new()
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                form.prev();
-                app.overlay = Some(Overlay::UserLogin(form));
-                Vec::new()
-            }
-            KeyCode::Enter if form.focus + 1 < form.fields.len() => {
-                form.next();
-                app.overlay = Some(Overlay::UserLogin(form));
-                Vec::new()
-            }
-            KeyCode::Enter => super::login::submit_user_login(app, form),
-            KeyCode::Esc => super::login::decline_user_login(app),
-            _ => {
-                form.input(key);
-                app.overlay = Some(Overlay::UserLogin(form));
-                Vec::new()
-            }
-        },
+        Overlay::UserLogin(form) => user_login_key(app, form, key, false),
+        Overlay::ResumeAsUser(form) => user_login_key(app, form, key, true),
         Overlay::PasswordChange(mut form) => match key.code {
             KeyCode::Tab | KeyCode::Down => {
                 form.next();
@@ -419,4 +399,24 @@ fn quit(app: &mut App) -> Vec<Effect> {
     effects.push(Effect::Worker(Box::new(Job::Disconnect)));
     effects.push(Effect::Quit);
     effects
+}
+
+/// Keys on the user login, after root was refused or first when resuming a hardened server
+/// (`resumed`): the same form; Esc goes back to root's password.
+fn user_login_key(app: &mut App, mut form: Form, key: KeyEvent, resumed: bool) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Tab | KeyCode::Down => form.next(),
+        KeyCode::BackTab | KeyCode::Up => form.prev(),
+        KeyCode::Enter if form.focus + 1 < form.fields.len() => form.next(),
+        KeyCode::Enter => return super::login::submit_user_login(app, form),
+        KeyCode::Esc if resumed => return super::login::root_after_all(app),
+        KeyCode::Esc => return super::login::decline_user_login(app),
+        _ => form.input(key),
+    }
+    app.overlay = Some(if resumed {
+        Overlay::ResumeAsUser(form)
+    } else {
+        Overlay::UserLogin(form)
+    });
+    Vec::new()
 }

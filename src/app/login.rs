@@ -27,7 +27,7 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     present(app, out)
 }
 
-fn user_login_form(user: &str) -> Form {
+pub(super) fn user_login_form(user: &str) -> Form {
     Form::new(vec![
         Field::new("user", "Your user", FieldKind::Text)
             .with_hint("the user made in stage 3")
@@ -63,6 +63,7 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     app.secrets
         .set(SecretName::UserPassword, password, &app.redactor);
     app.set_status(StageId::Connect, StageStatus::Running);
+    app.view = View::Running;
     let out = app
         .login
         .as_user(&app.answers, &app.home, &app.secrets)
@@ -73,6 +74,15 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
             }]
         });
     present(app, out)
+}
+
+/// Esc on the user login offered when resuming: root's password after all (the connect form,
+/// nothing marked wrong).
+pub(super) fn root_after_all(app: &mut App) -> Vec<Effect> {
+    app.view = View::Form;
+    app.form = super::form_for(StageId::Connect, &app.answers);
+    app.info("Log in as root: type its password, or leave it empty to use your key.");
+    Vec::new()
 }
 
 /// Esc on the user login: back to the connect form, the refused password's field marked (a typo

@@ -89,6 +89,9 @@ pub enum Overlay {
     PasswordChange(Form),
     /// Root was refused (a server hardened earlier): log in as the student's own user instead.
     UserLogin(Form),
+    /// Resuming a server whose saved progress has stage 4 done: root may no longer log in, so
+    /// the student's own user and key come first (Esc: root after all).
+    ResumeAsUser(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
     /// Known servers from saved progress, and "a new droplet"; `selected` is the highlighted row.
@@ -306,7 +309,9 @@ impl App {
     /// True when keys should go to a text field rather than be read as commands.
     fn typing(&self) -> bool {
         match &self.overlay {
-            Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_)) => true,
+            Some(Overlay::PasswordChange(_) | Overlay::UserLogin(_) | Overlay::ResumeAsUser(_)) => {
+                true
+            }
             Some(Overlay::HostKey { changed: true, .. }) => true,
             Some(_) => false,
             None if self.view == View::Editor => true,

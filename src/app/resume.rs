@@ -50,6 +50,22 @@ pub fn pick(app: &mut App, index: usize) {
         }
     }
     app.form = super::form_for(StageId::Connect, &app.answers);
+    // Stage 4 done last time: root may no longer log in, so the student's own user comes first.
+    if server.stage_status(StageId::SshHardening) == Some(StageStatus::Done)
+        && !app.answers.user.is_empty()
+    {
+        // The user is known: the cursor waits in the password field.
+        let mut form = super::login::user_login_form(&app.answers.user);
+        form.next();
+        app.overlay = Some(Overlay::ResumeAsUser(form));
+        app.info(&format!(
+            "Resuming {}: the stage list shows what was true last time; droplift checks the \
+             server again once you are logged in. Stage 4 was done, so you log in as {} with \
+             your key.",
+            server.host, app.answers.user
+        ));
+        return;
+    }
     app.info(&format!(
         "Resuming {}: the stage list shows what was true last time; droplift checks the server \
          again once you are logged in. Type the root password (or leave it empty to use your key).",

@@ -758,6 +758,54 @@ fn known_servers_are_offered_first_and_picking_one_fills_the_form() {
 }
 
 #[test]
+fn resuming_a_hardened_server_logs_in_as_the_students_user_first() {
+    let saved = || {
+        let mut progress = crate::state::Progress::default();
+        let server = progress.server_mut("203.0.113.7", 22);
+        server.touched = 1_000;
+        server.remember("user", "carol").expect("not secret");
+        server.set_stage(StageId::SshHardening, StageStatus::Done, "key only", 900);
+        progress
+    };
+    let mut app = app();
+    app.home = "/home/student".into();
+    super::resume::offer(&mut app, saved(), 1_060);
+    press(&mut app, KeyCode::Enter);
+    let Some(Overlay::ResumeAsUser(form)) = &app.overlay else {
+        panic!("the user's login comes first: {:?}", app.overlay);
+    };
+    assert_eq!(form.value("user"), "carol");
+    // Esc: root after all, with nothing marked wrong.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.view, View::Form);
+    assert_ne!(app.status(StageId::Connect), StageStatus::Failed);
+    assert_eq!(app.form.value("host"), "203.0.113.7");
+
+    // Again, with the password typed: the user with the key, the password for sudo only.
+    super::resume::offer(&mut app, saved(), 1_060);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "carol's pw");
+    let effects = press(&mut app, KeyCode::Enter);
+    match jobs(&effects).as_slice() {
+        [
+            Job::SetSudoPassword(pw),
+            Job::Connect {
+                target,
+                credentials,
+                ..
+            },
+        ] => {
+            assert_eq!(pw.expose(), "carol's pw");
+            assert_eq!(target.user.as_deref(), Some("carol"));
+            assert_eq!(credentials.password, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.view, View::Running);
+}
+
+#[test]
 fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
     let mut app = app();
     app.answers.user = "carol".into();

@@ -91,6 +91,11 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Enter", "log in as your user"),
             k("Ctrl-C", "quit"),
         ],
+        Some(Overlay::ResumeAsUser(_)) => vec![
+            k("Enter", "log in as your user"),
+            k("Esc", "as root instead"),
+            k("Ctrl-C", "quit"),
+        ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
         Some(Overlay::ConfirmDiscard) => vec![k("y", "drop edits"), k("n / Esc", "keep editing")],
         None => match app.view {

@@ -65,6 +65,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         }) => question::host_key(app, frame, area, info, *changed, confirm),
         Some(Overlay::PasswordChange(form)) => question::password_change(app, frame, area, form),
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
+        Some(Overlay::ResumeAsUser(form)) => question::resume_as_user(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
         Some(Overlay::Resume { selected }) => popup::choose(
             app,

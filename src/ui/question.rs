@@ -183,6 +183,22 @@ pub fn user_login(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
     );
 }
 
+/// Resuming a server where stage 4 was done: root is refused there, so the user logs in.
+pub fn resume_as_user(app: &App, frame: &mut Frame, area: Rect, form: &Form) {
+    let body = vec![Line::raw(
+        "Stage 4 was done on this server last time: root may no longer log in, and only your own user with your SSH key may. Type your user's password (sudo asks for it); droplift then checks what is already done.",
+    )];
+    boxed(
+        app,
+        frame,
+        area,
+        "Welcome back: log in as your user",
+        body,
+        Some(form),
+        "Enter log in as your user   Esc as root instead",
+    );
+}
+
 pub fn error(app: &App, frame: &mut Frame, area: Rect, card: &ErrorCard) {
     let theme = &app.theme;
     let mut body = vec![
