@@ -9,10 +9,9 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
@@ -110,110 +109,33 @@ fn changed_per_host(recap: &str) -> Vec<(String, u32)> {
         .collect()
 }
 
-/// `psql` inside the droplet as the role over 127.0.0.1, the password in a pgpass file of mode
-/// 600 written over stdin (never on a command line). The output on success.
-fn psql_as_role(droplet: &TestDroplet, password: &str) -> Result<String, String> {
-    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
-    droplet.run_with_stdin(
-        &["sh", "-c", "umask 077; cat > /root/test.pgpass"],
-        format!("*:*:*:*:{escaped}\n").as_bytes(),
-    );
-    let out = droplet
-        .exec(
-            &[
-                "env",
-                "PGPASSFILE=/root/test.pgpass",
-                "psql",
-                "-X",
-                "-w",
-                "-A",
-                "-t",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                ROLE,
-                "-d",
-                DB,
-                "-c",
-                "SELECT current_user || '|' || current_database()",
-            ],
-            None,
-        )
-        .expect("psql runs");
-    droplet.run(&["rm", "-f", "/root/test.pgpass"]);
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-fn sql(droplet: &TestDroplet, query: &str) -> String {
-    droplet
-        .run(&[
-            "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "postgres", "-c",
-            query,
-        ])
-        .trim()
-        .to_owned()
-}
-
-/// A fresh login with OpenSSH's own client, the student's key, and no shared connection.
-fn fresh_ssh(droplet: &TestDroplet, key: &Path) -> Output {
-    Command::new("ssh")
-        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
-        .args([
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "ConnectTimeout=10",
-        ])
-        .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
-        .arg(key)
-        .arg(format!("erin@{}", droplet.address))
-        .arg("id -un")
-        .output()
-        .expect("ssh runs")
-}
-
-fn reachable(droplet: &TestDroplet, port: u16) -> bool {
-    let addr = SocketAddr::from((droplet.address, port));
-    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
-}
-
 /// The server state stages 5–7 leave, asserted from inside the droplet as droplift's own
 /// end-to-end tests do.
 fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
     // PostgreSQL: the password logs in over TCP, a wrong one is refused, the database belongs
     // to the role, the password is stored as SCRAM, and pg_hba.conf is read top-down as wanted.
-    assert_eq!(psql_as_role(droplet, DB_PW), Ok(format!("{ROLE}|{DB}")));
-    let wrong = psql_as_role(droplet, "it's $HOME").expect_err("a wrong password");
+    assert_eq!(
+        droplet.psql_as(ROLE, DB, "127.0.0.1", DB_PW),
+        Ok(format!("{ROLE}|{DB}"))
+    );
+    let wrong = droplet
+        .psql_as(ROLE, DB, "127.0.0.1", "it's $HOME")
+        .expect_err("a wrong password");
     assert!(wrong.contains("password authentication failed"), "{wrong}");
     assert_eq!(
-        sql(
-            droplet,
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"
-        ),
+        droplet.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"),
         ROLE
     );
     assert_eq!(
-        sql(
-            droplet,
-            "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"
-        ),
+        droplet.sql("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"),
         "SCRAM-SHA-256$"
     );
-    let rules = sql(
-        droplet,
-        "SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
+    let rules = droplet.sql("SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
          FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
     );
     assert_eq!(rules, "local postgres peer\nlocal all scram-sha-256");
     assert_eq!(
-        sql(
-            droplet,
-            "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
-        ),
+        droplet.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"),
         "0"
     );
 
@@ -244,9 +166,9 @@ fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
         "-c",
         "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && exit 0; sleep 0.1; done; exit 1",
     ]);
-    assert!(!reachable(droplet, 9999), "any other port is shut");
+    assert!(!droplet.reachable(9999), "any other port is shut");
     droplet.run(&["systemctl", "stop", "listen9999"]);
-    let login = fresh_ssh(droplet, key);
+    let login = droplet.fresh_ssh("erin", key);
     assert!(
         login.status.success() && String::from_utf8_lossy(&login.stdout).trim() == "erin",
         "a fresh login through the firewall: {}",
@@ -603,7 +525,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     assert!(status.contains("Status: inactive"), "{status}");
     let timers = a.run(&["systemctl", "list-timers", "--all"]);
     assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
-    let login = fresh_ssh(&a, &key);
+    let login = a.fresh_ssh("erin", &key);
     assert!(login.status.success(), "SSH still works");
 
     // A port taken out of the answers: the next run removes droplift's rule for it (and, the

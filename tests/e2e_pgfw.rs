@@ -7,10 +7,8 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::Duration;
+use std::process::Output;
 
 use common::droplet::TestDroplet;
 use droplift::course::plan::{Action, Expect, LoginAuth};
@@ -46,78 +44,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// `psql` inside the droplet as the role, with `password` from a pgpass file written over
-/// stdin (never on a command line), over `host`. Returns the output on success.
-fn psql_as_role(droplet: &TestDroplet, host: &str, password: &str) -> Result<String, String> {
-    let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
-    let pgpass = format!("*:*:*:*:{escaped}\n");
-    droplet.run_with_stdin(
-        &["sh", "-c", "umask 077; cat > /root/test.pgpass"],
-        pgpass.as_bytes(),
-    );
-    let out = droplet
-        .exec(
-            &[
-                "env",
-                "PGPASSFILE=/root/test.pgpass",
-                "psql",
-                "-X",
-                "-w",
-                "-A",
-                "-t",
-                "-h",
-                host,
-                "-U",
-                ROLE,
-                "-d",
-                DB,
-                "-c",
-                "SELECT current_user || '|' || current_database()",
-            ],
-            None,
-        )
-        .expect("psql runs");
-    droplet.run(&["rm", "-f", "/root/test.pgpass"]);
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-fn sql(droplet: &TestDroplet, query: &str) -> String {
-    droplet
-        .run(&[
-            "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "postgres", "-c",
-            query,
-        ])
-        .trim()
-        .to_owned()
-}
-
-fn reachable(droplet: &TestDroplet, port: u16) -> bool {
-    let addr = SocketAddr::from((droplet.address, port));
-    TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok()
-}
-
-/// A fresh login with OpenSSH's own client and the student's key.
-fn fresh_ssh(droplet: &TestDroplet, key: &Path) -> Output {
-    Command::new("ssh")
-        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
-        .args([
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "ConnectTimeout=10",
-        ])
-        .args(["-o", "IdentitiesOnly=yes", "-i"])
-        .arg(key)
-        .arg(format!("alice@{}", droplet.address))
-        .arg("id -un")
-        .output()
-        .expect("ssh runs")
 }
 
 #[test]
@@ -205,31 +131,27 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     // exactly as typed; a wrong one is refused; the database belongs to the role.
     let who = format!("{ROLE}|{DB}");
     assert_eq!(
-        psql_as_role(&droplet, "/var/run/postgresql", DB_PW),
+        droplet.psql_as(ROLE, DB, "/var/run/postgresql", DB_PW),
         Ok(who.clone())
     );
-    assert_eq!(psql_as_role(&droplet, "127.0.0.1", DB_PW), Ok(who));
-    let wrong = psql_as_role(&droplet, "127.0.0.1", "it's $HOME").expect_err("wrong password");
+    assert_eq!(droplet.psql_as(ROLE, DB, "127.0.0.1", DB_PW), Ok(who));
+    let wrong = droplet
+        .psql_as(ROLE, DB, "127.0.0.1", "it's $HOME")
+        .expect_err("wrong password");
     assert!(wrong.contains("password authentication failed"), "{wrong}");
-    let wrong = psql_as_role(&droplet, "/var/run/postgresql", "").expect_err("no password");
+    let wrong = droplet
+        .psql_as(ROLE, DB, "/var/run/postgresql", "")
+        .expect_err("no password");
     assert!(wrong.contains("no password supplied"), "{wrong}");
     assert_eq!(
-        sql(
-            &droplet,
-            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"
-        ),
+        droplet.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"),
         ROLE
     );
     assert_eq!(
-        sql(
-            &droplet,
-            "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"
-        ),
+        droplet.sql("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"),
         "SCRAM-SHA-256$"
     );
-    let rules = sql(
-        &droplet,
-        "SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
+    let rules = droplet.sql("SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
          FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
     );
     assert_eq!(
@@ -237,10 +159,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         "top-down"
     );
     assert_eq!(
-        sql(
-            &droplet,
-            "SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"
-        ),
+        droplet.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"),
         "0"
     );
 
@@ -276,10 +195,10 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         "-c",
         "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && ss -ltn | grep -q ':8080 ' && exit 0; sleep 0.1; done; exit 1",
     ]);
-    assert!(reachable(&droplet, 8080), "an added port gets through");
-    assert!(!reachable(&droplet, 9999), "any other port is shut");
+    assert!(droplet.reachable(8080), "an added port gets through");
+    assert!(!droplet.reachable(9999), "any other port is shut");
     let key = home.path().join(".ssh/id_ed25519");
-    let login = fresh_ssh(&droplet, &key);
+    let login = droplet.fresh_ssh("alice", &key);
     assert!(
         login.status.success(),
         "{}",
@@ -358,7 +277,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
     assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
     assert!(
-        fresh_ssh(&droplet, &key).status.success(),
+        droplet.fresh_ssh("alice", &key).status.success(),
         "SSH works as before"
     );
     assert_eq!(

@@ -93,6 +93,86 @@ impl TestDroplet {
             .output()
             .unwrap_or_else(|e| panic!("could not run sshpass (apt-get install sshpass): {e}"))
     }
+
+    /// `psql` inside the droplet as `role` on `db` over `host` (127.0.0.1 or the socket folder),
+    /// the password in a pgpass file of mode 600 written over stdin (never on a command line).
+    /// The output on success, PostgreSQL's complaint otherwise.
+    pub fn psql_as(
+        &self,
+        role: &str,
+        db: &str,
+        host: &str,
+        password: &str,
+    ) -> Result<String, String> {
+        let escaped = password.replace('\\', "\\\\").replace(':', "\\:");
+        self.run_with_stdin(
+            &["sh", "-c", "umask 077; cat > /root/test.pgpass"],
+            format!("*:*:*:*:{escaped}\n").as_bytes(),
+        );
+        let query = "SELECT current_user || '|' || current_database()";
+        let out = self
+            .exec(
+                &[
+                    "env",
+                    "PGPASSFILE=/root/test.pgpass",
+                    "psql",
+                    "-X",
+                    "-w",
+                    "-A",
+                    "-t",
+                    "-h",
+                    host,
+                    "-U",
+                    role,
+                    "-d",
+                    db,
+                    "-c",
+                    query,
+                ],
+                None,
+            )
+            .expect("psql runs");
+        self.run(&["rm", "-f", "/root/test.pgpass"]);
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
+    /// A query as PostgreSQL's administrator, inside the droplet; its output, trimmed.
+    pub fn sql(&self, query: &str) -> String {
+        self.run(&[
+            "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "postgres", "-c",
+            query,
+        ])
+        .trim()
+        .to_owned()
+    }
+
+    /// Whether a TCP connection to `port` gets through from this computer.
+    pub fn reachable(&self, port: u16) -> bool {
+        let addr = std::net::SocketAddr::from((self.address, port));
+        std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(3)).is_ok()
+    }
+
+    /// A fresh login as `user` with OpenSSH's own client and `key`, sharing no connection.
+    pub fn fresh_ssh(&self, user: &str, key: &std::path::Path) -> Output {
+        Command::new("ssh")
+            .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"])
+            .args([
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=10",
+            ])
+            .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
+            .arg(key)
+            .arg(format!("{user}@{}", self.address))
+            .arg("id -un")
+            .output()
+            .expect("ssh runs")
+    }
 }
 
 impl Deref for TestDroplet {
