@@ -587,6 +587,91 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     );
     assert_stages_8_and_9(&a);
 
+    // Code from git: a repository with an annotated tag, inside the droplet (file://, as
+    // e2e_app does). A new release is cloned as the user and goes live behind the smoke test;
+    // its mark names the tag's commit, and a second run changes nothing.
+    let repo = home.path().join("items-git");
+    std::fs::create_dir_all(&repo).expect("repo");
+    for (path, text) in droplift::source::SAMPLE {
+        std::fs::write(repo.join(path), text).expect("sample file");
+    }
+    let git = |args: &[&str], dir: &Path| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&["init", "-q"], &repo);
+    git(&["add", "."], &repo);
+    git(&["commit", "-qm", "v1"], &repo);
+    git(&["tag", "-a", "v1.0.0", "-m", "v1.0.0"], &repo);
+    let commit = git(&["rev-parse", "v1.0.0^{commit}"], &repo);
+    let bare = a.rootfs().join("srv/items.git");
+    git(
+        &["clone", "-q", "--bare", ".", bare.to_str().expect("utf-8")],
+        &repo,
+    );
+    a.run(&["chown", "-R", "erin", "/srv/items.git"]);
+    let git_answers = home.path().join("git.toml");
+    std::fs::write(
+        &git_answers,
+        format!(
+            "{}\n[app]\nsource = \"file:///srv/items.git\"\nref = \"v1.0.0\"\n",
+            answers_for(&a.address.to_string())
+        ),
+    )
+    .expect("answers");
+    let git_dir = home.path().join("fleet-git");
+    let export = common::cli::droplift(
+        home.path(),
+        &[
+            "export",
+            "ansible",
+            "--answers",
+            git_answers.to_str().expect("utf-8"),
+            "--out",
+            git_dir.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(export.status.success());
+    assert!(
+        !git_dir.join("files/app.tar").exists(),
+        "git code is cloned, not packed"
+    );
+    let a_only = a.address.to_string();
+    let ship = ["--tags", "app,service", "--limit", a_only.as_str()];
+    let from_git = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
+    assert!(from_git.status.success(), "the release from git");
+    let current = a.run(&["readlink", "/var/www/html/items-rest/current"]);
+    let mark = a.run(&[
+        "cat",
+        &format!(
+            "/var/www/html/items-rest/{}/.droplift-release",
+            current.trim()
+        ),
+    ]);
+    for line in [
+        "status=good".to_owned(),
+        format!("digest={commit}"),
+        "source=git file:///srv/items.git v1.0.0".to_owned(),
+    ] {
+        assert!(mark.lines().any(|l| l == line), "{line}:\n{mark}");
+    }
+    assert_eq!(get_items(&a).0, "200 application/json");
+    let again = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
+    let recap = changed_per_host(&String::from_utf8_lossy(&again.stdout));
+    assert_eq!(recap.len(), 1);
+    assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+
     // Stage 10 on the second droplet. Let's Encrypt is out of reach here (only the package
     // registries are), so a self-signed certificate stands where certbot would put one, and the
     // droplet's own resolver and trust store know the name: certbot's request is the one step
