@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::course::answers::Answers;
-use crate::course::apprules::{SourceKind, source_kind};
+use crate::course::plan::CodeSource;
 use crate::source::Archive;
 
 const SITE: &str = include_str!("../assets/ansible/site.yml");
@@ -96,11 +96,16 @@ fn as_ansible_template(text: &str) -> String {
         .replace("{{domain}}", "{{ tls_domain }}")
 }
 
-/// The project's files for these answers. `code` is the packed code for stage 8 (the sample
-/// app or the student's folder, packed as droplift uploads it); None for code from git. No
+/// The project's files for these answers. `code` is stage 8's code from this computer (the
+/// sample app or the student's folder) and its packing, as droplift uploads it; None for code
+/// from git. No
 /// secret is in any file: the play asks for the user's and the database role's passwords when
 /// it runs (`vars_prompt`, private) and hides them (`no_log`).
-pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<ExportFile> {
+pub fn ansible(
+    answers: &Answers,
+    home: &Path,
+    code: Option<(&CodeSource, &Archive)>,
+) -> Vec<ExportFile> {
     // Ansible runs on the student's computer, like droplift: `~/` is their home.
     let private_key = crate::home::expand_home(&answers.key, home)
         .display()
@@ -178,7 +183,7 @@ pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<Ex
         ),
         file(MARKER, "droplift export ansible\n".to_owned()),
     ];
-    if let Some(archive) = code {
+    if let Some((_, archive)) = code {
         files.push(ExportFile {
             path: PathBuf::from("files/app.tar"),
             bytes: archive.bytes.clone(),
@@ -189,20 +194,16 @@ pub fn ansible(answers: &Answers, home: &Path, code: Option<&Archive>) -> Vec<Ex
 
 /// Stage 8's answers: where the code comes from (the packed file beside the play, or a git
 /// repository), uWSGI's module, and the packages.
-fn app_vars(vars: &mut String, answers: &Answers, code: Option<&Archive>) {
+fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Archive)>) {
     let app = &answers.app;
     vars.push_str(
         "\n# Stages 8 and 9: your app's code in a release of its own under \
          /var/www/html/SITE/releases,\n# served by uWSGI as `module:callable`.\n",
     );
     let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
-    let git = source_kind(&app.source) == SourceKind::Git;
     match code {
-        Some(archive) if !git => {
-            let label = match source_kind(&app.source) {
-                SourceKind::Folder => "a folder on your computer",
-                _ => "the sample app",
-            };
+        Some((source, archive)) => {
+            let label = crate::course::app::source_label(source);
             vars.push_str(
                 "# The code is files/app.tar, packed by droplift; its SHA-256 names the release \
                  built from it.\n",
@@ -221,10 +222,10 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<&Archive>) {
             let _ = writeln!(vars, "app_ref: {}", yaml_text(&app.git_ref));
         }
     }
-    let packages = if git {
-        crate::course::app::PYTHON_PACKAGES_GIT
-    } else {
+    let packages = if code.is_some() {
         crate::course::app::PYTHON_PACKAGES
+    } else {
+        crate::course::app::PYTHON_PACKAGES_GIT
     };
     let list: Vec<&str> = packages.split(' ').collect();
     let _ = writeln!(vars, "app_packages: [{}]", list.join(", "));

@@ -138,6 +138,14 @@ pub fn code(answers: &Answers) -> Result<Code, PlanError> {
     })
 }
 
+/// What a release's mark says it was built from, for code from this computer.
+pub fn source_label(source: &CodeSource) -> &'static str {
+    match source {
+        CodeSource::Sample => "the sample app",
+        CodeSource::Folder(_) => "a folder on your computer",
+    }
+}
+
 /// Checks the answers stage 8 needs.
 pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
     Ok(AppValues {
@@ -226,13 +234,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                         .script(&[LIB, CHECKS, UNPACK], &["base", "releases", "staging"])
                         .set("u", user)
                         .set("module", &v.module)
-                        .set(
-                            "source_label",
-                            &Const(match source {
-                                CodeSource::Sample => "the sample app",
-                                CodeSource::Folder(_) => "a folder on your computer",
-                            }),
-                        ),
+                        .set("source_label", &Const(source_label(source))),
                 )?,
             ),
         ],

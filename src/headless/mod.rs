@@ -203,18 +203,16 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
         .unwrap_or_default();
     // Stage 8's code goes beside the play, packed as droplift uploads it (the folder was
     // checked when the answers were read).
-    let code = match crate::course::apprules::source_kind(&answers.app.source) {
-        crate::course::apprules::SourceKind::Git => None,
-        crate::course::apprules::SourceKind::Sample => Some(crate::source::sample()),
-        crate::course::apprules::SourceKind::Folder => {
-            let folder = answers.app.folder.as_deref().unwrap_or(Path::new("."));
-            Some(
-                crate::source::folder(folder)
-                    .map_err(|e| HeadlessError::Invalid(format!("app.source: {e}")))?,
-            )
+    let code = match course::app::code(&answers)? {
+        course::app::Code::Archive { source, .. } => {
+            let archive = crate::driver::pack(&source, &home)
+                .map_err(|e| HeadlessError::Invalid(format!("app.source: {e}")))?;
+            Some((source, archive))
         }
+        course::app::Code::Git { .. } => None,
     };
-    let files = crate::export::ansible(&answers, &home, code.as_ref());
+    let code = code.as_ref().map(|(source, archive)| (source, archive));
+    let files = crate::export::ansible(&answers, &home, code);
     crate::export::write(&args.out, &files)?;
     println!(
         "Wrote an Ansible project to {}. Run it with:\n  cd {} && ansible-playbook -i inventory.ini site.yml -u root\n(see its README.md: the first run needs root's password already changed)",
