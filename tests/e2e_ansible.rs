@@ -122,37 +122,10 @@ fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
         .psql_as(ROLE, DB, "127.0.0.1", "it's $HOME")
         .expect_err("a wrong password");
     assert!(wrong.contains("password authentication failed"), "{wrong}");
-    assert_eq!(
-        droplet.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"),
-        ROLE
-    );
-    assert_eq!(
-        droplet.sql("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"),
-        "SCRAM-SHA-256$"
-    );
-    let rules = droplet.sql("SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
-         FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
-    );
-    assert_eq!(rules, "local postgres peer\nlocal all scram-sha-256");
-    assert_eq!(
-        droplet.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"),
-        "0"
-    );
+    droplet.assert_postgres_stage(ROLE, DB);
 
     // The firewall: on, incoming denied, the SSH port first among the allowed, the undo gone.
-    let status = droplet.run(&["ufw", "status", "verbose"]);
-    assert!(status.contains("Status: active"), "{status}");
-    assert!(status.contains("Default: deny (incoming)"), "{status}");
-    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp"] {
-        assert!(
-            status
-                .lines()
-                .any(|l| l.starts_with(rule) && l.contains("ALLOW IN")),
-            "{rule} missing:\n{status}"
-        );
-    }
-    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
-    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    droplet.assert_firewall_on(&["22/tcp", "80/tcp", "8080/tcp", "53/udp"]);
     droplet.run(&[
         "systemd-run",
         "--unit=listen9999",

@@ -143,43 +143,10 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         .psql_as(ROLE, DB, "/var/run/postgresql", "")
         .expect_err("no password");
     assert!(wrong.contains("no password supplied"), "{wrong}");
-    assert_eq!(
-        droplet.sql("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'items-db'"),
-        ROLE
-    );
-    assert_eq!(
-        droplet.sql("SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = 'items app'"),
-        "SCRAM-SHA-256$"
-    );
-    let rules = droplet.sql("SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
-         FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) ORDER BY line_number",
-    );
-    assert_eq!(
-        rules, "local postgres peer\nlocal all scram-sha-256",
-        "top-down"
-    );
-    assert_eq!(
-        droplet.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"),
-        "0"
-    );
+    droplet.assert_postgres_stage(ROLE, DB);
 
     // The firewall, from inside (ufw) and from outside (TCP, OpenSSH).
-    let status = droplet.run(&["ufw", "status", "verbose"]);
-    assert!(status.contains("Status: active"), "{status}");
-    assert!(status.contains("Default: deny (incoming)"), "{status}");
-    for rule in ["22/tcp", "80/tcp", "8080/tcp", "53/udp"] {
-        assert!(
-            status
-                .lines()
-                .any(|l| l.starts_with(rule) && l.contains("ALLOW IN")),
-            "{rule} missing:\n{status}"
-        );
-    }
-    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
-    assert!(
-        !timers.contains("droplift-ufw-undo"),
-        "the undo is cancelled: {timers}"
-    );
+    droplet.assert_firewall_on(&["22/tcp", "80/tcp", "8080/tcp", "53/udp"]);
     for port in ["8080", "9999"] {
         droplet.run(&[
             "systemd-run",

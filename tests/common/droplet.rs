@@ -150,6 +150,58 @@ impl TestDroplet {
         .to_owned()
     }
 
+    /// PostgreSQL as stage 5 leaves it: `db` belongs to `role`, whose password is stored as
+    /// SCRAM, and pg_hba.conf is read top-down as wanted (the administrator's peer line first,
+    /// everyone else's password after it), with no error in it.
+    pub fn assert_postgres_stage(&self, role: &str, db: &str) {
+        assert_eq!(
+            self.sql(&format!(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = '{db}'"
+            )),
+            role
+        );
+        assert_eq!(
+            self.sql(&format!(
+                "SELECT left(rolpassword, 14) FROM pg_authid WHERE rolname = '{role}'"
+            )),
+            "SCRAM-SHA-256$"
+        );
+        let rules = self.sql(
+            "SELECT type || ' ' || array_to_string(user_name, ',') || ' ' || auth_method \
+             FROM pg_hba_file_rules WHERE type = 'local' AND 'all' = ANY(database) \
+             ORDER BY line_number",
+        );
+        assert_eq!(
+            rules, "local postgres peer\nlocal all scram-sha-256",
+            "top-down"
+        );
+        assert_eq!(
+            self.sql("SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL"),
+            "0"
+        );
+    }
+
+    /// The firewall as stage 6 leaves it, seen by ufw: on, incoming denied, each of `allowed`
+    /// let in, and the automatic undo cancelled.
+    pub fn assert_firewall_on(&self, allowed: &[&str]) {
+        let status = self.run(&["ufw", "status", "verbose"]);
+        assert!(status.contains("Status: active"), "{status}");
+        assert!(status.contains("Default: deny (incoming)"), "{status}");
+        for rule in allowed {
+            assert!(
+                status
+                    .lines()
+                    .any(|l| l.starts_with(rule) && l.contains("ALLOW IN")),
+                "{rule} missing:\n{status}"
+            );
+        }
+        let timers = self.run(&["systemctl", "list-timers", "--all"]);
+        assert!(
+            !timers.contains("droplift-ufw-undo"),
+            "the undo is cancelled: {timers}"
+        );
+    }
+
     /// Whether a TCP connection to `port` gets through from this computer.
     pub fn reachable(&self, port: u16) -> bool {
         let addr = std::net::SocketAddr::from((self.address, port));
