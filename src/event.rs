@@ -193,7 +193,7 @@ pub fn perform(
             }
             app.dirty = true;
         }
-        Effect::PracticeUp => {
+        Effect::PracticeUp(os) => {
             let tx = tx.clone();
             std::thread::spawn(move || {
                 let progress_tx = tx.clone();
@@ -202,7 +202,7 @@ pub fn perform(
                         progress_tx.send(Event::Practice(PracticeEvent::Progress(line.to_owned())));
                 };
                 let event = match crate::practice::up(
-                    &crate::practice::UpOptions::default(),
+                    &crate::practice::UpOptions::like_new(os),
                     None,
                     &mut progress,
                 ) {

@@ -32,10 +32,20 @@ fn bash(lib: &str, vars: &str, body: &str, bin: &Path) -> String {
 
 /// A stand-in command in `bin` that prints `output`.
 fn fake(bin: &Path, name: &str, output: &str) {
+    fake_script(bin, name, &format!("cat <<'EOF'\n{output}\nEOF"));
+}
+
+/// A stand-in command in `bin` that runs the sh `body`.
+fn fake_script(bin: &Path, name: &str, body: &str) {
     use std::os::unix::fs::PermissionsExt;
     let path = bin.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\n")).expect("write");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write");
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// systemd as on a system without socket-activated sshd (Debian, Ubuntu 22.04).
+fn no_ssh_socket(bin: &Path) {
+    fake_script(bin, "systemctl", "exit 3");
 }
 
 const DEBIAN: &str = "\
@@ -100,6 +110,7 @@ fn other_lines_are_left_exactly_as_they_are() {
 #[test]
 fn the_firewall_wants_every_port_sshd_listens_on_first() {
     let bin = tempfile::tempdir().expect("tempdir");
+    no_ssh_socket(bin.path());
     fake(
         bin.path(),
         "sshd",
@@ -125,8 +136,34 @@ fn the_firewall_wants_every_port_sshd_listens_on_first() {
 }
 
 #[test]
+fn where_systemd_listens_for_sshd_its_socket_s_ports_are_wanted_too() {
+    // Ubuntu 24.04: ssh.socket listens. A Port changed in sshd_config by hand, without
+    // `systemctl daemon-reload` and a restart of ssh.socket, is not where logins arrive yet:
+    // both ports stay open, so neither the old nor the new one is shut.
+    let bin = tempfile::tempdir().expect("tempdir");
+    fake(bin.path(), "sshd", "port 2222\naddressfamily any");
+    fake_script(
+        bin.path(),
+        "systemctl",
+        "case \"$1\" in\n\
+         is-active) exit 0 ;;\n\
+         show) printf '0.0.0.0:22 (Stream)\\n[::]:22 (Stream)\\n' ;;\n\
+         *) exit 1 ;;\n\
+         esac",
+    );
+    let rules = bash(
+        FW_LIB,
+        "web=80/tcp\nextra=''",
+        "wanted | cut -f1,2",
+        bin.path(),
+    );
+    assert_eq!(rules, "22/tcp\tSSH\n2222/tcp\tSSH\n80/tcp\tweb\n");
+}
+
+#[test]
 fn without_sshd_s_port_nothing_is_wanted_and_the_caller_stops() {
     let bin = tempfile::tempdir().expect("tempdir");
+    no_ssh_socket(bin.path());
     fake(bin.path(), "sshd", "");
     let out = bash(
         FW_LIB,
@@ -140,6 +177,7 @@ fn without_sshd_s_port_nothing_is_wanted_and_the_caller_stops() {
 #[test]
 fn rules_are_recognised_and_droplifts_old_ones_found() {
     let bin = tempfile::tempdir().expect("tempdir");
+    no_ssh_socket(bin.path());
     fake(bin.path(), "sshd", "port 22");
     fake(
         bin.path(),

@@ -68,7 +68,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         KeyCode::F(2) if app.current == StageId::Connect && app.view == View::Form => {
-            return super::practice::start_practice(app);
+            return super::practice::choose_practice_os(app);
         }
         _ => {}
     }
@@ -255,6 +255,28 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
         Overlay::Error(card) => {
             if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
                 app.overlay = Some(Overlay::Error(card));
+            }
+            Vec::new()
+        }
+        Overlay::PracticeOs { selected } => {
+            let last = crate::practice::PracticeOs::ALL.len() - 1;
+            match key.code {
+                KeyCode::Up | KeyCode::BackTab => {
+                    app.overlay = Some(Overlay::PracticeOs {
+                        selected: selected.saturating_sub(1),
+                    })
+                }
+                KeyCode::Down | KeyCode::Tab => {
+                    app.overlay = Some(Overlay::PracticeOs {
+                        selected: (selected + 1).min(last),
+                    })
+                }
+                KeyCode::Enter => {
+                    let os = crate::practice::PracticeOs::ALL[selected.min(last)];
+                    return super::practice::start_practice(app, os);
+                }
+                KeyCode::Esc => {}
+                _ => app.overlay = Some(Overlay::PracticeOs { selected }),
             }
             Vec::new()
         }

@@ -8,7 +8,7 @@ mod flow;
 pub mod form;
 mod keys;
 mod login;
-mod practice;
+pub mod practice;
 pub mod resume;
 pub mod rules;
 
@@ -65,7 +65,7 @@ pub enum Effect {
     /// Carry out a runner request: fill in secrets and send it to the worker, or do it locally.
     Perform(Box<Request>),
     /// Create a practice droplet on this computer (in a thread; progress comes back as events).
-    PracticeUp,
+    PracticeUp(crate::practice::PracticeOs),
     /// Write this text (the runbook) to a file the student keeps as notes.
     SaveRunbook(String),
     Quit,
@@ -94,6 +94,10 @@ pub enum Overlay {
     ResumeAsUser(Form),
     /// Something failed: what happened, the server's own words, what to do next.
     Error(ErrorCard),
+    /// F2: which system the practice droplet runs (`selected` indexes `PracticeOs::ALL`).
+    PracticeOs {
+        selected: usize,
+    },
     /// Known servers from saved progress, and "a new droplet"; `selected` is the highlighted row.
     Resume {
         selected: usize,

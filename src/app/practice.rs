@@ -4,16 +4,39 @@
 use super::{App, Effect, ErrorCard, Overlay, PracticeEvent};
 use crate::course::StageId;
 use crate::logbuf::LineKind;
+use crate::practice::PracticeOs;
 
-pub(super) fn start_practice(app: &mut App) -> Vec<Effect> {
+/// F2: asks which system first (a new droplet's default, Ubuntu 24.04, is highlighted).
+pub(super) fn choose_practice_os(app: &mut App) -> Vec<Effect> {
+    if !app.practice_busy {
+        app.overlay = Some(Overlay::PracticeOs { selected: 0 });
+    }
+    Vec::new()
+}
+
+/// The rows of the system question, in `PracticeOs::ALL`'s order.
+pub fn os_rows() -> Vec<String> {
+    PracticeOs::ALL
+        .iter()
+        .map(|os| match os {
+            PracticeOs::Ubuntu2404 => format!("{} (what a new droplet runs)", os.label()),
+            PracticeOs::Ubuntu2204 => format!("{} (older, still common)", os.label()),
+            PracticeOs::Debian12 => os.label().to_owned(),
+        })
+        .collect()
+}
+
+pub(super) fn start_practice(app: &mut App, os: PracticeOs) -> Vec<Effect> {
     if app.practice_busy {
         return Vec::new();
     }
     app.practice_busy = true;
-    app.info(
-        "Creating a practice droplet on this computer (the first time takes about a minute) …",
-    );
-    vec![Effect::PracticeUp]
+    app.info(&format!(
+        "Creating a practice droplet ({}) on this computer (the first one of a system takes \
+         a few minutes) …",
+        os.label()
+    ));
+    vec![Effect::PracticeUp(os)]
 }
 
 pub(super) fn on_practice(app: &mut App, event: PracticeEvent) -> Vec<Effect> {

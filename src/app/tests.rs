@@ -907,3 +907,42 @@ fn instructor_mode_pauses_before_each_command_of_a_change() {
     assert!(app.paused.is_none());
     assert_ne!(app.status(StageId::Update), StageStatus::Running);
 }
+
+#[test]
+fn f2_asks_which_system_and_creates_the_one_chosen() {
+    use crate::practice::PracticeOs;
+    let mut app = app();
+    assert!(
+        press(&mut app, KeyCode::F(2)).is_empty(),
+        "nothing starts yet"
+    );
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::PracticeOs { selected: 0 })
+    ));
+    // Esc: nothing is created.
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlay.is_none() && !app.practice_busy);
+    // Enter at once: a new droplet's default.
+    press(&mut app, KeyCode::F(2));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::PracticeUp(PracticeOs::Ubuntu2404)]
+    ));
+    assert!(app.practice_busy);
+    // A second F2 while one is being made asks nothing.
+    assert!(press(&mut app, KeyCode::F(2)).is_empty());
+    assert!(app.overlay.is_none());
+
+    let mut app = super::tests::app();
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down); // stays on the last row
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::PracticeUp(PracticeOs::Debian12)]
+    ));
+}

@@ -13,6 +13,12 @@ const REBOOT_CHECK: &str = include_str!("scripts/update/reboot_check.sh");
 const STAMP_SCRIPT: &str = include_str!("scripts/update/stamp.sh");
 const VERIFY: &str = include_str!("scripts/update/verify.sh");
 const AUTO_SECURITY: &str = include_str!("scripts/update/auto_security.sh");
+const RESTART_SERVICES: &str = include_str!("scripts/update/restart_services.sh");
+
+/// How long `apt-get update` and `apt-get upgrade` may take before they are stopped and
+/// explained (the step's own time limit is a little longer, so the script's words come first).
+const UPDATE_MINUTES: u32 = 10;
+const UPGRADE_MINUTES: u32 = 25;
 
 /// droplift's unattended-upgrades settings (sorted after the package's own 50unattended-upgrades).
 pub const AUTO_SECURITY_CONF: &str = "/etc/apt/apt.conf.d/52droplift-security-updates";
@@ -23,8 +29,15 @@ pub const REBOOT_NEEDED: &str = "A restart is needed";
 /// Touched after a successful update; the probe trusts it for a day.
 pub const STAMP: &str = "/var/lib/droplift/updated";
 
-fn apt(command: &'static str) -> Script {
-    Script::new(&[APT]).set("apt_command", &Const(command))
+fn apt(command: &'static str, minutes: u32) -> Script {
+    Script::new(&[APT])
+        .set("apt_command", &Const(command))
+        .set("apt_minutes", &minutes)
+}
+
+/// The step's own limit: the script's time box, its kill grace and some slack.
+fn apt_timeout(minutes: u32) -> Duration {
+    Duration::from_secs(u64::from(minutes) * 60 + 90)
 }
 
 pub fn plans() -> Result<StagePlans, QuoteError> {
@@ -43,15 +56,21 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 "Download the current list of packages",
-                Command::root(&apt("update"))?
+                Command::root(&apt("update", UPDATE_MINUTES))?
                     .by_hand("sudo apt update")
-                    .timeout(Duration::from_secs(600)),
+                    .timeout(apt_timeout(UPDATE_MINUTES)),
             ),
             Step::run(
                 "Install every available update, keeping existing configuration files",
-                Command::root(&apt("upgrade"))?
+                Command::root(&apt("upgrade", UPGRADE_MINUTES))?
                     .by_hand("sudo apt upgrade")
-                    .timeout(Duration::from_secs(1800)),
+                    .timeout(apt_timeout(UPGRADE_MINUTES)),
+            ),
+            Step::run(
+                "Restart the services the update replaced (needrestart, where the system has it)",
+                Command::root(&Script::new(&[RESTART_SERVICES]))?
+                    .by_hand("sudo needrestart -r a   # Ubuntu; on Debian: the next step")
+                    .timeout(Duration::from_secs(300)),
             ),
             Step::run(
                 "Does the system need a restart?",

@@ -4,6 +4,7 @@
 use super::boot::{self, exec_in};
 use super::error::{PracticeError, Result, io_err};
 use super::image::{self, Lock};
+use super::os::PracticeOs;
 use super::rootfs::{self, PROXY_PORT};
 use super::state::{self, STATE_ROOT, State};
 use super::sys::{self, Tracked};
@@ -19,6 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 /// Realism switches for testing the wizard against what real new droplets do.
 #[derive(Clone, Debug, Default)]
 pub struct UpOptions {
+    /// The system it runs (default Ubuntu 24.04, as a new droplet's).
+    pub os: PracticeOs,
     /// Write /etc/ssh/sshd_config.d/50-cloud-init.conf with `PasswordAuthentication yes`, as
     /// Ubuntu cloud images do (it wins over any drop-in sorting after it).
     pub cloud_init_dropin: bool,
@@ -27,10 +30,27 @@ pub struct UpOptions {
     pub hold_dpkg_lock_secs: Option<u32>,
 }
 
+impl UpOptions {
+    /// How long a new Ubuntu droplet's own unattended-upgrades holds apt after the first boot,
+    /// imitated (the real one takes minutes; a class should not wait that long for practice).
+    pub const NEW_UBUNTU_APT_BUSY_SECS: u32 = 20;
+
+    /// A droplet as a student meets one fresh from the provider: on Ubuntu the cloud drop-in
+    /// (always) and apt busy with the droplet's own updates for a while after boot.
+    pub fn like_new(os: PracticeOs) -> Self {
+        Self {
+            os,
+            cloud_init_dropin: os.is_ubuntu(),
+            hold_dpkg_lock_secs: os.is_ubuntu().then_some(Self::NEW_UBUNTU_APT_BUSY_SECS),
+        }
+    }
+}
+
 /// A running practice droplet, as `up` returns it.
 #[derive(Debug)]
 pub struct Droplet {
     pub name: String,
+    pub os: PracticeOs,
     /// The droplet's own address (ssh here).
     pub address: Ipv4Addr,
     /// The host's end of the veth, where the droplet's proxy listens.
@@ -160,15 +180,19 @@ fn up_inner(
             return Err(PracticeError::Exists(name.to_owned()));
         }
     }
-    let base = image::ensure_base(progress)?;
+    let base = image::ensure_base(opts.os, progress)?;
     let started = Instant::now();
-    let mut state = reserve(name)?;
+    let mut state = reserve(name, opts.os)?;
     // From here on, a failure removes whatever was made.
     let guard = Cleanup(Some(state.name.clone()));
     let dir = state::droplet_dir(&state.name);
     let root = dir.join("rootfs");
 
-    progress(&format!("copying the base image for {}", state.name));
+    progress(&format!(
+        "copying the {} base image for {}",
+        opts.os.label(),
+        state.name
+    ));
     image::copy_base(&base, &root)?;
     checkpoint("copy")?;
     let password = rootfs::random_password()?;
@@ -177,6 +201,7 @@ fn up_inner(
         &root,
         &rootfs::Customize {
             name: &state.name,
+            os: opts.os,
             host_address: state.host_address,
             password: &password,
             cloud_init_dropin: opts.cloud_init_dropin,
@@ -216,6 +241,7 @@ fn up_inner(
     guard.disarm();
     Ok(Droplet {
         name: state.name.clone(),
+        os: opts.os,
         address: state.address,
         host_address: state.host_address,
         root_password: password,
@@ -228,7 +254,7 @@ fn up_inner(
 }
 
 /// Under a lock (parallel tests!), picks the name and subnet and creates the state directory.
-fn reserve(name: Option<&str>) -> Result<State> {
+fn reserve(name: Option<&str>, os: PracticeOs) -> Result<State> {
     fs::create_dir_all(STATE_ROOT).map_err(io_err(format!("creating {STATE_ROOT}")))?;
     let _lock = Lock::take(&Path::new(STATE_ROOT).join(".lock"))?;
     let names = state::all_names();
@@ -266,6 +292,7 @@ fn reserve(name: Option<&str>) -> Result<State> {
         .unwrap_or(0);
     let state = State {
         name,
+        os: Some(os.id().to_owned()),
         subnet,
         address: net::droplet_address(subnet),
         host_address: net::host_address(subnet),
@@ -333,6 +360,8 @@ pub fn down_all() -> Result<Vec<String>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
     pub name: String,
+    /// `ubuntu-24.04` …; older state files, from before the choice, are Debian 12.
+    pub os: Option<PracticeOs>,
     pub address: Option<Ipv4Addr>,
     pub status: Status,
     /// Seconds since the Unix epoch.
@@ -376,10 +405,12 @@ pub fn list() -> Vec<Listed> {
                 },
                 address: Some(s.address),
                 created: Some(s.created),
+                os: Some(s.os()),
                 name,
             },
             Err(_) => Listed {
                 name,
+                os: None,
                 address: None,
                 status: Status::Broken,
                 created: None,

@@ -1,7 +1,9 @@
-//! The cached Debian 12 base image: built once with debootstrap (about a minute), then copied
-//! for every droplet (seconds). Built in a temp dir and renamed in, so a half-built base is never used.
+//! The cached base image of each system: built once with debootstrap (one to three minutes),
+//! then copied for every droplet (seconds). Built in a temp dir and renamed in, so a half-built
+//! base is never used.
 
 use super::error::{PracticeError, Result, io_err};
+use super::os::{PracticeOs, UBUNTU_ARCHIVE_KEY};
 use super::sys;
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -10,50 +12,37 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub const CACHE_DIR: &str = "/var/cache/droplift";
-pub const SUITE: &str = "bookworm";
-pub const MIRROR: &str = "http://deb.debian.org/debian";
-/// What a fresh DigitalOcean droplet has that the stages use (ufw, sudo, curl, python3 …).
-pub const INCLUDE: &str = "openssh-server,sudo,systemd,systemd-sysv,dbus,iproute2,ca-certificates,python3,curl,ufw,less,procps";
 
-/// Where the finished base lives.
-pub fn base_dir() -> PathBuf {
-    Path::new(CACHE_DIR).join(format!("base-{SUITE}"))
-}
-
-/// Like a real droplet: updates and security suites too, so the update stage has real work.
-pub fn sources_list() -> String {
-    format!(
-        "deb {MIRROR} {SUITE} main\n\
-         deb {MIRROR} {SUITE}-updates main\n\
-         deb {MIRROR}-security {SUITE}-security main\n"
-    )
+/// Where the finished base of `os` lives (`base-noble`, `base-bookworm` …).
+pub fn base_dir(os: PracticeOs) -> PathBuf {
+    Path::new(CACHE_DIR).join(format!("base-{}", os.suite()))
 }
 
 /// Returns the base image, building it first if there is none. Concurrent callers (two tests)
 /// serialise on a lock file; the second finds the base already there.
-pub fn ensure_base(progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
-    let base = base_dir();
+pub fn ensure_base(os: PracticeOs, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let base = base_dir(os);
     if base.is_dir() {
         return Ok(base);
     }
     fs::create_dir_all(CACHE_DIR).map_err(io_err(format!("creating {CACHE_DIR}")))?;
-    let _lock = Lock::take(&Path::new(CACHE_DIR).join(".base.lock"))?;
+    let _lock = Lock::take(&Path::new(CACHE_DIR).join(format!(".base-{}.lock", os.suite())))?;
     if base.is_dir() {
         return Ok(base);
     }
-    let tmp = Path::new(CACHE_DIR).join(format!("base-{SUITE}.partial"));
+    let tmp = Path::new(CACHE_DIR).join(format!("base-{}.partial", os.suite()));
     if tmp.exists() {
         // Left by an interrupted build (we hold the lock, so nobody is using it).
         progress("removing an interrupted base build");
         remove_partial(&tmp)?;
     }
     progress(&format!(
-        "building the Debian 12 base image in {} (once; about a minute)",
+        "building the {} base image in {} (once; one to three minutes)",
+        os.label(),
         base.display()
     ));
-    debootstrap(&tmp, progress)?;
-    fs::write(tmp.join("etc/apt/sources.list"), sources_list())
-        .map_err(io_err("writing the base's sources.list"))?;
+    debootstrap(os, &tmp, progress)?;
+    like_a_cloud_image(os, &tmp)?;
     // The .debs are of no further use; every droplet copy would carry them.
     let _ = sys::run(
         "apt-get clean",
@@ -87,12 +76,60 @@ fn remove_partial(tmp: &Path) -> Result<()> {
     fs::remove_dir_all(tmp).map_err(io_err(format!("removing {}", tmp.display())))
 }
 
+/// What the provider's image has on top of the distribution, in every droplet made from it:
+/// the archive with its updates and security suites (so the update stage has real work), and on
+/// Ubuntu the cloud image's sshd drop-in that turns password logins off — which the per-droplet
+/// `50-cloud-init.conf` overrides, being read first.
+fn like_a_cloud_image(os: PracticeOs, root: &Path) -> Result<()> {
+    let (path, text) = os.sources();
+    if path != "etc/apt/sources.list" {
+        fs::write(
+            root.join("etc/apt/sources.list"),
+            format!("# Ubuntu's sources have moved to /{path}\n"),
+        )
+        .map_err(io_err("writing the base's sources.list"))?;
+    }
+    fs::write(root.join(path), text).map_err(io_err(format!("writing the base's /{path}")))?;
+    if os.is_ubuntu() {
+        let dropins = root.join("etc/ssh/sshd_config.d");
+        fs::create_dir_all(&dropins).map_err(io_err("creating sshd_config.d"))?;
+        fs::write(
+            dropins.join("60-cloudimg-settings.conf"),
+            "PasswordAuthentication no\n",
+        )
+        .map_err(io_err("writing 60-cloudimg-settings.conf"))?;
+    }
+    Ok(())
+}
+
+/// Ubuntu's archive key for debootstrap, written where only root can change it.
+fn ubuntu_keyring() -> Result<PathBuf> {
+    let path = Path::new(CACHE_DIR).join("ubuntu-archive-2018.gpg");
+    if fs::read(&path).ok().as_deref() != Some(UBUNTU_ARCHIVE_KEY) {
+        let tmp = path.with_extension("gpg.new");
+        let _ = fs::remove_file(&tmp);
+        fs::write(&tmp, UBUNTU_ARCHIVE_KEY).map_err(io_err("writing Ubuntu's archive key"))?;
+        fs::rename(&tmp, &path).map_err(io_err("writing Ubuntu's archive key"))?;
+    }
+    Ok(path)
+}
+
 /// Runs debootstrap, forwarding each line it prints to `progress`.
-fn debootstrap(target: &Path, progress: &mut dyn FnMut(&str)) -> Result<()> {
-    let mut child = Command::new("debootstrap")
-        .args(["--variant=minbase", &format!("--include={INCLUDE}"), SUITE])
-        .arg(target)
-        .arg(MIRROR)
+fn debootstrap(os: PracticeOs, target: &Path, progress: &mut dyn FnMut(&str)) -> Result<()> {
+    let mut cmd = Command::new("debootstrap");
+    cmd.args([
+        "--variant=minbase",
+        &format!("--components={}", os.components()),
+        &format!("--include={}", os.packages()),
+    ]);
+    if os.is_ubuntu() {
+        cmd.arg(format!("--keyring={}", ubuntu_keyring()?.display()));
+    }
+    cmd.arg(os.suite()).arg(target).arg(os.mirror());
+    if let Some(script) = os.debootstrap_script() {
+        cmd.arg(script);
+    }
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -126,11 +163,12 @@ fn debootstrap(target: &Path, progress: &mut dyn FnMut(&str)) -> Result<()> {
         let log =
             fs::read_to_string(target.join("debootstrap/debootstrap.log")).unwrap_or_default();
         return Err(PracticeError::Command {
-            what: "debootstrap (building the Debian base image)".into(),
+            what: format!("debootstrap (building the {} base image)", os.label()),
             detail: format!(
-                "{status} — {}\n{}\n(is {MIRROR} reachable from this computer?)",
+                "{status} — {}\n{}\n(is {} reachable from this computer?)",
                 sys::last_lines(&err_text, 4),
-                sys::last_lines(&format!("{}\n{log}", tail.join("\n")), 6)
+                sys::last_lines(&format!("{}\n{log}", tail.join("\n")), 6),
+                os.mirror()
             ),
         });
     }

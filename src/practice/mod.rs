@@ -1,4 +1,4 @@
-//! The practice droplet: a real, disposable Debian server on this computer (systemd-nspawn), for
+//! The practice droplet: a real, disposable Ubuntu or Debian server on this computer (systemd-nspawn), for
 //! students without a cloud account, instructors offline, and the end-to-end tests.
 
 mod boot;
@@ -6,6 +6,7 @@ mod droplet;
 mod error;
 mod image;
 mod net;
+mod os;
 mod proxy;
 mod rootfs;
 mod state;
@@ -20,6 +21,7 @@ pub use droplet::{
 pub use error::PracticeError;
 pub use image::base_dir;
 pub use net::{host_interface, interface_exists};
+pub use os::{PracticeOs, UnknownOs};
 pub use state::{STATE_ROOT, droplet_dir};
 
 use clap::Subcommand;
@@ -30,6 +32,9 @@ pub enum PracticeCommand {
     Up {
         /// Name of the droplet (default: the first free `practice-N`).
         name: Option<String>,
+        /// The system: ubuntu-24.04 (a new droplet's default), ubuntu-22.04 or debian-12.
+        #[arg(long, default_value_t = PracticeOs::default(), value_name = "OS")]
+        os: PracticeOs,
         /// Ship Ubuntu's sshd drop-in 50-cloud-init.conf (PasswordAuthentication yes).
         #[arg(long, hide = true)]
         cloud_init_dropin: bool,
@@ -52,16 +57,18 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
     match command {
         PracticeCommand::Up {
             name,
+            os,
             cloud_init_dropin,
             hold_dpkg_lock,
         } => {
-            let opts = UpOptions {
-                cloud_init_dropin,
-                hold_dpkg_lock_secs: hold_dpkg_lock,
-            };
+            let mut opts = UpOptions::like_new(os);
+            opts.cloud_init_dropin |= cloud_init_dropin;
+            if hold_dpkg_lock.is_some() {
+                opts.hold_dpkg_lock_secs = hold_dpkg_lock;
+            }
             let d = up(&opts, name.as_deref(), &mut |line| eprintln!("  {line}"))?;
             println!(
-                "practice droplet `{}` is up ({:.1} s)\n\
+                "practice droplet `{}` ({}) is up ({:.1} s)\n\
                  \n  address:        {}\
                  \n  root password:  {}\
                  \n  log in with:    {}\
@@ -70,6 +77,7 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
                  \ncloud provider e-mails you: the first login asks you to choose a new one.\
                  \nRemove the droplet with `droplift practice down {}`.",
                 d.name,
+                d.os.label(),
                 d.boot_time.as_secs_f64(),
                 d.address,
                 d.root_password.expose(),
@@ -84,11 +92,15 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
                 println!("no practice droplets (create one with `droplift practice up`)");
                 return Ok(0);
             }
-            println!("{:<12} {:<15} {:<8} CREATED", "NAME", "ADDRESS", "STATE");
+            println!(
+                "{:<12} {:<13} {:<15} {:<8} CREATED",
+                "NAME", "OS", "ADDRESS", "STATE"
+            );
             for d in all {
                 println!(
-                    "{:<12} {:<15} {:<8} {}",
+                    "{:<12} {:<13} {:<15} {:<8} {}",
                     d.name,
+                    d.os.map(|o| o.id()).unwrap_or("?"),
                     d.address
                         .map(|a| a.to_string())
                         .unwrap_or_else(|| "?".into()),

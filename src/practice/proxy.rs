@@ -13,14 +13,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// The only hosts the droplet may reach: Debian's mirror (apt, -updates, -security), PyPI (pip)
+/// The only hosts the droplet may reach: Debian's and Ubuntu's mirrors (apt, -updates,
+/// -security), PyPI (pip)
 /// and GitHub (the app stage's example source; git over HTTPS). tinyproxy cannot filter by
 /// address, only by name, so a list of names is what keeps the droplet away from the host's
 /// own loopback services, link-local metadata addresses and private networks: an address,
 /// `localhost` or any other name is refused with 403.
 pub const REGISTRY_HOSTS: &[&str] = &[
-    "deb.debian.org",
+    super::os::DEBIAN_HOST,
     "security.debian.org",
+    super::os::UBUNTU_HOST,
     "pypi.org",
     "files.pythonhosted.org",
     "github.com",

@@ -2,6 +2,7 @@
 //! and hostname, root login by an expired random password, and outbound only via the host proxy.
 
 use super::error::{Result, io_err};
+use super::os::PracticeOs;
 use super::sys;
 use crate::secret::Secret;
 use std::fs;
@@ -35,6 +36,7 @@ pub fn random_password() -> Result<Secret> {
 
 pub struct Customize<'a> {
     pub name: &'a str,
+    pub os: PracticeOs,
     pub host_address: Ipv4Addr,
     pub password: &'a Secret,
     pub cloud_init_dropin: bool,
@@ -46,8 +48,10 @@ pub fn customize(root: &Path, c: &Customize<'_>) -> Result<()> {
     let sshd = root.join("etc/ssh/sshd_config");
     let text = fs::read_to_string(&sshd).map_err(io_err("reading the droplet's sshd_config"))?;
     write(&sshd, &allow_root_password_login(&text))?;
-    if c.cloud_init_dropin {
-        // What Ubuntu cloud images ship; the wizard must notice it beats a later-sorting drop-in.
+    // cloud-init writes this on every Ubuntu droplet made with a password (the image's own
+    // 60-cloudimg-settings.conf says no, but sshd keeps the first value it reads); a later-sorting
+    // drop-in of droplift's would lose to it.
+    if c.cloud_init_dropin || c.os.is_ubuntu() {
         write(
             &root.join("etc/ssh/sshd_config.d/50-cloud-init.conf"),
             "PasswordAuthentication yes\n",

@@ -2,6 +2,7 @@
 //! which processes are its own. It never holds the root password.
 
 use super::error::{PracticeError, Result, io_err};
+use super::os::PracticeOs;
 use super::sys::Tracked;
 use serde::{Deserialize, Serialize};
 use std::fs;
@@ -13,6 +14,10 @@ pub const STATE_ROOT: &str = "/var/lib/droplift/practice";
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct State {
     pub name: String,
+    /// `ubuntu-24.04`, `ubuntu-22.04` or `debian-12`; absent in files from before the choice
+    /// (those droplets are Debian 12).
+    #[serde(default)]
+    pub os: Option<String>,
     /// N in 10.213.N.0/24.
     pub subnet: u8,
     pub address: Ipv4Addr,
@@ -64,6 +69,14 @@ impl State {
         })?;
         fs::write(&tmp, text).map_err(io_err(format!("writing {}", tmp.display())))?;
         fs::rename(&tmp, &path).map_err(io_err(format!("writing {}", path.display())))
+    }
+
+    /// The droplet's system (an unknown or missing name reads as Debian 12, the only one before).
+    pub fn os(&self) -> PracticeOs {
+        self.os
+            .as_deref()
+            .and_then(|id| id.parse().ok())
+            .unwrap_or(PracticeOs::Debian12)
     }
 
     pub fn running(&self) -> bool {
@@ -122,6 +135,7 @@ mod tests {
     fn state_round_trips_through_toml() {
         let s = State {
             name: "a1".into(),
+            os: Some("ubuntu-22.04".into()),
             subnet: 3,
             address: Ipv4Addr::new(10, 213, 3, 2),
             host_address: Ipv4Addr::new(10, 213, 3, 1),
@@ -136,5 +150,11 @@ mod tests {
         let back: State = toml::from_str(&text).expect("parse");
         assert_eq!(back.nspawn, s.nspawn);
         assert_eq!(back.address, s.address);
+        assert_eq!(back.os(), PracticeOs::Ubuntu2204);
+        // A state file from before the choice of system was a Debian 12 droplet.
+        let old = text.replace("os = \"ubuntu-22.04\"\n", "");
+        assert_ne!(old, text);
+        let old: State = toml::from_str(&old).expect("parse an older file");
+        assert_eq!(old.os(), PracticeOs::Debian12);
     }
 }

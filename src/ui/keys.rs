@@ -68,6 +68,11 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("Enter", "carry on"),
             k("Esc", "a new droplet"),
         ],
+        Some(Overlay::PracticeOs { .. }) => vec![
+            k("↑/↓", "choose"),
+            k("Enter", "create it"),
+            k("Esc", "not now"),
+        ],
         Some(Overlay::ConfirmQuit) => vec![k("y", "quit"), k("n / Esc", "keep going")],
         Some(Overlay::ConfirmCancel) => vec![k("y", "stop the step"), k("n / Esc", "keep running")],
         Some(Overlay::HostKey { changed: false, .. }) => {

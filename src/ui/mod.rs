@@ -67,6 +67,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::ResumeAsUser(form)) => question::resume_as_user(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
+        Some(Overlay::PracticeOs { selected }) => popup::choose(
+            app,
+            frame,
+            area,
+            "Which system should the practice droplet run?",
+            &crate::app::practice::os_rows(),
+            *selected,
+        ),
         Some(Overlay::Resume { selected }) => popup::choose(
             app,
             frame,

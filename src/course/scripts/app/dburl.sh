@@ -1,6 +1,6 @@
 # DATABASE_URL for the app: the role, its password (read from stdin) and the database, each
 # percent-encoded so a password with @ : / ? # % stays one password. postgresql+psycopg2 names
-# the driver in requirements.txt (SQLAlchemy 2.1 would otherwise look for psycopg 3).
+# the driver in requirements.txt (a later SQLAlchemy, 2.1, would otherwise look for psycopg 3).
 : "${role:?}" "${db:?}"
 set -euo pipefail
 

@@ -4,17 +4,34 @@
 : "${web:?}" "${extra?}"
 set -euo pipefail
 
+# The ports SSH logins really arrive on. sshd -T says what sshd's settings ask for; where
+# systemd listens for sshd (Ubuntu 24.04's ssh.socket) the socket decides, and it only follows
+# a changed Port after `systemctl daemon-reload` and a restart of ssh.socket. Both count, so a
+# half-made port change by hand cannot shut the real one.
+ssh_ports() {
+  {
+    sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }'
+    if systemctl is-active --quiet ssh.socket >/dev/null 2>&1; then
+      systemctl show -p Listen --value ssh.socket | awk '{ n = split($1, a, ":"); print a[n] }'
+    fi
+  } | grep -E '^[0-9]+$' | sort -un
+}
+
 # Every wanted rule, one per line: rule, a short label (ufw keeps it as the rule's comment) and
 # why, separated by tabs. Fails when sshd's port cannot be read: then nothing may be enabled.
 wanted() {
   local ports rule
-  ports=$(sshd -T 2>/dev/null | awk '$1 == "port" { print $2 }' | sort -un)
-  if [ -z "$ports" ]; then
+  if ! sshd -T >/dev/null 2>&1; then
     echo "cannot read the port sshd listens on (sshd -T failed)" >&2
     return 1
   fi
+  ports=$(ssh_ports)
+  if [ -z "$ports" ]; then
+    echo "cannot read the port sshd listens on (sshd -T names none)" >&2
+    return 1
+  fi
   for rule in $ports; do
-    printf '%s\t%s\t%s\n' "$rule/tcp" "SSH" "how you log in (sshd -T says sshd listens here); it cannot be removed"
+    printf '%s\t%s\t%s\n' "$rule/tcp" "SSH" "how you log in (sshd listens here); it cannot be removed"
   done
   read -ra rules <<<"$web"
   for rule in "${rules[@]}"; do
