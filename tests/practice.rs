@@ -4,7 +4,7 @@
 mod common;
 
 use common::droplet::{TestDroplet, host_ready, process_running};
-use droplift::practice::{self, PracticeError, Status, UpOptions};
+use droplift::practice::{self, PracticeError, PracticeOs, Status, UpOptions};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::Path;
 use std::time::Instant;
@@ -40,7 +40,7 @@ fn a_practice_droplet_is_a_new_password_droplet_and_down_removes_it_all() {
 
     // Host keys are the droplet's own, not the cached base's.
     let base_key =
-        std::fs::read_to_string(practice::base_dir().join("etc/ssh/ssh_host_ed25519_key.pub"))
+        std::fs::read_to_string(practice::base_dir(d.os).join("etc/ssh/ssh_host_ed25519_key.pub"))
             .expect("base host key");
     let droplet_key = d.run(&["cat", "/etc/ssh/ssh_host_ed25519_key.pub"]);
     assert_ne!(
@@ -48,11 +48,14 @@ fn a_practice_droplet_is_a_new_password_droplet_and_down_removes_it_all() {
         droplet_key.split_whitespace().nth(1)
     );
 
-    // It is listed as running.
+    // It is listed as running, with its system.
     let listed = practice::list();
     let me = listed.iter().find(|l| l.name == d.name).expect("listed");
     assert_eq!(me.status, Status::Running);
     assert_eq!(me.address, Some(d.address));
+    assert_eq!(me.os, Some(d.os));
+
+    looks_like_a_new_droplet_of_its_system(&d);
 
     // Egress is proxy-only: straight out fails, through the proxy HTTPS works with the host CA.
     // The mirror's address is looked up on the host, so the failure inside is about routing,
@@ -116,6 +119,66 @@ fn a_practice_droplet_is_a_new_password_droplet_and_down_removes_it_all() {
     assert!(practice::list().iter().all(|l| l.name != name));
 }
 
+/// What the stages must live with on each system, as a real new droplet of it has it.
+fn looks_like_a_new_droplet_of_its_system(d: &TestDroplet) {
+    let os_release = d.run(&["cat", "/etc/os-release"]);
+    let (id, version) = match d.os {
+        PracticeOs::Ubuntu2404 => ("ubuntu", "24.04"),
+        PracticeOs::Ubuntu2204 => ("ubuntu", "22.04"),
+        PracticeOs::Debian12 => ("debian", "12"),
+    };
+    assert!(
+        os_release.contains(&format!("\nID={id}\n"))
+            && os_release.contains(&format!("VERSION_ID=\"{version}\"")),
+        "{os_release}"
+    );
+    // Password logins as root are on, whatever drop-ins the image has; ufw is there but off.
+    let sshd = d.run(&["sshd", "-T"]);
+    assert!(sshd.contains("\npasswordauthentication yes\n"), "{sshd}");
+    assert!(sshd.contains("\npermitrootlogin yes\n"), "{sshd}");
+    assert!(d.run(&["ufw", "status"]).contains("inactive"));
+    // What apt is told to fetch (the lists themselves come with the first `apt-get update`).
+    let policy = d.run(&[
+        "sh",
+        "-c",
+        "cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null || true",
+    ]);
+    assert!(
+        policy.contains(&format!("{}-security", d.os.suite())),
+        "{policy}"
+    );
+    if d.os.is_ubuntu() {
+        // The cloud image turns password logins off; cloud-init's drop-in, read first, on.
+        let cloudimg = d.run(&["cat", "/etc/ssh/sshd_config.d/60-cloudimg-settings.conf"]);
+        assert_eq!(cloudimg.trim(), "PasswordAuthentication no");
+        let dropin = d.run(&["cat", "/etc/ssh/sshd_config.d/50-cloud-init.conf"]);
+        assert_eq!(dropin.trim(), "PasswordAuthentication yes");
+        assert!(
+            policy.contains("universe"),
+            "uwsgi and certbot live in universe: {policy}"
+        );
+        assert!(
+            d.run(&["sh", "-c", "command -v needrestart"])
+                .contains("needrestart")
+        );
+        let auto = d.run(&["apt-config", "dump", "APT::Periodic::Unattended-Upgrade"]);
+        assert!(
+            auto.contains("\"1\""),
+            "Ubuntu's images update themselves: {auto}"
+        );
+    }
+    if d.os == PracticeOs::Ubuntu2404 {
+        // sshd is socket-activated as shipped: systemd listens on 22 and starts ssh.service.
+        let active = d
+            .exec(
+                &["systemctl", "is-active", "ssh.socket", "ssh.service"],
+                None,
+            )
+            .expect("systemctl");
+        assert_eq!(String::from_utf8_lossy(&active.stdout), "active\nactive\n");
+    }
+}
+
 /// The realism switches the stage tests use: Ubuntu's cloud-init sshd drop-in and a dpkg lock
 /// held after boot, as unattended-upgrades does.
 #[test]
@@ -123,6 +186,7 @@ fn cloud_init_dropin_and_a_held_dpkg_lock() {
     let Some(d) = TestDroplet::boot(UpOptions {
         cloud_init_dropin: true,
         hold_dpkg_lock_secs: Some(60),
+        ..UpOptions::default()
     }) else {
         return;
     };

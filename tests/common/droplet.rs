@@ -15,9 +15,19 @@ pub struct TestDroplet {
 }
 
 impl TestDroplet {
-    /// Boots a droplet with a name unique to this process. `None` means "skip this test" (and
-    /// the reason has been printed); under CI=true a missing prerequisite panics instead.
-    pub fn boot(opts: UpOptions) -> Option<Self> {
+    /// Boots a droplet with a name unique to this process, of the system `DROPLIFT_TEST_OS`
+    /// names (`ubuntu-24.04`, `ubuntu-22.04`, `debian-12`) or else `opts.os` (Ubuntu 24.04 by
+    /// default, like a new droplet). `None` means "skip this test" (and the reason has been
+    /// printed); under CI=true a missing prerequisite panics instead.
+    pub fn boot(mut opts: UpOptions) -> Option<Self> {
+        if let Some(os) = test_os() {
+            opts.os = os;
+        }
+        Self::boot_exactly(opts)
+    }
+
+    /// `boot` of exactly `opts.os`, whatever `DROPLIFT_TEST_OS` says: for the tests of one system.
+    pub fn boot_exactly(opts: UpOptions) -> Option<Self> {
         if !host_ready() {
             return None;
         }
@@ -34,7 +44,8 @@ impl TestDroplet {
         }
         .unwrap_or_else(|e| panic!("practice droplet {name} did not come up: {e}"));
         eprintln!(
-            "[{name}] up at {} in {:.1} s (copy + boot until sshd answered)",
+            "[{name}] {} up at {} in {:.1} s (copy + boot until sshd answered)",
+            droplet.os.label(),
             droplet.address,
             droplet.boot_time.as_secs_f64()
         );
@@ -281,6 +292,16 @@ pub fn process_running(pid: u32) -> bool {
 }
 
 /// `t<pid>-<n>`: unique per test process and call, short enough for `ve-` + name ≤ 15.
+/// The system every test droplet runs when `DROPLIFT_TEST_OS` is set (to run the whole suite
+/// on another system). A name droplift does not know is a mistake worth stopping for.
+pub fn test_os() -> Option<practice::PracticeOs> {
+    let name = std::env::var("DROPLIFT_TEST_OS").ok()?;
+    Some(
+        name.parse()
+            .unwrap_or_else(|e| panic!("DROPLIFT_TEST_OS: {e}")),
+    )
+}
+
 fn unique_name() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     format!(
