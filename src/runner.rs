@@ -350,7 +350,7 @@ impl StageRun {
                         if self.stderr_tail.len() == STDERR_TAIL {
                             self.stderr_tail.remove(0);
                         }
-                        self.stderr_tail.push(line.clone());
+                        self.stderr_tail.push(crate::course::advice::shorten(line));
                     }
                 }
                 Progress::Wait

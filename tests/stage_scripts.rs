@@ -203,3 +203,58 @@ fn rules_are_recognised_and_droplifts_old_ones_found() {
         "a rule for both protocols counts; 2/tcp is not 22/tcp; only droplift's own old rule is stale"
     );
 }
+
+const CONNECT_PROBE: &str = include_str!("../src/course/scripts/connect/probe.sh");
+
+/// Stage 1's check with `os_release` as the server's /etc/os-release: its last line.
+fn connect_verdict(os_release: &str) -> String {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("os-release");
+    std::fs::write(&file, os_release).expect("write");
+    let vars = format!(
+        "os_release='{}'\nsupported='{}'\nsupported_names='{}'",
+        file.display(),
+        droplift::course::connect::SUPPORTED,
+        droplift::course::connect::SUPPORTED_NAMES
+    );
+    let out = bash(CONNECT_PROBE, &vars, "", dir.path());
+    out.lines().last().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn only_the_systems_the_course_was_made_for_are_accepted() {
+    let ubuntu = "PRETTY_NAME=\"Ubuntu 24.04.1 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"24.04\"\nID=ubuntu\nID_LIKE=debian\n";
+    assert!(
+        connect_verdict(ubuntu).starts_with("droplift-state: done logged in to Ubuntu 24.04.1 LTS"),
+        "{}",
+        connect_verdict(ubuntu)
+    );
+    let jammy = "PRETTY_NAME=\"Ubuntu 22.04.5 LTS\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n";
+    assert!(connect_verdict(jammy).starts_with("droplift-state: done"));
+    let debian = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n";
+    assert!(connect_verdict(debian).starts_with("droplift-state: done"));
+    // A CentOS droplet, a newer Ubuntu not yet tested, and a server without os-release.
+    for (text, named) in [
+        (
+            "NAME=\"CentOS Stream\"\nVERSION_ID=\"9\"\nID=\"centos\"\nPRETTY_NAME=\"CentOS Stream 9\"\n",
+            "CentOS Stream 9",
+        ),
+        (
+            "PRETTY_NAME=\"Ubuntu 25.04\"\nVERSION_ID=\"25.04\"\nID=ubuntu\n",
+            "Ubuntu 25.04",
+        ),
+        ("", "a system without /etc/os-release"),
+    ] {
+        let verdict = connect_verdict(text);
+        assert_eq!(
+            verdict,
+            format!(
+                "droplift-state: drifted droplift supports Ubuntu 22.04/24.04 and Debian 12; \
+                 this server runs {named}"
+            )
+        );
+        let why = verdict.trim_start_matches("droplift-state: drifted ");
+        let card = droplift::course::advice::recognise(&[], why).expect("a known case");
+        assert!(card.next.contains("Ubuntu 24.04"), "{}", card.next);
+    }
+}

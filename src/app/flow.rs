@@ -271,16 +271,26 @@ fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
         }
         Outcome::Drifted(why) => {
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
-            app.overlay = Some(Overlay::Error(ErrorCard {
-                title: format!("{}: something is in the way", stage.title()),
-                what: format!(
-                    "droplift checked the server and stopped before changing anything: {why}."
-                ),
-                server: Vec::new(),
-                next: "Change your answer (Esc, then edit the form) or fix the server by hand, \
-                       then press Enter to check again."
-                    .into(),
-            }));
+            let card = match course::advice::recognise(&[], &why) {
+                // A known case (a system droplift does not support): its own plain words.
+                Some(known) => ErrorCard {
+                    title: format!("{}: droplift stops here", stage.title()),
+                    what: known.happened.to_owned(),
+                    server: vec![why.clone()],
+                    next: known.next.to_owned(),
+                },
+                None => ErrorCard {
+                    title: format!("{}: something is in the way", stage.title()),
+                    what: format!(
+                        "droplift checked the server and stopped before changing anything: {why}."
+                    ),
+                    server: Vec::new(),
+                    next: "Change your answer (Esc, then edit the form) or fix the server by \
+                           hand, then press Enter to check again."
+                        .into(),
+                },
+            };
+            app.overlay = Some(Overlay::Error(card));
         }
         Outcome::Failed {
             step,

@@ -35,10 +35,19 @@ pub const KNOWN: &[Known] = &[
         "Run the PostgreSQL and app stages again with the same db_password.",
     ),
     known(
+        &["require a different python version"],
+        "pip found that version, but it needs another Python than this server's.",
+        "Pin a version of that library that works with the server's Python (`python3 \
+         --version`; pip's line above says what each version needs), then deploy again. The new \
+         release is marked failed; the one serving stays.",
+    ),
+    known(
         &["No matching distribution found"],
-        "pip found no such library or version in requirements.txt.",
-        "Check that line of requirements.txt (pip's words are above). The new release is marked \
-         failed; the one serving stays.",
+        "pip found no such library or version in requirements.txt, at least none for this \
+         server's Python.",
+        "Check that line of requirements.txt (pip's words are above) and whether that version \
+         supports the server's Python (`python3 --version`). The new release is marked failed; \
+         the one serving stays.",
     ),
     known(
         &["ModuleNotFoundError"],
@@ -74,6 +83,20 @@ pub const KNOWN: &[Known] = &[
         "Add the A record at your registrar, wait for it to spread, then run the stage again.",
     ),
     // ── end stages 8–10 ──
+    known(
+        &["droplift supports Ubuntu"],
+        "This server runs a system the course was not made or tested for, so droplift changed \
+         nothing on it.",
+        "In your provider's page, rebuild the droplet (or make a new one) with Ubuntu 24.04 LTS, \
+         then connect again. Ubuntu 22.04 and Debian 12 work too.",
+    ),
+    known(
+        &["minutes and was stopped"],
+        "apt ran far longer than an update takes and was stopped: a download hung, or a package \
+         waited for an answer nobody could give.",
+        "Log in, run `sudo dpkg --configure -a`, then `sudo apt upgrade` to see where it stops; \
+         then run the stage again.",
+    ),
     known(
         &["apt is still busy"],
         "The droplet's own updater was still installing security updates after 15 minutes.",
@@ -203,6 +226,45 @@ pub fn recognise(server_said: &[String], message: &str) -> Option<&'static Known
 /// The usual fix for a failure, if the server's words match a known case.
 pub fn advice(server_said: &[String], message: &str) -> Option<&'static str> {
     recognise(server_said, message).map(|k| k.next)
+}
+
+/// A line of the server's fit to quote on a card: pip's lists of every version it saw (some 300
+/// for SQLAlchemy) keep their first and last two, and any other long line is cut, so the words
+/// that matter stay on screen. The log keeps the whole line.
+pub fn shorten(line: &str) -> String {
+    const MAX: usize = 240;
+    let mut line = elide_list(line, "(from versions: ", ")", ", ");
+    line = elide_list(&line, "require a different python version: ", "\n", "; ");
+    if line.chars().count() > MAX {
+        line = line.chars().take(MAX).collect::<String>() + " …";
+    }
+    line
+}
+
+/// Between `start` and `end` (or the end of the line), a `sep`-separated list of more than five
+/// items becomes its first two, "…", its last two and the count.
+fn elide_list(line: &str, start: &str, end: &str, sep: &str) -> String {
+    let Some(at) = line.find(start) else {
+        return line.to_owned();
+    };
+    let body_at = at + start.len();
+    let body_end = line[body_at..]
+        .find(end)
+        .map_or(line.len(), |i| body_at + i);
+    let items: Vec<&str> = line[body_at..body_end].split(sep).collect();
+    if items.len() <= 5 {
+        return line.to_owned();
+    }
+    let n = items.len();
+    format!(
+        "{}{}{sep}{}{sep}…{sep}{}{sep}{} ({n} in all){}",
+        &line[..body_at],
+        items[0],
+        items[1],
+        items[n - 2],
+        items[n - 1],
+        &line[body_end..]
+    )
 }
 
 /// The server's own lines that matched a known case, to quote first on the card.
@@ -337,6 +399,37 @@ mod tests {
                 "{name}: nothing to quote"
             );
         }
+    }
+
+    #[test]
+    fn pip_s_list_of_every_version_is_cut_to_what_matters() {
+        let text = include_str!("../../tests/fixtures/pip-no-matching-version.txt");
+        let lines: Vec<String> = text.lines().map(shorten).collect();
+        let found = recognise(&lines, "").expect("recognised");
+        assert!(found.next.contains("python3 --version"));
+        let all = lines.join("\n");
+        assert!(text.len() > 2000 && all.len() < 500, "{all}");
+        assert!(
+            all.contains("(from versions: 0.1.0, 0.1.1, …, ") && all.contains(" in all)"),
+            "{all}"
+        );
+        assert!(all.contains("No matching distribution found for SQLAlchemy==2.1.9"));
+        // Newer pip says why; that case comes first and its list is cut too.
+        let newer = shorten(
+            "ERROR: Ignored the following versions that require a different python version: \
+             2.1.0 Requires-Python >=3.11; 2.1.1 Requires-Python >=3.11; 2.1.2 Requires-Python \
+             >=3.11; 2.1.3 Requires-Python >=3.11; 2.1.4 Requires-Python >=3.11; 2.1.9 \
+             Requires-Python >=3.11",
+        );
+        assert!(
+            newer.ends_with("2.1.9 Requires-Python >=3.11 (6 in all)"),
+            "{newer}"
+        );
+        let case = recognise(&[newer], "").expect("recognised");
+        assert!(case.happened.contains("another Python"));
+        // Short lines are left alone; a long one without a list is cut.
+        assert_eq!(shorten("short"), "short");
+        assert_eq!(shorten(&"x".repeat(500)).chars().count(), 242);
     }
 
     #[test]

@@ -237,6 +237,9 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
                 stage.key(),
                 stage.title()
             );
+            if let Some(usual) = advice {
+                println!("What to do: {usual}");
+            }
             return false;
         }
         Outcome::Failed {

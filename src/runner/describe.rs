@@ -32,12 +32,13 @@ impl Outcome {
         }
     }
 
-    /// A failure's usual cause and fix, when the server's words are a known case.
+    /// A failure's (or a refusal's) usual cause and fix, when the server's words are a known case.
     pub fn advice(&self) -> Option<&'static str> {
         match self {
             Outcome::Failed {
                 message, detail, ..
             } => course::advice::advice(detail, message),
+            Outcome::Drifted(why) => course::advice::advice(&[], why),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod course;
 pub mod droplet;
 pub mod events;
 pub mod files;

@@ -1,0 +1,166 @@
+//! The whole course as one `droplift apply`, and the server state it must leave, asserted from
+//! inside the droplet and from this computer: shared by the per-system course tests and e2e_app.
+
+use super::droplet::TestDroplet;
+use droplift::practice::PracticeOs;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// Passwords with quotes, spaces and shell syntax: they must travel as data, never as code.
+pub const NEW_ROOT: &str = "new 'root' $(id) pw";
+pub const USER_PW: &str = "erin's \"pw\" $HOME 8";
+/// Every character a URL gives a meaning to, so DATABASE_URL must encode them.
+pub const DB_PW: &str = "%40:/?#@ db pw 1";
+
+/// The answers of a course run as `erin` with the sample app, database `items-db`.
+pub fn write_answers(home: &Path, address: &str) -> String {
+    let answers = home.join("answers.toml");
+    std::fs::write(
+        &answers,
+        format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
+             [postgres]\nrole = \"erin\"\ndatabase = \"items-db\"\n\n\
+             [nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
+        ),
+    )
+    .expect("answers");
+    answers.to_str().expect("utf-8 path").to_owned()
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// `droplift ARGS` with its output shown in the test log.
+pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = super::cli::droplift(home, args, stdin);
+    let took = started.elapsed();
+    eprintln!(
+        "--- droplift {args:?} ({}, {:.1} s)\n{}",
+        out.status,
+        took.as_secs_f64(),
+        text(&out)
+    );
+    (out, took)
+}
+
+/// Every stage, headless, from the e-mailed (expired) root password. Returns the output.
+pub fn apply_whole_course(droplet: &TestDroplet, home: &Path, answers: &str) -> Output {
+    let (out, took) = droplift(
+        home,
+        &[
+            "apply",
+            "--answers",
+            answers,
+            "--yes",
+            "--secrets-stdin",
+            "--accept-new-host-key",
+        ],
+        &format!(
+            "root_password={}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n\
+             db_password={DB_PW}\n",
+            droplet.root_password.expose()
+        ),
+    );
+    assert!(out.status.success(), "the course:\n{}", text(&out));
+    eprintln!(
+        "MEASURED: the whole course on {} took {:.1} s",
+        droplet.os.label(),
+        took.as_secs_f64()
+    );
+    out
+}
+
+/// What a finished course leaves, checked where it lives: sshd's effective settings and the
+/// unit that really listens, sudo, PostgreSQL, the firewall, the service, and the API from here.
+pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
+    let sshd = droplet.run(&["sshd", "-T"]);
+    for line in [
+        "permitrootlogin no",
+        "passwordauthentication no",
+        "kbdinteractiveauthentication no",
+        "allowusers erin",
+    ] {
+        assert!(sshd.lines().any(|l| l == line), "{line}:\n{sshd}");
+    }
+    // The unit that runs sshd differs by system; the one that runs must be the one expected.
+    let units: &[&str] = match droplet.os {
+        PracticeOs::Ubuntu2404 => &["ssh.socket", "ssh.service"],
+        PracticeOs::Ubuntu2204 | PracticeOs::Debian12 => &["ssh.service"],
+    };
+    let mut argv = vec!["systemctl", "is-active"];
+    argv.extend(units);
+    assert_eq!(
+        droplet.run(&argv),
+        "active\n".repeat(units.len()),
+        "{units:?}"
+    );
+    // The key logs in; sudo works for erin with the password on stdin.
+    let key = home.join(".ssh/id_ed25519");
+    let login = droplet.fresh_ssh("erin", &key);
+    assert_eq!(
+        String::from_utf8_lossy(&login.stdout).trim(),
+        "erin",
+        "key login: {}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let sudo = droplet.run_with_stdin(
+        &[
+            "runuser", "-u", "erin", "--", "sudo", "-S", "-p", "", "id", "-un",
+        ],
+        format!("{USER_PW}\n").as_bytes(),
+    );
+    assert_eq!(sudo.trim(), "root");
+    droplet.assert_postgres_stage("erin", "items-db");
+    droplet.assert_firewall_on(&["22/tcp", "80/tcp"]);
+    assert_eq!(
+        droplet
+            .run(&[
+                "systemctl",
+                "is-active",
+                "uwsgi-items-rest",
+                "nginx",
+                "postgresql"
+            ])
+            .trim(),
+        "active\nactive\nactive"
+    );
+    let mode = droplet.run(&["stat", "-c", "%a %U", "/var/www/html/items-rest/app.env"]);
+    assert_eq!(mode.trim(), "600 erin");
+    // From this computer, as any visitor: 200 with JSON.
+    let curl = Command::new("curl")
+        .args(["-sS", "-m", "15", "-w", "\n%{http_code} %{content_type}"])
+        .arg(format!("http://{}/items", droplet.address))
+        .output()
+        .expect("curl runs");
+    let answer = String::from_utf8_lossy(&curl.stdout);
+    assert!(
+        answer.ends_with("\n200 application/json"),
+        "GET /items from this computer: {answer}"
+    );
+    super::audit::finds_no_failure(&droplet.address.to_string());
+}
+
+/// A second run on the finished server changes nothing: every stage says so.
+pub fn assert_second_run_changes_nothing(home: &Path, answers: &str) {
+    let (again, took) = droplift(
+        home,
+        &["apply", "--answers", answers, "--yes", "--secrets-stdin"],
+        &format!("user_password={USER_PW}\ndb_password={DB_PW}\n"),
+    );
+    let said = text(&again);
+    assert!(again.status.success(), "second run:\n{said}");
+    assert_eq!(
+        said.matches("done (nothing to change").count(),
+        10,
+        "every stage was done already:\n{said}"
+    );
+    assert!(!said.contains("[apply]"), "nothing was applied:\n{said}");
+    eprintln!("MEASURED: the second run took {:.1} s", took.as_secs_f64());
+}

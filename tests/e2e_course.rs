@@ -1,0 +1,73 @@
+//! The whole course on each system droplift supports, from the same binary: Ubuntu 24.04 (what a
+//! new droplet runs), Ubuntu 22.04 and Debian 12, each a practice droplet as the provider hands
+//! it over (expired root password, cloud drop-ins, apt busy at first on Ubuntu). Stages 1–10
+//! headless, the server's state asserted from inside and from here, then a second run that
+//! changes nothing and a status that finds every stage done.
+
+mod common;
+
+use common::course;
+use common::droplet::TestDroplet;
+use droplift::practice::{PracticeOs, UpOptions};
+
+fn whole_course_on(os: PracticeOs) {
+    let Some(droplet) = TestDroplet::boot_exactly(UpOptions::like_new(os)) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp home");
+    let answers = course::write_answers(home.path(), &droplet.address.to_string());
+    let out = course::apply_whole_course(&droplet, home.path(), &answers);
+    let said = course::text(&out);
+    assert!(
+        said.contains(&format!("logged in to {}", os_words(os))),
+        "stage 1 names the system it found:\n{said}"
+    );
+    if os.is_ubuntu() {
+        // The droplet's own updater held apt at first; droplift waited instead of failing.
+        assert!(said.contains("waiting for apt"), "{said}");
+        assert!(said.contains("needrestart restarted:"), "{said}");
+    }
+    course::assert_course_state(&droplet, home.path());
+    course::assert_second_run_changes_nothing(home.path(), &answers);
+    let (status, _) = course::droplift(
+        home.path(),
+        &["status", "--answers", &answers, "--secrets-stdin"],
+        &format!(
+            "user_password={}\ndb_password={}\n",
+            course::USER_PW,
+            course::DB_PW
+        ),
+    );
+    let status_text = course::text(&status);
+    assert!(status.status.success(), "{status_text}");
+    let done = status_text
+        .lines()
+        .filter(|l| l.split_whitespace().any(|w| w == "done"))
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert_eq!(done, 10, "every stage is done:\n{status_text}");
+}
+
+/// The words stage 1 uses for the system, from its os-release.
+fn os_words(os: PracticeOs) -> &'static str {
+    match os {
+        PracticeOs::Ubuntu2404 => "Ubuntu 24.04",
+        PracticeOs::Ubuntu2204 => "Ubuntu 22.04",
+        PracticeOs::Debian12 => "Debian GNU/Linux 12",
+    }
+}
+
+#[test]
+fn the_whole_course_on_ubuntu_24_04() {
+    whole_course_on(PracticeOs::Ubuntu2404);
+}
+
+#[test]
+fn the_whole_course_on_ubuntu_22_04() {
+    whole_course_on(PracticeOs::Ubuntu2204);
+}
+
+#[test]
+fn the_whole_course_on_debian_12() {
+    whole_course_on(PracticeOs::Debian12);
+}
