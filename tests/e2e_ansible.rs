@@ -243,10 +243,14 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let Some(playbook) = ansible_playbook() else {
         return;
     };
-    // Two for Ansible; a third set up by droplift's own `apply`, to compare state and time.
+    // Two for Ansible, of two systems (the play reads the facts, it assumes none); a third set
+    // up by droplift's own `apply`, of a's system, to compare state and time.
     let (Some(a), Some(b), Some(c)) = (
         TestDroplet::boot(UpOptions::default()),
-        TestDroplet::boot(UpOptions::default()),
+        TestDroplet::boot_exactly(UpOptions {
+            os: droplift::practice::PracticeOs::Debian12,
+            ..UpOptions::default()
+        }),
         TestDroplet::boot(UpOptions::default()),
     ) else {
         return;
@@ -444,8 +448,10 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         droplift_took.as_secs_f64()
     );
     // The files the stages write are the same, whoever wrote them.
+    assert_eq!(a.os, c.os, "the same system, so the same files");
+    let hba = a.hba_file();
     for file in [
-        "/etc/postgresql/15/main/pg_hba.conf",
+        hba.as_str(),
         SITE,
         "/etc/ssh/sshd_config.d/00-droplift.conf",
         "/etc/sudoers.d/droplift-erin",

@@ -25,7 +25,6 @@ const USER_PW: &str = "alice's pw 123";
 const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
 const ROLE: &str = "items app";
 const DB: &str = "items-db";
-const HBA: &str = "/etc/postgresql/15/main/pg_hba.conf";
 
 fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
     let out = common::cli::droplift(home, args, stdin);
@@ -173,7 +172,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     );
 
     // Again: nothing to change, and nothing changed.
-    let watched = [HBA, "/etc/ufw/user.rules", "/etc/default/ufw"];
+    let hba = droplet.hba_file();
+    let watched = [hba.as_str(), "/etc/ufw/user.rules", "/etc/default/ufw"];
     let stat = |files: &[&str]| droplet.run(&[&["stat", "-c", "%n %Y %s"][..], files].concat());
     let before = stat(&watched);
     let second = droplift(home.path(), &apply_args, &secrets);
@@ -259,11 +259,12 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     droplet.run(&[
         "sh",
         "-c",
-        "sed -i 's/^local   all             all                                     scram-sha-256$/local   all             all                                     peer/' /etc/postgresql/15/main/pg_hba.conf \
-         && printf '# added by hand\\nhost    items-db        all             10.0.0.0/8              scram-sha-256\\n' >> /etc/postgresql/15/main/pg_hba.conf \
+        "sed -i 's/^local   all             all                                     scram-sha-256$/local   all             all                                     peer/' \"$0\" \
+         && printf '# added by hand\\nhost    items-db        all             10.0.0.0/8              scram-sha-256\\n' >> \"$0\" \
          && runuser -u postgres -- psql -X -q -c 'SELECT pg_reload_conf()'",
+        &hba,
     ]);
-    let hand_edited = droplet.run(&["cat", HBA]);
+    let hand_edited = droplet.run(&["cat", &hba]);
     let status = droplift(
         home.path(),
         &[
@@ -311,7 +312,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         ],
         "the check's diff and the apply's diff show that one line only:\n{third_text}"
     );
-    let after = droplet.run(&["cat", HBA]);
+    let after = droplet.run(&["cat", &hba]);
     assert_eq!(
         after,
         hand_edited.replace(

@@ -161,6 +161,11 @@ impl TestDroplet {
         .to_owned()
     }
 
+    /// Where this droplet's PostgreSQL reads its login rules (the version differs by system).
+    pub fn hba_file(&self) -> String {
+        self.sql("SHOW hba_file")
+    }
+
     /// PostgreSQL as stage 5 leaves it: `db` belongs to `role`, whose password is stored as
     /// SCRAM, and pg_hba.conf is read top-down as wanted (the administrator's peer line first,
     /// everyone else's password after it), with no error in it.
