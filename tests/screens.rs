@@ -737,6 +737,7 @@ fn every_popup_fits_80x24() {
         droplift::app::Overlay::ConfirmCancel,
         droplift::app::Overlay::ConfirmDiscard,
         droplift::app::Overlay::Resume { selected: 0 },
+        droplift::app::Overlay::PracticeOs { selected: 2 },
     ];
     for overlay in overlays {
         let mut app = busy_app();
@@ -936,6 +937,22 @@ fn known_servers_are_offered_on_the_first_screen() {
     );
     assert!(cut_words(&buffer).is_empty(), "{:?}", cut_words(&buffer));
     save_screenshot("resume", &buffer);
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn f2_asks_which_system_the_practice_droplet_runs() {
+    let mut app = fresh();
+    update(&mut app, key(KeyCode::F(2)));
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("▶ Ubuntu 24.04 LTS (what a new droplet runs)"),
+        "{screen}"
+    );
+    assert!(screen.contains("Debian 12"), "{screen}");
+    assert!(cut_words(&buffer).is_empty(), "{:?}", cut_words(&buffer));
+    save_screenshot("practice-os", &buffer);
     insta::assert_snapshot!(screen);
 }
 
