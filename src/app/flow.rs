@@ -243,7 +243,7 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     }
 }
 
-fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
+pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
     app.view = View::Finished;
     app.set_status(stage, outcome.status());
     app.set_note(stage, outcome.note());

@@ -946,3 +946,26 @@ fn f2_asks_which_system_and_creates_the_one_chosen() {
         [Effect::PracticeUp(PracticeOs::Debian12)]
     ));
 }
+
+#[test]
+fn an_unsupported_system_gets_its_own_card_not_edit_your_answer() {
+    let mut app = app();
+    let why = format!(
+        "droplift supports {}; this server runs CentOS Stream 9",
+        crate::course::connect::SUPPORTED_NAMES
+    );
+    super::flow::finish(
+        &mut app,
+        StageId::Connect,
+        crate::runner::Outcome::Drifted(why.clone()),
+    );
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("an error card: {:?}", app.overlay.is_some());
+    };
+    assert_eq!(card.title, "Connect: droplift stops here");
+    assert!(card.what.contains("changed nothing"), "{}", card.what);
+    assert_eq!(card.server, vec![why]);
+    assert!(card.next.contains("Ubuntu 24.04 LTS"), "{}", card.next);
+    assert!(!card.next.contains("Change your answer"));
+    assert_eq!(app.status(StageId::Connect), StageStatus::Drifted);
+}
