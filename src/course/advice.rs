@@ -114,6 +114,13 @@ pub const KNOWN: &[Known] = &[
          installs.",
     ),
     known(
+        &["Unable to locate package", "has no installation candidate"],
+        "apt does not know that package here. On Ubuntu, certbot and uwsgi's plugins live in the \
+         'universe' part of the archive, which some images leave out.",
+        "Turn it on (`sudo add-apt-repository universe`, then `sudo apt update`) and run the \
+         stage again.",
+    ),
+    known(
         &["dpkg was interrupted"],
         "An earlier install stopped half-way.",
         "Log in and run `sudo dpkg --configure -a`, then run the stage again.",
@@ -450,6 +457,7 @@ mod tests {
         assert!(
             card("git cannot read https://x: fatal: repository not found").contains("deploy key")
         );
+        assert!(card("E: Unable to locate package certbot").contains("universe"));
     }
 
     #[test]

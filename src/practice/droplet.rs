@@ -107,9 +107,11 @@ pub fn check_host() -> Result<()> {
 
 /// Which of the tools a droplet needs `have` says are absent, with the Debian packages to get.
 fn missing_tools(have: impl Fn(&str) -> bool) -> Option<PracticeError> {
-    const NEEDS: [(&str, &str); 6] = [
+    const NEEDS: [(&str, &str); 7] = [
         ("systemd-nspawn", "systemd-container"),
         ("debootstrap", "debootstrap"),
+        // debootstrap checks the archive's signature with it.
+        ("gpgv", "gpgv"),
         ("tinyproxy", "tinyproxy"),
         ("ip", "iproute2"),
         ("nsenter", "util-linux"),
