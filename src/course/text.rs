@@ -12,10 +12,11 @@ pub fn explanation(stage: StageId) -> &'static str {
              e-mailed password; a new droplet then asks for a new one."
         }
         StageId::Update => {
-            "A new server image is months old. apt, Debian's package manager, fetches the list \
-             of current packages (apt update) and installs the security fixes released since \
-             (apt upgrade), keeping the provider's configuration files. Then the droplet learns \
-             to install future security fixes by itself every day (unattended-upgrades)."
+            "A new server image is months old. apt, the package manager of Ubuntu and Debian, \
+             fetches the list of current packages (apt update) and installs the security fixes \
+             released since (apt upgrade), keeping the provider's configuration files. Programs \
+             still running old code are restarted (needrestart, on Ubuntu). Then the droplet \
+             learns to install future security fixes by itself every day (unattended-upgrades)."
         }
         StageId::User => {
             "Working as root all day is risky: one typo can break the system. We make your \

@@ -237,7 +237,9 @@ fn up_inner(
     progress("waiting for sshd to answer");
     boot::wait_for_sshd(state.address, &nspawn, &log)?;
     if let Some(secs) = opts.hold_dpkg_lock_secs {
-        progress(&format!("holding the dpkg lock for {secs} s"));
+        progress(&format!(
+            "like a new droplet, it is busy installing its own updates for {secs} s (apt is locked)"
+        ));
         boot::hold_dpkg_lock(init.pid, secs)?;
     }
     guard.disarm();
