@@ -12,13 +12,10 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::course::{self, DB_PW, USER_PW};
 use common::droplet::TestDroplet;
-use droplift::practice::UpOptions;
+use droplift::practice::{PracticeOs, UpOptions};
 
-const NEW_ROOT: &str = "app 'root' $(id) pw";
-const USER_PW: &str = "erin's \"pw\" $HOME 8";
-/// Every character a URL gives a meaning to, so DATABASE_URL must encode them.
-const DB_PW: &str = "%40:/?#@ db pw 1";
 const BASE: &str = "/var/www/html/items-rest";
 
 fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
@@ -106,48 +103,23 @@ fn sample_folder(dir: &Path, requirements: &str) {
 
 #[test]
 fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    // As a new droplet is handed over: on Ubuntu, apt busy with its own updates at first.
+    let Some(droplet) = TestDroplet::boot(UpOptions::like_new(PracticeOs::default())) else {
         return;
     };
+    let started = Instant::now();
     let home = tempfile::tempdir().expect("temp home");
     let address = droplet.address.to_string();
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
-            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
-             [postgres]\nrole = \"erin\"\ndatabase = \"items-db\"\n\n\
-             [nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
-        ),
-    )
-    .expect("answers");
-    let answers = answers.to_str().expect("utf-8 path");
+    let answers = course::write_answers(home.path(), &address);
+    let answers = answers.as_str();
     let secrets = format!("user_password={USER_PW}\ndb_password={DB_PW}\n");
 
-    // The whole course, from the e-mailed (expired) root password.
-    let started = Instant::now();
-    let course = droplift(
-        home.path(),
-        &[
-            "apply",
-            "--answers",
-            answers,
-            "--yes",
-            "--secrets-stdin",
-            "--accept-new-host-key",
-        ],
-        &format!(
-            "root_password={}\nnew_root_password={NEW_ROOT}\n{secrets}",
-            droplet.root_password.expose()
-        ),
-    );
-    let course_time = started.elapsed();
+    // The whole course, from the e-mailed (expired) root password, and the state it leaves
+    // (this droplet runs the harness's system, Ubuntu 24.04 unless DROPLIFT_TEST_OS says
+    // otherwise; tests/e2e_course.rs runs the others).
+    let course = course::apply_whole_course(&droplet, home.path(), answers);
     let course_text = text(&course);
-    assert!(course.status.success(), "the course:\n{course_text}");
-    eprintln!(
-        "MEASURED: the whole course (stages 1-9) took {:.1} s",
-        course_time.as_secs_f64()
-    );
+    course::assert_course_state(&droplet, home.path());
 
     // From this computer, as any visitor: 200 with JSON; and the database behind it works.
     let (code, content_type, body) = http(&address, "GET", "/items", None);
