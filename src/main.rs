@@ -31,7 +31,10 @@ struct Cli {
 enum Command {
     /// Practice droplets: real throw-away servers on this computer (Linux, root).
     #[command(subcommand)]
-    Practice(PracticeCommand),
+    Practice(PracticeCli),
+    /// Create, list and destroy droplets through DigitalOcean's API (a token is needed).
+    #[command(subcommand)]
+    Cloud(droplift::headless::cloud::CloudCommand),
     /// Print every command the stages would run, as a commented shell script (a runbook).
     Plan(droplift::headless::AnswersArgs),
     /// Run the stages without the screens, with plain output.
@@ -47,6 +50,16 @@ enum Command {
     Releases(droplift::headless::deploy::ReleasesArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
     Rollback(droplift::headless::deploy::RollbackArgs),
+}
+
+/// `droplift practice …`: the practice droplet's commands, and the practice cloud.
+#[derive(Debug, Subcommand)]
+enum PracticeCli {
+    #[command(flatten)]
+    Droplet(PracticeCommand),
+    /// Serve DigitalOcean's API on 127.0.0.1 for droplift's endpoints; a create boots a real
+    /// practice droplet with your key for root (Linux, root). Prints the URL and its tokens.
+    Cloud(droplift::cloud::practice::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,7 +90,21 @@ fn main() -> color_eyre::Result<()> {
             record: cli.record,
             present: cli.present,
         })?,
-        Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
+        Some(Command::Practice(PracticeCli::Droplet(cmd))) => droplift::practice::run(cmd)?,
+        Some(Command::Practice(PracticeCli::Cloud(args))) => {
+            headless(droplift::cloud::practice::serve(&args))
+        }
+        Some(Command::Cloud(cmd)) => headless(match cmd {
+            droplift::headless::cloud::CloudCommand::Create(args) => {
+                droplift::headless::cloud::create(&args)
+            }
+            droplift::headless::cloud::CloudCommand::List(args) => {
+                droplift::headless::cloud::list(&args)
+            }
+            droplift::headless::cloud::CloudCommand::Destroy(args) => {
+                droplift::headless::cloud::destroy(&args)
+            }
+        }),
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),

@@ -51,6 +51,7 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     let Some(droplet) = TestDroplet::boot(UpOptions {
         cloud_init_dropin: true,
         hold_dpkg_lock_secs: Some(15),
+        ..UpOptions::default()
     }) else {
         return;
     };

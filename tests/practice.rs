@@ -123,6 +123,7 @@ fn cloud_init_dropin_and_a_held_dpkg_lock() {
     let Some(d) = TestDroplet::boot(UpOptions {
         cloud_init_dropin: true,
         hold_dpkg_lock_secs: Some(60),
+        ..UpOptions::default()
     }) else {
         return;
     };

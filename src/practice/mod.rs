@@ -58,6 +58,7 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
             let opts = UpOptions {
                 cloud_init_dropin,
                 hold_dpkg_lock_secs: hold_dpkg_lock,
+                ..UpOptions::default()
             };
             let d = up(&opts, name.as_deref(), &mut |line| eprintln!("  {line}"))?;
             println!(
