@@ -760,7 +760,11 @@ fn create(shared: &Arc<Shared>, body: &str) -> Routed {
         image,
         volume_ids: Vec::new(),
         size_slug: size.slug.clone(),
-        size,
+        // The droplet carries disk_info itself; its size does not (as documented).
+        size: Size {
+            disk_info: Vec::new(),
+            ..size
+        },
         networks: Networks::default(),
         region: region.clone(),
         tags: order.tags.clone(),
