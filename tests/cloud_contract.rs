@@ -103,12 +103,18 @@ fn same_shape(what: &str, practice: &Value, documented: &Value, allowed_missing:
         .difference(&theirs)
         .filter(|p| p.as_str() != ".links.pages")
         .collect();
-    assert!(invented.is_empty(), "{what}: fields not in the reference: {invented:?}");
+    assert!(
+        invented.is_empty(),
+        "{what}: fields not in the reference: {invented:?}"
+    );
     let missing: Vec<&String> = theirs
         .difference(&ours)
         .filter(|p| !allowed_missing.iter().any(|a| p.starts_with(a)))
         .collect();
-    assert!(missing.is_empty(), "{what}: documented fields missing: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "{what}: documented fields missing: {missing:?}"
+    );
 }
 
 fn get(agent: &ureq::Agent, url: &str, token: &str) -> (u16, Value) {
@@ -158,7 +164,12 @@ fn the_practice_cloud_answers_with_the_documented_shapes() {
     let pages = &[".links.pages.", ".meta.total"][..];
     let (status, account) = get(&agent, &at("/v2/account"), &token);
     assert_eq!(status, 200);
-    same_shape("account", &account, &doc("account.json"), &[".account.team"]);
+    same_shape(
+        "account",
+        &account,
+        &doc("account.json"),
+        &[".account.team"],
+    );
     let (_, regions) = get(&agent, &at("/v2/regions"), &token);
     same_shape("regions", &regions, &doc("regions.json"), pages);
     let (_, sizes) = get(&agent, &at("/v2/sizes"), &token);
@@ -167,7 +178,8 @@ fn the_practice_cloud_answers_with_the_documented_shapes() {
     same_shape("images", &images, &doc("images_distribution.json"), pages);
 
     // A key, then a droplet with it.
-    let public = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE test";
+    let public =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE test";
     let (status, key) = post(
         &agent,
         &at("/v2/account/keys"),
@@ -186,8 +198,17 @@ fn the_practice_cloud_answers_with_the_documented_shapes() {
     assert_eq!(status, 202, "{created}");
     // The reference's example droplet has a VPC and private networking; the practice cloud
     // has neither, which the schema allows.
-    let optional = &[".droplet.vpc_uuid", ".droplet.networks.v4[]", ".droplet.networks.v6[]"];
-    same_shape("droplet create", &created, &doc("droplet_create.json"), optional);
+    let optional = &[
+        ".droplet.vpc_uuid",
+        ".droplet.networks.v4[]",
+        ".droplet.networks.v6[]",
+    ];
+    same_shape(
+        "droplet create",
+        &created,
+        &doc("droplet_create.json"),
+        optional,
+    );
     let id = created["droplet"]["id"].as_u64().expect("id");
     let (_, one) = get(&agent, &at(&format!("/v2/droplets/{id}")), &token);
     same_shape(
@@ -204,7 +225,9 @@ fn the_practice_cloud_answers_with_the_documented_shapes() {
     );
     let (_, list) = get(&agent, &at("/v2/droplets?tag_name=env:prod"), &token);
     assert_eq!(list["droplets"].as_array().map(Vec::len), Some(1));
-    let action = created["links"]["actions"][0]["id"].as_u64().expect("action");
+    let action = created["links"]["actions"][0]["id"]
+        .as_u64()
+        .expect("action");
     let (_, action) = get(&agent, &at(&format!("/v2/actions/{action}")), &token);
     same_shape("action", &action, &doc("action.json"), &[]);
 

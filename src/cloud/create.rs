@@ -106,7 +106,7 @@ pub enum CreateError {
     )]
     Failed { name: String, id: u64 },
     #[error(
-        "{name} (id {id}) is still \"{status}\" after {minutes} min. Look at it in DigitalOcean's \
+        "{name} (id {id}) is still \"{status}\" after {waited}. Look at it in DigitalOcean's \
          web page (Droplets → {name}): if it shows an error, destroy it (there, or with \
          `droplift cloud destroy {name}`); if it is still being made, run the same command \
          again later — droplift finds it and carries on, it never makes a second one."
@@ -115,7 +115,7 @@ pub enum CreateError {
         name: String,
         id: u64,
         status: String,
-        minutes: u64,
+        waited: String,
     },
 }
 
@@ -349,7 +349,10 @@ pub fn wait_active(
                 name: droplet.name.clone(),
                 id: droplet.id,
                 status: droplet.status.clone(),
-                minutes: patience.active_within.as_secs().div_ceil(60),
+                waited: match patience.active_within.as_secs() {
+                    s if s < 120 => format!("{s} s"),
+                    s => format!("{} min", s / 60),
+                },
             });
         }
         std::thread::sleep(patience.poll_every);
