@@ -23,6 +23,10 @@ struct Cli {
     /// Only what the screen showed is kept, so masked secrets never reach it.
     #[arg(long, value_name = "FILE", global = true)]
     record: Option<std::path::PathBuf>,
+    /// The wizard's DigitalOcean API (default: DIGITALOCEAN_API_URL, else DigitalOcean's), e.g.
+    /// a practice cloud's URL.
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -89,6 +93,7 @@ fn main() -> color_eyre::Result<()> {
             log_lines: cli.log_lines,
             record: cli.record,
             present: cli.present,
+            api_url: cli.api_url,
         })?,
         Some(Command::Practice(PracticeCli::Droplet(cmd))) => droplift::practice::run(cmd)?,
         Some(Command::Practice(PracticeCli::Cloud(args))) => {

@@ -8,5 +8,7 @@ pub mod choices;
 pub mod client;
 pub mod create;
 pub mod practice;
+pub mod text;
+pub mod worker;
 
 pub use client::{ApiConfig, ApiError, Client};

@@ -4,6 +4,7 @@
 // ── nginx (stage 7) ──
 pub mod editor;
 // ── end nginx ──
+pub mod cloud;
 pub mod form;
 pub mod help;
 pub mod keys;
@@ -67,6 +68,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::ResumeAsUser(form)) => question::resume_as_user(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
+        Some(Overlay::FirstChoice { selected }) => popup::choose(
+            app,
+            frame,
+            area,
+            crate::cloud::text::FIRST_CHOICE_TITLE,
+            &crate::app::cloud::first_choice_rows(),
+            *selected,
+        ),
         Some(Overlay::Resume { selected }) => popup::choose(
             app,
             frame,
