@@ -426,7 +426,7 @@ pub(super) fn on_cloud(app: &mut App, event: CloudEvent) -> Vec<Effect> {
         CloudEvent::Catalog(catalog) => {
             flow.busy = None;
             let note = format!(
-                "Token accepted (account {}). {}.",
+                "Token accepted (account {}); {}.",
                 catalog.email, catalog.key_note
             );
             flow.image = 0;

@@ -385,6 +385,11 @@ fn images() -> Vec<Image> {
     .collect()
 }
 
+/// The practice cloud's regions, sizes and images (the screen tests draw the same lists).
+pub fn catalogue() -> (Vec<Region>, Vec<Size>, Vec<Image>) {
+    (regions(), sizes(), images())
+}
+
 /// RFC 3339 UTC, as the API writes times.
 fn timestamp(at: SystemTime) -> String {
     let secs = at

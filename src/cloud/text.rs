@@ -22,8 +22,8 @@ pub const BACKUPS: &str = "DigitalOcean can keep a weekly backup of the whole dr
 pub const KEY: &str = "Instead of an e-mailed password, the droplet gets your SSH key for root: \
     you log in with the key, and no password needs changing.";
 pub const NAME: &str = "The droplet's name is also its host name: letters, digits, - and . only.";
-pub const SUMMARY: &str = "Nothing has been sent yet. Check what will be created and what it \
-    costs; Enter creates it.";
+pub const SUMMARY: &str = "Nothing is sent yet. Enter creates this droplet with your SSH key \
+    for root.";
 pub const CREATING: &str = "DigitalOcean is creating your droplet. When it is active droplift \
     logs in as root with your key and carries on with stage 1.";
 

@@ -43,7 +43,7 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
     }
     let keys = match (flow.busy.as_ref(), flow.screen) {
         (Some(busy), _) => format!("{} {busy}", SPINNER[app.spinner % SPINNER.len()]),
-        (None, Screen::Token | Screen::Name) => text::FIELD_KEYS.to_owned(),
+        (None, Screen::Token | Screen::Name | Screen::Key) => text::FIELD_KEYS.to_owned(),
         (None, Screen::Summary) => text::SUMMARY_KEYS.to_owned(),
         (None, _) => text::LIST_KEYS.to_owned(),
     };
@@ -83,7 +83,29 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
             frame.render_widget(Paragraph::new(content), rest);
         }
         None => {
-            // Keep the chosen row in view when a list is longer than the pane.
+            // Keep the chosen row in view when a list is longer than the pane, and say so.
+            let mut content = content;
+            let mut middle = middle;
+            let list = matches!(
+                flow.screen,
+                Screen::Image | Screen::Region | Screen::Size | Screen::Backups
+            );
+            if list && content.len() as u16 > middle.height && middle.height > 1 {
+                let below = content.len() as u16 - middle.height + 1;
+                let hint = Rect::new(middle.x, middle.bottom() - 1, middle.width, 1);
+                middle.height -= 1;
+                let shown = (cursor(flow) as u16).saturating_sub(middle.height.saturating_sub(1));
+                let hidden = below.saturating_sub(shown);
+                if hidden > 0 {
+                    frame.render_widget(
+                        Paragraph::new(Line::styled(
+                            format!("  … {hidden} more (↓)"),
+                            theme.muted,
+                        )),
+                        hint,
+                    );
+                }
+            }
             let cursor = cursor(flow) as u16;
             let scroll = cursor.saturating_sub(middle.height.saturating_sub(1));
             frame.render_widget(Paragraph::new(content).scroll((scroll, 0)), middle);
@@ -184,10 +206,8 @@ fn content(app: &App, flow: &CloudFlow, width: u16) -> Vec<Line<'static>> {
                     Span::styled("Key  ", theme.muted),
                     Span::styled(app.answers.key.display().to_string(), theme.base),
                 ]),
-                Line::from(vec![
-                    Span::styled("MD5  ", theme.muted),
-                    Span::styled(catalog.key.fingerprint.clone(), theme.base),
-                ]),
+                Line::styled("Its fingerprint, as DigitalOcean shows it:", theme.muted),
+                Line::styled(catalog.key.fingerprint.clone(), theme.base),
             ];
             let status = match &catalog.key_on_account {
                 Some(key) => format!(
@@ -258,12 +278,11 @@ fn summary(app: &App, flow: &CloudFlow, width: u16) -> Vec<Line<'static>> {
                 "off".to_owned()
             },
         ),
-        row("Login", "root with your SSH key".to_owned()),
     ];
     lines.extend(super::wrap::fit(
         vec![Line::styled(
             format!(
-                "Costs {} a month, billed by the hour while it exists.",
+                "Costs {} a month (billed by the hour).",
                 choices::dollars(choices::monthly(size, flow.backups))
             ),
             theme.warning,
