@@ -1086,15 +1086,24 @@ mod cloud_screens {
         assert!(token.contains("•••"), "masked:\n{token}");
         insta::assert_snapshot!("create_token", token);
         update(&mut app, key(KeyCode::Enter));
-        update(&mut app, Event::Cloud(CloudEvent::Catalog(Box::new(catalog()))));
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Catalog(Box::new(catalog()))),
+        );
 
         let image = shot(&mut app, None, "image");
-        assert!(image.contains("▶ Ubuntu 24.04 LTS (recommended)"), "{image}");
+        assert!(
+            image.contains("▶ Ubuntu 24.04 LTS (recommended)"),
+            "{image}"
+        );
         update(&mut app, key(KeyCode::Enter));
         let region = shot(&mut app, Some("create-region"), "region");
         insta::assert_snapshot!("create_region", region);
         // Nearest first from Europe/Berlin: Frankfurt, with its country.
-        assert!(region.contains("▶ Frankfurt 1     fra1  Germany"), "{region}");
+        assert!(
+            region.contains("▶ Frankfurt 1     fra1  Germany"),
+            "{region}"
+        );
         update(&mut app, key(KeyCode::Enter));
         let size = shot(&mut app, Some("create-size"), "size");
         insta::assert_snapshot!("create_size", size);
@@ -1104,7 +1113,10 @@ mod cloud_screens {
         );
         update(&mut app, key(KeyCode::Enter));
         let backups = shot(&mut app, None, "backups");
-        assert!(backups.contains("▶ On  +$1.20/month: $7.20/month in all"), "{backups}");
+        assert!(
+            backups.contains("▶ On  +$1.20/month: $7.20/month in all"),
+            "{backups}"
+        );
         update(&mut app, key(KeyCode::Enter));
         let key_screen = shot(&mut app, None, "key");
         assert!(
@@ -1145,7 +1157,11 @@ mod cloud_screens {
             panic!("a create: {job:?}");
         };
         assert_eq!(
-            (order.name.as_str(), order.region.as_str(), order.size.as_str()),
+            (
+                order.name.as_str(),
+                order.region.as_str(),
+                order.size.as_str()
+            ),
             ("items-api", "fra1", "s-1vcpu-1gb")
         );
         assert!(order.backups);
@@ -1169,11 +1185,10 @@ mod cloud_screens {
         update(&mut app, key(KeyCode::Enter));
         update(&mut app, Event::Paste(TOKEN.into()));
         update(&mut app, key(KeyCode::Enter));
-        let refused = droplift::cloud::create::CreateError::Api(
-            droplift::cloud::ApiError::Unauthorized {
+        let refused =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unauthorized {
                 message: "Unable to authenticate you.".into(),
-            },
-        );
+            });
         update(
             &mut app,
             Event::Cloud(CloudEvent::Failed {
@@ -1194,11 +1209,10 @@ mod cloud_screens {
         }
         assert_eq!(screen(&app), Screen::Summary);
         update(&mut app, key(KeyCode::Enter));
-        let sold_out = droplift::cloud::create::CreateError::Api(
-            droplift::cloud::ApiError::Unprocessable {
+        let sold_out =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unprocessable {
                 message: "Size is not available in this region.".into(),
-            },
-        );
+            });
         update(
             &mut app,
             Event::Cloud(CloudEvent::Failed {
@@ -1221,11 +1235,10 @@ mod cloud_screens {
             update(&mut app, key(KeyCode::Enter));
         }
         update(&mut app, key(KeyCode::Enter));
-        let forbidden = droplift::cloud::create::CreateError::Api(
-            droplift::cloud::ApiError::Forbidden {
+        let forbidden =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Forbidden {
                 message: "You do not have access for the attempted action.".into(),
-            },
-        );
+            });
         update(
             &mut app,
             Event::Cloud(CloudEvent::Failed {
@@ -1282,6 +1295,9 @@ mod cloud_screens {
             .server("192.241.165.154", 22)
             .expect("the new server is saved");
         assert_eq!(server.droplet.as_ref().map(|d| d.id), Some(3164444));
-        assert_eq!(server.answers.get("root_login").map(String::as_str), Some("key"));
+        assert_eq!(
+            server.answers.get("root_login").map(String::as_str),
+            Some("key")
+        );
     }
 }

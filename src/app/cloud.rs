@@ -338,7 +338,8 @@ fn submit_token(app: &mut App) -> Vec<Effect> {
         }
     } else if let Err(message) = crate::secret::check_typed(typed.expose()) {
         if let Some(flow) = app.cloud.as_mut() {
-            flow.token.set_error("token", message.replace("password", "token"));
+            flow.token
+                .set_error("token", message.replace("password", "token"));
         }
         return Vec::new();
     } else {

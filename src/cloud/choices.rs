@@ -133,6 +133,9 @@ fn nearest_prefixes(tz: &str) -> &'static [&'static str] {
     match area {
         "Europe" | "Africa" => match place {
             "London" | "Dublin" | "Lisbon" => &["lon", "ams", "fra", "tor", "nyc"],
+            "Amsterdam" | "Brussels" | "Copenhagen" | "Oslo" | "Stockholm" => {
+                &["ams", "fra", "lon", "nyc", "tor"]
+            }
             _ => &["fra", "ams", "lon", "nyc", "tor"],
         },
         "America" | "US" | "Canada" => match place {

@@ -21,7 +21,9 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
     let step = Screen::ORDER
         .iter()
         .position(|s| *s == flow.screen)
-        .map_or_else(String::new, |i| format!("{} of {} · ", i + 1, Screen::ORDER.len()));
+        .map_or_else(String::new, |i| {
+            format!("{} of {} · ", i + 1, Screen::ORDER.len())
+        });
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("Create a droplet · ", theme.title),
@@ -84,7 +86,6 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
         }
         None => {
             // Keep the chosen row in view when a list is longer than the pane, and say so.
-            let mut content = content;
             let mut middle = middle;
             let list = matches!(
                 flow.screen,
@@ -98,10 +99,7 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
                 let hidden = below.saturating_sub(shown);
                 if hidden > 0 {
                     frame.render_widget(
-                        Paragraph::new(Line::styled(
-                            format!("  … {hidden} more (↓)"),
-                            theme.muted,
-                        )),
+                        Paragraph::new(Line::styled(format!("  … {hidden} more (↓)"), theme.muted)),
                         hint,
                     );
                 }
@@ -210,10 +208,7 @@ fn content(app: &App, flow: &CloudFlow, width: u16) -> Vec<Line<'static>> {
                 Line::styled(catalog.key.fingerprint.clone(), theme.base),
             ];
             let status = match &catalog.key_on_account {
-                Some(key) => format!(
-                    "On your account as \"{}\": it is reused.",
-                    key.name
-                ),
+                Some(key) => format!("On your account as \"{}\": it is reused.", key.name),
                 None => format!(
                     "Not on your account yet: it is uploaded as {} when you create.",
                     app.cloud_env.key_name
@@ -248,9 +243,11 @@ fn country(slug: &str) -> &'static str {
 fn summary(app: &App, flow: &CloudFlow, width: u16) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let tz = app.cloud_env.tz.as_deref();
-    let (Some(region), Some(size), Some(image)) =
-        (flow.chosen_region(tz), flow.chosen_size(tz), flow.chosen_image())
-    else {
+    let (Some(region), Some(size), Some(image)) = (
+        flow.chosen_region(tz),
+        flow.chosen_size(tz),
+        flow.chosen_image(),
+    ) else {
         return Vec::new();
     };
     let row = |label: &str, value: String| {
@@ -265,10 +262,7 @@ fn summary(app: &App, flow: &CloudFlow, width: u16) -> Vec<Line<'static>> {
         row("Region", format!("{} ({})", region.name, region.slug)),
         row(
             "Size",
-            format!(
-                "{} · {} vCPU · {} MB",
-                size.slug, size.vcpus, size.memory
-            ),
+            format!("{} · {} vCPU · {} MB", size.slug, size.vcpus, size.memory),
         ),
         row(
             "Backups",
