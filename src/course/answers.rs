@@ -617,6 +617,23 @@ mod tests {
     const EXAMPLE: &str = include_str!("../../assets/answers.example.toml");
 
     #[test]
+    fn a_droplet_to_create_needs_no_host_and_its_mistakes_name_their_keys() {
+        let text = "[user]\nname = \"carol\"\n[droplet]\nname = \"items-api\"\nregion = \"fra1\"\n";
+        let (answers, _) = parse(text).expect("parses without [server]");
+        let droplet = answers.droplet.expect("[droplet]");
+        assert_eq!(droplet.size, crate::cloud::choices::COURSE_SIZE);
+        assert_eq!(droplet.image, crate::cloud::choices::DEFAULT_IMAGE);
+        assert!(!droplet.backups);
+        assert!(answers.host.is_empty(), "its address comes when it is made");
+        let bad = "[user]\nname = \"carol\"\n[droplet]\nname = \"my_droplet\"\nregion = \"Frankfurt\"\nimage = \"centos-7\"\n";
+        let err = parse(bad).expect_err("three mistakes").to_string();
+        for key in ["droplet.name", "droplet.region", "droplet.image"] {
+            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+        }
+        assert!(err.contains("line 4"), "{err}");
+    }
+
+    #[test]
     fn the_example_file_parses_with_warnings_for_later_stages() {
         let (answers, warnings) = parse(EXAMPLE).expect("example parses");
         assert_eq!(answers.host, "203.0.113.7");
