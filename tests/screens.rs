@@ -1249,6 +1249,56 @@ mod cloud_screens {
         assert_eq!(screen(&app), Screen::Token);
         let shown = flat(&shot(&mut app, None, "403"));
         assert!(shown.contains("probably a read-only token"), "{shown}");
+
+        // A rate limit is waited out in the log; a droplet never active is an error card that
+        // says what to check in the web page.
+        let mut app = self::app();
+        to_image(&mut app);
+        for _ in 0..6 {
+            update(&mut app, key(KeyCode::Enter));
+        }
+        update(&mut app, key(KeyCode::Enter));
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Line(
+                droplift::cloud::client::Wait::RateLimited { seconds: 2 }.line(),
+            )),
+        );
+        let never = droplift::cloud::create::CreateError::NeverActive {
+            name: "items-api".into(),
+            id: 3164444,
+            status: "new".into(),
+            waited: "5 min".into(),
+        };
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Failed {
+                field: never.field(),
+                message: never.to_string(),
+            }),
+        );
+        let shown = shot(&mut app, Some("create-never-active"), "never active");
+        let words = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("The droplet was not created"), "{shown}");
+        let log: Vec<String> = app
+            .log
+            .window(50, 0)
+            .iter()
+            .filter_map(|row| match row {
+                droplift::logbuf::Row::Line(l) => Some(l.text.clone()),
+                droplift::logbuf::Row::Dropped(_) => None,
+            })
+            .collect();
+        assert!(
+            log.iter()
+                .any(|l| l.contains("rate limit is reached: waiting 2 s")),
+            "{log:?}"
+        );
+        assert!(
+            shown.contains("after 5 min") && shown.contains("Droplets → items-api"),
+            "{shown}"
+        );
+        assert_eq!(screen(&app), Screen::Summary, "Enter tries again from here");
         no_cuts_noted();
     }
 

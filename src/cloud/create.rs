@@ -108,8 +108,8 @@ pub enum CreateError {
     #[error(
         "{name} (id {id}) is still \"{status}\" after {waited}. Look at it in DigitalOcean's \
          web page (Droplets → {name}): if it shows an error, destroy it (there, or with \
-         `droplift cloud destroy {name}`); if it is still being made, run the same command \
-         again later — droplift finds it and carries on, it never makes a second one."
+         `droplift cloud destroy {name}`); if it is still being made, try again later — \
+         droplift finds it and carries on, it never makes a second one."
     )]
     NeverActive {
         name: String,
