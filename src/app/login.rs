@@ -26,7 +26,13 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     }
     app.set_status(StageId::Connect, StageStatus::Running);
     app.view = View::Running;
-    let out = app.login.as_root(&app.answers, password);
+    let out = match password {
+        Some(password) => app.login.as_root(&app.answers, Some(password)),
+        // The key of the answers (a droplet droplift created), the agent and OpenSSH's defaults.
+        None => app
+            .login
+            .as_root_by_key(&app.answers, &app.home, &app.secrets),
+    };
     present(app, out)
 }
 

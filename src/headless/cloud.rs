@@ -244,7 +244,7 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
         .clone()
         .ok_or_else(|| CloudError::NoDroplet(args.answers.clone()))?;
     let redactor = Redactor::new();
-    let (token, mut secrets) = token(&args.api, &redactor)?;
+    let (token, secrets) = token(&args.api, &redactor)?;
     let client = client(&args.api, token.clone());
     let account = client.account().map_err(CloudError::from)?;
     println!(
@@ -301,9 +301,9 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
     answers.port = 22;
     answers.root_by_key = true;
     save_created(&answers, &droplet);
-    // Stage 1: root with the key; the first connection learns the host key.
-    drop(client);
-    secrets.set(SecretName::DoToken, token, &redactor);
+    // Stage 1: root with the key; the first connection learns the host key. The session never
+    // needs the token (the redactor still knows it).
+    drop((client, token));
     let options = super::session::ConnectOptions {
         host_keys: crate::remote::HostKeyPolicy::Strict,
         interactive: false,
