@@ -28,6 +28,46 @@ pub struct WizardOptions {
     pub record: Option<std::path::PathBuf>,
     /// `--present`: instructor mode (each command of a change waits for Space).
     pub present: bool,
+    /// `--api-url`: DigitalOcean's API elsewhere (else DIGITALOCEAN_API_URL, else the real one).
+    pub api_url: Option<String>,
+}
+
+/// The time zone's name, the only hint of where the student is that needs no network: TZ,
+/// /etc/timezone, or the link /etc/localtime points along.
+fn time_zone() -> Option<String> {
+    if let Ok(tz) = std::env::var("TZ") {
+        let tz = tz.trim_start_matches(':').to_owned();
+        if tz.contains('/') {
+            return Some(tz);
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string("/etc/timezone") {
+        let tz = text.trim().to_owned();
+        if tz.contains('/') {
+            return Some(tz);
+        }
+    }
+    let link = std::fs::read_link("/etc/localtime").ok()?;
+    let text = link.to_string_lossy();
+    text.split_once("zoneinfo/").map(|(_, tz)| tz.to_owned())
+}
+
+/// What the create screens need from the environment (read here: `update` does no I/O).
+pub fn cloud_env(api_url: Option<&str>) -> app::cloud::CloudEnv {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    app::cloud::CloudEnv {
+        api: crate::cloud::client::ApiConfig::from_env(api_url),
+        token: crate::cloud::client::token_from_env(),
+        tz: time_zone(),
+        key_name: if host.is_empty() {
+            "droplift".to_owned()
+        } else {
+            format!("droplift@{host}")
+        },
+        patience: crate::cloud::create::Patience::default(),
+    }
 }
 
 /// Runs the wizard until the student quits. The terminal is restored on every way out: normal
@@ -37,7 +77,12 @@ pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     app.present = options.present;
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
+    app.cloud_env = cloud_env(options.api_url.as_deref());
+    if let Some(token) = &app.cloud_env.token {
+        app.redactor.add(token);
+    }
     load_progress(&mut app);
+    app::cloud::offer_first_choice(&mut app);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));
@@ -192,6 +237,14 @@ pub fn perform(
                 ),
             }
             app.dirty = true;
+        }
+        Effect::Cloud(job) => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                crate::cloud::worker::run(*job, move |event| {
+                    let _ = tx.send(Event::Cloud(event));
+                });
+            });
         }
         Effect::PracticeUp(os) => {
             let tx = tx.clone();

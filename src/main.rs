@@ -23,6 +23,10 @@ struct Cli {
     /// Only what the screen showed is kept, so masked secrets never reach it.
     #[arg(long, value_name = "FILE", global = true)]
     record: Option<std::path::PathBuf>,
+    /// The wizard's DigitalOcean API (default: DIGITALOCEAN_API_URL, else DigitalOcean's), e.g.
+    /// a practice cloud's URL.
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -31,7 +35,10 @@ struct Cli {
 enum Command {
     /// Practice droplets: real throw-away servers on this computer (Linux, root).
     #[command(subcommand)]
-    Practice(PracticeCommand),
+    Practice(PracticeCli),
+    /// Create, list and destroy droplets through DigitalOcean's API (a token is needed).
+    #[command(subcommand)]
+    Cloud(droplift::headless::cloud::CloudCommand),
     /// Print every command the stages would run, as a commented shell script (a runbook).
     Plan(droplift::headless::AnswersArgs),
     /// Run the stages without the screens, with plain output.
@@ -47,6 +54,16 @@ enum Command {
     Releases(droplift::headless::deploy::ReleasesArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
     Rollback(droplift::headless::deploy::RollbackArgs),
+}
+
+/// `droplift practice …`: the practice droplet's commands, and the practice cloud.
+#[derive(Debug, Subcommand)]
+enum PracticeCli {
+    #[command(flatten)]
+    Droplet(PracticeCommand),
+    /// Serve DigitalOcean's API on 127.0.0.1 for droplift's endpoints; a create boots a real
+    /// practice droplet with your key for root (Linux, root). Prints the URL and its tokens.
+    Cloud(droplift::cloud::practice::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,8 +93,23 @@ fn main() -> color_eyre::Result<()> {
             log_lines: cli.log_lines,
             record: cli.record,
             present: cli.present,
+            api_url: cli.api_url,
         })?,
-        Some(Command::Practice(cmd)) => droplift::practice::run(cmd)?,
+        Some(Command::Practice(PracticeCli::Droplet(cmd))) => droplift::practice::run(cmd)?,
+        Some(Command::Practice(PracticeCli::Cloud(args))) => {
+            headless(droplift::cloud::practice::serve(&args))
+        }
+        Some(Command::Cloud(cmd)) => headless(match cmd {
+            droplift::headless::cloud::CloudCommand::Create(args) => {
+                droplift::headless::cloud::create(&args)
+            }
+            droplift::headless::cloud::CloudCommand::List(args) => {
+                droplift::headless::cloud::list(&args)
+            }
+            droplift::headless::cloud::CloudCommand::Destroy(args) => {
+                droplift::headless::cloud::destroy(&args)
+            }
+        }),
         Some(Command::Plan(args)) => headless(droplift::headless::plan(&args)),
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),

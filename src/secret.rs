@@ -76,15 +76,18 @@ pub enum SecretName {
     UserPassword,
     DbPassword,
     KeyPassphrase,
+    /// A DigitalOcean API token (creating the droplet); never reaches the server.
+    DoToken,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 5] = [
+    pub const ALL: [SecretName; 6] = [
         SecretName::RootPassword,
         SecretName::NewRootPassword,
         SecretName::UserPassword,
         SecretName::DbPassword,
         SecretName::KeyPassphrase,
+        SecretName::DoToken,
     ];
 
     /// The name used in answers files, `--secrets-stdin` and runbook placeholders.
@@ -95,6 +98,7 @@ impl SecretName {
             SecretName::UserPassword => "user_password",
             SecretName::DbPassword => "db_password",
             SecretName::KeyPassphrase => "key_passphrase",
+            SecretName::DoToken => "do_token",
         }
     }
 

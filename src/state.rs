@@ -87,6 +87,21 @@ pub struct SavedServer {
     pub stages: BTreeMap<String, SavedStage>,
     #[serde(default)]
     pub releases: Vec<SavedRelease>,
+    /// The droplet droplift created for this server through DigitalOcean's API, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub droplet: Option<SavedDroplet>,
+}
+
+/// A droplet droplift created: what `cloud destroy` and `apply` need to find it again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedDroplet {
+    pub id: u64,
+    pub name: String,
+    pub region: String,
+    pub size: String,
+    pub image: String,
+    #[serde(default)]
+    pub backups: bool,
 }
 
 impl SavedServer {
@@ -207,6 +222,23 @@ impl Progress {
             let _ = server.remember(key, &value);
         }
         server
+    }
+
+    /// The server of the droplet droplift created with this name, if any.
+    pub fn by_droplet_name(&self, name: &str) -> Option<&SavedServer> {
+        self.servers
+            .iter()
+            .filter(|s| s.droplet.as_ref().is_some_and(|d| d.name == name))
+            .max_by_key(|s| s.touched)
+    }
+
+    /// Forgets the server of a destroyed droplet.
+    pub fn forget_droplet(&mut self, id: u64) -> Option<SavedServer> {
+        let at = self
+            .servers
+            .iter()
+            .position(|s| s.droplet.as_ref().is_some_and(|d| d.id == id))?;
+        Some(self.servers.remove(at))
     }
 
     /// Known servers, the most recently touched first (the first screen offers them).

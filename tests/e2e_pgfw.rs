@@ -206,6 +206,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
             interactive: false,
             home: home.path().to_path_buf(),
             change_password: false,
+            learn_new_host_key: false,
         },
     )
     .expect("alice logs in with the key");

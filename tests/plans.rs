@@ -71,9 +71,15 @@ fn user_input_is_quoted_in_scripts() {
 
 /// Every command of every plan built from the example answers, with what it is.
 fn every_command() -> Vec<(String, course::plan::Command)> {
-    let answers = example();
+    // Also as on a droplet droplift created with the key (stage 3 checks sudo differently).
+    let mut by_key = example();
+    by_key.root_by_key = true;
     let mut all = Vec::new();
-    for stage in course::BUILT {
+    for (answers, stage) in course::BUILT
+        .into_iter()
+        .map(|s| (example(), s))
+        .chain(std::iter::once((by_key, StageId::User)))
+    {
         let plans = course::plans(stage, &answers).expect("built stage has plans");
         for (phase, steps) in [
             ("probe", &plans.probe.steps),

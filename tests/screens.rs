@@ -1010,3 +1010,361 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
     );
     insta::assert_snapshot!(screen);
 }
+
+// ── Creating the droplet ("Create one for me") ──
+
+mod cloud_screens {
+    use super::*;
+    use droplift::app::Effect;
+    use droplift::app::cloud::Screen;
+    use droplift::cloud::worker::{Catalog, CloudEvent, CloudJob};
+
+    const TOKEN: &str = "dop_v1_screen_test_token_0123456789";
+
+    fn catalog() -> Catalog {
+        let (regions, sizes, _) = droplift::cloud::practice::catalogue();
+        Catalog {
+            email: "sammy@example.com".into(),
+            regions,
+            sizes,
+            images: droplift::cloud::choices::IMAGES.iter().collect(),
+            key_path: "/home/sammy/.ssh/id_ed25519".into(),
+            key: droplift::cloud::create::PublicKey {
+                line: "ssh-ed25519 AAAA sammy@laptop".into(),
+                fingerprint: "2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec".into(),
+            },
+            key_on_account: None,
+            key_note: "using your existing key ~/.ssh/id_ed25519".into(),
+        }
+    }
+
+    fn app() -> App {
+        let mut app = fresh();
+        app.cloud_env.tz = Some("Europe/Berlin".into());
+        app.cloud_env.key_name = "droplift@laptop".into();
+        droplift::app::cloud::offer_first_choice(&mut app);
+        app
+    }
+
+    fn screen(app: &App) -> Screen {
+        app.cloud.as_ref().expect("create screens open").screen
+    }
+
+    /// The stage pane's words (right of the sidebar, above the log) with line breaks and
+    /// padding as single spaces, so wrapped text reads as one sentence.
+    fn flat(screen: &str) -> String {
+        screen
+            .lines()
+            .take_while(|l| !l.starts_with(" Log "))
+            .map(|l| l.chars().skip(27).collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn shot(app: &mut App, name: Option<&str>, what: &str) -> String {
+        let buffer = render(app, 80, 24);
+        assert_nothing_cut(what, &buffer);
+        if let Some(name) = name {
+            save_screenshot(name, &buffer);
+        }
+        let shown = text(&buffer);
+        assert!(!shown.contains(TOKEN), "the token is on screen:\n{shown}");
+        shown
+    }
+
+    /// From the first choice to the token's check, then the catalogue answered.
+    fn to_image(app: &mut App) {
+        update(app, key(KeyCode::Down));
+        update(app, key(KeyCode::Enter));
+        update(app, Event::Paste(TOKEN.into()));
+        let effects = update(app, key(KeyCode::Enter));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Cloud(job)] if matches!(**job, CloudJob::Catalog { .. })),
+            "Enter checks the token on the cloud thread: {effects:?}"
+        );
+        update(app, Event::Cloud(CloudEvent::Catalog(Box::new(catalog()))));
+        assert_eq!(screen(app), Screen::Image);
+    }
+
+    #[test]
+    fn the_create_screens_at_80x24() {
+        let mut app = app();
+        let first = shot(&mut app, Some("create-choice"), "first choice");
+        assert!(first.contains("Create one for me"), "{first}");
+        update(&mut app, key(KeyCode::Down));
+        update(&mut app, key(KeyCode::Enter));
+        assert_eq!(screen(&app), Screen::Token);
+        update(&mut app, Event::Paste(TOKEN.into()));
+        let token = shot(&mut app, Some("create-token"), "token");
+        assert!(token.contains("API → Tokens"), "{token}");
+        assert!(token.contains("•••"), "masked:\n{token}");
+        insta::assert_snapshot!("create_token", token);
+        update(&mut app, key(KeyCode::Enter));
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Catalog(Box::new(catalog()))),
+        );
+
+        let image = shot(&mut app, None, "image");
+        assert!(
+            image.contains("▶ Ubuntu 24.04 LTS (recommended)"),
+            "{image}"
+        );
+        update(&mut app, key(KeyCode::Enter));
+        let region = shot(&mut app, Some("create-region"), "region");
+        insta::assert_snapshot!("create_region", region);
+        // Nearest first from Europe/Berlin: Frankfurt, with its country.
+        assert!(
+            region.contains("▶ Frankfurt 1     fra1  Germany"),
+            "{region}"
+        );
+        update(&mut app, key(KeyCode::Enter));
+        let size = shot(&mut app, Some("create-size"), "size");
+        insta::assert_snapshot!("create_size", size);
+        assert!(
+            size.contains("▶ 1 vCPU · 1 GB · 25 GB disk  $6.00/month"),
+            "the course's size is preselected:\n{size}"
+        );
+        update(&mut app, key(KeyCode::Enter));
+        let backups = shot(&mut app, None, "backups");
+        assert!(
+            backups.contains("▶ On  +$1.20/month: $7.20/month in all"),
+            "{backups}"
+        );
+        update(&mut app, key(KeyCode::Enter));
+        let key_screen = shot(&mut app, None, "key");
+        assert!(
+            flat(&key_screen).contains("uploaded as droplift@laptop")
+                && key_screen.contains("2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec"),
+            "{key_screen}"
+        );
+        update(&mut app, key(KeyCode::Enter));
+        // A bad name is said at the field.
+        for _ in 0.."items-api".len() {
+            update(&mut app, key(KeyCode::Backspace));
+        }
+        for ch in "items_api".chars() {
+            update(&mut app, key(KeyCode::Char(ch)));
+        }
+        update(&mut app, key(KeyCode::Enter));
+        let name = shot(&mut app, None, "name");
+        assert!(
+            flat(&name).contains("Only letters, digits, - and . ('_' is not allowed)."),
+            "{name}"
+        );
+        update(&mut app, key(KeyCode::Left));
+        update(&mut app, key(KeyCode::Left));
+        update(&mut app, key(KeyCode::Left));
+        update(&mut app, key(KeyCode::Backspace));
+        update(&mut app, key(KeyCode::Char('-')));
+        update(&mut app, key(KeyCode::Enter));
+        assert_eq!(screen(&app), Screen::Summary);
+        let summary = shot(&mut app, Some("create-summary"), "summary");
+        insta::assert_snapshot!("create_summary", summary);
+        assert!(flat(&summary).contains("Costs $7.20 a month"), "{summary}");
+
+        let effects = update(&mut app, key(KeyCode::Enter));
+        let Some(Effect::Cloud(job)) = effects.first() else {
+            panic!("Enter sends the create: {effects:?}");
+        };
+        let CloudJob::Create { order, .. } = &**job else {
+            panic!("a create: {job:?}");
+        };
+        assert_eq!(
+            (
+                order.name.as_str(),
+                order.region.as_str(),
+                order.size.as_str()
+            ),
+            ("items-api", "fra1", "s-1vcpu-1gb")
+        );
+        assert!(order.backups);
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Waiting(
+                "Waiting for items-api to become active: 0:42, status new (create in-progress)"
+                    .into(),
+            )),
+        );
+        let progress = shot(&mut app, Some("create-progress"), "progress");
+        insta::assert_snapshot!("create_progress", progress);
+        no_cuts_noted();
+    }
+
+    #[test]
+    fn the_api_s_refusals_are_said_where_they_belong() {
+        // 401 at the token field.
+        let mut app = app();
+        update(&mut app, key(KeyCode::Down));
+        update(&mut app, key(KeyCode::Enter));
+        update(&mut app, Event::Paste(TOKEN.into()));
+        update(&mut app, key(KeyCode::Enter));
+        let refused =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unauthorized {
+                message: "Unable to authenticate you.".into(),
+            });
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Failed {
+                field: refused.field(),
+                message: refused.to_string(),
+            }),
+        );
+        assert_eq!(screen(&app), Screen::Token);
+        let shown = shot(&mut app, Some("create-token-refused"), "401");
+        insta::assert_snapshot!("create_token_refused", shown);
+        assert!(flat(&shown).contains("did not accept the token"), "{shown}");
+
+        // 422 after the summary: back at the size list, with the API's sentence.
+        let mut app = self::app();
+        to_image(&mut app);
+        for _ in 0..6 {
+            update(&mut app, key(KeyCode::Enter));
+        }
+        assert_eq!(screen(&app), Screen::Summary);
+        update(&mut app, key(KeyCode::Enter));
+        let sold_out =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unprocessable {
+                message: "Size is not available in this region.".into(),
+            });
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Failed {
+                field: sold_out.field(),
+                message: sold_out.to_string(),
+            }),
+        );
+        assert_eq!(screen(&app), Screen::Size);
+        let shown = shot(&mut app, None, "422");
+        assert!(
+            flat(&shown).contains(
+                "✗ DigitalOcean refused the request: Size is not available in this region."
+            ),
+            "{shown}"
+        );
+
+        // 403 (read-only) at the create: back at the token, which says so.
+        update(&mut app, key(KeyCode::Enter));
+        for _ in 0..4 {
+            update(&mut app, key(KeyCode::Enter));
+        }
+        update(&mut app, key(KeyCode::Enter));
+        let forbidden =
+            droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Forbidden {
+                message: "You do not have access for the attempted action.".into(),
+            });
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Failed {
+                field: forbidden.field(),
+                message: forbidden.to_string(),
+            }),
+        );
+        assert_eq!(screen(&app), Screen::Token);
+        let shown = flat(&shot(&mut app, None, "403"));
+        assert!(shown.contains("probably a read-only token"), "{shown}");
+
+        // A rate limit is waited out in the log; a droplet never active is an error card that
+        // says what to check in the web page.
+        let mut app = self::app();
+        to_image(&mut app);
+        for _ in 0..6 {
+            update(&mut app, key(KeyCode::Enter));
+        }
+        update(&mut app, key(KeyCode::Enter));
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Line(
+                droplift::cloud::client::Wait::RateLimited { seconds: 2 }.line(),
+            )),
+        );
+        let never = droplift::cloud::create::CreateError::NeverActive {
+            name: "items-api".into(),
+            id: 3164444,
+            status: "new".into(),
+            waited: "5 min".into(),
+        };
+        update(
+            &mut app,
+            Event::Cloud(CloudEvent::Failed {
+                field: never.field(),
+                message: never.to_string(),
+            }),
+        );
+        let shown = shot(&mut app, Some("create-never-active"), "never active");
+        let words = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains("The droplet was not created"), "{shown}");
+        let log: Vec<String> = app
+            .log
+            .window(50, 0)
+            .iter()
+            .filter_map(|row| match row {
+                droplift::logbuf::Row::Line(l) => Some(l.text.clone()),
+                droplift::logbuf::Row::Dropped(_) => None,
+            })
+            .collect();
+        assert!(
+            log.iter()
+                .any(|l| l.contains("rate limit is reached: waiting 2 s")),
+            "{log:?}"
+        );
+        assert!(
+            shown.contains("after 5 min") && shown.contains("Droplets → items-api"),
+            "{shown}"
+        );
+        assert_eq!(screen(&app), Screen::Summary, "Enter tries again from here");
+        no_cuts_noted();
+    }
+
+    #[test]
+    fn an_active_droplet_goes_on_to_stage_one_as_root_by_key() {
+        let mut app = app();
+        to_image(&mut app);
+        for _ in 0..6 {
+            update(&mut app, key(KeyCode::Enter));
+        }
+        update(&mut app, key(KeyCode::Enter));
+        let created: droplift::cloud::api::DropletResponse = serde_json::from_str(
+            &std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/digitalocean/droplet.json"),
+            )
+            .expect("fixture"),
+        )
+        .expect("droplet");
+        let effects = update(
+            &mut app,
+            Event::Cloud(CloudEvent::Created(Box::new(created.droplet))),
+        );
+        assert!(app.cloud.is_none(), "the create screens close");
+        assert_eq!(app.answers.host, "192.241.165.154");
+        assert!(app.answers.root_by_key);
+        let connect = effects.iter().find_map(|e| match e {
+            Effect::Worker(job) => match &**job {
+                droplift::remote::Job::Connect {
+                    target,
+                    credentials,
+                    ..
+                } => Some((target.clone(), credentials.clone())),
+                _ => None,
+            },
+            _ => None,
+        });
+        let (target, credentials) = connect.expect("a login job");
+        assert_eq!(target.user.as_deref(), Some("root"));
+        assert!(credentials.password.is_none(), "no password: the key");
+        assert_eq!(credentials.identity_files.len(), 1);
+        let saved = app.unsaved.as_ref().expect("progress to save");
+        let server = saved
+            .server("192.241.165.154", 22)
+            .expect("the new server is saved");
+        assert_eq!(server.droplet.as_ref().map(|d| d.id), Some(3164444));
+        assert_eq!(
+            server.answers.get("root_login").map(String::as_str),
+            Some("key")
+        );
+    }
+}

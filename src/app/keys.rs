@@ -30,6 +30,9 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(overlay) = app.overlay.take() {
         return overlay_key(app, overlay, key);
     }
+    if app.cloud.is_some() {
+        return super::cloud::key(app, key);
+    }
     // ── nginx (stage 7) ──
     if app.view == View::Editor {
         return super::editor::key(app, key);
@@ -299,6 +302,7 @@ fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Overlay::FirstChoice { selected } => super::cloud::first_choice_key(app, selected, key),
         Overlay::HostKey {
             info,
             changed: false,

@@ -17,13 +17,22 @@ pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     app.answers.port = port;
     let password = take(&mut app.form, "root_password");
     let password = (!password.is_empty()).then_some(password);
+    // No password: root logs in with a key, as on a droplet made with one (which takes no
+    // password logins, so stage 3 proves the new password with sudo instead).
+    app.answers.root_by_key = password.is_none();
     if let Some(p) = &password {
         app.secrets
             .set(SecretName::RootPassword, p.clone(), &app.redactor);
     }
     app.set_status(StageId::Connect, StageStatus::Running);
     app.view = View::Running;
-    let out = app.login.as_root(&app.answers, password);
+    let out = match password {
+        Some(password) => app.login.as_root(&app.answers, Some(password)),
+        // The key of the answers (a droplet droplift created), the agent and OpenSSH's defaults.
+        None => app
+            .login
+            .as_root_by_key(&app.answers, &app.home, &app.secrets),
+    };
     present(app, out)
 }
 
@@ -201,7 +210,7 @@ pub(super) fn on_worker(app: &mut App, event: WorkerEvent) -> Vec<Effect> {
 }
 
 /// Shows what the login machine said and turns its jobs into effects, in order.
-fn present(app: &mut App, out: Vec<Out>) -> Vec<Effect> {
+pub(super) fn present(app: &mut App, out: Vec<Out>) -> Vec<Effect> {
     app.link = app.login.link();
     let mut effects = Vec::new();
     for item in out {

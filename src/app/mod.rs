@@ -4,6 +4,7 @@
 // ── nginx (stage 7) ──
 pub mod editor;
 // ── end nginx ──
+pub mod cloud;
 mod flow;
 pub mod form;
 mod keys;
@@ -44,6 +45,8 @@ pub enum Event {
     },
     /// Progress of `Effect::PracticeUp`.
     Practice(PracticeEvent),
+    /// What a cloud job (`Effect::Cloud`) reported.
+    Cloud(crate::cloud::worker::CloudEvent),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +69,8 @@ pub enum Effect {
     Perform(Box<Request>),
     /// Create a practice droplet on this computer (in a thread; progress comes back as events).
     PracticeUp(crate::practice::PracticeOs),
+    /// Run a DigitalOcean API job on a thread of its own; its events come back as `Event::Cloud`.
+    Cloud(Box<crate::cloud::worker::CloudJob>),
     /// Write this text (the runbook) to a file the student keeps as notes.
     SaveRunbook(String),
     Quit,
@@ -100,6 +105,10 @@ pub enum Overlay {
     },
     /// Known servers from saved progress, and "a new droplet"; `selected` is the highlighted row.
     Resume {
+        selected: usize,
+    },
+    /// The first screen's choice: "I have a droplet" (0) or "Create one for me" (1).
+    FirstChoice {
         selected: usize,
     },
     // ── nginx (stage 7) ──
@@ -199,6 +208,10 @@ pub struct App {
     /// The site file being edited (the nginx stage's editor pane).
     pub editor: Option<editor::SiteEditor>,
     // ── end nginx ──
+    /// "Create one for me": the create screens, while they are open.
+    pub cloud: Option<cloud::CloudFlow>,
+    /// The API's address, DIGITALOCEAN_ACCESS_TOKEN, the time zone (set by the loop).
+    pub cloud_env: cloud::CloudEnv,
 }
 
 impl App {
@@ -248,6 +261,8 @@ impl App {
             rule_cursor: 0,
             show_scripts: false,
             editor: None,
+            cloud: None,
+            cloud_env: cloud::CloudEnv::default(),
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
@@ -277,6 +292,7 @@ impl App {
     /// True while something runs on the server or here (quitting then asks first).
     pub fn is_busy(&self) -> bool {
         self.practice_busy
+            || cloud::busy(self)
             || matches!(self.link, Link::Connecting | Link::Reconnecting)
             || self.stages.iter().any(|s| s.status == StageStatus::Running)
     }
@@ -393,6 +409,11 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
             if app.view == View::Editor && app.overlay.is_none() {
                 editor::paste(app, &text);
                 app.dirty = true;
+            } else if app.overlay.is_none() && app.cloud.is_some() {
+                if let Some(form) = cloud::form_mut(app) {
+                    form.paste(&text);
+                    app.dirty = true;
+                }
             } else if app.typing() {
                 keys::focused_form(app).paste(&text);
                 app.dirty = true;
@@ -423,6 +444,10 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Practice(event) => {
             app.dirty = true;
             practice::on_practice(app, event)
+        }
+        Event::Cloud(event) => {
+            app.dirty = true;
+            cloud::on_cloud(app, event)
         }
     }
 }

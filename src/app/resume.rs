@@ -36,7 +36,7 @@ pub fn rows(app: &App) -> Vec<String> {
 pub fn pick(app: &mut App, index: usize) {
     let recent: Vec<SavedServer> = app.saved.recent().into_iter().cloned().collect();
     let Some(server) = recent.get(index) else {
-        app.info("A new droplet: fill in its details to begin.");
+        super::cloud::offer_first_choice(app);
         return;
     };
     app.answers

@@ -41,6 +41,21 @@ pub struct Answers {
     /// `[tls] email` for Let's Encrypt (stage 10, with `domain`).
     pub tls_email: Option<String>,
     // ── end stages 8–9 ──
+    // ── Creating the droplet (src/cloud/) ──
+    /// `[droplet]`: the droplet to create through DigitalOcean's API (`droplift cloud create`).
+    pub droplet: Option<DropletAnswers>,
+    /// root logs in with the student's key, not a password: the droplet was created with it.
+    pub root_by_key: bool,
+}
+
+/// `[droplet]`: what `droplift cloud create` makes; checked by `cloud::choices`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DropletAnswers {
+    pub name: String,
+    pub region: String,
+    pub size: String,
+    pub image: String,
+    pub backups: bool,
 }
 
 // ── nginx (stage 7) ──
@@ -129,6 +144,8 @@ impl Answers {
             nginx: NginxAnswers::default(),
             app: AppAnswers::default(),
             tls_email: None,
+            droplet: None,
+            root_by_key: false,
         }
     }
 
@@ -153,6 +170,9 @@ impl Answers {
         if let Some(alias) = &self.alias {
             values.push(("alias", alias.clone()));
         }
+        if self.root_by_key {
+            values.push(("root_login", "key".to_owned()));
+        }
         values.retain(|(_, v)| !v.is_empty());
         values
     }
@@ -173,6 +193,7 @@ impl Answers {
             self.key = PathBuf::from(key);
         }
         self.alias = saved.get("alias").cloned();
+        self.root_by_key = saved.get("root_login").is_some_and(|l| l == "key");
     }
 }
 
@@ -207,6 +228,17 @@ struct Raw {
     nginx: Option<Spanned<RawNginx>>,
     app: Option<Spanned<RawApp>>,
     tls: Option<Spanned<RawTls>>,
+    droplet: Option<Spanned<RawDroplet>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDroplet {
+    name: Option<Spanned<String>>,
+    region: Option<Spanned<String>>,
+    size: Option<Spanned<String>>,
+    image: Option<Spanned<String>>,
+    backups: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -294,11 +326,17 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     };
 
     let mut answers = Answers::new("", "");
+    // ── Creating the droplet ──
+    if let Some(droplet) = raw.droplet.as_ref() {
+        answers.droplet = parse_droplet(droplet, &mut fail);
+    }
     match raw.server.as_ref().and_then(|s| s.get_ref().host.as_ref()) {
         Some(host) => match inputs::validate_host(host.get_ref()) {
             Ok(()) => answers.host = host.get_ref().trim().to_owned(),
             Err(m) => fail("server.host", host.span(), m),
         },
+        // A droplet to create gets its address when it is made (saved with the progress).
+        None if raw.droplet.is_some() => {}
         None => fail(
             "server.host",
             raw.server.as_ref().map_or(0..0, |s| s.span()),
@@ -485,6 +523,72 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
 }
 
+/// `[droplet]`: name and region are needed; size, image and backups have the course's defaults.
+fn parse_droplet(
+    raw: &Spanned<RawDroplet>,
+    fail: &mut impl FnMut(&str, Range<usize>, String),
+) -> Option<DropletAnswers> {
+    use crate::cloud::choices;
+    let section = raw.get_ref();
+    let mut ok = true;
+    let mut check = |key: &str,
+                     value: Option<&Spanned<String>>,
+                     default: Option<&str>,
+                     rule: fn(&str) -> Result<(), String>|
+     -> String {
+        match value {
+            Some(v) => match rule(v.get_ref().trim()) {
+                Ok(()) => v.get_ref().trim().to_owned(),
+                Err(m) => {
+                    ok = false;
+                    fail(key, v.span(), m);
+                    String::new()
+                }
+            },
+            None => match default {
+                Some(d) => d.to_owned(),
+                None => {
+                    ok = false;
+                    fail(key, raw.span(), format!("missing in [droplet]: {key}"));
+                    String::new()
+                }
+            },
+        }
+    };
+    let name = check(
+        "droplet.name",
+        section.name.as_ref(),
+        None,
+        choices::validate_name,
+    );
+    let region = check(
+        "droplet.region",
+        section.region.as_ref(),
+        None,
+        choices::validate_region_slug,
+    );
+    let size = check(
+        "droplet.size",
+        section.size.as_ref(),
+        Some(choices::COURSE_SIZE),
+        choices::validate_size_slug,
+    );
+    let image = check(
+        "droplet.image",
+        section.image.as_ref(),
+        Some(choices::DEFAULT_IMAGE),
+        choices::validate_image,
+    );
+    let backups = section.backups.as_ref().is_some_and(|b| *b.get_ref());
+    ok.then_some(DropletAnswers {
+        name,
+        region,
+        size,
+        image,
+        backups,
+    })
+}
+
 /// A domain name for the site: a DNS name with a dot, not an address.
 pub fn validate_domain(domain: &str) -> Result<(), String> {
     if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
@@ -511,6 +615,23 @@ mod tests {
     use super::*;
 
     const EXAMPLE: &str = include_str!("../../assets/answers.example.toml");
+
+    #[test]
+    fn a_droplet_to_create_needs_no_host_and_its_mistakes_name_their_keys() {
+        let text = "[user]\nname = \"carol\"\n[droplet]\nname = \"items-api\"\nregion = \"fra1\"\n";
+        let (answers, _) = parse(text).expect("parses without [server]");
+        let droplet = answers.droplet.expect("[droplet]");
+        assert_eq!(droplet.size, crate::cloud::choices::COURSE_SIZE);
+        assert_eq!(droplet.image, crate::cloud::choices::DEFAULT_IMAGE);
+        assert!(!droplet.backups);
+        assert!(answers.host.is_empty(), "its address comes when it is made");
+        let bad = "[user]\nname = \"carol\"\n[droplet]\nname = \"my_droplet\"\nregion = \"Frankfurt\"\nimage = \"centos-7\"\n";
+        let err = parse(bad).expect_err("three mistakes").to_string();
+        for key in ["droplet.name", "droplet.region", "droplet.image"] {
+            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
+        }
+        assert!(err.contains("line 4"), "{err}");
+    }
 
     #[test]
     fn the_example_file_parses_with_warnings_for_later_stages() {

@@ -186,7 +186,10 @@ pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError>
     Ok(match stage {
         StageId::Connect => connect::plans()?,
         StageId::Update => update::plans()?,
-        StageId::User => user::plans(&answer("user", UserName::parse(&answers.user))?)?,
+        StageId::User => user::plans(
+            &answer("user", UserName::parse(&answers.user))?,
+            answers.root_by_key,
+        )?,
         StageId::SshHardening => {
             let alias = match &answers.alias {
                 Some(alias) => Some(answer("alias", Alias::parse(alias))?),

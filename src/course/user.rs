@@ -12,6 +12,8 @@ const CREATE: &str = include_str!("scripts/user/create.sh");
 const SET_PASSWORD: &str = include_str!("scripts/user/set_password.sh");
 const SUDO_RULE: &str = include_str!("scripts/user/sudo_rule.sh");
 const SUDO_LIST: &str = include_str!("scripts/user/sudo_list.sh");
+/// The password checked with sudo without a password login (a key droplet takes none).
+const SUDO_PASSWORD: &str = include_str!("scripts/user/sudo_password.sh");
 /// Prints who a command runs as: run with sudo on a fresh login, it proves sudo works.
 const WHOAMI: &str = include_str!("scripts/user/whoami.sh");
 
@@ -20,7 +22,10 @@ pub fn whoami() -> Result<Command, QuoteError> {
     Ok(Command::root(&Script::new(&[WHOAMI]))?.by_hand("id -un"))
 }
 
-pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
+/// `root_by_key`: a droplet made with an SSH key (`cloud create`) takes no password logins
+/// (cloud-init turns them off), so the password is proved with sudo as root becomes the user,
+/// instead of on a fresh password login.
+pub fn plans(user: &UserName, root_by_key: bool) -> Result<StagePlans, QuoteError> {
     let rule = format!("{user} ALL=(ALL:ALL) ALL");
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
@@ -65,15 +70,30 @@ pub fn plans(user: &UserName) -> Result<StagePlans, QuoteError> {
                 Command::root(&Script::new(&[SUDO_LIST]).set("u", user))?
                     .by_hand(format!("sudo -l -U {}", quote(user.as_str())?)),
             ),
-            Step::login(
-                format!(
-                    "Log in as {user} on a brand-new connection and use sudo with the password"
-                ),
-                user.as_str(),
-                LoginAuth::Password(SecretName::UserPassword),
-                Some(whoami()?),
-                Expect::Success,
-            ),
+            if root_by_key {
+                Step::run(
+                    format!(
+                        "Become {user} and use sudo with the password (this droplet takes no \
+                         password logins: it was made with your SSH key)"
+                    ),
+                    Command::root(&Script::new(&[SUDO_PASSWORD]).set("u", user))?
+                        .by_hand(format!("su - {} -c 'sudo -k true'", quote(user.as_str())?))
+                        .stdin(vec![
+                            StdinPart::Secret(SecretName::UserPassword),
+                            StdinPart::Text("\n".into()),
+                        ]),
+                )
+            } else {
+                Step::login(
+                    format!(
+                        "Log in as {user} on a brand-new connection and use sudo with the password"
+                    ),
+                    user.as_str(),
+                    LoginAuth::Password(SecretName::UserPassword),
+                    Some(whoami()?),
+                    Expect::Success,
+                )
+            },
         ]),
     })
 }

@@ -108,6 +108,7 @@ fn gather_secrets(
         }
         if !secrets.contains(SecretName::RootPassword)
             && !secrets.contains(SecretName::UserPassword)
+            && !answers.root_by_key
         {
             return Err(HeadlessError::NoLoginSecret);
         }
@@ -188,6 +189,10 @@ pub(super) fn connect(
     stages: &[StageId],
     probe_only: bool,
 ) -> Result<Session, HeadlessError> {
+    if answers.host.is_empty() {
+        let name = answers.droplet.as_ref().map(|d| d.name.clone());
+        return Err(name.map_or(HeadlessError::NoHost, HeadlessError::NotCreated));
+    }
     let redactor = Redactor::new();
     let secrets = gather_secrets(login, stages, probe_only, &answers, &redactor)?;
     let options = ConnectOptions {
@@ -199,6 +204,7 @@ pub(super) fn connect(
         interactive: !login.secrets_stdin && std::io::stdin().is_terminal(),
         home: crate::home::home_dir(),
         change_password: !probe_only,
+        learn_new_host_key: false,
     };
     Ok(Session::connect(answers, secrets, redactor, options)?)
 }

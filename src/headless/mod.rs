@@ -2,6 +2,7 @@
 //! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
 
 pub mod apply;
+pub mod cloud;
 pub mod deploy;
 mod print;
 pub mod secrets;
@@ -50,6 +51,11 @@ pub enum HeadlessError {
     Invalid(String),
     #[error("give a host or --answers FILE")]
     NoHost,
+    #[error(
+        "the droplet {0} has no address yet: create it first with `droplift cloud create \
+         --answers FILE` (or give [server] host)"
+    )]
+    NotCreated(String),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
     #[error(transparent)]
@@ -123,6 +129,7 @@ pub fn load_answers_with(
         .filter(|p| !p.as_os_str().is_empty())
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
+    resolve_droplet(&mut answers);
     deploy::apply_overrides(&mut answers, overrides).map_err(HeadlessError::Invalid)?;
     deploy::read_folder(&mut answers, path, &relative_to, &crate::home::home_dir())?;
     read_site_file(&mut answers, path)?;
@@ -259,6 +266,64 @@ impl Saved {
             .set_stage(stage, status, note, now);
         if let Err(e) = store.save() {
             eprintln!("warning: progress could not be saved ({e}); the server still knows");
+        }
+    }
+
+    /// A droplet droplift has just created: its server, answers and id (never the token).
+    pub fn remember_droplet(&mut self, answers: &Answers, droplet: &crate::cloud::api::Droplet) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        let server = store.progress.touch(answers, crate::state::now());
+        server.droplet = Some(crate::state::SavedDroplet {
+            id: droplet.id,
+            name: droplet.name.clone(),
+            region: droplet.region.slug.clone(),
+            size: droplet.size_slug.clone(),
+            image: droplet.image.slug.clone().unwrap_or_default(),
+            backups: droplet.backups(),
+        });
+        if let Err(e) = store.save() {
+            eprintln!("warning: progress could not be saved ({e})");
+        }
+    }
+
+    /// A destroyed droplet's server is forgotten.
+    pub fn forget_droplet(&mut self, id: u64) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        if store.progress.forget_droplet(id).is_some() {
+            if let Err(e) = store.save() {
+                eprintln!("warning: progress could not be saved ({e})");
+            }
+        }
+    }
+}
+
+/// A `[droplet]` created earlier gives the answers their host (from the saved progress), and a
+/// server droplift created logs in as root with the key.
+fn resolve_droplet(answers: &mut Answers) {
+    let Some(dir) = crate::state::data_dir() else {
+        return;
+    };
+    let Ok((store, _)) = crate::state::Store::load(&dir) else {
+        return;
+    };
+    if answers.host.is_empty() {
+        if let Some(server) = answers
+            .droplet
+            .as_ref()
+            .and_then(|d| store.progress.by_droplet_name(&d.name))
+        {
+            answers.host = server.host.clone();
+            answers.port = server.port;
+        }
+    }
+    if let Some(server) = store.progress.server(&answers.host, answers.port) {
+        if server.droplet.is_some() || server.answers.get("root_login").is_some_and(|l| l == "key")
+        {
+            answers.root_by_key = true;
         }
     }
 }

@@ -57,6 +57,8 @@ pub struct Session {
     next_id: JobId,
     /// May ask on the terminal (false with --secrets-stdin or no tty).
     interactive: bool,
+    /// `ConnectOptions::learn_new_host_key`.
+    learn_new_host_key: bool,
     login: Login,
 }
 
@@ -68,6 +70,9 @@ pub struct ConnectOptions {
     pub home: PathBuf,
     /// May an expired root password be changed? Not for `status`, which changes nothing.
     pub change_password: bool,
+    /// A droplet droplift has just created: its first key is learned (and its fingerprint
+    /// printed, as the wizard shows it); a key that differs from one recorded is still refused.
+    pub learn_new_host_key: bool,
 }
 
 /// What a batch of the machine's output brought that the loop waits for.
@@ -106,8 +111,13 @@ impl Session {
             user: String::new(),
             next_id: 1,
             interactive: options.interactive,
+            learn_new_host_key: options.learn_new_host_key,
             login: Login::new(LoginPolicy {
-                host_keys: options.host_keys,
+                host_keys: if options.learn_new_host_key {
+                    HostKeyPolicy::Ask
+                } else {
+                    options.host_keys
+                },
                 change_password: options.change_password,
             }),
         };
@@ -163,6 +173,19 @@ impl Session {
     /// when there is one. Anything else cannot be answered here.
     fn answer(&mut self, question: Question) -> Result<Vec<Out>, SessionError> {
         match question {
+            Question::HostKey {
+                info,
+                changed: false,
+            } if self.learn_new_host_key => {
+                println!(
+                    "  the droplet's host key is {} {} (learned on this first connection and \
+                     recorded in ~/.ssh/known_hosts)",
+                    info.key_type, info.fingerprint
+                );
+                Ok(vec![Out::Job(crate::remote::Job::HostKey(
+                    crate::remote::HostKeyDecision::Accept,
+                ))])
+            }
             Question::NewRootPassword { refused: None }
                 if self.secrets.contains(SecretName::NewRootPassword) =>
             {

@@ -27,6 +27,16 @@ pub fn root(password: Option<Secret>) -> Credentials {
     }
 }
 
+/// root on a droplet created with the student's key: that key (and the agent), no password.
+pub fn root_key(key: &Path, home: &Path, secrets: &Secrets) -> Credentials {
+    Credentials {
+        use_agent: true,
+        identity_files: vec![expand_home(key, home)],
+        key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
+        password: None,
+    }
+}
+
 /// The student's own user on a hardened server: the agent and their key, never a password
 /// (password logins are off by then; the user's password is for sudo only).
 pub fn user_key(key: &Path, home: &Path, secrets: &Secrets) -> Credentials {

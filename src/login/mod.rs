@@ -193,8 +193,39 @@ impl Login {
     ) -> Result<Vec<Out>, LoginError> {
         match secrets.get(SecretName::RootPassword) {
             Some(password) => Ok(self.as_root(answers, Some(password.clone()))),
+            None if answers.root_by_key => Ok(self.as_root_by_key(answers, home, secrets)),
             None => self.as_user(answers, home, secrets),
         }
+    }
+
+    /// Logs in as root with the student's key: a droplet created with it (`cloud create`) has
+    /// no root password at all, so there is nothing to change. Refused (hardened since), the
+    /// student's own user comes next, as after a refused password.
+    pub fn as_root_by_key(
+        &mut self,
+        answers: &Answers,
+        home: &Path,
+        secrets: &Secrets,
+    ) -> Vec<Out> {
+        self.state = State::LoggingIn {
+            user: "root".into(),
+            root: true,
+        };
+        self.suggested_user = answers.user.clone();
+        self.key = answers.key.clone();
+        vec![
+            Out::Notice(Notice::LoggingIn {
+                host: answers.host.clone(),
+                port: answers.port,
+                user: "root".into(),
+                with_key: true,
+            }),
+            Out::Job(Job::Connect {
+                target: credentials::target(&answers.host, answers.port, "root"),
+                credentials: credentials::root_key(&answers.key, home, secrets),
+                host_keys: self.policy.host_keys,
+            }),
+        ]
     }
 
     /// Logs in as root with `password` (the e-mailed one), or with the agent and keys when none.

@@ -28,6 +28,10 @@ pub struct UpOptions {
     /// After boot, a process inside holds /var/lib/dpkg/lock-frontend for this many seconds,
     /// imitating unattended-upgrades on a just-created droplet.
     pub hold_dpkg_lock_secs: Option<u32>,
+    /// A droplet made with an SSH key, as a cloud's API makes it: this public key line in
+    /// root's authorized_keys, root without a password, password logins off (the practice
+    /// cloud). `None`: the e-mailed, expired root password.
+    pub root_authorized_key: Option<String>,
 }
 
 impl UpOptions {
@@ -42,6 +46,7 @@ impl UpOptions {
             os,
             cloud_init_dropin: os.is_ubuntu(),
             hold_dpkg_lock_secs: os.is_ubuntu().then_some(Self::NEW_UBUNTU_APT_BUSY_SECS),
+            root_authorized_key: None,
         }
     }
 }
@@ -197,7 +202,11 @@ fn up_inner(
     ));
     image::copy_base(&base, &root)?;
     checkpoint("copy")?;
-    let password = rootfs::random_password()?;
+    // A key droplet has no root password at all (the field stays empty).
+    let password = match opts.root_authorized_key {
+        Some(_) => Secret::default(),
+        None => rootfs::random_password()?,
+    };
     progress("giving it new host keys, a root password and the proxy settings");
     rootfs::customize(
         &root,
@@ -207,6 +216,7 @@ fn up_inner(
             host_address: state.host_address,
             password: &password,
             cloud_init_dropin: opts.cloud_init_dropin,
+            root_key: opts.root_authorized_key.as_deref(),
         },
     )?;
     checkpoint("customize")?;

@@ -7,6 +7,7 @@ use super::sys;
 use crate::secret::Secret;
 use std::fs;
 use std::net::Ipv4Addr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -40,6 +41,8 @@ pub struct Customize<'a> {
     pub host_address: Ipv4Addr,
     pub password: &'a Secret,
     pub cloud_init_dropin: bool,
+    /// A droplet made with an SSH key (see `UpOptions::root_authorized_key`).
+    pub root_key: Option<&'a str>,
 }
 
 /// Everything done to the copied tree before it boots (chroot is enough: no service is needed).
@@ -72,7 +75,35 @@ pub fn customize(root: &Path, c: &Customize<'_>) -> Result<()> {
         .collect();
     write(&root.join("etc/machine-id"), &format!("{id}\n"))?;
     proxy_settings(root, c.host_address)?;
-    set_expired_root_password(root, c.password)
+    match c.root_key {
+        Some(key) => root_by_key_only(root, key),
+        None => set_expired_root_password(root, c.password),
+    }
+}
+
+/// A droplet made with an SSH key: the key in root's authorized_keys, no root password, and
+/// password logins off in the drop-in cloud-init writes for it (`ssh_pwauth: false`).
+fn root_by_key_only(root: &Path, key: &str) -> Result<()> {
+    let ssh = root.join("root/.ssh");
+    fs::create_dir_all(&ssh).map_err(io_err("creating root's .ssh"))?;
+    fs::set_permissions(&ssh, fs::Permissions::from_mode(0o700))
+        .map_err(io_err("setting root's .ssh to 700"))?;
+    let keys = ssh.join("authorized_keys");
+    write(&keys, &format!("{}\n", key.trim()))?;
+    fs::set_permissions(&keys, fs::Permissions::from_mode(0o600))
+        .map_err(io_err("setting authorized_keys to 600"))?;
+    write(
+        &root.join("etc/ssh/sshd_config.d/50-cloud-init.conf"),
+        "PasswordAuthentication no\n",
+    )?;
+    sys::run(
+        "usermod -p '*' root (no root password)",
+        Command::new("chroot")
+            .arg(root)
+            .args(["usermod", "-p", "*", "root"]),
+        None,
+    )?;
+    Ok(())
 }
 
 /// A new droplet's keys are its own; the test checks they differ from the base's.

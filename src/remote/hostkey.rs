@@ -290,6 +290,31 @@ impl KnownHostsFile {
     }
 }
 
+impl KnownHostsFile {
+    /// Drop this host's entries (a destroyed droplet: its address goes to the next droplet,
+    /// whose new key would otherwise look like a changed one). Returns how many lines went;
+    /// the file is rewritten only when there were some.
+    pub fn forget(&self, host: &str, port: u16) -> Result<usize, HostKeyError> {
+        let session = Session::new().map_err(|e| self.write_err(std::io::Error::other(e)))?;
+        let mut text = String::new();
+        let mut dropped = 0;
+        for line in self.lines()? {
+            match Self::classify(&session, &line, host, port) {
+                LineMatch::Other => {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+                LineMatch::Host(_) => dropped += 1,
+            }
+        }
+        if dropped > 0 {
+            crate::fsutil::replace(&self.path, text.as_bytes(), 0o600)
+                .map_err(|e| self.write_err(e))?;
+        }
+        Ok(dropped)
+    }
+}
+
 /// The known_hosts files OpenSSH reads: the student's own (where keys are recorded) and,
 /// when there is one, the system-wide file (read only). A key matching in either is known.
 pub struct KnownHosts {

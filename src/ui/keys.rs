@@ -59,6 +59,43 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
     ),
 ];
 
+/// The create screens' keys.
+fn cloud_keys(app: &App) -> Vec<KeyHelp> {
+    use crate::app::cloud::Screen;
+    let Some(flow) = &app.cloud else {
+        return Vec::new();
+    };
+    if flow.busy.is_some() {
+        return vec![k("PgUp/PgDn", "log"), k("Ctrl-C", "quit")];
+    }
+    match flow.screen {
+        Screen::Token | Screen::Name => vec![
+            k("Enter", "next"),
+            k("Esc", "back"),
+            k("F1", "help"),
+            k("Ctrl-C", "quit"),
+        ],
+        Screen::Summary => vec![
+            k("Enter", "create it"),
+            k("Esc", "back"),
+            k("PgUp/PgDn", "log"),
+            k("q", "quit"),
+        ],
+        Screen::Backups => vec![
+            k("↑/↓", "on/off"),
+            k("Enter", "next"),
+            k("Esc", "back"),
+            k("q", "quit"),
+        ],
+        _ => vec![
+            k("↑/↓", "choose"),
+            k("Enter", "next"),
+            k("Esc", "back"),
+            k("q", "quit"),
+        ],
+    }
+}
+
 /// The few keys that work right now, for the status bar.
 pub fn current(app: &App) -> Vec<KeyHelp> {
     match &app.overlay {
@@ -72,6 +109,11 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
             k("↑/↓", "choose"),
             k("Enter", "create it"),
             k("Esc", "not now"),
+        ],
+        Some(Overlay::FirstChoice { .. }) => vec![
+            k("↑/↓", "choose"),
+            k("Enter", "go on"),
+            k("Esc", "I have a droplet"),
         ],
         Some(Overlay::ConfirmQuit) => vec![k("y", "quit"), k("n / Esc", "keep going")],
         Some(Overlay::ConfirmCancel) => vec![k("y", "stop the step"), k("n / Esc", "keep running")],
@@ -103,6 +145,7 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
         ],
         Some(Overlay::Error(_)) => vec![k("Enter", "close"), k("PgUp/PgDn", "log")],
         Some(Overlay::ConfirmDiscard) => vec![k("y", "drop edits"), k("n / Esc", "keep editing")],
+        None if app.cloud.is_some() => cloud_keys(app),
         None => match app.view {
             View::Form if app.current == crate::course::StageId::Firewall => vec![
                 k("Enter", "add/confirm"),

@@ -4,6 +4,7 @@
 // ── nginx (stage 7) ──
 pub mod editor;
 // ── end nginx ──
+pub mod cloud;
 pub mod form;
 pub mod help;
 pub mod keys;
@@ -73,6 +74,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
             area,
             "Which system should the practice droplet run?",
             &crate::app::practice::os_rows(),
+            *selected,
+        ),
+        Some(Overlay::FirstChoice { selected }) => popup::choose(
+            app,
+            frame,
+            area,
+            crate::cloud::text::FIRST_CHOICE_TITLE,
+            &crate::app::cloud::first_choice_rows(),
             *selected,
         ),
         Some(Overlay::Resume { selected }) => popup::choose(

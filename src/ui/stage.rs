@@ -20,6 +20,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Min(0),
     ])
     .areas(area);
+    if app.cloud.is_some() {
+        super::cloud::draw(app, frame, head, body);
+        return;
+    }
     draw_heading(app, frame, head);
     match app.view {
         View::Form => draw_form_view(app, frame, body),

@@ -11,4 +11,5 @@ pub mod events;
 pub mod files;
 pub mod session;
 pub mod sshd;
+pub mod tmux;
 pub mod wizard;

@@ -48,6 +48,7 @@ pub fn with_user(
             interactive: false,
             home: home.to_path_buf(),
             change_password: true,
+            learn_new_host_key: false,
         },
     )
     .expect("login with the expired root password");
