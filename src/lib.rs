@@ -3,6 +3,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod app;
+pub mod civil;
 pub mod cloud;
 pub mod course;
 pub mod driver;

@@ -43,19 +43,10 @@ fn a_held_package_is_named_and_a_hanging_upgrade_is_stopped_and_explained() {
         ),
     )
     .expect("answers");
-    let out = cli::droplift(
+    let out = cli::apply(
         home.path(),
-        &[
-            "apply",
-            "--answers",
-            answers.to_str().expect("utf-8"),
-            "--yes",
-            "--secrets-stdin",
-            "--accept-new-host-key",
-            "--only",
-            "connect",
-            "update",
-        ],
+        answers.to_str().expect("utf-8"),
+        &["connect", "update"],
         &format!(
             "root_password={}\nnew_root_password=apt root pw 5\n",
             droplet.root_password.expose()

@@ -50,29 +50,16 @@ fn a_port_changed_through_ssh_socket_is_followed_and_a_half_made_change_shuts_no
     )
     .expect("answers");
     let answers = answers.to_str().expect("utf-8 path");
-    let stages = ["--only", "connect", "user", "ssh", "firewall"];
-    let mut args = vec![
-        "apply",
-        "--answers",
-        answers,
-        "--yes",
-        "--secrets-stdin",
-        "--accept-new-host-key",
-    ];
-    args.extend(stages);
-    let out = cli::droplift(
+    let out = cli::apply(
         home.path(),
-        &args,
+        answers,
+        &["connect", "user", "ssh", "firewall"],
         &format!(
             "root_password={}\nnew_root_password=port root pw 7\nuser_password={USER_PW}\n",
             droplet.root_password.expose()
         ),
     );
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let said = cli::said(&out);
     assert!(out.status.success(), "{said}");
 
     // The firewall lets SSH in on 2222, and only there: nothing listens on 22.
@@ -121,25 +108,13 @@ fn a_port_changed_through_ssh_socket_is_followed_and_a_half_made_change_shuts_no
     let sshd = droplet.run(&["sshd", "-T"]);
     assert!(sshd.lines().any(|l| l == "port 2200"), "{sshd}");
     assert!(listening(&droplet).contains(":2222 "));
-    let again = cli::droplift(
+    let again = cli::apply(
         home.path(),
-        &[
-            "apply",
-            "--answers",
-            answers,
-            "--yes",
-            "--secrets-stdin",
-            "--only",
-            "firewall",
-        ],
+        answers,
+        &["firewall"],
         &format!("user_password={USER_PW}\n"),
     );
-    assert!(
-        again.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&again.stdout),
-        String::from_utf8_lossy(&again.stderr)
-    );
+    assert!(again.status.success(), "{}", cli::said(&again));
     droplet.assert_firewall_on(&["2222/tcp", "2200/tcp"]);
     let login = alias_login();
     assert_eq!(String::from_utf8_lossy(&login.stdout).trim(), "erin");

@@ -30,18 +30,13 @@ fn a_centos_droplet_is_refused_before_any_change() {
         ),
     )
     .expect("answers");
-    let out = cli::droplift(
+    let out = cli::apply(
         home.path(),
-        &[
-            "apply",
-            "--answers",
-            answers.to_str().expect("utf-8"),
-            "--yes",
-            "--secrets-stdin",
-            "--accept-new-host-key",
-        ],
+        answers.to_str().expect("utf-8"),
+        &[],
         &format!(
-            "root_password={}\nnew_root_password=centos root pw 3\nuser_password=erin pw 1234\ndb_password=database pw 1\n",
+            "root_password={}\nnew_root_password=centos root pw 3\nuser_password=erin pw 1234\n\
+             db_password=database pw 1\n",
             droplet.root_password.expose()
         ),
     );

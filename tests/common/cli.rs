@@ -69,3 +69,30 @@ pub fn droplift_killed_at(
     let _ = child.wait();
     (seen, hit)
 }
+
+/// `droplift apply` of `only` (every stage when empty), headless, secrets from `stdin`, a new
+/// host key accepted: how the end-to-end tests run the course.
+pub fn apply(home: &Path, answers: &str, only: &[&str], stdin: &str) -> Output {
+    let mut args = vec![
+        "apply",
+        "--answers",
+        answers,
+        "--yes",
+        "--secrets-stdin",
+        "--accept-new-host-key",
+    ];
+    if !only.is_empty() {
+        args.push("--only");
+        args.extend(only);
+    }
+    droplift(home, &args, stdin)
+}
+
+/// stdout and stderr together, for assertions and failure messages.
+pub fn said(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}

@@ -29,11 +29,7 @@ pub fn write_answers(home: &Path, address: &str) -> String {
 }
 
 pub fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    super::cli::said(out)
 }
 
 /// `droplift ARGS` with its output shown in the test log.
@@ -52,22 +48,19 @@ pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> (Output, Duration) {
 
 /// Every stage, headless, from the e-mailed (expired) root password. Returns the output.
 pub fn apply_whole_course(droplet: &TestDroplet, home: &Path, answers: &str) -> Output {
-    let (out, took) = droplift(
+    let started = Instant::now();
+    let out = super::cli::apply(
         home,
-        &[
-            "apply",
-            "--answers",
-            answers,
-            "--yes",
-            "--secrets-stdin",
-            "--accept-new-host-key",
-        ],
+        answers,
+        &[],
         &format!(
             "root_password={}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n\
              db_password={DB_PW}\n",
             droplet.root_password.expose()
         ),
     );
+    let took = started.elapsed();
+    eprintln!("--- droplift apply ({})\n{}", out.status, text(&out));
     assert!(out.status.success(), "the course:\n{}", text(&out));
     eprintln!(
         "MEASURED: the whole course on {} took {:.1} s",
