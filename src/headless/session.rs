@@ -58,6 +58,8 @@ pub struct Session {
     /// May ask on the terminal (false with --secrets-stdin or no tty).
     interactive: bool,
     login: Login,
+    /// When the session began: step lines say how far in they start.
+    pub started: std::time::Instant,
 }
 
 /// How `connect` should treat host keys and prompts.
@@ -110,6 +112,7 @@ impl Session {
                 host_keys: options.host_keys,
                 change_password: options.change_password,
             }),
+            started: std::time::Instant::now(),
         };
         let out = session
             .login
@@ -264,7 +267,7 @@ impl Session {
                 Progress::Next(request) => {
                     if !probe_only {
                         if let Some(step) = run.current_step() {
-                            println!("{}", print::step_line(run.phase(), step));
+                            println!("{}", print::step_line(run.phase(), step, self.started.elapsed()));
                         }
                     }
                     self.perform(run, &request)
