@@ -31,6 +31,11 @@ const CLONE: &str = include_str!("scripts/app/clone.sh");
 const VENV: &str = include_str!("scripts/app/venv.sh");
 /// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
 pub(super) const UWSGI: &str = include_str!("scripts/app/uwsgi.sh");
+/// The same file, for the Ansible export's own copy.
+pub const UWSGI_LIB: &str = UWSGI;
+/// The uWSGI pip builds when the distribution's cannot serve the app (`uwsgi_pip_pin` says the
+/// same on the server).
+pub const UWSGI_PIP: &str = "uWSGI==2.0.31";
 const CHECK_APP: &str = include_str!("scripts/app/check_app.sh");
 const FINISH: &str = include_str!("scripts/app/finish.sh");
 const MARK_FAILED: &str = include_str!("scripts/app/mark_failed.sh");

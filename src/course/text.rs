@@ -56,6 +56,9 @@ pub fn explanation(stage: StageId) -> &'static str {
         StageId::Service => {
             "uWSGI is the program that runs your Flask app and talks to nginx through a socket \
              file; systemd, the service manager, starts uWSGI at boot and again if it crashes. \
+             droplift uses the system's own uWSGI with its Python 3 plugin: nothing to compile, \
+             and apt's security updates cover it. Only if that plugin is built for another \
+             Python than your app's does pip build uWSGI, once, and the log says why. \
              The release goes live by moving one link, `current`, to it; then droplift asks \
              nginx for /items as a visitor would. If that fails, the link moves back and the \
              old release serves again, so a bad release never stays live. `droplift rollback` \

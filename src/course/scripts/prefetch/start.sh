@@ -1,8 +1,10 @@
 # Starts the background download (fetch.sh, sent on stdin) unless everything it would fetch is
 # installed already or it runs already. It returns at once: systemd runs the download, niced and
-# with idle disk priority, and its log is $state/log. Whatever happens here, the course goes on.
+# with idle disk priority, and its log is $state/log. Whatever happens here, the course goes on:
+# a failure says so and still ends with exit status 0.
 : "${state:?}" "${prefetch_unit:?}" "${packages:?}" "${summary:?}"
 set -euo pipefail
+trap 'echo "the background download did not start: each stage downloads its own packages"; exit 0' ERR
 read -ra wanted <<<"$packages"
 missing=()
 for p in "${wanted[@]}"; do
