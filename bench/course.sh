@@ -11,8 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-1}
 os=${2:-debian-12}
-cargo build --release --quiet
-bin=$PWD/target/release/droplift
+# DROPLIFT_BIN: another build to measure (e.g. an older commit's), instead of this checkout's.
+if [ -n "${DROPLIFT_BIN:-}" ]; then
+  bin=$DROPLIFT_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/droplift
+fi
 work=$(mktemp -d)
 keep=${KEEP:-}
 names=()
