@@ -140,6 +140,14 @@ mod tests {
         assert!(command(&[StageId::Connect, StageId::User], &answers)
             .expect("builds")
             .is_none());
+        // The server's script and droplift's constants name the same packages and pin.
+        for text in [
+            app::UWSGI_SYSTEM_PACKAGES,
+            app::UWSGI_BUILD_PACKAGES,
+            app::UWSGI_PIP,
+        ] {
+            assert!(app::UWSGI_LIB.contains(text), "uwsgi.sh says {text}");
+        }
         let line = all.summary();
         assert!(line.contains("nothing is installed early") && line.contains("postgresql"));
     }

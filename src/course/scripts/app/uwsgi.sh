@@ -35,6 +35,21 @@ uwsgi_packages() {
   fi
 }
 
+# For the read-only check: the packages of the choice already made when either set is installed
+# (dpkg-query is quick; apt-cache takes half a second to load its cache), else uwsgi_packages
+# (arguments as for uwsgi_choice).
+uwsgi_packages_to_check() {
+  local set p all
+  for set in "uwsgi-core uwsgi-plugin-python3" "python3-dev build-essential libpq-dev"; do
+    all=yes
+    for p in $set; do
+      [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || all=no
+    done
+    if [ "$all" = yes ]; then echo "$set"; return 0; fi
+  done
+  uwsgi_packages "$@"
+}
+
 # The uWSGI pip builds when the distribution's cannot serve the app.
 uwsgi_pip_pin() {
   echo "uWSGI==2.0.31"

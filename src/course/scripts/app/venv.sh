@@ -30,6 +30,8 @@ as_user python3 -m venv venv
 needs_build_tools() {
   grep -qE "command '[^']*gcc' failed|gcc: (command )?not found|Python\.h: No such file|pg_config executable not found|error: command 'x86_64-linux-gnu-gcc'" "$1"
 }
+links=()
+[ ! -d "$wheels" ] || links=(--find-links "$wheels")
 pip_requirements() {
   local log
   log=$(mktemp)
@@ -41,7 +43,7 @@ pip_requirements() {
     fi
     echo "some of them were not fetched in the background: pip asks PyPI for the rest"
   fi
-  if pip_install --find-links "$wheels" -r "$requirements" 2>&1 | tee "$log"; then
+  if pip_install "${links[@]}" -r "$requirements" 2>&1 | tee "$log"; then
     rm -f "$log"
     return 0
   fi
@@ -49,7 +51,7 @@ pip_requirements() {
     echo "a library in requirements.txt must be compiled here: installing build-essential, python3-dev and libpq-dev, then pip tries again"
     apt_install build-essential python3-dev libpq-dev
     rm -f "$log"
-    pip_install --find-links "$wheels" -r "$requirements"
+    pip_install "${links[@]}" -r "$requirements"
     return
   fi
   rm -f "$log"

@@ -34,12 +34,13 @@ if [ -n "$requirements" ]; then
   trap 'rm -rf "$tmp"' EXIT
   pip=(python3 -m pip)
   if ! python3 -m pip --version >/dev/null 2>&1; then
-    whl=$(find /usr/share/python-wheels -maxdepth 1 -name 'pip-*.whl' 2>/dev/null | head -n 1)
+    whl=$(find /usr/share/python-wheels -maxdepth 1 -name 'pip-*.whl' 2>/dev/null | head -n 1 || true)
     if [ -z "$whl" ]; then
-      deb=$(find "$apt_cache/archives" -maxdepth 1 -name 'python3-pip-whl_*.deb' | head -n 1)
+      deb=$(find "$apt_cache/archives" -maxdepth 1 -name 'python3-pip-whl_*.deb' | head -n 1 || true)
       [ -n "$deb" ] || { say "no pip to download the wheels with"; exit 0; }
       dpkg-deb -x "$deb" "$tmp/pip"
-      whl=$(find "$tmp/pip/usr/share/python-wheels" -maxdepth 1 -name 'pip-*.whl' | head -n 1)
+      whl=$(find "$tmp/pip/usr/share/python-wheels" -maxdepth 1 -name 'pip-*.whl' | head -n 1 || true)
+      [ -n "$whl" ] || { say "no pip wheel in python3-pip-whl"; exit 0; }
     fi
     pip=(python3 "$whl/pip")
   fi
