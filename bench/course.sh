@@ -140,7 +140,7 @@ echo "phases of droplift apply (last run; apt downloads: $(fetched "$last_dropli
 awk '
   /^== Stage/ { stage = $0; sub(/^== Stage [0-9]+: /, "", stage); sub(/ ==$/, "", stage) }
   / → \[/ && /\(\+[0-9.]+ s\)$/ {
-    t = $NF; gsub(/[(+)]/, "", t)
+    t = $(NF - 1); gsub(/[(+)]/, "", t)
     if (have) { d[phase] += t - last }
     title = $0
     if (title ~ /Wait until no other program/) phase = "apt lock wait"

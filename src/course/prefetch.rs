@@ -50,6 +50,8 @@ pub fn fetch_for(stages: &[StageId], answers: &Answers) -> Fetch {
     let mut fetch = Fetch::default();
     for stage in stages {
         match stage {
+            // Installed for the automatic security updates.
+            StageId::Update => fetch.packages.push("unattended-upgrades"),
             StageId::Postgres => fetch.packages.extend(postgres::PACKAGES.split(' ')),
             StageId::Nginx => fetch.packages.extend(["nginx", "curl"]),
             StageId::App => {
@@ -130,11 +132,18 @@ mod tests {
         let all = fetch_for(&StageId::ALL, &answers);
         assert_eq!(
             all.packages,
-            ["postgresql", "postgresql-contrib", "nginx", "curl", "python3-venv"]
+            [
+                "unattended-upgrades",
+                "postgresql",
+                "postgresql-contrib",
+                "nginx",
+                "curl",
+                "python3-venv"
+            ]
         );
         assert!(all.uwsgi);
         assert!(all.requirements.is_some_and(|r| r.contains("Flask==")));
-        let some = fetch_for(&[StageId::Connect, StageId::Update, StageId::Nginx], &answers);
+        let some = fetch_for(&[StageId::Connect, StageId::User, StageId::Nginx], &answers);
         assert_eq!(some.packages, ["nginx", "curl"]);
         assert!(!some.uwsgi && some.requirements.is_none());
         assert!(command(&[StageId::Connect, StageId::User], &answers)

@@ -76,7 +76,8 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 "Turn on automatic security updates: from now on the droplet installs security \
                  fixes every day by itself (and only those)",
                 Command::root(
-                    &Script::new(&[AUTO_SECURITY]).set("conf", &Const(AUTO_SECURITY_CONF)),
+                    &super::prefetch::apt_script(&[AUTO_SECURITY])
+                        .set("conf", &Const(AUTO_SECURITY_CONF)),
                 )?
                 .by_hand(
                     "sudo apt install unattended-upgrades\n\

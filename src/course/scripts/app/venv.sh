@@ -17,6 +17,8 @@ cd "$releases/$name"
 as_user() { runuser -u "$u" -- env HOME="$home" "$@"; }
 pip_install() { as_user venv/bin/pip install --no-input --progress-bar off --disable-pip-version-check "$@"; }
 choice=$(uwsgi_choice)
+# The wheels come last in the background download: wait for them (apt/lib.sh).
+wait_for_prefetch all
 requirements=requirements.txt
 if [ "$choice" = system ] && grep -qiE '^[[:space:]]*uwsgi([^a-z0-9_.-]|$)' requirements.txt; then
   echo "requirements.txt names uWSGI; this server runs the distribution's uWSGI with its python3 plugin instead, so that line is left out (nothing to compile)"

@@ -5,10 +5,12 @@
 : "${apt_cache:?}" "${prefetch_unit:?}"
 set -euo pipefail
 
-# Waits while the background download runs; stops it after ten minutes.
+# Waits while the background download fetches what $1 names: "packages", or "all" (also the
+# wheels, which it fetches last); stops it after ten minutes.
 wait_for_prefetch() {
-  local waited=0
+  local what=$1 waited=0
   while systemctl is-active --quiet "$prefetch_unit" 2>/dev/null; do
+    if [ "$what" = packages ] && [ -e "$apt_cache/downloaded" ]; then break; fi
     if [ $((waited % 15)) -eq 0 ]; then
       echo "the background download is still fetching; waiting for it (${waited} s so far)"
     fi
@@ -42,7 +44,7 @@ forget_installed_debs() {
 # dpkg's lock; packages the background download fetched come from its cache.
 apt_install() {
   local cache=()
-  wait_for_prefetch
+  wait_for_prefetch packages
   if [ -d "$apt_cache/archives/partial" ]; then
     cache=(-o "Dir::Cache::Archives=$apt_cache/archives/")
     echo "packages fetched in the background: $(find "$apt_cache/archives" -maxdepth 1 -name '*.deb' | wc -l) in $apt_cache/archives"

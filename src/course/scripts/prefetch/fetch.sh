@@ -10,6 +10,8 @@ set -euo pipefail
 say() { echo "$(date -u +%T) $*"; }
 opts=(-o "Dir::State::Lists=$apt_cache/lists/" -o "Dir::Cache=$apt_cache/" -o Debug::NoLocking=1)
 install -d -m 755 "$apt_cache" "$apt_cache/lists/partial" "$apt_cache/archives/partial"
+# Present once the packages are fetched: install steps need not wait for the wheels.
+rm -f "$apt_cache/downloaded"
 # A copy of the system's lists: the refresh then asks the mirror only for what changed.
 cp -a /var/lib/apt/lists/. "$apt_cache/lists/" 2>/dev/null || true
 say "refreshing droplift's copy of the package lists"
@@ -27,6 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   say "downloading ${missing[*]} and what they depend on (one apt transaction, download only)"
   DEBIAN_FRONTEND=noninteractive apt-get -y -q "${opts[@]}" install --download-only "${missing[@]}"
 fi
+touch "$apt_cache/downloaded"
 if [ -n "$requirements" ]; then
   # pip itself: the system's, else the pip wheel that python3-venv brings (just downloaded;
   # unpacked into a temporary folder, not installed).
