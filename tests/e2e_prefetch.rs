@@ -210,10 +210,11 @@ fn a_download_killed_mid_way_with_broken_files_left_costs_time_only() {
              echo broken > {WHEELS}/flask-3.1.3-py3-none-any.whl"
         ),
     ]);
+    // Root's password was changed at that first login already.
     let rest = common::cli::droplift(
         home.path(),
         &apply_args(&file),
-        &format!("user_password={USER_PW}\ndb_password={DB_PW}\n"),
+        &format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\ndb_password={DB_PW}\n"),
     );
     let text = String::from_utf8_lossy(&rest.stdout).into_owned();
     assert!(rest.status.success(), "the course after the broken download:\n{text}");
