@@ -47,7 +47,10 @@ fn apply_args(file: &str) -> Vec<&str> {
 fn wait_for_download(droplet: &TestDroplet) {
     let started = Instant::now();
     while droplet
-        .exec(&["systemctl", "is-active", "--quiet", "droplift-prefetch"], None)
+        .exec(
+            &["systemctl", "is-active", "--quiet", "droplift-prefetch"],
+            None,
+        )
         .expect("systemctl")
         .status
         .success()
@@ -80,7 +83,12 @@ fn files_in(droplet: &TestDroplet, dir: &str) -> Vec<String> {
 
 fn get_items(address: &str) -> String {
     let out = std::process::Command::new("curl")
-        .args(["-sS", "--max-time", "10", &format!("http://{address}/items")])
+        .args([
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("http://{address}/items"),
+        ])
         .output()
         .expect("curl");
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -125,13 +133,17 @@ fn the_later_stages_packages_are_cached_before_their_stage_and_none_installed_ea
         "uwsgi-plugin-python3_",
     ] {
         assert!(
-            debs.iter().any(|d| d.starts_with(wanted) && d.ends_with(".deb")),
+            debs.iter()
+                .any(|d| d.starts_with(wanted) && d.ends_with(".deb")),
             "{wanted}*.deb is in droplift's cache before its stage; the cache holds {debs:?}\n{}",
             droplet.run(&["cat", "/var/lib/droplift/prefetch/log"])
         );
     }
     for package in ["postgresql-15", "nginx", "uwsgi-core", "python3-venv"] {
-        assert!(!installed(&droplet, package), "{package} was installed early");
+        assert!(
+            !installed(&droplet, package),
+            "{package} was installed early"
+        );
     }
     let wheels = files_in(&droplet, WHEELS);
     for wanted in ["flask-", "sqlalchemy-", "psycopg2_binary-"] {
@@ -167,8 +179,15 @@ fn the_later_stages_packages_are_cached_before_their_stage_and_none_installed_ea
         text.contains("the distribution's uwsgi-core with its python3 plugin"),
         "the log says which uWSGI and why:\n{text}"
     );
-    assert_eq!(get_items(&droplet.address.to_string()).trim(), r#"{"items":[]}"#);
-    let mark = droplet.run(&["sh", "-c", "cat /var/www/html/items-rest/current/.droplift-release"]);
+    assert_eq!(
+        get_items(&droplet.address.to_string()).trim(),
+        r#"{"items":[]}"#
+    );
+    let mark = droplet.run(&[
+        "sh",
+        "-c",
+        "cat /var/www/html/items-rest/current/.droplift-release",
+    ]);
     assert!(mark.contains("uwsgi=system"), "{mark}");
 }
 
@@ -217,7 +236,13 @@ fn a_download_killed_mid_way_with_broken_files_left_costs_time_only() {
         &format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\ndb_password={DB_PW}\n"),
     );
     let text = String::from_utf8_lossy(&rest.stdout).into_owned();
-    assert!(rest.status.success(), "the course after the broken download:\n{text}");
-    assert_eq!(get_items(&droplet.address.to_string()).trim(), r#"{"items":[]}"#);
+    assert!(
+        rest.status.success(),
+        "the course after the broken download:\n{text}"
+    );
+    assert_eq!(
+        get_items(&droplet.address.to_string()).trim(),
+        r#"{"items":[]}"#
+    );
     assert!(installed(&droplet, "nginx") && installed(&droplet, "postgresql-15"));
 }

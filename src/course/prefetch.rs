@@ -146,9 +146,11 @@ mod tests {
         let some = fetch_for(&[StageId::Connect, StageId::User, StageId::Nginx], &answers);
         assert_eq!(some.packages, ["nginx", "curl"]);
         assert!(!some.uwsgi && some.requirements.is_none());
-        assert!(command(&[StageId::Connect, StageId::User], &answers)
-            .expect("builds")
-            .is_none());
+        assert!(
+            command(&[StageId::Connect, StageId::User], &answers)
+                .expect("builds")
+                .is_none()
+        );
         // The server's script and droplift's constants name the same packages and pin.
         for text in [
             app::UWSGI_SYSTEM_PACKAGES,

@@ -267,7 +267,10 @@ impl Session {
                 Progress::Next(request) => {
                     if !probe_only {
                         if let Some(step) = run.current_step() {
-                            println!("{}", print::step_line(run.phase(), step, self.started.elapsed()));
+                            println!(
+                                "{}",
+                                print::step_line(run.phase(), step, self.started.elapsed())
+                            );
                         }
                     }
                     self.perform(run, &request)
