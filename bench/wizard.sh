@@ -59,8 +59,9 @@ wait_for() { # $1 what, $2 a command that succeeds when it is there; at most 15 
   done
 }
 count() { log | grep -c -- "$1" || true; }
-# Reads the stage's text and fills its form ($@: fields, Tab between them), checks, reads the
-# preview, applies, and waits for "<title>: done".
+# Reads the stage's text and fills its form ($@: every field, "" keeps a default; Tab between
+# them, so Enter lands on the last field, where it confirms), checks, reads the preview, applies,
+# and waits for "<title>: done".
 stage() {
   local title=$1; shift
   local todo; todo=$(count '^\[info\] To do:')
@@ -98,11 +99,11 @@ echo "  logged in and checked at $(since "$t0") s"
 log | grep -m 1 'Fetching in the background' | sed 's/^/  log: /' || true
 stage "Update system"
 stage "New sudo user" erin "wizard user pw 1" "wizard user pw 1"
-stage "SSH key & hardening"
+stage "SSH key & hardening" "" "" ""
 stage "PostgreSQL" "" items-db "wizard db pw 2" "wizard db pw 2"
-stage "Firewall"
-stage "nginx site"
-stage "The app"
+stage "Firewall" ""
+stage "nginx site" "" "" ""
+stage "The app" "" "" ""
 stage "uWSGI service"
 wait_for "the API" "[ -s '$work/api_at' ]"
 wizard=$(cat "$work/api_at")
