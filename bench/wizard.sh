@@ -17,7 +17,8 @@ session="dlw$$"
 names=()
 cleanup() {
   tmux kill-session -t "$session" 2>/dev/null || true
-  for n in "${names[@]}"; do "$bin" practice down "$n" >/dev/null 2>&1 || true; done
+  # up runs in a process substitution (a subshell), so the wizard's droplet is named here too.
+  for n in "${names[@]}" "${name:-}"; do [ -z "$n" ] || "$bin" practice down "$n" >/dev/null 2>&1 || true; done
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
