@@ -22,7 +22,8 @@ work=$(mktemp -d)
 keep=${KEEP:-}
 names=()
 cleanup() {
-  for n in "${names[@]}"; do "$bin" practice down "$n" >/dev/null 2>&1 || true; done
+  # The runs boot their droplets in subshells: this run's two are named here too.
+  for n in "${names[@]}" "${a:-}" "${b:-}"; do [ -z "$n" ] || "$bin" practice down "$n" >/dev/null 2>&1 || true; done
   [ -n "$keep" ] || rm -rf "$work"
 }
 trap cleanup EXIT
