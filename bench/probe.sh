@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Probing every stage of a finished practice droplet: `droplift status` (login, then one command
-# that checks every stage) as a ratio to the same checks sent as one `ssh host 'script'` by
-# OpenSSH, in the same run. Needs root (practice droplets). Target: ratio <= 1.2 and under 1 s.
+# Probing every stage of a finished practice droplet (the whole course applied first):
+# `droplift status` (login, then one command that checks all ten stages) as a ratio to the same
+# checks sent as one `ssh host 'script'` by OpenSSH, in the same run; and a second `droplift
+# apply` of every stage, which must change nothing. Needs root (practice droplets).
+# Targets: status under 1 s and at most 1.2x the ssh script; the second apply under 3 s.
 # Usage: bench/probe.sh [RUNS]   (default 7; medians are reported)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,11 +26,17 @@ cat > "$work/answers.toml" <<TOML
 host = "$address"
 [user]
 name = "bench"
+[postgres]
+role = "bench"
+database = "items"
+[nginx]
+site = "items-rest"
+server_name = "_"
 TOML
 user_pw="bench user pw 1"
 db_pw="bench db pw 2"
-stages=(connect update user ssh postgres firewall nginx)
-echo "setting up stages 1-7 on $address (a few minutes) ..."
+stages=(connect update user ssh postgres firewall nginx app service domain)
+echo "setting up all ten stages on $address (a few minutes) ..."
 printf 'root_password=%s\nnew_root_password=%s\nuser_password=%s\ndb_password=%s\n' \
   "$root_pw" "bench root pw 3" "$user_pw" "$db_pw" |
   "$bin" apply --answers "$work/answers.toml" --yes --secrets-stdin --accept-new-host-key \
@@ -56,6 +64,10 @@ droplift_times=$(for _ in $(seq "$runs"); do
   time_of "$bin" status --answers "$work/answers.toml" --secrets-stdin --only "${stages[@]}"
 done)
 grep -c ' done ' "$work/out.txt" | xargs echo "droplift status: stages done:"
+apply_times=$(for _ in $(seq "$runs"); do
+  time_of "$bin" apply --answers "$work/answers.toml" --yes --secrets-stdin
+done)
+grep -c '^done (nothing to change' "$work/out.txt" | xargs echo "second apply: stages with nothing to change:"
 
 input=$work/ssh.in
 printf '%s\n%s\n%s\n' "$user_pw" "$(cat "$key.pub")" "$db_pw" > "$input"
@@ -66,6 +78,8 @@ grep -c 'droplift-state: done' "$work/out.txt" | xargs echo "ssh 'script': stage
 
 d=$(echo "$droplift_times" | median)
 s=$(echo "$ssh_times" | median)
-printf 'droplift status (7 stages): median %.3f s over %s runs\n' "$d" "$runs"
+a=$(echo "$apply_times" | median)
+printf 'second droplift apply (10 stages, nothing to change): median %.3f s over %s runs\n' "$a" "$runs"
+printf 'droplift status (10 stages): median %.3f s over %s runs\n' "$d" "$runs"
 printf "ssh host 'script' (same checks): median %.3f s\n" "$s"
 awk -v a="$d" -v b="$s" 'BEGIN { printf "ratio: %.2f\n", a / b }' 

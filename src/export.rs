@@ -173,6 +173,13 @@ pub fn ansible(
         ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
         file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
+        file(
+            "files/uwsgi-choice.sh",
+            format!(
+                "#!/bin/bash\n# Written by droplift export: which uWSGI serves the app (prints system, or\n# pip: and why).\n{}\nuwsgi_choice\n",
+                crate::course::app::UWSGI_LIB
+            ),
+        ),
         file("group_vars/all.yml", vars),
         file("inventory.ini", inventory),
         file(
@@ -227,8 +234,23 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Ar
     } else {
         crate::course::app::PYTHON_PACKAGES_GIT
     };
-    let list: Vec<&str> = packages.split(' ').collect();
-    let _ = writeln!(vars, "app_packages: [{}]", list.join(", "));
+    let list = |text: &str| text.split(' ').collect::<Vec<&str>>().join(", ");
+    let _ = writeln!(vars, "app_packages: [{}]", list(packages));
+    vars.push_str(
+        "# uWSGI: the system's with its Python 3 plugin when that fits the virtualenv's Python, \
+         else pip builds it.\n",
+    );
+    let _ = writeln!(
+        vars,
+        "app_uwsgi_system_packages: [{}]",
+        list(crate::course::app::UWSGI_SYSTEM_PACKAGES)
+    );
+    let _ = writeln!(
+        vars,
+        "app_uwsgi_build_packages: [{}]",
+        list(crate::course::app::UWSGI_BUILD_PACKAGES)
+    );
+    let _ = writeln!(vars, "app_uwsgi_pip: {}", crate::course::app::UWSGI_PIP);
 }
 
 /// Writes the project into `out` (made if missing). A folder with other files is refused; one

@@ -67,6 +67,12 @@ impl Script {
         }
     }
 
+    /// Adds more files after the ones given so far.
+    pub fn files(mut self, files: &[&'static str]) -> Self {
+        self.files.extend_from_slice(files);
+        self
+    }
+
     /// Sets a variable for the script. `name` must be a shell identifier (checked in `text`).
     pub fn set(mut self, name: &'static str, value: &dyn ShellArg) -> Self {
         self.vars.push((name, value.shell_text().into_owned()));

@@ -245,10 +245,23 @@ fn the_combined_check_hands_each_reader_its_own_line() {
 fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
     let text = runbook::render(&example(), &course::BUILT).expect("renders");
     assert!(!text.starts_with("#!"), "notes, not an executable script");
-    let out = std::process::Command::new("bash")
-        .args(["-n", "-c", &text])
-        .output()
+    // On stdin: the whole runbook is longer than one argument may be (128 KiB).
+    let mut child = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .expect("bash runs");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write");
+    }
+    let out = child.wait_with_output().expect("bash ends");
     assert!(
         out.status.success(),
         "{}",

@@ -243,7 +243,25 @@ fn at_update_preview() -> App {
         },
     );
     let effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
-    // Logged in: every stage is checked at once (a new droplet: nothing done yet).
+    // Logged in: the background download starts (its one line in the log) …
+    let download = first_id(&effects);
+    worker(
+        &mut app,
+        WorkerEvent::Output {
+            id: download,
+            stream: Stream::Stdout,
+            line: "Fetching in the background (niced; nothing is installed early): postgresql"
+                .into(),
+        },
+    );
+    let effects = worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: download,
+            exit_code: 0,
+        },
+    );
+    // … and every stage is checked at once (a new droplet: nothing done yet).
     let all = first_id(&effects);
     for line in [
         "\u{1e}droplift-stage: update",

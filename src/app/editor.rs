@@ -271,8 +271,15 @@ mod tests {
             &[(false, "droplift-state: done connected")],
             0,
         );
-        // Then every stage is checked at once; nothing is done on this server yet.
-        end(&mut app, id(&all), &[], 0);
+        // The background download starts, then every stage is checked at once; nothing is
+        // done on this server yet.
+        let check = end(
+            &mut app,
+            id(&all),
+            &[(false, "Fetching in the background")],
+            0,
+        );
+        end(&mut app, id(&check), &[], 0);
         assert!(matches!(app.link, Link::Connected { .. }));
         app.enter_stage(StageId::Nginx);
         app

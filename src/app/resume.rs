@@ -89,8 +89,21 @@ pub fn check_all(app: &mut App) -> Vec<Effect> {
         LineKind::Info,
         "Checking every stage on the server at once (read-only) …",
     );
+    // Right after the first login the background download starts (it returns at once), so the
+    // later stages' packages arrive while the student reads and types; then the check, whose
+    // output is what the badges come from (a run's output is its last step's).
+    let mut steps = Vec::new();
+    match course::prefetch::command(&course::BUILT, &app.answers) {
+        Ok(Some(prefetch)) => steps.push(Step::run(
+            "Start downloading, in the background, what the later stages install",
+            prefetch,
+        )),
+        Ok(None) => {}
+        Err(e) => app.log_line(LineKind::Info, &format!("No background download: {e}")),
+    }
+    steps.push(Step::run("Check every stage at once", command));
     let plans = StagePlans {
-        probe: Plan::new(vec![Step::run("Check every stage at once", command)]),
+        probe: Plan::new(steps),
         ..StagePlans::default()
     };
     let mut run = StageRun::new(StageId::Connect, plans, app.next_id).probe_only();

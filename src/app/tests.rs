@@ -409,6 +409,32 @@ fn to_update_preview(app: &mut App) {
     assert_eq!(app.probe_report, ["upgrades waiting: 3"]);
 }
 
+/// Right after the first login: the request is the one that starts the background download
+/// (its script on stdin), whose one line lands in the log; the next request follows.
+fn start_download(app: &mut App, effects: &[Effect]) -> Vec<Effect> {
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the background download starts: {effects:?}");
+    };
+    let crate::runner::Request::Run { command, .. } = request.as_ref() else {
+        panic!("a command");
+    };
+    assert!(
+        command.script.contains("systemd-run"),
+        "the download runs under systemd: {}",
+        command.script
+    );
+    let line = "Fetching in the background (niced; nothing is installed early): postgresql";
+    let next = answer(app, effects, line, 0);
+    assert!(
+        app.log.window(200, 0).iter().any(|row| matches!(
+            row,
+            crate::logbuf::Row::Line(l) if l.text.contains("Fetching in the background")
+        )),
+        "the log says what is fetched"
+    );
+    next
+}
+
 fn connected(app: &mut App) {
     connect_to(app, "203.0.113.7", "pw");
     let effects = update(
@@ -440,7 +466,9 @@ fn connected(app: &mut App) {
         Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
     );
     assert_eq!(app.status(StageId::Connect), StageStatus::Done);
-    // Then every stage is checked at once; a new droplet has nothing done yet.
+    // The background download starts first (it returns at once) …
+    let effects = start_download(app, &effects);
+    // … then every stage is checked at once; a new droplet has nothing done yet.
     let all = answer(
         app,
         &effects,
@@ -819,6 +847,7 @@ fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done
         }),
     );
     let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
+    let effects = start_download(&mut app, &effects);
     let Some(Effect::Perform(request)) = effects.first() else {
         panic!("the check of every stage starts: {effects:?}");
     };

@@ -29,6 +29,13 @@ const ENV_FILE: &str = include_str!("scripts/app/env_file.sh");
 const UNPACK: &str = include_str!("scripts/app/unpack.sh");
 const CLONE: &str = include_str!("scripts/app/clone.sh");
 const VENV: &str = include_str!("scripts/app/venv.sh");
+/// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
+pub(super) const UWSGI: &str = include_str!("scripts/app/uwsgi.sh");
+/// The same file, for the Ansible export's own copy.
+pub const UWSGI_LIB: &str = UWSGI;
+/// The uWSGI pip builds when the distribution's cannot serve the app (`uwsgi_pip_pin` says the
+/// same on the server).
+pub const UWSGI_PIP: &str = "uWSGI==2.0.31";
 const CHECK_APP: &str = include_str!("scripts/app/check_app.sh");
 const FINISH: &str = include_str!("scripts/app/finish.sh");
 const MARK_FAILED: &str = include_str!("scripts/app/mark_failed.sh");
@@ -158,9 +165,15 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
     })
 }
 
-/// The packages stage 8 installs, for code from this computer and for code from git.
-pub const PYTHON_PACKAGES: &str = "python3-venv python3-dev libpq-dev build-essential";
-pub const PYTHON_PACKAGES_GIT: &str = "python3-venv python3-dev libpq-dev build-essential git";
+/// The packages stage 8 installs, for code from this computer and for code from git, besides
+/// uWSGI's (`scripts/app/uwsgi.sh` decides on the server which uWSGI serves the app).
+pub const PYTHON_PACKAGES: &str = "python3-venv";
+pub const PYTHON_PACKAGES_GIT: &str = "python3-venv git";
+/// The distribution's uWSGI with its Python 3 plugin: preferred (nothing to compile, security
+/// updates with the system's).
+pub const UWSGI_SYSTEM_PACKAGES: &str = "uwsgi-core uwsgi-plugin-python3";
+/// What pip needs to build uWSGI when the distribution's plugin does not fit.
+pub const UWSGI_BUILD_PACKAGES: &str = "python3-dev build-essential libpq-dev";
 
 fn packages(code: &Code) -> Const {
     match code {
@@ -199,7 +212,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
     let probe_script = with_source(
         layout
             .script(
-                &[LIB, DBLOGIN, source_file(&v.code), PROBE],
+                &[LIB, UWSGI, DBLOGIN, source_file(&v.code), PROBE],
                 &["base", "releases", "env_file"],
             )
             .set("packages", &packages(&v.code))
@@ -258,11 +271,17 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
 
     let mut apply = vec![
         Step::run(
-            "Install what Python apps need: python3-venv, python3-dev, libpq-dev and \
-             build-essential\n(uWSGI is compiled from source by pip)",
-            Command::root(&Script::new(&[WAIT_FOR_APT, PACKAGES]).set("packages", &packages(&v.code)))?
-                .timeout(Duration::from_secs(960))
-                .by_hand("sudo apt install python3-venv python3-dev libpq-dev build-essential"),
+            "Install what Python apps need: python3-venv and uWSGI\n(the distribution's uWSGI \
+             with its Python 3 plugin when it fits the virtualenv's Python: nothing to compile; \
+             else the compiler pip builds uWSGI with)",
+            Command::root(
+                &super::prefetch::apt_script(&[UWSGI, WAIT_FOR_APT, PACKAGES])
+                    .set("packages", &packages(&v.code)),
+            )?
+            .timeout(Duration::from_secs(960))
+            .by_hand(format!(
+                "sudo apt install python3-venv {UWSGI_SYSTEM_PACKAGES}   # or, to build uWSGI with pip: {UWSGI_BUILD_PACKAGES}"
+            )),
         ),
         Step::run(
             format!(
@@ -300,12 +319,16 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         Step::run(
             format!(
                 "Give the release its own virtualenv and pip install -r requirements.txt in it, \
-                 as {user}"
+                 as {user}\n(wheels fetched in the background come first; with the distribution's uWSGI, \
+                 venv/bin/uwsgi starts it with its python3 plugin)"
             ),
             Command::root(
-                &layout
-                    .script(&[LIB, VENV], &["base", "releases"])
-                    .set("u", user),
+                &super::prefetch::apt_script(&[UWSGI])
+                    .files(&[LIB, VENV])
+                    .set("base", &layout.base)
+                    .set("releases", &layout.releases)
+                    .set("u", user)
+                    .set("wheels", &Const(super::prefetch::WHEELS)),
             )?
             .timeout(Duration::from_secs(1800)),
         ),

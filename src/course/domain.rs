@@ -81,7 +81,7 @@ pub fn plans(
                      the certificate"
                 ),
                 Command::root(
-                    &Script::new(&[CERTBOT])
+                    &super::prefetch::apt_script(&[CERTBOT])
                         .set("domain", domain)
                         .set("email", email)
                         .set("site", site)

@@ -84,7 +84,7 @@ pub fn plans(
             Step::run(
                 "Install ufw (the firewall tool) if it is missing",
                 Command::root(
-                    &Script::new(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
+                    &super::prefetch::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const("ufw")),
                 )?
                 .by_hand("sudo apt install ufw")

@@ -133,6 +133,7 @@ pub mod connect;
 pub mod nginx;
 // ── end nginx ──
 pub mod plan;
+pub mod prefetch;
 pub mod probe;
 pub mod ssh;
 pub mod text;

@@ -88,7 +88,7 @@ pub fn plans(
         apply: Plan::new(vec![
             Step::run(
                 "Install nginx, the web server (after waiting until no other program uses apt)",
-                Command::root(&Script::new(&[WAIT_FOR_APT, INSTALL]))?
+                Command::root(&super::prefetch::apt_script(&[WAIT_FOR_APT, INSTALL]))?
                     .by_hand("sudo apt install nginx")
                     .timeout(Duration::from_secs(960)),
             ),

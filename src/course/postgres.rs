@@ -64,7 +64,7 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                 "Install PostgreSQL and its extra modules (postgresql-contrib), waiting while \
                  another program uses apt",
                 Command::root(
-                    &Script::new(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
+                    &super::prefetch::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const(PACKAGES)),
                 )?
                 .by_hand(format!("sudo apt install {PACKAGES}"))

@@ -55,12 +55,12 @@ pub fn explanation(stage: StageId) -> &'static str {
              yet."
         }
         StageId::Service => {
-            "uWSGI is the program that runs your Flask app and talks to nginx through a socket \
-             file; systemd, the service manager, starts uWSGI at boot and again if it crashes. \
-             The release goes live by moving one link, `current`, to it; then droplift asks \
-             nginx for /items as a visitor would. If that fails, the link moves back and the \
-             old release serves again, so a bad release never stays live. `droplift rollback` \
-             moves it back to an earlier one later."
+            "uWSGI runs your Flask app and talks to nginx through a socket file. It is the \
+             system's own uWSGI: nothing to compile, apt keeps it patched (the log says why if \
+             pip must build one). systemd starts it at boot and after a crash. The release goes \
+             live by moving one link, `current`; then droplift asks nginx for /items as a \
+             visitor would, and if that fails the link moves back. `droplift rollback` moves it \
+             back later."
         }
         StageId::Domain => {
             "Optional. A domain name is a label; DNS, the internet's address book, turns it \

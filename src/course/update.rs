@@ -20,6 +20,19 @@ const RESTART_SERVICES: &str = include_str!("scripts/update/restart_services.sh"
 const UPDATE_MINUTES: u32 = 10;
 const UPGRADE_MINUTES: u32 = 25;
 
+/// The memo of apt's upgrade count, shared with every stage that installs packages.
+pub const UPGRADES: &str = include_str!("scripts/update/upgrades.sh");
+
+/// Where `upgrades.sh` keeps apt's last count of waiting upgrades with its fingerprint.
+pub const UPGRADES_MEMO: &str = "/var/lib/droplift/upgrades";
+
+/// `upgrades.sh` with its memo's path, followed by `files`.
+pub fn with_upgrades(files: &[&'static str]) -> Script {
+    let mut all = vec![UPGRADES];
+    all.extend_from_slice(files);
+    Script::new(&all).set("memo", &Const(UPGRADES_MEMO))
+}
+
 /// droplift's unattended-upgrades settings (sorted after the package's own 50unattended-upgrades).
 pub const AUTO_SECURITY_CONF: &str = "/etc/apt/apt.conf.d/52droplift-security-updates";
 
@@ -45,7 +58,7 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             "Are the package lists fresh, and is anything waiting to be upgraded?",
-            Command::root(&Script::new(&[PROBE]).set("stamp", &stamp))?,
+            Command::root(&with_upgrades(&[PROBE]).set("stamp", &stamp))?,
         )]),
         apply: Plan::new(vec![
             Step::run(
@@ -83,7 +96,8 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 "Turn on automatic security updates: from now on the droplet installs security \
                  fixes every day by itself (and only those)",
                 Command::root(
-                    &Script::new(&[AUTO_SECURITY]).set("conf", &Const(AUTO_SECURITY_CONF)),
+                    &super::prefetch::apt_script(&[AUTO_SECURITY])
+                        .set("conf", &Const(AUTO_SECURITY_CONF)),
                 )?
                 .by_hand(
                     "sudo apt install unattended-upgrades\n\
@@ -93,14 +107,14 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 "Remember when the system was last brought up to date",
-                Command::root(&Script::new(&[STAMP_SCRIPT]).set("stamp", &stamp))?.by_hand(
+                Command::root(&with_upgrades(&[STAMP_SCRIPT]).set("stamp", &stamp))?.by_hand(
                     format!("sudo mkdir -p /var/lib/droplift && sudo touch {STAMP}"),
                 ),
             ),
         ]),
         verify: Plan::new(vec![Step::run(
             "Check that nothing is left to upgrade and that security updates are automatic",
-            Command::root(&Script::new(&[VERIFY]))?,
+            Command::root(&with_upgrades(&[VERIFY]))?,
         )]),
     })
 }

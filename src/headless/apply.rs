@@ -215,19 +215,98 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers.answers)?;
     let mut saved = super::Saved::load()?;
     let mut session = connect(answers, &args.login, &stages, false)?;
+    // On a server seen done before, one check of every stage usually settles them all; on a new
+    // one it would only repeat the checks each stage makes anyway.
+    let mut done = if saved.done_before(&session.answers) > 1 {
+        already_done(&mut session, &stages)
+    } else {
+        std::collections::HashMap::new()
+    };
+    start_prefetch(&mut session, &stages, &done);
     for stage in stages {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         if !args.yes && !confirm(stage) {
             println!("skipped");
             continue;
         }
-        let outcome = session.run_stage(stage, false)?;
+        // The check of every stage at once said done, and nothing changed since: that is the
+        // verdict this stage's own check would give, one round trip cheaper.
+        let outcome = match done.remove(&stage) {
+            Some(why) => Outcome::AlreadyDone(why),
+            None => session.run_stage(stage, false)?,
+        };
+        if !matches!(outcome, Outcome::AlreadyDone(_)) {
+            // Something ran: the server may differ from what the check of every stage saw.
+            done.clear();
+        }
         saved.record(&session.answers, stage, outcome.status(), &outcome.note());
         if !report(stage, outcome, &session.answers) {
             return Ok(1);
         }
     }
+    println!(
+        "\nAll done in {:.1} s.",
+        session.started.elapsed().as_secs_f64()
+    );
     Ok(0)
+}
+
+/// The stages the check of every stage at once (one command) finds done, with why. On a
+/// finished server that is all of them, and apply changes nothing without a probe per stage.
+/// A check that could not run costs only time: every stage is then checked on its own.
+fn already_done(
+    session: &mut Session,
+    stages: &[StageId],
+) -> std::collections::HashMap<StageId, String> {
+    let mut done = std::collections::HashMap::new();
+    if stages.len() < 2 {
+        return done;
+    }
+    if let Ok((checked, _)) = session.probe_all(stages) {
+        for part in checked {
+            if let Some(Probe::Done(why)) = part.verdict {
+                done.insert(part.stage, why);
+            }
+        }
+    }
+    done
+}
+
+/// Starts the background download of what the stages still to run will install (it returns at
+/// once). It changes nothing the course checks, and a failure only costs time: say so, go on.
+fn start_prefetch(
+    session: &mut Session,
+    stages: &[StageId],
+    done: &std::collections::HashMap<StageId, String>,
+) {
+    let to_run: Vec<StageId> = stages
+        .iter()
+        .copied()
+        .filter(|s| !done.contains_key(s))
+        .collect();
+    let command = match course::prefetch::command(&to_run, &session.answers) {
+        Ok(Some(command)) => command,
+        Ok(None) => return,
+        Err(e) => {
+            println!("  (no background download: {e})");
+            return;
+        }
+    };
+    let plans = course::plan::StagePlans {
+        apply: course::plan::Plan::new(vec![course::plan::Step::run(
+            "Start downloading, in the background, what the later stages install",
+            command,
+        )]),
+        ..course::plan::StagePlans::default()
+    };
+    match session.run_plans(StageId::Update, &plans, false) {
+        Ok(Outcome::Applied) => {}
+        Ok(other) => println!(
+            "  (the background download did not start: {}; each stage downloads its own packages)",
+            other.note()
+        ),
+        Err(e) => println!("  (the background download did not start: {e})"),
+    }
 }
 
 /// Prints how a stage ended; false when the command must stop there (failed or drifted).

@@ -248,6 +248,14 @@ impl Saved {
         Ok(Self { store: Some(store) })
     }
 
+    /// How many stages this computer last saw done on the server (0 for a server never seen).
+    pub fn done_before(&self, answers: &Answers) -> usize {
+        self.store
+            .as_ref()
+            .and_then(|s| s.progress.server(&answers.host, answers.port))
+            .map_or(0, |server| server.done_count())
+    }
+
     /// Records a stage's status and the answers (never a secret), and saves.
     pub fn record(
         &mut self,

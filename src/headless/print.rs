@@ -90,9 +90,15 @@ fn notice_lines(notice: &Notice, quiet: bool) -> Vec<String> {
     }
 }
 
-/// A step begins.
-pub fn step_line(phase: Phase, step: &Step) -> String {
-    format!("  → [{}] {}", phase.label(), step.headline())
+/// A step begins, `at` seconds after droplift started talking to the server (so the log shows
+/// where the time goes: the difference to the next step's line is this step's time).
+pub fn step_line(phase: Phase, step: &Step, at: std::time::Duration) -> String {
+    format!(
+        "  → [{}] {}  (+{:.1} s)",
+        phase.label(),
+        step.headline(),
+        at.as_secs_f64()
+    )
 }
 
 /// A step on this computer succeeded (`line` says what it did).

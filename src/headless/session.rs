@@ -60,6 +60,8 @@ pub struct Session {
     /// `ConnectOptions::learn_new_host_key`.
     learn_new_host_key: bool,
     login: Login,
+    /// When the session began: step lines say how far in they start.
+    pub started: std::time::Instant,
 }
 
 /// How `connect` should treat host keys and prompts.
@@ -120,6 +122,7 @@ impl Session {
                 },
                 change_password: options.change_password,
             }),
+            started: std::time::Instant::now(),
         };
         let out = session
             .login
@@ -287,7 +290,10 @@ impl Session {
                 Progress::Next(request) => {
                     if !probe_only {
                         if let Some(step) = run.current_step() {
-                            println!("{}", print::step_line(run.phase(), step));
+                            println!(
+                                "{}",
+                                print::step_line(run.phase(), step, self.started.elapsed())
+                            );
                         }
                     }
                     self.perform(run, &request)

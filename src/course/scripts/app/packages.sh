@@ -1,11 +1,16 @@
-# Installs what building and running a Python app needs: python3-venv (virtual environments),
-# python3-dev and build-essential (pip compiles uWSGI with them), libpq-dev (PostgreSQL's
-# client library) and, for code from a git repository, git. Lists are refreshed only when apt
-# cannot find a package.
+# Installs what running a Python app needs: python3-venv (virtual environments), uWSGI (the
+# distribution's with its Python 3 plugin when it serves the virtualenv's Python, else the
+# compiler and headers pip builds it with) and, for code from a git repository, git. Packages
+# the background download fetched already come from its cache.
 : "${packages:?}"
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
-read -ra wanted <<<"$packages"
+choice=$(uwsgi_choice)
+if [ "$choice" = system ]; then
+  echo "uWSGI: the distribution's uwsgi-core with its python3 plugin (Python $(venv_python), like the virtualenv): nothing to compile, security updates come with the system"
+else
+  echo "uWSGI: pip builds it once, because ${choice#pip: }"
+fi
+read -ra wanted <<<"$packages $(uwsgi_packages)"
 missing=()
 for p in "${wanted[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
@@ -14,7 +19,4 @@ if [ "${#missing[@]}" -eq 0 ]; then
   echo "installed already: ${wanted[*]}"
   exit 0
 fi
-apt_install() {
-  apt-get install -y -q -o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confold "$@"
-}
 apt_install "${missing[@]}" || { apt-get update -q && apt_install "${missing[@]}"; }

@@ -4,7 +4,7 @@
 : "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}"
 set -euo pipefail
 todo=()
-read -ra wanted <<<"$packages"
+read -ra wanted <<<"$packages $(uwsgi_packages_to_check)"
 missing=()
 for p in "${wanted[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")

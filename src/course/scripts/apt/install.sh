@@ -6,7 +6,4 @@ read -ra wanted <<<"$packages"
 if [ -z "$(find /var/cache/apt/pkgcache.bin -mmin -1440 2>/dev/null)" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 update
 fi
-DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a apt-get -y -q \
-  -o DPkg::Lock::Timeout=300 \
-  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-  install "${wanted[@]}"
+apt_install "${wanted[@]}"

@@ -27,8 +27,7 @@ for p in certbot python3-certbot-nginx; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}" ||
-    { apt-get update -q && apt-get install -y -q -o DPkg::Lock::Timeout=300 "${missing[@]}"; }
+  apt_install "${missing[@]}" || { apt-get update -q && apt_install "${missing[@]}"; }
 fi
 if [ -s "$live/fullchain.pem" ] && openssl x509 -checkend 2592000 -noout -in "$live/fullchain.pem" >/dev/null 2>&1; then
   echo "the certificate for $domain is good for 30 days or more: it is kept"

@@ -27,7 +27,7 @@ while IFS=$'\t' read -r rule _ _; do
     todo+=("$rule is not allowed yet")
   fi
 done <<<"$want"
-for rule in $(stale_rules "$want"); do
+for rule in $(stale_rules "$want" "$now"); do
   echo "- allow $rule (droplift added it earlier; it is no longer in your list)"
   todo+=("$rule is allowed but no longer in your list")
 done

@@ -1,10 +1,8 @@
 # Installs nginx (Debian's package starts it at once with its welcome page) and curl, which the
 # check afterwards uses. Package lists are refreshed only when apt cannot find the package.
 set -euo pipefail
-export DEBIAN_FRONTEND=noninteractive
 install_packages() {
-  apt-get install -y -q -o Dpkg::Options::=--force-confold "$@" ||
-    { apt-get update -q && apt-get install -y -q -o Dpkg::Options::=--force-confold "$@"; }
+  apt_install "$@" || { apt-get update -q && apt_install "$@"; }
 }
 if dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'install ok installed'; then
   echo "nginx is installed already: $(nginx -v 2>&1)"

@@ -41,8 +41,15 @@ hba_diff() {
 }
 
 # Where the server listens: its first socket folder, and its port.
-pg_socket() { pg_sql <<<'SHOW unix_socket_directories' | cut -d, -f1 | sed 's/^ *//'; }
-pg_port() { pg_sql <<<'SHOW port'; }
+# A script that asked already sets known_socket and known_port (each psql costs about 0.1 s).
+pg_socket() {
+  if [ -n "${known_socket:-}" ]; then echo "$known_socket"; return; fi
+  pg_sql <<<'SHOW unix_socket_directories' | cut -d, -f1 | sed 's/^ *//'
+}
+pg_port() {
+  if [ -n "${known_port:-}" ]; then echo "$known_port"; return; fi
+  pg_sql <<<'SHOW port'
+}
 
 # Logs in as the role with password $2 over $1 (a socket folder or 127.0.0.1), into database $3
 # (default: the stage's database), and prints who it is. The password reaches libpq through a

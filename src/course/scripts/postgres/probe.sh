@@ -10,19 +10,31 @@ if ! command -v psql >/dev/null 2>&1 || ! id postgres >/dev/null 2>&1; then
   echo "droplift-state: pending PostgreSQL is not installed yet"
   exit 0
 fi
-if ! pg_sql <<<'SELECT 1' >/dev/null 2>&1; then
+# One psql for every fact (each psql as postgres costs about 0.1 s), one per line in this order:
+# the port, the first socket folder, pg_hba.conf's path, the database's owner, and the role's
+# login and password kind.
+if ! facts=$(pg_sql <<<"SELECT v FROM (VALUES
+    (1, current_setting('port')),
+    (2, trim(split_part(current_setting('unix_socket_directories'), ',', 1))),
+    (3, current_setting('hba_file')),
+    (4, coalesce((SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'), '')),
+    (5, coalesce((SELECT rolcanlogin::text || ' ' || coalesce(left(rolpassword, 13), 'none')
+                  FROM pg_authid WHERE rolname = :'role'), ''))) AS f(n, v) ORDER BY n" 2>/dev/null); then
   echo "droplift-state: pending PostgreSQL is installed but not running"
   exit 0
 fi
-owner=$(pg_sql <<<"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'")
+mapfile -t fact <<<"$facts"
+# shellcheck disable=SC2034 # reason: lib.sh's pg_port and pg_socket read them
+known_port=${fact[0]:-} known_socket=${fact[1]:-}
+hba=${fact[2]:-}
+owner=${fact[3]:-}
+account=${fact[4]:-}
 if [ -n "$owner" ] && [ "$owner" != "$role" ]; then
   echo "droplift-state: drifted the database $db already exists and belongs to $owner, not $role; choose another database name"
   exit 0
 fi
-hba=$(pg_sql <<<'SHOW hba_file')
 todo=()
 hba_diff "$hba" && todo+=("pg_hba.conf lets ordinary users in over the socket without a password")
-account=$(pg_sql <<<"SELECT rolcanlogin::text || ' ' || coalesce(left(rolpassword, 13), 'none') FROM pg_authid WHERE rolname = :'role'")
 # Until the database exists, the password is tried on the postgres database (any role may
 # connect there), so a missing database is not mistaken for a wrong password.
 try_db=postgres

@@ -5,9 +5,8 @@
 set -euo pipefail
 status=$(dpkg-query -W -f '${Status}' unattended-upgrades 2>/dev/null || true)
 if [ "$status" != "install ok installed" ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300 \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    install unattended-upgrades
+  # apt/lib.sh: from the background download's cache when it fetched it.
+  apt_install unattended-upgrades
 fi
 tmp=$(mktemp)
 cat > "$tmp" <<'CONF'

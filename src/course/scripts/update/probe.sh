@@ -1,9 +1,10 @@
 # Read-only: how many upgrades are waiting, did droplift update this system in the last day, and
 # are automatic security updates on? (A new droplet's package lists can look fresh and still miss
-# its updates and security suites.)
+# its updates and security suites.) The count comes from upgrades.sh's memo when apt's state is
+# unchanged since it was written.
 : "${stamp:?}"
 set -euo pipefail
-pending=$(apt-get -s -o Debug::NoLocking=1 upgrade 2>/dev/null | grep -c '^Inst ' || true)
+pending=$(upgrades_waiting)
 recent=$(find "$stamp" -mmin -1440 2>/dev/null || true)
 auto=$(apt-config dump APT::Periodic::Unattended-Upgrade 2>/dev/null || true)
 echo "upgrades waiting: $pending"

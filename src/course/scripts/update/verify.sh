@@ -1,6 +1,7 @@
-# Fails while anything is left to upgrade.
+# Fails while anything is left to upgrade (upgrades.sh: apt's count, or its memo of it when
+# apt's state is unchanged since the last step counted).
 set -euo pipefail
-n=$(apt-get -s -o Debug::NoLocking=1 upgrade | grep -c '^Inst ' || true)
+n=$(upgrades_waiting)
 echo "upgrades left: $n"
 test "$n" -eq 0
 auto=$(apt-config dump APT::Periodic::Unattended-Upgrade)
