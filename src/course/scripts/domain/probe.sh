@@ -3,7 +3,7 @@
 set -euo pipefail
 if [ ! -e "/etc/letsencrypt/live/$domain/fullchain.pem" ]; then
   echo "droplift-state: pending there is no certificate for $domain yet"
-elif ! code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --resolve "$domain:443:127.0.0.1" "https://$domain/items"); then
+elif ! code=$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 10 --resolve "$domain:443:127.0.0.1" "https://$domain/items"); then
   echo "droplift-state: pending nginx does not answer https://$domain yet"
 elif [ "$code" != 200 ]; then
   echo "droplift-state: pending https://$domain/items answers $code"

@@ -23,7 +23,7 @@ awk -v head="# configuration file $enabled:" '
   on && /server_name|uwsgi_pass|listen/ { print "  " $0 }' <<<"$config"
 
 echo "curl -sI -H 'Host: $host_header' http://127.0.0.1/"
-headers=$(curl -sI --max-time 10 -H "Host: $host_header" http://127.0.0.1/ || true)
+headers=$(curl --noproxy '*' -sI --max-time 10 -H "Host: $host_header" http://127.0.0.1/ || true)
 status=$(head -n 1 <<<"$headers" | tr -d '\r')
 echo "  $status"
 code=$(awk '{ print $2 }' <<<"$status")
@@ -38,7 +38,7 @@ case "$code" in
     echo "running yet; it starts in the uWSGI stage. Nothing is broken."
     ;;
   *)
-    if curl -s --max-time 10 -H "Host: $host_header" http://127.0.0.1/ | grep -q 'Welcome to nginx'; then
+    if curl --noproxy '*' -s --max-time 10 -H "Host: $host_header" http://127.0.0.1/ | grep -q 'Welcome to nginx'; then
       echo "nginx's welcome page answered instead of your site" >&2
       exit 1
     fi
