@@ -10,6 +10,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::cli::droplift;
@@ -24,6 +25,8 @@ struct CloudProcess {
     child: Child,
     url: String,
     token: String,
+    /// Every later line it printed ("creating NAME (id N) as practice droplet P", …).
+    said: Arc<Mutex<Vec<String>>>,
 }
 
 impl CloudProcess {
@@ -51,9 +54,31 @@ impl CloudProcess {
             url.starts_with("http://127.0.0.1:") && token.starts_with("dop_v1_"),
             "the practice cloud said its URL and token"
         );
-        // Keep reading so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, url, token }
+        // Keep reading so it never blocks on a full pipe, and keep what it says.
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let keep = Arc::clone(&said);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                keep.lock().expect("lines").push(line);
+            }
+        });
+        Self {
+            child,
+            url,
+            token,
+            said,
+        }
+    }
+
+    /// The practice droplets this cloud made (other tests' clouds may be making theirs now).
+    fn practice_droplets(&self) -> Vec<String> {
+        self.said
+            .lock()
+            .expect("lines")
+            .iter()
+            .filter_map(|l| l.split_once(" as practice droplet ").map(|(_, p)| p))
+            .map(|p| p.split_whitespace().next().unwrap_or_default().to_owned())
+            .collect()
     }
 }
 
@@ -74,10 +99,6 @@ fn create_one_for_me_in_the_wizard_then_stages_1_to_4_and_destroy() {
     }
     let minute = Duration::from_secs(60);
     let cloud = CloudProcess::start();
-    let before: Vec<String> = droplift::practice::list()
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
     let home = tempfile::tempdir().expect("temp home");
     let cast = home.path().join("class.cast");
     let cast_arg = cast.display().to_string();
@@ -176,12 +197,15 @@ fn create_one_for_me_in_the_wizard_then_stages_1_to_4_and_destroy() {
         std::fs::read_to_string(home.path().join("data/progress.toml")).expect("progress saved");
     assert!(progress.contains("name = \"items-api\""), "{progress}");
     assert!(progress.contains("root_login = \"key\""), "{progress}");
-    let made: Vec<String> = droplift::practice::list()
-        .into_iter()
-        .map(|d| d.name)
-        .filter(|n| !before.contains(n))
-        .collect();
+    let made = cloud.practice_droplets();
     assert_eq!(made.len(), 1, "one practice droplet: {made:?}");
+    assert!(
+        droplift::practice::list()
+            .iter()
+            .any(|d| d.name == made[0] && d.status == droplift::practice::Status::Running),
+        "{} runs",
+        made[0]
+    );
 
     // Destroyed with the CLI: the practice droplet is gone.
     let destroyed = droplift(
