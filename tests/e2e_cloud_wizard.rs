@@ -25,7 +25,7 @@ struct CloudProcess {
     child: Child,
     url: String,
     token: String,
-    /// Every later line it printed ("creating NAME (id N) as practice droplet P", …).
+    /// Every line of its log ("creating NAME (id N) as practice droplet P", …).
     said: Arc<Mutex<Vec<String>>>,
 }
 
@@ -34,7 +34,7 @@ impl CloudProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_droplift"))
             .args(["practice", "cloud", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("droplift practice cloud starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
@@ -54,11 +54,14 @@ impl CloudProcess {
             url.starts_with("http://127.0.0.1:") && token.starts_with("dop_v1_"),
             "the practice cloud said its URL and token"
         );
-        // Keep reading so it never blocks on a full pipe, and keep what it says.
+        // Keep reading so it never blocks on a full pipe; its log (stderr) is shown and kept.
+        std::thread::spawn(move || for _ in lines {});
         let said = Arc::new(Mutex::new(Vec::new()));
         let keep = Arc::clone(&said);
+        let log = BufReader::new(child.stderr.take().expect("stderr"));
         std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
+            for line in log.lines().map_while(Result::ok) {
+                eprintln!("{line}");
                 keep.lock().expect("lines").push(line);
             }
         });
