@@ -5,11 +5,14 @@
 # the API answering GET /items from this computer; on a second fresh droplet of the same OS the
 # plain script (bench/plain_course.sh, as bench/course.sh sends it) runs over one OpenSSH
 # connection. Prints both wall times and their ratio; the wizard's downloads run while the
-# student reads and types. Needs root and tmux. Usage: bench/wizard.sh [PAUSE] [OS]
+# student reads and types, and (MODE=ahead, the default) each stage applies while the student
+# answers the next one (`n`); MODE=wait watches each stage to the end first. Needs root and
+# tmux. Usage: [MODE=ahead|wait] bench/wizard.sh [PAUSE] [OS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pause=${1:-20}
 os=${2:-debian-12}
+mode=${MODE:-ahead}
 cargo build --release --quiet
 bin=$PWD/target/release/droplift
 work=$(mktemp -d)
@@ -60,13 +63,25 @@ wait_for() { # $1 what, $2 a command that succeeds when it is there; at most 15 
   done
 }
 count() { log | grep -c -- "$1" || true; }
-# Reads the stage's text and fills its form ($@: every field, "" keeps a default; Tab between
-# them, so Enter lands on the last field, where it confirms), checks, reads the preview, applies,
-# and waits for "<title>: done".
+# Reaches stage $1's form: after `n` the wizard is there already; a stage that ended first
+# (or one found done) says "Enter: on to the next stage".
+to_stage() {
+  local waited=0
+  until screen | grep -q "Stage $1 of 10 ·"; do
+    # One Enter, then time for the screen to change (a second one would confirm the form).
+    if [ "$waited" -le 0 ] && screen | grep -q 'Enter: on to the next stage'; then keys Enter; waited=10; fi
+    waited=$((waited - 1))
+    sleep 0.2
+  done
+}
+# Stage $1 ($2 its title): reads the text and fills the form ($@ after those: every field, ""
+# keeps a default; Tab between them, so Enter lands on the last field, where it confirms), waits
+# for the preview, reads it, applies. With MODE=ahead (the default) the student then presses `n`
+# and answers the next stage while this one runs; with MODE=wait they watch it to the end.
 stage() {
-  local title=$1; shift
+  local number=$1 title=$2; shift 2
   local todo; todo=$(count '^\[info\] To do:')
-  keys Enter
+  to_stage "$number"
   sleep "$pause"
   local first=1
   for field in "$@"; do
@@ -79,6 +94,11 @@ stage() {
   if [ "$(count "^\[ok\] $title: done")" -eq 0 ]; then
     sleep 5
     if [ "$title" = "nginx site" ]; then keys C-s; else keys Enter; fi
+    if [ "$mode" = ahead ]; then
+      keys n
+      echo "  $title applying from $(since "$t0") s"
+      return
+    fi
     wait_for "$title" "[ \$(count '^\[ok\] $title: done') -gt 0 ]"
   fi
   echo "  $title done at $(since "$t0") s"
@@ -98,16 +118,16 @@ text "wizard root pw 3"; keys Tab; text "wizard root pw 3"; keys Enter
 wait_for "the check of every stage" "log | grep -q 'stages are done on this server'"
 echo "  logged in and checked at $(since "$t0") s"
 log | grep -m 1 'Fetching in the background' | sed 's/^/  log: /' || true
-stage "Update system"
-stage "New sudo user" erin "wizard user pw 1" "wizard user pw 1"
-stage "SSH key & hardening" "" "" ""
-stage "PostgreSQL" "" items-db "wizard db pw 2" "wizard db pw 2"
-stage "Firewall" ""
-stage "nginx site" "" "" ""
-stage "The app" "" "" ""
-stage "uWSGI service"
+stage 2 "Update system"
+stage 3 "New sudo user" erin "wizard user pw 1" "wizard user pw 1"
+stage 4 "SSH key & hardening" "" "" ""
+stage 5 "PostgreSQL" "" items-db "wizard db pw 2" "wizard db pw 2"
+stage 6 "Firewall" ""
+stage 7 "nginx site" "" "" ""
+stage 8 "The app" "" "" ""
+stage 9 "uWSGI service"
 wait_for "the API" "[ -s '$work/api_at' ]"
 wizard=$(cat "$work/api_at")
 echo
-echo "OS $os, pause $pause s per form: plain script ${plain} s; wizard, first login to GET /items answering: ${wizard} s"
+echo "OS $os, pause $pause s per form, $mode: plain script ${plain} s; wizard, first login to GET /items answering: ${wizard} s"
 awk -v a="$wizard" -v b="$plain" 'BEGIN { printf "ratio wizard / plain: %.2f (load %s)\n", a / b, "'"$(cut -d ' ' -f 1-3 /proc/loadavg)"'" }'

@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::droplet::TestDroplet;
 use common::wizard::Wizard;
 use crossterm::event::KeyCode;
-use droplift::app::Overlay;
+use droplift::app::{Overlay, View};
 use droplift::course::{StageId, StageStatus};
 use droplift::practice::UpOptions;
 
@@ -42,13 +42,40 @@ fn a_student_clicks_through_stages_one_to_four() {
     });
     wizard.press(KeyCode::Enter);
 
-    // 2. Update (no questions).
-    wizard.run_stage(StageId::Update, 5 * minute);
-
-    // 3. The new user.
+    // 2. Update (no questions). While it installs, the student answers stage 3 (`n`): its
+    // check waits for the update and then shows its preview.
+    wizard.press(KeyCode::Enter);
+    wizard.until("the update's preview", minute, |app| {
+        matches!(app.view, View::Preview { .. })
+    });
+    wizard.press(KeyCode::Enter);
+    wizard.until("the update applying", minute, |app| {
+        app.work_ahead_target() == Some(StageId::User)
+    });
+    wizard.press(KeyCode::Char('n'));
+    assert_eq!(wizard.app.current, StageId::User);
     let carol_pw = "carol's pass 7";
     wizard.fill(&["carol", carol_pw, carol_pw]);
-    wizard.run_stage(StageId::User, minute);
+    wizard.press(KeyCode::Enter);
+    assert!(
+        wizard.app.queued == Some(StageId::User)
+            || wizard.app.status(StageId::Update) == StageStatus::Done,
+        "the answers wait for the update: {}",
+        wizard.log_tail()
+    );
+    wizard.until(
+        "the update done, then the new user's preview",
+        5 * minute,
+        |app| app.current == StageId::User && matches!(app.view, View::Preview { .. }),
+    );
+    assert_eq!(
+        wizard.app.status(StageId::Update),
+        StageStatus::Done,
+        "{}",
+        wizard.log_tail()
+    );
+    // 3. The new user, from its preview.
+    wizard.apply_previewed(StageId::User, minute);
 
     // 4. SSH key and hardening: the default key path (made in the temp HOME), an alias.
     wizard.fill(&["", "", "practice"]);

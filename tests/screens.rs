@@ -348,6 +348,35 @@ fn running_stage_and_its_error_card() {
 }
 
 #[test]
+fn working_ahead_the_next_form_while_a_stage_applies() {
+    let mut app = at_update_preview();
+    update(&mut app, key(KeyCode::Enter));
+    update(&mut app, key(KeyCode::Char('n')));
+    for ch in "johndoe".chars() {
+        update(&mut app, key(KeyCode::Char(ch)));
+    }
+    for _ in 0..2 {
+        update(&mut app, key(KeyCode::Tab));
+        for ch in "correct horse 42".chars() {
+            update(&mut app, key(KeyCode::Char(ch)));
+        }
+    }
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("working ahead", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("Stage 2 is still running"), "{screen}");
+    insta::assert_snapshot!("work_ahead", screen);
+    update(&mut app, key(KeyCode::Enter));
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("answers queued", &buffer);
+    save_screenshot("work-ahead", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("Your answers are in"), "{screen}");
+    insta::assert_snapshot!("work_ahead_queued", screen);
+    no_cuts_noted();
+}
+
+#[test]
 fn the_user_stage_shows_password_strength_while_typing() {
     let mut app = fresh();
     app.enter_stage(StageId::User);
@@ -484,13 +513,20 @@ fn at_nginx_editor() -> App {
             port: 22,
         },
     ));
-    worker(
+    let mut effects = worker(
         &mut app,
         WorkerEvent::Finished {
             id: probe,
             exit_code: 0,
         },
     );
+    // The background download and the check of every stage follow the login: let them end
+    // (a stage's Enter waits while another stage runs).
+    while let Some(droplift::app::Effect::Perform(request)) = effects.first() {
+        let id = request.id();
+        effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    }
+    assert!(app.run.is_none());
     for stage in [
         StageId::Connect,
         StageId::Update,

@@ -21,6 +21,10 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     if app.form.focus_first_error() {
         return Vec::new();
     }
+    // Another stage is running (the student went ahead with `n`, or looked with Alt-↓).
+    if let Some(effects) = super::ahead::submit_while_running(app) {
+        return effects;
+    }
     let stage = app.current;
     if !course::BUILT.contains(&stage) {
         app.info(&format!(
@@ -45,7 +49,7 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     check_current(app)
 }
 
-fn take_answers(app: &mut App) {
+pub(super) fn take_answers(app: &mut App) {
     match app.current {
         StageId::User => {
             app.answers.user = app.form.value("user").trim().to_owned();
@@ -231,6 +235,9 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
             if app.checking_all {
                 return super::resume::all_checked(app, &run, &outcome);
             }
+            if run.stage != app.current {
+                return super::ahead::finished_behind(app, run.stage, outcome);
+            }
             let connected = run.stage == StageId::Connect && outcome.succeeded();
             finish(app, run.stage, outcome);
             if connected {
@@ -379,6 +386,13 @@ pub(super) fn next_stage(app: &mut App) -> Vec<Effect> {
 /// and reconnects by itself (with backoff) once the droplet is back.
 pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
     if !app.reboot_needed || !matches!(app.link, Link::Connected { .. }) {
+        return Vec::new();
+    }
+    if let Some(run) = &app.run {
+        app.info(&format!(
+            "Stage {} is running: restart once it is done.",
+            run.stage.index() + 1
+        ));
         return Vec::new();
     }
     app.reboot_needed = false;

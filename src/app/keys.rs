@@ -109,6 +109,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.explaining = !app.explaining;
             Vec::new()
         }
+        (View::Running, KeyCode::Char('n')) => super::ahead::go(app),
         (View::Running, KeyCode::Esc) => {
             if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
                 app.overlay = Some(Overlay::ConfirmCancel);
@@ -195,6 +196,10 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Char('q') => return request_quit(app),
         KeyCode::Enter => return flow::submit(app),
+        // The restart the update asked for, when the student came back to stage 2 later.
+        KeyCode::Char('r') if app.current == StageId::Update && app.reboot_needed => {
+            return flow::reboot(app);
+        }
         _ => {}
     }
     Vec::new()

@@ -322,8 +322,12 @@ fn logged_in(
         &format!("Connected to {host}:{port} as {user}."),
     );
     if let Some(stage) = reprobe {
-        // Check again before anything is re-run; the preview then shows what is left.
-        app.current = stage;
+        // Check again before anything is re-run; the preview then shows what is left. A student
+        // who went ahead comes back to that stage: it needs them first.
+        app.queued = None;
+        if app.current != stage {
+            app.enter_stage(stage);
+        }
         return if stage == StageId::Connect {
             run_current(app)
         } else {

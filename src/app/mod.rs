@@ -4,6 +4,7 @@
 // ── nginx (stage 7) ──
 pub mod editor;
 // ── end nginx ──
+mod ahead;
 pub mod cloud;
 mod flow;
 pub mod form;
@@ -163,6 +164,9 @@ pub struct App {
     /// Logging in and staying logged in (shared with the headless commands).
     pub login: Login,
     pub run: Option<StageRun>,
+    /// A stage whose answers are in while another stage runs: checked as soon as that one is
+    /// done (`ahead.rs`).
+    pub queued: Option<StageId>,
     /// Ids for worker jobs, unique across the session.
     pub next_id: JobId,
     pub log: LogBuffer,
@@ -237,6 +241,7 @@ impl App {
                 change_password: true,
             }),
             run: None,
+            queued: None,
             next_id: 1,
             log: LogBuffer::new(log_capacity),
             log_scroll: 0,
@@ -452,6 +457,8 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
     }
 }
 
+#[cfg(test)]
+mod ahead_tests;
 #[cfg(test)]
 mod stage_tests;
 #[cfg(test)]

@@ -6,15 +6,15 @@ use crate::secret::{Secret, SecretName};
 use crate::ui::theme::ThemeName;
 use crossterm::event::{KeyCode, KeyModifiers};
 
-fn app() -> App {
+pub(super) fn app() -> App {
     App::new(Theme::new(ThemeName::Default, false), 100)
 }
 
-fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
     update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn type_text(app: &mut App, text: &str) {
+pub(super) fn type_text(app: &mut App, text: &str) {
     for ch in text.chars() {
         press(app, KeyCode::Char(ch));
     }
@@ -357,7 +357,7 @@ fn expired_password_is_changed_through_the_popup_and_a_rejection_is_shown_at_the
     );
 }
 
-fn request_id(effects: &[Effect]) -> JobId {
+pub(super) fn request_id(effects: &[Effect]) -> JobId {
     match effects.first() {
         Some(Effect::Perform(request)) => request.id(),
         other => panic!("expected a request, got {other:?}"),
@@ -365,7 +365,7 @@ fn request_id(effects: &[Effect]) -> JobId {
 }
 
 /// Answers the request in `effects` with one stdout line and an exit code; returns what follows.
-fn answer(app: &mut App, effects: &[Effect], line: &str, exit_code: i32) -> Vec<Effect> {
+pub(super) fn answer(app: &mut App, effects: &[Effect], line: &str, exit_code: i32) -> Vec<Effect> {
     let id = request_id(effects);
     update(
         app,
@@ -379,7 +379,7 @@ fn answer(app: &mut App, effects: &[Effect], line: &str, exit_code: i32) -> Vec<
 }
 
 /// From the update stage's form: Enter runs the check; a pending verdict opens the preview.
-fn to_update_preview(app: &mut App) {
+pub(super) fn to_update_preview(app: &mut App) {
     let effects = press(app, KeyCode::Enter);
     assert_eq!(
         app.status(StageId::Update),
@@ -435,7 +435,7 @@ fn start_download(app: &mut App, effects: &[Effect]) -> Vec<Effect> {
     next
 }
 
-fn connected(app: &mut App) {
+pub(super) fn connected(app: &mut App) {
     connect_to(app, "203.0.113.7", "pw");
     let effects = update(
         app,

@@ -33,6 +33,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
             k("Enter", "run the commands shown / go on"),
             k("↑ / ↓", "scroll the commands"),
             k("Esc", "back; while running: stop the step"),
+            k("n", "while running: the next stage's questions"),
             k("w", "save the commands as notes (a text file)"),
             k("b", "end of the uWSGI stage: roll back"),
             // ── nginx (stage 7) ── (with the rollback line the help box fills 80×24 exactly)
@@ -44,10 +45,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
     ),
     (
         "Log panel",
-        &[
-            k("PgUp / PgDn", "scroll the log a page"),
-            k("Home / End", "oldest line / follow new output"),
-        ],
+        &[k("PgUp / PgDn", "a page; Home / End: oldest / follow new")],
     ),
     (
         "Anywhere",
@@ -182,6 +180,12 @@ pub fn current(app: &App) -> Vec<KeyHelp> {
                 k("Space", "run"),
                 k("e", "explain"),
                 k("Esc", "stop"),
+                k("q", "quit"),
+            ],
+            View::Running if app.work_ahead_target().is_some() => vec![
+                k("n", "next stage meanwhile"),
+                k("Esc", "stop step"),
+                k("PgUp/PgDn", "log"),
                 k("q", "quit"),
             ],
             View::Running => vec![

@@ -96,8 +96,24 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
 /// The line under a stage's questions: what Enter does here, and what to know first.
 fn form_hint(app: &App) -> String {
     let id = app.current;
+    let running = app.run.as_ref().map(|run| run.stage).filter(|s| *s != id);
     if !course::BUILT.contains(&id) {
         "This stage arrives in a later version of droplift.".to_owned()
+    } else if let Some(running) = running {
+        let number = running.index() + 1;
+        if app.queued == Some(id) {
+            format!("Your answers are in: the check starts as soon as stage {number} is done.")
+        } else if app.running_apply().is_some() && id != StageId::Connect {
+            format!(
+                "Stage {number} is still running. Enter: this stage is checked as soon as it is done."
+            )
+        } else {
+            format!("Stage {number} is being checked; Enter works here once it is done.")
+        }
+    } else if id == StageId::Update && app.reboot_needed {
+        "The update asks for a restart to finish. r: restart the droplet now (droplift \
+         reconnects by itself).  Enter: check the stage again."
+            .to_owned()
     } else if id == StageId::Connect {
         if app.practice_busy {
             "Creating a practice droplet … (see the log)".to_owned()
@@ -433,13 +449,12 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(format!("  … {more} more"), theme.muted));
     }
     frame.render_widget(Paragraph::new(lines), list);
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            "Output: in the log below.   Esc: stop the step",
-            theme.muted,
-        )),
-        footer,
-    );
+    let keys = if app.work_ahead_target().is_some() {
+        "n: the next stage meanwhile   Esc: stop the step"
+    } else {
+        "Output: in the log below.   Esc: stop the step"
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.muted)), footer);
 }
 
 fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {

@@ -85,7 +85,13 @@ impl Wizard {
             let left = limit.saturating_sub(start.elapsed());
             match self.rx.recv_timeout(left.max(Duration::from_millis(1))) {
                 Ok(event) => self.handle(event),
-                Err(_) => panic!("timed out waiting for {what}; log:\n{}", self.log_tail()),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; on stage {} ({:?}, run: {:?}), log:\n{}",
+                    self.app.current,
+                    self.app.view,
+                    self.app.run.as_ref().map(|r| (r.stage, r.phase())),
+                    self.log_text(400)
+                ),
             }
             if let Some(Overlay::Error(card)) = &self.app.overlay {
                 panic!("{what}: error card {card:?}\nlog:\n{}", self.log_tail());
@@ -134,6 +140,13 @@ impl Wizard {
         self.until(&format!("{stage} preview"), limit, |app| {
             matches!(app.view, View::Preview { .. })
         });
+        self.apply_previewed(stage, limit);
+    }
+
+    /// On the stage's preview: Enter, until the stage is done, then on to the next.
+    pub fn apply_previewed(&mut self, stage: StageId, limit: Duration) {
+        assert_eq!(self.app.current, stage);
+        assert!(matches!(self.app.view, View::Preview { .. }));
         self.press(KeyCode::Enter);
         self.until(&format!("{stage} done"), limit, |app| {
             app.view == View::Finished && app.status(stage) != StageStatus::Running

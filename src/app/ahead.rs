@@ -1,0 +1,109 @@
+//! Working ahead: while a stage makes its changes, the student may read and answer the next
+//! stage's questions (`n`); that stage's check waits until the running one is done, so the
+//! student's reading and typing overlap the server's work instead of following it.
+
+use super::{App, Effect, flow};
+use crate::course::{StageId, StageStatus};
+use crate::logbuf::LineKind;
+use crate::runner::{Outcome, Phase};
+
+impl App {
+    /// The stage making its changes now, when the student may leave its screen meanwhile: an
+    /// apply (or its verification) after the login. Not in instructor mode (the class watches
+    /// each command) and not while stages are being checked: a check ends in a preview that
+    /// needs the student.
+    pub fn running_apply(&self) -> Option<StageId> {
+        let run = self.run.as_ref()?;
+        let changing = matches!(run.phase(), Phase::Apply | Phase::Verify);
+        (changing && !self.present && !self.checking_all && run.stage != StageId::Connect)
+            .then_some(run.stage)
+    }
+
+    /// The stage `n` opens while `running` applies: the next one not done yet.
+    pub fn work_ahead_target(&self) -> Option<StageId> {
+        let running = self.running_apply()?;
+        if self.current != running {
+            return None;
+        }
+        StageId::ALL[running.index() + 1..]
+            .iter()
+            .copied()
+            .find(|s| self.status(*s) != StageStatus::Done)
+    }
+}
+
+/// `n` while a stage applies: the next stage's questions; the running one goes on.
+pub(super) fn go(app: &mut App) -> Vec<Effect> {
+    let (Some(running), Some(next)) = (app.running_apply(), app.work_ahead_target()) else {
+        return Vec::new();
+    };
+    app.enter_stage(next);
+    app.info(&format!(
+        "Stage {} keeps running (its steps go on in this log); answer stage {} meanwhile.",
+        running.index() + 1,
+        next.index() + 1
+    ));
+    Vec::new()
+}
+
+/// Enter on a stage's form while another stage runs. With a change being made, the answers are
+/// taken now and the check follows as soon as it is done; during a check, the student is asked
+/// to wait (that check ends in a preview to read). `None`: nothing runs, go on as usual.
+pub(super) fn submit_while_running(app: &mut App) -> Option<Vec<Effect>> {
+    let running = app.run.as_ref()?.stage;
+    let number = running.index() + 1;
+    if app.current == StageId::Connect || app.running_apply().is_none() {
+        app.info(&format!(
+            "Stage {number} is being checked: press Enter here again once it is done."
+        ));
+    } else if app.queued == Some(app.current) {
+        app.info(&format!(
+            "Your answers are in: this stage is checked as soon as stage {number} is done."
+        ));
+    } else {
+        flow::take_answers(app);
+        app.queued = Some(app.current);
+        app.info(&format!(
+            "Answers kept: stage {} is checked as soon as stage {number} is done.",
+            app.current.index() + 1
+        ));
+    }
+    Some(Vec::new())
+}
+
+/// A stage ended while the student was on another stage's screen. Done: say so and start the
+/// check the student queued. Anything else needs the student where it happened (a failure to
+/// read, a preview to confirm): back there, and the queue is dropped. A restart the update asks
+/// for waits: it is offered on stage 2's screen whenever the student chooses.
+pub(super) fn finished_behind(app: &mut App, stage: StageId, outcome: Outcome) -> Vec<Effect> {
+    if !outcome.succeeded() {
+        if let Some(queued) = app.queued.take() {
+            app.info(&format!(
+                "Stage {} needs you first; stage {}'s answers are kept for when you get there.",
+                stage.index() + 1,
+                queued.index() + 1
+            ));
+        }
+        app.enter_stage(stage);
+        flow::finish(app, stage, outcome);
+        super::resume::save(app);
+        return Vec::new();
+    }
+    app.set_status(stage, outcome.status());
+    app.set_note(stage, outcome.note());
+    if stage == StageId::Nginx {
+        app.editor = None;
+    }
+    app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
+    if stage == StageId::Update && app.reboot_needed {
+        app.info(
+            "The update asks for a restart to finish. Whenever it suits you (nothing running): \
+             Alt-↑ back to stage 2 and press r; droplift reconnects by itself.",
+        );
+    }
+    super::resume::save(app);
+    if app.queued.take() == Some(app.current) {
+        return flow::check_current(app);
+    }
+    Vec::new()
+}
