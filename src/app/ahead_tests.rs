@@ -2,9 +2,10 @@
 //! stage's questions, its answers wait for the running stage, and its check follows; a stage
 //! that needs the student (a failure, a preview) brings them back, and nothing is clobbered.
 
-use super::tests::{answer, app, connected, press, request_id, to_update_preview, type_text};
+use super::tests::{
+    answer, app, connected, finish_update_saying, press, request_id, to_update_preview, type_text,
+};
 use super::*;
-use crate::remote::Stream;
 use crate::runner::Phase;
 use crate::secret::SecretName;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -22,41 +23,6 @@ fn applying_update(app: &mut App) -> Vec<Effect> {
 /// Answers every request of the running update stage with success until it ends; what follows.
 fn finish_update(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
     finish_update_saying(app, effects, "ok")
-}
-
-/// The same, the restart check answering `restart_check`.
-fn finish_update_saying(
-    app: &mut App,
-    mut effects: Vec<Effect>,
-    restart_check: &str,
-) -> Vec<Effect> {
-    while app.run.as_ref().is_some_and(|r| r.stage == StageId::Update) {
-        let Some(Effect::Perform(request)) = effects.first() else {
-            panic!("a request: {effects:?}");
-        };
-        let crate::runner::Request::Run { id, command } = request.as_ref() else {
-            panic!("only commands in the update stage");
-        };
-        let id = *id;
-        let line = if command.script.contains("reboot-required") {
-            restart_check
-        } else {
-            "ok"
-        };
-        update(
-            app,
-            Event::Worker(WorkerEvent::Output {
-                id,
-                stream: Stream::Stdout,
-                line: line.into(),
-            }),
-        );
-        effects = update(
-            app,
-            Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
-        );
-    }
-    effects
 }
 
 fn fill_user_form(app: &mut App) {

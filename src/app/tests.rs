@@ -600,37 +600,55 @@ fn a_dropped_connection_marks_the_step_interrupted_and_reprobes_after_reconnecti
     );
 }
 
+/// Answers every request of the running update stage with success until it ends, the restart
+/// check with `restart_check`; returns what follows.
+pub(super) fn finish_update_saying(
+    app: &mut App,
+    mut effects: Vec<Effect>,
+    restart_check: &str,
+) -> Vec<Effect> {
+    while app.run.as_ref().is_some_and(|r| r.stage == StageId::Update) {
+        let Some(Effect::Perform(request)) = effects.first() else {
+            panic!("a request: {effects:?}");
+        };
+        let crate::runner::Request::Run { id, command } = request.as_ref() else {
+            panic!("only commands in the update stage");
+        };
+        let id = *id;
+        let line = if command.script.contains("reboot-required") {
+            restart_check
+        } else {
+            "ok"
+        };
+        update(
+            app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: line.into(),
+            }),
+        );
+        effects = update(
+            app,
+            Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+        );
+    }
+    effects
+}
+
 #[test]
 fn a_restart_is_offered_after_an_update_that_needs_one() {
     let mut app = app();
     connected(&mut app);
     press(&mut app, KeyCode::Enter);
     to_update_preview(&mut app);
-    let mut effects = press(&mut app, KeyCode::Enter);
-    // Answer every request with success; the restart check says a restart is needed.
-    while let Some(Effect::Perform(request)) = effects.first() {
-        let crate::runner::Request::Run { id, command } = request.as_ref() else {
-            panic!("only commands in the update stage");
-        };
-        let id = *id;
-        let line = if command.script.contains("reboot-required") {
-            "A restart is needed to finish the update (reboot-required):".to_owned()
-        } else {
-            "ok".to_owned()
-        };
-        update(
-            &mut app,
-            Event::Worker(WorkerEvent::Output {
-                id,
-                stream: Stream::Stdout,
-                line,
-            }),
-        );
-        effects = update(
-            &mut app,
-            Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
-        );
-    }
+    let effects = press(&mut app, KeyCode::Enter);
+    // Every request succeeds; the restart check says a restart is needed.
+    finish_update_saying(
+        &mut app,
+        effects,
+        "A restart is needed to finish the update (reboot-required):",
+    );
     assert_eq!(app.status(StageId::Update), StageStatus::Done);
     assert!(app.reboot_needed);
     let effects = press(&mut app, KeyCode::Char('r'));
