@@ -29,10 +29,12 @@ cleanup() {
 trap cleanup EXIT
 export HOME=$work DROPLIFT_DATA_DIR=$work/data
 unset SSH_AUTH_SOCK
-os_args=()
-if [ "$os" != debian-12 ]; then
-  "$bin" practice up --help | grep -q -- '--os' || { echo "this droplift has no practice up --os yet" >&2; exit 2; }
-  os_args=(--os "$os")
+# Always named: the practice droplet's default system is Ubuntu 24.04 now (an older build
+# without --os only makes Debian 12).
+os_args=(--os "$os")
+if ! "$bin" practice up --help | grep -q -- '--os'; then
+  [ "$os" = debian-12 ] || { echo "this droplift has no practice up --os yet" >&2; exit 2; }
+  os_args=()
 fi
 user_pw="bench user pw 1"
 db_pw="bench db pw 2"

@@ -18,8 +18,17 @@ phase() { echo "phase $1 $(date +%s.%N)"; }
 apt_get() { apt-get -y -q -o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold "$@"; }
 
 phase lockwait
-# A new droplet updates itself at first; wait for it rather than fight it.
-while pgrep -x "apt-get|apt|dpkg|unattended-upgr" >/dev/null; do sleep 2; done
+# A new droplet updates itself at first; wait for it rather than fight it. Ubuntu's
+# unattended-upgrade-shutdown only waits for a signal all the time and has the same short name.
+busy() {
+  pgrep -x 'apt-get|apt|dpkg' >/dev/null && return 0
+  local p
+  for p in $(pgrep -x unattended-upgr); do
+    tr '\0' ' ' <"/proc/$p/cmdline" | grep -q unattended-upgrade-shutdown || return 0
+  done
+  return 1
+}
+while busy; do sleep 2; done
 phase update
 apt_get update
 phase upgrade

@@ -25,8 +25,8 @@ cleanup() {
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-os_args=()
-[ "$os" = debian-12 ] || os_args=(--os "$os")
+# Always named: the practice droplet's default system is Ubuntu 24.04 now.
+os_args=(--os "$os")
 now() { date +%s.%N; }
 since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.1f", a - b }'; }
 
