@@ -104,7 +104,10 @@ stage() {
   echo "  $title done at $(since "$t0") s"
 }
 
-wait_for "the first screen" "screen | grep -q 'Host'"
+# The first screen asks where the droplet is: "I have a droplet" is chosen already.
+wait_for "the first choice" "screen | grep -q 'Where is your droplet?'"
+keys Enter
+wait_for "the connect form" "screen | grep -q 'Host'"
 sleep "$pause"
 text "$address"; keys Tab Tab; text "$root_pw"
 t0=$(now)
