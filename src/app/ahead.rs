@@ -52,7 +52,11 @@ pub(super) fn go(app: &mut App) -> Vec<Effect> {
 pub(super) fn submit_while_running(app: &mut App) -> Option<Vec<Effect>> {
     let running = app.run.as_ref()?.stage;
     let number = running.index() + 1;
-    if app.current == StageId::Connect || app.running_apply().is_none() {
+    if app.current == StageId::Connect {
+        app.info(&format!(
+            "Stage {number} is running: log in again once it is done."
+        ));
+    } else if app.running_apply().is_none() {
         app.info(&format!(
             "Stage {number} is being checked: press Enter here again once it is done."
         ));
