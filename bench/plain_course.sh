@@ -53,6 +53,8 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 AllowUsers $u
 CONF
+# Ubuntu 24.04 starts sshd through ssh.socket: its runtime folder may not be there for sshd -t.
+install -d -m 755 /run/sshd
 sshd -t
 systemctl reload ssh
 
