@@ -56,7 +56,8 @@ CONF
 # Ubuntu 24.04 starts sshd through ssh.socket: its runtime folder may not be there for sshd -t.
 install -d -m 755 /run/sshd
 sshd -t
-systemctl reload ssh
+# Under ssh.socket (Ubuntu 24.04) ssh.service may not be running: each new login reads the file.
+systemctl try-reload-or-restart ssh
 
 phase postgres_install
 apt_get install postgresql
