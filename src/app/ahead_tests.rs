@@ -208,3 +208,25 @@ fn a_restart_the_update_asks_for_waits_until_the_student_goes_back_to_stage_2() 
     };
     assert_eq!(command.script, "systemctl reboot");
 }
+
+#[test]
+fn a_student_who_goes_back_to_watch_the_stage_end_starts_nothing_by_surprise() {
+    let mut app = app();
+    let effects = applying_update(&mut app);
+    press(&mut app, KeyCode::Char('n'));
+    fill_user_form(&mut app);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.queued, Some(StageId::User));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.current, StageId::Update);
+    assert_eq!(app.view, View::Running, "back to the running stage");
+
+    let after = finish_update_saying(&mut app, effects, "ok");
+    assert!(after.is_empty(), "no check starts: {after:?}");
+    assert_eq!(app.view, View::Finished);
+    assert_eq!(app.queued, None);
+    // Enter goes on to stage 3 as usual; its name was kept.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.current, StageId::User);
+    assert_eq!(app.form.value("user"), "carol");
+}

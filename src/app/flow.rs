@@ -238,6 +238,9 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
             if run.stage != app.current {
                 return super::ahead::finished_behind(app, run.stage, outcome);
             }
+            // The student came back to watch this stage end: answers queued elsewhere wait for
+            // their own Enter, never start by surprise later.
+            app.queued = None;
             let connected = run.stage == StageId::Connect && outcome.succeeded();
             finish(app, run.stage, outcome);
             if connected {
