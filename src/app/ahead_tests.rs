@@ -33,6 +33,17 @@ fn fill_user_form(app: &mut App) {
     type_text(app, "long enough pw");
 }
 
+/// The update applying, the student went ahead (`n`) and answered stage 3: its answers wait.
+/// The effects of the update's first step.
+fn user_queued_while_updating(app: &mut App) -> Vec<Effect> {
+    let effects = applying_update(app);
+    press(app, KeyCode::Char('n'));
+    fill_user_form(app);
+    press(app, KeyCode::Enter);
+    assert_eq!(app.queued, Some(StageId::User));
+    effects
+}
+
 #[test]
 fn n_while_a_stage_applies_opens_the_next_form_and_its_check_follows_the_running_stage() {
     let mut app = app();
@@ -89,11 +100,7 @@ fn n_while_a_stage_applies_opens_the_next_form_and_its_check_follows_the_running
 #[test]
 fn a_stage_that_fails_while_the_student_is_ahead_brings_them_back_to_its_error() {
     let mut app = app();
-    let effects = applying_update(&mut app);
-    press(&mut app, KeyCode::Char('n'));
-    fill_user_form(&mut app);
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(app.queued, Some(StageId::User));
+    let effects = user_queued_while_updating(&mut app);
 
     let id = request_id(&effects);
     update(
@@ -157,10 +164,7 @@ fn instructor_mode_keeps_the_class_on_the_running_stage() {
 #[test]
 fn a_restart_the_update_asks_for_waits_until_the_student_goes_back_to_stage_2() {
     let mut app = app();
-    let effects = applying_update(&mut app);
-    press(&mut app, KeyCode::Char('n'));
-    fill_user_form(&mut app);
-    press(&mut app, KeyCode::Enter);
+    let effects = user_queued_while_updating(&mut app);
     let after = finish_update_saying(
         &mut app,
         effects,
@@ -212,11 +216,7 @@ fn a_restart_the_update_asks_for_waits_until_the_student_goes_back_to_stage_2() 
 #[test]
 fn a_student_who_goes_back_to_watch_the_stage_end_starts_nothing_by_surprise() {
     let mut app = app();
-    let effects = applying_update(&mut app);
-    press(&mut app, KeyCode::Char('n'));
-    fill_user_form(&mut app);
-    press(&mut app, KeyCode::Enter);
-    assert_eq!(app.queued, Some(StageId::User));
+    let effects = user_queued_while_updating(&mut app);
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.current, StageId::Update);
     assert_eq!(app.view, View::Running, "back to the running stage");
