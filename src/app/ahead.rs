@@ -4,10 +4,40 @@
 
 use super::{App, Effect, flow};
 use crate::course::{StageId, StageStatus};
-use crate::logbuf::LineKind;
 use crate::runner::{Outcome, Phase};
 
+/// The stage on screen while another stage runs: what Enter on its form does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Elsewhere {
+    /// Its answers are in; its check follows the running stage.
+    Queued,
+    /// Enter keeps the answers and queues the check.
+    Queueable,
+    /// The running stage is being checked (its preview will need the student): Enter waits.
+    Checking,
+    /// The connect form: logging in again waits until the running stage is done.
+    Connect,
+}
+
 impl App {
+    /// Another stage runs while this one is on screen: that stage, and what Enter does here.
+    pub fn elsewhere(&self) -> Option<(StageId, Elsewhere)> {
+        let running = self.run.as_ref()?.stage;
+        if running == self.current {
+            return None;
+        }
+        let what = if self.current == StageId::Connect {
+            Elsewhere::Connect
+        } else if self.running_apply().is_none() {
+            Elsewhere::Checking
+        } else if self.queued == Some(self.current) {
+            Elsewhere::Queued
+        } else {
+            Elsewhere::Queueable
+        };
+        Some((running, what))
+    }
+
     /// The stage making its changes now, when the student may leave its screen meanwhile: an
     /// apply (or its verification) after the login. Not in instructor mode (the class watches
     /// each command) and not while stages are being checked: a check ends in a preview that
@@ -34,9 +64,10 @@ impl App {
 
 /// `n` while a stage applies: the next stage's questions; the running one goes on.
 pub(super) fn go(app: &mut App) -> Vec<Effect> {
-    let (Some(running), Some(next)) = (app.running_apply(), app.work_ahead_target()) else {
+    let Some(next) = app.work_ahead_target() else {
         return Vec::new();
     };
+    let running = app.current;
     app.enter_stage(next);
     app.info(&format!(
         "Stage {} keeps running (its steps go on in this log); answer stage {} meanwhile.",
@@ -50,28 +81,26 @@ pub(super) fn go(app: &mut App) -> Vec<Effect> {
 /// taken now and the check follows as soon as it is done; during a check, the student is asked
 /// to wait (that check ends in a preview to read). `None`: nothing runs, go on as usual.
 pub(super) fn submit_while_running(app: &mut App) -> Option<Vec<Effect>> {
-    let running = app.run.as_ref()?.stage;
+    let (running, what) = app.elsewhere()?;
     let number = running.index() + 1;
-    if app.current == StageId::Connect {
-        app.info(&format!(
-            "Stage {number} is running: log in again once it is done."
-        ));
-    } else if app.running_apply().is_none() {
-        app.info(&format!(
-            "Stage {number} is being checked: press Enter here again once it is done."
-        ));
-    } else if app.queued == Some(app.current) {
-        app.info(&format!(
-            "Your answers are in: this stage is checked as soon as stage {number} is done."
-        ));
-    } else {
-        flow::take_answers(app);
-        app.queued = Some(app.current);
-        app.info(&format!(
-            "Answers kept: stage {} is checked as soon as stage {number} is done.",
-            app.current.index() + 1
-        ));
-    }
+    let said = match what {
+        Elsewhere::Connect => format!("Stage {number} is running: log in again once it is done."),
+        Elsewhere::Checking => {
+            format!("Stage {number} is being checked: press Enter here again once it is done.")
+        }
+        Elsewhere::Queued => {
+            format!("Your answers are in: this stage is checked as soon as stage {number} is done.")
+        }
+        Elsewhere::Queueable => {
+            flow::take_answers(app);
+            app.queued = Some(app.current);
+            format!(
+                "Answers kept: stage {} is checked as soon as stage {number} is done.",
+                app.current.index() + 1
+            )
+        }
+    };
+    app.info(&said);
     Some(Vec::new())
 }
 
@@ -93,12 +122,7 @@ pub(super) fn finished_behind(app: &mut App, stage: StageId, outcome: Outcome) -
         super::resume::save(app);
         return Vec::new();
     }
-    app.set_status(stage, outcome.status());
-    app.set_note(stage, outcome.note());
-    if stage == StageId::Nginx {
-        app.editor = None;
-    }
-    app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
+    flow::record_end(app, stage, &outcome);
     if stage == StageId::Update && app.reboot_needed {
         app.info(
             "The update asks for a restart to finish. Whenever it suits you (nothing running): \

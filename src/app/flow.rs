@@ -253,20 +253,12 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     }
 }
 
-pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
-    app.view = View::Finished;
+/// What any end of a stage records, whichever screen the student is on: its badge and note, and
+/// for a stage that reached its goal the log line (nginx's editor closes once its site is live).
+pub(super) fn record_end(app: &mut App, stage: StageId, outcome: &Outcome) {
     app.set_status(stage, outcome.status());
     app.set_note(stage, outcome.note());
     match outcome {
-        Outcome::Pending(why) => {
-            app.log_line(LineKind::Info, &format!("To do: {why}"));
-            app.view = View::Preview { scroll: 0 };
-            // ── nginx (stage 7) ──
-            if stage == StageId::Nginx {
-                super::editor::open(app);
-            }
-            // ── end nginx ──
-        }
         Outcome::AlreadyDone(why) => {
             app.log_line(
                 LineKind::Success,
@@ -279,6 +271,26 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
             }
             app.log_line(LineKind::Success, &format!("{}: done", stage.title()));
         }
+        _ => {}
+    }
+}
+
+/// The end of the stage on screen: `record_end`, then what the student sees next (the
+/// preview, the result, an error card).
+pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
+    app.view = View::Finished;
+    record_end(app, stage, &outcome);
+    match outcome {
+        Outcome::Pending(why) => {
+            app.log_line(LineKind::Info, &format!("To do: {why}"));
+            app.view = View::Preview { scroll: 0 };
+            // ── nginx (stage 7) ──
+            if stage == StageId::Nginx {
+                super::editor::open(app);
+            }
+            // ── end nginx ──
+        }
+        Outcome::AlreadyDone(_) | Outcome::Applied => {}
         Outcome::Drifted(why) => {
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
             let card = match course::advice::recognise(&[], &why) {

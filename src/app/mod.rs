@@ -5,6 +5,7 @@
 pub mod editor;
 // ── end nginx ──
 mod ahead;
+pub use ahead::Elsewhere;
 pub mod cloud;
 mod flow;
 pub mod form;

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, View};
+use crate::app::{App, Elsewhere, View};
 use crate::course::plan::{Action, command_text, step_text};
 use crate::course::{self, StageId, StageStatus, text};
 
@@ -96,19 +96,23 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
 /// The line under a stage's questions: what Enter does here, and what to know first.
 fn form_hint(app: &App) -> String {
     let id = app.current;
-    let running = app.run.as_ref().map(|run| run.stage).filter(|s| *s != id);
     if !course::BUILT.contains(&id) {
         "This stage arrives in a later version of droplift.".to_owned()
-    } else if let Some(running) = running {
+    } else if let Some((running, what)) = app.elsewhere() {
         let number = running.index() + 1;
-        if app.queued == Some(id) {
-            format!("Your answers are in: the check starts as soon as stage {number} is done.")
-        } else if app.running_apply().is_some() && id != StageId::Connect {
-            format!(
+        match what {
+            Elsewhere::Queued => {
+                format!("Your answers are in: the check starts as soon as stage {number} is done.")
+            }
+            Elsewhere::Queueable => format!(
                 "Stage {number} is still running. Enter: this stage is checked as soon as it is done."
-            )
-        } else {
-            format!("Stage {number} is being checked; Enter works here once it is done.")
+            ),
+            Elsewhere::Checking => {
+                format!("Stage {number} is being checked; Enter works here once it is done.")
+            }
+            Elsewhere::Connect => {
+                format!("Stage {number} is running; log in again once it is done.")
+            }
         }
     } else if id == StageId::Update && app.reboot_needed {
         "The update asks for a restart to finish. r: restart the droplet now (droplift \
