@@ -38,12 +38,17 @@ fn key(code: KeyCode) -> Event {
     Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+/// Types `text` into the focused field, a key at a time.
+fn type_text(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        update(app, key(KeyCode::Char(ch)));
+    }
+}
+
 /// A frame with some history: a few stages done, one running, output in the log.
 fn busy_app() -> App {
     let mut app = App::new(Theme::new(ThemeName::Default, false), 1000);
-    for ch in "203.0.113.7".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "203.0.113.7");
     app.set_status(StageId::Connect, StageStatus::Done);
     app.set_status(StageId::Update, StageStatus::Running);
     app.log_line(LineKind::Command, "apt-get update");
@@ -127,9 +132,7 @@ fn help_overlay() {
 #[test]
 fn field_error_is_shown_at_the_field() {
     let mut app = App::new(Theme::new(ThemeName::Default, false), 1000);
-    for ch in "root@1.2.3.4".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "root@1.2.3.4");
     update(&mut app, key(KeyCode::Enter));
     update(&mut app, key(KeyCode::Enter));
     update(&mut app, key(KeyCode::Enter));
@@ -154,14 +157,10 @@ fn high_contrast_and_no_color_differ_only_in_style() {
 }
 
 fn connect_form(app: &mut App) {
-    for ch in "203.0.113.7".chars() {
-        update(app, key(KeyCode::Char(ch)));
-    }
+    type_text(app, "203.0.113.7");
     update(app, key(KeyCode::Tab));
     update(app, key(KeyCode::Tab));
-    for ch in "pw".chars() {
-        update(app, key(KeyCode::Char(ch)));
-    }
+    type_text(app, "pw");
     update(app, key(KeyCode::Enter));
 }
 
@@ -352,14 +351,10 @@ fn working_ahead_the_next_form_while_a_stage_applies() {
     let mut app = at_update_preview();
     update(&mut app, key(KeyCode::Enter));
     update(&mut app, key(KeyCode::Char('n')));
-    for ch in "johndoe".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "johndoe");
     for _ in 0..2 {
         update(&mut app, key(KeyCode::Tab));
-        for ch in "correct horse 42".chars() {
-            update(&mut app, key(KeyCode::Char(ch)));
-        }
+        type_text(&mut app, "correct horse 42");
     }
     let buffer = render(&mut app, 80, 24);
     assert_nothing_cut("working ahead", &buffer);
@@ -380,13 +375,9 @@ fn working_ahead_the_next_form_while_a_stage_applies() {
 fn the_user_stage_shows_password_strength_while_typing() {
     let mut app = fresh();
     app.enter_stage(StageId::User);
-    for ch in "johndoe".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "johndoe");
     update(&mut app, key(KeyCode::Tab));
-    for ch in "correct horse 42".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "correct horse 42");
     let buffer = render(&mut app, 80, 24);
     save_screenshot("user", &buffer);
     let screen = text(&buffer);
@@ -449,17 +440,11 @@ fn the_postgres_stage_explains_a_bad_name_at_the_field() {
     for _ in 0.."johndoe".len() {
         update(&mut app, key(KeyCode::Backspace));
     }
-    for ch in "select".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "select");
     update(&mut app, key(KeyCode::Tab));
-    for ch in "items-db".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "items-db");
     update(&mut app, key(KeyCode::Tab));
-    for ch in "it's a $ecret #1".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "it's a $ecret #1");
     let buffer = render(&mut app, 80, 24);
     save_screenshot("postgres", &buffer);
     let screen = text(&buffer);
@@ -477,13 +462,9 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     let mut app = fresh();
     app.answers.user = "johndoe".into();
     app.enter_stage(StageId::Firewall);
-    for ch in "8080/tcp".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "8080/tcp");
     update(&mut app, key(KeyCode::Enter));
-    for ch in "53/udp".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "53/udp");
     update(&mut app, key(KeyCode::Enter));
     // Up to the SSH rule and try to remove it: refused, and the screen says why.
     for _ in 0..4 {
@@ -933,9 +914,7 @@ fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
     for _ in 0..2 {
         update(&mut app, key(KeyCode::Tab));
     }
-    for ch in "Hunter2-secret".chars() {
-        update(&mut app, key(KeyCode::Char(ch)));
-    }
+    type_text(&mut app, "Hunter2-secret");
     let buffer = render(&mut app, 80, 24);
     let shown = text(&buffer);
     assert!(
@@ -1200,9 +1179,7 @@ mod cloud_screens {
         for _ in 0.."items-api".len() {
             update(&mut app, key(KeyCode::Backspace));
         }
-        for ch in "items_api".chars() {
-            update(&mut app, key(KeyCode::Char(ch)));
-        }
+        type_text(&mut app, "items_api");
         update(&mut app, key(KeyCode::Enter));
         let name = shot(&mut app, None, "name");
         assert!(
