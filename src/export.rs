@@ -71,7 +71,7 @@ fn yaml_text(value: &str) -> String {
 
 /// Port rules as a YAML list of strings (`["8080/tcp", "53/udp"]`): digits, a slash and a
 /// protocol, nothing to quote.
-fn yaml_list(rules: &[crate::course::ports::PortRule]) -> String {
+fn yaml_list(rules: &[crate::course::stages::firewall::ports::PortRule]) -> String {
     let items: Vec<String> = rules.iter().map(|r| format!("\"{r}\"")).collect();
     format!("[{}]", items.join(", "))
 }
@@ -84,7 +84,7 @@ fn nginx_site(answers: &Answers) -> String {
         // Nothing between the tags and the text: a raw block keeps every character it holds.
         Some(text) if !text.contains("{% endraw") => format!("{{% raw %}}{text}{{% endraw %}}"),
         Some(text) => text.clone(),
-        None => crate::course::nginx::TEMPLATE.to_owned(),
+        None => crate::course::stages::nginx::TEMPLATE.to_owned(),
     }
 }
 
@@ -124,7 +124,7 @@ pub fn ansible(
     vars.push_str(
         "\n# Stage 6: SSH (the port sshd uses) is always let in; the web, and your own ports.\n",
     );
-    let web = crate::course::firewall::web_ports(answers.domain.is_some());
+    let web = crate::course::stages::firewall::web_ports(answers.domain.is_some());
     let _ = writeln!(vars, "web_ports: {}", yaml_list(&web.0));
     let _ = writeln!(vars, "extra_ports: {}", yaml_list(&answers.extra_ports));
     vars.push_str("\n# Stage 7: the nginx site.\n");
@@ -161,15 +161,15 @@ pub fn ansible(
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
             "templates/uwsgi.ini.j2",
-            as_ansible_template(crate::course::service::UWSGI_INI),
+            as_ansible_template(crate::course::stages::service::UWSGI_INI),
         ),
         file(
             "templates/uwsgi.service.j2",
-            as_ansible_template(crate::course::service::UNIT),
+            as_ansible_template(crate::course::stages::service::UNIT),
         ),
         file(
             "templates/nginx-tls.conf.j2",
-            as_ansible_template(crate::course::domain::TLS_CONF),
+            as_ansible_template(crate::course::stages::domain::TLS_CONF),
         ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
         file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
@@ -177,7 +177,7 @@ pub fn ansible(
             "files/uwsgi-choice.sh",
             format!(
                 "#!/bin/bash\n# Written by droplift export: which uWSGI serves the app (prints system, or\n# pip: and why).\n{}\nuwsgi_choice\n",
-                crate::course::app::UWSGI_LIB
+                crate::course::stages::app::UWSGI_LIB
             ),
         ),
         file("group_vars/all.yml", vars),
@@ -210,7 +210,7 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Ar
     let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
     match code {
         Some((source, archive)) => {
-            let label = crate::course::app::source_label(source);
+            let label = crate::course::stages::app::source_label(source);
             vars.push_str(
                 "# The code is files/app.tar, packed by droplift; its SHA-256 names the release \
                  built from it.\n",
@@ -230,9 +230,9 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Ar
         }
     }
     let packages = if code.is_some() {
-        crate::course::app::PYTHON_PACKAGES
+        crate::course::stages::app::PYTHON_PACKAGES
     } else {
-        crate::course::app::PYTHON_PACKAGES_GIT
+        crate::course::stages::app::PYTHON_PACKAGES_GIT
     };
     let list = |text: &str| text.split(' ').collect::<Vec<&str>>().join(", ");
     let _ = writeln!(vars, "app_packages: [{}]", list(packages));
@@ -243,14 +243,18 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Ar
     let _ = writeln!(
         vars,
         "app_uwsgi_system_packages: [{}]",
-        list(crate::course::app::UWSGI_SYSTEM_PACKAGES)
+        list(crate::course::stages::app::UWSGI_SYSTEM_PACKAGES)
     );
     let _ = writeln!(
         vars,
         "app_uwsgi_build_packages: [{}]",
-        list(crate::course::app::UWSGI_BUILD_PACKAGES)
+        list(crate::course::stages::app::UWSGI_BUILD_PACKAGES)
     );
-    let _ = writeln!(vars, "app_uwsgi_pip: {}", crate::course::app::UWSGI_PIP);
+    let _ = writeln!(
+        vars,
+        "app_uwsgi_pip: {}",
+        crate::course::stages::app::UWSGI_PIP
+    );
 }
 
 /// Writes the project into `out` (made if missing). A folder with other files is refused; one
@@ -283,9 +287,9 @@ mod tests {
     #[test]
     fn the_play_writes_the_files_droplifts_checks_read() {
         // Stage 2's check trusts the time of this file; the play keeps it.
-        assert!(SITE.contains(crate::course::update::STAMP));
+        assert!(SITE.contains(crate::course::stages::update::STAMP));
         // The HTTPS lines are droplift's own, filled by Ansible.
-        let tls = as_ansible_template(crate::course::domain::TLS_CONF);
+        let tls = as_ansible_template(crate::course::stages::domain::TLS_CONF);
         assert!(tls.contains("/etc/letsencrypt/live/{{ tls_domain }}/fullchain.pem"));
         assert!(!tls.contains("{{domain}}"));
     }
@@ -324,8 +328,8 @@ mod tests {
         let mut answers = Answers::new("203.0.113.7", "johndoe");
         answers.db_role = Some("items app".into());
         answers.extra_ports = vec![
-            crate::course::ports::PortRule::parse("8080").expect("port"),
-            crate::course::ports::PortRule::parse("53/udp").expect("port"),
+            crate::course::stages::firewall::ports::PortRule::parse("8080").expect("port"),
+            crate::course::stages::firewall::ports::PortRule::parse("53/udp").expect("port"),
         ];
         answers.domain = Some("example.org".into());
         answers.nginx.remove_default = false;
@@ -360,7 +364,7 @@ mod tests {
                 .text()
                 .into_owned()
         };
-        assert_eq!(site(&answers), crate::course::nginx::TEMPLATE);
+        assert_eq!(site(&answers), crate::course::stages::nginx::TEMPLATE);
         answers.nginx.site_text = Some("server { listen 81; } # {{ not a variable }}\n".into());
         assert_eq!(
             site(&answers),

@@ -54,7 +54,7 @@ impl ShellArg for Const {
 /// script at once if the preamble lacks a value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Script {
-    vars: Vec<(&'static str, String)>,
+    vars: Vec<(std::borrow::Cow<'static, str>, String)>,
     files: Vec<&'static str>,
 }
 
@@ -75,7 +75,15 @@ impl Script {
 
     /// Sets a variable for the script. `name` must be a shell identifier (checked in `text`).
     pub fn set(mut self, name: &'static str, value: &dyn ShellArg) -> Self {
-        self.vars.push((name, value.shell_text().into_owned()));
+        self.vars
+            .push((name.into(), value.shell_text().into_owned()));
+        self
+    }
+
+    /// `set` for a name made at run time (one per stage, from the stage's key).
+    pub fn set_named(mut self, name: String, value: &dyn ShellArg) -> Self {
+        self.vars
+            .push((name.into(), value.shell_text().into_owned()));
         self
     }
 
@@ -87,7 +95,7 @@ impl Script {
             let quoted = quote(value).map_err(|_| QuoteError {
                 what: format!("the value of {name}"),
             })?;
-            out.push_str(name);
+            out.push_str(name.as_ref());
             out.push('=');
             out.push_str(&quoted);
             out.push('\n');

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::course::apprules::module_files;
+use crate::course::stages::app::rules::module_files;
 
 /// The sample items-rest app, compiled in: the droplet cannot reach GitHub on every network,
 /// and a student without code of their own still gets a working API.

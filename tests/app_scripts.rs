@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::process::Command;
 
-const LIB: &str = include_str!("../src/course/scripts/app/lib.sh");
-const TARGET: &str = include_str!("../src/course/scripts/service/target.sh");
-const FINISH: &str = include_str!("../src/course/scripts/app/finish.sh");
+const LIB: &str = include_str!("../src/course/stages/app/lib.sh");
+const TARGET: &str = include_str!("../src/course/stages/service/target.sh");
+const FINISH: &str = include_str!("../src/course/stages/app/finish.sh");
 
 /// Runs `body` after the shared functions with the site's folders in `base`; (status, stdout).
 fn bash(base: &Path, files: &[&str], body: &str) -> (bool, String) {

@@ -157,7 +157,7 @@ fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
     );
     assert!(config.contains("uwsgi_pass unix:/var/www/html/items-rest/socket.sock;"));
     assert!(!config.contains("# configuration file /etc/nginx/sites-enabled/default:"));
-    let site = droplift::course::nginx::site_from_template(
+    let site = droplift::course::stages::nginx::site_from_template(
         &droplift::course::values::SiteName::parse("items-rest").expect("site"),
         &droplift::course::values::ServerName::parse("_").expect("name"),
     );
@@ -776,7 +776,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         String::from_utf8_lossy(&nginx_again.stdout)
     );
     let domain = droplift::course::values::Domain::parse("items.test").expect("domain");
-    let plans = droplift::course::domain::plans(
+    let plans = droplift::course::stages::domain::plans(
         &domain,
         &droplift::course::values::Email::parse("erin@example.org").expect("email"),
         &droplift::course::values::SiteName::parse("items-rest").expect("site"),

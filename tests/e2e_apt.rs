@@ -8,7 +8,7 @@ use common::cli;
 use common::droplet::TestDroplet;
 use droplift::practice::{PracticeOs, UpOptions};
 
-const APT_SCRIPT: &str = include_str!("../src/course/scripts/update/apt.sh");
+const APT_SCRIPT: &str = include_str!("../src/course/stages/update/apt.sh");
 
 fn version(droplet: &TestDroplet, package: &str) -> String {
     droplet.run(&["dpkg-query", "-W", "-f", "${Version}", package])

@@ -54,7 +54,7 @@ fn status_from_inside(droplet: &TestDroplet) -> String {
 
 /// The template as the stage fills it for these answers.
 fn template_site() -> String {
-    course::nginx::site_from_template(
+    course::stages::nginx::site_from_template(
         &course::values::SiteName::parse("items-rest").expect("site"),
         &course::values::ServerName::parse("_").expect("server name"),
     )
@@ -307,7 +307,7 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
         wizard.app.entry(StageId::Nginx).map(|e| e.note.as_str()),
         Some("the site file on the server is not yours yet")
     );
-    let row = course::nginx::TEMPLATE
+    let row = course::stages::nginx::TEMPLATE
         .lines()
         .position(|l| l.contains("include uwsgi_params;"))
         .expect("line");

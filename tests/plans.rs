@@ -41,7 +41,7 @@ fn readable(plans: &course::plan::StagePlans) -> String {
 #[test]
 fn stage_plans() {
     let answers = example();
-    for stage in course::BUILT {
+    for stage in course::StageId::ALL {
         let plans = course::plans(stage, &answers).expect("built stage has plans");
         insta::assert_snapshot!(format!("plans_{}", stage.key()), readable(&plans));
     }
@@ -75,7 +75,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
     let mut by_key = example();
     by_key.root_by_key = true;
     let mut all = Vec::new();
-    for (answers, stage) in course::BUILT
+    for (answers, stage) in course::StageId::ALL
         .into_iter()
         .map(|s| (example(), s))
         .chain(std::iter::once((by_key, StageId::User)))
@@ -147,7 +147,7 @@ fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
     let answers = example();
     let (command, left_out) =
         course::probe_all(&StageId::ALL, &answers, &|_| true).expect("builds");
-    for stage in course::BUILT {
+    for stage in course::StageId::ALL {
         assert!(
             stage == StageId::Connect || !left_out.contains(&stage),
             "{stage} is checked"
@@ -178,7 +178,10 @@ fn every_check_in_one_command_is_valid_bash_and_each_reader_gets_one_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Each stage's check is handed over whole, quoted, as the value of its variable.
-    for stage in course::BUILT.iter().filter(|s| **s != StageId::Connect) {
+    for stage in course::StageId::ALL
+        .iter()
+        .filter(|s| **s != StageId::Connect)
+    {
         let plans = course::plans(*stage, &answers).expect("plans");
         let course::plan::Action::Run(probe) = &plans.probe.steps[0].action else {
             panic!("a probe is one command");
@@ -243,7 +246,7 @@ fn the_combined_check_hands_each_reader_its_own_line() {
 
 #[test]
 fn the_runbook_is_notes_that_cannot_end_the_students_shell() {
-    let text = runbook::render(&example(), &course::BUILT).expect("renders");
+    let text = runbook::render(&example(), &course::StageId::ALL).expect("renders");
     assert!(!text.starts_with("#!"), "notes, not an executable script");
     // On stdin: the whole runbook is longer than one argument may be (128 KiB).
     let mut child = std::process::Command::new("bash")

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-const PG_LIB: &str = include_str!("../src/course/scripts/postgres/lib.sh");
-const FW_LIB: &str = include_str!("../src/course/scripts/firewall/lib.sh");
+const PG_LIB: &str = include_str!("../src/course/stages/postgres/lib.sh");
+const FW_LIB: &str = include_str!("../src/course/stages/firewall/lib.sh");
 
 /// Runs `body` after `lib` with `vars` set, `bin` first on PATH; returns stdout (must succeed).
 fn bash(lib: &str, vars: &str, body: &str, bin: &Path) -> String {
@@ -204,7 +204,7 @@ fn rules_are_recognised_and_droplifts_old_ones_found() {
     );
 }
 
-const CONNECT_PROBE: &str = include_str!("../src/course/scripts/connect/probe.sh");
+const CONNECT_PROBE: &str = include_str!("../src/course/stages/connect/probe.sh");
 
 /// Stage 1's check with `os_release` as the server's /etc/os-release: its last line.
 fn connect_verdict(os_release: &str) -> String {
@@ -214,8 +214,8 @@ fn connect_verdict(os_release: &str) -> String {
     let vars = format!(
         "os_release='{}'\nsupported='{}'\nsupported_names='{}'",
         file.display(),
-        droplift::course::connect::SUPPORTED,
-        droplift::course::connect::SUPPORTED_NAMES
+        droplift::course::stages::connect::SUPPORTED,
+        droplift::course::stages::connect::SUPPORTED_NAMES
     );
     let out = bash(CONNECT_PROBE, &vars, "", dir.path());
     out.lines().last().unwrap_or_default().to_owned()

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea};
 
 use super::{App, Effect, Overlay, View, flow};
-use crate::course::nginx::SiteError;
+use crate::course::stages::nginx::SiteError;
 use crate::course::{self, StageId};
 use crate::logbuf::LineKind;
 use crate::ui::theme::Theme;
@@ -88,7 +88,7 @@ pub(super) fn open(app: &mut App) {
 fn site_text(app: &App) -> Option<String> {
     let site = course::values::SiteName::parse(&app.answers.nginx.site).ok()?;
     let server = course::values::ServerName::parse(&app.answers.nginx.server_name).ok()?;
-    Some(course::nginx::site_from_template(&site, &server))
+    Some(course::stages::nginx::site_from_template(&site, &server))
 }
 
 /// Keys while the editor is shown. F1 and Ctrl-C were handled before; every other key that is
@@ -157,7 +157,7 @@ fn take_text(app: &mut App) -> bool {
         return false;
     };
     let text = editor.text();
-    if let Err(message) = course::inputs::validate_site_text(&text) {
+    if let Err(message) = crate::course::stages::nginx::checks::validate_site_text(&text) {
         editor.error = Some(SiteError {
             line: 1,
             column: None,
@@ -178,7 +178,7 @@ pub(super) fn on_failure(app: &mut App, stage: StageId, detail: &[String]) -> bo
     let Ok(site) = course::values::SiteName::parse(&app.answers.nginx.site) else {
         return false;
     };
-    let Some(error) = course::nginx::site_error(detail, &site) else {
+    let Some(error) = course::stages::nginx::site_error(detail, &site) else {
         return false;
     };
     if app.editor.is_none() {
@@ -310,7 +310,7 @@ mod tests {
         assert!(editor.text().contains("server_name _;"));
 
         // Break the server_name line by typing an x in front of it.
-        let row = course::nginx::TEMPLATE
+        let row = course::stages::nginx::TEMPLATE
             .lines()
             .position(|l| l.contains("server_name"))
             .expect("server_name line");

@@ -2,12 +2,11 @@
 //! stage shows its preview (what the check found, the exact commands), the runner applies and
 //! verifies, and the runner's progress (handed on by `login::on_worker`) moves it on.
 
-use super::{App, Effect, ErrorCard, Field, Form, Link, Overlay, View};
+use super::{App, Effect, ErrorCard, Link, Overlay, View};
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
 use crate::remote::{Job, JobId, Stream};
 use crate::runner::{Outcome, Progress, Request, StageRun};
-use crate::secret::{Secret, SecretName};
 
 /// Enter on the last field (or on a screen without fields): check the answers, then connect
 /// (stage 1) or show the preview of the commands.
@@ -15,8 +14,8 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     app.form.clear_errors();
     let form = &app.form;
     let errors = course::validate(app.current, &|key| form.value(key));
-    for (key, message) in &errors {
-        app.form.set_error(key, message.clone());
+    for error in errors {
+        app.form.set_error(error.field, error.message);
     }
     if app.form.focus_first_error() {
         return Vec::new();
@@ -26,13 +25,6 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
         return effects;
     }
     let stage = app.current;
-    if !course::BUILT.contains(&stage) {
-        app.info(&format!(
-            "The {} stage arrives in a later version of droplift.",
-            stage.title()
-        ));
-        return Vec::new();
-    }
     if stage == StageId::Connect {
         return super::login::connect(app);
     }
@@ -49,77 +41,13 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     check_current(app)
 }
 
+/// The current stage reads its screen back into the answers; the secrets typed are kept
+/// (zeroized, redacted from the log), never in the answers.
 pub(super) fn take_answers(app: &mut App) {
-    match app.current {
-        StageId::User => {
-            app.answers.user = app.form.value("user").trim().to_owned();
-            let password = take(&mut app.form, "user_password");
-            take(&mut app.form, "user_password_again");
-            app.secrets
-                .set(SecretName::UserPassword, password, &app.redactor);
-        }
-        StageId::SshHardening => {
-            app.answers.key = app.form.value("key").trim().into();
-            let alias = app.form.value("alias").trim().to_owned();
-            app.answers.alias = (!alias.is_empty()).then_some(alias);
-            let passphrase = take(&mut app.form, "key_passphrase");
-            if !passphrase.is_empty() {
-                app.secrets
-                    .set(SecretName::KeyPassphrase, passphrase, &app.redactor);
-            }
-        }
-        // ── Stage 5: PostgreSQL ──
-        StageId::Postgres => {
-            let role = app.form.value("role");
-            app.answers.db_role = (role != app.answers.user).then_some(role);
-            let database = app.form.value("database");
-            app.answers.db_name = (!database.is_empty()).then_some(database);
-            let password = take(&mut app.form, "db_password");
-            take(&mut app.form, "db_password_again");
-            app.secrets
-                .set(SecretName::DbPassword, password, &app.redactor);
-        }
-        // Stage 6's rules are in the answers already: the list edits them as the student goes.
-        // ── nginx (stage 7) ──
-        StageId::Nginx => {
-            let nginx = &mut app.answers.nginx;
-            let site = app.form.value("site").trim().to_owned();
-            let server_name = app.form.value("server_name").trim().to_owned();
-            // New names give a new site file: the template is filled again.
-            if site != nginx.site || server_name != nginx.server_name {
-                nginx.site_text = None;
-            }
-            nginx.site = site;
-            nginx.server_name = server_name;
-            nginx.remove_default =
-                course::inputs::validate_remove_default(&app.form.value("remove_default"))
-                    .unwrap_or(true);
-        }
-        // ── end nginx ──
-        // ── Stages 8 and 10: the app, the domain ──
-        StageId::App => {
-            let source = app.form.value("source").trim().to_owned();
-            let git_ref = app.form.value("ref").trim().to_owned();
-            let module = app.form.value("module").trim().to_owned();
-            let answers = &mut app.answers.app;
-            answers.source = source;
-            answers.git_ref = git_ref;
-            answers.module = module;
-        }
-        StageId::Domain => {
-            let domain = app.form.value("domain").trim().to_owned();
-            let email = app.form.value("email").trim().to_owned();
-            app.answers.domain = (!domain.is_empty()).then_some(domain);
-            app.answers.tls_email = (!email.is_empty()).then_some(email);
-        }
-        _ => {}
+    let secrets = (app.current.stage().take)(&mut app.answers, &mut app.form);
+    for (name, secret) in secrets {
+        app.secrets.set(name, secret, &app.redactor);
     }
-}
-
-pub(super) fn take(form: &mut Form, key: &str) -> Secret {
-    form.field_mut(key)
-        .map(Field::take_secret)
-        .unwrap_or_default()
 }
 
 /// How much of a stage to run.
@@ -149,8 +77,8 @@ fn start(app: &mut App, mode: Mode) -> Vec<Effect> {
 /// `b` on the uWSGI stage's last screen: the previous good release serves again, with the same
 /// plans as `droplift rollback` (its smoke test too; if that fails, the current one stays).
 pub(super) fn rollback(app: &mut App) -> Vec<Effect> {
-    let plans = course::service::values(&app.answers).and_then(|values| {
-        course::service::rollback_plans(&values, None).map_err(course::PlanError::from)
+    let plans = course::stages::service::values(&app.answers).and_then(|values| {
+        course::stages::service::rollback_plans(&values, None).map_err(course::PlanError::from)
     });
     match plans {
         Ok(plans) => start_with(app, Mode::Whole, plans),

@@ -169,6 +169,19 @@ impl Form {
     }
 }
 
+/// A stage reads its screen back through this (`Stage::take`).
+impl crate::course::stage::FormInput for Form {
+    fn value(&self, key: &str) -> String {
+        Form::value(self, key)
+    }
+
+    fn take_secret(&mut self, key: &str) -> Secret {
+        self.field_mut(key)
+            .map(Field::take_secret)
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

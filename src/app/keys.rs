@@ -132,7 +132,7 @@ pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         (View::Preview { .. } | View::Finished, KeyCode::Char('w')) => {
-            match crate::course::runbook::render(&app.answers, &crate::course::BUILT) {
+            match crate::course::runbook::render(&app.answers, &StageId::ALL) {
                 Ok(runbook) => vec![Effect::SaveRunbook(runbook)],
                 Err(e) => {
                     app.log_line(
@@ -218,11 +218,11 @@ fn check_leaving_field(app: &mut App) {
     let form = &app.form;
     let errors = crate::course::validate(app.current, &|k| form.value(k));
     // The retype field is judged on Enter, once both have been typed.
-    if let Some((_, message)) = errors
+    if let Some(error) = errors
         .into_iter()
-        .find(|(k, _)| *k == key && !matches!(key, "user_password" | "db_password"))
+        .find(|e| e.field == key && !matches!(key, "user_password" | "db_password"))
     {
-        app.form.set_error(key, message);
+        app.form.set_error(key, error.message);
     }
 }
 

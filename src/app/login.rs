@@ -1,8 +1,9 @@
 //! Logging in from the wizard: the forms and popups answer the shared `login::Login` machine, and
 //! what it says becomes log lines, popups and error cards. `on_worker` is the worker's one door.
 
-use super::flow::{advance, check_current, on_output, run_current, take};
+use super::flow::{advance, check_current, on_output, run_current};
 use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Overlay, View};
+use crate::course::stage::FormInput;
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
 use crate::login::{LoginError, Notice, Out, Question};
@@ -12,10 +13,10 @@ use crate::secret::SecretName;
 /// The connect form, checked: log in as root (the e-mailed password, or a key when empty).
 pub(super) fn connect(app: &mut App) -> Vec<Effect> {
     let host = app.form.value("host").trim().to_owned();
-    let port = course::inputs::validate_port(&app.form.value("port")).unwrap_or(22);
+    let port = course::check::validate_port(&app.form.value("port")).unwrap_or(22);
     app.answers.host = host;
     app.answers.port = port;
-    let password = take(&mut app.form, "root_password");
+    let password = app.form.take_secret("root_password");
     let password = (!password.is_empty()).then_some(password);
     // No password: root logs in with a key, as on a droplet made with one (which takes no
     // password logins, so stage 3 proves the new password with sudo instead).
@@ -50,7 +51,7 @@ pub(super) fn user_login_form(user: &str) -> Form {
 /// user's password is for sudo only; it is sent to the worker, never on a command line.
 pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     form.clear_errors();
-    if let Err(message) = course::inputs::validate_username(form.value("user").trim()) {
+    if let Err(message) = course::check::validate_username(form.value("user").trim()) {
         form.set_error("user", message);
     }
     let password = form.value("user_password");
@@ -59,7 +60,7 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
             "user_password",
             "sudo will ask for it: type your user's password.",
         );
-    } else if let Err(message) = course::inputs::validate_password(&password) {
+    } else if let Err(message) = course::check::validate_password(&password) {
         form.set_error("user_password", message);
     }
     if form.focus_first_error() {
@@ -67,7 +68,7 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
         return Vec::new();
     }
     let user = form.value("user").trim().to_owned();
-    let password = take(&mut form, "user_password");
+    let password = form.take_secret("user_password");
     app.answers.user = user;
     app.secrets
         .set(SecretName::UserPassword, password, &app.redactor);
@@ -115,7 +116,7 @@ pub(super) fn submit_new_root_password(app: &mut App, mut form: Form) -> Vec<Eff
     let again = form.value("again");
     let problem = if new.is_empty() {
         Some("Choose a new password for root.".to_owned())
-    } else if let Err(message) = course::inputs::validate_password(&new) {
+    } else if let Err(message) = course::check::validate_password(&new) {
         Some(message)
     } else if new != again {
         Some("The two passwords differ; type them again.".to_owned())
@@ -128,8 +129,8 @@ pub(super) fn submit_new_root_password(app: &mut App, mut form: Form) -> Vec<Eff
         app.overlay = Some(Overlay::PasswordChange(form));
         return Vec::new();
     }
-    let new = take(&mut form, "new");
-    take(&mut form, "again");
+    let new = form.take_secret("new");
+    form.take_secret("again");
     app.secrets
         .set(SecretName::NewRootPassword, new, &app.redactor);
     let out = app.login.change_root_password(&app.secrets);

@@ -363,33 +363,8 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                 } else {
                     FieldKind::Text
                 };
-                let known = match spec.key {
-                    "host" => answers.host.clone(),
-                    "port" if !answers.host.is_empty() => answers.port.to_string(),
-                    "user" => answers.user.clone(),
-                    "key" => answers.key.display().to_string(),
-                    "alias" => answers.alias.clone().unwrap_or_default(),
-                    // ── Stage 5: PostgreSQL ──
-                    "role" => answers.db_role().to_owned(),
-                    "database" => answers.db_name.clone().unwrap_or_default(),
-                    // ── nginx (stage 7) ──
-                    "site" => answers.nginx.site.clone(),
-                    "server_name" => answers.nginx.server_name.clone(),
-                    "remove_default" => if answers.nginx.remove_default {
-                        "yes"
-                    } else {
-                        "no"
-                    }
-                    .to_owned(),
-                    // ── end nginx ──
-                    // ── Stages 8 and 10 ──
-                    "source" => answers.app.source.clone(),
-                    "ref" => answers.app.git_ref.clone(),
-                    "module" => answers.app.module.clone(),
-                    "domain" => answers.domain.clone().unwrap_or_default(),
-                    "email" => answers.tls_email.clone().unwrap_or_default(),
-                    _ => String::new(),
-                };
+                // A field its stage cannot fill is a bug a test catches (form_fills_every_field).
+                let known = (id.stage().fill)(answers, spec.key).unwrap_or_default();
                 let value = if known.is_empty() {
                     spec.default.to_owned()
                 } else {

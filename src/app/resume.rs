@@ -78,7 +78,7 @@ pub fn pick(app: &mut App, index: usize) {
 pub fn check_all(app: &mut App) -> Vec<Effect> {
     let secrets = &app.secrets;
     let known = |name| secrets.get(name).is_some();
-    let (command, _left_out) = match course::probe_all(&course::BUILT, &app.answers, &known) {
+    let (command, _left_out) = match course::probe_all(&StageId::ALL, &app.answers, &known) {
         Ok(built) => built,
         Err(e) => {
             app.log_line(LineKind::Error, &format!("Could not check the stages: {e}"));
@@ -93,7 +93,7 @@ pub fn check_all(app: &mut App) -> Vec<Effect> {
     // later stages' packages arrive while the student reads and types; then the check, whose
     // output is what the badges come from (a run's output is its last step's).
     let mut steps = Vec::new();
-    match course::prefetch::command(&course::BUILT, &app.answers) {
+    match course::prefetch::command(&StageId::ALL, &app.answers) {
         Ok(Some(prefetch)) => steps.push(Step::run(
             "Start downloading, in the background, what the later stages install",
             prefetch,
@@ -135,7 +135,7 @@ pub fn all_checked(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effe
         app.set_status(part.stage, status);
         app.set_note(part.stage, note);
     }
-    let done = course::BUILT
+    let done = StageId::ALL
         .iter()
         .filter(|s| app.status(**s) == StageStatus::Done)
         .count();
@@ -143,7 +143,7 @@ pub fn all_checked(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effe
         LineKind::Success,
         &format!(
             "{done} of {} stages are done on this server.",
-            course::BUILT.len()
+            StageId::ALL.len()
         ),
     );
     save(app);

@@ -4,8 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Effect};
-use crate::course::firewall::{rule_lines, web_ports};
-use crate::course::ports::{PortList, parse_list};
+use crate::course::stages::firewall::ports::{PortList, parse_list};
+use crate::course::stages::firewall::{rule_lines, web_ports};
 
 const FIELD: &str = "add_port";
 
@@ -45,7 +45,8 @@ fn add(app: &mut App) {
     };
     let fixed = web_ports(app.answers.domain.is_some());
     for rule in rules {
-        if rule.port == app.answers.port && rule.proto == crate::course::ports::Proto::Tcp
+        if rule.port == app.answers.port
+            && rule.proto == crate::course::stages::firewall::ports::Proto::Tcp
             || fixed.0.contains(&rule)
         {
             app.form

@@ -999,7 +999,7 @@ fn an_unsupported_system_gets_its_own_card_not_edit_your_answer() {
     let mut app = app();
     let why = format!(
         "droplift supports {}; this server runs CentOS Stream 9",
-        crate::course::connect::SUPPORTED_NAMES
+        crate::course::stages::connect::SUPPORTED_NAMES
     );
     super::flow::finish(
         &mut app,

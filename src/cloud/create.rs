@@ -160,7 +160,7 @@ pub fn md5_fingerprint(line: &str) -> Result<String, String> {
 /// ed25519 key stage 4 would make).
 pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
     crate::driver::ensure_key(private, None).map_err(CreateError::Key)?;
-    let path = crate::course::ssh::public_key(private);
+    let path = crate::course::stages::ssh::public_key(private);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| CreateError::Key(format!("cannot read {}: {e}", path.display())))?;
     let line = text
@@ -371,7 +371,7 @@ mod tests {
         let key = public_key(&private).expect("made and read");
         let out = std::process::Command::new("ssh-keygen")
             .args(["-l", "-E", "md5", "-f"])
-            .arg(crate::course::ssh::public_key(&private))
+            .arg(crate::course::stages::ssh::public_key(&private))
             .output()
             .expect("ssh-keygen runs");
         let printed = String::from_utf8_lossy(&out.stdout);

@@ -8,9 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::apprules;
-use super::inputs;
-use super::ports::PortRule;
+use super::stages::firewall::ports::PortRule;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
 /// so a file written today keeps working as they arrive.
@@ -331,7 +329,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         answers.droplet = parse_droplet(droplet, &mut fail);
     }
     match raw.server.as_ref().and_then(|s| s.get_ref().host.as_ref()) {
-        Some(host) => match inputs::validate_host(host.get_ref()) {
+        Some(host) => match super::check::validate_host(host.get_ref()) {
             Ok(()) => answers.host = host.get_ref().trim().to_owned(),
             Err(m) => fail("server.host", host.span(), m),
         },
@@ -344,13 +342,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         ),
     }
     if let Some(port) = raw.server.as_ref().and_then(|s| s.get_ref().port.as_ref()) {
-        match inputs::validate_port(&port.get_ref().to_string()) {
+        match super::check::validate_port(&port.get_ref().to_string()) {
             Ok(p) => answers.port = p,
             Err(m) => fail("server.port", port.span(), m),
         }
     }
     match raw.user.as_ref().and_then(|s| s.get_ref().name.as_ref()) {
-        Some(name) => match inputs::validate_username(name.get_ref()) {
+        Some(name) => match super::check::validate_username(name.get_ref()) {
             Ok(()) => answers.user = name.get_ref().clone(),
             Err(m) => fail("user.name", name.span(), m),
         },
@@ -368,7 +366,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                     key.span(),
                     "give the path of a private key file".into(),
                 );
-            } else if let Err(m) = inputs::validate_key_path(key.get_ref()) {
+            } else if let Err(m) = super::check::validate_key_path(key.get_ref()) {
                 fail("ssh.key", key.span(), m);
             } else {
                 answers.key = PathBuf::from(key.get_ref());
@@ -385,13 +383,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     // ── Stage 5: PostgreSQL ──
     if let Some(postgres) = raw.postgres.as_ref() {
         if let Some(role) = postgres.get_ref().role.as_ref() {
-            match super::pgname::validate_role(role.get_ref()) {
+            match super::stages::postgres::names::validate_role(role.get_ref()) {
                 Ok(()) => answers.db_role = Some(role.get_ref().clone()),
                 Err(m) => fail("postgres.role", role.span(), m),
             }
         }
         if let Some(database) = postgres.get_ref().database.as_ref() {
-            match super::pgname::validate_database(database.get_ref()) {
+            match super::stages::postgres::names::validate_database(database.get_ref()) {
                 Ok(()) => answers.db_name = Some(database.get_ref().clone()),
                 Err(m) => fail("postgres.database", database.span(), m),
             }
@@ -399,7 +397,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
     if answers.db_role.is_none() && !answers.user.is_empty() {
         // The default role is the user's name, which must also be a good role name.
-        if let Err(m) = super::pgname::validate_role(&answers.user) {
+        if let Err(m) = super::stages::postgres::names::validate_role(&answers.user) {
             fail(
                 "postgres.role",
                 raw.postgres.as_ref().map_or(0..0, |s| s.span()),
@@ -437,20 +435,23 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     // ── nginx (stage 7) ──
     if let Some(nginx) = raw.nginx.as_ref().map(Spanned::get_ref) {
         if let Some(site) = &nginx.site {
-            match inputs::validate_site_name(site.get_ref()) {
+            match crate::course::stages::nginx::checks::validate_site_name(site.get_ref()) {
                 Ok(()) => answers.nginx.site = site.get_ref().clone(),
                 Err(m) => fail("nginx.site", site.span(), m),
             }
         }
         if let Some(name) = &nginx.server_name {
-            match inputs::validate_server_name(name.get_ref()) {
+            match crate::course::stages::nginx::checks::validate_server_name(name.get_ref()) {
                 Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
                 Err(m) => fail("nginx.server_name", name.span(), m),
             }
         }
         if let Some(remove) = &nginx.remove_default {
             let server_name = answers.nginx.server_name.clone();
-            match inputs::check_default_site(*remove.get_ref(), &server_name) {
+            match crate::course::stages::nginx::checks::check_default_site(
+                *remove.get_ref(),
+                &server_name,
+            ) {
                 Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
                 Err(m) => fail("nginx.remove_default", remove.span(), m),
             }
@@ -476,21 +477,23 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(source) = &app.source {
             let written = source.get_ref().trim();
             answers.app.source_line = line_of(text, source.span());
-            if apprules::source_kind(written) == apprules::SourceKind::Git {
-                if let Err(m) = apprules::validate_git_url(written) {
+            if super::stages::app::rules::source_kind(written)
+                == super::stages::app::rules::SourceKind::Git
+            {
+                if let Err(m) = super::stages::app::rules::validate_git_url(written) {
                     fail("app.source", source.span(), m);
                 }
             }
             answers.app.source = written.to_owned();
         }
         if let Some(git_ref) = &app.git_ref {
-            match apprules::validate_git_ref(git_ref.get_ref()) {
+            match super::stages::app::rules::validate_git_ref(git_ref.get_ref()) {
                 Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
                 Err(m) => fail("app.ref", git_ref.span(), m),
             }
         }
         if let Some(module) = &app.module {
-            match apprules::validate_module(module.get_ref()) {
+            match super::stages::app::rules::validate_module(module.get_ref()) {
                 Ok(()) => answers.app.module = module.get_ref().clone(),
                 Err(m) => fail("app.module", module.span(), m),
             }
@@ -499,7 +502,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     if let Some(email) = raw.tls.as_ref().and_then(|t| t.get_ref().email.as_ref()) {
         let written = email.get_ref().trim();
         if !written.is_empty() {
-            match apprules::validate_email(written) {
+            match super::stages::app::rules::validate_email(written) {
                 Ok(()) => answers.tls_email = Some(written.to_owned()),
                 Err(m) => fail("tls.email", email.span(), m),
             }
@@ -594,7 +597,7 @@ pub fn validate_domain(domain: &str) -> Result<(), String> {
     if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
         return Err("a domain is a name like api.example.com (not an address)".into());
     }
-    inputs::validate_host(domain)
+    super::check::validate_host(domain)
 }
 
 /// A Host alias for ~/.ssh/config: one word, no wildcards.

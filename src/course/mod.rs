@@ -32,36 +32,19 @@ impl StageId {
         StageId::Domain,
     ];
 
+    /// The stage's descriptor: everything droplift knows of it.
+    pub fn stage(self) -> &'static Stage {
+        STAGES[self as usize]
+    }
+
     /// Short title for the stage list (fits a 22-column sidebar with its badge).
     pub fn title(self) -> &'static str {
-        match self {
-            StageId::Connect => "Connect",
-            StageId::Update => "Update system",
-            StageId::User => "New sudo user",
-            StageId::SshHardening => "SSH key & hardening",
-            StageId::Postgres => "PostgreSQL",
-            StageId::Firewall => "Firewall",
-            StageId::Nginx => "nginx site",
-            StageId::App => "The app",
-            StageId::Service => "uWSGI service",
-            StageId::Domain => "Domain & TLS",
-        }
+        self.stage().title
     }
 
     /// The name used on the command line (`--only user`) and in saved progress.
     pub fn key(self) -> &'static str {
-        match self {
-            StageId::Connect => "connect",
-            StageId::Update => "update",
-            StageId::User => "user",
-            StageId::SshHardening => "ssh",
-            StageId::Postgres => "postgres",
-            StageId::Firewall => "firewall",
-            StageId::Nginx => "nginx",
-            StageId::App => "app",
-            StageId::Service => "service",
-            StageId::Domain => "domain",
-        }
+        self.stage().key
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
@@ -69,7 +52,7 @@ impl StageId {
     }
 
     pub fn index(self) -> usize {
-        Self::ALL.iter().position(|s| *s == self).unwrap_or(0)
+        self as usize
     }
 }
 
@@ -117,59 +100,49 @@ impl StageStatus {
     }
 }
 
-pub mod inputs;
-
-pub use inputs::{InputSpec, inputs, validate};
 pub mod advice;
 pub mod answers;
-// ── Stages 8–9: the app and its service ──
-pub mod app;
-pub mod apprules;
-pub mod domain;
-pub mod service;
-// ── end stages 8–9 ──
-pub mod connect;
-// ── nginx (stage 7) ──
-pub mod nginx;
-// ── end nginx ──
+pub mod apt;
+pub mod check;
 pub mod plan;
 pub mod prefetch;
 pub mod probe;
-pub mod ssh;
-pub mod text;
-pub mod update;
-pub mod user;
-// ── Stages 5 and 6 ──
-pub mod firewall;
-pub mod pgname;
-pub mod ports;
-pub mod postgres;
+pub mod runbook;
+pub mod stage;
+pub mod stages;
+pub mod values;
+
+pub use stage::{FieldError, InputSpec, Stage};
 
 use answers::Answers;
 use plan::StagePlans;
 
-/// The stages this version runs (the rest arrive with later issues).
-pub const BUILT: [StageId; 10] = [
-    StageId::Connect,
-    StageId::Update,
-    StageId::User,
-    StageId::SshHardening,
-    StageId::Postgres,
-    StageId::Firewall,
-    // ── nginx (stage 7) ──
-    StageId::Nginx,
-    // ── end nginx ──
-    // ── Stages 8–10 ──
-    StageId::App,
-    StageId::Service,
-    StageId::Domain,
+/// Every stage's descriptor, in course order: the one list that names them all.
+pub const STAGES: [&Stage; 10] = [
+    &stages::connect::STAGE,
+    &stages::update::STAGE,
+    &stages::user::STAGE,
+    &stages::ssh::STAGE,
+    &stages::postgres::STAGE,
+    &stages::firewall::STAGE,
+    &stages::nginx::STAGE,
+    &stages::app::STAGE,
+    &stages::service::STAGE,
+    &stages::domain::STAGE,
 ];
+
+// A stage in the wrong place of the list fails the build.
+const _: () = {
+    let mut i = 0;
+    while i < STAGES.len() {
+        assert!(STAGES[i].id as usize == i && StageId::ALL[i] as usize == i);
+        i += 1;
+    }
+};
 
 /// Why a stage's plans could not be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("the stage \"{0}\" arrives in a later version")]
-    NotBuilt(StageId),
     /// An answer the stage needs is missing or wrong (the form or the answers file says which).
     #[error("{key}: {message}")]
     Answer { key: &'static str, message: String },
@@ -184,86 +157,22 @@ pub(crate) fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<
 /// The probe / apply / verify plans of a stage for these answers. The answers are checked into
 /// the types the plans take (`values`), so no plan is ever built from unchecked text.
 pub fn plans(stage: StageId, answers: &Answers) -> Result<StagePlans, PlanError> {
-    Ok(match stage {
-        StageId::Connect => connect::plans()?,
-        StageId::Update => update::plans()?,
-        StageId::User => user::plans(
-            &answer("user", UserName::parse(&answers.user))?,
-            answers.root_by_key,
-        )?,
-        StageId::SshHardening => {
-            let alias = match &answers.alias {
-                Some(alias) => Some(answer("alias", Alias::parse(alias))?),
-                None => None,
-            };
-            ssh::plans(
-                &answer("user", UserName::parse(&answers.user))?,
-                &answers.key,
-                alias.as_ref(),
-                &answer("host", Host::parse(&answers.host))?,
-                answers.port,
-            )?
-        }
-        // ── Stage 5: PostgreSQL ──
-        StageId::Postgres => postgres::plans(
-            &answer("postgres.role", PgRole::parse(answers.db_role()))?,
-            &answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
-        )?,
-        // ── Stage 6: firewall ──
-        StageId::Firewall => firewall::plans(
-            &answer("user", UserName::parse(&answers.user))?,
-            &answers.key,
-            &firewall::web_ports(answers.domain.is_some()),
-            &PortList(answers.extra_ports.clone()),
-        )?,
-        // ── nginx (stage 7) ──
-        StageId::Nginx => {
-            let answers = &answers.nginx;
-            let site = answer("site", SiteName::parse(&answers.site))?;
-            let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
-            answer(
-                "remove_default",
-                inputs::check_default_site(answers.remove_default, server_name.as_str()),
-            )?;
-            let text = match &answers.site_text {
-                Some(text) => {
-                    answer("site_file", inputs::validate_site_text(text))?;
-                    text.clone()
-                }
-                None => nginx::site_from_template(&site, &server_name),
-            };
-            nginx::plans(&site, &server_name, answers.remove_default, &text)?
-        }
-        // ── end nginx ──
-        // ── Stages 8–9: the app and its service ──
-        StageId::App => app::plans(&app::values(answers)?)?,
-        StageId::Service => service::plans(&service::values(answers)?)?,
-        StageId::Domain => domain::plans_for(answers)?,
-    })
+    (stage.stage().plans)(answers)
 }
-pub mod runbook;
-pub mod values;
+
+/// The questions a stage asks on its screen, in order.
+pub fn inputs(stage: StageId) -> &'static [InputSpec] {
+    stage.stage().inputs
+}
+
+/// Checks a stage's answers as typed (`value` gives the text of a field): each wrong field, in
+/// field order; empty means everything is acceptable.
+pub fn validate(stage: StageId, value: &dyn Fn(&str) -> String) -> Vec<FieldError> {
+    (stage.stage().validate)(value)
+}
 
 const PROBE_ALL: &str = include_str!("scripts/probe_all.sh");
 const RUN_FROM_STDIN: &str = include_str!("scripts/run_from_stdin.sh");
-
-impl StageId {
-    /// The preamble variable holding this stage's check in the combined check.
-    fn probe_var(self) -> &'static str {
-        match self {
-            StageId::Connect => "probe_connect",
-            StageId::Update => "probe_update",
-            StageId::User => "probe_user",
-            StageId::SshHardening => "probe_ssh",
-            StageId::Postgres => "probe_postgres",
-            StageId::Firewall => "probe_firewall",
-            StageId::Nginx => "probe_nginx",
-            StageId::App => "probe_app",
-            StageId::Service => "probe_service",
-            StageId::Domain => "probe_domain",
-        }
-    }
-}
 
 /// Stage keys as one shell word list (the combined check loops over it).
 struct StageList(String);
@@ -312,7 +221,7 @@ pub fn probe_all(
                 // until its stage is opened.
                 _ => left_out.push(stage),
             },
-            Err(PlanError::NotBuilt(_) | PlanError::Answer { .. }) => left_out.push(stage),
+            Err(PlanError::Answer { .. }) => left_out.push(stage),
             Err(e) => return Err(e),
         }
     }
@@ -330,7 +239,10 @@ pub fn probe_all(
         .set("stages", &StageList(keys.join(" ")))
         .set("readers", &StageList(readers.join(" ")));
     for (stage, command) in &checks {
-        script = script.set(stage.probe_var(), &BuiltScript(&command.script));
+        script = script.set_named(
+            format!("probe_{}", stage.key()),
+            &BuiltScript(&command.script),
+        );
     }
     let timeout = checks
         .iter()
@@ -358,8 +270,65 @@ pub fn probe_all_script(command: &plan::Command) -> &str {
     }
 }
 
-use ports::PortList;
-use values::{Alias, Host, PgDatabase, PgRole, UserName};
-// ── nginx (stage 7) ──
-use values::{ServerName, SiteName};
-// ── end nginx ──
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Answers {
+        answers::parse(include_str!("../../assets/answers.example.toml"))
+            .expect("the example parses")
+            .0
+    }
+
+    #[test]
+    fn every_stage_fills_its_own_fields_and_only_those() {
+        let answers = example();
+        for stage in STAGES {
+            for spec in stage.inputs.iter().filter(|s| !s.secret) {
+                assert!(
+                    (stage.fill)(&answers, spec.key).is_some(),
+                    "{}: the field {} is not filled from the answers",
+                    stage.key,
+                    spec.key
+                );
+            }
+            assert_eq!(
+                (stage.fill)(&answers, "no_such_field"),
+                None,
+                "{}",
+                stage.key
+            );
+        }
+    }
+
+    #[test]
+    fn every_rollback_says_when_it_applies() {
+        let answers = example();
+        for stage in STAGES {
+            let plans = (stage.plans)(&answers).expect("the example answers every stage");
+            assert_eq!(
+                !plans.apply.rollback.is_empty(),
+                stage.rollback_after.is_some(),
+                "{}: a rollback and its wording go together",
+                stage.key
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_unique_and_name_their_stage() {
+        for stage in StageId::ALL {
+            assert_eq!(StageId::from_key(stage.key()), Some(stage));
+            assert_eq!(stage.stage().id, stage);
+        }
+    }
+
+    #[test]
+    fn a_field_error_names_its_field() {
+        let errors = validate(StageId::User, &|key| {
+            if key == "user" { "Root" } else { "" }.to_owned()
+        });
+        assert_eq!(errors[0].field, "user");
+        assert!(errors[0].message.contains("lower-case"), "{}", errors[0]);
+    }
+}

@@ -3,93 +3,28 @@
 //! Python wheels, so each stage installs from a local cache while the student reads and types.
 
 use super::answers::Answers;
-use super::apprules::{SourceKind, source_kind};
+use super::apt::{APT_CACHE, Fetch, PREFETCH_UNIT};
 use super::plan::{Command, StdinPart};
+use super::stages::app;
 use super::values::Made;
-use super::{PlanError, StageId, app, postgres};
+use super::{PlanError, StageId};
 use crate::shell::{Const, Script};
 
 const FETCH: &str = include_str!("scripts/prefetch/fetch.sh");
 const START: &str = include_str!("scripts/prefetch/start.sh");
-/// Shared by every stage that installs packages: waits for the download, uses its cache.
-pub const APT_LIB: &str = include_str!("scripts/apt/lib.sh");
-
-/// apt's cache and package lists of the background download (droplift's own, not apt's).
-pub const APT_CACHE: &str = "/var/cache/droplift/apt";
 /// The app's wheels, fetched in the background; the virtualenv step installs from them first.
 pub const WHEELS: &str = "/var/cache/droplift/wheels";
-/// The systemd unit the download runs as.
-pub const UNIT: &str = "droplift-prefetch";
 /// The download's script and log.
 pub const STATE: &str = "/var/lib/droplift/prefetch";
 
-/// A script that installs packages: the upgrade memo, `apt/lib.sh` (apt_install), then `files`.
-pub fn apt_script(files: &[&'static str]) -> Script {
-    let mut all = vec![super::update::UPGRADES, APT_LIB];
-    all.extend_from_slice(files);
-    Script::new(&all)
-        .set("memo", &Const(super::update::UPGRADES_MEMO))
-        .set("apt_cache", &Const(APT_CACHE))
-        .set("prefetch_unit", &Const(UNIT))
-}
-
-/// What the download fetches for these stages (in course order).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Fetch {
-    /// Debian packages, besides uWSGI's (the server decides which uWSGI: `app/uwsgi.sh`).
-    pub packages: Vec<&'static str>,
-    /// The app stage is on: fetch what its uWSGI needs too.
-    pub uwsgi: bool,
-    /// requirements.txt when it is known before the code reaches the server (the sample app).
-    pub requirements: Option<&'static str>,
-}
-
-/// What the stages that are on will install. The database, nginx and the app's packages come
-/// from the same constants their stages install.
+/// What the stages that are on will install: each stage says what it fetches, from the same
+/// constants it installs.
 pub fn fetch_for(stages: &[StageId], answers: &Answers) -> Fetch {
     let mut fetch = Fetch::default();
     for stage in stages {
-        match stage {
-            // Installed for the automatic security updates.
-            StageId::Update => fetch.packages.push("unattended-upgrades"),
-            StageId::Postgres => fetch.packages.extend(postgres::PACKAGES.split(' ')),
-            StageId::Nginx => fetch.packages.extend(["nginx", "curl"]),
-            StageId::App => {
-                let (packages, sample) = match source_kind(&answers.app.source) {
-                    SourceKind::Git => (app::PYTHON_PACKAGES_GIT, false),
-                    SourceKind::Sample => (app::PYTHON_PACKAGES, true),
-                    SourceKind::Folder => (app::PYTHON_PACKAGES, false),
-                };
-                fetch.packages.extend(packages.split(' '));
-                fetch.uwsgi = true;
-                if sample {
-                    fetch.requirements = crate::source::SAMPLE
-                        .iter()
-                        .find(|(name, _)| *name == "requirements.txt")
-                        .map(|(_, text)| *text);
-                }
-            }
-            StageId::Domain if answers.domain.is_some() => {
-                fetch.packages.extend(["certbot", "python3-certbot-nginx"]);
-            }
-            _ => {}
-        }
+        (stage.stage().fetch)(answers, &mut fetch);
     }
     fetch
-}
-
-impl Fetch {
-    /// The one line the log shows about the download.
-    pub fn summary(&self) -> String {
-        let mut what = self.packages.join(" ");
-        if self.uwsgi {
-            what.push_str(" and uWSGI's packages");
-        }
-        if self.requirements.is_some() {
-            what.push_str(", and the sample app's Python wheels");
-        }
-        format!("Fetching in the background (niced; nothing is installed early): {what}")
-    }
 }
 
 /// The command that starts the download for these stages, or None when they install nothing.
@@ -105,7 +40,7 @@ pub fn command(stages: &[StageId], answers: &Answers) -> Result<Option<Command>,
         // Enough to tell "nothing to fetch" on a finished server (start.sh checks these).
         all_packages.push_str(" uwsgi-core");
     }
-    let worker = Script::new(&[super::app::UWSGI, FETCH])
+    let worker = Script::new(&[app::UWSGI, FETCH])
         .set("apt_cache", &Const(APT_CACHE))
         .set("wheels", &Const(WHEELS))
         .set("packages", &packages)
@@ -114,7 +49,7 @@ pub fn command(stages: &[StageId], answers: &Answers) -> Result<Option<Command>,
         .text()?;
     let start = Script::new(&[START])
         .set("state", &Const(STATE))
-        .set("prefetch_unit", &Const(UNIT))
+        .set("prefetch_unit", &Const(PREFETCH_UNIT))
         .set("packages", &Made::new(all_packages))
         .set("summary", &Made::new(fetch.summary()));
     Ok(Some(

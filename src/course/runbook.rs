@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::answers::Answers;
 use super::plan::{Step, step_text};
-use super::{PlanError, StageId, plans, text};
+use super::{PlanError, StageId, plans};
 
 fn wrap_comment(out: &mut String, text: &str) {
     let mut line = String::from("#");
@@ -57,7 +57,6 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
     for &stage in stages {
         let plans = match plans(stage, answers) {
             Ok(plans) => plans,
-            Err(PlanError::NotBuilt(_)) => continue,
             Err(PlanError::Answer { key, .. }) => {
                 let _ = writeln!(
                     out,
@@ -75,7 +74,7 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
             stage.index() + 1,
             stage.title()
         );
-        wrap_comment(&mut out, text::explanation(stage));
+        wrap_comment(&mut out, stage.stage().explanation);
         out.push('\n');
         if stage == StageId::Connect {
             let _ = writeln!(
@@ -90,11 +89,11 @@ pub fn render(answers: &Answers, stages: &[StageId]) -> Result<String, PlanError
             let _ = writeln!(out, "# Then check the result:\n");
             plan_text(&mut out, &plans.verify.steps, host)?;
         }
-        if !plans.apply.rollback.is_empty() {
-            let when = match stage {
-                StageId::Firewall => "the firewall was turned on",
-                _ => "sshd was changed",
-            };
+        // A rollback whose stage does not say when it applies is refused by a test.
+        if let (false, Some(when)) = (
+            plans.apply.rollback.is_empty(),
+            stage.stage().rollback_after,
+        ) {
             let _ = writeln!(out, "# If any step above fails after {when}:\n");
             plan_text(&mut out, &plans.apply.rollback, host)?;
         }

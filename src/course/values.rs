@@ -4,7 +4,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::inputs;
 use crate::shell::ShellArg;
 
 macro_rules! checked {
@@ -48,13 +47,13 @@ macro_rules! checked {
 checked!(
     /// A Linux account name as Debian's adduser accepts it, not reserved by the system.
     UserName,
-    inputs::validate_username
+    super::check::validate_username
 );
 
 checked!(
     /// The droplet's address: an IP address, a DNS name or an ~/.ssh/config alias.
     Host,
-    inputs::validate_host
+    super::check::validate_host
 );
 
 checked!(
@@ -69,13 +68,13 @@ checked!(
     /// A PostgreSQL role name (at most 63 bytes, no `"`, not reserved). Scripts quote it with
     /// psql's `:"role"` / `format('%I', …)`, never by pasting it into SQL.
     PgRole,
-    super::pgname::validate_role
+    super::stages::postgres::names::validate_role
 );
 
 checked!(
     /// A PostgreSQL database name, checked and quoted like `PgRole`.
     PgDatabase,
-    super::pgname::validate_database
+    super::stages::postgres::names::validate_database
 );
 
 // ── end of stage 5 ──
@@ -84,13 +83,13 @@ checked!(
     /// The nginx site's name: its file in sites-available and the app's folder under
     /// /var/www/html (where the uWSGI socket lives).
     SiteName,
-    inputs::validate_site_name
+    crate::course::stages::nginx::checks::validate_site_name
 );
 
 checked!(
     /// nginx's `server_name`: a domain, the droplet's IPv4 address, or `_` (any name).
     ServerName,
-    inputs::validate_server_name
+    crate::course::stages::nginx::checks::validate_server_name
 );
 // ── end nginx ──
 
@@ -99,31 +98,31 @@ checked!(
 checked!(
     /// A git repository URL for the app's code (https, ssh, scp-like, git or file).
     GitUrl,
-    super::apprules::validate_git_url
+    super::stages::app::rules::validate_git_url
 );
 
 checked!(
     /// A branch or tag to deploy (`v1.0.0`, `main`).
     GitRef,
-    super::apprules::validate_git_ref
+    super::stages::app::rules::validate_git_ref
 );
 
 checked!(
     /// uWSGI's `module`: `module:callable`, e.g. `app:app`.
     AppModule,
-    super::apprules::validate_module
+    super::stages::app::rules::validate_module
 );
 
 checked!(
     /// A release's folder name under releases/ (a tag, or the UTC time it was built).
     ReleaseName,
-    super::apprules::validate_release_name
+    super::stages::app::rules::validate_release_name
 );
 
 checked!(
     /// The SHA-256 of packed code, which names the code a release holds.
     CodeDigest,
-    super::apprules::validate_digest
+    super::stages::app::rules::validate_digest
 );
 
 /// Text droplift itself made from its own templates and checked values: a path under the
@@ -164,7 +163,7 @@ checked!(
 checked!(
     /// The e-mail Let's Encrypt writes to before a certificate expires.
     Email,
-    super::apprules::validate_email
+    super::stages::app::rules::validate_email
 );
 
 // ── end stages 8–9 ──

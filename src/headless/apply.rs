@@ -88,13 +88,13 @@ fn gather_secrets(
         // when another secret is missing.
         if let Some(pw) = secrets.get(SecretName::UserPassword) {
             if needed.contains(&SecretName::UserPassword) {
-                course::inputs::validate_user_password(pw.expose(), pw.expose())
+                course::check::validate_user_password(pw.expose(), pw.expose())
                     .map_err(HeadlessError::UserPassword)?;
             }
         }
         if let Some(pw) = secrets.get(SecretName::DbPassword) {
             if !probe_only && needed.contains(&SecretName::DbPassword) {
-                course::pgname::validate_password(pw.expose(), pw.expose())
+                course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
                     .map_err(HeadlessError::DbPassword)?;
             }
         }
@@ -128,7 +128,7 @@ fn gather_secrets(
     if needed.contains(&SecretName::UserPassword) || !secrets.contains(SecretName::RootPassword) {
         let prompt = format!("password for {} (new or existing): ", answers.user);
         let pw = super::secrets::ask_new(&prompt)?;
-        course::inputs::validate_user_password(pw.expose(), pw.expose())
+        course::check::validate_user_password(pw.expose(), pw.expose())
             .map_err(HeadlessError::Invalid)?;
         secrets.set(SecretName::UserPassword, pw, redactor);
     }
@@ -138,7 +138,7 @@ fn gather_secrets(
             super::secrets::ask(&prompt)?
         } else {
             let pw = super::secrets::ask_new(&prompt)?;
-            course::pgname::validate_password(pw.expose(), pw.expose())
+            course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
                 .map_err(HeadlessError::Invalid)?;
             pw
         };
@@ -348,7 +348,7 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
                 let site = course::values::SiteName::parse(&answers.nginx.site);
                 if let Some(error) = site
                     .ok()
-                    .and_then(|s| course::nginx::site_error(&detail, &s))
+                    .and_then(|s| course::stages::nginx::site_error(&detail, &s))
                 {
                     let file = match &answers.nginx.site_file {
                         Some((path, _)) => path.display().to_string(),
@@ -393,7 +393,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let answers = match (&args.answers, &args.host) {
         (Some(path), _) => load_answers(path)?,
         (None, Some(host)) => {
-            course::inputs::validate_host(host).map_err(HeadlessError::Invalid)?;
+            course::check::validate_host(host).map_err(HeadlessError::Invalid)?;
             course::answers::Answers::new(host.trim(), "")
         }
         (None, None) => return Err(HeadlessError::NoHost),

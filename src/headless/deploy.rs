@@ -8,10 +8,11 @@ use clap::Args;
 use super::apply::{LoginArgs, connect, report};
 use super::{HeadlessError, load_answers_with};
 use crate::course::answers::{AnswerError, Answers, AnswersError};
-use crate::course::apprules::{self, SourceKind};
 use crate::course::plan::{StagePlans, Step};
+use crate::course::stages::app::rules::{self, SourceKind};
+use crate::course::stages::{app, service};
 use crate::course::values::ReleaseName;
-use crate::course::{self, StageId, app, service};
+use crate::course::{self, StageId};
 use crate::runner::Outcome;
 
 /// `[app]` values given on the command line instead of the answers file.
@@ -61,9 +62,9 @@ pub struct RollbackArgs {
 pub fn apply_overrides(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
     if let Some(source) = &overrides.source {
         let source = source.trim();
-        match apprules::source_kind(source) {
+        match rules::source_kind(source) {
             SourceKind::Git => {
-                apprules::validate_git_url(source).map_err(|m| format!("--source: {m}"))?
+                rules::validate_git_url(source).map_err(|m| format!("--source: {m}"))?
             }
             SourceKind::Folder => {
                 let cwd = std::env::current_dir().unwrap_or_default();
@@ -83,7 +84,7 @@ pub fn apply_overrides(answers: &mut Answers, overrides: &AppOverrides) -> Resul
 
 fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
     if let Some(git_ref) = &overrides.git_ref {
-        apprules::validate_git_ref(git_ref).map_err(|m| format!("--ref: {m}"))?;
+        rules::validate_git_ref(git_ref).map_err(|m| format!("--ref: {m}"))?;
         answers.app.git_ref = git_ref.clone();
     }
     Ok(())
@@ -98,7 +99,7 @@ pub fn read_folder(
     relative_to: &Path,
     home: &Path,
 ) -> Result<(), HeadlessError> {
-    if apprules::source_kind(&answers.app.source) != SourceKind::Folder {
+    if rules::source_kind(&answers.app.source) != SourceKind::Folder {
         return Ok(());
     }
     let folder = app::folder_path(&answers.app.source, home, relative_to);
@@ -128,7 +129,7 @@ pub fn read_folder(
 /// app and service stages: a new release, live only once the smoke test passes.
 pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers_with(&args.answers, &args.app)?;
-    let setup: Vec<StageId> = course::BUILT
+    let setup: Vec<StageId> = StageId::ALL
         .into_iter()
         .filter(|s| *s < StageId::App)
         .collect();

@@ -154,28 +154,18 @@ fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), Head
     };
     let text = std::fs::read_to_string(&full)
         .map_err(|e| fail(format!("cannot read {}: {e}", full.display())))?;
-    course::inputs::validate_site_text(&text).map_err(fail)?;
+    crate::course::stages::nginx::checks::validate_site_text(&text).map_err(fail)?;
     answers.nginx.site_text = Some(text);
     Ok(())
 }
 // ── end nginx ──
 
-/// The stages to run: the ones asked for (or all) that this version has, in course order.
+/// The stages to run: the ones asked for (or all), in course order.
 pub fn selected(only: &[StageId]) -> Vec<StageId> {
-    let mut stages: Vec<StageId> = course::BUILT
+    StageId::ALL
         .into_iter()
         .filter(|s| only.is_empty() || only.contains(s))
-        .collect();
-    stages.sort();
-    for s in only {
-        if !course::BUILT.contains(s) {
-            eprintln!(
-                "warning: the {} stage is not in this version of droplift yet; skipped",
-                s.key()
-            );
-        }
-    }
-    stages
+        .collect()
 }
 
 /// `droplift plan`: the runbook on stdout.
@@ -210,13 +200,13 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
         .unwrap_or_default();
     // Stage 8's code goes beside the play, packed as droplift uploads it (the folder was
     // checked when the answers were read).
-    let code = match course::app::code(&answers)? {
-        course::app::Code::Archive { source, .. } => {
+    let code = match course::stages::app::code(&answers)? {
+        course::stages::app::Code::Archive { source, .. } => {
             let archive = crate::driver::pack(&source, &home)
                 .map_err(|e| HeadlessError::Invalid(format!("app.source: {e}")))?;
             Some((source, archive))
         }
-        course::app::Code::Git { .. } => None,
+        course::stages::app::Code::Git { .. } => None,
     };
     let code = code.as_ref().map(|(source, archive)| (source, archive));
     let files = crate::export::ansible(&answers, &home, code);

@@ -30,8 +30,6 @@ pub enum SessionError {
     Secrets(#[from] SecretsError),
     #[error("the SSH worker stopped unexpectedly")]
     WorkerGone,
-    #[error("the {0} stage is not in this version")]
-    NotBuilt(&'static str),
     /// A plan could not be built from the answers (the key and the rule it broke).
     #[error(transparent)]
     Plan(course::PlanError),
@@ -212,10 +210,7 @@ impl Session {
     /// Runs one stage (or only its probe) to its end, printing as it goes. A dropped connection
     /// waits for the worker's reconnection and probes again before anything is re-run.
     pub fn run_stage(&mut self, stage: StageId, probe_only: bool) -> Result<Outcome, SessionError> {
-        let plans = course::plans(stage, &self.answers).map_err(|e| match e {
-            course::PlanError::NotBuilt(_) => SessionError::NotBuilt(stage.key()),
-            other => SessionError::Plan(other),
-        })?;
+        let plans = course::plans(stage, &self.answers).map_err(SessionError::Plan)?;
         self.run_plans(stage, &plans, probe_only)
     }
 

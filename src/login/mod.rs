@@ -370,7 +370,7 @@ impl Login {
                         .then_some(r.stage)
                 });
                 let reboot = run.as_ref().is_some_and(|r| {
-                    r.stage == StageId::Update && line.starts_with(course::update::REBOOT_NEEDED)
+                    r.stage == StageId::Update && line.starts_with(course::stages::update::REBOOT_NEEDED)
                 });
                 out.push(Out::Output {
                     stream,

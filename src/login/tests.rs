@@ -381,7 +381,10 @@ fn the_update_stages_reboot_notice_and_the_probes_report_are_spotted() {
         matches!(out.as_slice(), [Out::Output { probe_of: None, .. }]),
         "the verdict is not part of the report"
     );
-    let notice = format!("{} to finish the update", course::update::REBOOT_NEEDED);
+    let notice = format!(
+        "{} to finish the update",
+        course::stages::update::REBOOT_NEEDED
+    );
     let out = login.on_event(line(&notice), Some(&mut run), &mut secrets);
     assert!(matches!(
         out.last(),

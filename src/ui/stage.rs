@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::{App, Elsewhere, View};
 use crate::course::plan::{Action, command_text, step_text};
-use crate::course::{self, StageId, StageStatus, text};
+use crate::course::{self, StageId, StageStatus};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
@@ -60,7 +60,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let id = app.current;
     let explanation = super::wrap::fit(
-        vec![Line::styled(text::explanation(id), theme.base)],
+        vec![Line::styled(id.stage().explanation, theme.base)],
         area.width,
     );
     let explanation_height = explanation.len() as u16;
@@ -96,9 +96,7 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
 /// The line under a stage's questions: what Enter does here, and what to know first.
 fn form_hint(app: &App) -> String {
     let id = app.current;
-    if !course::BUILT.contains(&id) {
-        "This stage arrives in a later version of droplift.".to_owned()
-    } else if let Some((running, what)) = app.elsewhere() {
+    if let Some((running, what)) = app.elsewhere() {
         let number = running.index() + 1;
         match what {
             Elsewhere::Queued => {
@@ -133,12 +131,12 @@ fn form_hint(app: &App) -> String {
     } else if id == StageId::User && !app.form.value("user_password").is_empty() {
         format!(
             "Password strength: {}.  Enter: see the exact commands.",
-            course::inputs::strength_hint(&app.form.value("user_password"))
+            course::check::strength_hint(&app.form.value("user_password"))
         )
     } else if id == StageId::Postgres && !app.form.value("db_password").is_empty() {
         format!(
             "Password strength: {}.  Enter: see the exact commands.",
-            course::inputs::strength_hint(&app.form.value("db_password"))
+            course::check::strength_hint(&app.form.value("db_password"))
         )
     } else if id == StageId::Firewall {
         "↑/↓ rule · Del removes it · Enter: the commands".to_owned()
@@ -513,7 +511,7 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "  {}",
-                crate::course::ssh::login_from_now_on(
+                crate::course::stages::ssh::login_from_now_on(
                     &a.user,
                     &a.host,
                     a.port,
@@ -528,7 +526,7 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
-    if status == StageStatus::Done && course::BUILT.last() == Some(&id) {
+    if status == StageStatus::Done && StageId::ALL.last() == Some(&id) {
         lines.push(Line::raw(crate::export::WIZARD_HINT));
         lines.push(Line::raw(""));
     }

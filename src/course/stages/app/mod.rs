@@ -2,44 +2,50 @@
 //! environment file with DATABASE_URL, and a new release (uploaded or cloned, with its own
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
+pub mod rules;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::answers::Answers;
-use super::apprules::{SourceKind, source_kind};
-use super::plan::{CodeSource, Command, Plan, StagePlans, StdinPart, Step};
-use super::values::{
+use crate::course::StageId;
+use crate::course::answers::Answers;
+use crate::course::answers::{DEFAULT_MODULE, DEFAULT_REF};
+use crate::course::apt::{Fetch, WAIT_FOR_APT};
+use crate::course::plan::{CodeSource, Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, text};
+use crate::course::stages::app::rules::{SourceKind, source_kind};
+use crate::course::values::{
     AppModule, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, SiteName, UserName,
 };
-use super::{PlanError, answer};
+use crate::course::{PlanError, answer};
+use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
 
-const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
-pub(super) const LIB: &str = include_str!("scripts/app/lib.sh");
-const DBURL: &str = include_str!("scripts/app/dburl.sh");
-const DBLOGIN: &str = include_str!("scripts/app/dblogin.sh");
-const SOURCE_ARCHIVE: &str = include_str!("scripts/app/source_archive.sh");
-const SOURCE_GIT: &str = include_str!("scripts/app/source_git.sh");
-const CHECKS: &str = include_str!("scripts/app/checks.sh");
-const PROBE: &str = include_str!("scripts/app/probe.sh");
-const PACKAGES: &str = include_str!("scripts/app/packages.sh");
-const FOLDERS: &str = include_str!("scripts/app/folders.sh");
-const ENV_FILE: &str = include_str!("scripts/app/env_file.sh");
-const UNPACK: &str = include_str!("scripts/app/unpack.sh");
-const CLONE: &str = include_str!("scripts/app/clone.sh");
-const VENV: &str = include_str!("scripts/app/venv.sh");
+pub const LIB: &str = include_str!("lib.sh");
+const DBURL: &str = include_str!("dburl.sh");
+const DBLOGIN: &str = include_str!("dblogin.sh");
+const SOURCE_ARCHIVE: &str = include_str!("source_archive.sh");
+const SOURCE_GIT: &str = include_str!("source_git.sh");
+const CHECKS: &str = include_str!("checks.sh");
+const PROBE: &str = include_str!("probe.sh");
+const PACKAGES: &str = include_str!("packages.sh");
+const FOLDERS: &str = include_str!("folders.sh");
+const ENV_FILE: &str = include_str!("env_file.sh");
+const UNPACK: &str = include_str!("unpack.sh");
+const CLONE: &str = include_str!("clone.sh");
+const VENV: &str = include_str!("venv.sh");
 /// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
-pub(super) const UWSGI: &str = include_str!("scripts/app/uwsgi.sh");
+pub const UWSGI: &str = include_str!("uwsgi.sh");
 /// The same file, for the Ansible export's own copy.
 pub const UWSGI_LIB: &str = UWSGI;
 /// The uWSGI pip builds when the distribution's cannot serve the app (`uwsgi_pip_pin` says the
 /// same on the server).
 pub const UWSGI_PIP: &str = "uWSGI==2.0.31";
-const CHECK_APP: &str = include_str!("scripts/app/check_app.sh");
-const FINISH: &str = include_str!("scripts/app/finish.sh");
-const MARK_FAILED: &str = include_str!("scripts/app/mark_failed.sh");
-const VERIFY: &str = include_str!("scripts/app/verify.sh");
+const CHECK_APP: &str = include_str!("check_app.sh");
+const FINISH: &str = include_str!("finish.sh");
+const MARK_FAILED: &str = include_str!("mark_failed.sh");
+const VERIFY: &str = include_str!("verify.sh");
 
 /// Where a site's pieces live on the server. Every path comes from the checked site name, so
 /// this is the one place that knows the layout (nginx's socket path says the same).
@@ -166,7 +172,7 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
 }
 
 /// The packages stage 8 installs, for code from this computer and for code from git, besides
-/// uWSGI's (`scripts/app/uwsgi.sh` decides on the server which uWSGI serves the app).
+/// uWSGI's (`uwsgi.sh` decides on the server which uWSGI serves the app).
 pub const PYTHON_PACKAGES: &str = "python3-venv";
 pub const PYTHON_PACKAGES_GIT: &str = "python3-venv git";
 /// The distribution's uWSGI with its Python 3 plugin: preferred (nothing to compile, security
@@ -231,7 +237,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         Code::Archive { source, .. } => vec![
             Step {
                 title: "Send the code from this computer to the server (SFTP)".into(),
-                action: super::plan::Action::Upload {
+                action: crate::course::plan::Action::Upload {
                     source: source.clone(),
                     path: format!("{}/source.tar", layout.staging),
                 },
@@ -275,7 +281,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
              with its Python 3 plugin when it fits the virtualenv's Python: nothing to compile; \
              else the compiler pip builds uWSGI with)",
             Command::root(
-                &super::prefetch::apt_script(&[UWSGI, WAIT_FOR_APT, PACKAGES])
+                &crate::course::apt::apt_script(&[UWSGI, WAIT_FOR_APT, PACKAGES])
                     .set("packages", &packages(&v.code)),
             )?
             .timeout(Duration::from_secs(960))
@@ -323,12 +329,12 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                  venv/bin/uwsgi starts it with its python3 plugin)"
             ),
             Command::root(
-                &super::prefetch::apt_script(&[UWSGI])
+                &crate::course::apt::apt_script(&[UWSGI])
                     .files(&[LIB, VENV])
                     .set("base", &layout.base)
                     .set("releases", &layout.releases)
                     .set("u", user)
-                    .set("wheels", &Const(super::prefetch::WHEELS)),
+                    .set("wheels", &Const(crate::course::prefetch::WHEELS)),
             )?
             .timeout(Duration::from_secs(1800)),
         ),
@@ -382,5 +388,93 @@ pub fn folder_path(source: &str, home: &std::path::Path, relative_to: &std::path
         path
     } else {
         relative_to.join(path)
+    }
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::App,
+    key: "app",
+    title: "The app",
+    explanation: "Your app's code comes onto the server as a release: a folder of its own under \
+                  releases/, with its own Python environment (a virtualenv, so its libraries \
+                  never clash with the system's) where pip installs requirements.txt. The \
+                  database password goes into an environment file only your user can read, \
+                  never into a file everyone can. The new release waits as `next`; nothing \
+                  that serves changes yet.",
+    inputs: &[
+        text("source", "Code", "empty: the sample app; or a git URL"),
+        InputSpec {
+            default: DEFAULT_REF,
+            ..text("ref", "Branch or tag", "for a git URL, e.g. v1.0.0")
+        },
+        InputSpec {
+            default: DEFAULT_MODULE,
+            ..text("module", "Module", "file:object uWSGI loads, e.g. app:app")
+        },
+    ],
+    validate,
+    fill,
+    take,
+    plans: |answers| Ok(plans(&values(answers)?)?),
+    fetch,
+    rollback_after: Some("the new release's folder was made"),
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    let source = value("source");
+    match source_kind(&source) {
+        SourceKind::Sample => {}
+        SourceKind::Git => {
+            errors.check("source", rules::validate_git_url(source.trim()));
+            errors.check("ref", rules::validate_git_ref(&value("ref")));
+        }
+        SourceKind::Folder => errors.check(
+            "source",
+            Err::<(), _>(
+                "The wizard sends the sample app or a git repository; a folder on this \
+                 computer goes with `droplift deploy --source FOLDER`.",
+            ),
+        ),
+    }
+    errors.check("module", rules::validate_module(&value("module")));
+    errors.into_vec()
+}
+
+fn fill(answers: &Answers, key: &str) -> Option<String> {
+    let app = &answers.app;
+    Some(match key {
+        "source" => app.source.clone(),
+        "ref" => app.git_ref.clone(),
+        "module" => app.module.clone(),
+        _ => return None,
+    })
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    let app = &mut answers.app;
+    app.source = form.value("source").trim().to_owned();
+    app.git_ref = form.value("ref").trim().to_owned();
+    app.module = form.value("module").trim().to_owned();
+    Vec::new()
+}
+
+/// Python's packages (git too for code from git), uWSGI's, and the sample app's wheels when the
+/// code is the sample (its requirements are known before the code reaches the server).
+fn fetch(answers: &Answers, fetch: &mut Fetch) {
+    let (packages, sample) = match source_kind(&answers.app.source) {
+        SourceKind::Git => (PYTHON_PACKAGES_GIT, false),
+        SourceKind::Sample => (PYTHON_PACKAGES, true),
+        SourceKind::Folder => (PYTHON_PACKAGES, false),
+    };
+    fetch.packages.extend(packages.split(' '));
+    fetch.uwsgi = true;
+    if sample {
+        fetch.requirements = crate::source::SAMPLE
+            .iter()
+            .find(|(name, _)| *name == "requirements.txt")
+            .map(|(_, text)| *text);
     }
 }

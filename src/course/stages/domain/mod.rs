@@ -4,20 +4,25 @@
 
 use std::time::Duration;
 
-use super::answers::Answers;
-use super::plan::{Command, LocalAction, Plan, StagePlans, Step};
-use super::values::{Domain, Email, Made, SiteName};
-use super::{PlanError, answer};
+use crate::course::StageId;
+use crate::course::answers::Answers;
+use crate::course::check;
+use crate::course::plan::{Command, LocalAction, Plan, StagePlans, Step};
+use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, Stage, text};
+use crate::course::stages::app::rules::validate_email;
+use crate::course::values::{Domain, Email, Made, SiteName};
+use crate::course::{PlanError, answer};
+use crate::secret::{Secret, SecretName};
 use crate::shell::{QuoteError, Script};
 
-const NONE: &str = include_str!("scripts/domain/none.sh");
-const PROBE: &str = include_str!("scripts/domain/probe.sh");
-const DNS: &str = include_str!("scripts/domain/dns.sh");
-const CERTBOT: &str = include_str!("scripts/domain/certbot.sh");
-const VERIFY: &str = include_str!("scripts/domain/verify.sh");
+const NONE: &str = include_str!("none.sh");
+const PROBE: &str = include_str!("probe.sh");
+const DNS: &str = include_str!("dns.sh");
+const CERTBOT: &str = include_str!("certbot.sh");
+const VERIFY: &str = include_str!("verify.sh");
 /// nginx's HTTPS lines for the domain, with `{{domain}}` to fill in: the site includes the file
 /// they go to (`include droplift/SITE-tls*.conf;`), so the site file itself never changes.
-pub const TLS_CONF: &str = include_str!("../../assets/nginx/tls.conf");
+pub const TLS_CONF: &str = include_str!("../../../../assets/nginx/tls.conf");
 
 /// The HTTPS lines for a checked domain.
 pub fn tls_conf(domain: &Domain) -> Made {
@@ -81,7 +86,7 @@ pub fn plans(
                      the certificate"
                 ),
                 Command::root(
-                    &super::prefetch::apt_script(&[CERTBOT])
+                    &crate::course::apt::apt_script(&[CERTBOT])
                         .set("domain", domain)
                         .set("email", email)
                         .set("site", site)
@@ -101,4 +106,60 @@ pub fn plans(
             Command::root(&Script::new(&[VERIFY]).set("domain", domain))?,
         )]),
     })
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Domain,
+    key: "domain",
+    title: "Domain & TLS",
+    explanation: "Optional. A domain name is a label; DNS, the internet's address book, turns \
+                  it into your droplet's address. Once your registrar's A record points the \
+                  domain at the droplet, certbot gets a free certificate from Let's Encrypt and \
+                  nginx answers over https, sending http visitors there. Without a domain, \
+                  this stage is skipped.",
+    inputs: &[
+        text("domain", "Domain", "optional, e.g. api.example.com"),
+        text("email", "E-mail", "Let's Encrypt writes here before expiry"),
+    ],
+    validate,
+    fill,
+    take,
+    plans: plans_for,
+    fetch: |answers, fetch| {
+        if answers.domain.is_some() {
+            fetch.packages.extend(["certbot", "python3-certbot-nginx"]);
+        }
+    },
+    rollback_after: None,
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    let domain = value("domain");
+    if !domain.trim().is_empty() {
+        errors.check(
+            "domain",
+            crate::course::answers::validate_domain(domain.trim()).map_err(check::capitalise),
+        );
+        errors.check("email", validate_email(value("email").trim()));
+    }
+    errors.into_vec()
+}
+
+fn fill(answers: &Answers, key: &str) -> Option<String> {
+    Some(match key {
+        "domain" => answers.domain.clone().unwrap_or_default(),
+        "email" => answers.tls_email.clone().unwrap_or_default(),
+        _ => return None,
+    })
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    let domain = form.value("domain").trim().to_owned();
+    let email = form.value("email").trim().to_owned();
+    answers.domain = (!domain.is_empty()).then_some(domain);
+    answers.tls_email = (!email.is_empty()).then_some(email);
+    Vec::new()
 }

@@ -2,25 +2,31 @@
 //! take the student's edited text), test it with nginx's whole configuration before it goes live,
 //! enable it, reload, and check with nginx -T and a request from the server itself.
 
+pub mod checks;
+
 use std::time::Duration;
 
 use std::borrow::Cow;
 
 use sha2::{Digest, Sha256};
 
-use super::plan::{Command, Plan, StagePlans, StdinPart, Step};
-use super::values::{ServerName, SiteName};
+use crate::course::answers::{Answers, DEFAULT_SITE};
+use crate::course::apt::WAIT_FOR_APT;
+use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, text};
+use crate::course::values::{ServerName, SiteName};
+use crate::course::{PlanError, StageId, answer};
+use crate::secret::{Secret, SecretName};
 use crate::shell::{Const, QuoteError, Script, ShellArg};
 
 /// The course's items-rest site, with `{{site}}` and `{{server_name}}` to fill in.
-pub const TEMPLATE: &str = include_str!("../../assets/nginx/items-rest.conf");
+pub const TEMPLATE: &str = include_str!("../../../../assets/nginx/items-rest.conf");
 
-const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
-const PROBE: &str = include_str!("scripts/nginx/probe.sh");
-const INSTALL: &str = include_str!("scripts/nginx/install.sh");
-const TEST_SITE: &str = include_str!("scripts/nginx/test_site.sh");
-const ENABLE: &str = include_str!("scripts/nginx/enable.sh");
-const VERIFY: &str = include_str!("scripts/nginx/verify.sh");
+const PROBE: &str = include_str!("probe.sh");
+const INSTALL: &str = include_str!("install.sh");
+const TEST_SITE: &str = include_str!("test_site.sh");
+const ENABLE: &str = include_str!("enable.sh");
+const VERIFY: &str = include_str!("verify.sh");
 
 /// Where the site's file goes on the server.
 pub fn site_path(site: &SiteName) -> String {
@@ -88,7 +94,7 @@ pub fn plans(
         apply: Plan::new(vec![
             Step::run(
                 "Install nginx, the web server (after waiting until no other program uses apt)",
-                Command::root(&super::prefetch::apt_script(&[WAIT_FOR_APT, INSTALL]))?
+                Command::root(&crate::course::apt::apt_script(&[WAIT_FOR_APT, INSTALL]))?
                     .by_hand("sudo apt install nginx")
                     .timeout(Duration::from_secs(960)),
             ),
@@ -208,6 +214,101 @@ fn plain_words(what: &str, line: usize) -> String {
         return format!("{what}: check this line and the one before for a missing ; or }}.");
     }
     what.to_owned()
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Nginx,
+    key: "nginx",
+    title: "nginx site",
+    explanation: "nginx, the web server facing the internet, takes requests on port 80 and hands \
+                  them to your app through uWSGI's socket. Edit its site file before it goes \
+                  live: nginx -t tests it first.",
+    inputs: &[
+        InputSpec {
+            default: DEFAULT_SITE,
+            ..text("site", "Site name", "e.g. items-rest; names its folder")
+        },
+        InputSpec {
+            default: "_",
+            ..text(
+                "server_name",
+                "Server name",
+                "a domain, the droplet's IP, or _",
+            )
+        },
+        InputSpec {
+            default: "yes",
+            ..text(
+                "remove_default",
+                "Drop default",
+                "yes: yours answers every request",
+            )
+        },
+    ],
+    validate,
+    fill,
+    take,
+    plans: plans_for,
+    fetch: |_, fetch| fetch.packages.extend(["nginx", "curl"]),
+    rollback_after: None,
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("site", checks::validate_site_name(&value("site")));
+    let server_name = value("server_name");
+    errors.check("server_name", checks::validate_server_name(&server_name));
+    errors.check(
+        "remove_default",
+        checks::validate_remove_default(&value("remove_default"))
+            .and_then(|remove| checks::check_default_site(remove, &server_name)),
+    );
+    errors.into_vec()
+}
+
+fn fill(answers: &Answers, key: &str) -> Option<String> {
+    let nginx = &answers.nginx;
+    Some(match key {
+        "site" => nginx.site.clone(),
+        "server_name" => nginx.server_name.clone(),
+        "remove_default" => if nginx.remove_default { "yes" } else { "no" }.to_owned(),
+        _ => return None,
+    })
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    let nginx = &mut answers.nginx;
+    let site = form.value("site").trim().to_owned();
+    let server_name = form.value("server_name").trim().to_owned();
+    // New names give a new site file: the template is filled again.
+    if site != nginx.site || server_name != nginx.server_name {
+        nginx.site_text = None;
+    }
+    nginx.site = site;
+    nginx.server_name = server_name;
+    nginx.remove_default =
+        checks::validate_remove_default(&form.value("remove_default")).unwrap_or(true);
+    Vec::new()
+}
+
+fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
+    let answers = &answers.nginx;
+    let site = answer("site", SiteName::parse(&answers.site))?;
+    let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
+    answer(
+        "remove_default",
+        checks::check_default_site(answers.remove_default, server_name.as_str()),
+    )?;
+    let text = match &answers.site_text {
+        Some(text) => {
+            answer("site_file", checks::validate_site_text(text))?;
+            text.clone()
+        }
+        None => site_from_template(&site, &server_name),
+    };
+    Ok(plans(&site, &server_name, answers.remove_default, &text)?)
 }
 
 #[cfg(test)]

@@ -2,20 +2,27 @@
 //! The password travels only over stdin (chpasswd); the sudo rule is checked by visudo before it
 //! is installed, so a mistake can never lock sudo for everyone.
 
-use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
-use super::values::UserName;
+use crate::course::answers::Answers;
+use crate::course::check;
+use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, Stage, fetch_nothing, secret, text,
+};
+use crate::course::values::UserName;
+use crate::course::{StageId, answer};
+use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{QuoteError, Script, quote};
 
-const PROBE: &str = include_str!("scripts/user/probe.sh");
-const CREATE: &str = include_str!("scripts/user/create.sh");
-const SET_PASSWORD: &str = include_str!("scripts/user/set_password.sh");
-const SUDO_RULE: &str = include_str!("scripts/user/sudo_rule.sh");
-const SUDO_LIST: &str = include_str!("scripts/user/sudo_list.sh");
+const PROBE: &str = include_str!("probe.sh");
+const CREATE: &str = include_str!("create.sh");
+const SET_PASSWORD: &str = include_str!("set_password.sh");
+const SUDO_RULE: &str = include_str!("sudo_rule.sh");
+const SUDO_LIST: &str = include_str!("sudo_list.sh");
 /// The password checked with sudo without a password login (a key droplet takes none).
-const SUDO_PASSWORD: &str = include_str!("scripts/user/sudo_password.sh");
+const SUDO_PASSWORD: &str = include_str!("sudo_password.sh");
 /// Prints who a command runs as: run with sudo on a fresh login, it proves sudo works.
-const WHOAMI: &str = include_str!("scripts/user/whoami.sh");
+const WHOAMI: &str = include_str!("whoami.sh");
 
 /// The command a fresh login runs with sudo to prove that sudo works.
 pub fn whoami() -> Result<Command, QuoteError> {
@@ -96,4 +103,56 @@ pub fn plans(user: &UserName, root_by_key: bool) -> Result<StagePlans, QuoteErro
             },
         ]),
     })
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::User,
+    key: "user",
+    title: "New sudo user",
+    explanation: "Working as root all day is risky: one typo can break the system. We make your \
+                  everyday account and let it use sudo (\"do as superuser\": runs one command \
+                  as root, asks your password, and logs it).",
+    inputs: &[
+        text("user", "User name", "your everyday login, e.g. johndoe"),
+        secret(
+            "user_password",
+            "Password",
+            "8+ characters; sudo asks for it",
+        ),
+        secret(
+            "user_password_again",
+            "Again",
+            "the same password once more",
+        ),
+    ],
+    validate,
+    fill: |answers, key| (key == "user").then(|| answers.user.clone()),
+    take,
+    plans: |answers| {
+        Ok(plans(
+            &answer("user", UserName::parse(&answers.user))?,
+            answers.root_by_key,
+        )?)
+    },
+    fetch: fetch_nothing,
+    rollback_after: None,
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("user", check::validate_username(&value("user")));
+    errors.check(
+        "user_password",
+        check::validate_user_password(&value("user_password"), &value("user_password_again")),
+    );
+    errors.into_vec()
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    answers.user = form.value("user").trim().to_owned();
+    let password = form.take_secret("user_password");
+    form.take_secret("user_password_again");
+    vec![(SecretName::UserPassword, password)]
 }

@@ -3,35 +3,24 @@
 
 use std::time::Duration;
 
-use super::plan::{Command, Plan, StagePlans, Step};
+use crate::course::StageId;
+use crate::course::apt::{WAIT_FOR_APT, with_upgrades};
+use crate::course::plan::{Command, Plan, StagePlans, Step};
+use crate::course::stage::{Stage, fill_nothing, nothing_to_check, take_nothing};
 use crate::shell::{Const, QuoteError, Script};
 
-const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
-const APT: &str = include_str!("scripts/update/apt.sh");
-const PROBE: &str = include_str!("scripts/update/probe.sh");
-const REBOOT_CHECK: &str = include_str!("scripts/update/reboot_check.sh");
-const STAMP_SCRIPT: &str = include_str!("scripts/update/stamp.sh");
-const VERIFY: &str = include_str!("scripts/update/verify.sh");
-const AUTO_SECURITY: &str = include_str!("scripts/update/auto_security.sh");
-const RESTART_SERVICES: &str = include_str!("scripts/update/restart_services.sh");
+const APT: &str = include_str!("apt.sh");
+const PROBE: &str = include_str!("probe.sh");
+const REBOOT_CHECK: &str = include_str!("reboot_check.sh");
+const STAMP_SCRIPT: &str = include_str!("stamp.sh");
+const VERIFY: &str = include_str!("verify.sh");
+const AUTO_SECURITY: &str = include_str!("auto_security.sh");
+const RESTART_SERVICES: &str = include_str!("restart_services.sh");
 
 /// How long `apt-get update` and `apt-get upgrade` may take before they are stopped and
 /// explained (the step's own time limit is a little longer, so the script's words come first).
 const UPDATE_MINUTES: u32 = 10;
 const UPGRADE_MINUTES: u32 = 25;
-
-/// The memo of apt's upgrade count, shared with every stage that installs packages.
-pub const UPGRADES: &str = include_str!("scripts/update/upgrades.sh");
-
-/// Where `upgrades.sh` keeps apt's last count of waiting upgrades with its fingerprint.
-pub const UPGRADES_MEMO: &str = "/var/lib/droplift/upgrades";
-
-/// `upgrades.sh` with its memo's path, followed by `files`.
-pub fn with_upgrades(files: &[&'static str]) -> Script {
-    let mut all = vec![UPGRADES];
-    all.extend_from_slice(files);
-    Script::new(&all).set("memo", &Const(UPGRADES_MEMO))
-}
 
 /// droplift's unattended-upgrades settings (sorted after the package's own 50unattended-upgrades).
 pub const AUTO_SECURITY_CONF: &str = "/etc/apt/apt.conf.d/52droplift-security-updates";
@@ -96,7 +85,7 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
                 "Turn on automatic security updates: from now on the droplet installs security \
                  fixes every day by itself (and only those)",
                 Command::root(
-                    &super::prefetch::apt_script(&[AUTO_SECURITY])
+                    &crate::course::apt::apt_script(&[AUTO_SECURITY])
                         .set("conf", &Const(AUTO_SECURITY_CONF)),
                 )?
                 .by_hand(
@@ -118,3 +107,25 @@ pub fn plans() -> Result<StagePlans, QuoteError> {
         )]),
     })
 }
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Update,
+    key: "update",
+    title: "Update system",
+    explanation: "A new server image is months old. apt, the package manager of Ubuntu and \
+                  Debian, fetches the list of current packages (apt update) and installs the \
+                  security fixes released since (apt upgrade), keeping the provider's \
+                  configuration files. Programs still running old code are restarted \
+                  (needrestart, on Ubuntu). Then the droplet learns to install future security \
+                  fixes by itself every day (unattended-upgrades).",
+    inputs: &[],
+    validate: nothing_to_check,
+    fill: fill_nothing,
+    take: take_nothing,
+    plans: |_| Ok(plans()?),
+    // Installed for the automatic security updates.
+    fetch: |_, fetch| fetch.packages.push("unattended-upgrades"),
+    rollback_after: None,
+};

@@ -4,26 +4,28 @@
 
 use std::time::Duration;
 
-use super::answers::Answers;
-use super::app::{LIB, Layout, site_answer};
-use super::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Step};
-use super::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
-use super::{PlanError, answer};
+use crate::course::StageId;
+use crate::course::answers::Answers;
+use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Step};
+use crate::course::stage::{Stage, fetch_nothing, fill_nothing, nothing_to_check, take_nothing};
+use crate::course::stages::app::{LIB, Layout, site_answer};
+use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
+use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, ShellArg};
 
 /// uWSGI's settings, with `{{site}}` and `{{module}}` to fill in.
-pub const UWSGI_INI: &str = include_str!("../../assets/uwsgi/uwsgi.ini");
+pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
 /// The systemd unit, with `{{site}}` and `{{user}}` to fill in.
-pub const UNIT: &str = include_str!("../../assets/uwsgi/uwsgi.service");
+pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
 
-const SMOKE: &str = include_str!("scripts/service/smoke.sh");
-const PROBE: &str = include_str!("scripts/service/probe.sh");
-const STAGE_FILE: &str = include_str!("scripts/service/stage_file.sh");
-const GO_LIVE: &str = include_str!("scripts/service/go_live.sh");
-const VERIFY: &str = include_str!("scripts/service/verify.sh");
-const RELEASES: &str = include_str!("scripts/service/releases.sh");
-const TARGET: &str = include_str!("scripts/service/target.sh");
-const ROLLBACK_PROBE: &str = include_str!("scripts/service/rollback_probe.sh");
+const SMOKE: &str = include_str!("smoke.sh");
+const PROBE: &str = include_str!("probe.sh");
+const STAGE_FILE: &str = include_str!("stage_file.sh");
+const GO_LIVE: &str = include_str!("go_live.sh");
+const VERIFY: &str = include_str!("verify.sh");
+const RELEASES: &str = include_str!("releases.sh");
+const TARGET: &str = include_str!("target.sh");
+const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,6 +243,29 @@ pub fn rollback_plans(
 pub fn releases_command(site: &SiteName) -> Result<Command, QuoteError> {
     Command::root(&Layout::new(site).script(&[LIB, RELEASES], &["base", "releases"]))
 }
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Service,
+    key: "service",
+    title: "uWSGI service",
+    explanation: "uWSGI runs your Flask app and talks to nginx through a socket file. It is the \
+                  system's own uWSGI: nothing to compile, apt keeps it patched (the log says \
+                  why if pip must build one). systemd starts it at boot and after a crash. The \
+                  release goes live by moving one link, `current`; then droplift asks nginx \
+                  for /items as a visitor would, and if that fails the link moves back. \
+                  `droplift rollback` moves it back later.",
+    // Everything it needs was answered by the nginx and app stages.
+    inputs: &[],
+    validate: nothing_to_check,
+    fill: fill_nothing,
+    take: take_nothing,
+    plans: |answers| Ok(plans(&values(answers)?)?),
+    // The app stage fetches uWSGI's packages: it installs them.
+    fetch: fetch_nothing,
+    rollback_after: None,
+};
 
 #[cfg(test)]
 mod tests {

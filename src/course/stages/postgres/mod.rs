@@ -1,10 +1,17 @@
 //! Stage 5, PostgreSQL: installs the database server, creates the app's role with a SCRAM
 //! password (sent on stdin only) and its database, and makes socket logins need a password.
 
+pub mod names;
+
 use std::time::Duration;
 
-use super::plan::{Command, Plan, StagePlans, StdinPart, Step};
-use super::values::{PgDatabase, PgRole};
+use crate::course::answers::Answers;
+use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
+use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, Stage, secret, text};
+use crate::course::values::{PgDatabase, PgRole};
+use crate::course::{StageId, answer};
+use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script, quote};
 
@@ -13,17 +20,12 @@ pub const STATE_DIR: &str = "/var/lib/droplift/postgres";
 /// The packages the course installs.
 pub const PACKAGES: &str = "postgresql postgresql-contrib";
 
-const LIB: &str = include_str!("scripts/postgres/lib.sh");
-const PROBE: &str = include_str!("scripts/postgres/probe.sh");
-const START: &str = include_str!("scripts/postgres/start.sh");
-const ROLE_DB: &str = include_str!("scripts/postgres/role_db.sh");
-const HBA: &str = include_str!("scripts/postgres/hba.sh");
-const VERIFY: &str = include_str!("scripts/postgres/verify.sh");
-/// Shared with the firewall stage: install packages only when missing, waiting for apt.
-pub const APT_PRESENT: &str = include_str!("scripts/apt/present.sh");
-pub const APT_INSTALL: &str = include_str!("scripts/apt/install.sh");
-/// Stage 2's wait for the dpkg lock (a new droplet updates itself for a while).
-pub const WAIT_FOR_APT: &str = include_str!("scripts/update/wait_for_apt.sh");
+const LIB: &str = include_str!("lib.sh");
+const PROBE: &str = include_str!("probe.sh");
+const START: &str = include_str!("start.sh");
+const ROLE_DB: &str = include_str!("role_db.sh");
+const HBA: &str = include_str!("hba.sh");
+const VERIFY: &str = include_str!("verify.sh");
 
 /// The password on stdin, one line: the scripts read it with `read -r`.
 fn password() -> Vec<StdinPart> {
@@ -64,7 +66,7 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                 "Install PostgreSQL and its extra modules (postgresql-contrib), waiting while \
                  another program uses apt",
                 Command::root(
-                    &super::prefetch::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
+                    &crate::course::apt::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const(PACKAGES)),
                 )?
                 .by_hand(format!("sudo apt install {PACKAGES}"))
@@ -113,4 +115,64 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
                 .by_hand(login_by_hand),
         )]),
     })
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Postgres,
+    key: "postgres",
+    title: "PostgreSQL",
+    explanation: "PostgreSQL keeps your API's data. We create a role (a database login) and its \
+                  database. Logins on the server use peer (your Linux name proves who you \
+                  are); your app uses the role's password.",
+    inputs: &[
+        text("role", "Role", "database user; empty: your user"),
+        text("database", "Database", "empty: the same name as the role"),
+        secret("db_password", "Password", "the app's; 8+ characters"),
+        secret("db_password_again", "Again", "the same password once more"),
+    ],
+    validate,
+    fill,
+    take,
+    plans: |answers| {
+        Ok(plans(
+            &answer("postgres.role", PgRole::parse(answers.db_role()))?,
+            &answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        )?)
+    },
+    fetch: |_, fetch| fetch.packages.extend(PACKAGES.split(' ')),
+    rollback_after: None,
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("role", names::validate_role(&value("role")));
+    let database = value("database");
+    if !database.is_empty() {
+        errors.check("database", names::validate_database(&database));
+    }
+    errors.check(
+        "db_password",
+        names::validate_password(&value("db_password"), &value("db_password_again")),
+    );
+    errors.into_vec()
+}
+
+fn fill(answers: &Answers, key: &str) -> Option<String> {
+    Some(match key {
+        "role" => answers.db_role().to_owned(),
+        "database" => answers.db_name.clone().unwrap_or_default(),
+        _ => return None,
+    })
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    let role = form.value("role");
+    answers.db_role = (role != answers.user).then_some(role);
+    let database = form.value("database");
+    answers.db_name = (!database.is_empty()).then_some(database);
+    let password = form.take_secret("db_password");
+    form.take_secret("db_password_again");
+    vec![(SecretName::DbPassword, password)]
 }

@@ -5,9 +5,18 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::plan::{Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step};
-use super::user::whoami;
-use super::values::{Alias, Host, UserName};
+use crate::course::answers::{Answers, DEFAULT_KEY};
+use crate::course::check;
+use crate::course::plan::{
+    Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step,
+};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, fetch_nothing, secret, text,
+};
+use crate::course::stages::user::whoami;
+use crate::course::values::{Alias, Host, UserName};
+use crate::course::{PlanError, StageId, answer};
+use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
 
@@ -47,18 +56,18 @@ pub fn login_from_now_on(
     }
 }
 
-const SETTINGS: &str = include_str!("scripts/ssh/settings.sh");
-const PROBE: &str = include_str!("scripts/ssh/probe.sh");
-const INSTALL_KEY: &str = include_str!("scripts/ssh/install_key.sh");
-const PREPARE: &str = include_str!("scripts/ssh/prepare.sh");
+const SETTINGS: &str = include_str!("settings.sh");
+const PROBE: &str = include_str!("probe.sh");
+const INSTALL_KEY: &str = include_str!("install_key.sh");
+const PREPARE: &str = include_str!("prepare.sh");
 /// Installed on the server by `prepare.sh` (it reads it from stdin); run by the undo timer.
-const REVERT: &str = include_str!("scripts/ssh/revert.sh");
-const HARDEN: &str = include_str!("scripts/ssh/harden.sh");
-const SCHEDULE_UNDO: &str = include_str!("scripts/ssh/schedule_undo.sh");
-const RELOAD: &str = include_str!("scripts/ssh/reload.sh");
-const CANCEL_UNDO: &str = include_str!("scripts/ssh/cancel_undo.sh");
-const ROLLBACK: &str = include_str!("scripts/ssh/rollback.sh");
-const VERIFY: &str = include_str!("scripts/ssh/verify.sh");
+const REVERT: &str = include_str!("revert.sh");
+const HARDEN: &str = include_str!("harden.sh");
+const SCHEDULE_UNDO: &str = include_str!("../../scripts/undo/schedule.sh");
+const RELOAD: &str = include_str!("reload.sh");
+const CANCEL_UNDO: &str = include_str!("../../scripts/undo/cancel.sh");
+const ROLLBACK: &str = include_str!("rollback.sh");
+const VERIFY: &str = include_str!("verify.sh");
 
 pub fn plans(
     user: &UserName,
@@ -181,4 +190,84 @@ pub fn plans(
             Command::root(&Script::new(&[VERIFY]).set("u", user))?,
         )]),
     })
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::SshHardening,
+    key: "ssh",
+    title: "SSH key & hardening",
+    explanation: "Bots guess passwords all day. An SSH key is a pair of files: the private half \
+                  stays here; the public half goes into authorized_keys (the keys that may log \
+                  in as you). Then sshd, the SSH server, refuses root and passwords.",
+    inputs: &[
+        InputSpec {
+            default: DEFAULT_KEY,
+            ..text("key", "Key file", "your private key; made if missing")
+        },
+        secret(
+            "key_passphrase",
+            "Passphrase",
+            "for a new key only; empty: none",
+        ),
+        text("alias", "Alias", "e.g. mydroplet; empty: skip"),
+    ],
+    validate,
+    fill,
+    take,
+    plans: plans_for,
+    fetch: fetch_nothing,
+    rollback_after: Some("sshd was changed"),
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("key", check::validate_key_path(&value("key")));
+    errors.check(
+        "key_passphrase",
+        check::validate_password(&value("key_passphrase")),
+    );
+    let alias = value("alias");
+    if !alias.is_empty() {
+        errors.check(
+            "alias",
+            crate::course::answers::validate_alias(&alias).map_err(check::capitalise),
+        );
+    }
+    errors.into_vec()
+}
+
+fn fill(answers: &Answers, key: &str) -> Option<String> {
+    Some(match key {
+        "key" => answers.key.display().to_string(),
+        "alias" => answers.alias.clone().unwrap_or_default(),
+        _ => return None,
+    })
+}
+
+fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
+    answers.key = form.value("key").trim().into();
+    let alias = form.value("alias").trim().to_owned();
+    answers.alias = (!alias.is_empty()).then_some(alias);
+    let passphrase = form.take_secret("key_passphrase");
+    if passphrase.is_empty() {
+        Vec::new()
+    } else {
+        vec![(SecretName::KeyPassphrase, passphrase)]
+    }
+}
+
+fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
+    let alias = match &answers.alias {
+        Some(alias) => Some(answer("alias", Alias::parse(alias))?),
+        None => None,
+    };
+    Ok(plans(
+        &answer("user", UserName::parse(&answers.user))?,
+        &answers.key,
+        alias.as_ref(),
+        &answer("host", Host::parse(&answers.host))?,
+        answers.port,
+    )?)
 }

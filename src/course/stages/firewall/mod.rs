@@ -2,13 +2,19 @@
 //! ports, everything else incoming denied. It is switched on only behind stage 4's safety net:
 //! an automatic `ufw disable` is scheduled first and cancelled once a fresh login gets through.
 
+pub mod ports;
+
 use std::path::Path;
 use std::time::Duration;
 
-use super::plan::{Command, Expect, LoginAuth, Plan, StagePlans, Step};
-use super::ports::{PortList, PortRule};
-use super::postgres::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
-use super::values::UserName;
+use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
+use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, Step};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, Stage, fetch_nothing, take_nothing, text,
+};
+use crate::course::stages::firewall::ports::{PortList, PortRule};
+use crate::course::values::UserName;
+use crate::course::{StageId, answer};
 use crate::shell::{Const, QuoteError, Script};
 
 /// Where droplift keeps the revert script and the "change in progress" marker.
@@ -18,16 +24,16 @@ pub const UNDO_UNIT: &str = "droplift-ufw-undo";
 /// How long the fresh login has before the automatic undo.
 pub const UNDO_AFTER_SECS: u32 = 180;
 
-const LIB: &str = include_str!("scripts/firewall/lib.sh");
-const PROBE: &str = include_str!("scripts/firewall/probe.sh");
-const PREPARE: &str = include_str!("scripts/firewall/prepare.sh");
-const RULES: &str = include_str!("scripts/firewall/rules.sh");
-const ENABLE: &str = include_str!("scripts/firewall/enable.sh");
-const VERIFY: &str = include_str!("scripts/firewall/verify.sh");
-const ROLLBACK: &str = include_str!("scripts/firewall/rollback.sh");
+const LIB: &str = include_str!("lib.sh");
+const PROBE: &str = include_str!("probe.sh");
+const PREPARE: &str = include_str!("prepare.sh");
+const RULES: &str = include_str!("rules.sh");
+const ENABLE: &str = include_str!("enable.sh");
+const VERIFY: &str = include_str!("verify.sh");
+const ROLLBACK: &str = include_str!("rollback.sh");
 // Stage 4's guard, reused as it is: schedule the revert, and cancel it.
-const SCHEDULE_UNDO: &str = include_str!("scripts/ssh/schedule_undo.sh");
-const CANCEL_UNDO: &str = include_str!("scripts/ssh/cancel_undo.sh");
+const SCHEDULE_UNDO: &str = include_str!("../../scripts/undo/schedule.sh");
+const CANCEL_UNDO: &str = include_str!("../../scripts/undo/cancel.sh");
 
 /// The web's ports: HTTP always (nginx arrives in stage 7, after this stage, so its 'Nginx HTTP'
 /// profile does not exist yet: the rule names the port the profile would), HTTPS with a domain.
@@ -84,7 +90,7 @@ pub fn plans(
             Step::run(
                 "Install ufw (the firewall tool) if it is missing",
                 Command::root(
-                    &super::prefetch::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
+                    &crate::course::apt::apt_script(&[APT_PRESENT, WAIT_FOR_APT, APT_INSTALL])
                         .set("packages", &Const("ufw")),
                 )?
                 .by_hand("sudo apt install ufw")
@@ -157,4 +163,43 @@ pub fn plans(
             Command::root(&with_rules(&[VERIFY]))?.by_hand("sudo ufw status verbose"),
         )]),
     })
+}
+
+// ── The stage, as the rest of droplift sees it ──
+
+pub const STAGE: Stage = Stage {
+    id: StageId::Firewall,
+    key: "firewall",
+    title: "Firewall",
+    explanation: "ufw, the uncomplicated firewall, opens only these ports; all else coming in is \
+                  refused.",
+    inputs: &[text(
+        "add_port",
+        "Add a port",
+        "8080/tcp or 53/udp, then Enter",
+    )],
+    validate,
+    // The field adds one rule at a time to the list shown beside it: it starts empty.
+    fill: |_, key| (key == "add_port").then(String::new),
+    // The rules are in the answers already: the list edits them as the student goes.
+    take: take_nothing,
+    plans: |answers| {
+        Ok(plans(
+            &answer("user", UserName::parse(&answers.user))?,
+            &answers.key,
+            &web_ports(answers.domain.is_some()),
+            &PortList(answers.extra_ports.clone()),
+        )?)
+    },
+    fetch: fetch_nothing,
+    rollback_after: Some("the firewall was turned on"),
+};
+
+fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    let port = value("add_port");
+    if !port.trim().is_empty() {
+        errors.check("add_port", PortRule::parse(&port));
+    }
+    errors.into_vec()
 }
