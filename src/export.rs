@@ -1,14 +1,18 @@
 //! `droplift export ansible`: the course as a ready Ansible project, for a student who outgrows
-//! one droplet. The play is fixed text (assets/ansible/); only the answers and inventory vary.
+//! one droplet. The play is fixed text (assets/ansible/, and each stage's tasks beside its
+//! code); only the answers and inventory vary.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+use crate::course;
 use crate::course::answers::Answers;
 use crate::course::plan::CodeSource;
 use crate::source::Archive;
 
 const SITE: &str = include_str!("../assets/ansible/site.yml");
+/// Each stage's tasks, in course order: site.yml imports `tasks/<key>.yml` for each. One table,
+/// so a stage's tasks file is listed in one place.
 const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-droplift.conf.j2");
 const README: &str = include_str!("../assets/ansible/README.md");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
@@ -190,6 +194,10 @@ pub fn ansible(
         ),
         file(MARKER, "droplift export ansible\n".to_owned()),
     ];
+    files.extend(course::STAGES.iter().filter_map(|stage| {
+        let tasks = stage.ansible_tasks?;
+        Some(file(&format!("tasks/{}.yml", stage.key), tasks.to_owned()))
+    }));
     if let Some((_, archive)) = code {
         files.push(ExportFile {
             path: PathBuf::from("files/app.tar"),
@@ -286,12 +294,56 @@ mod tests {
 
     #[test]
     fn the_play_writes_the_files_droplifts_checks_read() {
-        // Stage 2's check trusts the time of this file; the play keeps it.
-        assert!(SITE.contains(crate::course::stages::update::STAMP));
+        // Stage 2's check trusts the time of this file; the play's update tasks keep it.
+        let update = course::StageId::Update
+            .stage()
+            .ansible_tasks
+            .expect("update tasks");
+        assert!(update.contains(crate::course::stages::update::STAMP));
         // The HTTPS lines are droplift's own, filled by Ansible.
         let tls = as_ansible_template(crate::course::stages::domain::TLS_CONF);
         assert!(tls.contains("/etc/letsencrypt/live/{{ tls_domain }}/fullchain.pem"));
         assert!(!tls.contains("{{domain}}"));
+    }
+
+    /// Every stage's tasks file, by its key, in course order.
+    fn tasks() -> impl Iterator<Item = (&'static str, &'static str)> {
+        course::STAGES
+            .iter()
+            .filter_map(|s| Some((s.key, s.ansible_tasks?)))
+    }
+
+    #[test]
+    fn the_play_imports_each_stages_tasks_under_its_tag_and_the_export_writes_them() {
+        // In course order: each import carries its stage's tag, as the block inside does.
+        let imports: Vec<&str> = SITE
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("ansible.builtin.import_tasks: "))
+            .collect();
+        let expected: Vec<String> = tasks().map(|(key, _)| format!("tasks/{key}.yml")).collect();
+        assert_eq!(imports, expected);
+        for (key, text) in tasks() {
+            let import =
+                format!("ansible.builtin.import_tasks: tasks/{key}.yml\n      tags: [{key}]");
+            assert!(
+                SITE.contains(&import),
+                "{key}: no tagged import in site.yml"
+            );
+            assert!(
+                text.contains(&format!("\n  tags: [{key}]\n")),
+                "{key}: block tag"
+            );
+        }
+        let files = ansible(
+            &Answers::new("203.0.113.7", "johndoe"),
+            Path::new("/home/j"),
+            None,
+        );
+        for (key, text) in tasks() {
+            let path = PathBuf::from(format!("tasks/{key}.yml"));
+            let written = files.iter().find(|f| f.path == path).expect("tasks file");
+            assert_eq!(written.text(), text);
+        }
     }
 
     #[test]

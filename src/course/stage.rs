@@ -36,6 +36,9 @@ pub struct Stage {
     /// says it: "If any step above fails after {rollback_after}:". A test holds every stage with
     /// a rollback to saying it.
     pub rollback_after: Option<&'static str>,
+    /// Its tasks in the exported Ansible play (`tasks.yml` beside it), which `site.yml`
+    /// imports under the stage's tag; None for the login, which the play's connection does.
+    pub ansible_tasks: Option<&'static str>,
 }
 
 /// For a stage that installs nothing.

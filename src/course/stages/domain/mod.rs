@@ -133,6 +133,7 @@ pub const STAGE: Stage = Stage {
         }
     },
     rollback_after: None,
+    ansible_tasks: Some(include_str!("tasks.yml")),
 };
 
 fn validate(value: &FieldText<'_>) -> Vec<FieldError> {

@@ -143,6 +143,7 @@ pub const STAGE: Stage = Stage {
     },
     fetch: |_, fetch| fetch.packages.extend(PACKAGES.split(' ')),
     rollback_after: None,
+    ansible_tasks: Some(include_str!("tasks.yml")),
 };
 
 fn validate(value: &FieldText<'_>) -> Vec<FieldError> {

@@ -219,6 +219,7 @@ pub const STAGE: Stage = Stage {
     plans: plans_for,
     fetch: fetch_nothing,
     rollback_after: Some("sshd was changed"),
+    ansible_tasks: Some(include_str!("tasks.yml")),
 };
 
 fn validate(value: &FieldText<'_>) -> Vec<FieldError> {

@@ -128,4 +128,5 @@ pub const STAGE: Stage = Stage {
     // Installed for the automatic security updates.
     fetch: |_, fetch| fetch.packages.push("unattended-upgrades"),
     rollback_after: None,
+    ansible_tasks: Some(include_str!("tasks.yml")),
 };
