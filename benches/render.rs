@@ -3,9 +3,9 @@
 //! `bench/render.sh` prints the 1,000,000 : 1,000 ratio from this run's medians.
 
 use divan::Bencher;
-use droplift::app::{App, Event, update};
 use droplift::logbuf::LineKind;
 use droplift::ui::theme::{Theme, ThemeName};
+use droplift::wizard::{App, Event, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -1,5 +1,5 @@
 //! The one event loop: an input thread and the SSH worker feed one channel; the loop calls
-//! `app::update`, performs the effects and redraws only when something changed. While nothing
+//! `wizard::update`, performs the effects and redraws only when something changed. While nothing
 //! runs it blocks on the channel (no CPU); while a step runs it wakes every 250 ms for the spinner.
 
 use std::fs::File;
@@ -12,10 +12,10 @@ use crossterm::event::{self as ct, DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
 
-use crate::app::{self, App, Effect, Event, PracticeEvent};
 use crate::logbuf::LogLine;
 use crate::remote::worker::{self, WorkerHandle};
 use crate::ui::theme::{Theme, ThemeName};
+use crate::wizard::{self, App, Effect, Event, PracticeEvent};
 
 const TICK: Duration = Duration::from_millis(250);
 /// Where `w` writes the runbook: the folder droplift was started from, easy to find.
@@ -53,11 +53,11 @@ fn time_zone() -> Option<String> {
 }
 
 /// What the create screens need from the environment (read here: `update` does no I/O).
-pub fn cloud_env(api_url: Option<&str>) -> app::cloud::CloudEnv {
+pub fn cloud_env(api_url: Option<&str>) -> wizard::cloud::CloudEnv {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_default();
-    app::cloud::CloudEnv {
+    wizard::cloud::CloudEnv {
         api: crate::cloud::client::ApiConfig::from_env(api_url),
         token: crate::cloud::client::token_from_env(),
         tz: time_zone(),
@@ -82,7 +82,7 @@ pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
         app.redactor.add(token);
     }
     load_progress(&mut app);
-    app::cloud::offer_first_choice(&mut app);
+    wizard::cloud::offer_first_choice(&mut app);
     let mut log_file = LogFile::open();
     if let Some(path) = log_file.path.clone() {
         app.info(&format!("The full log is written to {}", path.display()));
@@ -153,7 +153,7 @@ fn load_progress(app: &mut App) {
             for warning in warnings {
                 app.log_line(crate::logbuf::LineKind::Error, &warning);
             }
-            app::resume::offer(app, store.progress, crate::state::now());
+            wizard::resume::offer(app, store.progress, crate::state::now());
         }
         Err(e) => app.log_line(crate::logbuf::LineKind::Error, &e.to_string()),
     }
@@ -169,7 +169,7 @@ fn event_loop(
 ) -> std::io::Result<()> {
     let home = &app.home.clone();
     let size = terminal.size()?;
-    app::update(app, Event::Resize(size.width, size.height));
+    wizard::update(app, Event::Resize(size.width, size.height));
     loop {
         if let Some(progress) = app.unsaved.take() {
             save_progress(app, progress);
@@ -197,7 +197,7 @@ fn event_loop(
                 Err(_) => return Ok(()),
             }
         };
-        for effect in app::update(app, event) {
+        for effect in wizard::update(app, event) {
             perform(effect, app, worker, tx, home);
         }
     }

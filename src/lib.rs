@@ -2,7 +2,6 @@
 //! behind nginx → uWSGI → PostgreSQL. The binary (`main.rs`) is a thin shell around this library.
 #![deny(clippy::unwrap_used)]
 
-pub mod app;
 pub mod civil;
 pub mod cloud;
 pub mod course;
@@ -24,3 +23,4 @@ pub mod shell;
 pub mod source;
 pub mod state;
 pub mod ui;
+pub mod wizard;

@@ -14,11 +14,11 @@ use std::time::Duration;
 use common::droplet::TestDroplet;
 use common::wizard::Wizard;
 use crossterm::event::{KeyCode, KeyModifiers};
-use droplift::app::{Overlay, View};
 use droplift::course::StageStatus;
 use droplift::course::plan::Action;
 use droplift::course::{self, StageId, answers};
 use droplift::practice::UpOptions;
+use droplift::wizard::{Overlay, View};
 
 const NEW_ROOT: &str = "nginx 'root' $(id) pw";
 const USER_PW: &str = "dana's \"pw\" $HOME 7";

@@ -10,9 +10,9 @@ use std::time::Duration;
 use common::droplet::TestDroplet;
 use common::wizard::Wizard;
 use crossterm::event::KeyCode;
-use droplift::app::{Overlay, View};
 use droplift::course::{StageId, StageStatus};
 use droplift::practice::UpOptions;
+use droplift::wizard::{Overlay, View};
 
 #[test]
 fn a_student_clicks_through_stages_one_to_four() {

@@ -2,11 +2,11 @@
 //! screenshots in screenshots/, regenerated from the same frames.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use droplift::app::{App, Event, update};
 use droplift::course::{StageId, StageStatus};
 use droplift::logbuf::LineKind;
 use droplift::remote::{HostKeyInfo, Stream, WorkerEvent};
 use droplift::ui::theme::{Theme, ThemeName};
+use droplift::wizard::{App, Event, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -164,7 +164,7 @@ fn connect_form(app: &mut App) {
     update(app, key(KeyCode::Enter));
 }
 
-fn worker(app: &mut App, event: WorkerEvent) -> Vec<droplift::app::Effect> {
+fn worker(app: &mut App, event: WorkerEvent) -> Vec<droplift::wizard::Effect> {
     update(app, Event::Worker(event))
 }
 
@@ -302,9 +302,9 @@ fn at_update_preview() -> App {
     app
 }
 
-fn first_id(effects: &[droplift::app::Effect]) -> u64 {
+fn first_id(effects: &[droplift::wizard::Effect]) -> u64 {
     match effects.first() {
-        Some(droplift::app::Effect::Perform(request)) => request.id(),
+        Some(droplift::wizard::Effect::Perform(request)) => request.id(),
         other => panic!("expected a request, got {other:?}"),
     }
 }
@@ -420,7 +420,7 @@ fn resuming_a_hardened_server_offers_the_students_own_user_first() {
     ] {
         server.set_stage(stage, StageStatus::Done, "done", 900);
     }
-    droplift::app::resume::offer(&mut app, progress, 1_060);
+    droplift::wizard::resume::offer(&mut app, progress, 1_060);
     update(&mut app, key(KeyCode::Enter));
     let buffer = render(&mut app, 80, 24);
     assert_nothing_cut("resume as user", &buffer);
@@ -503,7 +503,7 @@ fn at_nginx_editor() -> App {
     );
     // The background download and the check of every stage follow the login: let them end
     // (a stage's Enter waits while another stage runs).
-    while let Some(droplift::app::Effect::Perform(request)) = effects.first() {
+    while let Some(droplift::wizard::Effect::Perform(request)) = effects.first() {
         let id = request.id();
         effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
     }
@@ -530,7 +530,7 @@ fn at_nginx_editor() -> App {
         },
     );
     worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
-    assert_eq!(app.view, droplift::app::View::Editor);
+    assert_eq!(app.view, droplift::wizard::View::Editor);
     app
 }
 
@@ -604,7 +604,7 @@ fn the_last_stage_done_mentions_the_ansible_export() {
     let last = *droplift::course::StageId::ALL.last().expect("a stage");
     app.enter_stage(last);
     app.set_status(last, StageStatus::Done);
-    app.view = droplift::app::View::Finished;
+    app.view = droplift::wizard::View::Finished;
     let buffer = render(&mut app, 80, 24);
     assert_nothing_cut("the last stage done", &buffer);
     let screen = text(&buffer);
@@ -613,7 +613,7 @@ fn the_last_stage_done_mentions_the_ansible_export() {
     // Any other stage done: not there.
     app.enter_stage(StageId::Update);
     app.set_status(StageId::Update, StageStatus::Done);
-    app.view = droplift::app::View::Finished;
+    app.view = droplift::wizard::View::Finished;
     assert!(!text(&render(&mut app, 80, 24)).contains("More droplets"));
 }
 
@@ -739,7 +739,7 @@ fn every_stage_screen_fits_80x24() {
             // Every scroll position of the preview.
             let mut last = String::new();
             for scroll in 0..400u16 {
-                app.view = droplift::app::View::Preview { scroll };
+                app.view = droplift::wizard::View::Preview { scroll };
                 let buffer = render(&mut app, 80, 24);
                 assert_nothing_cut(&format!("{stage:?} preview at {scroll}"), &buffer);
                 let now = text(&buffer);
@@ -753,7 +753,7 @@ fn every_stage_screen_fits_80x24() {
             app.set_status(stage, status);
             app.stages[stage.index()].note =
                 "the server said something rather long about what it found there".into();
-            app.view = droplift::app::View::Finished;
+            app.view = droplift::wizard::View::Finished;
             app.reboot_needed = true;
             assert_nothing_cut(
                 &format!("{stage:?} finished {status:?}"),
@@ -767,12 +767,12 @@ fn every_stage_screen_fits_80x24() {
 #[test]
 fn every_popup_fits_80x24() {
     let overlays = [
-        droplift::app::Overlay::Help,
-        droplift::app::Overlay::ConfirmQuit,
-        droplift::app::Overlay::ConfirmCancel,
-        droplift::app::Overlay::ConfirmDiscard,
-        droplift::app::Overlay::Resume { selected: 0 },
-        droplift::app::Overlay::PracticeOs { selected: 2 },
+        droplift::wizard::Overlay::Help,
+        droplift::wizard::Overlay::ConfirmQuit,
+        droplift::wizard::Overlay::ConfirmCancel,
+        droplift::wizard::Overlay::ConfirmDiscard,
+        droplift::wizard::Overlay::Resume { selected: 0 },
+        droplift::wizard::Overlay::PracticeOs { selected: 2 },
     ];
     for overlay in overlays {
         let mut app = busy_app();
@@ -891,7 +891,7 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
     app.answers.key = "~/.ssh/id_ed25519".into();
     app.current = StageId::SshHardening;
     app.set_status(StageId::SshHardening, StageStatus::Done);
-    app.view = droplift::app::View::Finished;
+    app.view = droplift::wizard::View::Finished;
     let without_alias = text(&render(&mut app, 80, 24));
     assert!(
         without_alias.contains("ssh -i ~/.ssh/id_ed25519 johndoe@203.0.113.7"),
@@ -961,7 +961,7 @@ fn known_servers_are_offered_on_the_first_screen() {
         server.set_stage(stage, StageStatus::Done, "", 1_000);
     }
     progress.server_mut("198.51.100.23", 22).touched = 500;
-    droplift::app::resume::offer(&mut app, progress, 1_000 + 7_200);
+    droplift::wizard::resume::offer(&mut app, progress, 1_000 + 7_200);
     let buffer = render(&mut app, 80, 24);
     let screen = text(&buffer);
     assert!(
@@ -1048,9 +1048,9 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
 
 mod cloud_screens {
     use super::*;
-    use droplift::app::Effect;
-    use droplift::app::cloud::Screen;
     use droplift::cloud::worker::{Catalog, CloudEvent, CloudJob};
+    use droplift::wizard::Effect;
+    use droplift::wizard::cloud::Screen;
 
     const TOKEN: &str = "dop_v1_screen_test_token_0123456789";
 
@@ -1075,7 +1075,7 @@ mod cloud_screens {
         let mut app = fresh();
         app.cloud_env.tz = Some("Europe/Berlin".into());
         app.cloud_env.key_name = "droplift@laptop".into();
-        droplift::app::cloud::offer_first_choice(&mut app);
+        droplift::wizard::cloud::offer_first_choice(&mut app);
         app
     }
 

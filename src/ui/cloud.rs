@@ -7,9 +7,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::App;
-use crate::app::cloud::{CloudFlow, Screen};
 use crate::cloud::{choices, text};
+use crate::wizard::App;
+use crate::wizard::cloud::{CloudFlow, Screen};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 

@@ -1,8 +1,8 @@
 //! Every key the wizard understands, in one table: the help overlay lists them all and the
 //! status bar picks the ones that work right now, so the two can never disagree.
 
-use crate::app::{App, Overlay, View};
 use crate::course::StageId;
+use crate::wizard::{App, Overlay, View};
 
 /// A key and what it does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub const ALL: &[(&str, &[KeyHelp])] = &[
 
 /// The create screens' keys.
 fn cloud_keys(app: &App) -> Vec<KeyHelp> {
-    use crate::app::cloud::Screen;
+    use crate::wizard::cloud::Screen;
     let Some(flow) = &app.cloud else {
         return Vec::new();
     };

@@ -23,8 +23,8 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::{App, Overlay};
 use crate::layout::{Areas, MIN_HEIGHT, MIN_WIDTH, too_small};
+use crate::wizard::{App, Overlay};
 
 /// Draws the whole frame for the current state.
 pub fn draw(app: &App, frame: &mut Frame) {
@@ -73,7 +73,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             frame,
             area,
             "Which system should the practice droplet run?",
-            &crate::app::practice::os_rows(),
+            &crate::wizard::practice::os_rows(),
             *selected,
         ),
         Some(Overlay::FirstChoice { selected }) => popup::choose(
@@ -81,7 +81,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             frame,
             area,
             crate::cloud::text::FIRST_CHOICE_TITLE,
-            &crate::app::cloud::first_choice_rows(),
+            &crate::wizard::cloud::first_choice_rows(),
             *selected,
         ),
         Some(Overlay::Resume { selected }) => popup::choose(
@@ -89,7 +89,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             frame,
             area,
             "Carry on where you left off?",
-            &crate::app::resume::rows(app),
+            &crate::wizard::resume::rows(app),
             *selected,
         ),
         // ── nginx (stage 7) ──

@@ -7,8 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{App, ErrorCard, Form};
 use crate::remote::HostKeyInfo;
+use crate::wizard::{App, ErrorCard, Form};
 
 /// A bordered box in the middle with `body` text and an optional form under it.
 fn boxed(

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::app::App;
 use crate::course::StageStatus;
+use crate::wizard::App;
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 

@@ -6,9 +6,9 @@ use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Elsewhere, View};
 use crate::course::plan::{Action, command_text, step_text};
 use crate::course::{self, StageId, StageStatus};
+use crate::wizard::{App, Elsewhere, View};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
@@ -159,7 +159,7 @@ fn form_hint(app: &App) -> String {
 fn rule_list(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let active = app.overlay.is_none();
-    let mut lines: Vec<Line<'static>> = crate::app::rules::listed(app)
+    let mut lines: Vec<Line<'static>> = crate::wizard::firewall_list::listed(app)
         .into_iter()
         .enumerate()
         .map(|(index, (rule, why))| {
@@ -420,7 +420,7 @@ fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
         }
         None => lines.push(Line::styled(
             match app.link {
-                crate::app::Link::Reconnecting => "The connection dropped; reconnecting …",
+                crate::wizard::Link::Reconnecting => "The connection dropped; reconnecting …",
                 _ => "Connecting …",
             },
             theme.running,

@@ -7,11 +7,11 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use droplift::app::{App, Event, Overlay, View, update};
 use droplift::course::{StageId, StageStatus};
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{self, WorkerConfig, WorkerHandle};
 use droplift::ui::theme::{Theme, ThemeName};
+use droplift::wizard::{App, Event, Overlay, View, update};
 
 pub struct Wizard {
     pub app: App,

@@ -166,7 +166,7 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     if app.current == StageId::Firewall {
-        if let Some(effects) = super::rules::key(app, key) {
+        if let Some(effects) = super::firewall_list::key(app, key) {
             return effects;
         }
     }

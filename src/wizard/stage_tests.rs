@@ -146,7 +146,10 @@ fn ports_are_added_and_removed_but_ssh_and_the_web_stay() {
     let mut app = app_at(StageId::Firewall);
     type_text(&mut app, "8080, 53/udp");
     press(&mut app, KeyCode::Enter);
-    let rules: Vec<String> = rules::listed(&app).into_iter().map(|(r, _)| r).collect();
+    let rules: Vec<String> = firewall_list::listed(&app)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
     assert_eq!(rules, ["22/tcp", "80/tcp", "8080/tcp", "53/udp"]);
     assert_eq!(
         app.form.value("add_port"),
@@ -170,7 +173,7 @@ fn ports_are_added_and_removed_but_ssh_and_the_web_stay() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Delete);
     assert!(error(&app, "add_port").contains("The web rule stays"));
-    assert_eq!(rules::listed(&app).len(), 3);
+    assert_eq!(firewall_list::listed(&app).len(), 3);
 
     // Enter on the empty field goes on to the check, with the list as it stands.
     let effects = press(&mut app, KeyCode::Enter);

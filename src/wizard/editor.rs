@@ -202,10 +202,10 @@ pub(super) fn on_failure(app: &mut App, stage: StageId, detail: &[String]) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Event, Link, update};
     use crate::course::StageStatus;
     use crate::remote::{JobId, Stream, WorkerEvent};
     use crate::ui::theme::ThemeName;
+    use crate::wizard::{Event, Link, update};
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
         update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))

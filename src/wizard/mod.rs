@@ -7,13 +7,13 @@ pub mod editor;
 mod ahead;
 pub use ahead::Elsewhere;
 pub mod cloud;
+pub mod firewall_list;
 mod flow;
 pub mod form;
 mod keys;
 mod login;
 pub mod practice;
 pub mod resume;
-pub mod rules;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
