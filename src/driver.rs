@@ -12,8 +12,8 @@ use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
 use crate::course::plan::{CodeSource, Command, LocalAction, StdinPart};
-use crate::course::ssh::public_key;
 use crate::home::expand_home;
+use crate::keyfile::public_key;
 use crate::remote::worker::WorkerHandle;
 use crate::remote::{Job, JobId, RemoteCommand};
 use crate::runner::Request;

@@ -12,6 +12,7 @@ pub mod export;
 pub mod fsutil;
 pub mod headless;
 pub mod home;
+pub mod keyfile;
 pub mod layout;
 pub mod logbuf;
 pub mod login;

@@ -6,11 +6,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use md5::{Digest, Md5};
-
 use super::api::{Droplet, DropletCreate, NewSshKey, SshKey};
 use super::client::{ApiError, Client};
+use crate::keyfile::md5_fingerprint;
 
 /// Every droplet droplift creates carries this tag: `cloud list` marks them, and a create whose
 /// answer was lost is found by it.
@@ -139,28 +137,11 @@ impl CreateError {
     }
 }
 
-/// The MD5 fingerprint of an OpenSSH public key line, as the API shows it (`3b:16:bf:…`).
-pub fn md5_fingerprint(line: &str) -> Result<String, String> {
-    let blob = line
-        .split_whitespace()
-        .nth(1)
-        .ok_or("not an OpenSSH public key line")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(blob)
-        .map_err(|e| format!("the key's base64 does not decode: {e}"))?;
-    let digest = Md5::digest(&bytes);
-    Ok(digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":"))
-}
-
 /// The public half of `private` (its `.pub`), made first when there is no key yet (the same
 /// ed25519 key stage 4 would make).
 pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
     crate::driver::ensure_key(private, None).map_err(CreateError::Key)?;
-    let path = crate::course::ssh::public_key(private);
+    let path = crate::keyfile::public_key(private);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| CreateError::Key(format!("cannot read {}: {e}", path.display())))?;
     let line = text
@@ -371,7 +352,7 @@ mod tests {
         let key = public_key(&private).expect("made and read");
         let out = std::process::Command::new("ssh-keygen")
             .args(["-l", "-E", "md5", "-f"])
-            .arg(crate::course::ssh::public_key(&private))
+            .arg(crate::keyfile::public_key(&private))
             .output()
             .expect("ssh-keygen runs");
         let printed = String::from_utf8_lossy(&out.stdout);

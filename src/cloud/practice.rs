@@ -21,7 +21,7 @@ use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::api::*;
 use super::choices;
-use super::create::md5_fingerprint;
+use crate::keyfile::md5_fingerprint;
 use crate::secret::Secret;
 
 /// A misbehaviour to switch on, as the real API sometimes shows it.

@@ -2,12 +2,13 @@
 //! key login is proven, then sshd refuses root and passwords. A revert is scheduled on the
 //! server before sshd reloads and cancelled only after a fresh login proves access still works.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use super::plan::{Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step};
 use super::user::whoami;
 use super::values::{Alias, Host, UserName};
+use crate::keyfile::public_key;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
 
@@ -17,13 +18,6 @@ pub const STATE_DIR: &str = "/var/lib/droplift/sshd";
 pub const UNDO_UNIT: &str = "droplift-sshd-undo";
 /// How long the student has before the automatic undo.
 pub const UNDO_AFTER_SECS: u32 = 180;
-
-/// The public half of a private key path.
-pub fn public_key(private: &Path) -> PathBuf {
-    let mut name = private.as_os_str().to_owned();
-    name.push(".pub");
-    PathBuf::from(name)
-}
 
 /// What the student types from now on to log in, once stage 4 is done: the alias when one was
 /// set (it carries the user, port and key), else the whole command.
