@@ -7,6 +7,7 @@ pub mod civil;
 pub mod cloud;
 pub mod course;
 pub mod driver;
+pub mod droplet_spec;
 pub mod event;
 pub mod export;
 pub mod fsutil;
