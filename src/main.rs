@@ -63,7 +63,7 @@ enum PracticeCli {
     Droplet(PracticeCommand),
     /// Serve DigitalOcean's API on 127.0.0.1 for droplift's endpoints; a create boots a real
     /// practice droplet with your key for root (Linux, root). Prints the URL and its tokens.
-    Cloud(droplift::cloud::practice::ServeArgs),
+    Cloud(droplift::practice::cloud::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,7 +97,7 @@ fn main() -> color_eyre::Result<()> {
         })?,
         Some(Command::Practice(PracticeCli::Droplet(cmd))) => droplift::practice::run(cmd)?,
         Some(Command::Practice(PracticeCli::Cloud(args))) => {
-            headless(droplift::cloud::practice::serve(&args))
+            headless(droplift::practice::cloud::serve(&args))
         }
         Some(Command::Cloud(cmd)) => headless(match cmd {
             droplift::headless::cloud::CloudCommand::Create(args) => {
