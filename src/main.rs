@@ -72,8 +72,9 @@ enum ExportCommand {
     Ansible(droplift::headless::ExportArgs),
 }
 
-/// A headless command's plain-words error goes to stderr with exit status 2.
-fn headless(result: Result<i32, droplift::headless::HeadlessError>) -> i32 {
+/// A headless command's plain-words error (`HeadlessError`, or the practice cloud's own) goes
+/// to stderr with exit status 2.
+fn headless(result: Result<i32, impl std::fmt::Display>) -> i32 {
     result.unwrap_or_else(|error| {
         eprintln!("droplift: {error}");
         2

@@ -14,9 +14,11 @@
 
 mod catalogue;
 mod droplets;
+mod error;
 mod http;
 
 pub use catalogue::catalogue;
+pub use error::{FaultError, PracticeCloudError};
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -48,15 +50,16 @@ pub enum Fault {
 
 impl Fault {
     /// `sold-out`, `rate-limit[=N]`, `drop-create[=SECS]`, `never-active`, `server-errors[=N]`.
-    pub fn parse(text: &str) -> Result<Fault, String> {
+    pub fn parse(text: &str) -> Result<Fault, FaultError> {
         let (name, value) = text.split_once('=').unwrap_or((text, ""));
-        let number = |default: u64| -> Result<u64, String> {
+        let number = |default: u64| -> Result<u64, FaultError> {
             if value.is_empty() {
                 Ok(default)
             } else {
-                value
-                    .parse()
-                    .map_err(|_| format!("--fault {name}=N takes a number, not {value:?}"))
+                value.parse().map_err(|_| FaultError::NotANumber {
+                    name: name.to_owned(),
+                    value: value.to_owned(),
+                })
             }
         };
         Ok(match name {
@@ -65,12 +68,7 @@ impl Fault {
             "drop-create" => Fault::DropCreate(Duration::from_secs(number(60)?)),
             "never-active" => Fault::NeverActive,
             "server-errors" => Fault::ServerErrors(number(1)? as u32),
-            _ => {
-                return Err(format!(
-                    "unknown fault {name:?}; the faults are sold-out, rate-limit[=N], \
-                     drop-create[=SECS], never-active, server-errors[=N]"
-                ));
-            }
+            _ => return Err(FaultError::Unknown(name.to_owned())),
         })
     }
 }
@@ -138,11 +136,11 @@ pub struct PracticeCloud {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-fn token(kind: &str) -> Result<Secret, String> {
+fn token(kind: &str) -> Result<Secret, PracticeCloudError> {
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+        .map_err(PracticeCloudError::Random)?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(Secret::new(format!("dop_v1_practice_{kind}{hex}")))
 }
@@ -151,13 +149,15 @@ fn token(kind: &str) -> Result<Secret, String> {
 pub fn start(
     options: Options,
     log: impl Fn(&str) + Send + Sync + 'static,
-) -> Result<PracticeCloud, String> {
-    let server = Server::http(options.listen)
-        .map_err(|e| format!("cannot listen on {}: {e}", options.listen))?;
+) -> Result<PracticeCloud, PracticeCloudError> {
+    let server = Server::http(options.listen).map_err(|cause| PracticeCloudError::Listen {
+        address: options.listen,
+        cause,
+    })?;
     let address = server
         .server_addr()
         .to_ip()
-        .ok_or("the practice cloud is not listening on an IP address")?;
+        .ok_or(PracticeCloudError::NotOnIp)?;
     let first_id = 100_000 + u64::from(std::process::id() % 800) * 1000;
     let drop_next_create = options.faults.iter().find_map(|f| match f {
         Fault::DropCreate(hold) => Some(*hold),
@@ -293,16 +293,11 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 /// Serves until Ctrl-C (or SIGTERM), then removes the droplets it made.
-pub fn serve(args: &ServeArgs) -> Result<i32, crate::headless::HeadlessError> {
-    use crate::headless::HeadlessError;
+pub fn serve(args: &ServeArgs) -> Result<i32, PracticeCloudError> {
     if !args.listen.ip().is_loopback() {
-        return Err(HeadlessError::Invalid(format!(
-            "--listen {}: the practice cloud listens on 127.0.0.1 only (its tokens travel in \
-             plain HTTP)",
-            args.listen
-        )));
+        return Err(PracticeCloudError::NotLoopback(args.listen));
     }
-    crate::practice::check_host().map_err(|e| HeadlessError::Invalid(e.to_string()))?;
+    crate::practice::check_host()?;
     let handler = on_signal as extern "C" fn(libc::c_int);
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
@@ -316,8 +311,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, crate::headless::HeadlessError> {
             boot: true,
         },
         |line| eprintln!("{line}"),
-    )
-    .map_err(HeadlessError::Invalid)?;
+    )?;
     println!("practice cloud at {}", cloud.url);
     println!("  token:            {}", cloud.token.expose());
     println!("  read-only token:  {}", cloud.read_only_token.expose());
