@@ -140,7 +140,7 @@ impl CreateError {
 /// The public half of `private` (its `.pub`), made first when there is no key yet (the same
 /// ed25519 key stage 4 would make).
 pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
-    crate::driver::ensure_key(private, None).map_err(CreateError::Key)?;
+    crate::driver::ensure_key(private, None).map_err(|e| CreateError::Key(e.to_string()))?;
     let path = crate::keyfile::public_key(private);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| CreateError::Key(format!("cannot read {}: {e}", path.display())))?;
