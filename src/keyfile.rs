@@ -14,15 +14,24 @@ pub fn public_key(private: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Why a line has no fingerprint.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FingerprintError {
+    #[error("not an OpenSSH public key line")]
+    NotAKeyLine,
+    #[error("the key's base64 does not decode: {0}")]
+    Base64(base64::DecodeError),
+}
+
 /// The MD5 fingerprint of an OpenSSH public key line, as the API shows it (`3b:16:bf:…`).
-pub fn md5_fingerprint(line: &str) -> Result<String, String> {
+pub fn md5_fingerprint(line: &str) -> Result<String, FingerprintError> {
     let blob = line
         .split_whitespace()
         .nth(1)
-        .ok_or("not an OpenSSH public key line")?;
+        .ok_or(FingerprintError::NotAKeyLine)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(blob)
-        .map_err(|e| format!("the key's base64 does not decode: {e}"))?;
+        .map_err(FingerprintError::Base64)?;
     let digest = Md5::digest(&bytes);
     Ok(digest
         .iter()

@@ -3,12 +3,14 @@
 //! create sent at most once per droplet (one whose answer never came is looked up by name and
 //! tag first), then polled until it is active with a public IPv4.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::api::{Droplet, DropletCreate, NewSshKey, SshKey};
 use super::client::{ApiError, Client};
-use crate::keyfile::md5_fingerprint;
+use crate::driver::KeyError;
+use crate::keyfile::{FingerprintError, md5_fingerprint};
 
 /// Every droplet droplift creates carries this tag: `cloud list` marks them, and a create whose
 /// answer was lost is found by it.
@@ -85,13 +87,30 @@ impl Progress {
     }
 }
 
+/// Why the student's public key could not be had: not made, not read, or not a key line.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum PublicKeyError {
+    #[error(transparent)]
+    Make(#[from] KeyError),
+    #[error("cannot read {}: {cause}", .path.display())]
+    Read {
+        path: PathBuf,
+        cause: Arc<std::io::Error>,
+    },
+    #[error("{}: {cause}", .path.display())]
+    Fingerprint {
+        path: PathBuf,
+        cause: FingerprintError,
+    },
+}
+
 /// Why a droplet could not be created (or waited for).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum CreateError {
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error("your SSH key: {0}")]
-    Key(String),
+    Key(#[from] PublicKeyError),
     #[error(
         "A droplet named {name} already exists on your account and droplift did not make it \
          (it has no `{TAG}` tag). Choose another name."
@@ -140,10 +159,12 @@ impl CreateError {
 /// The public half of `private` (its `.pub`), made first when there is no key yet (the same
 /// ed25519 key stage 4 would make).
 pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
-    crate::driver::ensure_key(private, None).map_err(|e| CreateError::Key(e.to_string()))?;
+    crate::driver::ensure_key(private, None).map_err(PublicKeyError::from)?;
     let path = crate::keyfile::public_key(private);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| CreateError::Key(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| PublicKeyError::Read {
+        path: path.clone(),
+        cause: Arc::new(e),
+    })?;
     let line = text
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -151,7 +172,7 @@ pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
         .trim()
         .to_owned();
     let fingerprint =
-        md5_fingerprint(&line).map_err(|e| CreateError::Key(format!("{}: {e}", path.display())))?;
+        md5_fingerprint(&line).map_err(|cause| PublicKeyError::Fingerprint { path, cause })?;
     Ok(PublicKey { line, fingerprint })
 }
 
