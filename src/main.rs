@@ -63,7 +63,7 @@ enum PracticeCli {
     Droplet(PracticeCommand),
     /// Serve DigitalOcean's API on 127.0.0.1 for droplift's endpoints; a create boots a real
     /// practice droplet with your key for root (Linux, root). Prints the URL and its tokens.
-    Cloud(droplift::cloud::practice::ServeArgs),
+    Cloud(droplift::practice::cloud::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,8 +72,9 @@ enum ExportCommand {
     Ansible(droplift::headless::ExportArgs),
 }
 
-/// A headless command's plain-words error goes to stderr with exit status 2.
-fn headless(result: Result<i32, droplift::headless::HeadlessError>) -> i32 {
+/// A headless command's plain-words error (`HeadlessError`, or the practice cloud's own) goes
+/// to stderr with exit status 2.
+fn headless(result: Result<i32, impl std::fmt::Display>) -> i32 {
     result.unwrap_or_else(|error| {
         eprintln!("droplift: {error}");
         2
@@ -97,7 +98,7 @@ fn main() -> color_eyre::Result<()> {
         })?,
         Some(Command::Practice(PracticeCli::Droplet(cmd))) => droplift::practice::run(cmd)?,
         Some(Command::Practice(PracticeCli::Cloud(args))) => {
-            headless(droplift::cloud::practice::serve(&args))
+            headless(droplift::practice::cloud::serve(&args))
         }
         Some(Command::Cloud(cmd)) => headless(match cmd {
             droplift::headless::cloud::CloudCommand::Create(args) => {

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use droplift::cloud::api::*;
-use droplift::cloud::practice::{self, Options};
+use droplift::practice::cloud::Options;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -145,7 +145,7 @@ fn doc(name: &str) -> Value {
 
 #[test]
 fn the_practice_cloud_answers_with_the_documented_shapes() {
-    let cloud = practice::start(
+    let cloud = droplift::practice::cloud::start(
         Options {
             boot: false,
             ..Options::default()

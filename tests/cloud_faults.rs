@@ -9,10 +9,10 @@ mod common;
 use std::time::Duration;
 
 use common::cli::droplift;
-use droplift::cloud::practice::{self, Fault, Options, PracticeCloud};
+use droplift::practice::cloud::{Fault, Options, PracticeCloud};
 
 fn cloud(faults: Vec<Fault>) -> PracticeCloud {
-    practice::start(
+    droplift::practice::cloud::start(
         Options {
             boot: false,
             faults,

@@ -9,7 +9,7 @@ mod common;
 use common::cli::droplift;
 use common::droplet::host_ready;
 use common::files::all_text_under;
-use droplift::cloud::practice::{self, Options};
+use droplift::practice::cloud::Options;
 
 const USER_PW: &str = "carol's pass 7";
 
@@ -26,8 +26,9 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
     if !host_ready() {
         return;
     }
-    let cloud = practice::start(Options::default(), |line| eprintln!("[cloud] {line}"))
-        .expect("practice cloud starts");
+    let cloud =
+        droplift::practice::cloud::start(Options::default(), |line| eprintln!("[cloud] {line}"))
+            .expect("practice cloud starts");
     let token = cloud.token.expose().to_owned();
     let home = tempfile::tempdir().expect("temp home");
     let answers = home.path().join("answers.toml");

@@ -1055,7 +1055,7 @@ mod cloud_screens {
     const TOKEN: &str = "dop_v1_screen_test_token_0123456789";
 
     fn catalog() -> Catalog {
-        let (regions, sizes, _) = droplift::cloud::practice::catalogue();
+        let (regions, sizes, _) = droplift::practice::cloud::catalogue();
         Catalog {
             email: "sammy@example.com".into(),
             regions,

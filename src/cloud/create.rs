@@ -3,14 +3,14 @@
 //! create sent at most once per droplet (one whose answer never came is looked up by name and
 //! tag first), then polled until it is active with a public IPv4.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use base64::Engine;
-use md5::{Digest, Md5};
 
 use super::api::{Droplet, DropletCreate, NewSshKey, SshKey};
 use super::client::{ApiError, Client};
+use crate::driver::KeyError;
+use crate::keyfile::{FingerprintError, md5_fingerprint};
 
 /// Every droplet droplift creates carries this tag: `cloud list` marks them, and a create whose
 /// answer was lost is found by it.
@@ -87,13 +87,30 @@ impl Progress {
     }
 }
 
+/// Why the student's public key could not be had: not made, not read, or not a key line.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum PublicKeyError {
+    #[error(transparent)]
+    Make(#[from] KeyError),
+    #[error("cannot read {}: {cause}", .path.display())]
+    Read {
+        path: PathBuf,
+        cause: Arc<std::io::Error>,
+    },
+    #[error("{}: {cause}", .path.display())]
+    Fingerprint {
+        path: PathBuf,
+        cause: FingerprintError,
+    },
+}
+
 /// Why a droplet could not be created (or waited for).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum CreateError {
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error("your SSH key: {0}")]
-    Key(String),
+    Key(#[from] PublicKeyError),
     #[error(
         "A droplet named {name} already exists on your account and droplift did not make it \
          (it has no `{TAG}` tag). Choose another name."
@@ -139,30 +156,15 @@ impl CreateError {
     }
 }
 
-/// The MD5 fingerprint of an OpenSSH public key line, as the API shows it (`3b:16:bf:…`).
-pub fn md5_fingerprint(line: &str) -> Result<String, String> {
-    let blob = line
-        .split_whitespace()
-        .nth(1)
-        .ok_or("not an OpenSSH public key line")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(blob)
-        .map_err(|e| format!("the key's base64 does not decode: {e}"))?;
-    let digest = Md5::digest(&bytes);
-    Ok(digest
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(":"))
-}
-
 /// The public half of `private` (its `.pub`), made first when there is no key yet (the same
 /// ed25519 key stage 4 would make).
 pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
-    crate::driver::ensure_key(private, None).map_err(CreateError::Key)?;
-    let path = crate::course::stages::ssh::public_key(private);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| CreateError::Key(format!("cannot read {}: {e}", path.display())))?;
+    crate::driver::ensure_key(private, None).map_err(PublicKeyError::from)?;
+    let path = crate::keyfile::public_key(private);
+    let text = std::fs::read_to_string(&path).map_err(|e| PublicKeyError::Read {
+        path: path.clone(),
+        cause: Arc::new(e),
+    })?;
     let line = text
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -170,7 +172,7 @@ pub fn public_key(private: &Path) -> Result<PublicKey, CreateError> {
         .trim()
         .to_owned();
     let fingerprint =
-        md5_fingerprint(&line).map_err(|e| CreateError::Key(format!("{}: {e}", path.display())))?;
+        md5_fingerprint(&line).map_err(|cause| PublicKeyError::Fingerprint { path, cause })?;
     Ok(PublicKey { line, fingerprint })
 }
 
@@ -371,7 +373,7 @@ mod tests {
         let key = public_key(&private).expect("made and read");
         let out = std::process::Command::new("ssh-keygen")
             .args(["-l", "-E", "md5", "-f"])
-            .arg(crate::course::stages::ssh::public_key(&private))
+            .arg(crate::keyfile::public_key(&private))
             .output()
             .expect("ssh-keygen runs");
         let printed = String::from_utf8_lossy(&out.stdout);

@@ -89,8 +89,8 @@ pub fn run(job: CloudJob, send: impl Fn(CloudEvent) + Send + Sync + Clone + 'sta
                     .iter()
                     .filter(|i| offered.iter().any(|o| o.slug.as_deref() == Some(i.slug)))
                     .collect();
-                let key_note =
-                    crate::driver::ensure_key(&key_path, None).map_err(CreateError::Key)?;
+                let key_note = crate::driver::ensure_key(&key_path, None)
+                    .map_err(create::PublicKeyError::from)?;
                 let key = create::public_key(&key_path)?;
                 let key_on_account = client
                     .ssh_keys()?

@@ -531,7 +531,7 @@ fn parse_droplet(
     raw: &Spanned<RawDroplet>,
     fail: &mut impl FnMut(&str, Range<usize>, String),
 ) -> Option<DropletAnswers> {
-    use crate::cloud::choices;
+    use crate::droplet_spec as choices;
     let section = raw.get_ref();
     let mut ok = true;
     let mut check = |key: &str,
@@ -624,8 +624,8 @@ mod tests {
         let text = "[user]\nname = \"carol\"\n[droplet]\nname = \"items-api\"\nregion = \"fra1\"\n";
         let (answers, _) = parse(text).expect("parses without [server]");
         let droplet = answers.droplet.expect("[droplet]");
-        assert_eq!(droplet.size, crate::cloud::choices::COURSE_SIZE);
-        assert_eq!(droplet.image, crate::cloud::choices::DEFAULT_IMAGE);
+        assert_eq!(droplet.size, crate::droplet_spec::COURSE_SIZE);
+        assert_eq!(droplet.image, crate::droplet_spec::DEFAULT_IMAGE);
         assert!(!droplet.backups);
         assert!(answers.host.is_empty(), "its address comes when it is made");
         let bad = "[user]\nname = \"carol\"\n[droplet]\nname = \"my_droplet\"\nregion = \"Frankfurt\"\nimage = \"centos-7\"\n";

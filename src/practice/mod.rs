@@ -2,6 +2,7 @@
 //! students without a cloud account, instructors offline, and the end-to-end tests.
 
 mod boot;
+pub mod cloud;
 mod droplet;
 mod error;
 mod image;

@@ -2,7 +2,7 @@
 //! key login is proven, then sshd refuses root and passwords. A revert is scheduled on the
 //! server before sshd reloads and cancelled only after a fresh login proves access still works.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::course::answers::{Answers, DEFAULT_KEY};
@@ -16,6 +16,7 @@ use crate::course::stage::{
 use crate::course::stages::user::whoami;
 use crate::course::values::{Alias, Host, UserName};
 use crate::course::{PlanError, StageId, answer};
+use crate::keyfile::public_key;
 use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
@@ -26,13 +27,6 @@ pub const STATE_DIR: &str = "/var/lib/droplift/sshd";
 pub const UNDO_UNIT: &str = "droplift-sshd-undo";
 /// How long the student has before the automatic undo.
 pub const UNDO_AFTER_SECS: u32 = 180;
-
-/// The public half of a private key path.
-pub fn public_key(private: &Path) -> PathBuf {
-    let mut name = private.as_os_str().to_owned();
-    name.push(".pub");
-    PathBuf::from(name)
-}
 
 /// What the student types from now on to log in, once stage 4 is done: the alias when one was
 /// set (it carries the user, port and key), else the whole command.

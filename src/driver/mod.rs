@@ -5,35 +5,23 @@
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use ssh_key::rand_core::OsRng;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
 use crate::course::plan::{CodeSource, Command, LocalAction, StdinPart};
-use crate::course::stages::ssh::public_key;
 use crate::home::expand_home;
+use crate::keyfile::public_key;
 use crate::remote::worker::WorkerHandle;
 use crate::remote::{Job, JobId, RemoteCommand};
 use crate::runner::Request;
 use crate::secret::{Secret, SecretName, Secrets};
+use crate::source::SourceError;
 
-/// Why a request could not be carried out. The texts are plain sentences for the student.
-#[derive(Clone, Debug, thiserror::Error)]
-pub enum DriverError {
-    #[error("this step needs {} and it was not given", .0.key())]
-    MissingSecret(SecretName),
-    #[error("cannot read {}: {cause}", .path.display())]
-    ReadFile {
-        path: PathBuf,
-        cause: Arc<std::io::Error>,
-    },
-    /// A step on this computer failed (creating the key, adding the alias): the sentence names
-    /// the file and the cause.
-    #[error("{0}")]
-    Local(String),
-}
+mod error;
+pub use error::{DnsError, DriverError, HttpCheckError, KeyError, LocalError, SshConfigError};
 
 /// What performing a request gives at once: a local step's result (a line for the log), or why
 /// a remote request could not be sent. Tell the runner (`StageRun::local_done`).
@@ -158,7 +146,7 @@ pub fn job_for(
         Request::Upload { id, source, path } => Job::Upload {
             id: *id,
             path: path.clone(),
-            contents: pack(source, home).map_err(DriverError::Local)?.bytes,
+            contents: pack(source, home).map_err(LocalError::from)?.bytes,
             mode: 0o600,
             owner: Some("root:root".into()),
         },
@@ -167,12 +155,10 @@ pub fn job_for(
 }
 
 /// The code packed for upload: the sample, or the folder (~ expanded).
-pub fn pack(source: &CodeSource, home: &Path) -> Result<crate::source::Archive, String> {
+pub fn pack(source: &CodeSource, home: &Path) -> Result<crate::source::Archive, SourceError> {
     match source {
         CodeSource::Sample => Ok(crate::source::sample()),
-        CodeSource::Folder(folder) => {
-            crate::source::folder(&expand_home(folder, home)).map_err(|e| e.to_string())
-        }
+        CodeSource::Folder(folder) => crate::source::folder(&expand_home(folder, home)),
     }
 }
 
@@ -182,11 +168,12 @@ pub fn perform_local(
     secrets: &Secrets,
     home: &Path,
 ) -> Result<String, DriverError> {
-    let result = match action {
+    let result: Result<String, LocalError> = match action {
         LocalAction::EnsureKey { path } => ensure_key(
             &expand_home(path, home),
             secrets.get(SecretName::KeyPassphrase),
-        ),
+        )
+        .map_err(LocalError::from),
         LocalAction::SshAlias {
             alias,
             host,
@@ -208,7 +195,7 @@ pub fn perform_local(
                 ..crate::remote::sshconfig::SshPaths::default()
             };
             crate::remote::sshconfig::resolve(&target, &paths)
-                .map_err(|e| e.to_string())
+                .map_err(|e| SshConfigError::Resolve(Arc::new(e)))
                 .and_then(|resolved| {
                     add_alias(
                         &config,
@@ -219,15 +206,18 @@ pub fn perform_local(
                         &expand_home(key, home),
                     )
                 })
+                .map_err(LocalError::from)
         }
         LocalAction::HttpCheck {
             host,
             path,
             host_header,
-        } => http_check(host, path, host_header.as_deref(), home),
-        LocalAction::DnsCheck { domain, host } => dns_check(domain, host, home),
+        } => http_check(host, path, host_header.as_deref(), home).map_err(LocalError::from),
+        LocalAction::DnsCheck { domain, host } => {
+            dns_check(domain, host, home).map_err(LocalError::from)
+        }
     };
-    result.map_err(DriverError::Local)
+    Ok(result?)
 }
 
 /// The droplet's address as this computer reaches it: an ~/.ssh/config alias is resolved to its
@@ -253,42 +243,29 @@ fn droplet_addresses(host: &str, home: &Path) -> Vec<std::net::IpAddr> {
 
 /// Before anything changes for HTTPS: the domain, looked up from this computer, must point only
 /// at the droplet. When it does not, the error explains DNS in a few plain lines.
-pub fn dns_check(domain: &str, host: &str, home: &Path) -> Result<String, String> {
+pub fn dns_check(domain: &str, host: &str, home: &Path) -> Result<String, DnsError> {
     use std::net::ToSocketAddrs;
-    let explain = format!(
-        "A domain name is a label; DNS, the internet's address book, turns it into the server's \
-         address. At your registrar (where you bought {domain}) add an A record for {domain} with \
-         the droplet's IPv4 address, wait for it to spread (minutes, sometimes hours), then run \
-         this stage again. Nothing was changed on the server."
-    );
     let droplet = droplet_addresses(host, home);
     let pointed: Vec<std::net::IpAddr> = match (domain, 0).to_socket_addrs() {
         Ok(addrs) => addrs.map(|a| a.ip()).collect(),
         Err(e) => {
-            return Err(format!(
-                "from this computer, {domain} does not resolve ({e}). {explain}"
-            ));
+            return Err(DnsError::NotResolved {
+                domain: domain.to_owned(),
+                cause: Arc::new(e),
+            });
         }
     };
-    let elsewhere: Vec<String> = pointed
+    let elsewhere: Vec<std::net::IpAddr> = pointed
         .iter()
         .filter(|ip| !droplet.contains(ip))
-        .map(ToString::to_string)
+        .copied()
         .collect();
     if pointed.is_empty() || !elsewhere.is_empty() {
-        return Err(format!(
-            "from this computer, {domain} points at {}, not at the droplet ({}). {explain}",
-            if elsewhere.is_empty() {
-                "nothing".to_owned()
-            } else {
-                elsewhere.join(", ")
-            },
-            droplet
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(DnsError::PointsElsewhere {
+            domain: domain.to_owned(),
+            elsewhere,
+            droplet,
+        });
     }
     Ok(format!(
         "from this computer, {domain} points at the droplet"
@@ -302,7 +279,7 @@ pub fn http_check(
     path: &str,
     host_header: Option<&str>,
     home: &Path,
-) -> Result<String, String> {
+) -> Result<String, HttpCheckError> {
     use std::io::Read;
     use std::net::{TcpStream, ToSocketAddrs};
     use std::time::Duration;
@@ -320,11 +297,21 @@ pub fn http_check(
     let url = format!("http://{address}{path}");
     let socket = (address.as_str(), 80)
         .to_socket_addrs()
-        .map_err(|e| format!("{url}: cannot find {address}: {e}"))?
+        .map_err(|e| HttpCheckError::Lookup {
+            url: url.clone(),
+            address: address.clone(),
+            cause: Arc::new(e),
+        })?
         .next()
-        .ok_or_else(|| format!("{url}: {address} has no address"))?;
+        .ok_or_else(|| HttpCheckError::NoAddress {
+            url: url.clone(),
+            address: address.clone(),
+        })?;
     let mut stream = TcpStream::connect_timeout(&socket, Duration::from_secs(10)).map_err(|e| {
-        format!("{url}: no connection from this computer ({e}); is port 80 open in the firewall?")
+        HttpCheckError::Connect {
+            url: url.clone(),
+            cause: Arc::new(e),
+        }
     })?;
     let timeout = Some(Duration::from_secs(15));
     let _ = stream.set_read_timeout(timeout);
@@ -335,12 +322,18 @@ pub fn http_check(
     );
     stream
         .write_all(request.as_bytes())
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| HttpCheckError::Send {
+            url: url.clone(),
+            cause: Arc::new(e),
+        })?;
     let mut response = Vec::new();
     stream
         .take(1024 * 1024)
         .read_to_end(&mut response)
-        .map_err(|e| format!("{url}: no answer ({e})"))?;
+        .map_err(|e| HttpCheckError::NoAnswer {
+            url: url.clone(),
+            cause: Arc::new(e),
+        })?;
     let text = String::from_utf8_lossy(&response);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.lines().next().unwrap_or_default().trim().to_owned();
@@ -356,69 +349,65 @@ pub fn http_check(
             "from this computer, GET {url}: {status}, JSON: {shown}"
         ))
     } else {
-        Err(format!(
-            "from this computer, GET {url} answered {status} ({}): {shown}",
-            if json { "JSON" } else { "not JSON" }
-        ))
+        Err(HttpCheckError::Answered {
+            url,
+            status,
+            json,
+            shown,
+        })
     }
 }
 
 /// Creates an ed25519 key pair at `path` (private 600, public 644, folder 700) unless a key is
 /// already there. The passphrase, if any, encrypts the private key; it is never written.
-pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, String> {
+pub fn ensure_key(path: &Path, passphrase: Option<&Secret>) -> Result<String, KeyError> {
     let public = public_key(path);
     if !path.exists() && public.exists() {
         // A new private key would not match this .pub, and the server would get the old one.
-        return Err(format!(
-            "{} exists but its private key {} does not; move the .pub away, or point the Key \
-             file at the private key that goes with it",
-            public.display(),
-            path.display()
-        ));
+        return Err(KeyError::PublicWithoutPrivate {
+            public,
+            private: path.to_path_buf(),
+        });
     }
     if path.exists() {
         if public.exists() {
             return Ok(format!("using your existing key {}", path.display()));
         }
-        return Err(format!(
-            "{} exists but {} is missing; recreate it with: ssh-keygen -y -f {} > {}",
-            path.display(),
-            public.display(),
-            path.display(),
-            public.display()
-        ));
+        return Err(KeyError::PrivateWithoutPublic {
+            private: path.to_path_buf(),
+            public,
+        });
     }
     let passphrase = passphrase.filter(|p| !p.is_empty());
     if let Some(p) = passphrase {
-        crate::secret::check_chosen(p.expose())
-            .map_err(|m| format!("key_passphrase (for the new key): {m}"))?;
+        crate::secret::check_chosen(p.expose()).map_err(KeyError::Passphrase)?;
     }
     if let Some(dir) = path.parent() {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            .map_err(|e| KeyError::CreateDir {
+                dir: dir.to_path_buf(),
+                cause: Arc::new(e),
+            })?;
         if dir.ends_with(".ssh") {
             let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
         }
     }
-    let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519)
-        .map_err(|e| format!("cannot create a key: {e}"))?;
+    let mut key = PrivateKey::random(&mut OsRng, Algorithm::Ed25519).map_err(KeyError::Generate)?;
     key.set_comment(format!("droplift@{}", hostname()));
     let key = match passphrase {
         Some(p) => key
             .encrypt(&mut OsRng, p.expose())
-            .map_err(|e| format!("cannot encrypt the key: {e}"))?,
+            .map_err(KeyError::Encrypt)?,
         None => key,
     };
-    let private = key
-        .to_openssh(LineEnding::LF)
-        .map_err(|e| format!("cannot encode the key: {e}"))?;
+    let private = key.to_openssh(LineEnding::LF).map_err(KeyError::Encode)?;
     let public_text = key
         .public_key()
         .to_openssh()
-        .map_err(|e| format!("cannot encode the public key: {e}"))?;
+        .map_err(KeyError::EncodePublic)?;
     write_new(path, private.as_bytes(), 0o600)?;
     write_new(&public, format!("{public_text}\n").as_bytes(), 0o644)?;
     Ok(format!("created a new ed25519 key: {}", path.display()))
@@ -434,29 +423,34 @@ fn hostname() -> String {
 
 /// Writes a file that must not exist yet, with `mode` from the start (no window where a private
 /// key is world-readable).
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
+    let cannot_write = |e| KeyError::Write {
+        path: path.to_path_buf(),
+        cause: Arc::new(e),
+    };
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(mode)
         .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map_err(cannot_write)?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(cannot_write)
 }
 
 /// A value for one line of ~/.ssh/config: a line break would start a new directive (such as
 /// `ProxyCommand`), and a space or quote would change how the line is split.
-fn config_word<'a>(what: &str, value: &'a str) -> Result<&'a str, String> {
+fn config_word<'a>(what: &'static str, value: &'a str) -> Result<&'a str, SshConfigError> {
     if value.is_empty()
         || value
             .chars()
             .any(|c| c.is_control() || c.is_whitespace() || c == '"')
     {
-        Err(format!(
-            "cannot write {what} {value:?} into ~/.ssh/config: it must be one word without quotes"
-        ))
+        Err(SshConfigError::NotOneWord {
+            what,
+            value: value.to_owned(),
+        })
     } else {
         Ok(value)
     }
@@ -464,18 +458,12 @@ fn config_word<'a>(what: &str, value: &'a str) -> Result<&'a str, String> {
 
 /// `IdentityFile "…"`: quoted, so a space in the path is kept, and `%` doubled, because ssh
 /// expands `%h`, `%u` … in it. Control characters and `"` cannot be written at all.
-fn identity_file_line(key: &Path) -> Result<String, String> {
-    let text = key.to_str().ok_or_else(|| {
-        format!(
-            "the key path {} is not valid UTF-8; choose another",
-            key.display()
-        )
-    })?;
+fn identity_file_line(key: &Path) -> Result<String, SshConfigError> {
+    let text = key
+        .to_str()
+        .ok_or_else(|| SshConfigError::KeyPathNotUtf8(key.to_path_buf()))?;
     if text.chars().any(|c| c.is_control() || c == '"') {
-        return Err(format!(
-            "the key path {text:?} holds a quote or a control character, which ~/.ssh/config \
-             cannot hold; choose another path"
-        ));
+        return Err(SshConfigError::KeyPathUnwritable(text.to_owned()));
     }
     Ok(format!("IdentityFile \"{}\"", text.replace('%', "%%")))
 }
@@ -490,7 +478,7 @@ pub fn add_alias(
     port: u16,
     user: &str,
     key: &Path,
-) -> Result<String, String> {
+) -> Result<String, SshConfigError> {
     let block = format!(
         "# Added by droplift\nHost {}\n    HostName {}\n    Port {port}\n    User {}\n    {}\n    IdentitiesOnly yes\n",
         config_word("the alias", alias)?,
@@ -501,7 +489,12 @@ pub fn add_alias(
     let old = match fs::read_to_string(config) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(format!("cannot read {}: {e}", config.display())),
+        Err(e) => {
+            return Err(SshConfigError::Read {
+                config: config.to_path_buf(),
+                cause: Arc::new(e),
+            });
+        }
     };
     let exists = old.lines().any(|line| {
         let mut words = line.split_whitespace();
@@ -513,19 +506,28 @@ pub fn add_alias(
             config.display()
         ));
     }
-    let real = crate::fsutil::resolve_link(config)
-        .map_err(|e| format!("cannot follow {}: {e}", config.display()))?;
+    let real = crate::fsutil::resolve_link(config).map_err(|e| SshConfigError::FollowLink {
+        config: config.to_path_buf(),
+        cause: Arc::new(e),
+    })?;
     let dir = real.parent().unwrap_or(Path::new("."));
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        .map_err(|e| SshConfigError::CreateDir {
+            dir: dir.to_path_buf(),
+            cause: Arc::new(e),
+        })?;
     if !old.is_empty() {
         let backup = config.with_extension("droplift-backup");
         let _ = fs::remove_file(&backup);
-        crate::fsutil::replace(&backup, old.as_bytes(), 0o600)
-            .map_err(|e| format!("cannot back up {}: {e}", config.display()))?;
+        crate::fsutil::replace(&backup, old.as_bytes(), 0o600).map_err(|e| {
+            SshConfigError::Backup {
+                config: config.to_path_buf(),
+                cause: Arc::new(e),
+            }
+        })?;
     }
     let mut text = old.clone();
     if !text.is_empty() && !text.ends_with('\n') {
@@ -535,14 +537,17 @@ pub fn add_alias(
         text.push('\n');
     }
     text.push_str(&block);
-    crate::fsutil::replace(&real, text.as_bytes(), 0o600)
-        .map_err(|e| format!("cannot replace {}: {e}", config.display()))?;
+    crate::fsutil::replace(&real, text.as_bytes(), 0o600).map_err(|e| SshConfigError::Replace {
+        config: config.to_path_buf(),
+        cause: Arc::new(e),
+    })?;
     Ok(format!("added Host {alias} to {}", config.display()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn alias_is_added_once_with_a_backup() {
@@ -638,7 +643,8 @@ mod tests {
         let before = fs::read_to_string(&config).expect("read");
         let evil = Path::new("/tmp/k\nProxyCommand touch /tmp/pwned");
         let err = add_alias(&config, "other", "203.0.113.7", 22, "johndoe", evil)
-            .expect_err("a line break in the key path");
+            .expect_err("a line break in the key path")
+            .to_string();
         assert!(err.contains("control character"), "{err}");
         let quoted = Path::new("/tmp/k\" ProxyCommand x");
         assert!(add_alias(&config, "other", "203.0.113.7", 22, "johndoe", quoted).is_err());
@@ -710,7 +716,9 @@ mod tests {
         let path = dir.path().join(".ssh").join("id_ed25519");
         fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
         fs::write(public_key(&path), "ssh-ed25519 AAAAold old@laptop\n").expect("write");
-        let err = ensure_key(&path, None).expect_err("orphan .pub");
+        let err = ensure_key(&path, None)
+            .expect_err("orphan .pub")
+            .to_string();
         assert!(err.contains("does not"), "{err}");
         assert!(
             !path.exists(),
@@ -726,7 +734,9 @@ mod tests {
     fn a_new_key_s_passphrase_has_8_characters() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("id_ed25519");
-        let err = ensure_key(&path, Some(&Secret::new("short7!"))).expect_err("short");
+        let err = ensure_key(&path, Some(&Secret::new("short7!")))
+            .expect_err("short")
+            .to_string();
         assert!(
             err.contains("key_passphrase") && err.contains("at least 8"),
             "{err}"
