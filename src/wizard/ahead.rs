@@ -4,7 +4,7 @@
 
 use super::{App, Effect, flow};
 use crate::course::{StageId, StageStatus};
-use crate::runner::{Outcome, Phase};
+use crate::runner::Phase;
 
 /// The stage on screen while another stage runs: what Enter on its form does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,36 +102,4 @@ pub(super) fn submit_while_running(app: &mut App) -> Option<Vec<Effect>> {
     };
     app.info(&said);
     Some(Vec::new())
-}
-
-/// A stage ended while the student was on another stage's screen. Done: say so and start the
-/// check the student queued. Anything else needs the student where it happened (a failure to
-/// read, a preview to confirm): back there, and the queue is dropped. A restart the update asks
-/// for waits: it is offered on stage 2's screen whenever the student chooses.
-pub(super) fn finished_behind(app: &mut App, stage: StageId, outcome: Outcome) -> Vec<Effect> {
-    if !outcome.succeeded() {
-        if let Some(queued) = app.queued.take() {
-            app.info(&format!(
-                "Stage {} needs you first; stage {}'s answers are kept for when you get there.",
-                stage.index() + 1,
-                queued.index() + 1
-            ));
-        }
-        app.enter_stage(stage);
-        flow::finish(app, stage, outcome);
-        super::resume::save(app);
-        return Vec::new();
-    }
-    flow::record_end(app, stage, &outcome);
-    if stage == StageId::Update && app.reboot_needed {
-        app.info(
-            "The update asks for a restart to finish. Whenever it suits you (nothing running): \
-             Alt-↑ back to stage 2 and press r; droplift reconnects by itself.",
-        );
-    }
-    super::resume::save(app);
-    if app.queued.take() == Some(app.current) {
-        return flow::check_current(app);
-    }
-    Vec::new()
 }

@@ -2,44 +2,11 @@
 //! stage shows its preview (what the check found, the exact commands), the runner applies and
 //! verifies, and the runner's progress (handed on by `login::on_worker`) moves it on.
 
-use super::{App, Effect, ErrorCard, Link, Overlay, View};
+use super::{App, Effect, ErrorCard, Link, Msg, View};
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
 use crate::remote::{Job, JobId, Stream};
 use crate::runner::{Outcome, Progress, Request, StageRun};
-
-/// Enter on the last field (or on a screen without fields): check the answers, then connect
-/// (stage 1) or show the preview of the commands.
-pub(super) fn submit(app: &mut App) -> Vec<Effect> {
-    app.form.clear_errors();
-    let form = &app.form;
-    let errors = course::validate(app.current, &|key| form.value(key));
-    for error in errors {
-        app.form.set_error(error.field, error.message);
-    }
-    if app.form.focus_first_error() {
-        return Vec::new();
-    }
-    // Another stage is running (the student went ahead with `n`, or looked with Alt-↓).
-    if let Some(effects) = super::ahead::submit_while_running(app) {
-        return effects;
-    }
-    let stage = app.current;
-    if stage == StageId::Connect {
-        return super::login::connect(app);
-    }
-    if !matches!(app.link, Link::Connected { .. }) {
-        app.overlay = Some(Overlay::Error(ErrorCard {
-            title: "Not connected".into(),
-            what: "droplift is not logged in to your droplet yet.".into(),
-            server: Vec::new(),
-            next: "Go back to stage 1 (Esc) and connect first.".into(),
-        }));
-        return Vec::new();
-    }
-    take_answers(app);
-    check_current(app)
-}
 
 /// The current stage reads its screen back into the answers; the secrets typed are kept
 /// (zeroized, redacted from the log), never in the answers.
@@ -160,22 +127,12 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 return Vec::new();
             };
             app.next_id = run.next_id();
-            if app.checking_all {
-                return super::resume::all_checked(app, &run, &outcome);
-            }
-            if run.stage != app.current {
-                return super::ahead::finished_behind(app, run.stage, outcome);
-            }
-            // The student came back to watch this stage end: answers queued elsewhere wait for
-            // their own Enter, never start by surprise later.
-            app.queued = None;
-            let connected = run.stage == StageId::Connect && outcome.succeeded();
-            finish(app, run.stage, outcome);
-            if connected {
-                // Logged in and looked around: now find out what else is already done.
-                return super::resume::check_all(app);
-            }
-            super::resume::save(app);
+            // Whichever screen the student is on, the end is handled in one place
+            // (`stage_end`), once this event is done.
+            app.tell(Msg::RunEnded {
+                run: Box::new(run),
+                outcome,
+            });
             Vec::new()
         }
     }
@@ -204,21 +161,17 @@ pub(super) fn record_end(app: &mut App, stage: StageId, outcome: &Outcome) {
 }
 
 /// The end of the stage on screen: `record_end`, then what the student sees next (the
-/// preview, the result, an error card).
-pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
+/// preview, the result), and the error card to show, if any.
+pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) -> Option<ErrorCard> {
     app.view = View::Finished;
     record_end(app, stage, &outcome);
     match outcome {
         Outcome::Pending(why) => {
             app.log_line(LineKind::Info, &format!("To do: {why}"));
             app.view = View::Preview { scroll: 0 };
-            // ── nginx (stage 7) ──
-            if stage == StageId::Nginx {
-                super::editor::open(app);
-            }
-            // ── end nginx ──
+            None
         }
-        Outcome::AlreadyDone(_) | Outcome::Applied => {}
+        Outcome::AlreadyDone(_) | Outcome::Applied => None,
         Outcome::Drifted(why) => {
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
             let card = match course::advice::recognise(&[], &why) {
@@ -240,7 +193,7 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                         .into(),
                 },
             };
-            app.overlay = Some(Overlay::Error(card));
+            Some(card)
         }
         Outcome::Failed {
             step,
@@ -253,11 +206,6 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 LineKind::Error,
                 &format!("{} failed: {message}", stage.title()),
             );
-            // ── nginx (stage 7) ──
-            if super::editor::on_failure(app, stage, &detail) {
-                return;
-            }
-            // ── end nginx ──
             let again = if rolled_back {
                 "droplift put the old settings back, so nothing is half-changed."
             } else {
@@ -290,7 +238,7 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                     ),
                 },
             };
-            app.overlay = Some(Overlay::Error(card));
+            Some(card)
         }
         Outcome::Interrupted { step } => {
             // The login machine remembers the stage and checks it again once reconnected.
@@ -299,9 +247,11 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) {
                 &format!("The connection dropped during \"{step}\": waiting to reconnect, then checking the stage again."),
             );
             app.view = View::Running;
+            None
         }
         Outcome::Cancelled { step } => {
             app.log_line(LineKind::Error, &format!("Stopped during \"{step}\"."));
+            None
         }
     }
 }
@@ -363,7 +313,8 @@ pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
         // The paused command never reached the server: stopped before it ran (the runner still
         // undoes what earlier steps changed, where the stage has an undo).
         app.explaining = false;
-        return super::login::on_worker(app, crate::remote::WorkerEvent::Cancelled { id });
+        app.tell(Msg::Worker(crate::remote::WorkerEvent::Cancelled { id }));
+        return Vec::new();
     }
     match app.run.as_ref().and_then(StageRun::current_id) {
         Some(id) => {

@@ -185,7 +185,7 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     check_leaving_field(app);
                     app.form.next();
                 } else {
-                    return flow::submit(app);
+                    return super::submit::submit(app);
                 }
             }
             _ => app.form.input(key),
@@ -195,7 +195,7 @@ fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match key.code {
         KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
         KeyCode::Char('q') => return request_quit(app),
-        KeyCode::Enter => return flow::submit(app),
+        KeyCode::Enter => return super::submit::submit(app),
         // The restart the update asked for, when the student came back to stage 2 later.
         KeyCode::Char('r') if app.current == StageId::Update && app.reboot_needed => {
             return flow::reboot(app);

@@ -14,6 +14,8 @@ mod keys;
 mod login;
 pub mod practice;
 pub mod resume;
+mod stage_end;
+mod submit;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
@@ -76,6 +78,19 @@ pub enum Effect {
     /// Write this text (the runbook) to a file the student keeps as notes.
     SaveRunbook(String),
     Quit,
+}
+
+/// What one part of the wizard tells the others; `update` hands each on once the event that
+/// caused it is done (gitui's internal events), so the parts never call each other in a circle.
+#[derive(Debug)]
+pub(crate) enum Msg {
+    /// A run ended: a stage on screen or behind the student, or the check of every stage.
+    RunEnded {
+        run: Box<StageRun>,
+        outcome: crate::runner::Outcome,
+    },
+    /// A worker event the wizard makes itself (a paused command stopped before it ran).
+    Worker(WorkerEvent),
 }
 
 /// A popup over the frame; it takes the keys while open.
@@ -217,6 +232,8 @@ pub struct App {
     pub cloud: Option<cloud::CloudFlow>,
     /// The API's address, DIGITALOCEAN_ACCESS_TOKEN, the time zone (set by the loop).
     pub cloud_env: cloud::CloudEnv,
+    /// Messages between the wizard's parts, handed on at the end of `update`.
+    msgs: std::collections::VecDeque<Msg>,
 }
 
 impl App {
@@ -269,10 +286,16 @@ impl App {
             editor: None,
             cloud: None,
             cloud_env: cloud::CloudEnv::default(),
+            msgs: std::collections::VecDeque::new(),
         };
         app.enter_stage(StageId::Connect);
         app.info("Welcome to droplift. Fill in your droplet's details to begin.");
         app
+    }
+
+    /// Queues a message for another part of the wizard (handled at the end of `update`).
+    pub(crate) fn tell(&mut self, msg: Msg) {
+        self.msgs.push_back(msg);
     }
 
     pub fn status(&self, id: StageId) -> StageStatus {
@@ -380,6 +403,18 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
 
 /// The heart of the program: state in, effects out. Pure: no terminal, no network, no files.
 pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
+    let mut effects = handle(app, event);
+    while let Some(msg) = app.msgs.pop_front() {
+        effects.extend(match msg {
+            Msg::RunEnded { run, outcome } => stage_end::on_end(app, *run, outcome),
+            Msg::Worker(event) => login::on_worker(app, event),
+        });
+    }
+    effects
+}
+
+/// One event, by where it came from.
+fn handle(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => {
