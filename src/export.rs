@@ -100,6 +100,27 @@ fn as_ansible_template(text: &str) -> String {
         .replace("{{domain}}", "{{ tls_domain }}")
 }
 
+/// The play: `site.yml`'s fixed head, then each stage's tasks imported in course order under the
+/// stage's tag, named as the stage's block in its tasks file is.
+fn play() -> String {
+    let mut text = SITE.to_owned();
+    for stage in course::STAGES {
+        let Some(tasks) = stage.ansible_tasks else {
+            continue;
+        };
+        let name = tasks
+            .lines()
+            .find_map(|l| l.strip_prefix("- name: "))
+            .unwrap_or(stage.title);
+        let key = stage.key;
+        let _ = write!(
+            text,
+            "    - name: {name}\n      ansible.builtin.import_tasks: tasks/{key}.yml\n      tags: [{key}]\n"
+        );
+    }
+    text
+}
+
 /// The project's files for these answers. `code` is stage 8's code from this computer (the
 /// sample app or the student's folder) and its packing, as droplift uploads it; None for code
 /// from git. No
@@ -160,7 +181,7 @@ pub fn ansible(
         bytes: text.into_bytes(),
     };
     let mut files = vec![
-        file("site.yml", SITE.to_owned()),
+        file("site.yml", play()),
         file("templates/sshd-droplift.conf.j2", SSHD_TEMPLATE.to_owned()),
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
@@ -316,17 +337,27 @@ mod tests {
     #[test]
     fn the_play_imports_each_stages_tasks_under_its_tag_and_the_export_writes_them() {
         // In course order: each import carries its stage's tag, as the block inside does.
-        let imports: Vec<&str> = SITE
+        let play = play();
+        let imports: Vec<&str> = play
             .lines()
             .filter_map(|l| l.trim().strip_prefix("ansible.builtin.import_tasks: "))
             .collect();
         let expected: Vec<String> = tasks().map(|(key, _)| format!("tasks/{key}.yml")).collect();
         assert_eq!(imports, expected);
+        // Each import is named as its stage's block: "Stage N — …".
+        for stage in course::STAGES.iter().filter(|s| s.ansible_tasks.is_some()) {
+            let name = format!("    - name: Stage {} — ", stage.id.index() + 1);
+            assert!(
+                play.lines().any(|l| l.starts_with(&name)),
+                "{}: no import named {name:?}",
+                stage.key
+            );
+        }
         for (key, text) in tasks() {
             let import =
                 format!("ansible.builtin.import_tasks: tasks/{key}.yml\n      tags: [{key}]");
             assert!(
-                SITE.contains(&import),
+                play.contains(&import),
                 "{key}: no tagged import in site.yml"
             );
             assert!(

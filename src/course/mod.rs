@@ -3,34 +3,46 @@
 
 use std::fmt;
 
-/// The stages, in course order. The order of `ALL` is the order of the wizard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StageId {
-    Connect,
-    Update,
-    User,
-    SshHardening,
-    Postgres,
-    Firewall,
-    Nginx,
-    App,
-    Service,
-    Domain,
+/// The course: each stage's id and its folder under `stages/`, in course order. This is the one
+/// list that names every stage: it makes `StageId` and `STAGES`, and everything else loops over
+/// `STAGES`. A new stage is its folder, a line here and its `pub mod` line in `stages/mod.rs`.
+macro_rules! course {
+    ($($id:ident => $folder:ident),+ $(,)?) => {
+        /// The stages, in course order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum StageId {
+            $($id),+
+        }
+
+        /// Every stage's descriptor, in course order.
+        pub const STAGES: &[&Stage] = &[$(&stages::$folder::STAGE),+];
+    };
+}
+
+course! {
+    Connect => connect,
+    Update => update,
+    User => user,
+    SshHardening => ssh,
+    Postgres => postgres,
+    Firewall => firewall,
+    Nginx => nginx,
+    App => app,
+    Service => service,
+    Domain => domain,
 }
 
 impl StageId {
-    pub const ALL: [StageId; 10] = [
-        StageId::Connect,
-        StageId::Update,
-        StageId::User,
-        StageId::SshHardening,
-        StageId::Postgres,
-        StageId::Firewall,
-        StageId::Nginx,
-        StageId::App,
-        StageId::Service,
-        StageId::Domain,
-    ];
+    /// Every stage in course order: the order of the wizard, of `apply`, of the runbook.
+    pub const ALL: [StageId; STAGES.len()] = {
+        let mut all = [StageId::Connect; STAGES.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = STAGES[i].id;
+            i += 1;
+        }
+        all
+    };
 
     /// The stage's descriptor: everything droplift knows of it.
     pub fn stage(self) -> &'static Stage {
@@ -117,25 +129,11 @@ pub use stage::{FieldError, InputSpec, Stage};
 use answers::Answers;
 use plan::StagePlans;
 
-/// Every stage's descriptor, in course order: the one list that names them all.
-pub const STAGES: [&Stage; 10] = [
-    &stages::connect::STAGE,
-    &stages::update::STAGE,
-    &stages::user::STAGE,
-    &stages::ssh::STAGE,
-    &stages::postgres::STAGE,
-    &stages::firewall::STAGE,
-    &stages::nginx::STAGE,
-    &stages::app::STAGE,
-    &stages::service::STAGE,
-    &stages::domain::STAGE,
-];
-
-// A stage in the wrong place of the list fails the build.
+// A folder whose descriptor names another stage's id fails the build.
 const _: () = {
     let mut i = 0;
     while i < STAGES.len() {
-        assert!(STAGES[i].id as usize == i && StageId::ALL[i] as usize == i);
+        assert!(STAGES[i].id as usize == i);
         i += 1;
     }
 };
