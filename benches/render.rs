@@ -4,7 +4,7 @@
 
 use divan::Bencher;
 use droplift::logbuf::LineKind;
-use droplift::ui::theme::{Theme, ThemeName};
+use droplift::theme::{Theme, ThemeName};
 use droplift::wizard::{App, Event, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

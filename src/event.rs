@@ -14,7 +14,7 @@ use ratatui::DefaultTerminal;
 
 use crate::logbuf::LogLine;
 use crate::remote::worker::{self, WorkerHandle};
-use crate::ui::theme::{Theme, ThemeName};
+use crate::theme::{Theme, ThemeName};
 use crate::wizard::{self, App, Effect, Event, PracticeEvent};
 
 const TICK: Duration = Duration::from_millis(250);

@@ -24,5 +24,6 @@ pub mod secret;
 pub mod shell;
 pub mod source;
 pub mod state;
+pub mod theme;
 pub mod ui;
 pub mod wizard;

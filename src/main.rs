@@ -4,7 +4,7 @@
 
 use clap::{Parser, Subcommand};
 use droplift::practice::PracticeCommand;
-use droplift::ui::theme::ThemeName;
+use droplift::theme::ThemeName;
 
 #[derive(Debug, Parser)]
 #[command(name = "droplift", version, about, long_about = None)]

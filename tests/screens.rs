@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use droplift::course::{StageId, StageStatus};
 use droplift::logbuf::LineKind;
 use droplift::remote::{HostKeyInfo, Stream, WorkerEvent};
-use droplift::ui::theme::{Theme, ThemeName};
+use droplift::theme::{Theme, ThemeName};
 use droplift::wizard::{App, Event, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

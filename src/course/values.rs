@@ -1,5 +1,6 @@
-//! Values from the student that reach a server script, as types only the validators of
-//! `inputs.rs` can make: a plan takes these, so it cannot be built from unchecked text.
+//! Values from the student that reach a server script, as types only the course's validators
+//! (`check.rs` and the stages' own) can make: a plan takes these, so it cannot be built from
+//! unchecked text.
 
 use std::borrow::Cow;
 use std::fmt;

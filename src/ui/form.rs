@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 use crate::wizard::{Field, Form};
 
 /// The label column: the longest label, the focus marker before it and a space after it, so a

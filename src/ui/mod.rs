@@ -15,7 +15,6 @@ pub mod sidebar;
 pub mod stage;
 pub mod status_bar;
 pub mod svg;
-pub mod theme;
 pub mod wrap;
 
 use ratatui::Frame;

@@ -10,7 +10,7 @@ use super::{App, Effect, Overlay, View, flow};
 use crate::course::stages::nginx::SiteError;
 use crate::course::{self, StageId};
 use crate::logbuf::LineKind;
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 /// The site file being edited.
 #[derive(Clone, Debug)]
@@ -204,7 +204,7 @@ mod tests {
     use super::*;
     use crate::course::StageStatus;
     use crate::remote::{JobId, Stream, WorkerEvent};
-    use crate::ui::theme::ThemeName;
+    use crate::theme::ThemeName;
     use crate::wizard::{Event, Link, update};
 
     fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {

@@ -28,7 +28,7 @@ use crate::login::{Login, LoginPolicy};
 use crate::remote::{HostKeyInfo, HostKeyPolicy, Job, JobId, WorkerEvent};
 use crate::runner::{Request, StageRun};
 use crate::secret::{Redactor, Secrets};
-use crate::ui::theme::Theme;
+use crate::theme::Theme;
 
 pub use crate::login::Link;
 pub use form::{Field, FieldKind, Form};

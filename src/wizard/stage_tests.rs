@@ -1,10 +1,11 @@
-//! The wizard's screens for stages 5 and 6, driven by key events as the loop would: bad input is
-//! explained at its field and nothing starts; good input starts the read-only check.
+//! The wizard's screens for the stages' forms (PostgreSQL, the firewall's list, the app, and the
+//! service stage's rollback), driven by key events as the loop would: bad input is explained at
+//! its field and nothing starts; good input starts the read-only check.
 
 use super::*;
 use crate::runner::Request;
 use crate::secret::SecretName;
-use crate::ui::theme::ThemeName;
+use crate::theme::ThemeName;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 fn app_at(stage: StageId) -> App {

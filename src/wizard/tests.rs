@@ -3,7 +3,7 @@
 use super::*;
 use crate::remote::{HostKeyDecision, JobId, Stream};
 use crate::secret::{Secret, SecretName};
-use crate::ui::theme::ThemeName;
+use crate::theme::ThemeName;
 use crossterm::event::{KeyCode, KeyModifiers};
 
 pub(super) fn app() -> App {

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use droplift::course::{StageId, StageStatus};
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{self, WorkerConfig, WorkerHandle};
-use droplift::ui::theme::{Theme, ThemeName};
+use droplift::theme::{Theme, ThemeName};
 use droplift::wizard::{App, Event, Overlay, View, update};
 
 pub struct Wizard {

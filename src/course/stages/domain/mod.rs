@@ -1,6 +1,7 @@
 //! Stage 10 (optional), domain and TLS: the domain's DNS is checked from the student's computer
-//! and from the server before anything changes, then certbot's nginx plugin gets a certificate
-//! from Let's Encrypt and redirects http to https.
+//! and from the server before anything changes, then certbot gets a certificate from Let's
+//! Encrypt (`certonly`: it never edits the site) and droplift's own HTTPS lines, which the site
+//! includes, serve it and send http visitors to https.
 
 use std::time::Duration;
 
