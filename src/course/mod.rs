@@ -314,6 +314,40 @@ mod tests {
     }
 
     #[test]
+    fn every_package_a_stage_fetches_is_one_its_own_scripts_install() {
+        let with_domain = answers::parse(include_str!(
+            "../../tests/fixtures/export/git-and-domain.toml"
+        ))
+        .expect("the fixture parses")
+        .0;
+        for answers in [example(), with_domain] {
+            for stage in STAGES {
+                let mut fetch = apt::Fetch::default();
+                (stage.fetch)(&answers, &mut fetch);
+                let plans = (stage.plans)(&answers).expect("plans");
+                let scripts: String = plans
+                    .apply
+                    .steps
+                    .iter()
+                    .filter_map(|step| match &step.action {
+                        plan::Action::Run(command) => Some(command.script.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                for package in &fetch.packages {
+                    assert!(
+                        scripts
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || "-.+".contains(c)))
+                            .any(|word| word == *package),
+                        "{}: fetches {package} but its scripts do not install it",
+                        stage.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn keys_are_unique_and_name_their_stage() {
         for stage in StageId::ALL {
             assert_eq!(StageId::from_key(stage.key()), Some(stage));

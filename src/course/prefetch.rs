@@ -17,8 +17,8 @@ pub const WHEELS: &str = "/var/cache/droplift/wheels";
 /// The download's script and log.
 pub const STATE: &str = "/var/lib/droplift/prefetch";
 
-/// What the stages that are on will install: each stage says what it fetches, from the same
-/// constants it installs.
+/// What the stages that are on will install: each stage says what it fetches (a test holds each
+/// package to one its own scripts install).
 pub fn fetch_for(stages: &[StageId], answers: &Answers) -> Fetch {
     let mut fetch = Fetch::default();
     for stage in stages {
