@@ -82,8 +82,12 @@ fn a_held_package_is_named_and_a_hanging_upgrade_is_stopped_and_explained() {
         "{err}"
     );
     // (Those words come only from timeout's exit status: the box stopped it, not the hook.)
-    let card =
-        droplift::course::advice::recognise(&[err.trim().to_owned()], "").expect("a known case");
+    let card = droplift::course::advice::recognise(
+        droplift::course::StageId::Update,
+        &[err.trim().to_owned()],
+        "",
+    )
+    .expect("a known case");
     assert!(card.next.contains("dpkg --configure -a"));
 
     // What the card says to do works: without the hang the update finishes.

@@ -254,7 +254,9 @@ fn only_the_systems_the_course_was_made_for_are_accepted() {
             )
         );
         let why = verdict.trim_start_matches("droplift-state: drifted ");
-        let card = droplift::course::advice::recognise(&[], why).expect("a known case");
+        let card =
+            droplift::course::advice::recognise(droplift::course::StageId::Connect, &[], why)
+                .expect("a known case");
         assert!(card.next.contains("Ubuntu 24.04"), "{}", card.next);
     }
 }

@@ -1,6 +1,8 @@
 //! What to do next, for the failures a beginner meets most, recognised from the server's own
 //! words. The card still shows those words; this adds the usual fix in plain language.
 
+use super::StageId;
+
 /// A failure recognised from the server's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Known {
@@ -12,7 +14,7 @@ pub struct Known {
     pub next: &'static str,
 }
 
-const fn known(
+pub const fn known(
     fragments: &'static [&'static str],
     happened: &'static str,
     next: &'static str,
@@ -192,12 +194,6 @@ pub const KNOWN: &[Known] = &[
         "The server's message names the file and line: fix that line and try again.",
     ),
     known(
-        &["502 Bad Gateway"],
-        "nginx works, but the app behind it (uWSGI) did not answer.",
-        "Check that the app's service runs (`sudo systemctl status uwsgi-*`) and that its socket \
-         path is the one in the nginx site.",
-    ),
-    known(
         &["pg_config executable not found", "libpq-fe.h: No such file"],
         "pip tried to build psycopg2 from source and needs PostgreSQL's development files.",
         "Install them (`sudo apt install libpq-dev python3-dev`) and run pip again, or use \
@@ -213,17 +209,12 @@ pub const KNOWN: &[Known] = &[
         "Another program already listens on that port, so this one could not start.",
         "Find it with `sudo ss -ltnp` and stop it (or choose another port), then try again.",
     ),
-    known(
-        &["password authentication failed for user"],
-        "PostgreSQL refused the password for that role.",
-        "Use the database password from stage 5 (not your login password). To set it again: \
-         `sudo -u postgres psql -c '\\password ROLE'`.",
-    ),
 ];
 
-/// The known case the server's words match, if any.
-pub fn recognise(server_said: &[String], message: &str) -> Option<&'static Known> {
-    KNOWN.iter().find(|k| {
+/// The known case the server's words match, if any: the failing stage's own cases first (its
+/// descriptor's `advice`), then the cases any stage can meet.
+pub fn recognise(stage: StageId, server_said: &[String], message: &str) -> Option<&'static Known> {
+    stage.stage().advice.iter().chain(KNOWN).find(|k| {
         k.fragments.iter().any(|fragment| {
             server_said.iter().any(|l| l.contains(fragment)) || message.contains(fragment)
         })
@@ -231,8 +222,8 @@ pub fn recognise(server_said: &[String], message: &str) -> Option<&'static Known
 }
 
 /// The usual fix for a failure, if the server's words match a known case.
-pub fn advice(server_said: &[String], message: &str) -> Option<&'static str> {
-    recognise(server_said, message).map(|k| k.next)
+pub fn advice(stage: StageId, server_said: &[String], message: &str) -> Option<&'static str> {
+    recognise(stage, server_said, message).map(|k| k.next)
 }
 
 /// A line of the server's fit to quote on a card: pip's lists of every version it saw (some 300
@@ -395,7 +386,8 @@ mod tests {
     fn every_captured_failure_is_recognised_as_its_own_case() {
         for (name, text, case) in FIXTURES {
             let lines: Vec<String> = text.lines().map(str::to_owned).collect();
-            let found = recognise(&lines, "").unwrap_or_else(|| panic!("{name}: not recognised"));
+            let found = recognise(StageId::Update, &lines, "")
+                .unwrap_or_else(|| panic!("{name}: not recognised"));
             assert!(
                 found.fragments.contains(case),
                 "{name}: taken for {:?}",
@@ -412,7 +404,7 @@ mod tests {
     fn pip_s_list_of_every_version_is_cut_to_what_matters() {
         let text = include_str!("../../tests/fixtures/pip-no-matching-version.txt");
         let lines: Vec<String> = text.lines().map(shorten).collect();
-        let found = recognise(&lines, "").expect("recognised");
+        let found = recognise(StageId::App, &lines, "").expect("recognised");
         assert!(found.next.contains("python3 --version"));
         let all = lines.join("\n");
         assert!(text.len() > 2000 && all.len() < 500, "{all}");
@@ -432,7 +424,7 @@ mod tests {
             newer.ends_with("2.1.9 Requires-Python >=3.11 (6 in all)"),
             "{newer}"
         );
-        let case = recognise(&[newer], "").expect("recognised");
+        let case = recognise(StageId::App, &[newer], "").expect("recognised");
         assert!(case.happened.contains("another Python"));
         // Short lines are left alone; a long one without a list is cut.
         assert_eq!(shorten("short"), "short");
@@ -442,7 +434,7 @@ mod tests {
     #[test]
     fn the_app_s_usual_failures_get_their_fix() {
         let said = |line: &str| vec![line.to_owned()];
-        let card = |line: &str| advice(&said(line), "").unwrap_or_default();
+        let card = |line: &str| advice(StageId::App, &said(line), "").unwrap_or_default();
         assert!(
             card("the app's log says: password authentication failed for user \"erin\"")
                 .contains("db_password")
@@ -461,11 +453,48 @@ mod tests {
     }
 
     #[test]
+    fn no_case_is_hidden_behind_an_earlier_one() {
+        // A case is never reached when every fragment of it contains a fragment of a case
+        // before it (there were two: a second "502 Bad Gateway", and stage 5's refused password
+        // behind the app's).
+        for stage in crate::course::STAGES {
+            let cases: Vec<&Known> = stage.advice.iter().chain(KNOWN).collect();
+            for (i, later) in cases.iter().enumerate() {
+                for earlier in &cases[..i] {
+                    let hidden = later
+                        .fragments
+                        .iter()
+                        .all(|l| earlier.fragments.iter().any(|e| l.contains(e)));
+                    assert!(
+                        !hidden,
+                        "{}: {:?} is hidden behind {:?}",
+                        stage.key, later.fragments, earlier.fragments
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stage_s_own_case_comes_before_the_shared_ones() {
+        let said = vec!["FATAL: password authentication failed for user \"erin\"".to_owned()];
+        let stage5 = advice(StageId::Postgres, &said, "").unwrap_or_default();
+        assert!(stage5.contains("from stage 5"), "{stage5}");
+        let app = advice(StageId::App, &said, "").unwrap_or_default();
+        assert!(app.contains("same db_password"), "{app}");
+    }
+
+    #[test]
     fn recognises_the_apt_lock_and_says_to_wait() {
         let said = vec![
             "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 812 (unattended-upgr)".to_owned(),
         ];
-        assert!(advice(&said, "").is_some_and(|a| a.contains("Wait a few minutes")));
-        assert_eq!(advice(&["all fine".to_owned()], "exit status 1"), None);
+        assert!(
+            advice(StageId::Update, &said, "").is_some_and(|a| a.contains("Wait a few minutes"))
+        );
+        assert_eq!(
+            advice(StageId::Update, &["all fine".to_owned()], "exit status 1"),
+            None
+        );
     }
 }

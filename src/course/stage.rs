@@ -1,6 +1,7 @@
 //! The one descriptor every stage fills in: what the wizard, the answers file, the background
 //! download and the runbook need to know of a stage, so that nothing else matches on a stage.
 
+use super::advice::Known;
 use super::answers::Answers;
 use super::apt::Fetch;
 use super::plan::StagePlans;
@@ -36,6 +37,9 @@ pub struct Stage {
     /// says it: "If any step above fails after {rollback_after}:". A test holds every stage with
     /// a rollback to saying it.
     pub rollback_after: Option<&'static str>,
+    /// The failures only this stage meets, recognised from the server's words before the cases
+    /// any stage can meet (`advice::KNOWN`).
+    pub advice: &'static [Known],
     /// Its tasks in the exported Ansible play (`tasks.yml` beside it), which `site.yml`
     /// imports under the stage's tag; None for the login, which the play's connection does.
     pub ansible_tasks: Option<&'static str>,

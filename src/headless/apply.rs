@@ -311,7 +311,7 @@ fn start_prefetch(
 
 /// Prints how a stage ended; false when the command must stop there (failed or drifted).
 pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> bool {
-    let advice = outcome.advice();
+    let advice = outcome.advice(stage);
     match outcome {
         Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
         Outcome::Applied => println!("done"),

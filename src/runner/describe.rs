@@ -33,12 +33,12 @@ impl Outcome {
     }
 
     /// A failure's (or a refusal's) usual cause and fix, when the server's words are a known case.
-    pub fn advice(&self) -> Option<&'static str> {
+    pub fn advice(&self, stage: course::StageId) -> Option<&'static str> {
         match self {
             Outcome::Failed {
                 message, detail, ..
-            } => course::advice::advice(detail, message),
-            Outcome::Drifted(why) => course::advice::advice(&[], why),
+            } => course::advice::advice(stage, detail, message),
+            Outcome::Drifted(why) => course::advice::advice(stage, &[], why),
             _ => None,
         }
     }

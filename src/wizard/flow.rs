@@ -174,7 +174,7 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) -> Option<
         Outcome::AlreadyDone(_) | Outcome::Applied => None,
         Outcome::Drifted(why) => {
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
-            let card = match course::advice::recognise(&[], &why) {
+            let card = match course::advice::recognise(stage, &[], &why) {
                 // A known case (a system droplift does not support): its own plain words.
                 Some(known) => ErrorCard {
                     title: format!("{}: droplift stops here", stage.title()),
@@ -211,7 +211,7 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) -> Option<
             } else {
                 "Steps already done are checked and not repeated."
             };
-            let card = match course::advice::recognise(&detail, &message) {
+            let card = match course::advice::recognise(stage, &detail, &message) {
                 // A known case: say it plainly, quote the lines that show it, say what to do.
                 Some(known) => {
                     let mut server: Vec<String> = course::advice::quoted(known, &detail)

@@ -420,6 +420,7 @@ pub const STAGE: Stage = Stage {
     plans: |answers| Ok(plans(&values(answers)?)?),
     fetch,
     rollback_after: Some("the new release's folder was made"),
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

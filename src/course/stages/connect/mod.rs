@@ -65,6 +65,7 @@ pub const STAGE: Stage = Stage {
     plans: |_| Ok(plans()?),
     fetch: fetch_nothing,
     rollback_after: None,
+    advice: &[],
     ansible_tasks: None,
 };
 

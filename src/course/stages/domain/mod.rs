@@ -134,6 +134,7 @@ pub const STAGE: Stage = Stage {
         }
     },
     rollback_after: None,
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

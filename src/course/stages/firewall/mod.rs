@@ -193,6 +193,7 @@ pub const STAGE: Stage = Stage {
     },
     fetch: fetch_nothing,
     rollback_after: Some("the firewall was turned on"),
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

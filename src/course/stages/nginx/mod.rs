@@ -253,6 +253,7 @@ pub const STAGE: Stage = Stage {
     plans: plans_for,
     fetch: |_, fetch| fetch.packages.extend(["nginx", "curl"]),
     rollback_after: None,
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

@@ -5,6 +5,7 @@ pub mod names;
 
 use std::time::Duration;
 
+use crate::course::advice::{Known, known};
 use crate::course::answers::Answers;
 use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
 use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
@@ -117,6 +118,15 @@ pub fn plans(role: &PgRole, db: &PgDatabase) -> Result<StagePlans, QuoteError> {
     })
 }
 
+/// A stage 5 login refused (its check or verify logs in with the role's password): the case
+/// every stage can meet says the app's DATABASE_URL differs, which is not this stage's cause.
+const ADVICE: &[Known] = &[known(
+    &["password authentication failed for user"],
+    "PostgreSQL refused the password for that role.",
+    "Use the database password from stage 5 (not your login password). To set it again: \
+     `sudo -u postgres psql -c '\\password ROLE'`.",
+)];
+
 // ── The stage, as the rest of droplift sees it ──
 
 pub const STAGE: Stage = Stage {
@@ -143,6 +153,7 @@ pub const STAGE: Stage = Stage {
     },
     fetch: |_, fetch| fetch.packages.extend(PACKAGES.split(' ')),
     rollback_after: None,
+    advice: ADVICE,
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

@@ -265,6 +265,7 @@ pub const STAGE: Stage = Stage {
     // The app stage fetches uWSGI's packages: it installs them.
     fetch: fetch_nothing,
     rollback_after: None,
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

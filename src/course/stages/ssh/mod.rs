@@ -213,6 +213,7 @@ pub const STAGE: Stage = Stage {
     plans: plans_for,
     fetch: fetch_nothing,
     rollback_after: Some("sshd was changed"),
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

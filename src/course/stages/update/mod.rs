@@ -128,5 +128,6 @@ pub const STAGE: Stage = Stage {
     // Installed for the automatic security updates.
     fetch: |_, fetch| fetch.packages.push("unattended-upgrades"),
     rollback_after: None,
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };

@@ -138,6 +138,7 @@ pub const STAGE: Stage = Stage {
     },
     fetch: fetch_nothing,
     rollback_after: None,
+    advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 
