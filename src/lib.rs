@@ -18,6 +18,7 @@ pub mod logbuf;
 pub mod login;
 pub mod practice;
 pub mod record;
+pub mod refused;
 pub mod remote;
 pub mod runner;
 pub mod secret;

@@ -1,9 +1,12 @@
 //! Secrets (passwords) held in memory only: zeroized on drop, never printed by Debug/Display,
-//! and a `Redactor` that masks every known secret value in text bound for a screen, log or file.
+//! refused (`Refused`) when they could not travel on one line, and a `Redactor` that masks every
+//! known secret value in text bound for a screen, log or file.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
 use zeroize::Zeroize;
+
+use crate::refused::Refused;
 
 /// What a redacted secret looks like in logs and on screen.
 pub const MASK: &str = "••••";
@@ -14,7 +17,7 @@ pub const MIN_CHOSEN_LEN: usize = 8;
 
 /// Any secret, typed or given: it travels as one line on stdin or through a PTY, where a line
 /// break ends it and DEL, ^U or ^W are line editing (the password set would differ from ours).
-pub fn check_typed(value: &str) -> Result<(), String> {
+pub fn check_typed(value: &str) -> Result<(), Refused> {
     if value.contains(['\n', '\r']) {
         Err("A password cannot contain a line break.".into())
     } else if value.chars().any(char::is_control) {
@@ -25,12 +28,13 @@ pub fn check_typed(value: &str) -> Result<(), String> {
 }
 
 /// A secret we ask the student to choose: typed like any other, and at least 8 characters.
-pub fn check_chosen(value: &str) -> Result<(), String> {
+pub fn check_chosen(value: &str) -> Result<(), Refused> {
     check_typed(value)?;
     if value.chars().count() < MIN_CHOSEN_LEN {
-        Err(format!(
-            "Use at least {MIN_CHOSEN_LEN} characters; a few random words work well."
-        ))
+        Err(
+            format!("Use at least {MIN_CHOSEN_LEN} characters; a few random words work well.")
+                .into(),
+        )
     } else {
         Ok(())
     }
@@ -210,6 +214,7 @@ mod tests {
         assert!(
             check_chosen("seven77")
                 .expect_err("7")
+                .as_str()
                 .contains("at least 8")
         );
         assert_eq!(check_chosen("eight888"), Ok(()));

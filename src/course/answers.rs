@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::stages::firewall::ports::PortRule;
+use crate::refused::Refused;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
 /// so a file written today keeps working as they arrive.
@@ -331,7 +332,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     match raw.server.as_ref().and_then(|s| s.get_ref().host.as_ref()) {
         Some(host) => match super::check::validate_host(host.get_ref()) {
             Ok(()) => answers.host = host.get_ref().trim().to_owned(),
-            Err(m) => fail("server.host", host.span(), m),
+            Err(m) => fail("server.host", host.span(), m.into()),
         },
         // A droplet to create gets its address when it is made (saved with the progress).
         None if raw.droplet.is_some() => {}
@@ -344,13 +345,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     if let Some(port) = raw.server.as_ref().and_then(|s| s.get_ref().port.as_ref()) {
         match super::check::validate_port(&port.get_ref().to_string()) {
             Ok(p) => answers.port = p,
-            Err(m) => fail("server.port", port.span(), m),
+            Err(m) => fail("server.port", port.span(), m.into()),
         }
     }
     match raw.user.as_ref().and_then(|s| s.get_ref().name.as_ref()) {
         Some(name) => match super::check::validate_username(name.get_ref()) {
             Ok(()) => answers.user = name.get_ref().clone(),
-            Err(m) => fail("user.name", name.span(), m),
+            Err(m) => fail("user.name", name.span(), m.into()),
         },
         None => fail(
             "user.name",
@@ -367,7 +368,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                     "give the path of a private key file".into(),
                 );
             } else if let Err(m) = super::check::validate_key_path(key.get_ref()) {
-                fail("ssh.key", key.span(), m);
+                fail("ssh.key", key.span(), m.into());
             } else {
                 answers.key = PathBuf::from(key.get_ref());
             }
@@ -375,7 +376,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(alias) = ssh.get_ref().alias.as_ref() {
             match validate_alias(alias.get_ref()) {
                 Ok(()) => answers.alias = Some(alias.get_ref().clone()),
-                Err(m) => fail("ssh.alias", alias.span(), m),
+                Err(m) => fail("ssh.alias", alias.span(), m.into()),
             }
         }
     }
@@ -426,7 +427,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if !name.is_empty() {
             match validate_domain(name) {
                 Ok(()) => answers.domain = Some(name.to_owned()),
-                Err(m) => fail("tls.domain", domain.span(), m),
+                Err(m) => fail("tls.domain", domain.span(), m.into()),
             }
         }
     }
@@ -593,7 +594,7 @@ fn parse_droplet(
 }
 
 /// A domain name for the site: a DNS name with a dot, not an address.
-pub fn validate_domain(domain: &str) -> Result<(), String> {
+pub fn validate_domain(domain: &str) -> Result<(), Refused> {
     if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
         return Err("a domain is a name like api.example.com (not an address)".into());
     }
@@ -601,7 +602,7 @@ pub fn validate_domain(domain: &str) -> Result<(), String> {
 }
 
 /// A Host alias for ~/.ssh/config: one word, no wildcards.
-pub fn validate_alias(alias: &str) -> Result<(), String> {
+pub fn validate_alias(alias: &str) -> Result<(), Refused> {
     if alias.is_empty()
         || !alias
             .chars()

@@ -1,16 +1,11 @@
 //! The checks of what a student types that more than one stage, or the answers file, uses: host,
-//! port, key path, passwords, the user's name. A stage's own checks live in its folder.
+//! port, key path, passwords, the user's name; each says why it refuses (`Refused`). A stage's
+//! own checks live in its folder.
 
-pub fn capitalise(message: String) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => message,
-    }
-}
+use crate::refused::Refused;
 
 /// A host as typed: an IPv4 or IPv6 address, a DNS name, or an ~/.ssh/config alias.
-pub fn validate_host(host: &str) -> Result<(), String> {
+pub fn validate_host(host: &str) -> Result<(), Refused> {
     let host = host.trim();
     if host.is_empty() {
         return Err("Type the droplet's address, e.g. 203.0.113.7 (it is in the e-mail).".into());
@@ -48,7 +43,7 @@ pub fn validate_host(host: &str) -> Result<(), String> {
 }
 
 /// A TCP port, 1–65535.
-pub fn validate_port(port: &str) -> Result<u16, String> {
+pub fn validate_port(port: &str) -> Result<u16, Refused> {
     match port.trim().parse::<u32>() {
         Ok(p) if (1..=65535).contains(&p) => Ok(p as u16),
         Ok(_) => Err("A port is a number from 1 to 65535 (SSH normally uses 22).".into()),
@@ -58,7 +53,7 @@ pub fn validate_port(port: &str) -> Result<u16, String> {
 
 /// A private key's path: it goes into ~/.ssh/config as `IdentityFile "…"`, which cannot hold
 /// a quote or a line break (that would start a new directive).
-pub fn validate_key_path(path: &str) -> Result<(), String> {
+pub fn validate_key_path(path: &str) -> Result<(), Refused> {
     if path.trim().is_empty() {
         Err("Give the path of your private key, e.g. ~/.ssh/id_ed25519.".into())
     } else if path.chars().any(|c| c.is_control() || c == '"') {
@@ -70,7 +65,7 @@ pub fn validate_key_path(path: &str) -> Result<(), String> {
 
 /// Passwords go over stdin exactly as typed; only a line break and other control characters
 /// (line editing on a PTY) cannot travel that way.
-pub fn validate_password(password: &str) -> Result<(), String> {
+pub fn validate_password(password: &str) -> Result<(), Refused> {
     crate::secret::check_typed(password)
 }
 
@@ -118,6 +113,7 @@ mod tests {
             assert!(
                 validate_password(editing)
                     .expect_err(editing)
+                    .as_str()
                     .contains("control characters")
             );
         }
@@ -168,7 +164,7 @@ pub const RESERVED_USERS: &[&str] = &[
 
 /// A Linux user name as Debian's adduser accepts it by default: a lower-case letter first, then
 /// lower-case letters, digits, `-` and `_`, at most 32 characters; not a reserved name.
-pub fn validate_username(name: &str) -> Result<(), String> {
+pub fn validate_username(name: &str) -> Result<(), Refused> {
     if name.is_empty() {
         return Err("Choose a user name, e.g. johndoe.".into());
     }
@@ -176,7 +172,8 @@ pub fn validate_username(name: &str) -> Result<(), String> {
         return Err(format!(
             "A user name can be at most 32 characters; this one has {}.",
             name.chars().count()
-        ));
+        )
+        .into());
     }
     if name.chars().any(char::is_whitespace) {
         return Err("A user name cannot contain spaces.".into());
@@ -185,7 +182,8 @@ pub fn validate_username(name: &str) -> Result<(), String> {
         return Err(format!(
             "Use lower-case letters only: try \"{}\".",
             name.to_ascii_lowercase()
-        ));
+        )
+        .into());
     }
     if !name.is_ascii() {
         return Err("Use plain letters a–z, digits, - and _ (no accents or symbols).".into());
@@ -200,18 +198,20 @@ pub fn validate_username(name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "\"{bad}\" is not allowed in a user name: use letters a–z, digits, - and _."
-        ));
+        )
+        .into());
     }
     if RESERVED_USERS.contains(&name) {
         return Err(format!(
             "\"{name}\" is already used by the system or by a service; choose your own name."
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
 /// A password for the new user: not empty, no line break, and a gentle hint when it is weak.
-pub fn validate_user_password(password: &str, retype: &str) -> Result<(), String> {
+pub fn validate_user_password(password: &str, retype: &str) -> Result<(), Refused> {
     validate_password(password)?;
     if password.is_empty() {
         return Err("Choose a password: sudo asks for it.".into());
@@ -265,12 +265,13 @@ mod username_tests {
         ];
         for (name, expected) in cases {
             let message = validate_username(name).expect_err(name);
-            assert!(message.contains(expected), "{name}: {message}");
+            assert!(message.as_str().contains(expected), "{name}: {message}");
         }
         let long = "a".repeat(33);
         assert!(
             validate_username(&long)
                 .expect_err("33")
+                .as_str()
                 .contains("at most 32")
         );
         assert_eq!(validate_username(&"a".repeat(32)), Ok(()));

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::refused::Refused;
 use crate::secret::SecretName;
 use crate::source::SourceError;
 
@@ -62,7 +63,7 @@ pub enum KeyError {
     PrivateWithoutPublic { private: PathBuf, public: PathBuf },
     /// The passphrase breaks the rule for chosen secrets (the rule's own sentence).
     #[error("key_passphrase (for the new key): {0}")]
-    Passphrase(String),
+    Passphrase(Refused),
     #[error("cannot create {}: {cause}", .dir.display())]
     CreateDir { dir: PathBuf, cause: Arc<io::Error> },
     #[error("cannot create a key: {0}")]

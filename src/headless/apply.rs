@@ -129,7 +129,7 @@ fn gather_secrets(
         let prompt = format!("password for {} (new or existing): ", answers.user);
         let pw = super::secrets::ask_new(&prompt)?;
         course::check::validate_user_password(pw.expose(), pw.expose())
-            .map_err(HeadlessError::Invalid)?;
+            .map_err(|m| HeadlessError::Invalid(m.into()))?;
         secrets.set(SecretName::UserPassword, pw, redactor);
     }
     if stages.contains(&StageId::Postgres) {
@@ -393,7 +393,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let answers = match (&args.answers, &args.host) {
         (Some(path), _) => load_answers(path)?,
         (None, Some(host)) => {
-            course::check::validate_host(host).map_err(HeadlessError::Invalid)?;
+            course::check::validate_host(host).map_err(|m| HeadlessError::Invalid(m.into()))?;
             course::answers::Answers::new(host.trim(), "")
         }
         (None, None) => return Err(HeadlessError::NoHost),

@@ -14,6 +14,7 @@ use clap::Args;
 
 use crate::course::answers::{self, Answers, AnswersError};
 use crate::course::{self, StageId};
+use crate::refused::Refused;
 use secrets::SecretsError;
 use session::SessionError;
 
@@ -38,7 +39,7 @@ pub enum HeadlessError {
     MissingSecrets(Vec<&'static str>),
     /// The user password breaks the wizard's rule (the rule's own sentence).
     #[error("user_password: {0}")]
-    UserPassword(String),
+    UserPassword(Refused),
     /// The database password breaks the wizard's rule (stage 5).
     #[error("db_password: {0}")]
     DbPassword(String),

@@ -3,11 +3,12 @@
 
 use std::io::BufRead;
 
+use crate::refused::Refused;
 use crate::secret::{Redactor, Secret, SecretName, Secrets, check_chosen, check_typed};
 
 /// The rule for a secret's value: every one is typed (no control characters); those droplift
 /// has the student choose are at least 8 characters long.
-fn check(name: SecretName, value: &str) -> Result<(), String> {
+fn check(name: SecretName, value: &str) -> Result<(), Refused> {
     match name {
         SecretName::NewRootPassword | SecretName::DbPassword => check_chosen(value),
         _ => check_typed(value),
@@ -34,7 +35,7 @@ pub enum SecretsError {
     Refused {
         line: usize,
         name: &'static str,
-        message: String,
+        message: Refused,
     },
     #[error("cannot read a password from the terminal: {0}")]
     Terminal(std::io::Error),

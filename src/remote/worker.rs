@@ -404,7 +404,9 @@ impl Worker {
         // Refused before the server sees it: over a PTY, DEL, ^U or ^W would edit the line and
         // set a password other than the one we keep; and a password we choose has 8 characters.
         if let Err(reason) = crate::secret::check_chosen(new.expose()) {
-            self.emit(WorkerEvent::PasswordChangeRejected { reason });
+            self.emit(WorkerEvent::PasswordChangeRejected {
+                reason: reason.into(),
+            });
             return;
         }
         if self.conn.is_none() {

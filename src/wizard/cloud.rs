@@ -339,7 +339,7 @@ fn submit_token(app: &mut App) -> Vec<Effect> {
     } else if let Err(message) = crate::secret::check_typed(typed.expose()) {
         if let Some(flow) = app.cloud.as_mut() {
             flow.token
-                .set_error("token", message.replace("password", "token"));
+                .set_error("token", message.as_str().replace("password", "token"));
         }
         return Vec::new();
     } else {

@@ -117,7 +117,7 @@ pub(super) fn submit_new_root_password(app: &mut App, mut form: Form) -> Vec<Eff
     let problem = if new.is_empty() {
         Some("Choose a new password for root.".to_owned())
     } else if let Err(message) = course::check::validate_password(&new) {
-        Some(message)
+        Some(message.into())
     } else if new != again {
         Some("The two passwords differ; type them again.".to_owned())
     } else {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use crate::course::StageId;
 use crate::course::answers::Answers;
-use crate::course::check;
 use crate::course::plan::{Command, LocalAction, Plan, StagePlans, Step};
 use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, Stage, text};
 use crate::course::stages::app::rules::validate_email;
 use crate::course::values::{Domain, Email, Made, SiteName};
 use crate::course::{PlanError, answer};
+use crate::refused::Refused;
 use crate::secret::{Secret, SecretName};
 use crate::shell::{QuoteError, Script};
 
@@ -144,7 +144,7 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
     if !domain.trim().is_empty() {
         errors.check(
             "domain",
-            crate::course::answers::validate_domain(domain.trim()).map_err(check::capitalise),
+            crate::course::answers::validate_domain(domain.trim()).map_err(Refused::capitalised),
         );
         errors.check("email", validate_email(value("email").trim()));
     }

@@ -17,6 +17,7 @@ use crate::course::stages::user::whoami;
 use crate::course::values::{Alias, Host, UserName};
 use crate::course::{PlanError, StageId, answer};
 use crate::keyfile::public_key;
+use crate::refused::Refused;
 use crate::secret::Secret;
 use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script};
@@ -228,7 +229,7 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
     if !alias.is_empty() {
         errors.check(
             "alias",
-            crate::course::answers::validate_alias(&alias).map_err(check::capitalise),
+            crate::course::answers::validate_alias(&alias).map_err(Refused::capitalised),
         );
     }
     errors.into_vec()
