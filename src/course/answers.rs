@@ -386,13 +386,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(role) = postgres.get_ref().role.as_ref() {
             match super::stages::postgres::names::validate_role(role.get_ref()) {
                 Ok(()) => answers.db_role = Some(role.get_ref().clone()),
-                Err(m) => fail("postgres.role", role.span(), m),
+                Err(m) => fail("postgres.role", role.span(), m.into()),
             }
         }
         if let Some(database) = postgres.get_ref().database.as_ref() {
             match super::stages::postgres::names::validate_database(database.get_ref()) {
                 Ok(()) => answers.db_name = Some(database.get_ref().clone()),
-                Err(m) => fail("postgres.database", database.span(), m),
+                Err(m) => fail("postgres.database", database.span(), m.into()),
             }
         }
     }
@@ -419,7 +419,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         match parsed {
             Ok(rule) if !answers.extra_ports.contains(&rule) => answers.extra_ports.push(rule),
             Ok(_) => {}
-            Err(m) => fail("firewall.extra_ports", port.span(), m),
+            Err(m) => fail("firewall.extra_ports", port.span(), m.into()),
         }
     }
     if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
@@ -438,13 +438,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(site) = &nginx.site {
             match crate::course::stages::nginx::checks::validate_site_name(site.get_ref()) {
                 Ok(()) => answers.nginx.site = site.get_ref().clone(),
-                Err(m) => fail("nginx.site", site.span(), m),
+                Err(m) => fail("nginx.site", site.span(), m.into()),
             }
         }
         if let Some(name) = &nginx.server_name {
             match crate::course::stages::nginx::checks::validate_server_name(name.get_ref()) {
                 Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
-                Err(m) => fail("nginx.server_name", name.span(), m),
+                Err(m) => fail("nginx.server_name", name.span(), m.into()),
             }
         }
         if let Some(remove) = &nginx.remove_default {
@@ -454,7 +454,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                 &server_name,
             ) {
                 Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
-                Err(m) => fail("nginx.remove_default", remove.span(), m),
+                Err(m) => fail("nginx.remove_default", remove.span(), m.into()),
             }
         }
         if let Some(file) = &nginx.site_file {
@@ -482,7 +482,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                 == super::stages::app::rules::SourceKind::Git
             {
                 if let Err(m) = super::stages::app::rules::validate_git_url(written) {
-                    fail("app.source", source.span(), m);
+                    fail("app.source", source.span(), m.into());
                 }
             }
             answers.app.source = written.to_owned();
@@ -490,13 +490,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(git_ref) = &app.git_ref {
             match super::stages::app::rules::validate_git_ref(git_ref.get_ref()) {
                 Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
-                Err(m) => fail("app.ref", git_ref.span(), m),
+                Err(m) => fail("app.ref", git_ref.span(), m.into()),
             }
         }
         if let Some(module) = &app.module {
             match super::stages::app::rules::validate_module(module.get_ref()) {
                 Ok(()) => answers.app.module = module.get_ref().clone(),
-                Err(m) => fail("app.module", module.span(), m),
+                Err(m) => fail("app.module", module.span(), m.into()),
             }
         }
     }
@@ -505,7 +505,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if !written.is_empty() {
             match super::stages::app::rules::validate_email(written) {
                 Ok(()) => answers.tls_email = Some(written.to_owned()),
-                Err(m) => fail("tls.email", email.span(), m),
+                Err(m) => fail("tls.email", email.span(), m.into()),
             }
         }
     }

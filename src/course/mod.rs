@@ -126,6 +126,7 @@ pub mod values;
 
 pub use stage::{FieldError, InputSpec, Stage};
 
+use crate::refused::Refused;
 use answers::Answers;
 use plan::StagePlans;
 
@@ -143,12 +144,12 @@ const _: () = {
 pub enum PlanError {
     /// An answer the stage needs is missing or wrong (the form or the answers file says which).
     #[error("{key}: {message}")]
-    Answer { key: &'static str, message: String },
+    Answer { key: &'static str, message: Refused },
     #[error(transparent)]
     Quote(#[from] crate::shell::QuoteError),
 }
 
-pub(crate) fn answer<T>(key: &'static str, parsed: Result<T, String>) -> Result<T, PlanError> {
+pub(crate) fn answer<T>(key: &'static str, parsed: Result<T, Refused>) -> Result<T, PlanError> {
     parsed.map_err(|message| PlanError::Answer { key, message })
 }
 

@@ -1,10 +1,11 @@
-//! Values from the student that reach a server script, as types only the course's validators
-//! (`check.rs` and the stages' own) can make: a plan takes these, so it cannot be built from
-//! unchecked text.
+//! Values from the student that reach a server script, as types only the course's checks
+//! (`check.rs` and the stages' own) can make; `parse` returns the check's `Refused`. A plan
+//! takes these, so it cannot be built from unchecked text.
 
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::refused::Refused;
 use crate::shell::ShellArg;
 
 macro_rules! checked {
@@ -15,7 +16,7 @@ macro_rules! checked {
 
         impl $name {
             /// Checks `text` with the same rule the wizard's field and the answers file use.
-            pub fn parse(text: &str) -> Result<Self, String> {
+            pub fn parse(text: &str) -> Result<Self, Refused> {
                 $validate(text)?;
                 Ok(Self(text.to_owned()))
             }

@@ -139,7 +139,7 @@ fn gather_secrets(
         } else {
             let pw = super::secrets::ask_new(&prompt)?;
             course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
-                .map_err(HeadlessError::Invalid)?;
+                .map_err(|m| HeadlessError::Invalid(m.into()))?;
             pw
         };
         if !pw.is_empty() {

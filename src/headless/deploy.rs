@@ -210,7 +210,7 @@ pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
 pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
     let release = match &args.release {
-        Some(name) => Some(ReleaseName::parse(name).map_err(HeadlessError::Invalid)?),
+        Some(name) => Some(ReleaseName::parse(name).map_err(|m| HeadlessError::Invalid(m.into()))?),
         None => None,
     };
     let values = service_values(&answers)?;

@@ -42,7 +42,7 @@ pub enum HeadlessError {
     UserPassword(Refused),
     /// The database password breaks the wizard's rule (stage 5).
     #[error("db_password: {0}")]
-    DbPassword(String),
+    DbPassword(Refused),
     #[error("give root_password (a new droplet) or user_password (a hardened one)")]
     NoLoginSecret,
     #[error("no terminal to ask for passwords: use --secrets-stdin")]
@@ -155,7 +155,8 @@ fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), Head
     };
     let text = std::fs::read_to_string(&full)
         .map_err(|e| fail(format!("cannot read {}: {e}", full.display())))?;
-    crate::course::stages::nginx::checks::validate_site_text(&text).map_err(fail)?;
+    crate::course::stages::nginx::checks::validate_site_text(&text)
+        .map_err(|refused| fail(refused.into()))?;
     answers.nginx.site_text = Some(text);
     Ok(())
 }

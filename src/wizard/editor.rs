@@ -161,7 +161,7 @@ fn take_text(app: &mut App) -> bool {
         editor.error = Some(SiteError {
             line: 1,
             column: None,
-            message,
+            message: message.into(),
         });
         return false;
     }

@@ -140,7 +140,7 @@ pub fn code(answers: &Answers) -> Result<Code, PlanError> {
             let (Some(folder), Some(digest)) = (&app.folder, &app.folder_digest) else {
                 return Err(PlanError::Answer {
                     key: "app.source",
-                    message: format!("the folder {} has not been read yet", app.source),
+                    message: format!("the folder {} has not been read yet", app.source).into(),
                 });
             };
             Code::Archive {

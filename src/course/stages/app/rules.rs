@@ -1,6 +1,8 @@
 //! The rules for the app's answers (stages 8–9 and `droplift deploy / rollback`): where the code
 //! comes from, which branch or tag, the module uWSGI imports, and a release's name.
 
+use crate::refused::Refused;
+
 /// Where the code comes from, as written in `[app] source`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceKind {
@@ -34,7 +36,7 @@ pub fn source_kind(source: &str) -> SourceKind {
 
 /// A git URL the server's git can clone. Only its shape is checked here; whether it exists is
 /// asked of git itself before anything is changed.
-pub fn validate_git_url(url: &str) -> Result<(), String> {
+pub fn validate_git_url(url: &str) -> Result<(), Refused> {
     if url.is_empty() {
         return Err("Give the repository's URL, e.g. https://github.com/you/app.git.".into());
     }
@@ -56,7 +58,7 @@ pub fn validate_git_url(url: &str) -> Result<(), String> {
 
 /// A branch or tag name as `git check-ref-format` accepts it, kept to the plain characters a
 /// release folder can be named after (`v1.0.0`, `main`, `release/2`).
-pub fn validate_git_ref(name: &str) -> Result<(), String> {
+pub fn validate_git_ref(name: &str) -> Result<(), Refused> {
     if name.is_empty() {
         return Err("Give a branch or tag, e.g. v1.0.0 or main.".into());
     }
@@ -69,7 +71,8 @@ pub fn validate_git_ref(name: &str) -> Result<(), String> {
     {
         return Err(format!(
             "{bad:?} is not allowed in a branch or tag name here: use letters, digits, . _ - and /."
-        ));
+        )
+        .into());
     }
     if name.starts_with(['-', '/', '.'])
         || name.ends_with(['/', '.'])
@@ -78,9 +81,7 @@ pub fn validate_git_ref(name: &str) -> Result<(), String> {
         || name.contains("//")
         || name.contains("/.")
     {
-        return Err(format!(
-            "{name:?} is not a name git accepts for a branch or tag."
-        ));
+        return Err(format!("{name:?} is not a name git accepts for a branch or tag.").into());
     }
     Ok(())
 }
@@ -95,7 +96,7 @@ fn python_identifier(word: &str) -> bool {
 
 /// uWSGI's `module`: a Python module path and, after a colon, the WSGI callable in it
 /// (`app:app`, `myproject.wsgi:application`). Without a callable uWSGI looks for `application`.
-pub fn validate_module(module: &str) -> Result<(), String> {
+pub fn validate_module(module: &str) -> Result<(), Refused> {
     let (path, callable) = match module.split_once(':') {
         Some((path, callable)) => (path, Some(callable)),
         None => (module, None),
@@ -109,12 +110,14 @@ pub fn validate_module(module: &str) -> Result<(), String> {
         return Err(format!(
             "Leave out .py: the module of {path} is {}.",
             path.trim_end_matches(".py")
-        ));
+        )
+        .into());
     }
     if !path.split('.').all(python_identifier) {
         return Err(format!(
             "{path:?} is not a Python module path: e.g. app, or myproject.wsgi (no .py)."
-        ));
+        )
+        .into());
     }
     if callable.is_some_and(|c| !python_identifier(c)) {
         return Err("After the colon comes the name of the app object, e.g. app:app.".into());
@@ -129,7 +132,7 @@ pub fn module_files(module: &str) -> [String; 2] {
 }
 
 /// A release's name (a folder in releases/): as droplift makes them, from a tag or the time.
-pub fn validate_release_name(name: &str) -> Result<(), String> {
+pub fn validate_release_name(name: &str) -> Result<(), Refused> {
     let ok = !name.is_empty()
         && name.len() <= 100
         && !name.starts_with(['.', '-'])
@@ -141,12 +144,12 @@ pub fn validate_release_name(name: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "{name:?} is not a release name; `droplift releases` lists them (e.g. 20261125T103000Z or v1.0.0)"
-        ))
+        ).into())
     }
 }
 
 /// A SHA-256 in hex, as droplift computes for packed code.
-pub fn validate_digest(digest: &str) -> Result<(), String> {
+pub fn validate_digest(digest: &str) -> Result<(), Refused> {
     if digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(())
     } else {
@@ -156,7 +159,7 @@ pub fn validate_digest(digest: &str) -> Result<(), String> {
 
 /// An e-mail address for Let's Encrypt's expiry notices: one `@`, a dot in the domain part, no
 /// spaces or quotes.
-pub fn validate_email(email: &str) -> Result<(), String> {
+pub fn validate_email(email: &str) -> Result<(), Refused> {
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()

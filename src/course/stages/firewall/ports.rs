@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::refused::Refused;
 use crate::shell::ShellArg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,7 +47,7 @@ impl PortRule {
     };
 
     /// `8080` (TCP, what a web service means), `8080/tcp` or `53/udp`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Refused> {
         let text = text.trim();
         if text.is_empty() {
             return Err("Type a port, like 8080 or 8080/tcp.".into());
@@ -62,13 +63,15 @@ impl PortRule {
                 return Err(format!(
                     "\"{other}\" is not a protocol: write {number}/tcp (web and most services) or \
                      {number}/udp."
-                ));
+                )
+                .into());
             }
         };
         if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
             return Err(format!(
                 "\"{number}\" is not a port number: write it like 8080 or 8080/tcp."
-            ));
+            )
+            .into());
         }
         match number.parse::<u32>() {
             Ok(0) => Err("There is no port 0: ports go from 1 to 65535.".into()),
@@ -76,15 +79,13 @@ impl PortRule {
                 port: port as u16,
                 proto,
             }),
-            _ => Err(format!(
-                "{number} is too big for a port: ports go from 1 to 65535."
-            )),
+            _ => Err(format!("{number} is too big for a port: ports go from 1 to 65535.").into()),
         }
     }
 }
 
 /// Several rules typed in one field, separated by spaces or commas: `8080, 53/udp`.
-pub fn parse_list(text: &str) -> Result<Vec<PortRule>, String> {
+pub fn parse_list(text: &str) -> Result<Vec<PortRule>, Refused> {
     let mut rules = Vec::new();
     for word in text.split([',', ' ']).filter(|w| !w.trim().is_empty()) {
         let rule = PortRule::parse(word)?;
@@ -154,7 +155,7 @@ mod tests {
         ];
         for (text, expected) in cases {
             let message = PortRule::parse(text).expect_err(text);
-            assert!(message.contains(expected), "{text:?}: {message}");
+            assert!(message.as_str().contains(expected), "{text:?}: {message}");
         }
         assert!(parse_list("8080 70000").is_err());
     }

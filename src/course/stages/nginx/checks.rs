@@ -1,9 +1,11 @@
 //! The nginx stage's own checks: the site's name, the server name, whether nginx's default site
 //! goes, and an edited site file.
 
+use crate::refused::Refused;
+
 /// The site's name: it names the file in /etc/nginx/sites-available and the app's folder
 /// /var/www/html/<site> (where the uWSGI socket will be), so it stays a plain path component.
-pub fn validate_site_name(name: &str) -> Result<(), String> {
+pub fn validate_site_name(name: &str) -> Result<(), Refused> {
     if name.is_empty() {
         return Err("Name the site, e.g. items-rest.".into());
     }
@@ -11,13 +13,15 @@ pub fn validate_site_name(name: &str) -> Result<(), String> {
         return Err(format!(
             "A site name can be at most 32 characters; this one has {}.",
             name.chars().count()
-        ));
+        )
+        .into());
     }
     if name.chars().any(|c| c.is_ascii_uppercase()) {
         return Err(format!(
             "Use lower-case letters only: try \"{}\".",
             name.to_ascii_lowercase()
-        ));
+        )
+        .into());
     }
     if let Some(bad) = name
         .chars()
@@ -28,9 +32,9 @@ pub fn validate_site_name(name: &str) -> Result<(), String> {
         } else {
             format!("\"{bad}\"")
         };
-        return Err(format!(
-            "{bad} is not allowed in a site name: use letters a–z, digits and -."
-        ));
+        return Err(
+            format!("{bad} is not allowed in a site name: use letters a–z, digits and -.").into(),
+        );
     }
     if name.starts_with('-') || name.ends_with('-') {
         return Err("A site name cannot start or end with -.".into());
@@ -46,7 +50,7 @@ pub fn validate_site_name(name: &str) -> Result<(), String> {
 
 /// nginx's `server_name`: `_` (no name: answers whatever name a request uses), a domain, or
 /// the droplet's IPv4 address. Only these shapes, so the value cannot carry nginx syntax.
-pub fn validate_server_name(name: &str) -> Result<(), String> {
+pub fn validate_server_name(name: &str) -> Result<(), Refused> {
     if name == "_" || name.parse::<std::net::Ipv4Addr>().is_ok() {
         return Ok(());
     }
@@ -74,7 +78,8 @@ pub fn validate_server_name(name: &str) -> Result<(), String> {
         return Err(format!(
             "Use lower-case letters: try \"{}\".",
             name.to_ascii_lowercase()
-        ));
+        )
+        .into());
     }
     if name.len() > 253 {
         return Err("That name is longer than a domain can be (253 characters).".into());
@@ -99,7 +104,7 @@ pub fn validate_server_name(name: &str) -> Result<(), String> {
 }
 
 /// The answer to "remove the default site?": yes or no.
-pub fn validate_remove_default(answer: &str) -> Result<bool, String> {
+pub fn validate_remove_default(answer: &str) -> Result<bool, Refused> {
     match answer.trim().to_ascii_lowercase().as_str() {
         "yes" | "y" => Ok(true),
         "no" | "n" => Ok(false),
@@ -109,7 +114,7 @@ pub fn validate_remove_default(answer: &str) -> Result<bool, String> {
 
 /// Keeping nginx's default site is only sensible when the site has a name of its own: the
 /// default site is marked `default_server`, so with `_` it would answer every request.
-pub fn check_default_site(remove_default: bool, server_name: &str) -> Result<(), String> {
+pub fn check_default_site(remove_default: bool, server_name: &str) -> Result<(), Refused> {
     if !remove_default && server_name == "_" {
         Err(
             "With server name _ the default site would answer every request and yours none: \
@@ -126,7 +131,7 @@ pub const MAX_SITE_BYTES: usize = 64 * 1024;
 
 /// A site file's text, typed in the editor or read from `[nginx] site_file`: nginx itself judges
 /// the contents (`nginx -t`); here only what can never be a site file is refused.
-pub fn validate_site_text(text: &str) -> Result<(), String> {
+pub fn validate_site_text(text: &str) -> Result<(), Refused> {
     if text.trim().is_empty() {
         return Err("The site file is empty: nginx needs at least a server { … } block.".into());
     }
@@ -135,7 +140,7 @@ pub fn validate_site_text(text: &str) -> Result<(), String> {
             "The site file is {} KiB; a site is a few hundred bytes (at most {} KiB here). Is it the right file?",
             text.len() / 1024,
             MAX_SITE_BYTES / 1024
-        ));
+        ).into());
     }
     if text.contains('\0') {
         return Err("The site file contains a NUL byte: it is not a text file.".into());
@@ -159,7 +164,7 @@ mod nginx_tests {
             ("default", "nginx comes with"),
         ] {
             let message = validate_site_name(name).expect_err(name);
-            assert!(message.contains(expected), "{name}: {message}");
+            assert!(message.as_str().contains(expected), "{name}: {message}");
         }
         assert!(validate_site_name(&"a".repeat(33)).is_err());
         for ok in ["items-rest", "api2", &"a".repeat(32)] {
@@ -190,7 +195,7 @@ mod nginx_tests {
             ("x..y", "not a domain"),
         ] {
             let message = validate_server_name(bad).expect_err(bad);
-            assert!(message.contains(expected), "{bad}: {message}");
+            assert!(message.as_str().contains(expected), "{bad}: {message}");
         }
     }
 

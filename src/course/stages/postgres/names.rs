@@ -1,6 +1,8 @@
 //! The rules for PostgreSQL names (stage 5): a role or database name the student types is
 //! checked here, one rule and one message at a time, before any SQL is written with it.
 
+use crate::refused::Refused;
+
 /// PostgreSQL keeps at most this many bytes of a name (NAMEDATALEN - 1) and silently cuts the
 /// rest, so a longer name would not be the name the student typed.
 pub const MAX_BYTES: usize = 63;
@@ -125,16 +127,17 @@ const SPECIAL_ROLES: &[&str] = &[
 const OWN_DATABASES: &[&str] = &["postgres", "template0", "template1"];
 
 /// The rules both kinds of name share. `what` is "role" or "database", for the messages.
-fn common(name: &str, what: &str) -> Result<(), String> {
+fn common(name: &str, what: &str) -> Result<(), Refused> {
     if name.is_empty() {
-        return Err(format!("Choose a {what} name, e.g. johndoe."));
+        return Err(format!("Choose a {what} name, e.g. johndoe.").into());
     }
     if name.len() > MAX_BYTES {
         return Err(format!(
             "PostgreSQL keeps at most {MAX_BYTES} bytes of a name; this one has {} \
              (letters with accents take two).",
             name.len()
-        ));
+        )
+        .into());
     }
     if name.contains('"') {
         return Err("A name cannot contain a double quote (\").".into());
@@ -150,13 +153,14 @@ fn common(name: &str, what: &str) -> Result<(), String> {
             "\"{name}\" is a word SQL itself uses (a reserved keyword); choose another name, \
              e.g. {}_{what}.",
             name.to_lowercase()
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
 /// A role (a database user) name: the common rules, not `postgres`, not `pg_…`.
-pub fn validate_role(name: &str) -> Result<(), String> {
+pub fn validate_role(name: &str) -> Result<(), Refused> {
     common(name, "role")?;
     let lower = name.to_lowercase();
     if lower == "postgres" {
@@ -171,25 +175,27 @@ pub fn validate_role(name: &str) -> Result<(), String> {
     if SPECIAL_ROLES.contains(&lower.as_str()) {
         return Err(format!(
             "\"{name}\" has a special meaning in PostgreSQL's role commands; choose another name."
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
 /// A database name: the common rules, and not one of the server's own databases.
-pub fn validate_database(name: &str) -> Result<(), String> {
+pub fn validate_database(name: &str) -> Result<(), Refused> {
     common(name, "database")?;
     if OWN_DATABASES.contains(&name) {
         return Err(format!(
             "\"{name}\" is one of PostgreSQL's own databases; your app gets a database of its own."
-        ));
+        )
+        .into());
     }
     Ok(())
 }
 
 /// The database password: exactly as typed, but it must be there, be long enough, and travel on
 /// one line; `retype` must match.
-pub fn validate_password(password: &str, retype: &str) -> Result<(), String> {
+pub fn validate_password(password: &str, retype: &str) -> Result<(), Refused> {
     if password.is_empty() {
         return Err("Choose a password: your app logs in to the database with it.".into());
     }
@@ -227,12 +233,12 @@ mod tests {
         ];
         for (name, expected) in cases {
             let message = validate_role(name).expect_err(name);
-            assert!(message.contains(expected), "{name:?}: {message}");
+            assert!(message.as_str().contains(expected), "{name:?}: {message}");
         }
         let long = "a".repeat(64);
         let message = validate_role(&long).expect_err("64 bytes");
         assert!(
-            message.contains("63 bytes") && message.contains("64"),
+            message.as_str().contains("63 bytes") && message.as_str().contains("64"),
             "{message}"
         );
         assert_eq!(validate_role(&"a".repeat(63)), Ok(()));
