@@ -3,6 +3,8 @@
 //! leaf: the course's `[droplet]` answers and the cloud client's choices both read it, so
 //! neither has to reach into the other.
 
+use crate::refused::Refused;
+
 /// An image the course is written for: DigitalOcean's slug and how a student knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SupportedImage {
@@ -37,7 +39,7 @@ pub fn image(slug: &str) -> Option<&'static SupportedImage> {
     IMAGES.iter().find(|i| i.slug == slug)
 }
 
-pub fn validate_image(slug: &str) -> Result<(), String> {
+pub fn validate_image(slug: &str) -> Result<(), Refused> {
     if image(slug).is_some() {
         Ok(())
     } else {
@@ -45,7 +47,8 @@ pub fn validate_image(slug: &str) -> Result<(), String> {
         Err(format!(
             "the course supports these images: {} (not {slug:?})",
             all.join(", ")
-        ))
+        )
+        .into())
     }
 }
 
@@ -56,7 +59,7 @@ pub const COURSE_SIZE: &str = "s-1vcpu-1gb";
 /// A droplet's name as the API takes it and the course says: letters, digits, `-` and `.`,
 /// starting and ending with a letter or digit. It becomes the server's host name, so at most
 /// 63 characters (one DNS label's length is the safe limit for a host name's first part).
-pub fn validate_name(name: &str) -> Result<(), String> {
+pub fn validate_name(name: &str) -> Result<(), Refused> {
     if name.is_empty() {
         return Err("Give the droplet a name, e.g. items-api.".into());
     }
@@ -67,9 +70,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.')))
     {
-        return Err(format!(
-            "Only letters, digits, - and . ({bad:?} is not allowed)."
-        ));
+        return Err(format!("Only letters, digits, - and . ({bad:?} is not allowed).").into());
     }
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     if !edge_ok(name.chars().next()) || !edge_ok(name.chars().last()) {
@@ -82,7 +83,7 @@ pub fn validate_name(name: &str) -> Result<(), String> {
 }
 
 /// A region slug as written in an answers file: lowercase letters then digits (`nyc3`).
-pub fn validate_region_slug(slug: &str) -> Result<(), String> {
+pub fn validate_region_slug(slug: &str) -> Result<(), Refused> {
     let letters = slug.trim_end_matches(|c: char| c.is_ascii_digit());
     if letters.len() >= 2
         && letters.len() < slug.len()
@@ -93,12 +94,13 @@ pub fn validate_region_slug(slug: &str) -> Result<(), String> {
         Err(format!(
             "a region is a slug like nyc3, fra1 or sgp1 (`droplift cloud list` needs none; \
              the wizard lists them), not {slug:?}"
-        ))
+        )
+        .into())
     }
 }
 
 /// A size slug as written in an answers file (`s-1vcpu-1gb`).
-pub fn validate_size_slug(slug: &str) -> Result<(), String> {
+pub fn validate_size_slug(slug: &str) -> Result<(), Refused> {
     if !slug.is_empty()
         && slug
             .chars()
@@ -108,7 +110,8 @@ pub fn validate_size_slug(slug: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "a size is a slug like {COURSE_SIZE} (lowercase letters, digits and -), not {slug:?}"
-        ))
+        )
+        .into())
     }
 }
 
@@ -125,6 +128,7 @@ mod tests {
         assert!(
             validate_name("my_droplet")
                 .expect_err("underscore")
+                .as_str()
                 .contains("'_'")
         );
         assert!(validate_name("-web").is_err());

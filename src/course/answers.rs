@@ -538,14 +538,14 @@ fn parse_droplet(
     let mut check = |key: &str,
                      value: Option<&Spanned<String>>,
                      default: Option<&str>,
-                     rule: fn(&str) -> Result<(), String>|
+                     rule: fn(&str) -> Result<(), Refused>|
      -> String {
         match value {
             Some(v) => match rule(v.get_ref().trim()) {
                 Ok(()) => v.get_ref().trim().to_owned(),
                 Err(m) => {
                     ok = false;
-                    fail(key, v.span(), m);
+                    fail(key, v.span(), m.into());
                     String::new()
                 }
             },

@@ -13,6 +13,7 @@ use crate::course::stages::app::rules::{self, SourceKind};
 use crate::course::stages::{app, service};
 use crate::course::values::ReleaseName;
 use crate::course::{self, StageId};
+use crate::refused::Refused;
 use crate::runner::Outcome;
 
 /// `[app]` values given on the command line instead of the answers file.
@@ -58,14 +59,16 @@ pub struct RollbackArgs {
 }
 
 /// Puts command-line values over the answers file's. A folder given on the command line is
-/// relative to the current folder, so it is made absolute here.
-pub fn apply_overrides(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
+/// relative to the current folder, so it is made absolute here. A refused value is named by
+/// its flag.
+pub fn apply_overrides(
+    answers: &mut Answers,
+    overrides: &AppOverrides,
+) -> Result<(), HeadlessError> {
     if let Some(source) = &overrides.source {
         let source = source.trim();
         match rules::source_kind(source) {
-            SourceKind::Git => {
-                rules::validate_git_url(source).map_err(|m| format!("--source: {m}"))?
-            }
+            SourceKind::Git => rules::validate_git_url(source).map_err(|m| flag("--source", m))?,
             SourceKind::Folder => {
                 let cwd = std::env::current_dir().unwrap_or_default();
                 answers.app.source = app::folder_path(source, &crate::home::home_dir(), &cwd)
@@ -82,12 +85,17 @@ pub fn apply_overrides(answers: &mut Answers, overrides: &AppOverrides) -> Resul
     apply_ref(answers, overrides)
 }
 
-fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), String> {
+fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), HeadlessError> {
     if let Some(git_ref) = &overrides.git_ref {
-        rules::validate_git_ref(git_ref).map_err(|m| format!("--ref: {m}"))?;
+        rules::validate_git_ref(git_ref).map_err(|m| flag("--ref", m))?;
         answers.app.git_ref = git_ref.clone();
     }
     Ok(())
+}
+
+/// A command-line value refused, as `--flag: why`.
+fn flag(flag: &str, refused: Refused) -> HeadlessError {
+    HeadlessError::Invalid(format!("{flag}: {refused}"))
 }
 
 /// For a folder source: packs the folder (relative paths from the answers file's folder) and

@@ -131,7 +131,7 @@ pub fn load_answers_with(
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     resolve_droplet(&mut answers);
-    deploy::apply_overrides(&mut answers, overrides).map_err(HeadlessError::Invalid)?;
+    deploy::apply_overrides(&mut answers, overrides)?;
     deploy::read_folder(&mut answers, path, &relative_to, &crate::home::home_dir())?;
     read_site_file(&mut answers, path)?;
     Ok(answers)
