@@ -306,69 +306,89 @@ struct RawTls {
     email: Option<Spanned<String>>,
 }
 
-fn line_of(text: &str, span: Range<usize>) -> usize {
-    text.get(..span.start)
-        .map_or(1, |before| before.matches('\n').count() + 1)
+/// An answers file being read: its text, for line numbers, and what was found so far. Each
+/// section's reader reports its mistakes here, each with its key and the line it is on.
+pub struct Reading<'a> {
+    text: &'a str,
+    mistakes: Vec<AnswerError>,
+    notes: Vec<String>,
+}
+
+impl Reading<'_> {
+    /// A mistake at `key` (`postgres.role`), on the line where `span` starts.
+    pub fn refuse(&mut self, key: &str, span: Range<usize>, why: impl std::fmt::Display) {
+        let line = self.line(span);
+        self.mistakes.push(AnswerError {
+            key: key.to_owned(),
+            line,
+            message: why.to_string(),
+        });
+    }
+
+    /// The line `span` starts on, counting from 1.
+    pub fn line(&self, span: Range<usize>) -> usize {
+        self.text
+            .get(..span.start)
+            .map_or(1, |before| before.matches('\n').count() + 1)
+    }
+
+    /// Something worth telling that is not a mistake (shown as a warning).
+    pub fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
 }
 
 /// Parses and checks an answers file. Returns the answers and warnings (sections this version
 /// does not use yet), or every mistake found, each with its key and line.
 pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     let raw: Raw = toml::from_str(text).map_err(|e| AnswersError::Syntax(e.to_string()))?;
-    let mut errors = Vec::new();
-    let mut fail = |key: &str, span: Range<usize>, message: String| {
-        errors.push(AnswerError {
-            key: key.to_owned(),
-            line: line_of(text, span),
-            message,
-        });
+    let mut reading = Reading {
+        text,
+        mistakes: Vec::new(),
+        notes: Vec::new(),
     };
 
     let mut answers = Answers::new("", "");
     // ── Creating the droplet ──
     if let Some(droplet) = raw.droplet.as_ref() {
-        answers.droplet = parse_droplet(droplet, &mut fail);
+        answers.droplet = parse_droplet(droplet, &mut reading);
     }
     match raw.server.as_ref().and_then(|s| s.get_ref().host.as_ref()) {
         Some(host) => match super::check::validate_host(host.get_ref()) {
             Ok(()) => answers.host = host.get_ref().trim().to_owned(),
-            Err(m) => fail("server.host", host.span(), m.into()),
+            Err(m) => reading.refuse("server.host", host.span(), m),
         },
         // A droplet to create gets its address when it is made (saved with the progress).
         None if raw.droplet.is_some() => {}
-        None => fail(
+        None => reading.refuse(
             "server.host",
             raw.server.as_ref().map_or(0..0, |s| s.span()),
-            "missing: the droplet's address, e.g. host = \"203.0.113.7\"".into(),
+            "missing: the droplet's address, e.g. host = \"203.0.113.7\"",
         ),
     }
     if let Some(port) = raw.server.as_ref().and_then(|s| s.get_ref().port.as_ref()) {
         match super::check::validate_port(&port.get_ref().to_string()) {
             Ok(p) => answers.port = p,
-            Err(m) => fail("server.port", port.span(), m.into()),
+            Err(m) => reading.refuse("server.port", port.span(), m),
         }
     }
     match raw.user.as_ref().and_then(|s| s.get_ref().name.as_ref()) {
         Some(name) => match super::check::validate_username(name.get_ref()) {
             Ok(()) => answers.user = name.get_ref().clone(),
-            Err(m) => fail("user.name", name.span(), m.into()),
+            Err(m) => reading.refuse("user.name", name.span(), m),
         },
-        None => fail(
+        None => reading.refuse(
             "user.name",
             raw.user.as_ref().map_or(0..0, |s| s.span()),
-            "missing: the name of your everyday account, e.g. name = \"johndoe\"".into(),
+            "missing: the name of your everyday account, e.g. name = \"johndoe\"",
         ),
     }
     if let Some(ssh) = raw.ssh.as_ref() {
         if let Some(key) = ssh.get_ref().key.as_ref() {
             if key.get_ref().trim().is_empty() {
-                fail(
-                    "ssh.key",
-                    key.span(),
-                    "give the path of a private key file".into(),
-                );
+                reading.refuse("ssh.key", key.span(), "give the path of a private key file");
             } else if let Err(m) = super::check::validate_key_path(key.get_ref()) {
-                fail("ssh.key", key.span(), m.into());
+                reading.refuse("ssh.key", key.span(), m);
             } else {
                 answers.key = PathBuf::from(key.get_ref());
             }
@@ -376,7 +396,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(alias) = ssh.get_ref().alias.as_ref() {
             match validate_alias(alias.get_ref()) {
                 Ok(()) => answers.alias = Some(alias.get_ref().clone()),
-                Err(m) => fail("ssh.alias", alias.span(), m.into()),
+                Err(m) => reading.refuse("ssh.alias", alias.span(), m),
             }
         }
     }
@@ -386,20 +406,20 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(role) = postgres.get_ref().role.as_ref() {
             match super::stages::postgres::names::validate_role(role.get_ref()) {
                 Ok(()) => answers.db_role = Some(role.get_ref().clone()),
-                Err(m) => fail("postgres.role", role.span(), m.into()),
+                Err(m) => reading.refuse("postgres.role", role.span(), m),
             }
         }
         if let Some(database) = postgres.get_ref().database.as_ref() {
             match super::stages::postgres::names::validate_database(database.get_ref()) {
                 Ok(()) => answers.db_name = Some(database.get_ref().clone()),
-                Err(m) => fail("postgres.database", database.span(), m.into()),
+                Err(m) => reading.refuse("postgres.database", database.span(), m),
             }
         }
     }
     if answers.db_role.is_none() && !answers.user.is_empty() {
         // The default role is the user's name, which must also be a good role name.
         if let Err(m) = super::stages::postgres::names::validate_role(&answers.user) {
-            fail(
+            reading.refuse(
                 "postgres.role",
                 raw.postgres.as_ref().map_or(0..0, |s| s.span()),
                 format!("the default (your user name) does not work here: {m}"),
@@ -419,7 +439,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         match parsed {
             Ok(rule) if !answers.extra_ports.contains(&rule) => answers.extra_ports.push(rule),
             Ok(_) => {}
-            Err(m) => fail("firewall.extra_ports", port.span(), m.into()),
+            Err(m) => reading.refuse("firewall.extra_ports", port.span(), m),
         }
     }
     if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
@@ -427,7 +447,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if !name.is_empty() {
             match validate_domain(name) {
                 Ok(()) => answers.domain = Some(name.to_owned()),
-                Err(m) => fail("tls.domain", domain.span(), m.into()),
+                Err(m) => reading.refuse("tls.domain", domain.span(), m),
             }
         }
     }
@@ -438,13 +458,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(site) = &nginx.site {
             match crate::course::stages::nginx::checks::validate_site_name(site.get_ref()) {
                 Ok(()) => answers.nginx.site = site.get_ref().clone(),
-                Err(m) => fail("nginx.site", site.span(), m.into()),
+                Err(m) => reading.refuse("nginx.site", site.span(), m),
             }
         }
         if let Some(name) = &nginx.server_name {
             match crate::course::stages::nginx::checks::validate_server_name(name.get_ref()) {
                 Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
-                Err(m) => fail("nginx.server_name", name.span(), m.into()),
+                Err(m) => reading.refuse("nginx.server_name", name.span(), m),
             }
         }
         if let Some(remove) = &nginx.remove_default {
@@ -454,20 +474,19 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
                 &server_name,
             ) {
                 Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
-                Err(m) => fail("nginx.remove_default", remove.span(), m.into()),
+                Err(m) => reading.refuse("nginx.remove_default", remove.span(), m),
             }
         }
         if let Some(file) = &nginx.site_file {
             if file.get_ref().trim().is_empty() {
-                fail(
+                reading.refuse(
                     "nginx.site_file",
                     file.span(),
-                    "give the path of your site file, or remove the line to use the template"
-                        .into(),
+                    "give the path of your site file, or remove the line to use the template",
                 );
             } else {
                 answers.nginx.site_file =
-                    Some((PathBuf::from(file.get_ref()), line_of(text, file.span())));
+                    Some((PathBuf::from(file.get_ref()), reading.line(file.span())));
             }
         }
     }
@@ -477,12 +496,12 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
         if let Some(source) = &app.source {
             let written = source.get_ref().trim();
-            answers.app.source_line = line_of(text, source.span());
+            answers.app.source_line = reading.line(source.span());
             if super::stages::app::rules::source_kind(written)
                 == super::stages::app::rules::SourceKind::Git
             {
                 if let Err(m) = super::stages::app::rules::validate_git_url(written) {
-                    fail("app.source", source.span(), m.into());
+                    reading.refuse("app.source", source.span(), m);
                 }
             }
             answers.app.source = written.to_owned();
@@ -490,13 +509,13 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if let Some(git_ref) = &app.git_ref {
             match super::stages::app::rules::validate_git_ref(git_ref.get_ref()) {
                 Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
-                Err(m) => fail("app.ref", git_ref.span(), m.into()),
+                Err(m) => reading.refuse("app.ref", git_ref.span(), m),
             }
         }
         if let Some(module) = &app.module {
             match super::stages::app::rules::validate_module(module.get_ref()) {
                 Ok(()) => answers.app.module = module.get_ref().clone(),
-                Err(m) => fail("app.module", module.span(), m.into()),
+                Err(m) => reading.refuse("app.module", module.span(), m),
             }
         }
     }
@@ -505,33 +524,30 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
         if !written.is_empty() {
             match super::stages::app::rules::validate_email(written) {
                 Ok(()) => answers.tls_email = Some(written.to_owned()),
-                Err(m) => fail("tls.email", email.span(), m.into()),
+                Err(m) => reading.refuse("tls.email", email.span(), m),
             }
         }
     }
     // ── end stages 8–9 ──
 
-    let mut warnings = Vec::new();
     // Every section has its stage now; a domain is worth a note, since it changes two stages.
     if let (Some(tls), Some(domain)) = (raw.tls.as_ref(), answers.domain.as_ref()) {
-        warnings.push(format!(
+        let note = format!(
             "line {}: [tls] domain {domain}: the firewall opens HTTPS (443/tcp) too, and stage 10 \
              asks Let's Encrypt for a certificate once its DNS points at the droplet",
-            line_of(text, tls.span())
-        ));
+            reading.line(tls.span())
+        );
+        reading.note(note);
     }
-    if errors.is_empty() {
-        Ok((answers, warnings))
+    if reading.mistakes.is_empty() {
+        Ok((answers, reading.notes))
     } else {
-        Err(AnswersError::Invalid(errors))
+        Err(AnswersError::Invalid(reading.mistakes))
     }
 }
 
 /// `[droplet]`: name and region are needed; size, image and backups have the course's defaults.
-fn parse_droplet(
-    raw: &Spanned<RawDroplet>,
-    fail: &mut impl FnMut(&str, Range<usize>, String),
-) -> Option<DropletAnswers> {
+fn parse_droplet(raw: &Spanned<RawDroplet>, reading: &mut Reading<'_>) -> Option<DropletAnswers> {
     use crate::droplet_spec as choices;
     let section = raw.get_ref();
     let mut ok = true;
@@ -545,7 +561,7 @@ fn parse_droplet(
                 Ok(()) => v.get_ref().trim().to_owned(),
                 Err(m) => {
                     ok = false;
-                    fail(key, v.span(), m.into());
+                    reading.refuse(key, v.span(), m);
                     String::new()
                 }
             },
@@ -553,7 +569,7 @@ fn parse_droplet(
                 Some(d) => d.to_owned(),
                 None => {
                     ok = false;
-                    fail(key, raw.span(), format!("missing in [droplet]: {key}"));
+                    reading.refuse(key, raw.span(), format!("missing in [droplet]: {key}"));
                     String::new()
                 }
             },
@@ -783,6 +799,16 @@ mod tests {
             .expect_err("newline in the key path")
             .to_string();
         assert!(err.contains("ssh.key") && err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn a_section_of_the_wrong_shape_is_named_by_its_type() {
+        // toml names the section's type in these messages: moving a section's type to its
+        // stage's folder must not rename it.
+        let err = parse("tls = \"x\"\n").expect_err("not a table");
+        assert!(err.to_string().contains("expected struct RawTls"), "{err}");
+        let err = parse(&format!("{BASE}[firewall]\nextra_ports = [true]\n")).expect_err("bool");
+        assert!(err.to_string().contains("untagged enum RawPort"), "{err}");
     }
 
     #[test]
