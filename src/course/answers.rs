@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::stages;
 use super::stages::firewall::ports::PortRule;
 use crate::refused::Refused;
 
@@ -221,7 +222,7 @@ pub enum AnswersError {
 struct Raw {
     server: Option<Spanned<RawServer>>,
     user: Option<Spanned<RawUser>>,
-    ssh: Option<Spanned<RawSsh>>,
+    ssh: Option<Spanned<stages::ssh::section::RawSsh>>,
     postgres: Option<Spanned<RawPostgres>>,
     firewall: Option<Spanned<RawFirewall>>,
     nginx: Option<Spanned<RawNginx>>,
@@ -251,13 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSsh {
-    key: Option<Spanned<String>>,
-    alias: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -383,23 +377,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
             "missing: the name of your everyday account, e.g. name = \"johndoe\"",
         ),
     }
-    if let Some(ssh) = raw.ssh.as_ref() {
-        if let Some(key) = ssh.get_ref().key.as_ref() {
-            if key.get_ref().trim().is_empty() {
-                reading.refuse("ssh.key", key.span(), "give the path of a private key file");
-            } else if let Err(m) = super::check::validate_key_path(key.get_ref()) {
-                reading.refuse("ssh.key", key.span(), m);
-            } else {
-                answers.key = PathBuf::from(key.get_ref());
-            }
-        }
-        if let Some(alias) = ssh.get_ref().alias.as_ref() {
-            match validate_alias(alias.get_ref()) {
-                Ok(()) => answers.alias = Some(alias.get_ref().clone()),
-                Err(m) => reading.refuse("ssh.alias", alias.span(), m),
-            }
-        }
-    }
+    stages::ssh::section::read(raw.ssh.as_ref(), &mut answers, &mut reading);
 
     // ── Stage 5: PostgreSQL ──
     if let Some(postgres) = raw.postgres.as_ref() {
@@ -617,19 +595,6 @@ pub fn validate_domain(domain: &str) -> Result<(), Refused> {
     super::check::validate_host(domain)
 }
 
-/// A Host alias for ~/.ssh/config: one word, no wildcards.
-pub fn validate_alias(alias: &str) -> Result<(), Refused> {
-    if alias.is_empty()
-        || !alias
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        Err("an alias is one word of letters, digits, -, _ or . (e.g. mydroplet)".into())
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,15 +756,6 @@ mod tests {
         assert!(typo.to_string().contains("sitefile"), "{typo}");
     }
     // ── end nginx ──
-
-    #[test]
-    fn a_key_path_that_would_inject_into_ssh_config_is_refused() {
-        let text = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"bob\"\n[ssh]\nkey = \"/k\\nProxyCommand touch /tmp/x\"\n";
-        let err = parse(text)
-            .expect_err("newline in the key path")
-            .to_string();
-        assert!(err.contains("ssh.key") && err.contains("line 6"), "{err}");
-    }
 
     #[test]
     fn a_section_of_the_wrong_shape_is_named_by_its_type() {

@@ -61,7 +61,7 @@ checked!(
 checked!(
     /// A `Host` alias for ~/.ssh/config.
     Alias,
-    super::answers::validate_alias
+    super::stages::ssh::validate_alias
 );
 
 // ── Stage 5: PostgreSQL ──
