@@ -223,7 +223,7 @@ struct Raw {
     server: Option<Spanned<RawServer>>,
     user: Option<Spanned<RawUser>>,
     ssh: Option<Spanned<stages::ssh::section::RawSsh>>,
-    postgres: Option<Spanned<RawPostgres>>,
+    postgres: Option<Spanned<stages::postgres::section::RawPostgres>>,
     firewall: Option<Spanned<RawFirewall>>,
     nginx: Option<Spanned<RawNginx>>,
     app: Option<Spanned<RawApp>>,
@@ -252,13 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPostgres {
-    role: Option<Spanned<String>>,
-    database: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -379,31 +372,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
     stages::ssh::section::read(raw.ssh.as_ref(), &mut answers, &mut reading);
 
-    // ── Stage 5: PostgreSQL ──
-    if let Some(postgres) = raw.postgres.as_ref() {
-        if let Some(role) = postgres.get_ref().role.as_ref() {
-            match super::stages::postgres::names::validate_role(role.get_ref()) {
-                Ok(()) => answers.db_role = Some(role.get_ref().clone()),
-                Err(m) => reading.refuse("postgres.role", role.span(), m),
-            }
-        }
-        if let Some(database) = postgres.get_ref().database.as_ref() {
-            match super::stages::postgres::names::validate_database(database.get_ref()) {
-                Ok(()) => answers.db_name = Some(database.get_ref().clone()),
-                Err(m) => reading.refuse("postgres.database", database.span(), m),
-            }
-        }
-    }
-    if answers.db_role.is_none() && !answers.user.is_empty() {
-        // The default role is the user's name, which must also be a good role name.
-        if let Err(m) = super::stages::postgres::names::validate_role(&answers.user) {
-            reading.refuse(
-                "postgres.role",
-                raw.postgres.as_ref().map_or(0..0, |s| s.span()),
-                format!("the default (your user name) does not work here: {m}"),
-            );
-        }
-    }
+    stages::postgres::section::read(raw.postgres.as_ref(), &mut answers, &mut reading);
     // ── Stage 6: firewall ──
     let ports = raw
         .firewall
@@ -631,32 +600,6 @@ mod tests {
     }
 
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
-
-    #[test]
-    fn postgres_names_default_to_the_user_and_bad_ones_name_key_and_line() {
-        let (answers, _) = parse(BASE).expect("no [postgres]");
-        assert_eq!(
-            (answers.db_role(), answers.db_name()),
-            ("johndoe", "johndoe")
-        );
-        let (answers, _) =
-            parse(&format!("{BASE}[postgres]\nrole = \"items app\"\n")).expect("role only");
-        assert_eq!(
-            (answers.db_role(), answers.db_name()),
-            ("items app", "items app")
-        );
-        let err = parse(&format!(
-            "{BASE}[postgres]\nrole = \"select\"\ndatabase = \"a\\\"b\"\n"
-        ))
-        .expect_err("bad names");
-        let AnswersError::Invalid(errors) = err else {
-            panic!("expected value errors");
-        };
-        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
-        assert_eq!(keys, [("postgres.role", 6), ("postgres.database", 7)]);
-        assert!(errors[0].message.contains("reserved"));
-        assert!(errors[1].message.contains("double quote"));
-    }
 
     #[test]
     fn extra_ports_take_numbers_and_text_and_name_the_line_of_a_bad_one() {

@@ -2,6 +2,7 @@
 //! password (sent on stdin only) and its database, and makes socket logins need a password.
 
 pub mod names;
+pub mod section;
 
 use std::time::Duration;
 
