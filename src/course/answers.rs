@@ -224,7 +224,7 @@ struct Raw {
     user: Option<Spanned<RawUser>>,
     ssh: Option<Spanned<stages::ssh::section::RawSsh>>,
     postgres: Option<Spanned<stages::postgres::section::RawPostgres>>,
-    firewall: Option<Spanned<RawFirewall>>,
+    firewall: Option<Spanned<stages::firewall::section::RawFirewall>>,
     nginx: Option<Spanned<RawNginx>>,
     app: Option<Spanned<RawApp>>,
     tls: Option<Spanned<RawTls>>,
@@ -252,20 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFirewall {
-    extra_ports: Option<Vec<Spanned<RawPort>>>,
-}
-
-/// A port as written in the file: `8080` or `"8080/tcp"`, `"53/udp"`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawPort {
-    Number(i64),
-    Text(String),
 }
 
 #[derive(Deserialize)]
@@ -373,22 +359,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     stages::ssh::section::read(raw.ssh.as_ref(), &mut answers, &mut reading);
 
     stages::postgres::section::read(raw.postgres.as_ref(), &mut answers, &mut reading);
-    // ── Stage 6: firewall ──
-    let ports = raw
-        .firewall
-        .as_ref()
-        .and_then(|f| f.get_ref().extra_ports.as_ref());
-    for port in ports.into_iter().flatten() {
-        let parsed = match port.get_ref() {
-            RawPort::Number(n) => PortRule::parse(&n.to_string()),
-            RawPort::Text(t) => PortRule::parse(t),
-        };
-        match parsed {
-            Ok(rule) if !answers.extra_ports.contains(&rule) => answers.extra_ports.push(rule),
-            Ok(_) => {}
-            Err(m) => reading.refuse("firewall.extra_ports", port.span(), m),
-        }
-    }
+    stages::firewall::section::read(raw.firewall.as_ref(), &mut answers, &mut reading);
     if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
         let name = domain.get_ref().trim();
         if !name.is_empty() {
@@ -600,30 +571,6 @@ mod tests {
     }
 
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
-
-    #[test]
-    fn extra_ports_take_numbers_and_text_and_name_the_line_of_a_bad_one() {
-        let (answers, _) = parse(&format!(
-            "{BASE}[firewall]\nextra_ports = [8080, \"8080/tcp\", \"53/udp\"]\n"
-        ))
-        .expect("ports");
-        let ports: Vec<String> = answers
-            .extra_ports
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert_eq!(ports, ["8080/tcp", "53/udp"]);
-        let err = parse(&format!(
-            "{BASE}[firewall]\nextra_ports = [\n  0,\n  70000,\n  \"22/xyz\",\n]\n"
-        ))
-        .expect_err("bad ports");
-        let AnswersError::Invalid(errors) = err else {
-            panic!("expected value errors");
-        };
-        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, [7, 8, 9], "{errors:?}");
-        assert!(errors[2].message.contains("xyz"));
-    }
 
     #[test]
     fn a_domain_in_tls_is_read_for_the_firewall() {

@@ -3,6 +3,7 @@
 //! an automatic `ufw disable` is scheduled first and cancelled once a fresh login gets through.
 
 pub mod ports;
+pub mod section;
 
 use std::path::Path;
 use std::time::Duration;
