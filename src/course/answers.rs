@@ -225,7 +225,7 @@ struct Raw {
     ssh: Option<Spanned<stages::ssh::section::RawSsh>>,
     postgres: Option<Spanned<stages::postgres::section::RawPostgres>>,
     firewall: Option<Spanned<stages::firewall::section::RawFirewall>>,
-    nginx: Option<Spanned<RawNginx>>,
+    nginx: Option<Spanned<stages::nginx::section::RawNginx>>,
     app: Option<Spanned<RawApp>>,
     tls: Option<Spanned<RawTls>>,
     droplet: Option<Spanned<RawDroplet>>,
@@ -252,15 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNginx {
-    server_name: Option<Spanned<String>>,
-    site: Option<Spanned<String>>,
-    remove_default: Option<Spanned<bool>>,
-    site_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -371,44 +362,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     }
     // ── end of stages 5 and 6 ──
 
-    // ── nginx (stage 7) ──
-    if let Some(nginx) = raw.nginx.as_ref().map(Spanned::get_ref) {
-        if let Some(site) = &nginx.site {
-            match crate::course::stages::nginx::checks::validate_site_name(site.get_ref()) {
-                Ok(()) => answers.nginx.site = site.get_ref().clone(),
-                Err(m) => reading.refuse("nginx.site", site.span(), m),
-            }
-        }
-        if let Some(name) = &nginx.server_name {
-            match crate::course::stages::nginx::checks::validate_server_name(name.get_ref()) {
-                Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
-                Err(m) => reading.refuse("nginx.server_name", name.span(), m),
-            }
-        }
-        if let Some(remove) = &nginx.remove_default {
-            let server_name = answers.nginx.server_name.clone();
-            match crate::course::stages::nginx::checks::check_default_site(
-                *remove.get_ref(),
-                &server_name,
-            ) {
-                Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
-                Err(m) => reading.refuse("nginx.remove_default", remove.span(), m),
-            }
-        }
-        if let Some(file) = &nginx.site_file {
-            if file.get_ref().trim().is_empty() {
-                reading.refuse(
-                    "nginx.site_file",
-                    file.span(),
-                    "give the path of your site file, or remove the line to use the template",
-                );
-            } else {
-                answers.nginx.site_file =
-                    Some((PathBuf::from(file.get_ref()), reading.line(file.span())));
-            }
-        }
-    }
-    // ── end nginx ──
+    stages::nginx::section::read(raw.nginx.as_ref(), &mut answers, &mut reading);
 
     // ── Stages 8–9: the app ──
     if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
@@ -604,48 +558,6 @@ mod tests {
         );
         assert!(errors[2].message.contains("lower-case"));
     }
-
-    // ── nginx (stage 7) ──
-    #[test]
-    fn the_nginx_section_is_read_and_checked_with_key_and_line() {
-        let (answers, _) = parse(EXAMPLE).expect("example parses");
-        assert_eq!(answers.nginx.site, "items-rest");
-        assert_eq!(answers.nginx.server_name, "_");
-        assert!(answers.nginx.remove_default);
-        let ok = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
-                  server_name = \"api.example.com\"\nsite = \"api\"\nremove_default = false\n\
-                  site_file = \"my site.conf\"\n";
-        let (answers, _) = parse(ok).expect("parses");
-        assert_eq!(answers.nginx.server_name, "api.example.com");
-        assert!(!answers.nginx.remove_default);
-        assert_eq!(
-            answers.nginx.site_file,
-            Some((PathBuf::from("my site.conf"), 9))
-        );
-        let bad = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
-                   site = \"items rest\"\nserver_name = \"a;b\"\nremove_default = false\n\
-                   site_file = \"\"\n";
-        let AnswersError::Invalid(errors) = parse(bad).expect_err("bad nginx") else {
-            panic!("expected value errors");
-        };
-        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
-        assert_eq!(
-            keys,
-            [
-                ("nginx.site", 6),
-                ("nginx.server_name", 7),
-                // `_` stays the server name, so keeping the default site is refused.
-                ("nginx.remove_default", 8),
-                ("nginx.site_file", 9)
-            ]
-        );
-        let typo = parse(
-            "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\nsitefile = \"x\"\n",
-        )
-        .expect_err("unknown key");
-        assert!(typo.to_string().contains("sitefile"), "{typo}");
-    }
-    // ── end nginx ──
 
     #[test]
     fn a_section_of_the_wrong_shape_is_named_by_its_type() {

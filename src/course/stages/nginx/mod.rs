@@ -3,6 +3,7 @@
 //! enable it, reload, and check with nginx -T and a request from the server itself.
 
 pub mod checks;
+pub mod section;
 
 use std::time::Duration;
 

@@ -1,0 +1,108 @@
+//! The `[nginx]` section of the answers file: the site's name, its server name, whether nginx's
+//! default site goes, and a site file of the student's own, checked as the stage's form does.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::checks::{check_default_site, validate_server_name, validate_site_name};
+use crate::course::answers::{Answers, Reading};
+
+/// `[nginx]` as written. Its name shows in toml's own messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNginx {
+    server_name: Option<Spanned<String>>,
+    site: Option<Spanned<String>>,
+    remove_default: Option<Spanned<bool>>,
+    site_file: Option<Spanned<String>>,
+}
+
+/// Takes `[nginx]` into the answers, or tells `reading` what is wrong with it. `site_file` is
+/// only noted with its line here: the caller reads the file (parsing stays pure).
+pub fn read(section: Option<&Spanned<RawNginx>>, answers: &mut Answers, reading: &mut Reading<'_>) {
+    let Some(nginx) = section.map(Spanned::get_ref) else {
+        return;
+    };
+    if let Some(site) = &nginx.site {
+        match validate_site_name(site.get_ref()) {
+            Ok(()) => answers.nginx.site = site.get_ref().clone(),
+            Err(m) => reading.refuse("nginx.site", site.span(), m),
+        }
+    }
+    if let Some(name) = &nginx.server_name {
+        match validate_server_name(name.get_ref()) {
+            Ok(()) => answers.nginx.server_name = name.get_ref().clone(),
+            Err(m) => reading.refuse("nginx.server_name", name.span(), m),
+        }
+    }
+    if let Some(remove) = &nginx.remove_default {
+        let server_name = answers.nginx.server_name.clone();
+        match check_default_site(*remove.get_ref(), &server_name) {
+            Ok(()) => answers.nginx.remove_default = *remove.get_ref(),
+            Err(m) => reading.refuse("nginx.remove_default", remove.span(), m),
+        }
+    }
+    if let Some(file) = &nginx.site_file {
+        if file.get_ref().trim().is_empty() {
+            reading.refuse(
+                "nginx.site_file",
+                file.span(),
+                "give the path of your site file, or remove the line to use the template",
+            );
+        } else {
+            answers.nginx.site_file =
+                Some((PathBuf::from(file.get_ref()), reading.line(file.span())));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use crate::course::answers::{AnswersError, parse};
+
+    const EXAMPLE: &str = include_str!("../../../../assets/answers.example.toml");
+
+    #[test]
+    fn the_nginx_section_is_read_and_checked_with_key_and_line() {
+        let (answers, _) = parse(EXAMPLE).expect("example parses");
+        assert_eq!(answers.nginx.site, "items-rest");
+        assert_eq!(answers.nginx.server_name, "_");
+        assert!(answers.nginx.remove_default);
+        let ok = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                  server_name = \"api.example.com\"\nsite = \"api\"\nremove_default = false\n\
+                  site_file = \"my site.conf\"\n";
+        let (answers, _) = parse(ok).expect("parses");
+        assert_eq!(answers.nginx.server_name, "api.example.com");
+        assert!(!answers.nginx.remove_default);
+        assert_eq!(
+            answers.nginx.site_file,
+            Some((PathBuf::from("my site.conf"), 9))
+        );
+        let bad = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                   site = \"items rest\"\nserver_name = \"a;b\"\nremove_default = false\n\
+                   site_file = \"\"\n";
+        let AnswersError::Invalid(errors) = parse(bad).expect_err("bad nginx") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("nginx.site", 6),
+                ("nginx.server_name", 7),
+                // `_` stays the server name, so keeping the default site is refused.
+                ("nginx.remove_default", 8),
+                ("nginx.site_file", 9)
+            ]
+        );
+        let typo = parse(
+            "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\nsitefile = \"x\"\n",
+        )
+        .expect_err("unknown key");
+        assert!(typo.to_string().contains("sitefile"), "{typo}");
+    }
+}
