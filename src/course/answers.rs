@@ -226,7 +226,7 @@ struct Raw {
     postgres: Option<Spanned<stages::postgres::section::RawPostgres>>,
     firewall: Option<Spanned<stages::firewall::section::RawFirewall>>,
     nginx: Option<Spanned<stages::nginx::section::RawNginx>>,
-    app: Option<Spanned<RawApp>>,
+    app: Option<Spanned<stages::app::section::RawApp>>,
     tls: Option<Spanned<RawTls>>,
     droplet: Option<Spanned<RawDroplet>>,
 }
@@ -252,15 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawApp {
-    source: Option<Spanned<String>>,
-    #[serde(rename = "ref")]
-    git_ref: Option<Spanned<String>>,
-    module: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -365,32 +356,7 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     stages::nginx::section::read(raw.nginx.as_ref(), &mut answers, &mut reading);
 
     // ── Stages 8–9: the app ──
-    if let Some(app) = raw.app.as_ref().map(Spanned::get_ref) {
-        if let Some(source) = &app.source {
-            let written = source.get_ref().trim();
-            answers.app.source_line = reading.line(source.span());
-            if super::stages::app::rules::source_kind(written)
-                == super::stages::app::rules::SourceKind::Git
-            {
-                if let Err(m) = super::stages::app::rules::validate_git_url(written) {
-                    reading.refuse("app.source", source.span(), m);
-                }
-            }
-            answers.app.source = written.to_owned();
-        }
-        if let Some(git_ref) = &app.git_ref {
-            match super::stages::app::rules::validate_git_ref(git_ref.get_ref()) {
-                Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
-                Err(m) => reading.refuse("app.ref", git_ref.span(), m),
-            }
-        }
-        if let Some(module) = &app.module {
-            match super::stages::app::rules::validate_module(module.get_ref()) {
-                Ok(()) => answers.app.module = module.get_ref().clone(),
-                Err(m) => reading.refuse("app.module", module.span(), m),
-            }
-        }
-    }
+    stages::app::section::read(raw.app.as_ref(), &mut answers, &mut reading);
     if let Some(email) = raw.tls.as_ref().and_then(|t| t.get_ref().email.as_ref()) {
         let written = email.get_ref().trim();
         if !written.is_empty() {

@@ -3,6 +3,7 @@
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
 pub mod rules;
+pub mod section;
 
 use std::path::PathBuf;
 use std::time::Duration;

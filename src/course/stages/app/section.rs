@@ -1,0 +1,80 @@
+//! The `[app]` section of the answers file: where the code comes from (the sample, a git URL
+//! or a folder), the branch or tag, and the module uWSGI imports, checked by the stage's rules.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
+use crate::course::answers::{Answers, Reading};
+
+/// `[app]` as written. Its name shows in toml's own messages.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApp {
+    source: Option<Spanned<String>>,
+    #[serde(rename = "ref")]
+    git_ref: Option<Spanned<String>>,
+    module: Option<Spanned<String>>,
+}
+
+/// Takes `[app]` into the answers, or tells `reading` what is wrong with it. A folder source
+/// is only noted with its line here: the caller packs and checks the folder.
+pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &mut Reading<'_>) {
+    let Some(app) = section.map(Spanned::get_ref) else {
+        return;
+    };
+    if let Some(source) = &app.source {
+        let written = source.get_ref().trim();
+        answers.app.source_line = reading.line(source.span());
+        if source_kind(written) == SourceKind::Git {
+            if let Err(m) = validate_git_url(written) {
+                reading.refuse("app.source", source.span(), m);
+            }
+        }
+        answers.app.source = written.to_owned();
+    }
+    if let Some(git_ref) = &app.git_ref {
+        match validate_git_ref(git_ref.get_ref()) {
+            Ok(()) => answers.app.git_ref = git_ref.get_ref().clone(),
+            Err(m) => reading.refuse("app.ref", git_ref.span(), m),
+        }
+    }
+    if let Some(module) = &app.module {
+        match validate_module(module.get_ref()) {
+            Ok(()) => answers.app.module = module.get_ref().clone(),
+            Err(m) => reading.refuse("app.module", module.span(), m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::course::answers::{AnswersError, DEFAULT_MODULE, DEFAULT_REF, parse};
+
+    const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
+
+    #[test]
+    fn the_app_section_is_read_and_checked_with_key_and_line() {
+        let (answers, _) = parse(BASE).expect("no [app]");
+        assert_eq!(answers.app.source, "");
+        assert_eq!(
+            (answers.app.git_ref.as_str(), answers.app.module.as_str()),
+            (DEFAULT_REF, DEFAULT_MODULE)
+        );
+        let (answers, _) = parse(&format!(
+            "{BASE}[app]\nsource = \" ./my app \"\nref = \"v1.0.0\"\nmodule = \"wsgi:application\"\n"
+        ))
+        .expect("a folder");
+        assert_eq!(answers.app.source, "./my app");
+        assert_eq!(answers.app.source_line, 6);
+        assert_eq!(answers.app.git_ref, "v1.0.0");
+        assert_eq!(answers.app.module, "wsgi:application");
+        let bad =
+            format!("{BASE}[app]\nsource = \"https://a b\"\nref = \"a..b\"\nmodule = \"app.py\"\n");
+        let AnswersError::Invalid(errors) = parse(&bad).expect_err("bad [app]") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(keys, [("app.source", 6), ("app.ref", 7), ("app.module", 8)]);
+    }
+}
