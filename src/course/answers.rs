@@ -227,7 +227,7 @@ struct Raw {
     firewall: Option<Spanned<stages::firewall::section::RawFirewall>>,
     nginx: Option<Spanned<stages::nginx::section::RawNginx>>,
     app: Option<Spanned<stages::app::section::RawApp>>,
-    tls: Option<Spanned<RawTls>>,
+    tls: Option<Spanned<stages::domain::section::RawTls>>,
     droplet: Option<Spanned<RawDroplet>>,
 }
 
@@ -252,13 +252,6 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTls {
-    domain: Option<Spanned<String>>,
-    email: Option<Spanned<String>>,
 }
 
 /// An answers file being read: its text, for line numbers, and what was found so far. Each
@@ -338,45 +331,16 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
             "missing: the name of your everyday account, e.g. name = \"johndoe\"",
         ),
     }
+    // Each stage reads its own section. The order is the order mistakes are listed in: the
+    // course's, but for `[tls]`, whose domain is read with the firewall (it opens HTTPS for it)
+    // and its e-mail last, as droplift has always listed them.
     stages::ssh::section::read(raw.ssh.as_ref(), &mut answers, &mut reading);
-
     stages::postgres::section::read(raw.postgres.as_ref(), &mut answers, &mut reading);
     stages::firewall::section::read(raw.firewall.as_ref(), &mut answers, &mut reading);
-    if let Some(domain) = raw.tls.as_ref().and_then(|t| t.get_ref().domain.as_ref()) {
-        let name = domain.get_ref().trim();
-        if !name.is_empty() {
-            match validate_domain(name) {
-                Ok(()) => answers.domain = Some(name.to_owned()),
-                Err(m) => reading.refuse("tls.domain", domain.span(), m),
-            }
-        }
-    }
-    // ── end of stages 5 and 6 ──
-
+    stages::domain::section::read_domain(raw.tls.as_ref(), &mut answers, &mut reading);
     stages::nginx::section::read(raw.nginx.as_ref(), &mut answers, &mut reading);
-
-    // ── Stages 8–9: the app ──
     stages::app::section::read(raw.app.as_ref(), &mut answers, &mut reading);
-    if let Some(email) = raw.tls.as_ref().and_then(|t| t.get_ref().email.as_ref()) {
-        let written = email.get_ref().trim();
-        if !written.is_empty() {
-            match super::stages::app::rules::validate_email(written) {
-                Ok(()) => answers.tls_email = Some(written.to_owned()),
-                Err(m) => reading.refuse("tls.email", email.span(), m),
-            }
-        }
-    }
-    // ── end stages 8–9 ──
-
-    // Every section has its stage now; a domain is worth a note, since it changes two stages.
-    if let (Some(tls), Some(domain)) = (raw.tls.as_ref(), answers.domain.as_ref()) {
-        let note = format!(
-            "line {}: [tls] domain {domain}: the firewall opens HTTPS (443/tcp) too, and stage 10 \
-             asks Let's Encrypt for a certificate once its DNS points at the droplet",
-            reading.line(tls.span())
-        );
-        reading.note(note);
-    }
+    stages::domain::section::read_email(raw.tls.as_ref(), &mut answers, &mut reading);
     if reading.mistakes.is_empty() {
         Ok((answers, reading.notes))
     } else {
@@ -447,14 +411,6 @@ fn parse_droplet(raw: &Spanned<RawDroplet>, reading: &mut Reading<'_>) -> Option
     })
 }
 
-/// A domain name for the site: a DNS name with a dot, not an address.
-pub fn validate_domain(domain: &str) -> Result<(), Refused> {
-    if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
-        return Err("a domain is a name like api.example.com (not an address)".into());
-    }
-    super::check::validate_host(domain)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,15 +449,6 @@ mod tests {
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
 
     #[test]
-    fn a_domain_in_tls_is_read_for_the_firewall() {
-        let (answers, warnings) =
-            parse(&format!("{BASE}[tls]\ndomain = \"api.example.com\"\n")).expect("domain");
-        assert_eq!(answers.domain.as_deref(), Some("api.example.com"));
-        assert!(warnings[0].contains("443/tcp"), "{warnings:?}");
-        assert!(parse(&format!("{BASE}[tls]\ndomain = \"1.2.3.4\"\n")).is_err());
-    }
-
-    #[test]
     fn unknown_key_names_the_key_and_line() {
         let err = parse("[server]\nhost = \"1.2.3.4\"\nhots = 3\n[user]\nname = \"a\"\n")
             .expect_err("unknown key");
@@ -533,6 +480,29 @@ mod tests {
         assert!(err.to_string().contains("expected struct RawTls"), "{err}");
         let err = parse(&format!("{BASE}[firewall]\nextra_ports = [true]\n")).expect_err("bool");
         assert!(err.to_string().contains("untagged enum RawPort"), "{err}");
+    }
+
+    #[test]
+    fn mistakes_are_listed_section_by_section_in_the_order_they_always_were() {
+        let text = format!(
+            "{BASE}[tls]\ndomain = \"1.2.3.4\"\nemail = \"nobody\"\n[app]\nmodule = \"app.py\"\n\
+             [nginx]\nsite = \"a b\"\n[firewall]\nextra_ports = [0]\n[ssh]\nalias = \"a b\"\n"
+        );
+        let AnswersError::Invalid(errors) = parse(&text).expect_err("mistakes") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "ssh.alias",
+                "firewall.extra_ports",
+                "tls.domain",
+                "nginx.site",
+                "app.module",
+                "tls.email"
+            ]
+        );
     }
 
     #[test]

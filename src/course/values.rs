@@ -159,7 +159,7 @@ impl fmt::Display for Made {
 checked!(
     /// The domain for HTTPS (`api.example.com`): a DNS name, not an address.
     Domain,
-    super::answers::validate_domain
+    super::stages::domain::validate_domain
 );
 
 checked!(

@@ -3,6 +3,8 @@
 //! Encrypt (`certonly`: it never edits the site) and droplift's own HTTPS lines, which the site
 //! includes, serve it and send http visitors to https.
 
+pub mod section;
+
 use std::time::Duration;
 
 use crate::course::StageId;
@@ -24,6 +26,14 @@ const VERIFY: &str = include_str!("verify.sh");
 /// nginx's HTTPS lines for the domain, with `{{domain}}` to fill in: the site includes the file
 /// they go to (`include droplift/SITE-tls*.conf;`), so the site file itself never changes.
 pub const TLS_CONF: &str = include_str!("../../../../assets/nginx/tls.conf");
+
+/// A domain name for the site: a DNS name with a dot, not an address.
+pub fn validate_domain(domain: &str) -> Result<(), Refused> {
+    if domain.parse::<std::net::IpAddr>().is_ok() || !domain.contains('.') {
+        return Err("a domain is a name like api.example.com (not an address)".into());
+    }
+    crate::course::check::validate_host(domain)
+}
 
 /// The HTTPS lines for a checked domain.
 pub fn tls_conf(domain: &Domain) -> Made {
@@ -144,7 +154,7 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
     if !domain.trim().is_empty() {
         errors.check(
             "domain",
-            crate::course::answers::validate_domain(domain.trim()).map_err(Refused::capitalised),
+            validate_domain(domain.trim()).map_err(Refused::capitalised),
         );
         errors.check("email", validate_email(value("email").trim()));
     }
