@@ -1,6 +1,7 @@
 //! The answers a student gives, for every stage of the course: what the wizard's fields fill in
-//! and what `--answers FILE` (TOML) holds. Parsing names the key and line of every mistake and
-//! uses the same validators as the wizard. Pure: the caller reads the file.
+//! and what `--answers FILE` (TOML) holds. `parse` reads `[server]`, `[user]` and `[droplet]`
+//! and has each stage read its own section (`stages/<stage>/section.rs`) with the checks its
+//! form uses; `Reading` names the key and line of every mistake. Pure: the caller reads the file.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -286,8 +287,8 @@ impl Reading<'_> {
     }
 }
 
-/// Parses and checks an answers file. Returns the answers and warnings (sections this version
-/// does not use yet), or every mistake found, each with its key and line.
+/// Parses and checks an answers file. Returns the answers and notes worth a warning, or every
+/// mistake found, each with its key and line.
 pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     let raw: Raw = toml::from_str(text).map_err(|e| AnswersError::Syntax(e.to_string()))?;
     let mut reading = Reading {
