@@ -32,6 +32,19 @@ fn running(commands: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// Wait (bounded) until each of `commands` runs (`echo` runs before the `sleep` after it
+/// exists); returns what runs.
+fn all_running(commands: &[&str]) -> Vec<String> {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = running(commands);
+        if now.len() >= commands.len() || Instant::now() > until {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Wait (bounded) until none of `commands` runs; returns what is left.
 fn gone(commands: &[&str]) -> Vec<String> {
     let until = Instant::now() + Duration::from_secs(10);
@@ -268,11 +281,8 @@ fn timeout_kills_the_remote_process_group() {
     });
     let both = [format!("sleep {n}.5"), format!("sleep {n}.25")];
     let both: Vec<&str> = both.iter().map(String::as_str).collect();
-    let until = Instant::now() + Duration::from_secs(10);
-    while running(&both).len() < 2 && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(running(&both).len(), 2);
+    let now = all_running(&both);
+    assert_eq!(now.len(), 2, "{now:?}");
     assert_eq!(
         w.wait_for("end", is_end(4)),
         WorkerEvent::TimedOut { id: 4 }
@@ -310,13 +320,8 @@ fn cancel_kills_a_sudo_command_and_queued_jobs_can_be_cancelled() {
     w.wait_for("started", |e| {
         matches!(e, WorkerEvent::Output { id: 8, .. })
     });
-    // `echo` runs before `sleep` exists: wait (bounded) for it, as the timeout test does.
     let sleeping = format!("sleep {n}.5");
-    let until = Instant::now() + Duration::from_secs(10);
-    while running(&[&sleeping]).is_empty() && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let now = running(&[&sleeping]);
+    let now = all_running(&[&sleeping]);
     assert_eq!(now.len(), 1, "{now:?}");
     w.worker.send(Job::Cancel { id: 9 });
     w.worker.send(Job::Cancel { id: 8 });

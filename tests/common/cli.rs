@@ -77,6 +77,8 @@ pub fn droplift_killed_at(
         seen.push('\n');
         if line.contains(at) {
             hit = true;
+            // A deliberate pause, not a wait for something: where past `at` the kill lands is
+            // the moment under test (mid-upgrade, as sshd reloads, mid-download).
             std::thread::sleep(settle);
             let _ = child.kill();
             break;
