@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::cli::said;
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
 
@@ -20,22 +21,7 @@ const ACCESS: [&str; 5] = ["--only", "connect", "update", "user", "ssh"];
 fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
     let args = [args, &ACCESS[..]].concat();
     let args = args.as_slice();
-    let out = common::cli::droplift(home, args, stdin);
-    eprintln!(
-        "--- droplift {args:?} ({})\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    common::cli::droplift_logged(home, args, stdin)
 }
 
 fn assert_no_secret(haystack: &str, secrets: &[&str], what: &str) {
@@ -79,9 +65,9 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     );
     assert!(!refused.status.success());
     assert!(
-        text(&refused).contains("--accept-new-host-key"),
+        said(&refused).contains("--accept-new-host-key"),
         "{}",
-        text(&refused)
+        said(&refused)
     );
 
     // A wrong root password: refused, with a plain message, and nothing runs.
@@ -99,11 +85,11 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     );
     assert_eq!(wrong.status.code(), Some(2));
     assert!(
-        text(&wrong).contains("refused both root and alice"),
+        said(&wrong).contains("refused both root and alice"),
         "{}",
-        text(&wrong)
+        said(&wrong)
     );
-    assert!(!text(&wrong).contains("== Stage"), "no stage ran");
+    assert!(!said(&wrong).contains("== Stage"), "no stage ran");
 
     // status changes nothing, so it will not change the expired password either.
     let early = droplift(
@@ -118,7 +104,7 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         &format!("root_password={first_root}\n"),
     );
     assert_eq!(early.status.code(), Some(2));
-    assert!(text(&early).contains("has expired"), "{}", text(&early));
+    assert!(said(&early).contains("has expired"), "{}", said(&early));
 
     let first = droplift(
         home.path(),
@@ -132,7 +118,7 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         ],
         &secrets,
     );
-    let first_text = text(&first);
+    let first_text = said(&first);
     assert!(first.status.success(), "first apply failed:\n{first_text}");
     assert!(
         first_text.contains("waiting for apt"),
@@ -239,7 +225,7 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         &["apply", "--answers", answers, "--yes", "--secrets-stdin"],
         &again_secrets,
     );
-    let second_text = text(&second);
+    let second_text = said(&second);
     assert!(
         second.status.success(),
         "second apply failed:\n{second_text}"
@@ -266,15 +252,15 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
     );
     assert!(status.status.success());
     assert_eq!(
-        text(&status).matches(" done ").count(),
+        said(&status).matches(" done ").count(),
         4,
         "{}",
-        text(&status)
+        said(&status)
     );
 
     // Secrets appear nowhere: not in any output, not in droplift's files.
     let all = [&refused, &early, &first, &second, &status]
-        .map(text)
+        .map(said)
         .join("\n");
     assert_no_secret(&all, &[&first_root, NEW_ROOT, USER_PW], "droplift's output");
     let files = common::files::all_text_under(&home.path().join("data"))

@@ -9,35 +9,14 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Output;
 use std::time::{Duration, Instant};
 
+use common::cli::{droplift_logged, said};
 use common::course::{self, DB_PW, USER_PW};
 use common::droplet::TestDroplet;
 use droplift::practice::{PracticeOs, UpOptions};
 
 const BASE: &str = "/var/www/html/items-rest";
-
-fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let started = Instant::now();
-    let out = common::cli::droplift(home, args, stdin);
-    eprintln!(
-        "--- droplift {args:?} ({}, {:.1} s)\n{}\n{}",
-        out.status,
-        started.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A plain HTTP request from this computer, as a visitor's: (status code, content type, body).
 fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
@@ -118,7 +97,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     // (this droplet runs the harness's system, Ubuntu 24.04 unless DROPLIFT_TEST_OS says
     // otherwise; tests/e2e_course.rs runs the others).
     let course = course::apply_whole_course(&droplet, home.path(), answers);
-    let course_text = text(&course);
+    let course_text = said(&course);
     course::assert_course_state(&droplet, home.path());
 
     // From this computer, as any visitor: 200 with JSON; and the database behind it works.
@@ -172,7 +151,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     sample_folder(&v2, droplift::source::SAMPLE[2].1);
     std::fs::write(v2.join(".gitignore"), ".env\n").expect("gitignore");
     let v2_text = v2.to_str().expect("utf-8");
-    let deploy = droplift(
+    let deploy = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -184,7 +163,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         ],
         &secrets,
     );
-    assert!(deploy.status.success(), "deploy v2:\n{}", text(&deploy));
+    assert!(deploy.status.success(), "deploy v2:\n{}", said(&deploy));
     let second = current(&droplet);
     assert_ne!(second, first, "a new release serves");
     let files = droplet.run(&["ls", "-A", &format!("{BASE}/releases/{second}")]);
@@ -207,7 +186,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         &v3,
         "Flask==3.1.3\nno-such-package-droplift==9.9.9\nuWSGI==2.0.31\n",
     );
-    let broken = droplift(
+    let broken = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -219,8 +198,8 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         ],
         &secrets,
     );
-    assert_eq!(broken.status.code(), Some(1), "{}", text(&broken));
-    assert!(text(&broken).contains("marked failed"), "{}", text(&broken));
+    assert_eq!(broken.status.code(), Some(1), "{}", said(&broken));
+    assert!(said(&broken).contains("marked failed"), "{}", said(&broken));
     assert_eq!(
         current(&droplet),
         second,
@@ -242,7 +221,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     let empty = home.path().join("no-requirements");
     std::fs::create_dir_all(&empty).expect("mkdir");
     std::fs::write(empty.join("app.py"), "app = None\n").expect("app.py");
-    let refused = droplift(
+    let refused = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -256,14 +235,14 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     assert_eq!(refused.status.code(), Some(2));
     assert!(
-        text(&refused).contains("has no requirements.txt"),
+        said(&refused).contains("has no requirements.txt"),
         "{}",
-        text(&refused)
+        said(&refused)
     );
-    assert!(!text(&refused).contains("Logging in"), "nothing connected");
+    assert!(!said(&refused).contains("Logging in"), "nothing connected");
 
     // A git repository that does not exist, then a tag that does not: plain words, no change.
-    let missing = droplift(
+    let missing = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -279,9 +258,9 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     assert_eq!(missing.status.code(), Some(1));
     assert!(
-        text(&missing).contains("git cannot read file:///srv/nothing-here.git"),
+        said(&missing).contains("git cannot read file:///srv/nothing-here.git"),
         "{}",
-        text(&missing)
+        said(&missing)
     );
     // git is installed by now (the packages step ran): a real repository with a tag, made inside.
     droplet.run(&[
@@ -293,7 +272,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
          git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
          chown -R erin /srv/items.git",
     ]);
-    let no_tag = droplift(
+    let no_tag = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -309,12 +288,12 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     assert_eq!(no_tag.status.code(), Some(1));
     assert!(
-        text(&no_tag).contains("has no branch or tag named v9.9.9"),
+        said(&no_tag).contains("has no branch or tag named v9.9.9"),
         "{}",
-        text(&no_tag)
+        said(&no_tag)
     );
     assert_eq!(current(&droplet), second, "nothing changed");
-    let tagged = droplift(
+    let tagged = droplift_logged(
         home.path(),
         &[
             "deploy",
@@ -328,37 +307,37 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         ],
         &secrets,
     );
-    assert!(tagged.status.success(), "deploy v1.0.0:\n{}", text(&tagged));
+    assert!(tagged.status.success(), "deploy v1.0.0:\n{}", said(&tagged));
     assert_eq!(current(&droplet), "v1.0.0", "a tag names its release");
 
     // The list, then a rollback to the first release, smoke-tested.
-    let list = droplift(
+    let list = droplift_logged(
         home.path(),
         &["releases", "--answers", answers, "--secrets-stdin"],
         &secrets,
     );
-    let list_text = text(&list);
+    let list_text = said(&list);
     assert!(list.status.success(), "{list_text}");
     assert!(list_text.contains("* v1.0.0"), "{list_text}");
     assert!(list_text.contains("failed"), "{list_text}");
-    let back = droplift(
+    let back = droplift_logged(
         home.path(),
         &["rollback", "--answers", answers, &first, "--secrets-stdin"],
         &secrets,
     );
-    assert!(back.status.success(), "rollback:\n{}", text(&back));
+    assert!(back.status.success(), "rollback:\n{}", said(&back));
     assert_eq!(current(&droplet), first);
     let (code, content_type, body) = http(&address, "GET", "/items", None);
     assert_eq!((code, content_type.as_str()), (200, "application/json"));
     assert!(body.contains("chair"));
 
     // The course again with the first answers: every stage is done, nothing changes.
-    let again = droplift(
+    let again = droplift_logged(
         home.path(),
         &["apply", "--answers", answers, "--yes", "--secrets-stdin"],
         &secrets,
     );
-    let again_text = text(&again);
+    let again_text = said(&again);
     assert!(again.status.success(), "{again_text}");
     let done = again_text.matches("done (nothing to change").count();
     assert_eq!(done, 10, "every stage was done already:\n{again_text}");
@@ -379,7 +358,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         ),
     )
     .expect("answers with a domain");
-    let tls = droplift(
+    let tls = droplift_logged(
         home.path(),
         &[
             "apply",
@@ -392,7 +371,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         ],
         &secrets,
     );
-    let tls_text = text(&tls);
+    let tls_text = said(&tls);
     assert_eq!(tls.status.code(), Some(1), "{tls_text}");
     assert!(
         tls_text.contains("DNS, the internet's address book"),

@@ -6,20 +6,12 @@
 
 mod common;
 
-use common::cli::droplift;
+use common::cli::{self, droplift};
 use common::droplet::host_ready;
 use common::files::all_text_under;
 use droplift::practice::cloud::Options;
 
 const USER_PW: &str = "carol's pass 7";
-
-fn text(out: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 #[test]
 fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
@@ -46,7 +38,7 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
     let mut args = vec!["cloud", "create", "--answers", answers, "--yes"];
     args.extend_from_slice(&api);
     let created = droplift(home.path(), &args, &format!("do_token={token}\n"));
-    let said = text(&created);
+    let said = cli::said(&created);
     eprintln!("{said}");
     assert!(created.status.success(), "cloud create failed:\n{said}");
     for line in [
@@ -127,7 +119,7 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
         ],
         &format!("user_password={USER_PW}\n"),
     );
-    let said = text(&applied);
+    let said = cli::said(&applied);
     assert!(applied.status.success(), "apply failed:\n{said}");
     assert!(
         said.contains("== Stage 4: SSH key & hardening =="),
@@ -157,7 +149,7 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
     let mut args = vec!["cloud", "list"];
     args.extend_from_slice(&api);
     let listed = droplift(home.path(), &args, &format!("do_token={token}\n"));
-    let said = text(&listed);
+    let said = cli::said(&listed);
     assert!(
         said.lines()
             .any(|l| l.starts_with(&format!("* {name}")) && l.contains("active")),
@@ -177,7 +169,7 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
     );
     args.push("--yes");
     let destroyed = droplift(home.path(), &args, &format!("do_token={token}\n"));
-    let said = text(&destroyed);
+    let said = cli::said(&destroyed);
     assert!(destroyed.status.success(), "{said}");
     assert!(said.contains(&format!("Destroyed {name}.")), "{said}");
     assert!(

@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::course;
 use common::droplet::TestDroplet;
+use common::{cli, course};
 use droplift::practice::{PracticeOs, UpOptions};
 
 fn whole_course_on(os: PracticeOs) {
@@ -18,7 +18,7 @@ fn whole_course_on(os: PracticeOs) {
     let home = tempfile::tempdir().expect("temp home");
     let answers = course::write_answers(home.path(), &droplet.address.to_string());
     let out = course::apply_whole_course(&droplet, home.path(), &answers);
-    let said = course::text(&out);
+    let said = cli::said(&out);
     assert!(
         said.contains(&format!("logged in to {}", os_words(os))),
         "stage 1 names the system it found:\n{said}"
@@ -30,7 +30,7 @@ fn whole_course_on(os: PracticeOs) {
     }
     course::assert_course_state(&droplet, home.path());
     course::assert_second_run_changes_nothing(home.path(), &answers);
-    let (status, _) = course::droplift(
+    let status = cli::droplift_logged(
         home.path(),
         &["status", "--answers", &answers, "--secrets-stdin"],
         &format!(
@@ -39,7 +39,7 @@ fn whole_course_on(os: PracticeOs) {
             course::DB_PW
         ),
     );
-    let status_text = course::text(&status);
+    let status_text = cli::said(&status);
     assert!(status.status.success(), "{status_text}");
     let done = status_text
         .lines()

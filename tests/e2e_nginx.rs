@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
+use common::cli::{self, droplift_logged};
 use common::droplet::TestDroplet;
 use common::wizard::Wizard;
 use crossterm::event::{KeyCode, KeyModifiers};
@@ -24,27 +25,6 @@ const NEW_ROOT: &str = "nginx 'root' $(id) pw";
 const USER_PW: &str = "dana's \"pw\" $HOME 7";
 const SITE: &str = "/etc/nginx/sites-available/items-rest";
 const ENABLED: &str = "/etc/nginx/sites-enabled/items-rest";
-
-fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let started = std::time::Instant::now();
-    let out = common::cli::droplift(home, args, stdin);
-    eprintln!(
-        "--- droplift {args:?} ({}, {:.1} s)\n{}\n{}",
-        out.status,
-        started.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// The status line of `curl -sI http://127.0.0.1/`, asked from inside the droplet.
 fn status_from_inside(droplet: &TestDroplet) -> String {
@@ -74,7 +54,7 @@ fn write_answers(home: &Path, address: &str, site_file: Option<&str>) -> String 
 }
 
 fn apply_nginx(home: &Path, answers: &str) -> Output {
-    droplift(
+    droplift_logged(
         home,
         &[
             "apply",
@@ -99,7 +79,7 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
     let answers = write_answers(home.path(), &address, None);
 
     // Stages 1–4, exactly as a student runs them: the nginx stage then logs in as dana.
-    let access = droplift(
+    let access = droplift_logged(
         home.path(),
         &[
             "apply",
@@ -119,11 +99,15 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
             droplet.root_password.expose()
         ),
     );
-    assert!(access.status.success(), "access stages:\n{}", text(&access));
+    assert!(
+        access.status.success(),
+        "access stages:\n{}",
+        cli::said(&access)
+    );
 
     // The template, applied.
     let first = apply_nginx(home.path(), &answers);
-    let first_text = text(&first);
+    let first_text = cli::said(&first);
     assert!(first.status.success(), "nginx stage:\n{first_text}");
     assert!(
         first_text.contains("502 Bad Gateway is expected for now"),
@@ -174,7 +158,7 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
         std::fs::write(home.path().join("edited.conf"), site).expect("edit");
         let answers = write_answers(home.path(), &address, Some("edited.conf"));
         let out = apply_nginx(home.path(), &answers);
-        let said = text(&out);
+        let said = cli::said(&out);
         assert_eq!(out.status.code(), Some(1), "{said}");
         assert!(
             said.contains(&format!("In edited.conf: Line {line}: ")),
@@ -200,9 +184,9 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
     std::fs::write(home.path().join("edited.conf"), &edited).expect("edit");
     let answers = write_answers(home.path(), &address, Some("edited.conf"));
     let applied = apply_nginx(home.path(), &answers);
-    assert!(applied.status.success(), "{}", text(&applied));
+    assert!(applied.status.success(), "{}", cli::said(&applied));
     assert!(
-        text(&applied).contains("+    client_max_body_size 2m;"),
+        cli::said(&applied).contains("+    client_max_body_size 2m;"),
         "the check showed the change as a diff"
     );
     assert!(
@@ -215,15 +199,15 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
     let settled = stamp(&droplet);
     let master = droplet.run(&["cat", "/run/nginx.pid"]);
     let again = apply_nginx(home.path(), &answers);
-    assert!(again.status.success(), "{}", text(&again));
+    assert!(again.status.success(), "{}", cli::said(&again));
     assert!(
-        text(&again).contains("done (nothing to change"),
+        cli::said(&again).contains("done (nothing to change"),
         "{}",
-        text(&again)
+        cli::said(&again)
     );
     assert_eq!(stamp(&droplet), settled, "a re-run changes nothing");
     assert_eq!(droplet.run(&["cat", "/run/nginx.pid"]), master);
-    let status = droplift(
+    let status = droplift_logged(
         home.path(),
         &[
             "status",
@@ -235,7 +219,11 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
         ],
         &format!("user_password={USER_PW}\n"),
     );
-    assert!(text(&status).contains(" done "), "{}", text(&status));
+    assert!(
+        cli::said(&status).contains(" done "),
+        "{}",
+        cli::said(&status)
+    );
 
     // The enable step's own guard: if the configuration breaks after the test (here, another
     // file nginx reads), enabling puts every file back and the old site keeps serving.
@@ -356,7 +344,7 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
     // No password in any output.
     let wizard_log = wizard.log_text(wizard.app.log.rows());
     for said in [&access, &first, &applied, &again, &status]
-        .map(text)
+        .map(cli::said)
         .into_iter()
         .chain([wizard_log])
     {

@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Output;
-
+use common::cli::{droplift_logged, said};
 use common::droplet::TestDroplet;
 use droplift::course::plan::{Action, Expect, LoginAuth};
 use droplift::course::{self, StageId, answers};
@@ -25,25 +23,6 @@ const USER_PW: &str = "alice's pw 123";
 const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
 const ROLE: &str = "items app";
 const DB: &str = "items-db";
-
-fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let out = common::cli::droplift(home, args, stdin);
-    eprintln!(
-        "--- droplift {args:?} ({})\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 #[test]
 fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing() {
@@ -67,7 +46,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     let mut outputs = Vec::new();
 
     // Stages 1–4 with the real binary, as a student would run them first.
-    let access = droplift(
+    let access = droplift_logged(
         home.path(),
         &[
             "apply",
@@ -86,8 +65,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
             "root_password={first_root}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n"
         ),
     );
-    assert!(access.status.success(), "access stages:\n{}", text(&access));
-    outputs.push(text(&access));
+    assert!(access.status.success(), "access stages:\n{}", said(&access));
+    outputs.push(said(&access));
 
     // Like a server image without a firewall tool: the stage must install ufw itself.
     droplet.run(&["apt-get", "purge", "-y", "-q", "ufw"]);
@@ -106,8 +85,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         &only[..],
     ]
     .concat();
-    let first = droplift(home.path(), &apply_args, &secrets);
-    let first_text = text(&first);
+    let first = droplift_logged(home.path(), &apply_args, &secrets);
+    let first_text = said(&first);
     assert!(first.status.success(), "first apply:\n{first_text}");
     assert_eq!(first_text.matches("\ndone\n").count(), 2, "{first_text}");
     assert!(
@@ -176,8 +155,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     let watched = [hba.as_str(), "/etc/ufw/user.rules", "/etc/default/ufw"];
     let stat = |files: &[&str]| droplet.run(&[&["stat", "-c", "%n %Y %s"][..], files].concat());
     let before = stat(&watched);
-    let second = droplift(home.path(), &apply_args, &secrets);
-    let second_text = text(&second);
+    let second = droplift_logged(home.path(), &apply_args, &secrets);
+    let second_text = said(&second);
     assert!(second.status.success(), "second apply:\n{second_text}");
     assert_eq!(
         second_text.matches("nothing to change").count(),
@@ -266,7 +245,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         &hba,
     ]);
     let hand_edited = droplet.run(&["cat", &hba]);
-    let status = droplift(
+    let status = droplift_logged(
         home.path(),
         &[
             "status",
@@ -278,8 +257,8 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         ],
         &secrets,
     );
-    assert!(text(&status).contains("pending"), "{}", text(&status));
-    let third = droplift(
+    assert!(said(&status).contains("pending"), "{}", said(&status));
+    let third = droplift_logged(
         home.path(),
         &[
             "apply",
@@ -292,7 +271,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         ],
         &secrets,
     );
-    let third_text = text(&third);
+    let third_text = said(&third);
     assert!(third.status.success(), "{third_text}");
     let changed: Vec<&str> = third_text
         .lines()
@@ -324,20 +303,20 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     );
     outputs.push(third_text);
 
-    let status = droplift(
+    let status = droplift_logged(
         home.path(),
         &["status", "--answers", answers_file, "--secrets-stdin"],
         &secrets,
     );
-    assert!(status.status.success(), "{}", text(&status));
+    assert!(status.status.success(), "{}", said(&status));
     // Stages 1–6, and stage 10, which has nothing to do without a [tls] domain.
     assert_eq!(
-        text(&status).matches(" done ").count(),
+        said(&status).matches(" done ").count(),
         7,
         "{}",
-        text(&status)
+        said(&status)
     );
-    outputs.push(text(&status));
+    outputs.push(said(&status));
 
     // No password anywhere: not in droplift's output, not in its files on this computer, not in
     // PostgreSQL's log on the server.

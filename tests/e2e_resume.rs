@@ -171,8 +171,7 @@ fn a_server_set_up_partly_by_hand_is_recognised_stage_by_stage() {
         "$a AllowUsers gus",
         "/etc/ssh/sshd_config",
     ]);
-    droplet.run(&["systemctl", "reload", "ssh"]);
-    std::thread::sleep(Duration::from_millis(500));
+    droplet.reload_ssh();
 
     let file = answers(home.path(), &droplet.address.to_string(), "gus");
     let status = || {
@@ -232,8 +231,7 @@ fn a_server_set_up_partly_by_hand_is_recognised_stage_by_stage() {
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\n",
     )
     .expect("drop-in");
-    droplet.run(&["systemctl", "reload", "ssh"]);
-    std::thread::sleep(Duration::from_millis(500));
+    droplet.reload_ssh();
     let text = status();
     assert!(line(&text, "4 SSH key").contains("done"), "{text}");
 }

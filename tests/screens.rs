@@ -1,11 +1,12 @@
 //! Snapshots of the whole frame on ratatui's TestBackend (80×24 and 120×40), and the
 //! screenshots in screenshots/, regenerated from the same frames.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use droplift::course::{StageId, StageStatus};
 use droplift::logbuf::LineKind;
 use droplift::remote::{HostKeyInfo, Stream, WorkerEvent};
 use droplift::theme::{Theme, ThemeName};
+use droplift::wizard::drive::{ctrl, press, type_text};
 use droplift::wizard::{App, Event, update};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -32,17 +33,6 @@ fn text(buffer: &Buffer) -> String {
         out.push('\n');
     }
     out
-}
-
-fn key(code: KeyCode) -> Event {
-    Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-/// Types `text` into the focused field, a key at a time.
-fn type_text(app: &mut App, text: &str) {
-    for ch in text.chars() {
-        update(app, key(KeyCode::Char(ch)));
-    }
 }
 
 /// A frame with some history: a few stages done, one running, output in the log.
@@ -123,7 +113,7 @@ fn too_small_terminal_asks_to_enlarge() {
 #[test]
 fn help_overlay() {
     let mut app = busy_app();
-    update(&mut app, key(KeyCode::F(1)));
+    press(&mut app, KeyCode::F(1));
     let buffer = render(&mut app, 80, 24);
     save_screenshot("help", &buffer);
     insta::assert_snapshot!(text(&buffer));
@@ -133,9 +123,9 @@ fn help_overlay() {
 fn field_error_is_shown_at_the_field() {
     let mut app = App::new(Theme::new(ThemeName::Default, false), 1000);
     type_text(&mut app, "root@1.2.3.4");
-    update(&mut app, key(KeyCode::Enter));
-    update(&mut app, key(KeyCode::Enter));
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
     let buffer = render(&mut app, 80, 24);
     insta::assert_snapshot!(text(&buffer));
 }
@@ -158,10 +148,10 @@ fn high_contrast_and_no_color_differ_only_in_style() {
 
 fn connect_form(app: &mut App) {
     type_text(app, "203.0.113.7");
-    update(app, key(KeyCode::Tab));
-    update(app, key(KeyCode::Tab));
+    press(app, KeyCode::Tab);
+    press(app, KeyCode::Tab);
     type_text(app, "pw");
-    update(app, key(KeyCode::Enter));
+    press(app, KeyCode::Enter);
 }
 
 fn worker(app: &mut App, event: WorkerEvent) -> Vec<droplift::wizard::Effect> {
@@ -283,8 +273,8 @@ fn at_update_preview() -> App {
             exit_code: 0,
         },
     );
-    update(&mut app, key(KeyCode::Enter));
-    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    press(&mut app, KeyCode::Enter);
+    let id = first_id(&press(&mut app, KeyCode::Enter));
     for line in [
         "upgrades waiting: 18",
         "droplift-state: pending 18 updates are waiting",
@@ -320,7 +310,7 @@ fn preview_of_the_exact_commands() {
 #[test]
 fn running_stage_and_its_error_card() {
     let mut app = at_update_preview();
-    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    let id = first_id(&press(&mut app, KeyCode::Enter));
     worker(
         &mut app,
         WorkerEvent::Output {
@@ -349,11 +339,11 @@ fn running_stage_and_its_error_card() {
 #[test]
 fn working_ahead_the_next_form_while_a_stage_applies() {
     let mut app = at_update_preview();
-    update(&mut app, key(KeyCode::Enter));
-    update(&mut app, key(KeyCode::Char('n')));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('n'));
     type_text(&mut app, "johndoe");
     for _ in 0..2 {
-        update(&mut app, key(KeyCode::Tab));
+        press(&mut app, KeyCode::Tab);
         type_text(&mut app, "correct horse 42");
     }
     let buffer = render(&mut app, 80, 24);
@@ -361,7 +351,7 @@ fn working_ahead_the_next_form_while_a_stage_applies() {
     let screen = text(&buffer);
     assert!(screen.contains("Stage 2 is still running"), "{screen}");
     insta::assert_snapshot!("work_ahead", screen);
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     let buffer = render(&mut app, 80, 24);
     assert_nothing_cut("answers queued", &buffer);
     save_screenshot("work-ahead", &buffer);
@@ -376,7 +366,7 @@ fn the_user_stage_shows_password_strength_while_typing() {
     let mut app = fresh();
     app.enter_stage(StageId::User);
     type_text(&mut app, "johndoe");
-    update(&mut app, key(KeyCode::Tab));
+    press(&mut app, KeyCode::Tab);
     type_text(&mut app, "correct horse 42");
     let buffer = render(&mut app, 80, 24);
     save_screenshot("user", &buffer);
@@ -421,7 +411,7 @@ fn resuming_a_hardened_server_offers_the_students_own_user_first() {
         server.set_stage(stage, StageStatus::Done, "done", 900);
     }
     droplift::wizard::resume::offer(&mut app, progress, 1_060);
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     let buffer = render(&mut app, 80, 24);
     assert_nothing_cut("resume as user", &buffer);
     no_cuts_noted();
@@ -438,12 +428,12 @@ fn the_postgres_stage_explains_a_bad_name_at_the_field() {
     app.enter_stage(StageId::Postgres);
     // The role is the user's name at first; the student types a reserved word instead.
     for _ in 0.."johndoe".len() {
-        update(&mut app, key(KeyCode::Backspace));
+        press(&mut app, KeyCode::Backspace);
     }
     type_text(&mut app, "select");
-    update(&mut app, key(KeyCode::Tab));
+    press(&mut app, KeyCode::Tab);
     type_text(&mut app, "items-db");
-    update(&mut app, key(KeyCode::Tab));
+    press(&mut app, KeyCode::Tab);
     type_text(&mut app, "it's a $ecret #1");
     let buffer = render(&mut app, 80, 24);
     save_screenshot("postgres", &buffer);
@@ -463,14 +453,14 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     app.answers.user = "johndoe".into();
     app.enter_stage(StageId::Firewall);
     type_text(&mut app, "8080/tcp");
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     type_text(&mut app, "53/udp");
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     // Up to the SSH rule and try to remove it: refused, and the screen says why.
     for _ in 0..4 {
-        update(&mut app, key(KeyCode::Up));
+        press(&mut app, KeyCode::Up);
     }
-    update(&mut app, key(KeyCode::Delete));
+    press(&mut app, KeyCode::Delete);
     let buffer = render(&mut app, 80, 24);
     save_screenshot("firewall", &buffer);
     let screen = text(&buffer);
@@ -520,7 +510,7 @@ fn at_nginx_editor() -> App {
     }
     app.enter_stage(StageId::Nginx);
     app.form.focus = app.form.fields.len() - 1;
-    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    let id = first_id(&press(&mut app, KeyCode::Enter));
     worker(
         &mut app,
         WorkerEvent::Output {
@@ -551,12 +541,11 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let mut app = at_nginx_editor();
     // The student deletes the `;` at the end of line 25, then applies with Ctrl-S.
     for _ in 0..24 {
-        update(&mut app, key(KeyCode::Down));
+        press(&mut app, KeyCode::Down);
     }
-    update(&mut app, key(KeyCode::End));
-    update(&mut app, key(KeyCode::Backspace));
-    let ctrl_s = Event::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
-    let install = first_id(&update(&mut app, ctrl_s));
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Backspace);
+    let install = first_id(&ctrl(&mut app, 's'));
     let test = first_id(&worker(
         &mut app,
         WorkerEvent::Finished {
@@ -843,7 +832,7 @@ fn every_popup_fits_80x24() {
         ("update preview", at_update_preview()),
         ("error card", {
             let mut app = at_update_preview();
-            let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+            let id = first_id(&press(&mut app, KeyCode::Enter));
             assert_nothing_cut("running", &render(&mut app, 80, 24));
             worker(
                 &mut app,
@@ -912,7 +901,7 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
 fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
     let mut app = fresh();
     for _ in 0..2 {
-        update(&mut app, key(KeyCode::Tab));
+        press(&mut app, KeyCode::Tab);
     }
     type_text(&mut app, "Hunter2-secret");
     let buffer = render(&mut app, 80, 24);
@@ -929,9 +918,9 @@ fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
 fn instructor_mode_shows_the_next_command_and_waits_for_space() {
     let mut app = at_update_preview();
     app.present = true;
-    update(&mut app, key(KeyCode::Enter));
+    press(&mut app, KeyCode::Enter);
     assert!(app.paused.is_some());
-    update(&mut app, key(KeyCode::Char('e')));
+    press(&mut app, KeyCode::Char('e'));
     let buffer = render(&mut app, 80, 24);
     let screen = text(&buffer);
     assert!(screen.contains("Next, on your droplet:"), "{screen}");
@@ -976,7 +965,7 @@ fn known_servers_are_offered_on_the_first_screen() {
 #[test]
 fn f2_asks_which_system_the_practice_droplet_runs() {
     let mut app = fresh();
-    update(&mut app, key(KeyCode::F(2)));
+    press(&mut app, KeyCode::F(2));
     let buffer = render(&mut app, 80, 24);
     let screen = text(&buffer);
     assert!(
@@ -1007,7 +996,7 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
     let mut app = at_update_preview();
     app.answers.user = "johndoe".into();
     app.enter_stage(StageId::Service);
-    let id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    let id = first_id(&press(&mut app, KeyCode::Enter));
     out(
         &mut app,
         id,
@@ -1016,7 +1005,7 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
     );
     worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
     // The preview, then the two staging steps, then the go-live step, which fails.
-    let mut id = first_id(&update(&mut app, key(KeyCode::Enter)));
+    let mut id = first_id(&press(&mut app, KeyCode::Enter));
     for _ in 0..2 {
         id = first_id(&worker(
             &mut app,
@@ -1110,10 +1099,10 @@ mod cloud_screens {
 
     /// From the first choice to the token's check, then the catalogue answered.
     fn to_image(app: &mut App) {
-        update(app, key(KeyCode::Down));
-        update(app, key(KeyCode::Enter));
+        press(app, KeyCode::Down);
+        press(app, KeyCode::Enter);
         update(app, Event::Paste(TOKEN.into()));
-        let effects = update(app, key(KeyCode::Enter));
+        let effects = press(app, KeyCode::Enter);
         assert!(
             matches!(effects.as_slice(), [Effect::Cloud(job)] if matches!(**job, CloudJob::Catalog { .. })),
             "Enter checks the token on the cloud thread: {effects:?}"
@@ -1127,15 +1116,15 @@ mod cloud_screens {
         let mut app = app();
         let first = shot(&mut app, Some("create-choice"), "first choice");
         assert!(first.contains("Create one for me"), "{first}");
-        update(&mut app, key(KeyCode::Down));
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Enter);
         assert_eq!(screen(&app), Screen::Token);
         update(&mut app, Event::Paste(TOKEN.into()));
         let token = shot(&mut app, Some("create-token"), "token");
         assert!(token.contains("API → Tokens"), "{token}");
         assert!(token.contains("•••"), "masked:\n{token}");
         insta::assert_snapshot!("create_token", token);
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         update(
             &mut app,
             Event::Cloud(CloudEvent::Catalog(Box::new(catalog()))),
@@ -1146,7 +1135,7 @@ mod cloud_screens {
             image.contains("▶ Ubuntu 24.04 LTS (recommended)"),
             "{image}"
         );
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let region = shot(&mut app, Some("create-region"), "region");
         insta::assert_snapshot!("create_region", region);
         // Nearest first from Europe/Berlin: Frankfurt, with its country.
@@ -1154,50 +1143,50 @@ mod cloud_screens {
             region.contains("▶ Frankfurt 1     fra1  Germany"),
             "{region}"
         );
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let size = shot(&mut app, Some("create-size"), "size");
         insta::assert_snapshot!("create_size", size);
         assert!(
             size.contains("▶ 1 vCPU · 1 GB · 25 GB disk  $6.00/month"),
             "the course's size is preselected:\n{size}"
         );
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let backups = shot(&mut app, None, "backups");
         assert!(
             backups.contains("▶ On  +$1.20/month: $7.20/month in all"),
             "{backups}"
         );
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let key_screen = shot(&mut app, None, "key");
         assert!(
             flat(&key_screen).contains("uploaded as droplift@laptop")
                 && key_screen.contains("2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec"),
             "{key_screen}"
         );
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         // A bad name is said at the field.
         for _ in 0.."items-api".len() {
-            update(&mut app, key(KeyCode::Backspace));
+            press(&mut app, KeyCode::Backspace);
         }
         type_text(&mut app, "items_api");
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let name = shot(&mut app, None, "name");
         assert!(
             flat(&name).contains("Only letters, digits, - and . ('_' is not allowed)."),
             "{name}"
         );
-        update(&mut app, key(KeyCode::Left));
-        update(&mut app, key(KeyCode::Left));
-        update(&mut app, key(KeyCode::Left));
-        update(&mut app, key(KeyCode::Backspace));
-        update(&mut app, key(KeyCode::Char('-')));
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Left);
+        press(&mut app, KeyCode::Left);
+        press(&mut app, KeyCode::Left);
+        press(&mut app, KeyCode::Backspace);
+        press(&mut app, KeyCode::Char('-'));
+        press(&mut app, KeyCode::Enter);
         assert_eq!(screen(&app), Screen::Summary);
         let summary = shot(&mut app, Some("create-summary"), "summary");
         insta::assert_snapshot!("create_summary", summary);
         assert!(flat(&summary).contains("Costs $7.20 a month"), "{summary}");
 
-        let effects = update(&mut app, key(KeyCode::Enter));
+        let effects = press(&mut app, KeyCode::Enter);
         let Some(Effect::Cloud(job)) = effects.first() else {
             panic!("Enter sends the create: {effects:?}");
         };
@@ -1229,10 +1218,10 @@ mod cloud_screens {
     fn the_api_s_refusals_are_said_where_they_belong() {
         // 401 at the token field.
         let mut app = app();
-        update(&mut app, key(KeyCode::Down));
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Enter);
         update(&mut app, Event::Paste(TOKEN.into()));
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let refused =
             droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unauthorized {
                 message: "Unable to authenticate you.".into(),
@@ -1253,10 +1242,10 @@ mod cloud_screens {
         let mut app = self::app();
         to_image(&mut app);
         for _ in 0..6 {
-            update(&mut app, key(KeyCode::Enter));
+            press(&mut app, KeyCode::Enter);
         }
         assert_eq!(screen(&app), Screen::Summary);
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let sold_out =
             droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Unprocessable {
                 message: "Size is not available in this region.".into(),
@@ -1278,11 +1267,11 @@ mod cloud_screens {
         );
 
         // 403 (read-only) at the create: back at the token, which says so.
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         for _ in 0..4 {
-            update(&mut app, key(KeyCode::Enter));
+            press(&mut app, KeyCode::Enter);
         }
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let forbidden =
             droplift::cloud::create::CreateError::Api(droplift::cloud::ApiError::Forbidden {
                 message: "You do not have access for the attempted action.".into(),
@@ -1303,9 +1292,9 @@ mod cloud_screens {
         let mut app = self::app();
         to_image(&mut app);
         for _ in 0..6 {
-            update(&mut app, key(KeyCode::Enter));
+            press(&mut app, KeyCode::Enter);
         }
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         update(
             &mut app,
             Event::Cloud(CloudEvent::Line(
@@ -1355,9 +1344,9 @@ mod cloud_screens {
         let mut app = app();
         to_image(&mut app);
         for _ in 0..6 {
-            update(&mut app, key(KeyCode::Enter));
+            press(&mut app, KeyCode::Enter);
         }
-        update(&mut app, key(KeyCode::Enter));
+        press(&mut app, KeyCode::Enter);
         let created: droplift::cloud::api::DropletResponse = serde_json::from_str(
             &std::fs::read_to_string(
                 std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

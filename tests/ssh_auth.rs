@@ -24,14 +24,6 @@ fn login(
     })
 }
 
-fn local(sshd: &Sshd, user: &str) -> Target {
-    Target {
-        host: "127.0.0.1".into(),
-        port: Some(sshd.port),
-        user: Some(user.into()),
-    }
-}
-
 fn whoami(conn: &Connection) -> String {
     let cmd = RemoteCommand {
         script: "id -un".into(),
@@ -70,12 +62,12 @@ fn key_file_with_passphrase() {
         key_passphrase: Some(Secret::new("wrong horse")),
         ..Credentials::default()
     };
-    let err = login(&local(&sshd, &user.name), &creds, &paths)
+    let err = login(&sshd.target(&user.name), &creds, &paths)
         .err()
         .expect("wrong passphrase");
     assert_eq!(err.kind, ConnectErrorKind::AuthFailed);
     creds.key_passphrase = Some(Secret::new("correct horse"));
-    let conn = login(&local(&sshd, &user.name), &creds, &paths).expect("key login");
+    let conn = login(&sshd.target(&user.name), &creds, &paths).expect("key login");
     assert_eq!(whoami(&conn), user.name);
 }
 
@@ -93,7 +85,7 @@ fn default_key_is_found_without_being_named() {
     sshd.trust(&paths);
     paths.default_keys = vec![keys.path().join("id_ecdsa"), key];
     let conn =
-        login(&local(&sshd, &user.name), &Credentials::default(), &paths).expect("default key");
+        login(&sshd.target(&user.name), &Credentials::default(), &paths).expect("default key");
     assert_eq!(whoami(&conn), user.name);
 }
 
@@ -117,12 +109,12 @@ fn agent_on_an_injected_socket() {
         ..Credentials::default()
     };
     paths.agent_socket = Some(keys.path().join("no-agent-here.sock"));
-    let err = login(&local(&sshd, &user.name), &creds, &paths)
+    let err = login(&sshd.target(&user.name), &creds, &paths)
         .err()
         .expect("no agent");
     assert_eq!(err.kind, ConnectErrorKind::AuthFailed);
     paths.agent_socket = Some(agent.socket.clone());
-    let conn = login(&local(&sshd, &user.name), &creds, &paths).expect("agent login");
+    let conn = login(&sshd.target(&user.name), &creds, &paths).expect("agent login");
     assert_eq!(whoami(&conn), user.name);
 }
 
@@ -170,10 +162,7 @@ fn password_with_shell_metacharacters_and_non_ascii() {
     let user = sshd.add_user_with_password(password);
     let paths = sshd.paths();
     sshd.trust(&paths);
-    let creds = Credentials {
-        password: Some(Secret::new(password)),
-        ..Credentials::default()
-    };
-    let conn = login(&local(&sshd, &user.name), &creds, &paths).expect("login");
+    let creds = common::sshd::password(password);
+    let conn = login(&sshd.target(&user.name), &creds, &paths).expect("login");
     assert_eq!(whoami(&conn), user.name);
 }

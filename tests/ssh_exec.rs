@@ -5,34 +5,19 @@ mod common;
 
 use std::time::Duration;
 
-use common::sshd::{Sshd, require_root};
+use common::sshd::{Sshd, password, require_root};
 use droplift::remote::exec::{ConnectError, Connection, HostKeyQuestion, connect};
 use droplift::remote::run::{Control, RunOutcome, run};
 use droplift::remote::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, RemoteCommand, Stream, Target,
 };
-use droplift::secret::{Redactor, Secret};
-
-fn target(sshd: &Sshd, user: &str) -> Target {
-    Target {
-        host: "127.0.0.1".into(),
-        port: Some(sshd.port),
-        user: Some(user.into()),
-    }
-}
-
-fn password(p: &str) -> Credentials {
-    Credentials {
-        password: Some(Secret::new(p)),
-        ..Credentials::default()
-    }
-}
+use droplift::secret::Redactor;
 
 fn login(sshd: &Sshd, user: &str, creds: &Credentials) -> Result<Connection, ConnectError> {
     let paths = sshd.paths();
     sshd.trust(&paths);
     connect(
-        &target(sshd, user),
+        &sshd.target(user),
         creds,
         &paths,
         HostKeyPolicy::Strict,

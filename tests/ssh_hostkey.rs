@@ -5,37 +5,12 @@ mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::events::start;
+use common::events::{is_end_of_connect, start};
 use common::sshd::{Sshd, make_key, require_root};
-use droplift::remote::{
-    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, Target, WorkerEvent,
-};
-use droplift::secret::Secret;
-
-fn connect_job(sshd: &Sshd, user: &str, password: &str, policy: HostKeyPolicy) -> Job {
-    Job::Connect {
-        target: Target {
-            host: "127.0.0.1".into(),
-            port: Some(sshd.port),
-            user: Some(user.into()),
-        },
-        credentials: Credentials {
-            password: Some(Secret::new(password)),
-            ..Credentials::default()
-        },
-        host_keys: policy,
-    }
-}
+use droplift::remote::{ConnectErrorKind, HostKeyDecision, HostKeyPolicy, Job, WorkerEvent};
 
 fn is_connected(e: &WorkerEvent) -> bool {
     matches!(e, WorkerEvent::Connected { .. })
-}
-
-fn is_end_of_connect(e: &WorkerEvent) -> bool {
-    matches!(
-        e,
-        WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
-    )
 }
 
 #[test]
@@ -50,12 +25,8 @@ fn unknown_key_is_asked_with_the_openssh_fingerprint_then_remembered() {
 
     // Strict: an unknown key is refused without a question, and nothing is written.
     let mut w = start(paths.clone());
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Strict,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(
         matches!(
@@ -69,12 +40,8 @@ fn unknown_key_is_asked_with_the_openssh_fingerprint_then_remembered() {
     );
     assert!(!paths.known_hosts.exists());
 
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Ask,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Ask));
     let ev = w.wait_for("HostKeyUnknown", |e| {
         matches!(e, WorkerEvent::HostKeyUnknown(_))
     });
@@ -124,12 +91,8 @@ fn unknown_key_is_asked_with_the_openssh_fingerprint_then_remembered() {
 
     // A second connect, even under Ask, asks nothing.
     let mut w = start(paths.clone());
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Ask,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Ask));
     w.wait_for("Connected", is_end_of_connect);
     assert!(
         w.seen.iter().all(|e| !matches!(
@@ -161,12 +124,8 @@ fn hashed_entry_is_recognised() {
             .starts_with("|1|")
     );
     let mut w = start(paths);
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Strict,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(is_connected(&end), "{:#?}", w.seen);
 }
@@ -197,7 +156,7 @@ fn changed_key_is_refused_unless_replaced() {
     for policy in [HostKeyPolicy::Strict, HostKeyPolicy::AcceptNew] {
         let mut w = start(paths.clone());
         w.worker
-            .send(connect_job(&sshd, &user.name, &user.password, policy));
+            .send(sshd.password_login(&user.name, &user.password, policy));
         let end = w.wait_for("connect end", is_end_of_connect);
         assert!(
             matches!(
@@ -212,12 +171,8 @@ fn changed_key_is_refused_unless_replaced() {
     }
 
     let mut w = start(paths.clone());
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Ask,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Ask));
     let ev = w.wait_for("HostKeyChanged", |e| {
         matches!(e, WorkerEvent::HostKeyChanged(_))
     });
@@ -230,12 +185,8 @@ fn changed_key_is_refused_unless_replaced() {
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(!is_connected(&end), "{end:?}");
 
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Ask,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Ask));
     w.wait_for("HostKeyChanged", |e| {
         matches!(e, WorkerEvent::HostKeyChanged(_))
     });
@@ -283,12 +234,8 @@ fn the_recorded_key_type_is_negotiated_first() {
     )
     .unwrap();
     let mut w = start(paths);
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::Strict,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(is_connected(&end), "{:#?}", w.seen);
 }
@@ -302,12 +249,8 @@ fn accept_new_records_an_unknown_key_without_asking() {
     let user = sshd.add_user();
     let paths = sshd.paths();
     let mut w = start(paths.clone());
-    w.worker.send(connect_job(
-        &sshd,
-        &user.name,
-        &user.password,
-        HostKeyPolicy::AcceptNew,
-    ));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::AcceptNew));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(is_connected(&end), "{:#?}", w.seen);
     assert!(

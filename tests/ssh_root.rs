@@ -7,7 +7,7 @@ mod common;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
 
-use common::events::start;
+use common::events::{is_end_of_connect, start};
 use common::sshd::{Sshd, make_key, require_root, sh};
 use droplift::remote::{
     Credentials, HostKeyPolicy, Job, RemoteCommand, Stream, Target, WorkerEvent,
@@ -44,12 +44,7 @@ fn root_runs_sudo_steps_directly_and_uploads_in_place() {
         },
         host_keys: HostKeyPolicy::Strict,
     });
-    let ev = w.wait_for("connect end", |e| {
-        matches!(
-            e,
-            WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
-        )
-    });
+    let ev = w.wait_for("connect end", is_end_of_connect);
     assert!(
         matches!(&ev, WorkerEvent::Connected { user, .. } if user == "root"),
         "{ev:?}"

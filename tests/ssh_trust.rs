@@ -5,50 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::events::{Driven, start};
-use common::sshd::{Sshd, TestUser, random_hex, require_root};
-use droplift::remote::{
-    Credentials, HostKeyPolicy, Job, RemoteCommand, Stream, Target, WorkerEvent,
-};
+use common::events::{Driven, connected, is_end_of_connect, start};
+use common::sshd::{Sshd, TestUser, password, random_hex, require_root};
+use droplift::remote::{HostKeyPolicy, Job, RemoteCommand, Stream, Target, WorkerEvent};
 use droplift::secret::Secret;
-
-fn target(sshd: &Sshd, user: &TestUser) -> Target {
-    Target {
-        host: "127.0.0.1".into(),
-        port: Some(sshd.port),
-        user: Some(user.name.clone()),
-    }
-}
-
-fn connect_job(sshd: &Sshd, user: &TestUser, password: &str) -> Job {
-    Job::Connect {
-        target: target(sshd, user),
-        credentials: Credentials {
-            password: Some(Secret::new(password)),
-            ..Credentials::default()
-        },
-        host_keys: HostKeyPolicy::Strict,
-    }
-}
-
-fn connected(sshd: &mut Sshd, user: &TestUser) -> Driven {
-    let paths = sshd.paths();
-    sshd.trust(&paths);
-    let mut w = start(paths);
-    w.worker.send(connect_job(sshd, user, &user.password));
-    let end = w.wait_for("connect end", |e| {
-        matches!(
-            e,
-            WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
-        )
-    });
-    assert!(
-        matches!(end, WorkerEvent::Connected { .. }),
-        "{:#?}",
-        w.seen
-    );
-    w
-}
 
 fn sudo_cmd(script: &str, stdin: &str) -> RemoteCommand {
     RemoteCommand {
@@ -69,7 +29,7 @@ fn nopasswd_sudo_never_gets_the_password_on_stdin() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
     sshd.grant_sudo_nopasswd(&user);
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     w.worker
         .send(Job::SetSudoPassword(Secret::new(&user.password)));
     let script = "id -u; IFS= read -r first; echo \"name=${first%%:*}\"; rest=$(cat); echo \"rest=${#rest}\"";
@@ -100,7 +60,7 @@ fn a_wrong_sudo_password_is_tried_once_and_the_command_input_is_not_tried() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
     sshd.grant_sudo(&user);
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     w.worker.send(Job::SetSudoPassword(Secret::new(format!(
         "wrong-{}",
         random_hex(4)
@@ -130,7 +90,8 @@ fn expired(sshd: &mut Sshd, user: &TestUser) -> Driven {
     let paths = sshd.paths();
     sshd.trust(&paths);
     let mut w = start(paths);
-    w.worker.send(connect_job(sshd, user, &user.password));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let ev = w.wait_for("PasswordChangeRequired", |e| {
         matches!(
             e,
@@ -161,13 +122,10 @@ fn change_to(w: &mut Driven, user: &TestUser, new: &str) -> WorkerEvent {
 /// The old password still logs in (the failed change changed nothing).
 fn old_password_still_works(sshd: &Sshd, user: &TestUser) {
     let paths = sshd.paths();
-    let creds = Credentials {
-        password: Some(Secret::new(&user.password)),
-        ..Credentials::default()
-    };
+    let creds = password(&user.password);
     assert!(
         droplift::remote::exec::connect(
-            &target(sshd, user),
+            &sshd.target(&user.name),
             &creds,
             &paths,
             HostKeyPolicy::Strict,
@@ -216,13 +174,6 @@ fn a_chosen_password_shorter_than_8_is_refused_before_the_server() {
     old_password_still_works(&sshd, &user);
 }
 
-fn is_end_of_connect(e: &WorkerEvent) -> bool {
-    matches!(
-        e,
-        WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
-    )
-}
-
 /// `type base64` of a public key file's text.
 fn key_fields(public: &str) -> String {
     public
@@ -249,7 +200,7 @@ fn a_port_22_entry_is_not_taken_for_another_port() {
     std::fs::write(&paths.known_hosts, format!("127.0.0.1 {server}\n")).expect("write");
     let mut w = start(paths.clone());
     w.worker
-        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Strict));
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(
         matches!(
@@ -273,7 +224,7 @@ fn a_port_22_entry_is_not_taken_for_another_port() {
     std::fs::write(&paths.known_hosts, format!("{port22}\n")).expect("write");
     let mut w = start(paths.clone());
     w.worker
-        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Ask));
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Ask));
     let ev = w.wait_for("host key question", |e| {
         matches!(
             e,
@@ -313,29 +264,13 @@ fn the_system_known_hosts_is_read() {
     paths.global_known_hosts = Some(global);
     let mut w = start(paths.clone());
     w.worker
-        .send(connect_job_with(&sshd, &user, HostKeyPolicy::Strict));
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let end = w.wait_for("connect end", is_end_of_connect);
     assert!(matches!(end, WorkerEvent::Connected { .. }), "{end:?}");
     assert!(
         !paths.known_hosts.exists(),
         "nothing to record: the system file vouches for the key"
     );
-}
-
-fn connect_job_with(sshd: &Sshd, user: &TestUser, policy: HostKeyPolicy) -> Job {
-    let Job::Connect {
-        target,
-        credentials,
-        ..
-    } = connect_job(sshd, user, &user.password)
-    else {
-        unreachable!()
-    };
-    Job::Connect {
-        target,
-        credentials,
-        host_keys: policy,
-    }
 }
 
 /// A paramiko server that answers every login with a method list that is not UTF-8.
@@ -408,10 +343,7 @@ fn a_method_list_that_is_not_utf8_is_a_connect_failure_not_a_dead_worker() {
             port: Some(hostile.port),
             user: Some("root".into()),
         },
-        credentials: Credentials {
-            password: Some(Secret::new("anything")),
-            ..Credentials::default()
-        },
+        credentials: password("anything"),
         host_keys: HostKeyPolicy::AcceptNew,
     };
     w.worker.send(job.clone());
@@ -435,7 +367,7 @@ fn a_server_cannot_make_us_hold_an_endless_line() {
     }
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let script = "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo done; \
                   head -c 100000 /dev/zero | tr '\\0' y >&2; exit 3";
     let end = w.run(
@@ -488,11 +420,8 @@ fn a_password_dialog_that_never_prompts_ends_at_its_deadline() {
     let paths = sshd.paths();
     sshd.trust(&paths);
     let conn = droplift::remote::exec::connect(
-        &target(&sshd, &user),
-        &Credentials {
-            password: Some(Secret::new(&user.password)),
-            ..Credentials::default()
-        },
+        &sshd.target(&user.name),
+        &password(&user.password),
         &paths,
         HostKeyPolicy::Strict,
         &mut |_| droplift::remote::HostKeyDecision::Reject,
@@ -545,7 +474,7 @@ fn a_missing_local_key_never_looks_installed_on_the_server() {
         droplift::driver::remote_command(probe, &droplift::secret::Secrets::new(), laptop.path())
             .expect("probe command");
 
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     w.worker
         .send(Job::SetSudoPassword(Secret::new(&user.password)));
     let end = w.run(1, command);

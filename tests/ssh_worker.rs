@@ -6,52 +6,13 @@ mod common;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::{Duration, Instant};
 
-use common::events::{Driven, is_end, start};
-use common::sshd::{Sshd, TestUser, processes_matching, random_hex, require_root, sh};
+use common::events::{connected, is_end, start};
+use common::sshd::{Sshd, password, processes_matching, random_hex, require_root, sh};
 use droplift::remote::exec::connect;
 use droplift::remote::{
-    ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, RemoteCommand, Stream,
-    Target, WorkerEvent,
+    ConnectErrorKind, HostKeyDecision, HostKeyPolicy, Job, RemoteCommand, Stream, WorkerEvent,
 };
 use droplift::secret::{MASK, Secret};
-
-fn target(sshd: &Sshd, user: &TestUser) -> Target {
-    Target {
-        host: "127.0.0.1".into(),
-        port: Some(sshd.port),
-        user: Some(user.name.clone()),
-    }
-}
-
-fn connect_job(sshd: &Sshd, user: &TestUser, password: &str) -> Job {
-    Job::Connect {
-        target: target(sshd, user),
-        credentials: Credentials {
-            password: Some(Secret::new(password)),
-            ..Credentials::default()
-        },
-        host_keys: HostKeyPolicy::Strict,
-    }
-}
-
-fn connected(sshd: &mut Sshd, user: &TestUser) -> Driven {
-    let paths = sshd.paths();
-    sshd.trust(&paths);
-    let mut w = start(paths);
-    w.worker.send(connect_job(sshd, user, &user.password));
-    let end = w.wait_for("connect end", |e| {
-        matches!(
-            e,
-            WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
-        )
-    });
-    assert!(
-        matches!(end, WorkerEvent::Connected { .. }),
-        "{:#?}",
-        w.seen
-    );
-    w
-}
 
 fn cmd(script: &str, sudo: bool, stdin: Option<&str>, timeout: Duration) -> RemoteCommand {
     RemoteCommand {
@@ -69,6 +30,19 @@ fn running(commands: &[&str]) -> Vec<String> {
         .filter(|l| commands.contains(&l.trim()))
         .map(str::to_owned)
         .collect()
+}
+
+/// Wait (bounded) until each of `commands` runs (`echo` runs before the `sleep` after it
+/// exists); returns what runs.
+fn all_running(commands: &[&str]) -> Vec<String> {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = running(commands);
+        if now.len() >= commands.len() || Instant::now() > until {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Wait (bounded) until none of `commands` runs; returns what is left.
@@ -94,7 +68,8 @@ fn expired_password_is_changed_over_a_pty() {
     let paths = sshd.paths();
     sshd.trust(&paths);
     let mut w = start(paths.clone());
-    w.worker.send(connect_job(&sshd, &user, &user.password));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     w.wait_for("PasswordChangeRequired", |e| {
         matches!(
             e,
@@ -159,15 +134,11 @@ fn expired_password_is_changed_over_a_pty() {
     drop(w);
 
     // A fresh login: the new password works, the old one no longer does.
-    let creds = |p: &str| Credentials {
-        password: Some(Secret::new(p)),
-        ..Credentials::default()
-    };
     let reject = &mut |_| HostKeyDecision::Reject;
     assert!(
         connect(
-            &target(&sshd, &user),
-            &creds(new),
+            &sshd.target(&user.name),
+            &password(new),
             &paths,
             HostKeyPolicy::Strict,
             reject
@@ -175,8 +146,8 @@ fn expired_password_is_changed_over_a_pty() {
         .is_ok()
     );
     let err = connect(
-        &target(&sshd, &user),
-        &creds(&user.password),
+        &sshd.target(&user.name),
+        &password(&user.password),
         &paths,
         HostKeyPolicy::Strict,
         reject,
@@ -193,7 +164,7 @@ fn stdin_secret_never_on_a_command_line_nor_in_output() {
     }
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let secret = format!("s3cret-{}", random_hex(8));
     let script = "read -r x; echo ready; sleep 2; echo \"value=$x\"; echo \"$x\" >&2";
     w.worker.send(Job::Run {
@@ -233,7 +204,7 @@ fn sudo_as_a_normal_user_with_its_password() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user_with_password("sp ace 'q' \"d\" $(id) \\ é");
     sshd.grant_sudo(&user);
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let marker = random_hex(6);
     // Every stdin secret is masked in output, so the command reports what it got by length.
     let script = format!("id -u; read -r line; echo \"got ${{#line}}\"; sleep 2 # {marker}");
@@ -297,7 +268,7 @@ fn timeout_kills_the_remote_process_group() {
     }
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let n = 40000 + u32::from_str_radix(&random_hex(1), 16).unwrap();
     // A background child too: the whole group must go, not just the shell.
     let script = format!("sleep {n}.5 & echo started; sleep {n}.25; wait");
@@ -310,11 +281,8 @@ fn timeout_kills_the_remote_process_group() {
     });
     let both = [format!("sleep {n}.5"), format!("sleep {n}.25")];
     let both: Vec<&str> = both.iter().map(String::as_str).collect();
-    let until = Instant::now() + Duration::from_secs(10);
-    while running(&both).len() < 2 && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert_eq!(running(&both).len(), 2);
+    let now = all_running(&both);
+    assert_eq!(now.len(), 2, "{now:?}");
     assert_eq!(
         w.wait_for("end", is_end(4)),
         WorkerEvent::TimedOut { id: 4 }
@@ -338,7 +306,7 @@ fn cancel_kills_a_sudo_command_and_queued_jobs_can_be_cancelled() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
     sshd.grant_sudo(&user);
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let n = 50000 + u32::from_str_radix(&random_hex(1), 16).unwrap();
     let script = format!("echo started; sleep {n}.5");
     w.worker.send(Job::Run {
@@ -352,13 +320,8 @@ fn cancel_kills_a_sudo_command_and_queued_jobs_can_be_cancelled() {
     w.wait_for("started", |e| {
         matches!(e, WorkerEvent::Output { id: 8, .. })
     });
-    // `echo` runs before `sleep` exists: wait (bounded) for it, as the timeout test does.
     let sleeping = format!("sleep {n}.5");
-    let until = Instant::now() + Duration::from_secs(10);
-    while running(&[&sleeping]).is_empty() && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let now = running(&[&sleeping]);
+    let now = all_running(&[&sleeping]);
     assert_eq!(now.len(), 1, "{now:?}");
     w.worker.send(Job::Cancel { id: 9 });
     w.worker.send(Job::Cancel { id: 8 });
@@ -381,7 +344,7 @@ fn dropped_connection_interrupts_then_reconnects() {
     }
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     w.worker.send(Job::Run {
         id: 3,
         command: cmd(
@@ -429,7 +392,7 @@ fn uploads_land_whole_with_mode_and_owner() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
     sshd.grant_sudo(&user);
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let contents: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
 
     // In the user's own home: written directly, owned by the user.
@@ -521,7 +484,7 @@ fn an_idle_connection_that_drops_is_noticed_and_reopened() {
     }
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
+    let mut w = connected(&sshd, &user);
     let before = sshd.session_pids();
     assert!(!before.is_empty());
     sshd.kill_sessions();
@@ -554,7 +517,8 @@ fn expired_password_on_a_keyboard_interactive_only_server() {
     let paths = sshd.paths();
     sshd.trust(&paths);
     let mut w = start(paths);
-    w.worker.send(connect_job(&sshd, &user, &user.password));
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
     let ev = w.wait_for("PasswordChangeRequired", |e| {
         matches!(
             e,
@@ -613,13 +577,10 @@ fn expired_password_on_a_keyboard_interactive_only_server() {
     drop(w);
     // The change is real: a fresh login with the new password works.
     let paths = sshd.paths();
-    let creds = Credentials {
-        password: Some(Secret::new(new)),
-        ..Credentials::default()
-    };
+    let creds = password(new);
     assert!(
         connect(
-            &target(&sshd, &user),
+            &sshd.target(&user.name),
             &creds,
             &paths,
             HostKeyPolicy::Strict,
@@ -637,15 +598,11 @@ fn fresh_login_proves_other_credentials_without_touching_the_session() {
     let mut sshd = Sshd::start();
     let user = sshd.add_user();
     let other = sshd.add_user();
-    let mut w = connected(&mut sshd, &user);
-    let creds = |p: &str| Credentials {
-        password: Some(Secret::new(p)),
-        ..Credentials::default()
-    };
+    let mut w = connected(&sshd, &user);
     w.worker.send(Job::FreshLogin {
         id: 1,
         user: other.name.clone(),
-        credentials: creds("wrong"),
+        credentials: password("wrong"),
         command: None,
         sudo_password: None,
     });
@@ -669,7 +626,7 @@ fn fresh_login_proves_other_credentials_without_touching_the_session() {
     w.worker.send(Job::FreshLogin {
         id: 2,
         user: other.name.clone(),
-        credentials: creds(&other.password),
+        credentials: password(&other.password),
         command: Some(cmd("id -un", false, None, Duration::from_secs(30))),
         sudo_password: None,
     });

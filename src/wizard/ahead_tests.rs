@@ -2,9 +2,8 @@
 //! stage's questions, its answers wait for the running stage, and its check follows; a stage
 //! that needs the student (a failure, a preview) brings them back, and nothing is clobbered.
 
-use super::tests::{
-    answer, app, connected, finish_update_saying, press, request_id, to_update_preview, type_text,
-};
+use super::drive::{chord, press, type_text};
+use super::tests::{answer, app, connected, finish_update_saying, request_id, to_update_preview};
 use super::*;
 use crate::runner::Phase;
 use crate::secret::SecretName;
@@ -127,10 +126,7 @@ fn enter_on_another_stage_during_a_check_waits_and_the_check_ends_in_its_own_pre
     assert_eq!(app.current, StageId::Update);
 
     // Alt-↓ still looks ahead; Enter there neither replaces the check nor queues anything.
-    update(
-        &mut app,
-        Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::ALT)),
-    );
+    chord(&mut app, KeyModifiers::ALT, KeyCode::Down);
     assert_eq!(app.current, StageId::User);
     fill_user_form(&mut app);
     assert!(press(&mut app, KeyCode::Enter).is_empty());
@@ -185,8 +181,7 @@ fn a_restart_the_update_asks_for_waits_until_the_student_goes_back_to_stage_2() 
         "the log says how to restart later"
     );
     // Back on stage 2 while the check runs: r waits; once it is done, r restarts.
-    let alt_up = Event::Key(KeyEvent::new(KeyCode::Up, KeyModifiers::ALT));
-    update(&mut app, alt_up.clone());
+    chord(&mut app, KeyModifiers::ALT, KeyCode::Up);
     assert_eq!(app.current, StageId::Update);
     assert!(
         press(&mut app, KeyCode::Char('r')).is_empty(),
@@ -202,7 +197,7 @@ fn a_restart_the_update_asks_for_waits_until_the_student_goes_back_to_stage_2() 
     assert!(app.run.is_none());
     assert_eq!(app.current, StageId::User);
     assert!(matches!(app.view, View::Preview { .. }));
-    update(&mut app, alt_up);
+    chord(&mut app, KeyModifiers::ALT, KeyCode::Up);
     let effects = press(&mut app, KeyCode::Char('r'));
     let [Effect::Worker(job)] = effects.as_slice() else {
         panic!("the restart: {effects:?}");

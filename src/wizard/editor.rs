@@ -205,18 +205,8 @@ mod tests {
     use crate::course::StageStatus;
     use crate::remote::{JobId, Stream, WorkerEvent};
     use crate::theme::ThemeName;
+    use crate::wizard::drive::{ctrl, press};
     use crate::wizard::{Event, Link, update};
-
-    fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-        update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-    }
-
-    fn ctrl(app: &mut App, ch: char) -> Vec<Effect> {
-        update(
-            app,
-            Event::Key(KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL)),
-        )
-    }
 
     fn id(effects: &[Effect]) -> JobId {
         match effects.first() {

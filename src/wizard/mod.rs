@@ -7,6 +7,7 @@ pub mod editor;
 mod ahead;
 pub use ahead::Elsewhere;
 pub mod cloud;
+pub mod drive;
 pub mod firewall_list;
 mod flow;
 pub mod form;

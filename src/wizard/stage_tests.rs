@@ -2,11 +2,12 @@
 //! service stage's rollback), driven by key events as the loop would: bad input is explained at
 //! its field and nothing starts; good input starts the read-only check.
 
+use super::drive::{press, type_text};
 use super::*;
 use crate::runner::Request;
 use crate::secret::SecretName;
 use crate::theme::ThemeName;
-use crossterm::event::{KeyCode, KeyModifiers};
+use crossterm::event::KeyCode;
 
 fn app_at(stage: StageId) -> App {
     let mut app = App::new(Theme::new(ThemeName::Default, false), 100);
@@ -16,16 +17,6 @@ fn app_at(stage: StageId) -> App {
     };
     app.enter_stage(stage);
     app
-}
-
-fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for ch in text.chars() {
-        press(app, KeyCode::Char(ch));
-    }
 }
 
 fn clear_field(app: &mut App) {

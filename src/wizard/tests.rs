@@ -1,5 +1,6 @@
 //! Drives `update` with events, as the loop would, and checks the state: no terminal involved.
 
+use super::drive::{chord, ctrl, press, type_text};
 use super::*;
 use crate::remote::{HostKeyDecision, JobId, Stream};
 use crate::secret::{Secret, SecretName};
@@ -8,16 +9,6 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 pub(super) fn app() -> App {
     App::new(Theme::new(ThemeName::Default, false), 100)
-}
-
-pub(super) fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-pub(super) fn type_text(app: &mut App, text: &str) {
-    for ch in text.chars() {
-        press(app, KeyCode::Char(ch));
-    }
 }
 
 #[test]
@@ -95,10 +86,7 @@ fn f1_opens_help_and_esc_closes_it() {
 #[test]
 fn ctrl_c_quits_at_once_when_idle() {
     let mut app = app();
-    let effects = update(
-        &mut app,
-        Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-    );
+    let effects = ctrl(&mut app, 'c');
     assert!(app.should_quit);
     assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
 }
@@ -107,14 +95,13 @@ fn ctrl_c_quits_at_once_when_idle() {
 fn quitting_while_busy_asks_first() {
     let mut app = app();
     app.set_status(StageId::Update, StageStatus::Running);
-    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    update(&mut app, ctrl_c.clone());
+    ctrl(&mut app, 'c');
     assert!(matches!(app.overlay, Some(Overlay::ConfirmQuit)));
     assert!(!app.should_quit);
     press(&mut app, KeyCode::Char('n'));
     assert!(app.overlay.is_none());
     assert!(!app.should_quit);
-    update(&mut app, ctrl_c);
+    ctrl(&mut app, 'c');
     let effects = press(&mut app, KeyCode::Char('y'));
     assert!(app.should_quit);
     assert!(effects.iter().any(|e| matches!(e, Effect::Quit)));
@@ -123,9 +110,8 @@ fn quitting_while_busy_asks_first() {
 #[test]
 fn alt_arrows_peek_at_other_stages_and_esc_goes_back() {
     let mut app = app();
-    let alt_down = Event::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::ALT));
-    update(&mut app, alt_down.clone());
-    update(&mut app, alt_down);
+    chord(&mut app, KeyModifiers::ALT, KeyCode::Down);
+    chord(&mut app, KeyModifiers::ALT, KeyCode::Down);
     assert_eq!(app.current, StageId::User);
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.current, StageId::Update);

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::time::Instant;
 
 /// The binary with the test's HOME and data directory, no agent, stdin and stdout piped.
 fn command(home: &Path, args: &[&str]) -> Command {
@@ -29,6 +30,21 @@ pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
         .expect("stdin")
         .write_all(stdin.as_bytes());
     child.wait_with_output().expect("droplift runs")
+}
+
+/// `droplift()` with its exit status, how long it took and what it printed shown in the test
+/// log, where the story of a failed end-to-end test is read.
+pub fn droplift_logged(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let started = Instant::now();
+    let out = droplift(home, args, stdin);
+    eprintln!(
+        "--- droplift {args:?} ({}, {:.1} s)\n{}\n{}",
+        out.status,
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// Starts `droplift` like `droplift()` and kills it with SIGKILL as soon as a line of its output
@@ -61,6 +77,8 @@ pub fn droplift_killed_at(
         seen.push('\n');
         if line.contains(at) {
             hit = true;
+            // A deliberate pause, not a wait for something: where past `at` the kill lands is
+            // the moment under test (mid-upgrade, as sshd reloads, mid-download).
             std::thread::sleep(settle);
             let _ = child.kill();
             break;

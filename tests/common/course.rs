@@ -1,11 +1,12 @@
 //! The whole course as one `droplift apply`, and the server state it must leave, asserted from
 //! inside the droplet and from this computer: shared by the per-system course tests and e2e_app.
 
+use super::cli::{droplift_logged, said};
 use super::droplet::TestDroplet;
 use droplift::practice::PracticeOs;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Passwords with quotes, spaces and shell syntax: they must travel as data, never as code.
 pub const NEW_ROOT: &str = "new 'root' $(id) pw";
@@ -28,24 +29,6 @@ pub fn write_answers(home: &Path, address: &str) -> String {
     answers.to_str().expect("utf-8 path").to_owned()
 }
 
-pub fn text(out: &Output) -> String {
-    super::cli::said(out)
-}
-
-/// `droplift ARGS` with its output shown in the test log.
-pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> (Output, Duration) {
-    let started = Instant::now();
-    let out = super::cli::droplift(home, args, stdin);
-    let took = started.elapsed();
-    eprintln!(
-        "--- droplift {args:?} ({}, {:.1} s)\n{}",
-        out.status,
-        took.as_secs_f64(),
-        text(&out)
-    );
-    (out, took)
-}
-
 /// Every stage, headless, from the e-mailed (expired) root password. Returns the output.
 pub fn apply_whole_course(droplet: &TestDroplet, home: &Path, answers: &str) -> Output {
     let started = Instant::now();
@@ -60,8 +43,8 @@ pub fn apply_whole_course(droplet: &TestDroplet, home: &Path, answers: &str) -> 
         ),
     );
     let took = started.elapsed();
-    eprintln!("--- droplift apply ({})\n{}", out.status, text(&out));
-    assert!(out.status.success(), "the course:\n{}", text(&out));
+    eprintln!("--- droplift apply ({})\n{}", out.status, said(&out));
+    assert!(out.status.success(), "the course:\n{}", said(&out));
     eprintln!(
         "MEASURED: the whole course on {} took {:.1} s",
         droplet.os.label(),
@@ -142,12 +125,14 @@ pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
 
 /// A second run on the finished server changes nothing: every stage says so.
 pub fn assert_second_run_changes_nothing(home: &Path, answers: &str) {
-    let (again, took) = droplift(
+    let started = Instant::now();
+    let again = droplift_logged(
         home,
         &["apply", "--answers", answers, "--yes", "--secrets-stdin"],
         &format!("user_password={USER_PW}\ndb_password={DB_PW}\n"),
     );
-    let said = text(&again);
+    let took = started.elapsed();
+    let said = said(&again);
     assert!(again.status.success(), "second run:\n{said}");
     assert_eq!(
         said.matches("done (nothing to change").count(),

@@ -218,6 +218,43 @@ impl TestDroplet {
         );
     }
 
+    /// `systemctl reload ssh` done by hand, then waits until sshd answers with its banner again:
+    /// it re-executes itself on a reload and stops listening for a moment (the course's own
+    /// reload.sh waits the same way). Panics after a minute with what it saw.
+    pub fn reload_ssh(&self) {
+        self.run(&["systemctl", "reload", "ssh"]);
+        let limit = std::time::Duration::from_secs(60);
+        let start = std::time::Instant::now();
+        loop {
+            let seen = self.ssh_banner();
+            if seen.as_deref().is_ok_and(|b| b.starts_with("SSH-")) {
+                return;
+            }
+            if start.elapsed() > limit {
+                let listening = self
+                    .exec(&["ss", "-ltn"], None)
+                    .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+                panic!(
+                    "sshd did not answer within {limit:?} of its reload; last try: {seen:?}; \
+                     listening in the droplet: {listening:?}"
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The first line sshd sends on port 22, as this computer sees it.
+    fn ssh_banner(&self) -> std::io::Result<String> {
+        use std::io::Read;
+        let addr = std::net::SocketAddr::from((self.address, 22));
+        let wait = std::time::Duration::from_secs(3);
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, wait)?;
+        stream.set_read_timeout(Some(wait))?;
+        let mut banner = [0u8; 256];
+        let n = stream.read(&mut banner)?;
+        Ok(String::from_utf8_lossy(&banner[..n]).trim_end().to_owned())
+    }
+
     /// Whether a TCP connection to `port` gets through from this computer.
     pub fn reachable(&self, port: u16) -> bool {
         let addr = std::net::SocketAddr::from((self.address, port));

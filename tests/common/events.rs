@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{WorkerConfig, WorkerHandle, spawn_with};
-use droplift::remote::{Job, JobId, RemoteCommand, Stream, WorkerEvent};
+use droplift::remote::{HostKeyPolicy, Job, JobId, RemoteCommand, Stream, WorkerEvent};
 use droplift::secret::Redactor;
+
+use super::sshd::{Sshd, TestUser};
 
 pub const LIMIT: Duration = Duration::from_secs(60);
 
@@ -43,6 +45,31 @@ pub fn start(paths: SshPaths) -> Driven {
         seen: Vec::new(),
         redactor,
     }
+}
+
+/// A worker logged in to `sshd` as `user` by password, the host key trusted beforehand; fails
+/// with every event seen if the login does not succeed.
+pub fn connected(sshd: &Sshd, user: &TestUser) -> Driven {
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    let mut w = start(paths);
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
+    let end = w.wait_for("connect end", is_end_of_connect);
+    assert!(
+        matches!(end, WorkerEvent::Connected { .. }),
+        "{:#?}",
+        w.seen
+    );
+    w
+}
+
+/// Matches the event that ends a login, however it ended.
+pub fn is_end_of_connect(e: &WorkerEvent) -> bool {
+    matches!(
+        e,
+        WorkerEvent::Connected { .. } | WorkerEvent::ConnectFailed { .. }
+    )
 }
 
 /// Matches the event that ends job `id`, however it ended.

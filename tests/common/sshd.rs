@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use droplift::remote::sshconfig::SshPaths;
+use droplift::remote::{Credentials, HostKeyPolicy, Job, Target};
+use droplift::secret::Secret;
 
 /// True when the test may go on. Not root: a loud skip, or a failure when CI=true.
 pub fn require_root() -> bool {
@@ -66,6 +68,14 @@ pub fn sh_stdin(cmd: &str, input: &str) {
         .write_all(input.as_bytes())
         .expect("write");
     assert!(child.wait().expect("wait").success(), "`{cmd}` failed");
+}
+
+/// Credentials with only this password.
+pub fn password(password: &str) -> Credentials {
+    Credentials {
+        password: Some(Secret::new(password)),
+        ..Credentials::default()
+    }
 }
 
 pub struct TestUser {
@@ -224,6 +234,25 @@ impl Sshd {
             default_keys: Vec::new(),
             agent_socket: None,
             home: Some(self.dir.path().join("client")),
+        }
+    }
+
+    /// This server on loopback, logged in to as `user`.
+    pub fn target(&self, user: &str) -> Target {
+        Target {
+            host: "127.0.0.1".into(),
+            port: Some(self.port),
+            user: Some(user.into()),
+        }
+    }
+
+    /// The worker's job that logs in to this server as `user` by `password`, checking its host
+    /// key by `policy`.
+    pub fn password_login(&self, user: &str, password: &str, policy: HostKeyPolicy) -> Job {
+        Job::Connect {
+            target: self.target(user),
+            credentials: self::password(password),
+            host_keys: policy,
         }
     }
 

@@ -3,9 +3,15 @@
 //! tmux buffer filled over stdin (bracketed paste), so none is ever on a command line.
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// How long droplift may take to read what was sent to its terminal: generous, a busy machine
+/// shares its cores with other test binaries.
+const READ_LIMIT: Duration = Duration::from_secs(30);
 
 pub struct Tmux {
     socket: String,
@@ -77,13 +83,13 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", "w"];
         args.extend_from_slice(keys);
         self.tmux(&args);
-        std::thread::sleep(Duration::from_millis(150));
+        self.until_read();
     }
 
     /// Plain text typed as keys (not for secrets).
     pub fn type_text(&self, text: &str) {
         self.tmux(&["send-keys", "-t", "w", "-l", text]);
-        std::thread::sleep(Duration::from_millis(150));
+        self.until_read();
     }
 
     /// Pastes `text` as a bracketed paste, through a buffer filled over stdin.
@@ -101,7 +107,59 @@ impl Tmux {
             .expect("write the buffer");
         assert!(child.wait().expect("load-buffer").success());
         self.tmux(&["paste-buffer", "-p", "-d", "-b", "p", "-t", "w"]);
-        std::thread::sleep(Duration::from_millis(150));
+        self.until_read();
+    }
+
+    /// Waits until droplift has read everything sent to its terminal (the input queue of the
+    /// pane's tty is empty), so that what is sent next reaches it as input of its own and not
+    /// run together with this in one read. Panics with the screen after `READ_LIMIT`.
+    fn until_read(&self) {
+        // A command of its own: tmux has written the keys to the pane by the time it answers.
+        let tty = self.format("#{pane_tty}");
+        let file = match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK)
+            .open(&tty)
+        {
+            Ok(file) => file,
+            // The key made droplift quit: its terminal is gone, and nothing is left to read.
+            Err(_) if self.exited() => return,
+            Err(e) => panic!("open the pane's tty {tty:?}: {e}"),
+        };
+        let start = Instant::now();
+        loop {
+            let mut waiting: libc::c_int = 0;
+            // SAFETY: FIONREAD stores one c_int through the pointer, which outlives the call.
+            let rc = unsafe { libc::ioctl(file.as_raw_fd(), libc::FIONREAD, &mut waiting) };
+            assert_eq!(
+                rc,
+                0,
+                "FIONREAD on {tty}: {}",
+                std::io::Error::last_os_error()
+            );
+            if waiting == 0 || self.exited() {
+                return;
+            }
+            if start.elapsed() > READ_LIMIT {
+                panic!(
+                    "droplift left {waiting} bytes of input unread for {READ_LIMIT:?}; \
+                     the screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// A tmux format (`#{pane_tty}`) expanded for the pane.
+    fn format(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "w", format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
     }
 
     /// Waits until the screen shows `text` (panics with the screen after `limit`).
@@ -121,13 +179,19 @@ impl Tmux {
 
     /// Whether droplift has exited (the pane is dead).
     pub fn exited(&self) -> bool {
-        String::from_utf8_lossy(
-            &self
-                .tmux(&["display-message", "-p", "-t", "w", "#{pane_dead}"])
-                .stdout,
-        )
-        .trim()
-            == "1"
+        self.format("#{pane_dead}") == "1"
+    }
+
+    /// Waits until droplift has exited, at most `limit`; whether it did.
+    pub fn wait_for_exit(&self, limit: Duration) -> bool {
+        let start = Instant::now();
+        while !self.exited() {
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        true
     }
 }
 

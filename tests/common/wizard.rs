@@ -6,12 +6,12 @@
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use droplift::course::{StageId, StageStatus};
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{self, WorkerConfig, WorkerHandle};
 use droplift::theme::{Theme, ThemeName};
-use droplift::wizard::{App, Event, Overlay, View, update};
+use droplift::wizard::{App, Effect, Event, Overlay, View, drive, update};
 
 pub struct Wizard {
     pub app: App,
@@ -47,24 +47,32 @@ impl Wizard {
     }
 
     pub fn handle(&mut self, event: Event) {
-        for effect in update(&mut self.app, event) {
-            droplift::event::perform(effect, &mut self.app, &self.worker, &self.tx, &self.home);
-        }
+        let effects = update(&mut self.app, event);
+        self.perform(effects);
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) {
+        perform_all(effects, &mut self.app, &self.worker, &self.tx, &self.home);
     }
 
     pub fn press(&mut self, code: KeyCode) {
-        self.handle(Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        let effects = drive::press(&mut self.app, code);
+        self.perform(effects);
     }
 
     /// A key with modifiers: Ctrl-S, Alt-↓.
     pub fn chord(&mut self, modifiers: KeyModifiers, code: KeyCode) {
-        self.handle(Event::Key(KeyEvent::new(code, modifiers)));
+        let effects = drive::chord(&mut self.app, modifiers, code);
+        self.perform(effects);
     }
 
+    /// Types `text` a key at a time, performing each key's effects before the next key, as the
+    /// loop does.
     pub fn type_text(&mut self, text: &str) {
-        for ch in text.chars() {
-            self.press(KeyCode::Char(ch));
-        }
+        let (worker, tx, home) = (&self.worker, &self.tx, &self.home);
+        drive::type_text_with(&mut self.app, text, |app, effects| {
+            perform_all(effects, app, worker, tx, home);
+        });
     }
 
     /// Types into the form's fields from the focused one on, Tab between them; "" leaves a
@@ -158,5 +166,18 @@ impl Wizard {
             self.log_tail()
         );
         self.press(KeyCode::Enter);
+    }
+}
+
+/// What the real loop does with `update`'s effects, in order.
+fn perform_all(
+    effects: Vec<Effect>,
+    app: &mut App,
+    worker: &WorkerHandle,
+    tx: &Sender<Event>,
+    home: &std::path::Path,
+) {
+    for effect in effects {
+        droplift::event::perform(effect, app, worker, tx, home);
     }
 }
