@@ -20,6 +20,18 @@ const RC_MARK: &str = "\u{1e}droplift-rc:";
 /// How long one wait for socket activity lasts before cancel, timeout and keepalive are checked.
 const POLL_SLICE: Duration = Duration::from_millis(50);
 
+/// A channel that broke while droplift wrote to it or read from it: the connection is gone or
+/// going. Says the library's own words.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("{}", .0.message())]
+    Ssh(#[from] ssh2::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Quote(#[from] QuoteError),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("could not start the command: {0}")]
@@ -229,7 +241,7 @@ pub fn run(
         }),
         None => {
             if let Err(e) = send_input(&mut channel, command.stdin.as_ref()) {
-                return Ok(RunOutcome::Interrupted(e));
+                return Ok(RunOutcome::Interrupted(e.to_string()));
             }
             None
         }
@@ -258,32 +270,28 @@ struct SudoDialog<'a> {
 }
 
 /// The command's stdin, then EOF. Blocking mode must be on.
-fn send_input(channel: &mut Channel, input: Option<&Secret>) -> Result<(), String> {
+fn send_input(channel: &mut Channel, input: Option<&Secret>) -> Result<(), ChannelError> {
     if let Some(s) = input {
         channel
             .write_all(s.expose().as_bytes())
-            .and_then(|()| channel.flush())
-            .map_err(|e| e.to_string())?;
+            .and_then(|()| channel.flush())?;
     }
-    channel.send_eof().map_err(|e| e.message().to_owned())
+    Ok(channel.send_eof()?)
 }
 
 /// Answers sudo's prompt: the password once; asked again (a wrong password), or with no
 /// password to give, stdin is closed, so sudo gives up instead of reading anything else.
-fn answer_sudo(channel: &mut Channel, sudo: &mut SudoDialog<'_>) -> Result<(), String> {
+fn answer_sudo(channel: &mut Channel, sudo: &mut SudoDialog<'_>) -> Result<(), ChannelError> {
     sudo.asked += 1;
     match sudo.password.filter(|_| sudo.asked == 1) {
         Some(password) => {
             let mut line = password.expose().as_bytes().to_vec();
             line.push(b'\n');
-            let written = channel
-                .write_all(&line)
-                .and_then(|()| channel.flush())
-                .map_err(|e| e.to_string());
+            let written = channel.write_all(&line).and_then(|()| channel.flush());
             zeroize::Zeroize::zeroize(&mut line);
-            written
+            Ok(written?)
         }
-        None => channel.send_eof().map_err(|e| e.message().to_owned()),
+        None => Ok(channel.send_eof()?),
     }
 }
 
@@ -364,7 +372,7 @@ fn stream(
                                     if let Err(e) = blocking(conn, || answer_sudo(channel, dialog))
                                     {
                                         flush(&mut out, &mut err, redactor, on_line);
-                                        return Ok(RunOutcome::Interrupted(e));
+                                        return Ok(RunOutcome::Interrupted(e.to_string()));
                                     }
                                 }
                             }
@@ -372,7 +380,7 @@ fn stream(
                                 if let Some(input) = held_input.take() {
                                     if let Err(e) = blocking(conn, || send_input(channel, input)) {
                                         flush(&mut out, &mut err, redactor, on_line);
-                                        return Ok(RunOutcome::Interrupted(e));
+                                        return Ok(RunOutcome::Interrupted(e.to_string()));
                                     }
                                 }
                             }
@@ -411,7 +419,7 @@ fn stream(
             if let Some(group) = pgid {
                 killed = true;
                 if let Err(e) = kill_group(conn, group, use_sudo, sudo_password) {
-                    return Ok(RunOutcome::Interrupted(e));
+                    return Ok(RunOutcome::Interrupted(e.to_string()));
                 }
             }
         }
@@ -460,7 +468,7 @@ fn kill_group(
     pgid: u32,
     use_sudo: bool,
     sudo_password: Option<&Secret>,
-) -> Result<(), String> {
+) -> Result<(), ChannelError> {
     let script = format!(
         "p={pgid}; kill -TERM -- -$p 2>/dev/null || exit 0; \
          for i in $(seq 30); do kill -0 -- -$p 2>/dev/null || exit 0; sleep 0.1; done; \
@@ -470,19 +478,17 @@ fn kill_group(
     let line = if use_sudo {
         format!(
             "sudo -k -S -p {} bash -c {}",
-            quote(&prompt).map_err(|e| e.to_string())?,
-            quote(&script).map_err(|e| e.to_string())?
+            quote(&prompt)?,
+            quote(&script)?
         )
     } else {
-        format!("bash -c {}", quote(&script).map_err(|e| e.to_string())?)
+        format!("bash -c {}", quote(&script)?)
     };
     let session = conn.session();
     session.set_blocking(true);
     let result = (|| {
-        let mut ch = session
-            .channel_session()
-            .map_err(|e| e.message().to_owned())?;
-        ch.exec(&line).map_err(|e| e.message().to_owned())?;
+        let mut ch = session.channel_session()?;
+        ch.exec(&line)?;
         if use_sudo {
             // The kill script prints nothing: stderr is sudo's prompt, or EOF when sudo did not
             // ask (NOPASSWD) and the script has already run.
@@ -497,7 +503,7 @@ fn kill_group(
                 match ch.stderr().read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => said.extend_from_slice(&buf[..n]),
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
                 if said.ends_with(&dialog.prompt) {
                     answer_sudo(&mut ch, &mut dialog)?;
@@ -505,10 +511,10 @@ fn kill_group(
                 }
             }
         }
-        ch.send_eof().map_err(|e| e.message().to_owned())?;
+        ch.send_eof()?;
         let mut sink = Vec::new();
         let _ = ch.read_to_end(&mut sink);
-        ch.wait_close().map_err(|e| e.message().to_owned())
+        Ok(ch.wait_close()?)
     })();
     session.set_blocking(false);
     result

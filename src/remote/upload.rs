@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ssh2::{OpenFlags, OpenType};
 
 use super::exec::Connection;
-use super::run::{RunOutcome, quote, run_captured};
+use super::run::{ChannelError, RunOutcome, quote, run_captured};
 use crate::secret::{Redactor, Secret};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,9 +76,9 @@ pub fn upload(
     } else {
         format!("/tmp/.droplift-upload-{suffix}")
     };
-    sftp_write(conn, &staged, contents).map_err(|message| UploadError::Sftp {
+    sftp_write(conn, &staged, contents).map_err(|e| UploadError::Sftp {
         path: staged.clone(),
-        message,
+        message: e.to_string(),
     })?;
 
     let mode = format!("{:o}", mode & 0o7777);
@@ -114,24 +114,22 @@ pub fn upload(
     }
 }
 
-fn sftp_write(conn: &Connection, path: &str, contents: &[u8]) -> Result<(), String> {
+fn sftp_write(conn: &Connection, path: &str, contents: &[u8]) -> Result<(), ChannelError> {
     let session = conn.session();
     session.set_blocking(true);
-    let sftp = session.sftp().map_err(|e| e.message().to_owned())?;
-    let mut file = sftp
-        .open_mode(
-            path,
-            OpenFlags::WRITE | OpenFlags::EXCLUSIVE,
-            0o600,
-            OpenType::File,
-        )
-        .map_err(|e| e.message().to_owned())?;
-    let written = file.write_all(contents).map_err(|e| e.to_string());
+    let sftp = session.sftp()?;
+    let mut file = sftp.open_mode(
+        path,
+        OpenFlags::WRITE | OpenFlags::EXCLUSIVE,
+        0o600,
+        OpenType::File,
+    )?;
+    let written = file.write_all(contents);
     // fsync@openssh.com where the server has it; the rename afterwards is what makes it atomic.
     let _ = file.fsync();
     drop(file);
     if written.is_err() {
         let _ = sftp.unlink(std::path::Path::new(path));
     }
-    written
+    Ok(written?)
 }
