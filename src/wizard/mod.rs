@@ -10,6 +10,7 @@ pub mod cloud;
 pub mod firewall_list;
 mod flow;
 pub mod form;
+pub mod keymap;
 mod keys;
 mod login;
 pub mod practice;
