@@ -437,6 +437,8 @@ pub fn update(app: &mut App, event: Event) -> Vec<Effect> {
 #[cfg(test)]
 mod ahead_tests;
 #[cfg(test)]
+mod keymap_tests;
+#[cfg(test)]
 mod stage_tests;
 #[cfg(test)]
 mod tests;
