@@ -1,4 +1,4 @@
-//! The help overlay: every key, from the one table in `keys`.
+//! The help overlay: every key, from the wizard's one key table.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,16 +9,7 @@ use crate::wizard::App;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let mut lines = Vec::new();
-    for (group, keys) in super::keys::ALL {
-        lines.push(Line::styled(*group, theme.title));
-        for key in *keys {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<16}", key.keys), theme.key),
-                Span::styled(key.action, theme.base),
-            ]));
-        }
-    }
+    let mut lines = super::keys::help(app);
     lines.push(Line::styled("Esc closes this help.", theme.muted));
     let height = (lines.len() as u16 + 2).min(area.height);
     let width = 64.min(area.width);

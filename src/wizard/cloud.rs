@@ -3,8 +3,6 @@
 //! the key. Pure like the rest of `update`: the API calls are `Effect::Cloud` jobs that run on
 //! a thread of their own (`cloud::worker`) and come back as `Event::Cloud`.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
 use super::{App, Effect, ErrorCard, Field, FieldKind, Form, Overlay, View};
 use crate::cloud::api::{Region, Size};
 use crate::cloud::choices;
@@ -189,18 +187,9 @@ pub fn first_choice_rows() -> Vec<String> {
     ]
 }
 
-/// Keys on the first choice.
-pub(super) fn first_choice_key(app: &mut App, selected: usize, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Up => app.overlay = Some(Overlay::FirstChoice { selected: 0 }),
-        KeyCode::Down | KeyCode::Tab => app.overlay = Some(Overlay::FirstChoice { selected: 1 }),
-        KeyCode::Enter if selected == 1 => start(app),
-        KeyCode::Enter | KeyCode::Esc => {
-            app.info("Fill in your droplet's details to begin.");
-        }
-        _ => app.overlay = Some(Overlay::FirstChoice { selected }),
-    }
-    Vec::new()
+/// "I have a droplet": the connect form, as before there was a choice.
+pub(super) fn have_one(app: &mut App) {
+    app.info("Fill in your droplet's details to begin.");
 }
 
 /// "Create one for me".
@@ -233,66 +222,32 @@ pub(super) fn form_mut(app: &mut App) -> Option<&mut Form> {
     }
 }
 
-pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+/// ↑ (`up`) or ↓ on a list screen: the highlighted row; on the backups screen, on or off.
+pub(super) fn arrow(app: &mut App, up: bool) {
     let tz = app.cloud_env.tz.clone();
     let Some(flow) = app.cloud.as_mut() else {
-        return Vec::new();
+        return;
     };
-    if flow.busy.is_some() {
-        // A call is out: nothing to change until it answers (q / Ctrl-C still quit).
-        if key.code == KeyCode::Char('q') {
-            return super::keys::request_quit(app);
-        }
-        return Vec::new();
-    }
-    match (flow.screen, key.code) {
-        (Screen::Token, KeyCode::Enter) => submit_token(app),
-        (Screen::Name, KeyCode::Enter) => submit_name(app),
-        (Screen::Token | Screen::Name, KeyCode::Esc) => go_back(app),
-        (Screen::Token | Screen::Name, _) => {
-            if let Some(form) = form_mut(app) {
-                form.input(key);
-            }
-            Vec::new()
-        }
-        (Screen::Summary, KeyCode::Enter) => create(app),
-        (Screen::Creating, _) => Vec::new(),
-        (_, KeyCode::Esc) => go_back(app),
-        (_, KeyCode::Up | KeyCode::Char('k')) => {
-            if flow.screen == Screen::Backups {
-                flow.backups = true;
-            } else if let Some(cursor) = flow.cursor() {
-                *cursor = cursor.saturating_sub(1);
-            }
-            Vec::new()
-        }
-        (_, KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab) => {
-            let rows = flow.rows(tz.as_deref());
-            if flow.screen == Screen::Backups {
-                flow.backups = false;
-            } else if let Some(cursor) = flow.cursor() {
-                *cursor = (*cursor + 1).min(rows.saturating_sub(1));
-            }
-            Vec::new()
-        }
-        (_, KeyCode::Char(' ')) if flow.screen == Screen::Backups => {
-            flow.backups = !flow.backups;
-            Vec::new()
-        }
-        (_, KeyCode::Enter) => {
-            advance(app);
-            Vec::new()
-        }
-        (_, KeyCode::Char('q')) => super::keys::request_quit(app),
-        (_, KeyCode::Char('?')) => {
-            app.overlay = Some(Overlay::Help);
-            Vec::new()
-        }
-        _ => Vec::new(),
+    let rows = flow.rows(tz.as_deref());
+    if flow.screen == Screen::Backups {
+        flow.backups = up;
+    } else if let Some(cursor) = flow.cursor() {
+        *cursor = if up {
+            cursor.saturating_sub(1)
+        } else {
+            (*cursor + 1).min(rows.saturating_sub(1))
+        };
     }
 }
 
-fn go_back(app: &mut App) -> Vec<Effect> {
+/// Space on the backups screen.
+pub(super) fn toggle_backups(app: &mut App) {
+    if let Some(flow) = app.cloud.as_mut() {
+        flow.backups = !flow.backups;
+    }
+}
+
+pub(super) fn go_back(app: &mut App) -> Vec<Effect> {
     let Some(flow) = app.cloud.as_mut() else {
         return Vec::new();
     };
@@ -304,7 +259,7 @@ fn go_back(app: &mut App) -> Vec<Effect> {
     Vec::new()
 }
 
-fn advance(app: &mut App) {
+pub(super) fn advance(app: &mut App) {
     let tz = app.cloud_env.tz.clone();
     let Some(flow) = app.cloud.as_mut() else {
         return;
@@ -318,7 +273,7 @@ fn advance(app: &mut App) {
     flow.screen = next;
 }
 
-fn submit_token(app: &mut App) -> Vec<Effect> {
+pub(super) fn submit_token(app: &mut App) -> Vec<Effect> {
     let typed = app
         .cloud
         .as_mut()
@@ -359,7 +314,7 @@ fn submit_token(app: &mut App) -> Vec<Effect> {
     }))]
 }
 
-fn submit_name(app: &mut App) -> Vec<Effect> {
+pub(super) fn submit_name(app: &mut App) -> Vec<Effect> {
     let Some(flow) = app.cloud.as_mut() else {
         return Vec::new();
     };
@@ -386,7 +341,7 @@ pub fn order(app: &App) -> Option<Order> {
     })
 }
 
-fn create(app: &mut App) -> Vec<Effect> {
+pub(super) fn create(app: &mut App) -> Vec<Effect> {
     let (Some(order), Some(token)) = (order(app), app.secrets.get(SecretName::DoToken).cloned())
     else {
         return Vec::new();

@@ -1,12 +1,11 @@
-//! The nginx stage's editor pane: the site file in a ratatui-textarea with line numbers. Ctrl-S
-//! tests and applies the text, Ctrl-P shows the exact commands, Esc asks before dropping edits;
-//! nginx -t's complaint moves the cursor to its line and stays in view while it is fixed.
+//! The nginx stage's editor pane: the site file in a ratatui-textarea with line numbers (its keys
+//! are in the key table, `keymap.rs`); nginx -t's complaint moves the cursor to its line and stays
+//! in view while it is fixed.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Style;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use super::{App, Effect, Overlay, View, flow};
+use super::{App, View};
 use crate::course::stages::nginx::SiteError;
 use crate::course::{self, StageId};
 use crate::logbuf::LineKind;
@@ -91,41 +90,6 @@ fn site_text(app: &App) -> Option<String> {
     Some(course::stages::nginx::site_from_template(&site, &server))
 }
 
-/// Keys while the editor is shown. F1 and Ctrl-C were handled before; every other key that is
-/// not one of the pane's own goes into the text, so `q` and `?` can be typed.
-pub(super) fn key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('s') if ctrl => {
-            if take_text(app) {
-                flow::apply_current(app)
-            } else {
-                Vec::new()
-            }
-        }
-        KeyCode::Char('p') if ctrl => {
-            if take_text(app) {
-                app.view = View::Preview { scroll: 0 };
-            }
-            Vec::new()
-        }
-        KeyCode::Esc => {
-            if app.editor.as_ref().is_some_and(SiteEditor::is_modified) {
-                app.overlay = Some(Overlay::ConfirmDiscard);
-            } else {
-                close(app);
-            }
-            Vec::new()
-        }
-        _ => {
-            if let Some(editor) = app.editor.as_mut() {
-                editor.area.input(key);
-            }
-            Vec::new()
-        }
-    }
-}
-
 /// Pasted text goes into the file as it is, line breaks included.
 pub(super) fn paste(app: &mut App, text: &str) {
     if let Some(editor) = app.editor.as_mut() {
@@ -133,26 +97,20 @@ pub(super) fn paste(app: &mut App, text: &str) {
     }
 }
 
-/// The answer to "drop your edits?".
-pub(super) fn confirm_discard(app: &mut App, key: KeyEvent) {
-    match key.code {
-        KeyCode::Char('y' | 'Y') => {
-            app.info("Your edits to the site file were dropped.");
-            close(app);
-        }
-        KeyCode::Char('n' | 'N') | KeyCode::Esc => {}
-        _ => app.overlay = Some(Overlay::ConfirmDiscard),
-    }
+/// "Drop your edits?" answered yes: the pane closes, the site file as it was.
+pub(super) fn drop_edits(app: &mut App) {
+    app.info("Your edits to the site file were dropped.");
+    close(app);
 }
 
-fn close(app: &mut App) {
+pub(super) fn close(app: &mut App) {
     app.editor = None;
     app.view = View::Form;
 }
 
 /// Takes the editor's text as the site to apply, after droplift's own check (nginx -t judges
 /// the rest). False, with the reason in the pane, when the text can never be a site file.
-fn take_text(app: &mut App) -> bool {
+pub(super) fn take_text(app: &mut App) -> bool {
     let Some(editor) = app.editor.as_mut() else {
         return false;
     };
@@ -206,7 +164,8 @@ mod tests {
     use crate::remote::{JobId, Stream, WorkerEvent};
     use crate::theme::ThemeName;
     use crate::wizard::drive::{ctrl, press};
-    use crate::wizard::{Event, Link, update};
+    use crate::wizard::{Effect, Event, Link, Overlay, update};
+    use crossterm::event::KeyCode;
 
     fn id(effects: &[Effect]) -> JobId {
         match effects.first() {

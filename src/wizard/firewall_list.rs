@@ -1,9 +1,7 @@
 //! The firewall screen's rule list: the student adds ports (with their protocol) in the field
 //! and removes a chosen one with Del; the SSH and web rules stay, and the screen says why.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::{App, Effect};
+use super::App;
 use crate::course::stages::firewall::ports::{PortList, parse_list};
 use crate::course::stages::firewall::{rule_lines, web_ports};
 
@@ -19,22 +17,24 @@ pub fn listed(app: &App) -> Vec<(String, &'static str)> {
     )
 }
 
-/// Keys the rule list takes on the firewall screen; None leaves the key to the form.
-pub(super) fn key(app: &mut App, key: KeyEvent) -> Option<Vec<Effect>> {
+/// ↑ / ↓ on the firewall screen: choose a rule of the list.
+pub(super) fn choose(app: &mut App, up: bool) {
     let last = listed(app).len().saturating_sub(1);
-    match key.code {
-        KeyCode::Up => app.rule_cursor = app.rule_cursor.saturating_sub(1),
-        KeyCode::Down => app.rule_cursor = (app.rule_cursor + 1).min(last),
-        KeyCode::Delete => remove(app),
-        KeyCode::Enter if !app.form.value(FIELD).trim().is_empty() => add(app),
-        _ => return None,
-    }
-    Some(Vec::new())
+    app.rule_cursor = if up {
+        app.rule_cursor.saturating_sub(1)
+    } else {
+        (app.rule_cursor + 1).min(last)
+    };
+}
+
+/// Ports are typed in the field: Enter adds them (else Enter confirms, as on any form).
+pub(super) fn has_text(app: &App) -> bool {
+    !app.form.value(FIELD).trim().is_empty()
 }
 
 /// Adds the ports typed in the field (one or more: `8080, 53/udp`); a bad one is explained at
 /// the field and nothing is added.
-fn add(app: &mut App) {
+pub(super) fn add(app: &mut App) {
     app.form.clear_errors();
     let rules = match parse_list(&app.form.value(FIELD)) {
         Ok(rules) => rules,
@@ -67,7 +67,7 @@ fn add(app: &mut App) {
 }
 
 /// Removes the chosen rule, unless it is one the server needs (the message says why).
-fn remove(app: &mut App) {
+pub(super) fn remove(app: &mut App) {
     app.form.clear_errors();
     let fixed = 1 + web_ports(app.answers.domain.is_some()).0.len();
     let cursor = app.rule_cursor;

@@ -1,11 +1,17 @@
-//! Keys: what each key does depending on what is on screen. Text fields get every printable
-//! key (so a password may contain `q` or `?`); F1 and Ctrl-C work everywhere.
+//! What the keys do: the actions the key table (`keymap.rs`) names, one small function each.
+//! Which key calls which, and when, is the table's business, not theirs.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 
 use super::{App, Effect, Form, Overlay, View, flow};
 use crate::course::StageId;
+use crate::practice::PracticeOs;
 use crate::remote::{HostKeyDecision, Job};
+
+/// A key from the loop: the first binding of the table that takes it.
+pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::keymap::dispatch(app, key)
+}
 
 /// The form that takes typing now: an overlay's, or the stage's.
 pub(super) fn focused_form(app: &mut App) -> &mut Form {
@@ -18,191 +24,137 @@ pub(super) fn focused_form(app: &mut App) -> &mut Form {
     }
 }
 
-pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if ctrl && matches!(key.code, KeyCode::Char('c')) {
-        return request_quit(app);
+// ── Anywhere ──
+
+pub(super) fn open_help(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = Some(Overlay::Help);
+    Vec::new()
+}
+
+/// q or Ctrl-C: quit, asking first while a step runs.
+pub(super) fn quit_or_ask(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    request_quit(app)
+}
+
+/// Closes the popup: the help, an answer of "no", the error card.
+pub(super) fn close_popup(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    Vec::new()
+}
+
+/// A key the status bar names where it has never done anything (keymap's tests list them).
+pub(super) fn nothing(_: &mut App, _: KeyEvent) -> Vec<Effect> {
+    Vec::new()
+}
+
+/// Every other key in a text field: into the field.
+pub(super) fn type_text(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    focused_form(app).input(key);
+    Vec::new()
+}
+
+// ── The log panel ──
+
+pub(super) fn scroll_log(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let page = app.log_rows().max(1) as isize;
+    app.scroll_log(if key.code == KeyCode::PageUp {
+        page
+    } else {
+        -page
+    });
+    Vec::new()
+}
+
+/// Home: the oldest line; End: follow new lines again.
+pub(super) fn log_end(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    app.log_scroll = if key.code == KeyCode::Home {
+        app.log.max_scroll(app.log_rows())
+    } else {
+        0
+    };
+    Vec::new()
+}
+
+/// Look at another stage's explanation (an instructor walking a class through).
+pub(super) fn peek_stage(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let index = app.current.index();
+    let next = if key.code == KeyCode::Up {
+        index.checked_sub(1)
+    } else {
+        Some(index + 1)
+    };
+    if let Some(&id) = next.and_then(|i| StageId::ALL.get(i)) {
+        app.enter_stage(id);
     }
-    if key.code == KeyCode::F(1) && !matches!(app.overlay, Some(Overlay::Help)) {
-        app.overlay = Some(Overlay::Help);
-        return Vec::new();
-    }
-    if let Some(overlay) = app.overlay.take() {
-        return overlay_key(app, overlay, key);
-    }
-    if app.cloud.is_some() {
-        return super::cloud::key(app, key);
-    }
-    // ── nginx (stage 7) ──
-    if app.view == View::Editor {
-        return super::editor::key(app, key);
-    }
-    // ── end nginx ──
-    match key.code {
-        KeyCode::PageUp => {
-            let page = app.log_rows().max(1) as isize;
-            app.scroll_log(page);
-            return Vec::new();
-        }
-        KeyCode::PageDown => {
-            let page = app.log_rows().max(1) as isize;
-            app.scroll_log(-page);
-            return Vec::new();
-        }
-        KeyCode::Home => {
-            app.log_scroll = app.log.max_scroll(app.log_rows());
-            return Vec::new();
-        }
-        KeyCode::End => {
-            app.log_scroll = 0;
-            return Vec::new();
-        }
-        KeyCode::Up | KeyCode::Down if key.modifiers.contains(KeyModifiers::ALT) => {
-            // Look at another stage's explanation (an instructor walking a class through).
-            let index = app.current.index();
-            let next = if key.code == KeyCode::Up {
-                index.checked_sub(1)
-            } else {
-                Some(index + 1)
-            };
-            if let Some(&id) = next.and_then(|i| StageId::ALL.get(i)) {
-                app.enter_stage(id);
-            }
-            return Vec::new();
-        }
-        KeyCode::F(2) if app.current == StageId::Connect && app.view == View::Form => {
-            return super::practice::choose_practice_os(app);
-        }
-        _ => {}
-    }
-    match (app.view, key.code) {
-        (View::Form, _) => form_key(app, key),
-        (View::Preview { .. }, KeyCode::Enter) => flow::apply_current(app),
-        (View::Preview { .. }, KeyCode::Esc) => {
-            // The nginx stage's preview was opened from its editor: back to the text.
-            app.view = if app.editor.is_some() {
-                View::Editor
-            } else {
-                View::Form
-            };
-            Vec::new()
-        }
-        (View::Preview { scroll }, KeyCode::Down | KeyCode::Char('j')) => {
-            app.view = View::Preview {
-                scroll: scroll.saturating_add(1),
-            };
-            Vec::new()
-        }
-        (View::Preview { .. }, KeyCode::Right | KeyCode::Left) => {
-            app.show_scripts = key.code == KeyCode::Right;
-            app.view = View::Preview { scroll: 0 };
-            Vec::new()
-        }
-        (View::Preview { scroll }, KeyCode::Up | KeyCode::Char('k')) => {
-            app.view = View::Preview {
-                scroll: scroll.saturating_sub(1),
-            };
-            Vec::new()
-        }
-        (View::Running, KeyCode::Char(' ')) if app.paused.is_some() => flow::resume_paused(app),
-        (View::Running, KeyCode::Char('e')) if app.paused.is_some() => {
-            app.explaining = !app.explaining;
-            Vec::new()
-        }
-        (View::Running, KeyCode::Char('n')) => super::ahead::go(app),
-        (View::Running, KeyCode::Esc) => {
-            if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
-                app.overlay = Some(Overlay::ConfirmCancel);
-            }
-            Vec::new()
-        }
-        (View::Finished, KeyCode::Enter) => flow::next_stage(app),
-        (View::Finished, KeyCode::Char('r')) if app.reboot_needed => flow::reboot(app),
-        // ── nginx (stage 7) ──
-        (View::Finished, KeyCode::Char('e')) if app.current == StageId::Nginx => {
-            super::editor::open(app);
-            Vec::new()
-        }
-        // ── end nginx ──
-        (View::Finished, KeyCode::Char('b')) if app.current == StageId::Service => {
-            flow::rollback(app)
-        }
-        (View::Finished, KeyCode::Esc) => {
-            app.view = View::Form;
-            Vec::new()
-        }
-        (View::Preview { .. } | View::Finished, KeyCode::Char('w')) => {
-            match crate::course::runbook::render(&app.answers, &StageId::ALL) {
-                Ok(runbook) => vec![Effect::SaveRunbook(runbook)],
-                Err(e) => {
-                    app.log_line(
-                        crate::logbuf::LineKind::Error,
-                        &format!("The runbook could not be written: {e}"),
-                    );
-                    Vec::new()
-                }
-            }
-        }
-        // Outside text fields, ? and q are commands.
-        (_, KeyCode::Char('?')) => {
-            app.overlay = Some(Overlay::Help);
-            Vec::new()
-        }
-        (_, KeyCode::Char('q')) => request_quit(app),
-        _ => Vec::new(),
+    Vec::new()
+}
+
+// ── A stage's form ──
+
+pub(super) fn next_field(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    check_leaving_field(app);
+    app.form.next();
+    Vec::new()
+}
+
+pub(super) fn previous_field(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    check_leaving_field(app);
+    app.form.prev();
+    Vec::new()
+}
+
+/// Enter: the next field; on the last one, the answers go in.
+pub(super) fn form_enter(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if app.form.focus + 1 < app.form.fields.len() {
+        next_field(app, key)
+    } else {
+        super::submit::submit(app)
     }
 }
 
-fn form_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    if key.code == KeyCode::Esc {
-        if let Some(&previous) = app
-            .current
-            .index()
-            .checked_sub(1)
-            .and_then(|i| StageId::ALL.get(i))
-        {
-            app.enter_stage(previous);
-        }
-        return Vec::new();
-    }
-    if app.current == StageId::Firewall {
-        if let Some(effects) = super::firewall_list::key(app, key) {
-            return effects;
-        }
-    }
-    if !app.form.is_empty() {
-        match key.code {
-            KeyCode::Tab | KeyCode::Down => {
-                check_leaving_field(app);
-                app.form.next();
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                check_leaving_field(app);
-                app.form.prev();
-            }
-            KeyCode::Enter => {
-                if app.form.focus + 1 < app.form.fields.len() {
-                    check_leaving_field(app);
-                    app.form.next();
-                } else {
-                    return super::submit::submit(app);
-                }
-            }
-            _ => app.form.input(key),
-        }
-        return Vec::new();
-    }
-    match key.code {
-        KeyCode::Char('?') => app.overlay = Some(Overlay::Help),
-        KeyCode::Char('q') => return request_quit(app),
-        KeyCode::Enter => return super::submit::submit(app),
-        // The restart the update asked for, when the student came back to stage 2 later.
-        KeyCode::Char('r') if app.current == StageId::Update && app.reboot_needed => {
-            return flow::reboot(app);
-        }
-        _ => {}
+/// Enter on a form without questions.
+pub(super) fn submit(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::submit::submit(app)
+}
+
+pub(super) fn previous_stage(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if let Some(&previous) = app
+        .current
+        .index()
+        .checked_sub(1)
+        .and_then(|i| StageId::ALL.get(i))
+    {
+        app.enter_stage(previous);
     }
     Vec::new()
+}
+
+/// Enter on the firewall screen: the ports typed are added; with the field empty, as any form.
+pub(super) fn firewall_enter(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if super::firewall_list::has_text(app) {
+        super::firewall_list::add(app);
+        Vec::new()
+    } else {
+        form_enter(app, key)
+    }
+}
+
+pub(super) fn choose_rule(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::firewall_list::choose(app, key.code == KeyCode::Up);
+    Vec::new()
+}
+
+pub(super) fn remove_rule(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::firewall_list::remove(app);
+    Vec::new()
+}
+
+pub(super) fn practice_droplet(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::practice::choose_practice_os(app)
+}
+
+pub(super) fn reboot(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    flow::reboot(app)
 }
 
 /// Checks the field the student is leaving, so a mistake is explained right where it was
@@ -226,189 +178,386 @@ fn check_leaving_field(app: &mut App) {
     }
 }
 
-/// Keys while a popup is open. The overlay was taken out of `app`; put it back to keep it.
-fn overlay_key(app: &mut App, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
-    match overlay {
-        Overlay::Help => {
-            if !matches!(
-                key.code,
-                KeyCode::Esc | KeyCode::Enter | KeyCode::F(1) | KeyCode::Char('?' | 'q')
-            ) {
-                app.overlay = Some(Overlay::Help);
-            }
-            Vec::new()
-        }
-        Overlay::ConfirmQuit => match key.code {
-            KeyCode::Char('y' | 'Y') => quit(app),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Vec::new(),
-            _ => {
-                app.overlay = Some(Overlay::ConfirmQuit);
-                Vec::new()
-            }
-        },
-        Overlay::ConfirmCancel => match key.code {
-            KeyCode::Char('y' | 'Y') => flow::cancel_step(app),
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => Vec::new(),
-            _ => {
-                app.overlay = Some(Overlay::ConfirmCancel);
-                Vec::new()
-            }
-        },
-        // ── nginx (stage 7) ──
-        Overlay::ConfirmDiscard => {
-            super::editor::confirm_discard(app, key);
-            Vec::new()
-        }
-        // ── end nginx ──
-        Overlay::Error(card) => {
-            if !matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
-                app.overlay = Some(Overlay::Error(card));
-            }
-            Vec::new()
-        }
-        Overlay::PracticeOs { selected } => {
-            let last = crate::practice::PracticeOs::ALL.len() - 1;
-            match key.code {
-                KeyCode::Up | KeyCode::BackTab => {
-                    app.overlay = Some(Overlay::PracticeOs {
-                        selected: selected.saturating_sub(1),
-                    })
-                }
-                KeyCode::Down | KeyCode::Tab => {
-                    app.overlay = Some(Overlay::PracticeOs {
-                        selected: (selected + 1).min(last),
-                    })
-                }
-                KeyCode::Enter => {
-                    let os = crate::practice::PracticeOs::ALL[selected.min(last)];
-                    return super::practice::start_practice(app, os);
-                }
-                KeyCode::Esc => {}
-                _ => app.overlay = Some(Overlay::PracticeOs { selected }),
-            }
-            Vec::new()
-        }
-        Overlay::Resume { selected } => {
-            let last = super::resume::rows(app).len().saturating_sub(1);
-            match key.code {
-                KeyCode::Up => {
-                    app.overlay = Some(Overlay::Resume {
-                        selected: selected.saturating_sub(1),
-                    })
-                }
-                KeyCode::Down | KeyCode::Tab => {
-                    app.overlay = Some(Overlay::Resume {
-                        selected: (selected + 1).min(last),
-                    })
-                }
-                KeyCode::Enter => super::resume::pick(app, selected),
-                KeyCode::Esc | KeyCode::Char('n') => super::resume::pick(app, last),
-                _ => app.overlay = Some(Overlay::Resume { selected }),
-            }
-            Vec::new()
-        }
-        Overlay::FirstChoice { selected } => super::cloud::first_choice_key(app, selected, key),
-        Overlay::HostKey {
-            info,
-            changed: false,
-            confirm,
-        } => match key.code {
-            KeyCode::Char('y' | 'Y') => {
-                app.info(&format!(
-                    "Host key accepted and recorded: {}",
-                    info.fingerprint
-                ));
-                vec![Effect::Worker(Box::new(Job::HostKey(
-                    HostKeyDecision::Accept,
-                )))]
-            }
-            KeyCode::Char('n' | 'N') | KeyCode::Esc => {
-                vec![Effect::Worker(Box::new(Job::HostKey(
-                    HostKeyDecision::Reject,
-                )))]
-            }
-            _ => {
-                app.overlay = Some(Overlay::HostKey {
-                    info,
-                    changed: false,
-                    confirm,
-                });
-                Vec::new()
-            }
-        },
-        Overlay::HostKey {
-            info,
-            changed: true,
-            mut confirm,
-        } => match key.code {
-            KeyCode::Esc => {
-                vec![Effect::Worker(Box::new(Job::HostKey(
-                    HostKeyDecision::Reject,
-                )))]
-            }
-            KeyCode::Enter => {
-                let typed = confirm.value("confirm");
-                if typed.trim() == app.answers.host {
-                    app.info(&format!("Replacing the recorded key for {}", info.host));
-                    vec![Effect::Worker(Box::new(Job::HostKey(
-                        HostKeyDecision::Replace,
-                    )))]
-                } else {
-                    confirm.set_error(
-                        "confirm",
-                        format!(
-                            "Type {} exactly to replace the key, or Esc to stop.",
-                            app.answers.host
-                        ),
-                    );
-                    app.overlay = Some(Overlay::HostKey {
-                        info,
-                        changed: true,
-                        confirm,
-                    });
-                    Vec::new()
-                }
-            }
-            _ => {
-                confirm.input(key);
-                app.overlay = Some(Overlay::HostKey {
-                    info,
-                    changed: true,
-                    confirm,
-                });
-                Vec::new()
-            }
-        },
-        Overlay::UserLogin(form) => user_login_key(app, form, key, false),
-        Overlay::ResumeAsUser(form) => user_login_key(app, form, key, true),
-        Overlay::PasswordChange(mut form) => match key.code {
-            KeyCode::Tab | KeyCode::Down => {
-                form.next();
-                app.overlay = Some(Overlay::PasswordChange(form));
-                Vec::new()
-            }
-            KeyCode::BackTab | KeyCode::Up => {
-                form.prev();
-                app.overlay = Some(Overlay::PasswordChange(form));
-                Vec::new()
-            }
-            KeyCode::Enter if form.focus + 1 < form.fields.len() => {
-                form.next();
-                app.overlay = Some(Overlay::PasswordChange(form));
-                Vec::new()
-            }
-            KeyCode::Enter => super::login::submit_new_root_password(app, form),
-            KeyCode::Esc => {
-                app.info("The password change was not done: connect again when you are ready.");
-                super::login::abandon_connect(app)
-            }
-            _ => {
-                form.input(key);
-                app.overlay = Some(Overlay::PasswordChange(form));
-                Vec::new()
-            }
-        },
+// ── The preview ──
+
+pub(super) fn apply(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    flow::apply_current(app)
+}
+
+pub(super) fn scroll_commands(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let View::Preview { scroll } = app.view {
+        let scroll = if matches!(key.code, KeyCode::Down | KeyCode::Char('j')) {
+            scroll.saturating_add(1)
+        } else {
+            scroll.saturating_sub(1)
+        };
+        app.view = View::Preview { scroll };
     }
+    Vec::new()
+}
+
+/// → droplift's exact scripts, ← the by-hand commands.
+pub(super) fn show_scripts(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    app.show_scripts = key.code == KeyCode::Right;
+    app.view = View::Preview { scroll: 0 };
+    Vec::new()
+}
+
+pub(super) fn leave_preview(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    // The nginx stage's preview was opened from its editor: back to the text.
+    app.view = if app.editor.is_some() {
+        View::Editor
+    } else {
+        View::Form
+    };
+    Vec::new()
+}
+
+/// The runbook of every stage, saved as notes.
+pub(super) fn save_notes(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    match crate::course::runbook::render(&app.answers, &StageId::ALL) {
+        Ok(runbook) => vec![Effect::SaveRunbook(runbook)],
+        Err(e) => {
+            app.log_line(
+                crate::logbuf::LineKind::Error,
+                &format!("The runbook could not be written: {e}"),
+            );
+            Vec::new()
+        }
+    }
+}
+
+// ── Running ──
+
+pub(super) fn resume_paused(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    flow::resume_paused(app)
+}
+
+pub(super) fn explain(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.explaining = !app.explaining;
+    Vec::new()
+}
+
+pub(super) fn work_ahead(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::ahead::go(app)
+}
+
+pub(super) fn stop_step(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if app.run.as_ref().and_then(|r| r.current_id()).is_some() {
+        app.overlay = Some(Overlay::ConfirmCancel);
+    }
+    Vec::new()
+}
+
+// ── Finished ──
+
+pub(super) fn next_stage(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    flow::next_stage(app)
+}
+
+pub(super) fn roll_back(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    flow::rollback(app)
+}
+
+pub(super) fn back_to_questions(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.view = View::Form;
+    Vec::new()
+}
+
+// ── nginx (stage 7): the editor pane ──
+
+pub(super) fn edit_site(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::editor::open(app);
+    Vec::new()
+}
+
+/// Ctrl-S: the text is taken and applied (nginx -t judges it first).
+pub(super) fn editor_apply(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if super::editor::take_text(app) {
+        flow::apply_current(app)
+    } else {
+        Vec::new()
+    }
+}
+
+/// Ctrl-P: the exact commands the text would run.
+pub(super) fn editor_commands(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if super::editor::take_text(app) {
+        app.view = View::Preview { scroll: 0 };
+    }
+    Vec::new()
+}
+
+/// Esc: back to the form, asking first when the text was edited.
+pub(super) fn editor_leave(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if app
+        .editor
+        .as_ref()
+        .is_some_and(super::editor::SiteEditor::is_modified)
+    {
+        app.overlay = Some(Overlay::ConfirmDiscard);
+    } else {
+        super::editor::close(app);
+    }
+    Vec::new()
+}
+
+pub(super) fn type_in_editor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(editor) = app.editor.as_mut() {
+        editor.area.input(key);
+    }
+    Vec::new()
+}
+
+pub(super) fn drop_edits(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    super::editor::drop_edits(app);
+    Vec::new()
+}
+
+// ── The create screens ──
+
+/// ↑ / ↓ on a list: the highlighted row; on the backups screen, on or off.
+pub(super) fn cloud_arrow(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::cloud::arrow(app, matches!(key.code, KeyCode::Up | KeyCode::Char('k')));
+    Vec::new()
+}
+
+pub(super) fn toggle_backups(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::toggle_backups(app);
+    Vec::new()
+}
+
+pub(super) fn check_token(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::submit_token(app)
+}
+
+pub(super) fn name_droplet(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::submit_name(app)
+}
+
+pub(super) fn create_droplet(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::create(app)
+}
+
+pub(super) fn next_cloud_screen(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::advance(app);
+    Vec::new()
+}
+
+pub(super) fn previous_cloud_screen(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::cloud::go_back(app)
+}
+
+pub(super) fn type_in_cloud(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(form) = super::cloud::form_mut(app) {
+        form.input(key);
+    }
+    Vec::new()
+}
+
+// ── The popups. An answer takes its popup out of `app` before it calls on, as the code it
+// calls expects (it may open another). ──
+
+pub(super) fn quit_now(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    quit(app)
+}
+
+pub(super) fn cancel_step(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    flow::cancel_step(app)
+}
+
+/// ↑ (or Shift-Tab) / ↓ (or Tab) on the practice droplet's systems.
+pub(super) fn practice_row(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let last = PracticeOs::ALL.len() - 1;
+    if let Some(Overlay::PracticeOs { selected }) = &mut app.overlay {
+        *selected = if matches!(key.code, KeyCode::Up | KeyCode::BackTab) {
+            selected.saturating_sub(1)
+        } else {
+            (*selected + 1).min(last)
+        };
+    }
+    Vec::new()
+}
+
+pub(super) fn practice_chosen(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::PracticeOs { selected }) = app.overlay.take() else {
+        return Vec::new();
+    };
+    let last = PracticeOs::ALL.len() - 1;
+    let os = PracticeOs::ALL[selected.min(last)];
+    super::practice::start_practice(app, os)
+}
+
+pub(super) fn resume_row(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let last = super::resume::rows(app).len().saturating_sub(1);
+    if let Some(Overlay::Resume { selected }) = &mut app.overlay {
+        *selected = if key.code == KeyCode::Up {
+            selected.saturating_sub(1)
+        } else {
+            (*selected + 1).min(last)
+        };
+    }
+    Vec::new()
+}
+
+pub(super) fn resume_chosen(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    if let Some(Overlay::Resume { selected }) = app.overlay.take() {
+        super::resume::pick(app, selected);
+    }
+    Vec::new()
+}
+
+/// Esc (or n) on the known servers: the last row, a new droplet.
+pub(super) fn resume_new(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    let last = super::resume::rows(app).len().saturating_sub(1);
+    super::resume::pick(app, last);
+    Vec::new()
+}
+
+pub(super) fn first_choice_row(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    if let Some(Overlay::FirstChoice { selected }) = &mut app.overlay {
+        *selected = usize::from(key.code != KeyCode::Up);
+    }
+    Vec::new()
+}
+
+pub(super) fn first_choice_chosen(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    match app.overlay.take() {
+        Some(Overlay::FirstChoice { selected: 1 }) => {
+            super::cloud::start(app);
+            Vec::new()
+        }
+        _ => have_a_droplet(app, key),
+    }
+}
+
+pub(super) fn have_a_droplet(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    super::cloud::have_one(app);
+    Vec::new()
+}
+
+pub(super) fn accept_host_key(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::HostKey { info, .. }) = app.overlay.take() else {
+        return Vec::new();
+    };
+    app.info(&format!(
+        "Host key accepted and recorded: {}",
+        info.fingerprint
+    ));
+    vec![Effect::Worker(Box::new(Job::HostKey(
+        HostKeyDecision::Accept,
+    )))]
+}
+
+pub(super) fn refuse_host_key(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    vec![Effect::Worker(Box::new(Job::HostKey(
+        HostKeyDecision::Reject,
+    )))]
+}
+
+/// Enter on a changed host key: replaced only when the host name was typed exactly.
+pub(super) fn replace_host_key(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::HostKey {
+        info,
+        changed,
+        mut confirm,
+    }) = app.overlay.take()
+    else {
+        return Vec::new();
+    };
+    let typed = confirm.value("confirm");
+    if typed.trim() == app.answers.host {
+        app.info(&format!("Replacing the recorded key for {}", info.host));
+        vec![Effect::Worker(Box::new(Job::HostKey(
+            HostKeyDecision::Replace,
+        )))]
+    } else {
+        confirm.set_error(
+            "confirm",
+            format!(
+                "Type {} exactly to replace the key, or Esc to stop.",
+                app.answers.host
+            ),
+        );
+        app.overlay = Some(Overlay::HostKey {
+            info,
+            changed,
+            confirm,
+        });
+        Vec::new()
+    }
+}
+
+pub(super) fn popup_next_field(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    focused_form(app).next();
+    Vec::new()
+}
+
+pub(super) fn popup_previous_field(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    focused_form(app).prev();
+    Vec::new()
+}
+
+/// Enter on the new root password: the next field; on the last one, the change is sent.
+pub(super) fn change_root_password(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    match app.overlay.take() {
+        Some(Overlay::PasswordChange(mut form)) if form.focus + 1 < form.fields.len() => {
+            form.next();
+            app.overlay = Some(Overlay::PasswordChange(form));
+            Vec::new()
+        }
+        Some(Overlay::PasswordChange(form)) => super::login::submit_new_root_password(app, form),
+        other => {
+            app.overlay = other;
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn stop_password_change(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    app.info("The password change was not done: connect again when you are ready.");
+    super::login::abandon_connect(app)
+}
+
+/// Enter on the student's own user's login: the next field; on the last one, the login.
+pub(super) fn log_in_as_user(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    let (mut form, resumed) = match app.overlay.take() {
+        Some(Overlay::UserLogin(form)) => (form, false),
+        Some(Overlay::ResumeAsUser(form)) => (form, true),
+        other => {
+            app.overlay = other;
+            return Vec::new();
+        }
+    };
+    if form.focus + 1 < form.fields.len() {
+        form.next();
+        app.overlay = Some(if resumed {
+            Overlay::ResumeAsUser(form)
+        } else {
+            Overlay::UserLogin(form)
+        });
+        return Vec::new();
+    }
+    super::login::submit_user_login(app, form)
+}
+
+/// Esc after root was refused: back to root's password.
+pub(super) fn retype_root_password(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    super::login::decline_user_login(app)
+}
+
+/// Esc when resuming a hardened server as the student's user: root after all.
+pub(super) fn root_after_all(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.overlay = None;
+    super::login::root_after_all(app)
 }
 
 pub(super) fn request_quit(app: &mut App) -> Vec<Effect> {
@@ -430,24 +579,4 @@ fn quit(app: &mut App) -> Vec<Effect> {
     effects.push(Effect::Worker(Box::new(Job::Disconnect)));
     effects.push(Effect::Quit);
     effects
-}
-
-/// Keys on the user login, after root was refused or first when resuming a hardened server
-/// (`resumed`): the same form; Esc goes back to root's password.
-fn user_login_key(app: &mut App, mut form: Form, key: KeyEvent, resumed: bool) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Tab | KeyCode::Down => form.next(),
-        KeyCode::BackTab | KeyCode::Up => form.prev(),
-        KeyCode::Enter if form.focus + 1 < form.fields.len() => form.next(),
-        KeyCode::Enter => return super::login::submit_user_login(app, form),
-        KeyCode::Esc if resumed => return super::login::root_after_all(app),
-        KeyCode::Esc => return super::login::decline_user_login(app),
-        _ => form.input(key),
-    }
-    app.overlay = Some(if resumed {
-        Overlay::ResumeAsUser(form)
-    } else {
-        Overlay::UserLogin(form)
-    });
-    Vec::new()
 }

@@ -11,6 +11,7 @@ pub mod drive;
 pub mod firewall_list;
 mod flow;
 pub mod form;
+pub mod keymap;
 mod keys;
 mod login;
 pub mod practice;
@@ -471,6 +472,8 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
 
 #[cfg(test)]
 mod ahead_tests;
+#[cfg(test)]
+mod keymap_tests;
 #[cfg(test)]
 mod stage_tests;
 #[cfg(test)]
