@@ -8,11 +8,6 @@ use crate::course::StageId;
 use crate::practice::PracticeOs;
 use crate::remote::{HostKeyDecision, Job};
 
-/// A key from the loop: the first binding of the table that takes it.
-pub(super) fn handle_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    super::keymap::dispatch(app, key)
-}
-
 /// The form that takes typing now: an overlay's, or the stage's.
 pub(super) fn focused_form(app: &mut App) -> &mut Form {
     match &mut app.overlay {

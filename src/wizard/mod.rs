@@ -421,7 +421,8 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Key(key) if key.kind == KeyEventKind::Release => Vec::new(),
         Event::Key(key) => {
             app.dirty = true;
-            keys::handle_key(app, key)
+            // The first binding of the key table that takes it.
+            keymap::dispatch(app, key)
         }
         Event::Paste(text) => {
             if app.view == View::Editor && app.overlay.is_none() {
