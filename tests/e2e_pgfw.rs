@@ -10,7 +10,7 @@ mod common;
 use common::cli::{droplift_logged, said};
 use common::droplet::TestDroplet;
 use droplift::course::plan::{Action, Expect, LoginAuth};
-use droplift::course::{self, StageId, answers};
+use droplift::course::{self, StageId, answers_file};
 use droplift::headless::session::{ConnectOptions, Session};
 use droplift::practice::UpOptions;
 use droplift::remote::HostKeyPolicy;
@@ -171,8 +171,9 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     let wrong_key = home.path().join(".ssh/wrong_ed25519");
     droplift::driver::ensure_key(&wrong_key, None).expect("second key");
     droplet.run(&["ufw", "--force", "disable"]);
-    let (parsed, _) = answers::parse(&std::fs::read_to_string(&answers_path).expect("answers"))
-        .expect("answers parse");
+    let (parsed, _) =
+        answers_file::parse(&std::fs::read_to_string(&answers_path).expect("answers"))
+            .expect("answers parse");
     let redactor = Redactor::new();
     let mut lib_secrets = Secrets::new();
     lib_secrets.set(SecretName::UserPassword, Secret::new(USER_PW), &redactor);

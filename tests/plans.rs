@@ -1,11 +1,11 @@
 //! Snapshots of every stage's plans and of the runbook for the example answers: a change to a
 //! command the student runs shows up here as a diff to review.
 
-use droplift::course::{self, StageId, answers, runbook};
+use droplift::course::{self, StageId, answers, answers_file, runbook};
 
 fn example() -> answers::Answers {
     let text = include_str!("../assets/answers.example.toml");
-    answers::parse(text).expect("example answers parse").0
+    answers_file::parse(text).expect("example answers parse").0
 }
 
 /// A plan as readable text: every step as the runbook shows it, including the probe and the

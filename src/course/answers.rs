@@ -1,17 +1,11 @@
 //! The answers a student gives, for every stage of the course: what the wizard's fields fill in
-//! and what `--answers FILE` (TOML) holds. `parse` reads `[server]`, `[user]` and `[droplet]`
-//! and has each stage read its own section (`stages/<stage>/section.rs`) with the checks its
-//! form uses; `Reading` names the key and line of every mistake. Pure: the caller reads the file.
+//! and what `--answers FILE` (TOML) holds (`answers_file` reads it), and `Reading`, where each
+//! section's reader reports a mistake with its key and line. Pure: no file is read here.
 
 use std::ops::Range;
 use std::path::PathBuf;
 
-use serde::Deserialize;
-use toml::Spanned;
-
-use super::stages;
 use super::stages::firewall::ports::PortRule;
-use crate::refused::Refused;
 
 /// The course's answers, validated. Sections for stages this version does not run yet are kept
 /// so a file written today keeps working as they arrive.
@@ -218,43 +212,6 @@ pub enum AnswersError {
     Invalid(Vec<AnswerError>),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Raw {
-    server: Option<Spanned<RawServer>>,
-    user: Option<Spanned<RawUser>>,
-    ssh: Option<Spanned<stages::ssh::section::RawSsh>>,
-    postgres: Option<Spanned<stages::postgres::section::RawPostgres>>,
-    firewall: Option<Spanned<stages::firewall::section::RawFirewall>>,
-    nginx: Option<Spanned<stages::nginx::section::RawNginx>>,
-    app: Option<Spanned<stages::app::section::RawApp>>,
-    tls: Option<Spanned<stages::domain::section::RawTls>>,
-    droplet: Option<Spanned<RawDroplet>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDroplet {
-    name: Option<Spanned<String>>,
-    region: Option<Spanned<String>>,
-    size: Option<Spanned<String>>,
-    image: Option<Spanned<String>>,
-    backups: Option<Spanned<bool>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawServer {
-    host: Option<Spanned<String>>,
-    port: Option<Spanned<i64>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawUser {
-    name: Option<Spanned<String>>,
-}
-
 /// An answers file being read: its text, for line numbers, and what was found so far. Each
 /// section's reader reports its mistakes here, each with its key and the line it is on.
 pub struct Reading<'a> {
@@ -263,7 +220,25 @@ pub struct Reading<'a> {
     notes: Vec<String>,
 }
 
-impl Reading<'_> {
+impl<'a> Reading<'a> {
+    /// A file's reading starts with its text.
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            mistakes: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// What the reading found: every mistake, or the notes worth a warning when there is none.
+    pub fn finish(self) -> Result<Vec<String>, AnswersError> {
+        if self.mistakes.is_empty() {
+            Ok(self.notes)
+        } else {
+            Err(AnswersError::Invalid(self.mistakes))
+        }
+    }
+
     /// A mistake at `key` (`postgres.role`), on the line where `span` starts.
     pub fn refuse(&mut self, key: &str, span: Range<usize>, why: impl std::fmt::Display) {
         let line = self.line(span);
@@ -284,231 +259,5 @@ impl Reading<'_> {
     /// Something worth telling that is not a mistake (shown as a warning).
     pub fn note(&mut self, note: String) {
         self.notes.push(note);
-    }
-}
-
-/// Parses and checks an answers file. Returns the answers and notes worth a warning, or every
-/// mistake found, each with its key and line.
-pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
-    let raw: Raw = toml::from_str(text).map_err(|e| AnswersError::Syntax(e.to_string()))?;
-    let mut reading = Reading {
-        text,
-        mistakes: Vec::new(),
-        notes: Vec::new(),
-    };
-
-    let mut answers = Answers::new("", "");
-    // ── Creating the droplet ──
-    if let Some(droplet) = raw.droplet.as_ref() {
-        answers.droplet = parse_droplet(droplet, &mut reading);
-    }
-    match raw.server.as_ref().and_then(|s| s.get_ref().host.as_ref()) {
-        Some(host) => match super::check::validate_host(host.get_ref()) {
-            Ok(()) => answers.host = host.get_ref().trim().to_owned(),
-            Err(m) => reading.refuse("server.host", host.span(), m),
-        },
-        // A droplet to create gets its address when it is made (saved with the progress).
-        None if raw.droplet.is_some() => {}
-        None => reading.refuse(
-            "server.host",
-            raw.server.as_ref().map_or(0..0, |s| s.span()),
-            "missing: the droplet's address, e.g. host = \"203.0.113.7\"",
-        ),
-    }
-    if let Some(port) = raw.server.as_ref().and_then(|s| s.get_ref().port.as_ref()) {
-        match super::check::validate_port(&port.get_ref().to_string()) {
-            Ok(p) => answers.port = p,
-            Err(m) => reading.refuse("server.port", port.span(), m),
-        }
-    }
-    match raw.user.as_ref().and_then(|s| s.get_ref().name.as_ref()) {
-        Some(name) => match super::check::validate_username(name.get_ref()) {
-            Ok(()) => answers.user = name.get_ref().clone(),
-            Err(m) => reading.refuse("user.name", name.span(), m),
-        },
-        None => reading.refuse(
-            "user.name",
-            raw.user.as_ref().map_or(0..0, |s| s.span()),
-            "missing: the name of your everyday account, e.g. name = \"johndoe\"",
-        ),
-    }
-    // Each stage reads its own section. The order is the order mistakes are listed in: the
-    // course's, but for `[tls]`, whose domain is read with the firewall (it opens HTTPS for it)
-    // and its e-mail last, as droplift has always listed them.
-    stages::ssh::section::read(raw.ssh.as_ref(), &mut answers, &mut reading);
-    stages::postgres::section::read(raw.postgres.as_ref(), &mut answers, &mut reading);
-    stages::firewall::section::read(raw.firewall.as_ref(), &mut answers, &mut reading);
-    stages::domain::section::read_domain(raw.tls.as_ref(), &mut answers, &mut reading);
-    stages::nginx::section::read(raw.nginx.as_ref(), &mut answers, &mut reading);
-    stages::app::section::read(raw.app.as_ref(), &mut answers, &mut reading);
-    stages::domain::section::read_email(raw.tls.as_ref(), &mut answers, &mut reading);
-    if reading.mistakes.is_empty() {
-        Ok((answers, reading.notes))
-    } else {
-        Err(AnswersError::Invalid(reading.mistakes))
-    }
-}
-
-/// `[droplet]`: name and region are needed; size, image and backups have the course's defaults.
-fn parse_droplet(raw: &Spanned<RawDroplet>, reading: &mut Reading<'_>) -> Option<DropletAnswers> {
-    use crate::droplet_spec as choices;
-    let section = raw.get_ref();
-    let mut ok = true;
-    let mut check = |key: &str,
-                     value: Option<&Spanned<String>>,
-                     default: Option<&str>,
-                     rule: fn(&str) -> Result<(), Refused>|
-     -> String {
-        match value {
-            Some(v) => match rule(v.get_ref().trim()) {
-                Ok(()) => v.get_ref().trim().to_owned(),
-                Err(m) => {
-                    ok = false;
-                    reading.refuse(key, v.span(), m);
-                    String::new()
-                }
-            },
-            None => match default {
-                Some(d) => d.to_owned(),
-                None => {
-                    ok = false;
-                    reading.refuse(key, raw.span(), format!("missing in [droplet]: {key}"));
-                    String::new()
-                }
-            },
-        }
-    };
-    let name = check(
-        "droplet.name",
-        section.name.as_ref(),
-        None,
-        choices::validate_name,
-    );
-    let region = check(
-        "droplet.region",
-        section.region.as_ref(),
-        None,
-        choices::validate_region_slug,
-    );
-    let size = check(
-        "droplet.size",
-        section.size.as_ref(),
-        Some(choices::COURSE_SIZE),
-        choices::validate_size_slug,
-    );
-    let image = check(
-        "droplet.image",
-        section.image.as_ref(),
-        Some(choices::DEFAULT_IMAGE),
-        choices::validate_image,
-    );
-    let backups = section.backups.as_ref().is_some_and(|b| *b.get_ref());
-    ok.then_some(DropletAnswers {
-        name,
-        region,
-        size,
-        image,
-        backups,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const EXAMPLE: &str = include_str!("../../assets/answers.example.toml");
-
-    #[test]
-    fn a_droplet_to_create_needs_no_host_and_its_mistakes_name_their_keys() {
-        let text = "[user]\nname = \"carol\"\n[droplet]\nname = \"items-api\"\nregion = \"fra1\"\n";
-        let (answers, _) = parse(text).expect("parses without [server]");
-        let droplet = answers.droplet.expect("[droplet]");
-        assert_eq!(droplet.size, crate::droplet_spec::COURSE_SIZE);
-        assert_eq!(droplet.image, crate::droplet_spec::DEFAULT_IMAGE);
-        assert!(!droplet.backups);
-        assert!(answers.host.is_empty(), "its address comes when it is made");
-        let bad = "[user]\nname = \"carol\"\n[droplet]\nname = \"my_droplet\"\nregion = \"Frankfurt\"\nimage = \"centos-7\"\n";
-        let err = parse(bad).expect_err("three mistakes").to_string();
-        for key in ["droplet.name", "droplet.region", "droplet.image"] {
-            assert!(err.contains(&format!("`{key}`")), "{key}: {err}");
-        }
-        assert!(err.contains("line 4"), "{err}");
-    }
-
-    #[test]
-    fn the_example_file_parses_with_warnings_for_later_stages() {
-        let (answers, warnings) = parse(EXAMPLE).expect("example parses");
-        assert_eq!(answers.host, "203.0.113.7");
-        assert_eq!(answers.user, "johndoe");
-        assert_eq!(answers.port, 22);
-        assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(answers.db_role(), "johndoe");
-        assert_eq!(answers.db_name(), "johndoe");
-        assert!(answers.extra_ports.is_empty());
-    }
-
-    const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
-
-    #[test]
-    fn unknown_key_names_the_key_and_line() {
-        let err = parse("[server]\nhost = \"1.2.3.4\"\nhots = 3\n[user]\nname = \"a\"\n")
-            .expect_err("unknown key");
-        let text = err.to_string();
-        assert!(text.contains("hots"), "{text}");
-        assert!(text.contains("line 3"), "{text}");
-    }
-
-    #[test]
-    fn bad_values_each_name_key_and_line() {
-        let err = parse("[server]\nhost = \"a b\"\nport = 0\n\n[user]\nname = \"Root\"\n")
-            .expect_err("bad values");
-        let AnswersError::Invalid(errors) = err else {
-            panic!("expected value errors");
-        };
-        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
-        assert_eq!(
-            keys,
-            [("server.host", 2), ("server.port", 3), ("user.name", 6)]
-        );
-        assert!(errors[2].message.contains("lower-case"));
-    }
-
-    #[test]
-    fn a_section_of_the_wrong_shape_is_named_by_its_type() {
-        // toml names the section's type in these messages: moving a section's type to its
-        // stage's folder must not rename it.
-        let err = parse("tls = \"x\"\n").expect_err("not a table");
-        assert!(err.to_string().contains("expected struct RawTls"), "{err}");
-        let err = parse(&format!("{BASE}[firewall]\nextra_ports = [true]\n")).expect_err("bool");
-        assert!(err.to_string().contains("untagged enum RawPort"), "{err}");
-    }
-
-    #[test]
-    fn mistakes_are_listed_section_by_section_in_the_order_they_always_were() {
-        let text = format!(
-            "{BASE}[tls]\ndomain = \"1.2.3.4\"\nemail = \"nobody\"\n[app]\nmodule = \"app.py\"\n\
-             [nginx]\nsite = \"a b\"\n[firewall]\nextra_ports = [0]\n[ssh]\nalias = \"a b\"\n"
-        );
-        let AnswersError::Invalid(errors) = parse(&text).expect_err("mistakes") else {
-            panic!("expected value errors");
-        };
-        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "ssh.alias",
-                "firewall.extra_ports",
-                "tls.domain",
-                "nginx.site",
-                "app.module",
-                "tls.email"
-            ]
-        );
-    }
-
-    #[test]
-    fn missing_host_is_an_error() {
-        let err = parse("[user]\nname = \"johndoe\"\n").expect_err("no host");
-        assert!(err.to_string().contains("server.host"));
     }
 }

@@ -114,6 +114,7 @@ impl StageStatus {
 
 pub mod advice;
 pub mod answers;
+pub mod answers_file;
 pub mod apt;
 pub mod check;
 pub mod plan;
@@ -274,7 +275,7 @@ mod tests {
     use super::*;
 
     fn example() -> Answers {
-        answers::parse(include_str!("../../assets/answers.example.toml"))
+        answers_file::parse(include_str!("../../assets/answers.example.toml"))
             .expect("the example parses")
             .0
     }
@@ -316,7 +317,7 @@ mod tests {
 
     #[test]
     fn every_package_a_stage_fetches_is_one_its_own_scripts_install() {
-        let with_domain = answers::parse(include_str!(
+        let with_domain = answers_file::parse(include_str!(
             "../../tests/fixtures/export/git-and-domain.toml"
         ))
         .expect("the fixture parses")

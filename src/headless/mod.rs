@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::course::answers::{self, Answers, AnswersError};
+use crate::course::answers::{Answers, AnswersError};
+use crate::course::answers_file;
 use crate::course::{self, StageId};
 use crate::refused::Refused;
 use secrets::SecretsError;
@@ -118,7 +119,7 @@ pub fn load_answers_with(
         cause,
     })?;
     let (mut answers, warnings) =
-        answers::parse(&text).map_err(|cause| HeadlessError::Answers {
+        answers_file::parse(&text).map_err(|cause| HeadlessError::Answers {
             path: path.to_path_buf(),
             cause,
         })?;

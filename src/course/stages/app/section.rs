@@ -49,7 +49,8 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
 
 #[cfg(test)]
 mod tests {
-    use crate::course::answers::{AnswersError, DEFAULT_MODULE, DEFAULT_REF, parse};
+    use crate::course::answers::{AnswersError, DEFAULT_MODULE, DEFAULT_REF};
+    use crate::course::answers_file::parse;
 
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
 

@@ -67,7 +67,7 @@ pub fn read_email(
 
 #[cfg(test)]
 mod tests {
-    use crate::course::answers::parse;
+    use crate::course::answers_file::parse;
 
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
 

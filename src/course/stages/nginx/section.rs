@@ -62,7 +62,8 @@ pub fn read(section: Option<&Spanned<RawNginx>>, answers: &mut Answers, reading:
 mod tests {
     use std::path::PathBuf;
 
-    use crate::course::answers::{AnswersError, parse};
+    use crate::course::answers::AnswersError;
+    use crate::course::answers_file::parse;
 
     const EXAMPLE: &str = include_str!("../../../../assets/answers.example.toml");
 

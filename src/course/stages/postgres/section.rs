@@ -50,7 +50,8 @@ pub fn read(
 
 #[cfg(test)]
 mod tests {
-    use crate::course::answers::{AnswersError, parse};
+    use crate::course::answers::AnswersError;
+    use crate::course::answers_file::parse;
 
     const BASE: &str = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"johndoe\"\n";
 

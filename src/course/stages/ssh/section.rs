@@ -42,7 +42,7 @@ pub fn read(section: Option<&Spanned<RawSsh>>, answers: &mut Answers, reading: &
 
 #[cfg(test)]
 mod tests {
-    use crate::course::answers::parse;
+    use crate::course::answers_file::parse;
 
     #[test]
     fn a_key_path_that_would_inject_into_ssh_config_is_refused() {
