@@ -74,7 +74,7 @@ pub fn cloud_env(api_url: Option<&str>) -> wizard::cloud::CloudEnv {
 /// quit, error (the `?`s below) and panic (ratatui's init installs a restoring panic hook).
 pub fn run_wizard(options: WizardOptions) -> std::io::Result<i32> {
     let mut app = App::new(Theme::from_env(options.theme), options.log_lines);
-    app.present = options.present;
+    app.instructor.on = options.present;
     app.home = crate::home::home_dir();
     app.answers.key = crate::home::suggested_key(&app.home);
     app.cloud_env = cloud_env(options.api_url.as_deref());

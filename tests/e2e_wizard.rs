@@ -83,11 +83,12 @@ fn a_student_clicks_through_stages_one_to_four() {
     assert!(
         wizard
             .app
-            .probe_report
+            .preview
+            .report
             .iter()
             .any(|l| l == "+PermitRootLogin no"),
         "the preview showed the sshd change as a diff: {:?}",
-        wizard.app.probe_report
+        wizard.app.preview.report
     );
 
     // ── Stages 5 and 6 ──
@@ -98,11 +99,12 @@ fn a_student_clicks_through_stages_one_to_four() {
     assert!(
         wizard
             .app
-            .probe_report
+            .preview
+            .report
             .iter()
             .any(|l| l.starts_with("+local") && l.ends_with("scram-sha-256")),
         "the preview showed the pg_hba.conf change: {:?}",
-        wizard.app.probe_report
+        wizard.app.preview.report
     );
     // 6. Firewall: add a port in the list, then Enter on the empty field.
     wizard.type_text("8080");
@@ -111,11 +113,12 @@ fn a_student_clicks_through_stages_one_to_four() {
     assert!(
         wizard
             .app
-            .probe_report
+            .preview
+            .report
             .iter()
             .any(|l| l == "+ allow 8080/tcp"),
         "the preview listed the new rule: {:?}",
-        wizard.app.probe_report
+        wizard.app.preview.report
     );
     let ufw = droplet.run(&["ufw", "status"]);
     assert!(

@@ -917,9 +917,9 @@ fn a_typed_secret_never_shows_on_screen_or_in_a_recording() {
 #[test]
 fn instructor_mode_shows_the_next_command_and_waits_for_space() {
     let mut app = at_update_preview();
-    app.present = true;
+    app.instructor.on = true;
     press(&mut app, KeyCode::Enter);
-    assert!(app.paused.is_some());
+    assert!(app.instructor.paused.is_some());
     press(&mut app, KeyCode::Char('e'));
     let buffer = render(&mut app, 80, 24);
     let screen = text(&buffer);

@@ -84,7 +84,6 @@ pub const KNOWN: &[Known] = &[
         "The domain does not point at the droplet yet.",
         "Add the A record at your registrar, wait for it to spread, then run the stage again.",
     ),
-    // ── end stages 8–10 ──
     known(
         &["droplift supports Ubuntu"],
         "This server runs a system the course was not made or tested for, so droplift changed \

@@ -28,14 +28,11 @@ pub struct Answers {
     pub extra_ports: Vec<PortRule>,
     /// The domain from `[tls]`; when there is one, the firewall lets HTTPS in too.
     pub domain: Option<String>,
-    // ── nginx (stage 7) ──
     pub nginx: NginxAnswers,
-    // ── end nginx ──
     // ── Stages 8–9: the app ──
     pub app: AppAnswers,
     /// `[tls] email` for Let's Encrypt (stage 10, with `domain`).
     pub tls_email: Option<String>,
-    // ── end stages 8–9 ──
     // ── Creating the droplet (src/cloud/) ──
     /// `[droplet]`: the droplet to create through DigitalOcean's API (`droplift cloud create`).
     pub droplet: Option<DropletAnswers>,
@@ -53,7 +50,6 @@ pub struct DropletAnswers {
     pub backups: bool,
 }
 
-// ── nginx (stage 7) ──
 /// The nginx stage's answers. The site's text is the template filled from `site` and
 /// `server_name`, unless the student edited it (wizard) or gave `site_file` (answers file).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +79,6 @@ impl Default for NginxAnswers {
 
 /// The course's site name; the uWSGI stage uses the same folder for the app and its socket.
 pub const DEFAULT_SITE: &str = "items-rest";
-// ── end nginx ──
 
 // ── Stages 8–9: the app ──
 /// `[app]`: where the code comes from and what uWSGI imports.
@@ -121,7 +116,6 @@ impl Default for AppAnswers {
 pub const DEFAULT_REF: &str = "main";
 /// The sample app's module: app.py, the object `app`.
 pub const DEFAULT_MODULE: &str = "app:app";
-// ── end stages 8–9 ──
 
 impl Answers {
     /// The defaults the wizard starts from for a host.

@@ -79,8 +79,6 @@ checked!(
     super::stages::postgres::names::validate_database
 );
 
-// ── end of stage 5 ──
-// ── nginx (stage 7) ──
 checked!(
     /// The nginx site's name: its file in sites-available and the app's folder under
     /// /var/www/html (where the uWSGI socket lives).
@@ -93,7 +91,6 @@ checked!(
     ServerName,
     crate::course::stages::nginx::checks::validate_server_name
 );
-// ── end nginx ──
 
 // ── Stages 8–9: the app ──
 
@@ -167,8 +164,6 @@ checked!(
     Email,
     super::stages::app::rules::validate_email
 );
-
-// ── end stages 8–9 ──
 
 #[cfg(test)]
 mod tests {

@@ -343,7 +343,6 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
             for line in &detail {
                 println!("  server said: {line}");
             }
-            // ── nginx (stage 7) ──
             if stage == StageId::Nginx {
                 let site = course::values::SiteName::parse(&answers.nginx.site);
                 if let Some(error) = site
@@ -357,7 +356,6 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
                     println!("In {file}: {}", error.message);
                 }
             }
-            // ── end nginx ──
             if let Some(usual) = advice {
                 println!("What to do: {usual}");
             }

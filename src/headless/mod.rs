@@ -62,7 +62,6 @@ pub enum HeadlessError {
     Export(#[from] crate::export::ExportError),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
-    // ── nginx (stage 7) ──
     /// `[nginx] site_file` cannot be read or cannot be a site file (`path` is the answers file).
     #[error("{}:\nline {line}: `nginx.site_file`: {message}", .path.display())]
     SiteFile {
@@ -70,7 +69,6 @@ pub enum HeadlessError {
         line: usize,
         message: String,
     },
-    // ── end nginx ──
 }
 
 /// A stage name on the command line that is not one.
@@ -138,7 +136,6 @@ pub fn load_answers_with(
     Ok(answers)
 }
 
-// ── nginx (stage 7) ──
 /// `[nginx] site_file`: its text replaces the template. A relative path is read from the answers
 /// file's folder; a problem names the key and line like every other answer.
 fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), HeadlessError> {
@@ -161,7 +158,6 @@ fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), Head
     answers.nginx.site_text = Some(text);
     Ok(())
 }
-// ── end nginx ──
 
 /// The stages to run: the ones asked for (or all), in course order.
 pub fn selected(only: &[StageId]) -> Vec<StageId> {

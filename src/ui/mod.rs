@@ -1,10 +1,8 @@
 //! Drawing: one file per part of the frame plus shared widgets. `draw` reads `App` and never
 //! changes it, so a frame is a pure function of the state (and snapshot tests can prove it).
 
-// ── nginx (stage 7) ──
-pub mod editor;
-// ── end nginx ──
 pub mod cloud;
+pub mod editor;
 pub mod form;
 pub mod help;
 pub mod keys;
@@ -91,7 +89,6 @@ pub fn draw(app: &App, frame: &mut Frame) {
             &crate::wizard::resume::rows(app),
             *selected,
         ),
-        // ── nginx (stage 7) ──
         Some(Overlay::ConfirmDiscard) => popup::confirm(
             app,
             frame,
@@ -100,7 +97,6 @@ pub fn draw(app: &App, frame: &mut Frame) {
             "The site file goes back to how it was before you edited it. Nothing on the server              has changed.",
             "y drop them   n keep editing",
         ),
-        // ── end nginx ──
         None => {}
     }
 }

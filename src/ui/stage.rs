@@ -123,11 +123,9 @@ fn form_hint(app: &App) -> String {
             "Enter: connect.  No droplet? F2 makes a practice one on this computer.".to_owned()
         }
     } else if id == StageId::Nginx {
-        // ── nginx (stage 7) ──
         "Drop default: yes stops nginx's welcome page answering instead of your site. Enter: \
          check the server, then edit the site file."
             .to_owned()
-        // ── end nginx ──
     } else if id == StageId::User && !app.form.value("user_password").is_empty() {
         format!(
             "Password strength: {}.  Enter: see the exact commands.",
@@ -163,7 +161,7 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
         .into_iter()
         .enumerate()
         .map(|(index, (rule, why))| {
-            let chosen = active && index == app.rule_cursor;
+            let chosen = active && index == app.firewall.cursor;
             Line::from(vec![
                 Span::styled(
                     format!("{} allow {rule:<9} ", if chosen { "›" } else { " " }),
@@ -187,7 +185,7 @@ fn draw_preview(app: &App, frame: &mut Frame, area: Rect, scroll: u16) {
     let scroll = usize::from(scroll.min(max));
     let visible: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(visible), list);
-    let keys = if app.show_scripts {
+    let keys = if app.preview.scripts {
         "Enter: run  ↑/↓: scroll  ←: hide scripts  Esc: back"
     } else {
         "Enter: run  ↑/↓: scroll  →: scripts  Esc: back"
@@ -227,7 +225,7 @@ fn preview_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             "",
         );
     }
-    for line in &app.probe_report {
+    for line in &app.preview.report {
         let style = if line.starts_with('+') && !line.starts_with("+++") {
             theme.success
         } else if line.starts_with('-') && !line.starts_with("---") {
@@ -273,7 +271,7 @@ fn preview_lines(app: &App, width: usize) -> Vec<Line<'static>> {
                 let script = command_text(command);
                 let count = script.lines().count();
                 let who = if command.sudo { "as root" } else { "as you" };
-                if app.show_scripts {
+                if app.preview.scripts {
                     prose(
                         &mut lines,
                         &format!("droplift's exact script ({who}):"),
@@ -341,7 +339,7 @@ fn draw_paused(app: &App, frame: &mut Frame, area: Rect, command: &crate::course
     for text in super::wrap::code(&format!("$ {}", command.log_line()), width, "", "  ") {
         lines.push(Line::styled(text, theme.command));
     }
-    if app.explaining {
+    if app.instructor.explaining {
         lines.push(Line::raw(""));
         if let Some(step) = step {
             for more in step.title.lines().skip(1) {
@@ -369,7 +367,7 @@ fn draw_paused(app: &App, frame: &mut Frame, area: Rect, command: &crate::course
 }
 
 fn draw_running(app: &App, frame: &mut Frame, area: Rect) {
-    if let Some(crate::runner::Request::Run { command, .. }) = &app.paused {
+    if let Some(crate::runner::Request::Run { command, .. }) = &app.instructor.paused {
         return draw_paused(app, frame, area, command);
     }
     let theme = &app.theme;

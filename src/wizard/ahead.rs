@@ -45,7 +45,7 @@ impl App {
     pub fn running_apply(&self) -> Option<StageId> {
         let run = self.run.as_ref()?;
         let changing = matches!(run.phase(), Phase::Apply | Phase::Verify);
-        (changing && !self.present && !self.checking_all && run.stage != StageId::Connect)
+        (changing && !self.instructor.on && !self.checking_all && run.stage != StageId::Connect)
             .then_some(run.stage)
     }
 

@@ -150,7 +150,7 @@ fn enter_on_another_stage_during_a_check_waits_and_the_check_ends_in_its_own_pre
 #[test]
 fn instructor_mode_keeps_the_class_on_the_running_stage() {
     let mut app = app();
-    app.present = true;
+    app.instructor.on = true;
     applying_update(&mut app);
     assert_eq!(app.work_ahead_target(), None);
     press(&mut app, KeyCode::Char('n'));

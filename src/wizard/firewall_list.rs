@@ -5,6 +5,13 @@ use super::App;
 use crate::course::stages::firewall::ports::{PortList, parse_list};
 use crate::course::stages::firewall::{rule_lines, web_ports};
 
+/// The list's state on the firewall screen.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FirewallList {
+    /// Which rule is chosen (0 is SSH).
+    pub cursor: usize,
+}
+
 const FIELD: &str = "add_port";
 
 /// The rules as the screen lists them: (rule, why), SSH first, then the web, then the
@@ -20,10 +27,10 @@ pub fn listed(app: &App) -> Vec<(String, &'static str)> {
 /// ↑ / ↓ on the firewall screen: choose a rule of the list.
 pub(super) fn choose(app: &mut App, up: bool) {
     let last = listed(app).len().saturating_sub(1);
-    app.rule_cursor = if up {
-        app.rule_cursor.saturating_sub(1)
+    app.firewall.cursor = if up {
+        app.firewall.cursor.saturating_sub(1)
     } else {
-        (app.rule_cursor + 1).min(last)
+        (app.firewall.cursor + 1).min(last)
     };
 }
 
@@ -63,14 +70,14 @@ pub(super) fn add(app: &mut App) {
             field.set_value("");
         }
     }
-    app.rule_cursor = listed(app).len().saturating_sub(1);
+    app.firewall.cursor = listed(app).len().saturating_sub(1);
 }
 
 /// Removes the chosen rule, unless it is one the server needs (the message says why).
 pub(super) fn remove(app: &mut App) {
     app.form.clear_errors();
     let fixed = 1 + web_ports(app.answers.domain.is_some()).0.len();
-    let cursor = app.rule_cursor;
+    let cursor = app.firewall.cursor;
     if cursor == 0 {
         app.form.set_error(
             FIELD,
@@ -84,6 +91,6 @@ pub(super) fn remove(app: &mut App) {
     } else if cursor - fixed < app.answers.extra_ports.len() {
         let rule = app.answers.extra_ports.remove(cursor - fixed);
         app.info(&format!("Firewall: {rule} removed from the rules."));
-        app.rule_cursor = cursor.min(listed(app).len().saturating_sub(1));
+        app.firewall.cursor = cursor.min(listed(app).len().saturating_sub(1));
     }
 }

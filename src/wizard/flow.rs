@@ -8,6 +8,26 @@ use crate::logbuf::LineKind;
 use crate::remote::{Job, JobId, Stream};
 use crate::runner::{Outcome, Progress, Request, StageRun};
 
+/// The preview's state, kept while the student looks at it.
+#[derive(Clone, Debug, Default)]
+pub struct Preview {
+    /// What the last check of the current stage printed (e.g. the sshd diff).
+    pub report: Vec<String>,
+    /// It shows droplift's exact scripts, not only the by-hand commands (→ / ←).
+    pub scripts: bool,
+}
+
+/// Instructor mode (`--present`): each command of a change waits for Space, so the class can
+/// read it first; `e` explains it.
+#[derive(Clone, Debug, Default)]
+pub struct Instructor {
+    pub on: bool,
+    /// The command waiting for Space.
+    pub paused: Option<Request>,
+    /// `e` was pressed on the paused command: its explanation is shown.
+    pub explaining: bool,
+}
+
 /// The current stage reads its screen back into the answers; the secrets typed are kept
 /// (zeroized, redacted from the log), never in the answers.
 pub(super) fn take_answers(app: &mut App) {
@@ -55,7 +75,6 @@ pub(super) fn rollback(app: &mut App) -> Vec<Effect> {
         }
     }
 }
-// ── end stage 9 ──
 
 fn start_with(app: &mut App, mode: Mode, plans: course::plan::StagePlans) -> Vec<Effect> {
     let stage = app.current;
@@ -65,7 +84,7 @@ fn start_with(app: &mut App, mode: Mode, plans: course::plan::StagePlans) -> Vec
     let progress = match mode {
         Mode::Apply => run.start_apply(),
         Mode::Check | Mode::Whole => {
-            app.probe_report.clear();
+            app.preview.report.clear();
             app.log_line(
                 LineKind::Info,
                 &format!("── Stage {}: {} ──", stage.index() + 1, stage.title()),
@@ -114,10 +133,10 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
                 .run
                 .as_ref()
                 .is_some_and(|r| r.phase() == crate::runner::Phase::Apply);
-            if app.present && changing && matches!(request, Request::Run { .. }) {
+            if app.instructor.on && changing && matches!(request, Request::Run { .. }) {
                 // Instructor mode: the class reads the command before it runs.
-                app.paused = Some(request);
-                app.explaining = false;
+                app.instructor.paused = Some(request);
+                app.instructor.explaining = false;
                 return Vec::new();
             }
             vec![Effect::Perform(Box::new(request))]
@@ -307,12 +326,12 @@ pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
 
 pub(super) fn cancel_step(app: &mut App) -> Vec<Effect> {
     if let (Some(_), Some(id)) = (
-        app.paused.take(),
+        app.instructor.paused.take(),
         app.run.as_ref().and_then(StageRun::current_id),
     ) {
         // The paused command never reached the server: stopped before it ran (the runner still
         // undoes what earlier steps changed, where the stage has an undo).
-        app.explaining = false;
+        app.instructor.explaining = false;
         app.tell(Msg::Worker(crate::remote::WorkerEvent::Cancelled { id }));
         return Vec::new();
     }
@@ -339,7 +358,7 @@ pub(super) fn on_output(app: &mut App, stream: Stream, line: &str, probe_of: Opt
         app.log_line(kind, line);
     }
     if probe_of == Some(app.current) {
-        app.probe_report.push(line.to_owned());
+        app.preview.report.push(line.to_owned());
     }
 }
 
@@ -364,8 +383,8 @@ pub(super) fn on_local_done(
 
 /// Instructor mode: Space runs the paused command.
 pub(super) fn resume_paused(app: &mut App) -> Vec<Effect> {
-    app.explaining = false;
-    match app.paused.take() {
+    app.instructor.explaining = false;
+    match app.instructor.paused.take() {
         Some(request) => vec![Effect::Perform(Box::new(request))],
         None => Vec::new(),
     }

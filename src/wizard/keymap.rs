@@ -209,7 +209,6 @@ pub static TABLE: &[Binding] = &[
     // ── nginx (stage 7): "Drop your edits?" ──
     on(confirm_discard, YES, keys::drop_edits).bar("y", "drop edits"),
     on(confirm_discard, NO, keys::close_popup).bar("n / Esc", "keep editing"),
-    // ── end nginx ──
     // ── The error card ──
     on(error_card, &[ENTER, ESC], keys::close_popup).bar("Enter", "close"),
     // The bar has always named the log here, but the card keeps every other key (issue 25).
@@ -353,9 +352,7 @@ pub static TABLE: &[Binding] = &[
     // Finished
     on(finished, &[ENTER], keys::next_stage).bar("Enter", "next"),
     on(restart_offered, &[ch('r')], keys::reboot),
-    // ── nginx (stage 7) ──
     on(nginx_finished, &[ch('e')], keys::edit_site).bar("e", "edit site"),
-    // ── end nginx ──
     on(service_finished, &[ch('b')], keys::roll_back)
         .bar("b", "roll back")
         .help(
@@ -375,7 +372,6 @@ pub static TABLE: &[Binding] = &[
         ),
     on(editor, &[ctrl('p')], keys::editor_commands).bar("Ctrl-P", "commands"),
     on(editor, &[ESC], keys::editor_leave).bar("Esc", "back"),
-    // ── end nginx ──
     // ── The log panel, beside every stage view but the editor ──
     on(beside_log, PAGES, keys::scroll_log)
         .bar_if(log_on_bar, "PgUp/PgDn", "log")
@@ -407,9 +403,7 @@ pub static TABLE: &[Binding] = &[
     typed(changed_host_key, keys::type_text),
     typed(login_popup, keys::type_text),
     typed(cloud_typing, keys::type_in_cloud),
-    // ── nginx (stage 7) ──
     typed(editor, keys::type_in_editor),
-    // ── end nginx ──
 ];
 
 /// The binding that takes this key now, if any.
@@ -627,15 +621,15 @@ fn running(app: &App) -> bool {
 
 /// Instructor mode: a command waits for Space.
 fn paused(app: &App) -> bool {
-    running(app) && app.paused.is_some()
+    running(app) && app.instructor.paused.is_some()
 }
 
 fn not_paused(app: &App) -> bool {
-    running(app) && app.paused.is_none()
+    running(app) && app.instructor.paused.is_none()
 }
 
 fn work_ahead_offered(app: &App) -> bool {
-    app.paused.is_none() && app.work_ahead_target().is_some()
+    app.instructor.paused.is_none() && app.work_ahead_target().is_some()
 }
 
 fn finished(app: &App) -> bool {
@@ -684,7 +678,7 @@ fn q_quits(app: &App) -> bool {
 fn log_on_bar(app: &App) -> bool {
     match app.view {
         View::Form => app.current != StageId::Firewall,
-        View::Running => app.paused.is_none(),
+        View::Running => app.instructor.paused.is_none(),
         View::Finished => !matches!(app.current, StageId::Nginx | StageId::Service),
         View::Preview { .. } | View::Editor => false,
     }
@@ -692,7 +686,8 @@ fn log_on_bar(app: &App) -> bool {
 
 /// "? help" outside text fields, unless the running screen's own keys need the room.
 fn question_mark_on_bar(app: &App) -> bool {
-    stage(app) && !(running(app) && (app.paused.is_some() || app.work_ahead_target().is_some()))
+    stage(app)
+        && !(running(app) && (app.instructor.paused.is_some() || app.work_ahead_target().is_some()))
 }
 
 /// "F1 help" where ? is text, and on the new host key question.

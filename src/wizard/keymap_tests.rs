@@ -319,10 +319,10 @@ fn confirm_cancel() -> App {
 
 fn paused() -> App {
     let mut app = preview();
-    app.present = true;
+    app.instructor.on = true;
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('e'));
-    assert!(app.paused.is_some());
+    assert!(app.instructor.paused.is_some());
     app
 }
 
@@ -447,7 +447,6 @@ fn firewall_own_rule() -> App {
     app
 }
 
-// ── nginx (stage 7) ──
 /// Logged in, the nginx stage's check found work to do: the site file in the editor.
 fn nginx_editor() -> App {
     let mut app = app();
@@ -491,7 +490,6 @@ fn nginx_finished() -> App {
     app.view = View::Finished;
     app
 }
-// ── end nginx ──
 
 fn service_finished() -> App {
     let mut app = app();
@@ -668,9 +666,9 @@ fn fingerprint(app: &App) -> String {
         app.log_scroll,
         app.log.last(),
         app.should_quit,
-        app.explaining,
-        app.rule_cursor,
-        app.show_scripts,
+        app.instructor.explaining,
+        app.firewall.cursor,
+        app.preview.scripts,
     );
     let more = (
         app.editor
@@ -679,7 +677,7 @@ fn fingerprint(app: &App) -> String {
         &app.cloud,
         &app.answers,
         app.stages.iter().map(|s| s.status).collect::<Vec<_>>(),
-        app.paused.is_some(),
+        app.instructor.paused.is_some(),
         app.queued,
         app.reboot_needed,
         app.practice_busy,

@@ -193,7 +193,7 @@ pub(super) fn scroll_commands(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 
 /// → droplift's exact scripts, ← the by-hand commands.
 pub(super) fn show_scripts(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    app.show_scripts = key.code == KeyCode::Right;
+    app.preview.scripts = key.code == KeyCode::Right;
     app.view = View::Preview { scroll: 0 };
     Vec::new()
 }
@@ -229,7 +229,7 @@ pub(super) fn resume_paused(app: &mut App, _: KeyEvent) -> Vec<Effect> {
 }
 
 pub(super) fn explain(app: &mut App, _: KeyEvent) -> Vec<Effect> {
-    app.explaining = !app.explaining;
+    app.instructor.explaining = !app.instructor.explaining;
     Vec::new()
 }
 

@@ -1,10 +1,8 @@
 //! The wizard's state and its pure `update`: an `Event` in, the state changed, `Effect`s out.
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
-// ── nginx (stage 7) ──
-pub mod editor;
-// ── end nginx ──
 mod ahead;
+pub mod editor;
 pub use ahead::Elsewhere;
 pub mod cloud;
 pub mod drive;
@@ -130,10 +128,8 @@ pub enum Overlay {
     FirstChoice {
         selected: usize,
     },
-    // ── nginx (stage 7) ──
     /// Esc in the site editor with edits: drop them?
     ConfirmDiscard,
-    // ── end nginx ──
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,10 +151,8 @@ pub enum View {
     Running,
     /// The stage ended (done or failed); Enter goes on.
     Finished,
-    // ── nginx (stage 7) ──
     /// The nginx site file in the editor pane (`app.editor`); Ctrl-S tests and applies it.
     Editor,
-    // ── end nginx ──
 }
 
 #[derive(Clone, Debug)]
@@ -203,8 +197,8 @@ pub struct App {
     pub practice_busy: bool,
     /// The update stage found /var/run/reboot-required: a restart is offered.
     pub reboot_needed: bool,
-    /// What the last check of the current stage printed (e.g. the sshd diff), for the preview.
-    pub probe_report: Vec<String>,
+    /// The preview's own state: what the check printed, and which commands it shows.
+    pub preview: flow::Preview,
     /// The student's home, where `~` in key paths points (set by the loop at start).
     pub home: std::path::PathBuf,
     /// Saved progress (read by the loop at start; written through `Effect::SaveProgress`).
@@ -215,21 +209,12 @@ pub struct App {
     pub checking_all: bool,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
-    /// Instructor mode (`--present`): each command of a change waits for Space, so the class
-    /// can read it first; `e` explains it.
-    pub present: bool,
-    /// In instructor mode, the command waiting for Space.
-    pub paused: Option<Request>,
-    /// `e` was pressed on the paused command: its explanation is shown.
-    pub explaining: bool,
-    /// The firewall screen: which rule of the list is chosen (0 is SSH).
-    pub rule_cursor: usize,
-    /// The preview shows droplift's exact scripts, not only the by-hand commands (→ / ←).
-    pub show_scripts: bool,
-    // ── nginx (stage 7) ──
+    /// Instructor mode (`--present`) and the command it holds for the class to read.
+    pub instructor: flow::Instructor,
+    /// The firewall screen's list of rules.
+    pub firewall: firewall_list::FirewallList,
     /// The site file being edited (the nginx stage's editor pane).
     pub editor: Option<editor::SiteEditor>,
-    // ── end nginx ──
     /// "Create one for me": the create screens, while they are open.
     pub cloud: Option<cloud::CloudFlow>,
     /// The API's address, DIGITALOCEAN_ACCESS_TOKEN, the time zone (set by the loop).
@@ -274,17 +259,14 @@ impl App {
             dirty: true,
             practice_busy: false,
             reboot_needed: false,
-            probe_report: Vec::new(),
+            preview: flow::Preview::default(),
             home: std::path::PathBuf::from("."),
             saved: crate::state::Progress::default(),
             now: 0,
             checking_all: false,
             unsaved: None,
-            present: false,
-            paused: None,
-            explaining: false,
-            rule_cursor: 0,
-            show_scripts: false,
+            instructor: flow::Instructor::default(),
+            firewall: firewall_list::FirewallList::default(),
             editor: None,
             cloud: None,
             cloud_env: cloud::CloudEnv::default(),

@@ -392,7 +392,7 @@ pub(super) fn to_update_preview(app: &mut App) {
     );
     assert!(matches!(app.view, View::Preview { .. }));
     assert_eq!(app.status(StageId::Update), StageStatus::Pending);
-    assert_eq!(app.probe_report, ["upgrades waiting: 3"]);
+    assert_eq!(app.preview.report, ["upgrades waiting: 3"]);
 }
 
 /// Right after the first login: the request is the one that starts the background download
@@ -912,7 +912,7 @@ fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done
 #[test]
 fn instructor_mode_pauses_before_each_command_of_a_change() {
     let mut app = app();
-    app.present = true;
+    app.instructor.on = true;
     connected(&mut app);
     press(&mut app, KeyCode::Enter);
     to_update_preview(&mut app);
@@ -921,23 +921,23 @@ fn instructor_mode_pauses_before_each_command_of_a_change() {
         press(&mut app, KeyCode::Enter).is_empty(),
         "nothing runs yet"
     );
-    assert!(app.paused.is_some());
+    assert!(app.instructor.paused.is_some());
     assert!(press(&mut app, KeyCode::Char('e')).is_empty());
-    assert!(app.explaining, "e explains the paused command");
+    assert!(app.instructor.explaining, "e explains the paused command");
     let effects = press(&mut app, KeyCode::Char(' '));
     let id = request_id(&effects);
-    assert!(app.paused.is_none() && !app.explaining);
+    assert!(app.instructor.paused.is_none() && !app.instructor.explaining);
     // The next command pauses again once this one ends.
     update(
         &mut app,
         Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
     );
-    assert!(app.paused.is_some());
+    assert!(app.instructor.paused.is_some());
     // Esc stops a paused command before it ever reaches the server.
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.overlay, Some(Overlay::ConfirmCancel)));
     assert!(press(&mut app, KeyCode::Char('y')).is_empty());
-    assert!(app.paused.is_none());
+    assert!(app.instructor.paused.is_none());
     assert_ne!(app.status(StageId::Update), StageStatus::Running);
 }
 
