@@ -104,6 +104,20 @@ pub struct SavedDroplet {
     pub backups: bool,
 }
 
+impl From<&crate::cloud::api::Droplet> for SavedDroplet {
+    /// What droplift keeps of a droplet it has just created (never the token).
+    fn from(droplet: &crate::cloud::api::Droplet) -> Self {
+        Self {
+            id: droplet.id,
+            name: droplet.name.clone(),
+            region: droplet.region.slug.clone(),
+            size: droplet.size_slug.clone(),
+            image: droplet.image.slug.clone().unwrap_or_default(),
+            backups: droplet.backups(),
+        }
+    }
+}
+
 impl SavedServer {
     /// How many stages were last seen done.
     pub fn done_count(&self) -> usize {

@@ -1044,20 +1044,7 @@ mod cloud_screens {
     const TOKEN: &str = "dop_v1_screen_test_token_0123456789";
 
     fn catalog() -> Catalog {
-        let (regions, sizes, _) = droplift::practice::cloud::catalogue();
-        Catalog {
-            email: "sammy@example.com".into(),
-            regions,
-            sizes,
-            images: droplift::cloud::choices::IMAGES.iter().collect(),
-            key_path: "/home/sammy/.ssh/id_ed25519".into(),
-            key: droplift::cloud::create::PublicKey {
-                line: "ssh-ed25519 AAAA sammy@laptop".into(),
-                fingerprint: "2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec".into(),
-            },
-            key_on_account: None,
-            key_note: "using your existing key ~/.ssh/id_ed25519".into(),
-        }
+        droplift::practice::cloud::sample_catalog()
     }
 
     fn app() -> App {

@@ -272,14 +272,7 @@ impl Saved {
             return;
         };
         let server = store.progress.touch(answers, crate::state::now());
-        server.droplet = Some(crate::state::SavedDroplet {
-            id: droplet.id,
-            name: droplet.name.clone(),
-            region: droplet.region.slug.clone(),
-            size: droplet.size_slug.clone(),
-            image: droplet.image.slug.clone().unwrap_or_default(),
-            backups: droplet.backups(),
-        });
+        server.droplet = Some(droplet.into());
         if let Err(e) = store.save() {
             eprintln!("warning: progress could not be saved ({e})");
         }

@@ -448,14 +448,7 @@ pub(super) fn on_cloud(app: &mut App, event: CloudEvent) -> Vec<Effect> {
             );
             let now = app.now;
             let server = app.saved.touch(&app.answers, now);
-            server.droplet = Some(crate::state::SavedDroplet {
-                id: droplet.id,
-                name: droplet.name.clone(),
-                region: droplet.region.slug.clone(),
-                size: droplet.size_slug.clone(),
-                image: droplet.image.slug.clone().unwrap_or_default(),
-                backups: droplet.backups(),
-            });
+            server.droplet = Some(droplet.as_ref().into());
             app.unsaved = Some(app.saved.clone());
             app.current = StageId::Connect;
             app.form = super::form_for(StageId::Connect, &app.answers);

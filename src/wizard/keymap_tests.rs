@@ -505,20 +505,7 @@ fn service_finished() -> App {
 // ── The create screens ──
 
 fn catalog() -> Catalog {
-    let (regions, sizes, _) = crate::practice::cloud::catalogue();
-    Catalog {
-        email: "sammy@example.com".into(),
-        regions,
-        sizes,
-        images: crate::cloud::choices::IMAGES.iter().collect(),
-        key_path: "/home/sammy/.ssh/id_ed25519".into(),
-        key: crate::cloud::create::PublicKey {
-            line: "ssh-ed25519 AAAA sammy@laptop".into(),
-            fingerprint: "2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec".into(),
-        },
-        key_on_account: None,
-        key_note: "using your existing key ~/.ssh/id_ed25519".into(),
-    }
+    crate::practice::cloud::sample_catalog()
 }
 
 fn first_choice() -> App {

@@ -122,6 +122,24 @@ pub(super) fn images() -> Vec<Image> {
     .collect()
 }
 
+/// The create screens' catalogue for a sample account on the practice cloud (sammy's, with a
+/// key already on this computer): what the screens show without an account, in tests and demos.
+pub fn sample_catalog() -> crate::cloud::worker::Catalog {
+    crate::cloud::worker::Catalog {
+        email: "sammy@example.com".into(),
+        regions: regions(),
+        sizes: sizes(),
+        images: crate::cloud::choices::IMAGES.iter().collect(),
+        key_path: "/home/sammy/.ssh/id_ed25519".into(),
+        key: crate::cloud::create::PublicKey {
+            line: "ssh-ed25519 AAAA sammy@laptop".into(),
+            fingerprint: "2b:ef:37:43:33:be:68:27:7e:2f:58:27:06:15:89:ec".into(),
+        },
+        key_on_account: None,
+        key_note: "using your existing key ~/.ssh/id_ed25519".into(),
+    }
+}
+
 /// The practice cloud's regions, sizes and images (the screen tests draw the same lists).
 pub fn catalogue() -> (Vec<Region>, Vec<Size>, Vec<Image>) {
     (regions(), sizes(), images())

@@ -17,7 +17,7 @@ mod droplets;
 mod error;
 mod http;
 
-pub use catalogue::catalogue;
+pub use catalogue::{catalogue, sample_catalog};
 pub use error::{FaultError, PracticeCloudError};
 
 use std::collections::BTreeMap;
