@@ -5,14 +5,10 @@ mod common;
 
 use std::process::Output;
 
+use common::cli::answers_file;
+
 fn droplift(args: &[&str], stdin: &str, home: &std::path::Path) -> Output {
     common::cli::droplift(home, args, stdin)
-}
-
-fn answers_file(dir: &std::path::Path, text: &str) -> String {
-    let path = dir.join("answers.toml");
-    std::fs::write(&path, text).expect("write answers");
-    path.to_str().expect("utf-8").to_owned()
 }
 
 fn stderr(out: &Output) -> String {

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::cli::droplift;
+use common::cli::{answers_file, droplift};
 use droplift::practice::cloud::{Fault, Options, PracticeCloud};
 
 fn cloud(faults: Vec<Fault>) -> PracticeCloud {
@@ -50,9 +50,7 @@ impl Run {
 /// `droplift cloud create --yes` with `answers`, the token on stdin, extra flags after.
 fn create(cloud: &PracticeCloud, answers: &str, token: &str, extra: &[&str]) -> Run {
     let home = tempfile::tempdir().expect("home");
-    let file = home.path().join("answers.toml");
-    std::fs::write(&file, answers).expect("answers");
-    let file = file.display().to_string();
+    let file = answers_file(home.path(), answers);
     let mut args = vec![
         "cloud",
         "create",

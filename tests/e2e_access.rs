@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::cli::said;
+use common::cli::{answers_file, said};
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
 
@@ -42,16 +42,14 @@ fn apply_hardens_a_new_droplet_and_a_second_run_changes_nothing() {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
+    let answers = answers_file(
+        home.path(),
+        &format!(
             "[server]\nhost = \"{}\"\nport = 22\n\n[user]\nname = \"alice\"\n\n[ssh]\nalias = \"practice\"\n",
             droplet.address
         ),
-    )
-    .expect("answers");
-    let answers = answers.to_str().expect("utf-8 path");
+    );
+    let answers = answers.as_str();
     let first_root = droplet.root_password.expose().to_owned();
     let secrets = format!(
         "root_password={first_root}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n"

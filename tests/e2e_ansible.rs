@@ -301,8 +301,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     }
 
     // Export for the first droplet, then list the second too, as the inventory's comment says.
-    let answers = home.path().join("answers.toml");
-    std::fs::write(&answers, answers_for(&a.address.to_string())).expect("answers");
+    let answers = common::cli::answers_file(home.path(), &answers_for(&a.address.to_string()));
     let out_dir = home.path().join("fleet");
     let export = common::cli::droplift(
         home.path(),
@@ -310,7 +309,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
             "export",
             "ansible",
             "--answers",
-            answers.to_str().expect("utf-8"),
+            &answers,
             "--out",
             out_dir.to_str().expect("utf-8"),
         ],

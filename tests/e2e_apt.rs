@@ -34,18 +34,16 @@ fn a_held_package_is_named_and_a_hanging_upgrade_is_stopped_and_explained() {
     droplet.run(&["apt-mark", "hold", "curl"]);
 
     let home = tempfile::tempdir().expect("temp home");
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
+    let answers = cli::answers_file(
+        home.path(),
+        &format!(
             "[server]\nhost = \"{}\"\n\n[user]\nname = \"erin\"\n",
             droplet.address
         ),
-    )
-    .expect("answers");
+    );
     let out = cli::apply(
         home.path(),
-        answers.to_str().expect("utf-8"),
+        &answers,
         &["connect", "update"],
         &format!(
             "root_password={}\nnew_root_password=apt root pw 5\n",

@@ -23,16 +23,14 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
             .expect("practice cloud starts");
     let token = cloud.token.expose().to_owned();
     let home = tempfile::tempdir().expect("temp home");
-    let answers = home.path().join("answers.toml");
     let name = format!("e2e-{}", std::process::id());
-    std::fs::write(
-        &answers,
-        format!(
+    let answers = cli::answers_file(
+        home.path(),
+        &format!(
             "[user]\nname = \"carol\"\n\n[ssh]\nalias = \"practice\"\n\n[droplet]\nname = \"{name}\"\nregion = \"ams3\"\nsize = \"s-1vcpu-1gb\"\nimage = \"ubuntu-24-04-x64\"\nbackups = false\n"
         ),
-    )
-    .expect("answers");
-    let answers = answers.to_str().expect("utf-8 path");
+    );
+    let answers = answers.as_str();
     let api = ["--api-url", cloud.url.as_str(), "--secrets-stdin"];
 
     let mut args = vec!["cloud", "create", "--answers", answers, "--yes"];

@@ -42,15 +42,13 @@ fn template_site() -> String {
 
 /// Writes the answers file, with `site_file` when given.
 fn write_answers(home: &Path, address: &str, site_file: Option<&str>) -> String {
-    let path = home.join("answers.toml");
     let mut answers = format!(
         "[server]\nhost = \"{address}\"\n\n[user]\nname = \"dana\"\n\n[nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
     );
     if let Some(file) = site_file {
         answers.push_str(&format!("site_file = \"{file}\"\n"));
     }
-    std::fs::write(&path, answers).expect("answers");
-    path.to_str().expect("utf-8").to_owned()
+    common::cli::answers_file(home, &answers)
 }
 
 fn apply_nginx(home: &Path, answers: &str) -> Output {

@@ -30,18 +30,16 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
-    let answers_path = home.path().join("answers.toml");
-    std::fs::write(
-        &answers_path,
-        format!(
+    let answers_path = common::cli::answers_file(
+        home.path(),
+        &format!(
             "[server]\nhost = \"{}\"\n\n[user]\nname = \"alice\"\n\n\
              [postgres]\nrole = \"{ROLE}\"\ndatabase = \"{DB}\"\n\n\
              [firewall]\nextra_ports = [8080, \"53/udp\"]\n",
             droplet.address
         ),
-    )
-    .expect("answers");
-    let answers_file = answers_path.to_str().expect("utf-8 path");
+    );
+    let answers_file = answers_path.as_str();
     let first_root = droplet.root_password.expose().to_owned();
     let mut outputs = Vec::new();
 

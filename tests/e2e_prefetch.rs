@@ -19,17 +19,14 @@ const CACHE: &str = "/var/cache/droplift/apt/archives";
 const WHEELS: &str = "/var/cache/droplift/wheels";
 
 fn answers(home: &Path, host: &str) -> String {
-    let path = home.join("answers.toml");
-    std::fs::write(
-        &path,
-        format!(
+    common::cli::answers_file(
+        home,
+        &format!(
             "[server]\nhost = \"{host}\"\n\n[user]\nname = \"gus\"\n\n\
              [postgres]\nrole = \"gus\"\ndatabase = \"items\"\n\n\
              [nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
         ),
     )
-    .expect("answers");
-    path.to_str().expect("utf-8").to_owned()
 }
 
 fn apply_args(file: &str) -> Vec<&str> {

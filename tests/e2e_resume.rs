@@ -15,13 +15,10 @@ const NEW_ROOT: &str = "resume root pw 1";
 const USER_PW: &str = "resume user pw 2";
 
 fn answers(home: &Path, host: &str, user: &str) -> String {
-    let path = home.join("answers.toml");
-    std::fs::write(
-        &path,
-        format!("[server]\nhost = \"{host}\"\n\n[user]\nname = \"{user}\"\n"),
+    common::cli::answers_file(
+        home,
+        &format!("[server]\nhost = \"{host}\"\n\n[user]\nname = \"{user}\"\n"),
     )
-    .expect("answers");
-    path.to_str().expect("utf-8").to_owned()
 }
 
 #[test]

@@ -39,17 +39,15 @@ fn a_port_changed_through_ssh_socket_is_followed_and_a_half_made_change_shuts_no
     );
 
     let home = tempfile::tempdir().expect("temp home");
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
+    let answers = cli::answers_file(
+        home.path(),
+        &format!(
             "[server]\nhost = \"{}\"\nport = 2222\n\n[user]\nname = \"erin\"\n\n\
              [ssh]\nkey = \"~/.ssh/id_ed25519\"\nalias = \"portdrop\"\n",
             droplet.address
         ),
-    )
-    .expect("answers");
-    let answers = answers.to_str().expect("utf-8 path");
+    );
+    let answers = answers.as_str();
     let out = cli::apply(
         home.path(),
         answers,

@@ -21,18 +21,16 @@ fn a_centos_droplet_is_refused_before_any_change() {
     )
     .expect("os-release");
     let home = tempfile::tempdir().expect("temp home");
-    let answers = home.path().join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
+    let answers = cli::answers_file(
+        home.path(),
+        &format!(
             "[server]\nhost = \"{}\"\n\n[user]\nname = \"erin\"\n",
             droplet.address
         ),
-    )
-    .expect("answers");
+    );
     let out = cli::apply(
         home.path(),
-        answers.to_str().expect("utf-8"),
+        &answers,
         &[],
         &format!(
             "root_password={}\nnew_root_password=centos root pw 3\nuser_password=erin pw 1234\n\

@@ -18,6 +18,18 @@ fn command(home: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// Writes `text` as the answers file `home/answers.toml` and returns its path, as `--answers`
+/// takes it.
+pub fn answers_file(home: &Path, text: &str) -> String {
+    let path = home.join("answers.toml");
+    if let Err(e) = std::fs::write(&path, text) {
+        panic!("write the answers file {}: {e}", path.display());
+    }
+    path.to_str()
+        .unwrap_or_else(|| panic!("the answers file's path is not UTF-8: {}", path.display()))
+        .to_owned()
+}
+
 pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = command(home, args)
         .stderr(Stdio::piped())

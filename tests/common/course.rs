@@ -16,17 +16,14 @@ pub const DB_PW: &str = "%40:/?#@ db pw 1";
 
 /// The answers of a course run as `erin` with the sample app, database `items-db`.
 pub fn write_answers(home: &Path, address: &str) -> String {
-    let answers = home.join("answers.toml");
-    std::fs::write(
-        &answers,
-        format!(
+    super::cli::answers_file(
+        home,
+        &format!(
             "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
              [postgres]\nrole = \"erin\"\ndatabase = \"items-db\"\n\n\
              [nginx]\nsite = \"items-rest\"\nserver_name = \"_\"\n"
         ),
     )
-    .expect("answers");
-    answers.to_str().expect("utf-8 path").to_owned()
 }
 
 /// Every stage, headless, from the e-mailed (expired) root password. Returns the output.
