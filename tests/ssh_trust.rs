@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::events::{Driven, connected, is_end_of_connect, start};
+use common::events::{change_to, connected, expired, is_end_of_connect, start};
 use common::sshd::{Sshd, TestUser, password, random_hex, require_root};
 use droplift::remote::{HostKeyPolicy, Job, RemoteCommand, Stream, Target, WorkerEvent};
 use droplift::secret::Secret;
@@ -81,42 +81,6 @@ fn a_wrong_sudo_password_is_tried_once_and_the_command_input_is_not_tried() {
         !said.contains("droplift-sudo"),
         "the prompt is not output: {said}"
     );
-}
-
-/// Waits for the expired-password question after connecting as `user` (whose password
-/// `chage -d 0` expired).
-fn expired(sshd: &mut Sshd, user: &TestUser) -> Driven {
-    common::sshd::sh(&format!("chage -d 0 {}", user.name));
-    let paths = sshd.paths();
-    sshd.trust(&paths);
-    let mut w = start(paths);
-    w.worker
-        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
-    let ev = w.wait_for("PasswordChangeRequired", |e| {
-        matches!(
-            e,
-            WorkerEvent::PasswordChangeRequired
-                | WorkerEvent::Connected { .. }
-                | WorkerEvent::ConnectFailed { .. }
-        )
-    });
-    assert_eq!(ev, WorkerEvent::PasswordChangeRequired, "{:#?}", w.seen);
-    w
-}
-
-fn change_to(w: &mut Driven, user: &TestUser, new: &str) -> WorkerEvent {
-    w.worker.send(Job::ChangePassword {
-        current: Secret::new(&user.password),
-        new: Secret::new(new),
-    });
-    w.wait_for("the change's end", |e| {
-        matches!(
-            e,
-            WorkerEvent::PasswordChangeRejected { .. }
-                | WorkerEvent::PasswordChanged
-                | WorkerEvent::ConnectFailed { .. }
-        )
-    })
 }
 
 /// The old password still logs in (the failed change changed nothing).

@@ -6,7 +6,7 @@ mod common;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::{Duration, Instant};
 
-use common::events::{connected, is_end, start};
+use common::events::{change_to, connected, expired, is_end, start};
 use common::sshd::{Sshd, password, processes_matching, random_hex, require_root, sh};
 use droplift::remote::exec::connect;
 use droplift::remote::{
@@ -513,33 +513,8 @@ fn expired_password_on_a_keyboard_interactive_only_server() {
     }
     let mut sshd = Sshd::start_with("PasswordAuthentication no");
     let user = sshd.add_user();
-    sh(&format!("chage -d 0 {}", user.name));
-    let paths = sshd.paths();
-    sshd.trust(&paths);
-    let mut w = start(paths);
-    w.worker
-        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
-    let ev = w.wait_for("PasswordChangeRequired", |e| {
-        matches!(
-            e,
-            WorkerEvent::PasswordChangeRequired
-                | WorkerEvent::Connected { .. }
-                | WorkerEvent::ConnectFailed { .. }
-        )
-    });
-    assert_eq!(ev, WorkerEvent::PasswordChangeRequired, "{:#?}", w.seen);
-    w.worker.send(Job::ChangePassword {
-        current: Secret::new(&user.password),
-        new: Secret::new(&user.password),
-    });
-    let ev = w.wait_for("rejection", |e| {
-        matches!(
-            e,
-            WorkerEvent::PasswordChangeRejected { .. }
-                | WorkerEvent::PasswordChanged
-                | WorkerEvent::ConnectFailed { .. }
-        )
-    });
+    let mut w = expired(&mut sshd, &user);
+    let ev = change_to(&mut w, &user, &user.password);
     let WorkerEvent::PasswordChangeRejected { reason } = ev else {
         panic!("{:#?}", w.seen)
     };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use droplift::remote::sshconfig::SshPaths;
 use droplift::remote::worker::{WorkerConfig, WorkerHandle, spawn_with};
 use droplift::remote::{HostKeyPolicy, Job, JobId, RemoteCommand, Stream, WorkerEvent};
-use droplift::secret::Redactor;
+use droplift::secret::{Redactor, Secret};
 
 use super::sshd::{Sshd, TestUser};
 
@@ -120,4 +120,42 @@ impl Driven {
             })
             .collect()
     }
+}
+
+/// Waits for the expired-password question after connecting as `user` (whose password
+/// `chage -d 0` expired).
+pub fn expired(sshd: &mut Sshd, user: &TestUser) -> Driven {
+    super::sshd::sh(&format!("chage -d 0 {}", user.name));
+    let paths = sshd.paths();
+    sshd.trust(&paths);
+    let mut w = start(paths);
+    w.worker
+        .send(sshd.password_login(&user.name, &user.password, HostKeyPolicy::Strict));
+    let ev = w.wait_for("PasswordChangeRequired", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRequired
+                | WorkerEvent::Connected { .. }
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    });
+    assert_eq!(ev, WorkerEvent::PasswordChangeRequired, "{:#?}", w.seen);
+    w
+}
+
+/// Answers the expired-password question with `new`; the change's end (rejected, changed, or
+/// the connection gone).
+pub fn change_to(w: &mut Driven, user: &TestUser, new: &str) -> WorkerEvent {
+    w.worker.send(Job::ChangePassword {
+        current: Secret::new(&user.password),
+        new: Secret::new(new),
+    });
+    w.wait_for("the change's end", |e| {
+        matches!(
+            e,
+            WorkerEvent::PasswordChangeRejected { .. }
+                | WorkerEvent::PasswordChanged
+                | WorkerEvent::ConnectFailed { .. }
+        )
+    })
 }
