@@ -84,6 +84,56 @@ pub enum ApiError {
     Unexpected { status: u16, message: String },
     #[error("the API's answer could not be read ({0}); is --api-url a DigitalOcean API?")]
     Decode(String),
+    /// The token would travel unencrypted: an `http://` API that is not on this computer.
+    #[error(
+        "{url} is plain http: droplift sends your DigitalOcean token only over https (or over \
+         http to this computer, for the practice cloud). Use an https:// address."
+    )]
+    PlainHttp { url: String },
+    /// A list's next page pointed somewhere other than the API the token was given for.
+    #[error(
+        "the API's next page is at {link}, not at {api}: droplift does not send your token \
+         anywhere else, so the list stops here."
+    )]
+    ForeignLink { link: String, api: String },
+}
+
+/// `scheme://host[:port]` of a URL (what the token is given to), or None when it has no scheme.
+fn origin(url: &str) -> Option<&str> {
+    let rest_at = url.find("://")? + 3;
+    let end = url[rest_at..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| rest_at + i);
+    Some(&url[..end])
+}
+
+/// True when a plain-http URL stays on this computer (the practice cloud's address).
+fn is_loopback(url: &str) -> bool {
+    let Some(authority) = origin(url).and_then(|o| o.split("://").nth(1)) else {
+        return false;
+    };
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.split(':').next().unwrap_or(host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Refuses to send the token where it could be read on the way.
+fn check_transport(base_url: &str) -> Result<(), ApiError> {
+    let scheme_http = base_url
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if scheme_http && !is_loopback(base_url) {
+        return Err(ApiError::PlainHttp {
+            url: base_url.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 impl ApiError {
@@ -208,11 +258,23 @@ impl Client {
         &self.config.base_url
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The URL of `path`. An absolute URL (a list's next page) must be on the API the token
+    /// was given for: same scheme, host and port.
+    fn url(&self, path: &str) -> Result<String, ApiError> {
         if path.starts_with("http://") || path.starts_with("https://") {
-            return path.to_owned();
+            let api = origin(&self.config.base_url).unwrap_or(&self.config.base_url);
+            return match origin(path) {
+                Some(link) if link.eq_ignore_ascii_case(api) => Ok(path.to_owned()),
+                link => Err(ApiError::ForeignLink {
+                    link: link.unwrap_or(path).to_owned(),
+                    api: api.to_owned(),
+                }),
+            };
         }
-        format!("{}{path}", self.config.base_url.trim_end_matches('/'))
+        Ok(format!(
+            "{}{path}",
+            self.config.base_url.trim_end_matches('/')
+        ))
     }
 
     /// One request, once: the status and body, or why there is none.
@@ -273,7 +335,8 @@ impl Client {
         body: Option<&serde_json::Value>,
         idempotent: bool,
     ) -> Result<(u16, String), ApiError> {
-        let url = self.url(path);
+        check_transport(&self.config.base_url)?;
+        let url = self.url(path)?;
         let mut attempt = 0;
         let mut waited = Duration::ZERO;
         loop {
@@ -476,6 +539,56 @@ mod tests {
             }
             .outcome_unknown()
         );
+    }
+
+    #[test]
+    fn the_token_goes_only_over_https_or_to_this_computer() {
+        for ok in [
+            "https://api.digitalocean.com",
+            "HTTPS://api.example.com/",
+            "http://127.0.0.1:8080",
+            "http://localhost:9000/",
+            "http://[::1]:7000",
+        ] {
+            assert_eq!(check_transport(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://api.digitalocean.com",
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1.evil.example",
+            "http://user@example.com",
+        ] {
+            assert!(
+                matches!(check_transport(bad), Err(ApiError::PlainHttp { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_next_page_elsewhere_is_not_followed() {
+        let client = Client::new(ApiConfig::default(), Secret::new("t"));
+        assert_eq!(
+            client.url("/v2/sizes?page=2").as_deref(),
+            Ok("https://api.digitalocean.com/v2/sizes?page=2")
+        );
+        assert!(
+            client
+                .url("https://api.digitalocean.com/v2/sizes?page=2")
+                .is_ok()
+        );
+        for elsewhere in [
+            "https://evil.example/v2/sizes?page=2",
+            "http://api.digitalocean.com/v2/sizes?page=2",
+            "https://api.digitalocean.com.evil.example/v2",
+            "https://api.digitalocean.com:8443/v2",
+        ] {
+            let Err(ApiError::ForeignLink { link, api }) = client.url(elsewhere) else {
+                panic!("{elsewhere} was followed")
+            };
+            assert_eq!(api, "https://api.digitalocean.com");
+            assert!(elsewhere.starts_with(&link), "{link}");
+        }
     }
 
     #[test]

@@ -269,6 +269,17 @@ mod tests {
         assert_eq!(Fault::parse("never-active"), Ok(Fault::NeverActive));
         assert!(Fault::parse("gremlins").is_err());
     }
+
+    #[test]
+    fn what_a_caller_sent_reaches_the_terminal_written_out() {
+        let line = printable("GET /v2/\u{1b}]0;owned\u{7}\u{1b}[2J → 404");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(line, "GET /v2/\\u{1b}]0;owned\\u{7}\\u{1b}[2J → 404");
+        assert_eq!(
+            printable("added SSH key ü (ab:cd)"),
+            "added SSH key ü (ab:cd)"
+        );
+    }
 }
 
 // ── `droplift practice cloud` ──
@@ -287,6 +298,20 @@ pub struct ServeArgs {
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
+
+/// A log line as the terminal may show it: request paths and key names come from whoever
+/// connects, so control characters (a terminal's escape sequences) are written out, not sent.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
@@ -310,7 +335,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, PracticeCloudError> {
             faults: args.faults.clone(),
             boot: true,
         },
-        |line| eprintln!("{line}"),
+        |line| eprintln!("{}", printable(line)),
     )?;
     println!("practice cloud at {}", cloud.url);
     println!("  token:            {}", cloud.token.expose());
