@@ -220,22 +220,23 @@ pub fn perform_local(
     Ok(result?)
 }
 
-/// The droplet's address as this computer reaches it: an ~/.ssh/config alias is resolved to its
-/// HostName (the ssh client's view), then looked up.
-fn droplet_addresses(host: &str, home: &Path) -> Vec<std::net::IpAddr> {
-    use std::net::ToSocketAddrs;
+/// The name this computer reaches the droplet by: an ~/.ssh/config alias resolved to its
+/// HostName (the ssh client's view), else `host` as given.
+fn host_name(host: &str, home: &Path) -> String {
     let target = crate::remote::Target {
         host: host.to_owned(),
         port: None,
         user: None,
     };
-    let name = crate::remote::sshconfig::resolve(
-        &target,
-        &crate::remote::sshconfig::SshPaths::in_home(home),
-    )
-    .map(|r| r.hostname)
-    .unwrap_or_else(|_| host.to_owned());
-    (name.as_str(), 0)
+    crate::remote::sshconfig::resolve(&target, &crate::remote::sshconfig::SshPaths::in_home(home))
+        .map(|r| r.hostname)
+        .unwrap_or_else(|_| host.to_owned())
+}
+
+/// The droplet's addresses as this computer reaches it (`host_name`, then looked up).
+fn droplet_addresses(host: &str, home: &Path) -> Vec<std::net::IpAddr> {
+    use std::net::ToSocketAddrs;
+    (host_name(host, home).as_str(), 0)
         .to_socket_addrs()
         .map(|addrs| addrs.map(|a| a.ip()).collect())
         .unwrap_or_default()
@@ -283,17 +284,7 @@ pub fn http_check(
     use std::io::Read;
     use std::net::{TcpStream, ToSocketAddrs};
     use std::time::Duration;
-    let target = crate::remote::Target {
-        host: host.to_owned(),
-        port: None,
-        user: None,
-    };
-    let address = crate::remote::sshconfig::resolve(
-        &target,
-        &crate::remote::sshconfig::SshPaths::in_home(home),
-    )
-    .map(|r| r.hostname)
-    .unwrap_or_else(|_| host.to_owned());
+    let address = host_name(host, home);
     let url = format!("http://{address}{path}");
     let socket = (address.as_str(), 80)
         .to_socket_addrs()
