@@ -1,6 +1,9 @@
-//! The release bookkeeping of stages 8 and 9 (marks, the current and next links, which release a
-//! rollback picks, which old ones go), run by bash on this computer in a temporary folder: fast
-//! checks of what the end-to-end test relies on.
+//! The release bookkeeping of stages 8 and 9 (marks, the current and next records, which
+//! release a rollback picks, which old ones go, a server from before root kept the marks), run
+//! by bash on this computer in a temporary folder: fast checks of what the end-to-end test
+//! relies on. Here the site's user is whoever runs the test, so `as_owner` runs commands as
+//! they are; tests/e2e_app.rs checks on a droplet that root's part never touches the site's
+//! folder.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,11 +12,12 @@ const LIB: &str = include_str!("../src/course/stages/app/lib.sh");
 const TARGET: &str = include_str!("../src/course/stages/service/target.sh");
 const FINISH: &str = include_str!("../src/course/stages/app/finish.sh");
 
-/// Runs `body` after the shared functions with the site's folders in `base`; (status, stdout).
-fn bash(base: &Path, files: &[&str], body: &str) -> (bool, String) {
-    let base = base.display();
+/// Runs `body` after the shared functions with the site's folder in `dir/site` and root's
+/// folder in `dir/state`; (status, stdout).
+fn bash(dir: &Path, files: &[&str], body: &str) -> (bool, String) {
+    let d = dir.display();
     let script = format!(
-        "base='{base}'\nreleases='{base}/releases'\n{}\n{body}",
+        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\n{}\n{body}",
         files.join("\n")
     );
     let out = Command::new("bash")
@@ -26,33 +30,43 @@ fn bash(base: &Path, files: &[&str], body: &str) -> (bool, String) {
     )
 }
 
-/// A release folder with its mark.
-fn release(base: &Path, name: &str, built: u64, status: &str) {
-    let dir = base.join("releases").join(name);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+/// A release folder with root's mark for it.
+fn release(dir: &Path, name: &str, built: u64, status: &str) {
+    std::fs::create_dir_all(dir.join("site/releases").join(name)).expect("mkdir");
+    std::fs::create_dir_all(dir.join("state/marks")).expect("marks");
     std::fs::write(
-        dir.join(".droplift-release"),
+        dir.join("state/marks").join(name),
         format!("status={status}\nbuilt={built}\ndigest=d-{name}\n"),
     )
     .expect("mark");
 }
 
-fn link(base: &Path, name: &str, to: &str) {
-    std::os::unix::fs::symlink(format!("releases/{to}"), base.join(name)).expect("link");
+/// Root's record that `which` (current or next) is release `to`.
+fn record(dir: &Path, which: &str, to: &str) {
+    std::fs::write(dir.join("state").join(which), format!("{to}\n")).expect("record");
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut left: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    left
 }
 
 #[test]
 fn a_rollback_picks_the_newest_good_release_older_than_current() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = dir.path();
-    release(base, "r1", 100, "good");
-    release(base, "r2", 200, "failed");
-    release(base, "r3", 300, "good");
-    release(base, "v1.0.0", 400, "good");
-    release(base, "r5", 500, "built");
-    link(base, "current", "v1.0.0");
-    link(base, "next", "r5");
-    let resolve = |target: &str| bash(base, &[LIB, TARGET], &format!("resolve_target {target}"));
+    let d = dir.path();
+    release(d, "r1", 100, "good");
+    release(d, "r2", 200, "failed");
+    release(d, "r3", 300, "good");
+    release(d, "v1.0.0", 400, "good");
+    release(d, "r5", 500, "built");
+    record(d, "current", "v1.0.0");
+    record(d, "next", "r5");
+    let resolve = |target: &str| bash(d, &[LIB, TARGET], &format!("resolve_target {target}"));
     assert_eq!(resolve("previous"), (true, "r3".into()));
     assert_eq!(resolve("next"), (true, "r5".into()));
     assert_eq!(resolve("r1"), (true, "r1".into()));
@@ -60,54 +74,124 @@ fn a_rollback_picks_the_newest_good_release_older_than_current() {
     assert!(!ok && why.contains("marked failed"), "{why}");
     let (ok, why) = resolve("nope");
     assert!(!ok && why.contains("no release named nope"), "{why}");
-    // The digest finds the release built from the same code, good or built only.
+    let (ok, why) = resolve("../r1");
+    assert!(!ok && why.contains("no release named"), "{why}");
+    // The digest finds the release built from the same code, good or built only, and only
+    // while its folder is there.
     assert_eq!(
-        bash(base, &[LIB], "release_with_digest d-r3").1,
+        bash(d, &[LIB], "release_with_digest d-r3").1,
         "r3".to_owned()
     );
-    assert_eq!(bash(base, &[LIB], "release_with_digest d-r2").1, "");
+    assert_eq!(bash(d, &[LIB], "release_with_digest d-r2").1, "");
+    std::fs::remove_dir(d.join("site/releases/r3")).expect("rmdir");
+    assert_eq!(bash(d, &[LIB], "release_with_digest d-r3").1, "");
 }
 
 #[test]
-fn switching_a_link_replaces_it_whole() {
+fn switching_current_makes_the_record_and_replaces_the_link_whole() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = dir.path();
-    release(base, "a", 1, "good");
-    release(base, "b", 2, "good");
-    link(base, "current", "a");
-    let (ok, out) = bash(base, &[LIB], "switch_link current b; link_target current");
-    assert_eq!((ok, out.as_str()), (true, "b"));
-    assert!(
-        !base.join(".current.new").exists(),
-        "no temporary link is left"
+    let d = dir.path();
+    release(d, "a", 1, "good");
+    release(d, "b", 2, "good");
+    let (ok, out) = bash(
+        d,
+        &[LIB],
+        "switch_link current a; switch_link current b; switch_link next a; link_target current; link_target next",
     );
+    assert_eq!((ok, out.as_str()), (true, "b\na"));
     assert_eq!(
-        bash(base, &[LIB], "mark_set b status failed; mark_get b status").1,
+        std::fs::read_link(d.join("site/current")).expect("a link"),
+        Path::new("releases/b")
+    );
+    assert!(
+        !d.join("site/next").exists(),
+        "next is root's record only, not a link in the site's folder"
+    );
+    assert_eq!(names(&d.join("site")), ["current", "releases"]);
+    assert_eq!(
+        bash(d, &[LIB], "mark_set b status failed; mark_get b status").1,
         "failed"
     );
+    assert!(
+        !d.join("site/releases/b/.droplift-release").exists(),
+        "the mark is root's, never in the release"
+    );
+    let (ok, out) = bash(
+        d,
+        &[LIB],
+        "drop_link current; drop_link next; echo \"[$(link_target current)][$(link_target next)]\"",
+    );
+    assert_eq!((ok, out.as_str()), (true, "[][]"));
+    assert!(!d.join("site/current").exists());
 }
 
 #[test]
 fn the_five_newest_stay_and_current_and_next_always() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let base = dir.path();
+    let d = dir.path();
     for n in 1..=8 {
-        release(base, &format!("r{n}"), n * 100, "good");
+        release(d, &format!("r{n}"), n * 100, "good");
     }
-    link(base, "current", "r1");
-    link(base, "next", "r8");
-    std::fs::write(
-        base.join("releases/r8/.droplift-release"),
-        "status=building\nbuilt=800\n",
-    )
-    .expect("mark");
-    let (ok, out) = bash(base, &[LIB, FINISH], "");
+    record(d, "current", "r1");
+    record(d, "next", "r8");
+    std::fs::write(d.join("state/marks/r8"), "status=building\nbuilt=800\n").expect("mark");
+    let (ok, out) = bash(d, &[LIB, FINISH], "");
     assert!(ok, "{out}");
-    let mut left: Vec<String> = std::fs::read_dir(base.join("releases"))
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
-    assert_eq!(left, ["r1", "r4", "r5", "r6", "r7", "r8"], "{out}");
+    let kept = ["r1", "r4", "r5", "r6", "r7", "r8"];
+    assert_eq!(names(&d.join("site/releases")), kept, "{out}");
+    assert_eq!(
+        names(&d.join("state/marks")),
+        kept,
+        "a removed release's mark goes too"
+    );
     assert!(out.contains("release r8 is built: built"), "{out}");
+}
+
+#[test]
+fn a_server_from_before_keeps_its_releases_and_links() {
+    // droplift before this change kept each mark in its release (.droplift-release) and made `next` a
+    // link in the site's folder.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let releases = d.join("site/releases");
+    for (name, built, status) in [("old", 100, "good"), ("new", 200, "built")] {
+        std::fs::create_dir_all(releases.join(name)).expect("mkdir");
+        std::fs::write(
+            releases.join(name).join(".droplift-release"),
+            format!("status={status}\nbuilt={built}\ndigest=d-{name}\nsource=a \u{1b}[31mfolder\n"),
+        )
+        .expect("mark");
+    }
+    std::os::unix::fs::symlink("releases/old", d.join("site/current")).expect("link");
+    std::os::unix::fs::symlink("releases/new", d.join("site/next")).expect("link");
+    // Before anything changes, everything reads as it was.
+    let (ok, out) = bash(
+        d,
+        &[LIB],
+        "link_target current; link_target next; mark_get old status; mark_get new source; list_releases",
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        out, "old\nnew\ngood\na [31mfolder\n200 new built\n100 old good",
+        "the escape character of a mark is not printed"
+    );
+    assert!(!d.join("state/marks").exists(), "reading changes nothing");
+    // The first change copies the marks and links into root's folder, once.
+    let (ok, out) = bash(
+        d,
+        &[LIB],
+        "mark_set new status good; link_target current; link_target next; mark_get old status",
+    );
+    assert_eq!((ok, out.as_str()), (true, "old\nnew\ngood"));
+    assert_eq!(names(&d.join("state/marks")), ["new", "old"]);
+    assert!(
+        std::fs::read_to_string(d.join("state/marks/new"))
+            .expect("mark")
+            .contains("status=good\n")
+    );
+    assert!(!d.join("site/next").exists(), "the old next link goes");
+    assert_eq!(
+        std::fs::read_link(d.join("site/current")).expect("current stays"),
+        Path::new("releases/old")
+    );
 }

@@ -17,6 +17,9 @@ use common::droplet::TestDroplet;
 use droplift::practice::{PracticeOs, UpOptions};
 
 const BASE: &str = "/var/www/html/items-rest";
+/// droplift's own folder for the site: root's only.
+const STATE: &str = "/var/lib/droplift/app/items-rest";
+const ENV_FILE: &str = "/var/lib/droplift/app/items-rest/app.env";
 
 /// A plain HTTP request from this computer, as a visitor's: (status code, content type, body).
 fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String, String) {
@@ -59,10 +62,7 @@ fn current(droplet: &TestDroplet) -> String {
 }
 
 fn mark(droplet: &TestDroplet, release: &str) -> String {
-    droplet.run(&[
-        "cat",
-        &format!("{BASE}/releases/{release}/.droplift-release"),
-    ])
+    droplet.run(&["cat", &format!("{STATE}/marks/{release}")])
 }
 
 /// A copy of the sample app in `dir`, with `requirements` as its requirements.txt.
@@ -126,13 +126,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     }
     let unit = droplet.run(&["cat", "/etc/systemd/system/uwsgi-items-rest.service"]);
     assert!(!unit.contains(encoded) && unit.contains("EnvironmentFile="));
-    assert_eq!(
-        droplet
-            .run(&["stat", "-c", "%a %U", &format!("{BASE}/app.env")])
-            .trim(),
-        "600 erin"
-    );
-    let env = droplet.run(&["cat", &format!("{BASE}/app.env")]);
+    let env = droplet.run(&["cat", ENV_FILE]);
     assert!(
         env.contains("@127.0.0.1:5432/items-db") && env.contains(encoded),
         "DATABASE_URL holds the encoded password and the database named with -"
@@ -383,8 +377,141 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         .expect("runs");
     assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
 
+    hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
+
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+}
+
+/// The app's user cannot hand the server to itself (issue 27): links named like everything
+/// droplift wrote or read in the site's folder, in a cloned repository and planted by the user
+/// (as the app itself, or a library it installed, could), point at root's files; a deploy
+/// through them succeeds, no root-owned file outside droplift's own places changes, and nothing
+/// root-only reaches the user or the output. Then a virtualenv the user rewrote is never run as
+/// root.
+fn hostile_links_reach_nothing_of_roots(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    secrets: &str,
+) {
+    const PWNED: &str = "/etc/cron.d/droplift-pwned";
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!(
+            "set -e; rm -rf /tmp/hostile; mkdir -p /tmp/hostile; cd /tmp/hostile; git init -q; \
+             cp {BASE}/current/app.py {BASE}/current/requirements.txt .; \
+             ln -s {PWNED}-mark .droplift-release; ln -s {PWNED}-new .droplift-release.new; \
+             ln -s {PWNED}-req .droplift-requirements.txt; \
+             git add -A; git -c user.name=t -c user.email=t@t commit -qm hostile; \
+             git -c user.name=t -c user.email=t@t tag v2.0.0; \
+             git clone -q --bare /tmp/hostile /srv/hostile.git; chown -R erin /srv/hostile.git"
+        ),
+    ]);
+    // What the user plants in the site's folder: the old places of droplift's files, and the
+    // names of the links it makes.
+    droplet.run(&[
+        "runuser",
+        "-u",
+        "erin",
+        "--",
+        "sh",
+        "-c",
+        &format!(
+            "set -e; cd {BASE}; ln -sfn /etc/shadow app.env; ln -sfn {PWNED}-ini uwsgi.ini; \
+             ln -sfn /etc/cron.d next; ln -sfn {PWNED}-current .current.new"
+        ),
+    ]);
+    let shadow_root = droplet.run(&["sh", "-c", "grep '^root:' /etc/shadow"]);
+    droplet.run(&["sh", "-c", "touch /tmp/droplift-stamp; sleep 1"]);
+    let deploy_v2 = || {
+        droplift_logged(
+            home,
+            &[
+                "deploy",
+                "--answers",
+                answers,
+                "--source",
+                "file:///srv/hostile.git",
+                "--ref",
+                "v2.0.0",
+                "--secrets-stdin",
+            ],
+            secrets,
+        )
+    };
+    let hostile = deploy_v2();
+    let text = said(&hostile);
+    assert!(hostile.status.success(), "deploy v2.0.0:\n{text}");
+    assert_eq!(current(droplet), "v2.0.0");
+    assert_eq!(
+        http(&droplet.address.to_string(), "GET", "/items", None).0,
+        200
+    );
+    let planted = droplet.run(&["sh", "-c", &format!("ls {PWNED}-* 2>/dev/null || true")]);
+    assert_eq!(planted.trim(), "", "root wrote through a link");
+    // Every root-owned path changed since: only droplift's own places.
+    let changed = droplet.run(&[
+        "sh",
+        "-c",
+        "find /etc /root /usr /boot /srv /var/www /var/spool /var/lib/droplift -xdev \
+         -newer /tmp/droplift-stamp -user root -print",
+    ]);
+    let allowed = [
+        "/etc/droplift/items-rest",
+        "/etc/systemd/system/uwsgi-items-rest.service",
+        STATE,
+    ];
+    let strays: Vec<&str> = changed
+        .lines()
+        .filter(|p| !allowed.iter().any(|a| p.starts_with(a)))
+        .collect();
+    assert!(strays.is_empty(), "root changed {strays:?}\n{text}");
+    let env = droplet.run(&["cat", ENV_FILE]);
+    for leaked in [&env, &text] {
+        assert!(
+            !leaked.contains(shadow_root.trim()),
+            "root's password hash leaked"
+        );
+    }
+    assert!(env.contains("DATABASE_URL=postgresql"));
+
+    // The user rewrites the virtualenv's uwsgi of the release serving. With the environment
+    // file gone, a deploy of the same code runs the app stage again with that release (its
+    // checks ask the virtualenv's uwsgi for its version) and restarts the service: the
+    // rewritten uwsgi runs, as the user only.
+    let wrapper = "#!/bin/sh\n\
+                   touch \"/tmp/droplift-uwsgi-ran-as-$(id -un)\" 2>/dev/null || true\n\
+                   [ \"$(id -u)\" != 0 ] || touch /root/droplift-pwned-uwsgi\n\
+                   exec \"$(dirname \"$0\")/uwsgi.real\" \"$@\"\n";
+    droplet.run_with_stdin(
+        &[
+            "runuser",
+            "-u",
+            "erin",
+            "--",
+            "sh",
+            "-c",
+            &format!(
+                "set -e; cd {BASE}/current/venv/bin; mv uwsgi uwsgi.real; cat > uwsgi; chmod 755 uwsgi"
+            ),
+        ],
+        wrapper.as_bytes(),
+    );
+    droplet.run(&["rm", ENV_FILE]);
+    let again = deploy_v2();
+    assert!(again.status.success(), "deploy again:\n{}", said(&again));
+    let ran = droplet.run(&[
+        "sh",
+        "-c",
+        "ls /tmp/droplift-uwsgi-ran-as-* /root/droplift-pwned-uwsgi 2>/dev/null || true",
+    ]);
+    assert_eq!(
+        ran.trim(),
+        "/tmp/droplift-uwsgi-ran-as-erin",
+        "the virtualenv's uwsgi ran as the user only"
     );
 }

@@ -192,7 +192,7 @@ fn the_later_stages_packages_are_cached_before_their_stage_and_none_installed_ea
     let mark = droplet.run(&[
         "sh",
         "-c",
-        "cat /var/www/html/items-rest/current/.droplift-release",
+        "cat /var/lib/droplift/app/items-rest/marks/$(cat /var/lib/droplift/app/items-rest/current)",
     ]);
     assert!(mark.contains("uwsgi=system"), "{mark}");
 }

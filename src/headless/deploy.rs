@@ -184,7 +184,8 @@ fn service_values(answers: &Answers) -> Result<service::ServiceValues, HeadlessE
 pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
     let values = service_values(&answers)?;
-    let command = service::releases_command(&values.site).map_err(course::PlanError::from)?;
+    let command =
+        service::releases_command(&values.site, &values.user).map_err(course::PlanError::from)?;
     let plans = StagePlans {
         probe: course::plan::Plan::new(vec![Step::run(
             format!("The releases of {} on the server", values.site),

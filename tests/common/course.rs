@@ -104,8 +104,26 @@ pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
             .trim(),
         "active\nactive\nactive"
     );
-    let mode = droplet.run(&["stat", "-c", "%a %U", "/var/www/html/items-rest/app.env"]);
-    assert_eq!(mode.trim(), "600 erin");
+    // The environment file is root's, in root's folder for the site (systemd reads it for the
+    // service); the site's own folder holds no copy.
+    let mode = droplet.run(&[
+        "stat",
+        "-c",
+        "%a %U",
+        "/var/lib/droplift/app/items-rest",
+        "/var/lib/droplift/app/items-rest/app.env",
+    ]);
+    assert_eq!(mode.trim(), "700 root\n600 root");
+    let stray = droplet.run(&[
+        "sh",
+        "-c",
+        "ls -A /var/www/html/items-rest; find /var/www/html/items-rest/releases -maxdepth 2 -name '.droplift-release*'",
+    ]);
+    assert_eq!(
+        stray.split_whitespace().collect::<Vec<_>>(),
+        ["current", "log", "releases", "socket.sock"],
+        "the site's folder holds the app's parts only"
+    );
     // From this computer, as any visitor: 200 with JSON.
     let curl = Command::new("curl")
         .args(["-sS", "-m", "15", "-w", "\n%{http_code} %{content_type}"])

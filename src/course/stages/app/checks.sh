@@ -1,5 +1,6 @@
-# What a release folder must hold before a virtualenv is made for it.
-: "${module:?}" "${releases:?}"
+# What a release folder must hold before a virtualenv is made for it (looked at as the app's
+# user: the folder is theirs).
+: "${module:?}" "${releases:?}" "${staging:?}"
 set -euo pipefail
 
 # Says what is missing in release folder $1 and fails, or succeeds quietly.
@@ -7,20 +8,20 @@ check_tree() {
   local dir=$1 path
   path=${module%%:*}
   path=${path//.//}
-  if [ ! -f "$dir/requirements.txt" ]; then
+  if ! as_owner test -f "$dir/requirements.txt"; then
     echo "the code has no requirements.txt at its top level: pip needs one to install the app's libraries (and uWSGI)" >&2
     return 1
   fi
-  if [ ! -f "$dir/$path.py" ] && [ ! -f "$dir/$path/__init__.py" ]; then
+  if ! as_owner test -f "$dir/$path.py" && ! as_owner test -f "$dir/$path/__init__.py"; then
     echo "the code has no $path.py (or $path/__init__.py) for the module ${module%%:*}: check [app] module" >&2
     return 1
   fi
 }
 
-# A new release name: $1, or $1-2, $1-3 … when that is taken.
+# A new release name: $1, or $1-2, $1-3 … when that is taken (by a folder or a mark).
 new_release_name() {
   local name=$1 n=2
-  while [ -e "$releases/$name" ]; do
+  while release_exists "$name" || [ -e "$staging/marks/$name" ]; do
     name="$1-$n"
     n=$((n + 1))
   done

@@ -1,6 +1,6 @@
 # Clones the branch or tag `ref` of the repository as $u into a new release folder (named after
-# a tag, else after the time, UTC), marked "building", and points `next` at it. A URL or ref
-# git cannot find stops here, before any release is made. If a release was built from the same
+# a tag, else after the time, UTC), marked "building", and makes it `next`. A URL or ref git
+# cannot find stops here, before any release is made. If a release was built from the same
 # commit before, that one is used again.
 : "${u:?}" "${url:?}" "${ref:?}" "${releases:?}"
 set -euo pipefail
@@ -19,10 +19,9 @@ if ref_is_tag; then
 else
   name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
 fi
-install -d -o "$u" -g www-data -m 750 "$releases/$name"
-# git wants an empty folder, so the release is marked only once the clone is there.
+as_owner mkdir -m 750 -- "$releases/$name"
 if ! git_as_user -c advice.detachedHead=false clone --quiet --depth 1 --branch "$ref" "$url" "$releases/$name"; then
-  rm -rf -- "${releases:?}/$name"
+  as_owner rm -rf -- "${releases:?}/$name"
   echo "git could not clone $ref of $url; nothing was changed" >&2
   exit 1
 fi

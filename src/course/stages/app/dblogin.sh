@@ -1,11 +1,19 @@
-# Reads DATABASE_URL from the environment file and logs in to PostgreSQL with it, the way the
-# app will: this judges the file by what PostgreSQL says, with no password from droplift.
+# Reads DATABASE_URL from an environment file (root's own) and logs in to PostgreSQL with it,
+# the way the app will: this judges the file by what PostgreSQL says, with no password from
+# droplift.
 : "${env_file:?}"
 set -euo pipefail
 
-# Prints "role database" from the file's DATABASE_URL (decoded; never the password).
+# The environment file the next release will read: the one waiting to go live with it, else the
+# live one.
+env_for_next() {
+  if [ -f "$env_file.next" ]; then echo "$env_file.next"; else echo "$env_file"; fi
+}
+
+# Prints "role database" from the DATABASE_URL of file $1 (default: env_for_next; decoded;
+# never the password).
 url_names() {
-  python3 - "$env_file" <<'PY'
+  python3 - "${1:-$(env_for_next)}" <<'PY'
 import sys, urllib.parse
 for line in open(sys.argv[1]):
     if line.startswith("DATABASE_URL="):
@@ -15,14 +23,15 @@ for line in open(sys.argv[1]):
 PY
 }
 
-# Logs in with the file's DATABASE_URL; prints PostgreSQL's answer. The password reaches libpq
-# through a pgpass file only root can read, never a command line or the environment.
+# Logs in with the DATABASE_URL of file $1 (default: env_for_next); prints PostgreSQL's answer.
+# The password reaches libpq through a pgpass file only root can read, never a command line or
+# the environment.
 url_login() {
-  local pass fields rc=0
+  local file=${1:-$(env_for_next)} pass fields rc=0
   local -a where
   pass=$(mktemp)
   fields=$(mktemp)
-  python3 - "$env_file" "$pass" > "$fields" <<'PY'
+  python3 - "$file" "$pass" > "$fields" <<'PY'
 import sys, urllib.parse
 env_file, pass_file = sys.argv[1:3]
 esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:")
@@ -40,7 +49,7 @@ PY
   rm -f "$fields"
   if [ "${#where[@]}" -lt 4 ]; then
     rm -f "$pass"
-    echo "no DATABASE_URL in $env_file"
+    echo "no DATABASE_URL in $file"
     return 1
   fi
   PGPASSFILE=$pass PGHOST=${where[0]} PGPORT=${where[1]} PGUSER=${where[2]} PGDATABASE=${where[3]} \

@@ -13,7 +13,7 @@ prune_releases() {
       kept=$((kept + 1))
       continue
     fi
-    rm -rf -- "${releases:?}/$name"
+    release_remove "$name" </dev/null
     echo "removed the old release $name ($status)"
   done < <(list_releases)
 }

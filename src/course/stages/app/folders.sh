@@ -1,8 +1,12 @@
 # Makes the site's folders: /var/www/html/SITE for $u with nginx's group (www-data may pass
-# through to the socket, others may not look in), releases/ and log/ inside, and droplift's own
-# staging folder, which only root can read.
-: "${u:?}" "${base:?}" "${releases:?}" "${staging:?}"
+# through to the socket, others may not look in; setgid, so what is made inside gets nginx's
+# group too), releases/ and log/ inside, made by $u; droplift's own folder for the site, which
+# only root can read; and the folder of the site's uWSGI settings, which root writes and anyone
+# may read.
+: "${u:?}" "${base:?}" "${releases:?}" "${staging:?}" "${ini:?}"
 set -euo pipefail
-install -d -o "$u" -g www-data -m 750 "$base" "$releases" "$base/log"
+install -d -o "$u" -g www-data -m 2750 "$base"
+as_owner mkdir -p -m 750 -- "$releases" "$base/log"
 install -d -o root -g root -m 700 /var/lib/droplift /var/lib/droplift/app "$staging"
-ls -ld "$base" "$releases" "$base/log"
+install -d -o root -g root -m 755 /etc/droplift "$(dirname "$ini")"
+as_owner ls -ld -- "$base" "$releases" "$base/log"

@@ -21,7 +21,7 @@ use crate::course::values::{
 use crate::course::{PlanError, answer};
 use crate::secret::Secret;
 use crate::secret::SecretName;
-use crate::shell::{Const, QuoteError, Script};
+use crate::shell::{Const, QuoteError, Script, ShellArg};
 
 pub const LIB: &str = include_str!("lib.sh");
 const DBURL: &str = include_str!("dburl.sh");
@@ -49,44 +49,67 @@ const MARK_FAILED: &str = include_str!("mark_failed.sh");
 const VERIFY: &str = include_str!("verify.sh");
 
 /// Where a site's pieces live on the server. Every path comes from the checked site name, so
-/// this is the one place that knows the layout (nginx's socket path says the same).
+/// this is the one place that knows the layout (nginx's socket path says the same). The site's
+/// user owns its folder; what root decides by (the releases' marks, which release serves, the
+/// environment file, uwsgi.ini) lives in root's own places, never in that folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
-    /// /var/www/html/SITE: releases/, current, next, log/, app.env, uwsgi.ini, socket.sock
+    /// The site's user: it owns `base` and runs the app.
+    pub user: UserName,
+    /// /var/www/html/SITE, the user's: releases/, the `current` link, log/, socket.sock
     pub base: Made,
     pub releases: Made,
-    /// droplift's own folder for uploads and staged files (root only).
+    /// droplift's own folder for the site (root only): marks/, the records of `current` and
+    /// `next`, uploads, staged files, and the environment file.
     pub staging: Made,
     /// The systemd unit's name, without `.service`.
     pub unit: Made,
+    /// The environment file systemd reads for the service (root's, mode 600).
     pub env_file: Made,
+    /// uwsgi.ini, root's (readable by all): /etc/droplift/SITE/uwsgi.ini
+    pub ini: Made,
 }
 
 impl Layout {
-    pub fn new(site: &SiteName) -> Self {
+    pub fn new(site: &SiteName, user: &UserName) -> Self {
         let base = format!("/var/www/html/{site}");
+        let staging = format!("/var/lib/droplift/app/{site}");
         Self {
+            user: user.clone(),
             releases: Made::new(format!("{base}/releases")),
-            staging: Made::new(format!("/var/lib/droplift/app/{site}")),
+            env_file: Made::new(format!("{staging}/app.env")),
+            staging: Made::new(staging),
             unit: Made::new(format!("uwsgi-{site}")),
-            env_file: Made::new(format!("{base}/app.env")),
+            ini: Made::new(format!("/etc/droplift/{site}/uwsgi.ini")),
             base: Made::new(base),
         }
     }
 
-    /// A script with the site's paths set (the files' declarations say which they read; the
-    /// plan tests check that exactly those are set).
-    pub(super) fn script(&self, files: &[&'static str], paths: &[&'static str]) -> Script {
-        let mut script = Script::new(files);
-        for name in paths {
-            let value = match *name {
-                "base" => &self.base,
-                "releases" => &self.releases,
-                "staging" => &self.staging,
-                "unit" => &self.unit,
-                _ => &self.env_file,
-            };
-            script = script.set(name, value);
+    /// A script of these files with the site's values set: each one some file declares it reads
+    /// (the plan tests check that exactly the declared values are set).
+    pub(super) fn script(&self, files: &[&'static str]) -> Script {
+        self.with_site(Script::new(files), files)
+    }
+
+    /// Sets on `script` the site's values that `files` declare.
+    pub(super) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
+        let declared: Vec<&str> = files
+            .iter()
+            .flat_map(|f| crate::shell::declared_inputs(f))
+            .collect();
+        let values: [(&'static str, &dyn ShellArg); 7] = [
+            ("u", &self.user),
+            ("base", &self.base),
+            ("releases", &self.releases),
+            ("staging", &self.staging),
+            ("unit", &self.unit),
+            ("env_file", &self.env_file),
+            ("ini", &self.ini),
+        ];
+        for (name, value) in values {
+            if declared.contains(&name) {
+                script = script.set(name, value);
+            }
         }
         script
     }
@@ -198,10 +221,10 @@ fn password_stdin() -> Vec<StdinPart> {
 }
 
 /// Adds what the source's file declares (digest, or the repository and ref).
-fn with_source(script: Script, code: &Code, user: &UserName) -> Script {
+fn with_source(script: Script, code: &Code) -> Script {
     match code {
         Code::Archive { digest, .. } => script.set("digest", digest),
-        Code::Git { url, git_ref } => script.set("u", user).set("url", url).set("ref", git_ref),
+        Code::Git { url, git_ref } => script.set("url", url).set("ref", git_ref),
     }
 }
 
@@ -213,26 +236,17 @@ fn source_file(code: &Code) -> &'static str {
 }
 
 pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
-    let layout = Layout::new(&v.site);
+    let layout = Layout::new(&v.site, &v.user);
     let base = &layout.base;
     let user = &v.user;
     let probe_script = with_source(
         layout
-            .script(
-                &[LIB, UWSGI, DBLOGIN, source_file(&v.code), PROBE],
-                &["base", "releases", "env_file"],
-            )
+            .script(&[LIB, UWSGI, DBLOGIN, source_file(&v.code), PROBE])
             .set("packages", &packages(&v.code))
             .set("role", &v.role)
             .set("db", &v.db),
         &v.code,
-        user,
     );
-    // source_git.sh declares u too; set it once.
-    let probe_script = match v.code {
-        Code::Archive { .. } => probe_script.set("u", user),
-        Code::Git { .. } => probe_script,
-    };
 
     let get_code: Vec<Step> = match &v.code {
         Code::Archive { source, .. } => vec![
@@ -251,8 +265,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                 ),
                 Command::root(
                     &layout
-                        .script(&[LIB, CHECKS, UNPACK], &["base", "releases", "staging"])
-                        .set("u", user)
+                        .script(&[LIB, CHECKS, UNPACK])
                         .set("module", &v.module)
                         .set("source_label", &Const(source_label(source))),
                 )?,
@@ -266,8 +279,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, SOURCE_GIT, CHECKS, CLONE], &["base", "releases"])
-                    .set("u", user)
+                    .script(&[LIB, SOURCE_GIT, CHECKS, CLONE])
                     .set("url", url)
                     .set("ref", git_ref)
                     .set("module", &v.module),
@@ -293,30 +305,29 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         Step::run(
             format!(
                 "Make the site's folders: {base} for {user} and nginx's group, with releases/ and \
-                 log/ inside"
+                 log/ inside;\ndroplift's own folder for the site ({}, root only), and {} for \
+                 uwsgi.ini",
+                layout.staging,
+                layout.ini.as_str().trim_end_matches("/uwsgi.ini")
             ),
-            Command::root(
-                &layout
-                    .script(&[FOLDERS], &["base", "releases", "staging"])
-                    .set("u", user),
-            )?,
+            Command::root(&layout.script(&[LIB, FOLDERS]))?,
         ),
         Step::run(
             format!(
-                "Write DATABASE_URL to {} (mode 600, only {user} can read it)\nThe password is \
+                "Try the database password, then write DATABASE_URL to {}.next (mode 600, root's: \
+                 systemd hands it to the app),\nto go live with the release; the password is \
                  URL-encoded, sent on stdin, and never on a command line, in the unit or in the log",
                 layout.env_file
             ),
             Command::root(
                 &layout
-                    .script(&[DBURL, ENV_FILE], &["base", "env_file"])
-                    .set("u", user)
+                    .script(&[LIB, DBURL, DBLOGIN, ENV_FILE])
                     .set("role", &v.role)
                     .set("db", &v.db),
             )?
             .stdin(password_stdin())
             .by_hand(format!(
-                "sudo -u {user} sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql+psycopg2://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
+                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql+psycopg2://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
                 layout.env_file, v.role, v.db
             )),
         ),
@@ -330,11 +341,9 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                  venv/bin/uwsgi starts it with its python3 plugin)"
             ),
             Command::root(
-                &crate::course::apt::apt_script(&[UWSGI])
+                &layout
+                    .with_site(crate::course::apt::apt_script(&[UWSGI]), &[LIB, VENV])
                     .files(&[LIB, VENV])
-                    .set("base", &layout.base)
-                    .set("releases", &layout.releases)
-                    .set("u", user)
                     .set("wheels", &Const(crate::course::prefetch::WHEELS)),
             )?
             .timeout(Duration::from_secs(1800)),
@@ -347,15 +356,14 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, CHECK_APP], &["base", "releases", "env_file"])
-                    .set("u", user)
+                    .script(&[LIB, DBLOGIN, CHECK_APP])
                     .set("module", &v.module),
             )?
             .timeout(Duration::from_secs(300)),
         ),
         Step::run(
             "Mark the release built and keep the five newest releases",
-            Command::root(&layout.script(&[LIB, FINISH], &["base", "releases"]))?,
+            Command::root(&layout.script(&[LIB, FINISH]))?,
         ),
     ]);
 
@@ -367,16 +375,12 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         )]),
         apply: Plan::new(apply).with_rollback(vec![Step::run(
             "Mark the release that failed as failed; `current` (what serves now) stays",
-            Command::root(&layout.script(&[LIB, MARK_FAILED], &["base", "releases", "staging"]))?,
+            Command::root(&layout.script(&[LIB, MARK_FAILED]))?,
         )]),
         verify: Plan::new(vec![Step::run(
             "Check the release's virtualenv, the environment file's mode and owner, and log in \
              to PostgreSQL with its DATABASE_URL",
-            Command::root(
-                &layout
-                    .script(&[LIB, DBLOGIN, VERIFY], &["base", "releases", "env_file"])
-                    .set("u", user),
-            )?,
+            Command::root(&layout.script(&[LIB, DBLOGIN, VERIFY]))?,
         )]),
     })
 }

@@ -1,5 +1,5 @@
-# Read-only: are the system packages installed, does the environment file (mode 600, the app
-# user's) hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
+# Read-only: are the system packages installed, does the environment file (mode 600, root's)
+# hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
 # release built from your code serving or waiting to go live?
 : "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}"
 set -euo pipefail
@@ -15,16 +15,17 @@ if ! id -u "$u" >/dev/null 2>&1; then
   exit 0
 fi
 
-if [ ! -f "$env_file" ]; then
+envf=$(env_for_next)
+if [ ! -f "$envf" ]; then
   todo+=("there is no environment file $env_file yet")
-elif [ "$(stat -c '%a %U' "$env_file")" != "600 $u" ]; then
-  todo+=("$env_file should be mode 600 and belong to $u; it is $(stat -c '%a, %U' "$env_file")")
+elif [ "$(stat -c '%a %U' "$envf")" != "600 root" ]; then
+  todo+=("$envf should be mode 600 and root's; it is $(stat -c '%a, %U' "$envf")")
 elif ! command -v python3 >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
   todo+=("python3 or PostgreSQL's psql is not installed yet")
 elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
-  todo+=("$env_file does not name the role $role and the database $db yet")
+  todo+=("$envf does not name the role $role and the database $db yet")
 elif ! said=$(url_login); then
-  todo+=("PostgreSQL refuses the DATABASE_URL in $env_file: $(tail -n 1 <<<"$said")")
+  todo+=("PostgreSQL refuses the DATABASE_URL in $envf: $(tail -n 1 <<<"$said")")
 fi
 
 cur=$(link_target current)

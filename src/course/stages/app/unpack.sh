@@ -1,7 +1,7 @@
 # Unpacks the uploaded code as $u into a new release folder named after the time (UTC), marked
-# "building", and points `next` at it. If a release was built from exactly this code before,
-# that one is used again instead. `current` is not touched: the release goes live only after
-# the service stage's smoke test.
+# "building", and makes it `next`. If a release was built from exactly this code before, that
+# one is used again instead. `current` is not touched: the release goes live only after the
+# service stage's smoke test.
 : "${u:?}" "${source_label:?}" "${releases:?}" "${staging:?}"
 set -euo pipefail
 archive="$staging/source.tar"
@@ -17,14 +17,12 @@ if again=$(release_with_digest "$digest") && [ -n "$again" ]; then
   exit 0
 fi
 name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
-install -d -o "$u" -g www-data -m 750 "$releases/$name"
-(cd "$releases/$name" && runuser -u "$u" -- tar -x --no-same-owner -f -) < "$archive"
-# Marked after unpacking, so nothing in the code can stand in for droplift's own mark.
-rm -f "$releases/$name/.droplift-release"
 mark_set "$name" status building
 mark_set "$name" built "$(date +%s)"
 mark_set "$name" digest "$digest"
 mark_set "$name" source "$source_label"
 switch_link next "$name"
+as_owner mkdir -m 750 -- "$releases/$name"
+as_owner tar -x --no-same-owner -C "$releases/$name" -f - < "$archive"
 echo "unpacked $(tar -tf "$archive" | grep -vc '/$') files into $releases/$name"
 check_tree "$releases/$name"

@@ -1,5 +1,6 @@
 # Checks the result: the release to serve is built with uWSGI in its virtualenv, and the
-# environment file holds DATABASE_URL, readable by $u alone.
+# environment file it goes live with holds DATABASE_URL, readable by root alone, that
+# PostgreSQL accepts.
 : "${u:?}" "${releases:?}" "${env_file:?}"
 set -euo pipefail
 name=$(link_target next)
@@ -11,14 +12,18 @@ if [ "$status" != built ] && [ "$status" != good ]; then
   exit 1
 fi
 echo "release $name ($status): $(mark_get "$name" source)"
-[ -x "$releases/$name/venv/bin/uwsgi" ] || { echo "$releases/$name/venv/bin/uwsgi is missing" >&2; exit 1; }
-echo "  uWSGI $("$releases/$name/venv/bin/uwsgi" --version) in its virtualenv"
-perms=$(stat -c '%a %U' "$env_file")
-[ "$perms" = "600 $u" ] || { echo "$env_file is $perms, not 600 $u" >&2; exit 1; }
-grep -q '^DATABASE_URL=postgresql+psycopg2://' "$env_file" || { echo "$env_file has no DATABASE_URL" >&2; exit 1; }
-echo "  $env_file: mode 600, owner $u, DATABASE_URL set (not shown)"
+uwsgi="$releases/$name/venv/bin/uwsgi"
+as_owner test -x "$uwsgi" || { echo "$uwsgi is missing" >&2; exit 1; }
+# Run as the user: the virtualenv is theirs, so nothing in it runs as root.
+echo "  uWSGI $(as_owner "$uwsgi" --version) in its virtualenv"
+envf=$(env_for_next)
+[ -f "$envf" ] || { echo "there is no environment file $envf" >&2; exit 1; }
+perms=$(stat -c '%a %U' "$envf")
+[ "$perms" = "600 root" ] || { echo "$envf is $perms, not 600 root" >&2; exit 1; }
+grep -q '^DATABASE_URL=postgresql' "$envf" || { echo "$envf has no DATABASE_URL" >&2; exit 1; }
+echo "  $envf: mode 600, root's (systemd reads it for the service), DATABASE_URL set (not shown)"
 if ! said=$(url_login); then
-  echo "PostgreSQL refuses the DATABASE_URL in $env_file: $said" >&2
+  echo "PostgreSQL refuses the DATABASE_URL in $envf: $said" >&2
   exit 1
 fi
 echo "  PostgreSQL accepts it: logged in as $said"

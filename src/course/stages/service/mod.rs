@@ -79,7 +79,7 @@ fn stage_file(
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
         &layout
-            .script(&[STAGE_FILE], &["staging"])
+            .script(&[STAGE_FILE])
             .set("name", &Made::new(name))
             .set("installed", &Made::new(installed)),
     )?
@@ -104,10 +104,7 @@ fn go_live(
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
         &layout
-            .script(
-                &[LIB, TARGET, SMOKE, GO_LIVE],
-                &["base", "releases", "staging", "unit"],
-            )
+            .script(&[LIB, TARGET, SMOKE, GO_LIVE])
             .set("server_name", server_name)
             .set("target", target),
     )?
@@ -125,7 +122,7 @@ fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteEr
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, SMOKE, VERIFY], &["base", "releases", "unit"])
+                    .script(&[LIB, SMOKE, VERIFY])
                     .set("server_name", &v.server_name),
             )?,
         ),
@@ -144,7 +141,7 @@ fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteEr
 }
 
 pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
-    let layout = Layout::new(&v.site);
+    let layout = Layout::new(&v.site, &v.user);
     let ini = uwsgi_ini(&v.site, &v.module);
     let unit_text = unit_file(&v.site, &v.user);
     Ok(StagePlans {
@@ -155,7 +152,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, SMOKE, PROBE], &["base", "releases", "unit"])
+                    .script(&[LIB, SMOKE, PROBE])
                     .set("server_name", &v.server_name)
                     .set("ini_sha", &sha256(&ini))
                     .set("unit_sha", &sha256(&unit_text)),
@@ -168,12 +165,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                      staging folder\nand show how it differs from the installed one",
                     v.module
                 ),
-                stage_file(
-                    &layout,
-                    "uwsgi.ini".into(),
-                    format!("{}/uwsgi.ini", layout.base),
-                    &ini,
-                )?,
+                stage_file(&layout, "uwsgi.ini".into(), layout.ini.to_string(), &ini)?,
             ),
             Step::run(
                 format!(
@@ -192,8 +184,9 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 format!(
                     "Go live: point `current` at the new release and restart {}\n(an atomic \
                      rename; the unit is checked with systemd-analyze verify and installed first, \
-                     then GET /items through nginx must answer 200 with JSON; if anything fails, \
-                     the release that served before serves again)",
+                     the release's environment file replaces the live one, then GET /items \
+                     through nginx must answer 200 with JSON; if anything fails, the release and \
+                     the files that served before serve again)",
                     layout.unit
                 ),
                 go_live(&layout, &v.server_name, &Const("next"))?,
@@ -209,7 +202,7 @@ pub fn rollback_plans(
     v: &ServiceValues,
     release: Option<&ReleaseName>,
 ) -> Result<StagePlans, QuoteError> {
-    let layout = Layout::new(&v.site);
+    let layout = Layout::new(&v.site, &v.user);
     let previous = Const("previous");
     let target: &dyn ShellArg = match release {
         Some(name) => name,
@@ -223,7 +216,7 @@ pub fn rollback_plans(
             format!("Which release would serve after the rollback ({which})?"),
             Command::root(
                 &layout
-                    .script(&[LIB, TARGET, ROLLBACK_PROBE], &["base", "releases"])
+                    .script(&[LIB, TARGET, ROLLBACK_PROBE])
                     .set("target", target),
             )?,
         )]),
@@ -240,8 +233,8 @@ pub fn rollback_plans(
 }
 
 /// `droplift releases`: every release with its mark, newest first.
-pub fn releases_command(site: &SiteName) -> Result<Command, QuoteError> {
-    Command::root(&Layout::new(site).script(&[LIB, RELEASES], &["base", "releases"]))
+pub fn releases_command(site: &SiteName, user: &UserName) -> Result<Command, QuoteError> {
+    Command::root(&Layout::new(site, user).script(&[LIB, RELEASES]))
 }
 
 // ── The stage, as the rest of droplift sees it ──
@@ -287,7 +280,8 @@ mod tests {
         let text = unit.as_str();
         assert!(text.contains("User=johndoe"));
         assert!(text.contains("Group=www-data"));
-        assert!(text.contains("EnvironmentFile=/var/www/html/items-rest/app.env"));
+        assert!(text.contains("EnvironmentFile=/var/lib/droplift/app/items-rest/app.env"));
+        assert!(text.contains("--ini /etc/droplift/items-rest/uwsgi.ini"));
         assert!(text.contains("After=network.target postgresql.service"));
         assert!(!text.contains("DATABASE_URL="), "no secret in the unit");
         assert!(!text.contains("{{"));

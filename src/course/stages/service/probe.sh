@@ -1,6 +1,6 @@
 # Read-only: is the release built from your code serving under systemd, with droplift's
 # uwsgi.ini and unit installed, and does GET /items through nginx answer 200 with JSON?
-: "${base:?}" "${unit:?}" "${ini_sha:?}" "${unit_sha:?}"
+: "${ini:?}" "${unit:?}" "${ini_sha:?}" "${unit_sha:?}"
 set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
@@ -12,7 +12,7 @@ fi
 [ -z "$nxt" ] || [ "$nxt" = "$cur" ] || todo+=("release $nxt waits to go live")
 # The files are compared by their SHA-256 with the ones droplift would write.
 sha_of() { sha256sum "$1" 2>/dev/null | cut -d ' ' -f 1; }
-[ "$(sha_of "$base/uwsgi.ini")" = "$ini_sha" ] || todo+=("$base/uwsgi.ini is not the one droplift writes yet")
+[ "$(sha_of "$ini")" = "$ini_sha" ] || todo+=("$ini is not the one droplift writes yet")
 [ "$(sha_of "/etc/systemd/system/$unit.service")" = "$unit_sha" ] ||
   todo+=("/etc/systemd/system/$unit.service is not the one droplift writes yet")
 systemctl is-enabled --quiet "$unit" 2>/dev/null || todo+=("$unit does not start at boot yet")

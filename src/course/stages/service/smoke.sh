@@ -54,8 +54,13 @@ diagnose() {
     echo "── journalctl -u $unit (last lines)"
     journalctl -u "$unit" -n 12 --no-pager -o cat 2>&1 || true
     echo "── $base/log/uwsgi.log (last lines)"
-    tail -n 15 "$base/log/uwsgi.log" 2>&1 || true
+    as_owner tail -n 15 -- "$base/log/uwsgi.log" 2>&1 | tr -cd '[:print:]\t\n' || true
   } >&2
+}
+
+# The end of the app's log, read as the site's user (the log is theirs) and printable only.
+app_log_tail() {
+  as_owner tail -n 300 -- "$base/log/uwsgi.log" 2>/dev/null | tr -cd '[:print:]\t\n' || true
 }
 
 # The short story, a few lines for the error card: the service's state, the most telling line
@@ -63,10 +68,10 @@ diagnose() {
 summary() {
   local cause nginx_said
   # A Python error or the database's refusal says more than uWSGI's own "no app loaded".
-  cause=$(tail -n 300 "$base/log/uwsgi.log" 2>/dev/null | grep -o -E \
+  cause=$(app_log_tail | grep -o -E \
     'password authentication failed for user "[^"]*"|database "[^"]*" does not exist|Connection refused|[A-Za-z]*(Error|Exception): .*' \
     | tail -n 1 || true)
-  [ -n "$cause" ] || cause=$(tail -n 300 "$base/log/uwsgi.log" 2>/dev/null |
+  [ -n "$cause" ] || cause=$(app_log_tail |
     grep -o -E 'callable not found or import error|Permission denied.*' | tail -n 1 || true)
   nginx_said=$(grep -F "$base/socket.sock" /var/log/nginx/error.log 2>/dev/null | tail -n 1 |
     grep -o -E 'connect\(\) to [^ ]+ failed \([^)]*\)' || true)

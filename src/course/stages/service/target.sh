@@ -24,7 +24,10 @@ resolve_target() {
       ;;
     *)
       name=$1
-      [ -d "$releases/$name" ] || { echo "there is no release named $name (droplift releases lists them)"; return 1; }
+      if ! release_name_ok "$name" || ! release_exists "$name"; then
+        echo "there is no release named $name (droplift releases lists them)"
+        return 1
+      fi
       ;;
   esac
   status=$(mark_get "$name" status)
