@@ -135,7 +135,7 @@ fn the_five_newest_stay_and_current_and_next_always() {
     record(d, "current", "r1");
     record(d, "next", "r8");
     std::fs::write(d.join("state/marks/r8"), "status=building\nbuilt=800\n").expect("mark");
-    let (ok, out) = bash(d, &[LIB, FINISH], "");
+    let (ok, out) = bash(d, &[LIB, LOCK, FINISH], "");
     assert!(ok, "{out}");
     let kept = ["r1", "r4", "r5", "r6", "r7", "r8"];
     assert_eq!(names(&d.join("site/releases")), kept, "{out}");
@@ -194,4 +194,129 @@ fn a_server_from_before_keeps_its_releases_and_links() {
         std::fs::read_link(d.join("site/current")).expect("current stays"),
         Path::new("releases/old")
     );
+}
+
+const LOCK: &str = include_str!("../src/course/stages/app/lock.sh");
+
+/// The preamble and shared files for a lock test; `holder` stands in for the SSH connection a
+/// run came in on (here: a process of the test's choosing, `$$` when empty).
+fn lock_script(dir: &Path, holder: &str, body: &str) -> String {
+    let d = dir.display();
+    let holder = if holder.is_empty() { "$$" } else { holder };
+    format!(
+        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\n\
+         {LIB}\n{LOCK}\nconnection_pid() {{ echo {holder}; }}\n{body}"
+    )
+}
+
+/// Runs a lock script to its end: (status, stdout and stderr).
+fn lock_run(dir: &Path, holder: &str, body: &str) -> (bool, String) {
+    let out = Command::new("bash")
+        .args(["-c", &lock_script(dir, holder, body)])
+        .output()
+        .expect("bash runs");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// A run that takes the lock and then waits (as a run between or inside steps); it is killed
+/// when dropped.
+struct Holder(std::process::Child);
+
+impl Holder {
+    fn start(dir: &Path, body: &str) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("bash")
+            .args([
+                "-c",
+                &lock_script(
+                    dir,
+                    "",
+                    &format!("site_lock\n{body}\necho locked\nsleep 60"),
+                ),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("bash runs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read");
+        assert_eq!(line.trim(), "locked");
+        Self(child)
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_second_run_waits_for_a_running_step_and_then_gives_up_saying_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let holder = Holder::start(d, "");
+    // Its step is still running: never taken over, however long it runs.
+    let (ok, said) = lock_run(d, "", "lock_wait=3 lock_idle=1 site_lock; echo got it");
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("is changing this site: waiting for it to end"),
+        "{said}"
+    );
+    assert!(
+        said.contains("is still changing this site after 3 s: nothing was changed"),
+        "{said}"
+    );
+    assert!(!said.contains("got it"));
+    drop(holder);
+    // Its run is gone (a killed terminal, a closed laptop): the lock is free at once.
+    let (ok, said) = lock_run(d, "", "lock_wait=0 site_lock; echo got it; site_unlock");
+    assert!(ok && said.contains("got it"), "{said}");
+    assert!(!d.join("state/lock").exists(), "given back");
+}
+
+#[test]
+fn an_idle_holder_is_taken_over_and_its_next_step_stops() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Between two steps: the lock is held, no step runs.
+    let holder = Holder::start(d, "exec 9>&-");
+    let (ok, said) = lock_run(d, "", "lock_wait=10 lock_idle=2 site_lock; echo got it");
+    assert!(ok, "{said}");
+    assert!(said.contains("took the site over from"), "{said}");
+    let (ok, said) = lock_run(d, &holder.pid().to_string(), "site_lock; echo went on");
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("took this site over while yours waited"),
+        "{said}"
+    );
+    assert!(!said.contains("went on"));
+}
+
+#[test]
+fn a_run_gives_back_only_its_own_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let holder = Holder::start(d, "exec 9>&-");
+    let (ok, said) = lock_run(d, "", "site_unlock; echo done");
+    assert!(ok, "{said}");
+    assert!(d.join("state/lock").exists(), "another run's lock stays");
+    let (ok, said) = lock_run(
+        d,
+        &holder.pid().to_string(),
+        "site_lock; site_lock; echo twice; site_unlock",
+    );
+    assert!(
+        ok && said.contains("twice"),
+        "a run takes its own lock again at once: {said}"
+    );
+    assert!(!d.join("state/lock").exists());
 }

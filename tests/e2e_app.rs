@@ -378,6 +378,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
 
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
+    a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
@@ -514,5 +515,56 @@ fn hostile_links_reach_nothing_of_roots(
         ran.trim(),
         "/tmp/droplift-uwsgi-ran-as-erin",
         "the virtualenv's uwsgi ran as the user only"
+    );
+}
+
+/// One droplift run at a time changes the site (issue 27): while another run holds the site's
+/// lock in the middle of a step, a rollback waits, says so, and goes on once that run is gone.
+fn a_second_run_waits_for_the_sites_lock(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    secrets: &str,
+) {
+    const LIB: &str = include_str!("../src/course/stages/app/lib.sh");
+    const LOCK: &str = include_str!("../src/course/stages/app/lock.sh");
+    let before = current(droplet);
+    let hold = format!(
+        "u=erin\nbase='{BASE}'\nreleases='{BASE}/releases'\nstaging='{STATE}'\n{LIB}\n{LOCK}\n\
+         site_lock\nsleep 25\n"
+    );
+    std::thread::scope(|scope| {
+        let holder = scope.spawn(|| droplet.run(&["bash", "-c", &hold]));
+        let waited = Instant::now();
+        while droplet
+            .exec(&["test", "-f", &format!("{STATE}/lock")], None)
+            .is_ok_and(|o| !o.status.success())
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(20),
+                "the lock was never taken"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let back = droplift_logged(
+            home,
+            &["rollback", "--answers", answers, "--secrets-stdin"],
+            secrets,
+        );
+        let text = said(&back);
+        assert!(back.status.success(), "rollback:\n{text}");
+        assert!(
+            text.contains("is changing this site: waiting for it to end"),
+            "{text}"
+        );
+        assert!(
+            holder.is_finished(),
+            "the rollback went on only after the other run"
+        );
+    });
+    assert_ne!(current(droplet), before, "the rollback happened");
+    assert_eq!(
+        http(&droplet.address.to_string(), "GET", "/items", None).0,
+        200
     );
 }

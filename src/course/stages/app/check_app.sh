@@ -4,6 +4,7 @@
 # to the user's Python on stdin; nothing of the release runs as root.
 : "${u:?}" "${module:?}" "${releases:?}" "${env_file:?}"
 set -euo pipefail
+site_lock
 name=$(link_target next)
 [ -n "$name" ] || { echo "no release is being built (next is missing): run the stage again" >&2; exit 1; }
 status=$(mark_get "$name" status)

@@ -4,6 +4,7 @@
 # commit before, that one is used again.
 : "${u:?}" "${url:?}" "${ref:?}" "${releases:?}"
 set -euo pipefail
+site_lock
 if ! commit=$(wanted_digest); then
   echo "$commit" >&2
   echo "Nothing was changed: check [app] source and ref." >&2

@@ -6,6 +6,7 @@
 # (go_live.sh), which keeps the old one to fall back on. The value is never printed.
 : "${u:?}" "${base:?}" "${staging:?}" "${env_file:?}"
 set -euo pipefail
+site_lock
 umask 077
 next="$env_file.next"
 url=$(database_url)

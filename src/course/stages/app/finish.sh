@@ -2,6 +2,7 @@
 # releases, never removing the one serving or the one about to.
 : "${releases:?}"
 set -euo pipefail
+site_lock
 
 # Removes all but the five newest releases; the one serving and the next one always stay.
 prune_releases() {

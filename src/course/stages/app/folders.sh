@@ -5,6 +5,7 @@
 # may read.
 : "${u:?}" "${base:?}" "${releases:?}" "${staging:?}" "${ini:?}"
 set -euo pipefail
+site_lock
 install -d -o "$u" -g www-data -m 2750 "$base"
 as_owner mkdir -p -m 750 -- "$releases" "$base/log"
 install -d -o root -g root -m 700 /var/lib/droplift /var/lib/droplift/app "$staging"

@@ -3,6 +3,7 @@
 # serving (if any), and the live environment file are not touched.
 : "${releases:?}" "${staging:?}" "${env_file:?}"
 set -euo pipefail
+site_lock
 rm -f "$staging/source.tar" "$env_file.next"
 name=$(link_target next)
 if [ -n "$name" ] && [ "$(mark_get "$name" status)" = building ]; then
@@ -12,3 +13,4 @@ fi
 if [ -n "$name" ]; then drop_link next; fi
 cur=$(link_target current)
 echo "current stays ${cur:-unset (nothing serves yet)}"
+site_unlock

@@ -24,6 +24,8 @@ use crate::secret::SecretName;
 use crate::shell::{Const, QuoteError, Script, ShellArg};
 
 pub const LIB: &str = include_str!("lib.sh");
+/// The site's lock: one droplift run at a time changes a site.
+pub const LOCK: &str = include_str!("lock.sh");
 const DBURL: &str = include_str!("dburl.sh");
 const DBLOGIN: &str = include_str!("dblogin.sh");
 const SOURCE_ARCHIVE: &str = include_str!("source_archive.sh");
@@ -265,7 +267,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                 ),
                 Command::root(
                     &layout
-                        .script(&[LIB, CHECKS, UNPACK])
+                        .script(&[LIB, LOCK, CHECKS, UNPACK])
                         .set("module", &v.module)
                         .set("source_label", &Const(source_label(source))),
                 )?,
@@ -279,7 +281,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, SOURCE_GIT, CHECKS, CLONE])
+                    .script(&[LIB, LOCK, SOURCE_GIT, CHECKS, CLONE])
                     .set("url", url)
                     .set("ref", git_ref)
                     .set("module", &v.module),
@@ -310,7 +312,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                 layout.staging,
                 layout.ini.as_str().trim_end_matches("/uwsgi.ini")
             ),
-            Command::root(&layout.script(&[LIB, FOLDERS]))?,
+            Command::root(&layout.script(&[LIB, LOCK, FOLDERS]))?,
         ),
         Step::run(
             format!(
@@ -321,7 +323,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, DBURL, DBLOGIN, ENV_FILE])
+                    .script(&[LIB, LOCK, DBURL, DBLOGIN, ENV_FILE])
                     .set("role", &v.role)
                     .set("db", &v.db),
             )?
@@ -342,8 +344,8 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .with_site(crate::course::apt::apt_script(&[UWSGI]), &[LIB, VENV])
-                    .files(&[LIB, VENV])
+                    .with_site(crate::course::apt::apt_script(&[UWSGI]), &[LIB, LOCK, VENV])
+                    .files(&[LIB, LOCK, VENV])
                     .set("wheels", &Const(crate::course::prefetch::WHEELS)),
             )?
             .timeout(Duration::from_secs(1800)),
@@ -356,14 +358,14 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, DBLOGIN, CHECK_APP])
+                    .script(&[LIB, LOCK, DBLOGIN, CHECK_APP])
                     .set("module", &v.module),
             )?
             .timeout(Duration::from_secs(300)),
         ),
         Step::run(
             "Mark the release built and keep the five newest releases",
-            Command::root(&layout.script(&[LIB, FINISH]))?,
+            Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
         ),
     ]);
 
@@ -375,7 +377,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         )]),
         apply: Plan::new(apply).with_rollback(vec![Step::run(
             "Mark the release that failed as failed; `current` (what serves now) stays",
-            Command::root(&layout.script(&[LIB, MARK_FAILED]))?,
+            Command::root(&layout.script(&[LIB, LOCK, MARK_FAILED]))?,
         )]),
         verify: Plan::new(vec![Step::run(
             "Check the release's virtualenv, the environment file's mode and owner, and log in \

@@ -4,6 +4,7 @@
 # service stage's smoke test.
 : "${u:?}" "${source_label:?}" "${releases:?}" "${staging:?}"
 set -euo pipefail
+site_lock
 archive="$staging/source.tar"
 if [ ! -s "$archive" ]; then
   echo "the uploaded code ($archive) is missing: run the stage again" >&2

@@ -7,6 +7,7 @@
 # builds uWSGI (about 15 s the first time, then pip reuses the wheel from $u's cache).
 : "${u:?}" "${releases:?}" "${wheels:?}"
 set -euo pipefail
+site_lock
 name=$(link_target next)
 [ -n "$name" ] || { echo "no release is being built (next is missing): run the stage again" >&2; exit 1; }
 status=$(mark_get "$name" status)

@@ -7,6 +7,8 @@
 # own (/etc, root's folder for the site); the `current` link is made by the site's user.
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
 set -euo pipefail
+site_lock
+trap site_unlock EXIT
 if ! name=$(resolve_target "$target"); then
   echo "$name" >&2
   exit 1
@@ -17,7 +19,7 @@ unit_file="/etc/systemd/system/$unit.service"
 backup="$staging/before"
 rm -rf -- "$backup"
 install -d -m 700 "$backup"
-trap 'rm -rf -- "$backup"' EXIT
+trap 'rm -rf -- "$backup"; site_unlock' EXIT
 [ ! -e "$ini" ] || cp -a "$ini" "$backup/uwsgi.ini"
 [ ! -e "$unit_file" ] || cp -a "$unit_file" "$backup/unit"
 [ ! -e "$env_file" ] || cp -a "$env_file" "$backup/app.env"

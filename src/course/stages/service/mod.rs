@@ -8,7 +8,7 @@ use crate::course::StageId;
 use crate::course::answers::Answers;
 use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Step};
 use crate::course::stage::{Stage, fetch_nothing, fill_nothing, nothing_to_check, take_nothing};
-use crate::course::stages::app::{LIB, Layout, site_answer};
+use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
 use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
 use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, ShellArg};
@@ -79,7 +79,7 @@ fn stage_file(
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
         &layout
-            .script(&[STAGE_FILE])
+            .script(&[LOCK, STAGE_FILE])
             .set("name", &Made::new(name))
             .set("installed", &Made::new(installed)),
     )?
@@ -104,7 +104,7 @@ fn go_live(
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
         &layout
-            .script(&[LIB, TARGET, SMOKE, GO_LIVE])
+            .script(&[LIB, LOCK, TARGET, SMOKE, GO_LIVE])
             .set("server_name", server_name)
             .set("target", target),
     )?

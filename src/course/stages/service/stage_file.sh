@@ -3,6 +3,7 @@
 # live, so a mistake never reaches the running service.
 : "${staging:?}" "${name:?}" "${installed:?}"
 set -euo pipefail
+site_lock
 install -d -m 700 "$staging"
 cat > "$staging/$name.new"
 mv -f "$staging/$name.new" "$staging/$name"
