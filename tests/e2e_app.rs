@@ -11,7 +11,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cli::{droplift_logged, said};
+use common::cli::{droplift_killed_at, droplift_logged, said};
 use common::course::{self, DB_PW, USER_PW};
 use common::droplet::TestDroplet;
 use droplift::practice::{PracticeOs, UpOptions};
@@ -379,6 +379,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
 
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
     a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
+    go_live_finishes_or_undoes_whatever_happens(&droplet, home.path(), answers, &secrets);
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
@@ -567,4 +568,202 @@ fn a_second_run_waits_for_the_sites_lock(
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
     );
+}
+
+const GO_LIVE_UNIT: &str = "droplift-go-live-items-rest";
+
+/// After any go-live: the site serves, a release that passed is current and marked good, or
+/// the one before is current again; the go-live left no state and no unit behind. Returns
+/// whether `target` serves.
+fn serves_old_or_new(droplet: &TestDroplet, before: &str, target: &str) -> bool {
+    let waited = Instant::now();
+    while droplet
+        .exec(&["systemctl", "is-active", "--quiet", GO_LIVE_UNIT], None)
+        .is_ok_and(|o| o.status.success())
+    {
+        assert!(
+            waited.elapsed() < Duration::from_secs(120),
+            "the go-live never ended"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let now = current(droplet);
+    let left = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("ls -A {STATE}/go-live 2>/dev/null || true"),
+    ]);
+    assert_eq!(left.trim(), "", "the go-live's state is gone");
+    assert_eq!(
+        http(&droplet.address.to_string(), "GET", "/items", None).0,
+        200
+    );
+    assert_eq!(
+        droplet
+            .run(&["systemctl", "is-active", "uwsgi-items-rest"])
+            .trim(),
+        "active"
+    );
+    if now == target {
+        assert!(
+            mark(droplet, target).contains("status=good"),
+            "only a release that passed serves"
+        );
+        true
+    } else {
+        assert_eq!(now, before, "the release before serves again");
+        false
+    }
+}
+
+/// Go-live finishes or undoes whatever happens to it (issue 27, item 3): it runs on the server
+/// as a unit of its own, so droplift killed in the middle (a closed laptop) changes nothing; a
+/// TERM to it at any point, or a failing step, puts the release before back; a go-live the
+/// server stopped dead (SIGKILL, as a power cut) is found and undone by the next one.
+fn go_live_finishes_or_undoes_whatever_happens(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    secrets: &str,
+) {
+    let rollback = |to: &str| {
+        droplift_logged(
+            home,
+            &["rollback", "--answers", answers, to, "--secrets-stdin"],
+            secrets,
+        )
+    };
+    let go_live_runs = || {
+        let waited = Instant::now();
+        while !droplet
+            .exec(&["systemctl", "is-active", "--quiet", GO_LIVE_UNIT], None)
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(60),
+                "no go-live started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let releases: Vec<String> = droplet
+        .run(&["ls", &format!("{STATE}/marks")])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let other = |now: &str| {
+        releases
+            .iter()
+            .rev()
+            .find(|r| *r != now && mark(droplet, r).contains("status=good"))
+            .expect("another good release")
+            .clone()
+    };
+
+    // droplift is killed as the go-live starts: the go-live goes on without it.
+    let before = current(droplet);
+    let target = other(&before);
+    let (seen, hit) = droplift_killed_at(
+        home,
+        &["rollback", "--answers", answers, &target, "--secrets-stdin"],
+        secrets,
+        "goes live",
+        Duration::from_millis(100),
+    );
+    assert!(hit, "{seen}");
+    assert!(
+        serves_old_or_new(droplet, &before, &target),
+        "it went live without droplift"
+    );
+
+    // TERM at several points of the go-live: old or new, never in between.
+    for delay in [0, 400, 900, 1600] {
+        let before = current(droplet);
+        let target = other(&before);
+        std::thread::scope(|scope| {
+            let run = scope.spawn(|| rollback(&target));
+            go_live_runs();
+            std::thread::sleep(Duration::from_millis(delay));
+            let _ = droplet.exec(&["systemctl", "kill", "-s", "TERM", GO_LIVE_UNIT], None);
+            let out = run.join().expect("rollback ran");
+            let served = serves_old_or_new(droplet, &before, &target);
+            assert_eq!(
+                out.status.success(),
+                served,
+                "droplift says how it ended:\n{}",
+                said(&out)
+            );
+            if !served {
+                // The go-live put things back itself, or (a TERM before it could listen) the
+                // step that started it did.
+                let text = said(&out);
+                assert!(
+                    text.contains("stopped by a signal") || text.contains("stopped before its end"),
+                    "{text}"
+                );
+            }
+        });
+    }
+
+    // The go-live and the step that started it are killed outright (as a power cut would): the
+    // next go-live finds it and undoes it first.
+    let before = current(droplet);
+    let target = other(&before);
+    std::thread::scope(|scope| {
+        let run = scope.spawn(|| rollback(&target));
+        go_live_runs();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = droplet.exec(&["pkill", "-KILL", "-f", "go-live"], None);
+        let out = run.join().expect("rollback ran");
+        assert!(!out.status.success(), "{}", said(&out));
+    });
+    let status = droplift_logged(
+        home,
+        &["status", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    assert!(said(&status).contains("was cut short"), "{}", said(&status));
+    let again = rollback(&target);
+    let text = said(&again);
+    assert!(again.status.success(), "{text}");
+    assert!(text.contains("was cut short"), "{text}");
+    assert!(serves_old_or_new(droplet, &before, &target));
+
+    // A step that fails (uwsgi.ini cannot be installed: something is in its way) puts back what
+    // served before, and the new release is marked failed.
+    let before = current(droplet);
+    let v9 = home.join("items-v9");
+    sample_folder(&v9, droplift::source::SAMPLE[2].1);
+    std::fs::write(v9.join("notes.txt"), "a release of its own\n").expect("notes");
+    droplet.run(&[
+        "mkdir",
+        "-p",
+        "/etc/droplift/items-rest/uwsgi.ini.new/in-the-way",
+    ]);
+    let failed = droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            v9.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        secrets,
+    );
+    let text = said(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{text}");
+    assert!(text.contains("a step of the go-live failed"), "{text}");
+    let new = droplet
+        .run(&["sh", "-c", &format!("ls -t {STATE}/marks | head -n 1")])
+        .trim()
+        .to_owned();
+    assert!(!serves_old_or_new(droplet, &before, &new));
+    assert!(
+        mark(droplet, &new).contains("status=failed"),
+        "{}",
+        mark(droplet, &new)
+    );
+    droplet.run(&["rm", "-r", "/etc/droplift/items-rest/uwsgi.ini.new"]);
 }

@@ -77,6 +77,24 @@ fn password_login_runs_a_command() {
 }
 
 #[test]
+fn a_command_killed_by_a_signal_has_failed() {
+    if !require_root() {
+        return;
+    }
+    let mut sshd = Sshd::start();
+    let user = sshd.add_user();
+    let conn = login(&sshd, &user.name, &password(&user.password)).expect("login");
+    // Everything that runs it (droplift's wrapper and what sshd started) is killed at once, as
+    // by `pkill -KILL` on the server or the OOM killer: no exit code comes back, only a signal.
+    let (outcome, _) = run_collect(
+        &conn,
+        &command("echo started; pkill -KILL -f droplift-kill-me-now"),
+        &Redactor::new(),
+    );
+    assert_eq!(outcome, RunOutcome::Finished(128 + 9));
+}
+
+#[test]
 fn wrong_password_is_auth_failed() {
     if !require_root() {
         return;

@@ -86,6 +86,26 @@ pub fn command_line(script: &str, sudo_prompt: Option<&str>) -> Result<String, Q
     })
 }
 
+/// The number of a signal as sshd names it (RFC 4254: without "SIG"); 0 for one not listed.
+fn signal_number(name: &str) -> i32 {
+    match name {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ILL" => 4,
+        "ABRT" => 6,
+        "FPE" => 8,
+        "KILL" => 9,
+        "USR1" => 10,
+        "SEGV" => 11,
+        "USR2" => 12,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" => 15,
+        _ => 0,
+    }
+}
+
 /// The longest line kept; the rest of a longer one is dropped and a marker says how much. So a
 /// server that never sends a newline cannot make us hold more than this per stream.
 pub const MAX_LINE: usize = 16 * 1024;
@@ -445,6 +465,11 @@ fn stream(
     match conn.session().channel_session() {
         Ok(mut probe) => {
             let _ = probe.close();
+            // Killed by a signal, the command has no exit status (libssh2 then says 0): sshd
+            // names the signal instead, and the shell's 128 + its number says it failed.
+            if let Some(signal) = channel.exit_signal().ok().and_then(|s| s.exit_signal) {
+                return Ok(RunOutcome::Finished(128 + signal_number(&signal)));
+            }
             Ok(RunOutcome::Finished(channel.exit_status().unwrap_or(-1)))
         }
         Err(e) => Ok(RunOutcome::Interrupted(e.message().to_owned())),

@@ -182,11 +182,12 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
             ),
             Step::run(
                 format!(
-                    "Go live: point `current` at the new release and restart {}\n(an atomic \
-                     rename; the unit is checked with systemd-analyze verify and installed first, \
-                     the release's environment file replaces the live one, then GET /items \
-                     through nginx must answer 200 with JSON; if anything fails, the release and \
-                     the files that served before serve again)",
+                    "Go live: point `current` at the new release and restart {}\n(it runs on \
+                     the server by itself, so a lost connection cannot stop it half-way: an \
+                     atomic rename; the unit is checked with systemd-analyze verify and \
+                     installed first, the release's environment file replaces the live one, then \
+                     GET /items through nginx must answer 200 with JSON; if anything fails, the \
+                     release and the files that served before serve again)",
                     layout.unit
                 ),
                 go_live(&layout, &v.server_name, &Const("next"))?,
