@@ -205,6 +205,18 @@ pub fn ansible(
                 crate::course::stages::app::UWSGI_LIB
             ),
         ),
+        file(
+            "files/marks-ready.sh",
+            format!(
+                "#!/bin/bash\n# Written by droplift export: droplift's own lib.sh, to make root's marks for the site\n\
+                 # the first time (a server an older droplift or play set up keeps its releases' marks and\n\
+                 # its links, read as the site's user). Prints imported when it made them, ready when they\n\
+                 # were there. Arguments: the user, the site's folder, its releases, root's folder for it.\n\
+                 u=$1 base=$2 releases=$3 staging=$4\n{}\n\
+                 if [ -d \"$marks\" ]; then echo ready; else marks_ready; echo imported; fi\n",
+                crate::course::stages::app::LIB
+            ),
+        ),
         file("group_vars/all.yml", vars),
         file("inventory.ini", inventory),
         file(

@@ -23,7 +23,13 @@ const ROLE: &str = "items app";
 const DB: &str = "items-db";
 const SITE: &str = "/etc/nginx/sites-available/items-rest";
 const UNIT: &str = "uwsgi-items-rest";
-const APP_ENV: &str = "/var/www/html/items-rest/app.env";
+/// The site's folder: the user's, holding the app's parts only.
+const BASE: &str = "/var/www/html/items-rest";
+/// droplift's own folder for the site (root's only): the marks, the records of `current` and
+/// `next`, the environment file.
+const STATE: &str = "/var/lib/droplift/app/items-rest";
+const APP_ENV: &str = "/var/lib/droplift/app/items-rest/app.env";
+const INI: &str = "/etc/droplift/items-rest/uwsgi.ini";
 
 /// ansible-playbook: DROPLIFT_ANSIBLE_PLAYBOOK, target/ansible-venv, or PATH. None skips loudly
 /// (never under CI).
@@ -185,8 +191,9 @@ fn get_items(droplet: &TestDroplet) -> (String, String) {
 }
 
 /// The state stages 8–9 leave: the app answers /items with JSON through nginx, under a systemd
-/// unit that starts at boot, from a release `current` points at and droplift marked good, with
-/// an environment file only the user may read.
+/// unit that starts at boot, from a release `current` points at and droplift marked good (root's
+/// mark and record of `current`, in root's folder), with an environment file only root may read;
+/// the site's folder holds the app's parts only.
 fn assert_stages_8_and_9(droplet: &TestDroplet) {
     assert_eq!(
         get_items(droplet),
@@ -198,23 +205,45 @@ fn assert_stages_8_and_9(droplet: &TestDroplet) {
     droplet.run(&["systemctl", "is-enabled", "--quiet", UNIT]);
     droplet.run(&["systemctl", "is-active", "--quiet", UNIT]);
     assert_eq!(
-        droplet.run(&["stat", "-c", "%a %U", APP_ENV]).trim(),
-        "600 erin"
+        droplet
+            .run(&["stat", "-c", "%a %U", STATE, APP_ENV, INI])
+            .trim(),
+        "700 root\n600 root\n644 root"
     );
-    let current = droplet.run(&["readlink", "/var/www/html/items-rest/current"]);
-    let mark = droplet.run(&[
-        "cat",
-        &format!(
-            "/var/www/html/items-rest/{}/.droplift-release",
-            current.trim()
-        ),
-    ]);
+    let release = current_release(droplet);
+    assert_eq!(
+        droplet.run(&["cat", &format!("{STATE}/current")]).trim(),
+        release,
+        "root's record names the release the link points at"
+    );
+    droplet.run(&["test", "!", "-e", &format!("{STATE}/next")]);
+    let mark = droplet.run(&["cat", &format!("{STATE}/marks/{release}")]);
     assert!(mark.lines().any(|l| l == "status=good"), "{mark}");
     assert!(
         mark.lines()
             .any(|l| l == format!("digest={}", droplift::source::sample().digest)),
         "{mark}"
     );
+    let stray = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("ls -A {BASE}; find {BASE}/releases -maxdepth 2 -name '.droplift-release*'"),
+    ]);
+    assert_eq!(
+        stray.split_whitespace().collect::<Vec<_>>(),
+        ["current", "log", "releases", "socket.sock"],
+        "the site's folder holds the app's parts only"
+    );
+}
+
+/// The release `current` points at (the link is `releases/NAME`).
+fn current_release(droplet: &TestDroplet) -> String {
+    let link = droplet.run(&["readlink", &format!("{BASE}/current")]);
+    let release = link
+        .trim()
+        .strip_prefix("releases/")
+        .unwrap_or_else(|| panic!("current points into releases/: {link}"));
+    release.to_owned()
 }
 
 /// `droplift status` on a droplet: every stage's verdict, by droplift's own checks.
@@ -455,7 +484,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         "/etc/ssh/sshd_config.d/00-droplift.conf",
         "/etc/sudoers.d/droplift-erin",
         "/etc/apt/apt.conf.d/52droplift-security-updates",
-        "/var/www/html/items-rest/uwsgi.ini",
+        INI,
         "/etc/systemd/system/uwsgi-items-rest.service",
     ] {
         assert_eq!(a.run(&["cat", file]), c.run(&["cat", file]), "{file}");
@@ -542,7 +571,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     );
     assert_ne!(broken, vars, "the module is in group_vars");
     std::fs::write(&vars_path, broken).expect("vars");
-    let ini_before = a.run(&["cat", "/var/www/html/items-rest/uwsgi.ini"]);
+    let ini_before = a.run(&["cat", INI]);
     let failing = play_as_user(
         &playbook,
         &out_dir,
@@ -559,10 +588,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         failing_text.contains("ModuleNotFoundError"),
         "{failing_text}"
     );
-    assert_eq!(
-        a.run(&["cat", "/var/www/html/items-rest/uwsgi.ini"]),
-        ini_before
-    );
+    assert_eq!(a.run(&["cat", INI]), ini_before);
     assert_stages_8_and_9(&a);
 
     // Code from git: a repository with an annotated tag, inside the droplet (file://, as
@@ -629,14 +655,9 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let ship = ["--tags", "app,service", "--limit", a_only.as_str()];
     let from_git = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
     assert!(from_git.status.success(), "the release from git");
-    let current = a.run(&["readlink", "/var/www/html/items-rest/current"]);
-    let mark = a.run(&[
-        "cat",
-        &format!(
-            "/var/www/html/items-rest/{}/.droplift-release",
-            current.trim()
-        ),
-    ]);
+    let current = current_release(&a);
+    assert_eq!(a.run(&["cat", &format!("{STATE}/current")]).trim(), current);
+    let mark = a.run(&["cat", &format!("{STATE}/marks/{current}")]);
     for line in [
         "status=good".to_owned(),
         format!("digest={commit}"),
