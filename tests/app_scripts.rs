@@ -111,3 +111,32 @@ fn the_five_newest_stay_and_current_and_next_always() {
     assert_eq!(left, ["r1", "r4", "r5", "r6", "r7", "r8"], "{out}");
     assert!(out.contains("release r8 is built: built"), "{out}");
 }
+
+const DBURL: &str = include_str!("../src/course/stages/app/dburl.sh");
+
+#[test]
+fn database_url_is_the_standard_form_with_every_part_encoded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No PostgreSQL here: the port falls back to 5432, as on a server where psql cannot answer.
+    let script = format!("role='items app'\ndb='items-db'\n{DBURL}\ndatabase_url");
+    let mut child = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"p@ss:/w?#%rd\n")
+        .expect("password");
+    let out = child.wait_with_output().expect("ends");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "postgresql://items%20app:p%40ss%3A%2Fw%3F%23%25rd@127.0.0.1:5432/items-db"
+    );
+}

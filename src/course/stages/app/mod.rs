@@ -316,7 +316,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )?
             .stdin(password_stdin())
             .by_hand(format!(
-                "sudo -u {user} sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql+psycopg2://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
+                "sudo -u {user} sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
                 layout.env_file, v.role, v.db
             )),
         ),

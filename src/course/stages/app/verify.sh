@@ -15,7 +15,7 @@ echo "release $name ($status): $(mark_get "$name" source)"
 echo "  uWSGI $("$releases/$name/venv/bin/uwsgi" --version) in its virtualenv"
 perms=$(stat -c '%a %U' "$env_file")
 [ "$perms" = "600 $u" ] || { echo "$env_file is $perms, not 600 $u" >&2; exit 1; }
-grep -q '^DATABASE_URL=postgresql+psycopg2://' "$env_file" || { echo "$env_file has no DATABASE_URL" >&2; exit 1; }
+grep -q '^DATABASE_URL=postgresql://' "$env_file" || { echo "$env_file has no DATABASE_URL in the standard form (postgresql://…)" >&2; exit 1; }
 echo "  $env_file: mode 600, owner $u, DATABASE_URL set (not shown)"
 if ! said=$(url_login); then
   echo "PostgreSQL refuses the DATABASE_URL in $env_file: $said" >&2
