@@ -349,15 +349,18 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         "{}",
         said(&missing)
     );
-    // git is installed by now (the packages step ran): a real repository with a tag, made inside.
+    // git is installed by now (the packages step ran): a real repository with a tag, made inside
+    // from the second release (the sample; the factory app serves now).
     droplet.run(&[
         "sh",
         "-c",
-        "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
-         cp /var/www/html/items-rest/current/app.py /var/www/html/items-rest/current/requirements.txt .; \
-         git add .; git -c user.name=t -c user.email=t@t commit -qm v1; \
-         git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
-         chown -R erin /srv/items.git",
+        &format!(
+            "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
+             cp {BASE}/releases/{second}/app.py {BASE}/releases/{second}/requirements.txt .; \
+             git add .; git -c user.name=t -c user.email=t@t commit -qm v1; \
+             git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
+             chown -R erin /srv/items.git"
+        ),
     ]);
     let no_tag = droplift_logged(
         home.path(),
