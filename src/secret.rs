@@ -227,8 +227,8 @@ mod tests {
         let mut secrets = Secrets::new();
         secrets.set(SecretName::DbPassword, Secret::new("p@ss word"), &r);
         assert_eq!(
-            r.redact("DATABASE_URL=postgresql+psycopg2://a:p%40ss%20word@h/db"),
-            format!("DATABASE_URL=postgresql+psycopg2://a:{MASK}@h/db")
+            r.redact("DATABASE_URL=postgresql://a:p%40ss%20word@h/db"),
+            format!("DATABASE_URL=postgresql://a:{MASK}@h/db")
         );
     }
 

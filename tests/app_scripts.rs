@@ -320,3 +320,200 @@ fn a_run_gives_back_only_its_own_lock() {
     );
     assert!(!d.join("state/lock").exists());
 }
+
+const DBURL: &str = include_str!("../src/course/stages/app/dburl.sh");
+
+#[test]
+fn database_url_is_the_standard_form_with_every_part_encoded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // No PostgreSQL here: the port falls back to 5432, as on a server where psql cannot answer.
+    let script = format!("role='items app'\ndb='items-db'\n{DBURL}\ndatabase_url");
+    let mut child = Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"p@ss:/w?#%rd\n")
+        .expect("password");
+    let out = child.wait_with_output().expect("ends");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "postgresql://items%20app:p%40ss%3A%2Fw%3F%23%25rd@127.0.0.1:5432/items-db"
+    );
+}
+
+const CHECKS: &str = include_str!("../src/course/stages/app/checks.sh");
+const DBLOGIN: &str = include_str!("../src/course/stages/app/dblogin.sh");
+const CHECK_APP: &str = include_str!("../src/course/stages/app/check_app.sh");
+
+/// A release `next` points at, holding `files` and a "virtualenv" whose python is this
+/// computer's python3 (the test apps are plain WSGI, no libraries needed).
+fn app_release(base: &Path, files: &[(&str, &str)]) {
+    release(base, "r1", 100, "building");
+    record(base, "next", "r1");
+    let dir = base.join("site/releases/r1");
+    for (path, text) in files {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+    std::fs::create_dir_all(dir.join("venv/bin")).expect("venv");
+    std::os::unix::fs::symlink("/usr/bin/python3", dir.join("venv/bin/python")).expect("python");
+}
+
+/// check_app.sh for `module` with `env` as the environment file; (status, stdout + stderr).
+/// It runs the app as its user with runuser, so only root can run it (None otherwise).
+fn check_app(base: &Path, module: &str, env: &str) -> Option<(bool, String)> {
+    let root = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&root.stdout).trim() != "0" {
+        eprintln!("SKIP: check_app.sh runs the app with runuser, which needs root");
+        return None;
+    }
+    // The environment file is root's, in root's folder for the site; check_app.sh hands it to
+    // the app on stdin.
+    std::fs::write(base.join("state/app.env"), env).expect("env file");
+    let script = format!(
+        "base='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
+         env_file='{b}/state/app.env'\nu=root\nmodule='{module}'\n{LIB}\n{LOCK}\n{DBLOGIN}\n{CHECK_APP}",
+        b = base.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .expect("bash runs");
+    Some((
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    ))
+}
+
+const WSGI_APP: &str =
+    "def app(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n";
+
+#[test]
+fn the_import_check_calls_a_factory_and_wants_an_app_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    let factory = format!(
+        "import os\n\ndef create_app(test_config=None):\n    assert os.environ['GREETING'] == 'hello'\n{}    return app\n\ndef broken():\n    return None\n\ndef needs(config_name):\n    return None\n",
+        WSGI_APP
+            .lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    );
+    app_release(base, &[("shop/__init__.py", &factory)]);
+    let Some((ok, said)) = check_app(base, "shop:create_app()", "GREETING=hello\n") else {
+        return;
+    };
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("shop:create_app() imports and is a WSGI app"),
+        "{said}"
+    );
+    let (ok, said) = check_app(base, "shop:broken()", "").expect("root");
+    assert!(
+        !ok && said.contains("returned NoneType, not a WSGI app"),
+        "{said}"
+    );
+    let (ok, said) = check_app(base, "shop:needs()", "").expect("root");
+    assert!(
+        !ok && said.contains("missing 1 required positional argument"),
+        "{said}"
+    );
+    let (ok, said) = check_app(base, "shop:create_app", "").expect("root");
+    assert!(
+        ok,
+        "a factory named without () is callable too, as uWSGI sees it: {said}"
+    );
+    let (ok, said) = check_app(base, "shop:nothing()", "").expect("root");
+    assert!(!ok && said.contains("shop has no nothing"), "{said}");
+}
+
+#[test]
+fn the_import_check_loads_a_django_style_wsgi_module_with_its_settings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    // As Django's startproject writes wsgi.py: the settings module from the environment, else
+    // its own default; importing the settings is what fails when they are wrong.
+    let wsgi = format!(
+        "import importlib, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_cfg.settings')\nimportlib.import_module(os.environ['DJANGO_SETTINGS_MODULE'])\n{}application = app\n",
+        WSGI_APP
+    );
+    app_release(
+        base,
+        &[
+            ("site_cfg/__init__.py", ""),
+            ("site_cfg/settings.py", "DEBUG = False\n"),
+            ("site_cfg/wsgi.py", &wsgi),
+            ("manage.py", "# a Django project\n"),
+        ],
+    );
+    let Some((ok, said)) = check_app(base, "site_cfg.wsgi:application", "") else {
+        return;
+    };
+    assert!(ok, "the module's own default settings: {said}");
+    let (ok, said) = check_app(
+        base,
+        "site_cfg.wsgi:application",
+        "DJANGO_SETTINGS_MODULE=site_cfg.production\n",
+    )
+    .expect("root");
+    assert!(
+        !ok && said.contains("No module named 'site_cfg.production'"),
+        "the environment file's settings come first: {said}"
+    );
+    let (ok, _) = check_app(base, "site_cfg.wsgi", "").expect("root");
+    assert!(ok, "without a callable uWSGI looks for application");
+}
+
+#[test]
+fn the_release_folder_holds_the_module_of_every_form() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    let tree = base.join("tree");
+    for path in [
+        "requirements.txt",
+        "shop/__init__.py",
+        "site_cfg/wsgi.py",
+        "app.py",
+    ] {
+        let full = tree.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, "").expect("write");
+    }
+    let check = |module: &str| {
+        bash(
+            base,
+            &[LIB],
+            &format!(
+                "module='{module}'\n{CHECKS}\ncheck_tree '{}' 2>&1 && echo fine",
+                tree.display()
+            ),
+        )
+    };
+    for good in [
+        "app:app",
+        "shop:create_app()",
+        "site_cfg.wsgi:application",
+        "app",
+    ] {
+        assert_eq!(check(good), (true, "fine".to_owned()), "{good}");
+    }
+    let (_, said) = check("store:create_app()");
+    assert!(
+        said.contains("no store.py (or store/__init__.py)"),
+        "{said}"
+    );
+}

@@ -302,3 +302,35 @@ fn keeping_the_default_site_beside_a_nameless_site_is_refused_at_its_key() {
     );
 }
 // ── end nginx ──
+
+#[test]
+fn a_folder_without_module_gets_the_entry_point_found_in_its_code() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let code = home.path().join("shop");
+    std::fs::create_dir_all(code.join("shop")).expect("mkdir");
+    std::fs::write(code.join("requirements.txt"), "Flask\n").expect("requirements");
+    std::fs::write(
+        code.join("shop/__init__.py"),
+        "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n",
+    )
+    .expect("package");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"203.0.113.7\"\n[user]\nname = \"johndoe\"\n[app]\nsource = \"shop\"\n",
+    );
+    let out = droplift(&["plan", "--answers", &file], "", home.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("module='shop:create_app()'"), "{plan}");
+
+    // Nothing to find: the answer to give is named, and nothing runs.
+    std::fs::remove_dir_all(code.join("shop")).expect("rm");
+    std::fs::write(code.join("notes.py"), "x = 1\n").expect("notes");
+    let out = droplift(&["plan", "--answers", &file], "", home.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("found no entry point") && stderr(&out).contains("[app] module"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,7 +1,8 @@
 //! The whole course end to end on one practice droplet, with the real binary: from the expired
 //! root password to the sample API answering `GET /items` from this computer; then releases
-//! after the first (a folder, a broken requirements.txt, a git URL and tag that do not exist, a
-//! real tag), a rollback, and a re-run that changes nothing. Every claim about the server is
+//! after the first (a folder, an app of its own with a `create_app()` factory found in its code,
+//! a broken requirements.txt, a git URL and tag that do not exist, a real tag), a rollback, and a
+//! re-run that changes nothing. Every claim about the server is
 //! checked from inside the droplet (nsenter) or by plain HTTP from here.
 
 mod common;
@@ -78,6 +79,50 @@ fn sample_folder(dir: &Path, requirements: &str) {
     std::fs::create_dir_all(dir.join("venv/bin")).expect("venv");
     std::fs::write(dir.join("venv/pyvenv.cfg"), "home = /usr/bin\n").expect("pyvenv");
     std::fs::write(dir.join(".env"), "SECRET=x\n").expect(".env");
+}
+
+/// A small Flask app of droplift's own with an application factory in a package
+/// (`shop/__init__.py`, `create_app()`), as Flask's tutorial lays one out: its /items reads the
+/// sample's table with psycopg2 straight from the standard `postgresql://` DATABASE_URL.
+fn factory_folder(dir: &Path) {
+    std::fs::create_dir_all(dir.join("shop")).expect("mkdir");
+    std::fs::write(
+        dir.join("requirements.txt"),
+        droplift::source::SAMPLE
+            .iter()
+            .find(|(name, _)| *name == "requirements.txt")
+            .expect("the sample's requirements")
+            .1,
+    )
+    .expect("requirements");
+    std::fs::write(
+        dir.join("shop/__init__.py"),
+        r#""""A shop API built by a factory: droplift's end-to-end test app."""
+import os
+
+import psycopg2
+from flask import Flask, jsonify
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    url = os.environ["DATABASE_URL"]
+
+    @app.get("/items")
+    def items():
+        connection = psycopg2.connect(url)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT name FROM items ORDER BY name")
+                names = [row[0] for row in cursor.fetchall()]
+        finally:
+            connection.close()
+        return jsonify({"items": names, "served_by": "create_app"})
+
+    return app
+"#,
+    )
+    .expect("the factory");
 }
 
 #[test]
@@ -174,7 +219,49 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         "the data outlives the release: {body}"
     );
 
-    // A third whose requirements.txt cannot install: marked failed, the second still serves.
+    // An app of the student's own with a factory: [app] module is not given, so droplift finds
+    // create_app() in shop/__init__.py, says so, and uWSGI calls it (no loader of droplift's).
+    let shop = home.path().join("shop-api");
+    factory_folder(&shop);
+    let factory = droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            shop.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        &secrets,
+    );
+    let factory_text = said(&factory);
+    assert!(
+        factory.status.success(),
+        "deploy the factory app:\n{factory_text}"
+    );
+    assert!(
+        factory_text.contains(
+            "The app's entry point: shop:create_app() (found def create_app in shop/__init__.py"
+        ),
+        "{factory_text}"
+    );
+    let third = current(&droplet);
+    assert_ne!(third, second, "the factory app's release serves");
+    let ini = droplet.run(&["cat", &format!("{BASE}/uwsgi.ini")]);
+    assert!(ini.contains("module = shop:create_app()"), "{ini}");
+    let (code, content_type, body) = http(&address, "GET", "/items", None);
+    assert_eq!(
+        (code, content_type.as_str()),
+        (200, "application/json"),
+        "{body}"
+    );
+    assert!(
+        body.contains("create_app") && body.contains("chair"),
+        "the factory's app answers from the database: {body}"
+    );
+
+    // One whose requirements.txt cannot install: marked failed, the factory app still serves.
     let v3 = home.path().join("items-v3");
     sample_folder(
         &v3,
@@ -196,8 +283,8 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     assert!(said(&broken).contains("marked failed"), "{}", said(&broken));
     assert_eq!(
         current(&droplet),
-        second,
-        "current stays on the second release"
+        third,
+        "current stays on the release that served"
     );
     assert_eq!(http(&address, "GET", "/items", None).0, 200);
     // deploy saves progress as apply does: the wizard and status start from the failed build.
@@ -256,15 +343,18 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         "{}",
         said(&missing)
     );
-    // git is installed by now (the packages step ran): a real repository with a tag, made inside.
+    // git is installed by now (the packages step ran): a real repository with a tag, made inside
+    // from the second release (the sample; the factory app serves now).
     droplet.run(&[
         "sh",
         "-c",
-        "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
-         cp /var/www/html/items-rest/current/app.py /var/www/html/items-rest/current/requirements.txt .; \
-         git add .; git -c user.name=t -c user.email=t@t commit -qm v1; \
-         git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
-         chown -R erin /srv/items.git",
+        &format!(
+            "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
+             cp {BASE}/releases/{second}/app.py {BASE}/releases/{second}/requirements.txt .; \
+             git add .; git -c user.name=t -c user.email=t@t commit -qm v1; \
+             git -c user.name=t -c user.email=t@t tag -a v1.0.0 -m v1.0.0; git clone -q --bare /tmp/work /srv/items.git; \
+             chown -R erin /srv/items.git"
+        ),
     ]);
     let no_tag = droplift_logged(
         home.path(),
@@ -286,7 +376,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         "{}",
         said(&no_tag)
     );
-    assert_eq!(current(&droplet), second, "nothing changed");
+    assert_eq!(current(&droplet), third, "nothing changed");
     let tagged = droplift_logged(
         home.path(),
         &[

@@ -448,6 +448,21 @@ fn the_postgres_stage_explains_a_bad_name_at_the_field() {
 }
 
 #[test]
+fn the_app_stage_proposes_the_entry_point_it_found_and_says_why() {
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::App);
+    let buffer = render(&mut app, 80, 24);
+    let screen = text(&buffer);
+    assert!(screen.contains("app:app"), "{screen}");
+    assert!(
+        screen.contains("found app = Flask(__name__) in app.py"),
+        "the reason is under the field:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
 fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     let mut app = fresh();
     app.answers.user = "johndoe".into();

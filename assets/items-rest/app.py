@@ -6,8 +6,8 @@
     DELETE /items/<name>   removes one
     GET    /health         {"status": "ok"} when the database answers, else 503
 
-The database is the one in the environment variable DATABASE_URL, for example
-postgresql+psycopg2://johndoe:secret@127.0.0.1:5432/johndoe (the password URL-encoded).
+The database is the one in the environment variable DATABASE_URL, in the standard form
+postgresql://johndoe:secret@127.0.0.1:5432/johndoe (the password URL-encoded).
 The table is created when the app starts, so a new database needs no setup.
 """
 
@@ -42,6 +42,12 @@ def database_url():
         raise RuntimeError(
             "DATABASE_URL is not set: it belongs in the environment file the service reads"
         )
+    # DATABASE_URL comes in the standard form every framework reads (postgresql:// or
+    # postgres://). SQLAlchemy picks its default driver from its own version (2.0: psycopg2,
+    # 2.1: psycopg 3), so the app names the driver it installs, psycopg2, here in its code.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
     return url
 
 

@@ -88,8 +88,14 @@ pub struct AppAnswers {
     pub source: String,
     /// The branch or tag to deploy from a git source.
     pub git_ref: String,
-    /// uWSGI's `module:callable`.
+    /// uWSGI's `module:callable` (or `module:factory()`).
     pub module: String,
+    /// Whether the student gave `module` (`[app] module`, or typed in the form); if not, the
+    /// code on this computer is looked at (`stages::app::entry`) and `module_found` says why.
+    pub module_given: bool,
+    /// What the entry point was found from ("found def create_app in app.py"), when droplift
+    /// chose it.
+    pub module_found: Option<String>,
     /// A folder source made absolute (`~` and paths relative to the answers file), and the
     /// digest of its packed code: both filled in by the caller who reads the folder (parsing
     /// stays pure; see `crate::source`).
@@ -105,6 +111,8 @@ impl Default for AppAnswers {
             source: String::new(),
             git_ref: DEFAULT_REF.to_owned(),
             module: DEFAULT_MODULE.to_owned(),
+            module_given: false,
+            module_found: None,
             folder: None,
             folder_digest: None,
             source_line: 0,
@@ -114,7 +122,8 @@ impl Default for AppAnswers {
 
 /// The branch deployed from a git source unless `[app] ref` says otherwise.
 pub const DEFAULT_REF: &str = "main";
-/// The sample app's module: app.py, the object `app`.
+/// The module when none is given and none can be found (code from git is on the server only):
+/// app.py, the object `app`, as the sample app has it.
 pub const DEFAULT_MODULE: &str = "app:app";
 
 impl Answers {

@@ -26,6 +26,9 @@ pub struct Stage {
     /// The value a non-secret field of its screen starts with, from the answers; None for a key
     /// that is not one of its fields (a test holds every stage to all of its own).
     pub fill: fn(&Answers, key: &str) -> Option<String>,
+    /// A line shown under a field when its screen opens: why its start value is what it is
+    /// (the app's entry point, found in the code); None for most fields.
+    pub note: fn(&Answers, key: &str) -> Option<String>,
     /// Reads its screen back into the answers, once `validate` found nothing wrong; returns the
     /// secrets typed (the wizard keeps them, zeroized, never in the answers).
     pub take: fn(&mut Answers, &mut dyn FormInput) -> Vec<(SecretName, Secret)>,
@@ -55,6 +58,11 @@ pub fn take_nothing(_: &mut Answers, _: &mut dyn FormInput) -> Vec<(SecretName, 
 
 /// For a stage whose screen asks nothing.
 pub fn fill_nothing(_: &Answers, _: &str) -> Option<String> {
+    None
+}
+
+/// For a stage whose fields need no note under them.
+pub fn note_nothing(_: &Answers, _: &str) -> Option<String> {
     None
 }
 

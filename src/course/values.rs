@@ -107,7 +107,8 @@ checked!(
 );
 
 checked!(
-    /// uWSGI's `module`: `module:callable`, e.g. `app:app`.
+    /// uWSGI's `module`: `module:callable` (`app:app`, `proj.wsgi:application`) or a factory
+    /// called with no arguments (`app:create_app()`).
     AppModule,
     super::stages::app::rules::validate_module
 );

@@ -225,6 +225,7 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
     start_prefetch(&mut session, &stages, &done);
     for stage in stages {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
+        super::deploy::say_entry_point(stage, &session.answers);
         if !args.yes && !confirm(stage) {
             println!("skipped");
             continue;

@@ -98,17 +98,29 @@ fn flag(flag: &str, refused: Refused) -> HeadlessError {
     HeadlessError::Invalid(format!("{flag}: {refused}"))
 }
 
-/// For a folder source: packs the folder (relative paths from the answers file's folder) and
-/// checks it holds requirements.txt and the module, recording its digest for the plans. An
-/// error names `app.source` and its line, or `--source` when it came from the command line.
+/// For a folder source: packs the folder (relative paths from the answers file's folder), finds
+/// the entry point when `[app] module` is not given (so for the sample app too), and checks it
+/// holds requirements.txt and the module, recording its digest for the plans. An error names
+/// `app.source` and its line, or `--source` when it came from the command line.
 pub fn read_folder(
     answers: &mut Answers,
     answers_path: &Path,
     relative_to: &Path,
     home: &Path,
 ) -> Result<(), HeadlessError> {
-    if rules::source_kind(&answers.app.source) != SourceKind::Folder {
-        return Ok(());
+    match rules::source_kind(&answers.app.source) {
+        SourceKind::Folder => {}
+        SourceKind::Sample => {
+            if !answers.app.module_given {
+                if let Ok(found) = app::entry::sample() {
+                    answers.app.module = found.module;
+                    answers.app.module_found = Some(found.reason);
+                }
+            }
+            return Ok(());
+        }
+        // The code is on the server only once cloned: app:app unless [app] module says.
+        SourceKind::Git => return Ok(()),
     }
     let folder = app::folder_path(&answers.app.source, home, relative_to);
     let line = answers.app.source_line;
@@ -126,6 +138,15 @@ pub fn read_folder(
         }
     };
     let archive = crate::source::folder(&folder).map_err(|e| fail(e.to_string()))?;
+    if !answers.app.module_given {
+        // A few files read as text; only what goes to the server counts.
+        let found = app::entry::detect(&archive.files, &|path| {
+            std::fs::read_to_string(folder.join(path)).ok()
+        })
+        .map_err(|e| fail(e.to_string()))?;
+        answers.app.module = found.module;
+        answers.app.module_found = Some(found.reason);
+    }
     crate::source::check(&archive, &folder, &answers.app.module)
         .map_err(|e| fail(e.to_string()))?;
     answers.app.folder = Some(folder);
@@ -166,6 +187,7 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     }
     for stage in ship {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
+        say_entry_point(stage, &session.answers);
         let outcome = session.run_stage(stage, false)?;
         saved.record(&session.answers, stage, outcome.status(), &outcome.note());
         if !report(stage, outcome, &session.answers) {
@@ -173,6 +195,17 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
         }
     }
     Ok(0)
+}
+
+/// Under stage 8's heading: the entry point droplift chose, and from what, when `[app] module`
+/// did not say.
+pub fn say_entry_point(stage: StageId, answers: &Answers) {
+    if let (StageId::App, Some(why)) = (stage, &answers.app.module_found) {
+        println!(
+            "The app's entry point: {} ({why}; [app] module chooses another)",
+            answers.app.module
+        );
+    }
 }
 
 /// The site's values for releases and rollback.

@@ -17,16 +17,12 @@ fn label_width(form: &Form) -> u16 {
     (longest.unwrap_or(0) as u16 + 3).max(15)
 }
 
-/// Rows the form needs at `width` columns: one per field, and its error's lines under it.
+/// Rows the form needs at `width` columns: one per field, and its error's (or else its
+/// note's) lines under it.
 pub fn height(form: &Form, width: u16) -> u16 {
     form.fields
         .iter()
-        .map(|f| {
-            1 + f
-                .error
-                .as_ref()
-                .map_or(0, |e| error_lines(e, width).len() as u16)
-        })
+        .map(|f| 1 + under(f, width).map_or(0, |(lines, _)| lines.len() as u16))
         .sum()
 }
 
@@ -35,6 +31,21 @@ fn error_lines(error: &str, width: u16) -> Vec<ratatui::text::Line<'static>> {
         vec![ratatui::text::Line::raw(format!("✗ {error}"))],
         width.saturating_sub(2),
     )
+}
+
+/// What goes under a field: its error, or else its note (why it starts with its value).
+fn under(field: &Field, width: u16) -> Option<(Vec<ratatui::text::Line<'static>>, bool)> {
+    if let Some(error) = &field.error {
+        return Some((error_lines(error, width), true));
+    }
+    let note = field.note.as_ref()?;
+    Some((
+        super::wrap::fit(
+            vec![ratatui::text::Line::raw(format!("↳ {note}"))],
+            width.saturating_sub(2),
+        ),
+        false,
+    ))
 }
 
 pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: Rect) {
@@ -65,12 +76,12 @@ pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: R
         );
         draw_input(theme, field, focused, frame, input);
         y += 1;
-        if let Some(error) = &field.error {
-            let lines = error_lines(error, area.width);
+        if let Some((lines, is_error)) = under(field, area.width) {
             let height = lines.len() as u16;
             let rect =
                 Rect::new(area.x + 2, y, area.width.saturating_sub(2), height).intersection(area);
-            frame.render_widget(Paragraph::new(lines).style(theme.error), rect);
+            let style = if is_error { theme.error } else { theme.muted };
+            frame.render_widget(Paragraph::new(lines).style(style), rect);
             y += height;
         }
     }

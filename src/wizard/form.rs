@@ -22,6 +22,9 @@ pub struct Field {
     pub kind: FieldKind,
     pub input: TextArea<'static>,
     pub error: Option<String>,
+    /// Why the field starts with its value (its stage's `note`), shown under it in plain
+    /// words until the student types in it or an error takes its place.
+    pub note: Option<String>,
 }
 
 impl Field {
@@ -39,7 +42,13 @@ impl Field {
             kind,
             input,
             error: None,
+            note: None,
         }
+    }
+
+    pub fn with_note(mut self, note: Option<String>) -> Self {
+        self.note = note;
+        self
     }
 
     pub fn with_hint(mut self, hint: &'static str) -> Self {
@@ -132,6 +141,7 @@ impl Form {
         if let Some(field) = self.focused_mut() {
             if field.input.input(key) {
                 field.error = None;
+                field.note = None;
             }
         }
     }
@@ -142,6 +152,7 @@ impl Form {
             let line = text.lines().next().unwrap_or_default();
             field.input.insert_str(line);
             field.error = None;
+            field.note = None;
         }
     }
 

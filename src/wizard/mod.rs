@@ -380,6 +380,7 @@ pub fn form_for(id: StageId, answers: &Answers) -> Form {
                 Field::new(spec.key, spec.label, kind)
                     .with_hint(spec.hint)
                     .with_value(&value)
+                    .with_note((id.stage().note)(answers, spec.key))
             })
             .collect(),
     )

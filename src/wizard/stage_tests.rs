@@ -222,3 +222,50 @@ fn b_on_the_service_stage_s_last_screen_starts_a_rollback() {
     });
     assert!(rollback, "{effects:?}");
 }
+
+#[test]
+fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() {
+    let mut app = app_at(StageId::App);
+    let note = |app: &App| app.form.field("module").and_then(|f| f.note.clone());
+    assert_eq!(
+        note(&app).as_deref(),
+        Some("found app = Flask(__name__) in app.py")
+    );
+    // Kept as proposed: still droplift's choice.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(app.answers.app.module, "app:app");
+    assert!(!app.answers.app.module_given);
+
+    // Code from git cannot be looked at: the start value says it is a guess.
+    let mut app = app_at(StageId::App);
+    app.answers.app.source = "https://example.com/me/shop.git".into();
+    app.enter_stage(StageId::App);
+    assert_eq!(
+        note(&app).as_deref(),
+        Some("a guess: code in git is not looked at")
+    );
+    // Typing in the field drops the note; a factory typed is the student's own answer.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    clear_field(&mut app);
+    type_text(&mut app, "shop:create_app()");
+    assert_eq!(note(&app), None);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.answers.app.module, "shop:create_app()");
+    assert!(app.answers.app.module_given);
+
+    // Arguments are refused at the field, with what to do instead.
+    let mut app = app_at(StageId::App);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    clear_field(&mut app);
+    type_text(&mut app, "app:create_app('production')");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        error(&app, "module").contains("no arguments"),
+        "{}",
+        error(&app, "module")
+    );
+}

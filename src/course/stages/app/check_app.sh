@@ -1,7 +1,8 @@
-# Imports the app the way uWSGI will (module:callable), as $u with the environment file's
-# variables, so a missing library, a typo in the module or a database that refuses the password
-# fails here, before the release can go live. Root reads its own environment file and hands it
-# to the user's Python on stdin; nothing of the release runs as root.
+# Imports the app the way uWSGI will (module:object, or module:factory() called with no
+# arguments), as $u with the environment file's variables, so a missing library, a typo in the
+# module or a database that refuses the password fails here, before the release can go live.
+# Root reads its own environment file and hands it to the user's Python on stdin; nothing of the
+# release runs as root.
 : "${u:?}" "${module:?}" "${releases:?}" "${env_file:?}"
 set -euo pipefail
 site_lock
@@ -31,11 +32,33 @@ for line in sys.stdin:
     os.environ[key.strip()] = value
 os.chdir(folder)
 sys.path.insert(0, folder)
-name, _, attr = spec.partition(":")
-module = importlib.import_module(name)
-app = getattr(module, attr or "application", None)
-if not callable(app):
-    sys.exit(f"{name} has no WSGI app named {attr or 'application'}: check [app] module")
+
+
+def load_app(spec):
+    """The WSGI app for `spec` as uWSGI finds it: module:object (a Django project's
+    proj.wsgi:application sets DJANGO_SETTINGS_MODULE itself unless the environment file
+    does), or module:factory() called with no arguments, as uWSGI 2.0 calls it."""
+    name, _, attr = spec.partition(":")
+    attr = attr or "application"
+    factory = attr.endswith("()")
+    attr = attr.removesuffix("()")
+    module = importlib.import_module(name)
+    found = getattr(module, attr, None)
+    if found is None:
+        sys.exit(f"{name} has no {attr}: check [app] module")
+    if factory:
+        if not callable(found):
+            sys.exit(f"{name}.{attr} is not a function uWSGI can call: check [app] module")
+        found = found()
+        if not callable(found):
+            sys.exit(f"{name}.{attr}() returned {type(found).__name__}, not a WSGI app: "
+                     "the factory must return the app (e.g. return app at its end)")
+    elif not callable(found):
+        sys.exit(f"{name}.{attr} is not a WSGI app: check [app] module")
+    return found
+
+
+load_app(spec)
 print(f"{spec} imports and is a WSGI app")
 PY
 )

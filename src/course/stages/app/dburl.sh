@@ -1,6 +1,8 @@
 # DATABASE_URL for the app: the role, its password (read from stdin) and the database, each
-# percent-encoded so a password with @ : / ? # % stays one password. postgresql+psycopg2 names
-# the driver in requirements.txt (a later SQLAlchemy, 2.1, would otherwise look for psycopg 3).
+# percent-encoded so a password with @ : / ? # % stays one password. The standard form
+# postgresql://, as Heroku, Render and DigitalOcean's App Platform give it: Django's
+# dj-database-url, psycopg 3 and SQLAlchemy all read it (an app that wants a driver other than
+# SQLAlchemy's default names it in its own code, as the sample app does).
 : "${role:?}" "${db:?}"
 set -euo pipefail
 
@@ -13,6 +15,6 @@ import sys, urllib.parse
 role, db, port = sys.argv[1:4]
 password = sys.stdin.readline().rstrip("\n")
 q = lambda text: urllib.parse.quote(text, safe="")
-print(f"postgresql+psycopg2://{q(role)}:{q(password)}@127.0.0.1:{port}/{q(db)}")
+print(f"postgresql://{q(role)}:{q(password)}@127.0.0.1:{port}/{q(db)}")
 ' "$role" "$db" "${port:-5432}"
 }

@@ -2,6 +2,7 @@
 //! environment file with DATABASE_URL, and a new release (uploaded or cloned, with its own
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
+pub mod entry;
 pub mod rules;
 pub mod section;
 
@@ -329,7 +330,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )?
             .stdin(password_stdin())
             .by_hand(format!(
-                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql+psycopg2://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
+                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
                 layout.env_file, v.role, v.db
             )),
         ),
@@ -404,12 +405,10 @@ pub const STAGE: Stage = Stage {
     id: StageId::App,
     key: "app",
     title: "The app",
-    explanation: "Your app's code comes onto the server as a release: a folder of its own under \
-                  releases/, with its own Python environment (a virtualenv, so its libraries \
-                  never clash with the system's) where pip installs requirements.txt. The \
-                  database password goes into an environment file only your user can read, \
-                  never into a file everyone can. The new release waits as `next`; nothing \
-                  that serves changes yet.",
+    explanation: "Your code becomes a release: a folder under releases/ with its own \
+                  virtualenv for requirements.txt. Module is what uWSGI loads: app:app (an \
+                  object), app:create_app() (a factory) or proj.wsgi:application (Django). The \
+                  release waits as `next`; nothing that serves changes yet.",
     inputs: &[
         text("source", "Code", "empty: the sample app; or a git URL"),
         InputSpec {
@@ -418,11 +417,16 @@ pub const STAGE: Stage = Stage {
         },
         InputSpec {
             default: DEFAULT_MODULE,
-            ..text("module", "Module", "file:object uWSGI loads, e.g. app:app")
+            ..text(
+                "module",
+                "Module",
+                "app:app, app:create_app() or proj.wsgi:application",
+            )
         },
     ],
     validate,
     fill,
+    note,
     take,
     plans: |answers| Ok(plans(&values(answers)?)?),
     fetch,
@@ -457,16 +461,55 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
     Some(match key {
         "source" => app.source.clone(),
         "ref" => app.git_ref.clone(),
-        "module" => app.module.clone(),
+        "module" => proposed_module(answers).0,
         _ => return None,
     })
+}
+
+/// The module the form starts with, and why when droplift chose it: the answers' own when the
+/// student gave one, else what the code shows (the sample app's is inside droplift; code from
+/// git reaches only the server, so app:app is a guess and is said to be one).
+fn proposed_module(answers: &Answers) -> (String, Option<String>) {
+    let app = &answers.app;
+    if app.module_given {
+        return (app.module.clone(), None);
+    }
+    if app.module_found.is_some() {
+        return (app.module.clone(), app.module_found.clone());
+    }
+    match source_kind(&app.source) {
+        SourceKind::Sample => match entry::sample() {
+            Ok(found) => (found.module, Some(found.reason)),
+            Err(_) => (app.module.clone(), None),
+        },
+        SourceKind::Git => (
+            app.module.clone(),
+            Some("a guess: code in git is not looked at".to_owned()),
+        ),
+        SourceKind::Folder => (app.module.clone(), None),
+    }
+}
+
+fn note(answers: &Answers, key: &str) -> Option<String> {
+    match key {
+        "module" => proposed_module(answers).1,
+        _ => None,
+    }
 }
 
 fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Secret)> {
     let app = &mut answers.app;
     app.source = form.value("source").trim().to_owned();
     app.git_ref = form.value("ref").trim().to_owned();
-    app.module = form.value("module").trim().to_owned();
+    let module = form.value("module").trim().to_owned();
+    let (proposed, why) = proposed_module(answers);
+    let app = &mut answers.app;
+    // Kept as droplift's choice (its reason still true) when the proposal was left as it was.
+    if why.is_none() || module != proposed {
+        app.module_given = true;
+        app.module_found = None;
+    }
+    app.module = module;
     Vec::new()
 }
 

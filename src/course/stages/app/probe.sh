@@ -22,6 +22,8 @@ elif [ "$(stat -c '%a %U' "$envf")" != "600 root" ]; then
   todo+=("$envf should be mode 600 and root's; it is $(stat -c '%a, %U' "$envf")")
 elif ! command -v python3 >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
   todo+=("python3 or PostgreSQL's psql is not installed yet")
+elif grep -q '^DATABASE_URL=postgresql+' "$env_file"; then
+  todo+=("the DATABASE_URL in $env_file names a driver (postgresql+…://); every framework reads the standard postgresql:// form, which droplift writes now")
 elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
   todo+=("$envf does not name the role $role and the database $db yet")
 elif ! said=$(url_login); then

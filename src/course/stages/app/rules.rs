@@ -94,8 +94,10 @@ fn python_identifier(word: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// uWSGI's `module`: a Python module path and, after a colon, the WSGI callable in it
-/// (`app:app`, `myproject.wsgi:application`). Without a callable uWSGI looks for `application`.
+/// uWSGI's `module`: a Python module path and, after a colon, the WSGI app in it: an object
+/// (`app:app`, Django's `myproject.wsgi:application`) or a factory uWSGI calls with no
+/// arguments (`app:create_app()`; uWSGI 2.0's loader calls a name ending in `()`). Without a
+/// callable uWSGI looks for `application`.
 pub fn validate_module(module: &str) -> Result<(), Refused> {
     let (path, callable) = match module.split_once(':') {
         Some((path, callable)) => (path, Some(callable)),
@@ -119,10 +121,39 @@ pub fn validate_module(module: &str) -> Result<(), Refused> {
         )
         .into());
     }
-    if callable.is_some_and(|c| !python_identifier(c)) {
-        return Err("After the colon comes the name of the app object, e.g. app:app.".into());
+    let Some(callable) = callable else {
+        return Ok(());
+    };
+    if let Some((name, rest)) = callable.split_once('(') {
+        if !python_identifier(name) {
+            return Err("Before the ( comes the factory's name, e.g. app:create_app().".into());
+        }
+        if rest == ")" {
+            return Ok(());
+        }
+        if rest.ends_with(')') {
+            return Err(format!(
+                "uWSGI calls the factory with no arguments: write {path}:{name}(). If {name} \
+                 needs arguments, give them defaults, or add a wsgi.py with app = {name}(…) \
+                 and use wsgi:app."
+            )
+            .into());
+        }
+        return Err(format!("The factory call needs its ): {path}:{name}().").into());
+    }
+    if !python_identifier(callable) {
+        return Err(
+            "After the colon comes the name of the app object, e.g. app:app, or a factory \
+             call, e.g. app:create_app()."
+                .into(),
+        );
     }
     Ok(())
+}
+
+/// A factory's name when the module calls one (`app:create_app()` → `create_app`).
+pub fn module_factory(module: &str) -> Option<&str> {
+    module.split_once(':')?.1.strip_suffix("()")
 }
 
 /// The file a module path is in, relative to the code's top folder (`a.b` → `a/b.py`).
@@ -212,12 +243,41 @@ mod tests {
 
     #[test]
     fn modules_and_their_files() {
-        for good in ["app", "app:app", "my_project.wsgi:application"] {
+        for good in [
+            "app",
+            "app:app",
+            "my_project.wsgi:application",
+            "app:create_app()",
+            "pkg.mod:create_app()",
+        ] {
             assert_eq!(validate_module(good), Ok(()), "{good}");
         }
-        for bad in ["", "app.py", "app:", "1app", "app:app:x", "a-b"] {
+        for bad in [
+            "",
+            "app.py",
+            "app:",
+            "1app",
+            "app:app:x",
+            "a-b",
+            "app:()",
+            "app:create_app(",
+            "app:create_app())",
+            "app:create_app() ",
+            "app:1x()",
+        ] {
             assert!(validate_module(bad).is_err(), "{bad}");
         }
+        let with_args = validate_module("app:create_app('prod')").expect_err("arguments");
+        assert!(
+            with_args.to_string().contains("no arguments"),
+            "{with_args}"
+        );
+        assert_eq!(module_factory("app:create_app()"), Some("create_app"));
+        assert_eq!(module_factory("app:app"), None);
+        assert_eq!(
+            module_files("pkg:create_app()"),
+            ["pkg.py".to_owned(), "pkg/__init__.py".to_owned()]
+        );
         assert_eq!(
             module_files("a.b:app"),
             ["a/b.py".to_owned(), "a/b/__init__.py".to_owned()]

@@ -1,5 +1,6 @@
 //! The `[app]` section of the answers file: where the code comes from (the sample, a git URL
-//! or a folder), the branch or tag, and the module uWSGI imports, checked by the stage's rules.
+//! or a folder), the branch or tag, and the module uWSGI imports (empty or missing: droplift
+//! looks at the code), checked by the stage's rules.
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -39,9 +40,17 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
             Err(m) => reading.refuse("app.ref", git_ref.span(), m),
         }
     }
-    if let Some(module) = &app.module {
+    // An empty module is one not given: droplift looks at the code for it.
+    if let Some(module) = app
+        .module
+        .as_ref()
+        .filter(|m| !m.get_ref().trim().is_empty())
+    {
         match validate_module(module.get_ref()) {
-            Ok(()) => answers.app.module = module.get_ref().clone(),
+            Ok(()) => {
+                answers.app.module = module.get_ref().clone();
+                answers.app.module_given = true;
+            }
             Err(m) => reading.refuse("app.module", module.span(), m),
         }
     }
@@ -70,6 +79,16 @@ mod tests {
         assert_eq!(answers.app.source_line, 6);
         assert_eq!(answers.app.git_ref, "v1.0.0");
         assert_eq!(answers.app.module, "wsgi:application");
+        assert!(answers.app.module_given);
+        let (answers, _) =
+            parse(&format!("{BASE}[app]\nmodule = \"\"\n")).expect("an empty module");
+        assert!(
+            !answers.app.module_given,
+            "empty is not given: droplift looks"
+        );
+        let (answers, _) =
+            parse(&format!("{BASE}[app]\nmodule = \"app:create_app()\"\n")).expect("a factory");
+        assert_eq!(answers.app.module, "app:create_app()");
         let bad =
             format!("{BASE}[app]\nsource = \"https://a b\"\nref = \"a..b\"\nmodule = \"app.py\"\n");
         let AnswersError::Invalid(errors) = parse(&bad).expect_err("bad [app]") else {

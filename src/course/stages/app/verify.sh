@@ -20,7 +20,7 @@ envf=$(env_for_next)
 [ -f "$envf" ] || { echo "there is no environment file $envf" >&2; exit 1; }
 perms=$(stat -c '%a %U' "$envf")
 [ "$perms" = "600 root" ] || { echo "$envf is $perms, not 600 root" >&2; exit 1; }
-grep -q '^DATABASE_URL=postgresql' "$envf" || { echo "$envf has no DATABASE_URL" >&2; exit 1; }
+grep -q '^DATABASE_URL=postgresql://' "$envf" || { echo "$envf has no DATABASE_URL in the standard form (postgresql://…)" >&2; exit 1; }
 echo "  $envf: mode 600, root's (systemd reads it for the service), DATABASE_URL set (not shown)"
 if ! said=$(url_login); then
   echo "PostgreSQL refuses the DATABASE_URL in $envf: $said" >&2

@@ -6,7 +6,8 @@ use crate::course::answers::Answers;
 use crate::course::check;
 use crate::course::plan::{Command, Plan, StagePlans, Step};
 use crate::course::stage::{
-    FieldError, FieldErrors, FieldText, InputSpec, Stage, fetch_nothing, secret, take_nothing, text,
+    FieldError, FieldErrors, FieldText, InputSpec, Stage, fetch_nothing, note_nothing, secret,
+    take_nothing, text,
 };
 use crate::shell::{Const, QuoteError, Script};
 
@@ -60,6 +61,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill,
+    note: note_nothing,
     // The login reads this screen itself (the worker logs in with it).
     take: take_nothing,
     plans: |_| Ok(plans()?),

@@ -10,7 +10,9 @@ use std::time::Duration;
 use crate::course::StageId;
 use crate::course::answers::Answers;
 use crate::course::plan::{Command, LocalAction, Plan, StagePlans, Step};
-use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, Stage, text};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, Stage, note_nothing, text,
+};
 use crate::course::stages::app::rules::validate_email;
 use crate::course::values::{Domain, Email, Made, SiteName};
 use crate::course::{PlanError, answer};
@@ -136,6 +138,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill,
+    note: note_nothing,
     take,
     plans: plans_for,
     fetch: |answers, fetch| {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
 use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, Step};
 use crate::course::stage::{
-    FieldError, FieldErrors, FieldText, Stage, fetch_nothing, take_nothing, text,
+    FieldError, FieldErrors, FieldText, Stage, fetch_nothing, note_nothing, take_nothing, text,
 };
 use crate::course::stages::firewall::ports::{PortList, PortRule};
 use crate::course::values::UserName;
@@ -182,6 +182,7 @@ pub const STAGE: Stage = Stage {
     validate,
     // The field adds one rule at a time to the list shown beside it: it starts empty.
     fill: |_, key| (key == "add_port").then(String::new),
+    note: note_nothing,
     // The rules are in the answers already: the list edits them as the student goes.
     take: take_nothing,
     plans: |answers| {

@@ -14,7 +14,9 @@ use sha2::{Digest, Sha256};
 use crate::course::answers::{Answers, DEFAULT_SITE};
 use crate::course::apt::WAIT_FOR_APT;
 use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
-use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, text};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, note_nothing, text,
+};
 use crate::course::values::{ServerName, SiteName};
 use crate::course::{PlanError, StageId, answer};
 use crate::secret::{Secret, SecretName};
@@ -250,6 +252,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill,
+    note: note_nothing,
     take,
     plans: plans_for,
     fetch: |_, fetch| fetch.packages.extend(["nginx", "curl"]),

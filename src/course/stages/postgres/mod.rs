@@ -10,7 +10,9 @@ use crate::course::advice::{Known, known};
 use crate::course::answers::Answers;
 use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
 use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
-use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, Stage, secret, text};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, Stage, note_nothing, secret, text,
+};
 use crate::course::values::{PgDatabase, PgRole};
 use crate::course::{StageId, answer};
 use crate::secret::Secret;
@@ -145,6 +147,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill,
+    note: note_nothing,
     take,
     plans: |answers| {
         Ok(plans(

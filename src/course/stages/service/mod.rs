@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::course::StageId;
 use crate::course::answers::Answers;
 use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Step};
-use crate::course::stage::{Stage, fetch_nothing, fill_nothing, nothing_to_check, take_nothing};
+use crate::course::stage::{
+    Stage, fetch_nothing, fill_nothing, note_nothing, nothing_to_check, take_nothing,
+};
 use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
 use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
 use crate::course::{PlanError, answer};
@@ -254,6 +256,7 @@ pub const STAGE: Stage = Stage {
     inputs: &[],
     validate: nothing_to_check,
     fill: fill_nothing,
+    note: note_nothing,
     take: take_nothing,
     plans: |answers| Ok(plans(&values(answers)?)?),
     // The app stage fetches uWSGI's packages: it installs them.

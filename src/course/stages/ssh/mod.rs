@@ -13,7 +13,8 @@ use crate::course::plan::{
     Command, Expect, LocalAction, LoginAuth, Plan, StagePlans, StdinPart, Step,
 };
 use crate::course::stage::{
-    FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, fetch_nothing, secret, text,
+    FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, fetch_nothing, note_nothing,
+    secret, text,
 };
 use crate::course::stages::user::whoami;
 use crate::course::values::{Alias, Host, UserName};
@@ -225,6 +226,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill,
+    note: note_nothing,
     take,
     plans: plans_for,
     fetch: fetch_nothing,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::course::StageId;
 use crate::course::apt::{WAIT_FOR_APT, with_upgrades};
 use crate::course::plan::{Command, Plan, StagePlans, Step};
-use crate::course::stage::{Stage, fill_nothing, nothing_to_check, take_nothing};
+use crate::course::stage::{Stage, fill_nothing, note_nothing, nothing_to_check, take_nothing};
 use crate::shell::{Const, QuoteError, Script};
 
 const APT: &str = include_str!("apt.sh");
@@ -123,6 +123,7 @@ pub const STAGE: Stage = Stage {
     inputs: &[],
     validate: nothing_to_check,
     fill: fill_nothing,
+    note: note_nothing,
     take: take_nothing,
     plans: |_| Ok(plans()?),
     // Installed for the automatic security updates.

@@ -6,7 +6,7 @@ use crate::course::answers::Answers;
 use crate::course::check;
 use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
 use crate::course::stage::{
-    FieldError, FieldErrors, FieldText, FormInput, Stage, fetch_nothing, secret, text,
+    FieldError, FieldErrors, FieldText, FormInput, Stage, fetch_nothing, note_nothing, secret, text,
 };
 use crate::course::values::UserName;
 use crate::course::{StageId, answer};
@@ -129,6 +129,7 @@ pub const STAGE: Stage = Stage {
     ],
     validate,
     fill: |answers, key| (key == "user").then(|| answers.user.clone()),
+    note: note_nothing,
     take,
     plans: |answers| {
         Ok(plans(
