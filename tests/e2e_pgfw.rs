@@ -3,7 +3,9 @@
 //! that break naive quoting) and the firewall (with extra ports). Everything is checked from
 //! independent views: psql and ufw inside the droplet (nsenter), TCP and OpenSSH from outside.
 //! Then: a second run changes nothing; a failed fresh login after `ufw enable` turns the
-//! firewall off again; a hand-edited pg_hba.conf gets exactly droplift's one-line change.
+//! firewall off again (it was off); the automatic undo of a run cut off after `ufw enable`
+//! puts a firewall that was on back on with its own rules, and the cancel that comes too late
+//! says the change was undone; a hand-edited pg_hba.conf gets exactly droplift's one-line change.
 
 mod common;
 
@@ -231,6 +233,85 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
         Outcome::Applied
     );
     assert!(droplet.run(&["ufw", "status"]).contains("Status: active"));
+
+    // The automatic undo puts back the firewall from before the stage, not "off": here it was on,
+    // with a rule added by hand and without one of droplift's. A run cut off after `ufw enable`
+    // (no fresh login, no cancel, no rollback) leaves the undo armed; systemd then runs it, as
+    // the timer would after 180 s.
+    droplet.run(&["ufw", "delete", "allow", "8080/tcp"]);
+    droplet.run(&["ufw", "allow", "2222/tcp", "comment", "by hand"]);
+    let before = droplet.run(&["ufw", "status", "verbose"]);
+    assert!(
+        before.contains("Status: active")
+            && before.contains("2222/tcp")
+            && !before.contains("8080"),
+        "{before}"
+    );
+    let mut cut = plans.clone();
+    let enable = cut
+        .apply
+        .steps
+        .iter()
+        .position(|s| s.title.starts_with("Turn the firewall on"))
+        .expect("the enable step");
+    cut.apply.steps.truncate(enable + 1);
+    cut.apply.rollback.clear();
+    let _ = session.run_plans(StageId::Firewall, &cut, false);
+    let changed = droplet.run(&["ufw", "status", "verbose"]);
+    assert!(
+        changed.contains("8080/tcp"),
+        "the cut run changed the rules:\n{changed}"
+    );
+    let undo = droplet
+        .exec(
+            &["systemctl", "start", "--wait", "droplift-ufw-undo.service"],
+            None,
+        )
+        .expect("systemctl");
+    assert!(
+        undo.status.success(),
+        "the undo failed:\n{}",
+        droplet.run(&["journalctl", "-u", "droplift-ufw-undo", "--no-pager"])
+    );
+    assert_eq!(
+        droplet.run(&["ufw", "status", "verbose"]),
+        before,
+        "on again with exactly its rules from before the stage"
+    );
+    assert!(droplet.reachable(22), "SSH gets through");
+    // droplift's cancel, coming after the undo ran: the student is told the change was undone,
+    // never that it stays, and the rollback that follows leaves the firewall as it was.
+    let mut late = plans.clone();
+    late.apply.steps.retain(|s| {
+        s.title
+            .starts_with("SSH gets through: cancel the automatic undo")
+    });
+    assert_eq!(late.apply.steps.len(), 1, "the cancel step");
+    match session
+        .run_plans(StageId::Firewall, &late, false)
+        .expect("stage runs")
+    {
+        Outcome::Failed { detail, .. } => {
+            let said = detail.join("\n");
+            assert!(
+                said.contains("this stage's change was undone and the old settings are back"),
+                "{said}"
+            );
+        }
+        other => panic!("a cancel after the undo ran must fail, got {other:?}"),
+    }
+    assert_eq!(droplet.run(&["ufw", "status", "verbose"]), before);
+    let timers = droplet.run(&["systemctl", "list-timers", "--all"]);
+    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+    assert_eq!(
+        session.run_stage(StageId::Firewall, false).expect("again"),
+        Outcome::Applied
+    );
+    let after = droplet.run(&["ufw", "status", "verbose"]);
+    assert!(
+        after.contains("8080/tcp") && after.contains("2222/tcp"),
+        "the stage adds its rule and keeps the one added by hand:\n{after}"
+    );
     drop(session);
 
     // A pg_hba.conf changed by hand: the check shows exactly droplift's one line, and the

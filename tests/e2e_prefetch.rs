@@ -2,7 +2,9 @@
 //! of the later stages (and the sample app's wheels) are in droplift's cache before the stage
 //! that installs them, and nothing is installed early; a download killed mid-way, with a
 //! truncated package and a broken wheel left behind, costs time only: the course still ends
-//! with the API answering. Benchmarks, not timed tests: no wall-clock time is asserted here.
+//! with the API answering. pip's download never runs as root: Python itself, started by it, says
+//! which user it is, and the wheels it leaves are root's, readable by the app's user and not
+//! writable by it. Benchmarks, not timed tests: no wall-clock time is asserted here.
 
 mod common;
 
@@ -17,6 +19,20 @@ const USER_PW: &str = "prefetch user pw 2";
 const DB_PW: &str = "prefetch db pw 3";
 const CACHE: &str = "/var/cache/droplift/apt/archives";
 const WHEELS: &str = "/var/cache/droplift/wheels";
+/// A `.pth` file runs its `import` line in every Python that starts (pip too, whatever user it
+/// runs as): it prints that Python's user id when its command line says `download`. So the
+/// server's own Python reports who ran `pip download`, not droplift's script.
+const WHO_RAN_PIP: &str = "/usr/lib/python3/dist-packages/droplift-test-who.pth";
+const WHO_RAN_PIP_LINE: &str = "import os, sys; 'download' in sys.argv and \
+     sys.stderr.write('droplift-test: pip download ran as uid %d\\n' % os.getuid())\n";
+
+/// The user ids the `.pth` line saw `pip download` run as, from the download's log.
+fn pip_download_uids(log: &str) -> Vec<u32> {
+    log.lines()
+        .filter_map(|l| l.split("droplift-test: pip download ran as uid ").nth(1))
+        .map(|n| n.trim().parse().expect("a uid"))
+        .collect()
+}
 
 fn answers(home: &Path, host: &str) -> String {
     common::cli::answers_file(
@@ -103,6 +119,10 @@ fn the_later_stages_packages_are_cached_before_their_stage_and_none_installed_ea
          db_password={DB_PW}\n",
         droplet.root_password.expose()
     );
+    droplet.run_with_stdin(
+        &["sh", "-c", &format!("cat > {WHO_RAN_PIP}")],
+        WHO_RAN_PIP_LINE.as_bytes(),
+    );
     // Stopped just as stage 5 begins: the stages that install packages have not run yet.
     let (out, hit) = common::cli::droplift_killed_at(
         home.path(),
@@ -163,6 +183,55 @@ fn the_later_stages_packages_are_cached_before_their_stage_and_none_installed_ea
     assert!(
         !wheels.iter().any(|w| w.to_lowercase().starts_with("uwsgi")),
         "the system's uWSGI serves the app, so pip's is not fetched: {wheels:?}"
+    );
+    // pip ran, and never as root (a package that comes as source runs its build code in it).
+    let log = droplet.run(&["cat", "/var/lib/droplift/prefetch/log"]);
+    let uids = pip_download_uids(&log);
+    assert!(
+        !uids.is_empty(),
+        "pip download ran (the .pth line saw it):\n{log}"
+    );
+    assert!(
+        uids.iter().all(|&uid| uid != 0),
+        "pip download ran as root (uids {uids:?}):\n{log}"
+    );
+    droplet.run(&["rm", WHO_RAN_PIP]);
+    // The wheels are root's: the app's user (gus, made by stage 3) reads them and cannot change
+    // them; nothing of the unprivileged download is left behind.
+    let owners = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("stat -c '%U %a %n' {WHEELS} {WHEELS}/*"),
+    ]);
+    for line in owners.lines() {
+        let (owner, rest) = line.split_once(' ').expect("owner");
+        let mode = rest.split(' ').next().expect("mode");
+        assert_eq!(owner, "root", "{line}");
+        assert!(mode == "755" || mode == "644", "{line}");
+    }
+    let as_gus = |script: String| {
+        droplet
+            .exec(&["runuser", "-u", "gus", "--", "sh", "-c", &script], None)
+            .expect("runuser")
+            .status
+            .success()
+    };
+    assert!(
+        as_gus(format!("cat {WHEELS}/*.whl >/dev/null")),
+        "gus reads the wheels"
+    );
+    assert!(
+        !as_gus(format!("touch {WHEELS}/x")),
+        "gus cannot add a wheel"
+    );
+    assert!(
+        droplet
+            .exec(&["test", "-e", "/var/cache/private/droplift-pip"], None)
+            .expect("test")
+            .status
+            .code()
+            == Some(1),
+        "the unprivileged download's folder is gone"
     );
 
     // The rest of the course installs from the cache and ends with the API answering.

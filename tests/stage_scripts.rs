@@ -260,3 +260,109 @@ fn only_the_systems_the_course_was_made_for_are_accepted() {
         assert!(card.next.contains("Ubuntu 24.04"), "{}", card.next);
     }
 }
+
+const STOP_UNDO: &str = include_str!("../src/course/scripts/undo/stop.sh");
+const CANCEL_UNDO: &str = include_str!("../src/course/scripts/undo/cancel.sh");
+
+/// systemd as seen by the cancel: the timer stops; the revert's service is `active` for the
+/// first `busy` looks (none: the timer never fired), then the revert ends (removing `pending`
+/// when `works`), and systemd says whether it failed.
+fn undo_systemd(bin: &Path, state: &Path, busy: u32, works: bool) {
+    let count = bin.join("looks");
+    let state = state.display();
+    let failed = if works { 1 } else { 0 };
+    let finish = if works && busy > 0 {
+        format!("rm -f {state}/pending;")
+    } else {
+        String::new()
+    };
+    fake_script(
+        bin,
+        "systemctl",
+        &format!(
+            "case \"$1\" in\n\
+             show) n=$(($(cat {count} 2>/dev/null || echo 0) + 1)); echo $n > {count}\n\
+               if [ $n -le {busy} ]; then echo active; else {finish} echo inactive; fi ;;\n\
+             is-active) exit 3 ;;\n\
+             is-failed) [ -e {count} ] && [ $(cat {count}) -gt {busy} ] && [ {busy} -gt 0 ] && exit {failed}; exit 1 ;;\n\
+             *) exit 0 ;;\n\
+             esac",
+            count = count.display()
+        ),
+    );
+}
+
+/// Runs the cancel of the automatic undo against the fake systemd; (succeeded, stdout+stderr).
+fn cancel(bin: &Path, state: &Path) -> (bool, String) {
+    let script = format!(
+        "state='{}'\nundo_unit=droplift-ufw-undo\n{STOP_UNDO}\n{CANCEL_UNDO}",
+        state.display()
+    );
+    let out = Command::new("bash")
+        .args(["-c", &script])
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .output()
+        .expect("bash runs");
+    let said =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
+#[test]
+fn cancelling_the_undo_waits_for_a_revert_that_started_and_says_the_change_was_undone() {
+    // Nothing started: the change stays.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (bin, state) = (dir.path().join("bin"), dir.path().join("state"));
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&state).expect("state");
+    std::fs::write(state.join("pending"), "").expect("pending");
+    undo_systemd(&bin, &state, 0, true);
+    let (ok, said) = cancel(&bin, &state);
+    assert!(ok, "{said}");
+    assert!(said.contains("the new settings stay"), "{said}");
+    assert!(!state.join("pending").exists());
+
+    // The timer fired just before the cancel: the revert runs for a while, then puts the old
+    // settings back. The cancel waits for it and says the change was undone, not kept.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (bin, state) = (dir.path().join("bin"), dir.path().join("state"));
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&state).expect("state");
+    std::fs::write(state.join("pending"), "").expect("pending");
+    undo_systemd(&bin, &state, 3, true);
+    let (ok, said) = cancel(&bin, &state);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("this stage's change was undone and the old settings are back"),
+        "{said}"
+    );
+    assert!(!said.contains("stay"), "{said}");
+    let looks: u32 = std::fs::read_to_string(bin.join("looks"))
+        .expect("looked")
+        .trim()
+        .parse()
+        .expect("a count");
+    assert!(
+        looks > 3,
+        "the cancel waited for the revert ({looks} looks)"
+    );
+
+    // The revert started and failed part-way: not kept, and pending stays for the rollback.
+    let dir = tempfile::tempdir().expect("tmp");
+    let (bin, state) = (dir.path().join("bin"), dir.path().join("state"));
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&state).expect("state");
+    std::fs::write(state.join("pending"), "").expect("pending");
+    undo_systemd(&bin, &state, 2, false);
+    let (ok, said) = cancel(&bin, &state);
+    assert!(!ok, "{said}");
+    assert!(said.contains("failed part-way"), "{said}");
+    assert!(state.join("pending").exists(), "the rollback still sees it");
+}

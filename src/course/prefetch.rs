@@ -16,6 +16,13 @@ const START: &str = include_str!("scripts/prefetch/start.sh");
 pub const WHEELS: &str = "/var/cache/droplift/wheels";
 /// The download's script and log.
 pub const STATE: &str = "/var/lib/droplift/prefetch";
+/// pip itself and the requirements, where the unprivileged download can read them (root's).
+pub const PIP_TOOL: &str = "/var/cache/droplift/pip";
+/// The name of the folder systemd gives the unprivileged pip (`CacheDirectory=`): pip writes
+/// only there, as a user systemd makes up for the download (`DynamicUser=`), never as root.
+pub const PIP_CACHE: &str = "droplift-pip";
+/// The unit pip downloads the wheels in.
+pub const PIP_UNIT: &str = "droplift-prefetch-pip";
 
 /// What the stages that are on will install: each stage says what it fetches (a test holds each
 /// package to one its own scripts install).
@@ -43,6 +50,9 @@ pub fn command(stages: &[StageId], answers: &Answers) -> Result<Option<Command>,
     let worker = Script::new(&[app::UWSGI, FETCH])
         .set("apt_cache", &Const(APT_CACHE))
         .set("wheels", &Const(WHEELS))
+        .set("pip_tool", &Const(PIP_TOOL))
+        .set("pip_cache", &Const(PIP_CACHE))
+        .set("pip_unit", &Const(PIP_UNIT))
         .set("packages", &packages)
         .set("want_uwsgi", &Const(if fetch.uwsgi { "yes" } else { "no" }))
         .set("requirements", &Made::new(fetch.requirements.unwrap_or("")))
@@ -96,5 +106,46 @@ mod tests {
         }
         let line = all.summary();
         assert!(line.contains("nothing is installed early") && line.contains("postgresql"));
+    }
+
+    #[test]
+    fn pip_downloads_only_as_a_user_of_its_own_and_wheels_only_but_for_uwsgi() {
+        let answers = Answers::new("10.0.0.2", "erin");
+        let command = command(&StageId::ALL, &answers)
+            .expect("builds")
+            .expect("something to fetch");
+        let worker = match command.stdin.as_slice() {
+            [StdinPart::Text(text)] => text.clone(),
+            other => panic!("the download's script goes on stdin: {other:?}"),
+        };
+        // The one place pip downloads is inside its own systemd unit, as a made-up user.
+        let at = worker
+            .find("\"${pip[@]}\" download")
+            .expect("pip downloads");
+        assert_eq!(worker.matches("\"${pip[@]}\" download").count(), 1);
+        let unit = &worker[worker[..at].rfind("systemd-run").expect("in a unit")..at];
+        for property in [
+            "--wait",
+            "-p DynamicUser=yes",
+            "-p CacheDirectory=\"$pip_cache\"",
+            "-p NoNewPrivileges=yes",
+        ] {
+            assert!(unit.contains(property), "{property} in {unit}");
+        }
+        assert!(worker[at..].contains("--only-binary=:all: --no-binary=uwsgi"));
+        assert!(worker.contains(&format!("pip_unit={PIP_UNIT}")));
+        assert!(worker.contains(&format!("pip_cache={PIP_CACHE}")));
+        // Every line of the sample app's requirements but uWSGI's has a wheel on PyPI; uWSGI
+        // is the one source package that --no-binary lets through.
+        let requirements = fetch_for(&StageId::ALL, &answers)
+            .requirements
+            .expect("the sample app's");
+        let sources: Vec<&str> = requirements
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .filter(|l| l.to_lowercase().starts_with("uwsgi"))
+            .collect();
+        assert_eq!(sources, ["uWSGI==2.0.31"]);
     }
 }

@@ -1,6 +1,7 @@
 //! Stage 6, the firewall (ufw): SSH on the port sshd really uses, the web, the student's own
 //! ports, everything else incoming denied. It is switched on only behind stage 4's safety net:
-//! an automatic `ufw disable` is scheduled first and cancelled once a fresh login gets through.
+//! an automatic undo (the firewall back as it was before the stage: on with its old rules, or
+//! off) is scheduled first and cancelled once a fresh login gets through.
 
 pub mod ports;
 pub mod section;
@@ -9,7 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::course::apt::{APT_INSTALL, APT_PRESENT, WAIT_FOR_APT};
-use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, Step};
+use crate::course::plan::{Command, Expect, LoginAuth, Plan, StagePlans, StdinPart, Step};
 use crate::course::stage::{
     FieldError, FieldErrors, FieldText, Stage, fetch_nothing, note_nothing, take_nothing, text,
 };
@@ -18,9 +19,10 @@ use crate::course::values::UserName;
 use crate::course::{StageId, answer};
 use crate::shell::{Const, QuoteError, Script};
 
-/// Where droplift keeps the revert script and the "change in progress" marker.
+/// Where droplift keeps the revert script, the firewall's state from before the stage
+/// (`before/`) and the "change in progress" marker.
 pub const STATE_DIR: &str = "/var/lib/droplift/ufw";
-/// The transient systemd unit that turns the firewall off if nobody cancels it.
+/// The transient systemd unit that puts the firewall back as it was if nobody cancels it.
 pub const UNDO_UNIT: &str = "droplift-ufw-undo";
 /// How long the fresh login has before the automatic undo.
 pub const UNDO_AFTER_SECS: u32 = 180;
@@ -28,12 +30,16 @@ pub const UNDO_AFTER_SECS: u32 = 180;
 const LIB: &str = include_str!("lib.sh");
 const PROBE: &str = include_str!("probe.sh");
 const PREPARE: &str = include_str!("prepare.sh");
+/// Installed on the server by `prepare.sh` (it reads it from stdin); run by the undo timer.
+const REVERT: &str = include_str!("revert.sh");
 const RULES: &str = include_str!("rules.sh");
 const ENABLE: &str = include_str!("enable.sh");
 const VERIFY: &str = include_str!("verify.sh");
 const ROLLBACK: &str = include_str!("rollback.sh");
-// Stage 4's guard, reused as it is: schedule the revert, and cancel it.
+// Stage 4's guard, reused as it is: schedule the revert, stop it (waiting for a revert that has
+// started), and cancel it.
 const SCHEDULE_UNDO: &str = include_str!("../../scripts/undo/schedule.sh");
+const STOP_UNDO: &str = include_str!("../../scripts/undo/stop.sh");
 const CANCEL_UNDO: &str = include_str!("../../scripts/undo/cancel.sh");
 
 /// The web's ports: HTTP always (nginx arrives in stage 7, after this stage, so its 'Nginx HTTP'
@@ -98,14 +104,15 @@ pub fn plans(
                 .timeout(Duration::from_secs(1200)),
             ),
             Step::run(
-                "Install the script that turns the firewall off again, and mark the change as \
-                 in progress",
-                Command::root(&Script::new(&[PREPARE]).set("state", &state))?,
+                "Note how the firewall is now (on or off, its rules), install the script that \
+                 puts it back so, and mark the change as in progress",
+                Command::root(&Script::new(&[PREPARE]).set("state", &state))?
+                    .stdin(vec![StdinPart::Text(REVERT.into())]),
             ),
             Step::run(
                 format!(
-                    "Safety net, before anything changes: schedule an automatic `ufw disable` in \
-                     {UNDO_AFTER_SECS} seconds"
+                    "Safety net, before anything changes: schedule an automatic undo (the \
+                     firewall back as it was) in {UNDO_AFTER_SECS} seconds"
                 ),
                 Command::root(
                     &Script::new(&[SCHEDULE_UNDO])
@@ -114,7 +121,8 @@ pub fn plans(
                         .set("undo_after", &UNDO_AFTER_SECS),
                 )?
                 .by_hand(format!(
-                    "sudo systemd-run --unit=ufw-undo --on-active={UNDO_AFTER_SECS} ufw disable"
+                    "sudo systemd-run --unit=ufw-undo --on-active={UNDO_AFTER_SECS} bash \
+                     {STATE_DIR}/revert.sh"
                 )),
             ),
             Step::run(
@@ -142,7 +150,7 @@ pub fn plans(
             Step::run(
                 "SSH gets through: cancel the automatic undo",
                 Command::root(
-                    &Script::new(&[CANCEL_UNDO])
+                    &Script::new(&[STOP_UNDO, CANCEL_UNDO])
                         .set("state", &state)
                         .set("undo_unit", &unit),
                 )?
@@ -150,13 +158,13 @@ pub fn plans(
             ),
         ])
         .with_rollback(vec![Step::run(
-            "Something failed: turn the firewall off again now",
+            "Something failed: put the firewall back as it was now (on with its old rules, or off)",
             Command::root(
-                &Script::new(&[ROLLBACK])
+                &Script::new(&[STOP_UNDO, ROLLBACK])
                     .set("state", &state)
                     .set("undo_unit", &unit),
             )?
-            .by_hand("sudo ufw disable")
+            .by_hand(format!("sudo bash {STATE_DIR}/revert.sh"))
             .timeout(Duration::from_secs(60)),
         )]),
         verify: Plan::new(vec![Step::run(
@@ -194,7 +202,7 @@ pub const STAGE: Stage = Stage {
         )?)
     },
     fetch: fetch_nothing,
-    rollback_after: Some("the firewall was turned on"),
+    rollback_after: Some("the firewall was changed"),
     advice: &[],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };

@@ -76,6 +76,7 @@ const REVERT: &str = include_str!("revert.sh");
 const HARDEN: &str = include_str!("harden.sh");
 const SCHEDULE_UNDO: &str = include_str!("../../scripts/undo/schedule.sh");
 const RELOAD: &str = include_str!("reload.sh");
+const STOP_UNDO: &str = include_str!("../../scripts/undo/stop.sh");
 const CANCEL_UNDO: &str = include_str!("../../scripts/undo/cancel.sh");
 const ROLLBACK: &str = include_str!("rollback.sh");
 const VERIFY: &str = include_str!("verify.sh");
@@ -170,7 +171,7 @@ pub fn plans(
         ),
         Step::run(
             "Everything works: cancel the automatic undo",
-            Command::root(&with_state(&[CANCEL_UNDO]).set("undo_unit", &unit))?,
+            Command::root(&with_state(&[STOP_UNDO, CANCEL_UNDO]).set("undo_unit", &unit))?,
         ),
     ];
     if let Some(alias) = alias {
@@ -193,7 +194,7 @@ pub fn plans(
         )]),
         apply: Plan::new(apply).with_rollback(vec![Step::run(
             "Something failed: put the old SSH settings back now",
-            Command::root(&with_state(&[ROLLBACK]).set("undo_unit", &unit))?
+            Command::root(&with_state(&[STOP_UNDO, ROLLBACK]).set("undo_unit", &unit))?
                 .timeout(Duration::from_secs(60)),
         )]),
         verify: Plan::new(vec![Step::run(
