@@ -248,7 +248,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     let third = current(&droplet);
     assert_ne!(third, second, "the factory app's release serves");
-    let ini = droplet.run(&["cat", &format!("{BASE}/uwsgi.ini")]);
+    let ini = droplet.run(&["cat", "/etc/droplift/items-rest/uwsgi.ini"]);
     assert!(ini.contains("module = shop:create_app()"), "{ini}");
     let (code, content_type, body) = http(&address, "GET", "/items", None);
     assert_eq!(
@@ -856,4 +856,34 @@ fn go_live_finishes_or_undoes_whatever_happens(
         mark(droplet, &new)
     );
     droplet.run(&["rm", "-r", "/etc/droplift/items-rest/uwsgi.ini.new"]);
+
+    // A rollback to the factory app's release goes live with the uwsgi.ini it served with (its
+    // entry point is not the one the answers name), kept in root's folder when it passed.
+    let factory = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("grep -l 'create_app()' {STATE}/inis/* | head -n 1"),
+    ]);
+    let factory = factory
+        .trim()
+        .rsplit('/')
+        .next()
+        .expect("a name")
+        .to_owned();
+    assert!(
+        !factory.is_empty(),
+        "the factory release's uwsgi.ini was kept"
+    );
+    let back = rollback(&factory);
+    assert!(back.status.success(), "{}", said(&back));
+    assert!(
+        said(&back).contains("uwsgi.ini is back as release"),
+        "{}",
+        said(&back)
+    );
+    assert_eq!(current(droplet), factory);
+    assert_eq!(
+        http(&droplet.address.to_string(), "GET", "/items", None).0,
+        200
+    );
 }

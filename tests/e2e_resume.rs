@@ -56,8 +56,9 @@ fn killed_mid_upgrade_and_inside_the_guarded_window_apply_again_finishes() {
     );
     assert!(hit, "the upgrade step started:\n{out}");
 
-    // 2. Again, and it dies just as sshd reloads its new settings (the undo timer is armed).
-    let secrets = format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\n");
+    // 2. Again with the same secrets (root's e-mailed password no longer works: the first run
+    // changed it, and droplift tries the new one), and it dies just as sshd reloads its new
+    // settings (the undo timer is armed).
     let (out, hit) = common::cli::droplift_killed_at(
         home.path(),
         &args,

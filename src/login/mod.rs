@@ -162,6 +162,9 @@ pub struct Login {
     key: PathBuf,
     /// A stage a dropped connection cut off: checked again once logged in.
     interrupted: Option<StageId>,
+    /// Tried when root's password is refused: the new root password of the secrets, which an
+    /// earlier run (killed after it changed root's expired password) may have set already.
+    root_retry: Option<(String, u16, Secret)>,
 }
 
 impl Login {
@@ -172,6 +175,7 @@ impl Login {
             suggested_user: String::new(),
             key: PathBuf::new(),
             interrupted: None,
+            root_retry: None,
         }
     }
 
@@ -192,7 +196,14 @@ impl Login {
         secrets: &Secrets,
     ) -> Result<Vec<Out>, LoginError> {
         match secrets.get(SecretName::RootPassword) {
-            Some(password) => Ok(self.as_root(answers, Some(password.clone()))),
+            Some(password) => {
+                let out = self.as_root(answers, Some(password.clone()));
+                self.root_retry = secrets
+                    .get(SecretName::NewRootPassword)
+                    .filter(|new| new.expose() != password.expose())
+                    .map(|new| (answers.host.clone(), answers.port, new.clone()));
+                Ok(out)
+            }
             None if answers.root_by_key => Ok(self.as_root_by_key(answers, home, secrets)),
             None => self.as_user(answers, home, secrets),
         }
@@ -423,6 +434,36 @@ impl Login {
     fn connect_failed(&mut self, kind: ConnectErrorKind, message: String) -> Vec<Out> {
         let state = std::mem::replace(&mut self.state, State::Offline);
         match (kind, state) {
+            (ConnectErrorKind::AuthFailed, State::LoggingIn { root: true, .. })
+                if self.root_retry.is_some() =>
+            {
+                let Some((host, port, password)) = self.root_retry.take() else {
+                    return Vec::new();
+                };
+                self.state = State::LoggingIn {
+                    user: "root".into(),
+                    root: true,
+                };
+                vec![
+                    Out::Notice(Notice::RootRefused {
+                        message: format!(
+                            "root refused the password it had ({message}); an earlier run may \
+                             have changed it already: trying the new root password"
+                        ),
+                    }),
+                    Out::Notice(Notice::LoggingIn {
+                        host: host.clone(),
+                        port,
+                        user: "root".into(),
+                        with_key: false,
+                    }),
+                    Out::Job(Job::Connect {
+                        target: credentials::target(&host, port, "root"),
+                        credentials: credentials::root(Some(password)),
+                        host_keys: self.policy.host_keys,
+                    }),
+                ]
+            }
             (ConnectErrorKind::AuthFailed, State::LoggingIn { root: true, .. }) => vec![
                 Out::Notice(Notice::RootRefused { message }),
                 Out::Ask(Question::UserLogin {

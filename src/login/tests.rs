@@ -419,3 +419,44 @@ fn a_fresh_login_proves_exactly_one_credential() {
         Some("root pw")
     );
 }
+
+#[test]
+fn a_refused_root_password_is_tried_again_with_the_new_one_an_earlier_run_set() {
+    // Killed after stage 1 changed root's expired password, the next run with the same secrets
+    // meets a root that refuses the e-mailed password: the new one is tried, once.
+    let home = std::path::Path::new("/home/carol");
+    let mut secrets = secrets(&[
+        (SecretName::RootPassword, "e-mailed"),
+        (SecretName::NewRootPassword, "chosen later"),
+    ]);
+    let mut login = headless(true);
+    let out = login.start(&answers(), home, &secrets).expect("root login");
+    assert_eq!(connect_job(&out).0.user.as_deref(), Some("root"));
+    let refused = || WorkerEvent::ConnectFailed {
+        kind: ConnectErrorKind::AuthFailed,
+        message: "Permission denied".into(),
+    };
+    let out = login.on_event(refused(), None, &mut secrets);
+    match jobs(&out).as_slice() {
+        [
+            Job::Connect {
+                target,
+                credentials,
+                ..
+            },
+        ] => {
+            assert_eq!(target.user.as_deref(), Some("root"));
+            assert_eq!(
+                credentials.password.as_ref().map(Secret::expose),
+                Some("chosen later")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Refused again: the student's own user comes next, as before.
+    let out = login.on_event(refused(), None, &mut secrets);
+    assert!(
+        matches!(out.last(), Some(Out::Ask(Question::UserLogin { .. }))),
+        "{out:?}"
+    );
+}

@@ -83,7 +83,7 @@ mark_set() {
 # Removes release $1: its folder (as the user) and its mark.
 release_remove() {
   as_owner rm -rf -- "${releases:?}/$1"
-  rm -f -- "$marks/$1"
+  rm -f -- "$marks/$1" "$staging/inis/$1"
 }
 
 # Succeeds when release $1's folder is there (as the user sees it).

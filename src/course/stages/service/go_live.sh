@@ -75,6 +75,8 @@ fail() {
 # The release passed: it is marked good and the go-live's state goes.
 finish() {
   mark_set "$name" status good
+  install -d -m 700 "$staging/inis"
+  cp "$ini" "$staging/inis/$name"
   if [ "$(link_target next)" = "$name" ]; then drop_link next; fi
   rm -f "$staging/uwsgi.ini" "$staging/$unit.service"
   if [ -e "$backup/app.env" ] && ! cmp -s "$backup/app.env" "$env_file"; then
@@ -131,6 +133,11 @@ go_live_detached() {
     systemctl daemon-reload
     systemctl enable --quiet "$unit"
     echo "installed $ini and $unit_file; $unit starts at boot"
+  elif [ -f "$staging/inis/$name" ] && ! cmp -s "$staging/inis/$name" "$ini"; then
+    # A release goes live with the uwsgi.ini it served with (its entry point may differ).
+    install -T -m 644 "$staging/inis/$name" "$ini.new"
+    mv -f "$ini.new" "$ini"
+    echo "uwsgi.ini is back as release $name served with it (module $(sed -n 's/^module = //p' "$ini"))"
   fi
   if [ "$(link_target next)" = "$name" ] && [ -f "$env_file.next" ]; then
     mv -f "$env_file.next" "$env_file"
