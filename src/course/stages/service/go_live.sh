@@ -36,7 +36,7 @@ undo() {
   if [ "$was" = built ]; then mark_set "$name" status failed; fi
   if [ "$(link_target next)" = "$name" ]; then
     drop_link next
-    rm -f "$env_file.next"
+    rm -f "$env_file.next" "$staging/uwsgi.ini" "$staging/$unit.service"
   fi
   if [ -n "$old" ]; then
     switch_link current "$old"
@@ -117,7 +117,9 @@ go_live_detached() {
   echo "release $name goes live${old:+ (serving until now: $old)}"
   phase switched
   switch_link current "$name"
-  if [ -e "$staging/$unit.service" ] && [ -e "$staging/uwsgi.ini" ]; then
+  # The files stage 9 staged are for the release it makes live (`next`); a rollback to another
+  # release goes live with the uwsgi.ini that release served with.
+  if [ "$(link_target next)" = "$name" ] && [ -e "$staging/$unit.service" ] && [ -e "$staging/uwsgi.ini" ]; then
     # verify reads the unit where it is; the copy has the real name, so it is judged as installed.
     if ! out=$(systemd-analyze verify "$staging/$unit.service" 2>&1); then
       echo "$out" >&2
