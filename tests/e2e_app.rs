@@ -662,21 +662,32 @@ fn a_second_run_waits_for_the_sites_lock(
 
 const GO_LIVE_UNIT: &str = "droplift-go-live-items-rest";
 
-/// After any go-live: the site serves, a release that passed is current and marked good, or
-/// the one before is current again; the go-live left no state and no unit behind. Returns
-/// whether `target` serves.
-fn serves_old_or_new(droplet: &TestDroplet, before: &str, target: &str) -> bool {
+/// Waits until the go-live unit runs (`running`) or is gone, for at most `within`.
+fn wait_for_go_live(droplet: &TestDroplet, running: bool, within: Duration) {
     let waited = Instant::now();
     while droplet
         .exec(&["systemctl", "is-active", "--quiet", GO_LIVE_UNIT], None)
         .is_ok_and(|o| o.status.success())
+        != running
     {
         assert!(
-            waited.elapsed() < Duration::from_secs(120),
-            "the go-live never ended"
+            waited.elapsed() < within,
+            "the go-live {}",
+            if running {
+                "never started"
+            } else {
+                "never ended"
+            }
         );
-        std::thread::sleep(Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// After any go-live: the site serves, a release that passed is current and marked good, or
+/// the one before is current again; the go-live left no state and no unit behind. Returns
+/// whether `target` serves.
+fn serves_old_or_new(droplet: &TestDroplet, before: &str, target: &str) -> bool {
+    wait_for_go_live(droplet, false, Duration::from_secs(120));
     let now = current(droplet);
     let left = droplet.run(&[
         "sh",
@@ -723,19 +734,7 @@ fn go_live_finishes_or_undoes_whatever_happens(
             secrets,
         )
     };
-    let go_live_runs = || {
-        let waited = Instant::now();
-        while !droplet
-            .exec(&["systemctl", "is-active", "--quiet", GO_LIVE_UNIT], None)
-            .is_ok_and(|o| o.status.success())
-        {
-            assert!(
-                waited.elapsed() < Duration::from_secs(60),
-                "no go-live started"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let go_live_runs = || wait_for_go_live(droplet, true, Duration::from_secs(60));
     let releases: Vec<String> = droplet
         .run(&["ls", &format!("{STATE}/marks")])
         .lines()

@@ -185,14 +185,21 @@ phase planned
 : > "$staging/go-live.out"
 : > "$staging/go-live.err"
 rm -f "$staging/go-live.result"
-systemctl reset-failed "$golive" >/dev/null 2>&1 || true
+# The unit of the go-live before is gone once systemd has collected it (a moment after it ended).
+for _ in $(seq 50); do
+  systemctl reset-failed "$golive" >/dev/null 2>&1 || true
+  [ "$(systemctl show -p LoadState --value "$golive" 2>/dev/null)" = loaded ] || break
+  sleep 0.2
+done
 systemd-run --unit "$golive" --description "droplift: release $name goes live" --quiet \
   --collect --service-type=exec -p StandardOutput="append:$staging/go-live.out" \
   -p StandardError="append:$staging/go-live.err" -p TimeoutStopSec=120 /bin/bash "$staging/go-live.sh"
 declare -A at=([out]=0 [err]=0)
 while :; do
-  running=no
-  systemctl is-active --quiet "$golive" && running=yes
+  case "$(systemctl show -p ActiveState --value "$golive" 2>/dev/null)" in
+    active | activating | deactivating | reloading) running=yes ;;
+    *) running=no ;;
+  esac
   for f in out err; do
     size=$(stat -c %s "$staging/go-live.$f")
     if [ "$size" -gt "${at[$f]}" ]; then
