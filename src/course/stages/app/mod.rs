@@ -3,6 +3,8 @@
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
 pub mod entry;
+pub mod health;
+pub mod routes;
 pub mod rules;
 pub mod section;
 
