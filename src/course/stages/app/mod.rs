@@ -409,8 +409,10 @@ pub const STAGE: Stage = Stage {
     title: "The app",
     explanation: "Your code becomes a release: a folder under releases/ with its own \
                   virtualenv for requirements.txt. Module is what uWSGI loads: app:app (an \
-                  object), app:create_app() (a factory) or proj.wsgi:application (Django). The \
-                  release waits as `next`; nothing that serves changes yet.",
+                  object), app:create_app() (a factory) or proj.wsgi:application (Django). \
+                  Health is a path your app answers with 2xx when it works (/health, /store): \
+                  it is asked before a release goes live. The release waits as `next`; nothing \
+                  that serves changes yet.",
     inputs: &[
         text("source", "Code", "empty: the sample app; or a git URL"),
         InputSpec {
@@ -425,6 +427,11 @@ pub const STAGE: Stage = Stage {
                 "app:app, app:create_app() or proj.wsgi:application",
             )
         },
+        text(
+            "health",
+            "Health path",
+            "a GET that answers 2xx, e.g. /health",
+        ),
     ],
     validate,
     fill,
@@ -455,6 +462,19 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
         ),
     }
     errors.check("module", rules::validate_module(&value("module")));
+    let health_path = value("health");
+    let health_path = health_path.trim();
+    if !health_path.is_empty() {
+        errors.check("health", health::validate_health_path(health_path));
+    } else if source_kind(&source) != SourceKind::Sample {
+        errors.check(
+            "health",
+            Err::<(), _>(
+                "Your app's health path, e.g. /health or /store: droplift asks it before a \
+                 release goes live (2xx is healthy; /items is only the sample's).",
+            ),
+        );
+    }
     errors.into_vec()
 }
 
@@ -464,7 +484,24 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
         "source" => app.source.clone(),
         "ref" => app.git_ref.clone(),
         "module" => proposed_module(answers).0,
+        "health" => app.health.clone(),
         _ => return None,
+    })
+}
+
+/// What an empty health field means, or where to look for a path. The field starts empty (or
+/// with the student's path): a proposed /items left in it while the source changes to the
+/// student's own code would be the silent /items the check must never be.
+fn health_note(answers: &Answers) -> Option<String> {
+    let app = &answers.app;
+    if !app.health.is_empty() {
+        return None;
+    }
+    Some(match source_kind(&app.source) {
+        SourceKind::Sample => "empty: the sample's /items, with JSON".to_owned(),
+        _ if !app.routes.is_empty() => format!("routes in the code: {}", app.routes.join(", ")),
+        SourceKind::Git => "code in git is not looked at: give one of your routes".to_owned(),
+        SourceKind::Folder => "give one of your routes, e.g. /health".to_owned(),
     })
 }
 
@@ -495,6 +532,7 @@ fn proposed_module(answers: &Answers) -> (String, Option<String>) {
 fn note(answers: &Answers, key: &str) -> Option<String> {
     match key {
         "module" => proposed_module(answers).1,
+        "health" => health_note(answers),
         _ => None,
     }
 }
@@ -512,6 +550,7 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
         app.module_found = None;
     }
     app.module = module;
+    app.health = form.value("health").trim().to_owned();
     Vec::new()
 }
 
