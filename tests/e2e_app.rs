@@ -257,7 +257,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     let third = current(&droplet);
     assert_ne!(third, second, "the factory app's release serves");
-    let ini = droplet.run(&["cat", &format!("{BASE}/uwsgi.ini")]);
+    let ini = droplet.run(&["cat", "/etc/droplift/items-rest/uwsgi.ini"]);
     assert!(ini.contains("module = shop:create_app()"), "{ini}");
     let (code, content_type, body) = http(&address, "GET", "/items", None);
     assert_eq!(

@@ -407,12 +407,9 @@ pub const STAGE: Stage = Stage {
     id: StageId::App,
     key: "app",
     title: "The app",
-    explanation: "Your code becomes a release: a folder under releases/ with its own \
-                  virtualenv for requirements.txt. Module is what uWSGI loads: app:app (an \
-                  object), app:create_app() (a factory) or proj.wsgi:application (Django). \
-                  Health is a path your app answers with 2xx when it works (/health, /store): \
-                  it is asked before a release goes live. The release waits as `next`; nothing \
-                  that serves changes yet.",
+    explanation: "Your code becomes a release with its own virtualenv, waiting as `next`. \
+                  Module: what uWSGI loads. Health path: a GET that answers 2xx when your app \
+                  works, asked before it goes live.",
     inputs: &[
         text("source", "Code", "empty: the sample app; or a git URL"),
         InputSpec {
@@ -427,11 +424,7 @@ pub const STAGE: Stage = Stage {
                 "app:app, app:create_app() or proj.wsgi:application",
             )
         },
-        text(
-            "health",
-            "Health path",
-            "a GET that answers 2xx, e.g. /health",
-        ),
+        text("health", "Health path", "2xx when healthy, e.g. /health"),
     ],
     validate,
     fill,

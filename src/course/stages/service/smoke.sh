@@ -2,8 +2,8 @@
 # GET $health (the app's health path, [app] health), naming the site as a visitor would, and
 # wants a 2xx answer; with health_json=yes (the sample app's /items) 200 with JSON. Once stage
 # 10 sends http to https, it follows, still to this server (the certificate is stage 10's check,
-# not this one's: -k). It never goes through a proxy: on Ubuntu, sudo reads /etc/environment, and a
-# proxy named there would answer for the domain instead of this server.
+# not this one's: -k). It never goes through a proxy: on Ubuntu, sudo reads /etc/environment,
+# and a proxy named there would answer for the domain instead of this server.
 : "${base:?}" "${unit:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 

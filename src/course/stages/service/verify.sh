@@ -1,5 +1,6 @@
 # Checks from the server's own view: the service is enabled and running, the release it serves
-# is marked good, and GET $health (the app's health path) through nginx answers as the smoke test wants.
+# is marked good, and GET $health (the app's health path) through nginx answers as the smoke
+# test wants.
 : "${base:?}" "${unit:?}" "${health:?}"
 set -euo pipefail
 cur=$(link_target current)
