@@ -130,7 +130,7 @@ pub fn ansible(
     answers: &Answers,
     home: &Path,
     code: Option<(&CodeSource, &Archive)>,
-) -> Vec<ExportFile> {
+) -> Result<Vec<ExportFile>, crate::course::PlanError> {
     // Ansible runs on the student's computer, like droplift: `~/` is their home.
     let private_key = crate::home::expand_home(&answers.key, home)
         .display()
@@ -160,7 +160,7 @@ pub fn ansible(
         yaml_text(&answers.nginx.server_name)
     );
     let _ = writeln!(vars, "remove_default: {}", answers.nginx.remove_default);
-    app_vars(&mut vars, answers, code);
+    app_vars(&mut vars, answers, code)?;
     vars.push_str(
         "\n# Stage 10 (optional): HTTPS for a domain whose DNS points at the droplets. Empty: \
          http only.\n",
@@ -237,18 +237,29 @@ pub fn ansible(
             bytes: archive.bytes.clone(),
         });
     }
-    files
+    Ok(files)
 }
 
 /// Stage 8's answers: where the code comes from (the packed file beside the play, or a git
 /// repository), uWSGI's module, and the packages.
-fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Archive)>) {
+fn app_vars(
+    vars: &mut String,
+    answers: &Answers,
+    code: Option<(&CodeSource, &Archive)>,
+) -> Result<(), crate::course::PlanError> {
     let app = &answers.app;
+    let health = crate::course::stages::app::health::health(answers)?;
     vars.push_str(
         "\n# Stages 8 and 9: your app's code in a release of its own under \
          /var/www/html/SITE/releases,\n# served by uWSGI as `module:callable`.\n",
     );
     let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
+    vars.push_str(
+        "# The smoke test asks this path through nginx before a release counts as good: 2xx is \
+         healthy\n# (with app_health_json, 200 with JSON: the sample app's /items).\n",
+    );
+    let _ = writeln!(vars, "app_health: {}", yaml_text(health.path.as_str()));
+    let _ = writeln!(vars, "app_health_json: {}", health.json);
     match code {
         Some((source, archive)) => {
             let label = crate::course::stages::app::source_label(source);
@@ -296,6 +307,7 @@ fn app_vars(vars: &mut String, answers: &Answers, code: Option<(&CodeSource, &Ar
         "app_uwsgi_pip: {}",
         crate::course::stages::app::UWSGI_PIP
     );
+    Ok(())
 }
 
 /// Writes the project into `out` (made if missing). A folder with other files is refused; one
@@ -381,7 +393,8 @@ mod tests {
             &Answers::new("203.0.113.7", "johndoe"),
             Path::new("/home/j"),
             None,
-        );
+        )
+        .expect("the sample's health path");
         for (key, text) in tasks() {
             let path = PathBuf::from(format!("tasks/{key}.yml"));
             let written = files.iter().find(|f| f.path == path).expect("tasks file");
@@ -406,7 +419,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(dir.path().join("mine.txt"), "x").expect("write");
         let answers = Answers::new("203.0.113.7", "johndoe");
-        let files = ansible(&answers, Path::new("/home/j"), None);
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
         assert!(matches!(
             write(dir.path(), &files),
             Err(ExportError::NotEmpty(_))
@@ -428,7 +441,7 @@ mod tests {
         ];
         answers.domain = Some("example.org".into());
         answers.nginx.remove_default = false;
-        let files = ansible(&answers, Path::new("/home/j"), None);
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
         let vars = &files
             .iter()
             .find(|f| f.path == Path::new("group_vars/all.yml"))
@@ -443,9 +456,25 @@ mod tests {
             r#"site: !unsafe "items-rest""#,
             r#"server_name: !unsafe "_""#,
             "remove_default: false",
+            r#"app_health: !unsafe "/items""#,
+            "app_health_json: true",
         ] {
             assert!(vars.lines().any(|l| l == line), "{line}:\n{vars}");
         }
+        answers.app.source = "https://example.org/shop.git".into();
+        assert!(
+            ansible(&answers, Path::new("/home/j"), None).is_err(),
+            "a student's app without a health path is not exported"
+        );
+        answers.app.health = "/store?x=1".into();
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("with a health path");
+        let vars = files
+            .iter()
+            .find(|f| f.path == Path::new("group_vars/all.yml"))
+            .expect("vars")
+            .text()
+            .into_owned();
+        assert!(vars.contains("app_health: !unsafe \"/store?x=1\"\napp_health_json: false\n"));
     }
 
     #[test]
@@ -453,6 +482,7 @@ mod tests {
         let mut answers = Answers::new("203.0.113.7", "johndoe");
         let site = |a: &Answers| {
             ansible(a, Path::new("/home/j"), None)
+                .expect("export")
                 .into_iter()
                 .find(|f| f.path == Path::new("templates/nginx-site.conf.j2"))
                 .expect("site")

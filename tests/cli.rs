@@ -304,6 +304,71 @@ fn keeping_the_default_site_beside_a_nameless_site_is_refused_at_its_key() {
 // ── end nginx ──
 
 #[test]
+fn a_students_app_without_a_health_path_is_refused_before_anything_connects() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let code = home.path().join("shop");
+    std::fs::create_dir_all(&code).expect("mkdir");
+    std::fs::write(code.join("requirements.txt"), "Flask\n").expect("requirements");
+    std::fs::write(
+        code.join("app.py"),
+        "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"/store\")\n\
+         def stores():\n    return {\"stores\": []}\n\n\n@app.route(\"/store/<int:id>\")\n\
+         def store(id):\n    return {}\n",
+    )
+    .expect("app.py");
+    // 192.0.2.1 (TEST-NET-1) answers nobody: a login attempt would hang, not pass.
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"192.0.2.1\"\n[user]\nname = \"johndoe\"\n[app]\nsource = \"shop\"\n",
+    );
+    for args in [
+        vec!["deploy", "--answers", &file, "--secrets-stdin"],
+        vec!["apply", "--answers", &file, "--yes", "--secrets-stdin"],
+        vec!["plan", "--answers", &file],
+    ] {
+        let out = droplift(&args, "user_password=x\ndb_password=y\n", home.path());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("line 6: `app.health`: your own app needs a health path")
+                && err.contains("health = \"/store\" (routes seen in the code: /store)"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("Logging in"), "nothing connected: {err}");
+    }
+    // The fix on the command line works too, and a bad one is named by its flag.
+    let out = droplift(
+        &[
+            "deploy",
+            "--answers",
+            &file,
+            "--health",
+            "store",
+            "--secrets-stdin",
+        ],
+        "",
+        home.path(),
+    );
+    assert!(
+        stderr(&out).contains("--health: A health path starts with /, e.g. /store."),
+        "{}",
+        stderr(&out)
+    );
+    // An empty `health` is named at its own line.
+    let empty = answers_file(
+        home.path(),
+        "[server]\nhost = \"192.0.2.1\"\n[user]\nname = \"johndoe\"\n[app]\nsource = \"shop\"\n\
+         health = \"\"\n",
+    );
+    let out = droplift(&["plan", "--answers", &empty], "", home.path());
+    assert!(
+        stderr(&out).contains("line 7: `app.health`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_folder_without_module_gets_the_entry_point_found_in_its_code() {
     let home = tempfile::tempdir().expect("tempdir");
     let code = home.path().join("shop");
@@ -316,12 +381,14 @@ fn a_folder_without_module_gets_the_entry_point_found_in_its_code() {
     .expect("package");
     let file = answers_file(
         home.path(),
-        "[server]\nhost = \"203.0.113.7\"\n[user]\nname = \"johndoe\"\n[app]\nsource = \"shop\"\n",
+        "[server]\nhost = \"203.0.113.7\"\n[user]\nname = \"johndoe\"\n[app]\nsource = \"shop\"\n\
+         health = \"/store\"\n",
     );
     let out = droplift(&["plan", "--answers", &file], "", home.path());
     assert!(out.status.success(), "{}", stderr(&out));
     let plan = String::from_utf8_lossy(&out.stdout);
     assert!(plan.contains("module='shop:create_app()'"), "{plan}");
+    assert!(plan.contains("health=/store\nhealth_json=no\n"), "{plan}");
 
     // Nothing to find: the answer to give is named, and nothing runs.
     std::fs::remove_dir_all(code.join("shop")).expect("rm");

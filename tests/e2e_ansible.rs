@@ -628,7 +628,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     std::fs::write(
         &git_answers,
         format!(
-            "{}\n[app]\nsource = \"file:///srv/items.git\"\nref = \"v1.0.0\"\n",
+            "{}\n[app]\nsource = \"file:///srv/items.git\"\nref = \"v1.0.0\"\nhealth = \"/items\"\n",
             answers_for(&a.address.to_string())
         ),
     )
@@ -800,6 +800,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         &domain,
         &droplift::course::values::Email::parse("erin@example.org").expect("email"),
         &droplift::course::values::SiteName::parse("items-rest").expect("site"),
+        &droplift::course::values::HealthPath::parse("/items").expect("health"),
         &c.address.to_string(),
     )
     .expect("plans");

@@ -185,6 +185,15 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     let first = current(&droplet);
     assert!(mark(&droplet, &first).contains("status=good"));
 
+    // From here on, releases of the student's own code (folders, git): each names the path its
+    // smoke test asks (the sample's, /items), as any app but the sample must (issue 26).
+    let course_answers = std::fs::read_to_string(answers).expect("answers");
+    std::fs::write(
+        answers,
+        format!("{course_answers}\n[app]\nhealth = \"/items\"\n"),
+    )
+    .expect("[app] health");
+
     // A second release from a folder on this computer; .git, the venv and .env stay here.
     let v2 = home.path().join("items-v2");
     sample_folder(&v2, droplift::source::SAMPLE[2].1);
@@ -470,6 +479,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
     a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
     go_live_finishes_or_undoes_whatever_happens(&droplet, home.path(), answers, &secrets);
+    an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
@@ -884,5 +894,109 @@ fn go_live_finishes_or_undoes_whatever_happens(
     assert_eq!(
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
+    );
+}
+
+/// An app whose only route is `/health` (200 text/plain, no /items, no JSON), deployed with
+/// `[app] health = "/health"` (issue 26): it goes live, answers, and `status` asks its path;
+/// then a release whose `/health` answers 404 is refused and the one before keeps serving.
+fn an_own_health_path_decides_go_live(
+    droplet: &TestDroplet,
+    home: &Path,
+    course_answers: &str,
+    secrets: &str,
+) {
+    let address = droplet.address.to_string();
+    let health_app = |dir: &Path, route: &str| {
+        std::fs::create_dir_all(dir).expect("mkdir");
+        std::fs::write(dir.join("requirements.txt"), droplift::source::SAMPLE[2].1)
+            .expect("requirements");
+        std::fs::write(
+            dir.join("app.py"),
+            format!(
+                "from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.get(\"{route}\")\n\
+                 def health():\n    return \"ok\\n\", 200, {{\"Content-Type\": \"text/plain\"}}\n"
+            ),
+        )
+        .expect("app.py");
+    };
+    let healthy = home.join("health-v1");
+    health_app(&healthy, "/health");
+    let file = home.join("health.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{course_answers}\n[app]\nsource = \"{}\"\nhealth = \"/health\"\n",
+            healthy.display()
+        ),
+    )
+    .expect("answers");
+    let file = file.to_str().expect("utf-8");
+    let deploy = |source: &Path| {
+        droplift_logged(
+            home,
+            &[
+                "deploy",
+                "--answers",
+                file,
+                "--source",
+                source.to_str().expect("utf-8"),
+                "--secrets-stdin",
+            ],
+            secrets,
+        )
+    };
+
+    let live = deploy(&healthy);
+    let text = said(&live);
+    assert!(live.status.success(), "deploy the /health app:\n{text}");
+    assert!(
+        text.contains("GET /health through nginx: 200 text/plain"),
+        "{text}"
+    );
+    assert!(!text.contains("GET /items"), "no silent /items:\n{text}");
+    let serving = current(droplet);
+    assert!(mark(droplet, &serving).contains("status=good"));
+    let (code, content_type, body) = http(&address, "GET", "/health", None);
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    assert_eq!(
+        http(&address, "GET", "/items", None).0,
+        404,
+        "the app is its own"
+    );
+    let status = droplift_logged(
+        home,
+        &["status", "--answers", file, "--secrets-stdin"],
+        secrets,
+    );
+    assert!(
+        said(&status).contains("GET /health answers 2xx"),
+        "{}",
+        said(&status)
+    );
+
+    // The next release moved its route to /healthz: /health answers 404, so it never goes live.
+    let moved = home.join("health-v2");
+    health_app(&moved, "/healthz");
+    let refused = deploy(&moved);
+    let text = said(&refused);
+    assert_eq!(refused.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("GET /health through nginx does not answer 2xx"),
+        "{text}"
+    );
+    assert!(text.contains("GET /health through nginx: 404"), "{text}");
+    assert_eq!(current(droplet), serving, "the release before still serves");
+    assert_eq!(http(&address, "GET", "/health", None).0, 200);
+    let newest = droplet
+        .run(&["sh", "-c", &format!("ls -t {STATE}/marks | head -n 1")])
+        .trim()
+        .to_owned();
+    assert_ne!(newest, serving);
+    assert!(
+        mark(droplet, &newest).contains("status=failed"),
+        "{}",
+        mark(droplet, &newest)
     );
 }

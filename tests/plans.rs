@@ -305,9 +305,10 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
     let mut answers = example();
     answers.app.source = "https://github.com/you/app.git".into();
     answers.app.git_ref = "v1.0.0".into();
+    answers.app.health = "/store?full=1&x=y".into();
     answers.domain = Some("api.example.com".into());
     answers.tls_email = Some("you@example.com".into());
-    for stage in [StageId::App, StageId::Domain] {
+    for stage in [StageId::App, StageId::Service, StageId::Domain] {
         let plans = course::plans(stage, &answers).expect("plans");
         for step in plans
             .probe
@@ -355,4 +356,20 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
         "{text}"
     );
     assert!(text.contains("getent ahosts api.example.com"), "{text}");
+    // The student's own health path reaches every check, quoted, and wants 2xx, not JSON.
+    let text = runbook::render(&answers, &[StageId::Service, StageId::Domain]).expect("runbook");
+    assert!(
+        text.contains("health='/store?full=1&x=y'\nhealth_json=no\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("curl -g -i 'http://203.0.113.7/store?full=1&x=y'"),
+        "{text}"
+    );
+    for items in ["GET /items", "/items'", "/items\n", "/items "] {
+        assert!(
+            !text.contains(items),
+            "no /items for a student's app:\n{text}"
+        );
+    }
 }

@@ -103,6 +103,13 @@ pub struct AppAnswers {
     pub folder_digest: Option<String>,
     /// The line of `source` in the answers file, for errors found when the folder is read.
     pub source_line: usize,
+    /// `[app] health`: the path the smoke test asks (empty: not given; the sample app then
+    /// keeps `/items`, any other app must name one: `stages::app::health`).
+    pub health: String,
+    /// The line of `health` in the answers file (0: not from the file).
+    pub health_line: usize,
+    /// Routes seen in a folder's code (`stages::app::routes`), offered when `health` is missing.
+    pub routes: Vec<String>,
 }
 
 impl Default for AppAnswers {
@@ -116,6 +123,9 @@ impl Default for AppAnswers {
             folder: None,
             folder_digest: None,
             source_line: 0,
+            health: String::new(),
+            health_line: 0,
+            routes: Vec::new(),
         }
     }
 }

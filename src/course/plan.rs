@@ -133,13 +133,15 @@ pub enum LocalAction {
         user: String,
         key: PathBuf,
     },
-    /// Ask the app for `path` over plain HTTP from this computer, as a visitor would: it must
-    /// answer 200 with JSON. `host` is what the student typed (an ~/.ssh/config alias is
-    /// resolved to its HostName); `host_header` names the site when nginx serves it by name.
+    /// Ask the app for `path` (its health path, checked) over plain HTTP from this computer, as
+    /// a visitor would: it must answer 2xx, and 200 with JSON when `json` (the sample's /items).
+    /// `host` is what the student typed (an ~/.ssh/config alias is resolved to its HostName);
+    /// `host_header` names the site when nginx serves it by name.
     HttpCheck {
         host: String,
         path: String,
         host_header: Option<String>,
+        json: bool,
     },
     /// Look the domain up from this computer: every address it has must be the droplet's
     /// (`host`, an ~/.ssh/config alias resolved to its HostName), else DNS is explained and the
@@ -407,13 +409,16 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
             host,
             path,
             host_header,
+            json,
         }) => {
-            let _ = writeln!(out, "# [on your computer]");
+            let wanted = if *json { "200 with JSON" } else { "2xx" };
+            let _ = writeln!(out, "# [on your computer] {wanted} is healthy");
             let header = match host_header {
                 Some(name) => format!("-H {} ", quote(&format!("Host: {name}"))?),
                 None => String::new(),
             };
-            let _ = writeln!(out, "curl -i {header}http://{host}{path}");
+            let url = quote(&format!("http://{host}{path}"))?;
+            let _ = writeln!(out, "curl -g -i {header}{url}");
         }
         Action::Local(LocalAction::DnsCheck { domain, host }) => {
             let _ = writeln!(out, "# [on your computer] {domain} must point at {host}:");

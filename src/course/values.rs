@@ -114,6 +114,13 @@ checked!(
 );
 
 checked!(
+    /// The health check's path (`[app] health`, `/items` for the sample app): starts with `/`,
+    /// only a URL's literal characters, no `..`.
+    HealthPath,
+    super::stages::app::health::validate_health_path
+);
+
+checked!(
     /// A release's folder name under releases/ (a tag, or the UTC time it was built).
     ReleaseName,
     super::stages::app::rules::validate_release_name

@@ -121,7 +121,8 @@ pub enum SshConfigError {
     },
 }
 
-/// GET from the droplet over plain HTTP, from this computer, did not give 200 with JSON.
+/// GET of the health path from the droplet over plain HTTP, from this computer, did not give
+/// 2xx (200 with JSON for the sample app's /items).
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum HttpCheckError {
     #[error("{url}: cannot find {address}: {cause}")]
@@ -138,15 +139,18 @@ pub enum HttpCheckError {
     Send { url: String, cause: Arc<io::Error> },
     #[error("{url}: no answer ({cause})")]
     NoAnswer { url: String, cause: Arc<io::Error> },
-    /// An answer, but not 200 with a JSON body: its status line and the body's start.
+    /// An answer, but not a healthy one (2xx; 200 with a JSON body when `want_json`): its
+    /// status line and the body's start.
     #[error(
-        "from this computer, GET {url} answered {status} ({}): {shown}",
-        if *.json { "JSON" } else { "not JSON" }
+        "from this computer, GET {url} answered {status} ({}; {} is healthy): {shown}",
+        if *.json { "JSON" } else { "not JSON" },
+        if *.want_json { "200 with JSON" } else { "2xx" }
     )]
     Answered {
         url: String,
         status: String,
         json: bool,
+        want_json: bool,
         shown: String,
     },
 }

@@ -212,7 +212,8 @@ pub fn perform_local(
             host,
             path,
             host_header,
-        } => http_check(host, path, host_header.as_deref(), home).map_err(LocalError::from),
+            json,
+        } => http_check(host, path, host_header.as_deref(), *json, home).map_err(LocalError::from),
         LocalAction::DnsCheck { domain, host } => {
             dns_check(domain, host, home).map_err(LocalError::from)
         }
@@ -273,12 +274,14 @@ pub fn dns_check(domain: &str, host: &str, home: &Path) -> Result<String, DnsErr
     ))
 }
 
-/// GET `path` from the droplet over plain HTTP, from this computer, as a visitor's browser
-/// would: 200 with a JSON body passes. An ~/.ssh/config alias is resolved to its HostName.
+/// GET `path` (the app's health path) from the droplet over plain HTTP, from this computer, as
+/// a visitor's browser would: 2xx passes, or 200 with a JSON body when `want_json` (the sample
+/// app's /items). An ~/.ssh/config alias is resolved to its HostName.
 pub fn http_check(
     host: &str,
     path: &str,
     host_header: Option<&str>,
+    want_json: bool,
     home: &Path,
 ) -> Result<String, HttpCheckError> {
     use std::io::Read;
@@ -335,15 +338,22 @@ pub fn http_check(
     let code = status.split_whitespace().nth(1).unwrap_or_default();
     let body = body.trim();
     let shown: String = body.chars().take(120).collect();
-    if code == "200" && json {
+    let healthy = if want_json {
+        code == "200" && json
+    } else {
+        code.len() == 3 && code.starts_with('2')
+    };
+    if healthy {
+        let kind = if json { "JSON" } else { "not JSON" };
         Ok(format!(
-            "from this computer, GET {url}: {status}, JSON: {shown}"
+            "from this computer, GET {url}: {status}, {kind}: {shown}"
         ))
     } else {
         Err(HttpCheckError::Answered {
             url,
             status,
             json,
+            want_json,
             shown,
         })
     }

@@ -213,6 +213,9 @@ pub(super) fn connect(
 pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
     let stages = selected(&args.answers.only);
     let answers = load_answers(&args.answers.answers)?;
+    if super::deploy::needs_health(&stages, &answers) {
+        super::deploy::require_health(&answers, &args.answers.answers)?;
+    }
     let mut saved = super::Saved::load()?;
     let mut session = connect(answers, &args.login, &stages, false)?;
     // On a server seen done before, one check of every stage usually settles them all; on a new

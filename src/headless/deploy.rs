@@ -25,6 +25,10 @@ pub struct AppOverrides {
     /// Deploy from here instead of `[app] source`: a git URL or a folder on this computer.
     #[arg(long, value_name = "URL_OR_FOLDER")]
     pub source: Option<String>,
+    /// The app's health path instead of `[app] health`, e.g. /store: the smoke test asks it
+    /// before the release goes live (2xx is healthy).
+    #[arg(long, value_name = "PATH")]
+    pub health: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -90,7 +94,48 @@ fn apply_ref(answers: &mut Answers, overrides: &AppOverrides) -> Result<(), Head
         rules::validate_git_ref(git_ref).map_err(|m| flag("--ref", m))?;
         answers.app.git_ref = git_ref.clone();
     }
+    if let Some(health) = &overrides.health {
+        let health = health.trim();
+        app::health::validate_health_path(health).map_err(|m| flag("--health", m))?;
+        answers.app.health = health.to_owned();
+        answers.app.health_line = 0;
+    }
     Ok(())
+}
+
+/// Whether any of `stages` asks the health path: the service stage's smoke test, and the
+/// domain stage's HTTPS check when there is a domain.
+pub fn needs_health(stages: &[StageId], answers: &Answers) -> bool {
+    stages.contains(&StageId::Service)
+        || (stages.contains(&StageId::Domain) && answers.domain.is_some())
+}
+
+/// Before anything connects: the student's own app (not the sample) must name its health path,
+/// or the smoke test would have nothing to ask. The error names `app.health` at its line (or
+/// the line of `source`, which made it needed), with the fix and the routes seen in the code.
+pub fn require_health(answers: &Answers, answers_path: &Path) -> Result<(), HeadlessError> {
+    let Err(course::PlanError::Answer { key, message }) = app::health::health(answers) else {
+        return Ok(());
+    };
+    let app = &answers.app;
+    let line = if app.health_line > 0 {
+        app.health_line
+    } else {
+        app.source_line
+    };
+    if line == 0 {
+        return Err(HeadlessError::Invalid(format!(
+            "{key}: {message} (or give --health PATH)"
+        )));
+    }
+    Err(HeadlessError::Answers {
+        path: answers_path.to_path_buf(),
+        cause: AnswersError::Invalid(vec![AnswerError {
+            key: key.into(),
+            line,
+            message: message.into(),
+        }]),
+    })
 }
 
 /// A command-line value refused, as `--flag: why`.
@@ -149,6 +194,12 @@ pub fn read_folder(
     }
     crate::source::check(&archive, &folder, &answers.app.module)
         .map_err(|e| fail(e.to_string()))?;
+    if answers.app.health.is_empty() {
+        // Offered when [app] health is missing: routes a GET can ask, seen in the code.
+        answers.app.routes = app::routes::routes(&archive.files, &|path| {
+            std::fs::read_to_string(folder.join(path)).ok()
+        });
+    }
     answers.app.folder = Some(folder);
     answers.app.folder_digest = Some(archive.digest);
     Ok(())
@@ -158,6 +209,7 @@ pub fn read_folder(
 /// app and service stages: a new release, live only once the smoke test passes.
 pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers_with(&args.answers, &args.app)?;
+    require_health(&answers, &args.answers)?;
     let setup: Vec<StageId> = StageId::ALL
         .into_iter()
         .filter(|s| *s < StageId::App)
@@ -251,6 +303,7 @@ pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
 /// service restarted and smoke-tested; if that fails, the release serving now stays.
 pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    require_health(&answers, &args.answers)?;
     let release = match &args.release {
         Some(name) => Some(ReleaseName::parse(name).map_err(|m| HeadlessError::Invalid(m.into()))?),
         None => None,

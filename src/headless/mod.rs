@@ -170,6 +170,9 @@ pub fn selected(only: &[StageId]) -> Vec<StageId> {
 /// `droplift plan`: the runbook on stdout.
 pub fn plan(args: &AnswersArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
+    if deploy::needs_health(&selected(&args.only), &answers) {
+        deploy::require_health(&answers, &args.answers)?;
+    }
     if args.check_all {
         let (command, _) = course::probe_all(&selected(&args.only), &answers, &|_| true)?;
         println!("{}", course::probe_all_script(&command));
@@ -194,6 +197,7 @@ pub struct ExportArgs {
 /// Writes the Ansible project and says how to run it.
 pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
     let answers = load_answers(&args.answers)?;
+    deploy::require_health(&answers, &args.answers)?;
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
@@ -208,7 +212,7 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
         course::stages::app::Code::Git { .. } => None,
     };
     let code = code.as_ref().map(|(source, archive)| (source, archive));
-    let files = crate::export::ansible(&answers, &home, code);
+    let files = crate::export::ansible(&answers, &home, code)?;
     crate::export::write(&args.out, &files)?;
     println!(
         "Wrote an Ansible project to {}. Run it with:\n  cd {} && ansible-playbook -i inventory.ini site.yml -u root\n(see its README.md: the first run needs root's password already changed)",

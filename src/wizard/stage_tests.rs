@@ -201,7 +201,7 @@ fn a_folder_in_the_app_form_is_sent_to_deploy_and_a_git_url_needs_a_good_ref() {
 fn the_sample_app_starts_the_app_stage_s_check() {
     let mut app = app_at(StageId::App);
     let mut effects = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         effects = press(&mut app, KeyCode::Enter);
     }
     let started = effects.iter().any(|e| {
@@ -232,7 +232,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
         Some("found app = Flask(__name__) in app.py")
     );
     // Kept as proposed: still droplift's choice.
-    for _ in 0..3 {
+    for _ in 0..4 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.module, "app:app");
@@ -253,6 +253,8 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
     type_text(&mut app, "shop:create_app()");
     assert_eq!(note(&app), None);
     press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "/store");
+    press(&mut app, KeyCode::Enter);
     assert_eq!(app.answers.app.module, "shop:create_app()");
     assert!(app.answers.app.module_given);
 
@@ -267,5 +269,49 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
         error(&app, "module").contains("no arguments"),
         "{}",
         error(&app, "module")
+    );
+}
+
+#[test]
+fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items() {
+    let mut app = app_at(StageId::App);
+    let health_note = |app: &App| app.form.field("health").and_then(|f| f.note.clone());
+    assert_eq!(app.form.value("health"), "", "nothing is proposed");
+    assert_eq!(
+        health_note(&app).as_deref(),
+        Some("empty: the sample's /items, with JSON")
+    );
+    // Code from git with the field left empty: asked at the field, nothing starts.
+    app.answers.app.source = "https://example.com/me/shop.git".into();
+    app.enter_stage(StageId::App);
+    assert_eq!(
+        health_note(&app).as_deref(),
+        Some("code in git is not looked at: give one of your routes")
+    );
+    let mut effects = Vec::new();
+    for _ in 0..4 {
+        effects = press(&mut app, KeyCode::Enter);
+    }
+    assert!(
+        error(&app, "health").contains("/items is only the sample's"),
+        "{}",
+        error(&app, "health")
+    );
+    assert!(effects.iter().all(|e| !matches!(e, Effect::Perform(_))));
+    type_text(&mut app, "store");
+    press(&mut app, KeyCode::Enter);
+    assert!(error(&app, "health").contains("starts with /"));
+    clear_field(&mut app);
+    type_text(&mut app, "/store");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.answers.app.health, "/store");
+    // Routes seen in a folder's code are offered in the note.
+    let mut app = app_at(StageId::App);
+    app.answers.app.source = "https://example.com/me/shop.git".into();
+    app.answers.app.routes = vec!["/store".into(), "/stores".into()];
+    app.enter_stage(StageId::App);
+    assert_eq!(
+        health_note(&app).as_deref(),
+        Some("routes in the code: /store, /stores")
     );
 }

@@ -3,6 +3,8 @@
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
 pub mod entry;
+pub mod health;
+pub mod routes;
 pub mod rules;
 pub mod section;
 
@@ -405,10 +407,9 @@ pub const STAGE: Stage = Stage {
     id: StageId::App,
     key: "app",
     title: "The app",
-    explanation: "Your code becomes a release: a folder under releases/ with its own \
-                  virtualenv for requirements.txt. Module is what uWSGI loads: app:app (an \
-                  object), app:create_app() (a factory) or proj.wsgi:application (Django). The \
-                  release waits as `next`; nothing that serves changes yet.",
+    explanation: "Your code becomes a release with its own virtualenv, waiting as `next`. \
+                  Module: what uWSGI loads. Health path: a GET that answers 2xx when your app \
+                  works, asked before it goes live.",
     inputs: &[
         text("source", "Code", "empty: the sample app; or a git URL"),
         InputSpec {
@@ -423,6 +424,7 @@ pub const STAGE: Stage = Stage {
                 "app:app, app:create_app() or proj.wsgi:application",
             )
         },
+        text("health", "Health path", "2xx when healthy, e.g. /health"),
     ],
     validate,
     fill,
@@ -453,6 +455,19 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
         ),
     }
     errors.check("module", rules::validate_module(&value("module")));
+    let health_path = value("health");
+    let health_path = health_path.trim();
+    if !health_path.is_empty() {
+        errors.check("health", health::validate_health_path(health_path));
+    } else if source_kind(&source) != SourceKind::Sample {
+        errors.check(
+            "health",
+            Err::<(), _>(
+                "Your app's health path, e.g. /health or /store: droplift asks it before a \
+                 release goes live (2xx is healthy; /items is only the sample's).",
+            ),
+        );
+    }
     errors.into_vec()
 }
 
@@ -462,7 +477,24 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
         "source" => app.source.clone(),
         "ref" => app.git_ref.clone(),
         "module" => proposed_module(answers).0,
+        "health" => app.health.clone(),
         _ => return None,
+    })
+}
+
+/// What an empty health field means, or where to look for a path. The field starts empty (or
+/// with the student's path): a proposed /items left in it while the source changes to the
+/// student's own code would be the silent /items the check must never be.
+fn health_note(answers: &Answers) -> Option<String> {
+    let app = &answers.app;
+    if !app.health.is_empty() {
+        return None;
+    }
+    Some(match source_kind(&app.source) {
+        SourceKind::Sample => "empty: the sample's /items, with JSON".to_owned(),
+        _ if !app.routes.is_empty() => format!("routes in the code: {}", app.routes.join(", ")),
+        SourceKind::Git => "code in git is not looked at: give one of your routes".to_owned(),
+        SourceKind::Folder => "give one of your routes, e.g. /health".to_owned(),
     })
 }
 
@@ -493,6 +525,7 @@ fn proposed_module(answers: &Answers) -> (String, Option<String>) {
 fn note(answers: &Answers, key: &str) -> Option<String> {
     match key {
         "module" => proposed_module(answers).1,
+        "health" => health_note(answers),
         _ => None,
     }
 }
@@ -510,6 +543,7 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
         app.module_found = None;
     }
     app.module = module;
+    app.health = form.value("health").trim().to_owned();
     Vec::new()
 }
 

@@ -1,10 +1,11 @@
 //! The `[app]` section of the answers file: where the code comes from (the sample, a git URL
 //! or a folder), the branch or tag, and the module uWSGI imports (empty or missing: droplift
-//! looks at the code), checked by the stage's rules.
+//! looks at the code), and the health check's path, checked by the stage's rules.
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::health::validate_health_path;
 use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
 use crate::course::answers::{Answers, Reading};
 
@@ -16,6 +17,7 @@ pub struct RawApp {
     #[serde(rename = "ref")]
     git_ref: Option<Spanned<String>>,
     module: Option<Spanned<String>>,
+    health: Option<Spanned<String>>,
 }
 
 /// Takes `[app]` into the answers, or tells `reading` what is wrong with it. A folder source
@@ -52,6 +54,17 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
                 answers.app.module_given = true;
             }
             Err(m) => reading.refuse("app.module", module.span(), m),
+        }
+    }
+    // Empty is not given either: the sample keeps /items, any other app is asked for one.
+    if let Some(health) = &app.health {
+        let written = health.get_ref().trim();
+        answers.app.health_line = reading.line(health.span());
+        if !written.is_empty() {
+            match validate_health_path(written) {
+                Ok(()) => answers.app.health = written.to_owned(),
+                Err(m) => reading.refuse("app.health", health.span(), m),
+            }
         }
     }
 }
@@ -96,5 +109,45 @@ mod tests {
         };
         let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
         assert_eq!(keys, [("app.source", 6), ("app.ref", 7), ("app.module", 8)]);
+    }
+
+    #[test]
+    fn the_health_path_is_read_with_its_line_and_checked_at_it() {
+        let (answers, _) = parse(BASE).expect("no [app]");
+        assert_eq!(
+            (answers.app.health.as_str(), answers.app.health_line),
+            ("", 0)
+        );
+        let (answers, _) = parse(&format!(
+            "{BASE}[app]\nsource = \"./shop\"\nhealth = \" /store \"\n"
+        ))
+        .expect("a path");
+        assert_eq!(
+            (answers.app.health.as_str(), answers.app.health_line),
+            ("/store", 7)
+        );
+        let (answers, _) =
+            parse(&format!("{BASE}[app]\nhealth = \"\"\n")).expect("empty is not given");
+        assert_eq!(
+            (answers.app.health.as_str(), answers.app.health_line),
+            ("", 6)
+        );
+        for (bad, said) in [
+            ("store", "starts with /"),
+            ("/a b", "no spaces"),
+            ("/../x", "no .."),
+            ("/$(id)", "is not taken"),
+        ] {
+            let text = format!("{BASE}[app]\nsource = \"./shop\"\nhealth = \"{bad}\"\n");
+            let AnswersError::Invalid(errors) = parse(&text).expect_err(bad) else {
+                panic!("expected value errors");
+            };
+            assert_eq!((errors[0].key.as_str(), errors[0].line), ("app.health", 7));
+            assert!(
+                errors[0].message.contains(said),
+                "{bad}: {}",
+                errors[0].message
+            );
+        }
     }
 }

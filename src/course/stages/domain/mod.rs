@@ -14,7 +14,7 @@ use crate::course::stage::{
     FieldError, FieldErrors, FieldText, FormInput, Stage, note_nothing, text,
 };
 use crate::course::stages::app::rules::validate_email;
-use crate::course::values::{Domain, Email, Made, SiteName};
+use crate::course::values::{Domain, Email, HealthPath, Made, SiteName};
 use crate::course::{PlanError, answer};
 use crate::refused::Refused;
 use crate::secret::{Secret, SecretName};
@@ -64,19 +64,25 @@ pub fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
         }
     };
     let site = answer("nginx.site", SiteName::parse(&answers.nginx.site))?;
-    Ok(plans(&domain, &email, &site, &answers.host)?)
+    let health = crate::course::stages::app::health::health(answers)?;
+    Ok(plans(&domain, &email, &site, &health.path, &answers.host)?)
 }
 
 pub fn plans(
     domain: &Domain,
     email: &Email,
     site: &SiteName,
+    health: &HealthPath,
     host: &str,
 ) -> Result<StagePlans, QuoteError> {
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!("Does nginx serve https://{domain} with a certificate?"),
-            Command::root(&Script::new(&[PROBE]).set("domain", domain))?,
+            Command::root(
+                &Script::new(&[PROBE])
+                    .set("domain", domain)
+                    .set("health", health),
+            )?,
         )]),
         apply: Plan::new(vec![
             Step::local(
@@ -115,8 +121,15 @@ pub fn plans(
             ),
         ]),
         verify: Plan::new(vec![Step::run(
-            format!("Ask for https://{domain}/items on the server, and see http redirect to it"),
-            Command::root(&Script::new(&[VERIFY]).set("domain", domain))?,
+            format!(
+                "Ask for https://{domain}{health} on the server (2xx wanted), and see http \
+                 redirect to it"
+            ),
+            Command::root(
+                &Script::new(&[VERIFY])
+                    .set("domain", domain)
+                    .set("health", health),
+            )?,
         )]),
     })
 }

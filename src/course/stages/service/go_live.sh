@@ -1,10 +1,11 @@
 # Makes a release the one serving. `current` is switched to it (a new link renamed over the old:
 # atomic), the staged uwsgi.ini and unit (if any) must pass systemd-analyze verify before they
 # are installed, the environment file prepared for the release replaces the live one (which is
-# kept as app.env.old), the service restarts, and GET /items through nginx must answer 200 with
-# JSON. If any of that fails, the previous release serves again with the files it had, and a
-# new release is marked failed: it never stays current. Everything root changes here is root's
-# own (/etc, root's folder for the site); the `current` link is made by the site's user.
+# kept as app.env.old), the service restarts, and GET $health (the app's health path) through
+# nginx must answer 2xx (the sample app's /items: 200 with JSON). If any of that fails, the
+# previous release serves again with the files it had, and a new release is marked failed: it
+# never stays current. Everything root changes here is root's own (/etc, root's folder for the
+# site); the `current` link is made by the site's user.
 #
 # The go-live runs on the server by itself, as a systemd unit of its own (droplift-go-live-SITE),
 # so a closed laptop, a lost connection or a cancelled step cannot stop it half-way: this script
@@ -14,7 +15,7 @@
 # server itself stopped), the next go-live, deploy or rollback finds the file and undoes it
 # first.
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
-: "${u:?}" "${releases:?}" "${server_name:?}"
+: "${u:?}" "${releases:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 state="$staging/go-live"
 backup="$state/before"
@@ -54,7 +55,7 @@ undo() {
   rm -rf -- "$state"
 }
 
-# Says why ($1; $2: what GET /items answered), puts everything back, and stops.
+# Says why ($1; $2: what GET $health answered), puts everything back, and stops.
 fail() {
   trap - EXIT TERM INT HUP
   echo "$1" >&2
@@ -149,13 +150,13 @@ go_live_detached() {
     fail "$unit did not start"
   fi
   if ! said=$(smoke_wait 20); then
-    fail "$unit runs, but GET /items through nginx does not answer 200 with JSON" "$said"
+    fail "$unit runs, but GET $health through nginx does not answer $(smoke_wanted)" "$said"
   fi
   phase passed
   trap - EXIT TERM INT HUP
   finish
   echo passed > "$staging/go-live.result"
-  echo "GET /items through nginx: $said"
+  echo "GET $health through nginx: $said"
   echo "release $name is live and marked good"
 }
 
@@ -177,8 +178,8 @@ phase planned
 # The go-live's own script: this one's values and functions, then the go-live.
 {
   # shellcheck disable=SC2154 # marks is set by lib.sh
-  declare -p base staging unit target ini env_file u releases server_name marks state backup \
-    unit_file golive name old was
+  declare -p base staging unit target ini env_file u releases server_name health health_json \
+    marks state backup unit_file golive name old was
   declare -f
   echo go_live_detached
 } > "$staging/go-live.sh"

@@ -10,10 +10,11 @@ use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Ste
 use crate::course::stage::{
     Stage, fetch_nothing, fill_nothing, note_nothing, nothing_to_check, take_nothing,
 };
+use crate::course::stages::app::health::{Health, health};
 use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
 use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
 use crate::course::{PlanError, answer};
-use crate::shell::{Const, QuoteError, ShellArg};
+use crate::shell::{Const, QuoteError, Script, ShellArg};
 
 /// uWSGI's settings, with `{{site}}` and `{{module}}` to fill in.
 pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
@@ -38,6 +39,8 @@ pub struct ServiceValues {
     pub server_name: ServerName,
     /// The droplet as the student typed it, for the request from their computer.
     pub host: String,
+    /// What the smoke test asks, and whether it wants JSON (`[app] health`).
+    pub health: Health,
 }
 
 pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
@@ -50,6 +53,7 @@ pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
             ServerName::parse(&answers.nginx.server_name),
         )?,
         host: answers.host.clone(),
+        health: health(answers)?,
     })
 }
 
@@ -98,17 +102,24 @@ pub fn unit_file(site: &SiteName, user: &UserName) -> Made {
     fill(UNIT, &[("site", site), ("user", user)])
 }
 
+/// A script of `files` (one of them smoke.sh) with the site's values, the server name and the
+/// health check set.
+fn smoke_script(layout: &Layout, v: &ServiceValues, files: &[&'static str]) -> Script {
+    layout
+        .script(files)
+        .set("server_name", &v.server_name)
+        .set("health", &v.health.path)
+        .set("health_json", &v.health.json_flag())
+}
+
 /// The go-live step: `target` is next (stage 8's release), previous, or a release's name.
 fn go_live(
     layout: &Layout,
-    server_name: &ServerName,
+    v: &ServiceValues,
     target: &dyn ShellArg,
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
-        &layout
-            .script(&[LIB, LOCK, TARGET, SMOKE, GO_LIVE])
-            .set("server_name", server_name)
-            .set("target", target),
+        &smoke_script(layout, v, &[LIB, LOCK, TARGET, SMOKE, GO_LIVE]).set("target", target),
     )?
     .timeout(Duration::from_secs(240)))
 }
@@ -116,27 +127,26 @@ fn go_live(
 /// The checks after a release went live: on the server, then from the student's computer.
 fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteError> {
     let host_header = (v.server_name.as_str() != "_").then(|| v.server_name.to_string());
+    let path = &v.health.path;
     Ok(vec![
         Step::run(
             format!(
-                "Check that {} runs and starts at boot, and ask nginx on the server for GET /items",
+                "Check that {} runs and starts at boot, and ask nginx on the server for GET {path}",
                 layout.unit
             ),
-            Command::root(
-                &layout
-                    .script(&[LIB, SMOKE, VERIFY])
-                    .set("server_name", &v.server_name),
-            )?,
+            Command::root(&smoke_script(layout, v, &[LIB, SMOKE, VERIFY]))?,
         ),
         Step::local(
             format!(
-                "Ask for http://{}/items from this computer, as any visitor would",
-                v.host
+                "Ask for http://{}{path} from this computer, as any visitor would ({} wanted)",
+                v.host,
+                v.health.wanted()
             ),
             LocalAction::HttpCheck {
                 host: v.host.clone(),
-                path: "/items".into(),
+                path: path.to_string(),
                 host_header,
+                json: v.health.json,
             },
         ),
     ])
@@ -149,13 +159,11 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!(
-                "Does {} serve the release built from your code, and does GET /items answer?",
-                layout.unit
+                "Does {} serve the release built from your code, and does GET {} answer?",
+                layout.unit, v.health.path
             ),
             Command::root(
-                &layout
-                    .script(&[LIB, SMOKE, PROBE])
-                    .set("server_name", &v.server_name)
+                &smoke_script(&layout, v, &[LIB, SMOKE, PROBE])
                     .set("ini_sha", &sha256(&ini))
                     .set("unit_sha", &sha256(&unit_text)),
             )?,
@@ -188,11 +196,13 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                      the server by itself, so a lost connection cannot stop it half-way: an \
                      atomic rename; the unit is checked with systemd-analyze verify and \
                      installed first, the release's environment file replaces the live one, then \
-                     GET /items through nginx must answer 200 with JSON; if anything fails, the \
+                     GET {} through nginx must answer {}; if anything fails, the \
                      release and the files that served before serve again)",
-                    layout.unit
+                    layout.unit,
+                    v.health.path,
+                    v.health.wanted()
                 ),
-                go_live(&layout, &v.server_name, &Const("next"))?,
+                go_live(&layout, v, &Const("next"))?,
             ),
         ]),
         verify: Plan::new(verify_steps(v, &layout)?),
@@ -226,10 +236,10 @@ pub fn rollback_plans(
         apply: Plan::new(vec![Step::run(
             format!(
                 "Roll back to {which}: point `current` at it, restart {} and ask nginx for GET \
-                 /items (if it fails, the release serving now serves again)",
-                layout.unit
+                 {} (if it fails, the release serving now serves again)",
+                layout.unit, v.health.path
             ),
-            go_live(&layout, &v.server_name, target)?,
+            go_live(&layout, v, target)?,
         )]),
         verify: Plan::new(verify_steps(v, &layout)?),
     })
@@ -250,7 +260,8 @@ pub const STAGE: Stage = Stage {
                   system's own uWSGI: nothing to compile, apt keeps it patched (the log says \
                   why if pip must build one). systemd starts it at boot and after a crash. The \
                   release goes live by moving one link, `current`; then droplift asks nginx \
-                  for /items as a visitor would, and if that fails the link moves back. \
+                  for the app's health path (stage 8's) as a visitor would, and if that fails \
+                  the link moves back. \
                   `droplift rollback` moves it back later.",
     // Everything it needs was answered by the nginx and app stages.
     inputs: &[],

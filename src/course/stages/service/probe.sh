@@ -1,6 +1,7 @@
 # Read-only: is the release built from your code serving under systemd, with droplift's
-# uwsgi.ini and unit installed, and does GET /items through nginx answer 200 with JSON?
-: "${ini:?}" "${unit:?}" "${env_file:?}" "${staging:?}" "${ini_sha:?}" "${unit_sha:?}"
+# uwsgi.ini and unit installed, and does GET $health (the app's health path) through nginx answer
+# as the smoke test wants?
+: "${ini:?}" "${unit:?}" "${env_file:?}" "${staging:?}" "${ini_sha:?}" "${unit_sha:?}" "${health:?}"
 set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
@@ -30,11 +31,11 @@ if [ -n "$cur" ] && [ "$(mark_get "$cur" status)" != good ]; then
 fi
 said=""
 if [ "${#todo[@]}" -eq 0 ] && ! said=$(smoke_test); then
-  todo+=("GET /items through nginx answers $said")
+  todo+=("GET $health through nginx answers $said")
 fi
 if [ "${#todo[@]}" -eq 0 ]; then
-  echo "GET /items: $said"
-  echo "droplift-state: done $unit serves release $cur; GET /items answers 200 with JSON"
+  echo "GET $health: $said"
+  echo "droplift-state: done $unit serves release $cur; GET $health answers $(smoke_wanted)"
 else
   printf 'to do: %s\n' "${todo[@]}"
   echo "droplift-state: pending ${todo[0]}"

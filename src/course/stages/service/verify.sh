@@ -1,6 +1,7 @@
 # Checks from the server's own view: the service is enabled and running, the release it serves
-# is marked good, and GET /items through nginx answers 200 with JSON.
-: "${base:?}" "${unit:?}"
+# is marked good, and GET $health (the app's health path) through nginx answers as the smoke
+# test wants.
+: "${base:?}" "${unit:?}" "${health:?}"
 set -euo pipefail
 cur=$(link_target current)
 [ -n "$cur" ] || { echo "there is no current release" >&2; exit 1; }
@@ -12,4 +13,4 @@ if ! said=$(smoke_test); then
   summary "$said" >&2
   exit 1
 fi
-echo "GET /items through nginx: $said"
+echo "GET $health through nginx: $said"
