@@ -373,3 +373,24 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
         );
     }
 }
+
+#[test]
+fn the_log_names_what_a_step_does_never_a_shared_file_s_plumbing() {
+    // Scripts start with shared functions (the site's lock, the releases' bookkeeping): the line
+    // the log shows for a step is the step's own first command.
+    for (title, command) in every_command() {
+        let line = command.log_line();
+        eprintln!("{title:.50} → {line}");
+        for plumbing in [
+            "marks=",
+            "site_lock",
+            "lock_wait=",
+            "trap ",
+            "local ",
+            "if [ \"$(id -un)\"",
+        ] {
+            assert!(!line.starts_with(plumbing), "{title}: {line}");
+        }
+        assert!(!line.contains("() {"), "{title}: {line}");
+    }
+}

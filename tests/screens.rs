@@ -463,6 +463,27 @@ fn the_app_stage_proposes_the_entry_point_it_found_and_says_why() {
 }
 
 #[test]
+fn a_form_longer_than_the_screen_scrolls_to_the_field_being_typed_in() {
+    // Stage 8 has more questions than 80x24 has rows for: Tab to the last one, the database
+    // password, and it is on screen with its hint (a field typed in blind would be a trap).
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.enter_stage(StageId::App);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› DB password"), "{screen}");
+    assert!(screen.contains("stage 5's"), "its hint:\n{screen}");
+    // Back at the first field, the first questions show again.
+    for _ in 0..4 {
+        press(&mut app, KeyCode::BackTab);
+    }
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Code"), "{screen}");
+}
+
+#[test]
 fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     let mut app = fresh();
     app.answers.user = "johndoe".into();

@@ -181,6 +181,21 @@ impl Answers {
         if self.root_by_key {
             values.push(("root_login", "key".to_owned()));
         }
+        // The later stages' answers too, so a resumed wizard builds the same database URL, site
+        // and release as the run before (none of them is a secret).
+        values.extend([
+            ("db_role", self.db_role.clone().unwrap_or_default()),
+            ("db_name", self.db_name.clone().unwrap_or_default()),
+            ("site", self.nginx.site.clone()),
+            ("server_name", self.nginx.server_name.clone()),
+            ("app_source", self.app.source.clone()),
+            ("app_ref", self.app.git_ref.clone()),
+            ("app_health", self.app.health.clone()),
+            ("domain", self.domain.clone().unwrap_or_default()),
+        ]);
+        if self.app.module_given {
+            values.push(("app_module", self.app.module.clone()));
+        }
         values.retain(|(_, v)| !v.is_empty());
         values
     }
@@ -202,6 +217,35 @@ impl Answers {
         }
         self.alias = saved.get("alias").cloned();
         self.root_by_key = saved.get("root_login").is_some_and(|l| l == "key");
+        let get = |key: &str| saved.get(key).cloned();
+        if let Some(role) = get("db_role") {
+            self.db_role = Some(role);
+        }
+        if let Some(name) = get("db_name") {
+            self.db_name = Some(name);
+        }
+        if let Some(site) = get("site") {
+            self.nginx.site = site;
+        }
+        if let Some(name) = get("server_name") {
+            self.nginx.server_name = name;
+        }
+        if let Some(source) = get("app_source") {
+            self.app.source = source;
+        }
+        if let Some(git_ref) = get("app_ref") {
+            self.app.git_ref = git_ref;
+        }
+        if let Some(health) = get("app_health") {
+            self.app.health = health;
+        }
+        if let Some(module) = get("app_module") {
+            self.app.module = module;
+            self.app.module_given = true;
+        }
+        if let Some(domain) = get("domain") {
+            self.domain = Some(domain);
+        }
     }
 }
 
@@ -272,5 +316,42 @@ impl<'a> Reading<'a> {
     /// Something worth telling that is not a mistake (shown as a warning).
     pub fn note(&mut self, note: String) {
         self.notes.push(note);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_run_gets_back_every_answer_the_later_stages_need() {
+        let mut given = Answers::new("203.0.113.7", "ada");
+        given.db_role = Some("shop".into());
+        given.db_name = Some("shop-db".into());
+        given.nginx.site = "shop".into();
+        given.nginx.server_name = "api.example.com".into();
+        given.app.source = "https://example.com/me/shop.git".into();
+        given.app.git_ref = "v2".into();
+        given.app.module = "shop:create_app()".into();
+        given.app.module_given = true;
+        given.app.health = "/health".into();
+        given.domain = Some("api.example.com".into());
+        let saved: std::collections::BTreeMap<String, String> = given
+            .saved_values()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        let mut resumed = Answers::new("", "");
+        resumed.restore("203.0.113.7", 22, &saved);
+        assert_eq!(resumed.db_name(), "shop-db");
+        assert_eq!(resumed.db_role(), "shop");
+        assert_eq!(resumed.nginx.site, "shop");
+        assert_eq!(resumed.nginx.server_name, "api.example.com");
+        assert_eq!(resumed.app.source, given.app.source);
+        assert_eq!(resumed.app.git_ref, "v2");
+        assert_eq!(resumed.app.module, "shop:create_app()");
+        assert!(resumed.app.module_given);
+        assert_eq!(resumed.app.health, "/health");
+        assert_eq!(resumed.domain.as_deref(), Some("api.example.com"));
     }
 }

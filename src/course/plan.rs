@@ -76,14 +76,33 @@ impl Command {
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             })
         };
+        // Shared files come first: their functions, settings and the site's lock are not what
+        // the step does.
+        let mut in_function = false;
+        let is_assignment = |l: &str| {
+            l.split_once('=').is_some_and(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
         lines
             .by_ref()
             .skip_while(|l| !preamble_done(l))
             .find(|l| {
+                if in_function {
+                    in_function = *l != "}";
+                    return false;
+                }
+                if l.contains("() {") {
+                    in_function = !l.ends_with('}');
+                    return false;
+                }
                 !l.is_empty()
                     && !l.starts_with('#')
                     && !l.starts_with(": \"${")
                     && !l.starts_with("set -")
+                    && !l.starts_with("trap ")
+                    && *l != "site_lock"
+                    && !is_assignment(l)
             })
             .unwrap_or_default()
     }

@@ -50,7 +50,23 @@ fn under(field: &Field, width: u16) -> Option<(Vec<ratatui::text::Line<'static>>
 
 pub fn draw(theme: &Theme, form: &Form, active: bool, frame: &mut Frame, area: Rect) {
     let mut y = area.y;
-    for (index, field) in form.fields.iter().enumerate() {
+    // When the rows are too few for every field, the form scrolls: the focused field and what
+    // is under it are always on screen, so nobody types into a field they cannot see.
+    let rows: Vec<u16> = form
+        .fields
+        .iter()
+        .map(|f| 1 + under(f, area.width).map_or(0, |(lines, _)| lines.len() as u16))
+        .collect();
+    let mut first = 0;
+    while first < form.focus
+        && rows[first..=form.focus.min(rows.len().saturating_sub(1))]
+            .iter()
+            .sum::<u16>()
+            > area.height
+    {
+        first += 1;
+    }
+    for (index, field) in form.fields.iter().enumerate().skip(first) {
         if y >= area.bottom() {
             break;
         }

@@ -201,7 +201,7 @@ fn a_folder_in_the_app_form_is_sent_to_deploy_and_a_git_url_needs_a_good_ref() {
 fn the_sample_app_starts_the_app_stage_s_check() {
     let mut app = app_at(StageId::App);
     let mut effects = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         effects = press(&mut app, KeyCode::Enter);
     }
     let started = effects.iter().any(|e| {
@@ -232,7 +232,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
         Some("found app = Flask(__name__) in app.py")
     );
     // Kept as proposed: still droplift's choice.
-    for _ in 0..4 {
+    for _ in 0..5 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.module, "app:app");
@@ -254,6 +254,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
     assert_eq!(note(&app), None);
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "/store");
+    press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.answers.app.module, "shop:create_app()");
     assert!(app.answers.app.module_given);
@@ -289,7 +290,7 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
         Some("code in git is not looked at: give one of your routes")
     );
     let mut effects = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         effects = press(&mut app, KeyCode::Enter);
     }
     assert!(
@@ -301,8 +302,11 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
     type_text(&mut app, "store");
     press(&mut app, KeyCode::Enter);
     assert!(error(&app, "health").contains("starts with /"));
+    // Enter on the last field refuses and brings the cursor back to the field at fault.
+    press(&mut app, KeyCode::Enter);
     clear_field(&mut app);
     type_text(&mut app, "/store");
+    press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.answers.app.health, "/store");
     // Routes seen in a folder's code are offered in the note.
@@ -313,5 +317,36 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
     assert_eq!(
         health_note(&app).as_deref(),
         Some("routes in the code: /store, /stores")
+    );
+}
+
+#[test]
+fn the_app_form_takes_the_database_password_after_a_resume_and_keeps_one_typed_before() {
+    // Resumed after stage 5 was done: the password is not known (never saved): typed here.
+    let mut app = app_at(StageId::App);
+    assert!(app.secrets.get(SecretName::DbPassword).is_none());
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Enter);
+    }
+    type_text(&mut app, "the db pw 12");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.secrets.get(SecretName::DbPassword).map(|s| s.expose()),
+        Some("the db pw 12")
+    );
+    assert_eq!(app.form.value("db_password"), "", "the field is wiped");
+    // Typed at stage 5 in this session: an empty field keeps it.
+    let mut app = app_at(StageId::App);
+    app.secrets.set(
+        SecretName::DbPassword,
+        crate::secret::Secret::new("typed at stage 5"),
+        &crate::secret::Redactor::new(),
+    );
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Enter);
+    }
+    assert_eq!(
+        app.secrets.get(SecretName::DbPassword).map(|s| s.expose()),
+        Some("typed at stage 5")
     );
 }

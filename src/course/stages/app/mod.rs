@@ -16,7 +16,9 @@ use crate::course::answers::Answers;
 use crate::course::answers::{DEFAULT_MODULE, DEFAULT_REF};
 use crate::course::apt::{Fetch, WAIT_FOR_APT};
 use crate::course::plan::{CodeSource, Command, Plan, StagePlans, StdinPart, Step};
-use crate::course::stage::{FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, text};
+use crate::course::stage::{
+    FieldError, FieldErrors, FieldText, FormInput, InputSpec, Stage, secret, text,
+};
 use crate::course::stages::app::rules::{SourceKind, source_kind};
 use crate::course::values::{
     AppModule, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, SiteName, UserName,
@@ -425,6 +427,13 @@ pub const STAGE: Stage = Stage {
             )
         },
         text("health", "Health path", "2xx when healthy, e.g. /health"),
+        // Known once stage 5 ran in this session; after a resume it must be typed again (it is
+        // never saved). Tried against PostgreSQL before anything is written.
+        secret(
+            "db_password",
+            "DB password",
+            "stage 5's; empty: as typed there",
+        ),
     ],
     validate,
     fill,
@@ -544,7 +553,13 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
     }
     app.module = module;
     app.health = form.value("health").trim().to_owned();
-    Vec::new()
+    // Empty keeps the password typed at stage 5 in this session, if any.
+    let password = form.take_secret("db_password");
+    if password.expose().is_empty() {
+        Vec::new()
+    } else {
+        vec![(SecretName::DbPassword, password)]
+    }
 }
 
 /// Python's packages (git too for code from git), uWSGI's, and the sample app's wheels when the
