@@ -11,13 +11,15 @@
 set -euo pipefail
 marks="$staging/marks"
 
-# Runs a command as the site's user, from / (root's working folder may be closed to it). When
-# this already is that user (the bookkeeping tests on a laptop), it runs as is.
+# Runs a command as the site's user, from / (root's working folder may be closed to it), without
+# the site's lock files open (lock.sh holds them on fds 8 and 9: nothing of root's is handed to
+# the user's processes). When this already is that user (the bookkeeping tests on a laptop), it
+# runs as is.
 as_owner() {
   if [ "$(id -un)" = "$u" ]; then
-    (cd / && "$@")
+    (cd / && "$@") 8>&- 9>&-
   else
-    (cd / && runuser -u "$u" -- "$@")
+    (cd / && runuser -u "$u" -- "$@") 8>&- 9>&-
   fi
 }
 
