@@ -66,6 +66,22 @@ fn mark(droplet: &TestDroplet, release: &str) -> String {
     droplet.run(&["cat", &format!("{STATE}/marks/{release}")])
 }
 
+/// `droplift deploy` of the folder `folder`, as a student deploys their own code.
+fn deploy_folder(home: &Path, answers: &str, folder: &Path, secrets: &str) -> std::process::Output {
+    droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            folder.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        secrets,
+    )
+}
+
 /// A copy of the sample app in `dir`, with `requirements` as its requirements.txt.
 fn sample_folder(dir: &Path, requirements: &str) {
     std::fs::create_dir_all(dir).expect("mkdir");
@@ -232,18 +248,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     // create_app() in shop/__init__.py, says so, and uWSGI calls it (no loader of droplift's).
     let shop = home.path().join("shop-api");
     factory_folder(&shop);
-    let factory = droplift_logged(
-        home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            shop.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        &secrets,
-    );
+    let factory = deploy_folder(home.path(), answers, &shop, &secrets);
     let factory_text = said(&factory);
     assert!(
         factory.status.success(),
@@ -276,18 +281,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         &v3,
         "Flask==3.1.3\nno-such-package-droplift==9.9.9\nuWSGI==2.0.31\n",
     );
-    let broken = droplift_logged(
-        home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            v3.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        &secrets,
-    );
+    let broken = deploy_folder(home.path(), answers, &v3, &secrets);
     assert_eq!(broken.status.code(), Some(1), "{}", said(&broken));
     assert!(said(&broken).contains("marked failed"), "{}", said(&broken));
     assert_eq!(
@@ -311,18 +305,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     let empty = home.path().join("no-requirements");
     std::fs::create_dir_all(&empty).expect("mkdir");
     std::fs::write(empty.join("app.py"), "app = None\n").expect("app.py");
-    let refused = droplift_logged(
-        home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            empty.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        &secrets,
-    );
+    let refused = deploy_folder(home.path(), answers, &empty, &secrets);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         said(&refused).contains("has no requirements.txt"),
@@ -839,18 +822,7 @@ fn go_live_finishes_or_undoes_whatever_happens(
         "-p",
         "/etc/droplift/items-rest/uwsgi.ini.new/in-the-way",
     ]);
-    let failed = droplift_logged(
-        home,
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            v9.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        secrets,
-    );
+    let failed = deploy_folder(home, answers, &v9, secrets);
     let text = said(&failed);
     assert_eq!(failed.status.code(), Some(1), "{text}");
     assert!(text.contains("a step of the go-live failed"), "{text}");
@@ -932,20 +904,7 @@ fn an_own_health_path_decides_go_live(
     )
     .expect("answers");
     let file = file.to_str().expect("utf-8");
-    let deploy = |source: &Path| {
-        droplift_logged(
-            home,
-            &[
-                "deploy",
-                "--answers",
-                file,
-                "--source",
-                source.to_str().expect("utf-8"),
-                "--secrets-stdin",
-            ],
-            secrets,
-        )
-    };
+    let deploy = |source: &Path| deploy_folder(home, file, source, secrets);
 
     let live = deploy(&healthy);
     let text = said(&live);
