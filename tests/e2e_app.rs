@@ -82,6 +82,30 @@ fn deploy_folder(home: &Path, answers: &str, folder: &Path, secrets: &str) -> st
     )
 }
 
+/// `droplift deploy` of the branch or tag `git_ref` of the repository at `url`.
+fn deploy_git(
+    home: &Path,
+    answers: &str,
+    url: &str,
+    git_ref: &str,
+    secrets: &str,
+) -> std::process::Output {
+    droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            url,
+            "--ref",
+            git_ref,
+            "--secrets-stdin",
+        ],
+        secrets,
+    )
+}
+
 /// A copy of the sample app in `dir`, with `requirements` as its requirements.txt.
 fn sample_folder(dir: &Path, requirements: &str) {
     std::fs::create_dir_all(dir).expect("mkdir");
@@ -315,18 +339,11 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     assert!(!said(&refused).contains("Logging in"), "nothing connected");
 
     // A git repository that does not exist, then a tag that does not: plain words, no change.
-    let missing = droplift_logged(
+    let missing = deploy_git(
         home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            "file:///srv/nothing-here.git",
-            "--ref",
-            "v1.0.0",
-            "--secrets-stdin",
-        ],
+        answers,
+        "file:///srv/nothing-here.git",
+        "v1.0.0",
         &secrets,
     );
     assert_eq!(missing.status.code(), Some(1));
@@ -348,18 +365,11 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
              chown -R erin /srv/items.git"
         ),
     ]);
-    let no_tag = droplift_logged(
+    let no_tag = deploy_git(
         home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            "file:///srv/items.git",
-            "--ref",
-            "v9.9.9",
-            "--secrets-stdin",
-        ],
+        answers,
+        "file:///srv/items.git",
+        "v9.9.9",
         &secrets,
     );
     assert_eq!(no_tag.status.code(), Some(1));
@@ -369,18 +379,11 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
         said(&no_tag)
     );
     assert_eq!(current(&droplet), third, "nothing changed");
-    let tagged = droplift_logged(
+    let tagged = deploy_git(
         home.path(),
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            "file:///srv/items.git",
-            "--ref",
-            "v1.0.0",
-            "--secrets-stdin",
-        ],
+        answers,
+        "file:///srv/items.git",
+        "v1.0.0",
         &secrets,
     );
     assert!(tagged.status.success(), "deploy v1.0.0:\n{}", said(&tagged));
@@ -512,22 +515,7 @@ fn hostile_links_reach_nothing_of_roots(
     ]);
     let shadow_root = droplet.run(&["sh", "-c", "grep '^root:' /etc/shadow"]);
     droplet.run(&["sh", "-c", "touch /tmp/droplift-stamp; sleep 1"]);
-    let deploy_v2 = || {
-        droplift_logged(
-            home,
-            &[
-                "deploy",
-                "--answers",
-                answers,
-                "--source",
-                "file:///srv/hostile.git",
-                "--ref",
-                "v2.0.0",
-                "--secrets-stdin",
-            ],
-            secrets,
-        )
-    };
+    let deploy_v2 = || deploy_git(home, answers, "file:///srv/hostile.git", "v2.0.0", secrets);
     let hostile = deploy_v2();
     let text = said(&hostile);
     assert!(hostile.status.success(), "deploy v2.0.0:\n{text}");
