@@ -10,6 +10,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::cli::{droplift_killed_at, droplift_logged, said};
@@ -60,6 +61,12 @@ fn current(droplet: &TestDroplet) -> String {
         .trim()
         .trim_start_matches("releases/")
         .to_owned()
+}
+
+/// The unit of the slot serving (root's record), e.g. uwsgi-items-rest@a.
+fn serving_unit(droplet: &TestDroplet) -> String {
+    let slot = droplet.run(&["cat", &format!("{STATE}/slot")]);
+    format!("uwsgi-items-rest@{}", slot.trim())
 }
 
 fn mark(droplet: &TestDroplet, release: &str) -> String {
@@ -209,19 +216,14 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
             "the db password leaked into the output"
         );
     }
-    let unit = droplet.run(&["cat", "/etc/systemd/system/uwsgi-items-rest.service"]);
+    let unit = droplet.run(&["cat", "/etc/systemd/system/uwsgi-items-rest@.service"]);
     assert!(!unit.contains(encoded) && unit.contains("EnvironmentFile="));
     let env = droplet.run(&["cat", ENV_FILE]);
     assert!(
         env.contains("@127.0.0.1:5432/items-db") && env.contains(encoded),
         "DATABASE_URL holds the encoded password and the database named with -"
     );
-    assert_eq!(
-        droplet
-            .run(&["systemctl", "is-active", "uwsgi-items-rest"])
-            .trim(),
-        "active"
-    );
+    assert_eq!(serving_unit(&droplet), "uwsgi-items-rest@a");
     let first = current(&droplet);
     assert!(mark(&droplet, &first).contains("status=good"));
 
@@ -465,6 +467,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
     a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
     go_live_finishes_or_undoes_whatever_happens(&droplet, home.path(), answers, &secrets);
+    no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
 
     eprintln!(
@@ -510,7 +513,8 @@ fn hostile_links_reach_nothing_of_roots(
         "-c",
         &format!(
             "set -e; cd {BASE}; ln -sfn /etc/shadow app.env; ln -sfn {PWNED}-ini uwsgi.ini; \
-             ln -sfn /etc/cron.d next; ln -sfn {PWNED}-current .current.new"
+             ln -sfn /etc/cron.d next; ln -sfn {PWNED}-current .current.new; \
+             ln -sfn {PWNED}-socket .socket.sock.new; ln -sfn {PWNED}-legacy socket-legacy.sock"
         ),
     ]);
     let shadow_root = droplet.run(&["sh", "-c", "grep '^root:' /etc/shadow"]);
@@ -536,7 +540,8 @@ fn hostile_links_reach_nothing_of_roots(
     // (the unit is renamed into /etc/systemd/system, which changes the folder's time too).
     let allowed = [
         "/etc/droplift/items-rest",
-        "/etc/systemd/system/uwsgi-items-rest.service",
+        "/etc/systemd/system/uwsgi-items-rest@",
+        "/etc/systemd/system/multi-user.target.wants",
         "/var/lib/droplift/",
     ];
     let strays: Vec<&str> = changed
@@ -680,12 +685,28 @@ fn serves_old_or_new(droplet: &TestDroplet, before: &str, target: &str) -> bool 
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
     );
+    // One slot serves, the one root's record names, set to serve `current`; the other stopped
+    // (the old one once the new passed, or the new one when it was undone).
+    let serving = serving_unit(droplet);
+    let other = if serving.ends_with('a') {
+        "uwsgi-items-rest@b"
+    } else {
+        "uwsgi-items-rest@a"
+    };
+    let states = droplet.exec(&["systemctl", "is-active", &serving, other], None);
     assert_eq!(
-        droplet
-            .run(&["systemctl", "is-active", "uwsgi-items-rest"])
-            .trim(),
-        "active"
+        String::from_utf8_lossy(&states.expect("systemctl runs").stdout),
+        "active\ninactive\n",
+        "{serving} serves, {other} stopped"
     );
+    let slot_env = droplet.run(&[
+        "cat",
+        &format!(
+            "/etc/droplift/items-rest/slot-{}.env",
+            &serving[serving.len() - 1..]
+        ),
+    ]);
+    assert_eq!(slot_env.trim(), format!("DROPLIFT_RELEASE={now}"));
     if now == target {
         assert!(
             mark(droplet, target).contains("status=good"),
@@ -799,8 +820,8 @@ fn go_live_finishes_or_undoes_whatever_happens(
     assert!(text.contains("was cut short"), "{text}");
     assert!(serves_old_or_new(droplet, &before, &target));
 
-    // A step that fails (uwsgi.ini cannot be installed: something is in its way) puts back what
-    // served before, and the new release is marked failed.
+    // A step that fails (the new slot's uwsgi.ini cannot be installed: something is in its way)
+    // puts back what served before, and the new release is marked failed.
     let before = current(droplet);
     let v9 = home.join("items-v9");
     sample_folder(&v9, droplift::source::SAMPLE[2].1);
@@ -808,7 +829,8 @@ fn go_live_finishes_or_undoes_whatever_happens(
     droplet.run(&[
         "mkdir",
         "-p",
-        "/etc/droplift/items-rest/uwsgi.ini.new/in-the-way",
+        "/etc/droplift/items-rest/slot-a.ini.new/in-the-way",
+        "/etc/droplift/items-rest/slot-b.ini.new/in-the-way",
     ]);
     let failed = deploy_folder(home, answers, &v9, secrets);
     let text = said(&failed);
@@ -824,7 +846,12 @@ fn go_live_finishes_or_undoes_whatever_happens(
         "{}",
         mark(droplet, &new)
     );
-    droplet.run(&["rm", "-r", "/etc/droplift/items-rest/uwsgi.ini.new"]);
+    droplet.run(&[
+        "rm",
+        "-r",
+        "/etc/droplift/items-rest/slot-a.ini.new",
+        "/etc/droplift/items-rest/slot-b.ini.new",
+    ]);
 
     // A rollback to the factory app's release goes live with the uwsgi.ini it served with (its
     // entry point is not the one the answers name), kept in root's folder when it passed.
@@ -854,6 +881,208 @@ fn go_live_finishes_or_undoes_whatever_happens(
     assert_eq!(
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
+    );
+}
+
+/// GET /items from this computer, as a visitor: the status code, or 0 when no answer came.
+fn status_of_get(address: &str) -> u16 {
+    let Ok(to) = format!("{address}:80").parse() else {
+        return 0;
+    };
+    let Ok(mut stream) = TcpStream::connect_timeout(&to, Duration::from_secs(5)) else {
+        return 0;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(15)));
+    let request = format!("GET /items HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let mut response = String::new();
+    if stream.write_all(request.as_bytes()).is_err()
+        || stream.read_to_string(&mut response).is_err()
+    {
+        return 0;
+    }
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs `during` while a visitor asks GET /items every 50 ms: what `during` returned, how many
+/// requests were asked, and every answer that was not 200 (0: no answer).
+fn under_load<T>(address: &str, during: impl FnOnce() -> T) -> (T, usize, Vec<u16>) {
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let client = scope.spawn(|| {
+            let (mut asked, mut failed) = (0, Vec::new());
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                asked += 1;
+                let code = status_of_get(address);
+                if code != 200 {
+                    failed.push(code);
+                }
+                if let Some(rest) = Duration::from_millis(50).checked_sub(started.elapsed()) {
+                    std::thread::sleep(rest);
+                }
+            }
+            (asked, failed)
+        });
+        let out = during();
+        stop.store(true, Ordering::Relaxed);
+        let (asked, failed) = client.join().expect("the client ran");
+        (out, asked, failed)
+    })
+}
+
+/// Releases change without dropping a request (issue 27): the site is put back as droplift set
+/// it up before the two slots (one unit that restarts in place, its uwsgi.ini of then); its
+/// check says so and calls it done. Then a visitor asks GET /items every 50 ms through its first
+/// deploy (which moves it to the slots), a rollback and another deploy: every answer is 200.
+fn no_request_fails_while_releases_change(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    secrets: &str,
+) {
+    let address = droplet.address.to_string();
+    let module = droplet.run(&[
+        "sed",
+        "-n",
+        "s/^module = //p",
+        &format!("{STATE}/inis/{}", current(droplet)),
+    ]);
+    let legacy_ini = include_str!("../assets/uwsgi/uwsgi.ini")
+        .replace("{{site}}", "items-rest")
+        .replace("{{module}}", module.trim());
+    let legacy_unit = include_str!("../assets/uwsgi/uwsgi.service")
+        .replace("{{site}}", "items-rest")
+        .replace("{{user}}", "erin");
+    let serving = serving_unit(droplet);
+    droplet.run_with_stdin(
+        &[
+            "sh",
+            "-c",
+            "cat > /etc/systemd/system/uwsgi-items-rest.service",
+        ],
+        legacy_unit.as_bytes(),
+    );
+    droplet.run_with_stdin(
+        &[
+            "sh",
+            "-c",
+            &format!(
+                "cat > /etc/droplift/items-rest/uwsgi.ini; \
+                 cp /etc/droplift/items-rest/uwsgi.ini {STATE}/inis/$(cat {STATE}/current)"
+            ),
+        ],
+        legacy_ini.as_bytes(),
+    );
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!(
+            "set -e; systemctl disable --quiet --now {serving}; \
+             rm -f {STATE}/slot /etc/systemd/system/uwsgi-items-rest@.service /etc/droplift/items-rest/slot-*; \
+             runuser -u erin -- sh -c 'rm -f {BASE}/socket*.sock'; \
+             systemctl daemon-reload; systemctl enable --quiet --now uwsgi-items-rest"
+        ),
+    ]);
+    assert_eq!(http(&address, "GET", "/items", None).0, 200);
+    let status = droplift_logged(
+        home,
+        &["status", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    assert!(
+        said(&status).contains("one unit that restarts in place"),
+        "{}",
+        said(&status)
+    );
+
+    // The first deploy moves the site to the slots: the one unit answers its last requests and
+    // goes.
+    let zd = home.join("items-zd");
+    sample_folder(&zd, droplift::source::SAMPLE[2].1);
+    std::fs::write(zd.join("notes.txt"), "zero downtime, one\n").expect("notes");
+    let (deploy, asked, failed) =
+        under_load(&address, || deploy_folder(home, answers, &zd, secrets));
+    let text = said(&deploy);
+    assert!(deploy.status.success(), "{text}");
+    assert!(
+        text.contains("on uwsgi-items-rest@a's own socket, before nginx"),
+        "{text}"
+    );
+    assert!(
+        text.contains("uwsgi-items-rest, answered its last requests and is gone"),
+        "{text}"
+    );
+    eprintln!(
+        "MEASURED: the first deploy on the slots: {} of {asked} requests failed",
+        failed.len()
+    );
+    assert!(asked > 20, "the visitor asked throughout ({asked})");
+    assert_eq!(
+        failed,
+        Vec::<u16>::new(),
+        "no request failed during the deploy:\n{text}"
+    );
+    droplet.run(&[
+        "test",
+        "!",
+        "-e",
+        "/etc/systemd/system/uwsgi-items-rest.service",
+    ]);
+    assert_eq!(serving_unit(droplet), "uwsgi-items-rest@a");
+    assert_eq!(
+        droplet
+            .run(&["readlink", &format!("{BASE}/socket.sock")])
+            .trim(),
+        "socket-a.sock"
+    );
+    let deployed = current(droplet);
+
+    // A rollback: slot b starts with the release before (its uwsgi.ini of then made a slot's).
+    let (back, asked, failed) = under_load(&address, || {
+        droplift_logged(
+            home,
+            &["rollback", "--answers", answers, "--secrets-stdin"],
+            secrets,
+        )
+    });
+    let text = said(&back);
+    assert!(back.status.success(), "{text}");
+    eprintln!(
+        "MEASURED: a rollback: {} of {asked} requests failed",
+        failed.len()
+    );
+    assert_eq!(
+        failed,
+        Vec::<u16>::new(),
+        "no request failed during the rollback:\n{text}"
+    );
+    assert_eq!(serving_unit(droplet), "uwsgi-items-rest@b");
+    assert_ne!(current(droplet), deployed);
+    assert!(serves_old_or_new(droplet, &deployed, &current(droplet)));
+
+    // And a deploy from slot to slot.
+    std::fs::write(zd.join("notes.txt"), "zero downtime, two\n").expect("notes");
+    let (again, asked, failed) =
+        under_load(&address, || deploy_folder(home, answers, &zd, secrets));
+    let text = said(&again);
+    assert!(again.status.success(), "{text}");
+    eprintln!(
+        "MEASURED: a deploy from slot to slot: {} of {asked} requests failed",
+        failed.len()
+    );
+    assert_eq!(
+        failed,
+        Vec::<u16>::new(),
+        "no request failed during the deploy:\n{text}"
+    );
+    assert_eq!(serving_unit(droplet), "uwsgi-items-rest@a");
+    assert!(
+        text.contains("uwsgi-items-rest@b answered its last requests and stopped"),
+        "{text}"
     );
 }
 

@@ -118,6 +118,23 @@ fn every_command_is_valid_bash() {
     }
 }
 
+/// libssh2 sends a command in one packet of at most 40000 bytes (LIBSSH2_PACKET_MAXPAYLOAD); a
+/// longer one fails to start ("Unable to send channel request"), seen with a go-live that grew.
+#[test]
+fn every_command_fits_in_one_ssh_packet() {
+    let prompt = droplift::remote::run::sudo_prompt();
+    for (what, command) in every_command() {
+        let line =
+            droplift::remote::run::command_line(&command.script, Some(&prompt)).expect("quotes");
+        eprintln!("{:6} {what}", line.len());
+        assert!(
+            line.len() < 36_000,
+            "{what}: {} bytes on the command line, near libssh2's 40000",
+            line.len()
+        );
+    }
+}
+
 #[test]
 fn every_script_sets_exactly_the_values_its_files_declare() {
     for (what, command) in every_command() {

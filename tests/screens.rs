@@ -1049,8 +1049,8 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
         ));
     }
     for line in [
-        "uwsgi-items-rest did not start",
-        "service uwsgi-items-rest: activating (exit-code)",
+        "uwsgi-items-rest@b did not start",
+        "service uwsgi-items-rest@b: activating (exit-code)",
         "the app's log says: ModuleNotFoundError: No module named 'flask_cors'",
         "GET /items through nginx: not asked: the service did not start",
         "release 20261125T041247Z is marked failed; current is 20261125T034252Z",

@@ -92,17 +92,31 @@ pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
     assert_eq!(sudo.trim(), "root");
     droplet.assert_postgres_stage("erin", "items-db");
     droplet.assert_firewall_on(&["22/tcp", "80/tcp"]);
+    // The release serves from the first of the two slots (uwsgi-items-rest@a), nginx's socket
+    // name pointing at its socket.
+    assert_eq!(
+        droplet
+            .run(&["cat", "/var/lib/droplift/app/items-rest/slot"])
+            .trim(),
+        "a"
+    );
     assert_eq!(
         droplet
             .run(&[
                 "systemctl",
                 "is-active",
-                "uwsgi-items-rest",
+                "uwsgi-items-rest@a",
                 "nginx",
                 "postgresql"
             ])
             .trim(),
         "active\nactive\nactive"
+    );
+    assert_eq!(
+        droplet
+            .run(&["readlink", "/var/www/html/items-rest/socket.sock"])
+            .trim(),
+        "socket-a.sock"
     );
     // The environment file is root's, in root's folder for the site (systemd reads it for the
     // service); the site's own folder holds no copy.
@@ -121,7 +135,14 @@ pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
     ]);
     assert_eq!(
         stray.split_whitespace().collect::<Vec<_>>(),
-        ["current", "log", "releases", "socket.sock"],
+        [
+            "check-a.sock",
+            "current",
+            "log",
+            "releases",
+            "socket-a.sock",
+            "socket.sock"
+        ],
         "the site's folder holds the app's parts only"
     );
     // From this computer, as any visitor: 200 with JSON.

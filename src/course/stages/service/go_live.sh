@@ -1,55 +1,70 @@
-# Makes a release the one serving. `current` is switched to it (a new link renamed over the old:
-# atomic), the staged uwsgi.ini and unit (if any) must pass systemd-analyze verify before they
-# are installed, the environment file prepared for the release replaces the live one (which is
-# kept as app.env.old), the service restarts, and GET $health (the app's health path) through
-# nginx must answer 2xx (the sample app's /items: 200 with JSON). If any of that fails, the
-# previous release serves again with the files it had, and a new release is marked failed: it
-# never stays current. Everything root changes here is root's own (/etc, root's folder for the
-# site); the `current` link is made by the site's user.
+# Makes a release the one serving without dropping a request (slots.sh): it starts in the other
+# slot beside the one serving and must answer GET $health on its own socket before nginx sends
+# it anything; then nginx's socket name moves to it, nginx must answer too, and only then does
+# the old slot finish its requests and stop. Before that, any failure points the name back at
+# the old slot (it never stopped), stops the new one, puts the files back and marks a new
+# release failed. A staged unit must pass systemd-analyze verify; the release's environment
+# file replaces the live one (kept as app.env.old). Root changes only its own places; the links
+# in the site's folder are made by the site's user. Rollback is this same path.
 #
-# The go-live runs on the server by itself, as a systemd unit of its own (droplift-go-live-SITE),
-# so a closed laptop, a lost connection or a cancelled step cannot stop it half-way: this script
-# starts it and shows what it says. It writes where it is to go-live/phase (in root's folder for
-# the site) before each step; a signal or any failed step puts the previous state back. Killed
-# outright, it leaves the phase file: this script then undoes it; if this script is gone too (the
-# server itself stopped), the next go-live, deploy or rollback finds the file and undoes it
-# first.
+# It runs on the server as a unit of its own (droplift-go-live-SITE), so a lost connection
+# cannot stop it half-way; this script starts it and shows what it says. It writes its phase to
+# go-live/phase before each step; a signal or a failed step puts the previous state back. Killed
+# outright, this script undoes it; if this script is gone too, the next go-live does it first.
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
 : "${u:?}" "${releases:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 state="$staging/go-live"
 backup="$state/before"
-unit_file="/etc/systemd/system/$unit.service"
+unit_file="/etc/systemd/system/$unit@.service"
 golive="droplift-go-live-$(basename "$staging")"
 
-# Records the phase $1 (planned, switched, passed) and what it is about.
+# Records the phase $1 (planned, started, switched, passed), the release (name), the one before
+# (old), the release's mark before (was), its slot and the slot serving before (from).
 phase() {
-  printf 'phase=%s\nname=%s\nold=%s\nwas=%s\n' "$1" "$name" "$old" "$was" > "$state/phase.new"
+  at=$1
+  printf 'phase=%s\nname=%s\nold=%s\nwas=%s\nslot=%s\nfrom=%s\n' \
+    "$at" "$name" "$old" "$was" "$slot" "$from" > "$state/phase.new"
   mv -f "$state/phase.new" "$state/phase"
 }
 
-# Puts back the files and the release that served before.
+# Puts file $1 back as the go-live found it (kept in $backup as $2), or removes it.
+put_back() {
+  if [ -e "$backup/$2" ]; then cp -a "$backup/$2" "$1"; else rm -f "$1"; fi
+}
+
+# Puts back the slot that served (it never stopped: nginx's socket name points at it again),
+# the files, and the release before; the new slot stops.
 undo() {
-  if [ -e "$backup/uwsgi.ini" ]; then cp -a "$backup/uwsgi.ini" "$ini"; else rm -f "$ini"; fi
-  if [ -e "$backup/unit" ]; then cp -a "$backup/unit" "$unit_file"; else rm -f "$unit_file"; fi
-  if [ -e "$backup/app.env" ]; then cp -a "$backup/app.env" "$env_file"; else rm -f "$env_file"; fi
+  if [ -n "$from" ]; then
+    systemctl start "$(slot_unit "$from")" 2>/dev/null || true
+    if [ "$at" = switched ] || [ "$at" = passed ]; then
+      point_socket "$from" 2>/dev/null || echo "nginx's socket name could not be pointed back at $(slot_unit "$from")" >&2
+    fi
+    [ "$from" != legacy ] || as_owner rm -f -- "$base/$(slot_socket legacy)"
+  else
+    as_owner rm -f -- "$base/socket.sock"
+  fi
+  systemctl disable --quiet --now "$(slot_unit "$slot")" 2>/dev/null || true
+  put_back "$(slot_ini "$slot")" slot.ini
+  put_back "$(slot_env "$slot")" slot.env
+  put_back "$unit_file" unit
+  put_back "$env_file" app.env
   systemctl daemon-reload
   if [ "$was" = built ]; then mark_set "$name" status failed; fi
   if [ "$(link_target next)" = "$name" ]; then
     drop_link next
-    rm -f "$env_file.next" "$staging/uwsgi.ini" "$staging/$unit.service"
+    rm -f "$env_file.next" "$staging/uwsgi.ini" "$staging/$unit@.service"
   fi
   if [ -n "$old" ]; then
     switch_link current "$old"
-    systemctl restart "$unit" 2>/dev/null || true
     if said=$(smoke_wait 20); then
-      echo "release $old serves again"
+      echo "release $old serves again (it never stopped: $(slot_unit "$from"))"
     else
       echo "release $old does not answer either: $said"
     fi
   else
     drop_link current
-    systemctl disable --now "$unit" >/dev/null 2>&1 || true
     echo "nothing serves: this was the first release"
   fi
   rm -rf -- "$state"
@@ -59,9 +74,9 @@ undo() {
 fail() {
   trap - EXIT TERM INT HUP
   echo "$1" >&2
-  diagnose
+  diagnose "$(slot_unit "$slot")"
   local short
-  short=$(summary "${2:-not asked: the service did not start}")
+  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")")
   undo
   echo failed > "$staging/go-live.result"
   echo "$short" >&2
@@ -73,84 +88,139 @@ fail() {
   exit 1
 }
 
-# The release passed: it is marked good and the go-live's state goes.
+# The release passed: marked good, its slot serves (and starts at boot), the old slot finishes
+# its requests and stops, and the go-live's state goes.
 finish() {
   mark_set "$name" status good
   install -d -m 700 "$staging/inis"
-  cp "$ini" "$staging/inis/$name"
+  cp "$(slot_ini "$slot")" "$staging/inis/$name"
+  install -T -m 644 "$(slot_ini "$slot")" "$ini.new"
+  mv -f "$ini.new" "$ini"
+  printf '%s\n' "$slot" > "$staging/.slot.new"
+  mv -f "$staging/.slot.new" "$staging/slot"
+  systemctl enable --quiet "$(slot_unit "$slot")"
+  if [ -n "$from" ] && [ "$from" != "$slot" ]; then
+    drain_slot "$from" 20
+    if [ "$from" = legacy ]; then
+      systemctl disable --quiet --now "$unit" 2>/dev/null || true
+      rm -f "/etc/systemd/system/$unit.service"
+      systemctl daemon-reload
+      as_owner rm -f -- "$base/$(slot_socket legacy)"
+      echo "the one unit of before, $unit, answered its last requests and is gone: releases go live in two slots from now on"
+    else
+      systemctl disable --quiet --now "$(slot_unit "$from")" 2>/dev/null || true
+      echo "$(slot_unit "$from") answered its last requests and stopped"
+    fi
+  fi
   if [ "$(link_target next)" = "$name" ]; then drop_link next; fi
-  rm -f "$staging/uwsgi.ini" "$staging/$unit.service"
+  rm -f "$staging/uwsgi.ini" "$staging/$unit@.service"
   if [ -e "$backup/app.env" ] && ! cmp -s "$backup/app.env" "$env_file"; then
     cp -a "$backup/app.env" "$env_file.old"
     echo "the environment file before is kept as $env_file.old"
   fi
-  # The files droplift kept in the site's folder before it kept them in root's places go, once
-  # the unit installed reads root's.
+  # Droplift's files of before in the site's folder go, once the unit reads root's.
   if grep -qxF "EnvironmentFile=$env_file" "$unit_file" 2>/dev/null; then
     as_owner rm -f -- "$base/app.env" "$base/uwsgi.ini"
   fi
   rm -rf -- "$state"
 }
 
-# A go-live the server stopped in the middle of (its unit is gone, its phase file stays): a
-# release that passed is finished, anything else is undone.
+# A go-live cut short (its phase file stays): finished once passed, else undone.
 recover() {
-  local was_phase
   [ -f "$state/phase" ] || return 0
-  was_phase=$(sed -n 's/^phase=//p' "$state/phase")
+  at=$(sed -n 's/^phase=//p' "$state/phase")
   name=$(sed -n 's/^name=//p' "$state/phase")
   old=$(sed -n 's/^old=//p' "$state/phase")
   was=$(sed -n 's/^was=//p' "$state/phase")
-  if [ "$was_phase" = passed ]; then
+  slot=$(sed -n 's/^slot=//p' "$state/phase")
+  from=$(sed -n 's/^from=//p' "$state/phase")
+  if [ "$at" = passed ]; then
     echo "a go-live of release $name was cut short after it passed: it is finished now"
     finish
   else
-    echo "a go-live of release $name was cut short (at: $was_phase): the release before, ${old:-none}, is put back first"
+    echo "a go-live of release $name was cut short (at: $at): the release before, ${old:-none}, is put back first"
     undo
   fi
 }
 
-# The go-live itself, in its own unit: name, old and was are set; $backup holds the files.
+# The uwsgi.ini release $name goes live with: for `next` the staged one; for a rollback the one
+# it served with (its entry point may differ), or, kept from before the slots, the staged one
+# with its module line.
+release_ini() {
+  local kept="$staging/inis/$name" module line
+  if [ "$(link_target next)" = "$name" ] && [ -e "$staging/uwsgi.ini" ]; then
+    cat "$staging/uwsgi.ini"
+  elif [ -f "$kept" ] && grep -qF 'DROPLIFT_SLOT' "$kept"; then
+    cat "$kept"
+  elif [ -f "$kept" ] && [ -e "$staging/uwsgi.ini" ] && module=$(grep -m 1 '^module = ' "$kept"); then
+    while IFS= read -r line; do
+      if [[ $line == "module = "* ]]; then echo "$module"; else printf '%s\n' "$line"; fi
+    done < "$staging/uwsgi.ini"
+  elif [ -e "$staging/uwsgi.ini" ]; then
+    cat "$staging/uwsgi.ini"
+  else
+    echo "there is no uwsgi.ini for release $name: droplift stages one first (stage 9, or rollback)" >&2
+    return 1
+  fi
+}
+
+# The go-live itself, in its own unit.
 go_live_detached() {
   set -euo pipefail
   trap 'fail "the go-live was stopped by a signal: everything is put back" "not asked: the go-live was stopped first"' TERM INT HUP
   trap 'fail "a step of the go-live failed (above): everything is put back" "not asked: a step before it failed"' EXIT
-  echo "release $name goes live${old:+ (serving until now: $old)}"
-  phase switched
-  switch_link current "$name"
-  # The files stage 9 staged are for the release it makes live (`next`); a rollback to another
-  # release goes live with the uwsgi.ini that release served with.
-  if [ "$(link_target next)" = "$name" ] && [ -e "$staging/$unit.service" ] && [ -e "$staging/uwsgi.ini" ]; then
-    # verify reads the unit where it is; the copy has the real name, so it is judged as installed.
-    if ! out=$(systemd-analyze verify "$staging/$unit.service" 2>&1); then
+  local new_unit out
+  new_unit=$(slot_unit "$slot")
+  echo "release $name goes live in $new_unit${old:+ (serving until now: $old, in $(slot_unit "$from"))}"
+  phase started
+  if [ -e "$staging/$unit@.service" ]; then
+    cp "$staging/$unit@.service" "$state/$unit@.service"
+  elif [ -e "$unit_file" ]; then
+    cp "$unit_file" "$state/$unit@.service"
+  else
+    fail "the unit for the two slots ($unit_file) is neither installed nor staged: stage 9 stages it"
+  fi
+  if ! cmp -s "$state/$unit@.service" "$unit_file"; then
+    # verify judges the copy by its name, the real one.
+    if ! out=$(systemd-analyze verify "$state/$unit@.service" 2>&1); then
       echo "$out" >&2
       fail "systemd-analyze verify found a problem in the unit (above); it was not installed"
     fi
     [ -z "$out" ] || echo "$out"
     echo "systemd-analyze verify: the unit is valid"
-    install -d -m 755 "$(dirname "$ini")"
-    install -T -m 644 "$staging/uwsgi.ini" "$ini.new"
-    mv -f "$ini.new" "$ini"
-    install -T -m 644 "$staging/$unit.service" "/etc/systemd/system/.$unit.service.new"
-    mv -f "/etc/systemd/system/.$unit.service.new" "$unit_file"
+    install -T -m 644 "$state/$unit@.service" "/etc/systemd/system/.$unit@.service.new"
+    mv -f "/etc/systemd/system/.$unit@.service.new" "$unit_file"
     systemctl daemon-reload
-    systemctl enable --quiet "$unit"
-    echo "installed $ini and $unit_file; $unit starts at boot"
-  elif [ -f "$staging/inis/$name" ] && ! cmp -s "$staging/inis/$name" "$ini"; then
-    # A release goes live with the uwsgi.ini it served with (its entry point may differ).
-    install -T -m 644 "$staging/inis/$name" "$ini.new"
-    mv -f "$ini.new" "$ini"
-    echo "uwsgi.ini is back as release $name served with it (module $(sed -n 's/^module = //p' "$ini"))"
+    echo "installed $unit_file"
   fi
+  install -d -m 755 "${ini%/*}"
+  release_ini > "$state/slot.ini"
+  if [ -f "$staging/inis/$name" ] && [ "$(link_target next)" != "$name" ] && ! cmp -s "$state/slot.ini" "$ini"; then
+    echo "uwsgi.ini is back as release $name served with it (module $(sed -n 's/^module = //p' "$state/slot.ini"))"
+  fi
+  install -T -m 644 "$state/slot.ini" "$(slot_ini "$slot").new"
+  mv -f "$(slot_ini "$slot").new" "$(slot_ini "$slot")"
+  printf 'DROPLIFT_RELEASE=%s\n' "$name" > "$(slot_env "$slot").new"
+  chmod 644 "$(slot_env "$slot").new"
+  mv -f "$(slot_env "$slot").new" "$(slot_env "$slot")"
   if [ "$(link_target next)" = "$name" ] && [ -f "$env_file.next" ]; then
     mv -f "$env_file.next" "$env_file"
     echo "the environment file prepared for release $name is live: $env_file"
   fi
-  if ! systemctl restart "$unit"; then
-    fail "$unit did not start"
+  # Not serving: a restart drops nothing.
+  if ! systemctl restart "$new_unit"; then
+    fail "$new_unit did not start"
   fi
+  if ! said=$(smoke_socket_wait "$base/check-$slot.sock" 20); then
+    fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said"
+  fi
+  echo "GET $health on $new_unit's own socket, before nginx sends it anything: $said"
+  phase switched
+  point_socket "$slot"
+  switch_link current "$name"
+  echo "nginx's socket name ($base/socket.sock) points at $(slot_socket "$slot"): new requests go to release $name"
   if ! said=$(smoke_wait 20); then
-    fail "$unit runs, but GET $health through nginx does not answer $(smoke_wanted)" "$said"
+    fail "$new_unit runs, but GET $health through nginx does not answer $(smoke_wanted)" "$said"
   fi
   phase passed
   trap - EXIT TERM INT HUP
@@ -162,6 +232,7 @@ go_live_detached() {
 
 site_lock
 trap site_unlock EXIT
+at=""
 recover
 if ! name=$(resolve_target "$target"); then
   echo "$name" >&2
@@ -169,24 +240,30 @@ if ! name=$(resolve_target "$target"); then
 fi
 old=$(link_target current)
 was=$(mark_get "$name" status)
+from=$(serving_slot)
+slot=$(other_slot "$from")
 rm -rf -- "$state"
 install -d -m 700 "$state" "$backup"
-[ ! -e "$ini" ] || cp -a "$ini" "$backup/uwsgi.ini"
+[ ! -e "$(slot_ini "$slot")" ] || cp -a "$(slot_ini "$slot")" "$backup/slot.ini"
+[ ! -e "$(slot_env "$slot")" ] || cp -a "$(slot_env "$slot")" "$backup/slot.env"
 [ ! -e "$unit_file" ] || cp -a "$unit_file" "$backup/unit"
 [ ! -e "$env_file" ] || cp -a "$env_file" "$backup/app.env"
+if [ "$from" = legacy ]; then
+  # The one unit of before listens on socket.sock itself: a second name, to point back to.
+  as_owner ln -f -- "$base/socket.sock" "$base/$(slot_socket legacy)"
+fi
 phase planned
 # The go-live's own script: this one's values and functions, then the go-live.
 {
-  # shellcheck disable=SC2154 # marks is set by lib.sh
+  # shellcheck disable=SC2154 # marks is set by lib.sh, etc_dir by slots.sh
   declare -p base staging unit target ini env_file u releases server_name health health_json \
-    marks state backup unit_file golive name old was
+    marks etc_dir state backup unit_file golive name old was slot from at
   declare -f
   echo go_live_detached
 } > "$staging/go-live.sh"
 : > "$staging/go-live.out"
 : > "$staging/go-live.err"
 rm -f "$staging/go-live.result"
-# The unit of the go-live before is gone once systemd has collected it (a moment after it ended).
 for _ in $(seq 50); do
   systemctl reset-failed "$golive" >/dev/null 2>&1 || true
   [ "$(systemctl show -p LoadState --value "$golive" 2>/dev/null)" = loaded ] || break
@@ -195,7 +272,7 @@ done
 systemd-run --unit "$golive" --description "droplift: release $name goes live" --quiet \
   --collect --service-type=exec -p StandardOutput="append:$staging/go-live.out" \
   -p StandardError="append:$staging/go-live.err" -p TimeoutStopSec=120 /bin/bash "$staging/go-live.sh"
-declare -A at=([out]=0 [err]=0)
+declare -A seen=([out]=0 [err]=0)
 while :; do
   case "$(systemctl show -p ActiveState --value "$golive" 2>/dev/null)" in
     active | activating | deactivating | reloading) running=yes ;;
@@ -203,22 +280,26 @@ while :; do
   esac
   for f in out err; do
     size=$(stat -c %s "$staging/go-live.$f")
-    if [ "$size" -gt "${at[$f]}" ]; then
-      # What the go-live said since last time: stdout to stdout, stderr to stderr.
+    if [ "$size" -gt "${seen[$f]}" ]; then
       if [ "$f" = err ]; then
-        tail -c +"$((at[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - at[$f]))" >&2
+        tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))" >&2
       else
-        tail -c +"$((at[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - at[$f]))"
+        tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))"
       fi
-      at[$f]=$size
+      seen[$f]=$size
     fi
   done
   [ "$running" = yes ] || break
   sleep 0.3
 done
-# The go-live says how it ended. A phase file left means it was stopped before it could put
-# things back itself (killed outright): this script does it now.
+# A phase file left: the go-live was killed outright. Once passed it is finished, else undone.
 if [ -f "$state/phase" ]; then
+  if [ "$(sed -n 's/^phase=//p' "$state/phase")" = passed ]; then
+    echo "the go-live stopped while it was finishing: it is finished now"
+    recover
+    echo "release $name is live and marked good"
+    exit 0
+  fi
   echo "the go-live stopped before its end, without putting things back: that is done now" >&2
   recover >&2
   exit 1

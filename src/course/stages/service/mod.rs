@@ -1,5 +1,6 @@
 //! Stage 9, uWSGI under systemd: uwsgi.ini and the unit from droplift's templates, the release
-//! going live with a smoke test through nginx (undone if it fails), and the same go-live for
+//! going live in two slots by turns (started beside the one serving, smoke-tested on its own
+//! socket, then nginx's socket name moved to it: no request dropped), and the same go-live for
 //! `droplift rollback`, plus the release list for `droplift releases`.
 
 use std::time::Duration;
@@ -16,12 +17,19 @@ use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, 
 use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, Script, ShellArg};
 
-/// uWSGI's settings, with `{{site}}` and `{{module}}` to fill in.
+/// uWSGI's settings for a slot, with `{{site}}` and `{{module}}` to fill in.
+pub const SLOT_INI: &str = include_str!("../../../../assets/uwsgi/slot.ini");
+/// The systemd unit of the two slots (`uwsgi-SITE@.service`), with `{{site}}` and `{{user}}`.
+pub const SLOT_UNIT: &str = include_str!("../../../../assets/uwsgi/slot.service");
+/// uWSGI's settings as one unit that restarts in place, with `{{site}}` and `{{module}}`: what
+/// droplift set up before the slots (its check still knows them), and what the Ansible export
+/// writes.
 pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
-/// The systemd unit, with `{{site}}` and `{{user}}` to fill in.
+/// The one unit of before (`uwsgi-SITE.service`), with `{{site}}` and `{{user}}`: see UWSGI_INI.
 pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
 
 const SMOKE: &str = include_str!("smoke.sh");
+const SLOTS: &str = include_str!("slots.sh");
 const PROBE: &str = include_str!("probe.sh");
 const STAGE_FILE: &str = include_str!("stage_file.sh");
 const GO_LIVE: &str = include_str!("go_live.sh");
@@ -92,13 +100,23 @@ fn stage_file(
     .stdin(vec![StdinPart::Text(text.to_string())]))
 }
 
-/// uwsgi.ini for the site, filled from checked values only.
+/// A slot's uwsgi.ini for the site, filled from checked values only.
 pub fn uwsgi_ini(site: &SiteName, module: &AppModule) -> Made {
+    fill(SLOT_INI, &[("site", site), ("module", module)])
+}
+
+/// The slots' systemd unit for the site, filled from checked values only.
+pub fn unit_file(site: &SiteName, user: &UserName) -> Made {
+    fill(SLOT_UNIT, &[("site", site), ("user", user)])
+}
+
+/// The one unit's uwsgi.ini of before (see UWSGI_INI), filled from checked values only.
+pub fn legacy_uwsgi_ini(site: &SiteName, module: &AppModule) -> Made {
     fill(UWSGI_INI, &[("site", site), ("module", module)])
 }
 
-/// The systemd unit for the site, filled from checked values only.
-pub fn unit_file(site: &SiteName, user: &UserName) -> Made {
+/// The one unit of before (see UNIT), filled from checked values only.
+pub fn legacy_unit_file(site: &SiteName, user: &UserName) -> Made {
     fill(UNIT, &[("site", site), ("user", user)])
 }
 
@@ -119,12 +137,17 @@ fn go_live(
     target: &dyn ShellArg,
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
-        &smoke_script(layout, v, &[LIB, LOCK, TARGET, SMOKE, GO_LIVE]).set("target", target),
+        &smoke_script(layout, v, &[LIB, LOCK, TARGET, SMOKE, SLOTS, GO_LIVE]).set("target", target),
     )?
     .timeout(Duration::from_secs(240))
     .by_hand(format!(
-        "cd {} && ln -sfn releases/RELEASE current && sudo systemctl restart {} && curl -i http://localhost{}",
-        layout.base, layout.unit, v.health.path
+        "echo DROPLIFT_RELEASE=RELEASE | sudo tee /etc/droplift/{site}/slot-b.env && sudo systemctl \
+         restart {unit}@b && curl -i http://localhost{path} (asked of socket-b.sock first) && cd {base} && \
+         ln -sfn socket-b.sock .socket.sock.new && mv -T .socket.sock.new socket.sock && sudo systemctl stop {unit}@a",
+        site = v.site,
+        unit = layout.unit,
+        path = v.health.path,
+        base = layout.base,
     )))
 }
 
@@ -138,7 +161,7 @@ fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteEr
                 "Check that {} runs and starts at boot, and ask nginx on the server for GET {path}",
                 layout.unit
             ),
-            Command::root(&smoke_script(layout, v, &[LIB, SMOKE, VERIFY]))?,
+            Command::root(&smoke_script(layout, v, &[LIB, SMOKE, SLOTS, VERIFY]))?,
         ),
         Step::local(
             format!(
@@ -156,10 +179,42 @@ fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteEr
     ])
 }
 
+/// The two steps that stage uwsgi.ini and the slots' unit (each shown against the installed one)
+/// for the go-live that follows: stage 9's and rollback's.
+fn staging_steps(layout: &Layout, v: &ServiceValues) -> Result<(Step, Step), QuoteError> {
+    let ini = uwsgi_ini(&v.site, &v.module);
+    let unit_text = unit_file(&v.site, &v.user);
+    Ok((
+        Step::run(
+            format!(
+                "Write uwsgi.ini (module {}, each slot's own socket, need-app, a graceful \
+                 stop) to droplift's\nstaging folder and show how it differs from the one \
+                 serving",
+                v.module
+            ),
+            stage_file(layout, "uwsgi.ini".into(), layout.ini.to_string(), &ini)?,
+        ),
+        Step::run(
+            format!(
+                "Write the systemd unit {}@.service (two slots, a and b; User {}, Group \
+                 www-data, EnvironmentFile, Restart=always) to the staging folder",
+                layout.unit, v.user
+            ),
+            stage_file(
+                layout,
+                format!("{}@.service", layout.unit),
+                format!("/etc/systemd/system/{}@.service", layout.unit),
+                &unit_text,
+            )?,
+        ),
+    ))
+}
+
 pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
     let layout = Layout::new(&v.site, &v.user);
     let ini = uwsgi_ini(&v.site, &v.module);
     let unit_text = unit_file(&v.site, &v.user);
+    let staging = staging_steps(&layout, v)?;
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!(
@@ -167,44 +222,35 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 layout.unit, v.health.path
             ),
             Command::root(
-                &smoke_script(&layout, v, &[LIB, SMOKE, PROBE])
+                &smoke_script(&layout, v, &[LIB, SMOKE, SLOTS, PROBE])
                     .set("ini_sha", &sha256(&ini))
-                    .set("unit_sha", &sha256(&unit_text)),
+                    .set("unit_sha", &sha256(&unit_text))
+                    .set(
+                        "legacy_ini_sha",
+                        &sha256(&legacy_uwsgi_ini(&v.site, &v.module)),
+                    )
+                    .set(
+                        "legacy_unit_sha",
+                        &sha256(&legacy_unit_file(&v.site, &v.user)),
+                    ),
             )?,
         )]),
         apply: Plan::new(vec![
+            staging.0,
+            staging.1,
             Step::run(
                 format!(
-                    "Write uwsgi.ini (module {}, the socket nginx uses, need-app) to droplift's \
-                     staging folder\nand show how it differs from the installed one",
-                    v.module
-                ),
-                stage_file(&layout, "uwsgi.ini".into(), layout.ini.to_string(), &ini)?,
-            ),
-            Step::run(
-                format!(
-                    "Write the systemd unit {}.service (User {}, Group www-data, \
-                     EnvironmentFile, Restart=always) to the staging folder",
-                    layout.unit, v.user
-                ),
-                stage_file(
-                    &layout,
-                    format!("{}.service", layout.unit),
-                    format!("/etc/systemd/system/{}.service", layout.unit),
-                    &unit_text,
-                )?,
-            ),
-            Step::run(
-                format!(
-                    "Go live: point `current` at the new release and restart {}\n(it runs on \
-                     the server by itself, so a lost connection cannot stop it half-way: an \
-                     atomic rename; the unit is checked with systemd-analyze verify and \
-                     installed first, the release's environment file replaces the live one, then \
-                     GET {} through nginx must answer {}; if anything fails, the \
-                     release and the files that served before serve again)",
+                    "Go live in the other slot of {}@a/b, with no request dropped\n(the new \
+                     release starts beside the one serving; its own socket must answer GET {path} \
+                     ({wanted}) before nginx sends it anything; then nginx's socket name moves to \
+                     it (an atomic rename), nginx is asked too, and the old slot finishes its \
+                     requests and stops. It runs on the server by itself, so a lost connection \
+                     cannot stop it half-way; the unit is checked with systemd-analyze verify \
+                     first; the release's environment file replaces the live one; if anything \
+                     fails, the old slot never stopped and serves on)",
                     layout.unit,
-                    v.health.path,
-                    v.health.wanted()
+                    path = v.health.path,
+                    wanted = v.health.wanted()
                 ),
                 go_live(&layout, v, &Const("next"))?,
             ),
@@ -228,6 +274,7 @@ pub fn rollback_plans(
     let which = release.map_or("the previous good release".to_owned(), |r| {
         format!("release {r}")
     });
+    let staging = staging_steps(&layout, v)?;
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
             format!("Which release would serve after the rollback ({which})?"),
@@ -237,14 +284,19 @@ pub fn rollback_plans(
                     .set("target", target),
             )?,
         )]),
-        apply: Plan::new(vec![Step::run(
-            format!(
-                "Roll back to {which}: point `current` at it, restart {} and ask nginx for GET \
-                 {} (if it fails, the release serving now serves again)",
-                layout.unit, v.health.path
+        apply: Plan::new(vec![
+            staging.0,
+            staging.1,
+            Step::run(
+                format!(
+                    "Roll back to {which} in the other slot of {}@a/b, with no request dropped\n\
+                 (as a release goes live: its own socket, then nginx, must answer GET {}; if it \
+                 fails, the release serving now serves on)",
+                    layout.unit, v.health.path
+                ),
+                go_live(&layout, v, target)?,
             ),
-            go_live(&layout, v, target)?,
-        )]),
+        ]),
         verify: Plan::new(verify_steps(v, &layout)?),
     })
 }
@@ -260,13 +312,12 @@ pub const STAGE: Stage = Stage {
     id: StageId::Service,
     key: "service",
     title: "uWSGI service",
-    explanation: "uWSGI runs your Flask app and talks to nginx through a socket file. It is the \
-                  system's own uWSGI: nothing to compile, apt keeps it patched (the log says \
-                  why if pip must build one). systemd starts it at boot and after a crash. The \
-                  release goes live by moving one link, `current`; then droplift asks nginx \
-                  for the app's health path (stage 8's) as a visitor would, and if that fails \
-                  the link moves back. \
-                  `droplift rollback` moves it back later.",
+    explanation: "uWSGI runs your Flask app and talks to nginx through a socket file: the \
+                  system's own uWSGI, patched by apt. systemd starts it at boot and after a \
+                  crash. A release goes live beside the one serving, answers the app's health \
+                  path (stage 8's) before any visitor reaches it, then takes over while the old \
+                  one finishes its requests: none is dropped. `droplift rollback` goes back the \
+                  same way.",
     // Everything it needs was answered by the nginx and app stages.
     inputs: &[],
     validate: nothing_to_check,
@@ -291,7 +342,9 @@ mod tests {
         let ini = uwsgi_ini(&site, &AppModule::parse("app:app").expect("module"));
         let text = ini.as_str();
         assert!(text.contains("module = app:app"));
-        assert!(text.contains("socket = /var/www/html/items-rest/socket.sock"));
+        assert!(text.contains("socket = /var/www/html/items-rest/socket-$(DROPLIFT_SLOT).sock"));
+        assert!(text.contains("chdir = /var/www/html/items-rest/releases/$(DROPLIFT_RELEASE)"));
+        assert!(text.contains("hook-master-start = unix_signal:15 gracefully_kill_them_all"));
         assert!(text.contains("need-app = true"));
         assert!(text.contains("chmod-socket = 660"));
         assert!(!text.contains("{{"));
@@ -300,9 +353,17 @@ mod tests {
         assert!(text.contains("User=johndoe"));
         assert!(text.contains("Group=www-data"));
         assert!(text.contains("EnvironmentFile=/var/lib/droplift/app/items-rest/app.env"));
-        assert!(text.contains("--ini /etc/droplift/items-rest/uwsgi.ini"));
+        assert!(text.contains("--ini /etc/droplift/items-rest/slot-%i.ini"));
+        assert!(text.contains("EnvironmentFile=/etc/droplift/items-rest/slot-%i.env"));
         assert!(text.contains("After=network.target postgresql.service"));
         assert!(!text.contains("DATABASE_URL="), "no secret in the unit");
         assert!(!text.contains("{{"));
+        // The one unit of before, for the check of a server set up then and for Ansible.
+        let legacy = legacy_unit_file(&site, &UserName::parse("johndoe").expect("user"));
+        assert!(
+            legacy
+                .as_str()
+                .contains("--ini /etc/droplift/items-rest/uwsgi.ini")
+        );
     }
 }

@@ -1,7 +1,10 @@
-# Read-only: is the release built from your code serving under systemd, with droplift's
-# uwsgi.ini and unit installed, and does GET $health (the app's health path) through nginx answer
-# as the smoke test wants?
+# Read-only: is the release built from your code serving under systemd, in one of the two slots
+# with droplift's uwsgi.ini and unit, and does GET $health (the app's health path) through nginx
+# answer as the smoke test wants? A server droplift set up before serves from one unit that
+# restarts in place: with droplift's files of then it is done too, and its next go-live moves it
+# to the two slots.
 : "${ini:?}" "${unit:?}" "${env_file:?}" "${staging:?}" "${ini_sha:?}" "${unit_sha:?}" "${health:?}"
+: "${legacy_ini_sha:?}" "${legacy_unit_sha:?}"
 set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
@@ -21,11 +24,26 @@ fi
 [ ! -f "$env_file.next" ] || todo+=("a new environment file (stage 8 wrote it) waits to go live with release ${nxt:-$cur}")
 # The files are compared by their SHA-256 with the ones droplift would write.
 sha_of() { sha256sum "$1" 2>/dev/null | cut -d ' ' -f 1; }
-[ "$(sha_of "$ini")" = "$ini_sha" ] || todo+=("$ini is not the one droplift writes yet")
-[ "$(sha_of "/etc/systemd/system/$unit.service")" = "$unit_sha" ] ||
-  todo+=("/etc/systemd/system/$unit.service is not the one droplift writes yet")
-systemctl is-enabled --quiet "$unit" 2>/dev/null || todo+=("$unit does not start at boot yet")
-systemctl is-active --quiet "$unit" 2>/dev/null || todo+=("$unit is not running")
+slot=$(serving_slot)
+svc=$(slot_unit "${slot:-a}")
+note=""
+case "$slot" in
+  legacy)
+    [ "$(sha_of "$ini")" = "$legacy_ini_sha" ] || todo+=("$ini is not the one droplift writes yet")
+    [ "$(sha_of "/etc/systemd/system/$unit.service")" = "$legacy_unit_sha" ] ||
+      todo+=("/etc/systemd/system/$unit.service is not the one droplift writes yet")
+    note=" (one unit that restarts in place, as droplift set it up before: the next deploy or rollback moves it to two slots, which drop no request)"
+    ;;
+  a | b)
+    [ "$(sha_of "$(slot_ini "$slot")")" = "$ini_sha" ] || todo+=("$(slot_ini "$slot") is not the one droplift writes yet")
+    [ "$(sha_of "/etc/systemd/system/$unit@.service")" = "$unit_sha" ] ||
+      todo+=("/etc/systemd/system/$unit@.service is not the one droplift writes yet")
+    [ "$(slot_release "$slot")" = "$cur" ] || todo+=("$svc is set to serve release $(slot_release "$slot"), not $cur")
+    ;;
+  *) todo+=("no uWSGI slot serves the app yet") ;;
+esac
+systemctl is-enabled --quiet "$svc" 2>/dev/null || todo+=("$svc does not start at boot yet")
+systemctl is-active --quiet "$svc" 2>/dev/null || todo+=("$svc is not running")
 if [ -n "$cur" ] && [ "$(mark_get "$cur" status)" != good ]; then
   todo+=("release $cur has not passed the smoke test")
 fi
@@ -35,7 +53,7 @@ if [ "${#todo[@]}" -eq 0 ] && ! said=$(smoke_test); then
 fi
 if [ "${#todo[@]}" -eq 0 ]; then
   echo "GET $health: $said"
-  echo "droplift-state: done $unit serves release $cur; GET $health answers $(smoke_wanted)"
+  echo "droplift-state: done $svc serves release $cur$note; GET $health answers $(smoke_wanted)"
 else
   printf 'to do: %s\n' "${todo[@]}"
   echo "droplift-state: pending ${todo[0]}"

@@ -4,39 +4,64 @@
 # 10 sends http to https, it follows, still to this server (the certificate is stage 10's check,
 # not this one's: -k). It never goes through a proxy: on Ubuntu, sudo reads /etc/environment,
 # and a proxy named there would answer for the domain instead of this server.
-: "${base:?}" "${unit:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
+: "${base:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 
-# Requests $health through nginx and prints what came back; succeeds on 2xx (200 with JSON when
-# health_json=yes). -g: the path is taken as it is (curl would expand [] and {}).
-smoke_test() {
-  local host=$server_name body out code type shown
-  [ "$host" = _ ] && host=localhost
-  body=$(mktemp)
-  out=$(curl --noproxy "*" -s -g -k -L --max-redirs 2 -o "$body" -w '%{http_code} %{content_type}' --max-time 10 \
-    --resolve "$host:80:127.0.0.1" --resolve "$host:443:127.0.0.1" "http://$host$health") ||
-    out="000 no answer"
-  code=${out%% *}
-  type=${out#* }
-  shown=$(head -c 160 "$body" | tr -cd '[:print:]\t')
+# Judges an answer to GET $health: $1 its status code, $2 its content type, the body in file $3,
+# $4 what no answer means. Prints it; succeeds on 2xx (200 with JSON when health_json=yes).
+smoke_judge() {
+  local shown
+  shown=$(head -c 160 "$3" | tr -cd '[:print:]\t')
   if [ "$health_json" = yes ]; then
-    if [ "$code" = 200 ] && [[ $type == application/json* ]] && python3 -m json.tool "$body" >/dev/null 2>&1; then
+    if [ "$1" = 200 ] && [[ $2 == application/json* ]] && python3 -m json.tool "$3" >/dev/null 2>&1; then
       echo "200, JSON: $shown"
-      rm -f "$body"
       return 0
     fi
-  elif [[ $code == 2[0-9][0-9] ]]; then
-    echo "$code ${type:-(no content type)}: $shown"
-    rm -f "$body"
+  elif [[ $1 == 2[0-9][0-9] ]]; then
+    echo "$1 ${2:-(no content type)}: $shown"
     return 0
   fi
-  rm -f "$body"
-  case "$code" in
+  case "$1" in
     502) echo "502 Bad Gateway (nginx could not reach uWSGI)" ;;
-    000) echo "no answer from nginx on port 80" ;;
-    *) echo "$code ${type:-(no content type)}" ;;
+    000 | "") echo "$4" ;;
+    *) echo "$1 ${2:-(no content type)}" ;;
   esac
   return 1
+}
+
+# Requests $health through nginx and prints what came back; succeeds as smoke_judge says.
+# -g: the path is taken as it is (curl would expand [] and {}).
+smoke_test() {
+  local host=$server_name body out rc=0
+  [ "$host" = _ ] && host=localhost
+  body=$(mktemp)
+  out=$(curl --noproxy "*" -s -g -k -L --max-redirs 2 -o "$body" -w '%{http_code}|%{content_type}' --max-time 10 \
+    --resolve "$host:80:127.0.0.1" --resolve "$host:443:127.0.0.1" "http://$host$health") || out="000|"
+  smoke_judge "${out%%|*}" "${out#*|}" "$body" "no answer from nginx on port 80" || rc=1
+  rm -f "$body"
+  return "$rc"
+}
+
+# Requests $health from a slot's own HTTP socket $1 (uWSGI's, beside the one nginx uses), before
+# nginx sends that slot anything: as the site's user (the socket is in their folder), saying the
+# visitor came by https once the site has it (stage 10). A redirect to https on this site passes
+# here: the test through nginx, next, follows it.
+smoke_socket() {
+  local host=$server_name proto=http body out code rest rc=0
+  [ "$host" = _ ] && host=localhost
+  if compgen -G "/etc/nginx/droplift/$(basename "$base")-tls*.conf" >/dev/null; then proto=https; fi
+  body=$(mktemp)
+  out=$(as_owner curl --noproxy "*" -s -g --max-time 10 --unix-socket "$1" -H "X-Forwarded-Proto: $proto" \
+    -o - -w '%{stderr}%{http_code}|%{content_type}|%{redirect_url}' "http://$host$health" 2>&1 >"$body") || true
+  code=${out%%|*}
+  rest=${out#*|}
+  if [[ $code == 30[1278] ]] && [[ ${rest#*|} == "https://$host/"* ]]; then
+    echo "$code to ${rest#*|}: the test through nginx follows it"
+  else
+    smoke_judge "$code" "${rest%%|*}" "$body" "no answer on its own socket" || rc=1
+  fi
+  rm -f "$body"
+  return "$rc"
 }
 
 # Repeats the smoke test for up to $1 seconds (uWSGI may still be starting); prints the last
@@ -54,14 +79,29 @@ smoke_wait() {
   echo "$said"
 }
 
-# The long story of why the app does not answer, on stderr: the unit's status, its journal and
-# the end of the app's log.
+# Repeats smoke_socket on socket $1 for up to $2 seconds (uWSGI may still be starting); prints
+# the last answer and succeeds as soon as one passes.
+smoke_socket_wait() {
+  local waited=0 said
+  until said=$(smoke_socket "$1"); do
+    if [ "$waited" -ge "$2" ]; then
+      echo "$said"
+      return 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+  echo "$said"
+}
+
+# The long story of why the app does not answer, on stderr: the status of the unit $1, its
+# journal and the end of the app's log.
 diagnose() {
   {
-    echo "── systemctl status $unit"
-    systemctl status "$unit" --no-pager --lines 0 2>&1 | head -n 6 || true
-    echo "── journalctl -u $unit (last lines)"
-    journalctl -u "$unit" -n 12 --no-pager -o cat 2>&1 || true
+    echo "── systemctl status $1"
+    systemctl status "$1" --no-pager --lines 0 2>&1 | head -n 6 || true
+    echo "── journalctl -u $1 (last lines)"
+    journalctl -u "$1" -n 12 --no-pager -o cat 2>&1 || true
     echo "── $base/log/uwsgi.log (last lines)"
     as_owner tail -n 15 -- "$base/log/uwsgi.log" 2>&1 | tr -cd '[:print:]\t\n' || true
   } >&2
@@ -72,8 +112,8 @@ app_log_tail() {
   as_owner tail -n 300 -- "$base/log/uwsgi.log" 2>/dev/null | tr -cd '[:print:]\t\n' || true
 }
 
-# The short story, a few lines for the error card: the service's state, the most telling line
-# of the app's log and of nginx's, and what GET $health answered ($1).
+# The short story, a few lines for the error card: the state of the unit $2, the most telling
+# line of the app's log and of nginx's, and what GET $health answered ($1).
 summary() {
   local cause nginx_said
   # A Python error or the database's refusal says more than uWSGI's own "no app loaded".
@@ -84,7 +124,7 @@ summary() {
     grep -o -E 'callable not found or import error|Permission denied.*' | tail -n 1 || true)
   nginx_said=$(grep -F "$base/socket.sock" /var/log/nginx/error.log 2>/dev/null | tail -n 1 |
     grep -o -E 'connect\(\) to [^ ]+ failed \([^)]*\)' || true)
-  echo "service $unit: $(systemctl is-active "$unit" 2>/dev/null || true) ($(systemctl show -p Result --value "$unit" 2>/dev/null || echo unknown))"
+  echo "service $2: $(systemctl is-active "$2" 2>/dev/null || true) ($(systemctl show -p Result --value "$2" 2>/dev/null || echo unknown))"
   [ -z "$cause" ] || echo "the app's log says: $cause"
   [ -z "$nginx_said" ] || echo "nginx says: $nginx_said"
   echo "GET $health through nginx: $1"

@@ -1,0 +1,73 @@
+# The two slots releases go live in by turns: uwsgi-SITE@a and @b, each with its own sockets
+# ($base/socket-a.sock for nginx, check-a.sock for droplift's test) and root's files saying what
+# it serves (/etc/droplift/SITE/slot-a.ini, slot-a.env). nginx's uwsgi_pass names socket.sock, a
+# link the site's user points at the slot serving (renamed over: atomic; nginx looks the name up
+# at each connection). Root's record of the slot serving: $staging/slot. "legacy" is the one unit
+# droplift set up before (uwsgi-SITE.service, listening on socket.sock itself).
+: "${unit:?}" "${ini:?}" "${base:?}" "${staging:?}"
+set -euo pipefail
+etc_dir=${ini%/*}
+
+# The slot serving: a, b, legacy (the one unit of before), or nothing.
+serving_slot() {
+  local slot
+  slot=$(head -n 1 "$staging/slot" 2>/dev/null || true)
+  case "$slot" in
+    a | b) echo "$slot" ;;
+    *) if [ -e "/etc/systemd/system/$unit.service" ]; then echo legacy; fi ;;
+  esac
+}
+
+# The slot a release goes live in when $1 serves.
+other_slot() { if [ "$1" = a ]; then echo b; else echo a; fi; }
+
+# The systemd unit of slot $1.
+slot_unit() { if [ "$1" = legacy ]; then echo "$unit"; else echo "$unit@$1"; fi; }
+
+# The socket of slot $1 in the site's folder (legacy: a second name, a hard link, made before
+# socket.sock moves).
+slot_socket() { if [ "$1" = legacy ]; then echo socket-legacy.sock; else echo "socket-$1.sock"; fi; }
+
+# The name slot $1's uWSGI bound its socket as (`ss` shows it).
+slot_bound() { if [ "$1" = legacy ]; then echo "$base/socket.sock"; else echo "$base/socket-$1.sock"; fi; }
+
+slot_ini() { echo "$etc_dir/slot-$1.ini"; }
+slot_env() { echo "$etc_dir/slot-$1.env"; }
+
+# The release slot $1 is set to serve (root's file), or nothing.
+slot_release() {
+  local name
+  name=$(sed -n 's/^DROPLIFT_RELEASE=//p' "$(slot_env "$1")" 2>/dev/null | head -n 1)
+  if release_name_ok "$name"; then echo "$name"; fi
+}
+
+# Points nginx's socket name at slot $1's socket, as the site's user: a new link renamed over
+# socket.sock (legacy: its socket's second name, hard-linked back).
+point_socket() {
+  if [ "$1" = legacy ]; then
+    as_owner ln -f -- "$base/$(slot_socket legacy)" "$base/.socket.sock.new"
+  else
+    as_owner ln -sfn -- "$(slot_socket "$1")" "$base/.socket.sock.new"
+  fi
+  as_owner mv -Tf -- "$base/.socket.sock.new" "$base/socket.sock"
+}
+
+# The connections open to slot $1's uWSGI (the kernel's list, no file of the site's).
+slot_connections() {
+  ss -xHn 2>/dev/null | awk -v p="$(slot_bound "$1")" '$5 == p' | wc -l
+}
+
+# Waits (at most $2 s) until slot $1 answered the requests nginx sent it before the switch.
+drain_slot() {
+  local waited=0 open
+  # One connected just before the switch may still wait to be accepted.
+  sleep 1
+  while open=$(slot_connections "$1") && [ "$open" -gt 0 ]; do
+    if [ "$waited" -ge $(($2 * 5)) ]; then
+      echo "$open request(s) were still open on $(slot_unit "$1") after $2 s: it stops now"
+      return 0
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+}
