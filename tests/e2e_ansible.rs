@@ -21,6 +21,8 @@ const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
 const ROLE: &str = "items app";
 const DB: &str = "items-db";
 const SITE: &str = "/etc/nginx/sites-available/items-rest";
+/// The play's uWSGI unit: one that restarts in place (droplift's own stage 9 runs two slots,
+/// `uwsgi-items-rest@a`/`@b`, and its check accepts the play's).
 const UNIT: &str = "uwsgi-items-rest";
 /// The site's folder: the user's, holding the app's parts only.
 const BASE: &str = "/var/www/html/items-rest";
@@ -193,7 +195,7 @@ fn get_items(droplet: &TestDroplet) -> (String, String) {
 /// unit that starts at boot, from a release `current` points at and droplift marked good (root's
 /// mark and record of `current`, in root's folder), with an environment file only root may read;
 /// the site's folder holds the app's parts only.
-fn assert_stages_8_and_9(droplet: &TestDroplet) {
+fn assert_stages_8_and_9(droplet: &TestDroplet, by: SetUpBy) {
     assert_eq!(
         get_items(droplet),
         (
@@ -201,8 +203,12 @@ fn assert_stages_8_and_9(droplet: &TestDroplet) {
             "{\"items\":[]}".to_owned()
         )
     );
-    droplet.run(&["systemctl", "is-enabled", "--quiet", UNIT]);
-    droplet.run(&["systemctl", "is-active", "--quiet", UNIT]);
+    let unit = match by {
+        SetUpBy::Play => UNIT.to_owned(),
+        SetUpBy::Droplift => format!("{UNIT}@a"),
+    };
+    droplet.run(&["systemctl", "is-enabled", "--quiet", &unit]);
+    droplet.run(&["systemctl", "is-active", "--quiet", &unit]);
     assert_eq!(
         droplet
             .run(&["stat", "-c", "%a %U", STATE, APP_ENV, INI])
@@ -228,11 +234,29 @@ fn assert_stages_8_and_9(droplet: &TestDroplet) {
         "-c",
         &format!("ls -A {BASE}; find {BASE}/releases -maxdepth 2 -name '.droplift-release*'"),
     ]);
+    let parts: &[&str] = match by {
+        SetUpBy::Play => &["current", "log", "releases", "socket.sock"],
+        SetUpBy::Droplift => &[
+            "check-a.sock",
+            "current",
+            "log",
+            "releases",
+            "socket-a.sock",
+            "socket.sock",
+        ],
+    };
     assert_eq!(
         stray.split_whitespace().collect::<Vec<_>>(),
-        ["current", "log", "releases", "socket.sock"],
+        parts,
         "the site's folder holds the app's parts only"
     );
+}
+
+/// Who set up stages 8 and 9: the play (one unit restarting in place) or droplift (two slots).
+#[derive(Clone, Copy)]
+enum SetUpBy {
+    Play,
+    Droplift,
 }
 
 /// The release `current` points at (the link is `releases/NAME`).
@@ -455,7 +479,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         assert!(!root.status.success(), "root is refused");
         common::audit::finds_no_failure(&droplet.address.to_string());
         assert_stages_5_to_7(droplet, &key);
-        assert_stages_8_and_9(droplet);
+        assert_stages_8_and_9(droplet, SetUpBy::Play);
     }
     // droplift's own checks agree: every stage is done on both droplets, the optional tenth
     // included (no domain).
@@ -471,7 +495,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         String::from_utf8_lossy(&own.stderr)
     );
     assert_stages_5_to_7(&c, &key);
-    assert_stages_8_and_9(&c);
+    assert_stages_8_and_9(&c, SetUpBy::Droplift);
     // The files the stages write are the same, whoever wrote them.
     assert_eq!(a.os, c.os, "the same system, so the same files");
     let hba = a.hba_file();
@@ -481,10 +505,21 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         "/etc/ssh/sshd_config.d/00-droplift.conf",
         "/etc/sudoers.d/droplift-erin",
         "/etc/apt/apt.conf.d/52droplift-security-updates",
-        INI,
-        "/etc/systemd/system/uwsgi-items-rest.service",
     ] {
         assert_eq!(a.run(&["cat", file]), c.run(&["cat", file]), "{file}");
+    }
+    // uWSGI's files differ on purpose: the play's one unit restarts in place, droplift's two
+    // slots take turns. Both name the same app: the same module, user and environment file.
+    let (play_ini, own_ini) = (a.run(&["cat", INI]), c.run(&["cat", INI]));
+    assert!(play_ini.contains("module = app:app") && own_ini.contains("module = app:app"));
+    assert!(
+        play_ini.contains("socket = /var/www/html/items-rest/socket.sock"),
+        "{play_ini}"
+    );
+    let play_unit = a.run(&["cat", &format!("/etc/systemd/system/{UNIT}.service")]);
+    let own_unit = c.run(&["cat", &format!("/etc/systemd/system/{UNIT}@.service")]);
+    for line in ["User=erin", &format!("EnvironmentFile={APP_ENV}")] {
+        assert!(play_unit.contains(line) && own_unit.contains(line), "{line}");
     }
     // The environment file holds the password: compared by its fingerprint, never printed.
     assert_eq!(
@@ -683,7 +718,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
             "{failing_text}"
         );
         assert_eq!(a.run(&["cat", INI]), ini_before);
-        assert_stages_8_and_9(&a);
+        assert_stages_8_and_9(&a, SetUpBy::Play);
 
         // Code from git: a repository with an annotated tag, inside the droplet (file://, as
         // e2e_app does). A new release is cloned as the user and goes live behind the smoke test;
