@@ -1,16 +1,9 @@
-# Makes a release the one serving without dropping a request (slots.sh): it starts in the other
-# slot beside the one serving and must answer GET $health on its own socket before nginx sends
-# it anything; then nginx's socket name moves to it, nginx must answer too, and only then does
-# the old slot finish its requests and stop. Before that, any failure points the name back at
-# the old slot (it never stopped), stops the new one, puts the files back and marks a new
-# release failed. A staged unit must pass systemd-analyze verify; the release's environment
-# file replaces the live one (kept as app.env.old). Root changes only its own places; the links
-# in the site's folder are made by the site's user. Rollback is this same path.
-#
-# It runs on the server as a unit of its own (droplift-go-live-SITE), so a lost connection
-# cannot stop it half-way; this script starts it and shows what it says. It writes its phase to
-# go-live/phase before each step; a signal or a failed step puts the previous state back. Killed
-# outright, this script undoes it; if this script is gone too, the next go-live does it first.
+# Makes a release the one serving without dropping a request (slots.sh, docs/design.md): it
+# starts in the other slot and must answer on its own socket; then nginx's socket name moves to
+# it and nginx must answer; only then does the old slot drain and stop. Any failure before that
+# points the name back at the old slot (it never stopped), puts the files back and marks a new
+# release failed. It runs as a unit of its own (droplift-go-live-SITE): a lost connection cannot
+# stop it; its phase file lets this script, or the next go-live, finish or undo it if killed.
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
 : "${u:?}" "${releases:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
@@ -19,8 +12,7 @@ backup="$state/before"
 unit_file="/etc/systemd/system/$unit@.service"
 golive="droplift-go-live-$(basename "$staging")"
 
-# Records the phase $1 (planned, started, switched, passed), the release (name), the one before
-# (old), the release's mark before (was), its slot and the slot serving before (from).
+# Records the phase $1 (planned, started, switched, passed) and what it is about.
 phase() {
   at=$1
   printf 'phase=%s\nname=%s\nold=%s\nwas=%s\nslot=%s\nfrom=%s\n' \
@@ -28,13 +20,12 @@ phase() {
   mv -f "$state/phase.new" "$state/phase"
 }
 
-# Puts file $1 back as the go-live found it (kept in $backup as $2), or removes it.
+# Puts file $1 back as it was (kept in $backup as $2).
 put_back() {
   if [ -e "$backup/$2" ]; then cp -a "$backup/$2" "$1"; else rm -f "$1"; fi
 }
 
-# Puts back the slot that served (it never stopped: nginx's socket name points at it again),
-# the files, and the release before; the new slot stops.
+# nginx's socket name back at the old slot, the new one stopped, the files and release put back.
 undo() {
   if [ -n "$from" ]; then
     systemctl start "$(slot_unit "$from")" 2>/dev/null || true
@@ -45,7 +36,7 @@ undo() {
   else
     as_owner rm -f -- "$base/socket.sock"
   fi
-  systemctl disable --quiet --now "$(slot_unit "$slot")" 2>/dev/null || true
+  systemctl disable --quiet --no-reload --now "$(slot_unit "$slot")" 2>/dev/null || true
   put_back "$(slot_ini "$slot")" slot.ini
   put_back "$(slot_env "$slot")" slot.env
   put_back "$unit_file" unit
@@ -88,8 +79,7 @@ fail() {
   exit 1
 }
 
-# The release passed: marked good, its slot serves (and starts at boot), the old slot finishes
-# its requests and stops, and the go-live's state goes.
+# The release passed: marked good, its slot serves and starts at boot, the old one drains.
 finish() {
   mark_set "$name" status good
   install -d -m 700 "$staging/inis"
@@ -98,7 +88,8 @@ finish() {
   mv -f "$ini.new" "$ini"
   printf '%s\n' "$slot" > "$staging/.slot.new"
   mv -f "$staging/.slot.new" "$staging/slot"
-  systemctl enable --quiet "$(slot_unit "$slot")"
+  # Links read at boot: no reload needed.
+  systemctl enable --quiet --no-reload "$(slot_unit "$slot")"
   if [ -n "$from" ] && [ "$from" != "$slot" ]; then
     drain_slot "$from" 20
     if [ "$from" = legacy ]; then
@@ -108,7 +99,7 @@ finish() {
       as_owner rm -f -- "$base/$(slot_socket legacy)"
       echo "the one unit of before, $unit, answered its last requests and is gone: releases go live in two slots from now on"
     else
-      systemctl disable --quiet --now "$(slot_unit "$from")" 2>/dev/null || true
+      systemctl disable --quiet --no-reload --now "$(slot_unit "$from")" 2>/dev/null || true
       echo "$(slot_unit "$from") answered its last requests and stopped"
     fi
   fi
@@ -118,7 +109,7 @@ finish() {
     cp -a "$backup/app.env" "$env_file.old"
     echo "the environment file before is kept as $env_file.old"
   fi
-  # Droplift's files of before in the site's folder go, once the unit reads root's.
+  # Files of an older droplift in the site's folder go.
   if grep -qxF "EnvironmentFile=$env_file" "$unit_file" 2>/dev/null; then
     as_owner rm -f -- "$base/app.env" "$base/uwsgi.ini"
   fi
@@ -143,9 +134,8 @@ recover() {
   fi
 }
 
-# The uwsgi.ini release $name goes live with: for `next` the staged one; for a rollback the one
-# it served with (its entry point may differ), or, kept from before the slots, the staged one
-# with its module line.
+# The uwsgi.ini for release $name: `next`'s is staged; a rollback's is the one it served with,
+# or one from before the slots made a slot's (the staged one with its module line).
 release_ini() {
   local kept="$staging/inis/$name" module line
   if [ "$(link_target next)" = "$name" ] && [ -e "$staging/uwsgi.ini" ]; then
@@ -211,7 +201,7 @@ go_live_detached() {
   if ! systemctl restart "$new_unit"; then
     fail "$new_unit did not start"
   fi
-  if ! said=$(smoke_socket_wait "$base/check-$slot.sock" 20); then
+  if ! said=$(smoke_wait 20 "$base/check-$slot.sock"); then
     fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said"
   fi
   echo "GET $health on $new_unit's own socket, before nginx sends it anything: $said"
@@ -249,11 +239,10 @@ install -d -m 700 "$state" "$backup"
 [ ! -e "$unit_file" ] || cp -a "$unit_file" "$backup/unit"
 [ ! -e "$env_file" ] || cp -a "$env_file" "$backup/app.env"
 if [ "$from" = legacy ]; then
-  # The one unit of before listens on socket.sock itself: a second name, to point back to.
+  # The one unit of before listens on socket.sock itself: a second name to point back to.
   as_owner ln -f -- "$base/socket.sock" "$base/$(slot_socket legacy)"
 fi
 phase planned
-# The go-live's own script: this one's values and functions, then the go-live.
 {
   # shellcheck disable=SC2154 # marks is set by lib.sh, etc_dir by slots.sh
   declare -p base staging unit target ini env_file u releases server_name health health_json \
@@ -264,9 +253,10 @@ phase planned
 : > "$staging/go-live.out"
 : > "$staging/go-live.err"
 rm -f "$staging/go-live.result"
-for _ in $(seq 50); do
+for i in $(seq 150); do
   systemctl reset-failed "$golive" >/dev/null 2>&1 || true
   [ "$(systemctl show -p LoadState --value "$golive" 2>/dev/null)" = loaded ] || break
+  [ "$i" != 150 ] || systemctl status "$golive" --no-pager --lines 0 >&2 || true
   sleep 0.2
 done
 systemd-run --unit "$golive" --description "droplift: release $name goes live" --quiet \
@@ -281,18 +271,16 @@ while :; do
   for f in out err; do
     size=$(stat -c %s "$staging/go-live.$f")
     if [ "$size" -gt "${seen[$f]}" ]; then
-      if [ "$f" = err ]; then
-        tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))" >&2
-      else
-        tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))"
-      fi
+      fd=1
+      [ "$f" = out ] || fd=2
+      tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))" >&"$fd"
       seen[$f]=$size
     fi
   done
   [ "$running" = yes ] || break
   sleep 0.3
 done
-# A phase file left: the go-live was killed outright. Once passed it is finished, else undone.
+# A phase file left: the go-live was killed outright.
 if [ -f "$state/phase" ]; then
   if [ "$(sed -n 's/^phase=//p' "$state/phase")" = passed ]; then
     echo "the go-live stopped while it was finishing: it is finished now"

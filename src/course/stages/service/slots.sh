@@ -1,9 +1,7 @@
-# The two slots releases go live in by turns: uwsgi-SITE@a and @b, each with its own sockets
-# ($base/socket-a.sock for nginx, check-a.sock for droplift's test) and root's files saying what
-# it serves (/etc/droplift/SITE/slot-a.ini, slot-a.env). nginx's uwsgi_pass names socket.sock, a
-# link the site's user points at the slot serving (renamed over: atomic; nginx looks the name up
-# at each connection). Root's record of the slot serving: $staging/slot. "legacy" is the one unit
-# droplift set up before (uwsgi-SITE.service, listening on socket.sock itself).
+# Two slots take turns: uwsgi-SITE@a and @b, with sockets socket-a.sock (nginx's) and
+# check-a.sock (droplift's test), and root's slot-a.ini and slot-a.env. nginx's socket.sock is a
+# link the site's user points at the slot serving; root records it in $staging/slot. "legacy":
+# the one unit of an older droplift (uwsgi-SITE.service, listening on socket.sock itself).
 : "${unit:?}" "${ini:?}" "${base:?}" "${staging:?}"
 set -euo pipefail
 etc_dir=${ini%/*}
@@ -24,8 +22,7 @@ other_slot() { if [ "$1" = a ]; then echo b; else echo a; fi; }
 # The systemd unit of slot $1.
 slot_unit() { if [ "$1" = legacy ]; then echo "$unit"; else echo "$unit@$1"; fi; }
 
-# The socket of slot $1 in the site's folder (legacy: a second name, a hard link, made before
-# socket.sock moves).
+# Slot $1's socket (legacy: a second name, a hard link).
 slot_socket() { if [ "$1" = legacy ]; then echo socket-legacy.sock; else echo "socket-$1.sock"; fi; }
 
 # The name slot $1's uWSGI bound its socket as (`ss` shows it).
@@ -41,8 +38,7 @@ slot_release() {
   if release_name_ok "$name"; then echo "$name"; fi
 }
 
-# Points nginx's socket name at slot $1's socket, as the site's user: a new link renamed over
-# socket.sock (legacy: its socket's second name, hard-linked back).
+# Points socket.sock at slot $1's socket, as the site's user: a new link renamed over it.
 point_socket() {
   if [ "$1" = legacy ]; then
     as_owner ln -f -- "$base/$(slot_socket legacy)" "$base/.socket.sock.new"
@@ -52,7 +48,7 @@ point_socket() {
   as_owner mv -Tf -- "$base/.socket.sock.new" "$base/socket.sock"
 }
 
-# The connections open to slot $1's uWSGI (the kernel's list, no file of the site's).
+# The connections open to slot $1's uWSGI (the kernel's list).
 slot_connections() {
   ss -xHn 2>/dev/null | awk -v p="$(slot_bound "$1")" '$5 == p' | wc -l
 }

@@ -1,14 +1,12 @@
-# The smoke test, and what to show when it fails. The test asks nginx on this server for
-# GET $health (the app's health path, [app] health), naming the site as a visitor would, and
-# wants a 2xx answer; with health_json=yes (the sample app's /items) 200 with JSON. Once stage
-# 10 sends http to https, it follows, still to this server (the certificate is stage 10's check,
-# not this one's: -k). It never goes through a proxy: on Ubuntu, sudo reads /etc/environment,
-# and a proxy named there would answer for the domain instead of this server.
+# The smoke test, and what to show when it fails: GET $health (the app's health path) wants 2xx
+# (health_json=yes, the sample's /items: 200 with JSON). Through nginx it names the site as a
+# visitor would and follows http to https on this server (-k: the certificate is stage 10's
+# check), never through a proxy (sudo on Ubuntu reads one from /etc/environment).
 : "${base:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 
-# Judges an answer to GET $health: $1 its status code, $2 its content type, the body in file $3,
-# $4 what no answer means. Prints it; succeeds on 2xx (200 with JSON when health_json=yes).
+# Judges an answer ($1 code, $2 content type, $3 body file, $4 what no answer means); succeeds
+# on 2xx (200 with JSON when health_json=yes).
 smoke_judge() {
   local shown
   shown=$(head -c 160 "$3" | tr -cd '[:print:]\t')
@@ -29,8 +27,7 @@ smoke_judge() {
   return 1
 }
 
-# Requests $health through nginx and prints what came back; succeeds as smoke_judge says.
-# -g: the path is taken as it is (curl would expand [] and {}).
+# Requests $health through nginx (-g: the path as it is, no globbing).
 smoke_test() {
   local host=$server_name body out rc=0
   [ "$host" = _ ] && host=localhost
@@ -42,10 +39,9 @@ smoke_test() {
   return "$rc"
 }
 
-# Requests $health from a slot's own HTTP socket $1 (uWSGI's, beside the one nginx uses), before
-# nginx sends that slot anything: as the site's user (the socket is in their folder), saying the
-# visitor came by https once the site has it (stage 10). A redirect to https on this site passes
-# here: the test through nginx, next, follows it.
+# Requests $health from a slot's own HTTP socket $1 before nginx sends it anything, as the site's
+# user (their folder), saying https once the site has it; a redirect to https here passes (the
+# test through nginx, next, follows it).
 smoke_socket() {
   local host=$server_name proto=http body out code rest rc=0
   [ "$host" = _ ] && host=localhost
@@ -64,27 +60,12 @@ smoke_socket() {
   return "$rc"
 }
 
-# Repeats the smoke test for up to $1 seconds (uWSGI may still be starting); prints the last
-# answer and succeeds as soon as one passes.
+# Repeats the smoke test (smoke_socket on socket $2, if given) for up to $1 seconds (uWSGI may
+# still be starting); prints the last answer and succeeds as soon as one passes.
 smoke_wait() {
   local waited=0 said
-  until said=$(smoke_test); do
+  until if [ -n "${2:-}" ]; then said=$(smoke_socket "$2"); else said=$(smoke_test); fi; do
     if [ "$waited" -ge "$1" ]; then
-      echo "$said"
-      return 1
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-  echo "$said"
-}
-
-# Repeats smoke_socket on socket $1 for up to $2 seconds (uWSGI may still be starting); prints
-# the last answer and succeeds as soon as one passes.
-smoke_socket_wait() {
-  local waited=0 said
-  until said=$(smoke_socket "$1"); do
-    if [ "$waited" -ge "$2" ]; then
       echo "$said"
       return 1
     fi
