@@ -14,8 +14,13 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 os_args=()
 [ -z "${2:-}" ] || os_args=(--os "$2")
-cargo build --release --quiet
-bin=$PWD/target/release/droplift
+# DROPLIFT_BIN: another build (e.g. target/debug/droplift: what is measured is the server's side).
+if [ -n "${DROPLIFT_BIN:-}" ]; then
+  bin=$(realpath "$DROPLIFT_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/droplift
+fi
 work=$(mktemp -d)
 name="load$$"
 name=${name:0:11}

@@ -519,7 +519,10 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let play_unit = a.run(&["cat", &format!("/etc/systemd/system/{UNIT}.service")]);
     let own_unit = c.run(&["cat", &format!("/etc/systemd/system/{UNIT}@.service")]);
     for line in ["User=erin", &format!("EnvironmentFile={APP_ENV}")] {
-        assert!(play_unit.contains(line) && own_unit.contains(line), "{line}");
+        assert!(
+            play_unit.contains(line) && own_unit.contains(line),
+            "{line}"
+        );
     }
     // The environment file holds the password: compared by its fingerprint, never printed.
     assert_eq!(
