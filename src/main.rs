@@ -57,6 +57,9 @@ enum Command {
     /// Back up the site's database: nightly on the server, now, and the list of backups.
     #[command(subcommand)]
     Backup(droplift::headless::backup::BackupCommand),
+    /// Put a backup back into the site's database (a backup of the present state first), or
+    /// with --drill only prove that it restores.
+    Restore(droplift::headless::backup::RestoreArgs),
 }
 
 /// `droplift practice …`: the practice droplet's commands, and the practice cloud.
@@ -121,6 +124,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
+        Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),
         Some(Command::Export(ExportCommand::Ansible(args))) => {
             headless(droplift::headless::export_ansible(&args))
         }

@@ -587,6 +587,95 @@ fn backups(
     assert_eq!(handed.trim(), "0", "the hand-over copy is removed");
     said_all.push(text);
 
+    // A drill proves the backup restores, beside the live data, and leaves nothing behind.
+    let restore = |args: &[&str]| {
+        let mut all = vec!["restore", "--answers", answers, "--secrets-stdin"];
+        all.extend_from_slice(args);
+        droplift_logged(home, &all, secrets)
+    };
+    let drill = restore(&[newest_name, "--drill"]);
+    let text = said(&drill);
+    assert!(drill.status.success(), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["|", "public.notes", "3", "3"]),
+        "{text}"
+    );
+    let scratch = droplet.run(&["runuser", "-u", "postgres", "--", "psql", "-XAtl"]);
+    assert!(!scratch.contains("droplift_drill"), "{scratch}");
+    said_all.push(text);
+
+    // The data is deleted by mistake; a restore puts it back, asking first for the site's name.
+    let rows = |db: &str| {
+        droplet
+            .run(&[
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "psql",
+                "-XAt",
+                "-d",
+                db,
+                "-c",
+                "SELECT count(*) FROM notes",
+            ])
+            .trim()
+            .to_owned()
+    };
+    droplet.run(&[
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        "psql",
+        "-q",
+        "-d",
+        DB,
+        "-c",
+        "DELETE FROM notes",
+    ]);
+    assert_eq!(rows(DB), "0");
+    let unasked = restore(&[newest_name]);
+    assert_eq!(unasked.status.code(), Some(2), "{}", said(&unasked));
+    assert!(
+        said(&unasked).contains("--confirm items-rest"),
+        "{}",
+        said(&unasked)
+    );
+    let count = |dir: &str| droplet.run(&["sh", "-c", &format!("ls {dir} | wc -l")]);
+    let before = count(BACKUPS);
+    let back = restore(&[newest_name, "--confirm", "items-rest"]);
+    let text = said(&back);
+    assert!(back.status.success(), "{text}");
+    assert_eq!(rows(DB), "3", "the rows are back");
+    assert_ne!(
+        count(BACKUPS),
+        before,
+        "the state before was kept as a backup"
+    );
+    said_all.push(text);
+
+    // A damaged file is refused before anything changes.
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!("echo damaged > {BACKUPS}/{DB}-20200101T000000Z.dump"),
+    ]);
+    let damaged = restore(&[
+        &format!("{DB}-20200101T000000Z.dump"),
+        "--confirm",
+        "items-rest",
+    ]);
+    let text = said(&damaged);
+    assert_eq!(damaged.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("not a readable archive: nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(rows(DB), "3");
+    said_all.push(text);
+
     // With PostgreSQL stopped, the backup fails, says so, and leaves nothing half-written.
     droplet.run(&["systemctl", "stop", "postgresql"]);
     let failed = droplift_logged(

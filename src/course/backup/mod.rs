@@ -6,8 +6,10 @@
 use crate::course::answers::Answers;
 use crate::course::plan::{Action, Command, Plan, StagePlans, StdinPart, Step};
 use crate::course::stages::app::site_answer;
-use crate::course::values::{Made, PgDatabase, SiteName, UserName};
+use crate::course::stages::app::{LOCK, Layout};
+use crate::course::values::{Made, PgDatabase, ServerName, SiteName, UserName};
 use crate::course::{PlanError, answer};
+use crate::refused::Refused;
 use crate::shell::{QuoteError, Script};
 
 const BACKUP: &str = include_str!("backup.sh");
@@ -19,6 +21,8 @@ const NOW: &str = include_str!("now.sh");
 const LIST: &str = include_str!("list.sh");
 const PROBE: &str = include_str!("probe.sh");
 const PULL: &str = include_str!("pull.sh");
+const DRILL: &str = include_str!("drill.sh");
+const RESTORE: &str = include_str!("restore.sh");
 
 /// What a site's backup needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,7 +137,8 @@ pub fn now_plans(v: &BackupValues) -> Result<StagePlans, QuoteError> {
                 "Back up the database {} now ({unit}.service, as the timer does)",
                 v.db
             ),
-            Command::root(&Script::new(&[NOW]).set("unit", &unit))?,
+            Command::root(&Script::new(&[NOW]).set("unit", &unit))?
+                .timeout(std::time::Duration::from_secs(1800)),
         )]),
         ..StagePlans::default()
     })
@@ -176,6 +181,82 @@ pub fn pull_plans(v: &BackupValues, dest_dir: &std::path::Path) -> Result<StageP
     })
 }
 
+/// A backup's file name as `droplift backup list` shows it (`DB-STAMP.dump`): checked, so it
+/// names a file in the site's backup folder and nothing else.
+pub fn backup_name(text: &str) -> Result<Made, Refused> {
+    let text = text.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if text.is_empty() {
+        return Err(Refused::new(
+            "name the backup, as `droplift backup list` shows it",
+        ));
+    }
+    if !text.ends_with(".dump") || text.starts_with('.') || !text.chars().all(allowed) {
+        return Err(Refused::new(format!(
+            "{text:?} is not a backup's name: `droplift backup list` shows them, e.g. \
+             items-db-20261206T030512Z.dump"
+        )));
+    }
+    Ok(Made::new(text))
+}
+
+/// A restore drill: `backup` restored into a scratch database and compared with the live one,
+/// table by table; the site is never touched.
+pub fn drill_plans(v: &BackupValues, backup: &Made) -> Result<StagePlans, QuoteError> {
+    Ok(StagePlans {
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Restore {backup} into a scratch database beside {} and count its rows \
+                 (then drop the scratch copy)",
+                v.db
+            ),
+            Command::root(
+                &Script::new(&[DRILL])
+                    .set("site", &v.site)
+                    .set("db", &v.db)
+                    .set("backup", backup),
+            )?,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+/// A real restore of `backup` into the site's database (the state before kept as a backup,
+/// the app stopped meanwhile and asked on `health` afterwards, everything put back when it does
+/// not answer).
+pub fn restore_plans(
+    v: &BackupValues,
+    backup: &Made,
+    server_name: &ServerName,
+    health: &crate::course::values::HealthPath,
+) -> Result<StagePlans, QuoteError> {
+    let layout = Layout::new(&v.site, &v.user);
+    // pg_restore of a big database, and the backup of the present state before it: up to
+    // half an hour.
+    let command = Command::root(
+        &layout
+            .with_site(Script::new(&[LOCK, RESTORE]), &[LOCK, RESTORE])
+            .set("site", &v.site)
+            .set("db", &v.db)
+            .set("backup", backup)
+            .set("server_name", server_name)
+            .set("health", health),
+    )?
+    .timeout(std::time::Duration::from_secs(1800));
+    Ok(StagePlans {
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Restore {backup} into {}: a backup of the present state first, the app \
+                 stopped meanwhile,\nthen GET {health} through nginx (if it fails, the present \
+                 state is put back)",
+                v.db
+            ),
+            command,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +276,22 @@ mod tests {
         assert!(text.contains("\nsite=items-rest\n"), "{text}");
         assert!(text.contains("\ndb=items-db\n"), "{text}");
         assert!(text.contains("pg_restore --list"));
+    }
+
+    #[test]
+    fn a_backup_name_names_a_file_in_the_folder_and_nothing_else() {
+        assert!(backup_name("items-db-20261206T030512Z.dump").is_ok());
+        for bad in [
+            "",
+            "../x.dump",
+            "a/b.dump",
+            ".x.dump",
+            "x.sql",
+            "x y.dump",
+            "x;rm.dump",
+        ] {
+            assert!(backup_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ set -euo pipefail
 dir=/var/lib/droplift/backups/$site
 newest=""
 if [ -d "$dir" ]; then
-  newest=$(find "$dir" -maxdepth 1 -name '*.dump' -printf '%T@ %f\n' | sort -rn | head -n 1 | cut -d ' ' -f 2)
+  newest=$(find "$dir" -maxdepth 1 -name '*.dump' -printf '%T@ %f\n' | sort -rn | awk 'NR == 1 { print $2 }')
 fi
 if [ -z "$newest" ]; then
   echo "there is no backup of $site on the server yet: droplift backup now makes one" >&2

@@ -4,4 +4,4 @@ set -euo pipefail
 systemd-analyze verify "/etc/systemd/system/$unit.service" "/etc/systemd/system/$unit.timer"
 systemctl daemon-reload
 systemctl enable --now "$unit.timer"
-systemctl list-timers --all "$unit.timer" --no-pager | head -n 2
+systemctl list-timers --all --no-pager "$unit.timer"

@@ -99,7 +99,7 @@ impl Layout {
     }
 
     /// Sets on `script` the site's values that `files` declare.
-    pub(super) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
+    pub(crate) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
         let declared: Vec<&str> = files
             .iter()
             .flat_map(|f| crate::shell::declared_inputs(f))
