@@ -69,7 +69,7 @@ fn apply_nginx(home: &Path, answers: &str) -> Output {
 
 #[test]
 fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");

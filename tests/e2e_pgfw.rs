@@ -28,7 +28,7 @@ const DB: &str = "items-db";
 
 #[test]
 fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");

@@ -42,6 +42,10 @@ pub enum PracticeCommand {
         /// After boot, hold the dpkg lock for SECS seconds, like unattended-upgrades.
         #[arg(long, hide = true, value_name = "SECS")]
         hold_dpkg_lock: Option<u32>,
+        /// Every update installed already (built once, then copied), so stage 2 has little to
+        /// do: for a demo whose subject is not the update.
+        #[arg(long)]
+        updated: bool,
     },
     /// List practice droplets with their addresses and state.
     List,
@@ -61,8 +65,10 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
             os,
             cloud_init_dropin,
             hold_dpkg_lock,
+            updated,
         } => {
             let mut opts = UpOptions::like_new(os);
+            opts.updated = updated;
             opts.cloud_init_dropin |= cloud_init_dropin;
             if hold_dpkg_lock.is_some() {
                 opts.hold_dpkg_lock_secs = hold_dpkg_lock;
