@@ -47,6 +47,15 @@ pub enum PracticeCommand {
         #[arg(long)]
         updated: bool,
     },
+    /// Build a system's cached image now (else the first `up` builds it): the base, and with
+    /// --updated the image with every update installed. The test suite builds them early.
+    #[command(hide = true)]
+    Image {
+        #[arg(long, default_value_t = PracticeOs::default(), value_name = "OS")]
+        os: PracticeOs,
+        #[arg(long)]
+        updated: bool,
+    },
     /// List practice droplets with their addresses and state.
     List,
     /// Stop and remove a practice droplet (or all of them).
@@ -91,6 +100,17 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
                 d.ssh_command(),
                 d.name,
             );
+            Ok(0)
+        }
+        PracticeCommand::Image { os, updated } => {
+            droplet::check_host()?;
+            let mut progress = |line: &str| eprintln!("  {line}");
+            let dir = if updated {
+                image::ensure_updated(os, &mut progress)?
+            } else {
+                image::ensure_base(os, &mut progress)?
+            };
+            println!("{}: {}", os.label(), dir.display());
             Ok(0)
         }
         PracticeCommand::List => {
