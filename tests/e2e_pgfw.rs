@@ -455,18 +455,19 @@ fn backups(
     secrets: &str,
 ) -> Vec<String> {
     let mut said_all = Vec::new();
-    droplet.run(&[
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        "psql",
-        "-q",
-        "-d",
+    // SQL as PostgreSQL's own superuser, inside the droplet; its output, trimmed.
+    let sql = |db: &str, query: &str| {
+        droplet
+            .run(&[
+                "runuser", "-u", "postgres", "--", "psql", "-XAtq", "-d", db, "-c", query,
+            ])
+            .trim()
+            .to_owned()
+    };
+    sql(
         DB,
-        "-c",
         "CREATE TABLE notes (id int); INSERT INTO notes VALUES (1), (2), (3);",
-    ]);
+    );
     // Backups of other days, as the timer would have left them: 2 days old is kept, the older
     // of two on one day is removed, and so is one 40 days old (7 newer days and 4 newer weeks
     // have a backup).
@@ -528,19 +529,8 @@ fn backups(
              runuser -u postgres -- pg_restore --no-owner -d scratch < {newest}"
         ),
     ]);
-    let rows = droplet.run(&[
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        "psql",
-        "-At",
-        "-d",
-        "scratch",
-        "-c",
-        "SELECT count(*) FROM notes",
-    ]);
-    assert_eq!(rows.trim(), "3");
+    let rows = sql("scratch", "SELECT count(*) FROM notes");
+    assert_eq!(rows, "3");
 
     let list = droplift_logged(
         home,
@@ -606,35 +596,8 @@ fn backups(
     said_all.push(text);
 
     // The data is deleted by mistake; a restore puts it back, asking first for the site's name.
-    let rows = |db: &str| {
-        droplet
-            .run(&[
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                "psql",
-                "-XAt",
-                "-d",
-                db,
-                "-c",
-                "SELECT count(*) FROM notes",
-            ])
-            .trim()
-            .to_owned()
-    };
-    droplet.run(&[
-        "runuser",
-        "-u",
-        "postgres",
-        "--",
-        "psql",
-        "-q",
-        "-d",
-        DB,
-        "-c",
-        "DELETE FROM notes",
-    ]);
+    let rows = |db: &str| sql(db, "SELECT count(*) FROM notes");
+    sql(DB, "DELETE FROM notes");
     assert_eq!(rows(DB), "0");
     let unasked = restore(&[newest_name]);
     assert_eq!(unasked.status.code(), Some(2), "{}", said(&unasked));
