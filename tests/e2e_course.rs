@@ -12,7 +12,12 @@ use common::{cli, course};
 use droplift::practice::{PracticeOs, UpOptions};
 
 fn whole_course_on(os: PracticeOs) {
-    let Some(droplet) = TestDroplet::boot_exactly(UpOptions::like_new(os)) else {
+    // apt held by the droplet's own updater for longer than on a student's practice droplet:
+    // on a busy test machine, logging in and stage 1 can outlast 20 s, and stage 2 would find
+    // apt free (seen under a load of 19 on two cores).
+    let mut options = UpOptions::like_new(os);
+    options.hold_dpkg_lock_secs = options.hold_dpkg_lock_secs.map(|_| 45);
+    let Some(droplet) = TestDroplet::boot_exactly(options) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
