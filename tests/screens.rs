@@ -475,12 +475,57 @@ fn a_form_longer_than_the_screen_scrolls_to_the_field_being_typed_in() {
     let screen = text(&render(&mut app, 80, 24));
     assert!(screen.contains("› DB password"), "{screen}");
     assert!(screen.contains("stage 5's"), "its hint:\n{screen}");
+    insta::assert_snapshot!(screen);
     // Back at the first field, the first questions show again.
     for _ in 0..4 {
         press(&mut app, KeyCode::BackTab);
     }
     let screen = text(&render(&mut app, 80, 24));
     assert!(screen.contains("› Code"), "{screen}");
+}
+
+#[test]
+fn a_prefilled_field_shows_its_hint_and_typing_replaces_it() {
+    // Stage 5's role starts as the student's user: selected, with its hint under it (the hint
+    // says where the value came from); the first letter typed replaces it, never appends.
+    let mut app = fresh();
+    app.answers.user = "deploy_2".into();
+    app.enter_stage(StageId::Postgres);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Role         deploy_2"), "{screen}");
+    assert!(
+        screen.contains("↳ database user; empty: your user"),
+        "the hint of a prefilled field shows:\n{screen}"
+    );
+    type_text(&mut app, "items");
+    assert_eq!(app.form.value("role"), "items");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(!screen.contains("deploy_2"), "{screen}");
+    // Every field of every stage, focused in turn at 80x24: the field and its hint (or its
+    // note or error) are on screen.
+    for stage in StageId::ALL {
+        let mut app = answered();
+        app.enter_stage(stage);
+        for index in 0..app.form.fields.len() {
+            app.form.focus = index;
+            let field = &app.form.fields[index];
+            let (label, hint) = (field.label, field.hint);
+            let screen = text(&render(&mut app, 80, 24));
+            assert!(
+                screen.contains(&format!("› {label}")),
+                "{stage:?} {label}:\n{screen}"
+            );
+            let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first_words = hint.split(' ').take(3).collect::<Vec<_>>().join(" ");
+            let field = &app.form.fields[index];
+            if field.note.is_none() && field.error.is_none() {
+                assert!(
+                    flat.contains(&first_words),
+                    "{stage:?} {label}: its hint {hint:?}:\n{screen}"
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -71,9 +71,12 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         Vec::new()
     };
     let hint_lines = super::wrap::fit(vec![Line::styled(form_hint(app), theme.muted)], area.width);
-    // The key line is placed before any blank line, so a long explanation can never push it
-    // off the screen: blank lines between the parts go first when rows are short.
-    let form_height = super::form::height(&app.form, area.width);
+    // The key line sits at the foot of the pane, where it stays while the form grows or
+    // shrinks (a hint shown under the focused field); it is placed before any blank line, so a
+    // long explanation can never push it off the screen: blank lines go first when rows are
+    // short.
+    let active = app.overlay.is_none();
+    let form_height = super::form::height(&app.form, active, area.width);
     let needed = explanation_height + form_height + rules.len() as u16 + hint_lines.len() as u16;
     let spare = area.height.saturating_sub(needed);
     let gap = |n: u16| Constraint::Length(u16::from(spare >= n));
@@ -83,12 +86,12 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(form_height),
         gap(3),
         Constraint::Length(rules.len() as u16),
-        gap(2),
+        Constraint::Min(0),
         Constraint::Length(hint_lines.len() as u16),
     ])
     .areas(area);
     frame.render_widget(explanation, body);
-    super::form::draw(theme, &app.form, app.overlay.is_none(), frame, form);
+    super::form::draw(theme, &app.form, active, frame, form);
     frame.render_widget(Paragraph::new(rules), list);
     frame.render_widget(Paragraph::new(hint_lines), hint);
 }
