@@ -1043,6 +1043,123 @@ fn known_servers_are_offered_on_the_first_screen() {
     insta::assert_snapshot!(screen);
 }
 
+/// Saved progress of a finished course without a domain: stages 1–9 done, the tenth skipped.
+fn finished_course() -> droplift::state::Progress {
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 22);
+    server.touched = 1_000;
+    server.remember("user", "johndoe").expect("not secret");
+    for stage in StageId::ALL {
+        if stage == StageId::Domain {
+            server.set_stage(
+                stage,
+                StageStatus::Skipped,
+                "no domain: the API is served over http only",
+                1_000,
+            );
+        } else {
+            server.set_stage(stage, StageStatus::Done, "", 1_000);
+        }
+    }
+    progress
+}
+
+#[test]
+fn the_resume_screen_after_a_finished_course_counts_as_every_screen_does() {
+    let mut app = fresh();
+    droplift::wizard::resume::offer(&mut app, finished_course(), 1_000 + 7_200);
+    let screen = text(&render(&mut app, 80, 24));
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("9 of 10 stages done, 1 skipped, last touched 2 h ago"),
+        "{screen}"
+    );
+    // No other count beside it before a server is chosen (the header had "0/10").
+    assert_eq!(screen.matches("stages done").count(), 1, "{screen}");
+    insta::assert_snapshot!("resume_finished_popup", screen);
+    // Chosen: stage 4 was done, so the student's own user logs in; the header counts the
+    // saved badges the same way.
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with("9 of 10 stages done, 1 skipped"),
+        "{screen}"
+    );
+    assert!(screen.contains("– 10"), "{screen}");
+    insta::assert_snapshot!("resume_finished_chosen", screen);
+}
+
+#[test]
+fn on_resume_the_cursor_waits_in_the_root_password_field() {
+    // Stage 4 not done: root logs in, and the log asks for root's password; the cursor is in
+    // that field, so what the student types as told is hidden.
+    let mut app = fresh();
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("10.77.23.2", 22);
+    server.touched = 1_000;
+    server.set_stage(StageId::Connect, StageStatus::Done, "", 1_000);
+    droplift::wizard::resume::offer(&mut app, progress, 1_000 + 60);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Kill test root pw 1!");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Root password"), "{screen}");
+    assert!(screen.contains("Host          10.77.23.2"), "{screen}");
+    assert!(
+        !screen.contains("Kill"),
+        "the password is hidden:\n{screen}"
+    );
+    // Typed into the Host field all the same (after Shift-Tab twice): Enter refuses it, says
+    // why at the field, and does not keep it on screen.
+    let mut app = fresh();
+    press(&mut app, KeyCode::End);
+    type_text(&mut app, "10.77.23.2Kill test root pw 1!");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(!screen.contains("Kill"), "{screen}");
+    assert!(screen.contains("looks like a password"), "{screen}");
+    assert_eq!(app.form.value("host"), "");
+}
+
+/// Stage 10 without a domain: skipped, never done, and the last stage offers no next one.
+#[test]
+fn a_skipped_stage_10_is_not_counted_done() {
+    let mut app = fresh();
+    app.answers.host = "203.0.113.7".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Domain);
+    app.set_status(StageId::Domain, StageStatus::Skipped);
+    app.stages[StageId::Domain.index()].note = "no domain: the API is served over http only".into();
+    app.view = droplift::wizard::View::Finished;
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("stage 10 skipped", &buffer);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("Domain & TLS is skipped (no domain"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("9 of 10 stages done, 1 skipped"),
+        "{screen}"
+    );
+    assert!(screen.contains("– 10 Domain & TLS"), "{screen}");
+    for wrong in ["[tls]", "is done", "on to the next stage", "Enter next"] {
+        assert!(!screen.contains(wrong), "{wrong}:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // Enter goes back to its questions (to give a domain after all).
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, droplift::wizard::View::Form);
+    assert_eq!(app.current, StageId::Domain);
+}
+
 #[test]
 fn f2_asks_which_system_the_practice_droplet_runs() {
     let mut app = fresh();

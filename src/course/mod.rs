@@ -112,6 +112,45 @@ impl StageStatus {
     }
 }
 
+/// How far a server is along the course: the one count the header, the resume list, the log
+/// and `droplift status` show. A skipped stage (optional, not asked for) is not done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub done: usize,
+    pub skipped: usize,
+    pub total: usize,
+}
+
+impl Tally {
+    /// The count of the course's stages from their statuses (one per stage).
+    pub fn of(statuses: impl IntoIterator<Item = StageStatus>) -> Self {
+        let mut tally = Tally {
+            done: 0,
+            skipped: 0,
+            total: STAGES.len(),
+        };
+        for status in statuses {
+            match status {
+                StageStatus::Done => tally.done += 1,
+                StageStatus::Skipped => tally.skipped += 1,
+                _ => {}
+            }
+        }
+        tally
+    }
+}
+
+/// "9 of 10 stages done, 1 skipped".
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} stages done", self.done, self.total)?;
+        if self.skipped > 0 {
+            write!(f, ", {} skipped", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
 pub mod advice;
 pub mod answers;
 pub mod answers_file;

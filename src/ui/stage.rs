@@ -465,21 +465,46 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     let id = app.current;
     let status = app.status(id);
     let note = app.entry(id).map(|e| e.note.clone()).unwrap_or_default();
+    let last = StageId::ALL.last() == Some(&id);
+    let finished = StageId::ALL
+        .iter()
+        .all(|s| matches!(app.status(*s), StageStatus::Done | StageStatus::Skipped));
+    let end = if finished {
+        "That was the last stage: the course is finished."
+    } else {
+        "That was the last stage; the stage list shows what is still to do."
+    };
     let (headline, style, next) = match status {
+        StageStatus::Done if last => (
+            format!("✓ {} is done: {note}.", id.title()),
+            theme.success,
+            String::new(),
+        ),
         StageStatus::Done if id == StageId::Nginx => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
-            "Enter: on to the next stage   e: edit the site file again",
+            "Enter: on to the next stage   e: edit the site file again".to_owned(),
         ),
         StageStatus::Done => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
-            "Enter: on to the next stage",
+            "Enter: on to the next stage".to_owned(),
+        ),
+        // An optional stage not asked for: not done, and nothing was changed.
+        StageStatus::Skipped if last => (
+            format!("– {} is skipped ({note}).", id.title()),
+            theme.muted,
+            "Enter: back to the questions, to do this stage after all".to_owned(),
+        ),
+        StageStatus::Skipped => (
+            format!("– {} is skipped ({note}).", id.title()),
+            theme.muted,
+            "Enter: on to the next stage".to_owned(),
         ),
         StageStatus::Failed => (
             format!("✗ {} did not finish: {note}", id.title()),
             theme.error,
-            "Enter: back to the questions to try again   PgUp: read the log",
+            "Enter: back to the questions to try again   PgUp: read the log".to_owned(),
         ),
         StageStatus::Drifted => (
             format!(
@@ -487,12 +512,12 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
                 id.title()
             ),
             theme.warning,
-            "Enter: back to the questions",
+            "Enter: back to the questions".to_owned(),
         ),
         _ => (
             format!("{} stopped: {note}", id.title()),
             theme.warning,
-            "Enter: back to the questions",
+            "Enter: back to the questions".to_owned(),
         ),
     };
     let mut lines = vec![Line::styled(headline, style), Line::raw("")];
@@ -527,10 +552,13 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
-    if status == StageStatus::Done && StageId::ALL.last() == Some(&id) {
+    if last && matches!(status, StageStatus::Done | StageStatus::Skipped) {
         lines.push(Line::raw(crate::export::WIZARD_HINT));
         lines.push(Line::raw(""));
+        lines.push(Line::raw(end));
     }
-    lines.push(Line::styled(next, theme.key));
+    if !next.is_empty() {
+        lines.push(Line::styled(next, theme.key));
+    }
     frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
 }

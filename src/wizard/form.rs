@@ -244,7 +244,11 @@ mod tests {
         let mut form = Form::new(vec![field]);
         form.input(key(KeyCode::Left));
         form.input(key(KeyCode::Char('x')));
-        assert_eq!(form.value("role"), "deploy_x2", "after an arrow, typing edits it");
+        assert_eq!(
+            form.value("role"),
+            "deploy_x2",
+            "after an arrow, typing edits it"
+        );
         form.input(key(KeyCode::Char('y')));
         assert_eq!(form.value("role"), "deploy_xy2");
     }
