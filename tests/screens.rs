@@ -549,6 +549,7 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
         assert!(screen.contains(rule), "{rule}:\n{screen}");
     }
     assert!(screen.contains("The SSH rule stays"), "{screen}");
+    assert_eq!(screen.matches('›').count(), 1, "one marker: the field\n{screen}");
     insta::assert_snapshot!(screen);
 }
 
@@ -967,7 +968,9 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
         without_alias.contains("ssh -i ~/.ssh/id_ed25519 johndoe@203.0.113.7"),
         "{without_alias}"
     );
-    assert!(without_alias.contains("root and passwords are refused"));
+    let flat = without_alias.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("SSH refuses root and passwords"), "{without_alias}");
+    assert_eq!(flat.matches("refuse").count(), 1, "said once:\n{without_alias}");
     app.answers.alias = Some("mydroplet".into());
     let buffer = render(&mut app, 80, 24);
     save_screenshot("ssh-done", &buffer);

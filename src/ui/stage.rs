@@ -164,13 +164,16 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
         .into_iter()
         .enumerate()
         .map(|(index, (rule, why))| {
+            // The chosen rule (what Del removes) is highlighted, not marked with a second `›`:
+            // the one `›` is the field the keys type into.
             let chosen = active && index == app.firewall.cursor;
             Line::from(vec![
+                Span::raw("  "),
                 Span::styled(
-                    format!("{} allow {rule:<9} ", if chosen { "›" } else { " " }),
-                    if chosen { theme.accent } else { theme.success },
+                    format!("allow {rule:<9}"),
+                    if chosen { theme.selected } else { theme.success },
                 ),
-                Span::styled(why, theme.base),
+                Span::styled(format!(" {why}"), theme.base),
             ])
         })
         .collect();
@@ -532,7 +535,8 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     if status == StageStatus::Done && id == StageId::SshHardening {
         let a = &app.answers;
         lines.push(Line::raw(
-            "From now on, log in like this (root and passwords are refused):",
+            "From now on, log in like this, as your user with your key (SSH refuses root and \
+             passwords now):",
         ));
         lines.push(Line::styled(
             format!(
@@ -546,9 +550,6 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
                 )
             ),
             theme.command,
-        ));
-        lines.push(Line::raw(
-            "root and passwords are refused over SSH now: only your user, with your key.",
         ));
         lines.push(Line::raw(""));
     }
