@@ -549,7 +549,11 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
         assert!(screen.contains(rule), "{rule}:\n{screen}");
     }
     assert!(screen.contains("The SSH rule stays"), "{screen}");
-    assert_eq!(screen.matches('›').count(), 1, "one marker: the field\n{screen}");
+    assert_eq!(
+        screen.matches('›').count(),
+        1,
+        "one marker: the field\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
@@ -661,8 +665,89 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let screen = text(&buffer);
     assert!(screen.contains("✗ Line 26: nginx found a }"), "{screen}");
     assert!(
-        screen.lines().any(|l| l.ends_with("26     }")),
-        "the reported line is in view:\n{screen}"
+        screen.contains("Line 25 probably lacks a ; at its end"),
+        "{screen}"
+    );
+    assert!(screen.contains("nginx said: unexpected"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains("25         uwsgi_param")),
+        "the line at fault is in view:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn a_missing_semicolon_is_shown_at_the_line_that_lacks_it() {
+    // The `;` after `listen 80` deleted on line 6: nginx names line 7 ("invalid parameter"),
+    // the screen names line 6, the cursor is there, and the log says it in whole sentences.
+    let mut app = at_nginx_editor();
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Backspace);
+    let install = first_id(&ctrl(&mut app, 's'));
+    let test = first_id(&worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: install,
+            exit_code: 0,
+        },
+    ));
+    for line in [
+        "2026/12/06 13:00:00 [emerg] 812#812: invalid parameter \"listen\" in /etc/nginx/sites-available/items-rest:7",
+        "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        "Nothing was changed: the old configuration keeps serving.",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: test,
+                stream: Stream::Stderr,
+                line: line.into(),
+            },
+        );
+    }
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: test,
+            exit_code: 1,
+        },
+    );
+    let screen = text(&render(&mut app, 80, 24));
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Line 7: nginx did not expect \"listen\" here."),
+        "{screen}"
+    );
+    assert!(
+        flat.contains("Line 6 probably lacks a ; at its end"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.editor.as_ref().map(|e| e.area.cursor().0),
+        Some(5),
+        "the cursor is on line 6"
+    );
+    let log = app
+        .log
+        .window(app.log.rows(), 0)
+        .iter()
+        .filter_map(|row| match row {
+            droplift::logbuf::Row::Line(l) => Some(l.text.clone()),
+            droplift::logbuf::Row::Dropped(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !log.contains("\"listen\" Nothing"),
+        "sentences do not run together:\n{log}"
+    );
+    assert_eq!(
+        log.matches("Nothing was changed").count(),
+        1,
+        "said once:\n{log}"
     );
     insta::assert_snapshot!(screen);
 }
@@ -968,9 +1053,19 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
         without_alias.contains("ssh -i ~/.ssh/id_ed25519 johndoe@203.0.113.7"),
         "{without_alias}"
     );
-    let flat = without_alias.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("SSH refuses root and passwords"), "{without_alias}");
-    assert_eq!(flat.matches("refuse").count(), 1, "said once:\n{without_alias}");
+    let flat = without_alias
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("SSH refuses root and passwords"),
+        "{without_alias}"
+    );
+    assert_eq!(
+        flat.matches("refuse").count(),
+        1,
+        "said once:\n{without_alias}"
+    );
     app.answers.alias = Some("mydroplet".into());
     let buffer = render(&mut app, 80, 24);
     save_screenshot("ssh-done", &buffer);

@@ -352,9 +352,15 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
             }
             if stage == StageId::Nginx {
                 let site = course::values::SiteName::parse(&answers.nginx.site);
+                let text = answers.nginx.site_text.clone().or_else(|| {
+                    let site = course::values::SiteName::parse(&answers.nginx.site).ok()?;
+                    let name =
+                        course::values::ServerName::parse(&answers.nginx.server_name).ok()?;
+                    Some(course::stages::nginx::site_from_template(&site, &name))
+                });
                 if let Some(error) = site
                     .ok()
-                    .and_then(|s| course::stages::nginx::site_error(&detail, &s))
+                    .and_then(|s| course::stages::nginx::site_error(&detail, &s, text.as_deref()))
                 {
                     let file = match &answers.nginx.site_file {
                         Some((path, _)) => path.display().to_string(),

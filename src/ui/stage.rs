@@ -171,7 +171,11 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
                 Span::raw("  "),
                 Span::styled(
                     format!("allow {rule:<9}"),
-                    if chosen { theme.selected } else { theme.success },
+                    if chosen {
+                        theme.selected
+                    } else {
+                        theme.success
+                    },
                 ),
                 Span::styled(format!(" {why}"), theme.base),
             ])
