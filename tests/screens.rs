@@ -472,7 +472,9 @@ fn a_form_longer_than_the_screen_scrolls_to_the_field_being_typed_in() {
     for _ in 0..4 {
         press(&mut app, KeyCode::Tab);
     }
-    let screen = text(&render(&mut app, 80, 24));
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("long-form", &buffer);
+    let screen = text(&buffer);
     assert!(screen.contains("› DB password"), "{screen}");
     assert!(screen.contains("stage 5's"), "its hint:\n{screen}");
     insta::assert_snapshot!(screen);
@@ -715,7 +717,9 @@ fn a_missing_semicolon_is_shown_at_the_line_that_lacks_it() {
             exit_code: 1,
         },
     );
-    let screen = text(&render(&mut app, 80, 24));
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("nginx-semicolon", &buffer);
+    let screen = text(&buffer);
     let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
         flat.contains("Line 7: nginx did not expect \"listen\" here."),
