@@ -141,6 +141,9 @@ fn form_hint(app: &App) -> String {
         )
     } else if id == StageId::Firewall {
         "↑/↓ rule · Del removes it · Enter: the commands".to_owned()
+    } else if id == StageId::Domain && app.form.value("domain").trim().is_empty() {
+        // Without a domain there are no commands to see: Enter only checks, and skips.
+        "No domain: Enter skips this stage (nothing changes on the server).".to_owned()
     } else {
         let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
         if note.is_empty() {
