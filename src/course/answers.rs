@@ -48,6 +48,18 @@ pub struct DropletAnswers {
     pub size: String,
     pub image: String,
     pub backups: bool,
+    /// The answers file's line of each key (of `[droplet]` for a key left out), so a refusal
+    /// the API's lists allow before anything is sent is said where the student wrote it.
+    pub lines: DropletLines,
+}
+
+/// Where `[droplet]`'s keys are in the answers file (1-based lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DropletLines {
+    pub name: usize,
+    pub region: usize,
+    pub size: usize,
+    pub image: usize,
 }
 
 /// The nginx stage's answers. The site's text is the template filled from `site` and
