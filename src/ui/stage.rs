@@ -493,7 +493,7 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         StageStatus::Done if id == StageId::Nginx => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
-            "Enter: on to the next stage   e: edit the site file again".to_owned(),
+            "Enter: on to the next stage · e: edit the site file again".to_owned(),
         ),
         StageStatus::Done => (
             format!("✓ {} is done: {note}.", id.title()),
@@ -514,7 +514,7 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         StageStatus::Failed => (
             format!("✗ {} did not finish: {note}", id.title()),
             theme.error,
-            "Enter: back to the questions to try again   PgUp: read the log".to_owned(),
+            "Enter: back to the questions to try again · PgUp: read the log".to_owned(),
         ),
         StageStatus::Drifted => (
             format!(
