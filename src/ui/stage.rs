@@ -514,7 +514,8 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         StageStatus::Failed => (
             format!("✗ {} did not finish: {note}", id.title()),
             theme.error,
-            "Enter: back to the questions to try again · PgUp: read the log".to_owned(),
+            "Enter: back to the questions to try again (the log below has the server's words)"
+                .to_owned(),
         ),
         StageStatus::Drifted => (
             format!(

@@ -299,15 +299,19 @@ pub static TABLE: &[Binding] = &[
         ),
     on(form_empty, &[ENTER], keys::submit).bar("Enter", "continue"),
     on(form, &[ESC], keys::previous_stage)
-        .bar("Esc", "back")
+        .bar_if(not_first_stage, "Esc", "back")
         .help(Group::Forms, "Esc", "back to the previous stage"),
     // The restart the update asked for, when the student came back to stage 2 later.
     on(update_restart, &[ch('r')], keys::reboot).bar("r", "restart"),
-    on(connect_form, &[F2], keys::practice_droplet).help(
-        Group::Forms,
-        "F2",
-        "first screen: make a practice droplet here",
-    ),
+    // The form's key line offers F2 in words, so the bar names it too (Esc's room: stage 1
+    // has nothing before it).
+    on(connect_form, &[F2], keys::practice_droplet)
+        .bar("F2", "practice droplet")
+        .help(
+            Group::Forms,
+            "F2",
+            "first screen: make a practice droplet here",
+        ),
     // Preview
     on(preview, &[ENTER], keys::apply).bar("Enter", "run").help(
         Group::PreviewAndRunning,
@@ -608,6 +612,10 @@ fn connect_form(app: &App) -> bool {
     form(app) && app.current == StageId::Connect
 }
 
+fn not_first_stage(app: &App) -> bool {
+    app.current != StageId::Connect
+}
+
 fn update_restart(app: &App) -> bool {
     form_empty(app) && app.current == StageId::Update && app.reboot_needed
 }
@@ -699,7 +707,7 @@ fn q_quits(app: &App) -> bool {
 /// The log's keys: where the screen's own keys leave room.
 fn log_on_bar(app: &App) -> bool {
     match app.view {
-        View::Form => app.current != StageId::Firewall,
+        View::Form => !matches!(app.current, StageId::Firewall | StageId::Connect),
         View::Running => app.instructor.paused.is_none(),
         View::Finished => !matches!(app.current, StageId::Nginx | StageId::Service),
         View::Preview { .. } | View::Editor => false,
