@@ -129,7 +129,7 @@ impl SavedServer {
         course::Tally::of(
             StageId::ALL
                 .into_iter()
-                .filter_map(|s| self.stage_status(s)),
+                .map(|s| self.stage_status(s).unwrap_or_default()),
         )
     }
 

@@ -122,14 +122,16 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// The count of the course's stages from their statuses (one per stage).
+    /// The count from the statuses of the stages it is about (every stage of the course, or
+    /// the ones `status --only` checked), one status each.
     pub fn of(statuses: impl IntoIterator<Item = StageStatus>) -> Self {
         let mut tally = Tally {
             done: 0,
             skipped: 0,
-            total: STAGES.len(),
+            total: 0,
         };
         for status in statuses {
+            tally.total += 1;
             match status {
                 StageStatus::Done => tally.done += 1,
                 StageStatus::Skipped => tally.skipped += 1,
@@ -148,6 +150,21 @@ impl std::fmt::Display for Tally {
             write!(f, ", {} skipped", self.skipped)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::{StageStatus, Tally};
+
+    #[test]
+    fn a_skipped_stage_is_counted_apart_from_the_done_ones() {
+        let mut statuses = vec![StageStatus::Done; 9];
+        statuses.push(StageStatus::Skipped);
+        let tally = Tally::of(statuses);
+        assert_eq!(tally.to_string(), "9 of 10 stages done, 1 skipped");
+        let only = Tally::of([StageStatus::Done, StageStatus::Pending]);
+        assert_eq!(only.to_string(), "1 of 2 stages done");
     }
 }
 

@@ -456,16 +456,16 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     for (stage, _, verdict) in &lines {
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
     }
-    for stage in unknown {
+    for stage in &unknown {
         println!(
             "{:>2} {:<20} unknown   needs --answers (the user name)",
             stage.index() + 1,
             stage.title()
         );
     }
-    println!(
-        "{}",
-        course::Tally::of(lines.iter().map(|(_, status, _)| *status))
-    );
+    // Of the stages asked about (all, or `--only`'s): those not checked are not done.
+    let statuses = lines.iter().map(|(_, status, _)| *status);
+    let unchecked = unknown.iter().map(|_| course::StageStatus::Pending);
+    println!("{}", course::Tally::of(statuses.chain(unchecked)));
     Ok(0)
 }
