@@ -290,6 +290,12 @@ impl Secrets {
     pub fn contains(&self, name: SecretName) -> bool {
         self.values.contains_key(&name)
     }
+
+    /// Moves every value into `to` (replacing values of the same names there); `self` is left
+    /// empty. The redactor knows them already.
+    pub fn move_into(&mut self, to: &mut Secrets) {
+        to.values.append(&mut self.values);
+    }
 }
 
 impl fmt::Debug for Secrets {

@@ -99,7 +99,7 @@ impl Layout {
     }
 
     /// Sets on `script` the site's values that `files` declare.
-    pub(super) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
+    pub(crate) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
         let declared: Vec<&str> = files
             .iter()
             .flat_map(|f| crate::shell::declared_inputs(f))
@@ -148,7 +148,7 @@ pub struct AppValues {
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
-pub(super) fn site_answer(answers: &Answers) -> &str {
+pub(crate) fn site_answer(answers: &Answers) -> &str {
     &answers.nginx.site
 }
 

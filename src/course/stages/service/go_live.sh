@@ -204,11 +204,13 @@ while :; do
   for f in out err; do
     size=$(stat -c %s "$staging/go-live.$f")
     if [ "$size" -gt "${at[$f]}" ]; then
-      # What the go-live said since last time: stdout to stdout, stderr to stderr.
+      # What the go-live said since last time: stdout to stdout, stderr to stderr. head reads
+      # the file and tail all of head's output: no end of the pipe closes early (SIGPIPE would
+      # stop this script under pipefail), however much the go-live wrote meanwhile.
       if [ "$f" = err ]; then
-        tail -c +"$((at[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - at[$f]))" >&2
+        head -c "$size" "$staging/go-live.$f" | tail -c +"$((at[$f] + 1))" >&2
       else
-        tail -c +"$((at[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - at[$f]))"
+        head -c "$size" "$staging/go-live.$f" | tail -c +"$((at[$f] + 1))"
       fi
       at[$f]=$size
     fi
