@@ -43,7 +43,8 @@ enum Command {
     Plan(droplift::headless::AnswersArgs),
     /// Run the stages without the screens, with plain output.
     Apply(droplift::headless::apply::ApplyArgs),
-    /// Log in and report, per stage, whether it is done, pending or drifted. Changes nothing.
+    /// Log in and report, per stage, whether it is done, pending, drifted or skipped. Changes
+    /// nothing.
     Status(droplift::headless::apply::StatusArgs),
     /// Write the course as a project for another tool, to set up many droplets the same way.
     #[command(subcommand)]

@@ -76,6 +76,9 @@ impl Request {
 pub enum Outcome {
     /// The probe found the work already done; nothing was changed.
     AlreadyDone(String),
+    /// An optional stage not asked for (stage 10 without a domain): nothing changed, and it
+    /// does not count as done.
+    Skipped(String),
     /// Probe only (`status`): the work is still to do.
     Pending(String),
     /// The server has something in the way that the stage must not overwrite (e.g. the chosen
@@ -256,6 +259,10 @@ impl StageRun {
                 Some(Probe::Drifted(why)) => {
                     self.probe = Some(Probe::Drifted(why.clone()));
                     Progress::Finished(Outcome::Drifted(why))
+                }
+                Some(Probe::Skipped(why)) => {
+                    self.probe = Some(Probe::Skipped(why.clone()));
+                    Progress::Finished(Outcome::Skipped(why))
                 }
                 pending if self.probe_only => {
                     let why = pending.map(|p| p.reason().to_owned()).unwrap_or_default();

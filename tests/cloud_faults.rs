@@ -113,7 +113,8 @@ fn a_size_not_in_the_region_is_said_at_the_size() {
     let cloud = cloud(vec![]);
     let token = cloud.token.expose().to_owned();
     // The practice cloud does not sell s-2vcpu-4gb in New York 3, as the real one sometimes
-    // does not; droplift leaves that to the API to say.
+    // does not; its lists of sizes and regions say so, so droplift refuses before it sends
+    // anything, at the answers file's line, with the sizes that region sells.
     let answers = ANSWERS
         .replace("fra1", "nyc3")
         .replace("s-1vcpu-1gb", "s-2vcpu-4gb");
@@ -121,17 +122,18 @@ fn a_size_not_in_the_region_is_said_at_the_size() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr.contains(
-            "droplift: droplet.size: DigitalOcean refused the request: Size is not available in this region."
+            "droplift: line 8: `droplet.size`: s-2vcpu-4gb is not sold in nyc3 (New York 3); \
+             the sizes nyc3 sells are s-1vcpu-512mb-10gb ($4.00/month), s-1vcpu-1gb \
+             ($6.00/month), s-1vcpu-2gb ($12.00/month), s-2vcpu-2gb ($18.00/month). Nothing \
+             was sent."
         ),
         "{}",
         run.stderr
     );
-    // The price was shown before anything was sent.
-    assert!(
-        run.stdout.contains("costs:    $28.80 a month"),
-        "{}",
-        run.stdout
-    );
+    // Nothing was sent: no key uploaded, no droplet made, and no price to confirm.
+    assert_eq!(cloud.droplets_made(), 0);
+    assert!(!run.stdout.contains("SSH key"), "{}", run.stdout);
+    assert!(!run.stdout.contains("costs:"), "{}", run.stdout);
 }
 
 #[test]

@@ -48,6 +48,18 @@ pub struct DropletAnswers {
     pub size: String,
     pub image: String,
     pub backups: bool,
+    /// The answers file's line of each key (of `[droplet]` for a key left out), so a refusal
+    /// the API's lists allow before anything is sent is said where the student wrote it.
+    pub lines: DropletLines,
+}
+
+/// Where `[droplet]`'s keys are in the answers file (1-based lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DropletLines {
+    pub name: usize,
+    pub region: usize,
+    pub size: usize,
+    pub image: usize,
 }
 
 /// The nginx stage's answers. The site's text is the template filled from `site` and
@@ -192,7 +204,19 @@ impl Answers {
             ("app_ref", self.app.git_ref.clone()),
             ("app_health", self.app.health.clone()),
             ("domain", self.domain.clone().unwrap_or_default()),
+            ("tls_email", self.tls_email.clone().unwrap_or_default()),
+            (
+                "extra_ports",
+                self.extra_ports
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
         ]);
+        if !self.nginx.remove_default {
+            values.push(("remove_default", "no".to_owned()));
+        }
         if self.app.module_given {
             values.push(("app_module", self.app.module.clone()));
         }
@@ -246,6 +270,16 @@ impl Answers {
         if let Some(domain) = get("domain") {
             self.domain = Some(domain);
         }
+        if let Some(email) = get("tls_email") {
+            self.tls_email = Some(email);
+        }
+        // The firewall's own ports: without them a resumed wizard would find the stage pending
+        // and offer to close the ports it opened (checked again, as each is parsed).
+        if let Some(ports) = get("extra_ports") {
+            self.extra_ports =
+                crate::course::stages::firewall::ports::parse_list(&ports).unwrap_or_default();
+        }
+        self.nginx.remove_default = get("remove_default").is_none_or(|v| v != "no");
     }
 }
 
@@ -336,6 +370,10 @@ mod tests {
         given.app.module_given = true;
         given.app.health = "/health".into();
         given.domain = Some("api.example.com".into());
+        given.tls_email = Some("ada@example.com".into());
+        given.extra_ports =
+            crate::course::stages::firewall::ports::parse_list("8080, 53/udp").expect("ports");
+        given.nginx.remove_default = false;
         let saved: std::collections::BTreeMap<String, String> = given
             .saved_values()
             .into_iter()
@@ -353,5 +391,8 @@ mod tests {
         assert!(resumed.app.module_given);
         assert_eq!(resumed.app.health, "/health");
         assert_eq!(resumed.domain.as_deref(), Some("api.example.com"));
+        assert_eq!(resumed.tls_email.as_deref(), Some("ada@example.com"));
+        assert_eq!(resumed.extra_ports, given.extra_ports);
+        assert!(!resumed.nginx.remove_default);
     }
 }

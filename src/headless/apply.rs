@@ -236,10 +236,10 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
         // The check of every stage at once said done, and nothing changed since: that is the
         // verdict this stage's own check would give, one round trip cheaper.
         let outcome = match done.remove(&stage) {
-            Some(why) => Outcome::AlreadyDone(why),
+            Some(outcome) => outcome,
             None => session.run_stage(stage, false)?,
         };
-        if !matches!(outcome, Outcome::AlreadyDone(_)) {
+        if !matches!(outcome, Outcome::AlreadyDone(_) | Outcome::Skipped(_)) {
             // Something ran: the server may differ from what the check of every stage saw.
             done.clear();
         }
@@ -261,16 +261,18 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
 fn already_done(
     session: &mut Session,
     stages: &[StageId],
-) -> std::collections::HashMap<StageId, String> {
+) -> std::collections::HashMap<StageId, Outcome> {
     let mut done = std::collections::HashMap::new();
     if stages.len() < 2 {
         return done;
     }
     if let Ok((checked, _)) = session.probe_all(stages) {
         for part in checked {
-            if let Some(Probe::Done(why)) = part.verdict {
-                done.insert(part.stage, why);
-            }
+            match part.verdict {
+                Some(Probe::Done(why)) => done.insert(part.stage, Outcome::AlreadyDone(why)),
+                Some(Probe::Skipped(why)) => done.insert(part.stage, Outcome::Skipped(why)),
+                _ => None,
+            };
         }
     }
     done
@@ -281,7 +283,7 @@ fn already_done(
 fn start_prefetch(
     session: &mut Session,
     stages: &[StageId],
-    done: &std::collections::HashMap<StageId, String>,
+    done: &std::collections::HashMap<StageId, Outcome>,
 ) {
     let to_run: Vec<StageId> = stages
         .iter()
@@ -318,6 +320,7 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
     let advice = outcome.advice(stage);
     match outcome {
         Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
+        Outcome::Skipped(why) => println!("skipped ({why})"),
         Outcome::Applied => println!("done"),
         Outcome::Pending(why) => println!("pending: {why}"),
         Outcome::Drifted(why) => {
@@ -349,9 +352,15 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
             }
             if stage == StageId::Nginx {
                 let site = course::values::SiteName::parse(&answers.nginx.site);
+                let text = answers.nginx.site_text.clone().or_else(|| {
+                    let site = course::values::SiteName::parse(&answers.nginx.site).ok()?;
+                    let name =
+                        course::values::ServerName::parse(&answers.nginx.server_name).ok()?;
+                    Some(course::stages::nginx::site_from_template(&site, &name))
+                });
                 if let Some(error) = site
                     .ok()
-                    .and_then(|s| course::stages::nginx::site_error(&detail, &s))
+                    .and_then(|s| course::stages::nginx::site_error(&detail, &s, text.as_deref()))
                 {
                     let file = match &answers.nginx.site_file {
                         Some((path, _)) => path.display().to_string(),
@@ -384,6 +393,7 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
 fn verdict_line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::AlreadyDone(why) => format!("done      {why}"),
+        Outcome::Skipped(why) => format!("skipped   {why}"),
         Outcome::Pending(why) => format!("pending   {why}"),
         Outcome::Drifted(why) => format!("drifted   {why}"),
         Outcome::Failed { message, .. } => format!("failed    {message}"),
@@ -408,10 +418,10 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
     let mut session = connect(answers, &args.login, &checkable, true)?;
     // Logged in: the connect stage is done. Every other stage is checked in one round trip.
-    let mut lines: Vec<(StageId, String)> = Vec::new();
+    let mut lines: Vec<(StageId, course::StageStatus, String)> = Vec::new();
     if checkable.contains(&StageId::Connect) {
-        let verdict = verdict_line(&session.run_stage(StageId::Connect, true)?);
-        lines.push((StageId::Connect, verdict));
+        let outcome = session.run_stage(StageId::Connect, true)?;
+        lines.push((StageId::Connect, outcome.status(), verdict_line(&outcome)));
     }
     let (checked, left_out) = session.probe_all(&checkable)?;
     for part in checked {
@@ -419,6 +429,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
             (Some(Probe::Done(why)), _) => format!("done      {why}"),
             (Some(Probe::Pending(why)), _) => format!("pending   {why}"),
             (Some(Probe::Drifted(why)), _) => format!("drifted   {why}"),
+            (Some(Probe::Skipped(why)), _) => format!("skipped   {why}"),
             (None, Some(code)) => format!("failed    its check ended with exit status {code}"),
             (None, None) => "unknown   the connection dropped during its check".to_owned(),
         };
@@ -426,10 +437,11 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
             Some(Probe::Done(why)) => (course::StageStatus::Done, why.as_str()),
             Some(Probe::Pending(why)) => (course::StageStatus::Pending, why.as_str()),
             Some(Probe::Drifted(why)) => (course::StageStatus::Drifted, why.as_str()),
+            Some(Probe::Skipped(why)) => (course::StageStatus::Skipped, why.as_str()),
             None => (course::StageStatus::Failed, "its check did not finish"),
         };
         saved.record(&session.answers, part.stage, status, note);
-        lines.push((part.stage, verdict));
+        lines.push((part.stage, status, verdict));
     }
     for stage in left_out {
         let why = if stage == StageId::Postgres && session.secret(SecretName::DbPassword).is_none()
@@ -438,18 +450,22 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         } else {
             "unknown   its answers are missing"
         };
-        lines.push((stage, why.to_owned()));
+        lines.push((stage, course::StageStatus::Pending, why.to_owned()));
     }
-    lines.sort_by_key(|(stage, _)| *stage);
-    for (stage, verdict) in lines {
+    lines.sort_by_key(|(stage, _, _)| *stage);
+    for (stage, _, verdict) in &lines {
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
     }
-    for stage in unknown {
+    for stage in &unknown {
         println!(
             "{:>2} {:<20} unknown   needs --answers (the user name)",
             stage.index() + 1,
             stage.title()
         );
     }
+    // Of the stages asked about (all, or `--only`'s): those not checked are not done.
+    let statuses = lines.iter().map(|(_, status, _)| *status);
+    let unchecked = unknown.iter().map(|_| course::StageStatus::Pending);
+    println!("{}", course::Tally::of(statuses.chain(unchecked)));
     Ok(0)
 }
