@@ -106,12 +106,10 @@ fn gather_secrets(
             .into_iter()
             .find(|n| !answers.app.secrets.contains(n))
         {
-            return Err(HeadlessError::Invalid(
-                format!(
-                    "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it \
+            return Err(HeadlessError::Invalid(format!(
+                "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it \
                      there, or leave the line out"
-                ),
-            ));
+            )));
         }
         let missing: Vec<&str> = needed
             .iter()

@@ -148,7 +148,8 @@ mod tests {
     fn secret_settings_come_as_env_lines_and_are_masked() {
         let r = Redactor::new();
         let secrets = parse(
-            "db_password=pw-long-enough\nenv.SECRET_KEY=a b=c $x 'q'\nenv.JWT=jwt-secret\n".as_bytes(),
+            "db_password=pw-long-enough\nenv.SECRET_KEY=a b=c $x 'q'\nenv.JWT=jwt-secret\n"
+                .as_bytes(),
             &r,
         )
         .expect("parse");
@@ -160,7 +161,10 @@ mod tests {
         let err = parse("env.SECRET_KEY=short\n".as_bytes(), &r)
             .expect_err("short")
             .to_string();
-        assert!(err.contains("line 1 (env.NAME): SECRET_KEY: Use at least 8"), "{err}");
+        assert!(
+            err.contains("line 1 (env.NAME): SECRET_KEY: Use at least 8"),
+            "{err}"
+        );
         let err = parse("env.DATABASE_URL=postgresql://x\n".as_bytes(), &r)
             .expect_err("ours")
             .to_string();

@@ -6,8 +6,7 @@
 # user can read.
 set -euo pipefail
 # shellcheck disable=SC2034 # reason: check_app.sh and release.sh read it
-read_env_py=$(
-  cat <<'PY'
+IFS= read -r -d '' read_env_py <<'PY' || true
 def read_env(stream):
     env = {}
     for line in stream:
@@ -29,7 +28,6 @@ def read_env(stream):
         env[key] = value
     return env
 PY
-)
 
 # Says what file $1 lacks of the settings asked for ($2: NAME=value lines; $3: secret names,
 # space-separated) and fails, or succeeds quietly. Names only, never a value.

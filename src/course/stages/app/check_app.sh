@@ -14,9 +14,7 @@ if [ "$status" = built ] || [ "$status" = good ]; then
   exit 0
 fi
 home=$(getent passwd "$u" | cut -d: -f6)
-# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py
-program="$read_env_py"$(
-  cat <<'PY'
+IFS= read -r -d '' loader <<'PY' || true
 
 import importlib, os, sys
 
@@ -54,7 +52,8 @@ def load_app(spec):
 load_app(spec)
 print(f"{spec} imports and is a WSGI app")
 PY
-)
+# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py
+program="$read_env_py$loader"
 envf=$(env_for_next)
 [ -f "$envf" ] || envf=/dev/null
 as_owner env -i HOME="$home" PATH=/usr/bin:/bin LANG=C.UTF-8 \

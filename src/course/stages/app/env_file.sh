@@ -20,8 +20,7 @@ tmp=$(mktemp "$staging/.app.env.XXXXXX")
 trap 'rm -f "$tmp"' EXIT
 # Writes the new file from stdin: the URL's line, the typed secret lines, a \x1e line, then the
 # file before. Names only go to stderr.
-compose=$(
-  cat <<'PY'
+IFS= read -r -d '' compose <<'PY' || true
 import secrets, sys
 
 settings_text, names_text = sys.argv[1:3]
@@ -69,13 +68,12 @@ for name in names:
         out.append(old[name])
         said = "kept from the live file"
     else:
-        out.append(f"{name}={quoted(secrets.token_urlsafe(38))}")
+        out.append(f"{name}={quoted(secrets.token_urlsafe(48)[:50])}")
         said = "a new random value made here (50 characters; it never leaves the server)"
     print(f"secret setting {name}: {said}", file=sys.stderr)
 out.append("DATABASE_URL=" + url)
 print("\n".join(out))
 PY
-)
 {
   printf '%s\n' "$url"
   if [ -n "$typed" ]; then printf '%s\n' "$typed"; fi

@@ -22,8 +22,8 @@ use crate::course::stage::{
 };
 use crate::course::stages::app::rules::{SourceKind, source_kind};
 use crate::course::values::{
-    AppModule, AppSettings, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole,
-    ReleaseCommands, SecretNames, SiteName, UserName,
+    AppModule, AppSettings, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, ReleaseCommands,
+    SecretNames, SiteName, UserName,
 };
 use crate::course::{PlanError, answer};
 use crate::secret::Secret;
@@ -275,6 +275,24 @@ fn settings_said(v: &AppValues) -> String {
     }
 }
 
+/// The settings' lines for the by-hand note: plain values as they are, secret ones as a
+/// placeholder.
+fn by_hand_settings(v: &AppValues) -> String {
+    let mut lines: Vec<String> = v.settings.as_str().lines().map(str::to_owned).collect();
+    lines.extend(
+        v.secret_names
+            .as_str()
+            .split(' ')
+            .filter(|n| !n.is_empty())
+            .map(|n| format!("{n}=<a long random value>")),
+    );
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!(", then {}", lines.join(", "))
+    }
+}
+
 /// The secret settings, for a step's title: names only, and where their values come from.
 fn secrets_said(v: &AppValues) -> String {
     if v.secret_names.as_str().is_empty() {
@@ -402,8 +420,11 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )?
             .stdin(password_stdin())
             .by_hand(format!(
-                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
-                layout.env_file, v.role, v.db
+                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded){}",
+                layout.env_file,
+                v.role,
+                v.db,
+                by_hand_settings(v)
             )),
         ),
     ];
@@ -463,12 +484,10 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )),
         ));
     }
-    apply.extend([
-        Step::run(
-            "Mark the release built and keep the five newest releases",
-            Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
-        ),
-    ]);
+    apply.extend([Step::run(
+        "Mark the release built and keep the five newest releases",
+        Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
+    )]);
 
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
@@ -523,10 +542,17 @@ pub const STAGE: Stage = Stage {
             )
         },
         text("health", "Health path", "2xx when healthy, e.g. /health"),
+        // Known once stage 5 ran in this session; after a resume it must be typed again (it is
+        // never saved). Tried against PostgreSQL before anything is written.
+        secret(
+            "db_password",
+            "DB password",
+            "stage 5's; empty: as typed there",
+        ),
         text(
             "release",
             "Release cmds",
-            "before it serves, e.g. flask db upgrade; ; between",
+            "e.g. flask db upgrade; ; between",
         ),
         text("env", "Settings", "NAME=value; ; between them"),
         text("secrets", "Secret names", "e.g. SECRET_KEY JWT_SECRET_KEY"),
@@ -534,14 +560,7 @@ pub const STAGE: Stage = Stage {
         secret(
             "secret_values",
             "Secret values",
-            "NAME=value …; empty: kept or made there",
-        ),
-        // Known once stage 5 ran in this session; after a resume it must be typed again (it is
-        // never saved). Tried against PostgreSQL before anything is written.
-        secret(
-            "db_password",
-            "DB password",
-            "stage 5's; empty: as typed there",
+            "NAME=value …; empty: made there",
         ),
     ],
     validate,
@@ -595,11 +614,7 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
     };
     errors.check("env", plain_ok);
     let names = settings::split_names(&value("secrets"));
-    let plain_names: Vec<&str> = plain
-        .iter()
-        .flatten()
-        .map(|(n, _)| n.as_str())
-        .collect();
+    let plain_names: Vec<&str> = plain.iter().flatten().map(|(n, _)| n.as_str()).collect();
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     errors.check(
         "secrets",
@@ -709,7 +724,10 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
     let pairs = settings::split_secret_values(values.expose(), &app.secrets).unwrap_or_default();
     if !pairs.is_empty() {
         // One buffer of the right size, moved into the Secret (wiped on drop): no copies left.
-        let size = pairs.iter().map(|(n, v)| n.len() + v.expose().len() + 2).sum();
+        let size = pairs
+            .iter()
+            .map(|(n, v)| n.len() + v.expose().len() + 2)
+            .sum();
         let mut lines = String::with_capacity(size);
         for (name, value) in &pairs {
             lines.push_str(name);

@@ -28,7 +28,7 @@ elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
   todo+=("$envf does not name the role $role and the database $db yet")
 elif ! said=$(url_login); then
   todo+=("PostgreSQL refuses the DATABASE_URL in $envf: $(tail -n 1 <<<"$said")")
-elif ! said=$(settings_missing "$envf" "$settings" "$secret_names"); then
+elif [ -n "$settings$secret_names" ] && ! said=$(settings_missing "$envf" "$settings" "$secret_names"); then
   todo+=("$said")
 fi
 

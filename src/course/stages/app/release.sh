@@ -22,26 +22,21 @@ fi
 home=$(getent passwd "$u" | cut -d: -f6)
 envf=$(env_for_next)
 [ -f "$envf" ] || envf=/dev/null
-# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py
-program="$read_env_py"$(
-  cat <<'PY'
+IFS= read -r -d '' runner <<'PY' || true
 
 import os, sys
 
 folder, command, limit, home = sys.argv[1:5]
 env = read_env(sys.stdin)
-env.update(
-    HOME=home,
-    LANG=env.get("LANG", "C.UTF-8"),
-    PATH=f"{folder}/venv/bin:/usr/local/bin:/usr/bin:/bin",
-    VIRTUAL_ENV=f"{folder}/venv",
-    PYTHONUNBUFFERED="1",
-)
+env.setdefault("LANG", "C.UTF-8")
+env.update(HOME=home, VIRTUAL_ENV=f"{folder}/venv", PYTHONUNBUFFERED="1")
+env["PATH"] = f"{folder}/venv/bin:/usr/local/bin:/usr/bin:/bin"
 os.chdir(folder)
 sys.stdout.flush()
 os.execve("/usr/bin/timeout", ["timeout", "--kill-after=10", limit, "/bin/bash", "-c", command], env)
 PY
-)
+# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py
+program="$read_env_py$runner"
 n=0
 while IFS= read -r command; do
   n=$((n + 1))

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::health::validate_health_path;
-use super::settings::{validate_release_commands, validate_setting_names, validate_settings};
 use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
+use super::settings::{validate_release_commands, validate_setting_names, validate_settings};
 use crate::course::answers::{Answers, Reading};
 
 /// `[app]` as written. Its name shows in toml's own messages.
@@ -160,17 +160,40 @@ mod tests {
         for (bad, key, line, said) in [
             ("release = [\"\"]", "app.release", 6, "cannot be empty"),
             ("release = [\"a\\nb\"]", "app.release", 6, "no line breaks"),
-            ("secrets = [\"DATABASE_URL\"]", "app.secrets", 6, "droplift writes DATABASE_URL"),
-            ("secrets = [\"A-B\"]", "app.secrets", 6, "not an environment variable name"),
-            ("secrets = [\"X\"]\n[app.env]\nX = \"1\"", "app.secrets", 6, "both a plain"),
+            (
+                "secrets = [\"DATABASE_URL\"]",
+                "app.secrets",
+                6,
+                "droplift writes DATABASE_URL",
+            ),
+            (
+                "secrets = [\"A-B\"]",
+                "app.secrets",
+                6,
+                "not an environment variable name",
+            ),
+            (
+                "secrets = [\"X\"]\n[app.env]\nX = \"1\"",
+                "app.secrets",
+                6,
+                "both a plain",
+            ),
             ("[app.env]\nUWSGI_X = \"1\"", "app.env", 6, "uWSGI reads"),
         ] {
             let text = format!("{BASE}[app]\n{bad}\n");
             let AnswersError::Invalid(errors) = parse(&text).expect_err(bad) else {
                 panic!("expected value errors for {bad}");
             };
-            assert_eq!((errors[0].key.as_str(), errors[0].line), (key, line), "{bad}");
-            assert!(errors[0].message.contains(said), "{bad}: {}", errors[0].message);
+            assert_eq!(
+                (errors[0].key.as_str(), errors[0].line),
+                (key, line),
+                "{bad}"
+            );
+            assert!(
+                errors[0].message.contains(said),
+                "{bad}: {}",
+                errors[0].message
+            );
         }
     }
 
