@@ -93,9 +93,14 @@ VERSION = "__VERSION__"
     write("migrations/alembic.ini", "[alembic]\n");
     write(
         "migrations/env.py",
-        r#"# Runs the migrations with the app's own engine (Flask-Migrate hands it over).
+        r#"# Runs the migrations with the app's own engine (Flask-Migrate hands it over), saying
+# each one on stderr as `flask db init`'s logging settings do.
+import logging
+
 from alembic import context
 from flask import current_app
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)-5.5s [%(name)s] %(message)s")
 
 db = current_app.extensions["migrate"].db
 

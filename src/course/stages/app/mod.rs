@@ -60,6 +60,31 @@ const FINISH: &str = include_str!("finish.sh");
 const MARK_FAILED: &str = include_str!("mark_failed.sh");
 const VERIFY: &str = include_str!("verify.sh");
 
+/// The Python program a script holds in the here-document read into `var` (`IFS= read -r -d ''
+/// var <<'PY'`), for the Ansible export's own copy of it.
+fn heredoc(script: &'static str, var: &str) -> &'static str {
+    let start = format!("IFS= read -r -d '' {var} <<'PY' || true\n");
+    script
+        .split_once(start.as_str())
+        .and_then(|(_, rest)| rest.split_once("\nPY\n"))
+        .map_or("", |(program, _)| program)
+}
+
+/// env_file.sh's program that writes the environment file (the Ansible export runs it too).
+pub fn env_compose_py() -> String {
+    format!("{}\n", heredoc(ENV_FILE, "compose"))
+}
+
+/// release.sh's program that runs one release command as the site's user (the Ansible export
+/// runs it too): appenv.sh's reader of the environment file, then the runner.
+pub fn release_run_py() -> String {
+    format!(
+        "{}\n{}\n",
+        heredoc(APPENV, "read_env_py"),
+        heredoc(RELEASE, "runner")
+    )
+}
+
 /// Where a site's pieces live on the server. Every path comes from the checked site name, so
 /// this is the one place that knows the layout (nginx's socket path says the same). The site's
 /// user owns its folder; what root decides by (the releases' marks, which release serves, the
@@ -462,10 +487,11 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         let count = v.release.as_str().lines().count();
         apply.push(Step::run(
             format!(
-                "Run the release commands as {user} in the new release's folder, with its \
-                 virtualenv and the environment file, before it serves:\n{}\n(the database \
-                 changes now, while the release before still serves: the old code meets the new \
-                 schema; a command that fails marks the release failed, and it never serves)",
+                "Run the release commands ([app] release) as {user} in the new release's folder, \
+                 before it serves\n{}\n(with its virtualenv first on PATH and the environment \
+                 file; the database changes now, while the release before still serves: the old \
+                 code meets the new schema; a command that fails marks the release failed, and \
+                 it never serves)",
                 v.release
                     .as_str()
                     .lines()
