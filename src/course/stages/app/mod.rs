@@ -596,7 +596,14 @@ pub const STAGE: Stage = Stage {
     plans: |answers| Ok(plans(&values(answers)?)?),
     fetch,
     rollback_after: Some("the new release's folder was made"),
-    advice: &[],
+    advice: &[crate::course::advice::known(
+        &["The release command `"],
+        "One of your release commands ([app] release) failed on the server; its last lines \
+         are above.",
+        "Fix the command or your code (try it on your computer first, e.g. `flask db upgrade` \
+         against a copy of your database), then deploy again. The new release is marked failed \
+         and never served; the one serving stays.",
+    )],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 

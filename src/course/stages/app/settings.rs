@@ -340,6 +340,18 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_release_command_gets_its_own_advice_before_the_shared_cases() {
+        let said = [
+            "The release command `flask db upgrade` failed (exit status 1). Its last lines:"
+                .to_owned(),
+            "  | ModuleNotFoundError: No module named 'flask_migrate'".to_owned(),
+        ];
+        let advice = crate::course::advice::advice(crate::course::StageId::App, &said, "")
+            .unwrap_or_default();
+        assert!(advice.contains("Fix the command or your code"), "{advice}");
+    }
+
+    #[test]
     fn the_wizard_fields_split_as_a_student_types_them() {
         assert_eq!(
             split_commands("flask db upgrade; python -c 'print(1); print(2)' ;; x \"a;b\""),
