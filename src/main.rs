@@ -54,6 +54,9 @@ enum Command {
     Releases(droplift::headless::deploy::ReleasesArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
     Rollback(droplift::headless::deploy::RollbackArgs),
+    /// Back up the site's database: nightly on the server, now, and the list of backups.
+    #[command(subcommand)]
+    Backup(droplift::headless::backup::BackupCommand),
 }
 
 /// `droplift practice …`: the practice droplet's commands, and the practice cloud.
@@ -117,6 +120,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
+        Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
         Some(Command::Export(ExportCommand::Ansible(args))) => {
             headless(droplift::headless::export_ansible(&args))
         }

@@ -370,6 +370,12 @@ impl Secrets {
             })
             .unwrap_or_default()
     }
+
+    /// Moves every value into `to` (replacing values of the same names there); `self` is left
+    /// empty. The redactor knows them already.
+    pub fn move_into(&mut self, to: &mut Secrets) {
+        to.values.append(&mut self.values);
+    }
 }
 
 impl fmt::Debug for Secrets {

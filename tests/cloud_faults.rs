@@ -192,6 +192,42 @@ fn a_create_whose_answer_never_came_is_found_not_made_twice() {
 }
 
 #[test]
+fn a_create_whose_answer_never_came_is_waited_for_while_the_list_lags() {
+    // The answer never comes, and the account's list shows the new droplet only 5 s later:
+    // looking once or twice would send the create again (a second droplet, billed hourly).
+    let cloud = cloud(vec![
+        Fault::DropCreate(Duration::from_secs(20)),
+        Fault::ListLag(Duration::from_secs(5)),
+    ]);
+    let token = cloud.token.expose().to_owned();
+    let run = create(
+        &cloud,
+        ANSWERS,
+        &token,
+        &[
+            "--api-timeout",
+            "2",
+            "--active-timeout",
+            "2",
+            "--poll-every",
+            "1",
+            "--listed-within",
+            "15",
+        ],
+    );
+    assert!(
+        run.stdout.contains("items-api is not listed yet")
+            && run
+                .stdout
+                .contains("the create did arrive; no second droplet is made"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("sending it again"), "{}", run.stdout);
+    assert_eq!(cloud.droplets_made(), 1, "exactly one droplet");
+}
+
+#[test]
 fn a_droplet_that_never_becomes_active_times_out_with_what_to_check() {
     let cloud = cloud(vec![Fault::NeverActive]);
     let token = cloud.token.expose().to_owned();

@@ -11,7 +11,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Instant;
 
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
@@ -194,9 +193,6 @@ fn get_items(droplet: &TestDroplet) -> (String, String) {
 /// unit that starts at boot, from a release `current` points at and droplift marked good (root's
 /// mark and record of `current`, in root's folder), with an environment file only root may read;
 /// the site's folder holds the app's parts only.
-/// A release command and settings, the same for the play and for droplift: the command runs
-/// `python` (only the release's virtualenv has one on Ubuntu) and writes a file into the
-/// release once it saw the plain setting and a secret one made on the server.
 #[test]
 fn the_release_command_and_settings_parse() {
     let text = format!(
@@ -207,10 +203,14 @@ fn the_release_command_and_settings_parse() {
         .0;
     assert_eq!(answers.app.secrets, ["SECRET_KEY"]);
     assert!(
-        answers.app.release[0].starts_with("python -c \"import os; assert os.environ['GREETING']")
+        answers.app.release[0]
+            .starts_with("python -c \"import os; assert os.environ['GREETING']")
     );
 }
 
+/// A release command and settings, the same for the play and for droplift: the command runs
+/// `python` (only the release's virtualenv has one on Ubuntu) and writes a file into the
+/// release once it saw the plain setting and a secret one made on the server.
 const RELEASE_AND_SETTINGS: &str = "[app]\nrelease = [\"python -c \\\"import os; \
      assert os.environ['GREETING'] == 'hello, fleet'; assert len(os.environ['SECRET_KEY']) == 50; \
      open('released', 'w').write(os.environ['VIRTUAL_ENV'])\\\"\"]\nsecrets = [\"SECRET_KEY\"]\n\n\
@@ -419,23 +419,53 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     .expect("mode 600");
     let key_arg = key.to_str().expect("utf-8");
     let extra = format!("@{}", secrets.display());
-    let ansible_started = Instant::now();
-    let first = run(
-        &playbook,
-        &out_dir,
-        &[
-            "-i",
-            "inventory.ini",
-            "site.yml",
-            "-u",
-            "root",
-            "--private-key",
-            key_arg,
-            "-e",
-            &extra,
-        ],
-    );
-    let ansible_took = ansible_started.elapsed();
+    // The same stages with droplift itself on the third droplet, at the same time (each
+    // droplet mostly waits for apt and pip; the test's lane is the suite's longest), to compare
+    // the state left.
+    let c_answers = home.path().join("connect-2.toml");
+    let (first, own) = std::thread::scope(|scope| {
+        let own = scope.spawn(|| {
+            common::cli::droplift(
+                home.path(),
+                &[
+                    "apply",
+                    "--answers",
+                    c_answers.to_str().expect("utf-8"),
+                    "--yes",
+                    "--secrets-stdin",
+                    "--only",
+                    "update",
+                    "user",
+                    "ssh",
+                    "postgres",
+                    "firewall",
+                    "nginx",
+                    "app",
+                    "service",
+                    "domain",
+                ],
+                &format!(
+                    "root_password=fleet root 2 pw 9\nuser_password={USER_PW}\ndb_password={DB_PW}\n"
+                ),
+            )
+        });
+        let first = run(
+            &playbook,
+            &out_dir,
+            &[
+                "-i",
+                "inventory.ini",
+                "site.yml",
+                "-u",
+                "root",
+                "--private-key",
+                key_arg,
+                "-e",
+                &extra,
+            ],
+        );
+        (first, own.join().expect("droplift apply ran"))
+    });
     assert!(first.status.success(), "the first run");
     let first_text = String::from_utf8_lossy(&first.stdout);
     assert_eq!(
@@ -473,32 +503,6 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         assert_eq!(status.matches(" done ").count(), 10, "{status}");
     }
 
-    // The same stages with droplift itself on the third droplet, one after the other (not at
-    // the same time as Ansible: two cores), for the figures and to compare the state left.
-    let c_answers = home.path().join("connect-2.toml");
-    let droplift_started = Instant::now();
-    let own = common::cli::droplift(
-        home.path(),
-        &[
-            "apply",
-            "--answers",
-            c_answers.to_str().expect("utf-8"),
-            "--yes",
-            "--secrets-stdin",
-            "--only",
-            "update",
-            "user",
-            "ssh",
-            "postgres",
-            "firewall",
-            "nginx",
-            "app",
-            "service",
-            "domain",
-        ],
-        &format!("root_password=fleet root 2 pw 9\nuser_password={USER_PW}\ndb_password={DB_PW}\n"),
-    );
-    let droplift_took = droplift_started.elapsed();
     assert!(
         own.status.success(),
         "droplift apply:\n{}\n{}",
@@ -507,12 +511,6 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     );
     assert_stages_5_to_7(&c, &key);
     assert_stages_8_and_9(&c);
-    eprintln!(
-        "FIGURES stages 2-10: ansible-playbook on two droplets at once {:.1} s; \
-         droplift apply on one droplet {:.1} s",
-        ansible_took.as_secs_f64(),
-        droplift_took.as_secs_f64()
-    );
     // The files the stages write are the same, whoever wrote them.
     assert_eq!(a.os, c.os, "the same system, so the same files");
     let hba = a.hba_file();
@@ -543,264 +541,271 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     let recap = changed_per_host(&String::from_utf8_lossy(&second.stdout));
     assert_eq!(recap.len(), 2);
     assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
-    // The firewall's guard: when the fresh login after `ufw enable` fails (here: a key the
-    // droplet does not know), the rescue turns the firewall off again over the open connection.
-    let wrong_key = home.path().join(".ssh/wrong_ed25519");
-    droplift::driver::ensure_key(&wrong_key, None).expect("a second key");
-    a.run(&["ufw", "--force", "disable"]);
-    let wrong = format!("ssh_private_key={}", wrong_key.display());
-    let guarded = play_as_user(
-        &playbook,
-        &out_dir,
-        key_arg,
-        &extra,
-        &[
-            "-e",
-            &wrong,
-            "--tags",
-            "firewall",
-            "--limit",
-            &a.address.to_string(),
-        ],
-    );
-    assert!(!guarded.status.success(), "the play stops");
-    let guarded_text = String::from_utf8_lossy(&guarded.stdout);
-    assert!(guarded_text.contains("rescued=1"), "{guarded_text}");
-    let status = a.run(&["ufw", "status"]);
-    assert!(status.contains("Status: inactive"), "{status}");
-    let timers = a.run(&["systemctl", "list-timers", "--all"]);
-    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
-    let login = a.fresh_ssh("erin", &key);
-    assert!(login.status.success(), "SSH still works");
-
-    // A port taken out of the answers: the next run removes droplift's rule for it (and, the
-    // firewall being off after the failure above, switches it on behind the guard again).
-    let vars_path = out_dir.join("group_vars/all.yml");
-    let vars = std::fs::read_to_string(&vars_path).expect("vars");
-    std::fs::write(
-        &vars_path,
-        vars.replace(
-            r#"extra_ports: ["8080/tcp", "53/udp"]"#,
-            r#"extra_ports: ["53/udp"]"#,
-        ),
-    )
-    .expect("vars");
-    let fewer = play_as_user(
-        &playbook,
-        &out_dir,
-        key_arg,
-        &extra,
-        &["--tags", "firewall", "--limit", &a.address.to_string()],
-    );
-    assert!(fewer.status.success(), "the run without 8080");
-    let status = a.run(&["ufw", "status", "verbose"]);
-    assert!(status.contains("Status: active"), "{status}");
-    assert!(!status.contains("8080"), "{status}");
-    assert!(status.lines().any(|l| l.starts_with("53/udp")), "{status}");
-    let timers = a.run(&["systemctl", "list-timers", "--all"]);
-    assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
-
-    // The go-live guard: a uWSGI setting that breaks the app (a module that does not exist)
-    // stops the service stage, and its rescue puts the old settings back: the app answers again.
-    let vars = std::fs::read_to_string(&vars_path).expect("vars");
-    let broken = vars.replace(
-        r#"app_module: !unsafe "app:app""#,
-        r#"app_module: !unsafe "nothere:app""#,
-    );
-    assert_ne!(broken, vars, "the module is in group_vars");
-    std::fs::write(&vars_path, broken).expect("vars");
-    let ini_before = a.run(&["cat", INI]);
-    let failing = play_as_user(
-        &playbook,
-        &out_dir,
-        key_arg,
-        &extra,
-        &["--tags", "app,service", "--limit", &a.address.to_string()],
-    );
-    std::fs::write(&vars_path, vars).expect("vars");
-    assert!(!failing.status.success(), "the play stops");
-    let failing_text = String::from_utf8_lossy(&failing.stdout);
-    assert!(failing_text.contains("rescued=1"), "{failing_text}");
-    assert!(failing_text.contains("serves again"), "{failing_text}");
-    assert!(
-        failing_text.contains("ModuleNotFoundError"),
-        "{failing_text}"
-    );
-    assert_eq!(a.run(&["cat", INI]), ini_before);
-    assert_stages_8_and_9(&a);
-
-    // Code from git: a repository with an annotated tag, inside the droplet (file://, as
-    // e2e_app does). A new release is cloned as the user and goes live behind the smoke test;
-    // its mark names the tag's commit, and a second run changes nothing.
-    let repo = home.path().join("items-git");
-    std::fs::create_dir_all(&repo).expect("repo");
-    for (path, text) in droplift::source::SAMPLE {
-        std::fs::write(repo.join(path), text).expect("sample file");
-    }
-    let git = |args: &[&str], dir: &Path| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
+    // From here the first droplet's guards and releases, and the second droplet's stage 10,
+    // side by side (two droplets, nothing shared but this computer).
+    let tls_answers = std::thread::scope(|scope| {
+        let tls = scope.spawn(|| {
+            // Stage 10 on the second droplet. Let's Encrypt is out of reach here (only the package
+            // registries are), so a self-signed certificate stands where certbot would put one, and the
+            // droplet's own resolver and trust store know the name: certbot's request is the one step
+            // this test does not run (its `creates:` skips it). Everything around it runs: DNS check,
+            // certbot installed, the site with HTTPS tested and live, http sent to https, a second run
+            // changing nothing, droplift's own checks, and a domain pointing elsewhere refused.
+            stand_in_certificate(&b);
+            let tls_answers = home.path().join("tls.toml");
+            std::fs::write(
+                &tls_answers,
+                format!(
+                    "{}\n[nginx]\nserver_name = \"items.test\"\n\n[tls]\ndomain = \"items.test\"\n\
+                     email = \"erin@example.org\"\n",
+                    answers_for(&b.address.to_string())
+                ),
+            )
+            .expect("answers");
+            let tls_dir = home.path().join("fleet-tls");
+            let export = common::cli::droplift(
+                home.path(),
+                &[
+                    "export",
+                    "ansible",
+                    "--answers",
+                    tls_answers.to_str().expect("utf-8"),
+                    "--out",
+                    tls_dir.to_str().expect("utf-8"),
+                ],
+                "",
+            );
+            assert!(export.status.success());
+            let tls_first = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
+            assert!(tls_first.status.success(), "the run with a domain");
+            let https = Command::new("curl")
+                .args(["-s", "-k", "--max-time", "10", "--resolve"])
+                .arg(format!("items.test:443:{}", b.address))
+                .arg("https://items.test/items")
+                .output()
+                .expect("curl");
+            assert_eq!(
+                String::from_utf8_lossy(&https.stdout).trim_end(),
+                "{\"items\":[]}"
+            );
+            let redirect = Command::new("curl")
+                .args([
+                    "-s",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{http_code} %{redirect_url}",
+                ])
+                .args(["--max-time", "10", "--resolve"])
+                .arg(format!("items.test:80:{}", b.address))
+                .arg("http://items.test/items")
+                .output()
+                .expect("curl");
+            assert_eq!(
+                String::from_utf8_lossy(&redirect.stdout),
+                "301 https://items.test/items"
+            );
+            let status = b.run(&["ufw", "status"]);
+            assert!(status.lines().any(|l| l.starts_with("443/tcp")), "{status}");
+            b.run(&["dpkg-query", "-W", "certbot", "python3-certbot-nginx"]);
+            let tls_second = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
+            assert!(tls_second.status.success(), "the second run with a domain");
+            let recap = changed_per_host(&String::from_utf8_lossy(&tls_second.stdout));
+            assert_eq!(recap.len(), 1);
+            assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+            let status = droplift_status(home.path(), &tls_answers);
+            assert_eq!(status.matches(" done ").count(), 10, "{status}");
+            let refused = play_as_user(
+                &playbook,
+                &tls_dir,
+                key_arg,
+                &extra,
+                &[
+                    "--tags",
+                    "domain",
+                    "-e",
+                    "tls_domain=elsewhere.test",
+                    "-e",
+                    "server_name=elsewhere.test",
+                ],
+            );
+            assert!(!refused.status.success());
+            let refused_text = String::from_utf8_lossy(&refused.stdout);
+            assert!(
+                refused_text.contains("elsewhere.test points at 192.0.2.1"),
+                "{refused_text}"
+            );
+            assert!(refused_text.contains("changed=0"), "{refused_text}");
+            tls_answers
+        });
+        // The firewall's guard: when the fresh login after `ufw enable` fails (here: a key the
+        // droplet does not know), the rescue turns the firewall off again over the open connection.
+        let wrong_key = home.path().join(".ssh/wrong_ed25519");
+        droplift::driver::ensure_key(&wrong_key, None).expect("a second key");
+        a.run(&["ufw", "--force", "disable"]);
+        let wrong = format!("ssh_private_key={}", wrong_key.display());
+        let guarded = play_as_user(
+            &playbook,
+            &out_dir,
+            key_arg,
+            &extra,
+            &[
+                "-e",
+                &wrong,
+                "--tags",
+                "firewall",
+                "--limit",
+                &a.address.to_string(),
+            ],
         );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    };
-    git(&["init", "-q"], &repo);
-    git(&["add", "."], &repo);
-    git(&["commit", "-qm", "v1"], &repo);
-    git(&["tag", "-a", "v1.0.0", "-m", "v1.0.0"], &repo);
-    let commit = git(&["rev-parse", "v1.0.0^{commit}"], &repo);
-    let bare = a.rootfs().join("srv/items.git");
-    git(
-        &["clone", "-q", "--bare", ".", bare.to_str().expect("utf-8")],
-        &repo,
-    );
-    a.run(&["chown", "-R", "erin", "/srv/items.git"]);
-    let git_answers = home.path().join("git.toml");
-    std::fs::write(
-        &git_answers,
-        answers_for(&a.address.to_string()).replacen(
-            "[app]\n",
-            "[app]\nsource = \"file:///srv/items.git\"\nref = \"v1.0.0\"\nhealth = \"/items\"\n",
-            1,
-        ),
-    )
-    .expect("answers");
-    let git_dir = home.path().join("fleet-git");
-    let export = common::cli::droplift(
-        home.path(),
-        &[
-            "export",
-            "ansible",
-            "--answers",
-            git_answers.to_str().expect("utf-8"),
-            "--out",
-            git_dir.to_str().expect("utf-8"),
-        ],
-        "",
-    );
-    assert!(export.status.success());
-    assert!(
-        !git_dir.join("files/app.tar").exists(),
-        "git code is cloned, not packed"
-    );
-    let a_only = a.address.to_string();
-    let ship = ["--tags", "app,service", "--limit", a_only.as_str()];
-    let from_git = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
-    assert!(from_git.status.success(), "the release from git");
-    let current = current_release(&a);
-    assert_eq!(a.run(&["cat", &format!("{STATE}/current")]).trim(), current);
-    let mark = a.run(&["cat", &format!("{STATE}/marks/{current}")]);
-    for line in [
-        "status=good".to_owned(),
-        format!("digest={commit}"),
-        "source=git file:///srv/items.git v1.0.0".to_owned(),
-    ] {
-        assert!(mark.lines().any(|l| l == line), "{line}:\n{mark}");
-    }
-    assert_eq!(get_items(&a).0, "200 application/json");
-    let again = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
-    let recap = changed_per_host(&String::from_utf8_lossy(&again.stdout));
-    assert_eq!(recap.len(), 1);
-    assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+        assert!(!guarded.status.success(), "the play stops");
+        let guarded_text = String::from_utf8_lossy(&guarded.stdout);
+        assert!(guarded_text.contains("rescued=1"), "{guarded_text}");
+        let status = a.run(&["ufw", "status"]);
+        assert!(status.contains("Status: inactive"), "{status}");
+        let timers = a.run(&["systemctl", "list-timers", "--all"]);
+        assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+        let login = a.fresh_ssh("erin", &key);
+        assert!(login.status.success(), "SSH still works");
 
-    // Stage 10 on the second droplet. Let's Encrypt is out of reach here (only the package
-    // registries are), so a self-signed certificate stands where certbot would put one, and the
-    // droplet's own resolver and trust store know the name: certbot's request is the one step
-    // this test does not run (its `creates:` skips it). Everything around it runs: DNS check,
-    // certbot installed, the site with HTTPS tested and live, http sent to https, a second run
-    // changing nothing, droplift's own checks, and a domain pointing elsewhere refused.
-    stand_in_certificate(&b);
-    let tls_answers = home.path().join("tls.toml");
-    std::fs::write(
-        &tls_answers,
-        format!(
-            "{}\n[nginx]\nserver_name = \"items.test\"\n\n[tls]\ndomain = \"items.test\"\n\
-             email = \"erin@example.org\"\n",
-            answers_for(&b.address.to_string())
-        ),
-    )
-    .expect("answers");
-    let tls_dir = home.path().join("fleet-tls");
-    let export = common::cli::droplift(
-        home.path(),
-        &[
-            "export",
-            "ansible",
-            "--answers",
-            tls_answers.to_str().expect("utf-8"),
-            "--out",
-            tls_dir.to_str().expect("utf-8"),
-        ],
-        "",
-    );
-    assert!(export.status.success());
-    let tls_first = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
-    assert!(tls_first.status.success(), "the run with a domain");
-    let https = Command::new("curl")
-        .args(["-s", "-k", "--max-time", "10", "--resolve"])
-        .arg(format!("items.test:443:{}", b.address))
-        .arg("https://items.test/items")
-        .output()
-        .expect("curl");
-    assert_eq!(
-        String::from_utf8_lossy(&https.stdout).trim_end(),
-        "{\"items\":[]}"
-    );
-    let redirect = Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code} %{redirect_url}",
-        ])
-        .args(["--max-time", "10", "--resolve"])
-        .arg(format!("items.test:80:{}", b.address))
-        .arg("http://items.test/items")
-        .output()
-        .expect("curl");
-    assert_eq!(
-        String::from_utf8_lossy(&redirect.stdout),
-        "301 https://items.test/items"
-    );
-    let status = b.run(&["ufw", "status"]);
-    assert!(status.lines().any(|l| l.starts_with("443/tcp")), "{status}");
-    b.run(&["dpkg-query", "-W", "certbot", "python3-certbot-nginx"]);
-    let tls_second = play_as_user(&playbook, &tls_dir, key_arg, &extra, &[]);
-    assert!(tls_second.status.success(), "the second run with a domain");
-    let recap = changed_per_host(&String::from_utf8_lossy(&tls_second.stdout));
-    assert_eq!(recap.len(), 1);
-    assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
-    let status = droplift_status(home.path(), &tls_answers);
-    assert_eq!(status.matches(" done ").count(), 10, "{status}");
-    let refused = play_as_user(
-        &playbook,
-        &tls_dir,
-        key_arg,
-        &extra,
-        &[
-            "--tags",
-            "domain",
-            "-e",
-            "tls_domain=elsewhere.test",
-            "-e",
-            "server_name=elsewhere.test",
-        ],
-    );
-    assert!(!refused.status.success());
-    let refused_text = String::from_utf8_lossy(&refused.stdout);
-    assert!(
-        refused_text.contains("elsewhere.test points at 192.0.2.1"),
-        "{refused_text}"
-    );
-    assert!(refused_text.contains("changed=0"), "{refused_text}");
+        // A port taken out of the answers: the next run removes droplift's rule for it (and, the
+        // firewall being off after the failure above, switches it on behind the guard again).
+        let vars_path = out_dir.join("group_vars/all.yml");
+        let vars = std::fs::read_to_string(&vars_path).expect("vars");
+        std::fs::write(
+            &vars_path,
+            vars.replace(
+                r#"extra_ports: ["8080/tcp", "53/udp"]"#,
+                r#"extra_ports: ["53/udp"]"#,
+            ),
+        )
+        .expect("vars");
+        let fewer = play_as_user(
+            &playbook,
+            &out_dir,
+            key_arg,
+            &extra,
+            &["--tags", "firewall", "--limit", &a.address.to_string()],
+        );
+        assert!(fewer.status.success(), "the run without 8080");
+        let status = a.run(&["ufw", "status", "verbose"]);
+        assert!(status.contains("Status: active"), "{status}");
+        assert!(!status.contains("8080"), "{status}");
+        assert!(status.lines().any(|l| l.starts_with("53/udp")), "{status}");
+        let timers = a.run(&["systemctl", "list-timers", "--all"]);
+        assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
+
+        // The go-live guard: a uWSGI setting that breaks the app (a module that does not exist)
+        // stops the service stage, and its rescue puts the old settings back: the app answers again.
+        let vars = std::fs::read_to_string(&vars_path).expect("vars");
+        let broken = vars.replace(
+            r#"app_module: !unsafe "app:app""#,
+            r#"app_module: !unsafe "nothere:app""#,
+        );
+        assert_ne!(broken, vars, "the module is in group_vars");
+        std::fs::write(&vars_path, broken).expect("vars");
+        let ini_before = a.run(&["cat", INI]);
+        let failing = play_as_user(
+            &playbook,
+            &out_dir,
+            key_arg,
+            &extra,
+            &["--tags", "app,service", "--limit", &a.address.to_string()],
+        );
+        std::fs::write(&vars_path, vars).expect("vars");
+        assert!(!failing.status.success(), "the play stops");
+        let failing_text = String::from_utf8_lossy(&failing.stdout);
+        assert!(failing_text.contains("rescued=1"), "{failing_text}");
+        assert!(failing_text.contains("serves again"), "{failing_text}");
+        assert!(
+            failing_text.contains("ModuleNotFoundError"),
+            "{failing_text}"
+        );
+        assert_eq!(a.run(&["cat", INI]), ini_before);
+        assert_stages_8_and_9(&a);
+
+        // Code from git: a repository with an annotated tag, inside the droplet (file://, as
+        // e2e_app does). A new release is cloned as the user and goes live behind the smoke test;
+        // its mark names the tag's commit, and a second run changes nothing.
+        let repo = home.path().join("items-git");
+        std::fs::create_dir_all(&repo).expect("repo");
+        for (path, text) in droplift::source::SAMPLE {
+            std::fs::write(repo.join(path), text).expect("sample file");
+        }
+        let git = |args: &[&str], dir: &Path| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("git runs");
+            assert!(
+                out.status.success(),
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        git(&["init", "-q"], &repo);
+        git(&["add", "."], &repo);
+        git(&["commit", "-qm", "v1"], &repo);
+        git(&["tag", "-a", "v1.0.0", "-m", "v1.0.0"], &repo);
+        let commit = git(&["rev-parse", "v1.0.0^{commit}"], &repo);
+        let bare = a.rootfs().join("srv/items.git");
+        git(
+            &["clone", "-q", "--bare", ".", bare.to_str().expect("utf-8")],
+            &repo,
+        );
+        a.run(&["chown", "-R", "erin", "/srv/items.git"]);
+        let git_answers = home.path().join("git.toml");
+        std::fs::write(
+            &git_answers,
+            answers_for(&a.address.to_string()).replacen(
+                "[app]\n",
+                "[app]\nsource = \"file:///srv/items.git\"\nref = \"v1.0.0\"\nhealth = \"/items\"\n",
+                1,
+            ),
+        )
+        .expect("answers");
+        let git_dir = home.path().join("fleet-git");
+        let export = common::cli::droplift(
+            home.path(),
+            &[
+                "export",
+                "ansible",
+                "--answers",
+                git_answers.to_str().expect("utf-8"),
+                "--out",
+                git_dir.to_str().expect("utf-8"),
+            ],
+            "",
+        );
+        assert!(export.status.success());
+        assert!(
+            !git_dir.join("files/app.tar").exists(),
+            "git code is cloned, not packed"
+        );
+        let a_only = a.address.to_string();
+        let ship = ["--tags", "app,service", "--limit", a_only.as_str()];
+        let from_git = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
+        assert!(from_git.status.success(), "the release from git");
+        let current = current_release(&a);
+        assert_eq!(a.run(&["cat", &format!("{STATE}/current")]).trim(), current);
+        let mark = a.run(&["cat", &format!("{STATE}/marks/{current}")]);
+        for line in [
+            "status=good".to_owned(),
+            format!("digest={commit}"),
+            "source=git file:///srv/items.git v1.0.0".to_owned(),
+        ] {
+            assert!(mark.lines().any(|l| l == line), "{line}:\n{mark}");
+        }
+        assert_eq!(get_items(&a).0, "200 application/json");
+        let again = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
+        let recap = changed_per_host(&String::from_utf8_lossy(&again.stdout));
+        assert_eq!(recap.len(), 1);
+        assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+        tls.join().expect("stage 10 by the play ran")
+    });
 
     // droplift's own stage 10 on the third droplet, from the same stand-in: its site names the
     // domain (the nginx stage again), then the stage's certbot step as droplift runs it (certbot

@@ -38,6 +38,9 @@ pub struct PublicKey {
 pub struct Patience {
     pub poll_every: Duration,
     pub active_within: Duration,
+    /// After a create whose answer never came: how long the droplet may take to show in the
+    /// account's list before the create is sent again (DigitalOcean's list can lag).
+    pub listed_within: Duration,
 }
 
 impl Default for Patience {
@@ -46,6 +49,9 @@ impl Default for Patience {
             poll_every: Duration::from_secs(3),
             // A new droplet is usually active within a minute; five is already unusual.
             active_within: Duration::from_secs(300),
+            // A droplet the API accepted is usually listed at once; a minute covers a slow list,
+            // and a second droplet would cost money every hour.
+            listed_within: Duration::from_secs(60),
         }
     }
 }
@@ -234,6 +240,7 @@ pub fn launch(
     client: &Client,
     order: &Order,
     key: &SshKey,
+    patience: Patience,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Launch, CreateError> {
     if let Some(droplet) = find_made(client, &order.name)? {
@@ -290,11 +297,10 @@ pub fn launch(
             "{error} The create may have arrived: looking for {} before anything is sent again …",
             order.name
         )));
-        // A droplet just accepted can take a moment to be listed: look twice.
-        for look in 0..2 {
-            if look > 0 {
-                std::thread::sleep(Duration::from_secs(2));
-            }
+        // A droplet just accepted can take a while to be listed: look until `listed_within`.
+        let looking = Instant::now();
+        let mut said = false;
+        loop {
             if let Some(droplet) = find_made(client, &order.name)? {
                 progress(Progress::Line(format!(
                     "Found {} (id {}): the create did arrive; no second droplet is made.",
@@ -306,6 +312,25 @@ pub fn launch(
                     found: true,
                 });
             }
+            let waited = looking.elapsed();
+            if waited >= patience.listed_within {
+                break;
+            }
+            if !said {
+                said = true;
+                progress(Progress::Line(format!(
+                    "{} is not listed yet: a new droplet can take a while to show in the \
+                     account's list, so droplift looks again for up to {} s before it sends \
+                     anything again.",
+                    order.name,
+                    patience.listed_within.as_secs()
+                )));
+            }
+            std::thread::sleep(
+                patience
+                    .poll_every
+                    .min(patience.listed_within.saturating_sub(waited)),
+            );
         }
         if attempt == 3 {
             return Err(error.into());

@@ -136,7 +136,8 @@ pub fn run(job: CloudJob, send: impl Fn(CloudEvent) + Send + Sync + Clone + 'sta
                         "is on the account already: reused"
                     }
                 )));
-                let launch = create::launch(&client, &order, &account_key, &mut progress)?;
+                let launch =
+                    create::launch(&client, &order, &account_key, patience, &mut progress)?;
                 create::wait_active(&client, &launch, patience, &mut progress)
             })();
             send(match result {

@@ -116,6 +116,7 @@ pub mod advice;
 pub mod answers;
 pub mod answers_file;
 pub mod apt;
+pub mod backup;
 pub mod check;
 pub mod plan;
 pub mod prefetch;

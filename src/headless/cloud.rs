@@ -61,6 +61,9 @@ pub struct CreateArgs {
     /// Seconds between looks while waiting (tests).
     #[arg(long, hide = true, value_name = "SECS")]
     pub poll_every: Option<u64>,
+    /// Seconds a droplet whose create went unanswered may take to be listed (tests).
+    #[arg(long, hide = true, value_name = "SECS")]
+    pub listed_within: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -281,7 +284,6 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
         backups: wanted.backups,
     };
     let mut progress = |p: Progress| println!("  {}", p.line(&order.name));
-    let launch = create::launch(&client, &order, &key, &mut progress).map_err(create_failed)?;
     let defaults = Patience::default();
     let patience = Patience {
         poll_every: args
@@ -290,7 +292,12 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
         active_within: args
             .active_timeout
             .map_or(defaults.active_within, Duration::from_secs),
+        listed_within: args
+            .listed_within
+            .map_or(defaults.listed_within, Duration::from_secs),
     };
+    let launch =
+        create::launch(&client, &order, &key, patience, &mut progress).map_err(create_failed)?;
     let droplet =
         create::wait_active(&client, &launch, patience, &mut progress).map_err(create_failed)?;
     let Some(ip) = droplet.public_ipv4() else {

@@ -2,6 +2,7 @@
 //! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
 
 pub mod apply;
+pub mod backup;
 pub mod cloud;
 pub mod deploy;
 mod print;

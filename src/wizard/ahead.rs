@@ -91,6 +91,11 @@ pub(super) fn submit_while_running(app: &mut App) -> Option<Vec<Effect>> {
         Elsewhere::Queued => {
             format!("Your answers are in: this stage is checked as soon as stage {number} is done.")
         }
+        Elsewhere::Queueable if app.current.index() < running.index() => format!(
+            "Stage {number} runs with the answers it started with: stage {}'s answers can change \
+             once it is done (press Enter here again then).",
+            app.current.index() + 1
+        ),
         Elsewhere::Queueable => {
             flow::take_answers(app);
             app.queued = Some(app.current);

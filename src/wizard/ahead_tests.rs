@@ -66,11 +66,16 @@ fn n_while_a_stage_applies_opens_the_next_form_and_its_check_follows_the_running
     assert_eq!(app.queued, Some(StageId::User));
     assert_eq!(app.run.as_ref().map(|r| r.stage), Some(StageId::Update));
     assert_eq!(app.answers.user, "carol");
-    assert!(app.secrets.contains(SecretName::UserPassword));
+    assert!(
+        !app.secrets.contains(SecretName::UserPassword),
+        "the running stage keeps the secrets it started with"
+    );
+    assert!(app.later_secrets.contains(SecretName::UserPassword));
     assert_eq!(app.form.value("user_password"), "", "the field is wiped");
 
     let after = finish_update(&mut app, effects);
     assert_eq!(app.status(StageId::Update), StageStatus::Done);
+    assert!(app.secrets.contains(SecretName::UserPassword));
     assert_eq!(
         app.current,
         StageId::User,

@@ -32,9 +32,20 @@ pub struct Instructor {
 /// (zeroized, redacted from the log), never in the answers.
 pub(super) fn take_answers(app: &mut App) {
     let secrets = (app.current.stage().take)(&mut app.answers, &mut app.form);
+    // Typed ahead while another stage runs: that stage keeps the secrets it started with.
+    let later = app.run.as_ref().is_some_and(|run| run.stage != app.current);
     for (name, secret) in secrets {
-        app.secrets.set(name, secret, &app.redactor);
+        if later {
+            app.later_secrets.set(name, secret, &app.redactor);
+        } else {
+            app.secrets.set(name, secret, &app.redactor);
+        }
     }
+}
+
+/// The secrets typed ahead join the others (a run ended, or another starts).
+pub(super) fn settle_secrets(app: &mut App) {
+    app.later_secrets.move_into(&mut app.secrets);
 }
 
 /// How much of a stage to run.
@@ -77,6 +88,7 @@ pub(super) fn rollback(app: &mut App) -> Vec<Effect> {
 }
 
 fn start_with(app: &mut App, mode: Mode, plans: course::plan::StagePlans) -> Vec<Effect> {
+    settle_secrets(app);
     let stage = app.current;
     app.set_status(stage, StageStatus::Running);
     app.view = View::Running;

@@ -179,6 +179,9 @@ pub struct App {
     /// A stage whose answers are in while another stage runs: checked as soon as that one is
     /// done (`ahead.rs`).
     pub queued: Option<StageId>,
+    /// Secrets typed into a later stage's form while another stage runs: they join `secrets`
+    /// when that run ends, so a running stage keeps the passwords it started with.
+    pub later_secrets: Secrets,
     /// Ids for worker jobs, unique across the session.
     pub next_id: JobId,
     pub log: LogBuffer,
@@ -247,6 +250,7 @@ impl App {
             }),
             run: None,
             queued: None,
+            later_secrets: Secrets::new(),
             next_id: 1,
             log: LogBuffer::new(log_capacity),
             log_scroll: 0,

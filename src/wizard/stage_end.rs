@@ -8,6 +8,7 @@ use crate::runner::{Outcome, StageRun};
 
 /// A run ended (`Msg::RunEnded`).
 pub(super) fn on_end(app: &mut App, run: StageRun, outcome: Outcome) -> Vec<Effect> {
+    flow::settle_secrets(app);
     if app.checking_all {
         return super::resume::all_checked(app, &run, &outcome);
     }

@@ -185,6 +185,16 @@ pub(super) fn create(shared: &Arc<Shared>, body: &str) -> Routed {
             practice,
             action: action.clone(),
             booting,
+            listed_from: std::time::Instant::now()
+                + shared
+                    .options
+                    .faults
+                    .iter()
+                    .find_map(|f| match f {
+                        Fault::ListLag(lag) => Some(*lag),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
         },
     );
     state.actions.insert(action_id, id);

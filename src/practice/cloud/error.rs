@@ -35,7 +35,7 @@ pub enum FaultError {
     NotANumber { name: String, value: String },
     #[error(
         "unknown fault {0:?}; the faults are sold-out, rate-limit[=N], drop-create[=SECS], \
-         never-active, server-errors[=N]"
+         never-active, list-lag[=SECS], server-errors[=N]"
     )]
     Unknown(String),
 }

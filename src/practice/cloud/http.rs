@@ -217,6 +217,7 @@ fn route(
             let droplets: Vec<Droplet> = state
                 .droplets
                 .values()
+                .filter(|m| m.listed_from <= std::time::Instant::now())
                 .map(|m| m.droplet.clone())
                 .filter(|d| params.get("tag_name").is_none_or(|t| d.tags.contains(t)))
                 .filter(|d| {

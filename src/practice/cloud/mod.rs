@@ -44,12 +44,16 @@ pub enum Fault {
     DropCreate(Duration),
     /// Droplets stay "new" forever (no practice droplet is booted).
     NeverActive,
+    /// A new droplet shows in the account's list only this long after its create (a list that
+    /// lags, as DigitalOcean's can).
+    ListLag(Duration),
     /// The next N requests answer 500.
     ServerErrors(u32),
 }
 
 impl Fault {
-    /// `sold-out`, `rate-limit[=N]`, `drop-create[=SECS]`, `never-active`, `server-errors[=N]`.
+    /// `sold-out`, `rate-limit[=N]`, `drop-create[=SECS]`, `never-active`, `list-lag[=SECS]`,
+    /// `server-errors[=N]`.
     pub fn parse(text: &str) -> Result<Fault, FaultError> {
         let (name, value) = text.split_once('=').unwrap_or((text, ""));
         let number = |default: u64| -> Result<u64, FaultError> {
@@ -67,6 +71,7 @@ impl Fault {
             "rate-limit" => Fault::RateLimit(number(1)? as u32),
             "drop-create" => Fault::DropCreate(Duration::from_secs(number(60)?)),
             "never-active" => Fault::NeverActive,
+            "list-lag" => Fault::ListLag(Duration::from_secs(number(10)?)),
             "server-errors" => Fault::ServerErrors(number(1)? as u32),
             _ => return Err(FaultError::Unknown(name.to_owned())),
         })
@@ -99,6 +104,8 @@ struct Made {
     practice: String,
     action: Action,
     booting: Option<std::thread::JoinHandle<()>>,
+    /// When it shows in the account's list (the list-lag fault; else at once).
+    listed_from: std::time::Instant,
 }
 
 struct State {
@@ -267,6 +274,10 @@ mod tests {
             Ok(Fault::DropCreate(Duration::from_secs(5)))
         );
         assert_eq!(Fault::parse("never-active"), Ok(Fault::NeverActive));
+        assert_eq!(
+            Fault::parse("list-lag"),
+            Ok(Fault::ListLag(Duration::from_secs(10)))
+        );
         assert!(Fault::parse("gremlins").is_err());
     }
 
@@ -292,7 +303,7 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8777", value_name = "ADDR")]
     pub listen: SocketAddr,
     /// Misbehave like the real API sometimes does (may be repeated): sold-out,
-    /// rate-limit[=N], drop-create[=SECS], never-active, server-errors[=N].
+    /// rate-limit[=N], drop-create[=SECS], never-active, list-lag[=SECS], server-errors[=N].
     #[arg(long = "fault", value_name = "FAULT", value_parser = Fault::parse)]
     pub faults: Vec<Fault>,
 }

@@ -184,7 +184,7 @@ pub struct AppValues {
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
-pub(super) fn site_answer(answers: &Answers) -> &str {
+pub(crate) fn site_answer(answers: &Answers) -> &str {
     &answers.nginx.site
 }
 

@@ -1,0 +1,182 @@
+//! Day two, backups (issue 29): the site's database dumped every night by a systemd timer on
+//! the server (pg_dump's custom format, checked with pg_restore --list, in a folder only root
+//! may open, the oldest removed), `droplift backup now` running that same unit at once, and
+//! `droplift backup list`. The script the timer runs is root's, built here from checked values.
+
+use crate::course::answers::Answers;
+use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::stages::app::site_answer;
+use crate::course::values::{Made, PgDatabase, SiteName};
+use crate::course::{PlanError, answer};
+use crate::shell::{QuoteError, Script};
+
+const BACKUP: &str = include_str!("backup.sh");
+const SERVICE: &str = include_str!("backup.service");
+const TIMER: &str = include_str!("backup.timer");
+const PUT: &str = include_str!("put.sh");
+const SCHEDULE: &str = include_str!("schedule.sh");
+const NOW: &str = include_str!("now.sh");
+const LIST: &str = include_str!("list.sh");
+const PROBE: &str = include_str!("probe.sh");
+
+/// What a site's backup needs, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupValues {
+    pub site: SiteName,
+    pub db: PgDatabase,
+}
+
+pub fn values(answers: &Answers) -> Result<BackupValues, PlanError> {
+    Ok(BackupValues {
+        site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
+        db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+    })
+}
+
+/// The unit (and timer) name of the site's backup.
+fn unit(v: &BackupValues) -> Made {
+    Made::new(format!("droplift-backup-{}", v.site))
+}
+
+/// Where the script the timer runs is installed (root's).
+fn script_path(v: &BackupValues) -> Made {
+    Made::new(format!("/usr/local/lib/droplift/backup-{}", v.site))
+}
+
+/// The backup script with the site's values in its preamble: the file the server keeps.
+pub fn backup_script(v: &BackupValues) -> Result<String, QuoteError> {
+    Ok(format!(
+        "#!/bin/bash\n{}",
+        Script::new(&[BACKUP])
+            .set("site", &v.site)
+            .set("db", &v.db)
+            .text()?
+    ))
+}
+
+fn fill(template: &str, v: &BackupValues) -> String {
+    template.replace("{{site}}", v.site.as_str())
+}
+
+/// A step putting `text` at `path` with `mode` (root's file, in a root-owned folder).
+fn put(title: String, path: &Made, mode: &str, text: String) -> Result<Step, QuoteError> {
+    Ok(Step::run(
+        title,
+        Command::root(
+            &Script::new(&[PUT])
+                .set("path", path)
+                .set("mode", &Made::new(mode)),
+        )?
+        .stdin(vec![StdinPart::Text(text)]),
+    ))
+}
+
+/// The nightly backup set up: the script, its unit and timer written, checked and switched on.
+pub fn setup_plans(v: &BackupValues) -> Result<StagePlans, QuoteError> {
+    let unit = unit(v);
+    let script = script_path(v);
+    let probe = || -> Result<Plan, QuoteError> {
+        Ok(Plan::new(vec![Step::run(
+            format!("Is the nightly backup of the database {} set up?", v.db),
+            Command::root(
+                &Script::new(&[PROBE])
+                    .set("unit", &unit)
+                    .set("script_path", &script),
+            )?,
+        )]))
+    };
+    Ok(StagePlans {
+        probe: probe()?,
+        apply: Plan::new(vec![
+            put(
+                format!(
+                    "Write the backup script {script} (root's): pg_dump of {}, checked with \
+                     pg_restore --list,\nkept in /var/lib/droplift/backups/{} (root only), \
+                     the newest of 7 days and 4 weeks",
+                    v.db, v.site
+                ),
+                &script,
+                "700",
+                backup_script(v)?,
+            )?,
+            put(
+                format!("Write the systemd unit {unit}.service that runs it"),
+                &Made::new(format!("/etc/systemd/system/{unit}.service")),
+                "644",
+                fill(SERVICE, v),
+            )?,
+            put(
+                format!("Write the timer {unit}.timer: every night at 3 (spread over an hour)"),
+                &Made::new(format!("/etc/systemd/system/{unit}.timer")),
+                "644",
+                fill(TIMER, v),
+            )?,
+            Step::run(
+                "Check both with systemd-analyze verify and switch the timer on".to_owned(),
+                Command::root(&Script::new(&[SCHEDULE]).set("unit", &unit))?,
+            ),
+        ]),
+        verify: probe()?,
+    })
+}
+
+/// One backup now, by the same unit the timer starts.
+pub fn now_plans(v: &BackupValues) -> Result<StagePlans, QuoteError> {
+    let unit = unit(v);
+    Ok(StagePlans {
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Back up the database {} now ({unit}.service, as the timer does)",
+                v.db
+            ),
+            Command::root(&Script::new(&[NOW]).set("unit", &unit))?,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+/// The site's backups and the timer's last and next run (changes nothing).
+pub fn list_plans(v: &BackupValues) -> Result<StagePlans, QuoteError> {
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("The backups of {} on the server", v.site),
+            Command::root(
+                &Script::new(&[LIST])
+                    .set("site", &v.site)
+                    .set("unit", &unit(v)),
+            )?,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> BackupValues {
+        BackupValues {
+            site: SiteName::parse("items-rest").expect("site"),
+            db: PgDatabase::parse("items-db").expect("db"),
+        }
+    }
+
+    #[test]
+    fn the_installed_script_names_the_site_and_database_in_its_preamble_only() {
+        let text = backup_script(&sample()).expect("script");
+        assert!(text.starts_with("#!/bin/bash\n"));
+        assert!(text.contains("\nsite=items-rest\n"), "{text}");
+        assert!(text.contains("\ndb=items-db\n"), "{text}");
+        assert!(text.contains("pg_restore --list"));
+    }
+
+    #[test]
+    fn the_unit_and_timer_are_filled_for_the_site() {
+        let v = sample();
+        let service = fill(SERVICE, &v);
+        assert!(service.contains("ExecStart=/usr/local/lib/droplift/backup-items-rest"));
+        assert!(!service.contains("{{"));
+        let timer = fill(TIMER, &v);
+        assert!(timer.contains("Persistent=true") && !timer.contains("{{"));
+    }
+}
