@@ -275,14 +275,17 @@ fn packages(code: &Code) -> Const {
     }
 }
 
-/// The password line on stdin: DATABASE_URL is written from it; then the secret settings'
-/// values typed, `NAME=value` lines (none when none was typed).
-fn password_stdin() -> Vec<StdinPart> {
-    vec![
+/// The password line on stdin: DATABASE_URL is written from it; then, for an app with secret
+/// settings, their values typed, `NAME=value` lines (none when none was typed).
+fn password_stdin(v: &AppValues) -> Vec<StdinPart> {
+    let mut parts = vec![
         StdinPart::Secret(SecretName::DbPassword),
         StdinPart::Text("\n".into()),
-        StdinPart::Secret(SecretName::AppSecrets),
-    ]
+    ];
+    if !v.secret_names.as_str().is_empty() {
+        parts.push(StdinPart::Secret(SecretName::AppSecrets));
+    }
+    parts
 }
 
 /// The plain settings the environment file gets, for a step's title (names only).
@@ -443,7 +446,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
                     .set("settings", &v.settings)
                     .set("secret_names", &v.secret_names),
             )?
-            .stdin(password_stdin())
+            .stdin(password_stdin(v))
             .by_hand(format!(
                 "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded){}",
                 layout.env_file,
