@@ -50,6 +50,12 @@ pub enum Request {
         source: CodeSource,
         path: String,
     },
+    /// Copy the file the command hands over into `dest_dir` here.
+    Download {
+        id: JobId,
+        command: Command,
+        dest_dir: std::path::PathBuf,
+    },
 }
 
 impl Request {
@@ -59,7 +65,8 @@ impl Request {
             Request::Run { id, .. }
             | Request::FreshLogin { id, .. }
             | Request::Local { id, .. }
-            | Request::Upload { id, .. } => *id,
+            | Request::Upload { id, .. }
+            | Request::Download { id, .. } => *id,
         }
     }
 }
@@ -230,6 +237,11 @@ impl StageRun {
             },
             Action::Local(action) => Request::Local { id, action },
             Action::Upload { source, path } => Request::Upload { id, source, path },
+            Action::Download { command, dest_dir } => Request::Download {
+                id,
+                command,
+                dest_dir,
+            },
         })
     }
 
@@ -388,7 +400,9 @@ impl StageRun {
                 Expect::Refused => self.step_ok(),
                 Expect::Success => self.step_failed(format!("the new login failed: {message}")),
             },
-            WorkerEvent::Uploaded { id } if *id == current => self.step_ok(),
+            WorkerEvent::Uploaded { id } | WorkerEvent::Downloaded { id, .. } if *id == current => {
+                self.step_ok()
+            }
             WorkerEvent::JobFailed { id, message } if *id == current => {
                 self.step_failed(message.clone())
             }

@@ -554,6 +554,39 @@ fn backups(
     assert!(text.contains("the timer: enabled"), "{text}");
     said_all.push(text);
 
+    // A copy on this computer (one that outlives the droplet): the same bytes, mode 600, in
+    // droplift's data folder; the server's hand-over copy is gone again.
+    let pull = droplift_logged(
+        home,
+        &["backup", "pull", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    let text = said(&pull);
+    assert!(pull.status.success(), "{text}");
+    let local = home
+        .join("data/backups")
+        .join(droplet.address.to_string())
+        .join("items-rest")
+        .join(newest_name);
+    assert!(
+        text.contains(&format!("saved on this computer: {}", local.display())),
+        "{text}"
+    );
+    let bytes = std::fs::read(&local).expect("the pulled backup");
+    assert_eq!(
+        bytes,
+        std::fs::read(droplet.rootfs().join(newest.trim_start_matches('/'))).expect("server's")
+    );
+    assert_eq!(
+        std::fs::metadata(&local)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .expect("mode"),
+        0o600
+    );
+    let handed = droplet.run(&["sh", "-c", "ls -d /tmp/droplift-pull.* 2>/dev/null | wc -l"]);
+    assert_eq!(handed.trim(), "0", "the hand-over copy is removed");
+    said_all.push(text);
+
     // With PostgreSQL stopped, the backup fails, says so, and leaves nothing half-written.
     droplet.run(&["systemctl", "stop", "postgresql"]);
     let failed = droplift_logged(

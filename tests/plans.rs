@@ -91,6 +91,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
                 let command = match &step.action {
                     course::plan::Action::Run(c) => Some(c),
                     course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
+                    course::plan::Action::Download { command, .. } => Some(command),
                     course::plan::Action::Local(_) | course::plan::Action::Upload { .. } => None,
                 };
                 if let Some(c) = command {

@@ -195,6 +195,12 @@ pub enum Action {
         source: CodeSource,
         path: String,
     },
+    /// Run `command` (through sudo: it hands a root-only file over and prints `droplift-fetch:
+    /// PATH` last) and copy that file with SFTP into `dest_dir` on this computer, mode 600.
+    Download {
+        command: Command,
+        dest_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,6 +289,7 @@ impl Plan {
                     }
                     v
                 }
+                Action::Download { command, .. } => command.secrets().collect(),
                 Action::Local(_) | Action::Upload { .. } => Vec::new(),
             })
             .collect();
@@ -470,6 +477,22 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 out,
                 "#   scp code.tar {host}: && ssh -t {host} sudo install -m 600 code.tar {}",
                 quote(path)?
+            );
+        }
+        Action::Download { command, dest_dir } => {
+            let _ = writeln!(
+                out,
+                "# [on the server, as root] hand the file over: a copy only you may read"
+            );
+            let _ = writeln!(out, "{}", command_text(command));
+            let _ = writeln!(
+                out,
+                "# [on your computer] droplift copies it with SFTP into {} (mode 600) and",
+                dest_dir.display()
+            );
+            let _ = writeln!(
+                out,
+                "# removes the server's copy. By hand: scp {host}:PATH . && ssh {host} sudo rm -r DIR"
             );
         }
     }

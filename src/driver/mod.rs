@@ -151,6 +151,15 @@ pub fn job_for(
             mode: 0o600,
             owner: Some("root:root".into()),
         },
+        Request::Download {
+            id,
+            command,
+            dest_dir,
+        } => Job::Download {
+            id: *id,
+            command: remote_command(command, secrets, home)?,
+            dest_dir: dest_dir.clone(),
+        },
         Request::Local { .. } => return Ok(None),
     }))
 }

@@ -19,6 +19,9 @@ pub enum BackupCommand {
     Now(BackupArgs),
     /// List the backups the server keeps, and when the timer ran last and runs next.
     List(BackupArgs),
+    /// Copy the newest backup to this computer (droplift's data folder, mode 600): a copy that
+    /// survives the droplet.
+    Pull(BackupArgs),
 }
 
 #[derive(Debug, Args)]
@@ -37,6 +40,7 @@ pub fn run(command: &BackupCommand) -> Result<i32, HeadlessError> {
     match command {
         BackupCommand::Now(args) => now(args),
         BackupCommand::List(args) => list(args),
+        BackupCommand::Pull(args) => pull(args),
     }
 }
 
@@ -65,4 +69,19 @@ fn list(args: &BackupArgs) -> Result<i32, HeadlessError> {
         Outcome::AlreadyDone(_) | Outcome::Pending(_) => Ok(0),
         other => Ok(i32::from(!report(STAGE, other, &session.answers))),
     }
+}
+
+fn pull(args: &BackupArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    let values = backup::values(&answers)?;
+    let data = crate::state::data_dir().ok_or(HeadlessError::NoDataDir)?;
+    let dest = data
+        .join("backups")
+        .join(&answers.host)
+        .join(values.site.as_str());
+    let plans = backup::pull_plans(&values, &dest).map_err(course::PlanError::from)?;
+    let mut session = connect(answers, &args.login, &[], false)?;
+    println!("\n== The newest backup of {} ==", values.db);
+    let outcome = session.run_plans(STAGE, &plans, false)?;
+    Ok(i32::from(!report(STAGE, outcome, &session.answers)))
 }

@@ -55,6 +55,10 @@ pub enum HeadlessError {
     #[error("give a host or --answers FILE")]
     NoHost,
     #[error(
+        "no folder for droplift's data on this computer (no home folder?): set DROPLIFT_DATA_DIR"
+    )]
+    NoDataDir,
+    #[error(
         "the droplet {0} has no address yet: create it first with `droplift cloud create \
          --answers FILE` (or give [server] host)"
     )]

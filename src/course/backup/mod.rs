@@ -4,9 +4,9 @@
 //! `droplift backup list`. The script the timer runs is root's, built here from checked values.
 
 use crate::course::answers::Answers;
-use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::plan::{Action, Command, Plan, StagePlans, StdinPart, Step};
 use crate::course::stages::app::site_answer;
-use crate::course::values::{Made, PgDatabase, SiteName};
+use crate::course::values::{Made, PgDatabase, SiteName, UserName};
 use crate::course::{PlanError, answer};
 use crate::shell::{QuoteError, Script};
 
@@ -18,18 +18,22 @@ const SCHEDULE: &str = include_str!("schedule.sh");
 const NOW: &str = include_str!("now.sh");
 const LIST: &str = include_str!("list.sh");
 const PROBE: &str = include_str!("probe.sh");
+const PULL: &str = include_str!("pull.sh");
 
 /// What a site's backup needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackupValues {
     pub site: SiteName,
     pub db: PgDatabase,
+    /// Who logs in (and receives a pulled backup).
+    pub user: UserName,
 }
 
 pub fn values(answers: &Answers) -> Result<BackupValues, PlanError> {
     Ok(BackupValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
         db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        user: answer("user", UserName::parse(&answers.user))?,
     })
 }
 
@@ -150,6 +154,28 @@ pub fn list_plans(v: &BackupValues) -> Result<StagePlans, QuoteError> {
     })
 }
 
+/// The newest backup copied to `dest_dir` on this computer (mode 600).
+pub fn pull_plans(v: &BackupValues, dest_dir: &std::path::Path) -> Result<StagePlans, QuoteError> {
+    Ok(StagePlans {
+        apply: Plan::new(vec![Step {
+            title: format!(
+                "Copy the newest backup of {} to this computer ({})",
+                v.db,
+                dest_dir.display()
+            ),
+            action: Action::Download {
+                command: Command::root(
+                    &Script::new(&[PULL])
+                        .set("site", &v.site)
+                        .set("owner", &v.user),
+                )?,
+                dest_dir: dest_dir.to_path_buf(),
+            },
+        }]),
+        ..StagePlans::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +184,7 @@ mod tests {
         BackupValues {
             site: SiteName::parse("items-rest").expect("site"),
             db: PgDatabase::parse("items-db").expect("db"),
+            user: UserName::parse("erin").expect("user"),
         }
     }
 
