@@ -24,7 +24,9 @@ IFS= read -r -d '' compose <<'PY' || true
 import secrets, sys
 
 settings_text, names_text = sys.argv[1:3]
-head, _, before = sys.stdin.read().partition("\n\x1e\n")
+head, separator, before = sys.stdin.read().partition("\n\x1e\n")
+if not separator:
+    sys.exit("the input has no separator line after the typed settings: nothing was written")
 head = head.split("\n")
 url = head[0]
 typed = dict(line.split("=", 1) for line in head[1:] if "=" in line)
