@@ -531,6 +531,27 @@ fn a_prefilled_field_shows_its_hint_and_typing_replaces_it() {
 }
 
 #[test]
+fn the_app_stage_asks_for_release_commands_and_settings_and_masks_secret_values() {
+    // The last questions of stage 8: what runs before a release serves, and the app's settings;
+    // a secret value typed shows as dots, never as text.
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.answers.app.release = vec!["flask --app shop db upgrade".into()];
+    app.answers.app.env = vec![("FLASK_DEBUG".into(), "0".into())];
+    app.answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
+    app.enter_stage(StageId::App);
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "SECRET_KEY=not-on-screen-1");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Secret values"), "{screen}");
+    assert!(screen.contains("flask --app shop db upgrade"), "{screen}");
+    assert!(!screen.contains("not-on-screen-1"), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
 fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
     let mut app = fresh();
     app.answers.user = "johndoe".into();

@@ -122,6 +122,14 @@ pub struct AppAnswers {
     pub health_line: usize,
     /// Routes seen in a folder's code (`stages::app::routes`), offered when `health` is missing.
     pub routes: Vec<String>,
+    /// `[app] release`: commands run for a new release, as the site's user in its folder, before
+    /// it serves (migrations, collectstatic).
+    pub release: Vec<String>,
+    /// `[app.env]`: plain settings written into the environment file, in name order.
+    pub env: Vec<(String, String)>,
+    /// `[app] secrets`: the names of settings whose values are secret (typed, or made on the
+    /// server); the values are never answers.
+    pub secrets: Vec<String>,
 }
 
 impl Default for AppAnswers {
@@ -138,6 +146,9 @@ impl Default for AppAnswers {
             health: String::new(),
             health_line: 0,
             routes: Vec::new(),
+            release: Vec::new(),
+            env: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }
@@ -203,6 +214,17 @@ impl Answers {
             ("app_source", self.app.source.clone()),
             ("app_ref", self.app.git_ref.clone()),
             ("app_health", self.app.health.clone()),
+            ("app_release", self.app.release.join("\n")),
+            (
+                "app_env",
+                self.app
+                    .env
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            ("app_secret_names", self.app.secrets.join(" ")),
             ("domain", self.domain.clone().unwrap_or_default()),
             ("tls_email", self.tls_email.clone().unwrap_or_default()),
             (
@@ -262,6 +284,19 @@ impl Answers {
         }
         if let Some(health) = get("app_health") {
             self.app.health = health;
+        }
+        if let Some(release) = get("app_release") {
+            self.app.release = release.lines().map(str::to_owned).collect();
+        }
+        if let Some(env) = get("app_env") {
+            self.app.env = env
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+        }
+        if let Some(names) = get("app_secret_names") {
+            self.app.secrets = names.split(' ').map(str::to_owned).collect();
         }
         if let Some(module) = get("app_module") {
             self.app.module = module;

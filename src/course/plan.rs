@@ -352,11 +352,13 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 "as your user"
             };
             match (command.secrets().next(), &command.by_hand) {
-                (Some(secret), Some(by_hand)) => {
+                (Some(_), Some(by_hand)) => {
+                    let sent: Vec<String> =
+                        command.secrets().map(SecretName::placeholder).collect();
                     let _ = writeln!(
                         out,
                         "# [on the server, {who}] droplift sends {} on stdin; by hand, type:",
-                        secret.placeholder()
+                        sent.join(" and ")
                     );
                     let _ = writeln!(out, "{by_hand}");
                 }

@@ -76,6 +76,7 @@ pub fn remote_command(
         for part in &command.stdin {
             match part {
                 StdinPart::Text(t) => text.push_str(t),
+                StdinPart::Secret(name) if name.optional() && !secrets.contains(*name) => {}
                 StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
                 StdinPart::LocalFile(path) => {
                     // A key not created yet is never an empty line (that matches any blank line

@@ -74,8 +74,10 @@ fn gather_secrets(
             v
         })
         .collect();
-    // The root password may be absent only when the server is already hardened (key login).
-    needed.retain(|n| *n != SecretName::RootPassword);
+    // The root password may be absent only when the server is already hardened (key login);
+    // an optional one (the app's secret settings) is kept or made on the server when not given.
+    let app_secrets = needed.contains(&SecretName::AppSecrets);
+    needed.retain(|n| *n != SecretName::RootPassword && !n.optional());
     // status without the database password reports that stage as unknown instead.
     if probe_only {
         needed.retain(|n| *n != SecretName::DbPassword);
@@ -97,6 +99,17 @@ fn gather_secrets(
                 course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
                     .map_err(HeadlessError::DbPassword)?;
             }
+        }
+        // Each typed secret setting must be one the answers name.
+        if let Some(name) = secrets
+            .app_secret_names()
+            .into_iter()
+            .find(|n| !answers.app.secrets.contains(n))
+        {
+            return Err(HeadlessError::Invalid(format!(
+                "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it \
+                     there, or leave the line out"
+            )));
         }
         let missing: Vec<&str> = needed
             .iter()
@@ -157,6 +170,23 @@ fn gather_secrets(
             super::secrets::ask(&prompt)?,
             redactor,
         );
+    }
+    // The app's secret settings: a value typed now replaces the server's; empty keeps it (or
+    // makes a random one the first time, on the server).
+    if app_secrets && !probe_only {
+        for name in &answers.app.secrets {
+            let prompt = format!(
+                "value of the secret setting {name} (empty: the server's, or a new random one \
+                 made there): "
+            );
+            let value = super::secrets::ask(&prompt)?;
+            if value.is_empty() {
+                continue;
+            }
+            course::stages::app::settings::validate_secret_value(name, value.expose())
+                .map_err(|m| HeadlessError::Invalid(m.into()))?;
+            secrets.set_app_secret(name, &value, redactor);
+        }
     }
     Ok(secrets)
 }
