@@ -210,7 +210,7 @@ fn deploy(home: &Path, answers: &str, folder: &Path, secrets: &str) -> std::proc
 
 #[test]
 fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serves() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
