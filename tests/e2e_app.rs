@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::cli::{droplift_killed_at, droplift_logged, said};
+use common::cli::{deploy_folder, droplift_killed_at, droplift_logged, said};
 use common::course::{self, DB_PW, USER_PW};
 use common::droplet::TestDroplet;
 use droplift::practice::{PracticeOs, UpOptions};
@@ -64,22 +64,6 @@ fn current(droplet: &TestDroplet) -> String {
 
 fn mark(droplet: &TestDroplet, release: &str) -> String {
     droplet.run(&["cat", &format!("{STATE}/marks/{release}")])
-}
-
-/// `droplift deploy` of the folder `folder`, as a student deploys their own code.
-fn deploy_folder(home: &Path, answers: &str, folder: &Path, secrets: &str) -> std::process::Output {
-    droplift_logged(
-        home,
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            folder.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        secrets,
-    )
 }
 
 /// `droplift deploy` of the branch or tag `git_ref` of the repository at `url`.

@@ -12,7 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::cli::{self, droplift_logged, said};
+use common::cli::{self, said};
 use common::droplet::TestDroplet;
 use droplift::practice::UpOptions;
 
@@ -193,21 +193,6 @@ fn env_line(droplet: &TestDroplet, name: &str) -> String {
         .to_owned()
 }
 
-fn deploy(home: &Path, answers: &str, folder: &Path, secrets: &str) -> std::process::Output {
-    droplift_logged(
-        home,
-        &[
-            "deploy",
-            "--answers",
-            answers,
-            "--source",
-            folder.to_str().expect("utf-8"),
-            "--secrets-stdin",
-        ],
-        secrets,
-    )
-}
-
 #[test]
 fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serves() {
     let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
@@ -342,7 +327,7 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
     );
     let secrets =
         format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\ndb_password={DB_PW}\n");
-    let failed = deploy(home.path(), &answers, &broken, &secrets);
+    let failed = cli::deploy_folder(home.path(), &answers, &broken, &secrets);
     let failed_text = said(&failed);
     assert!(!failed.status.success(), "{failed_text}");
     assert!(
@@ -400,7 +385,7 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         &fixed,
         Some("ALTER TABLE products ADD COLUMN price integer"),
     );
-    let good = deploy(home.path(), &answers, &fixed, &secrets);
+    let good = cli::deploy_folder(home.path(), &answers, &fixed, &secrets);
     let good_text = said(&good);
     assert!(good.status.success(), "{good_text}");
     assert!(

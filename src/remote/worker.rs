@@ -244,6 +244,14 @@ impl Worker {
         }
     }
 
+    /// A job that needs the session, and there is none.
+    fn not_connected(&mut self, id: JobId) {
+        self.emit(WorkerEvent::JobFailed {
+            id,
+            message: "not connected to the server".into(),
+        });
+    }
+
     fn sudo_password(&self) -> Option<Secret> {
         self.sudo_password.clone().or_else(|| {
             self.last
@@ -262,10 +270,7 @@ impl Worker {
             Job::Run { id, .. }
             | Job::Upload { id, .. }
             | Job::Download { id, .. }
-            | Job::FreshLogin { id, .. } => self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            }),
+            | Job::FreshLogin { id, .. } => self.not_connected(id),
             Job::Cancel { .. } | Job::HostKey(_) | Job::ChangePassword { .. } => {}
             Job::Connect { .. } | Job::Disconnect => self.queue.push_back(job),
         }
@@ -454,10 +459,7 @@ impl Worker {
             self.redactor.add(s);
         }
         let Some(conn) = self.conn.take() else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let sudo = self.sudo_password();
@@ -515,10 +517,7 @@ impl Worker {
             self.redactor.add(s);
         }
         let Some((host, port)) = self.conn.as_ref().map(|c| (c.host.clone(), c.port)) else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let target = Target {
@@ -593,10 +592,7 @@ impl Worker {
 
     fn download(&mut self, id: JobId, command: &RemoteCommand, dest_dir: &std::path::Path) {
         let Some(conn) = self.conn.as_ref() else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let sudo = self.sudo_password();
@@ -621,10 +617,7 @@ impl Worker {
 
     fn upload(&mut self, id: JobId, path: &str, contents: &[u8], mode: u32, owner: Option<&str>) {
         let Some(conn) = self.conn.as_ref() else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let sudo = self.sudo_password();
