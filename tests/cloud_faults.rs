@@ -157,24 +157,23 @@ fn a_rate_limit_is_waited_out_visibly() {
     assert_eq!(cloud.droplets_made(), 1);
 }
 
+/// A client that gives up on an answer after 2 s and looks every second: a create whose answer
+/// is held back is lost to it.
+const LOST_ANSWER: [&str; 6] = [
+    "--api-timeout",
+    "2",
+    "--active-timeout",
+    "2",
+    "--poll-every",
+    "1",
+];
+
 #[test]
 fn a_create_whose_answer_never_came_is_found_not_made_twice() {
     // The create is carried out but its answer held back past the client's 2 s.
     let cloud = cloud(vec![Fault::DropCreate(Duration::from_secs(20))]);
     let token = cloud.token.expose().to_owned();
-    let run = create(
-        &cloud,
-        ANSWERS,
-        &token,
-        &[
-            "--api-timeout",
-            "2",
-            "--active-timeout",
-            "2",
-            "--poll-every",
-            "1",
-        ],
-    );
+    let run = create(&cloud, ANSWERS, &token, &LOST_ANSWER);
     assert!(
         run.stdout
             .contains("DigitalOcean did not answer within 2 s.")
@@ -206,16 +205,7 @@ fn a_create_whose_answer_never_came_is_waited_for_while_the_list_lags() {
         &cloud,
         ANSWERS,
         &token,
-        &[
-            "--api-timeout",
-            "2",
-            "--active-timeout",
-            "2",
-            "--poll-every",
-            "1",
-            "--listed-within",
-            "15",
-        ],
+        &[&LOST_ANSWER[..], &["--listed-within", "15"]].concat(),
     );
     assert!(
         run.stdout.contains("items-api is not listed yet")
