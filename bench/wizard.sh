@@ -118,7 +118,7 @@ keys y
 wait_for "the password change" "screen | grep -q 'Choose a new root password'"
 sleep 5
 text "wizard root pw 3"; keys Tab; text "wizard root pw 3"; keys Enter
-wait_for "the check of every stage" "log | grep -q 'stages are done on this server'"
+wait_for "the check of every stage" "log | grep -q 'On this server: '"
 echo "  logged in and checked at $(since "$t0") s"
 log | grep -m 1 'Fetching in the background' | sed 's/^/  log: /' || true
 stage 2 "Update system"

@@ -217,6 +217,22 @@ pub fn ansible(
                 crate::course::stages::app::LIB
             ),
         ),
+        file(
+            "files/env-compose.py",
+            format!(
+                "# Written by droplift export: droplift's own env_file.sh program, which writes the\n\
+                 # environment file (settings, secret settings kept or made on the server, DATABASE_URL).\n{}",
+                crate::course::stages::app::env_compose_py()
+            ),
+        ),
+        file(
+            "files/release-run.py",
+            format!(
+                "# Written by droplift export: droplift's own release.sh program, which runs one release\n\
+                 # command as the site's user with the environment file's settings from stdin.\n{}",
+                crate::course::stages::app::release_run_py()
+            ),
+        ),
         file("group_vars/all.yml", vars),
         file("inventory.ini", inventory),
         file(
@@ -260,6 +276,25 @@ fn app_vars(
     );
     let _ = writeln!(vars, "app_health: {}", yaml_text(health.path.as_str()));
     let _ = writeln!(vars, "app_health_json: {}", health.json);
+    vars.push_str(
+        "# Run as your user in a new release's folder, with its virtualenv and the environment \
+         file, before it serves\n# (migrations, collectstatic); one that fails stops the release.\n",
+    );
+    let commands: Vec<String> = app.release.iter().map(|c| yaml_text(c)).collect();
+    let _ = writeln!(vars, "app_release_commands: [{}]", commands.join(", "));
+    vars.push_str("# Plain settings, written into the environment file.\n");
+    let settings: Vec<String> = app
+        .env
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", yaml_text(value)))
+        .collect();
+    let _ = writeln!(vars, "app_env: {{{}}}", settings.join(", "));
+    vars.push_str(
+        "# Settings whose values are secret: each comes from app_secret_values (a vault file, e.g.\n\
+         # ansible-playbook -e @secrets.yml --ask-vault-pass), else it is the server's own, else 50\n\
+         # random characters made there the first time (never shown, never sent back).\n",
+    );
+    let _ = writeln!(vars, "app_secret_names: [{}]", app.secrets.join(", "));
     match code {
         Some((source, archive)) => {
             let label = crate::course::stages::app::source_label(source);
@@ -475,6 +510,60 @@ mod tests {
             .text()
             .into_owned();
         assert!(vars.contains("app_health: !unsafe \"/store?x=1\"\napp_health_json: false\n"));
+        for line in [
+            "app_release_commands: []",
+            "app_env: {}",
+            "app_secret_names: []",
+        ] {
+            assert!(vars.lines().any(|l| l == line), "{line}:\n{vars}");
+        }
+    }
+
+    #[test]
+    fn release_commands_and_settings_are_exported_with_droplifts_own_programs() {
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.app.release = vec!["flask --app shop db upgrade".into(), "echo {{ x }}".into()];
+        answers.app.env = vec![("GREETING".into(), "hi \"there\"".into())];
+        answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
+        let text = |path: &str| {
+            files
+                .iter()
+                .find(|f| f.path == Path::new(path))
+                .unwrap_or_else(|| panic!("{path}"))
+                .text()
+                .into_owned()
+        };
+        let vars = text("group_vars/all.yml");
+        for line in [
+            r#"app_release_commands: [!unsafe "flask --app shop db upgrade", !unsafe "echo {{ x }}"]"#,
+            r#"app_env: {GREETING: !unsafe "hi \"there\""}"#,
+            "app_secret_names: [SECRET_KEY, JWT_SECRET_KEY]",
+        ] {
+            assert!(vars.lines().any(|l| l == line), "{line}:\n{vars}");
+        }
+        // The same programs droplift's scripts run, and Python can read them.
+        for (path, holds) in [
+            ("files/env-compose.py", "secrets.token_urlsafe"),
+            ("files/release-run.py", "def read_env"),
+            ("files/release-run.py", "os.execve"),
+        ] {
+            let program = text(path);
+            assert!(program.contains(holds), "{path}: {program}");
+            let compiled = std::process::Command::new("python3")
+                .args(["-c", "import sys; compile(sys.stdin.read(), 'x', 'exec')"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write;
+                    child
+                        .stdin
+                        .take()
+                        .map(|mut i| i.write_all(program.as_bytes()));
+                    child.wait()
+                });
+            assert!(compiled.is_ok_and(|s| s.success()), "{path}");
+        }
     }
 
     #[test]

@@ -43,7 +43,8 @@ enum Command {
     Plan(droplift::headless::AnswersArgs),
     /// Run the stages without the screens, with plain output.
     Apply(droplift::headless::apply::ApplyArgs),
-    /// Log in and report, per stage, whether it is done, pending or drifted. Changes nothing.
+    /// Log in and report, per stage, whether it is done, pending, drifted or skipped. Changes
+    /// nothing.
     Status(droplift::headless::apply::StatusArgs),
     /// Write the course as a project for another tool, to set up many droplets the same way.
     #[command(subcommand)]
@@ -54,6 +55,12 @@ enum Command {
     Releases(droplift::headless::deploy::ReleasesArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
     Rollback(droplift::headless::deploy::RollbackArgs),
+    /// Back up the site's database: nightly on the server, now, and the list of backups.
+    #[command(subcommand)]
+    Backup(droplift::headless::backup::BackupCommand),
+    /// Put a backup back into the site's database (a backup of the present state first), or
+    /// with --drill only prove that it restores.
+    Restore(droplift::headless::backup::RestoreArgs),
 }
 
 /// `droplift practice …`: the practice droplet's commands, and the practice cloud.
@@ -117,6 +124,8 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
+        Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
+        Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),
         Some(Command::Export(ExportCommand::Ansible(args))) => {
             headless(droplift::headless::export_ansible(&args))
         }

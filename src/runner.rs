@@ -50,6 +50,12 @@ pub enum Request {
         source: CodeSource,
         path: String,
     },
+    /// Copy the file the command hands over into `dest_dir` here.
+    Download {
+        id: JobId,
+        command: Command,
+        dest_dir: std::path::PathBuf,
+    },
 }
 
 impl Request {
@@ -59,7 +65,8 @@ impl Request {
             Request::Run { id, .. }
             | Request::FreshLogin { id, .. }
             | Request::Local { id, .. }
-            | Request::Upload { id, .. } => *id,
+            | Request::Upload { id, .. }
+            | Request::Download { id, .. } => *id,
         }
     }
 }
@@ -69,6 +76,9 @@ impl Request {
 pub enum Outcome {
     /// The probe found the work already done; nothing was changed.
     AlreadyDone(String),
+    /// An optional stage not asked for (stage 10 without a domain): nothing changed, and it
+    /// does not count as done.
+    Skipped(String),
     /// Probe only (`status`): the work is still to do.
     Pending(String),
     /// The server has something in the way that the stage must not overwrite (e.g. the chosen
@@ -230,6 +240,11 @@ impl StageRun {
             },
             Action::Local(action) => Request::Local { id, action },
             Action::Upload { source, path } => Request::Upload { id, source, path },
+            Action::Download { command, dest_dir } => Request::Download {
+                id,
+                command,
+                dest_dir,
+            },
         })
     }
 
@@ -244,6 +259,10 @@ impl StageRun {
                 Some(Probe::Drifted(why)) => {
                     self.probe = Some(Probe::Drifted(why.clone()));
                     Progress::Finished(Outcome::Drifted(why))
+                }
+                Some(Probe::Skipped(why)) => {
+                    self.probe = Some(Probe::Skipped(why.clone()));
+                    Progress::Finished(Outcome::Skipped(why))
                 }
                 pending if self.probe_only => {
                     let why = pending.map(|p| p.reason().to_owned()).unwrap_or_default();
@@ -388,7 +407,9 @@ impl StageRun {
                 Expect::Refused => self.step_ok(),
                 Expect::Success => self.step_failed(format!("the new login failed: {message}")),
             },
-            WorkerEvent::Uploaded { id } if *id == current => self.step_ok(),
+            WorkerEvent::Uploaded { id } | WorkerEvent::Downloaded { id, .. } if *id == current => {
+                self.step_ok()
+            }
             WorkerEvent::JobFailed { id, message } if *id == current => {
                 self.step_failed(message.clone())
             }

@@ -82,16 +82,21 @@ pub enum SecretName {
     KeyPassphrase,
     /// A DigitalOcean API token (creating the droplet); never reaches the server.
     DoToken,
+    /// The values of the app's secret settings (`[app] secrets`) that were typed, as
+    /// `NAME=value` lines; a setting not typed is kept or made on the server. Optional: a plan
+    /// that names it gets nothing on stdin when none was typed.
+    AppSecrets,
 }
 
 impl SecretName {
-    pub const ALL: [SecretName; 6] = [
+    pub const ALL: [SecretName; 7] = [
         SecretName::RootPassword,
         SecretName::NewRootPassword,
         SecretName::UserPassword,
         SecretName::DbPassword,
         SecretName::KeyPassphrase,
         SecretName::DoToken,
+        SecretName::AppSecrets,
     ];
 
     /// The name used in answers files, `--secrets-stdin` and runbook placeholders.
@@ -103,7 +108,14 @@ impl SecretName {
             SecretName::DbPassword => "db_password",
             SecretName::KeyPassphrase => "key_passphrase",
             SecretName::DoToken => "do_token",
+            SecretName::AppSecrets => "app_secrets",
         }
+    }
+
+    /// A secret a command can go without: nothing is sent for it when it is not known (the
+    /// app's secret settings: the server keeps or makes what was not typed).
+    pub fn optional(self) -> bool {
+        self == SecretName::AppSecrets
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
@@ -233,6 +245,26 @@ mod tests {
     }
 
     #[test]
+    fn the_app_secret_settings_are_masked_one_by_one() {
+        let r = Redactor::new();
+        let mut secrets = Secrets::new();
+        secrets.set_app_secret("SECRET_KEY", &Secret::new("first-value-1"), &r);
+        secrets.set_app_secret("JWT", &Secret::new("jwt-value-22"), &r);
+        secrets.set_app_secret("SECRET_KEY", &Secret::new("second-value-3"), &r);
+        assert_eq!(
+            secrets.get(SecretName::AppSecrets).map(Secret::expose),
+            Some("JWT=jwt-value-22\nSECRET_KEY=second-value-3\n")
+        );
+        assert_eq!(secrets.app_secret_names(), ["JWT", "SECRET_KEY"]);
+        assert_eq!(
+            r.redact("SECRET_KEY=second-value-3 JWT=jwt-value-22"),
+            format!("SECRET_KEY={MASK} JWT={MASK}")
+        );
+        assert!(SecretName::AppSecrets.optional());
+        assert!(!SecretName::DbPassword.optional());
+    }
+
+    #[test]
     fn secret_names_round_trip() {
         for name in SecretName::ALL {
             assert_eq!(SecretName::from_key(name.key()), Some(name));
@@ -272,6 +304,16 @@ impl Secrets {
 
     /// Stores a value (replacing any old one) and teaches it to the redactor.
     pub fn set(&mut self, name: SecretName, value: Secret, redactor: &Redactor) {
+        if name == SecretName::AppSecrets {
+            // `NAME=value` lines: each value is masked on its own (the names are not secret).
+            for line in value.expose().lines() {
+                if let Some((_, v)) = line.split_once('=') {
+                    redactor.add(&Secret::new(v));
+                }
+            }
+            self.values.insert(name, value);
+            return;
+        }
         redactor.add(&value);
         // ── Stages 8–9 ── DATABASE_URL carries the password percent-encoded: mask that form too.
         if name == SecretName::DbPassword {
@@ -289,6 +331,44 @@ impl Secrets {
 
     pub fn contains(&self, name: SecretName) -> bool {
         self.values.contains_key(&name)
+    }
+
+    /// Adds the typed value of the app's secret setting `setting` to the `app_secrets` lines
+    /// (replacing one typed before), and teaches it to the redactor.
+    pub fn set_app_secret(&mut self, setting: &str, value: &Secret, redactor: &Redactor) {
+        // One buffer of the right size, moved into the Secret (wiped on drop): no copies left
+        // behind by growing.
+        let old_len = self
+            .values
+            .get(&SecretName::AppSecrets)
+            .map_or(0, |s| s.expose().len());
+        let mut lines = String::with_capacity(old_len + setting.len() + value.expose().len() + 2);
+        if let Some(old) = self.values.get(&SecretName::AppSecrets) {
+            for line in old.expose().lines() {
+                if line.split_once('=').is_some_and(|(n, _)| n != setting) {
+                    lines.push_str(line);
+                    lines.push('\n');
+                }
+            }
+        }
+        lines.push_str(setting);
+        lines.push('=');
+        lines.push_str(value.expose());
+        lines.push('\n');
+        self.set(SecretName::AppSecrets, Secret::new(lines), redactor);
+    }
+
+    /// The names of the app's secret settings typed in this run (never their values).
+    pub fn app_secret_names(&self) -> Vec<String> {
+        self.values
+            .get(&SecretName::AppSecrets)
+            .map(|s| {
+                s.expose()
+                    .lines()
+                    .filter_map(|l| l.split_once('=').map(|(n, _)| n.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Moves every value into `to` (replacing values of the same names there); `self` is left

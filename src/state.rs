@@ -121,7 +121,16 @@ impl From<&crate::cloud::api::Droplet> for SavedDroplet {
 impl SavedServer {
     /// How many stages were last seen done.
     pub fn done_count(&self) -> usize {
-        self.stages.values().filter(|s| s.status == "done").count()
+        self.tally().done
+    }
+
+    /// The stages as last seen, counted as every screen counts them.
+    pub fn tally(&self) -> course::Tally {
+        course::Tally::of(
+            StageId::ALL
+                .into_iter()
+                .map(|s| self.stage_status(s).unwrap_or_default()),
+        )
     }
 
     /// Records an answer, refusing any key the course marks secret (passwords, passphrases).
@@ -161,10 +170,9 @@ impl SavedServer {
     /// "Resume 203.0.113.7 — 6 of 10 stages done, last touched 2 h ago".
     pub fn summary(&self, now: u64) -> String {
         format!(
-            "Resume {} — {} of {} stages done, last touched {}",
+            "Resume {} — {}, last touched {}",
             self.host,
-            self.done_count(),
-            StageId::ALL.len(),
+            self.tally(),
             ago(now, self.touched)
         )
     }

@@ -353,6 +353,9 @@ fn database_url_is_the_standard_form_with_every_part_encoded() {
 const CHECKS: &str = include_str!("../src/course/stages/app/checks.sh");
 const DBLOGIN: &str = include_str!("../src/course/stages/app/dblogin.sh");
 const CHECK_APP: &str = include_str!("../src/course/stages/app/check_app.sh");
+const APPENV: &str = include_str!("../src/course/stages/app/appenv.sh");
+const RELEASE: &str = include_str!("../src/course/stages/app/release.sh");
+const ENV_FILE: &str = include_str!("../src/course/stages/app/env_file.sh");
 
 /// A release `next` points at, holding `files` and a "virtualenv" whose python is this
 /// computer's python3 (the test apps are plain WSGI, no libraries needed).
@@ -382,7 +385,7 @@ fn check_app(base: &Path, module: &str, env: &str) -> Option<(bool, String)> {
     std::fs::write(base.join("state/app.env"), env).expect("env file");
     let script = format!(
         "base='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
-         env_file='{b}/state/app.env'\nu=root\nmodule='{module}'\n{LIB}\n{LOCK}\n{DBLOGIN}\n{CHECK_APP}",
+         env_file='{b}/state/app.env'\nu=root\nmodule='{module}'\n{LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{CHECK_APP}",
         b = base.display()
     );
     let out = Command::new("bash")
@@ -514,6 +517,212 @@ fn the_release_folder_holds_the_module_of_every_form() {
     let (_, said) = check("store:create_app()");
     assert!(
         said.contains("no store.py (or store/__init__.py)"),
+        "{said}"
+    );
+}
+
+/// Runs `script` with `stdin`; (status, stdout, stderr).
+fn bash_with_stdin(script: &str, stdin: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new("bash")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("bash runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("ends");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The values of environment file `file` as the app gets them (appenv.sh's reader), as
+/// `NAME=value` lines in the file's order.
+fn read_env(file: &Path) -> Vec<(String, String)> {
+    let script = format!(
+        "{APPENV}\npython3 -I -c \"$read_env_py\"'\nimport sys\nfor k, v in read_env(open(sys.argv[1])).items():\n    print(k + \"\\0\" + v + \"\\0\", end=\"\")' '{}'",
+        file.display()
+    );
+    let (ok, out, err) = bash_with_stdin(&script, "");
+    assert!(ok, "{err}");
+    out.split('\0')
+        .collect::<Vec<_>>()
+        .chunks(2)
+        .filter(|c| c.len() == 2)
+        .map(|c| (c[0].to_owned(), c[1].to_owned()))
+        .collect()
+}
+
+/// env_file.sh with `settings` and `names`, the password and typed secret lines on stdin; no
+/// PostgreSQL here, so the URL and the login are stand-ins (defined after the real ones).
+fn env_file(base: &Path, settings: &str, names: &str, stdin: &str) -> (bool, String) {
+    let b = base.display();
+    let script = format!(
+        "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
+         env_file='{b}/state/app.env'\nrole=r\ndb=d\nsettings='{settings}'\nsecret_names='{names}'\n\
+         {LIB}\n{LOCK}\n{DBURL}\n{DBLOGIN}\n\
+         database_url() {{ read -r pw; echo \"postgresql://r:${{pw}}@127.0.0.1:5432/d\"; }}\n\
+         url_login() {{ echo 'r in d'; }}\n{ENV_FILE}"
+    );
+    let (ok, out, err) = bash_with_stdin(&script, stdin);
+    (ok, format!("{out}{err}"))
+}
+
+#[test]
+fn the_environment_file_gets_the_settings_and_keeps_or_makes_the_secret_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    std::fs::create_dir_all(base.join("site")).expect("site");
+    std::fs::create_dir_all(base.join("state")).expect("state");
+    let live = base.join("state/app.env");
+    let next = base.join("state/app.env.next");
+    std::fs::write(
+        &live,
+        "# mine\nHAND=kept by hand\nDATABASE_URL=postgresql://old\nJWT=old-jwt-value\n",
+    )
+    .expect("live");
+    let typed = "a\"b$c`d\\e 'f' #g";
+    let (ok, said) = env_file(
+        base,
+        "FLASK_DEBUG=0\nGREETING=hello, \"world\" $HOME",
+        "SECRET_KEY JWT",
+        &format!("db-pw-1\nJWT={typed}\n"),
+    );
+    assert!(ok, "{said}");
+    assert!(!said.contains("db-pw-1") && !said.contains(typed), "{said}");
+    assert!(
+        said.contains("secret setting SECRET_KEY: a new random value"),
+        "{said}"
+    );
+    assert!(
+        said.contains("secret setting JWT: the value you typed"),
+        "{said}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&next).expect("next").permissions().mode() & 0o777,
+        0o600
+    );
+    let values = read_env(&next);
+    let get = |values: &[(String, String)], name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get(&values, "HAND").as_deref(), Some("kept by hand"));
+    assert_eq!(get(&values, "FLASK_DEBUG").as_deref(), Some("0"));
+    assert_eq!(
+        get(&values, "GREETING").as_deref(),
+        Some("hello, \"world\" $HOME")
+    );
+    assert_eq!(get(&values, "JWT").as_deref(), Some(typed));
+    let made = get(&values, "SECRET_KEY").expect("made");
+    assert_eq!(made.len(), 50, "{made}");
+    assert!(!said.contains(&made));
+    assert_eq!(
+        values.last().map(|(n, v)| (n.as_str(), v.as_str())),
+        Some(("DATABASE_URL", "postgresql://r:db-pw-1@127.0.0.1:5432/d"))
+    );
+    assert_eq!(
+        values.iter().filter(|(n, _)| n == "DATABASE_URL").count(),
+        1
+    );
+
+    // It went live; the next release, with nothing typed and GREETING gone from [app.env]:
+    // the secrets are the server's, the setting droplift wrote goes, the hand-made line stays.
+    std::fs::rename(&next, &live).expect("go live");
+    let (ok, said) = env_file(base, "FLASK_DEBUG=1", "SECRET_KEY JWT", "db-pw-1\n");
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("secret setting SECRET_KEY: kept from the live file"),
+        "{said}"
+    );
+    assert!(
+        said.contains("no longer in [app.env] are left out: GREETING"),
+        "{said}"
+    );
+    let values = read_env(&next);
+    assert_eq!(get(&values, "SECRET_KEY"), Some(made));
+    assert_eq!(get(&values, "JWT").as_deref(), Some(typed));
+    assert_eq!(get(&values, "GREETING"), None);
+    assert_eq!(get(&values, "FLASK_DEBUG").as_deref(), Some("1"));
+    assert_eq!(get(&values, "HAND").as_deref(), Some("kept by hand"));
+    // The same again: the live file holds it all, nothing waits to go live.
+    std::fs::rename(&next, &live).expect("go live");
+    let (ok, said) = env_file(base, "FLASK_DEBUG=1", "SECRET_KEY JWT", "db-pw-1\n");
+    assert!(
+        ok && said.contains("holds these settings already"),
+        "{said}"
+    );
+    assert!(!next.exists());
+}
+
+/// release.sh with `commands` for release r1 (`next`), the environment file `env`.
+fn release_commands(base: &Path, commands: &str, env: &str) -> (bool, String) {
+    std::fs::write(base.join("state/app.env"), env).expect("env file");
+    let b = base.display();
+    let script = format!(
+        "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
+         env_file='{b}/state/app.env'\nrelease_cmds='{commands}'\nrelease_timeout=5\n\
+         {LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{RELEASE}"
+    );
+    let (ok, out, err) = bash_with_stdin(&script, "");
+    (ok, format!("{out}{err}"))
+}
+
+#[test]
+fn release_commands_run_in_the_release_with_its_venv_and_settings_and_a_failure_stops_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    app_release(base, &[("manage.py", "print('migrated')\n")]);
+    let commands = "python manage.py\necho \"$PWD $GREETING ${PATH%%:*}\"";
+    let (ok, said) = release_commands(base, commands, "GREETING=\"hi there\"\n");
+    assert!(ok, "{said}");
+    let r1 = base.join("site/releases/r1");
+    assert!(said.contains("migrated"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "{} hi there {}/venv/bin",
+            r1.display(),
+            r1.display()
+        )),
+        "{said}"
+    );
+    let mark = std::fs::read_to_string(base.join("state/marks/r1")).expect("mark");
+    assert!(mark.contains("release_cmds="), "{mark}");
+    // Passed once: not again for the same commands.
+    let (ok, said) = release_commands(base, commands, "");
+    assert!(
+        ok && said.contains("ran these release commands already"),
+        "{said}"
+    );
+    // A failing one: its last lines, the release marked failed, and a non-zero exit.
+    let (ok, said) = release_commands(
+        base,
+        "echo first line; echo \"no such table\" >&2; exit 3\necho never",
+        "",
+    );
+    assert!(!ok, "{said}");
+    assert!(said.contains("failed (exit status 3)"), "{said}");
+    assert!(said.contains("  | no such table"), "{said}");
+    assert!(!said.contains("\nnever"), "{said}");
+    let mark = std::fs::read_to_string(base.join("state/marks/r1")).expect("mark");
+    assert!(mark.contains("status=failed"), "{mark}");
+    // One that runs too long is stopped.
+    std::fs::write(base.join("state/marks/r1"), "status=building\n").expect("mark");
+    let (ok, said) = release_commands(base, "sleep 30", "");
+    assert!(
+        !ok && said.contains("ran longer than 5 s and was stopped"),
         "{said}"
     );
 }

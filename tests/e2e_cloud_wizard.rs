@@ -158,7 +158,7 @@ fn create_one_for_me_in_the_wizard_then_stages_1_to_4_and_destroy() {
         !screen.contains("New password"),
         "no root password to change"
     );
-    wizard.wait_for("stages are done on this server", minute);
+    wizard.wait_for("On this server: 1 of 10 stages done", minute);
     wizard.keys(&["Enter"]);
 
     // 2. Update.

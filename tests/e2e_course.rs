@@ -12,7 +12,12 @@ use common::{cli, course};
 use droplift::practice::{PracticeOs, UpOptions};
 
 fn whole_course_on(os: PracticeOs) {
-    let Some(droplet) = TestDroplet::boot_exactly(UpOptions::like_new(os)) else {
+    // apt held by the droplet's own updater for longer than on a student's practice droplet:
+    // on a busy test machine, logging in and stage 1 can outlast 20 s, and stage 2 would find
+    // apt free (seen under a load of 19 on two cores).
+    let mut options = UpOptions::like_new(os);
+    options.hold_dpkg_lock_secs = options.hold_dpkg_lock_secs.map(|_| 45);
+    let Some(droplet) = TestDroplet::boot_exactly(options) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");
@@ -46,7 +51,18 @@ fn whole_course_on(os: PracticeOs) {
         .filter(|l| l.split_whitespace().any(|w| w == "done"))
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .count();
-    assert_eq!(done, 10, "every stage is done:\n{status_text}");
+    assert_eq!(done, 9, "every stage is done:\n{status_text}");
+    // The optional tenth, without a domain, is skipped: not counted done.
+    assert!(
+        status_text
+            .lines()
+            .any(|l| l.contains("Domain & TLS") && l.contains("skipped")),
+        "{status_text}"
+    );
+    assert!(
+        status_text.contains("9 of 10 stages done, 1 skipped"),
+        "{status_text}"
+    );
 }
 
 /// The words stage 1 uses for the system, from its os-release.

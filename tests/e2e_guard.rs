@@ -43,7 +43,7 @@ fn no_droplift_dropin(droplet: &TestDroplet) {
 
 #[test]
 fn the_guard_keeps_the_true_original_restarts_a_stopped_sshd_and_needs_its_safety_net() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");

@@ -16,7 +16,7 @@ use droplift::wizard::{Overlay, View};
 
 #[test]
 fn a_student_clicks_through_stages_one_to_four() {
-    let Some(droplet) = TestDroplet::boot(UpOptions::default()) else {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
         return;
     };
     let home = tempfile::tempdir().expect("temp home");

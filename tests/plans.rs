@@ -91,6 +91,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
                 let command = match &step.action {
                     course::plan::Action::Run(c) => Some(c),
                     course::plan::Action::FreshLogin { command, .. } => command.as_ref(),
+                    course::plan::Action::Download { command, .. } => Some(command),
                     course::plan::Action::Local(_) | course::plan::Action::Upload { .. } => None,
                 };
                 if let Some(c) = command {
@@ -390,6 +391,64 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
             "no /items for a student's app:\n{text}"
         );
     }
+}
+
+/// Stage 8 for a student's own app with release commands and settings: the preview shows the
+/// exact commands and the settings' names; secret values are only ever a placeholder.
+#[test]
+fn release_commands_and_settings_reach_stage_8_s_plan_as_checked_values() {
+    let mut answers = example();
+    answers.app.source = "https://github.com/you/shop.git".into();
+    answers.app.module = "shop:create_app()".into();
+    answers.app.health = "/health".into();
+    answers.app.release = vec!["flask --app shop db upgrade".into()];
+    answers.app.env = vec![("FLASK_DEBUG".into(), "0".into())];
+    answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
+    let plans = course::plans(StageId::App, &answers).expect("plans");
+    for step in plans
+        .probe
+        .steps
+        .iter()
+        .chain(&plans.apply.steps)
+        .chain(&plans.verify.steps)
+        .chain(&plans.apply.rollback)
+    {
+        let course::plan::Action::Run(command) = &step.action else {
+            continue;
+        };
+        let out = std::process::Command::new("bash")
+            .args(["-n", "-c", &command.script])
+            .output()
+            .expect("bash runs");
+        assert!(out.status.success(), "{}", step.headline());
+        let mut set: Vec<&str> = command
+            .script
+            .lines()
+            .map_while(|line| {
+                let (name, _) = line.split_once('=')?;
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    .then_some(name)
+            })
+            .collect();
+        set.sort_unstable();
+        assert_eq!(
+            set,
+            droplift::shell::declared_inputs(&command.script),
+            "{}",
+            step.headline()
+        );
+    }
+    answers
+        .app
+        .release
+        .push("flask --app shop seed --if-empty".into());
+    answers
+        .app
+        .env
+        .push(("GREETING".into(), "hello, \"world\" $HOME".into()));
+    let plans = course::plans(StageId::App, &answers).expect("plans");
+    insta::assert_snapshot!("plans_app_release_and_settings", readable(&plans));
 }
 
 #[test]

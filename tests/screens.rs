@@ -472,15 +472,83 @@ fn a_form_longer_than_the_screen_scrolls_to_the_field_being_typed_in() {
     for _ in 0..4 {
         press(&mut app, KeyCode::Tab);
     }
-    let screen = text(&render(&mut app, 80, 24));
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("long-form", &buffer);
+    let screen = text(&buffer);
     assert!(screen.contains("› DB password"), "{screen}");
     assert!(screen.contains("stage 5's"), "its hint:\n{screen}");
+    insta::assert_snapshot!(screen);
     // Back at the first field, the first questions show again.
     for _ in 0..4 {
         press(&mut app, KeyCode::BackTab);
     }
     let screen = text(&render(&mut app, 80, 24));
     assert!(screen.contains("› Code"), "{screen}");
+}
+
+#[test]
+fn a_prefilled_field_shows_its_hint_and_typing_replaces_it() {
+    // Stage 5's role starts as the student's user: selected, with its hint under it (the hint
+    // says where the value came from); the first letter typed replaces it, never appends.
+    let mut app = fresh();
+    app.answers.user = "deploy_2".into();
+    app.enter_stage(StageId::Postgres);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Role         deploy_2"), "{screen}");
+    assert!(
+        screen.contains("↳ database user; empty: your user"),
+        "the hint of a prefilled field shows:\n{screen}"
+    );
+    type_text(&mut app, "items");
+    assert_eq!(app.form.value("role"), "items");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(!screen.contains("deploy_2"), "{screen}");
+    // Every field of every stage, focused in turn at 80x24: the field and its hint (or its
+    // note or error) are on screen.
+    for stage in StageId::ALL {
+        let mut app = answered();
+        app.enter_stage(stage);
+        for index in 0..app.form.fields.len() {
+            app.form.focus = index;
+            let field = &app.form.fields[index];
+            let (label, hint) = (field.label, field.hint);
+            let screen = text(&render(&mut app, 80, 24));
+            assert!(
+                screen.contains(&format!("› {label}")),
+                "{stage:?} {label}:\n{screen}"
+            );
+            let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+            let first_words = hint.split(' ').take(3).collect::<Vec<_>>().join(" ");
+            let field = &app.form.fields[index];
+            if field.note.is_none() && field.error.is_none() {
+                assert!(
+                    flat.contains(&first_words),
+                    "{stage:?} {label}: its hint {hint:?}:\n{screen}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_app_stage_asks_for_release_commands_and_settings_and_masks_secret_values() {
+    // The last questions of stage 8: what runs before a release serves, and the app's settings;
+    // a secret value typed shows as dots, never as text.
+    let mut app = fresh();
+    app.answers.user = "johndoe".into();
+    app.answers.app.release = vec!["flask --app shop db upgrade".into()];
+    app.answers.app.env = vec![("FLASK_DEBUG".into(), "0".into())];
+    app.answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
+    app.enter_stage(StageId::App);
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "SECRET_KEY=not-on-screen-1");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Secret values"), "{screen}");
+    assert!(screen.contains("flask --app shop db upgrade"), "{screen}");
+    assert!(!screen.contains("not-on-screen-1"), "{screen}");
+    insta::assert_snapshot!(screen);
 }
 
 #[test]
@@ -504,6 +572,11 @@ fn the_firewall_stage_lists_its_rules_and_keeps_ssh() {
         assert!(screen.contains(rule), "{rule}:\n{screen}");
     }
     assert!(screen.contains("The SSH rule stays"), "{screen}");
+    assert_eq!(
+        screen.matches('›').count(),
+        1,
+        "one marker: the field\n{screen}"
+    );
     insta::assert_snapshot!(screen);
 }
 
@@ -615,8 +688,91 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let screen = text(&buffer);
     assert!(screen.contains("✗ Line 26: nginx found a }"), "{screen}");
     assert!(
-        screen.lines().any(|l| l.ends_with("26     }")),
-        "the reported line is in view:\n{screen}"
+        screen.contains("Line 25 probably lacks a ; at its end"),
+        "{screen}"
+    );
+    assert!(screen.contains("nginx said: unexpected"), "{screen}");
+    assert!(
+        screen.lines().any(|l| l.contains("25         uwsgi_param")),
+        "the line at fault is in view:\n{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn a_missing_semicolon_is_shown_at_the_line_that_lacks_it() {
+    // The `;` after `listen 80` deleted on line 6: nginx names line 7 ("invalid parameter"),
+    // the screen names line 6, the cursor is there, and the log says it in whole sentences.
+    let mut app = at_nginx_editor();
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Backspace);
+    let install = first_id(&ctrl(&mut app, 's'));
+    let test = first_id(&worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: install,
+            exit_code: 0,
+        },
+    ));
+    for line in [
+        "2026/12/06 13:00:00 [emerg] 812#812: invalid parameter \"listen\" in /etc/nginx/sites-available/items-rest:7",
+        "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        "Nothing was changed: the old configuration keeps serving.",
+    ] {
+        worker(
+            &mut app,
+            WorkerEvent::Output {
+                id: test,
+                stream: Stream::Stderr,
+                line: line.into(),
+            },
+        );
+    }
+    worker(
+        &mut app,
+        WorkerEvent::Finished {
+            id: test,
+            exit_code: 1,
+        },
+    );
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("nginx-semicolon", &buffer);
+    let screen = text(&buffer);
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Line 7: nginx did not expect \"listen\" here."),
+        "{screen}"
+    );
+    assert!(
+        flat.contains("Line 6 probably lacks a ; at its end"),
+        "{screen}"
+    );
+    assert_eq!(
+        app.editor.as_ref().map(|e| e.area.cursor().0),
+        Some(5),
+        "the cursor is on line 6"
+    );
+    let log = app
+        .log
+        .window(app.log.rows(), 0)
+        .iter()
+        .filter_map(|row| match row {
+            droplift::logbuf::Row::Line(l) => Some(l.text.clone()),
+            droplift::logbuf::Row::Dropped(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !log.contains("\"listen\" Nothing"),
+        "sentences do not run together:\n{log}"
+    );
+    assert_eq!(
+        log.matches("Nothing was changed").count(),
+        1,
+        "said once:\n{log}"
     );
     insta::assert_snapshot!(screen);
 }
@@ -922,7 +1078,19 @@ fn after_stage_4_the_done_screen_says_how_to_log_in_from_now_on() {
         without_alias.contains("ssh -i ~/.ssh/id_ed25519 johndoe@203.0.113.7"),
         "{without_alias}"
     );
-    assert!(without_alias.contains("root and passwords are refused"));
+    let flat = without_alias
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("SSH refuses root and passwords"),
+        "{without_alias}"
+    );
+    assert_eq!(
+        flat.matches("refuse").count(),
+        1,
+        "said once:\n{without_alias}"
+    );
     app.answers.alias = Some("mydroplet".into());
     let buffer = render(&mut app, 80, 24);
     save_screenshot("ssh-done", &buffer);
@@ -996,6 +1164,123 @@ fn known_servers_are_offered_on_the_first_screen() {
     assert!(cut_words(&buffer).is_empty(), "{:?}", cut_words(&buffer));
     save_screenshot("resume", &buffer);
     insta::assert_snapshot!(screen);
+}
+
+/// Saved progress of a finished course without a domain: stages 1–9 done, the tenth skipped.
+fn finished_course() -> droplift::state::Progress {
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("203.0.113.7", 22);
+    server.touched = 1_000;
+    server.remember("user", "johndoe").expect("not secret");
+    for stage in StageId::ALL {
+        if stage == StageId::Domain {
+            server.set_stage(
+                stage,
+                StageStatus::Skipped,
+                "no domain: the API is served over http only",
+                1_000,
+            );
+        } else {
+            server.set_stage(stage, StageStatus::Done, "", 1_000);
+        }
+    }
+    progress
+}
+
+#[test]
+fn the_resume_screen_after_a_finished_course_counts_as_every_screen_does() {
+    let mut app = fresh();
+    droplift::wizard::resume::offer(&mut app, finished_course(), 1_000 + 7_200);
+    let screen = text(&render(&mut app, 80, 24));
+    let flat: String = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("9 of 10 stages done, 1 skipped, last touched 2 h ago"),
+        "{screen}"
+    );
+    // No other count beside it before a server is chosen (the header had "0/10").
+    assert_eq!(screen.matches("stages done").count(), 1, "{screen}");
+    insta::assert_snapshot!("resume_finished_popup", screen);
+    // Chosen: stage 4 was done, so the student's own user logs in; the header counts the
+    // saved badges the same way.
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .ends_with("9 of 10 stages done, 1 skipped"),
+        "{screen}"
+    );
+    assert!(screen.contains("– 10"), "{screen}");
+    insta::assert_snapshot!("resume_finished_chosen", screen);
+}
+
+#[test]
+fn on_resume_the_cursor_waits_in_the_root_password_field() {
+    // Stage 4 not done: root logs in, and the log asks for root's password; the cursor is in
+    // that field, so what the student types as told is hidden.
+    let mut app = fresh();
+    let mut progress = droplift::state::Progress::default();
+    let server = progress.server_mut("10.77.23.2", 22);
+    server.touched = 1_000;
+    server.set_stage(StageId::Connect, StageStatus::Done, "", 1_000);
+    droplift::wizard::resume::offer(&mut app, progress, 1_000 + 60);
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "Kill test root pw 1!");
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("› Root password"), "{screen}");
+    assert!(screen.contains("Host          10.77.23.2"), "{screen}");
+    assert!(
+        !screen.contains("Kill"),
+        "the password is hidden:\n{screen}"
+    );
+    // Typed into the Host field all the same (after Shift-Tab twice): Enter refuses it, says
+    // why at the field, and does not keep it on screen.
+    let mut app = fresh();
+    press(&mut app, KeyCode::End);
+    type_text(&mut app, "10.77.23.2Kill test root pw 1!");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(!screen.contains("Kill"), "{screen}");
+    assert!(screen.contains("looks like a password"), "{screen}");
+    assert_eq!(app.form.value("host"), "");
+}
+
+/// Stage 10 without a domain: skipped, never done, and the last stage offers no next one.
+#[test]
+fn a_skipped_stage_10_is_not_counted_done() {
+    let mut app = fresh();
+    app.answers.host = "203.0.113.7".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Domain);
+    app.set_status(StageId::Domain, StageStatus::Skipped);
+    app.stages[StageId::Domain.index()].note = "no domain: the API is served over http only".into();
+    app.view = droplift::wizard::View::Finished;
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("stage 10 skipped", &buffer);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("Domain & TLS is skipped (no domain"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("9 of 10 stages done, 1 skipped"),
+        "{screen}"
+    );
+    assert!(screen.contains("– 10 Domain & TLS"), "{screen}");
+    for wrong in ["[tls]", "is done", "on to the next stage", "Enter next"] {
+        assert!(!screen.contains(wrong), "{wrong}:\n{screen}");
+    }
+    insta::assert_snapshot!(screen);
+    // Enter goes back to its questions (to give a domain after all).
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.view, droplift::wizard::View::Form);
+    assert_eq!(app.current, StageId::Domain);
 }
 
 #[test]

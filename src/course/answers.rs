@@ -48,6 +48,18 @@ pub struct DropletAnswers {
     pub size: String,
     pub image: String,
     pub backups: bool,
+    /// The answers file's line of each key (of `[droplet]` for a key left out), so a refusal
+    /// the API's lists allow before anything is sent is said where the student wrote it.
+    pub lines: DropletLines,
+}
+
+/// Where `[droplet]`'s keys are in the answers file (1-based lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DropletLines {
+    pub name: usize,
+    pub region: usize,
+    pub size: usize,
+    pub image: usize,
 }
 
 /// The nginx stage's answers. The site's text is the template filled from `site` and
@@ -110,6 +122,14 @@ pub struct AppAnswers {
     pub health_line: usize,
     /// Routes seen in a folder's code (`stages::app::routes`), offered when `health` is missing.
     pub routes: Vec<String>,
+    /// `[app] release`: commands run for a new release, as the site's user in its folder, before
+    /// it serves (migrations, collectstatic).
+    pub release: Vec<String>,
+    /// `[app.env]`: plain settings written into the environment file, in name order.
+    pub env: Vec<(String, String)>,
+    /// `[app] secrets`: the names of settings whose values are secret (typed, or made on the
+    /// server); the values are never answers.
+    pub secrets: Vec<String>,
 }
 
 impl Default for AppAnswers {
@@ -126,6 +146,9 @@ impl Default for AppAnswers {
             health: String::new(),
             health_line: 0,
             routes: Vec::new(),
+            release: Vec::new(),
+            env: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 }
@@ -191,8 +214,31 @@ impl Answers {
             ("app_source", self.app.source.clone()),
             ("app_ref", self.app.git_ref.clone()),
             ("app_health", self.app.health.clone()),
+            ("app_release", self.app.release.join("\n")),
+            (
+                "app_env",
+                self.app
+                    .env
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            ("app_secret_names", self.app.secrets.join(" ")),
             ("domain", self.domain.clone().unwrap_or_default()),
+            ("tls_email", self.tls_email.clone().unwrap_or_default()),
+            (
+                "extra_ports",
+                self.extra_ports
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
         ]);
+        if !self.nginx.remove_default {
+            values.push(("remove_default", "no".to_owned()));
+        }
         if self.app.module_given {
             values.push(("app_module", self.app.module.clone()));
         }
@@ -239,6 +285,19 @@ impl Answers {
         if let Some(health) = get("app_health") {
             self.app.health = health;
         }
+        if let Some(release) = get("app_release") {
+            self.app.release = release.lines().map(str::to_owned).collect();
+        }
+        if let Some(env) = get("app_env") {
+            self.app.env = env
+                .lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+        }
+        if let Some(names) = get("app_secret_names") {
+            self.app.secrets = names.split(' ').map(str::to_owned).collect();
+        }
         if let Some(module) = get("app_module") {
             self.app.module = module;
             self.app.module_given = true;
@@ -246,6 +305,16 @@ impl Answers {
         if let Some(domain) = get("domain") {
             self.domain = Some(domain);
         }
+        if let Some(email) = get("tls_email") {
+            self.tls_email = Some(email);
+        }
+        // The firewall's own ports: without them a resumed wizard would find the stage pending
+        // and offer to close the ports it opened (checked again, as each is parsed).
+        if let Some(ports) = get("extra_ports") {
+            self.extra_ports =
+                crate::course::stages::firewall::ports::parse_list(&ports).unwrap_or_default();
+        }
+        self.nginx.remove_default = get("remove_default").is_none_or(|v| v != "no");
     }
 }
 
@@ -336,6 +405,10 @@ mod tests {
         given.app.module_given = true;
         given.app.health = "/health".into();
         given.domain = Some("api.example.com".into());
+        given.tls_email = Some("ada@example.com".into());
+        given.extra_ports =
+            crate::course::stages::firewall::ports::parse_list("8080, 53/udp").expect("ports");
+        given.nginx.remove_default = false;
         let saved: std::collections::BTreeMap<String, String> = given
             .saved_values()
             .into_iter()
@@ -353,5 +426,8 @@ mod tests {
         assert!(resumed.app.module_given);
         assert_eq!(resumed.app.health, "/health");
         assert_eq!(resumed.domain.as_deref(), Some("api.example.com"));
+        assert_eq!(resumed.tls_email.as_deref(), Some("ada@example.com"));
+        assert_eq!(resumed.extra_ports, given.extra_ports);
+        assert!(!resumed.nginx.remove_default);
     }
 }

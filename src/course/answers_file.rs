@@ -154,12 +154,22 @@ fn parse_droplet(raw: &Spanned<RawDroplet>, reading: &mut Reading<'_>) -> Option
         choices::validate_image,
     );
     let backups = section.backups.as_ref().is_some_and(|b| *b.get_ref());
+    let line_of = |value: Option<&Spanned<String>>| {
+        reading.line(value.map_or_else(|| raw.span(), Spanned::span))
+    };
+    let lines = crate::course::answers::DropletLines {
+        name: line_of(section.name.as_ref()),
+        region: line_of(section.region.as_ref()),
+        size: line_of(section.size.as_ref()),
+        image: line_of(section.image.as_ref()),
+    };
     ok.then_some(DropletAnswers {
         name,
         region,
         size,
         image,
         backups,
+        lines,
     })
 }
 

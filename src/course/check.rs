@@ -42,6 +42,41 @@ pub fn validate_host(host: &str) -> Result<(), Refused> {
     }
 }
 
+/// A refused host that looks like a password typed into the wrong field (a sign no address,
+/// host name or alias has, or a phrase of three words or more): the wizard does not keep it on
+/// screen.
+pub fn looks_like_a_password(host: &str) -> bool {
+    let host = host.trim();
+    validate_host(host).is_err()
+        && (host
+            .chars()
+            .any(|c| c.is_ascii_punctuation() && !".-_:/@[]~".contains(c))
+            || host.split_whitespace().count() >= 3)
+}
+
+#[cfg(test)]
+mod password_in_host_tests {
+    #[test]
+    fn a_password_in_the_host_field_is_told_from_a_typo() {
+        for typed in [
+            "10.77.23.2Kill test root pw 1!",
+            "hunter2#",
+            "correct horse battery",
+        ] {
+            assert!(super::looks_like_a_password(typed), "{typed}");
+        }
+        for typed in [
+            "203.0.113.7",
+            "a b",
+            "api.example.com/",
+            "root@203.0.113.7",
+            "my-drop",
+        ] {
+            assert!(!super::looks_like_a_password(typed), "{typed}");
+        }
+    }
+}
+
 /// A TCP port, 1–65535.
 pub fn validate_port(port: &str) -> Result<u16, Refused> {
     match port.trim().parse::<u32>() {

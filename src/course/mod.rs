@@ -112,10 +112,67 @@ impl StageStatus {
     }
 }
 
+/// How far a server is along the course: the one count the header, the resume list, the log
+/// and `droplift status` show. A skipped stage (optional, not asked for) is not done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally {
+    pub done: usize,
+    pub skipped: usize,
+    pub total: usize,
+}
+
+impl Tally {
+    /// The count from the statuses of the stages it is about (every stage of the course, or
+    /// the ones `status --only` checked), one status each.
+    pub fn of(statuses: impl IntoIterator<Item = StageStatus>) -> Self {
+        let mut tally = Tally {
+            done: 0,
+            skipped: 0,
+            total: 0,
+        };
+        for status in statuses {
+            tally.total += 1;
+            match status {
+                StageStatus::Done => tally.done += 1,
+                StageStatus::Skipped => tally.skipped += 1,
+                _ => {}
+            }
+        }
+        tally
+    }
+}
+
+/// "9 of 10 stages done, 1 skipped".
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {} stages done", self.done, self.total)?;
+        if self.skipped > 0 {
+            write!(f, ", {} skipped", self.skipped)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::{StageStatus, Tally};
+
+    #[test]
+    fn a_skipped_stage_is_counted_apart_from_the_done_ones() {
+        let mut statuses = vec![StageStatus::Done; 9];
+        statuses.push(StageStatus::Skipped);
+        let tally = Tally::of(statuses);
+        assert_eq!(tally.to_string(), "9 of 10 stages done, 1 skipped");
+        let only = Tally::of([StageStatus::Done, StageStatus::Pending]);
+        assert_eq!(only.to_string(), "1 of 2 stages done");
+    }
+}
+
 pub mod advice;
 pub mod answers;
 pub mod answers_file;
 pub mod apt;
+pub mod backup;
 pub mod check;
 pub mod plan;
 pub mod prefetch;

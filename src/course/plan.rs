@@ -195,6 +195,12 @@ pub enum Action {
         source: CodeSource,
         path: String,
     },
+    /// Run `command` (through sudo: it hands a root-only file over and prints `droplift-fetch:
+    /// PATH` last) and copy that file with SFTP into `dest_dir` on this computer, mode 600.
+    Download {
+        command: Command,
+        dest_dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,6 +289,7 @@ impl Plan {
                     }
                     v
                 }
+                Action::Download { command, .. } => command.secrets().collect(),
                 Action::Local(_) | Action::Upload { .. } => Vec::new(),
             })
             .collect();
@@ -345,11 +352,13 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 "as your user"
             };
             match (command.secrets().next(), &command.by_hand) {
-                (Some(secret), Some(by_hand)) => {
+                (Some(_), Some(by_hand)) => {
+                    let sent: Vec<String> =
+                        command.secrets().map(SecretName::placeholder).collect();
                     let _ = writeln!(
                         out,
                         "# [on the server, {who}] droplift sends {} on stdin; by hand, type:",
-                        secret.placeholder()
+                        sent.join(" and ")
                     );
                     let _ = writeln!(out, "{by_hand}");
                 }
@@ -468,6 +477,22 @@ pub fn step_text(step: &Step, host: &str) -> Result<String, QuoteError> {
                 out,
                 "#   scp code.tar {host}: && ssh -t {host} sudo install -m 600 code.tar {}",
                 quote(path)?
+            );
+        }
+        Action::Download { command, dest_dir } => {
+            let _ = writeln!(
+                out,
+                "# [on the server, as root] hand the file over: a copy only you may read"
+            );
+            let _ = writeln!(out, "{}", command_text(command));
+            let _ = writeln!(
+                out,
+                "# [on your computer] droplift copies it with SFTP into {} (mode 600) and",
+                dest_dir.display()
+            );
+            let _ = writeln!(
+                out,
+                "# removes the server's copy. By hand: scp {host}:PATH . && ssh {host} sudo rm -r DIR"
             );
         }
     }

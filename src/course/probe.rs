@@ -1,5 +1,5 @@
 //! What a probe found. A probe script is read-only and ends by printing one line
-//! `droplift-state: done|pending|drifted <why>`; everything before it is shown as output.
+//! `droplift-state: done|pending|drifted|skipped <why>`; everything before it is shown as output.
 
 /// The prefix of the line a probe ends with.
 pub const PREFIX: &str = "droplift-state:";
@@ -10,6 +10,9 @@ pub enum Probe {
     Pending(String),
     /// The server has something in the way that the stage must not overwrite.
     Drifted(String),
+    /// An optional stage that was not asked for (stage 10 without a domain): nothing to do,
+    /// and nothing done either.
+    Skipped(String),
 }
 
 impl Probe {
@@ -26,13 +29,14 @@ impl Probe {
             "done" => Some(Probe::Done(why)),
             "pending" => Some(Probe::Pending(why)),
             "drifted" => Some(Probe::Drifted(why)),
+            "skipped" => Some(Probe::Skipped(why)),
             _ => None,
         }
     }
 
     pub fn reason(&self) -> &str {
         match self {
-            Probe::Done(r) | Probe::Pending(r) | Probe::Drifted(r) => r,
+            Probe::Done(r) | Probe::Pending(r) | Probe::Drifted(r) | Probe::Skipped(r) => r,
         }
     }
 }

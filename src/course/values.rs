@@ -121,6 +121,25 @@ checked!(
 );
 
 checked!(
+    /// The release commands (`[app] release`), one per line, each checked to be one line.
+    ReleaseCommands,
+    super::stages::app::settings::validate_release_lines
+);
+
+checked!(
+    /// The app's plain settings (`[app.env]`), `NAME=value` lines: names the environment takes
+    /// and droplift does not own, values of one line.
+    AppSettings,
+    super::stages::app::settings::validate_env_lines
+);
+
+checked!(
+    /// The names of the app's secret settings (`[app] secrets`), space-separated; never values.
+    SecretNames,
+    super::stages::app::settings::validate_secret_name_list
+);
+
+checked!(
     /// A release's folder name under releases/ (a tag, or the UTC time it was built).
     ReleaseName,
     super::stages::app::rules::validate_release_name

@@ -76,6 +76,7 @@ pub fn remote_command(
         for part in &command.stdin {
             match part {
                 StdinPart::Text(t) => text.push_str(t),
+                StdinPart::Secret(name) if name.optional() && !secrets.contains(*name) => {}
                 StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
                 StdinPart::LocalFile(path) => {
                     // A key not created yet is never an empty line (that matches any blank line
@@ -149,6 +150,15 @@ pub fn job_for(
             contents: pack(source, home).map_err(LocalError::from)?.bytes,
             mode: 0o600,
             owner: Some("root:root".into()),
+        },
+        Request::Download {
+            id,
+            command,
+            dest_dir,
+        } => Job::Download {
+            id: *id,
+            command: remote_command(command, secrets, home)?,
+            dest_dir: dest_dir.clone(),
         },
         Request::Local { .. } => return Ok(None),
     }))

@@ -74,8 +74,10 @@ fn gather_secrets(
             v
         })
         .collect();
-    // The root password may be absent only when the server is already hardened (key login).
-    needed.retain(|n| *n != SecretName::RootPassword);
+    // The root password may be absent only when the server is already hardened (key login);
+    // an optional one (the app's secret settings) is kept or made on the server when not given.
+    let app_secrets = needed.contains(&SecretName::AppSecrets);
+    needed.retain(|n| *n != SecretName::RootPassword && !n.optional());
     // status without the database password reports that stage as unknown instead.
     if probe_only {
         needed.retain(|n| *n != SecretName::DbPassword);
@@ -97,6 +99,17 @@ fn gather_secrets(
                 course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
                     .map_err(HeadlessError::DbPassword)?;
             }
+        }
+        // Each typed secret setting must be one the answers name.
+        if let Some(name) = secrets
+            .app_secret_names()
+            .into_iter()
+            .find(|n| !answers.app.secrets.contains(n))
+        {
+            return Err(HeadlessError::Invalid(format!(
+                "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it \
+                     there, or leave the line out"
+            )));
         }
         let missing: Vec<&str> = needed
             .iter()
@@ -157,6 +170,23 @@ fn gather_secrets(
             super::secrets::ask(&prompt)?,
             redactor,
         );
+    }
+    // The app's secret settings: a value typed now replaces the server's; empty keeps it (or
+    // makes a random one the first time, on the server).
+    if app_secrets && !probe_only {
+        for name in &answers.app.secrets {
+            let prompt = format!(
+                "value of the secret setting {name} (empty: the server's, or a new random one \
+                 made there): "
+            );
+            let value = super::secrets::ask(&prompt)?;
+            if value.is_empty() {
+                continue;
+            }
+            course::stages::app::settings::validate_secret_value(name, value.expose())
+                .map_err(|m| HeadlessError::Invalid(m.into()))?;
+            secrets.set_app_secret(name, &value, redactor);
+        }
     }
     Ok(secrets)
 }
@@ -236,10 +266,10 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
         // The check of every stage at once said done, and nothing changed since: that is the
         // verdict this stage's own check would give, one round trip cheaper.
         let outcome = match done.remove(&stage) {
-            Some(why) => Outcome::AlreadyDone(why),
+            Some(outcome) => outcome,
             None => session.run_stage(stage, false)?,
         };
-        if !matches!(outcome, Outcome::AlreadyDone(_)) {
+        if !matches!(outcome, Outcome::AlreadyDone(_) | Outcome::Skipped(_)) {
             // Something ran: the server may differ from what the check of every stage saw.
             done.clear();
         }
@@ -261,16 +291,18 @@ pub fn apply(args: &ApplyArgs) -> Result<i32, HeadlessError> {
 fn already_done(
     session: &mut Session,
     stages: &[StageId],
-) -> std::collections::HashMap<StageId, String> {
+) -> std::collections::HashMap<StageId, Outcome> {
     let mut done = std::collections::HashMap::new();
     if stages.len() < 2 {
         return done;
     }
     if let Ok((checked, _)) = session.probe_all(stages) {
         for part in checked {
-            if let Some(Probe::Done(why)) = part.verdict {
-                done.insert(part.stage, why);
-            }
+            match part.verdict {
+                Some(Probe::Done(why)) => done.insert(part.stage, Outcome::AlreadyDone(why)),
+                Some(Probe::Skipped(why)) => done.insert(part.stage, Outcome::Skipped(why)),
+                _ => None,
+            };
         }
     }
     done
@@ -281,7 +313,7 @@ fn already_done(
 fn start_prefetch(
     session: &mut Session,
     stages: &[StageId],
-    done: &std::collections::HashMap<StageId, String>,
+    done: &std::collections::HashMap<StageId, Outcome>,
 ) {
     let to_run: Vec<StageId> = stages
         .iter()
@@ -318,6 +350,7 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
     let advice = outcome.advice(stage);
     match outcome {
         Outcome::AlreadyDone(why) => println!("done (nothing to change: {why})"),
+        Outcome::Skipped(why) => println!("skipped ({why})"),
         Outcome::Applied => println!("done"),
         Outcome::Pending(why) => println!("pending: {why}"),
         Outcome::Drifted(why) => {
@@ -349,9 +382,15 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
             }
             if stage == StageId::Nginx {
                 let site = course::values::SiteName::parse(&answers.nginx.site);
+                let text = answers.nginx.site_text.clone().or_else(|| {
+                    let site = course::values::SiteName::parse(&answers.nginx.site).ok()?;
+                    let name =
+                        course::values::ServerName::parse(&answers.nginx.server_name).ok()?;
+                    Some(course::stages::nginx::site_from_template(&site, &name))
+                });
                 if let Some(error) = site
                     .ok()
-                    .and_then(|s| course::stages::nginx::site_error(&detail, &s))
+                    .and_then(|s| course::stages::nginx::site_error(&detail, &s, text.as_deref()))
                 {
                     let file = match &answers.nginx.site_file {
                         Some((path, _)) => path.display().to_string(),
@@ -384,6 +423,7 @@ pub(super) fn report(stage: StageId, outcome: Outcome, answers: &Answers) -> boo
 fn verdict_line(outcome: &Outcome) -> String {
     match outcome {
         Outcome::AlreadyDone(why) => format!("done      {why}"),
+        Outcome::Skipped(why) => format!("skipped   {why}"),
         Outcome::Pending(why) => format!("pending   {why}"),
         Outcome::Drifted(why) => format!("drifted   {why}"),
         Outcome::Failed { message, .. } => format!("failed    {message}"),
@@ -408,10 +448,10 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         .partition(|s| !answers.user.is_empty() || matches!(s, StageId::Connect | StageId::Update));
     let mut session = connect(answers, &args.login, &checkable, true)?;
     // Logged in: the connect stage is done. Every other stage is checked in one round trip.
-    let mut lines: Vec<(StageId, String)> = Vec::new();
+    let mut lines: Vec<(StageId, course::StageStatus, String)> = Vec::new();
     if checkable.contains(&StageId::Connect) {
-        let verdict = verdict_line(&session.run_stage(StageId::Connect, true)?);
-        lines.push((StageId::Connect, verdict));
+        let outcome = session.run_stage(StageId::Connect, true)?;
+        lines.push((StageId::Connect, outcome.status(), verdict_line(&outcome)));
     }
     let (checked, left_out) = session.probe_all(&checkable)?;
     for part in checked {
@@ -419,6 +459,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
             (Some(Probe::Done(why)), _) => format!("done      {why}"),
             (Some(Probe::Pending(why)), _) => format!("pending   {why}"),
             (Some(Probe::Drifted(why)), _) => format!("drifted   {why}"),
+            (Some(Probe::Skipped(why)), _) => format!("skipped   {why}"),
             (None, Some(code)) => format!("failed    its check ended with exit status {code}"),
             (None, None) => "unknown   the connection dropped during its check".to_owned(),
         };
@@ -426,10 +467,11 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
             Some(Probe::Done(why)) => (course::StageStatus::Done, why.as_str()),
             Some(Probe::Pending(why)) => (course::StageStatus::Pending, why.as_str()),
             Some(Probe::Drifted(why)) => (course::StageStatus::Drifted, why.as_str()),
+            Some(Probe::Skipped(why)) => (course::StageStatus::Skipped, why.as_str()),
             None => (course::StageStatus::Failed, "its check did not finish"),
         };
         saved.record(&session.answers, part.stage, status, note);
-        lines.push((part.stage, verdict));
+        lines.push((part.stage, status, verdict));
     }
     for stage in left_out {
         let why = if stage == StageId::Postgres && session.secret(SecretName::DbPassword).is_none()
@@ -438,18 +480,22 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         } else {
             "unknown   its answers are missing"
         };
-        lines.push((stage, why.to_owned()));
+        lines.push((stage, course::StageStatus::Pending, why.to_owned()));
     }
-    lines.sort_by_key(|(stage, _)| *stage);
-    for (stage, verdict) in lines {
+    lines.sort_by_key(|(stage, _, _)| *stage);
+    for (stage, _, verdict) in &lines {
         println!("{:>2} {:<20} {verdict}", stage.index() + 1, stage.title());
     }
-    for stage in unknown {
+    for stage in &unknown {
         println!(
             "{:>2} {:<20} unknown   needs --answers (the user name)",
             stage.index() + 1,
             stage.title()
         );
     }
+    // Of the stages asked about (all, or `--only`'s): those not checked are not done.
+    let statuses = lines.iter().map(|(_, status, _)| *status);
+    let unchecked = unknown.iter().map(|_| course::StageStatus::Pending);
+    println!("{}", course::Tally::of(statuses.chain(unchecked)));
     Ok(0)
 }

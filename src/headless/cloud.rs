@@ -17,7 +17,7 @@ use crate::cloud::choices;
 use crate::cloud::client::{ApiConfig, ApiError, Client, Wait, token_from_env};
 use crate::cloud::create::{self, CreateError, Order, Patience, Progress, TAG};
 use crate::course::StageId;
-use crate::course::answers::{Answers, DropletAnswers};
+use crate::course::answers::{Answers, DropletAnswers, DropletLines};
 use crate::secret::{Redactor, Secret, SecretName, Secrets};
 
 #[derive(Debug, Subcommand)]
@@ -86,8 +86,10 @@ pub enum CloudError {
     Create(#[from] CreateError),
     #[error("{}: the answers have no [droplet] table (name, region, size, image, backups)", .0.display())]
     NoDroplet(PathBuf),
-    #[error("droplet.{field}: {message}")]
+    /// A `[droplet]` key refused, at its line in the answers file.
+    #[error("line {line}: `droplet.{field}`: {message}")]
     Field {
+        line: usize,
         field: &'static str,
         message: String,
     },
@@ -165,8 +167,9 @@ fn confirm(prompt: &str, expected: &str) -> Result<(), CloudError> {
     }
 }
 
-/// Checks the order against what the API offers (the image the course supports, a region and a
-/// size that exist); whether the size is sold in that region is the API's to say (422).
+/// Checks the order against what the API offers (a region and a size that exist, and the size
+/// sold in that region: both lists say so, so the create is never sent to be refused with a
+/// 422); each refusal at its line of the answers file.
 fn check_order<'a>(
     wanted: &DropletAnswers,
     regions: &'a [Region],
@@ -176,6 +179,7 @@ fn check_order<'a>(
         .iter()
         .find(|r| r.slug == wanted.region && r.available)
         .ok_or_else(|| CloudError::Field {
+            line: wanted.lines.region,
             field: "region",
             message: format!(
                 "{} is not a region where droplets can be made now; the regions are {}",
@@ -192,19 +196,42 @@ fn check_order<'a>(
         .iter()
         .find(|s| s.slug == wanted.size)
         .ok_or_else(|| CloudError::Field {
+            line: wanted.lines.size,
             field: "size",
             message: format!(
-                "there is no size {}; the sizes in {} are {}",
+                "there is no size {}; the sizes {} sells are {}",
                 wanted.size,
                 region.slug,
-                choices::sizes_in(sizes, region)
-                    .iter()
-                    .map(|s| s.slug.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                sold_in(sizes, region)
             ),
         })?;
+    if !choices::sizes_in(sizes, region)
+        .iter()
+        .any(|s| s.slug == size.slug)
+    {
+        return Err(CloudError::Field {
+            line: wanted.lines.size,
+            field: "size",
+            message: format!(
+                "{} is not sold in {} ({}); the sizes {} sells are {}. Nothing was sent.",
+                size.slug,
+                region.slug,
+                region.name,
+                region.slug,
+                sold_in(sizes, region)
+            ),
+        });
+    }
     Ok((region, size))
+}
+
+/// The sizes a region sells, cheapest first, with their price.
+fn sold_in(sizes: &[Size], region: &Region) -> String {
+    choices::sizes_in(sizes, region)
+        .iter()
+        .map(|s| format!("{} ({}/month)", s.slug, choices::dollars(s.price_monthly)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn summary(order: &DropletAnswers, region: &Region, size: &Size) -> String {
@@ -228,10 +255,17 @@ fn summary(order: &DropletAnswers, region: &Region, size: &Size) -> String {
     )
 }
 
-/// A 422 said at its field, as the wizard does.
-fn create_failed(error: CreateError) -> CloudError {
+/// A 422 said at its field (and the field's line), as the wizard does.
+fn create_failed(error: CreateError, lines: DropletLines) -> CloudError {
+    let line = |field| match field {
+        "size" => lines.size,
+        "region" => lines.region,
+        "image" => lines.image,
+        _ => lines.name,
+    };
     match error.field() {
         Some(field @ ("size" | "region" | "image" | "name")) => CloudError::Field {
+            line: line(field),
             field,
             message: error.to_string(),
         },
@@ -264,8 +298,8 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
     let home = crate::home::home_dir();
     let key_path = crate::home::expand_home(&answers.key, &home);
     let public = create::public_key(&key_path).map_err(CloudError::from)?;
-    let (key, uploaded) =
-        create::ensure_key(&client, &public, &key_name()).map_err(create_failed)?;
+    let (key, uploaded) = create::ensure_key(&client, &public, &key_name())
+        .map_err(|e| create_failed(e, wanted.lines))?;
     println!(
         "  SSH key {} ({}): {}",
         key.name,
@@ -296,10 +330,10 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
             .listed_within
             .map_or(defaults.listed_within, Duration::from_secs),
     };
-    let launch =
-        create::launch(&client, &order, &key, patience, &mut progress).map_err(create_failed)?;
-    let droplet =
-        create::wait_active(&client, &launch, patience, &mut progress).map_err(create_failed)?;
+    let launch = create::launch(&client, &order, &key, patience, &mut progress)
+        .map_err(|e| create_failed(e, wanted.lines))?;
+    let droplet = create::wait_active(&client, &launch, patience, &mut progress)
+        .map_err(|e| create_failed(e, wanted.lines))?;
     let Some(ip) = droplet.public_ipv4() else {
         unreachable!("wait_active returns only a droplet with an address")
     };

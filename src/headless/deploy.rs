@@ -233,6 +233,7 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
                 return Ok(1);
             }
             Outcome::AlreadyDone(_) => println!("  {:<20} done", stage.title()),
+            Outcome::Skipped(why) => println!("  {:<20} skipped ({why})", stage.title()),
             Outcome::Pending(why) => println!("  {:<20} pending ({why})", stage.title()),
             other => println!("  {:<20} {other:?}", stage.title()),
         }

@@ -2,6 +2,7 @@
 //! probes them. Same plans, same runner, same SSH worker as the wizard; plain text output.
 
 pub mod apply;
+pub mod backup;
 pub mod cloud;
 pub mod deploy;
 mod print;
@@ -53,6 +54,10 @@ pub enum HeadlessError {
     Invalid(String),
     #[error("give a host or --answers FILE")]
     NoHost,
+    #[error(
+        "no folder for droplift's data on this computer (no home folder?): set DROPLIFT_DATA_DIR"
+    )]
+    NoDataDir,
     #[error(
         "the droplet {0} has no address yet: create it first with `droplift cloud create \
          --answers FILE` (or give [server] host)"

@@ -42,7 +42,12 @@ pub enum SecretsError {
 }
 
 fn names() -> String {
-    let names: Vec<&str> = SecretName::ALL.iter().map(|s| s.key()).collect();
+    let mut names: Vec<&str> = SecretName::ALL
+        .iter()
+        .filter(|s| !s.optional())
+        .map(|s| s.key())
+        .collect();
+    names.push("env.NAME (a secret setting of the app)");
     names.join(", ")
 }
 
@@ -61,6 +66,25 @@ pub fn parse(input: impl BufRead, redactor: &Redactor) -> Result<Secrets, Secret
         let Some((name, value)) = line.split_once('=') else {
             return Err(SecretsError::NoEquals { line: number + 1 });
         };
+        // `env.NAME=value`: the value of the app's secret setting NAME.
+        if let Some(setting) = name.trim().strip_prefix("env.") {
+            let value = Secret::new(value);
+            redactor.add(&value);
+            crate::course::stages::app::settings::validate_env_name(setting)
+                .and_then(|()| {
+                    crate::course::stages::app::settings::validate_secret_value(
+                        setting,
+                        value.expose(),
+                    )
+                })
+                .map_err(|message| SecretsError::Refused {
+                    line: number + 1,
+                    name: "env.NAME",
+                    message,
+                })?;
+            secrets.set_app_secret(setting, &value, redactor);
+            continue;
+        }
         let Some(key) = SecretName::from_key(name.trim()) else {
             return Err(SecretsError::Unknown { line: number + 1 });
         };
@@ -118,6 +142,34 @@ mod tests {
             Some("pw")
         );
         assert_eq!(redactor.redact("pw"), crate::secret::MASK);
+    }
+
+    #[test]
+    fn secret_settings_come_as_env_lines_and_are_masked() {
+        let r = Redactor::new();
+        let secrets = parse(
+            "db_password=pw-long-enough\nenv.SECRET_KEY=a b=c $x 'q'\nenv.JWT=jwt-secret\n"
+                .as_bytes(),
+            &r,
+        )
+        .expect("parse");
+        assert_eq!(
+            secrets.get(SecretName::AppSecrets).map(Secret::expose),
+            Some("SECRET_KEY=a b=c $x 'q'\nJWT=jwt-secret\n")
+        );
+        assert_eq!(r.redact("jwt-secret"), crate::secret::MASK);
+        let err = parse("env.SECRET_KEY=short\n".as_bytes(), &r)
+            .expect_err("short")
+            .to_string();
+        assert!(
+            err.contains("line 1 (env.NAME): SECRET_KEY: Use at least 8"),
+            "{err}"
+        );
+        let err = parse("env.DATABASE_URL=postgresql://x\n".as_bytes(), &r)
+            .expect_err("ours")
+            .to_string();
+        assert!(err.contains("droplift writes DATABASE_URL"), "{err}");
+        assert!(!err.contains("postgresql://x"), "{err}");
     }
 
     #[test]

@@ -400,8 +400,10 @@ impl Login {
             | WorkerEvent::Interrupted { .. }
             | WorkerEvent::JobFailed { .. }
             | WorkerEvent::LoginRefused { .. }
-            // The app stage uploads its code: the upload's end is that step's end.
-            | WorkerEvent::Uploaded { .. } => self.feed(run, &event).into_iter().collect(),
+            // The app stage uploads its code, `backup pull` downloads a backup: the transfer's
+            // end is that step's end.
+            | WorkerEvent::Uploaded { .. }
+            | WorkerEvent::Downloaded { .. } => self.feed(run, &event).into_iter().collect(),
         }
     }
 

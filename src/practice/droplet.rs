@@ -32,6 +32,9 @@ pub struct UpOptions {
     /// root's authorized_keys, root without a password, password logins off (the practice
     /// cloud). `None`: the e-mailed, expired root password.
     pub root_authorized_key: Option<String>,
+    /// Every update of its archive installed already (a droplet from a recent snapshot): the
+    /// update stage has little to do. For tests whose subject is not the update.
+    pub updated: bool,
 }
 
 impl UpOptions {
@@ -47,6 +50,16 @@ impl UpOptions {
             cloud_init_dropin: os.is_ubuntu(),
             hold_dpkg_lock_secs: os.is_ubuntu().then_some(Self::NEW_UBUNTU_APT_BUSY_SECS),
             root_authorized_key: None,
+            updated: false,
+        }
+    }
+
+    /// A droplet with every update installed already (see `updated`), otherwise the default.
+    pub fn updated(os: PracticeOs) -> Self {
+        Self {
+            os,
+            updated: true,
+            ..Self::default()
         }
     }
 }
@@ -187,7 +200,11 @@ fn up_inner(
             return Err(PracticeError::Exists(name.to_owned()));
         }
     }
-    let base = image::ensure_base(opts.os, progress)?;
+    let base = if opts.updated {
+        image::ensure_updated(opts.os, progress)?
+    } else {
+        image::ensure_base(opts.os, progress)?
+    };
     let started = Instant::now();
     let mut state = reserve(name, opts.os)?;
     // From here on, a failure removes whatever was made.

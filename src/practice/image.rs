@@ -54,6 +54,87 @@ pub fn ensure_base(os: PracticeOs, progress: &mut dyn FnMut(&str)) -> Result<Pat
     Ok(base)
 }
 
+/// Where the updated image of `os` lives (`updated-noble` …).
+pub fn updated_dir(os: PracticeOs) -> PathBuf {
+    Path::new(CACHE_DIR).join(format!("updated-{}", os.suite()))
+}
+
+/// The base with every update its archive offers installed already, as a droplet made from a
+/// recent snapshot is: built once from the base (a copy, `apt-get upgrade` inside it with no
+/// service started), then copied like the base. For the tests whose subject is not the update
+/// stage: theirs has little to do, and the suite does not upgrade the same packages a dozen
+/// times.
+pub fn ensure_updated(os: PracticeOs, progress: &mut dyn FnMut(&str)) -> Result<PathBuf> {
+    let updated = updated_dir(os);
+    if updated.is_dir() {
+        return Ok(updated);
+    }
+    let base = ensure_base(os, progress)?;
+    let _lock = Lock::take(&Path::new(CACHE_DIR).join(format!(".updated-{}.lock", os.suite())))?;
+    if updated.is_dir() {
+        return Ok(updated);
+    }
+    let tmp = Path::new(CACHE_DIR).join(format!("updated-{}.partial", os.suite()));
+    if tmp.exists() {
+        progress("removing an interrupted build of the updated image");
+        remove_partial(&tmp)?;
+    }
+    progress(&format!(
+        "building the updated {} image in {} (once: every update installed)",
+        os.label(),
+        updated.display()
+    ));
+    copy_base(&base, &tmp)?;
+    let upgraded = upgrade_inside(&tmp);
+    let _ = sys::run("umount", Command::new("umount").arg(tmp.join("proc")), None);
+    let _ = fs::remove_file(tmp.join("usr/sbin/policy-rc.d"));
+    if let Err(e) = upgraded {
+        let _ = remove_partial(&tmp);
+        return Err(e);
+    }
+    fs::rename(&tmp, &updated).map_err(io_err(format!(
+        "moving the updated image into {}",
+        updated.display()
+    )))?;
+    progress("updated image ready");
+    Ok(updated)
+}
+
+/// `apt-get upgrade` in the image at `root` (chroot, /proc mounted, services kept from starting
+/// by policy-rc.d), keeping configuration files, then the .debs removed.
+fn upgrade_inside(root: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let policy = root.join("usr/sbin/policy-rc.d");
+    fs::write(
+        &policy,
+        "#!/bin/sh\n# Building an image: no service starts.\nexit 101\n",
+    )
+    .map_err(io_err("writing policy-rc.d"))?;
+    fs::set_permissions(&policy, fs::Permissions::from_mode(0o755))
+        .map_err(io_err("making policy-rc.d executable"))?;
+    sys::run(
+        "mount /proc for the upgrade",
+        Command::new("mount")
+            .args(["-t", "proc", "proc"])
+            .arg(root.join("proc")),
+        None,
+    )?;
+    sys::run(
+        "apt-get upgrade (building the updated image)",
+        Command::new("chroot")
+            .arg(root)
+            .args([
+                "sh",
+                "-c",
+                "apt-get update -qq && apt-get -y -qq -o Dpkg::Options::=--force-confold \
+                 upgrade >/dev/null && apt-get clean",
+            ])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+        None,
+    )?;
+    Ok(())
+}
+
 /// debootstrap mounts /proc and /sys inside its target while it works; killed half-way it
 /// leaves them mounted, and deleting through them would reach the host's. Unmount first.
 fn remove_partial(tmp: &Path) -> Result<()> {

@@ -42,6 +42,19 @@ pub enum PracticeCommand {
         /// After boot, hold the dpkg lock for SECS seconds, like unattended-upgrades.
         #[arg(long, hide = true, value_name = "SECS")]
         hold_dpkg_lock: Option<u32>,
+        /// Every update installed already (built once, then copied), so stage 2 has little to
+        /// do: for a demo whose subject is not the update.
+        #[arg(long)]
+        updated: bool,
+    },
+    /// Build a system's cached image now (else the first `up` builds it): the base, and with
+    /// --updated the image with every update installed. The test suite builds them early.
+    #[command(hide = true)]
+    Image {
+        #[arg(long, default_value_t = PracticeOs::default(), value_name = "OS")]
+        os: PracticeOs,
+        #[arg(long)]
+        updated: bool,
     },
     /// List practice droplets with their addresses and state.
     List,
@@ -61,8 +74,10 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
             os,
             cloud_init_dropin,
             hold_dpkg_lock,
+            updated,
         } => {
             let mut opts = UpOptions::like_new(os);
+            opts.updated = updated;
             opts.cloud_init_dropin |= cloud_init_dropin;
             if hold_dpkg_lock.is_some() {
                 opts.hold_dpkg_lock_secs = hold_dpkg_lock;
@@ -85,6 +100,17 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
                 d.ssh_command(),
                 d.name,
             );
+            Ok(0)
+        }
+        PracticeCommand::Image { os, updated } => {
+            droplet::check_host()?;
+            let mut progress = |line: &str| eprintln!("  {line}");
+            let dir = if updated {
+                image::ensure_updated(os, &mut progress)?
+            } else {
+                image::ensure_base(os, &mut progress)?
+            };
+            println!("{}: {}", os.label(), dir.display());
             Ok(0)
         }
         PracticeCommand::List => {

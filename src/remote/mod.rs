@@ -1,6 +1,7 @@
 //! Talking to the server: a worker thread that owns the one ssh2 session (`worker`), the blocking
 //! functions it is made of (`exec`, `run`, `passwd`, `upload`, `hostkey`), and its `protocol`.
 
+pub mod download;
 pub mod exec;
 pub mod hostkey;
 pub mod passwd;

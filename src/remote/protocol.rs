@@ -107,6 +107,14 @@ pub enum Job {
         /// `user` or `user:group`; None leaves the login user as owner.
         owner: Option<String>,
     },
+    /// Run `command` (a hand-over script printing `droplift-fetch: PATH` last), copy that file
+    /// into `dest_dir` on this computer (mode 600) and remove the server's copy
+    /// (`download.rs`).
+    Download {
+        id: JobId,
+        command: RemoteCommand,
+        dest_dir: std::path::PathBuf,
+    },
     Disconnect,
     /// Open a separate, brand-new connection to the same server as `user` (the main session
     /// stays as it is), run `command` there if any, and close it. Only the given credentials are
@@ -201,6 +209,12 @@ pub enum WorkerEvent {
     },
     Uploaded {
         id: JobId,
+    },
+    /// A Download's file is on this computer, whole.
+    Downloaded {
+        id: JobId,
+        path: std::path::PathBuf,
+        bytes: u64,
     },
     /// A job could not even start (no session, SFTP refused …).
     JobFailed {

@@ -10,11 +10,11 @@ use super::exec::{self, ConnectError, Connection, ExpiredPassword, HostKeyQuesti
 use super::passwd::{self, PasswordChange};
 use super::protocol::{
     ConnectErrorKind, Credentials, HostKeyDecision, HostKeyPolicy, Job, JobId, RemoteCommand,
-    Target, WorkerEvent,
+    Stream, Target, WorkerEvent,
 };
 use super::run::{self, Control, RunOutcome};
 use super::sshconfig::{SshPaths, resolve};
-use super::upload;
+use super::{download, upload};
 use crate::secret::{Redactor, Secret};
 
 /// Tunables; `Default` is what the app uses, tests shorten the waits.
@@ -210,6 +210,11 @@ impl Worker {
                 mode,
                 owner,
             } => self.upload(id, &path, &contents, mode, owner.as_deref()),
+            Job::Download {
+                id,
+                command,
+                dest_dir,
+            } => self.download(id, &command, &dest_dir),
             Job::FreshLogin {
                 id,
                 user,
@@ -239,6 +244,14 @@ impl Worker {
         }
     }
 
+    /// A job that needs the session, and there is none.
+    fn not_connected(&mut self, id: JobId) {
+        self.emit(WorkerEvent::JobFailed {
+            id,
+            message: "not connected to the server".into(),
+        });
+    }
+
     fn sudo_password(&self) -> Option<Secret> {
         self.sudo_password.clone().or_else(|| {
             self.last
@@ -254,12 +267,10 @@ impl Worker {
                 self.redactor.add(&secret);
                 self.sudo_password = Some(secret);
             }
-            Job::Run { id, .. } | Job::Upload { id, .. } | Job::FreshLogin { id, .. } => {
-                self.emit(WorkerEvent::JobFailed {
-                    id,
-                    message: "not connected to the server".into(),
-                })
-            }
+            Job::Run { id, .. }
+            | Job::Upload { id, .. }
+            | Job::Download { id, .. }
+            | Job::FreshLogin { id, .. } => self.not_connected(id),
             Job::Cancel { .. } | Job::HostKey(_) | Job::ChangePassword { .. } => {}
             Job::Connect { .. } | Job::Disconnect => self.queue.push_back(job),
         }
@@ -448,10 +459,7 @@ impl Worker {
             self.redactor.add(s);
         }
         let Some(conn) = self.conn.take() else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let sudo = self.sudo_password();
@@ -509,10 +517,7 @@ impl Worker {
             self.redactor.add(s);
         }
         let Some((host, port)) = self.conn.as_ref().map(|c| (c.host.clone(), c.port)) else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let target = Target {
@@ -585,12 +590,34 @@ impl Worker {
         }
     }
 
+    fn download(&mut self, id: JobId, command: &RemoteCommand, dest_dir: &std::path::Path) {
+        let Some(conn) = self.conn.as_ref() else {
+            self.not_connected(id);
+            return;
+        };
+        let sudo = self.sudo_password();
+        match download::download(conn, command, dest_dir, sudo.as_ref(), &self.redactor) {
+            Ok((path, bytes)) => {
+                self.emit(WorkerEvent::Output {
+                    id,
+                    stream: Stream::Stdout,
+                    line: format!(
+                        "saved on this computer: {} ({bytes} bytes; only you can read it)",
+                        path.display()
+                    ),
+                });
+                self.emit(WorkerEvent::Downloaded { id, path, bytes });
+            }
+            Err(e) => self.emit(WorkerEvent::JobFailed {
+                id,
+                message: self.redactor.redact(&e.to_string()),
+            }),
+        }
+    }
+
     fn upload(&mut self, id: JobId, path: &str, contents: &[u8], mode: u32, owner: Option<&str>) {
         let Some(conn) = self.conn.as_ref() else {
-            self.emit(WorkerEvent::JobFailed {
-                id,
-                message: "not connected to the server".into(),
-            });
+            self.not_connected(id);
             return;
         };
         let sudo = self.sudo_password();
@@ -695,7 +722,7 @@ fn poll_jobs(
             Ok(Job::Cancel { id }) => {
                 let before = queue.len();
                 queue.retain(|j| {
-                    !matches!(j, Job::Run { id: q, .. } | Job::Upload { id: q, .. } if *q == id)
+                    !matches!(j, Job::Run { id: q, .. } | Job::Upload { id: q, .. } | Job::Download { id: q, .. } if *q == id)
                 });
                 if queue.len() != before {
                     sink(WorkerEvent::Cancelled { id });

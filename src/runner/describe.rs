@@ -13,6 +13,7 @@ impl Outcome {
                 StageStatus::Pending
             }
             Outcome::Drifted(_) => StageStatus::Drifted,
+            Outcome::Skipped(_) => StageStatus::Skipped,
             Outcome::Failed { .. } => StageStatus::Failed,
         }
     }
@@ -20,10 +21,11 @@ impl Outcome {
     /// The last word on the stage: why it is done, pending or in the way, or why it failed.
     pub fn note(&self) -> String {
         match self {
-            Outcome::AlreadyDone(why) | Outcome::Pending(why) | Outcome::Drifted(why) => {
-                why.clone()
-            }
-            Outcome::Applied => "done and checked".into(),
+            Outcome::AlreadyDone(why)
+            | Outcome::Pending(why)
+            | Outcome::Drifted(why)
+            | Outcome::Skipped(why) => why.clone(),
+            Outcome::Applied => "the changes were made and checked".into(),
             Outcome::Failed { message, .. } => message.clone(),
             Outcome::Interrupted { .. } => {
                 "interrupted: checked again when the connection is back".into()
@@ -43,8 +45,8 @@ impl Outcome {
         }
     }
 
-    /// The stage reached its goal (or found it reached): the next one may run.
+    /// The stage reached its goal (or found it reached, or had none): the next one may run.
     pub fn succeeded(&self) -> bool {
-        self.status() == StageStatus::Done
+        matches!(self.status(), StageStatus::Done | StageStatus::Skipped)
     }
 }

@@ -58,7 +58,7 @@ pub fn draw(app: &App, frame: &mut Frame, head: Rect, body: Rect) {
         Screen::Name => Some(&flow.name),
         _ => None,
     };
-    let form_height = form.map_or(0, |f| super::form::height(f, body.width));
+    let form_height = form.map_or(0, |f| super::form::height(f, true, body.width));
     let needed = explanation.len() as u16 + form_height + footer.len() as u16;
     let spare = body.height.saturating_sub(needed);
     let [top, _, middle, _, bottom] = Layout::vertical([

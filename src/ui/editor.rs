@@ -15,16 +15,18 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let Some(editor) = &app.editor else {
         return;
     };
+    // The complaint in plain words, then nginx's own (muted, for the curious).
     let error = editor.error.as_ref().map(|e| {
-        super::wrap::fit(
-            vec![ratatui::text::Line::styled(
-                format!("✗ {}", e.message),
-                theme.error,
-            )],
-            area.width,
-        )
+        let mut lines = vec![Line::styled(format!("✗ {}", e.message), theme.error)];
+        if !e.nginx_said.is_empty() {
+            lines.push(Line::styled(
+                format!("  nginx said: {}", e.nginx_said),
+                theme.muted,
+            ));
+        }
+        super::wrap::fit(lines, area.width)
     });
-    let error_height = error.as_ref().map_or(0, |l| (l.len() as u16).min(3));
+    let error_height = error.as_ref().map_or(0, |l| (l.len() as u16).min(5));
     let error = error.map(Paragraph::new);
     let [top, body, bottom] = Layout::vertical([
         Constraint::Length(1),

@@ -102,22 +102,21 @@ pub fn draw(app: &App, frame: &mut Frame) {
 }
 
 fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
-    let done = app
-        .stages
-        .iter()
-        .filter(|s| s.status == crate::course::StageStatus::Done)
-        .count();
-    let line = Line::from(vec![
-        Span::styled(" droplift ", app.theme.selected),
-        Span::styled(
-            format!(
-                "  from a new droplet to a live Flask API   {done}/{} stages done",
-                app.stages.len()
-            ),
-            app.theme.muted,
-        ),
-    ]);
-    frame.render_widget(Paragraph::new(line), area);
+    const TAGLINE: &str = "  from a new droplet to a live Flask API   ";
+    let mut spans = vec![Span::styled(" droplift ", app.theme.selected)];
+    // The count is of a server: none before one is chosen (the resume list has its own).
+    let count = (!app.answers.host.is_empty())
+        .then(|| crate::course::Tally::of(app.stages.iter().map(|s| s.status)).to_string());
+    let width = 10 + TAGLINE.chars().count() + count.as_ref().map_or(0, |c| c.chars().count());
+    if width <= usize::from(area.width) {
+        spans.push(Span::styled(TAGLINE, app.theme.muted));
+    } else {
+        spans.push(Span::raw("  "));
+    }
+    if let Some(count) = count {
+        spans.push(Span::styled(count, app.theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn draw_too_small(app: &App, frame: &mut Frame, area: Rect) {

@@ -54,7 +54,9 @@ pub fn choose(
     selected: usize,
 ) {
     let theme = &app.theme;
-    let width = 70.min(area.width);
+    // As wide as the longest row (a resume row names a host and its count), at least 70.
+    let longest = rows.iter().map(|r| r.chars().count()).max().unwrap_or(0) as u16;
+    let width = (longest + 6).max(70).min(area.width);
     let lines: Vec<Line> = rows
         .iter()
         .enumerate()

@@ -25,7 +25,9 @@ fn boxed(
     let body = super::wrap::fit(body, width.saturating_sub(2));
     let text_height = body.len() as u16;
     let text = Paragraph::new(body);
-    let form_height = form.map_or(0, |f| super::form::height(f, width.saturating_sub(2)) + 1);
+    let form_height = form.map_or(0, |f| {
+        super::form::height(f, true, width.saturating_sub(2)) + 1
+    });
     let height = (text_height + form_height + 4).min(area.height);
     let rect = super::popup::centered(area, width, height);
     frame.render_widget(Clear, rect);

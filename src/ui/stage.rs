@@ -71,9 +71,12 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         Vec::new()
     };
     let hint_lines = super::wrap::fit(vec![Line::styled(form_hint(app), theme.muted)], area.width);
-    // The key line is placed before any blank line, so a long explanation can never push it
-    // off the screen: blank lines between the parts go first when rows are short.
-    let form_height = super::form::height(&app.form, area.width);
+    // The key line sits at the foot of the pane, where it stays while the form grows or
+    // shrinks (a hint shown under the focused field); it is placed before any blank line, so a
+    // long explanation can never push it off the screen: blank lines go first when rows are
+    // short.
+    let active = app.overlay.is_none();
+    let form_height = super::form::height(&app.form, active, area.width);
     let needed = explanation_height + form_height + rules.len() as u16 + hint_lines.len() as u16;
     let spare = area.height.saturating_sub(needed);
     let gap = |n: u16| Constraint::Length(u16::from(spare >= n));
@@ -83,12 +86,12 @@ fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(form_height),
         gap(3),
         Constraint::Length(rules.len() as u16),
-        gap(2),
+        Constraint::Min(0),
         Constraint::Length(hint_lines.len() as u16),
     ])
     .areas(area);
     frame.render_widget(explanation, body);
-    super::form::draw(theme, &app.form, app.overlay.is_none(), frame, form);
+    super::form::draw(theme, &app.form, active, frame, form);
     frame.render_widget(Paragraph::new(rules), list);
     frame.render_widget(Paragraph::new(hint_lines), hint);
 }
@@ -138,6 +141,9 @@ fn form_hint(app: &App) -> String {
         )
     } else if id == StageId::Firewall {
         "↑/↓ rule · Del removes it · Enter: the commands".to_owned()
+    } else if id == StageId::Domain && app.form.value("domain").trim().is_empty() {
+        // Without a domain there are no commands to see: Enter only checks, and skips.
+        "No domain: Enter skips this stage (nothing changes on the server).".to_owned()
     } else {
         let note = app.entry(id).map(|e| e.note.as_str()).unwrap_or_default();
         if note.is_empty() {
@@ -161,13 +167,20 @@ fn rule_list(app: &App) -> Vec<Line<'static>> {
         .into_iter()
         .enumerate()
         .map(|(index, (rule, why))| {
+            // The chosen rule (what Del removes) is highlighted, not marked with a second `›`:
+            // the one `›` is the field the keys type into.
             let chosen = active && index == app.firewall.cursor;
             Line::from(vec![
+                Span::raw("  "),
                 Span::styled(
-                    format!("{} allow {rule:<9} ", if chosen { "›" } else { " " }),
-                    if chosen { theme.accent } else { theme.success },
+                    format!("allow {rule:<9}"),
+                    if chosen {
+                        theme.selected
+                    } else {
+                        theme.success
+                    },
                 ),
-                Span::styled(why, theme.base),
+                Span::styled(format!(" {why}"), theme.base),
             ])
         })
         .collect();
@@ -462,21 +475,47 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     let id = app.current;
     let status = app.status(id);
     let note = app.entry(id).map(|e| e.note.clone()).unwrap_or_default();
+    let last = StageId::ALL.last() == Some(&id);
+    let finished = StageId::ALL
+        .iter()
+        .all(|s| matches!(app.status(*s), StageStatus::Done | StageStatus::Skipped));
+    let end = if finished {
+        "That was the last stage: the course is finished."
+    } else {
+        "That was the last stage; the stage list shows what is still to do."
+    };
     let (headline, style, next) = match status {
+        StageStatus::Done if last => (
+            format!("✓ {} is done: {note}.", id.title()),
+            theme.success,
+            String::new(),
+        ),
         StageStatus::Done if id == StageId::Nginx => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
-            "Enter: on to the next stage   e: edit the site file again",
+            "Enter: on to the next stage · e: edit the site file again".to_owned(),
         ),
         StageStatus::Done => (
             format!("✓ {} is done: {note}.", id.title()),
             theme.success,
-            "Enter: on to the next stage",
+            "Enter: on to the next stage".to_owned(),
+        ),
+        // An optional stage not asked for: not done, and nothing was changed.
+        StageStatus::Skipped if last => (
+            format!("– {} is skipped ({note}).", id.title()),
+            theme.muted,
+            "Enter: back to the questions, to do this stage after all".to_owned(),
+        ),
+        StageStatus::Skipped => (
+            format!("– {} is skipped ({note}).", id.title()),
+            theme.muted,
+            "Enter: on to the next stage".to_owned(),
         ),
         StageStatus::Failed => (
             format!("✗ {} did not finish: {note}", id.title()),
             theme.error,
-            "Enter: back to the questions to try again   PgUp: read the log",
+            "Enter: back to the questions to try again (the log below has the server's words)"
+                .to_owned(),
         ),
         StageStatus::Drifted => (
             format!(
@@ -484,12 +523,12 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
                 id.title()
             ),
             theme.warning,
-            "Enter: back to the questions",
+            "Enter: back to the questions".to_owned(),
         ),
         _ => (
             format!("{} stopped: {note}", id.title()),
             theme.warning,
-            "Enter: back to the questions",
+            "Enter: back to the questions".to_owned(),
         ),
     };
     let mut lines = vec![Line::styled(headline, style), Line::raw("")];
@@ -504,7 +543,8 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
     if status == StageStatus::Done && id == StageId::SshHardening {
         let a = &app.answers;
         lines.push(Line::raw(
-            "From now on, log in like this (root and passwords are refused):",
+            "From now on, log in like this, as your user with your key (SSH refuses root and \
+             passwords now):",
         ));
         lines.push(Line::styled(
             format!(
@@ -519,15 +559,15 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
             ),
             theme.command,
         ));
-        lines.push(Line::raw(
-            "root and passwords are refused over SSH now: only your user, with your key.",
-        ));
         lines.push(Line::raw(""));
     }
-    if status == StageStatus::Done && StageId::ALL.last() == Some(&id) {
+    if last && matches!(status, StageStatus::Done | StageStatus::Skipped) {
         lines.push(Line::raw(crate::export::WIZARD_HINT));
         lines.push(Line::raw(""));
+        lines.push(Line::raw(end));
     }
-    lines.push(Line::styled(next, theme.key));
+    if !next.is_empty() {
+        lines.push(Line::styled(next, theme.key));
+    }
     frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
 }

@@ -120,6 +120,7 @@ pub(super) fn take_text(app: &mut App) -> bool {
             line: 1,
             column: None,
             message: message.into(),
+            nginx_said: String::new(),
         });
         return false;
     }
@@ -136,19 +137,20 @@ pub(super) fn on_failure(app: &mut App, stage: StageId, detail: &[String]) -> bo
     let Ok(site) = course::values::SiteName::parse(&app.answers.nginx.site) else {
         return false;
     };
-    let Some(error) = course::stages::nginx::site_error(detail, &site) else {
+    let text = app
+        .editor
+        .as_ref()
+        .map(|e| e.text())
+        .or_else(|| app.answers.nginx.site_text.clone());
+    let Some(error) = course::stages::nginx::site_error(detail, &site, text.as_deref()) else {
         return false;
     };
     if app.editor.is_none() {
         open(app);
     }
-    app.log_line(
-        LineKind::Error,
-        &format!(
-            "{} Nothing was changed: the old site keeps serving.",
-            error.message
-        ),
-    );
+    app.log_line(LineKind::Error, &error.message);
+    // The script has said already that nothing changed (its last line, above these).
+    app.log_line(LineKind::Info, &format!("nginx said: {}", error.nginx_said));
     let Some(editor) = app.editor.as_mut() else {
         return false;
     };
@@ -460,18 +462,21 @@ mod tests {
             line: 3,
             column: None,
             message: "Line 3: …".into(),
+            nginx_said: String::new(),
         });
         assert_eq!(e.area.cursor(), (2, 4), "at the first word of line 3");
         e.show_error(SiteError {
             line: 2,
             column: Some(8),
             message: "Line 2: …".into(),
+            nginx_said: String::new(),
         });
         assert_eq!(e.area.cursor(), (1, 7));
         e.show_error(SiteError {
             line: 99,
             column: None,
             message: "past the end".into(),
+            nginx_said: String::new(),
         });
         assert_eq!(e.area.cursor().0, 3, "clamped to the last line");
     }

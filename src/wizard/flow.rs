@@ -181,6 +181,12 @@ pub(super) fn record_end(app: &mut App, stage: StageId, outcome: &Outcome) {
                 &format!("{}: done ({why})", stage.title()),
             );
         }
+        Outcome::Skipped(why) => {
+            app.log_line(
+                LineKind::Info,
+                &format!("{}: skipped ({why})", stage.title()),
+            );
+        }
         Outcome::Applied => {
             if stage == StageId::Nginx {
                 app.editor = None;
@@ -202,7 +208,7 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) -> Option<
             app.view = View::Preview { scroll: 0 };
             None
         }
-        Outcome::AlreadyDone(_) | Outcome::Applied => None,
+        Outcome::AlreadyDone(_) | Outcome::Skipped(_) | Outcome::Applied => None,
         Outcome::Drifted(why) => {
             app.log_line(LineKind::Error, &format!("{}: {why}", stage.title()));
             let card = match course::advice::recognise(stage, &[], &why) {
@@ -289,7 +295,10 @@ pub(super) fn finish(app: &mut App, stage: StageId, outcome: Outcome) -> Option<
 
 /// Enter after a stage ended: on to the next stage (or back to the form after a failure).
 pub(super) fn next_stage(app: &mut App) -> Vec<Effect> {
-    if app.status(app.current) != StageStatus::Done {
+    if !matches!(
+        app.status(app.current),
+        StageStatus::Done | StageStatus::Skipped
+    ) {
         app.view = View::Form;
         return Vec::new();
     }

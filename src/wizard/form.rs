@@ -25,6 +25,10 @@ pub struct Field {
     /// Why the field starts with its value (its stage's `note`), shown under it in plain
     /// words until the student types in it or an error takes its place.
     pub note: Option<String>,
+    /// The value was put there for the student (a default, the answers, a practice droplet),
+    /// and nothing was typed since: it shows selected, and the first character typed replaces
+    /// it, as in any other form the student knows. An arrow key keeps it for editing instead.
+    pub prefilled: bool,
 }
 
 impl Field {
@@ -43,6 +47,7 @@ impl Field {
             input,
             error: None,
             note: None,
+            prefilled: false,
         }
     }
 
@@ -70,6 +75,7 @@ impl Field {
         }
         input.set_placeholder_text(self.hint);
         input.move_cursor(ratatui_textarea::CursorMove::End);
+        self.prefilled = !value.is_empty();
         let old = std::mem::replace(&mut self.input, input);
         if self.kind == FieldKind::Secret {
             // Wipe the text a password field held before it is replaced.
@@ -136,9 +142,27 @@ impl Form {
         self.field(key).map(Field::value).unwrap_or_default()
     }
 
-    /// Typing goes to the focused field and clears its old error message.
+    /// Typing goes to the focused field and clears its old error message. A prefilled value
+    /// is replaced by the first character typed (Backspace or Delete empties it); an arrow,
+    /// Home or End keeps it for editing.
     pub fn input(&mut self, key: KeyEvent) {
+        use crossterm::event::{KeyCode, KeyModifiers};
         if let Some(field) = self.focused_mut() {
+            if field.prefilled {
+                let typed = matches!(key.code, KeyCode::Char(_))
+                    && !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                if typed || matches!(key.code, KeyCode::Backspace | KeyCode::Delete) {
+                    field.set_value("");
+                    field.error = None;
+                    field.note = None;
+                    if !typed {
+                        return;
+                    }
+                }
+                field.prefilled = false;
+            }
             if field.input.input(key) {
                 field.error = None;
                 field.note = None;
@@ -146,9 +170,13 @@ impl Form {
         }
     }
 
-    /// Pasted text: only its first line is taken (a field is one line).
+    /// Pasted text: only its first line is taken (a field is one line); it replaces a
+    /// prefilled value, as typing does.
     pub fn paste(&mut self, text: &str) {
         if let Some(field) = self.focused_mut() {
+            if field.prefilled {
+                field.set_value("");
+            }
             let line = text.lines().next().unwrap_or_default();
             field.input.insert_str(line);
             field.error = None;
@@ -196,6 +224,34 @@ impl crate::course::stage::FormInput for Form {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn typing_replaces_a_prefilled_value_and_an_arrow_keeps_it() {
+        let field = Field::new("role", "Role", FieldKind::Text).with_value("deploy_2");
+        let mut form = Form::new(vec![field.clone()]);
+        for ch in "items".chars() {
+            form.input(key(KeyCode::Char(ch)));
+        }
+        assert_eq!(form.value("role"), "items", "replaced, not appended");
+        let mut form = Form::new(vec![field.clone()]);
+        form.input(key(KeyCode::Backspace));
+        assert_eq!(form.value("role"), "", "Backspace empties it");
+        let mut form = Form::new(vec![field]);
+        form.input(key(KeyCode::Left));
+        form.input(key(KeyCode::Char('x')));
+        assert_eq!(
+            form.value("role"),
+            "deploy_x2",
+            "after an arrow, typing edits it"
+        );
+        form.input(key(KeyCode::Char('y')));
+        assert_eq!(form.value("role"), "deploy_xy2");
+    }
 
     #[test]
     fn a_taken_secret_leaves_nothing_to_undo_in_the_field() {

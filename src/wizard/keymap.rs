@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::cloud::Screen;
 use super::{App, Effect, Overlay, View, keys};
-use crate::course::StageId;
+use crate::course::{StageId, StageStatus};
 
 /// What a binding does to the state, given the key that was pressed.
 pub type Action = fn(&mut App, KeyEvent) -> Vec<Effect>;
@@ -299,15 +299,19 @@ pub static TABLE: &[Binding] = &[
         ),
     on(form_empty, &[ENTER], keys::submit).bar("Enter", "continue"),
     on(form, &[ESC], keys::previous_stage)
-        .bar("Esc", "back")
+        .bar_if(not_first_stage, "Esc", "back")
         .help(Group::Forms, "Esc", "back to the previous stage"),
     // The restart the update asked for, when the student came back to stage 2 later.
-    on(update_restart, &[ch('r')], keys::reboot),
-    on(connect_form, &[F2], keys::practice_droplet).help(
-        Group::Forms,
-        "F2",
-        "first screen: make a practice droplet here",
-    ),
+    on(update_restart, &[ch('r')], keys::reboot).bar("r", "restart"),
+    // The form's key line offers F2 in words, so the bar names it too (Esc's room: stage 1
+    // has nothing before it).
+    on(connect_form, &[F2], keys::practice_droplet)
+        .bar("F2", "practice droplet")
+        .help(
+            Group::Forms,
+            "F2",
+            "first screen: make a practice droplet here",
+        ),
     // Preview
     on(preview, &[ENTER], keys::apply).bar("Enter", "run").help(
         Group::PreviewAndRunning,
@@ -350,8 +354,9 @@ pub static TABLE: &[Binding] = &[
             "save the commands as notes (a text file)",
         ),
     // Finished
-    on(finished, &[ENTER], keys::next_stage).bar("Enter", "next"),
-    on(restart_offered, &[ch('r')], keys::reboot),
+    on(finished_goes_on, &[ENTER], keys::next_stage).bar("Enter", "next"),
+    on(finished_goes_back, &[ENTER], keys::back_to_questions).bar("Enter", "questions"),
+    on(restart_offered, &[ch('r')], keys::reboot).bar("r", "restart"),
     on(nginx_finished, &[ch('e')], keys::edit_site).bar("e", "edit site"),
     on(service_finished, &[ch('b')], keys::roll_back)
         .bar("b", "roll back")
@@ -607,6 +612,10 @@ fn connect_form(app: &App) -> bool {
     form(app) && app.current == StageId::Connect
 }
 
+fn not_first_stage(app: &App) -> bool {
+    app.current != StageId::Connect
+}
+
 fn update_restart(app: &App) -> bool {
     form_empty(app) && app.current == StageId::Update && app.reboot_needed
 }
@@ -634,6 +643,27 @@ fn work_ahead_offered(app: &App) -> bool {
 
 fn finished(app: &App) -> bool {
     stage(app) && app.view == View::Finished
+}
+
+/// A stage that reached its goal (or had none) goes on to the next; the last one has no next.
+fn finished_goes_on(app: &App) -> bool {
+    finished(app) && reached(app) && StageId::ALL.last() != Some(&app.current)
+}
+
+/// A stage that did not reach its goal goes back to its questions, and so does the last stage
+/// when it was skipped (to do it after all).
+fn finished_goes_back(app: &App) -> bool {
+    finished(app)
+        && (!reached(app)
+            || (StageId::ALL.last() == Some(&app.current)
+                && app.status(app.current) == StageStatus::Skipped))
+}
+
+fn reached(app: &App) -> bool {
+    matches!(
+        app.status(app.current),
+        StageStatus::Done | StageStatus::Skipped
+    )
 }
 
 fn preview_or_finished(app: &App) -> bool {
@@ -677,7 +707,7 @@ fn q_quits(app: &App) -> bool {
 /// The log's keys: where the screen's own keys leave room.
 fn log_on_bar(app: &App) -> bool {
     match app.view {
-        View::Form => app.current != StageId::Firewall,
+        View::Form => !matches!(app.current, StageId::Firewall | StageId::Connect),
         View::Running => app.instructor.paused.is_none(),
         View::Finished => !matches!(app.current, StageId::Nginx | StageId::Service),
         View::Preview { .. } | View::Editor => false,

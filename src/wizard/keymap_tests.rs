@@ -165,10 +165,6 @@ const STATES: &[State] = &[
 /// Kept as they were (no key changed its meaning with the table); PgUp/PgDn on the error card,
 /// while a cloud call is out and on the create summary never did anything anywhere.
 const INERT: &[(&str, &str)] = &[
-    // Stage 1 has no stage before it.
-    ("main frame", "Esc"),
-    ("main frame 120", "Esc"),
-    ("field error", "Esc"),
     ("error card", "PgUp/PgDn"),
     ("release error", "PgUp/PgDn"),
     // Del on the SSH rule explains again why it stays, in the same words.

@@ -50,6 +50,16 @@ pub fn pick(app: &mut App, index: usize) {
         }
     }
     app.form = super::form_for(StageId::Connect, &app.answers);
+    // The text below asks for the root password: the cursor waits there, not in the Host
+    // field, where a password would be typed in clear.
+    if let Some(index) = app
+        .form
+        .fields
+        .iter()
+        .position(|f| f.key == "root_password")
+    {
+        app.form.focus = index;
+    }
     // Stage 4 done last time: root may no longer log in, so the student's own user comes first.
     if server.stage_status(StageId::SshHardening) == Some(StageStatus::Done)
         && !app.answers.user.is_empty()
@@ -130,22 +140,14 @@ pub fn all_checked(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effe
             Some(Probe::Done(why)) => (StageStatus::Done, why.clone()),
             Some(Probe::Pending(why)) => (StageStatus::Pending, why.clone()),
             Some(Probe::Drifted(why)) => (StageStatus::Drifted, why.clone()),
+            Some(Probe::Skipped(why)) => (StageStatus::Skipped, why.clone()),
             None => (StageStatus::Failed, "its check did not finish".to_owned()),
         };
         app.set_status(part.stage, status);
         app.set_note(part.stage, note);
     }
-    let done = StageId::ALL
-        .iter()
-        .filter(|s| app.status(**s) == StageStatus::Done)
-        .count();
-    app.log_line(
-        LineKind::Success,
-        &format!(
-            "{done} of {} stages are done on this server.",
-            StageId::ALL.len()
-        ),
-    );
+    let tally = course::Tally::of(StageId::ALL.iter().map(|s| app.status(*s)));
+    app.log_line(LineKind::Success, &format!("On this server: {tally}."));
     save(app);
     app.view = View::Finished;
     Vec::new()

@@ -201,7 +201,7 @@ fn a_folder_in_the_app_form_is_sent_to_deploy_and_a_git_url_needs_a_good_ref() {
 fn the_sample_app_starts_the_app_stage_s_check() {
     let mut app = app_at(StageId::App);
     let mut effects = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..9 {
         effects = press(&mut app, KeyCode::Enter);
     }
     let started = effects.iter().any(|e| {
@@ -232,7 +232,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
         Some("found app = Flask(__name__) in app.py")
     );
     // Kept as proposed: still droplift's choice.
-    for _ in 0..5 {
+    for _ in 0..9 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.module, "app:app");
@@ -254,8 +254,9 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
     assert_eq!(note(&app), None);
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "/store");
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Enter);
+    }
     assert_eq!(app.answers.app.module, "shop:create_app()");
     assert!(app.answers.app.module_given);
 
@@ -290,7 +291,7 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
         Some("code in git is not looked at: give one of your routes")
     );
     let mut effects = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..9 {
         effects = press(&mut app, KeyCode::Enter);
     }
     assert!(
@@ -303,11 +304,14 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
     press(&mut app, KeyCode::Enter);
     assert!(error(&app, "health").contains("starts with /"));
     // Enter on the last field refuses and brings the cursor back to the field at fault.
-    press(&mut app, KeyCode::Enter);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Enter);
+    }
     clear_field(&mut app);
     type_text(&mut app, "/store");
-    press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Enter);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Enter);
+    }
     assert_eq!(app.answers.app.health, "/store");
     // Routes seen in a folder's code are offered in the note.
     let mut app = app_at(StageId::App);
@@ -329,7 +333,9 @@ fn the_app_form_takes_the_database_password_after_a_resume_and_keeps_one_typed_b
         press(&mut app, KeyCode::Enter);
     }
     type_text(&mut app, "the db pw 12");
-    press(&mut app, KeyCode::Enter);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Enter);
+    }
     assert_eq!(
         app.secrets.get(SecretName::DbPassword).map(|s| s.expose()),
         Some("the db pw 12")
@@ -342,11 +348,66 @@ fn the_app_form_takes_the_database_password_after_a_resume_and_keeps_one_typed_b
         crate::secret::Secret::new("typed at stage 5"),
         &crate::secret::Redactor::new(),
     );
-    for _ in 0..5 {
+    for _ in 0..9 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(
         app.secrets.get(SecretName::DbPassword).map(|s| s.expose()),
         Some("typed at stage 5")
     );
+}
+
+#[test]
+fn the_app_form_takes_release_commands_settings_and_masked_secret_values() {
+    let mut app = app_at(StageId::App);
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Enter);
+    }
+    type_text(
+        &mut app,
+        "flask --app shop db upgrade; flask --app shop seed",
+    );
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "DATABASE_URL=x");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "SECRET_KEY, JWT_SECRET_KEY");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "SECRET_KEY=short");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        error(&app, "env").contains("droplift writes DATABASE_URL"),
+        "{}",
+        error(&app, "env")
+    );
+    let said = error(&app, "secret_values");
+    assert!(said.contains("SECRET_KEY: Use at least 8"), "{said}");
+    assert!(!said.contains("short"), "the value is never said: {said}");
+    // The cursor is back at the first field at fault: the settings.
+    clear_field(&mut app);
+    type_text(&mut app, "FLASK_DEBUG=0; GREETING=hi there");
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Enter);
+    }
+    clear_field(&mut app);
+    type_text(&mut app, "SECRET_KEY=typed-secret-1");
+    press(&mut app, KeyCode::Enter);
+    let answers = &app.answers.app;
+    assert_eq!(
+        answers.release,
+        ["flask --app shop db upgrade", "flask --app shop seed"]
+    );
+    assert_eq!(
+        answers.env,
+        [
+            ("FLASK_DEBUG".to_owned(), "0".to_owned()),
+            ("GREETING".to_owned(), "hi there".to_owned())
+        ]
+    );
+    assert_eq!(answers.secrets, ["SECRET_KEY", "JWT_SECRET_KEY"]);
+    assert_eq!(
+        app.secrets.get(SecretName::AppSecrets).map(|s| s.expose()),
+        Some("SECRET_KEY=typed-secret-1\n")
+    );
+    assert_eq!(app.form.value("secret_values"), "", "the field is wiped");
+    assert_eq!(app.redactor.redact("typed-secret-1"), crate::secret::MASK);
 }

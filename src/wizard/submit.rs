@@ -13,6 +13,13 @@ pub(super) fn submit(app: &mut App) -> Vec<Effect> {
     for error in errors {
         app.form.set_error(error.field, error.message);
     }
+    // A password typed into the Host field by mistake does not stay on screen (or in a
+    // recording) for longer than it takes to say so.
+    if let Some(host) = app.form.field_mut("host") {
+        if course::check::looks_like_a_password(&host.value()) {
+            host.set_value("");
+        }
+    }
     if app.form.focus_first_error() {
         return Vec::new();
     }

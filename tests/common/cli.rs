@@ -44,6 +44,23 @@ pub fn droplift(home: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("droplift runs")
 }
 
+/// `droplift deploy` of the folder `folder` with `--secrets-stdin`, as a student deploys their
+/// own code.
+pub fn deploy_folder(home: &Path, answers: &str, folder: &Path, secrets: &str) -> Output {
+    droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            answers,
+            "--source",
+            folder.to_str().expect("utf-8"),
+            "--secrets-stdin",
+        ],
+        secrets,
+    )
+}
+
 /// `droplift()` with its exit status, how long it took and what it printed shown in the test
 /// log, where the story of a failed end-to-end test is read.
 pub fn droplift_logged(home: &Path, args: &[&str], stdin: &str) -> Output {

@@ -14,22 +14,13 @@ if [ "$status" = built ] || [ "$status" = good ]; then
   exit 0
 fi
 home=$(getent passwd "$u" | cut -d: -f6)
-program=$(
-  cat <<'PY'
+IFS= read -r -d '' loader <<'PY' || true
+
 import importlib, os, sys
 
 folder, spec = sys.argv[1:3]
-# The environment file as systemd reads it, from stdin: KEY=VALUE lines, # comments, optional
-# quotes.
-for line in sys.stdin:
-    line = line.strip()
-    if not line or line.startswith("#") or "=" not in line:
-        continue
-    key, value = line.split("=", 1)
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-    os.environ[key.strip()] = value
+# The environment file as systemd reads it, from stdin (appenv.sh).
+os.environ.update(read_env(sys.stdin))
 os.chdir(folder)
 sys.path.insert(0, folder)
 
@@ -61,7 +52,8 @@ def load_app(spec):
 load_app(spec)
 print(f"{spec} imports and is a WSGI app")
 PY
-)
+# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py
+program="$read_env_py$loader"
 envf=$(env_for_next)
 [ -f "$envf" ] || envf=/dev/null
 as_owner env -i HOME="$home" PATH=/usr/bin:/bin LANG=C.UTF-8 \

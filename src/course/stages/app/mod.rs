@@ -7,6 +7,7 @@ pub mod health;
 pub mod routes;
 pub mod rules;
 pub mod section;
+pub mod settings;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,7 +22,8 @@ use crate::course::stage::{
 };
 use crate::course::stages::app::rules::{SourceKind, source_kind};
 use crate::course::values::{
-    AppModule, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, SiteName, UserName,
+    AppModule, AppSettings, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, ReleaseCommands,
+    SecretNames, SiteName, UserName,
 };
 use crate::course::{PlanError, answer};
 use crate::secret::Secret;
@@ -40,6 +42,9 @@ const PROBE: &str = include_str!("probe.sh");
 const PACKAGES: &str = include_str!("packages.sh");
 const FOLDERS: &str = include_str!("folders.sh");
 const ENV_FILE: &str = include_str!("env_file.sh");
+/// The environment file as systemd reads it, for the steps that run the app's code.
+const APPENV: &str = include_str!("appenv.sh");
+const RELEASE: &str = include_str!("release.sh");
 const UNPACK: &str = include_str!("unpack.sh");
 const CLONE: &str = include_str!("clone.sh");
 const VENV: &str = include_str!("venv.sh");
@@ -54,6 +59,31 @@ const CHECK_APP: &str = include_str!("check_app.sh");
 const FINISH: &str = include_str!("finish.sh");
 const MARK_FAILED: &str = include_str!("mark_failed.sh");
 const VERIFY: &str = include_str!("verify.sh");
+
+/// The Python program a script holds in the here-document read into `var` (`IFS= read -r -d ''
+/// var <<'PY'`), for the Ansible export's own copy of it.
+fn heredoc(script: &'static str, var: &str) -> &'static str {
+    let start = format!("IFS= read -r -d '' {var} <<'PY' || true\n");
+    script
+        .split_once(start.as_str())
+        .and_then(|(_, rest)| rest.split_once("\nPY\n"))
+        .map_or("", |(program, _)| program)
+}
+
+/// env_file.sh's program that writes the environment file (the Ansible export runs it too).
+pub fn env_compose_py() -> String {
+    format!("{}\n", heredoc(ENV_FILE, "compose"))
+}
+
+/// release.sh's program that runs one release command as the site's user (the Ansible export
+/// runs it too): appenv.sh's reader of the environment file, then the runner.
+pub fn release_run_py() -> String {
+    format!(
+        "{}\n{}\n",
+        heredoc(APPENV, "read_env_py"),
+        heredoc(RELEASE, "runner")
+    )
+}
 
 /// Where a site's pieces live on the server. Every path comes from the checked site name, so
 /// this is the one place that knows the layout (nginx's socket path says the same). The site's
@@ -99,7 +129,7 @@ impl Layout {
     }
 
     /// Sets on `script` the site's values that `files` declare.
-    pub(super) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
+    pub(crate) fn with_site(&self, mut script: Script, files: &[&'static str]) -> Script {
         let declared: Vec<&str> = files
             .iter()
             .flat_map(|f| crate::shell::declared_inputs(f))
@@ -145,10 +175,16 @@ pub struct AppValues {
     pub db: PgDatabase,
     pub module: AppModule,
     pub code: Code,
+    /// `[app] release`, one command per line (empty: none).
+    pub release: ReleaseCommands,
+    /// `[app.env]`, `NAME=value` lines.
+    pub settings: AppSettings,
+    /// `[app] secrets`, names only.
+    pub secret_names: SecretNames,
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
-pub(super) fn site_answer(answers: &Answers) -> &str {
+pub(crate) fn site_answer(answers: &Answers) -> &str {
     &answers.nginx.site
 }
 
@@ -199,6 +235,26 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
         db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
         module: answer("app.module", AppModule::parse(&answers.app.module))?,
         code: code(answers)?,
+        release: answer(
+            "app.release",
+            ReleaseCommands::parse(&answers.app.release.join("\n")),
+        )?,
+        settings: answer(
+            "app.env",
+            AppSettings::parse(
+                &answers
+                    .app
+                    .env
+                    .iter()
+                    .map(|(n, v)| format!("{n}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        )?,
+        secret_names: answer(
+            "app.secrets",
+            SecretNames::parse(&answers.app.secrets.join(" ")),
+        )?,
     })
 }
 
@@ -219,12 +275,62 @@ fn packages(code: &Code) -> Const {
     }
 }
 
-/// The password line on stdin: DATABASE_URL is written from it.
-fn password_stdin() -> Vec<StdinPart> {
-    vec![
+/// The password line on stdin: DATABASE_URL is written from it; then, for an app with secret
+/// settings, their values typed, `NAME=value` lines (none when none was typed).
+fn password_stdin(v: &AppValues) -> Vec<StdinPart> {
+    let mut parts = vec![
         StdinPart::Secret(SecretName::DbPassword),
         StdinPart::Text("\n".into()),
-    ]
+    ];
+    if !v.secret_names.as_str().is_empty() {
+        parts.push(StdinPart::Secret(SecretName::AppSecrets));
+    }
+    parts
+}
+
+/// The plain settings the environment file gets, for a step's title (names only).
+fn settings_said(v: &AppValues) -> String {
+    let names: Vec<&str> = v
+        .settings
+        .as_str()
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(n, _)| n))
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" and the settings {}", names.join(", "))
+    }
+}
+
+/// The settings' lines for the by-hand note: plain values as they are, secret ones as a
+/// placeholder.
+fn by_hand_settings(v: &AppValues) -> String {
+    let mut lines: Vec<String> = v.settings.as_str().lines().map(str::to_owned).collect();
+    lines.extend(
+        v.secret_names
+            .as_str()
+            .split(' ')
+            .filter(|n| !n.is_empty())
+            .map(|n| format!("{n}=<a long random value>")),
+    );
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!(", then {}", lines.join(", "))
+    }
+}
+
+/// The secret settings, for a step's title: names only, and where their values come from.
+fn secrets_said(v: &AppValues) -> String {
+    if v.secret_names.as_str().is_empty() {
+        return String::new();
+    }
+    format!(
+        ";\nsecret settings {}: the value typed (on stdin), else the server's, else 50 random \
+         characters made there (they never leave it)",
+        v.secret_names.as_str().replace(' ', ", ")
+    )
 }
 
 /// Adds what the source's file declares (digest, or the repository and ref).
@@ -248,8 +354,11 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
     let user = &v.user;
     let probe_script = with_source(
         layout
-            .script(&[LIB, UWSGI, DBLOGIN, source_file(&v.code), PROBE])
+            .script(&[LIB, UWSGI, DBLOGIN, APPENV, source_file(&v.code), PROBE])
             .set("packages", &packages(&v.code))
+            .set("settings", &v.settings)
+            .set("secret_names", &v.secret_names)
+            .set("release_cmds", &v.release)
             .set("role", &v.role)
             .set("db", &v.db),
         &v.code,
@@ -321,21 +430,29 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         ),
         Step::run(
             format!(
-                "Try the database password, then write DATABASE_URL to {}.next (mode 600, root's: \
-                 systemd hands it to the app),\nto go live with the release; the password is \
-                 URL-encoded, sent on stdin, and never on a command line, in the unit or in the log",
-                layout.env_file
+                "Try the database password, then write DATABASE_URL{} to {}.next (mode 600, \
+                 root's: systemd hands it to the app),\nto go live with the release; the password \
+                 is URL-encoded, sent on stdin, and never on a command line, in the unit or in the \
+                 log{}",
+                settings_said(v),
+                layout.env_file,
+                secrets_said(v),
             ),
             Command::root(
                 &layout
                     .script(&[LIB, LOCK, DBURL, DBLOGIN, ENV_FILE])
                     .set("role", &v.role)
-                    .set("db", &v.db),
+                    .set("db", &v.db)
+                    .set("settings", &v.settings)
+                    .set("secret_names", &v.secret_names),
             )?
-            .stdin(password_stdin())
+            .stdin(password_stdin(v))
             .by_hand(format!(
-                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded)",
-                layout.env_file, v.role, v.db
+                "sudo sh -c 'umask 077; ${{EDITOR:-nano}} {}'   # DATABASE_URL=postgresql://{}:PASSWORD@127.0.0.1:5432/{} (the password URL-encoded){}",
+                layout.env_file,
+                v.role,
+                v.db,
+                by_hand_settings(v)
             )),
         ),
     ];
@@ -363,16 +480,43 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, LOCK, DBLOGIN, CHECK_APP])
+                    .script(&[LIB, LOCK, DBLOGIN, APPENV, CHECK_APP])
                     .set("module", &v.module),
             )?
             .timeout(Duration::from_secs(300)),
         ),
-        Step::run(
-            "Mark the release built and keep the five newest releases",
-            Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
-        ),
     ]);
+    if !v.release.as_str().is_empty() {
+        let count = v.release.as_str().lines().count();
+        apply.push(Step::run(
+            format!(
+                "Run the release commands ([app] release) as {user} in the new release's folder, \
+                 before it serves\n{}\n(with its virtualenv first on PATH and the environment \
+                 file; the database changes now, while the release before still serves: the old \
+                 code meets the new schema; a command that fails marks the release failed, and \
+                 it never serves)",
+                v.release
+                    .as_str()
+                    .lines()
+                    .map(|c| format!("  $ {c}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, LOCK, DBLOGIN, APPENV, RELEASE])
+                    .set("release_cmds", &v.release)
+                    .set("release_timeout", &settings::RELEASE_COMMAND_TIMEOUT_SECS),
+            )?
+            .timeout(Duration::from_secs(
+                60 + (settings::RELEASE_COMMAND_TIMEOUT_SECS as u64 + 15) * count as u64,
+            )),
+        ));
+    }
+    apply.extend([Step::run(
+        "Mark the release built and keep the five newest releases",
+        Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
+    )]);
 
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
@@ -434,6 +578,19 @@ pub const STAGE: Stage = Stage {
             "DB password",
             "stage 5's; empty: as typed there",
         ),
+        text(
+            "release",
+            "Release cmds",
+            "e.g. flask db upgrade; ; between",
+        ),
+        text("env", "Settings", "NAME=value; ; between them"),
+        text("secrets", "Secret names", "e.g. SECRET_KEY JWT_SECRET_KEY"),
+        // Never saved; what is not typed is kept on the server (or made there the first time).
+        secret(
+            "secret_values",
+            "Secret values",
+            "NAME=value …; empty: made there",
+        ),
     ],
     validate,
     fill,
@@ -442,7 +599,14 @@ pub const STAGE: Stage = Stage {
     plans: |answers| Ok(plans(&values(answers)?)?),
     fetch,
     rollback_after: Some("the new release's folder was made"),
-    advice: &[],
+    advice: &[crate::course::advice::known(
+        &["The release command `"],
+        "One of your release commands ([app] release) failed on the server; its last lines \
+         are above.",
+        "Fix the command or your code (try it on your computer first, e.g. `flask db upgrade` \
+         against a copy of your database), then deploy again. The new release is marked failed \
+         and never served; the one serving stays.",
+    )],
     ansible_tasks: Some(include_str!("tasks.yml")),
 };
 
@@ -477,6 +641,25 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
             ),
         );
     }
+    let commands = settings::split_commands(&value("release"));
+    errors.check("release", settings::validate_release_commands(&commands));
+    let plain = settings::split_settings(&value("env"));
+    let plain_ok = match &plain {
+        Ok(pairs) => settings::validate_settings(pairs),
+        Err(m) => Err(m.clone()),
+    };
+    errors.check("env", plain_ok);
+    let names = settings::split_names(&value("secrets"));
+    let plain_names: Vec<&str> = plain.iter().flatten().map(|(n, _)| n.as_str()).collect();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    errors.check(
+        "secrets",
+        settings::validate_setting_names(&plain_names, &name_refs),
+    );
+    errors.check(
+        "secret_values",
+        settings::split_secret_values(&value("secret_values"), &names),
+    );
     errors.into_vec()
 }
 
@@ -487,6 +670,14 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
         "ref" => app.git_ref.clone(),
         "module" => proposed_module(answers).0,
         "health" => app.health.clone(),
+        "release" => app.release.join("; "),
+        "env" => app
+            .env
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        "secrets" => app.secrets.join(" "),
         _ => return None,
     })
 }
@@ -553,13 +744,36 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
     }
     app.module = module;
     app.health = form.value("health").trim().to_owned();
+    app.release = settings::split_commands(&form.value("release"));
+    // `validate` passed: the pairs are good.
+    app.env = settings::split_settings(&form.value("env")).unwrap_or_default();
+    app.secrets = settings::split_names(&form.value("secrets"));
+    let mut typed = Vec::new();
     // Empty keeps the password typed at stage 5 in this session, if any.
     let password = form.take_secret("db_password");
-    if password.expose().is_empty() {
-        Vec::new()
-    } else {
-        vec![(SecretName::DbPassword, password)]
+    if !password.expose().is_empty() {
+        typed.push((SecretName::DbPassword, password));
     }
+    // The secret settings typed, as the `NAME=value` lines `app_secrets` holds; none typed
+    // keeps (or makes) them on the server.
+    let values = form.take_secret("secret_values");
+    let pairs = settings::split_secret_values(values.expose(), &app.secrets).unwrap_or_default();
+    if !pairs.is_empty() {
+        // One buffer of the right size, moved into the Secret (wiped on drop): no copies left.
+        let size = pairs
+            .iter()
+            .map(|(n, v)| n.len() + v.expose().len() + 2)
+            .sum();
+        let mut lines = String::with_capacity(size);
+        for (name, value) in &pairs {
+            lines.push_str(name);
+            lines.push('=');
+            lines.push_str(value.expose());
+            lines.push('\n');
+        }
+        typed.push((SecretName::AppSecrets, Secret::new(lines)));
+    }
+    typed
 }
 
 /// Python's packages (git too for code from git), uWSGI's, and the sample app's wheels when the

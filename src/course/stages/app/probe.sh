@@ -1,7 +1,7 @@
 # Read-only: are the system packages installed, does the environment file (mode 600, root's)
 # hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
 # release built from your code serving or waiting to go live?
-: "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}"
+: "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}" "${settings?}" "${secret_names?}" "${release_cmds?}"
 set -euo pipefail
 todo=()
 read -ra wanted <<<"$packages $(uwsgi_packages_to_check)"
@@ -28,6 +28,8 @@ elif [ "$(url_names)" != "$(printf '%s\n%s' "$role" "$db")" ]; then
   todo+=("$envf does not name the role $role and the database $db yet")
 elif ! said=$(url_login); then
   todo+=("PostgreSQL refuses the DATABASE_URL in $envf: $(tail -n 1 <<<"$said")")
+elif [ -n "$settings$secret_names" ] && ! said=$(settings_missing "$envf" "$settings" "$secret_names"); then
+  todo+=("$said")
 fi
 
 cur=$(link_target current)
@@ -52,6 +54,10 @@ else
   todo+=("no release is built from your code yet${cur:+ (serving now: $cur)}")
 fi
 
+if [ -n "$holder" ] && [ -n "$release_cmds" ] &&
+  [ "$(mark_get "$holder" release_cmds)" != "$(printf '%s' "$release_cmds" | sha256sum | cut -d ' ' -f 1)" ]; then
+  todo+=("the release commands ([app] release) have not run for release $holder yet")
+fi
 if [ "${#todo[@]}" -eq 0 ]; then
   echo "droplift-state: done release $holder holds your code, with its virtualenv and environment file"
 else

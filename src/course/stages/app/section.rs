@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::health::validate_health_path;
 use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
+use super::settings::{validate_release_commands, validate_setting_names, validate_settings};
 use crate::course::answers::{Answers, Reading};
 
 /// `[app]` as written. Its name shows in toml's own messages.
@@ -18,6 +19,9 @@ pub struct RawApp {
     git_ref: Option<Spanned<String>>,
     module: Option<Spanned<String>>,
     health: Option<Spanned<String>>,
+    release: Option<Spanned<Vec<String>>>,
+    secrets: Option<Spanned<Vec<String>>>,
+    env: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 /// Takes `[app]` into the answers, or tells `reading` what is wrong with it. A folder source
@@ -54,6 +58,31 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
                 answers.app.module_given = true;
             }
             Err(m) => reading.refuse("app.module", module.span(), m),
+        }
+    }
+    if let Some(release) = &app.release {
+        match validate_release_commands(release.get_ref()) {
+            Ok(()) => answers.app.release = release.get_ref().clone(),
+            Err(m) => reading.refuse("app.release", release.span(), m),
+        }
+    }
+    if let Some(env) = &app.env {
+        let settings: Vec<(String, String)> = env
+            .get_ref()
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        match validate_settings(&settings) {
+            Ok(()) => answers.app.env = settings,
+            Err(m) => reading.refuse("app.env", env.span(), m),
+        }
+    }
+    if let Some(secrets) = &app.secrets {
+        let plain: Vec<&str> = answers.app.env.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = secrets.get_ref().iter().map(String::as_str).collect();
+        match validate_setting_names(&plain, &names) {
+            Ok(()) => answers.app.secrets = secrets.get_ref().clone(),
+            Err(m) => reading.refuse("app.secrets", secrets.span(), m),
         }
     }
     // Empty is not given either: the sample keeps /items, any other app is asked for one.
@@ -109,6 +138,63 @@ mod tests {
         };
         let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
         assert_eq!(keys, [("app.source", 6), ("app.ref", 7), ("app.module", 8)]);
+    }
+
+    #[test]
+    fn release_commands_and_settings_are_read_and_checked_at_their_line() {
+        let (answers, _) = parse(&format!(
+            "{BASE}[app]\nsource = \"./shop\"\nrelease = [\"flask --app shop db upgrade\"]\n\
+             secrets = [\"SECRET_KEY\", \"JWT_SECRET_KEY\"]\n[app.env]\nFLASK_DEBUG = \"0\"\n\
+             A_NAME = \"a b=c\"\n"
+        ))
+        .expect("release and settings");
+        assert_eq!(answers.app.release, ["flask --app shop db upgrade"]);
+        assert_eq!(answers.app.secrets, ["SECRET_KEY", "JWT_SECRET_KEY"]);
+        assert_eq!(
+            answers.app.env,
+            [
+                ("A_NAME".to_owned(), "a b=c".to_owned()),
+                ("FLASK_DEBUG".to_owned(), "0".to_owned())
+            ]
+        );
+        for (bad, key, line, said) in [
+            ("release = [\"\"]", "app.release", 6, "cannot be empty"),
+            ("release = [\"a\\nb\"]", "app.release", 6, "no line breaks"),
+            (
+                "secrets = [\"DATABASE_URL\"]",
+                "app.secrets",
+                6,
+                "droplift writes DATABASE_URL",
+            ),
+            (
+                "secrets = [\"A-B\"]",
+                "app.secrets",
+                6,
+                "not an environment variable name",
+            ),
+            (
+                "secrets = [\"X\"]\n[app.env]\nX = \"1\"",
+                "app.secrets",
+                6,
+                "both a plain",
+            ),
+            ("[app.env]\nUWSGI_X = \"1\"", "app.env", 6, "uWSGI reads"),
+        ] {
+            let text = format!("{BASE}[app]\n{bad}\n");
+            let AnswersError::Invalid(errors) = parse(&text).expect_err(bad) else {
+                panic!("expected value errors for {bad}");
+            };
+            assert_eq!(
+                (errors[0].key.as_str(), errors[0].line),
+                (key, line),
+                "{bad}"
+            );
+            assert!(
+                errors[0].message.contains(said),
+                "{bad}: {}",
+                errors[0].message
+            );
+        }
     }
 
     #[test]

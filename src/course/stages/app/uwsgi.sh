@@ -16,7 +16,7 @@ uwsgi_choice() {
   local py plugin
   py=$(venv_python)
   plugin=$(apt-cache "$@" depends uwsgi-plugin-python3 2>/dev/null |
-    sed -n 's/^ *Depends: libpython\(3\.[0-9]*\).*/\1/p' | head -n 1)
+    sed -n 's/^ *Depends: libpython\(3\.[0-9]*\).*/\1/p' | awk 'NR == 1')
   if [ -z "$plugin" ]; then
     echo "pip: this server's package sources have no uwsgi-plugin-python3 (on Ubuntu it is in universe)"
   elif [ "$plugin" != "$py" ]; then

@@ -73,7 +73,17 @@ pub const STAGE: Stage = Stage {
 
 fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
     let mut errors = FieldErrors::default();
-    errors.check("host", check::validate_host(&value("host")));
+    if check::looks_like_a_password(&value("host")) {
+        errors.check(
+            "host",
+            Err::<(), _>(
+                "That looks like a password, not an address: it is not kept. Type the address \
+                 here; the password goes in Root password, where it is hidden.",
+            ),
+        );
+    } else {
+        errors.check("host", check::validate_host(&value("host")));
+    }
     errors.check("port", check::validate_port(&value("port")));
     errors.check(
         "root_password",

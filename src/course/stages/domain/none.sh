@@ -1,3 +1,3 @@
 # Read-only: no domain was given, so there is nothing to do (this stage is optional).
 set -euo pipefail
-echo "droplift-state: done no [tls] domain given: the API is served over http only (optional stage)"
+echo "droplift-state: skipped no domain: the API is served over http only"

@@ -137,21 +137,30 @@ pub fn plans(
 /// Where nginx -t found a mistake in the student's site file, in plain words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SiteError {
-    /// 1-based line in the site file, as nginx reports it.
+    /// 1-based line where the mistake most likely is: nginx's own line, or the line before it
+    /// when that one lacks its `;` or leaves a `{` open (nginx reports where it noticed).
     pub line: usize,
     /// 1-based column, when the message gives one (nginx itself gives only lines).
     pub column: Option<usize>,
-    /// What is wrong, in plain words, starting with the line.
+    /// What is wrong, in plain words, starting with the line; whole sentences.
     pub message: String,
+    /// nginx's own words, as it said them, for the curious (empty for droplift's own checks).
+    pub nginx_said: String,
 }
 
 /// Finds nginx -t's complaint about the site file (`site`'s path) in the server's words and
-/// says it plainly. None when the complaint is about another file, or there is none.
-pub fn site_error(server_said: &[String], site: &SiteName) -> Option<SiteError> {
+/// says it plainly; with the file's `text`, a line before nginx's that lacks its `;` or leaves
+/// a `{` open is named as the likely place. None when the complaint is about another file, or
+/// there is none.
+pub fn site_error(
+    server_said: &[String],
+    site: &SiteName,
+    text: Option<&str>,
+) -> Option<SiteError> {
     let path = site_path(site);
-    server_said.iter().find_map(|line| {
-        let at = line.find("[emerg]")?;
-        let rest = &line[at + "[emerg]".len()..];
+    server_said.iter().find_map(|said| {
+        let at = said.find("[emerg]")?;
+        let rest = &said[at + "[emerg]".len()..];
         // `nginx: [emerg] msg` or, with an error_log set, `… [emerg] 123#123: msg`.
         let rest = rest.trim_start();
         let rest = match rest.split_once(": ") {
@@ -161,18 +170,73 @@ pub fn site_error(server_said: &[String], site: &SiteName) -> Option<SiteError> 
         let (what, place) = rest.rsplit_once(" in ")?;
         let location = place.strip_prefix(path.as_str())?.strip_prefix(':')?;
         let mut numbers = location.trim().split(':');
-        let line = numbers.next()?.parse().ok()?;
+        let line: usize = numbers.next()?.parse().ok()?;
         let column = numbers.next().and_then(|c| c.parse().ok());
+        let fault = text.and_then(|t| line_before_at_fault(t, line));
+        let mut message = sentence(&format!(
+            "Line {line}: {}",
+            plain_words(what, line, fault.is_none())
+        ));
+        let mut at_line = line;
+        if let Some((before, why)) = fault {
+            message = format!("{message} {why}");
+            at_line = before;
+        }
         Some(SiteError {
-            line,
-            column,
-            message: format!("Line {line}: {}", plain_words(what, line)),
+            line: at_line,
+            column: column.filter(|_| at_line == line),
+            message,
+            // The file is the one on screen: its path would only push the words apart.
+            nginx_said: format!("{} (line {line})", what.trim()),
         })
     })
 }
 
+/// A sentence ends with its stop, so the next one never runs into it.
+fn sentence(text: &str) -> String {
+    let text = text.trim_end();
+    if text.ends_with(['.', '!', '?']) {
+        text.to_owned()
+    } else {
+        format!("{text}.")
+    }
+}
+
+/// The last line with a setting before `line` (1-based; blank lines and comments skipped),
+/// when it lacks the `;` that ends a setting or opens a `{` it does not close: nginx read on
+/// into `line` and noticed there. Its number and the words that say so.
+fn line_before_at_fault(text: &str, line: usize) -> Option<(usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let (index, code) = lines
+        .get(..line.saturating_sub(1))?
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, l)| (i, l.split('#').next().unwrap_or_default().trim()))
+        .find(|(_, code)| !code.is_empty())?;
+    let number = index + 1;
+    let opens = code.matches('{').count();
+    let closes = code.matches('}').count();
+    if opens > closes && !code.ends_with('{') {
+        return Some((
+            number,
+            format!("Line {number} opens a {{ that it does not close there: check it first."),
+        ));
+    }
+    if !code.ends_with([';', '{', '}']) {
+        return Some((
+            number,
+            format!(
+                "Line {number} probably lacks a ; at its end (nginx notices on the next line)."
+            ),
+        ));
+    }
+    None
+}
+
 /// nginx's terse complaints, said for a beginner. Unknown ones are passed on as they are.
-fn plain_words(what: &str, line: usize) -> String {
+/// `guess_before`: the file was not read, so the words guess at the line before themselves.
+fn plain_words(what: &str, line: usize, guess_before: bool) -> String {
     let quoted = |text: &str| -> Option<String> {
         let start = text.find('"')? + 1;
         let end = start + text[start..].find('"')?;
@@ -192,11 +256,18 @@ fn plain_words(what: &str, line: usize) -> String {
         );
     }
     if what.starts_with("unexpected \"}\"") {
+        if !guess_before {
+            return "nginx found a } it did not expect.".into();
+        }
         let before = line.saturating_sub(1).max(1);
         return format!(
             "nginx found a }} it did not expect; most often the ; is missing at the end of \
              line {before}."
         );
+    }
+    if let Some(rest) = what.strip_prefix("invalid parameter ") {
+        let word = quoted(rest).unwrap_or_default();
+        return format!("nginx did not expect \"{word}\" here.");
     }
     if what.starts_with("unexpected end of file") {
         return "the file ends before every { is closed: a } is missing.".into();
@@ -214,6 +285,9 @@ fn plain_words(what: &str, line: usize) -> String {
         );
     }
     if what.starts_with("unexpected \"") {
+        if !guess_before {
+            return format!("nginx did not expect this: {what}.");
+        }
         return format!("{what}: check this line and the one before for a missing ; or }}.");
     }
     what.to_owned()
@@ -363,7 +437,7 @@ mod tests {
             "2026/11/25 03:26:47 [emerg] 426#426: unknown directive \"servr_name\" in /etc/nginx/sites-available/items-rest:7",
             "nginx: configuration file /etc/nginx/nginx.conf test failed",
         ]);
-        let error = site_error(&unknown, &site()).expect("found");
+        let error = site_error(&unknown, &site(), None).expect("found");
         assert_eq!((error.line, error.column), (7, None));
         assert!(
             error
@@ -373,7 +447,7 @@ mod tests {
 
         let brace =
             said(&["nginx: [emerg] unexpected \"}\" in /etc/nginx/sites-available/items-rest:21"]);
-        let error = site_error(&brace, &site()).expect("found");
+        let error = site_error(&brace, &site(), None).expect("found");
         assert_eq!(error.line, 21);
         assert!(
             error.message.contains("missing at the end of line 20"),
@@ -384,7 +458,7 @@ mod tests {
         let semicolon = said(&[
             "nginx: [emerg] directive \"server_name\" is not terminated by \";\" in /etc/nginx/sites-available/items-rest:4:9",
         ]);
-        let error = site_error(&semicolon, &site()).expect("found");
+        let error = site_error(&semicolon, &site(), None).expect("found");
         assert_eq!((error.line, error.column), (4, Some(9)));
         assert!(error.message.contains("\"server_name\" has no ;"));
     }
@@ -395,7 +469,50 @@ mod tests {
             "nginx: [emerg] unknown directive \"x\" in /etc/nginx/sites-enabled/other:3",
             "nginx: [emerg] unknown directive \"x\" in /etc/nginx/sites-available/items-rest-old:3",
         ]);
-        assert_eq!(site_error(&other, &site()), None);
-        assert_eq!(site_error(&said(&["all good"]), &site()), None);
+        assert_eq!(site_error(&other, &site(), None), None);
+        assert_eq!(site_error(&said(&["all good"]), &site(), None), None);
+    }
+
+    #[test]
+    fn a_missing_semicolon_is_found_on_the_line_before_nginx_s() {
+        // `listen 80` lost its `;` on line 6: nginx complains about line 7.
+        let text = site_from_template(&site(), &ServerName::parse("_").expect("a server name"))
+            .replacen("listen 80;", "listen 80", 1);
+        let nginx = said(&[
+            "2026/12/06 13:00:00 [emerg] 812#812: invalid parameter \"listen\" in /etc/nginx/sites-available/items-rest:7",
+            "nginx: configuration file /etc/nginx/nginx.conf test failed",
+        ]);
+        let error = site_error(&nginx, &site(), Some(&text)).expect("found");
+        assert_eq!(error.line, 6, "the cursor goes to the line at fault");
+        assert!(error.message.starts_with("Line 7: "), "{}", error.message);
+        assert!(
+            error
+                .message
+                .contains("Line 6 probably lacks a ; at its end"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.nginx_said, "invalid parameter \"listen\" (line 7)");
+        // A `{` left open on the line before.
+        let text =
+            "server {\n    location / { include uwsgi_params;\n    error_page 404 /404.html;\n}\n";
+        let nginx = said(&[
+            "nginx: [emerg] \"error_page\" directive is not allowed here in /etc/nginx/sites-available/items-rest:3",
+        ]);
+        let error = site_error(&nginx, &site(), Some(text)).expect("found");
+        assert_eq!(error.line, 2);
+        assert!(
+            error.message.contains("opens a { that it does not close"),
+            "{}",
+            error.message
+        );
+        // The line before is fine: nginx's own line stays.
+        let text = "server {\n    listen 80;\n    servr_name _;\n}\n";
+        let nginx = said(&[
+            "nginx: [emerg] unknown directive \"servr_name\" in /etc/nginx/sites-available/items-rest:3",
+        ]);
+        let error = site_error(&nginx, &site(), Some(text)).expect("found");
+        assert_eq!(error.line, 3);
+        assert!(!error.message.contains("Line 2"), "{}", error.message);
     }
 }

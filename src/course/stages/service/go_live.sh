@@ -273,7 +273,8 @@ while :; do
     if [ "$size" -gt "${seen[$f]}" ]; then
       fd=1
       [ "$f" = out ] || fd=2
-      tail -c +"$((seen[$f] + 1))" "$staging/go-live.$f" | head -c "$((size - seen[$f]))" >&"$fd"
+      # head then tail: no end of the pipe closes early (SIGPIPE under pipefail).
+      head -c "$size" "$staging/go-live.$f" | tail -c +"$((seen[$f] + 1))" >&"$fd"
       seen[$f]=$size
     fi
   done
