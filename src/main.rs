@@ -51,6 +51,9 @@ enum Command {
     Export(ExportCommand),
     /// Ship a new release of the app (stages 8–9) after checking the setup stages.
     Deploy(droplift::headless::deploy::DeployArgs),
+    /// Make the site's deploy key and let it ship this site (and nothing else) without a
+    /// password: for `deploy --deploy-key` from this computer or from CI.
+    DeployKey(droplift::headless::deploy::DeployKeyArgs),
     /// List the app's releases on the server, with good/failed marks and the one serving.
     Releases(droplift::headless::deploy::ReleasesArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
@@ -122,6 +125,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),
         Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
+        Some(Command::DeployKey(args)) => {
+            headless(droplift::headless::deploy::deploy_key(&args))
+        }
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),

@@ -108,6 +108,64 @@ impl Script {
     }
 }
 
+/// The values a deploy key's sealed step takes when it runs (`course::seal`): the tag to clone,
+/// the packed code's digest, the release to go live. Every other value is fixed when the steps are
+/// sealed, so a sealed script is the same text whatever is deployed.
+pub const RUNTIME_VALUES: [&str; 3] = ["ref", "digest", "target"];
+
+/// A script as a deploy key runs it: the SHA-256 of its text without the run-time values
+/// (`RUNTIME_VALUES`), and those values, which the server's sealed helper checks and puts back in
+/// front of the sealed text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seal {
+    pub hash: String,
+    pub args: Vec<(String, String)>,
+    /// The sealed text itself (what `droplift deploy-key` installs under `hash`).
+    pub text: String,
+}
+
+impl Script {
+    /// The text a deploy key may run (without the run-time values) and those values.
+    pub fn sealed_text(&self) -> Result<(String, Vec<(String, String)>), QuoteError> {
+        let (runtime, fixed): (Vec<_>, Vec<_>) = self
+            .vars
+            .iter()
+            .cloned()
+            .partition(|(name, _)| RUNTIME_VALUES.contains(&name.as_ref()));
+        let text = Script {
+            vars: fixed,
+            files: self.files.clone(),
+        }
+        .text()?;
+        Ok((
+            text,
+            runtime
+                .into_iter()
+                .map(|(name, value)| (name.into_owned(), value))
+                .collect(),
+        ))
+    }
+
+    /// `sealed_text` as the hash the server's helper knows the script by.
+    pub fn seal(&self) -> Result<Seal, QuoteError> {
+        let (text, args) = self.sealed_text()?;
+        Ok(Seal {
+            hash: sha256_hex(text.as_bytes()),
+            args,
+            text,
+        })
+    }
+}
+
+/// SHA-256 in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars

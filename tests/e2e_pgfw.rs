@@ -187,6 +187,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
             home: home.path().to_path_buf(),
             change_password: false,
             learn_new_host_key: false,
+            deploy_key: None,
         },
     )
     .expect("alice logs in with the key");

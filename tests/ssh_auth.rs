@@ -30,6 +30,7 @@ fn whoami(conn: &Connection) -> String {
         sudo: false,
         stdin: None,
         timeout: Duration::from_secs(30),
+        seal: None,
     };
     let mut out = String::new();
     let outcome = run(

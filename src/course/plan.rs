@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::secret::SecretName;
-use crate::shell::{QuoteError, Script, quote};
+use crate::shell::{QuoteError, Script, Seal, quote};
 
 /// What goes to a command's stdin: literal text and secrets, by name. The value of a secret is
 /// filled in only when the command is sent; plans can be printed and saved safely.
@@ -15,6 +15,9 @@ use crate::shell::{QuoteError, Script, quote};
 pub enum StdinPart {
     Text(String),
     Secret(SecretName),
+    /// A secret the script can do without: when none was given it gets nothing there and keeps
+    /// what the server has (a deploy key's deploy keeps the database password on the server).
+    KeptSecret(SecretName),
     /// A file on the student's computer (a public key), read when the command is sent.
     LocalFile(PathBuf),
 }
@@ -32,6 +35,8 @@ pub struct Command {
     /// shown first in previews, and instead of the exact script in the runbook when the exact
     /// one would need a secret pasted in.
     pub by_hand: Option<String>,
+    /// How a deploy key runs this script: by the hash of its sealed text (`course::seal`).
+    pub seal: Option<Seal>,
 }
 
 impl Command {
@@ -43,6 +48,7 @@ impl Command {
             stdin: Vec::new(),
             timeout: Duration::from_secs(120),
             by_hand: None,
+            seal: Some(script.seal()?),
         })
     }
 
@@ -116,7 +122,7 @@ impl Command {
     /// Secrets this command needs on stdin.
     pub fn secrets(&self) -> impl Iterator<Item = SecretName> + '_ {
         self.stdin.iter().filter_map(|p| match p {
-            StdinPart::Secret(name) => Some(*name),
+            StdinPart::Secret(name) | StdinPart::KeptSecret(name) => Some(*name),
             StdinPart::Text(_) | StdinPart::LocalFile(_) => None,
         })
     }
@@ -314,7 +320,7 @@ fn stdin_text(parts: &[StdinPart]) -> String {
         .iter()
         .map(|p| match p {
             StdinPart::Text(t) => t.clone(),
-            StdinPart::Secret(name) => name.placeholder(),
+            StdinPart::Secret(name) | StdinPart::KeptSecret(name) => name.placeholder(),
             StdinPart::LocalFile(path) => format!("<contents of {}>", path.display()),
         })
         .collect()

@@ -77,6 +77,12 @@ pub fn remote_command(
             match part {
                 StdinPart::Text(t) => text.push_str(t),
                 StdinPart::Secret(name) if name.optional() && !secrets.contains(*name) => {}
+                // Not given (a deploy key's deploy): the script keeps the server's own.
+                StdinPart::KeptSecret(name) => {
+                    if let Some(secret) = secrets.get(*name) {
+                        text.push_str(secret.expose());
+                    }
+                }
                 StdinPart::Secret(name) => text.push_str(secret(secrets, *name)?.expose()),
                 StdinPart::LocalFile(path) => {
                     // A key not created yet is never an empty line (that matches any blank line
@@ -105,6 +111,7 @@ pub fn remote_command(
         sudo: command.sudo,
         stdin,
         timeout: command.timeout,
+        seal: command.seal.clone(),
     })
 }
 

@@ -235,6 +235,56 @@ pub(super) fn connect(
         home: crate::home::home_dir(),
         change_password: !probe_only,
         learn_new_host_key: false,
+        deploy_key: None,
+    };
+    Ok(Session::connect(answers, secrets, redactor, options)?)
+}
+
+/// Logs in with the site's deploy key (`droplift deploy-key` made it): no password is asked.
+/// Secrets come only from `--secrets-stdin` (a new database password, the app's secret
+/// settings); without them the server keeps its own.
+pub(super) fn connect_with_key(
+    mut answers: course::answers::Answers,
+    login: &LoginArgs,
+    key: &std::path::Path,
+) -> Result<Session, HeadlessError> {
+    if answers.host.is_empty() {
+        let name = answers.droplet.as_ref().map(|d| d.name.clone());
+        return Err(name.map_or(HeadlessError::NoHost, HeadlessError::NotCreated));
+    }
+    let (site, _) = course::deploy_key::site_and_user(&answers)?;
+    let redactor = Redactor::new();
+    let secrets = if login.secrets_stdin {
+        super::secrets::parse(std::io::stdin().lock(), &redactor)?
+    } else {
+        Secrets::new()
+    };
+    if let Some(pw) = secrets.get(SecretName::DbPassword) {
+        course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
+            .map_err(HeadlessError::DbPassword)?;
+    }
+    if let Some(name) = secrets
+        .app_secret_names()
+        .into_iter()
+        .find(|n| !answers.app.secrets.contains(n))
+    {
+        return Err(HeadlessError::Invalid(format!(
+            "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it there, or \
+             leave the line out"
+        )));
+    }
+    answers.root_by_key = false;
+    let options = ConnectOptions {
+        host_keys: if login.accept_new_host_key {
+            HostKeyPolicy::AcceptNew
+        } else {
+            HostKeyPolicy::Strict
+        },
+        interactive: false,
+        home: crate::home::home_dir(),
+        change_password: false,
+        learn_new_host_key: false,
+        deploy_key: Some((key.to_path_buf(), site.to_string())),
     };
     Ok(Session::connect(answers, secrets, redactor, options)?)
 }

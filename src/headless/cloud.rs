@@ -351,6 +351,7 @@ pub fn create(args: &CreateArgs) -> Result<i32, HeadlessError> {
         home,
         change_password: false,
         learn_new_host_key: true,
+        deploy_key: None,
     };
     let mut saved = super::Saved::load()?;
     let mut session =

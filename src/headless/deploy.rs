@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::apply::{LoginArgs, connect, report};
+use super::apply::{LoginArgs, connect, connect_with_key, report};
 use super::{HeadlessError, load_answers_with};
 use crate::course::answers::{AnswerError, Answers, AnswersError};
 use crate::course::plan::{StagePlans, Step};
@@ -31,6 +31,29 @@ pub struct AppOverrides {
     pub health: Option<String>,
 }
 
+/// `--deploy-key FILE`: log in with the site's deploy key instead of your own login.
+#[derive(Debug, Default, Args)]
+pub struct DeployKeyArg {
+    /// Log in with the site's deploy key (made by `droplift deploy-key`): no password is asked,
+    /// and the key may only ship, roll back and list this site's releases.
+    #[arg(long, value_name = "FILE")]
+    pub deploy_key: Option<PathBuf>,
+}
+
+/// Logs in with the deploy key when one is given, else as `apply` does.
+fn login(
+    answers: Answers,
+    args: &LoginArgs,
+    key: &DeployKeyArg,
+    stages: &[StageId],
+    probe_only: bool,
+) -> Result<super::session::Session, HeadlessError> {
+    match &key.deploy_key {
+        Some(file) => connect_with_key(answers, args, file),
+        None => connect(answers, args, stages, probe_only),
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The answers file (TOML); see assets/answers.example.toml.
@@ -38,6 +61,8 @@ pub struct DeployArgs {
     pub answers: PathBuf,
     #[command(flatten)]
     pub app: AppOverrides,
+    #[command(flatten)]
+    pub key: DeployKeyArg,
     #[command(flatten)]
     pub login: LoginArgs,
 }
@@ -47,6 +72,8 @@ pub struct ReleasesArgs {
     /// The answers file (TOML).
     #[arg(long, value_name = "FILE")]
     pub answers: PathBuf,
+    #[command(flatten)]
+    pub key: DeployKeyArg,
     #[command(flatten)]
     pub login: LoginArgs,
 }
@@ -58,6 +85,8 @@ pub struct RollbackArgs {
     pub answers: PathBuf,
     /// The release to serve (as `droplift releases` names it); default: the previous good one.
     pub release: Option<String>,
+    #[command(flatten)]
+    pub key: DeployKeyArg,
     #[command(flatten)]
     pub login: LoginArgs,
 }
@@ -217,9 +246,16 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
     let ship = [StageId::App, StageId::Service];
     // Saved like `apply` saves: the wizard and `status` see what the deploy found and did.
     let mut saved = super::Saved::load()?;
-    let mut session = connect(answers, &args.login, &ship, false)?;
-    println!("\n== Checking the setup stages (nothing is changed) ==");
-    for stage in setup {
+    let mut session = login(answers, &args.login, &args.key, &ship, false)?;
+    if args.key.deploy_key.is_some() {
+        println!(
+            "\n== The setup stages are not checked: the deploy key may only ship this site \
+             (`droplift status` checks them with your own login) =="
+        );
+    } else {
+        println!("\n== Checking the setup stages (nothing is changed) ==");
+    }
+    for stage in setup.into_iter().filter(|_| args.key.deploy_key.is_none()) {
         let verdict = session.run_stage(stage, true)?;
         saved.record(&session.answers, stage, verdict.status(), &verdict.note());
         match verdict {
@@ -279,7 +315,7 @@ pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
         )]),
         ..StagePlans::default()
     };
-    let mut session = connect(answers, &args.login, &[], true)?;
+    let mut session = login(answers, &args.login, &args.key, &[], true)?;
     match session.run_plans(StageId::Service, &plans, false)? {
         Outcome::AlreadyDone(current) => {
             println!(
@@ -313,7 +349,7 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
     let plans =
         service::rollback_plans(&values, release.as_ref()).map_err(course::PlanError::from)?;
     let mut saved = super::Saved::load()?;
-    let mut session = connect(answers, &args.login, &[], false)?;
+    let mut session = login(answers, &args.login, &args.key, &[], false)?;
     println!("\n== Rollback ==");
     let outcome = session.run_plans(StageId::Service, &plans, false)?;
     saved.record(
@@ -327,4 +363,56 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
         outcome,
         &session.answers,
     )))
+}
+
+#[derive(Debug, Args)]
+pub struct DeployKeyArgs {
+    /// The answers file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    #[command(flatten)]
+    pub app: AppOverrides,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// `droplift deploy-key`: makes the site's deploy key on this computer (once) and, with your own
+/// login and sudo's password, lets it ship this site and nothing else (`course::deploy_key`).
+/// Run again after changing the app's answers: the steps the key may run are sealed anew.
+pub fn deploy_key(args: &DeployKeyArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &args.app)?;
+    require_health(&answers, &args.answers)?;
+    let (site, user) = course::deploy_key::site_and_user(&answers)?;
+    let data = crate::state::data_dir().ok_or(HeadlessError::NoDataDir)?;
+    let key = course::deploy_key::key_path(&data, &answers.host, &site);
+    if let Some(dir) = key.parent() {
+        crate::fsutil::create_private_dir(dir)
+            .map_err(|e| HeadlessError::Invalid(format!("cannot make {}: {e}", dir.display())))?;
+    }
+    let made = crate::driver::ensure_key(&key, None)
+        .map_err(|e| HeadlessError::Invalid(e.to_string()))?;
+    let public = crate::keyfile::public_key(&key);
+    let line = std::fs::read_to_string(&public)
+        .map_err(|e| HeadlessError::Invalid(format!("cannot read {}: {e}", public.display())))
+        .and_then(|text| {
+            course::deploy_key::public_key_line(&text)
+                .map_err(|m| HeadlessError::Invalid(format!("{}: {m}", public.display())))
+        })?;
+    println!("The deploy key for {site}: {made}");
+    let plans = course::deploy_key::install_plans(&answers, &site, &user, &line)?;
+    let mut session = connect(answers, &args.login, &[], false)?;
+    println!("\n== The deploy key of {site} ==");
+    let outcome = session.run_plans(StageId::Service, &plans, false)?;
+    if !report(StageId::Service, outcome, &session.answers) {
+        return Ok(1);
+    }
+    println!(
+        "\nDeploy with it, no password asked:\n  droplift deploy --answers {} --deploy-key {}\n\
+         It may only ship, roll back and list the releases of {site}. Change an answer of the \
+         app (module, health path, settings, release commands) and run `droplift deploy-key` \
+         again; the key stays the same.",
+        args.answers.display(),
+        key.display()
+    );
+    Ok(0)
 }

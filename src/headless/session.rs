@@ -73,6 +73,9 @@ pub struct ConnectOptions {
     /// A droplet droplift has just created: its first key is learned (and its fingerprint
     /// printed, as the wizard shows it); a key that differs from one recorded is still refused.
     pub learn_new_host_key: bool,
+    /// Log in with this deploy key, and run root's part as the site's sealed steps
+    /// (`course::deploy_key`): the key file and the site.
+    pub deploy_key: Option<(PathBuf, String)>,
 }
 
 /// What a batch of the machine's output brought that the loop waits for.
@@ -98,6 +101,7 @@ impl Session {
             redactor.clone(),
             WorkerConfig {
                 paths: SshPaths::in_home(&options.home),
+                sealed: options.deploy_key.as_ref().map(|(_, site)| site.clone()),
                 ..WorkerConfig::default()
             },
         );
@@ -119,6 +123,7 @@ impl Session {
                     options.host_keys
                 },
                 change_password: options.change_password,
+                deploy_key: options.deploy_key.as_ref().map(|(key, _)| key.clone()),
             }),
             started: std::time::Instant::now(),
         };

@@ -16,12 +16,15 @@ use crate::secret::{Secret, SecretName, Secrets};
 pub use error::LoginError;
 
 /// How a front end logs in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoginPolicy {
     /// `Ask` turns an unknown or changed host key into a question; otherwise it is refused here.
     pub host_keys: HostKeyPolicy,
     /// May an expired root password be changed? Not for `status`, which changes nothing.
     pub change_password: bool,
+    /// Log in with this site's deploy key only (`course::deploy_key`): no agent, no password,
+    /// no root.
+    pub deploy_key: Option<std::path::PathBuf>,
 }
 
 /// The connection as the student sees it.
@@ -195,6 +198,9 @@ impl Login {
         home: &Path,
         secrets: &Secrets,
     ) -> Result<Vec<Out>, LoginError> {
+        if let Some(key) = self.policy.deploy_key.clone() {
+            return Ok(self.with_deploy_key(answers, key, home));
+        }
         match secrets.get(SecretName::RootPassword) {
             Some(password) => {
                 let out = self.as_root(answers, Some(password.clone()));
@@ -293,6 +299,30 @@ impl Login {
                 host_keys: self.policy.host_keys,
             }),
         ])
+    }
+
+    /// Logs in as the site's user with its deploy key alone: the key's forced command lets it run
+    /// the site's sealed steps and nothing else, and sudo asks it for no password.
+    fn with_deploy_key(&mut self, answers: &Answers, key: std::path::PathBuf, home: &Path) -> Vec<Out> {
+        let user = answers.user.clone();
+        self.state = State::LoggingIn {
+            user: user.clone(),
+            root: false,
+        };
+        self.key.clone_from(&key);
+        vec![
+            Out::Notice(Notice::LoggingIn {
+                host: answers.host.clone(),
+                port: answers.port,
+                user: user.clone(),
+                with_key: true,
+            }),
+            Out::Job(Job::Connect {
+                target: credentials::target(&answers.host, answers.port, &user),
+                credentials: credentials::proof(&crate::course::plan::LoginAuth::Key(key), &Secrets::new(), home),
+                host_keys: self.policy.host_keys,
+            }),
+        ]
     }
 
     /// Answers the expired-password dialog with the new root password from `secrets`.

@@ -15,6 +15,7 @@ fn wizard() -> Login {
     Login::new(LoginPolicy {
         host_keys: HostKeyPolicy::Ask,
         change_password: true,
+        deploy_key: None,
     })
 }
 
@@ -22,6 +23,7 @@ fn headless(change_password: bool) -> Login {
     Login::new(LoginPolicy {
         host_keys: HostKeyPolicy::Strict,
         change_password,
+        deploy_key: None,
     })
 }
 

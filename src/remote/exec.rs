@@ -72,6 +72,9 @@ pub struct Connection {
     pub user: String,
     pub host: String,
     pub port: u16,
+    /// Logged in with a site's deploy key (`course::deploy_key`): root commands run as sealed
+    /// steps of this site, never as scripts of their own.
+    pub sealed: Option<String>,
 }
 
 impl Connection {
@@ -212,6 +215,7 @@ pub fn connect_changing_password(
         user: resolved.user,
         host,
         port,
+        sealed: None,
     })
 }
 

@@ -13,10 +13,10 @@ use crate::shell::QuoteError;
 pub use crate::shell::quote;
 
 /// First stderr line of every wrapped command: the process group to kill on cancel/timeout.
-const PGID_MARK: &str = "\u{1e}droplift-pgid:";
+pub const PGID_MARK: &str = "\u{1e}droplift-pgid:";
 /// Last stderr text of every wrapped command: its exit code. Without it, a channel closed by a
 /// dying server is indistinguishable from exit 0 (libssh2 reports 0 when no status came).
-const RC_MARK: &str = "\u{1e}droplift-rc:";
+pub const RC_MARK: &str = "\u{1e}droplift-rc:";
 /// How long one wait for socket activity lasts before cancel, timeout and keepalive are checked.
 const POLL_SLICE: Duration = Duration::from_millis(50);
 
@@ -84,6 +84,31 @@ pub fn command_line(script: &str, sudo_prompt: Option<&str>) -> Result<String, Q
         Some(prompt) => format!("exec sudo -k -S -p {} {body}", quote(prompt)?),
         None => format!("exec {body}"),
     })
+}
+
+/// What a deploy key sends for a root command: `run HASH NAME=VALUE...`, words the key's gate
+/// hands to the sealed helper (`course::deploy_key`), which checks each again.
+pub fn sealed_line(command: &RemoteCommand, site: &str) -> Result<String, RunError> {
+    let seal = command.seal.as_ref().ok_or_else(|| {
+        RunError::Start(format!(
+            "this step is not one a deploy key may run (the deploy key of {site} runs droplift's \
+             sealed deploy steps only): use your own login for it"
+        ))
+    })?;
+    let mut line = format!("run {}", seal.hash);
+    for (name, value) in &seal.args {
+        if value.is_empty()
+            || !value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
+        {
+            return Err(RunError::Start(format!(
+                "the value {name} cannot be sent to a sealed step"
+            )));
+        }
+        line.push_str(&format!(" {name}={value}"));
+    }
+    Ok(line)
 }
 
 /// The number of a signal as sshd names it (RFC 4254: without "SIG"); 0 for one not listed.
@@ -239,16 +264,21 @@ pub fn run(
 ) -> Result<RunOutcome, RunError> {
     let use_sudo = command.sudo && !conn.is_root();
     let prompt = use_sudo.then(sudo_prompt);
+    let line = match (&conn.sealed, use_sudo) {
+        // With a deploy key, root's part is one of the site's sealed steps, named by its hash;
+        // the helper prints the same start and exit marks. The prompt never shows (no password
+        // is ever asked): it only holds stdin back until the step has started.
+        (Some(site), true) => sealed_line(command, site)?,
+        _ => command_line(&command.script, prompt.as_deref())
+            .map_err(|e| RunError::Start(e.to_string()))?,
+    };
     let session = conn.session();
     session.set_blocking(true);
     let mut channel = session
         .channel_session()
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
     channel
-        .exec(
-            &command_line(&command.script, prompt.as_deref())
-                .map_err(|e| RunError::Start(e.to_string()))?,
-        )
+        .exec(&line)
         .map_err(|e| RunError::Start(e.message().to_owned()))?;
 
     // Secrets travel only on the channel's stdin. Under sudo the command's input waits until
@@ -500,7 +530,10 @@ fn kill_group(
          kill -KILL -- -$p 2>/dev/null; exit 0"
     );
     let prompt = sudo_prompt();
-    let line = if use_sudo {
+    let line = if let (true, Some(_)) = (use_sudo, &conn.sealed) {
+        // The sealed helper stops only a sealed run of the key's own site.
+        format!("kill {pgid}")
+    } else if use_sudo {
         format!(
             "sudo -k -S -p {} bash -c {}",
             quote(&prompt)?,
@@ -559,6 +592,7 @@ pub fn run_captured(
         sudo,
         stdin,
         timeout: Duration::from_secs(120),
+        seal: None,
     };
     let mut text = String::new();
     let outcome = run(

@@ -27,6 +27,8 @@ pub struct WorkerConfig {
     pub backoff_start: Duration,
     pub backoff_cap: Duration,
     pub reconnect_attempts: u32,
+    /// The site whose deploy key logs in: root commands run as that site's sealed steps.
+    pub sealed: Option<String>,
 }
 
 impl Default for WorkerConfig {
@@ -37,6 +39,7 @@ impl Default for WorkerConfig {
             backoff_start: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
             reconnect_attempts: 8,
+            sealed: None,
         }
     }
 }
@@ -394,7 +397,8 @@ impl Worker {
     }
 
     /// After a login: either the session is ready, or the server first wants a new password.
-    fn logged_in(&mut self, conn: Connection) {
+    fn logged_in(&mut self, mut conn: Connection) {
+        conn.sealed.clone_from(&self.config.sealed);
         let change = passwd::password_change_required(&conn).unwrap_or(false);
         let event = if change {
             WorkerEvent::PasswordChangeRequired

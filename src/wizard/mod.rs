@@ -247,6 +247,7 @@ impl App {
             login: Login::new(LoginPolicy {
                 host_keys: HostKeyPolicy::Ask,
                 change_password: true,
+                deploy_key: None,
             }),
             run: None,
             queued: None,

@@ -49,6 +49,7 @@ pub fn with_user(
             home: home.to_path_buf(),
             change_password: true,
             learn_new_host_key: false,
+            deploy_key: None,
         },
     )
     .expect("login with the expired root password");

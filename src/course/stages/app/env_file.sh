@@ -7,14 +7,21 @@
 # The file is root's (mode 600 in root's folder for the site: systemd reads it for the service,
 # and the app's folder never holds it); it replaces the live one when the release goes live
 # (go_live.sh), which keeps the old one to fall back on. No value is ever printed: only names.
-: "${u:?}" "${base:?}" "${staging:?}" "${env_file:?}" "${settings?}" "${secret_names?}"
+: "${u:?}" "${base:?}" "${staging:?}" "${env_file:?}" "${role:?}" "${db:?}" "${settings?}" "${secret_names?}"
 set -euo pipefail
 site_lock
 umask 077
 next="$env_file.next"
 IFS= read -r password || true
 typed=$(cat)
-url=$(printf '%s\n' "$password" | database_url)
+if [ -n "$password" ]; then
+  url=$(printf '%s\n' "$password" | database_url)
+elif ! url=$(live_database_url "$env_file"); then
+  echo "No database password was given (a deploy key sends none), and the live environment file has no DATABASE_URL for the role $role and the database $db to keep. Give the password once: db_password on --secrets-stdin, or \`droplift apply\`. Nothing was written." >&2
+  exit 1
+else
+  echo "no database password given: the live file's DATABASE_URL is kept (the password stays on the server)"
+fi
 password=""
 tmp=$(mktemp "$staging/.app.env.XXXXXX")
 trap 'rm -f "$tmp"' EXIT

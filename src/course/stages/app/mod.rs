@@ -279,7 +279,7 @@ fn packages(code: &Code) -> Const {
 /// settings, their values typed, `NAME=value` lines (none when none was typed).
 fn password_stdin(v: &AppValues) -> Vec<StdinPart> {
     let mut parts = vec![
-        StdinPart::Secret(SecretName::DbPassword),
+        StdinPart::KeptSecret(SecretName::DbPassword),
         StdinPart::Text("\n".into()),
     ];
     if !v.secret_names.as_str().is_empty() {
