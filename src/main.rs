@@ -125,9 +125,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Apply(args)) => headless(droplift::headless::apply::apply(&args)),
         Some(Command::Status(args)) => headless(droplift::headless::apply::status(&args)),
         Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
-        Some(Command::DeployKey(args)) => {
-            headless(droplift::headless::deploy::deploy_key(&args))
-        }
+        Some(Command::DeployKey(args)) => headless(droplift::headless::deploy::deploy_key(&args)),
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),

@@ -389,8 +389,8 @@ pub fn deploy_key(args: &DeployKeyArgs) -> Result<i32, HeadlessError> {
         crate::fsutil::create_private_dir(dir)
             .map_err(|e| HeadlessError::Invalid(format!("cannot make {}: {e}", dir.display())))?;
     }
-    let made = crate::driver::ensure_key(&key, None)
-        .map_err(|e| HeadlessError::Invalid(e.to_string()))?;
+    let made =
+        crate::driver::ensure_key(&key, None).map_err(|e| HeadlessError::Invalid(e.to_string()))?;
     let public = crate::keyfile::public_key(&key);
     let line = std::fs::read_to_string(&public)
         .map_err(|e| HeadlessError::Invalid(format!("cannot read {}: {e}", public.display())))

@@ -303,7 +303,12 @@ impl Login {
 
     /// Logs in as the site's user with its deploy key alone: the key's forced command lets it run
     /// the site's sealed steps and nothing else, and sudo asks it for no password.
-    fn with_deploy_key(&mut self, answers: &Answers, key: std::path::PathBuf, home: &Path) -> Vec<Out> {
+    fn with_deploy_key(
+        &mut self,
+        answers: &Answers,
+        key: std::path::PathBuf,
+        home: &Path,
+    ) -> Vec<Out> {
         let user = answers.user.clone();
         self.state = State::LoggingIn {
             user: user.clone(),
@@ -319,7 +324,11 @@ impl Login {
             }),
             Out::Job(Job::Connect {
                 target: credentials::target(&answers.host, answers.port, &user),
-                credentials: credentials::proof(&crate::course::plan::LoginAuth::Key(key), &Secrets::new(), home),
+                credentials: credentials::proof(
+                    &crate::course::plan::LoginAuth::Key(key),
+                    &Secrets::new(),
+                    home,
+                ),
                 host_keys: self.policy.host_keys,
             }),
         ]

@@ -1,0 +1,339 @@
+//! The site's deploy key end to end on one practice droplet (issue 27): after the stages the app
+//! needs, `droplift deploy-key` (with sudo's password, once) lets a key ship, roll back and list
+//! this site's releases with no password at all — a folder uploaded, a tag cloned — and nothing
+//! else: checked with OpenSSH's own client (no shell, no other script, no other value, no other
+//! site), with sudo's rules, and by a deploy whose answers changed since the key was set up.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::cli::{self, said};
+use common::droplet::TestDroplet;
+use droplift::practice::UpOptions;
+
+const NEW_ROOT: &str = "key 'root' $(id) pw";
+const USER_PW: &str = "erin's \"pw\" $HOME 7";
+const DB_PW: &str = "items:db/pw@2 %";
+const SEALED: &str = "/var/lib/droplift/sealed/items";
+const STATE: &str = "/var/lib/droplift/app/items";
+
+/// A small Flask API of the student's: `/health` says which version serves.
+fn app_folder(dir: &Path, version: &str) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join("requirements.txt"), "Flask>=3.0,<4\n").expect("write");
+    std::fs::write(
+        dir.join("app.py"),
+        format!(
+            "from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n\n\
+             @app.get(\"/health\")\ndef health():\n    return jsonify(version=\"{version}\")\n"
+        ),
+    )
+    .expect("write");
+}
+
+/// GET /health from this computer: the version that serves (empty when none answers).
+fn version(address: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "-m", "15"])
+        .arg(format!("http://{address}/health"))
+        .output()
+        .expect("curl runs");
+    let body = String::from_utf8_lossy(&out.stdout).into_owned();
+    serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["version"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// OpenSSH's own client with the deploy key alone, the host key as droplift recorded it.
+fn key_ssh(droplet: &TestDroplet, home: &Path, key: &Path, command: &str) -> Output {
+    Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            home.join(".ssh/known_hosts").display()
+        ))
+        .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
+        .arg(key)
+        .arg(format!("erin@{}", droplet.address))
+        .arg(command)
+        .output()
+        .expect("ssh runs")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "exit {:?}\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Every file under `dir` that holds `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(path) = todo.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                todo.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else if meta.is_file()
+            && String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).contains(needle)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+fn answers_text(address: &str, source: &str, health: &str) -> String {
+    format!(
+        "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
+         [postgres]\nrole = \"erin\"\ndatabase = \"items\"\n\n\
+         [nginx]\nsite = \"items\"\nserver_name = \"_\"\n\n\
+         [app]\nsource = \"{source}\"\nmodule = \"app:app\"\nhealth = \"{health}\"\n"
+    )
+}
+
+#[test]
+fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
+    let Some(droplet) = TestDroplet::boot(UpOptions::updated(Default::default())) else {
+        return;
+    };
+    let home = tempfile::tempdir().expect("temp home");
+    let code = tempfile::tempdir().expect("the app's folders");
+    let address = droplet.address.to_string();
+    let (v1, v2) = (code.path().join("v1"), code.path().join("v2"));
+    app_folder(&v1, "1");
+    app_folder(&v2, "2");
+    let answers = cli::answers_file(
+        home.path(),
+        &answers_text(&address, v1.to_str().expect("utf-8"), "/health"),
+    );
+    let setup = cli::apply(
+        home.path(),
+        &answers,
+        &["connect", "user", "postgres", "nginx", "app", "service"],
+        &format!(
+            "root_password={}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n\
+             db_password={DB_PW}\n",
+            droplet.root_password.expose()
+        ),
+    );
+    assert!(setup.status.success(), "{}", said(&setup));
+    assert_eq!(version(&address), "1");
+
+    // Once, with sudo's password: the key is made here and let in there.
+    let admin = format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\n");
+    let sealed = cli::droplift_logged(
+        home.path(),
+        &["deploy-key", "--answers", &answers, "--secrets-stdin"],
+        &admin,
+    );
+    let sealed_text = said(&sealed);
+    assert!(sealed.status.success(), "{sealed_text}");
+    assert!(sealed_text.contains("steps to seal"), "{sealed_text}");
+    let key = home
+        .path()
+        .join("data/deploy-keys")
+        .join(&address)
+        .join("items");
+    assert!(key.is_file(), "the private half at {}", key.display());
+    let rules = droplet.run(&["sudo", "-l", "-U", "erin"]);
+    assert!(
+        rules.contains("(root) NOPASSWD: /usr/local/lib/droplift/sealed items *"),
+        "{rules}"
+    );
+    assert_eq!(
+        droplet.run(&["stat", "-c", "%a %U", SEALED]).trim(),
+        "700 root"
+    );
+    let keys = droplet.run(&["cat", "/home/erin/.ssh/authorized_keys"]);
+    assert!(
+        keys.contains(
+            "restrict,command=\"/usr/local/lib/droplift/deploy-gate-items\" ssh-ed25519 "
+        ),
+        "{keys}"
+    );
+
+    // A folder, shipped with the key alone: no password on stdin, no terminal to ask one.
+    let shipped = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &answers,
+            "--source",
+            v2.to_str().expect("utf-8"),
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    let shipped_text = said(&shipped);
+    assert!(shipped.status.success(), "{shipped_text}");
+    assert!(
+        shipped_text.contains("the live file's DATABASE_URL is kept"),
+        "{shipped_text}"
+    );
+    assert_eq!(version(&address), "2");
+    let with_key = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend([
+            "--answers",
+            &answers,
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ]);
+        cli::droplift_logged(home.path(), &all, "")
+    };
+    let listed = with_key(&["releases"]);
+    assert!(listed.status.success(), "{}", said(&listed));
+    assert_eq!(
+        said(&listed).matches("good").count(),
+        2,
+        "{}",
+        said(&listed)
+    );
+    let back = with_key(&["rollback"]);
+    assert!(back.status.success(), "{}", said(&back));
+    assert_eq!(version(&address), "1");
+
+    // A tag from git: sealed anew for that source (sudo's password once more), then shipped by
+    // the key with only the tag changing.
+    droplet.run(&[
+        "sh",
+        "-c",
+        "set -e; command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q git >/dev/null; \
+         rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
+         printf 'Flask>=3.0,<4\\n' > requirements.txt; \
+         printf '%s\\n' 'from flask import Flask, jsonify' 'app = Flask(__name__)' \
+         '@app.get(\"/health\")' 'def health():' '    return jsonify(version=\"3\")' > app.py; \
+         git add .; git -c user.name=t -c user.email=t@t commit -qm v3; git tag v3; \
+         git clone -q --bare /tmp/work /srv/app.git; chown -R erin /srv/app.git",
+    ]);
+    let git_answers = cli::answers_file(
+        home.path(),
+        &answers_text(&address, "file:///srv/app.git", "/health"),
+    );
+    let resealed = cli::droplift_logged(
+        home.path(),
+        &["deploy-key", "--answers", &git_answers, "--secrets-stdin"],
+        &admin,
+    );
+    assert!(resealed.status.success(), "{}", said(&resealed));
+    let tagged = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &git_answers,
+            "--ref",
+            "v3",
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(tagged.status.success(), "{}", said(&tagged));
+    assert_eq!(version(&address), "3");
+
+    // Nothing else: no shell, no unsealed script, no value out of form, no other site's run.
+    let shell = key_ssh(&droplet, home.path(), &key, "id -un");
+    assert_eq!(shell.status.code(), Some(126), "{}", text(&shell));
+    assert!(
+        text(&shell)
+            .contains("This key deploys the site items with droplift and does nothing else"),
+        "{}",
+        text(&shell)
+    );
+    let unknown = key_ssh(
+        &droplet,
+        home.path(),
+        &key,
+        &format!("run {}", "0".repeat(64)),
+    );
+    assert_eq!(unknown.status.code(), Some(125), "{}", text(&unknown));
+    assert!(
+        text(&unknown).contains("not one sealed for items"),
+        "{}",
+        text(&unknown)
+    );
+    let hash = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("ls {SEALED} | grep -v '^account$' | head -n 1"),
+    ]);
+    let hash = hash.trim();
+    let injected = key_ssh(
+        &droplet,
+        home.path(),
+        &key,
+        &format!("run {hash} ref=$(id)"),
+    );
+    assert_eq!(injected.status.code(), Some(126), "{}", text(&injected));
+    let other_value = key_ssh(&droplet, home.path(), &key, &format!("run {hash} u=root"));
+    assert_eq!(
+        other_value.status.code(),
+        Some(125),
+        "{}",
+        text(&other_value)
+    );
+    assert!(
+        text(&other_value).contains("not one a sealed step takes"),
+        "{}",
+        text(&other_value)
+    );
+    let not_ours = key_ssh(&droplet, home.path(), &key, "kill 1");
+    assert_eq!(not_ours.status.code(), Some(125), "{}", text(&not_ours));
+    // erin's own sudo still wants her password for anything else, and the rule names one site.
+    let other = droplet.run(&[
+        "sh",
+        "-c",
+        "cd / && runuser -u erin -- sudo -n /usr/local/lib/droplift/sealed other run x 2>&1; \
+         echo rc=$?; runuser -u erin -- sudo -n true 2>&1; echo rc=$?",
+    ]);
+    assert_eq!(other.matches("rc=1").count(), 2, "{other}");
+
+    // Answers changed since the key was set up (another health path): the key cannot run the
+    // new steps, says what to do, and nothing changed.
+    let changed = cli::answers_file(
+        home.path(),
+        &answers_text(&address, "file:///srv/app.git", "/health?from=ci"),
+    );
+    let serving = droplet.run(&["cat", &format!("{STATE}/current")]);
+    let stale = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &changed,
+            "--ref",
+            "v3",
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(!stale.status.success(), "{}", said(&stale));
+    assert!(
+        said(&stale).contains("Run `droplift deploy-key` again"),
+        "{}",
+        said(&stale)
+    );
+    assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
+    assert_eq!(version(&address), "3");
+
+    // No password reached a file on this computer.
+    for secret in [NEW_ROOT, USER_PW, DB_PW] {
+        assert_eq!(files_holding(home.path(), secret), Vec::<String>::new());
+    }
+}
