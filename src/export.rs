@@ -44,6 +44,10 @@ impl ExportFile {
 pub enum ExportError {
     #[error("{0} exists and holds files droplift did not write; choose an empty or new folder")]
     NotEmpty(PathBuf),
+    #[error(
+        "{0} is there already and droplift did not write it: nothing was written (move it away, or write the pipeline elsewhere)"
+    )]
+    Exists(PathBuf),
     #[error("could not write {path}: {source}")]
     Io {
         path: PathBuf,

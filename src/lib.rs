@@ -9,6 +9,7 @@ pub mod driver;
 pub mod droplet_spec;
 pub mod event;
 pub mod export;
+pub mod export_ci;
 pub mod fsutil;
 pub mod headless;
 pub mod home;

@@ -80,6 +80,9 @@ enum PracticeCli {
 enum ExportCommand {
     /// An Ansible project (site.yml, inventory.ini, group_vars) for every droplet you list.
     Ansible(droplift::headless::ExportArgs),
+    /// A CI pipeline (GitHub Actions, GitLab CI or Jenkins) that deploys each pushed tag with
+    /// the site's deploy key.
+    Ci(droplift::headless::ExportCiArgs),
 }
 
 /// A headless command's plain-words error (`HeadlessError`, or the practice cloud's own) goes
@@ -130,6 +133,9 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
         Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),
+        Some(Command::Export(ExportCommand::Ci(args))) => {
+            headless(droplift::headless::export_ci(&args))
+        }
         Some(Command::Export(ExportCommand::Ansible(args))) => {
             headless(droplift::headless::export_ansible(&args))
         }

@@ -94,6 +94,32 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
     found
 }
 
+/// The workflow's steps as JSON, read by PyYAML (Ansible's, which scripts/test installs, or the
+/// system's): the test runs what the file says, not a copy of it.
+fn workflow_steps(workflow: &Path) -> serde_json::Value {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/ansible-venv/bin/python");
+    let python = if venv.exists() {
+        venv
+    } else {
+        Path::new("python3").to_path_buf()
+    };
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))['jobs']['deploy']['steps']))",
+        ])
+        .arg(workflow)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "PyYAML reads the workflow ({}; scripts/test installs it): {}",
+        python.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
 fn answers_text(address: &str, source: &str, health: &str) -> String {
     format!(
         "[server]\nhost = \"{address}\"\n\n[user]\nname = \"erin\"\n\n\
@@ -218,7 +244,8 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
          printf '%s\\n' 'from flask import Flask, jsonify' 'app = Flask(__name__)' \
          '@app.get(\"/health\")' 'def health():' '    return jsonify(version=\"3\")' > app.py; \
          git add .; git -c user.name=t -c user.email=t@t commit -qm v3; git tag v3; \
-         git clone -q --bare /tmp/work /srv/app.git; chown -R erin /srv/app.git",
+         sed -i 's/\"3\"/\"4\"/' app.py; git -c user.name=t -c user.email=t@t commit -qam v4; \
+         git tag v4; git clone -q --bare /tmp/work /srv/app.git; chown -R erin /srv/app.git",
     ]);
     let git_answers = cli::answers_file(
         home.path(),
@@ -305,10 +332,13 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
 
     // Answers changed since the key was set up (another health path): the key cannot run the
     // new steps, says what to do, and nothing changed.
-    let changed = cli::answers_file(
-        home.path(),
-        &answers_text(&address, "file:///srv/app.git", "/health?from=ci"),
-    );
+    let changed = home.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        answers_text(&address, "file:///srv/app.git", "/health?from=ci"),
+    )
+    .expect("write");
+    let changed = changed.to_str().expect("utf-8").to_owned();
     let serving = droplet.run(&["cat", &format!("{STATE}/current")]);
     let stale = cli::droplift_logged(
         home.path(),
@@ -331,6 +361,86 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     );
     assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
     assert_eq!(version(&address), "3");
+
+    // The GitHub workflow `export ci` writes, its own steps run in a shell as the runner would
+    // (bash -eo pipefail, a fresh HOME with no known host, the secret in the environment) on a
+    // pushed tag v4. Only its "Install droplift" step is left out: the runner would get
+    // droplift from crates.io, which this machine cannot reach; this build is on PATH instead.
+    let repo = tempfile::tempdir().expect("the app's repository");
+    let exported = cli::droplift_logged(
+        home.path(),
+        &[
+            "export",
+            "ci",
+            "--github",
+            "--answers",
+            &git_answers,
+            "--out",
+            repo.path().to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(exported.status.success(), "{}", said(&exported));
+    let workflow = repo.path().join(".github/workflows/droplift-deploy.yml");
+    let steps = workflow_steps(&workflow);
+    let runner = tempfile::tempdir().expect("the runner's home");
+    let runner_temp = tempfile::tempdir().expect("RUNNER_TEMP");
+    let bin = Path::new(env!("CARGO_BIN_EXE_droplift"))
+        .parent()
+        .expect("the binary's folder")
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let key_text = std::fs::read_to_string(&key).expect("the private key");
+    let mut ran = Vec::new();
+    for step in steps.as_array().expect("steps") {
+        let (Some(name), Some(run)) = (step["name"].as_str(), step["run"].as_str()) else {
+            continue;
+        };
+        if name == "Install droplift" {
+            continue;
+        }
+        let mut command = Command::new("bash");
+        command
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", run])
+            .current_dir(repo.path())
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", runner.path())
+            .env("DROPLIFT_DATA_DIR", runner.path().join("data"))
+            .env("RUNNER_TEMP", runner_temp.path());
+        if let Some(env) = step["env"].as_object() {
+            for (name, value) in env {
+                let value = value.as_str().expect("a string");
+                let value = match value {
+                    "${{ secrets.DROPLIFT_DEPLOY_KEY }}" => key_text.clone(),
+                    "${{ github.ref_name }}" => "v4".to_owned(),
+                    other => {
+                        panic!("the workflow's {name} is {other}: the test knows no such value")
+                    }
+                };
+                command.env(name, value);
+            }
+        }
+        let out = command.output().expect("bash runs");
+        eprintln!("--- workflow step {name}\n{}", text(&out));
+        assert!(out.status.success(), "step {name}: {}", text(&out));
+        ran.push((name.to_owned(), text(&out)));
+    }
+    assert_eq!(version(&address), "4");
+    let releases = &ran
+        .iter()
+        .find(|(name, _)| name == "The releases on the server")
+        .expect("the releases step ran")
+        .1;
+    assert!(releases.contains("* v4"), "{releases}");
+    assert!(
+        !runner_temp.path().join("droplift-deploy-key").exists(),
+        "the last step forgot the key"
+    );
 
     // No password reached a file on this computer.
     for secret in [NEW_ROOT, USER_PW, DB_PW] {

@@ -151,6 +151,13 @@ pub const KNOWN: &[Known] = &[
          again carefully.",
     ),
     known(
+        &["droplift's deploy key:"],
+        "The server's side of the deploy key does not allow this step.",
+        "The key may run only the steps sealed for its site when `droplift deploy-key` last ran: \
+         run `droplift deploy-key --answers FILE` again with your own login (after changing an \
+         answer of the app, or updating droplift), then deploy with the key again.",
+    ),
+    known(
         &["a password is required"],
         "sudo needs your user's password, and droplift did not have it.",
         "Go back to stage 3 and type it.",

@@ -227,6 +227,90 @@ pub fn export_ansible(args: &ExportArgs) -> Result<i32, HeadlessError> {
     Ok(0)
 }
 
+/// `droplift export ci`: which CI, the answers, and the repository the pipeline goes into.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("ci").required(true).args(["github", "gitlab", "jenkins"])))]
+pub struct ExportCiArgs {
+    /// A GitHub Actions workflow (.github/workflows/droplift-deploy.yml).
+    #[arg(long)]
+    pub github: bool,
+    /// A GitLab CI pipeline (.gitlab-ci.yml).
+    #[arg(long)]
+    pub gitlab: bool,
+    /// A Jenkins pipeline (Jenkinsfile).
+    #[arg(long)]
+    pub jenkins: bool,
+    /// The answers file (TOML): its `[app] source` must be the app's git repository.
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    /// The app's repository (its top folder), where the pipeline and `deploy/` are written.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Writes the CI pipeline that deploys a pushed tag with the site's deploy key.
+pub fn export_ci(args: &ExportCiArgs) -> Result<i32, HeadlessError> {
+    use crate::export_ci::CiKind;
+    let kind = if args.github {
+        CiKind::Github
+    } else if args.gitlab {
+        CiKind::Gitlab
+    } else {
+        CiKind::Jenkins
+    };
+    let answers = load_answers(&args.answers)?;
+    deploy::require_health(&answers, &args.answers)?;
+    if !matches!(
+        course::stages::app::code(&answers)?,
+        course::stages::app::Code::Git { .. }
+    ) {
+        return Err(HeadlessError::Invalid(format!(
+            "{}: app.source: a pipeline deploys a tag from git: set [app] source to the app's \
+             repository (the URL the server clones, e.g. https://github.com/you/shop.git)",
+            args.answers.display()
+        )));
+    }
+    let (site, _) = course::deploy_key::site_and_user(&answers)?;
+    let data = crate::state::data_dir().ok_or(HeadlessError::NoDataDir)?;
+    let key = course::deploy_key::key_path(&data, &answers.host, &site);
+    if !key.exists() {
+        return Err(HeadlessError::Invalid(format!(
+            "there is no deploy key for {site} yet: run `droplift deploy-key --answers {}` first \
+             (once, with sudo's password)",
+            args.answers.display()
+        )));
+    }
+    let home = crate::home::home_dir();
+    let known = crate::remote::hostkey::KnownHostsFile::new(home.join(".ssh/known_hosts"))
+        .pinned_lines(&answers.host, answers.port)
+        .map_err(|e| HeadlessError::Invalid(e.to_string()))?;
+    if known.is_empty() {
+        return Err(HeadlessError::Invalid(format!(
+            "~/.ssh/known_hosts holds no host key for {}: log in there once (`droplift status \
+             --answers {}`), so the pipeline can pin the key you checked",
+            answers.host,
+            args.answers.display()
+        )));
+    }
+    let text = std::fs::read_to_string(&args.answers).map_err(|e| {
+        HeadlessError::Invalid(format!("cannot read {}: {e}", args.answers.display()))
+    })?;
+    let files = crate::export_ci::files(kind, site.as_str(), &text, &known, &key);
+    crate::export_ci::write(&args.out, &files)?;
+    println!(
+        "Wrote {} with {} and {} (the droplet's host key, pinned) to {}.\n\
+         Add the deploy key as the CI's one secret — {}:\n  {}\n\
+         Then commit them, and push a tag: git tag v1.0.1 && git push --tags",
+        kind.path(),
+        crate::export_ci::ANSWERS,
+        crate::export_ci::KNOWN_HOSTS,
+        args.out.display(),
+        kind.secret_hint(),
+        key.display()
+    );
+    Ok(0)
+}
+
 /// Saved progress for the headless commands, as the wizard keeps it: loaded first (a damaged
 /// file is moved aside with a warning; a newer one stops the command before anything runs), and
 /// written after every stage, so the wizard can resume from where `apply` stopped.

@@ -181,6 +181,16 @@ impl KnownHostsFile {
             .collect())
     }
 
+    /// The host's keys as known_hosts lines naming it plainly (`HOST TYPE BASE64`): what a CI
+    /// job pins before droplift logs in there.
+    pub fn pinned_lines(&self, host: &str, port: u16) -> Result<Vec<String>, HostKeyError> {
+        Ok(self
+            .entries_for(host, port)?
+            .iter()
+            .map(|blob| Self::entry_line(host, port, blob))
+            .collect())
+    }
+
     /// Key types recorded for this host, so the handshake can ask for the same type first
     /// (otherwise a server offering another type looks like a changed key).
     pub fn recorded_types(&self, host: &str, port: u16) -> Vec<String> {

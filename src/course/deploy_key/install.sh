@@ -2,8 +2,10 @@
 # 1. the sealed helper and the key's gate in /usr/local/lib/droplift (root's, 755);
 # 2. the steps a deploy key may run, sealed: /var/lib/droplift/sealed/$site (root only), one
 #    file per script named by its SHA-256, replaced as a whole;
-# 3. one sudo rule, /etc/sudoers.d/droplift-deploy-$site: $u may run the helper for this site
-#    without a password, and nothing else (checked with visudo before it is installed);
+# 3. one sudo rule, /etc/sudoers.d/zz-droplift-deploy-$site: $u may run the helper for this site
+#    without a password, and nothing else (checked with visudo before it is installed). sudo
+#    reads that folder in name order and the last rule that matches wins: "zz-" puts it after
+#    the user's own rule (droplift-$u, which asks for the password);
 # 4. the key's public half in $u's authorized_keys, with `restrict` and the gate as its forced
 #    command, written as $u (root never writes in a folder the user can write).
 # stdin: one JSON object {"gate", "sealed", "key", "scripts": {hash: text}}.
@@ -12,7 +14,7 @@ set -euo pipefail
 umask 022
 lib=/usr/local/lib/droplift
 sealed_dir=/var/lib/droplift/sealed
-rule=/etc/sudoers.d/droplift-deploy-$site
+rule=/etc/sudoers.d/zz-droplift-deploy-$site
 install -d -m 755 -o root -g root "$lib"
 install -d -m 700 -o root -g root "$sealed_dir"
 work=$(mktemp -d "$sealed_dir/.new-$site.XXXXXX")
@@ -49,7 +51,11 @@ id -u "$u" >/dev/null 2>&1 || {
 for name in gate sealed; do
   bash -n "$work/$name"
 done
-printf '%s ALL=(root) NOPASSWD: %s/sealed %s *\n' "$u" "$lib" "$site" >"$work/rule"
+{
+  echo "# Written by droplift deploy-key: the deploy key of $site runs droplift's sealed steps for it."
+  echo "# Last in this folder on purpose: sudo uses the last rule that matches."
+  printf '%s ALL=(root) NOPASSWD: %s/sealed %s *\n' "$u" "$lib" "$site"
+} >"$work/rule"
 visudo -cqf "$work/rule" || {
   echo "visudo refuses the sudo rule: nothing was changed" >&2
   exit 1

@@ -142,7 +142,7 @@ pub fn install_plans(
         "Let the deploy key ship {site} and nothing else: seal the {} root steps a deploy, a \
          rollback and `releases` run (in /var/lib/droplift/sealed/{site}, root only), one sudo \
          rule for {user} naming only droplift's sealed helper with this site \
-         (/etc/sudoers.d/droplift-deploy-{site}, checked by visudo), and the key's public half \
+         (/etc/sudoers.d/zz-droplift-deploy-{site}, checked by visudo), and the key's public half \
          in {user}'s authorized_keys, limited by `restrict` and a forced command",
         steps.len()
     );
