@@ -2,7 +2,9 @@
 //! needs, `droplift deploy-key` (with sudo's password, once) lets a key ship, roll back and list
 //! this site's releases with no password at all — a folder uploaded, a tag cloned — and nothing
 //! else: checked with OpenSSH's own client (no shell, no other script, no other value, no other
-//! site), with sudo's rules, and by a deploy whose answers changed since the key was set up.
+//! site), with sudo's rules, and by a deploy whose answers changed since the key was set up. A
+//! deploy killed in stage 8 finishes when run again; the GitHub workflow `export ci` writes runs
+//! its own steps here and ships a tag.
 
 mod common;
 
@@ -211,6 +213,33 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         "{shipped_text}"
     );
     assert_eq!(version(&address), "2");
+    // Killed in the middle of stage 8 (a closed laptop, a lost terminal) and run again with the
+    // same key: it finishes, and the new code serves.
+    let v2b = code.path().join("v2b");
+    app_folder(&v2b, "2b");
+    let key_str = key.to_str().expect("utf-8");
+    let ship_v2b = [
+        "deploy",
+        "--answers",
+        &answers,
+        "--source",
+        v2b.to_str().expect("utf-8"),
+        "--deploy-key",
+        key_str,
+    ];
+    let (seen, hit) = cli::droplift_killed_at(
+        home.path(),
+        &ship_v2b,
+        "",
+        "Give the release its own virtualenv",
+        std::time::Duration::from_secs(2),
+    );
+    assert!(hit, "stage 8's virtualenv step was reached:\n{seen}");
+    assert_eq!(version(&address), "2", "the release before still serves");
+    let again = cli::droplift_logged(home.path(), &ship_v2b, "");
+    assert!(again.status.success(), "{}", said(&again));
+    assert_eq!(version(&address), "2b");
+
     let with_key = |args: &[&str]| {
         let mut all = args.to_vec();
         all.extend([
