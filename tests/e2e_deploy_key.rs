@@ -274,7 +274,9 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
          '@app.get(\"/health\")' 'def health():' '    return jsonify(version=\"3\")' > app.py; \
          git add .; git -c user.name=t -c user.email=t@t commit -qm v3; git tag v3; \
          sed -i 's/\"3\"/\"4\"/' app.py; git -c user.name=t -c user.email=t@t commit -qam v4; \
-         git tag v4; git clone -q --bare /tmp/work /srv/app.git; chown -R erin /srv/app.git",
+         git tag v4; sed -i 's/\"4\"/\"5\"/' app.py; \
+         git -c user.name=t -c user.email=t@t commit -qam v5; git tag v5; \
+         git clone -q --bare /tmp/work /srv/app.git; chown -R erin /srv/app.git",
     ]);
     let git_answers = cli::answers_file(
         home.path(),
@@ -390,10 +392,45 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     );
     assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
     assert_eq!(version(&address), "3");
+    // Deployed once with the student's own login, the new answers are sealed too: the key ships
+    // with them again.
+    let own = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &changed,
+            "--ref",
+            "v3",
+            "--secrets-stdin",
+        ],
+        &admin,
+    );
+    assert!(own.status.success(), "{}", said(&own));
+    assert!(
+        said(&own).contains("its sealed steps follow these answers"),
+        "{}",
+        said(&own)
+    );
+    let fresh = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &changed,
+            "--ref",
+            "v4",
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(fresh.status.success(), "{}", said(&fresh));
+    assert_eq!(version(&address), "4");
 
     // The GitHub workflow `export ci` writes, its own steps run in a shell as the runner would
     // (bash -eo pipefail, a fresh HOME with no known host, the secret in the environment) on a
-    // pushed tag v4. Only its "Install droplift" step is left out: the runner would get
+    // pushed tag v5. Only its "Install droplift" step is left out: the runner would get
     // droplift from crates.io, which this machine cannot reach; this build is on PATH instead.
     let repo = tempfile::tempdir().expect("the app's repository");
     let exported = cli::droplift_logged(
@@ -403,7 +440,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
             "ci",
             "--github",
             "--answers",
-            &git_answers,
+            &changed,
             "--out",
             repo.path().to_str().expect("utf-8"),
         ],
@@ -446,7 +483,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
                 let value = value.as_str().expect("a string");
                 let value = match value {
                     "${{ secrets.DROPLIFT_DEPLOY_KEY }}" => key_text.clone(),
-                    "${{ github.ref_name }}" => "v4".to_owned(),
+                    "${{ github.ref_name }}" => "v5".to_owned(),
                     other => {
                         panic!("the workflow's {name} is {other}: the test knows no such value")
                     }
@@ -459,13 +496,13 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         assert!(out.status.success(), "step {name}: {}", text(&out));
         ran.push((name.to_owned(), text(&out)));
     }
-    assert_eq!(version(&address), "4");
+    assert_eq!(version(&address), "5");
     let releases = &ran
         .iter()
         .find(|(name, _)| name == "The releases on the server")
         .expect("the releases step ran")
         .1;
-    assert!(releases.contains("* v4"), "{releases}");
+    assert!(releases.contains("* v5"), "{releases}");
     assert!(
         !runner_temp.path().join("droplift-deploy-key").exists(),
         "the last step forgot the key"

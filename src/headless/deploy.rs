@@ -283,7 +283,36 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
             return Ok(1);
         }
     }
+    // Only for the answers file as it is: a --source or --health given here is for this deploy
+    // (a folder from this computer, while CI ships tags), not what the key should ship.
+    if args.key.deploy_key.is_none() && args.app.source.is_none() && args.app.health.is_none() {
+        return reseal(&mut session);
+    }
     Ok(0)
+}
+
+/// After a deploy with the student's own login: when this computer holds the site's deploy key,
+/// its sealed steps follow the answers just deployed, so the key keeps working after an answer
+/// changed (without it, its next deploy would be refused until `deploy-key` ran again).
+fn reseal(session: &mut super::session::Session) -> Result<i32, HeadlessError> {
+    let answers = session.answers.clone();
+    let (site, user) = course::deploy_key::site_and_user(&answers)?;
+    let Some(data) = crate::state::data_dir() else {
+        return Ok(0);
+    };
+    let key = course::deploy_key::key_path(&data, &answers.host, &site);
+    let Ok(text) = std::fs::read_to_string(crate::keyfile::public_key(&key)) else {
+        return Ok(0);
+    };
+    let line = course::deploy_key::public_key_line(&text).map_err(HeadlessError::Invalid)?;
+    println!("\n== The deploy key of {site}: its sealed steps follow these answers ==");
+    let plans = course::deploy_key::install_plans(&answers, &site, &user, &line)?;
+    let outcome = session.run_plans(StageId::Service, &plans, false)?;
+    Ok(i32::from(!report(
+        StageId::Service,
+        outcome,
+        &session.answers,
+    )))
 }
 
 /// Under stage 8's heading: the entry point droplift chose, and from what, when `[app] module`
