@@ -254,13 +254,13 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     assert!(listed.status.success(), "{}", said(&listed));
     assert_eq!(
         said(&listed).matches("good").count(),
-        2,
+        3,
         "{}",
         said(&listed)
     );
     let back = with_key(&["rollback"]);
     assert!(back.status.success(), "{}", said(&back));
-    assert_eq!(version(&address), "1");
+    assert_eq!(version(&address), "2");
 
     // A tag from git: sealed anew for that source (sudo's password once more), then shipped by
     // the key with only the tag changing.
