@@ -119,11 +119,19 @@ impl Command {
         self
     }
 
-    /// Secrets this command needs on stdin.
+    /// Secrets this command reads on stdin (a kept one too: it is shown as a placeholder).
     pub fn secrets(&self) -> impl Iterator<Item = SecretName> + '_ {
         self.stdin.iter().filter_map(|p| match p {
             StdinPart::Secret(name) | StdinPart::KeptSecret(name) => Some(*name),
             StdinPart::Text(_) | StdinPart::LocalFile(_) => None,
+        })
+    }
+
+    /// Secrets this command cannot run without (a kept one is not: the server has its own).
+    pub fn required_secrets(&self) -> impl Iterator<Item = SecretName> + '_ {
+        self.stdin.iter().filter_map(|p| match p {
+            StdinPart::Secret(name) => Some(*name),
+            StdinPart::KeptSecret(_) | StdinPart::Text(_) | StdinPart::LocalFile(_) => None,
         })
     }
 }
@@ -280,13 +288,23 @@ impl Plan {
         self.steps.is_empty()
     }
 
-    /// Every secret any step needs.
+    /// Every secret any step reads.
     pub fn secrets(&self) -> Vec<SecretName> {
+        self.secrets_of(false)
+    }
+
+    /// Every secret some step cannot run without (`Command::required_secrets`).
+    pub fn required_secrets(&self) -> Vec<SecretName> {
+        self.secrets_of(true)
+    }
+
+    fn secrets_of(&self, required: bool) -> Vec<SecretName> {
         let mut names: Vec<SecretName> = self
             .steps
             .iter()
             .chain(&self.rollback)
             .flat_map(|step| match &step.action {
+                Action::Run(c) if required => c.required_secrets().collect::<Vec<_>>(),
                 Action::Run(c) => c.secrets().collect::<Vec<_>>(),
                 Action::FreshLogin { auth, command, .. } => {
                     let mut v: Vec<SecretName> = command.iter().flat_map(|c| c.secrets()).collect();

@@ -66,10 +66,10 @@ fn gather_secrets(
         .iter()
         .filter_map(|s| course::plans(*s, answers).ok())
         .flat_map(|p| {
-            let mut v = p.probe.secrets();
+            let mut v = p.probe.required_secrets();
             if !probe_only {
-                v.extend(p.apply.secrets());
-                v.extend(p.verify.secrets());
+                v.extend(p.apply.required_secrets());
+                v.extend(p.verify.required_secrets());
             }
             v
         })

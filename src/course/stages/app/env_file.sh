@@ -17,7 +17,7 @@ typed=$(cat)
 if [ -n "$password" ]; then
   url=$(printf '%s\n' "$password" | database_url)
 elif ! url=$(live_database_url "$env_file"); then
-  echo "No database password was given (a deploy key sends none), and the live environment file has no DATABASE_URL for the role $role and the database $db to keep. Give the password once: db_password on --secrets-stdin, or \`droplift apply\`. Nothing was written." >&2
+  echo "No database password was given (a deploy key sends none), and the live environment file has no DATABASE_URL for the role $role and the database $db to keep. Give it once: db_password on --secrets-stdin, or \`droplift apply --only postgres app service\` (it asks). Nothing was written." >&2
   exit 1
 else
   echo "no database password given: the live file's DATABASE_URL is kept (the password stays on the server)"
