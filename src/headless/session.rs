@@ -81,7 +81,7 @@ pub struct ConnectOptions {
 /// What a batch of the machine's output brought that the loop waits for.
 enum Wake {
     LoggedIn,
-    Progress(Progress),
+    Progress(Box<Progress>),
 }
 
 impl Session {
@@ -169,7 +169,7 @@ impl Session {
                     wake = Some(Wake::LoggedIn);
                 }
                 Out::Failed { error, .. } => return Err(error.into()),
-                Out::Progress(progress) => wake = Some(Wake::Progress(progress)),
+                Out::Progress(progress) => wake = Some(Wake::Progress(Box::new(progress))),
             }
         }
         Ok(wake)
@@ -302,7 +302,7 @@ impl Session {
                     let event = self.next_event()?;
                     let out = self.login.on_event(event, Some(run), &mut self.secrets);
                     match self.pump(out, probe_only)? {
-                        Some(Wake::Progress(progress)) => progress,
+                        Some(Wake::Progress(progress)) => *progress,
                         Some(Wake::LoggedIn) | None => Progress::Wait,
                     }
                 }
