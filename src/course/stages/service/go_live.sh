@@ -37,6 +37,8 @@ undo() {
     as_owner rm -f -- "$base/socket.sock"
   fi
   systemctl disable --quiet --no-reload --now "$(slot_unit "$slot")" 2>/dev/null || true
+  # Stopped while it started, it may read "failed": it is simply stopped.
+  systemctl reset-failed "$(slot_unit "$slot")" 2>/dev/null || true
   put_back "$(slot_ini "$slot")" slot.ini
   put_back "$(slot_env "$slot")" slot.env
   put_back "$unit_file" unit
@@ -100,6 +102,7 @@ finish() {
       echo "the one unit of before, $unit, answered its last requests and is gone: releases go live in two slots from now on"
     else
       systemctl disable --quiet --no-reload --now "$(slot_unit "$from")" 2>/dev/null || true
+      systemctl reset-failed "$(slot_unit "$from")" 2>/dev/null || true
       echo "$(slot_unit "$from") answered its last requests and stopped"
     fi
   fi
