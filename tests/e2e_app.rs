@@ -454,10 +454,12 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
 
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
-    // (while an app:app release of the sample serves: the settings of before name its module)
-    no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
+    // Before the load test's deploys: it rolls back to the factory app's release, which five
+    // newer releases would have pushed out.
     go_live_finishes_or_undoes_whatever_happens(&droplet, home.path(), answers, &secrets);
+    // (the settings of before name the module of the release serving: the factory app's)
+    no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
 
     eprintln!(
