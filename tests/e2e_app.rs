@@ -874,6 +874,9 @@ fn go_live_finishes_or_undoes_whatever_happens(
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
     );
+    // The sample (app:app, as the answers name it) serves again for what comes next.
+    let sample = rollback("v1.0.0");
+    assert!(sample.status.success(), "{}", said(&sample));
 }
 
 /// GET /items from this computer, as a visitor: the status code, or 0 when no answer came.
