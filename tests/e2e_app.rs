@@ -1154,10 +1154,16 @@ fn an_own_health_path_decides_go_live(
     let text = said(&refused);
     assert_eq!(refused.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("GET /health through nginx does not answer 2xx"),
+        text.contains(
+            "GET /health on its own socket does not answer 2xx; nginx never sent it a request"
+        ),
         "{text}"
     );
-    assert!(text.contains("GET /health through nginx: 404"), "{text}");
+    assert!(
+        text.contains("GET /health on its own socket: 404"),
+        "{text}"
+    );
+    assert!(!text.contains("nginx says:"), "nginx was not asked: {text}");
     assert_eq!(current(droplet), serving, "the release before still serves");
     assert_eq!(http(&address, "GET", "/health", None).0, 200);
     let newest = droplet

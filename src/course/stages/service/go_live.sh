@@ -69,7 +69,7 @@ fail() {
   echo "$1" >&2
   diagnose "$(slot_unit "$slot")"
   local short
-  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")")
+  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")" "${3-}")
   undo
   echo failed > "$staging/go-live.result"
   echo "$short" >&2
@@ -205,7 +205,7 @@ go_live_detached() {
     fail "$new_unit did not start"
   fi
   if ! said=$(smoke_wait 20 "$base/check-$slot.sock"); then
-    fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said"
+    fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said" "on its own socket"
   fi
   echo "GET $health on $new_unit's own socket, before nginx sends it anything: $said"
   phase switched
