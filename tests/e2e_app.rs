@@ -454,10 +454,12 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     assert_eq!(String::from_utf8_lossy(&certbot.stdout).trim(), "none");
 
     hostile_links_reach_nothing_of_roots(&droplet, home.path(), answers, &secrets);
-    // (while an app:app release of the sample serves: the settings of before name its module)
-    no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     a_second_run_waits_for_the_sites_lock(&droplet, home.path(), answers, &secrets);
+    // Before the load test's deploys: it rolls back to the factory app's release, which five
+    // newer releases would have pushed out.
     go_live_finishes_or_undoes_whatever_happens(&droplet, home.path(), answers, &secrets);
+    // (the settings of before name the module of the release serving: the factory app's)
+    no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
 
     eprintln!(
@@ -872,6 +874,9 @@ fn go_live_finishes_or_undoes_whatever_happens(
         http(&droplet.address.to_string(), "GET", "/items", None).0,
         200
     );
+    // The sample (app:app, as the answers name it) serves again for what comes next.
+    let sample = rollback("v1.0.0");
+    assert!(sample.status.success(), "{}", said(&sample));
 }
 
 /// GET /items from this computer, as a visitor: the status code, or 0 when no answer came.
@@ -1149,10 +1154,16 @@ fn an_own_health_path_decides_go_live(
     let text = said(&refused);
     assert_eq!(refused.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("GET /health through nginx does not answer 2xx"),
+        text.contains(
+            "GET /health on its own socket does not answer 2xx; nginx never sent it a request"
+        ),
         "{text}"
     );
-    assert!(text.contains("GET /health through nginx: 404"), "{text}");
+    assert!(
+        text.contains("GET /health on its own socket: 404"),
+        "{text}"
+    );
+    assert!(!text.contains("nginx says:"), "nginx was not asked: {text}");
     assert_eq!(current(droplet), serving, "the release before still serves");
     assert_eq!(http(&address, "GET", "/health", None).0, 200);
     let newest = droplet

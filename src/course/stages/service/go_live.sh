@@ -37,6 +37,8 @@ undo() {
     as_owner rm -f -- "$base/socket.sock"
   fi
   systemctl disable --quiet --no-reload --now "$(slot_unit "$slot")" 2>/dev/null || true
+  # Stopped while it started, it may read "failed": it is simply stopped.
+  systemctl reset-failed "$(slot_unit "$slot")" 2>/dev/null || true
   put_back "$(slot_ini "$slot")" slot.ini
   put_back "$(slot_env "$slot")" slot.env
   put_back "$unit_file" unit
@@ -67,7 +69,7 @@ fail() {
   echo "$1" >&2
   diagnose "$(slot_unit "$slot")"
   local short
-  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")")
+  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")" "${3-}")
   undo
   echo failed > "$staging/go-live.result"
   echo "$short" >&2
@@ -100,6 +102,7 @@ finish() {
       echo "the one unit of before, $unit, answered its last requests and is gone: releases go live in two slots from now on"
     else
       systemctl disable --quiet --no-reload --now "$(slot_unit "$from")" 2>/dev/null || true
+      systemctl reset-failed "$(slot_unit "$from")" 2>/dev/null || true
       echo "$(slot_unit "$from") answered its last requests and stopped"
     fi
   fi
@@ -202,7 +205,7 @@ go_live_detached() {
     fail "$new_unit did not start"
   fi
   if ! said=$(smoke_wait 20 "$base/check-$slot.sock"); then
-    fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said"
+    fail "$new_unit runs, but GET $health on its own socket does not answer $(smoke_wanted); nginx never sent it a request" "$said" "on its own socket"
   fi
   echo "GET $health on $new_unit's own socket, before nginx sends it anything: $said"
   phase switched

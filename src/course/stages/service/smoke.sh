@@ -94,7 +94,8 @@ app_log_tail() {
 }
 
 # The short story, a few lines for the error card: the state of the unit $2, the most telling
-# line of the app's log and of nginx's, and what GET $health answered ($1).
+# line of the app's log and of nginx's (only when nginx was asked), and what GET $health
+# answered ($1), asked where $3 says (through nginx when empty).
 summary() {
   local cause nginx_said
   # A Python error or the database's refusal says more than uWSGI's own "no app loaded".
@@ -107,8 +108,8 @@ summary() {
     grep -o -E 'connect\(\) to [^ ]+ failed \([^)]*\)' || true)
   echo "service $2: $(systemctl is-active "$2" 2>/dev/null || true) ($(systemctl show -p Result --value "$2" 2>/dev/null || echo unknown))"
   [ -z "$cause" ] || echo "the app's log says: $cause"
-  [ -z "$nginx_said" ] || echo "nginx says: $nginx_said"
-  echo "GET $health through nginx: $1"
+  [ -n "${3-}" ] || [ -z "$nginx_said" ] || echo "nginx says: $nginx_said"
+  echo "GET $health ${3:-through nginx}: $1"
 }
 
 # What a pass is, for the messages: "200 with JSON" or "2xx".
