@@ -39,7 +39,7 @@ inside() { nsenter -t "$pid" -m -u -i -p -n -- "$@"; }
 
 # The app's repository on the droplet; each ship gets a new commit (untimed), tagged for droplift
 # and on main for the by-hand pull.
-inside sh -c "command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q git >/dev/null"
+inside sh -c "command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=180 install -y -q git >/dev/null"
 inside sh -c "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q -b main; \
   cat > app.py; printf 'Flask>=3.0,<4\n' > requirements.txt; echo 0 > version.txt; \
   git add .; git -c user.name=b -c user.email=b@b commit -qm v0; git tag v0; \

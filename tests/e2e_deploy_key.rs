@@ -267,7 +267,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     droplet.run(&[
         "sh",
         "-c",
-        "set -e; command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q git >/dev/null; \
+        "set -e; command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=180 install -y -q git >/dev/null; \
          rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q; \
          printf 'Flask>=3.0,<4\\n' > requirements.txt; \
          printf '%s\\n' 'from flask import Flask, jsonify' 'app = Flask(__name__)' \
