@@ -279,3 +279,67 @@ fn server_errors_are_retried_with_backoff() {
         run.stdout
     );
 }
+
+/// One request more than the practice cloud answers at once gets 503 with Retry-After at once,
+/// not a thread of its own; once the first is answered, the next is served again.
+#[test]
+fn one_request_too_many_at_once_is_answered_503_to_wait() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let cloud = droplift::practice::cloud::start(
+        Options {
+            boot: false,
+            max_in_flight: 1,
+            ..Options::default()
+        },
+        |line| eprintln!("[cloud] {line}"),
+    )
+    .expect("practice cloud starts");
+    let address = cloud.url.trim_start_matches("http://").to_owned();
+    let token = cloud.token.expose().to_owned();
+    let ask = |request: &str| {
+        let mut stream = TcpStream::connect(&address).expect("connect");
+        stream.write_all(request.as_bytes()).expect("send");
+        stream
+    };
+    let answer = |mut stream: TcpStream| {
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        text
+    };
+    // A create whose body is still on its way keeps one request in flight (a body this long is
+    // read by the handler, not by tiny_http before it hands the request over).
+    let slow = ask(&format!(
+        "POST /v2/droplets HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{"
+    ));
+    let account = format!(
+        "GET /v2/account HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    // Until the slow one is taken up (a busy machine may take a moment), others are served.
+    let mut busy = String::new();
+    for _ in 0..50 {
+        busy = answer(ask(&account));
+        if busy.starts_with("HTTP/1.1 503") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    assert!(
+        busy.to_ascii_lowercase().contains("retry-after: 1"),
+        "{busy}"
+    );
+    drop(slow);
+    // The slow one ends with its connection; then a request is answered again.
+    let mut served = String::new();
+    for _ in 0..50 {
+        served = answer(ask(&account));
+        if served.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(served.starts_with("HTTP/1.1 200"), "{served}");
+}

@@ -66,6 +66,27 @@ fn send(request: Request, answer: Answer, remaining: u32, reset: u64) {
     let _ = request.respond(response);
 }
 
+/// Too many requests at once: 503 now, on the accepting thread, with a second to wait.
+pub(super) fn busy(request: Request) {
+    let answer = error(
+        503,
+        "service_unavailable",
+        "The practice cloud is answering as many requests as it takes at once; try again in a second.",
+    );
+    let mut response =
+        Response::from_string(answer.body.unwrap_or_default()).with_status_code(answer.status);
+    for h in [
+        header("Content-Type", "application/json; charset=utf-8"),
+        header("Retry-After", "1"),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        response.add_header(h);
+    }
+    let _ = request.respond(response);
+}
+
 fn query(url: &str) -> (String, BTreeMap<String, String>) {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let params = query

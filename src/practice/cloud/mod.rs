@@ -86,6 +86,10 @@ pub struct Options {
     /// Boot real practice droplets (root only). Off, creates stay "new" with the create action
     /// errored at once: for tests of the API alone.
     pub boot: bool,
+    /// Requests answered at once at most; one more is answered 503 at once, with Retry-After,
+    /// instead of a thread of its own (a client that opens connections without end cannot
+    /// exhaust the computer the practice cloud runs on).
+    pub max_in_flight: usize,
 }
 
 impl Default for Options {
@@ -94,6 +98,7 @@ impl Default for Options {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             faults: Vec::new(),
             boot: true,
+            max_in_flight: 32,
         }
     }
 }
@@ -126,6 +131,8 @@ struct Shared {
     state: Mutex<State>,
     stop: AtomicBool,
     log: Box<dyn Fn(&str) + Send + Sync>,
+    /// Requests being answered now (`Options::max_in_flight`).
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -196,14 +203,25 @@ pub fn start(
         state: Mutex::new(state),
         stop: AtomicBool::new(false),
         log: Box::new(log),
+        in_flight: std::sync::atomic::AtomicUsize::new(0),
     });
     let serving = shared.clone();
     let thread = std::thread::spawn(move || {
         while !serving.stop.load(Ordering::SeqCst) {
             match server.recv_timeout(Duration::from_millis(200)) {
                 Ok(Some(request)) => {
+                    if serving.in_flight.fetch_add(1, Ordering::SeqCst)
+                        >= serving.options.max_in_flight
+                    {
+                        serving.in_flight.fetch_sub(1, Ordering::SeqCst);
+                        http::busy(request);
+                        continue;
+                    }
                     let shared = serving.clone();
-                    std::thread::spawn(move || http::handle(&shared, request));
+                    std::thread::spawn(move || {
+                        http::handle(&shared, request);
+                        shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
                 Ok(None) => {}
                 Err(_) => break,
@@ -345,6 +363,7 @@ pub fn serve(args: &ServeArgs) -> Result<i32, PracticeCloudError> {
             listen: args.listen,
             faults: args.faults.clone(),
             boot: true,
+            ..Options::default()
         },
         |line| eprintln!("{}", printable(line)),
     )?;
