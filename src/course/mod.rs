@@ -174,6 +174,7 @@ pub mod answers_file;
 pub mod apt;
 pub mod backup;
 pub mod check;
+pub mod doctor;
 pub mod plan;
 pub mod prefetch;
 pub mod probe;

@@ -238,6 +238,26 @@ impl Session {
         Err(SessionError::KeptDropping)
     }
 
+    /// Runs a check-only plan and returns its outcome with everything its steps printed, for a
+    /// caller that reads the output itself (the doctor). Nothing is printed here.
+    pub fn read_plans(
+        &mut self,
+        stage: StageId,
+        plans: &StagePlans,
+    ) -> Result<(Outcome, String), SessionError> {
+        for _attempt in 0..3 {
+            let mut run = StageRun::new(stage, plans.clone(), self.next_id).probe_only();
+            match self.attempt(&mut run, true)? {
+                Outcome::Interrupted { step } => {
+                    println!("{}", print::interrupted_line(&step));
+                    self.await_login()?;
+                }
+                outcome => return Ok((outcome, run.output().to_owned())),
+            }
+        }
+        Err(SessionError::KeptDropping)
+    }
+
     /// Checks every given stage in ONE command over the open session (`course::probe_all`).
     /// Returns each checked stage's part, and the stages that could not be checked (no answers
     /// for them, or not in this version). Changes nothing.
