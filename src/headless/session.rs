@@ -81,6 +81,10 @@ enum Wake {
     Progress(Progress),
 }
 
+/// The combined check's result: each checked stage's part, the stages left out, and what the
+/// extra part (the health board) printed.
+pub type Checked = (Vec<StageProbe>, Vec<StageId>, Option<String>);
+
 impl Session {
     /// Starts the worker and logs in: root with its password (changing an expired one), or, when
     /// root is refused or has no password, the user with the key.
@@ -265,9 +269,23 @@ impl Session {
         &mut self,
         stages: &[StageId],
     ) -> Result<(Vec<StageProbe>, Vec<StageId>), SessionError> {
-        let (command, left_out) = course::probe_all(stages, &self.answers, &|name| {
-            self.secrets.get(name).is_some()
-        })
+        let (parts, left_out, _) = self.probe_all_with(stages, None)?;
+        Ok((parts, left_out))
+    }
+
+    /// `probe_all` with one more read-only part in the same command (the health board): also
+    /// returns what that part printed, when it ran.
+    pub fn probe_all_with(
+        &mut self,
+        stages: &[StageId],
+        extra: Option<(&str, &course::plan::Command)>,
+    ) -> Result<Checked, SessionError> {
+        let (command, left_out) = course::probe_all_with(
+            stages,
+            &self.answers,
+            &|name| self.secrets.get(name).is_some(),
+            extra,
+        )
         .map_err(SessionError::Plan)?;
         let plans = StagePlans {
             probe: Plan::new(vec![Step::run("Check every stage at once", command)]),
@@ -291,7 +309,8 @@ impl Session {
                 }
                 _ => {}
             }
-            return Ok((course::probe::split(run.output()), left_out));
+            let extra_out = extra.and_then(|(key, _)| course::probe::extra_part(run.output(), key));
+            return Ok((course::probe::split(run.output()), left_out, extra_out));
         }
         Err(SessionError::KeptDropping)
     }
