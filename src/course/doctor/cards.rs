@@ -380,11 +380,15 @@ fn nginx_card(cards: &mut Vec<Card>, sections: &Sections) {
         Some(2) => "the socket is not there: uWSGI is not running",
         _ => "nginx could not talk to the app",
     };
+    let message = last
+        .message
+        .split(" while ")
+        .next()
+        .unwrap_or(&last.message);
     let said = format!(
-        "nginx's error log, {} time(s) since {}: \"{}\" ({meaning}).",
+        "nginx's error log: \"{message}\" ({}× since {}).",
         errors.len(),
         errors.first().map_or("", |e| e.when.as_str()),
-        last.message
     );
     if let Some(card) = cards.iter_mut().find(|c| c.level == Level::Fail) {
         card.why = format!("{} {said}", card.why);
@@ -392,7 +396,7 @@ fn nginx_card(cards: &mut Vec<Card>, sections: &Sections) {
         cards.push(
             Card::warn(
                 "nginx could not reach the app lately",
-                said,
+                format!("{said} That is: {meaning}."),
                 "visitors got 502 Bad Gateway then; it may have been a restart, or it comes and \
                  goes.",
             )

@@ -12,11 +12,14 @@ as_user() { (cd / && runuser -u "$u" -- "$@"); }
 printable() { tr -cd '[:print:]\t\n'; }
 
 # nginx's error log is in local time: these two let droplift count only lines newer than both
-# a quarter of an hour ago and the serving slot's last start.
+# a quarter of an hour ago and the serving slot's last start (a stopped one: when it stopped).
 section since
 date -d '15 minutes ago' '+%Y/%m/%d %H:%M:%S'
 slot=$(head -n 1 "$staging/slot" 2>/dev/null | tr -cd 'ab')
 started=$(systemctl show "$unit${slot:+@$slot}.service" -p ActiveEnterTimestamp --value 2>/dev/null)
+if [ -z "$started" ] && [ "$(systemctl show "$unit${slot:+@$slot}.service" -p SubState --value 2>/dev/null)" = dead ]; then
+  started=$(systemctl show "$unit${slot:+@$slot}.service" -p InactiveEnterTimestamp --value 2>/dev/null)
+fi
 if [ -n "$started" ]; then date -d "$started" '+%Y/%m/%d %H:%M:%S' 2>/dev/null; fi
 
 section nginx-user

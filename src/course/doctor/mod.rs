@@ -240,6 +240,47 @@ mod tests {
     }
 
     #[test]
+    fn nginx_s_recent_errors_alone_are_a_warning_with_their_meaning() {
+        // The healthy server's real output, read as if its slot had started before nginx's last
+        // error (the socket made 600 by hand then, since fixed).
+        let path = format!(
+            "{}/tests/fixtures/doctor/healthy.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let start = text.find("\u{1e}doctor: since\n").expect("since");
+        let end = text.find("\u{1e}doctor: nginx-user").expect("nginx-user");
+        let text = format!(
+            "{}\u{1e}doctor: since\n2026/12/06 16:24:00\n{}",
+            &text[..start],
+            &text[end..]
+        );
+        let cx = Context {
+            site: "items".into(),
+            user: "ola".into(),
+            host: "10.213.5.2".into(),
+            domain: None,
+            laptop_dns: None,
+        };
+        let cards = diagnose(&Sections::split(&text), &cx);
+        assert_eq!(cards.len(), 1, "{cards:#?}");
+        assert_eq!(cards[0].level, Level::Warn);
+        assert_eq!(cards[0].title, "nginx could not reach the app lately");
+        assert!(
+            cards[0].what.contains("(4× since 2026/12/06 16:24:04)"),
+            "{:#?}",
+            cards[0]
+        );
+        assert!(
+            cards[0]
+                .what
+                .ends_with("That is: nginx's user may not open the socket."),
+            "{:#?}",
+            cards[0]
+        );
+    }
+
+    #[test]
     fn every_card_says_what_why_and_a_fix() {
         for name in [
             "socket-600",
