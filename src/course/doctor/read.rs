@@ -260,6 +260,32 @@ pub struct PythonError {
 
 const APP_READY: &str = "WSGI app 0 (mountpoint='') ready";
 
+/// A password in a URL (`scheme://user:PASSWORD@host`) replaced by `***`: an app's error may
+/// quote its DATABASE_URL, and the doctor never knows the passwords to redact them by value.
+pub fn mask_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ')' | '>'))
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at_sign), Some(colon)) if colon < at_sign => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at_sign..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 pub fn python_error(log: &str) -> Option<PythonError> {
     let lines: Vec<&str> = log.lines().collect();
     let start = lines
@@ -280,7 +306,7 @@ pub fn python_error(log: &str) -> Option<PythonError> {
             .find_map(|l| l.trim().strip_prefix("PYTHONHOME = "))
             .map(|v| v.trim_matches('\'').to_owned());
         return Some(PythonError {
-            error: tail[at].trim().to_owned(),
+            error: mask_credentials(tail[at].trim()),
             place: None,
             python_home: home,
             no_app: true,
@@ -295,7 +321,7 @@ pub fn python_error(log: &str) -> Option<PythonError> {
         if line.starts_with("  File ") {
             place = Some(line.trim().to_owned());
         } else if !line.starts_with(' ') && !line.trim().is_empty() {
-            error = Some(line.trim().to_owned());
+            error = Some(mask_credentials(line.trim()));
             break;
         }
     }
@@ -647,6 +673,20 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         Sections::split(&text)
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_masked() {
+        assert_eq!(
+            mask_credentials(
+                "OperationalError: could not connect to 'postgresql://ola:s3cr%40t@127.0.0.1:5432/shop'"
+            ),
+            "OperationalError: could not connect to 'postgresql://ola:***@127.0.0.1:5432/shop'"
+        );
+        assert_eq!(
+            mask_credentials("see https://example.com/a:b and x://u@h"),
+            "see https://example.com/a:b and x://u@h"
+        );
     }
 
     #[test]
