@@ -121,8 +121,10 @@ pub fn diagnose(sections: &Sections, cx: &Context) -> Vec<Card> {
                     Card::warn(
                         "The app's last Python error",
                         error_text(error),
-                        "uWSGI runs, but a request that meets this error gets 500 Internal \
-                         Server Error.",
+                        "uWSGI runs and this is the last error it logged since the app \
+                         loaded: a request that meets it gets 500 Internal Server Error (or it \
+                         is from a new release that failed to start; both slots log to the \
+                         same file).",
                     )
                     .fix(format!(
                         "read it in full: sudo -u {} tail -n 60 {}/log/uwsgi.log",
