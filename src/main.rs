@@ -61,6 +61,8 @@ enum Command {
     /// Back up the site's database: nightly on the server, now, and the list of backups.
     #[command(subcommand)]
     Backup(droplift::headless::backup::BackupCommand),
+    /// Look for the usual breakages of a finished server (read-only) and say how to fix each.
+    Doctor(droplift::headless::doctor::DoctorArgs),
     /// Put a backup back into the site's database (a backup of the present state first), or
     /// with --drill only prove that it restores.
     Restore(droplift::headless::backup::RestoreArgs),
@@ -132,6 +134,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
+        Some(Command::Doctor(args)) => headless(droplift::headless::doctor::doctor(&args)),
         Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),
         Some(Command::Export(ExportCommand::Ci(args))) => {
             headless(droplift::headless::export_ci(&args))

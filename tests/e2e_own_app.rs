@@ -6,6 +6,10 @@
 //! and from this computer: the app saw its settings, and no secret value is in droplift's output
 //! or in any local file. Then a release whose migration fails is marked failed and never serves
 //! (the one before keeps answering), and a fixed one goes live keeping the server's secrets.
+//! Last, `droplift doctor` on the live site: no problem found, then faults made on purpose one
+//! after another (socket mode 600, the slot stopped, the app raising at import, a `User=` that
+//! names no account, port 80 denied in ufw), each named with its fix, which is then typed as the
+//! card says and brings the site back.
 
 mod common;
 
@@ -412,4 +416,201 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         }
     }
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
+    doctor_on_faults(&droplet, home.path(), &answers, &address);
+    board_warnings(&droplet, home.path(), &answers);
+}
+
+/// `droplift doctor`: exit status and what it printed.
+fn doctor(home: &Path, answers: &str) -> (i32, String) {
+    let out = cli::droplift_logged(
+        home,
+        &["doctor", "--answers", answers, "--secrets-stdin"],
+        &format!("root_password={NEW_ROOT}\n"),
+    );
+    (out.status.code().unwrap_or(-1), said(&out))
+}
+
+/// The card titled `title` in the doctor's output: its lines up to the blank line after it.
+fn card<'a>(text: &'a str, title: &str) -> &'a str {
+    let head = format!("PROBLEM: {title}");
+    let start = text
+        .find(&head)
+        .unwrap_or_else(|| panic!("no card {head:?} in:\n{text}"));
+    let card = &text[start..];
+    &card[..card.find("\n\n").unwrap_or(card.len())]
+}
+
+/// Each fault made on purpose, named by the doctor with its fix; the fix typed as the card
+/// says brings the site back (GET /health from this computer).
+fn doctor_on_faults(droplet: &TestDroplet, home: &Path, answers: &str, address: &str) {
+    let healthy = |when: &str| {
+        let (code, text) = doctor(home, answers);
+        assert_eq!(code, 0, "{when}: {text}");
+        assert!(text.contains("No problem found"), "{when}: {text}");
+        assert!(!text.contains("PROBLEM:"), "{when}: {text}");
+    };
+    let answers_ok = |when: &str| assert_eq!(get(address, "/health").0, 200, "{when}");
+    healthy("the live site");
+    let slot = droplet
+        .run(&["cat", &format!("{STATE}/slot")])
+        .trim()
+        .to_owned();
+    let unit = format!("uwsgi-shop@{slot}");
+    let sh = |script: &str| droplet.run(&["sh", "-c", script]);
+    // The fix a card gives, typed on the server as it is written (root's sudo asks nothing).
+    let type_fix = |fix: &str| {
+        sh(fix);
+    };
+    let fix_line = |card: &str| -> String {
+        let line = card
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("The fix:"))
+            .unwrap_or_else(|| panic!("no fix in {card}"));
+        line.split("  (").next().unwrap_or(line).trim().to_owned()
+    };
+
+    // 1. The socket made mode 600 (as a wrong chmod-socket would): nginx gets "13: Permission
+    // denied" and answers 502.
+    sh(&format!(
+        "runuser -u ola -- chmod 600 /var/www/html/shop/socket-{slot}.sock"
+    ));
+    assert_eq!(get(address, "/health").0, 502);
+    let (code, text) = doctor(home, answers);
+    assert_eq!(code, 1, "{text}");
+    let found = card(&text, "nginx may not open the app's socket");
+    assert!(
+        found.contains("is mode 600, owner ola, group www-data"),
+        "{found}"
+    );
+    assert!(found.contains("13: Permission denied"), "{found}");
+    assert_eq!(fix_line(found), format!("sudo systemctl restart {unit}"));
+    type_fix(&fix_line(found));
+    answers_ok("after the socket's fix");
+
+    // 2. The serving slot stopped.
+    sh(&format!("systemctl stop {unit}"));
+    assert_eq!(get(address, "/health").0, 502);
+    let (code, text) = doctor(home, answers);
+    assert_eq!(code, 1, "{text}");
+    let found = card(&text, &format!("{unit} is stopped"));
+    assert_eq!(fix_line(found), format!("sudo systemctl start {unit}"));
+    type_fix(&fix_line(found));
+    answers_ok("after the slot's start");
+
+    // 3. The app raising at import (a release edited on the server), restarted: uWSGI gives up
+    // (need-app), systemd keeps trying.
+    let package = "/var/www/html/shop/current/shop/__init__.py";
+    sh(&format!(
+        "runuser -u ola -- cp {package} /tmp/shop-init.py && \
+         printf '\\nraise RuntimeError(\"SHOP_MODE is not set\")\\n' | runuser -u ola -- tee -a {package} >/dev/null"
+    ));
+    let _ = droplet.exec(&["systemctl", "restart", &unit], None);
+    let (code, text) = doctor(home, answers);
+    assert_eq!(code, 1, "{text}");
+    let found = card(
+        &text,
+        &format!("{unit} cannot start: the app raises an error when uWSGI imports it"),
+    );
+    assert!(
+        found.contains("RuntimeError: SHOP_MODE is not set"),
+        "{found}"
+    );
+    assert!(found.contains("shop/__init__.py\", line"), "{found}");
+    assert!(
+        found.contains("droplift deploy") && found.contains("droplift rollback"),
+        "{found}"
+    );
+    sh(&format!(
+        "runuser -u ola -- cp /tmp/shop-init.py {package} && systemctl restart {unit}"
+    ));
+    answers_ok("after the code's fix");
+
+    // 4. A drop-in that runs the app as an account that does not exist (217/USER).
+    sh("mkdir -p /etc/systemd/system/uwsgi-shop@.service.d && \
+         printf '[Service]\\nUser=olaf\\n' > /etc/systemd/system/uwsgi-shop@.service.d/user.conf && \
+         systemctl daemon-reload");
+    let _ = droplet.exec(&["systemctl", "restart", &unit], None);
+    let (code, text) = doctor(home, answers);
+    assert_eq!(code, 1, "{text}");
+    let found = card(
+        &text,
+        &format!("{unit} cannot start: its User=olaf names no account on the server (217/USER)"),
+    );
+    assert!(
+        found.contains("sudo systemctl revert uwsgi-shop@.service"),
+        "{found}"
+    );
+    sh("systemctl revert uwsgi-shop@.service");
+    let restart = found
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("sudo systemctl daemon-reload"))
+        .unwrap_or_else(|| panic!("no restart in {found}"));
+    assert_eq!(
+        restart,
+        format!("sudo systemctl daemon-reload && sudo systemctl restart {unit}")
+    );
+    type_fix(restart);
+    answers_ok("after the drop-in's removal");
+
+    // 5. Port 80 denied in ufw: nothing reaches nginx.
+    sh("ufw allow 22/tcp && ufw deny 80/tcp && ufw --force enable");
+    assert!(!droplet.reachable(80), "port 80 is dropped");
+    let (code, text) = doctor(home, answers);
+    assert_eq!(code, 1, "{text}");
+    let found = card(&text, "ufw blocks port 80, where nginx listens");
+    assert!(found.contains("`80/tcp DENY IN`"), "{found}");
+    assert_eq!(fix_line(found), "sudo ufw allow 80/tcp");
+    type_fix(&fix_line(found));
+    answers_ok("after ufw's fix");
+    let rules = droplet.run(&["ufw", "status"]);
+    let port_80: Vec<&str> = rules
+        .lines()
+        .filter(|l| l.starts_with("80/tcp ") && !l.contains("(v6)"))
+        .collect();
+    assert!(
+        port_80.len() == 1 && port_80[0].contains("ALLOW"),
+        "ufw updated its rule in place: {rules}"
+    );
+
+    healthy("every fault fixed");
+}
+
+/// The health board of `droplift status` (issue 29): a reboot-required flag and a filesystem
+/// nearly full show as warnings with what to do. The practice droplet's root is the host's own
+/// big filesystem, which a test must not fill: the nearly full one is a 100 MB tmpfs mounted on
+/// the backups' folder (as a volume would be), 90 % filled with fallocate.
+fn board_warnings(droplet: &TestDroplet, home: &Path, answers: &str) {
+    let sh = |script: &str| droplet.run(&["sh", "-c", script]);
+    sh(
+        "printf 'linux-image-doctor-test\\n' > /var/run/reboot-required.pkgs && \
+        touch /var/run/reboot-required && mkdir -p /var/lib/droplift/backups && \
+        mount -t tmpfs -o size=100m droplift-test /var/lib/droplift/backups && \
+        fallocate -l 90M /var/lib/droplift/backups/filler",
+    );
+    let status = cli::droplift_logged(
+        home,
+        &["status", "--answers", answers, "--secrets-stdin"],
+        &format!("root_password={NEW_ROOT}\ndb_password={DB_PW}\n"),
+    );
+    sh(
+        "umount /var/lib/droplift/backups && rm -f /var/run/reboot-required /var/run/reboot-required.pkgs",
+    );
+    let text = said(&status);
+    assert!(status.status.success(), "{text}");
+    let line = |start: &str| {
+        text.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start:?} in:\n{text}"))
+    };
+    assert!(line("  site         ok   uwsgi-shop@").contains("GET /health"));
+    assert!(line("  reboot       WARN required (for linux-image-doctor-test)").len() < 81);
+    assert!(line("  disk         WARN /var/lib/droplift/backups 90 % used").len() < 81);
+    assert!(line("  disk         ok   / ").len() < 81);
+    assert!(text.contains("→ sudo reboot at a quiet moment"), "{text}");
+    assert!(
+        text.contains("→ free room before it fills: sudo du"),
+        "{text}"
+    );
+    assert!(line("  units        ok   none failed").len() < 81);
 }

@@ -1354,6 +1354,61 @@ fn a_release_that_does_not_start_shows_the_unit_s_words_and_the_usual_fix() {
     insta::assert_snapshot!(screen);
 }
 
+/// `d` at the end of a failed uWSGI stage: the doctor's one read-only command runs (the output
+/// fed here is the real one, captured on a practice droplet whose app raised at import) and its
+/// card names the Python error and the fix.
+#[test]
+fn the_doctor_names_the_cause_at_the_end_of_a_failed_uwsgi_stage() {
+    let mut app = at_update_preview();
+    // The practice droplet the fixture was captured on: site items, user ola.
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    app.enter_stage(StageId::Service);
+    let id = first_id(&press(&mut app, KeyCode::Enter));
+    out(
+        &mut app,
+        id,
+        Stream::Stdout,
+        "droplift-state: pending uwsgi-items@a is not running",
+    );
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let mut id = first_id(&press(&mut app, KeyCode::Enter));
+    for _ in 0..2 {
+        id = first_id(&worker(
+            &mut app,
+            WorkerEvent::Finished { id, exit_code: 0 },
+        ));
+    }
+    out(&mut app, id, Stream::Stderr, "uwsgi-items@a did not start");
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 1 });
+    press(&mut app, KeyCode::Enter); // the error card closes: the finished screen
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(screen.contains("d doctor"), "the bar offers it:\n{screen}");
+    let id = first_id(&press(&mut app, KeyCode::Char('d')));
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/doctor/import-error.txt"
+    ))
+    .expect("fixture");
+    for line in fixture.lines() {
+        out(&mut app, id, Stream::Stdout, line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let buffer = render(&mut app, 80, 24);
+    save_screenshot("doctor", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("The doctor: 1 problem(s)"), "{screen}");
+    assert!(
+        screen.contains("RuntimeError: the settings module is missing"),
+        "{screen}"
+    );
+    assert!(screen.contains("droplift rollback"), "{screen}");
+    insta::assert_snapshot!(screen);
+    // Esc closes the cards; the finished screen is back.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
 // ── Creating the droplet ("Create one for me") ──
 
 mod cloud_screens {

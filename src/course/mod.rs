@@ -173,8 +173,10 @@ pub mod answers;
 pub mod answers_file;
 pub mod apt;
 pub mod backup;
+pub mod board;
 pub mod check;
 pub mod deploy_key;
+pub mod doctor;
 pub mod plan;
 pub mod prefetch;
 pub mod probe;
@@ -261,6 +263,18 @@ pub fn probe_all(
     answers: &Answers,
     has_secret: &dyn Fn(crate::secret::SecretName) -> bool,
 ) -> Result<(plan::Command, Vec<StageId>), PlanError> {
+    probe_all_with(stages, answers, has_secret, None)
+}
+
+/// `probe_all` with one more read-only part beside the stages' checks, run in the same command
+/// (the health board, `board::command`): its output is framed as a part named `key`, which
+/// `probe::split` leaves out and `probe::extra_part` reads. It takes no stdin.
+pub fn probe_all_with(
+    stages: &[StageId],
+    answers: &Answers,
+    has_secret: &dyn Fn(crate::secret::SecretName) -> bool,
+    extra: Option<(&str, &plan::Command)>,
+) -> Result<(plan::Command, Vec<StageId>), PlanError> {
     let mut checks: Vec<(StageId, plan::Command)> = Vec::new();
     let mut left_out = Vec::new();
     for &stage in stages {
@@ -292,7 +306,10 @@ pub fn probe_all(
         .filter(|(_, c)| !c.stdin.is_empty())
         .map(|(s, _)| s.key())
         .collect();
-    let keys: Vec<&str> = checks.iter().map(|(s, _)| s.key()).collect();
+    let mut keys: Vec<&str> = checks.iter().map(|(s, _)| s.key()).collect();
+    if let Some((key, _)) = extra {
+        keys.push(key);
+    }
     let mut script = crate::shell::Script::new(&[PROBE_ALL])
         .set("stages", &StageList(keys.join(" ")))
         .set("readers", &StageList(readers.join(" ")));
@@ -301,6 +318,9 @@ pub fn probe_all(
             format!("probe_{}", stage.key()),
             &BuiltScript(&command.script),
         );
+    }
+    if let Some((key, command)) = extra {
+        script = script.set_named(format!("probe_{key}"), &BuiltScript(&command.script));
     }
     let timeout = checks
         .iter()

@@ -79,12 +79,16 @@ pub struct StageProbe {
     pub verdict: Option<Probe>,
 }
 
-/// Splits the combined check's output into each stage's part.
+/// Splits the combined check's output into each stage's part. A part that is no stage's (the
+/// health board's, `extra_part`) is left out, its lines with it.
 pub fn split(output: &str) -> Vec<StageProbe> {
     let mut parts: Vec<StageProbe> = Vec::new();
+    let mut in_stage = false;
     for line in output.lines() {
         if let Some(key) = line.strip_prefix(STAGE_MARK) {
+            in_stage = false;
             if let Some(stage) = super::StageId::from_key(key.trim()) {
+                in_stage = true;
                 parts.push(StageProbe {
                     stage,
                     output: String::new(),
@@ -92,17 +96,43 @@ pub fn split(output: &str) -> Vec<StageProbe> {
                     verdict: None,
                 });
             }
+        } else if !in_stage {
+            continue;
         } else if let Some(rc) = line.strip_prefix(RC_MARK) {
             if let Some(last) = parts.last_mut() {
                 last.exit_code = rc.trim().parse().ok();
                 last.verdict = Probe::parse(&last.output);
             }
+            in_stage = false;
         } else if let Some(last) = parts.last_mut() {
             last.output.push_str(line);
             last.output.push('\n');
         }
     }
     parts
+}
+
+/// What the combined check's part named `key` (not a stage's) printed, if it ran.
+pub fn extra_part(output: &str, key: &str) -> Option<String> {
+    let mut text: Option<String> = None;
+    for line in output.lines() {
+        if let Some(k) = line.strip_prefix(STAGE_MARK) {
+            if text.is_some() {
+                break;
+            }
+            if k.trim() == key {
+                text = Some(String::new());
+            }
+        } else if line.starts_with(RC_MARK) {
+            if text.is_some() {
+                break;
+            }
+        } else if let Some(t) = text.as_mut() {
+            t.push_str(line);
+            t.push('\n');
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -118,6 +148,7 @@ mod split_tests {
                    \u{1e}droplift-stage: user\nhalf";
         let parts = split(out);
         assert_eq!(parts.len(), 3);
+        assert_eq!(extra_part(out, "board"), None);
         assert_eq!(parts[0].stage, StageId::Update);
         assert_eq!(
             parts[0].verdict,
@@ -127,5 +158,19 @@ mod split_tests {
         assert_eq!(parts[1].verdict, None);
         assert_eq!(parts[1].output, "boom\n");
         assert_eq!(parts[2].exit_code, None, "cut off");
+    }
+
+    #[test]
+    fn a_part_that_is_no_stage_s_stays_out_of_the_stage_before() {
+        let out = "\u{1e}droplift-stage: domain\ndroplift-state: skipped no domain\n\
+                   \u{1e}droplift-probe-rc: 0\n\u{1e}droplift-stage: board\n\
+                   droplift-state: done looks fine\nreboot required\n\u{1e}droplift-probe-rc: 0\n";
+        let parts = split(out);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].output, "droplift-state: skipped no domain\n");
+        assert_eq!(
+            extra_part(out, "board").as_deref(),
+            Some("droplift-state: done looks fine\nreboot required\n")
+        );
     }
 }

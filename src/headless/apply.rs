@@ -503,7 +503,22 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
         let outcome = session.run_stage(StageId::Connect, true)?;
         lines.push((StageId::Connect, outcome.status(), verdict_line(&outcome)));
     }
-    let (checked, left_out) = session.probe_all(&checkable)?;
+    // The health board runs in the same command when the app's service is asked about.
+    let board = checkable
+        .contains(&StageId::Service)
+        .then(|| course::board::command(&session.answers).ok())
+        .flatten();
+    let (checked, left_out, board_text) =
+        session.probe_all_with(&checkable, board.as_ref().map(|c| (course::board::KEY, c)))?;
+    let service_health = checked
+        .iter()
+        .find(|p| p.stage == StageId::Service)
+        .and_then(|p| match &p.verdict {
+            Some(Probe::Done(why)) => Some(Ok(why.clone())),
+            Some(Probe::Pending(why)) if why.starts_with("no release is built yet") => None,
+            Some(Probe::Pending(why) | Probe::Drifted(why)) => Some(Err(why.clone())),
+            _ => None,
+        });
     for part in checked {
         let verdict = match (&part.verdict, part.exit_code) {
             (Some(Probe::Done(why)), _) => format!("done      {why}"),
@@ -547,5 +562,16 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let statuses = lines.iter().map(|(_, status, _)| *status);
     let unchecked = unknown.iter().map(|_| course::StageStatus::Pending);
     println!("{}", course::Tally::of(statuses.chain(unchecked)));
+    // A server whose app has gone live gets the health board.
+    if let (Some(text), Some(health)) = (board_text, service_health) {
+        let cx = course::board::Context {
+            health,
+            domain: session.answers.domain.clone(),
+        };
+        println!();
+        for line in course::board::lines(&course::board::rows(&text, &cx)) {
+            println!("{line}");
+        }
+    }
     Ok(0)
 }

@@ -84,6 +84,10 @@ enum Wake {
     Progress(Box<Progress>),
 }
 
+/// The combined check's result: each checked stage's part, the stages left out, and what the
+/// extra part (the health board) printed.
+pub type Checked = (Vec<StageProbe>, Vec<StageId>, Option<String>);
+
 impl Session {
     /// Starts the worker and logs in: root with its password (changing an expired one), or, when
     /// root is refused or has no password, the user with the key.
@@ -243,6 +247,26 @@ impl Session {
         Err(SessionError::KeptDropping)
     }
 
+    /// Runs a check-only plan and returns its outcome with everything its steps printed, for a
+    /// caller that reads the output itself (the doctor). Nothing is printed here.
+    pub fn read_plans(
+        &mut self,
+        stage: StageId,
+        plans: &StagePlans,
+    ) -> Result<(Outcome, String), SessionError> {
+        for _attempt in 0..3 {
+            let mut run = StageRun::new(stage, plans.clone(), self.next_id).probe_only();
+            match self.attempt(&mut run, true)? {
+                Outcome::Interrupted { step } => {
+                    println!("{}", print::interrupted_line(&step));
+                    self.await_login()?;
+                }
+                outcome => return Ok((outcome, run.output().to_owned())),
+            }
+        }
+        Err(SessionError::KeptDropping)
+    }
+
     /// Checks every given stage in ONE command over the open session (`course::probe_all`).
     /// Returns each checked stage's part, and the stages that could not be checked (no answers
     /// for them, or not in this version). Changes nothing.
@@ -250,9 +274,23 @@ impl Session {
         &mut self,
         stages: &[StageId],
     ) -> Result<(Vec<StageProbe>, Vec<StageId>), SessionError> {
-        let (command, left_out) = course::probe_all(stages, &self.answers, &|name| {
-            self.secrets.get(name).is_some()
-        })
+        let (parts, left_out, _) = self.probe_all_with(stages, None)?;
+        Ok((parts, left_out))
+    }
+
+    /// `probe_all` with one more read-only part in the same command (the health board): also
+    /// returns what that part printed, when it ran.
+    pub fn probe_all_with(
+        &mut self,
+        stages: &[StageId],
+        extra: Option<(&str, &course::plan::Command)>,
+    ) -> Result<Checked, SessionError> {
+        let (command, left_out) = course::probe_all_with(
+            stages,
+            &self.answers,
+            &|name| self.secrets.get(name).is_some(),
+            extra,
+        )
         .map_err(SessionError::Plan)?;
         let plans = StagePlans {
             probe: Plan::new(vec![Step::run("Check every stage at once", command)]),
@@ -276,7 +314,8 @@ impl Session {
                 }
                 _ => {}
             }
-            return Ok((course::probe::split(run.output()), left_out));
+            let extra_out = extra.and_then(|(key, _)| course::probe::extra_part(run.output(), key));
+            return Ok((course::probe::split(run.output()), left_out, extra_out));
         }
         Err(SessionError::KeptDropping)
     }

@@ -65,6 +65,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::UserLogin(form)) => question::user_login(app, frame, area, form),
         Some(Overlay::ResumeAsUser(form)) => question::resume_as_user(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
+        Some(Overlay::Doctor(view)) => question::doctor(app, frame, area, view),
         Some(Overlay::PracticeOs { selected }) => popup::choose(
             app,
             frame,

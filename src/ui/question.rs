@@ -219,3 +219,66 @@ pub fn error(app: &App, frame: &mut Frame, area: Rect, card: &ErrorCard) {
     body.push(Line::raw(card.next.clone()));
     boxed(app, frame, area, &card.title, body, None, "Enter close");
 }
+
+/// The doctor's cards (`d` at the end of the app or uWSGI stage): each problem, why it matters
+/// and the exact fix, scrolled with ↑ / ↓ when they are longer than the screen.
+pub fn doctor(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::doctor::DoctorView) {
+    use crate::course::doctor::Level;
+    let theme = &app.theme;
+    let width = 76.min(area.width);
+    let mut body: Vec<Line> = Vec::new();
+    if view.cards.is_empty() {
+        body.push(Line::raw(
+            "No problem found: the app's slot runs and listens, nginx may use its socket, and \
+             the firewall, disk and memory are fine.",
+        ));
+    }
+    for (i, card) in view.cards.iter().enumerate() {
+        if i > 0 {
+            body.push(Line::raw(""));
+        }
+        let (mark, style) = match card.level {
+            Level::Fail => ("✗ ", theme.error),
+            Level::Warn => ("! ", theme.warning),
+        };
+        body.push(Line::styled(format!("{mark}{}", card.title), style));
+        body.push(Line::from(vec![
+            Span::styled("What: ", theme.title),
+            Span::raw(card.what.clone()),
+        ]));
+        body.push(Line::from(vec![
+            Span::styled("Why: ", theme.title),
+            Span::raw(card.why.clone()),
+        ]));
+        for (n, step) in card.fix.iter().enumerate() {
+            let head = if n == 0 { "Fix: " } else { "     " };
+            body.push(Line::from(vec![
+                Span::styled(head, theme.title),
+                Span::styled(step.clone(), theme.command),
+            ]));
+        }
+    }
+    let body = super::wrap::fit(body, width.saturating_sub(2));
+    let height = (body.len() as u16 + 3).min(area.height);
+    let rows = usize::from(height.saturating_sub(3));
+    let top = usize::from(view.scroll).min(body.len().saturating_sub(rows));
+    let more = top + rows < body.len();
+    let shown: Vec<Line> = body.into_iter().skip(top).take(rows).collect();
+    let rect = super::popup::centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {} ", view.title()), theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text_area, keys_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(shown), text_area);
+    let keys = if more || top > 0 {
+        "↑/↓ scroll   Esc close"
+    } else {
+        "Esc close"
+    };
+    frame.render_widget(Paragraph::new(Span::styled(keys, theme.key)), keys_area);
+}

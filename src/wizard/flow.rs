@@ -128,7 +128,9 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     match progress {
         Progress::Wait => Vec::new(),
         // The check of every stage already said what it does; its one long command is not news.
-        Progress::Next(request) if app.checking_all => vec![Effect::Perform(Box::new(request))],
+        Progress::Next(request) if app.checking_all || app.doctoring => {
+            vec![Effect::Perform(Box::new(request))]
+        }
         Progress::Next(request) => {
             if let Some(run) = &app.run {
                 if let Some(step) = run.current_step() {
@@ -376,6 +378,10 @@ pub(super) fn on_output(app: &mut App, stream: Stream, line: &str, probe_of: Opt
     // A check's verdict line is droplift's own bookkeeping: the panel says it in words
     // ("To do: …") once the check ends, so the raw line never shows.
     let internal = line.starts_with(crate::course::probe::PREFIX) || line.starts_with('\u{1e}');
+    // The doctor's raw output (logs, unit states) is read into its cards, not shown line by line.
+    if app.doctoring {
+        return;
+    }
     if !internal {
         app.log_line(kind, line);
     }

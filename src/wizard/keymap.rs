@@ -209,6 +209,14 @@ pub static TABLE: &[Binding] = &[
     // ── nginx (stage 7): "Drop your edits?" ──
     on(confirm_discard, YES, keys::drop_edits).bar("y", "drop edits"),
     on(confirm_discard, NO, keys::close_popup).bar("n / Esc", "keep editing"),
+    // ── The doctor's cards ──
+    on(
+        doctor_open,
+        &[UP, ch('k'), DOWN, ch('j'), PGUP, PGDN],
+        keys::scroll_doctor,
+    )
+    .bar("↑/↓", "scroll"),
+    on(doctor_open, &[ENTER, ESC], keys::close_popup).bar("Esc", "close"),
     // ── The error card ──
     on(error_card, &[ENTER, ESC], keys::close_popup).bar("Enter", "close"),
     // The bar has always named the log here, but the card keeps every other key (issue 25).
@@ -365,6 +373,7 @@ pub static TABLE: &[Binding] = &[
             "b",
             "end of the uWSGI stage: roll back",
         ),
+    on(doctor_offered, &[ch('d')], keys::doctor).bar("d", "doctor"),
     on(finished, &[ESC], keys::back_to_questions).bar("Esc", "back"),
     // ── nginx (stage 7): the editor pane ──
     // (with the rollback line the help box fills 80×24 exactly)
@@ -676,6 +685,14 @@ fn restart_offered(app: &App) -> bool {
 
 fn nginx_finished(app: &App) -> bool {
     finished(app) && app.current == StageId::Nginx
+}
+
+fn doctor_offered(app: &App) -> bool {
+    finished(app) && super::doctor::offered(app)
+}
+
+fn doctor_open(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Doctor(_)))
 }
 
 fn service_finished(app: &App) -> bool {

@@ -156,6 +156,11 @@ const STATES: &[State] = &[
     state("finished", None, finished),
     state("nginx finished", None, nginx_finished),
     state("service finished", None, service_finished),
+    state(
+        "doctor",
+        Some("the_doctor_names_the_cause_at_the_end_of_a_failed_uwsgi_stage"),
+        doctor_cards,
+    ),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -495,6 +500,25 @@ fn service_finished() -> App {
     };
     app.enter_stage(StageId::Service);
     app.view = View::Finished;
+    app
+}
+
+/// The doctor's cards open over the finished uWSGI stage (the fixture of an import error).
+fn doctor_cards() -> App {
+    let mut app = service_finished();
+    let text = include_str!("../../tests/fixtures/doctor/import-error.txt");
+    let cx = crate::course::doctor::Context {
+        site: "items".into(),
+        user: "ola".into(),
+        host: "203.0.113.7".into(),
+        domain: None,
+        laptop_dns: None,
+    };
+    let cards = crate::course::doctor::diagnose(&crate::course::doctor::Sections::split(text), &cx);
+    app.overlay = Some(Overlay::Doctor(super::doctor::DoctorView {
+        cards,
+        scroll: 0,
+    }));
     app
 }
 

@@ -254,6 +254,22 @@ pub(super) fn roll_back(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     flow::rollback(app)
 }
 
+pub(super) fn doctor(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::doctor::start(app)
+}
+
+/// ↑ / ↓ a line, PgUp / PgDn ten, in the doctor's popup.
+pub(super) fn scroll_doctor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let delta = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => -1,
+        KeyCode::Down | KeyCode::Char('j') => 1,
+        KeyCode::PageUp => -10,
+        _ => 10,
+    };
+    super::doctor::scroll(app, delta);
+    Vec::new()
+}
+
 pub(super) fn back_to_questions(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     app.view = View::Form;
     Vec::new()

@@ -5,6 +5,7 @@ mod ahead;
 pub mod editor;
 pub use ahead::Elsewhere;
 pub mod cloud;
+pub mod doctor;
 pub mod drive;
 pub mod firewall_list;
 mod flow;
@@ -130,6 +131,8 @@ pub enum Overlay {
     },
     /// Esc in the site editor with edits: drop them?
     ConfirmDiscard,
+    /// `d` at the end of the app or uWSGI stage: the doctor's cards.
+    Doctor(doctor::DoctorView),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,6 +213,8 @@ pub struct App {
     pub now: u64,
     /// The running check is the one of every stage at once (`resume::check_all`).
     pub checking_all: bool,
+    /// The running check is the doctor's (`doctor::start`).
+    pub doctoring: bool,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
     /// Instructor mode (`--present`) and the command it holds for the class to read.
@@ -269,6 +274,7 @@ impl App {
             saved: crate::state::Progress::default(),
             now: 0,
             checking_all: false,
+            doctoring: false,
             unsaved: None,
             instructor: flow::Instructor::default(),
             firewall: firewall_list::FirewallList::default(),

@@ -12,6 +12,9 @@ pub(super) fn on_end(app: &mut App, run: StageRun, outcome: Outcome) -> Vec<Effe
     if app.checking_all {
         return super::resume::all_checked(app, &run, &outcome);
     }
+    if app.doctoring {
+        return super::doctor::ended(app, &run, &outcome);
+    }
     if run.stage != app.current {
         return behind(app, run.stage, outcome);
     }

@@ -1,0 +1,434 @@
+//! The health board of `droplift status` for a finished server (issue 29): the site's health
+//! path (from the service stage's own check), disk and memory headroom, security updates and a
+//! reboot, the certificate, the last good backup and failed units, each with ok / warn / fail
+//! and, when it is not ok, what to do. `board.sh` runs beside the stages' checks in the same
+//! command; the rows are made here from its output, pure.
+
+use crate::course::answers::Answers;
+use crate::course::doctor::cards::human;
+use crate::course::doctor::read::{self, Sections};
+use crate::course::plan::Command;
+use crate::course::stages::app::site_answer;
+use crate::course::values::{Domain, Made, SiteName};
+use crate::course::{PlanError, answer};
+use crate::shell::{QuoteError, Script};
+
+const BOARD: &str = include_str!("board.sh");
+
+/// The board's part in the combined check (`probe::extra_part`).
+pub const KEY: &str = "board";
+
+/// How a row stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mark {
+    Ok,
+    /// Nothing to judge (no domain, so no certificate).
+    Info,
+    Warn,
+    Fail,
+}
+
+impl Mark {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Info => "--",
+            Self::Warn => "WARN",
+            Self::Fail => "FAIL",
+        }
+    }
+}
+
+/// One line of the board.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub name: &'static str,
+    pub mark: Mark,
+    pub text: String,
+    /// What to do, when the row is not ok.
+    pub todo: Option<String>,
+}
+
+impl Row {
+    fn new(name: &'static str, mark: Mark, text: impl Into<String>) -> Self {
+        Self {
+            name,
+            mark,
+            text: text.into(),
+            todo: None,
+        }
+    }
+
+    fn todo(mut self, what: impl Into<String>) -> Self {
+        self.todo = Some(what.into());
+        self
+    }
+}
+
+/// The board's command for the answers; None when there is no site to judge.
+pub fn command(answers: &Answers) -> Result<Command, PlanError> {
+    let site = answer("nginx.site", SiteName::parse(site_answer(answers)))?;
+    let domain = match &answers.domain {
+        Some(d) => answer("tls.domain", Domain::parse(d))?.to_string(),
+        None => String::new(),
+    };
+    Ok(script(&site, &domain)?)
+}
+
+fn script(site: &SiteName, domain: &str) -> Result<Command, QuoteError> {
+    Command::root(
+        &Script::new(&[BOARD])
+            .set("site", site)
+            .set("domain", &Made::new(domain)),
+    )
+}
+
+/// What the board knows besides the server's output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The service stage's verdict: Ok(what it said) when done, Err(why) when not.
+    pub health: Result<String, String>,
+    pub domain: Option<String>,
+}
+
+/// The board's rows for the board's output.
+pub fn rows(text: &str, cx: &Context) -> Vec<Row> {
+    let s = Sections::split(text);
+    let now: i64 = s.get("now").trim().parse().unwrap_or(0);
+    let mut rows = vec![match &cx.health {
+        Ok(said) => Row::new("site", Mark::Ok, said.clone()),
+        Err(why) => Row::new("site", Mark::Fail, why.clone())
+            .todo("droplift doctor  (names the cause and its fix)"),
+    }];
+    rows.extend(disk_rows(&s));
+    rows.push(memory_row(&s));
+    rows.push(updates_row(&s));
+    rows.push(reboot_row(&s));
+    rows.push(certificate_row(&s, cx, now));
+    rows.push(backup_row(&s, now));
+    rows.push(units_row(&s));
+    rows
+}
+
+fn disk_rows(s: &Sections) -> Vec<Row> {
+    read::disks(s.get("disk"))
+        .into_iter()
+        .map(|d| {
+            let text = format!(
+                "{} {} % used, {} free",
+                d.mount,
+                d.used_percent,
+                human(d.available)
+            );
+            match d.used_percent {
+                95.. => Row::new("disk", Mark::Fail, text).todo(format!(
+                    "full soon, then PostgreSQL and backups stop: see what takes the room \
+                     (sudo du -xh -d 2 {} | sort -h | tail), or resize the droplet",
+                    d.mount
+                )),
+                85.. => Row::new("disk", Mark::Warn, text).todo(format!(
+                    "free room before it fills: sudo du -xh -d 2 {} | sort -h | tail; \
+                     sudo apt-get clean",
+                    d.mount
+                )),
+                _ => Row::new("disk", Mark::Ok, text),
+            }
+        })
+        .collect()
+}
+
+fn memory_row(s: &Sections) -> Row {
+    let Some(m) = read::memory(s.get("memory")) else {
+        return Row::new("memory", Mark::Info, "not readable");
+    };
+    let percent = m.available.saturating_mul(100) / m.total.max(1);
+    let text = format!(
+        "{} free of {} ({percent} %){}",
+        human(m.available),
+        human(m.total),
+        if m.swap_total == 0 { ", no swap" } else { "" }
+    );
+    match percent {
+        0..5 => Row::new("memory", Mark::Fail, text)
+            .todo("the kernel will kill uWSGI or PostgreSQL: droplift doctor says what to do"),
+        5..10 => Row::new("memory", Mark::Warn, text)
+            .todo("add a swap file or a bigger droplet before it runs out (droplift doctor)"),
+        _ => Row::new("memory", Mark::Ok, text),
+    }
+}
+
+fn updates_row(s: &Sections) -> Row {
+    match s.get("security").trim().parse::<u32>() {
+        Ok(0) => Row::new("updates", Mark::Ok, "no security update waits"),
+        Ok(n) => Row::new(
+            "updates",
+            Mark::Warn,
+            format!("{n} security update(s) wait"),
+        )
+        .todo("sudo apt-get update && sudo apt-get upgrade (or: droplift apply --only update)"),
+        Err(_) => Row::new("updates", Mark::Info, "apt could not say"),
+    }
+}
+
+fn reboot_row(s: &Sections) -> Row {
+    let text = s.get("reboot");
+    let mut lines = text.lines();
+    if lines.next() != Some("required") {
+        return Row::new("reboot", Mark::Ok, "not needed");
+    }
+    let pkgs: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).collect();
+    let why = if pkgs.is_empty() {
+        String::new()
+    } else {
+        format!(" (for {})", pkgs.join(", "))
+    };
+    Row::new(
+        "reboot",
+        Mark::Warn,
+        format!("required{why}: an update waits for it"),
+    )
+    .todo("sudo reboot at a quiet moment: the site starts again by itself in a minute")
+}
+
+fn certificate_row(s: &Sections, cx: &Context, now: i64) -> Row {
+    let Some(domain) = &cx.domain else {
+        return Row::new(
+            "certificate",
+            Mark::Info,
+            "no domain: the API is served over plain http",
+        );
+    };
+    let Ok(until) = s.get("certificate").trim().parse::<i64>() else {
+        return Row::new("certificate", Mark::Warn, format!("none for {domain} yet"))
+            .todo("droplift apply --only domain");
+    };
+    let days = (until - now).div_euclid(86_400);
+    let text = format!("{domain}: {days} day(s) left");
+    match days {
+        ..7 => Row::new("certificate", Mark::Fail, text)
+            .todo("renewal is failing: sudo certbot renew --dry-run says why (port 80 open? DNS?)"),
+        7..20 => Row::new("certificate", Mark::Warn, text)
+            .todo("certbot renews at 30 days left, so it is failing: sudo certbot renew --dry-run"),
+        _ => Row::new("certificate", Mark::Ok, text),
+    }
+}
+
+fn backup_row(s: &Sections, now: i64) -> Row {
+    let text = s.get("backups");
+    let mut newest: Option<i64> = None;
+    let mut timer = "none";
+    let mut last_failed = false;
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix("timer ") {
+            timer = t.trim();
+        } else if let Some(l) = line.strip_prefix("last ") {
+            last_failed = l.split_whitespace().next().is_some_and(|r| r != "success");
+        } else if let Ok(t) = line.trim().parse::<i64>() {
+            newest = Some(t);
+        }
+    }
+    let age = newest.map(|t| age_words(now - t));
+    let timer_on = timer == "enabled";
+    match (age, newest) {
+        (None, _) if !timer_on => Row::new("backup", Mark::Warn, "none, and no nightly backup")
+            .todo("droplift backup now  (sets up the nightly backup and takes one)"),
+        (None, _) => {
+            Row::new("backup", Mark::Warn, "none yet (the timer is on)").todo("droplift backup now")
+        }
+        (Some(age), Some(t)) => {
+            let text = format!(
+                "the last good one {age} ago{}",
+                if timer_on { "" } else { " (no nightly timer)" }
+            );
+            if last_failed {
+                Row::new("backup", Mark::Fail, format!("{text}; the last run FAILED"))
+                    .todo("droplift backup list shows why; then droplift backup now")
+            } else if now - t > 2 * 86_400 || !timer_on {
+                Row::new("backup", Mark::Warn, text).todo("droplift backup now")
+            } else {
+                Row::new("backup", Mark::Ok, text)
+            }
+        }
+        (Some(_), None) => Row::new("backup", Mark::Info, "unknown"),
+    }
+}
+
+/// `90061` seconds → "1 day(s)"; under a day in hours, under an hour in minutes.
+fn age_words(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..3600 => format!("{} min", s / 60),
+        3600..86_400 => format!("{} h", s / 3600),
+        _ => format!("{} day(s)", s / 86_400),
+    }
+}
+
+fn units_row(s: &Sections) -> Row {
+    let failed: Vec<&str> = s
+        .get("failed-units")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    match failed.as_slice() {
+        [] => Row::new("units", Mark::Ok, "none failed"),
+        [one, ..] => Row::new(
+            "units",
+            Mark::Fail,
+            format!("failed: {}", failed.join(", ")),
+        )
+        .todo(format!("sudo systemctl status {one} says why")),
+    }
+}
+
+/// The board as plain lines, wrapped for an 80-column terminal.
+pub fn lines(rows: &[Row]) -> Vec<String> {
+    const INDENT: usize = 20;
+    let mut out = vec!["Health".to_owned()];
+    for row in rows {
+        let head = format!("  {:<12} {:<4} ", row.name, row.mark.label());
+        wrap(&mut out, &head, &row.text, INDENT);
+        if let Some(todo) = &row.todo {
+            wrap(&mut out, &format!("{:<18}→ ", ""), todo, INDENT);
+        }
+    }
+    out
+}
+
+/// `text` after `head`, broken at spaces into lines of at most 80 columns, the next lines
+/// indented by `indent`.
+fn wrap(out: &mut Vec<String>, head: &str, text: &str, indent: usize) {
+    let mut line = head.to_owned();
+    let mut empty = true;
+    for word in text.split(' ') {
+        if !empty && line.chars().count() + 1 + word.chars().count() > 80 {
+            out.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push(line);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(name: &str, domain: Option<&str>) -> Vec<Row> {
+        let path = format!(
+            "{}/tests/fixtures/doctor/{name}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        rows(
+            &text,
+            &Context {
+                health: Ok("GET /items answers 200".into()),
+                domain: domain.map(str::to_owned),
+            },
+        )
+    }
+
+    fn row<'a>(rows: &'a [Row], name: &str) -> &'a Row {
+        rows.iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {rows:#?}"))
+    }
+
+    #[test]
+    fn a_healthy_server_is_ok_but_for_the_backup_it_never_took() {
+        let rows = board("board-healthy", None);
+        for r in &rows {
+            match r.name {
+                "backup" => assert_eq!(r.mark, Mark::Warn, "{r:?}"),
+                "certificate" => {
+                    assert_eq!(r.mark, Mark::Info);
+                    assert!(r.text.contains("plain http"));
+                }
+                _ => assert_eq!(r.mark, Mark::Ok, "{r:?}"),
+            }
+        }
+        assert!(
+            row(&rows, "backup")
+                .todo
+                .as_deref()
+                .is_some_and(|t| t.starts_with("droplift backup now"))
+        );
+    }
+
+    #[test]
+    fn a_reboot_and_a_disk_nearly_full_are_warned_about() {
+        let rows = board("board-warnings", None);
+        let reboot = row(&rows, "reboot");
+        assert_eq!(reboot.mark, Mark::Warn);
+        assert!(
+            reboot.text.contains("linux-image-6.8.0-90-generic"),
+            "{reboot:?}"
+        );
+        assert!(
+            reboot
+                .todo
+                .as_deref()
+                .is_some_and(|t| t.starts_with("sudo reboot"))
+        );
+        let full: Vec<&Row> = rows
+            .iter()
+            .filter(|r| r.name == "disk" && r.mark != Mark::Ok)
+            .collect();
+        assert_eq!(full.len(), 1, "{rows:#?}");
+        assert_eq!(full[0].mark, Mark::Fail);
+        assert!(
+            full[0]
+                .text
+                .starts_with("/var/lib/droplift/backups 97 % used, 2.0 MB free"),
+            "{:?}",
+            full[0]
+        );
+        assert_eq!(
+            rows.iter().filter(|r| r.name == "disk").count(),
+            2,
+            "/ and the small one"
+        );
+    }
+
+    #[test]
+    fn a_certificate_near_its_end_an_old_backup_and_a_failed_unit() {
+        let rows = board("board-cert-backup", Some("api.doctor.test"));
+        let cert = row(&rows, "certificate");
+        assert_eq!(cert.mark, Mark::Fail, "{cert:?}");
+        assert!(
+            cert.text.starts_with("api.doctor.test: 4 day(s) left")
+                || cert.text.starts_with("api.doctor.test: 5 day(s) left"),
+            "{cert:?}"
+        );
+        let backup = row(&rows, "backup");
+        assert_eq!(backup.mark, Mark::Warn);
+        assert!(
+            backup
+                .text
+                .starts_with("the last good one 3 day(s) ago (no nightly timer)"),
+            "{backup:?}"
+        );
+        let units = row(&rows, "units");
+        assert_eq!(
+            (units.mark, units.text.as_str()),
+            (Mark::Fail, "failed: doctor-broken.service")
+        );
+    }
+
+    #[test]
+    fn the_board_fits_80_columns() {
+        for (name, domain) in [
+            ("board-warnings", None),
+            ("board-cert-backup", Some("api.doctor.test")),
+        ] {
+            for line in lines(&board(name, domain)) {
+                assert!(line.chars().count() <= 80, "{line}");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! `droplift doctor` (issue 29): logs in, runs the doctor's one read-only command, and prints
+//! a card for each problem found (what is wrong, why it matters, the exact fix), or that none
+//! was. The domain, when there is one, is also looked up from this computer.
+
+use std::net::{IpAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::apply::{LoginArgs, connect, report};
+use super::deploy::AppOverrides;
+use super::{HeadlessError, load_answers_with};
+use crate::course::doctor::{self, Card, Level};
+use crate::course::{self, StageId};
+use crate::runner::Outcome;
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The answers file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub answers: PathBuf,
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// The doctor runs under the service stage's name: its failures are the app's.
+const STAGE: StageId = StageId::Service;
+
+/// Exit 0 when no problem was found (warnings allowed), 1 when one was.
+pub fn doctor(args: &DoctorArgs) -> Result<i32, HeadlessError> {
+    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    let values = doctor::values(&answers)?;
+    let plans = doctor::plans(&values).map_err(course::PlanError::from)?;
+    let laptop_dns = values.domain.as_ref().map(|d| lookup(d.as_str()));
+    let mut session = connect(answers, &args.login, &[], true)?;
+    println!("\n== The doctor: {} on {} ==", values.site, values.host);
+    let (outcome, output) = session.read_plans(STAGE, &plans)?;
+    let sections = doctor::Sections::split(&output);
+    if !sections.complete() {
+        let outcome = match outcome {
+            Outcome::AlreadyDone(_) | Outcome::Pending(_) => Outcome::Failed {
+                phase: crate::runner::Phase::Probe,
+                step: "the doctor's check".to_owned(),
+                message: "its output ended early".to_owned(),
+                detail: Vec::new(),
+                rolled_back: false,
+            },
+            other => other,
+        };
+        report(STAGE, outcome, &session.answers);
+        return Ok(1);
+    }
+    let cards = doctor::diagnose(&sections, &values.context(laptop_dns));
+    print!("{}", render(&cards));
+    Ok(i32::from(cards.iter().any(|c| c.level == Level::Fail)))
+}
+
+/// The cards as the doctor prints them, and a last line that counts them.
+pub fn render(cards: &[Card]) -> String {
+    let mut out = String::new();
+    for card in cards {
+        for line in card.lines() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    let problems = cards.iter().filter(|c| c.level == Level::Fail).count();
+    let warnings = cards.len() - problems;
+    out.push_str(&match (problems, warnings) {
+        (0, 0) => "No problem found: the app's slot runs and listens, nginx may use its socket, \
+                   and the firewall, disk and memory are fine."
+            .to_owned(),
+        (0, w) => format!("No problem found; {w} warning(s) above."),
+        (p, w) => format!("{p} problem(s) and {w} warning(s) found: each card says the fix."),
+    });
+    out.push('\n');
+    out
+}
+
+/// The domain's addresses as this computer resolves them.
+fn lookup(domain: &str) -> Result<Vec<IpAddr>, String> {
+    let mut found: Vec<IpAddr> = (domain, 80)
+        .to_socket_addrs()
+        .map_err(|e| format!("{domain}: {e}"))?
+        .map(|a| a.ip())
+        .collect();
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
