@@ -43,7 +43,8 @@ inside sh -c "command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-ge
 inside sh -c "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q -b main; \
   cat > app.py; printf 'Flask>=3.0,<4\n' > requirements.txt; echo 0 > version.txt; \
   git add .; git -c user.name=b -c user.email=b@b commit -qm v0; git tag v0; \
-  git clone -q --bare /tmp/work /srv/app.git; chmod -R a+rX /srv/app.git" <<'PY'
+  git clone -q --bare /tmp/work /srv/app.git; chmod -R a+rX /srv/app.git; \
+  git config --system --add safe.directory /srv/app.git" <<'PY'
 from flask import Flask, jsonify
 
 app = Flask(__name__)
@@ -77,9 +78,11 @@ echo "setting up the stages the app needs on $address (a few minutes) ..."
 printf 'root_password=%s\nnew_root_password=%s\nuser_password=%s\ndb_password=%s\n' \
   "$root_pw" "bench root pw 3" "$user_pw" "bench db pw 2" |
   "$bin" apply --answers "$work/answers.toml" --yes --secrets-stdin --accept-new-host-key \
-    --only connect user postgres nginx app service > "$work/apply.txt"
+    --only connect user postgres nginx app service > "$work/apply.txt" 2>&1 ||
+  { tail -n 40 "$work/apply.txt" >&2; exit 1; }
 printf 'root_password=%s\nuser_password=%s\n' "bench root pw 3" "$user_pw" |
-  "$bin" deploy-key --answers "$work/answers.toml" --secrets-stdin > "$work/key.txt"
+  "$bin" deploy-key --answers "$work/answers.toml" --secrets-stdin > "$work/key.txt" 2>&1 ||
+  { tail -n 40 "$work/key.txt" >&2; exit 1; }
 key=$work/data/deploy-keys/$address/app
 
 # By hand: the same repository checked out in the user's home, its own virtualenv (made once),
