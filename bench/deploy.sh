@@ -43,7 +43,8 @@ inside sh -c "command -v git >/dev/null || DEBIAN_FRONTEND=noninteractive apt-ge
 inside sh -c "set -e; rm -rf /tmp/work; mkdir -p /tmp/work; cd /tmp/work; git init -q -b main; \
   cat > app.py; printf 'Flask>=3.0,<4\n' > requirements.txt; echo 0 > version.txt; \
   git add .; git -c user.name=b -c user.email=b@b commit -qm v0; git tag v0; \
-  git clone -q --bare /tmp/work /srv/app.git; chmod -R a+rX /srv/app.git" <<'PY'
+  git clone -q --bare /tmp/work /srv/app.git; chmod -R a+rX /srv/app.git; \
+  git config --system --add safe.directory /srv/app.git" <<'PY'
 from flask import Flask, jsonify
 
 app = Flask(__name__)
@@ -77,9 +78,11 @@ echo "setting up the stages the app needs on $address (a few minutes) ..."
 printf 'root_password=%s\nnew_root_password=%s\nuser_password=%s\ndb_password=%s\n' \
   "$root_pw" "bench root pw 3" "$user_pw" "bench db pw 2" |
   "$bin" apply --answers "$work/answers.toml" --yes --secrets-stdin --accept-new-host-key \
-    --only connect user postgres nginx app service > "$work/apply.txt"
+    --only connect user postgres nginx app service > "$work/apply.txt" 2>&1 ||
+  { tail -n 40 "$work/apply.txt" >&2; exit 1; }
 printf 'root_password=%s\nuser_password=%s\n' "bench root pw 3" "$user_pw" |
-  "$bin" deploy-key --answers "$work/answers.toml" --secrets-stdin > "$work/key.txt"
+  "$bin" deploy-key --answers "$work/answers.toml" --secrets-stdin > "$work/key.txt" 2>&1 ||
+  { tail -n 40 "$work/key.txt" >&2; exit 1; }
 key=$work/data/deploy-keys/$address/app
 
 # By hand: the same repository checked out in the user's home, its own virtualenv (made once),
@@ -90,10 +93,16 @@ inside sh -c "set -e; cd /; runuser -u bench -- sh -c 'cd ~ && rm -rf manual && 
   manual/venv/bin/pip install -q -r manual/requirements.txt'; \
   printf '%s\n' '[Unit]' 'Description=the app, by hand' '[Service]' 'User=bench' \
     'WorkingDirectory=/home/bench/manual' \
-    'ExecStart=/usr/bin/uwsgi --plugin python3 --http-socket 127.0.0.1:8081 --venv /home/bench/manual/venv --module app:app --master --processes 2 --need-app' \
+    'ExecStart=/usr/bin/uwsgi --plugin python3 --http-socket 0.0.0.0:8081 --chdir /home/bench/manual --venv /home/bench/manual/venv --module app:app --master --processes 2 --need-app' \
     '[Install]' 'WantedBy=multi-user.target' > /etc/systemd/system/manual-app.service; \
   echo 'bench ALL=(root) NOPASSWD: /usr/bin/systemctl restart manual-app' > /etc/sudoers.d/zz-bench-manual; \
   chmod 440 /etc/sudoers.d/zz-bench-manual; systemctl daemon-reload; systemctl enable --quiet --now manual-app"
+for _ in $(seq 100); do
+  curl -fsS --max-time 2 "http://$address:8081/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS --max-time 2 "http://$address:8081/health" >/dev/null ||
+  { inside journalctl -u manual-app -n 20 --no-pager >&2; exit 1; }
 # The user's own key for the by-hand ssh (droplift made it when stage 4 would; here: a new one).
 ssh-keygen -q -t ed25519 -N '' -f "$work/own_key"
 inside runuser -u bench -- sh -c 'mkdir -p ~/.ssh && cat >> ~/.ssh/authorized_keys' < "$work/own_key.pub"
@@ -103,11 +112,13 @@ ssh_opts=(-o BatchMode=yes -o "UserKnownHostsFile=$work/.ssh/known_hosts" -o Str
 by_hand() {
   ssh "${ssh_opts[@]}" "bench@$address" "cd manual && git pull -q --ff-only && sudo -n /usr/bin/systemctl restart manual-app"
   # Ready when it answers again (the restart returns before uWSGI has loaded the app).
-  for _ in $(seq 200); do
-    inside curl -fsS --max-time 2 http://127.0.0.1:8081/health >/dev/null 2>&1 && return 0
+  for _ in $(seq 400); do
+    curl -fsS --max-time 2 "http://$address:8081/health" >/dev/null 2>&1 && return 0
     sleep 0.05
   done
-  return 1
+  echo "the app by hand did not answer after its restart" >&2
+  inside journalctl -u manual-app -n 20 --no-pager >&2
+  exit 1
 }
 with_droplift() {
   "$bin" deploy --answers "$work/answers.toml" --ref "$1" --deploy-key "$key" > "$work/deploy.txt" 2>&1 ||
