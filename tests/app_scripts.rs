@@ -17,7 +17,7 @@ const FINISH: &str = include_str!("../src/course/stages/app/finish.sh");
 fn bash(dir: &Path, files: &[&str], body: &str) -> (bool, String) {
     let d = dir.display();
     let script = format!(
-        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\n{}\n{body}",
+        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\nstatic_lines=''\n{}\n{body}",
         files.join("\n")
     );
     let out = Command::new("bash")
@@ -123,6 +123,46 @@ fn switching_current_makes_the_record_and_replaces_the_link_whole() {
     );
     assert_eq!((ok, out.as_str()), (true, "[][]"));
     assert!(!d.join("site/current").exists());
+}
+
+#[test]
+fn the_static_folders_get_nginx_s_group_bits_and_a_missing_one_is_said() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    release(d, "r1", 100, "building");
+    record(d, "next", "r1");
+    let css = d.join("site/releases/r1/staticfiles/admin/css");
+    std::fs::create_dir_all(&css).expect("mkdir");
+    std::fs::write(css.join("base.css"), "body {}").expect("css");
+    std::fs::set_permissions(css.join("base.css"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    std::fs::set_permissions(&css, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let (ok, out) = bash(
+        d,
+        &[LIB, LOCK, FINISH],
+        "",
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = bash(
+        d,
+        &[LIB, LOCK],
+        &format!(
+            "static_lines=$'/static/ staticfiles\\n/media/ media'\n{FINISH}"
+        ),
+    );
+    assert!(ok, "{out}");
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&css.join("base.css")), 0o640, "{out}");
+    assert_eq!(mode(&css), 0o750, "{out}");
+    assert!(
+        out.contains("static folder staticfiles (/static/): 1 files nginx's group can read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("release r1 has no folder media: /media/ will answer 404"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
 pub mod entry;
+pub mod folders;
 pub mod health;
+pub mod proposals;
 pub mod routes;
 pub mod rules;
 pub mod section;
@@ -23,7 +25,7 @@ use crate::course::stage::{
 use crate::course::stages::app::rules::{SourceKind, source_kind};
 use crate::course::values::{
     AppModule, AppSettings, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, ReleaseCommands,
-    SecretNames, SiteName, UserName,
+    SecretNames, SharedDirs, SiteName, StaticDirs, UserName,
 };
 use crate::course::{PlanError, answer};
 use crate::secret::Secret;
@@ -181,6 +183,11 @@ pub struct AppValues {
     pub settings: AppSettings,
     /// `[app] secrets`, names only.
     pub secret_names: SecretNames,
+    /// `[app] static`, `PREFIX FOLDER` lines (nginx reads the folders: made readable to its
+    /// group when the release is built).
+    pub static_dirs: StaticDirs,
+    /// `[app] shared`, folder names kept across releases.
+    pub shared: SharedDirs,
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
@@ -254,6 +261,14 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
         secret_names: answer(
             "app.secrets",
             SecretNames::parse(&answers.app.secrets.join(" ")),
+        )?,
+        static_dirs: answer(
+            "app.static",
+            StaticDirs::parse(&folders::static_lines(&answers.app.static_dirs)),
+        )?,
+        shared: answer(
+            "app.shared",
+            SharedDirs::parse(&answers.app.shared.join(" ")),
         )?,
     })
 }
@@ -513,9 +528,27 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )),
         ));
     }
+    let finish_title = if v.static_dirs.as_str().is_empty() {
+        "Mark the release built and keep the five newest releases".to_owned()
+    } else {
+        format!(
+            "Let nginx's group read the static folders ({}), as {user}; mark the release built \
+             and keep the five newest releases",
+            v.static_dirs
+                .as_str()
+                .lines()
+                .filter_map(|l| l.split_once(' ').map(|(_, f)| f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     apply.extend([Step::run(
-        "Mark the release built and keep the five newest releases",
-        Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
+        finish_title,
+        Command::root(
+            &layout
+                .script(&[LIB, LOCK, FINISH])
+                .set("static_lines", &v.static_dirs),
+        )?,
     )]);
 
     Ok(StagePlans {
@@ -591,6 +624,8 @@ pub const STAGE: Stage = Stage {
             "Secret values",
             "NAME=value …; empty: made there",
         ),
+        text("static", "Static files", "/static/=staticfiles; ; between"),
+        text("shared", "Shared dirs", "kept across releases, e.g. media"),
     ],
     validate,
     fill,
@@ -660,6 +695,14 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
         "secret_values",
         settings::split_secret_values(&value("secret_values"), &names),
     );
+    errors.check(
+        "static",
+        folders::split_static(&value("static")).and_then(|p| folders::validate_static(&p)),
+    );
+    errors.check(
+        "shared",
+        folders::validate_shared(&folders::split_shared(&value("shared"))),
+    );
     errors.into_vec()
 }
 
@@ -678,6 +721,13 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join("; "),
         "secrets" => app.secrets.join(" "),
+        "static" => app
+            .static_dirs
+            .iter()
+            .map(|(p, f)| format!("{p}={f}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        "shared" => app.shared.join(" "),
         _ => return None,
     })
 }
@@ -748,6 +798,10 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
     // `validate` passed: the pairs are good.
     app.env = settings::split_settings(&form.value("env")).unwrap_or_default();
     app.secrets = settings::split_names(&form.value("secrets"));
+    // `validate` passed: the pairs are good.
+    app.static_dirs = folders::split_static(&form.value("static")).unwrap_or_default();
+    app.static_given = true;
+    app.shared = folders::split_shared(&form.value("shared"));
     let mut typed = Vec::new();
     // Empty keeps the password typed at stage 5 in this session, if any.
     let password = form.take_secret("db_password");

@@ -13,7 +13,10 @@ use crate::course::stage::{
 };
 use crate::course::stages::app::health::{Health, health};
 use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
-use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
+use crate::course::stages::app::folders::{static_conf, static_lines};
+use crate::course::values::{
+    AppModule, Made, ReleaseName, ServerName, SiteName, StaticDirs, UserName,
+};
 use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, Script, ShellArg};
 
@@ -37,6 +40,7 @@ const VERIFY: &str = include_str!("verify.sh");
 const RELEASES: &str = include_str!("releases.sh");
 const TARGET: &str = include_str!("target.sh");
 const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
+const STATIC: &str = include_str!("static.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +53,8 @@ pub struct ServiceValues {
     pub host: String,
     /// What the smoke test asks, and whether it wants JSON (`[app] health`).
     pub health: Health,
+    /// `[app] static`, `PREFIX FOLDER` lines: served by nginx from the serving release.
+    pub static_dirs: StaticDirs,
 }
 
 pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
@@ -62,7 +68,68 @@ pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
         )?,
         host: answers.host.clone(),
         health: health(answers)?,
+        static_dirs: answer(
+            "app.static",
+            StaticDirs::parse(&static_lines(&answers.app.static_dirs)),
+        )?,
     })
+}
+
+/// Where nginx's lines for the static folders go: droplift's own file, which the site includes.
+pub fn static_file(site: &SiteName) -> Made {
+    Made::new(format!("/etc/nginx/droplift/{site}-static.conf"))
+}
+
+/// nginx's lines for the site's static folders (empty: none).
+pub fn static_text(v: &ServiceValues) -> Made {
+    if v.static_dirs.as_str().is_empty() {
+        Made::new(String::new())
+    } else {
+        Made::new(static_conf(v.site.as_str(), v.static_dirs.as_str()))
+    }
+}
+
+/// The step that writes (or removes) nginx's lines for the static folders, after a go-live.
+fn static_step(layout: &Layout, v: &ServiceValues) -> Result<Step, QuoteError> {
+    let file = static_file(&v.site);
+    let title = if v.static_dirs.as_str().is_empty() {
+        format!("No static folders ([app] static): make sure {file} is gone, so the app answers every path")
+    } else {
+        format!(
+            "Serve the static folders with nginx itself, from the release that serves:
+{}
+             (the lines go to {file}, which the site includes; nginx -t before the reload, and              the file before is put back if it refuses)",
+            v.static_dirs
+                .as_str()
+                .lines()
+                .map(|l| {
+                    let (prefix, folder) = l.split_once(' ').unwrap_or((l, ""));
+                    format!("  {prefix} → {}/current/{folder}/", layout.base)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Ok(Step::run(
+        title,
+        Command::root(
+            &layout
+                .script(&[LIB, LOCK, STATIC])
+                .set("site", &v.site)
+                .set("static_file", &file)
+                .set("static_conf", &static_text(v))
+                .set("static_lines", &v.static_dirs),
+        )?,
+    ))
+}
+
+/// The SHA-256 the probe wants of the static file, empty when there should be none.
+fn static_sha(v: &ServiceValues) -> Made {
+    if v.static_dirs.as_str().is_empty() {
+        Made::new(String::new())
+    } else {
+        sha256(&static_text(v))
+    }
 }
 
 fn fill(template: &str, pairs: &[(&str, &dyn ShellArg)]) -> Made {
@@ -232,7 +299,9 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                     .set(
                         "legacy_unit_sha",
                         &sha256(&legacy_unit_file(&v.site, &v.user)),
-                    ),
+                    )
+                    .set("static_file", &static_file(&v.site))
+                    .set("static_sha", &static_sha(v)),
             )?,
         )]),
         apply: Plan::new(vec![
@@ -254,6 +323,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 ),
                 go_live(&layout, v, &Const("next"))?,
             ),
+            static_step(&layout, v)?,
         ]),
         verify: Plan::new(verify_steps(v, &layout)?),
     })
