@@ -146,6 +146,136 @@ def downgrade():
     }
 }
 
+/// A Django REST framework API as `startproject` lays it out: settings that read DATABASE_URL
+/// (dj-database-url) and SECRET_KEY, `STATIC_ROOT = BASE_DIR / "staticfiles"`, one app with a
+/// model, its migration and a static file of its own. No `[app] release` or `static` is given:
+/// droplift proposes migrate, collectstatic and nginx for /static/.
+fn notes_folder(dir: &Path) {
+    let write = |path: &str, text: &str| {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    };
+    write(
+        "requirements.txt",
+        "Django>=4.2,<6\ndjangorestframework>=3.14,<4\ndj-database-url>=2,<4\npsycopg2-binary>=2.9,<3\n",
+    );
+    write(
+        "manage.py",
+        r#"#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+"#,
+    );
+    write("api/__init__.py", "");
+    write(
+        "api/settings.py",
+        r#"import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "notes",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "api.urls"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+WSGI_APPLICATION = "api.wsgi.application"
+DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+"#,
+    );
+    write(
+        "api/urls.py",
+        "from django.urls import path\n\nfrom notes.views import health\n\nurlpatterns = [path(\"api/health/\", health)]\n",
+    );
+    write(
+        "api/wsgi.py",
+        "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n\
+         os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"api.settings\")\n\
+         application = get_wsgi_application()\n",
+    );
+    write("notes/__init__.py", "");
+    write(
+        "notes/models.py",
+        "from django.db import models\n\n\nclass Note(models.Model):\n    text = models.CharField(max_length=200)\n",
+    );
+    write(
+        "notes/views.py",
+        "from rest_framework.decorators import api_view\nfrom rest_framework.response import Response\n\n\
+         from .models import Note\n\n\n@api_view([\"GET\"])\ndef health(request):\n    \
+         return Response({\"ok\": True, \"notes\": Note.objects.count()})\n",
+    );
+    write("notes/migrations/__init__.py", "");
+    write(
+        "notes/migrations/0001_initial.py",
+        r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Note",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=200)),
+            ],
+        ),
+    ]
+"#,
+    );
+    write("notes/static/notes/hello.txt", NOTES_STATIC);
+}
+
+/// The static file of the Django app, as nginx must serve it.
+const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
+
+/// GET `path` from this computer with the response's headers: (status, headers, body).
+fn get_with_headers(address: &str, path: &str) -> (u16, String, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-m", "15", "-D", "/dev/stderr", "-w", "\n%{http_code}"])
+        .arg(format!("http://{address}{path}"))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (
+        code.trim().parse().unwrap_or(0),
+        String::from_utf8_lossy(&out.stderr).to_ascii_lowercase(),
+        body.to_owned(),
+    )
+}
+
 /// GET `path` from this computer, as a visitor: (status code, body).
 fn get(address: &str, path: &str) -> (u16, String) {
     let out = Command::new("curl")
@@ -412,4 +542,86 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         }
     }
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
+
+    django_rest_app_with_static_files_served_by_nginx(&droplet, home.path(), &address, code.path(), &secrets);
+}
+
+/// The Django REST app on the same site: droplift proposes migrate, collectstatic and nginx for
+/// STATIC_ROOT; the static files come from nginx itself (no Django headers, nginx's ETag), a
+/// missing one is nginx's own 404 page, and the migration's table is in PostgreSQL.
+fn django_rest_app_with_static_files_served_by_nginx(
+    droplet: &TestDroplet,
+    home: &Path,
+    address: &str,
+    code: &Path,
+    secrets: &str,
+) {
+    let notes = code.join("notes");
+    notes_folder(&notes);
+    let answers = cli::answers_file(
+        home,
+        &format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"ola\"\n\n\
+             [postgres]\nrole = \"ola\"\ndatabase = \"shop\"\n\n\
+             [nginx]\nsite = \"shop\"\nserver_name = \"_\"\n\n\
+             [app]\nsource = \"{}\"\nhealth = \"/api/health/\"\nsecrets = [\"SECRET_KEY\"]\n",
+            notes.display()
+        ),
+    );
+    let out = cli::deploy_folder(home, &answers, &notes, secrets);
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    for proposed in [
+        "The app's entry point: api.wsgi:application (found WSGI_APPLICATION",
+        "Proposed from your code: release commands: python manage.py migrate --noinput, python \
+         manage.py collectstatic --noinput",
+        "Proposed from your code: static files: nginx serves /static/ from staticfiles \
+         (STATIC_ROOT in api/settings.py",
+        "static folder staticfiles (/static/):",
+        "nginx serves /static/ from /var/www/html/shop/current/staticfiles/",
+    ] {
+        assert!(text.contains(proposed), "{proposed}: {text}");
+    }
+    let tables = droplet.run(&[
+        "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "shop", "-c", "\\dt",
+    ]);
+    assert!(tables.contains("|notes_note|table|ola"), "{tables}");
+    let (status, body) = get(address, "/api/health/");
+    assert_eq!((status, body.trim()), (200, r#"{"ok":true,"notes":0}"#));
+    // The app's own static file and DRF's, from nginx: its ETag, none of Django's headers.
+    let (status, headers, body) = get_with_headers(address, "/static/notes/hello.txt");
+    assert_eq!((status, body.as_str()), (200, NOTES_STATIC), "{headers}");
+    assert!(headers.contains("etag:"), "nginx's own answer: {headers}");
+    assert!(
+        !headers.contains("x-frame-options"),
+        "Django's middleware never saw it: {headers}"
+    );
+    let (status, headers, _) = get_with_headers(address, "/static/rest_framework/css/bootstrap.min.css");
+    assert_eq!(status, 200, "{headers}");
+    // A missing static file is nginx's 404 page, not the app's.
+    let (status, _, body) = get_with_headers(address, "/static/notes/missing.txt");
+    let nginx_404 = droplet.run(&["cat", "/var/www/errors/404.html"]);
+    assert_eq!((status, body.trim()), (404, nginx_404.trim()));
+    let (status, headers, _) = get_with_headers(address, "/api/missing/");
+    assert_eq!(status, 404);
+    assert!(headers.contains("x-frame-options"), "the app's 404: {headers}");
+    let conf = droplet.run(&["cat", "/etc/nginx/droplift/shop-static.conf"]);
+    assert!(
+        conf.contains("location /static/ {\n    alias /var/www/html/shop/current/staticfiles/;"),
+        "{conf}"
+    );
+    let files = droplet.run(&[
+        "sh",
+        "-c",
+        "find /var/www/html/shop/current/staticfiles -type f -printf '%g %m\\n' | sort | uniq -c",
+    ]);
+    assert!(files.contains("www-data"), "{files}");
+    assert!(!files.lines().any(|l| !l.contains("www-data")), "{files}");
+    // status agrees: nothing pending once the static lines are in place.
+    let status = cli::droplift(home, &["status", "--answers", &answers, "--secrets-stdin"], secrets);
+    let status_text = said(&status);
+    assert!(
+        !status_text.contains("static folders ([app] static) as asked yet"),
+        "{status_text}"
+    );
 }
