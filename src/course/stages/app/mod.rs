@@ -50,6 +50,8 @@ const RELEASE: &str = include_str!("release.sh");
 const UNPACK: &str = include_str!("unpack.sh");
 const CLONE: &str = include_str!("clone.sh");
 const VENV: &str = include_str!("venv.sh");
+/// The folders kept across releases, linked into the new one.
+const SHARED: &str = include_str!("shared.sh");
 /// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
 pub const UWSGI: &str = include_str!("uwsgi.sh");
 /// The same file, for the Ansible export's own copy.
@@ -374,6 +376,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             .set("settings", &v.settings)
             .set("secret_names", &v.secret_names)
             .set("release_cmds", &v.release)
+            .set("shared_dirs", &v.shared)
             .set("role", &v.role)
             .set("db", &v.db),
         &v.code,
@@ -472,12 +475,29 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         ),
     ];
     apply.extend(get_code);
+    if !v.shared.as_str().is_empty() {
+        apply.push(Step::run(
+            format!(
+                "Link the shared folders ({}) into the new release, as {user}: each is kept in \
+                 {base}/shared/ across releases\n(made the first time, with the files your code \
+                 has there; uWSGI writes in them)",
+                v.shared.as_str().replace(' ', ", ")
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, LOCK, SHARED])
+                    .set("shared_dirs", &v.shared),
+            )?,
+        ));
+    }
     apply.extend([
         Step::run(
             format!(
-                "Give the release its own virtualenv and pip install -r requirements.txt in it, \
-                 as {user}\n(wheels fetched in the background come first; with the distribution's uWSGI, \
-                 venv/bin/uwsgi starts it with its python3 plugin)"
+                "Give the release its own virtualenv and pip install -r requirements.txt in it \
+                 (without one: pyproject.toml's dependencies), as {user}\n(pyproject.toml's \
+                 requires-python is checked first; a uwsgi or gunicorn line is left out: the \
+                 distribution's uWSGI serves, venv/bin/uwsgi starts it with its python3 plugin; \
+                 psycopg2 from source gets libpq-dev, python3-dev and build-essential before pip)"
             ),
             Command::root(
                 &layout

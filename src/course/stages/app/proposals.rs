@@ -4,7 +4,7 @@
 //! the code keeps SQLite in its folder. Files are read as text, never run; pure like `entry`.
 
 use super::entry::{assigns, django_settings};
-use super::folders::{validate_static_prefix, validate_release_folder};
+use super::folders::{validate_release_folder, validate_static_prefix};
 use crate::course::answers::AppAnswers;
 
 /// Django's release commands: the schema first, then the static files nginx serves.
@@ -46,7 +46,10 @@ fn static_root(value: &str) -> Result<String, String> {
         .map(|(_, s)| s)
         .collect();
     if quoted.is_empty() {
-        return Err(format!("STATIC_ROOT = {} names no folder droplift can read", value.trim()));
+        return Err(format!(
+            "STATIC_ROOT = {} names no folder droplift can read",
+            value.trim()
+        ));
     }
     if !value.contains("BASE_DIR") && quoted[0].starts_with('/') {
         return Err(format!(
@@ -127,7 +130,11 @@ fn sqlite_seen(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Vec<S
         if seen.len() >= 3 {
             break;
         }
-        if read(file).is_some_and(|t| t.contains("sqlite:///") || t.contains("backends.sqlite3")) {
+        if read(file).is_some_and(|t| {
+            t.contains("sqlite:///")
+                || t.contains("backends.sqlite3")
+                || t.contains("import sqlite3")
+        }) {
             seen.push(file.clone());
         }
     }
@@ -187,10 +194,8 @@ pub fn propose(app: &mut AppAnswers, files: &[String], read: &dyn Fn(&str) -> Op
                 app.shared.join(", ")
             )
         };
-        app.proposed.push(format!(
-            "SQLite seen in {}: {kept}",
-            sqlite.join(", ")
-        ));
+        app.proposed
+            .push(format!("SQLite seen in {}: {kept}", sqlite.join(", ")));
     }
 }
 
@@ -207,7 +212,8 @@ mod tests {
         });
     }
 
-    const MANAGE: &str = "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"blog.settings\")\n";
+    const MANAGE: &str =
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"blog.settings\")\n";
 
     #[test]
     fn a_django_project_gets_migrate_collectstatic_and_its_static_root() {
@@ -228,7 +234,11 @@ mod tests {
             app.static_dirs,
             [("/static/".to_owned(), "staticfiles".to_owned())]
         );
-        assert!(app.proposed[0].contains("manage.py is there"), "{:?}", app.proposed);
+        assert!(
+            app.proposed[0].contains("manage.py is there"),
+            "{:?}",
+            app.proposed
+        );
         assert!(
             app.proposed[1].contains("STATIC_ROOT in blog/settings.py"),
             "{:?}",
@@ -267,7 +277,11 @@ mod tests {
                 &mut app,
                 &[("manage.py", MANAGE), ("blog/settings.py", root)],
             );
-            assert_eq!(app.release, [DJANGO_MIGRATE], "no collectstatic without a root");
+            assert_eq!(
+                app.release,
+                [DJANGO_MIGRATE],
+                "no collectstatic without a root"
+            );
             assert!(app.static_dirs.is_empty());
             assert!(app.proposed[1].contains(said), "{:?}", app.proposed);
         }
@@ -279,7 +293,10 @@ mod tests {
             &mut app,
             &[
                 ("manage.py", MANAGE),
-                ("blog/settings.py", "STATIC_ROOT = BASE_DIR / 'staticfiles'\n"),
+                (
+                    "blog/settings.py",
+                    "STATIC_ROOT = BASE_DIR / 'staticfiles'\n",
+                ),
             ],
         );
         assert!(app.static_dirs.is_empty(), "static = {{}} stays none");
@@ -291,7 +308,10 @@ mod tests {
         run(
             &mut app,
             &[
-                ("app.py", "app.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite:///shop.db'\n"),
+                (
+                    "app.py",
+                    "app.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite:///shop.db'\n",
+                ),
                 ("instance/shop.db", ""),
             ],
         );
