@@ -5,6 +5,7 @@ pub mod apply;
 pub mod backup;
 pub mod cloud;
 pub mod deploy;
+pub mod logs;
 mod print;
 pub mod secrets;
 pub mod session;

@@ -66,7 +66,10 @@ if sys.argv[1] == "check":
     if here in SpecifierSet(wanted, prereleases=True):
         print("pyproject.toml asks for Python " + wanted + ": this server has " + here)
         sys.exit(0)
-    print(wanted + " " + here)
+    systems = (("Ubuntu 24.04", "3.12.3"), ("Debian 12", "3.11.2"), ("Ubuntu 22.04", "3.10.12"))
+    spec = SpecifierSet(wanted, prereleases=True)
+    fits = [name + " (Python " + v.rsplit(".", 1)[0] + ")" for name, v in systems if v in spec]
+    print(wanted + "|" + here + "|" + ", ".join(fits))
     sys.exit(4)
 deps = project.get("dependencies")
 if deps is None:
@@ -86,12 +89,17 @@ for line in deps:
     local said rc=0
     said=$(venv/bin/python -I -c "$pyproject" check 2>&1) || rc=$?
     if [ "$rc" -eq 4 ]; then
-      local os
+      local os wanted here fits
       os=$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release 2>/dev/null | tr -d '"' | tr -cd '[:print:]')
+      IFS='|' read -r wanted here fits <<<"$said"
       {
-        echo "Your app asks for Python ${said% *} (requires-python in pyproject.toml); this server has Python ${said##* } (${os:-its system}), the Python its uWSGI serves. Nothing was built. Your options:"
-        echo "  - a server whose system has a Python your app accepts (Ubuntu 24.04 has 3.12), or"
-        echo "  - if your app runs on Python ${said##* } too, lower requires-python to the versions it really needs (and check that its dependencies support them)."
+        echo "Your app asks for Python $wanted (requires-python in pyproject.toml); this server has Python $here (${os:-its system}), the Python its uWSGI serves. Nothing was installed. Your options:"
+        if [ -n "$fits" ]; then
+          echo "  - a server with a system whose Python your app accepts: $fits, or"
+        else
+          echo "  - (no system droplift sets up has such a Python: Ubuntu 24.04 has 3.12, Debian 12 3.11, Ubuntu 22.04 3.10)"
+        fi
+        echo "  - if your app runs on Python $here too, lower requires-python to the versions it really needs (and check that its dependencies support them)."
       } >&2
       exit 1
     elif [ "$rc" -ne 0 ]; then

@@ -11,9 +11,9 @@ use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Ste
 use crate::course::stage::{
     Stage, fetch_nothing, fill_nothing, note_nothing, nothing_to_check, take_nothing,
 };
+use crate::course::stages::app::folders::{static_conf, static_lines};
 use crate::course::stages::app::health::{Health, health};
 use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
-use crate::course::stages::app::folders::{static_conf, static_lines};
 use crate::course::values::{
     AppModule, Made, ReleaseName, ServerName, SiteName, StaticDirs, UserName,
 };
@@ -41,6 +41,7 @@ const RELEASES: &str = include_str!("releases.sh");
 const TARGET: &str = include_str!("target.sh");
 const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
 const STATIC: &str = include_str!("static.sh");
+const LOGS: &str = include_str!("logs.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +94,9 @@ pub fn static_text(v: &ServiceValues) -> Made {
 fn static_step(layout: &Layout, v: &ServiceValues) -> Result<Step, QuoteError> {
     let file = static_file(&v.site);
     let title = if v.static_dirs.as_str().is_empty() {
-        format!("No static folders ([app] static): make sure {file} is gone, so the app answers every path")
+        format!(
+            "No static folders ([app] static): make sure {file} is gone, so the app answers every path"
+        )
     } else {
         format!(
             "Serve the static folders with nginx itself, from the release that serves:
@@ -374,6 +377,28 @@ pub fn rollback_plans(
 /// `droplift releases`: every release with its mark, newest first.
 pub fn releases_command(site: &SiteName, user: &UserName) -> Result<Command, QuoteError> {
     Command::root(&Layout::new(site, user).script(&[LIB, RELEASES]))
+}
+
+/// The most lines `droplift logs --lines` shows of each log.
+pub const MAX_LOG_LINES: u32 = 100_000;
+
+/// `droplift logs`: the last `lines` lines of the site's uWSGI journal, its uWSGI log and
+/// nginx's error lines for it, or (`follow`) every new line until stopped.
+pub fn logs_command(
+    site: &SiteName,
+    user: &UserName,
+    lines: u32,
+    follow: bool,
+) -> Result<Command, QuoteError> {
+    let lines = Made::new(lines.clamp(1, MAX_LOG_LINES).to_string());
+    let command = Command::root(
+        &Layout::new(site, user)
+            .script(&[LIB, LOGS])
+            .set("lines", &lines)
+            .set("follow", &Const(if follow { "yes" } else { "no" })),
+    )?;
+    // Following ends when the student stops it (Ctrl-C), or after a day.
+    Ok(command.timeout(Duration::from_secs(if follow { 86_400 } else { 60 })))
 }
 
 // ── The stage, as the rest of droplift sees it ──
