@@ -47,7 +47,9 @@ pub fn validate_release_folder(folder: &str) -> Result<(), Refused> {
         return Err(format!("{folder:?}: one / between folders.").into());
     }
     if trimmed == "venv" || trimmed.starts_with("venv/") {
-        return Err("venv is the release's virtualenv, which droplift makes: choose another.".into());
+        return Err(
+            "venv is the release's virtualenv, which droplift makes: choose another.".into(),
+        );
     }
     Ok(())
 }
@@ -61,10 +63,9 @@ pub fn validate_static_prefix(prefix: &str) -> Result<(), Refused> {
         );
     }
     if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.len() < 3 {
-        return Err(format!(
-            "{prefix:?}: a URL prefix starts and ends with /, e.g. /static/."
-        )
-        .into());
+        return Err(
+            format!("{prefix:?}: a URL prefix starts and ends with /, e.g. /static/.").into(),
+        );
     }
     if prefix.len() > MAX_LEN {
         return Err(format!("A prefix of at most {MAX_LEN} characters, please.").into());
@@ -209,7 +210,10 @@ mod tests {
     #[test]
     fn static_prefixes_and_folders_are_checked() {
         assert_eq!(
-            validate_static(&[pair("/static/", "staticfiles"), pair("/m/", "public/media/")]),
+            validate_static(&[
+                pair("/static/", "staticfiles"),
+                pair("/m/", "public/media/")
+            ]),
             Ok(())
         );
         for (prefix, folder, said) in [

@@ -52,6 +52,8 @@ const CLONE: &str = include_str!("clone.sh");
 const VENV: &str = include_str!("venv.sh");
 /// The folders kept across releases, linked into the new one.
 const SHARED: &str = include_str!("shared.sh");
+/// The function that links one shared folder, as the site's user (the Ansible export's too).
+pub const LINK_SHARED: &str = include_str!("link_shared.sh");
 /// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
 pub const UWSGI: &str = include_str!("uwsgi.sh");
 /// The same file, for the Ansible export's own copy.
@@ -485,7 +487,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, LOCK, SHARED])
+                    .script(&[LIB, LOCK, LINK_SHARED, SHARED])
                     .set("shared_dirs", &v.shared),
             )?,
         ));

@@ -246,18 +246,38 @@ mod tests {
         assert!(!answers.app.static_given && !answers.app.release_given);
         for (bad, key, said) in [
             ("static = { \"/\" = \"static\" }", "app.static", "/ alone"),
-            ("static = { \"static\" = \"static\" }", "app.static", "starts and ends"),
-            ("static = { \"/s/\" = \"../x\" }", "app.static", "no . or .."),
-            ("static = { \"/s/\" = \"/srv/x\" }", "app.static", "relative"),
+            (
+                "static = { \"static\" = \"static\" }",
+                "app.static",
+                "starts and ends",
+            ),
+            (
+                "static = { \"/s/\" = \"../x\" }",
+                "app.static",
+                "no . or ..",
+            ),
+            (
+                "static = { \"/s/\" = \"/srv/x\" }",
+                "app.static",
+                "relative",
+            ),
             ("shared = [\"../data\"]", "app.shared", "no . or .."),
-            ("shared = [\"db\", \"db/x\"]", "app.shared", "inside another"),
+            (
+                "shared = [\"db\", \"db/x\"]",
+                "app.shared",
+                "inside another",
+            ),
         ] {
             let text = format!("{BASE}[app]\n{bad}\n");
             let AnswersError::Invalid(errors) = parse(&text).expect_err(bad) else {
                 panic!("expected value errors for {bad}");
             };
             assert_eq!((errors[0].key.as_str(), errors[0].line), (key, 6), "{bad}");
-            assert!(errors[0].message.contains(said), "{bad}: {}", errors[0].message);
+            assert!(
+                errors[0].message.contains(said),
+                "{bad}: {}",
+                errors[0].message
+            );
         }
     }
 
