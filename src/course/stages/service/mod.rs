@@ -432,6 +432,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn logs_reads_as_root_the_last_lines_or_follows_for_a_day_at_most() {
+        let site = SiteName::parse("shop").expect("site");
+        let user = UserName::parse("ola").expect("user");
+        let last = logs_command(&site, &user, 0, false).expect("logs");
+        assert!(last.sudo);
+        assert!(last.script.contains("lines=1\n"), "at least one line");
+        assert!(last.script.contains("follow=no\n"));
+        assert!(last.script.contains("unit=uwsgi-shop\n"));
+        assert_eq!(last.timeout, Duration::from_secs(60));
+        let follow = logs_command(&site, &user, 5_000_000, true).expect("logs");
+        assert!(follow.script.contains(&format!("lines={MAX_LOG_LINES}\n")));
+        assert!(follow.script.contains("follow=yes\n"));
+        assert_eq!(follow.timeout, Duration::from_secs(86_400));
+        assert!(follow.stdin.is_empty(), "no secret goes to it");
+    }
+
+    #[test]
+    fn the_static_lines_and_their_check_follow_the_answers() {
+        let mut answers = Answers::new("203.0.113.7", "ola");
+        answers.app.health = "/health".into();
+        answers.app.source = "https://example.com/shop.git".into();
+        let none = values(&answers).expect("values");
+        assert_eq!(static_text(&none).as_str(), "");
+        assert_eq!(static_sha(&none).as_str(), "");
+        answers.app.static_dirs = vec![("/static/".into(), "staticfiles/".into())];
+        let some = values(&answers).expect("values");
+        assert!(
+            static_text(&some)
+                .as_str()
+                .contains("alias /var/www/html/items-rest/current/staticfiles/;")
+        );
+        assert_eq!(static_sha(&some).as_str().len(), 64);
+        answers.app.static_dirs = vec![("/".into(), "staticfiles".into())];
+        assert!(values(&answers).is_err(), "checked again at the plan");
+    }
+
+    #[test]
     fn the_templates_are_filled_from_checked_values() {
         let site = SiteName::parse("items-rest").expect("site");
         let ini = uwsgi_ini(&site, &AppModule::parse("app:app").expect("module"));
