@@ -104,6 +104,16 @@ fn as_ansible_template(text: &str) -> String {
         .replace("{{domain}}", "{{ tls_domain }}")
 }
 
+/// nginx's lines for the static folders (`app_static`): byte for byte what droplift's
+/// `static_conf` writes (the template module trims the newline after a block tag), so
+/// droplift's check of stage 9 agrees with the play.
+const NGINX_STATIC_TEMPLATE: &str = "# Static files of {{ site }} ([app] static), written by droplift: nginx serves them\n\
+# from the release that serves; the site includes this file.\n\
+{% for prefix, folder in app_static.items() %}\n\
+location {{ prefix }} {\n    alias /var/www/html/{{ site }}/current/{{ folder }}/;\n    \
+disable_symlinks if_not_owner;\n}\n\
+{% endfor %}\n";
+
 /// The play: `site.yml`'s fixed head, then each stage's tasks imported in course order under the
 /// stage's tag, named as the stage's block in its tasks file is.
 fn play() -> String {
@@ -195,6 +205,19 @@ pub fn ansible(
         file(
             "templates/uwsgi.service.j2",
             as_ansible_template(crate::course::stages::service::UNIT),
+        ),
+        file(
+            "templates/nginx-static.conf.j2",
+            NGINX_STATIC_TEMPLATE.to_owned(),
+        ),
+        file(
+            "files/shared-link.sh",
+            format!(
+                "#!/bin/bash\n# Written by droplift export: droplift's own link_shared, run as the site's user.\n\
+                 # Arguments: the site's folder, the release's folder, the shared folder's name.\n{}\n\
+                 link_shared \"$@\"\n",
+                crate::course::stages::app::LINK_SHARED
+            ),
         ),
         file(
             "templates/nginx-tls.conf.j2",
@@ -299,6 +322,28 @@ fn app_vars(
          # random characters made there the first time (never shown, never sent back).\n",
     );
     let _ = writeln!(vars, "app_secret_names: [{}]", app.secrets.join(", "));
+    vars.push_str(
+        "# Static files nginx serves itself from the release that serves: URL prefix → folder in \
+         the release\n# (Django: STATIC_ROOT, filled by collectstatic).\n",
+    );
+    let statics: Vec<String> = app
+        .static_dirs
+        .iter()
+        .map(|(prefix, folder)| {
+            format!(
+                "{}: {}",
+                yaml_text(prefix),
+                yaml_text(folder.trim_end_matches('/'))
+            )
+        })
+        .collect();
+    let _ = writeln!(vars, "app_static: {{{}}}", statics.join(", "));
+    vars.push_str(
+        "# Folders kept across releases in /var/www/html/SITE/shared and linked into each one \
+         (SQLite, uploads).\n",
+    );
+    let shared: Vec<String> = app.shared.iter().map(|f| yaml_text(f)).collect();
+    let _ = writeln!(vars, "app_shared: [{}]", shared.join(", "));
     match code {
         Some((source, archive)) => {
             let label = crate::course::stages::app::source_label(source);
@@ -568,6 +613,37 @@ mod tests {
                 });
             assert!(compiled.is_ok_and(|s| s.success()), "{path}");
         }
+    }
+
+    #[test]
+    fn static_and_shared_folders_are_exported() {
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.app.static_dirs = vec![("/static/".into(), "staticfiles".into())];
+        answers.app.shared = vec!["instance".into(), "media".into()];
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
+        let text = |path: &str| {
+            files
+                .iter()
+                .find(|f| f.path == Path::new(path))
+                .unwrap_or_else(|| panic!("{path}"))
+                .text()
+                .into_owned()
+        };
+        let vars = text("group_vars/all.yml");
+        for line in [
+            r#"app_static: {!unsafe "/static/": !unsafe "staticfiles"}"#,
+            r#"app_shared: [!unsafe "instance", !unsafe "media"]"#,
+        ] {
+            assert!(vars.lines().any(|l| l == line), "{line}:\n{vars}");
+        }
+        assert!(text("files/shared-link.sh").contains("link_shared() {"));
+        let template = text("templates/nginx-static.conf.j2");
+        assert!(
+            template.contains("alias /var/www/html/{{ site }}/current/{{ folder }}/;"),
+            "{template}"
+        );
+        assert!(text("tasks/service.yml").contains("nginx-static.conf.j2"));
+        assert!(text("tasks/app.yml").contains("files/shared-link.sh"));
     }
 
     #[test]

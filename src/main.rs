@@ -56,6 +56,9 @@ enum Command {
     DeployKey(droplift::headless::deploy::DeployKeyArgs),
     /// List the app's releases on the server, with good/failed marks and the one serving.
     Releases(droplift::headless::deploy::ReleasesArgs),
+    /// Print the app's logs: its uWSGI journal, uWSGI's log and nginx's errors for the site (the
+    /// last lines, or --follow).
+    Logs(droplift::headless::logs::LogsArgs),
     /// Serve the previous good release again (or the one named), with the smoke test.
     Rollback(droplift::headless::deploy::RollbackArgs),
     /// Back up the site's database: nightly on the server, now, and the list of backups.
@@ -132,6 +135,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Deploy(args)) => headless(droplift::headless::deploy::deploy(&args)),
         Some(Command::DeployKey(args)) => headless(droplift::headless::deploy::deploy_key(&args)),
         Some(Command::Releases(args)) => headless(droplift::headless::deploy::releases(&args)),
+        Some(Command::Logs(args)) => headless(droplift::headless::logs::logs(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
         Some(Command::Doctor(args)) => headless(droplift::headless::doctor::doctor(&args)),

@@ -48,8 +48,8 @@ pub enum SourceError {
     #[error("cannot read {path}: {message}")]
     Read { path: PathBuf, message: String },
     #[error(
-        "{0} has no requirements.txt at its top: the server installs the app's libraries (and \
-         uWSGI) from it"
+        "{0} has no requirements.txt (or pyproject.toml with [project] dependencies) at its top: \
+         the server installs the app's libraries from it"
     )]
     NoRequirements(PathBuf),
     #[error(
@@ -206,10 +206,15 @@ pub fn folder(path: &Path) -> Result<Archive, SourceError> {
     pack(entries)
 }
 
-/// What the code must hold before it is worth sending: requirements.txt at its top and the
+/// What the code must hold before it is worth sending: requirements.txt (or pyproject.toml,
+/// whose dependencies the server reads) at its top and the
 /// file of the module uWSGI imports.
 pub fn check(archive: &Archive, folder: &Path, module: &str) -> Result<(), SourceError> {
-    if !archive.files.iter().any(|f| f == "requirements.txt") {
+    if !archive
+        .files
+        .iter()
+        .any(|f| f == "requirements.txt" || f == "pyproject.toml")
+    {
         return Err(SourceError::NoRequirements(folder.to_path_buf()));
     }
     let candidates = module_files(module);

@@ -11,13 +11,15 @@ use std::process::Command;
 const LIB: &str = include_str!("../src/course/stages/app/lib.sh");
 const TARGET: &str = include_str!("../src/course/stages/service/target.sh");
 const FINISH: &str = include_str!("../src/course/stages/app/finish.sh");
+const LINK_SHARED: &str = include_str!("../src/course/stages/app/link_shared.sh");
+const SHARED: &str = include_str!("../src/course/stages/app/shared.sh");
 
 /// Runs `body` after the shared functions with the site's folder in `dir/site` and root's
 /// folder in `dir/state`; (status, stdout).
 fn bash(dir: &Path, files: &[&str], body: &str) -> (bool, String) {
     let d = dir.display();
     let script = format!(
-        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\n{}\n{body}",
+        "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\nstatic_lines=''\n{}\n{body}",
         files.join("\n")
     );
     let out = Command::new("bash")
@@ -123,6 +125,104 @@ fn switching_current_makes_the_record_and_replaces_the_link_whole() {
     );
     assert_eq!((ok, out.as_str()), (true, "[][]"));
     assert!(!d.join("site/current").exists());
+}
+
+#[test]
+fn the_static_folders_get_nginx_s_group_bits_and_a_missing_one_is_said() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    release(d, "r1", 100, "building");
+    record(d, "next", "r1");
+    let css = d.join("site/releases/r1/staticfiles/admin/css");
+    std::fs::create_dir_all(&css).expect("mkdir");
+    std::fs::write(css.join("base.css"), "body {}").expect("css");
+    std::fs::set_permissions(css.join("base.css"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    std::fs::set_permissions(&css, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let (ok, out) = bash(d, &[LIB, LOCK, FINISH], "");
+    assert!(ok, "{out}");
+    let (ok, out) = bash(
+        d,
+        &[LIB, LOCK],
+        &format!("static_lines=$'/static/ staticfiles\\n/media/ media'\n{FINISH}"),
+    );
+    assert!(ok, "{out}");
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&css.join("base.css")), 0o640, "{out}");
+    assert_eq!(mode(&css), 0o750, "{out}");
+    assert!(
+        out.contains("static folder staticfiles (/static/): 1 files nginx's group can read"),
+        "{out}"
+    );
+    assert!(
+        out.contains("release r1 has no folder media: /media/ will answer 404"),
+        "{out}"
+    );
+}
+
+#[test]
+fn shared_folders_are_seeded_once_and_linked_into_every_release() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // The first release ships instance/seed.db and data/a/b with nothing in it.
+    release(d, "r1", 100, "building");
+    record(d, "next", "r1");
+    let r1 = d.join("site/releases/r1");
+    std::fs::create_dir_all(r1.join("instance")).expect("mkdir");
+    std::fs::write(r1.join("instance/seed.db"), "seed").expect("seed");
+    let run = || {
+        bash(
+            d,
+            &[LIB, LOCK, LINK_SHARED],
+            &format!("shared_dirs='instance data/a'\n{SHARED}"),
+        )
+    };
+    let (ok, out) = run();
+    assert!(ok, "{out}");
+    assert!(out.contains("shared folder instance: made in"), "{out}");
+    assert!(
+        out.contains("with the files your code has in instance"),
+        "{out}"
+    );
+    assert!(out.contains("shared folder data/a: made in"), "{out}");
+    let shared = d.join("site/shared");
+    assert_eq!(
+        std::fs::read_link(r1.join("instance")).expect("a link"),
+        shared.join("instance")
+    );
+    assert_eq!(
+        std::fs::read_link(r1.join("data/a")).expect("a link"),
+        shared.join("data/a")
+    );
+    assert_eq!(
+        std::fs::read_to_string(shared.join("instance/seed.db")).expect("seeded"),
+        "seed"
+    );
+    // The app writes there; the next release's own copy is left out, the shared one kept.
+    std::fs::write(shared.join("instance/seed.db"), "written by the app").expect("write");
+    release(d, "r2", 200, "building");
+    record(d, "next", "r2");
+    let r2 = d.join("site/releases/r2");
+    std::fs::create_dir_all(r2.join("instance")).expect("mkdir");
+    std::fs::write(r2.join("instance/seed.db"), "seed").expect("seed");
+    let (ok, out) = run();
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("release r2's own instance is left out"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(r2.join("instance/seed.db")).expect("through the link"),
+        "written by the app"
+    );
+    // Run again (a release used again): the link is renewed, nothing else changes.
+    let (ok, out) = run();
+    assert!(ok && !out.contains("left out"), "{out}");
+    assert_eq!(
+        std::fs::read_link(r2.join("instance")).expect("a link"),
+        shared.join("instance")
+    );
 }
 
 #[test]

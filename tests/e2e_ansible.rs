@@ -212,9 +212,11 @@ fn the_release_command_and_settings_parse() {
 /// A release command and settings, the same for the play and for droplift: the command runs
 /// `python` (only the release's virtualenv has one on Ubuntu) and writes a file into the
 /// release once it saw the plain setting and a secret one made on the server.
+/// A shared folder, which nginx also serves as static files (through the release's link).
 const RELEASE_AND_SETTINGS: &str = "[app]\nrelease = [\"python -c \\\"import os; \
      assert os.environ['GREETING'] == 'hello, fleet'; assert len(os.environ['SECRET_KEY']) == 50; \
-     open('released', 'w').write(os.environ['VIRTUAL_ENV'])\\\"\"]\nsecrets = [\"SECRET_KEY\"]\n\n\
+     open('released', 'w').write(os.environ['VIRTUAL_ENV'])\\\"\"]\nsecrets = [\"SECRET_KEY\"]\n\
+     shared = [\"instance\"]\nstatic = { \"/files/\" = \"instance\" }\n\n\
      [app.env]\nGREETING = \"hello, fleet\"\n";
 
 fn assert_stages_8_and_9(droplet: &TestDroplet, by: SetUpBy) {
@@ -267,18 +269,46 @@ fn assert_stages_8_and_9(droplet: &TestDroplet, by: SetUpBy) {
             .any(|l| l == format!("digest={}", droplift::source::sample().digest)),
         "{mark}"
     );
+    // The shared folder is linked into the release; nginx serves a file the app's user put
+    // there under /files/ (through the link: its owner owns the folder).
+    assert_eq!(
+        droplet
+            .run(&["readlink", &format!("{BASE}/current/instance")])
+            .trim(),
+        format!("{BASE}/shared/instance")
+    );
+    let owner = droplet.run(&["stat", "-c", "%U", &format!("{BASE}/shared/instance")]);
+    droplet.run(&[
+        "runuser",
+        "-u",
+        owner.trim(),
+        "--",
+        "sh",
+        "-c",
+        &format!("echo shared and static > {BASE}/shared/instance/hello.txt"),
+    ]);
+    let served = Command::new("curl")
+        .args(["-s", "--max-time", "10"])
+        .arg(format!("http://{}/files/hello.txt", droplet.address))
+        .output()
+        .expect("curl runs");
+    assert_eq!(
+        String::from_utf8_lossy(&served.stdout),
+        "shared and static\n"
+    );
     let stray = droplet.run(&[
         "sh",
         "-c",
         &format!("ls -A {BASE}; find {BASE}/releases -maxdepth 2 -name '.droplift-release*'"),
     ]);
     let parts: &[&str] = match by {
-        SetUpBy::Play => &["current", "log", "releases", "socket.sock"],
+        SetUpBy::Play => &["current", "log", "releases", "shared", "socket.sock"],
         SetUpBy::Droplift => &[
             "check-a.sock",
             "current",
             "log",
             "releases",
+            "shared",
             "socket-a.sock",
             "socket.sock",
         ],

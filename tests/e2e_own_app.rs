@@ -150,6 +150,211 @@ def downgrade():
     }
 }
 
+/// A Django REST framework API as `startproject` lays it out: settings that read DATABASE_URL
+/// (dj-database-url) and SECRET_KEY, `STATIC_ROOT = BASE_DIR / "staticfiles"`, one app with a
+/// model, its migration and a static file of its own. No `[app] release` or `static` is given:
+/// droplift proposes migrate, collectstatic and nginx for /static/.
+fn notes_folder(dir: &Path) {
+    let write = |path: &str, text: &str| {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    };
+    write(
+        "requirements.txt",
+        "Django>=4.2,<6\ndjangorestframework>=3.14,<4\ndj-database-url>=2,<4\npsycopg2-binary>=2.9,<3\n",
+    );
+    write(
+        "manage.py",
+        r#"#!/usr/bin/env python
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+"#,
+    );
+    write("api/__init__.py", "");
+    write(
+        "api/settings.py",
+        r#"import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY = os.environ["SECRET_KEY"]
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "notes",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "api.urls"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
+WSGI_APPLICATION = "api.wsgi.application"
+DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+"#,
+    );
+    write(
+        "api/urls.py",
+        "from django.urls import path\n\nfrom notes.views import health\n\nurlpatterns = [path(\"api/health/\", health)]\n",
+    );
+    write(
+        "api/wsgi.py",
+        "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n\
+         os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"api.settings\")\n\
+         application = get_wsgi_application()\n",
+    );
+    write("notes/__init__.py", "");
+    write(
+        "notes/models.py",
+        "from django.db import models\n\n\nclass Note(models.Model):\n    text = models.CharField(max_length=200)\n",
+    );
+    write(
+        "notes/views.py",
+        "from rest_framework.decorators import api_view\nfrom rest_framework.response import Response\n\n\
+         from .models import Note\n\n\n@api_view([\"GET\"])\ndef health(request):\n    \
+         return Response({\"ok\": True, \"notes\": Note.objects.count()})\n",
+    );
+    write("notes/migrations/__init__.py", "");
+    write(
+        "notes/migrations/0001_initial.py",
+        r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(
+            name="Note",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(max_length=200)),
+            ],
+        ),
+    ]
+"#,
+    );
+    write("notes/static/notes/hello.txt", NOTES_STATIC);
+}
+
+/// A Flask app with only a pyproject.toml (no requirements.txt): psycopg2 built from source, a
+/// gunicorn line, and SQLite in its instance folder (`[app] shared = ["instance"]`), which the
+/// code ships with a README. `requires` is its requires-python.
+fn counter_folder(dir: &Path, version: &str, requires: &str) {
+    let write = |path: &str, text: &str| {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    };
+    write(
+        "pyproject.toml",
+        &format!(
+            "[project]\nname = \"counter\"\nversion = \"1.0\"\nrequires-python = \"{requires}\"\n\
+             dependencies = [\"Flask>=3.0,<4\", \"psycopg2>=2.9,<3\", \"gunicorn>=21\"]\n"
+        ),
+    );
+    write(
+        "instance/README.txt",
+        "The visits' SQLite file lives here.\n",
+    );
+    write(
+        "app.py",
+        &r#""""A visit counter: psycopg2 built from source, SQLite in the instance folder."""
+import os
+import sqlite3
+
+import psycopg2
+from flask import Flask, jsonify
+
+VERSION = "__VERSION__"
+app = Flask(__name__)
+
+
+def visits_db():
+    con = sqlite3.connect(os.path.join(app.instance_path, "visits.sqlite3"))
+    con.execute("CREATE TABLE IF NOT EXISTS visits (at TEXT)")
+    return con
+
+
+def count(con):
+    return con.execute("SELECT count(*) FROM visits").fetchone()[0]
+
+
+@app.get("/health")
+def health():
+    with psycopg2.connect(os.environ["DATABASE_URL"]) as pg, pg.cursor() as cur:
+        cur.execute("SELECT current_user")
+        user = cur.fetchone()[0]
+    con = visits_db()
+    n = count(con)
+    con.close()
+    return jsonify(ok=True, visits=n, version=VERSION, db_user=user)
+
+
+@app.post("/visits")
+def visit():
+    con = visits_db()
+    con.execute("INSERT INTO visits VALUES (datetime('now'))")
+    con.commit()
+    n = count(con)
+    con.close()
+    return jsonify(visits=n), 201
+"#
+        .replace("__VERSION__", version),
+    );
+}
+
+/// The static file of the Django app, as nginx must serve it.
+const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
+
+/// GET `path` from this computer with the response's headers: (status, headers, body).
+fn get_with_headers(address: &str, path: &str) -> (u16, String, String) {
+    let out = Command::new("curl")
+        .args([
+            "-sS",
+            "-m",
+            "15",
+            "-D",
+            "/dev/stderr",
+            "-w",
+            "\n%{http_code}",
+        ])
+        .arg(format!("http://{address}{path}"))
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (
+        code.trim().parse().unwrap_or(0),
+        String::from_utf8_lossy(&out.stderr).to_ascii_lowercase(),
+        body.to_owned(),
+    )
+}
+
 /// GET `path` from this computer, as a visitor: (status code, body).
 fn get(address: &str, path: &str) -> (u16, String) {
     let out = Command::new("curl")
@@ -418,6 +623,20 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
     doctor_on_faults(&droplet, home.path(), &answers, &address);
     board_warnings(&droplet, home.path(), &answers);
+    django_rest_app_with_static_files_served_by_nginx(
+        &droplet,
+        home.path(),
+        &address,
+        code.path(),
+        &secrets,
+    );
+    pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
+        &droplet,
+        home.path(),
+        &address,
+        code.path(),
+        &secrets,
+    );
 }
 
 /// `droplift doctor`: exit status and what it printed.
@@ -613,4 +832,278 @@ fn board_warnings(droplet: &TestDroplet, home: &Path, answers: &str) {
         "{text}"
     );
     assert!(line("  units        ok   none failed").len() < 81);
+}
+
+/// A pyproject-only Flask app on the same site: its dependencies are installed without
+/// gunicorn, psycopg2 is built from source after its build packages were installed, the
+/// instance folder is shared (seeded from the code) and its SQLite data survives a new
+/// release; a requires-python this server cannot meet is said before anything is built.
+fn pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
+    droplet: &TestDroplet,
+    home: &Path,
+    address: &str,
+    code: &Path,
+    secrets: &str,
+) {
+    let answers_for = |folder: &Path| {
+        cli::answers_file(
+            home,
+            &format!(
+                "[server]\nhost = \"{address}\"\n\n[user]\nname = \"ola\"\n\n\
+                 [postgres]\nrole = \"ola\"\ndatabase = \"shop\"\n\n\
+                 [nginx]\nsite = \"shop\"\nserver_name = \"_\"\n\n\
+                 [app]\nsource = \"{}\"\nhealth = \"/health\"\nshared = [\"instance\"]\n",
+                folder.display()
+            ),
+        )
+    };
+    let first = code.join("counter-v1");
+    counter_folder(&first, "1", ">=3.9");
+    let answers = answers_for(&first);
+    let out = cli::deploy_folder(home, &answers, &first, secrets);
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    for words in [
+        "Proposed from your code: SQLite seen in app.py: a database file must be in a shared \
+         folder (instance)",
+        "no requirements.txt: pip installs pyproject.toml's [project] dependencies (3 of them)",
+        "pyproject.toml's dependencies names gunicorn; uWSGI serves the app here, so that line \
+         is left out",
+        "pyproject.toml's dependencies names psycopg2, which pip builds from source: it needs",
+        "shared folder instance: made in /var/www/html/shop/shared, with the files your code has \
+         in instance",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    for package in ["libpq-dev", "python3-dev", "build-essential"] {
+        let state = droplet.run(&["dpkg-query", "-W", "-f=${db:Status-Status}", package]);
+        assert_eq!(state.trim(), "installed", "{package}");
+    }
+    let site_packages = droplet.run(&[
+        "sh",
+        "-c",
+        "ls /var/www/html/shop/current/venv/lib/python3*/site-packages",
+    ]);
+    assert!(
+        site_packages.lines().any(|l| l.starts_with("psycopg2-2.")),
+        "psycopg2 from source: {site_packages}"
+    );
+    assert!(
+        !site_packages.contains("binary") && !site_packages.contains("gunicorn"),
+        "{site_packages}"
+    );
+    let out = Command::new("curl")
+        .args(["-sS", "-m", "15", "-X", "POST"])
+        .arg(format!("http://{address}/visits"))
+        .output()
+        .expect("curl runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"visits":1}"#
+    );
+    let (status, body) = get(address, "/health");
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        (&health["visits"], &health["version"], &health["db_user"]),
+        (&1.into(), &"1".into(), &"ola".into()),
+        "{body}"
+    );
+
+    // A new release keeps the visits: the instance folder is the shared one.
+    let second = code.join("counter-v2");
+    counter_folder(&second, "2", ">=3.9");
+    let answers = answers_for(&second);
+    let out = cli::deploy_folder(home, &answers, &second, secrets);
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    let (status, body) = get(address, "/health");
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        (&health["visits"], &health["version"]),
+        (&1.into(), &"2".into()),
+        "{body}"
+    );
+    assert_eq!(
+        droplet
+            .run(&["readlink", "/var/www/html/shop/current/instance"])
+            .trim(),
+        "/var/www/html/shop/shared/instance"
+    );
+    let files = droplet.run(&[
+        "sh",
+        "-c",
+        "cd /var/www/html/shop/shared/instance && stat -c '%n %U' * | sort",
+    ]);
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        ["README.txt ola", "visits.sqlite3 ola"],
+        "{files}"
+    );
+
+    // `droplift logs`: the slots' journal, uWSGI's log (a request the test made) and nginx's
+    // part; then --follow shows a request made while it runs.
+    let out = cli::droplift(
+        home,
+        &[
+            "logs",
+            "--answers",
+            &answers,
+            "--lines",
+            "30",
+            "--secrets-stdin",
+        ],
+        secrets,
+    );
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    for words in [
+        "── journal of uwsgi-shop@*",
+        "── /var/www/html/shop/log/uwsgi.log (last 30 lines)",
+        "GET /health",
+        "── /var/log/nginx/error.log, lines naming /var/www/html/shop/",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let asking = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let requests = {
+        let asking = asking.clone();
+        let address = address.to_owned();
+        std::thread::spawn(move || {
+            for _ in 0..120 {
+                if !asking.load(std::sync::atomic::Ordering::Relaxed) {
+                    break;
+                }
+                let _ = get(&address, "/health?follow-check-7");
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+        })
+    };
+    let (followed, hit) = cli::droplift_until(
+        home,
+        &["logs", "--answers", &answers, "--follow", "--secrets-stdin"],
+        secrets,
+        "follow-check-7",
+        std::time::Duration::from_secs(90),
+    );
+    asking.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = requests.join();
+    assert!(hit, "{followed}");
+    assert!(followed.contains("[uwsgi.log]"), "{followed}");
+
+    // Python 3.99 wanted: said before anything is built; release 2 keeps serving.
+    let third = code.join("counter-v3");
+    counter_folder(&third, "3", ">=3.99");
+    let answers = answers_for(&third);
+    let out = cli::deploy_folder(home, &answers, &third, secrets);
+    let text = said(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "Your app asks for Python >=3.99 (requires-python in pyproject.toml); this server \
+             has Python 3."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("Nothing was installed. Your options:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(no system droplift sets up has such a Python: Ubuntu 24.04 has 3.12"),
+        "{text}"
+    );
+    assert!(!text.contains("Collecting Flask"), "pip never ran: {text}");
+    let (status, body) = get(address, "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""version":"2""#), "{body}");
+}
+
+/// The Django REST app on the same site: droplift proposes migrate, collectstatic and nginx for
+/// STATIC_ROOT; the static files come from nginx itself (no Django headers, nginx's ETag), a
+/// missing one is nginx's own 404 page, and the migration's table is in PostgreSQL.
+fn django_rest_app_with_static_files_served_by_nginx(
+    droplet: &TestDroplet,
+    home: &Path,
+    address: &str,
+    code: &Path,
+    secrets: &str,
+) {
+    let notes = code.join("notes");
+    notes_folder(&notes);
+    let answers = cli::answers_file(
+        home,
+        &format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"ola\"\n\n\
+             [postgres]\nrole = \"ola\"\ndatabase = \"shop\"\n\n\
+             [nginx]\nsite = \"shop\"\nserver_name = \"_\"\n\n\
+             [app]\nsource = \"{}\"\nhealth = \"/api/health/\"\nsecrets = [\"SECRET_KEY\"]\n",
+            notes.display()
+        ),
+    );
+    let out = cli::deploy_folder(home, &answers, &notes, secrets);
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    for proposed in [
+        "The app's entry point: api.wsgi:application (found WSGI_APPLICATION",
+        "Proposed from your code: release commands: python manage.py migrate --noinput, python \
+         manage.py collectstatic --noinput",
+        "Proposed from your code: static files: nginx serves /static/ from staticfiles \
+         (STATIC_ROOT in api/settings.py",
+        "static folder staticfiles (/static/):",
+        "nginx serves /static/ from /var/www/html/shop/current/staticfiles/",
+    ] {
+        assert!(text.contains(proposed), "{proposed}: {text}");
+    }
+    let tables = droplet.run(&[
+        "runuser", "-u", "postgres", "--", "psql", "-X", "-A", "-t", "-d", "shop", "-c", "\\dt",
+    ]);
+    assert!(tables.contains("|notes_note|table|ola"), "{tables}");
+    let (status, body) = get(address, "/api/health/");
+    assert_eq!((status, body.trim()), (200, r#"{"ok":true,"notes":0}"#));
+    // The app's own static file and DRF's, from nginx: its ETag, none of Django's headers.
+    let (status, headers, body) = get_with_headers(address, "/static/notes/hello.txt");
+    assert_eq!((status, body.as_str()), (200, NOTES_STATIC), "{headers}");
+    assert!(headers.contains("etag:"), "nginx's own answer: {headers}");
+    assert!(
+        !headers.contains("x-frame-options"),
+        "Django's middleware never saw it: {headers}"
+    );
+    let (status, headers, _) =
+        get_with_headers(address, "/static/rest_framework/css/bootstrap.min.css");
+    assert_eq!(status, 200, "{headers}");
+    // A missing static file is nginx's 404 page, not the app's.
+    let (status, _, body) = get_with_headers(address, "/static/notes/missing.txt");
+    let nginx_404 = droplet.run(&["cat", "/var/www/errors/404.html"]);
+    assert_eq!((status, body.trim()), (404, nginx_404.trim()));
+    let (status, headers, _) = get_with_headers(address, "/api/missing/");
+    assert_eq!(status, 404);
+    assert!(
+        headers.contains("x-frame-options"),
+        "the app's 404: {headers}"
+    );
+    let conf = droplet.run(&["cat", "/etc/nginx/droplift/shop-static.conf"]);
+    assert!(
+        conf.contains("location /static/ {\n    alias /var/www/html/shop/current/staticfiles/;"),
+        "{conf}"
+    );
+    let files = droplet.run(&[
+        "sh",
+        "-c",
+        "find /var/www/html/shop/current/staticfiles -type f -printf '%g %m\\n' | sort | uniq -c",
+    ]);
+    assert!(files.contains("www-data"), "{files}");
+    assert!(!files.lines().any(|l| !l.contains("www-data")), "{files}");
+    // status agrees: nothing pending once the static lines are in place.
+    let status = cli::droplift(
+        home,
+        &["status", "--answers", &answers, "--secrets-stdin"],
+        secrets,
+    );
+    let status_text = said(&status);
+    assert!(
+        !status_text.contains("static folders ([app] static) as asked yet"),
+        "{status_text}"
+    );
 }

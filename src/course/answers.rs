@@ -130,6 +130,18 @@ pub struct AppAnswers {
     /// `[app] secrets`: the names of settings whose values are secret (typed, or made on the
     /// server); the values are never answers.
     pub secrets: Vec<String>,
+    /// Whether `[app] release` was given (even empty): if not, droplift may propose commands
+    /// from the code (Django's migrate and collectstatic).
+    pub release_given: bool,
+    /// `[app] static`: URL prefix → folder inside the release, served by nginx itself.
+    pub static_dirs: Vec<(String, String)>,
+    /// Whether `[app] static` was given (even empty): if not, Django's STATIC_ROOT is proposed.
+    pub static_given: bool,
+    /// `[app] shared`: folders kept outside the releases and linked into each one.
+    pub shared: Vec<String>,
+    /// What droplift proposed from the code, and why (release commands, static folders), for
+    /// headless to say under stage 8's heading.
+    pub proposed: Vec<String>,
 }
 
 impl Default for AppAnswers {
@@ -149,6 +161,11 @@ impl Default for AppAnswers {
             release: Vec::new(),
             env: Vec::new(),
             secrets: Vec::new(),
+            release_given: false,
+            static_dirs: Vec::new(),
+            static_given: false,
+            shared: Vec::new(),
+            proposed: Vec::new(),
         }
     }
 }
@@ -225,6 +242,11 @@ impl Answers {
                     .join("\n"),
             ),
             ("app_secret_names", self.app.secrets.join(" ")),
+            (
+                "app_static",
+                crate::course::stages::app::folders::static_lines(&self.app.static_dirs),
+            ),
+            ("app_shared", self.app.shared.join(" ")),
             ("domain", self.domain.clone().unwrap_or_default()),
             ("tls_email", self.tls_email.clone().unwrap_or_default()),
             (
@@ -287,6 +309,7 @@ impl Answers {
         }
         if let Some(release) = get("app_release") {
             self.app.release = release.lines().map(str::to_owned).collect();
+            self.app.release_given = true;
         }
         if let Some(env) = get("app_env") {
             self.app.env = env
@@ -297,6 +320,13 @@ impl Answers {
         }
         if let Some(names) = get("app_secret_names") {
             self.app.secrets = names.split(' ').map(str::to_owned).collect();
+        }
+        if let Some(lines) = get("app_static") {
+            self.app.static_dirs = crate::course::stages::app::folders::static_pairs(&lines);
+            self.app.static_given = true;
+        }
+        if let Some(names) = get("app_shared") {
+            self.app.shared = crate::course::stages::app::folders::split_shared(&names);
         }
         if let Some(module) = get("app_module") {
             self.app.module = module;

@@ -140,6 +140,20 @@ checked!(
 );
 
 checked!(
+    /// The static folders nginx serves (`[app] static`), `PREFIX FOLDER` lines: a URL prefix
+    /// starting and ending with `/`, a folder inside the release.
+    StaticDirs,
+    super::stages::app::folders::validate_static_lines
+);
+
+checked!(
+    /// The folders kept across releases (`[app] shared`), space-separated, each inside the
+    /// release.
+    SharedDirs,
+    super::stages::app::folders::validate_shared_list
+);
+
+checked!(
     /// A release's folder name under releases/ (a tag, or the UTC time it was built).
     ReleaseName,
     super::stages::app::rules::validate_release_name

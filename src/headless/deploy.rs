@@ -223,6 +223,10 @@ pub fn read_folder(
     }
     crate::source::check(&archive, &folder, &answers.app.module)
         .map_err(|e| fail(e.to_string()))?;
+    // Django's release commands and static folder where the answers do not say; SQLite said.
+    app::proposals::propose(&mut answers.app, &archive.files, &|path| {
+        std::fs::read_to_string(folder.join(path)).ok()
+    });
     if answers.app.health.is_empty() {
         // Offered when [app] health is missing: routes a GET can ask, seen in the code.
         answers.app.routes = app::routes::routes(&archive.files, &|path| {
@@ -323,6 +327,11 @@ pub fn say_entry_point(stage: StageId, answers: &Answers) {
             "The app's entry point: {} ({why}; [app] module chooses another)",
             answers.app.module
         );
+    }
+    if stage == StageId::App {
+        for proposal in &answers.app.proposed {
+            println!("Proposed from your code: {proposal}");
+        }
     }
 }
 

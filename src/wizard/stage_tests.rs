@@ -201,7 +201,7 @@ fn a_folder_in_the_app_form_is_sent_to_deploy_and_a_git_url_needs_a_good_ref() {
 fn the_sample_app_starts_the_app_stage_s_check() {
     let mut app = app_at(StageId::App);
     let mut effects = Vec::new();
-    for _ in 0..9 {
+    for _ in 0..11 {
         effects = press(&mut app, KeyCode::Enter);
     }
     let started = effects.iter().any(|e| {
@@ -232,7 +232,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
         Some("found app = Flask(__name__) in app.py")
     );
     // Kept as proposed: still droplift's choice.
-    for _ in 0..9 {
+    for _ in 0..11 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.module, "app:app");
@@ -254,7 +254,7 @@ fn the_app_form_proposes_the_entry_point_with_its_reason_and_a_typed_one_wins() 
     assert_eq!(note(&app), None);
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "/store");
-    for _ in 0..6 {
+    for _ in 0..8 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.module, "shop:create_app()");
@@ -291,7 +291,7 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
         Some("code in git is not looked at: give one of your routes")
     );
     let mut effects = Vec::new();
-    for _ in 0..9 {
+    for _ in 0..11 {
         effects = press(&mut app, KeyCode::Enter);
     }
     assert!(
@@ -304,12 +304,12 @@ fn the_app_form_asks_a_students_app_for_its_health_path_and_never_assumes_items(
     press(&mut app, KeyCode::Enter);
     assert!(error(&app, "health").contains("starts with /"));
     // Enter on the last field refuses and brings the cursor back to the field at fault.
-    for _ in 0..5 {
+    for _ in 0..7 {
         press(&mut app, KeyCode::Enter);
     }
     clear_field(&mut app);
     type_text(&mut app, "/store");
-    for _ in 0..6 {
+    for _ in 0..8 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(app.answers.app.health, "/store");
@@ -333,7 +333,7 @@ fn the_app_form_takes_the_database_password_after_a_resume_and_keeps_one_typed_b
         press(&mut app, KeyCode::Enter);
     }
     type_text(&mut app, "the db pw 12");
-    for _ in 0..5 {
+    for _ in 0..7 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(
@@ -348,7 +348,7 @@ fn the_app_form_takes_the_database_password_after_a_resume_and_keeps_one_typed_b
         crate::secret::Secret::new("typed at stage 5"),
         &crate::secret::Redactor::new(),
     );
-    for _ in 0..9 {
+    for _ in 0..11 {
         press(&mut app, KeyCode::Enter);
     }
     assert_eq!(
@@ -374,6 +374,20 @@ fn the_app_form_takes_release_commands_settings_and_masked_secret_values() {
     press(&mut app, KeyCode::Enter);
     type_text(&mut app, "SECRET_KEY=short");
     press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "/static=staticfiles");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "instance ../media");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        error(&app, "static").contains("starts and ends with /"),
+        "{}",
+        error(&app, "static")
+    );
+    assert!(
+        error(&app, "shared").contains("no . or .."),
+        "{}",
+        error(&app, "shared")
+    );
     assert!(
         error(&app, "env").contains("droplift writes DATABASE_URL"),
         "{}",
@@ -391,7 +405,21 @@ fn the_app_form_takes_release_commands_settings_and_masked_secret_values() {
     clear_field(&mut app);
     type_text(&mut app, "SECRET_KEY=typed-secret-1");
     press(&mut app, KeyCode::Enter);
+    clear_field(&mut app);
+    type_text(&mut app, "/static/=staticfiles; /media/=media");
+    press(&mut app, KeyCode::Enter);
+    clear_field(&mut app);
+    type_text(&mut app, "instance media");
+    press(&mut app, KeyCode::Enter);
     let answers = &app.answers.app;
+    assert_eq!(
+        answers.static_dirs,
+        [
+            ("/static/".to_owned(), "staticfiles".to_owned()),
+            ("/media/".to_owned(), "media".to_owned())
+        ]
+    );
+    assert_eq!(answers.shared, ["instance", "media"]);
     assert_eq!(
         answers.release,
         ["flask --app shop db upgrade", "flask --app shop seed"]

@@ -117,6 +117,53 @@ pub fn droplift_killed_at(
     (seen, hit)
 }
 
+/// Starts `droplift` like `droplift()`, reads its output until a line contains `at` or `limit`
+/// has passed (a command that would run on, like `logs --follow`), then stops it. Returns what
+/// it printed and whether the line was seen.
+pub fn droplift_until(
+    home: &Path,
+    args: &[&str],
+    stdin: &str,
+    at: &str,
+    limit: std::time::Duration,
+) -> (String, bool) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command(home, args)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start droplift");
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    let stdout = child.stdout.take().expect("stdout");
+    let pid = child.id().to_string();
+    let (done, stopped) = std::sync::mpsc::channel::<()>();
+    // The watchdog: past the limit the command is stopped, so the read below ends.
+    let watchdog = std::thread::spawn(move || {
+        if stopped.recv_timeout(limit).is_err() {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    });
+    let mut seen = String::new();
+    let mut hit = false;
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(at) {
+            hit = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = done.send(());
+    let _ = watchdog.join();
+    (seen, hit)
+}
+
 /// `droplift apply` of `only` (every stage when empty), headless, secrets from `stdin`, a new
 /// host key accepted: how the end-to-end tests run the course.
 pub fn apply(home: &Path, answers: &str, only: &[&str], stdin: &str) -> Output {

@@ -8,8 +8,8 @@ check_tree() {
   local dir=$1 path
   path=${module%%:*}
   path=${path//.//}
-  if ! as_owner test -f "$dir/requirements.txt"; then
-    echo "the code has no requirements.txt at its top level: pip needs one to install the app's libraries (and uWSGI)" >&2
+  if ! as_owner test -f "$dir/requirements.txt" && ! as_owner test -f "$dir/pyproject.toml"; then
+    echo "the code has no requirements.txt (or pyproject.toml) at its top level: pip needs one to install the app's libraries" >&2
     return 1
   fi
   if ! as_owner test -f "$dir/$path.py" && ! as_owner test -f "$dir/$path/__init__.py"; then

@@ -145,7 +145,7 @@ fn proposal(module: String, reason: String) -> Option<Found> {
 }
 
 /// `name = …` at the top level (not `name == …`).
-fn assigns(line: &str, name: &str) -> bool {
+pub(super) fn assigns(line: &str, name: &str) -> bool {
     line.strip_prefix(name)
         .map(str::trim_start)
         .is_some_and(|rest| rest.starts_with('=') && !rest.starts_with("=="))
@@ -170,10 +170,13 @@ fn imports(line: &str, name: &str) -> bool {
         })
 }
 
-/// A Django project: manage.py names its settings (`DJANGO_SETTINGS_MODULE`, "proj.settings"),
-/// whose `WSGI_APPLICATION = "proj.wsgi.application"` is the entry point; without it, the
-/// settings' package's wsgi.py and its `application`, as startproject writes it.
-fn django(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<Found> {
+/// A Django project's settings module (manage.py's `DJANGO_SETTINGS_MODULE`, "proj.settings")
+/// and the files that may hold its settings: the module, or a settings package's files and its
+/// neighbours.
+pub(super) fn django_settings(
+    files: &[String],
+    read: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, Vec<String>)> {
     let manage = read("manage.py")?;
     let settings = quoted_after(&manage, "DJANGO_SETTINGS_MODULE")?;
     let path = settings.replace('.', "/");
@@ -198,6 +201,14 @@ fn django(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<Fou
                 .collect::<Vec<_>>(),
         );
     }
+    Some((settings, settings_files))
+}
+
+/// A Django project: manage.py names its settings (`DJANGO_SETTINGS_MODULE`, "proj.settings"),
+/// whose `WSGI_APPLICATION = "proj.wsgi.application"` is the entry point; without it, the
+/// settings' package's wsgi.py and its `application`, as startproject writes it.
+fn django(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<Found> {
+    let (settings, settings_files) = django_settings(files, read)?;
     for file in &settings_files {
         let Some(text) = read(file) else { continue };
         let Some(wsgi) = text

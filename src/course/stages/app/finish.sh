@@ -1,6 +1,6 @@
 # Marks the new release built (ready for the service stage) and keeps only the five newest
 # releases, never removing the one serving or the one about to.
-: "${releases:?}"
+: "${releases:?}" "${static_lines?}"
 set -euo pipefail
 site_lock
 
@@ -21,6 +21,23 @@ prune_releases() {
 
 name=$(link_target next)
 [ -n "$name" ] || { echo "no release is being built (next is missing): run the stage again" >&2; exit 1; }
+# nginx (www-data) reads the static folders ([app] static) through the group: the site's folder
+# is setgid www-data, so what is made in it is nginx's group; folders that lack g+rx and files
+# that lack g+r get them, as the user (their files; find never follows a link).
+while read -r prefix folder; do
+  [ -n "$folder" ] || continue
+  if ! as_owner test -d "$releases/$name/$folder"; then
+    echo "note: release $name has no folder $folder: $prefix will answer 404 (does a release command make it, e.g. collectstatic?)"
+    continue
+  fi
+  as_owner find "$releases/$name/$folder" \( -type d ! -perm -g+rx -exec chmod g+rx {} + \) \
+    -o \( -type f ! -perm -g+r -exec chmod g+r {} + \)
+  other=$(as_owner find "$releases/$name/$folder" ! -group www-data -printf '%g\n' | sort -u | head -n 3 | tr -cd '[:print:]\n' | paste -sd ' ' -)
+  if [ -n "$other" ]; then
+    echo "note: some files in $folder belong to the group $other, not www-data: nginx cannot read them ($prefix answers 403 for those)"
+  fi
+  echo "static folder $folder ($prefix): $(as_owner find "$releases/$name/$folder" -type f | wc -l) files nginx's group can read"
+done <<<"$static_lines"
 if [ "$(mark_get "$name" status)" = building ]; then mark_set "$name" status built; fi
 echo "release $name is built: $(mark_get "$name" status)"
 prune_releases

@@ -3,7 +3,9 @@
 //! virtualenv) that waits as `next` until the service stage's smoke test lets it go live.
 
 pub mod entry;
+pub mod folders;
 pub mod health;
+pub mod proposals;
 pub mod routes;
 pub mod rules;
 pub mod section;
@@ -23,7 +25,7 @@ use crate::course::stage::{
 use crate::course::stages::app::rules::{SourceKind, source_kind};
 use crate::course::values::{
     AppModule, AppSettings, CodeDigest, GitRef, GitUrl, Made, PgDatabase, PgRole, ReleaseCommands,
-    SecretNames, SiteName, UserName,
+    SecretNames, SharedDirs, SiteName, StaticDirs, UserName,
 };
 use crate::course::{PlanError, answer};
 use crate::secret::Secret;
@@ -48,6 +50,10 @@ const RELEASE: &str = include_str!("release.sh");
 const UNPACK: &str = include_str!("unpack.sh");
 const CLONE: &str = include_str!("clone.sh");
 const VENV: &str = include_str!("venv.sh");
+/// The folders kept across releases, linked into the new one.
+const SHARED: &str = include_str!("shared.sh");
+/// The function that links one shared folder, as the site's user (the Ansible export's too).
+pub const LINK_SHARED: &str = include_str!("link_shared.sh");
 /// Which uWSGI serves the app (the distribution's when its plugin fits the virtualenv's Python).
 pub const UWSGI: &str = include_str!("uwsgi.sh");
 /// The same file, for the Ansible export's own copy.
@@ -181,6 +187,11 @@ pub struct AppValues {
     pub settings: AppSettings,
     /// `[app] secrets`, names only.
     pub secret_names: SecretNames,
+    /// `[app] static`, `PREFIX FOLDER` lines (nginx reads the folders: made readable to its
+    /// group when the release is built).
+    pub static_dirs: StaticDirs,
+    /// `[app] shared`, folder names kept across releases.
+    pub shared: SharedDirs,
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
@@ -254,6 +265,14 @@ pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
         secret_names: answer(
             "app.secrets",
             SecretNames::parse(&answers.app.secrets.join(" ")),
+        )?,
+        static_dirs: answer(
+            "app.static",
+            StaticDirs::parse(&folders::static_lines(&answers.app.static_dirs)),
+        )?,
+        shared: answer(
+            "app.shared",
+            SharedDirs::parse(&answers.app.shared.join(" ")),
         )?,
     })
 }
@@ -359,6 +378,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             .set("settings", &v.settings)
             .set("secret_names", &v.secret_names)
             .set("release_cmds", &v.release)
+            .set("shared_dirs", &v.shared)
             .set("role", &v.role)
             .set("db", &v.db),
         &v.code,
@@ -457,12 +477,29 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         ),
     ];
     apply.extend(get_code);
+    if !v.shared.as_str().is_empty() {
+        apply.push(Step::run(
+            format!(
+                "Link the shared folders ({}) into the new release, as {user}: each is kept in \
+                 {base}/shared/ across releases\n(made the first time, with the files your code \
+                 has there; uWSGI writes in them)",
+                v.shared.as_str().replace(' ', ", ")
+            ),
+            Command::root(
+                &layout
+                    .script(&[LIB, LOCK, LINK_SHARED, SHARED])
+                    .set("shared_dirs", &v.shared),
+            )?,
+        ));
+    }
     apply.extend([
         Step::run(
             format!(
-                "Give the release its own virtualenv and pip install -r requirements.txt in it, \
-                 as {user}\n(wheels fetched in the background come first; with the distribution's uWSGI, \
-                 venv/bin/uwsgi starts it with its python3 plugin)"
+                "Give the release its own virtualenv and pip install -r requirements.txt in it \
+                 (without one: pyproject.toml's dependencies), as {user}\n(pyproject.toml's \
+                 requires-python is checked first; a uwsgi or gunicorn line is left out: the \
+                 distribution's uWSGI serves, venv/bin/uwsgi starts it with its python3 plugin; \
+                 psycopg2 from source gets libpq-dev, python3-dev and build-essential before pip)"
             ),
             Command::root(
                 &layout
@@ -513,9 +550,27 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             )),
         ));
     }
+    let finish_title = if v.static_dirs.as_str().is_empty() {
+        "Mark the release built and keep the five newest releases".to_owned()
+    } else {
+        format!(
+            "Let nginx's group read the static folders ({}), as {user}; mark the release built \
+             and keep the five newest releases",
+            v.static_dirs
+                .as_str()
+                .lines()
+                .filter_map(|l| l.split_once(' ').map(|(_, f)| f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     apply.extend([Step::run(
-        "Mark the release built and keep the five newest releases",
-        Command::root(&layout.script(&[LIB, LOCK, FINISH]))?,
+        finish_title,
+        Command::root(
+            &layout
+                .script(&[LIB, LOCK, FINISH])
+                .set("static_lines", &v.static_dirs),
+        )?,
     )]);
 
     Ok(StagePlans {
@@ -591,6 +646,8 @@ pub const STAGE: Stage = Stage {
             "Secret values",
             "NAME=value …; empty: made there",
         ),
+        text("static", "Static files", "/static/=staticfiles; ; between"),
+        text("shared", "Shared dirs", "kept across releases, e.g. media"),
     ],
     validate,
     fill,
@@ -660,6 +717,14 @@ fn validate(value: &FieldText<'_>) -> Vec<FieldError> {
         "secret_values",
         settings::split_secret_values(&value("secret_values"), &names),
     );
+    errors.check(
+        "static",
+        folders::split_static(&value("static")).and_then(|p| folders::validate_static(&p)),
+    );
+    errors.check(
+        "shared",
+        folders::validate_shared(&folders::split_shared(&value("shared"))),
+    );
     errors.into_vec()
 }
 
@@ -678,6 +743,13 @@ fn fill(answers: &Answers, key: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join("; "),
         "secrets" => app.secrets.join(" "),
+        "static" => app
+            .static_dirs
+            .iter()
+            .map(|(p, f)| format!("{p}={f}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+        "shared" => app.shared.join(" "),
         _ => return None,
     })
 }
@@ -748,6 +820,10 @@ fn take(answers: &mut Answers, form: &mut dyn FormInput) -> Vec<(SecretName, Sec
     // `validate` passed: the pairs are good.
     app.env = settings::split_settings(&form.value("env")).unwrap_or_default();
     app.secrets = settings::split_names(&form.value("secrets"));
+    // `validate` passed: the pairs are good.
+    app.static_dirs = folders::split_static(&form.value("static")).unwrap_or_default();
+    app.static_given = true;
+    app.shared = folders::split_shared(&form.value("shared"));
     let mut typed = Vec::new();
     // Empty keeps the password typed at stage 5 in this session, if any.
     let password = form.take_secret("db_password");

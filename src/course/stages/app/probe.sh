@@ -2,6 +2,7 @@
 # hold a DATABASE_URL for the role and database that PostgreSQL accepts, and is a
 # release built from your code serving or waiting to go live?
 : "${u:?}" "${packages:?}" "${role:?}" "${db:?}" "${env_file:?}" "${settings?}" "${secret_names?}" "${release_cmds?}"
+: "${releases:?}" "${shared_dirs?}"
 set -euo pipefail
 todo=()
 read -ra wanted <<<"$packages $(uwsgi_packages_to_check)"
@@ -58,6 +59,12 @@ if [ -n "$holder" ] && [ -n "$release_cmds" ] &&
   [ "$(mark_get "$holder" release_cmds)" != "$(printf '%s' "$release_cmds" | sha256sum | cut -d ' ' -f 1)" ]; then
   todo+=("the release commands ([app] release) have not run for release $holder yet")
 fi
+for folder in $shared_dirs; do
+  if [ -n "$holder" ] && ! as_owner test -L "$releases/$holder/$folder"; then
+    todo+=("the shared folder $folder is not linked into release $holder yet")
+    break
+  fi
+done
 if [ "${#todo[@]}" -eq 0 ]; then
   echo "droplift-state: done release $holder holds your code, with its virtualenv and environment file"
 else

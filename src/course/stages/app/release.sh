@@ -1,5 +1,6 @@
 # Runs the app's release commands ([app] release: migrations, collectstatic …) for the release
-# waiting to go live, before it can serve. Each runs as $u in the release's folder, with the
+# waiting to go live, before it can serve. Each runs as $u (with the service's group, www-data:
+# nginx reads what collectstatic makes) in the release's folder, with the
 # release's virtualenv first on PATH and the environment file's settings (root reads its own
 # file and hands it to the user's process on stdin), and is stopped after $release_timeout s.
 # Output streams to the log. A command that fails marks the release failed and stops the stage:
@@ -43,7 +44,7 @@ while IFS= read -r command; do
   echo "release command $n, as $u in $releases/$name: $command"
   out=$(mktemp "$staging/.release-out.XXXXXX")
   rc=0
-  as_owner env -i LANG=C.UTF-8 PATH=/usr/bin:/bin /usr/bin/python3 -I -c "$program" \
+  as_service env -i LANG=C.UTF-8 PATH=/usr/bin:/bin /usr/bin/python3 -I -c "$program" \
     "$releases/$name" "$command" "$release_timeout" "$home" < "$envf" 2>&1 | tee "$out" || rc=$?
   if [ "$rc" -ne 0 ]; then
     case "$rc" in

@@ -5,6 +5,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::folders::{validate_shared, validate_static};
 use super::health::validate_health_path;
 use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
 use super::settings::{validate_release_commands, validate_setting_names, validate_settings};
@@ -22,6 +23,9 @@ pub struct RawApp {
     release: Option<Spanned<Vec<String>>>,
     secrets: Option<Spanned<Vec<String>>>,
     env: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    #[serde(rename = "static")]
+    static_dirs: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    shared: Option<Spanned<Vec<String>>>,
 }
 
 /// Takes `[app]` into the answers, or tells `reading` what is wrong with it. A folder source
@@ -61,6 +65,7 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
         }
     }
     if let Some(release) = &app.release {
+        answers.app.release_given = true;
         match validate_release_commands(release.get_ref()) {
             Ok(()) => answers.app.release = release.get_ref().clone(),
             Err(m) => reading.refuse("app.release", release.span(), m),
@@ -83,6 +88,30 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
         match validate_setting_names(&plain, &names) {
             Ok(()) => answers.app.secrets = secrets.get_ref().clone(),
             Err(m) => reading.refuse("app.secrets", secrets.span(), m),
+        }
+    }
+    if let Some(dirs) = &app.static_dirs {
+        answers.app.static_given = true;
+        let pairs: Vec<(String, String)> = dirs
+            .get_ref()
+            .iter()
+            .map(|(p, f)| (p.clone(), f.clone()))
+            .collect();
+        match validate_static(&pairs) {
+            Ok(()) => answers.app.static_dirs = pairs,
+            Err(m) => reading.refuse("app.static", dirs.span(), m),
+        }
+    }
+    if let Some(shared) = &app.shared {
+        match validate_shared(shared.get_ref()) {
+            Ok(()) => {
+                answers.app.shared = shared
+                    .get_ref()
+                    .iter()
+                    .map(|s| s.trim_end_matches('/').to_owned())
+                    .collect();
+            }
+            Err(m) => reading.refuse("app.shared", shared.span(), m),
         }
     }
     // Empty is not given either: the sample keeps /items, any other app is asked for one.
@@ -189,6 +218,61 @@ mod tests {
                 (key, line),
                 "{bad}"
             );
+            assert!(
+                errors[0].message.contains(said),
+                "{bad}: {}",
+                errors[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn static_and_shared_folders_are_read_and_checked_at_their_line() {
+        let (answers, _) = parse(&format!(
+            "{BASE}[app]\nsource = \"./shop\"\nshared = [\"instance\", \"media/\"]\n\
+             static = {{ \"/static/\" = \"staticfiles\", \"/media/\" = \"media\" }}\n"
+        ))
+        .expect("static and shared");
+        assert_eq!(answers.app.shared, ["instance", "media"]);
+        assert!(answers.app.static_given);
+        assert_eq!(
+            answers.app.static_dirs,
+            [
+                ("/media/".to_owned(), "media".to_owned()),
+                ("/static/".to_owned(), "staticfiles".to_owned())
+            ]
+        );
+        let (answers, _) = parse(BASE).expect("none");
+        assert!(!answers.app.static_given && !answers.app.release_given);
+        for (bad, key, said) in [
+            ("static = { \"/\" = \"static\" }", "app.static", "/ alone"),
+            (
+                "static = { \"static\" = \"static\" }",
+                "app.static",
+                "starts and ends",
+            ),
+            (
+                "static = { \"/s/\" = \"../x\" }",
+                "app.static",
+                "no . or ..",
+            ),
+            (
+                "static = { \"/s/\" = \"/srv/x\" }",
+                "app.static",
+                "relative",
+            ),
+            ("shared = [\"../data\"]", "app.shared", "no . or .."),
+            (
+                "shared = [\"db\", \"db/x\"]",
+                "app.shared",
+                "inside another",
+            ),
+        ] {
+            let text = format!("{BASE}[app]\n{bad}\n");
+            let AnswersError::Invalid(errors) = parse(&text).expect_err(bad) else {
+                panic!("expected value errors for {bad}");
+            };
+            assert_eq!((errors[0].key.as_str(), errors[0].line), (key, 6), "{bad}");
             assert!(
                 errors[0].message.contains(said),
                 "{bad}: {}",

@@ -11,9 +11,12 @@ use crate::course::plan::{Command, LocalAction, Plan, StagePlans, StdinPart, Ste
 use crate::course::stage::{
     Stage, fetch_nothing, fill_nothing, note_nothing, nothing_to_check, take_nothing,
 };
+use crate::course::stages::app::folders::{static_conf, static_lines};
 use crate::course::stages::app::health::{Health, health};
 use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
-use crate::course::values::{AppModule, Made, ReleaseName, ServerName, SiteName, UserName};
+use crate::course::values::{
+    AppModule, Made, ReleaseName, ServerName, SiteName, StaticDirs, UserName,
+};
 use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, Script, ShellArg};
 
@@ -37,6 +40,8 @@ const VERIFY: &str = include_str!("verify.sh");
 const RELEASES: &str = include_str!("releases.sh");
 const TARGET: &str = include_str!("target.sh");
 const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
+const STATIC: &str = include_str!("static.sh");
+const LOGS: &str = include_str!("logs.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +54,8 @@ pub struct ServiceValues {
     pub host: String,
     /// What the smoke test asks, and whether it wants JSON (`[app] health`).
     pub health: Health,
+    /// `[app] static`, `PREFIX FOLDER` lines: served by nginx from the serving release.
+    pub static_dirs: StaticDirs,
 }
 
 pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
@@ -62,7 +69,70 @@ pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
         )?,
         host: answers.host.clone(),
         health: health(answers)?,
+        static_dirs: answer(
+            "app.static",
+            StaticDirs::parse(&static_lines(&answers.app.static_dirs)),
+        )?,
     })
+}
+
+/// Where nginx's lines for the static folders go: droplift's own file, which the site includes.
+pub fn static_file(site: &SiteName) -> Made {
+    Made::new(format!("/etc/nginx/droplift/{site}-static.conf"))
+}
+
+/// nginx's lines for the site's static folders (empty: none).
+pub fn static_text(v: &ServiceValues) -> Made {
+    if v.static_dirs.as_str().is_empty() {
+        Made::new(String::new())
+    } else {
+        Made::new(static_conf(v.site.as_str(), v.static_dirs.as_str()))
+    }
+}
+
+/// The step that writes (or removes) nginx's lines for the static folders, after a go-live.
+fn static_step(layout: &Layout, v: &ServiceValues) -> Result<Step, QuoteError> {
+    let file = static_file(&v.site);
+    let title = if v.static_dirs.as_str().is_empty() {
+        format!(
+            "No static folders ([app] static): make sure {file} is gone, so the app answers every path"
+        )
+    } else {
+        format!(
+            "Serve the static folders with nginx itself, from the release that serves:
+{}
+             (the lines go to {file}, which the site includes; nginx -t before the reload, and              the file before is put back if it refuses)",
+            v.static_dirs
+                .as_str()
+                .lines()
+                .map(|l| {
+                    let (prefix, folder) = l.split_once(' ').unwrap_or((l, ""));
+                    format!("  {prefix} → {}/current/{folder}/", layout.base)
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    Ok(Step::run(
+        title,
+        Command::root(
+            &layout
+                .script(&[LIB, LOCK, STATIC])
+                .set("site", &v.site)
+                .set("static_file", &file)
+                .set("static_conf", &static_text(v))
+                .set("static_lines", &v.static_dirs),
+        )?,
+    ))
+}
+
+/// The SHA-256 the probe wants of the static file, empty when there should be none.
+fn static_sha(v: &ServiceValues) -> Made {
+    if v.static_dirs.as_str().is_empty() {
+        Made::new(String::new())
+    } else {
+        sha256(&static_text(v))
+    }
 }
 
 fn fill(template: &str, pairs: &[(&str, &dyn ShellArg)]) -> Made {
@@ -232,7 +302,9 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                     .set(
                         "legacy_unit_sha",
                         &sha256(&legacy_unit_file(&v.site, &v.user)),
-                    ),
+                    )
+                    .set("static_file", &static_file(&v.site))
+                    .set("static_sha", &static_sha(v)),
             )?,
         )]),
         apply: Plan::new(vec![
@@ -254,6 +326,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 ),
                 go_live(&layout, v, &Const("next"))?,
             ),
+            static_step(&layout, v)?,
         ]),
         verify: Plan::new(verify_steps(v, &layout)?),
     })
@@ -306,6 +379,28 @@ pub fn releases_command(site: &SiteName, user: &UserName) -> Result<Command, Quo
     Command::root(&Layout::new(site, user).script(&[LIB, RELEASES]))
 }
 
+/// The most lines `droplift logs --lines` shows of each log.
+pub const MAX_LOG_LINES: u32 = 100_000;
+
+/// `droplift logs`: the last `lines` lines of the site's uWSGI journal, its uWSGI log and
+/// nginx's error lines for it, or (`follow`) every new line until stopped.
+pub fn logs_command(
+    site: &SiteName,
+    user: &UserName,
+    lines: u32,
+    follow: bool,
+) -> Result<Command, QuoteError> {
+    let lines = Made::new(lines.clamp(1, MAX_LOG_LINES).to_string());
+    let command = Command::root(
+        &Layout::new(site, user)
+            .script(&[LIB, LOGS])
+            .set("lines", &lines)
+            .set("follow", &Const(if follow { "yes" } else { "no" })),
+    )?;
+    // Following ends when the student stops it (Ctrl-C), or after a day.
+    Ok(command.timeout(Duration::from_secs(if follow { 86_400 } else { 60 })))
+}
+
 // ── The stage, as the rest of droplift sees it ──
 
 pub const STAGE: Stage = Stage {
@@ -335,6 +430,43 @@ pub const STAGE: Stage = Stage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logs_reads_as_root_the_last_lines_or_follows_for_a_day_at_most() {
+        let site = SiteName::parse("shop").expect("site");
+        let user = UserName::parse("ola").expect("user");
+        let last = logs_command(&site, &user, 0, false).expect("logs");
+        assert!(last.sudo);
+        assert!(last.script.contains("lines=1\n"), "at least one line");
+        assert!(last.script.contains("follow=no\n"));
+        assert!(last.script.contains("unit=uwsgi-shop\n"));
+        assert_eq!(last.timeout, Duration::from_secs(60));
+        let follow = logs_command(&site, &user, 5_000_000, true).expect("logs");
+        assert!(follow.script.contains(&format!("lines={MAX_LOG_LINES}\n")));
+        assert!(follow.script.contains("follow=yes\n"));
+        assert_eq!(follow.timeout, Duration::from_secs(86_400));
+        assert!(follow.stdin.is_empty(), "no secret goes to it");
+    }
+
+    #[test]
+    fn the_static_lines_and_their_check_follow_the_answers() {
+        let mut answers = Answers::new("203.0.113.7", "ola");
+        answers.app.health = "/health".into();
+        answers.app.source = "https://example.com/shop.git".into();
+        let none = values(&answers).expect("values");
+        assert_eq!(static_text(&none).as_str(), "");
+        assert_eq!(static_sha(&none).as_str(), "");
+        answers.app.static_dirs = vec![("/static/".into(), "staticfiles/".into())];
+        let some = values(&answers).expect("values");
+        assert!(
+            static_text(&some)
+                .as_str()
+                .contains("alias /var/www/html/items-rest/current/staticfiles/;")
+        );
+        assert_eq!(static_sha(&some).as_str().len(), 64);
+        answers.app.static_dirs = vec![("/".into(), "staticfiles".into())];
+        assert!(values(&answers).is_err(), "checked again at the plan");
+    }
 
     #[test]
     fn the_templates_are_filled_from_checked_values() {

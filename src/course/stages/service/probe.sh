@@ -4,7 +4,7 @@
 # restarts in place: with droplift's files of then it is done too, and its next go-live moves it
 # to the two slots.
 : "${ini:?}" "${unit:?}" "${env_file:?}" "${staging:?}" "${ini_sha:?}" "${unit_sha:?}" "${health:?}"
-: "${legacy_ini_sha:?}" "${legacy_unit_sha:?}"
+: "${legacy_ini_sha:?}" "${legacy_unit_sha:?}" "${static_file:?}" "${static_sha?}"
 set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
@@ -42,6 +42,11 @@ case "$slot" in
     ;;
   *) todo+=("no uWSGI slot serves the app yet") ;;
 esac
+if [ -n "$static_sha" ]; then
+  [ "$(sha_of "$static_file")" = "$static_sha" ] || todo+=("nginx does not serve the static folders ([app] static) as asked yet ($static_file)")
+elif [ -e "$static_file" ]; then
+  todo+=("$static_file serves static folders that [app] static no longer names")
+fi
 systemctl is-enabled --quiet "$svc" 2>/dev/null || todo+=("$svc does not start at boot yet")
 systemctl is-active --quiet "$svc" 2>/dev/null || todo+=("$svc is not running")
 if [ -n "$cur" ] && [ "$(mark_get "$cur" status)" != good ]; then

@@ -1,0 +1,327 @@
+//! What droplift proposes from code on the student's computer besides the entry point: for a
+//! Django project (manage.py), the release commands `migrate` and `collectstatic` and the
+//! static folder its `STATIC_ROOT` names, each where the answers do not say; and a word when
+//! the code keeps SQLite in its folder. Files are read as text, never run; pure like `entry`.
+
+use super::entry::{assigns, django_settings};
+use super::folders::{validate_release_folder, validate_static_prefix};
+use crate::course::answers::AppAnswers;
+
+/// Django's release commands: the schema first, then the static files nginx serves.
+pub const DJANGO_MIGRATE: &str = "python manage.py migrate --noinput";
+pub const DJANGO_COLLECTSTATIC: &str = "python manage.py collectstatic --noinput";
+
+/// How many Python files are looked through for SQLite at most.
+const MAX_FILES: usize = 200;
+
+/// What a Django project's settings say about its static files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct DjangoStatic {
+    /// `STATIC_URL` as a prefix (`/static/`).
+    prefix: String,
+    /// `STATIC_ROOT` relative to the project (where manage.py is), when droplift can tell.
+    folder: Option<String>,
+    /// The settings file read, for the reason.
+    file: String,
+    /// Why no folder is proposed, when none is.
+    why_not: Option<String>,
+}
+
+/// The first quoted text in `text` (`'static/'`).
+fn first_quoted(text: &str) -> Option<String> {
+    let start = text.find(['"', '\''])?;
+    let quote = text[start..].chars().next()?;
+    let value = &text[start + 1..];
+    Some(value[..value.find(quote)?].to_owned())
+}
+
+/// `STATIC_ROOT = BASE_DIR / "staticfiles"`, `os.path.join(BASE_DIR, "static")`,
+/// `str(BASE_DIR / "a" / "b")` or a plain relative `"staticfiles"`: the folder under the
+/// project, or why not.
+fn static_root(value: &str) -> Result<String, String> {
+    let quoted: Vec<&str> = value
+        .split(['"', '\''])
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, s)| s)
+        .collect();
+    if quoted.is_empty() {
+        return Err(format!(
+            "STATIC_ROOT = {} names no folder droplift can read",
+            value.trim()
+        ));
+    }
+    if !value.contains("BASE_DIR") && quoted[0].starts_with('/') {
+        return Err(format!(
+            "STATIC_ROOT is {}, a path on the server outside the release",
+            quoted[0]
+        ));
+    }
+    let folder = quoted.join("/").trim_matches('/').to_owned();
+    validate_release_folder(&folder).map_err(|m| format!("STATIC_ROOT: {m}"))?;
+    Ok(folder)
+}
+
+fn django_static(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Option<DjangoStatic> {
+    let (_, settings_files) = django_settings(files, read)?;
+    let mut found: Option<DjangoStatic> = None;
+    for file in &settings_files {
+        let Some(text) = read(file) else { continue };
+        let line_of = |name: &str| {
+            text.lines()
+                .find(|l| assigns(l, name))
+                .map(|l| l.split_once('=').map_or("", |(_, v)| v).trim().to_owned())
+        };
+        let root = line_of("STATIC_ROOT");
+        let url = line_of("STATIC_URL").and_then(|l| first_quoted(&l));
+        if root.is_none() && url.is_none() {
+            continue;
+        }
+        let entry = found.get_or_insert(DjangoStatic {
+            prefix: "/static/".into(),
+            folder: None,
+            file: file.clone(),
+            why_not: Some("the settings set no STATIC_ROOT".into()),
+        });
+        if let Some(url) = url {
+            let prefix = format!("/{}/", url.trim_matches('/'));
+            if validate_static_prefix(&prefix).is_ok() {
+                entry.prefix = prefix;
+            }
+        }
+        if let Some(root) = root {
+            entry.file = file.clone();
+            match static_root(&root) {
+                Ok(folder) => {
+                    entry.folder = Some(folder);
+                    entry.why_not = None;
+                }
+                Err(why) => entry.why_not = Some(why),
+            }
+        }
+    }
+    found.or_else(|| {
+        Some(DjangoStatic {
+            prefix: "/static/".into(),
+            folder: None,
+            file: settings_files.first()?.clone(),
+            why_not: Some("the settings set no STATIC_ROOT".into()),
+        })
+    })
+}
+
+/// Where the code keeps SQLite: database files sent with it, or Python that opens one.
+fn sqlite_seen(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut seen: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            [".sqlite", ".sqlite3", ".db"]
+                .iter()
+                .any(|ext| f.ends_with(ext))
+        })
+        .take(3)
+        .cloned()
+        .collect();
+    for file in files
+        .iter()
+        .filter(|f| f.ends_with(".py") && !f.contains("test"))
+        .take(MAX_FILES)
+    {
+        if seen.len() >= 3 {
+            break;
+        }
+        if read(file).is_some_and(|t| {
+            t.contains("sqlite:///")
+                || t.contains("backends.sqlite3")
+                || t.contains("import sqlite3")
+        }) {
+            seen.push(file.clone());
+        }
+    }
+    seen
+}
+
+/// Fills in what the answers do not say and the code shows, saying each choice and its reason
+/// in `app.proposed` (headless prints them under stage 8's heading).
+pub fn propose(app: &mut AppAnswers, files: &[String], read: &dyn Fn(&str) -> Option<String>) {
+    let has = |path: &str| files.iter().any(|f| f == path);
+    if has("manage.py") {
+        let statics = django_static(files, read);
+        let folder = statics.as_ref().and_then(|s| s.folder.clone());
+        if !app.release_given {
+            let mut commands = vec![DJANGO_MIGRATE.to_owned()];
+            if folder.is_some() {
+                commands.push(DJANGO_COLLECTSTATIC.to_owned());
+            }
+            app.proposed.push(format!(
+                "release commands: {} (manage.py is there: a Django project; [app] release \
+                 chooses others, release = [] none)",
+                commands.join(", ")
+            ));
+            app.release = commands;
+        }
+        if !app.static_given {
+            match (&statics, folder) {
+                (Some(s), Some(folder)) => {
+                    app.proposed.push(format!(
+                        "static files: nginx serves {} from {folder} (STATIC_ROOT in {}; \
+                         [app] static chooses others, static = {{}} none)",
+                        s.prefix, s.file
+                    ));
+                    app.static_dirs = vec![(s.prefix.clone(), folder)];
+                }
+                (Some(s), None) => app.proposed.push(format!(
+                    "static files: none proposed, because {} ({}): set STATIC_ROOT = BASE_DIR \
+                     / \"staticfiles\" and droplift proposes collectstatic and nginx for it",
+                    s.why_not.as_deref().unwrap_or("STATIC_ROOT is not set"),
+                    s.file
+                )),
+                (None, _) => {}
+            }
+        }
+    }
+    let sqlite = sqlite_seen(files, read);
+    if !sqlite.is_empty() {
+        let kept = if app.shared.is_empty() {
+            "each release is a new folder, so a database file in it starts again empty: use \
+             the PostgreSQL droplift set up (DATABASE_URL), or keep the file in a shared \
+             folder ([app] shared = [\"instance\"])"
+                .to_owned()
+        } else {
+            format!(
+                "a database file must be in a shared folder ({}) to survive a new release, or \
+                 use the PostgreSQL droplift set up (DATABASE_URL)",
+                app.shared.join(", ")
+            )
+        };
+        app.proposed
+            .push(format!("SQLite seen in {}: {kept}", sqlite.join(", ")));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(app: &mut AppAnswers, tree: &[(&str, &str)]) {
+        let files: Vec<String> = tree.iter().map(|(f, _)| (*f).to_owned()).collect();
+        propose(app, &files, &|path| {
+            tree.iter()
+                .find(|(f, _)| *f == path)
+                .map(|(_, t)| (*t).to_owned())
+        });
+    }
+
+    const MANAGE: &str =
+        "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"blog.settings\")\n";
+
+    #[test]
+    fn a_django_project_gets_migrate_collectstatic_and_its_static_root() {
+        let mut app = AppAnswers::default();
+        run(
+            &mut app,
+            &[
+                ("manage.py", MANAGE),
+                (
+                    "blog/settings.py",
+                    "BASE_DIR = Path(__file__).resolve().parent.parent\nSTATIC_URL = 'static/'\n\
+                     STATIC_ROOT = BASE_DIR / 'staticfiles'\nDATABASES = {'default': dj_database_url.config()}\n",
+                ),
+            ],
+        );
+        assert_eq!(app.release, [DJANGO_MIGRATE, DJANGO_COLLECTSTATIC]);
+        assert_eq!(
+            app.static_dirs,
+            [("/static/".to_owned(), "staticfiles".to_owned())]
+        );
+        assert!(
+            app.proposed[0].contains("manage.py is there"),
+            "{:?}",
+            app.proposed
+        );
+        assert!(
+            app.proposed[1].contains("STATIC_ROOT in blog/settings.py"),
+            "{:?}",
+            app.proposed
+        );
+    }
+
+    #[test]
+    fn what_the_answers_say_is_kept_and_other_static_roots_are_read_or_explained() {
+        let mut app = AppAnswers {
+            release_given: true,
+            release: vec!["python manage.py migrate".into()],
+            ..AppAnswers::default()
+        };
+        run(
+            &mut app,
+            &[
+                ("manage.py", MANAGE),
+                (
+                    "blog/settings.py",
+                    "STATIC_URL = \"/assets/\"\nSTATIC_ROOT = os.path.join(BASE_DIR, \"public\", \"static\")\n",
+                ),
+            ],
+        );
+        assert_eq!(app.release, ["python manage.py migrate"]);
+        assert_eq!(
+            app.static_dirs,
+            [("/assets/".to_owned(), "public/static".to_owned())]
+        );
+        for (root, said) in [
+            ("STATIC_ROOT = '/var/www/static'\n", "outside the release"),
+            ("STATIC_URL = 'static/'\n", "no STATIC_ROOT"),
+        ] {
+            let mut app = AppAnswers::default();
+            run(
+                &mut app,
+                &[("manage.py", MANAGE), ("blog/settings.py", root)],
+            );
+            assert_eq!(
+                app.release,
+                [DJANGO_MIGRATE],
+                "no collectstatic without a root"
+            );
+            assert!(app.static_dirs.is_empty());
+            assert!(app.proposed[1].contains(said), "{:?}", app.proposed);
+        }
+        let mut app = AppAnswers {
+            static_given: true,
+            ..AppAnswers::default()
+        };
+        run(
+            &mut app,
+            &[
+                ("manage.py", MANAGE),
+                (
+                    "blog/settings.py",
+                    "STATIC_ROOT = BASE_DIR / 'staticfiles'\n",
+                ),
+            ],
+        );
+        assert!(app.static_dirs.is_empty(), "static = {{}} stays none");
+    }
+
+    #[test]
+    fn sqlite_in_the_code_is_said_and_flask_apps_get_no_django_proposals() {
+        let mut app = AppAnswers::default();
+        run(
+            &mut app,
+            &[
+                (
+                    "app.py",
+                    "app.config['SQLALCHEMY_DATABASE_URI'] = 'sqlite:///shop.db'\n",
+                ),
+                ("instance/shop.db", ""),
+            ],
+        );
+        assert!(app.release.is_empty() && app.static_dirs.is_empty());
+        assert_eq!(app.proposed.len(), 1);
+        assert!(
+            app.proposed[0].starts_with("SQLite seen in instance/shop.db, app.py:"),
+            "{:?}",
+            app.proposed
+        );
+        assert!(app.proposed[0].contains("[app] shared"));
+    }
+}
