@@ -13,6 +13,7 @@ use std::process::{Command, Output};
 
 use common::cli::{self, said};
 use common::droplet::TestDroplet;
+use common::files::files_holding;
 use droplift::practice::UpOptions;
 
 const NEW_ROOT: &str = "key 'root' $(id) pw";
@@ -73,27 +74,6 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// Every file under `dir` that holds `needle`.
-fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(path) = todo.pop() {
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                todo.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else if meta.is_file()
-            && String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).contains(needle)
-        {
-            found.push(path.display().to_string());
-        }
-    }
-    found
 }
 
 /// The workflow's steps as JSON, read by PyYAML (Ansible's, which scripts/test installs, or the

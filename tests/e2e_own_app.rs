@@ -18,6 +18,7 @@ use std::process::Command;
 
 use common::cli::{self, said};
 use common::droplet::TestDroplet;
+use common::files::files_holding;
 use droplift::practice::UpOptions;
 
 const NEW_ROOT: &str = "own 'root' $(id) pw";
@@ -370,28 +371,6 @@ fn get(address: &str, path: &str) -> (u16, String) {
 fn sha256(text: &str) -> String {
     use sha2::Digest;
     format!("{:x}", sha2::Sha256::digest(text.as_bytes()))
-}
-
-/// Every file under `dir` that holds `needle` (droplift's data directory, the answers, ~/.ssh).
-fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(path) = todo.pop() {
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            if let Ok(entries) = std::fs::read_dir(&path) {
-                todo.extend(entries.flatten().map(|e| e.path()));
-            }
-        } else if meta.is_file() {
-            let bytes = std::fs::read(&path).unwrap_or_default();
-            if String::from_utf8_lossy(&bytes).contains(needle) {
-                found.push(path.display().to_string());
-            }
-        }
-    }
-    found
 }
 
 /// The value of `name` in the server's live environment file, as written there.

@@ -54,6 +54,30 @@ pub struct StatusArgs {
     pub login: LoginArgs,
 }
 
+/// Secrets given on stdin, checked before anything runs: a database password by stage 5's rules
+/// (when `db_password` is one the run uses), and each secret setting one the answers name.
+fn check_typed(
+    secrets: &Secrets,
+    answers: &course::answers::Answers,
+    db_password: bool,
+) -> Result<(), HeadlessError> {
+    if let (Some(pw), true) = (secrets.get(SecretName::DbPassword), db_password) {
+        course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
+            .map_err(HeadlessError::DbPassword)?;
+    }
+    if let Some(name) = secrets
+        .app_secret_names()
+        .into_iter()
+        .find(|n| !answers.app.secrets.contains(n))
+    {
+        return Err(HeadlessError::Invalid(format!(
+            "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it there, or \
+             leave the line out"
+        )));
+    }
+    Ok(())
+}
+
 /// Collects the secrets the chosen stages need, before anything runs.
 fn gather_secrets(
     args: &LoginArgs,
@@ -94,23 +118,11 @@ fn gather_secrets(
                     .map_err(HeadlessError::UserPassword)?;
             }
         }
-        if let Some(pw) = secrets.get(SecretName::DbPassword) {
-            if !probe_only && needed.contains(&SecretName::DbPassword) {
-                course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
-                    .map_err(HeadlessError::DbPassword)?;
-            }
-        }
-        // Each typed secret setting must be one the answers name.
-        if let Some(name) = secrets
-            .app_secret_names()
-            .into_iter()
-            .find(|n| !answers.app.secrets.contains(n))
-        {
-            return Err(HeadlessError::Invalid(format!(
-                "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it \
-                     there, or leave the line out"
-            )));
-        }
+        check_typed(
+            &secrets,
+            answers,
+            !probe_only && needed.contains(&SecretName::DbPassword),
+        )?;
         let missing: Vec<&str> = needed
             .iter()
             .filter(|n| !secrets.contains(**n))
@@ -259,20 +271,7 @@ pub(super) fn connect_with_key(
     } else {
         Secrets::new()
     };
-    if let Some(pw) = secrets.get(SecretName::DbPassword) {
-        course::stages::postgres::names::validate_password(pw.expose(), pw.expose())
-            .map_err(HeadlessError::DbPassword)?;
-    }
-    if let Some(name) = secrets
-        .app_secret_names()
-        .into_iter()
-        .find(|n| !answers.app.secrets.contains(n))
-    {
-        return Err(HeadlessError::Invalid(format!(
-            "--secrets-stdin gives env.{name}, which is not in [app] secrets: add it there, or \
-             leave the line out"
-        )));
-    }
+    check_typed(&secrets, &answers, true)?;
     answers.root_by_key = false;
     let options = ConnectOptions {
         host_keys: if login.accept_new_host_key {

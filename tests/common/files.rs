@@ -18,3 +18,25 @@ pub fn all_text_under(dir: &Path) -> String {
     }
     out
 }
+
+/// Every file under `dir` whose bytes, read as text (lossy), hold `needle`: where a secret must
+/// not be.
+pub fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(path) = todo.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            if let Ok(entries) = std::fs::read_dir(&path) {
+                todo.extend(entries.flatten().map(|e| e.path()));
+            }
+        } else if meta.is_file()
+            && String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()).contains(needle)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
