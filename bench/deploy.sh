@@ -13,29 +13,9 @@ cd "$(dirname "$0")/.."
 runs=${1:-5}
 os_args=()
 [ -z "${2:-}" ] || os_args=(--os "$2")
-if [ -n "${DROPLIFT_BIN:-}" ]; then
-  bin=$(realpath "$DROPLIFT_BIN")
-else
-  cargo build --release --quiet
-  bin=$PWD/target/release/droplift
-fi
-work=$(mktemp -d)
-name="ship$$"
-name=${name:0:11}
-cleanup() {
-  "$bin" practice down "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work DROPLIFT_DATA_DIR=$work/data
-unset SSH_AUTH_SOCK
-
-"$bin" practice up --updated "${os_args[@]}" "$name" > "$work/up.txt"
-address=$(grep -o '10\.213\.[0-9]*\.2' "$work/up.txt" | head -n 1)
-root_pw=$(awk '/root password:/ { print $NF; exit }' "$work/up.txt")
-ip route get "$address" | grep -q ' dev ve-' || { echo "$address is not the droplet's" >&2; exit 1; }
-pid=$(awk '/^\[init\]/ { f = 1 } f && /^pid/ { print $3; exit }' "/var/lib/droplift/practice/$name/state.toml")
-inside() { nsenter -t "$pid" -m -u -i -p -n -- "$@"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_droplet ship --updated "${os_args[@]}"
 
 # The app's repository on the droplet; each ship gets a new commit (untimed), tagged for droplift
 # and on main for the by-hand pull.

@@ -15,30 +15,9 @@ runs=${1:-3}
 os_args=()
 [ -z "${2:-}" ] || os_args=(--os "$2")
 # DROPLIFT_BIN: another build (e.g. target/debug/droplift: what is measured is the server's side).
-if [ -n "${DROPLIFT_BIN:-}" ]; then
-  bin=$(realpath "$DROPLIFT_BIN")
-else
-  cargo build --release --quiet
-  bin=$PWD/target/release/droplift
-fi
-work=$(mktemp -d)
-name="load$$"
-name=${name:0:11}
-cleanup() {
-  "$bin" practice down "$name" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-export HOME=$work DROPLIFT_DATA_DIR=$work/data
-unset SSH_AUTH_SOCK
-
-"$bin" practice up "${os_args[@]}" "$name" > "$work/up.txt"
-address=$(grep -o '10\.213\.[0-9]*\.2' "$work/up.txt" | head -n 1)
-root_pw=$(awk '/root password:/ { print $NF; exit }' "$work/up.txt")
-# Never send to a droplet that is not up: its address must be routed through its own veth.
-ip route get "$address" | grep -q ' dev ve-' || { echo "$address is not the droplet's" >&2; exit 1; }
-pid=$(awk '/^\[init\]/ { f = 1 } f && /^pid/ { print $3; exit }' "/var/lib/droplift/practice/$name/state.toml")
-inside() { nsenter -t "$pid" -m -u -i -p -n -- "$@"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_droplet load "${os_args[@]}"
 cat > "$work/answers.toml" <<TOML
 [server]
 host = "$address"

@@ -8,19 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-7}
-cargo build --release --quiet
-bin=$PWD/target/release/droplift
-work=$(mktemp -d)
-name="bench$$"
-name=${name:0:11}
-cleanup() { "$bin" practice down "$name" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-export HOME=$work DROPLIFT_DATA_DIR=$work/data
-unset SSH_AUTH_SOCK
-"$bin" practice up "$name" > "$work/up.txt"
-address=$(grep -o '10\.213\.[0-9]*\.2' "$work/up.txt" | head -n 1)
-root_pw=$(awk '/root password:/ { print $NF; exit }' "$work/up.txt")
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_droplet bench
 cat > "$work/answers.toml" <<TOML
 [server]
 host = "$address"
