@@ -139,7 +139,7 @@ fn main() {
                 sudo: false,
                 stdin: None,
                 timeout: Duration::from_secs(300),
-                seal: None,
+                runtime: None,
             },
         });
         loop {

@@ -93,7 +93,7 @@ fn main() {
                     sudo: false,
                     stdin: None,
                     timeout: Duration::from_secs(600),
-                    seal: None,
+                    runtime: None,
                 },
             });
         }

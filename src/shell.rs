@@ -90,7 +90,13 @@ impl Script {
     /// The exact text that runs: the preamble, then the files.
     pub fn text(&self) -> Result<String, QuoteError> {
         let mut out = String::new();
-        for (name, value) in &self.vars {
+        // The run-time values first, one line each: a sealed script is this text without them
+        // (`Seal::of`).
+        let (runtime, fixed): (Vec<_>, Vec<_>) = self
+            .vars
+            .iter()
+            .partition(|(name, _)| RUNTIME_VALUES.contains(&name.as_ref()));
+        for (name, value) in runtime.into_iter().chain(fixed) {
             debug_assert!(is_identifier(name), "not a shell variable name: {name}");
             let quoted = quote(value).map_err(|_| QuoteError {
                 what: format!("the value of {name}"),
@@ -114,46 +120,41 @@ impl Script {
 pub const RUNTIME_VALUES: [&str; 3] = ["ref", "digest", "target"];
 
 /// A script as a deploy key runs it: the SHA-256 of its text without the run-time values
-/// (`RUNTIME_VALUES`), and those values, which the server's sealed helper checks and puts back in
-/// front of the sealed text.
+/// (`RUNTIME_VALUES`), those values, which the server's sealed helper checks and puts back in
+/// front, and the sealed text itself (what `droplift deploy-key` installs under `hash`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Seal {
     pub hash: String,
     pub args: Vec<(String, String)>,
-    /// The sealed text itself (what `droplift deploy-key` installs under `hash`).
     pub text: String,
 }
 
-impl Script {
-    /// The text a deploy key may run (without the run-time values) and those values.
-    pub fn sealed_text(&self) -> Result<(String, Vec<(String, String)>), QuoteError> {
-        let (runtime, fixed): (Vec<_>, Vec<_>) = self
-            .vars
-            .iter()
-            .cloned()
-            .partition(|(name, _)| RUNTIME_VALUES.contains(&name.as_ref()));
-        let text = Script {
-            vars: fixed,
-            files: self.files.clone(),
+impl Seal {
+    /// The seal of a script's `text` (from `Script::text`, whose first lines are its run-time
+    /// values `args`): computed only where a deploy key needs it, never for a plan on screen.
+    pub fn of(text: &str, args: &[(String, String)]) -> Seal {
+        let mut rest = text;
+        for (name, _) in args {
+            // Each run-time value is one line (its checks allow no line break) of `name=`.
+            debug_assert!(rest.starts_with(&format!("{name}=")), "{name} first");
+            rest = rest.split_once('\n').map_or("", |(_, r)| r);
         }
-        .text()?;
-        Ok((
-            text,
-            runtime
-                .into_iter()
-                .map(|(name, value)| (name.into_owned(), value))
-                .collect(),
-        ))
+        Seal {
+            hash: sha256_hex(rest.as_bytes()),
+            args: args.to_vec(),
+            text: rest.to_owned(),
+        }
     }
+}
 
-    /// `sealed_text` as the hash the server's helper knows the script by.
-    pub fn seal(&self) -> Result<Seal, QuoteError> {
-        let (text, args) = self.sealed_text()?;
-        Ok(Seal {
-            hash: sha256_hex(text.as_bytes()),
-            args,
-            text,
-        })
+impl Script {
+    /// The run-time values this script was given (the first lines of its text), in order.
+    pub fn runtime_args(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .filter(|(name, _)| RUNTIME_VALUES.contains(&name.as_ref()))
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect()
     }
 }
 
@@ -219,6 +220,22 @@ mod tests {
             text,
             "u='$(reboot) x'\nport=2222\nf() { :; }\n: \"${u:?}\"\necho \"$u\""
         );
+    }
+
+    #[test]
+    fn a_seal_is_the_same_whatever_the_run_time_values_and_not_otherwise() {
+        let script = |git_ref: &str, site: &str| {
+            let s = Script::new(&[": \"${ref:?}\" \"${site:?}\"\n"])
+                .set("site", &Const(if site == "a" { "a" } else { "b" }))
+                .set("ref", &Const(if git_ref == "v1" { "v1" } else { "v2" }));
+            Seal::of(&s.text().expect("text"), &s.runtime_args())
+        };
+        let (v1, v2) = (script("v1", "a"), script("v2", "a"));
+        assert_eq!(v1.hash, v2.hash);
+        assert_eq!(v1.text, "site=a\n: \"${ref:?}\" \"${site:?}\"");
+        assert_eq!(v2.args, [("ref".to_owned(), "v2".to_owned())]);
+        assert_ne!(script("v1", "b").hash, v1.hash, "a fixed value is sealed");
+        assert_eq!(v1.hash, sha256_hex(v1.text.as_bytes()));
     }
 
     #[test]

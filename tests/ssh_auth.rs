@@ -30,7 +30,7 @@ fn whoami(conn: &Connection) -> String {
         sudo: false,
         stdin: None,
         timeout: Duration::from_secs(30),
-        seal: None,
+        runtime: None,
     };
     let mut out = String::new();
     let outcome = run(

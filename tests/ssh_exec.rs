@@ -31,7 +31,7 @@ fn command(script: &str) -> RemoteCommand {
         sudo: false,
         stdin: None,
         timeout: Duration::from_secs(60),
-        seal: None,
+        runtime: None,
     }
 }
 

@@ -61,7 +61,7 @@ fn root_runs_sudo_steps_directly_and_uploads_in_place() {
             sudo: true,
             stdin: None,
             timeout: Duration::from_secs(30),
-            seal: None,
+            runtime: None,
         },
     });
     let end = w.wait_for("end", |e| {

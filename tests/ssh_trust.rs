@@ -16,7 +16,7 @@ fn sudo_cmd(script: &str, stdin: &str) -> RemoteCommand {
         sudo: true,
         stdin: Some(Secret::new(stdin)),
         timeout: Duration::from_secs(60),
-        seal: None,
+        runtime: None,
     }
 }
 
@@ -342,7 +342,7 @@ fn a_server_cannot_make_us_hold_an_endless_line() {
             sudo: false,
             stdin: None,
             timeout: Duration::from_secs(60),
-            seal: None,
+            runtime: None,
         },
     );
     assert_eq!(

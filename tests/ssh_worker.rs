@@ -20,7 +20,7 @@ fn cmd(script: &str, sudo: bool, stdin: Option<&str>, timeout: Duration) -> Remo
         sudo,
         stdin: stdin.map(Secret::new),
         timeout,
-        seal: None,
+        runtime: None,
     }
 }
 

@@ -35,8 +35,9 @@ pub struct Command {
     /// shown first in previews, and instead of the exact script in the runbook when the exact
     /// one would need a secret pasted in.
     pub by_hand: Option<String>,
-    /// How a deploy key runs this script: by the hash of its sealed text (`course::seal`).
-    pub seal: Option<Seal>,
+    /// The run-time values among the script's first lines (`Script::runtime_args`); None for a
+    /// script not built by `Command::root` (a deploy key cannot run it).
+    pub runtime: Option<Vec<(String, String)>>,
 }
 
 impl Command {
@@ -48,7 +49,7 @@ impl Command {
             stdin: Vec::new(),
             timeout: Duration::from_secs(120),
             by_hand: None,
-            seal: Some(script.seal()?),
+            runtime: Some(script.runtime_args()),
         })
     }
 
@@ -117,6 +118,13 @@ impl Command {
     pub fn by_hand(mut self, text: impl Into<String>) -> Self {
         self.by_hand = Some(text.into());
         self
+    }
+
+    /// How a deploy key runs this script (None: it cannot): hashed only when asked.
+    pub fn seal(&self) -> Option<Seal> {
+        self.runtime
+            .as_deref()
+            .map(|args| Seal::of(&self.script, args))
     }
 
     /// Secrets this command reads on stdin (a kept one too: it is shown as a placeholder).

@@ -111,7 +111,7 @@ pub fn remote_command(
         sudo: command.sudo,
         stdin,
         timeout: command.timeout,
-        seal: command.seal.clone(),
+        runtime: command.runtime.clone(),
     })
 }
 

@@ -70,9 +70,9 @@ pub struct RemoteCommand {
     /// Bytes for the command's stdin (then EOF). None: stdin is closed at once.
     pub stdin: Option<Secret>,
     pub timeout: Duration,
-    /// The script as a deploy key runs it (`course::seal`): on a connection in sealed mode a
-    /// root command without one cannot run.
-    pub seal: Option<crate::shell::Seal>,
+    /// The script's run-time values (`plan::Command::runtime`): with them a deploy key runs it as
+    /// a sealed step; on a connection in sealed mode a root command without them cannot run.
+    pub runtime: Option<Vec<(String, String)>>,
 }
 
 #[derive(Clone, Debug)]

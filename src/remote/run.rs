@@ -89,7 +89,11 @@ pub fn command_line(script: &str, sudo_prompt: Option<&str>) -> Result<String, Q
 /// What a deploy key sends for a root command: `run HASH NAME=VALUE...`, words the key's gate
 /// hands to the sealed helper (`course::deploy_key`), which checks each again.
 pub fn sealed_line(command: &RemoteCommand, site: &str) -> Result<String, RunError> {
-    let seal = command.seal.as_ref().ok_or_else(|| {
+    let seal = command
+        .runtime
+        .as_deref()
+        .map(|args| crate::shell::Seal::of(&command.script, args));
+    let seal = seal.ok_or_else(|| {
         RunError::Start(format!(
             "this step is not one a deploy key may run (the deploy key of {site} runs droplift's \
              sealed deploy steps only): use your own login for it"
@@ -592,7 +596,7 @@ pub fn run_captured(
         sudo,
         stdin,
         timeout: Duration::from_secs(120),
-        seal: None,
+        runtime: None,
     };
     let mut text = String::new();
     let outcome = run(

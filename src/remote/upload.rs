@@ -181,7 +181,7 @@ fn receive(
             base64::engine::general_purpose::STANDARD.encode(contents) + "\n",
         )),
         timeout: std::time::Duration::from_secs(300),
-        seal: Some(script.seal()?),
+        runtime: Some(script.runtime_args()),
     };
     let mut said = String::new();
     let outcome = super::run::run(

@@ -343,7 +343,7 @@ pub(super) fn reboot(app: &mut App) -> Vec<Effect> {
             sudo: true,
             stdin: None,
             timeout: std::time::Duration::from_secs(30),
-            seal: None,
+            runtime: None,
         },
     }))]
 }

@@ -21,7 +21,7 @@ use crate::course::plan::{Action, Command, Plan, StagePlans, StdinPart, Step};
 use crate::course::stages::service;
 use crate::course::values::{Made, ReleaseName, SiteName, UserName};
 use crate::course::{PlanError, StageId};
-use crate::shell::{Const, QuoteError, Script};
+use crate::shell::{Const, QuoteError, Script, Seal};
 
 const SEALED: &str = include_str!("sealed.sh");
 const GATE: &str = include_str!("gate.sh");
@@ -75,10 +75,10 @@ pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanE
     plans.push(service::rollback_plans(&values, None)?);
     plans.push(service::rollback_plans(&values, Some(&any))?);
     let mut sealed = BTreeMap::new();
-    let mut add = |seal: crate::shell::Seal| {
+    let mut add = |seal: Seal| {
         sealed.insert(seal.hash, seal.text);
     };
-    let root_seal = |command: &Command| command.seal.clone().filter(|_| command.sudo);
+    let root_seal = |command: &Command| command.seal().filter(|_| command.sudo);
     if let Some(seal) = root_seal(&service::releases_command(&values.site, &values.user)?) {
         add(seal);
     }
@@ -91,7 +91,8 @@ pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanE
                     }
                 }
                 Action::Upload { path, .. } => {
-                    add(crate::remote::upload::receive_script(path, 0o600, "root:root").seal()?);
+                    let script = crate::remote::upload::receive_script(path, 0o600, "root:root");
+                    add(Seal::of(&script.text()?, &script.runtime_args()));
                 }
                 Action::FreshLogin { .. } | Action::Local(_) | Action::Download { .. } => {}
             }
