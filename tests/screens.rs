@@ -1397,7 +1397,7 @@ fn the_doctor_names_the_cause_at_the_end_of_a_failed_uwsgi_stage() {
     let buffer = render(&mut app, 80, 24);
     save_screenshot("doctor", &buffer);
     let screen = text(&buffer);
-    assert!(screen.contains("The doctor: 1 problem(s)"), "{screen}");
+    assert!(screen.contains("The doctor: 1 problem"), "{screen}");
     assert!(
         screen.contains("RuntimeError: the settings module is missing"),
         "{screen}"

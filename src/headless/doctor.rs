@@ -2,6 +2,7 @@
 //! a card for each problem found (what is wrong, why it matters, the exact fix), or that none
 //! was. The domain, when there is one, is also looked up from this computer.
 
+use crate::course::doctor::count;
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
@@ -71,8 +72,13 @@ pub fn render(cards: &[Card]) -> String {
         (0, 0) => "No problem found: the app's slot runs and listens, nginx may use its socket, \
                    and the firewall, disk and memory are fine."
             .to_owned(),
-        (0, w) => format!("No problem found; {w} warning(s) above."),
-        (p, w) => format!("{p} problem(s) and {w} warning(s) found: each card says the fix."),
+        (0, w) => format!("No problem found; {} above.", count(w, "warning")),
+        (p, 0) => format!("{} found: each card says the fix.", count(p, "problem")),
+        (p, w) => format!(
+            "{} and {} found: each card says the fix.",
+            count(p, "problem"),
+            count(w, "warning")
+        ),
     });
     out.push('\n');
     out

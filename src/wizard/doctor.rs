@@ -3,6 +3,7 @@
 //! that scrolls. The same readers and cards as `droplift doctor`; the domain is looked up from
 //! the server only (the wizard's update does no I/O).
 
+use crate::course::doctor::count;
 use super::{App, Effect, Overlay, View, flow};
 use crate::course::StageId;
 use crate::course::doctor::{self, Card, Level};
@@ -25,9 +26,13 @@ impl DoctorView {
         let warnings = self.cards.len() - self.problems();
         match (self.problems(), warnings) {
             (0, 0) => "The doctor: no problem found".to_owned(),
-            (0, w) => format!("The doctor: no problem, {w} warning(s)"),
-            (p, 0) => format!("The doctor: {p} problem(s)"),
-            (p, w) => format!("The doctor: {p} problem(s), {w} warning(s)"),
+            (0, w) => format!("The doctor: no problem, {}", count(w, "warning")),
+            (p, 0) => format!("The doctor: {}", count(p, "problem")),
+            (p, w) => format!(
+                "The doctor: {}, {}",
+                count(p, "problem"),
+                count(w, "warning")
+            ),
         }
     }
 }

@@ -322,3 +322,12 @@ mod tests {
         assert!(c.script.contains("\ndomain="), "{}", c.script);
     }
 }
+
+/// "1 problem", "2 problems": a count in words a student reads.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
