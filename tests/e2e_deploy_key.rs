@@ -218,6 +218,12 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     assert_eq!(version(&address), "2", "the release before still serves");
     let again = cli::droplift_logged(home.path(), &ship_v2b, "");
     assert!(again.status.success(), "{}", said(&again));
+    assert!(
+        said(&again)
+            .contains("was cut short before its build finished (an earlier run): marked failed"),
+        "{}",
+        said(&again)
+    );
     assert_eq!(version(&address), "2b");
 
     let with_key = |args: &[&str]| {
@@ -232,6 +238,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     };
     let listed = with_key(&["releases"]);
     assert!(listed.status.success(), "{}", said(&listed));
+    assert!(!said(&listed).contains("building"), "{}", said(&listed));
     assert_eq!(
         said(&listed).matches("good").count(),
         3,

@@ -3,9 +3,9 @@
 //! that scrolls. The same readers and cards as `droplift doctor`; the domain is looked up from
 //! the server only (the wizard's update does no I/O).
 
-use crate::course::doctor::count;
 use super::{App, Effect, Overlay, View, flow};
 use crate::course::StageId;
+use crate::course::doctor::count;
 use crate::course::doctor::{self, Card, Level};
 use crate::logbuf::LineKind;
 use crate::runner::{Outcome, StageRun};

@@ -27,3 +27,17 @@ new_release_name() {
   done
   echo "$name"
 }
+
+# Releases an earlier run left "building" (killed before its build finished: this run holds the
+# site's lock, so none is being built now) are marked failed: never used, never chosen.
+fail_cut_short() {
+  local mark name
+  for mark in "$staging/marks"/*; do
+    [ -f "$mark" ] || continue
+    name=${mark##*/}
+    if [ "$(mark_get "$name" status)" = building ]; then
+      mark_set "$name" status failed
+      echo "release $name was cut short before its build finished (an earlier run): marked failed"
+    fi
+  done
+}

@@ -20,6 +20,7 @@ if ref_is_tag; then
 else
   name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
 fi
+fail_cut_short
 as_owner mkdir -m 750 -- "$releases/$name"
 if ! git_as_user -c advice.detachedHead=false clone --quiet --depth 1 --branch "$ref" "$url" "$releases/$name"; then
   as_owner rm -rf -- "${releases:?}/$name"

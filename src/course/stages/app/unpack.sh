@@ -17,6 +17,7 @@ if again=$(release_with_digest "$digest") && [ -n "$again" ]; then
   echo "release $again was built from exactly this code: it is used again"
   exit 0
 fi
+fail_cut_short
 name=$(new_release_name "$(date -u +%Y%m%dT%H%M%SZ)")
 mark_set "$name" status building
 mark_set "$name" built "$(date +%s)"
