@@ -83,6 +83,15 @@ pub fn plans(v: &DoctorValues) -> Result<StagePlans, QuoteError> {
     })
 }
 
+/// "1 problem", "2 problems": a count in words a student reads.
+pub fn count(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -320,14 +329,5 @@ mod tests {
             assert!(c.script.contains(line), "{line}");
         }
         assert!(c.script.contains("\ndomain="), "{}", c.script);
-    }
-}
-
-/// "1 problem", "2 problems": a count in words a student reads.
-pub fn count(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
