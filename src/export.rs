@@ -568,6 +568,16 @@ mod tests {
         }
     }
 
+    /// The text of the exported file at `path` (the test fails when there is none).
+    fn file_text(files: &[ExportFile], path: &str) -> String {
+        files
+            .iter()
+            .find(|f| f.path == Path::new(path))
+            .unwrap_or_else(|| panic!("{path}"))
+            .text()
+            .into_owned()
+    }
+
     #[test]
     fn release_commands_and_settings_are_exported_with_droplifts_own_programs() {
         let mut answers = Answers::new("203.0.113.7", "johndoe");
@@ -575,14 +585,7 @@ mod tests {
         answers.app.env = vec![("GREETING".into(), "hi \"there\"".into())];
         answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
         let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
-        let text = |path: &str| {
-            files
-                .iter()
-                .find(|f| f.path == Path::new(path))
-                .unwrap_or_else(|| panic!("{path}"))
-                .text()
-                .into_owned()
-        };
+        let text = |path: &str| file_text(&files, path);
         let vars = text("group_vars/all.yml");
         for line in [
             r#"app_release_commands: [!unsafe "flask --app shop db upgrade", !unsafe "echo {{ x }}"]"#,
@@ -621,14 +624,7 @@ mod tests {
         answers.app.static_dirs = vec![("/static/".into(), "staticfiles".into())];
         answers.app.shared = vec!["instance".into(), "media".into()];
         let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
-        let text = |path: &str| {
-            files
-                .iter()
-                .find(|f| f.path == Path::new(path))
-                .unwrap_or_else(|| panic!("{path}"))
-                .text()
-                .into_owned()
-        };
+        let text = |path: &str| file_text(&files, path);
         let vars = text("group_vars/all.yml");
         for line in [
             r#"app_static: {!unsafe "/static/": !unsafe "staticfiles"}"#,
