@@ -36,17 +36,8 @@ def health():
         return jsonify(version=f.read().strip())
 PY
 
-cat > "$work/answers.toml" <<TOML
-[server]
-host = "$address"
-[user]
-name = "bench"
-[postgres]
-role = "bench"
-database = "items"
-[nginx]
-site = "app"
-server_name = "_"
+bench_answers app
+cat >> "$work/answers.toml" <<TOML
 [app]
 source = "file:///srv/app.git"
 ref = "v0"

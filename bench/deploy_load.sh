@@ -18,18 +18,7 @@ os_args=()
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_droplet load "${os_args[@]}"
-cat > "$work/answers.toml" <<TOML
-[server]
-host = "$address"
-[user]
-name = "bench"
-[postgres]
-role = "bench"
-database = "items"
-[nginx]
-site = "items-rest"
-server_name = "_"
-TOML
+bench_answers items-rest
 user_pw="bench user pw 1"
 db_pw="bench db pw 2"
 echo "setting up all ten stages on $address (a few minutes) ..."

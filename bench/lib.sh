@@ -42,3 +42,20 @@ bench_cleanup() {
 }
 
 inside() { nsenter -t "$droplet_pid" -m -u -i -p -n -- "$@"; }
+
+# The answers every droplet bench starts from (the user bench, its database, the site $1), in
+# $work/answers.toml; a bench appends its [app] section.
+bench_answers() {
+  cat > "$work/answers.toml" <<TOML
+[server]
+host = "$address"
+[user]
+name = "bench"
+[postgres]
+role = "bench"
+database = "items"
+[nginx]
+site = "$1"
+server_name = "_"
+TOML
+}

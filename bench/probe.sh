@@ -11,18 +11,7 @@ runs=${1:-7}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 bench_droplet bench
-cat > "$work/answers.toml" <<TOML
-[server]
-host = "$address"
-[user]
-name = "bench"
-[postgres]
-role = "bench"
-database = "items"
-[nginx]
-site = "items-rest"
-server_name = "_"
-TOML
+bench_answers items-rest
 user_pw="bench user pw 1"
 db_pw="bench db pw 2"
 stages=(connect update user ssh postgres firewall nginx app service domain)
