@@ -15,6 +15,7 @@ const SITE: &str = include_str!("../assets/ansible/site.yml");
 /// so a stage's tasks file is listed in one place.
 const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-droplift.conf.j2");
 const README: &str = include_str!("../assets/ansible/README.md");
+const ANSIBLE_CFG: &str = include_str!("../assets/ansible/ansible.cfg");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
 const VERIFY_UNIT: &str = include_str!("../assets/ansible/files/verify-unit.sh");
 
@@ -196,6 +197,7 @@ pub fn ansible(
     };
     let mut files = vec![
         file("site.yml", play()),
+        file("ansible.cfg", ANSIBLE_CFG.to_owned()),
         file("templates/sshd-droplift.conf.j2", SSHD_TEMPLATE.to_owned()),
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
