@@ -58,13 +58,15 @@ key=$work/data/deploy-keys/$address/app
 
 # By hand: the same repository checked out in the user's home, its own virtualenv (made once),
 # one unit on its own socket and port 8081, and a sudo rule for its restart (as the course's
-# by-hand way needs sudo's password typed; here none, so only the work is timed).
+# by-hand way needs sudo's password typed; here none, so only the work is timed). die-on-term, as
+# the tutorials' uwsgi.ini has it: without it uWSGI reloads on systemd's TERM, and a restart
+# waits 90 s for systemd to kill it.
 inside sh -c "set -e; cd /; runuser -u bench -- sh -c 'cd ~ && rm -rf manual && \
   git clone -q file:///srv/app.git manual && python3 -m venv manual/venv && \
   manual/venv/bin/pip install -q -r manual/requirements.txt'; \
   printf '%s\n' '[Unit]' 'Description=the app, by hand' '[Service]' 'User=bench' \
     'WorkingDirectory=/home/bench/manual' \
-    'ExecStart=/usr/bin/uwsgi --plugin python3 --http-socket 0.0.0.0:8081 --chdir /home/bench/manual --venv /home/bench/manual/venv --module app:app --master --processes 2 --need-app' \
+    'ExecStart=/usr/bin/uwsgi --plugin python3 --http-socket 0.0.0.0:8081 --chdir /home/bench/manual --venv /home/bench/manual/venv --module app:app --master --processes 2 --need-app --die-on-term' \
     '[Install]' 'WantedBy=multi-user.target' > /etc/systemd/system/manual-app.service; \
   echo 'bench ALL=(root) NOPASSWD: /usr/bin/systemctl restart manual-app' > /etc/sudoers.d/zz-bench-manual; \
   chmod 440 /etc/sudoers.d/zz-bench-manual; systemctl daemon-reload; systemctl enable --quiet --now manual-app"
@@ -94,10 +96,17 @@ by_hand() {
 with_droplift() {
   "$bin" deploy --answers "$work/answers.toml" --ref "$1" --deploy-key "$key" > "$work/deploy.txt" 2>&1 ||
     { cat "$work/deploy.txt" >&2; return 1; }
+  # Where the time went: each step's line says when it began (+S s after the connection); a
+  # step's time is the next one's start minus its own, the last one's runs to the end.
+  awk -v end="$(seconds "$start")" '
+    /^  → \[/ { at = $NF; sub(/^\(\+/, "", at); head = $0; sub(/^  → /, "", head); sub(/  \(\+[0-9.]+ s\)$/, "", head)
+      if (n) { print step[n] "\t" at - t[n] }; step[++n] = head; t[n] = at }
+    END { if (n) print step[n] "\t" end - t[n] }' "$work/deploy.txt" >> "$work/phases"
 }
 seconds() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }
 
 : > "$work/times"
+: > "$work/phases"
 tag=0
 for i in $(seq "$runs"); do
   for way in droplift by-hand; do
@@ -127,3 +136,15 @@ awk '
     }
     printf "droplift / by hand: %.2f (goal: at most 1.5)\n", med["droplift"] / med["by-hand"]
   }' "$work/times"
+echo
+echo "droplift's steps, median seconds over the runs (from each step's +S s line):"
+awk -F '\t' '
+  { if (!($1 in n)) order[++k] = $1; v[$1, ++n[$1]] = $2 }
+  END {
+    for (i = 1; i <= k; i++) {
+      s = order[i]; m = n[s]
+      for (a = 1; a <= m; a++) w[a] = v[s, a]
+      for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (w[b] < w[a]) { x = w[a]; w[a] = w[b]; w[b] = x }
+      printf "  %6.2f  %s\n", (m % 2) ? w[(m + 1) / 2] : (w[m / 2] + w[m / 2 + 1]) / 2, s
+    }
+  }' "$work/phases"
