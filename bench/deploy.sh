@@ -97,10 +97,13 @@ with_droplift() {
   "$bin" deploy --answers "$work/answers.toml" --ref "$1" --deploy-key "$key" > "$work/deploy.txt" 2>&1 ||
     { cat "$work/deploy.txt" >&2; return 1; }
   # Where the time went: each step's line says when it began (+S s after the connection); a
-  # step's time is the next one's start minus its own, the last one's runs to the end.
+  # step's time is the next one's start minus its own, the last one's runs to the end (so it
+  # also holds the command's own start and login, which come before the first +S s).
   awk -v end="$(seconds "$start")" '
-    /^  → \[/ { at = $NF; sub(/^\(\+/, "", at); head = $0; sub(/^  → /, "", head); sub(/  \(\+[0-9.]+ s\)$/, "", head)
-      if (n) { print step[n] "\t" at - t[n] }; step[++n] = head; t[n] = at }
+    /^  → \[/ { at = $(NF - 1); sub(/^\(\+/, "", at); head = $0; sub(/^  → /, "", head)
+      sub(/  \(\+[0-9.]+ s\)$/, "", head); sub(/Clone v[0-9]+ /, "Clone TAG ", head); head = substr(head, 1, 90)
+      if (n) { print step[n] "\t" at - t[n] } else { print "(start, log in)\t" at }
+      step[++n] = head; t[n] = at }
     END { if (n) print step[n] "\t" end - t[n] }' "$work/deploy.txt" >> "$work/phases"
 }
 seconds() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }

@@ -24,8 +24,13 @@ const STATE: &str = "/var/lib/droplift/app/items";
 
 /// A small Flask API of the student's: `/health` says which version serves.
 fn app_folder(dir: &Path, version: &str) {
+    app_folder_needing(dir, version, "Flask>=3.0,<4\n");
+}
+
+/// The same app with its own requirements.txt.
+fn app_folder_needing(dir: &Path, version: &str, requirements: &str) {
     std::fs::create_dir_all(dir).expect("mkdir");
-    std::fs::write(dir.join("requirements.txt"), "Flask>=3.0,<4\n").expect("write");
+    std::fs::write(dir.join("requirements.txt"), requirements).expect("write");
     std::fs::write(
         dir.join("app.py"),
         format!(
@@ -193,10 +198,24 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         "{shipped_text}"
     );
     assert_eq!(version(&address), "2");
+    // The requirements did not change since the first release: its virtualenv serves this one.
+    assert!(
+        shipped_text.contains("nothing to install"),
+        "{shipped_text}"
+    );
+    let venv_of = |release: &str| {
+        droplet
+            .run(&["readlink", &format!("/var/www/html/items/{release}/venv")])
+            .trim()
+            .to_owned()
+    };
+    let first_venv = venv_of("current");
+    assert!(first_venv.starts_with("../../venvs/"), "{first_venv}");
     // Killed in the middle of stage 8 (a closed laptop, a lost terminal) and run again with the
-    // same key: it finishes, and the new code serves.
+    // same key: it finishes, and the new code serves. Its requirements changed (a new line), so
+    // it builds a virtualenv of its own: the kill lands in pip's work.
     let v2b = code.path().join("v2b");
-    app_folder(&v2b, "2b");
+    app_folder_needing(&v2b, "2b", "Flask>=3.0,<4\nitsdangerous>=2\n");
     let key_str = key.to_str().expect("utf-8");
     let ship_v2b = [
         "deploy",
@@ -225,6 +244,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         said(&again)
     );
     assert_eq!(version(&address), "2b");
+    assert_ne!(venv_of("current"), first_venv, "a requirement changed");
 
     let with_key = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -290,6 +310,13 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     );
     assert!(tagged.status.success(), "{}", said(&tagged));
     assert_eq!(version(&address), "3");
+    // The tag's requirements are those of the first release: its virtualenv again.
+    assert!(
+        said(&tagged).contains("nothing to install"),
+        "{}",
+        said(&tagged)
+    );
+    assert_eq!(venv_of("current"), first_venv);
 
     // Nothing else: no shell, no unsealed script, no value out of form, no other site's run.
     let shell = key_ssh(&droplet, home.path(), &key, "id -un");
@@ -490,6 +517,16 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         .expect("the releases step ran")
         .1;
     assert!(releases.contains("* v5"), "{releases}");
+    // Old releases were pruned (five are kept): every release's venv is a link to a virtualenv
+    // in venvs/, and every virtualenv left there is one a release links to.
+    let links = droplet.run(&[
+        "sh",
+        "-c",
+        "for r in /var/www/html/items/releases/*; do readlink \"$r/venv\" | sed 's|.*/||'; done | sort -u",
+    ]);
+    let kept = droplet.run(&["sh", "-c", "ls /var/www/html/items/venvs | sort"]);
+    assert_eq!(links, kept, "venvs left:\n{kept}\nlinked:\n{links}");
+    assert_eq!(kept.lines().count(), 2, "{kept}");
     assert!(
         !runner_temp.path().join("droplift-deploy-key").exists(),
         "the last step forgot the key"

@@ -1,6 +1,6 @@
 # Marks the new release built (ready for the service stage) and keeps only the five newest
 # releases, never removing the one serving or the one about to.
-: "${releases:?}" "${static_lines?}"
+: "${base:?}" "${releases:?}" "${static_lines?}"
 set -euo pipefail
 site_lock
 
@@ -17,6 +17,24 @@ prune_releases() {
     release_remove "$name" </dev/null
     echo "removed the old release $name ($status)"
   done < <(list_releases)
+}
+
+# Removes the virtualenvs (venvs/KEY) no release links to any more, as the user.
+prune_venvs() {
+  # shellcheck disable=SC2016 # the program is run by the user's bash, with the site's folder as $1
+  as_owner bash -c 'set -euo pipefail
+    cd "$1/venvs" 2>/dev/null || exit 0
+    declare -A used=()
+    for link in ../releases/*/venv; do
+      [ -L "$link" ] || continue
+      target=$(readlink -- "$link")
+      used[${target##*/}]=1
+    done
+    for venv in *; do
+      [ -d "$venv" ] && [ -z "${used[$venv]:-}" ] || continue
+      rm -rf -- "$venv"
+      echo "removed the virtualenv venvs/$venv, which no release uses any more"
+    done' prune "$base" </dev/null
 }
 
 name=$(link_target next)
@@ -41,3 +59,4 @@ done <<<"$static_lines"
 if [ "$(mark_get "$name" status)" = building ]; then mark_set "$name" status built; fi
 echo "release $name is built: $(mark_get "$name" status)"
 prune_releases
+prune_venvs

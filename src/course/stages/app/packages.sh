@@ -10,7 +10,7 @@ if [ "$choice" = system ]; then
 else
   echo "uWSGI: pip builds it once, because ${choice#pip: }"
 fi
-read -ra wanted <<<"$packages $(uwsgi_packages)"
+read -ra wanted <<<"$packages $(uwsgi_packages_for "$choice")"
 missing=()
 for p in "${wanted[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")

@@ -11,12 +11,18 @@ venv_python() {
 }
 
 # "system", or "pip: WHY". Extra arguments go to apt-cache (the background download passes
-# its own package lists).
+# its own package lists). With none and the plugin installed, its own dependency says which
+# Python it serves (dpkg-query is quick; apt-cache loads its cache for half a second).
 uwsgi_choice() {
   local py plugin
   py=$(venv_python)
-  plugin=$(apt-cache "$@" depends uwsgi-plugin-python3 2>/dev/null |
-    sed -n 's/^ *Depends: libpython\(3\.[0-9]*\).*/\1/p' | awk 'NR == 1')
+  if [ "$#" -eq 0 ] && [ "$(dpkg-query -W -f='${db:Status-Status}' uwsgi-plugin-python3 2>/dev/null || true)" = installed ]; then
+    plugin=$(dpkg-query -W -f='${Depends}' uwsgi-plugin-python3 2>/dev/null |
+      grep -o 'libpython3\.[0-9]*' | sed 's/^libpython//' | awk 'NR == 1')
+  else
+    plugin=$(apt-cache "$@" depends uwsgi-plugin-python3 2>/dev/null |
+      sed -n 's/^ *Depends: libpython\(3\.[0-9]*\).*/\1/p' | awk 'NR == 1')
+  fi
   if [ -z "$plugin" ]; then
     echo "pip: this server's package sources have no uwsgi-plugin-python3 (on Ubuntu it is in universe)"
   elif [ "$plugin" != "$py" ]; then
@@ -26,14 +32,17 @@ uwsgi_choice() {
   fi
 }
 
-# The packages the choice needs (arguments as for uwsgi_choice).
-uwsgi_packages() {
-  if [ "$(uwsgi_choice "$@")" = system ]; then
+# The packages choice $1 needs.
+uwsgi_packages_for() {
+  if [ "$1" = system ]; then
     echo "uwsgi-core uwsgi-plugin-python3"
   else
     echo "python3-dev build-essential libpq-dev"
   fi
 }
+
+# The packages the choice needs (arguments as for uwsgi_choice).
+uwsgi_packages() { uwsgi_packages_for "$(uwsgi_choice "$@")"; }
 
 # For the read-only check: the packages of the choice already made when either set is installed
 # (dpkg-query is quick; apt-cache takes half a second to load its cache), else uwsgi_packages

@@ -1,12 +1,16 @@
-# Gives the new release its own virtualenv and installs its requirements.txt there (or, without
-# one, pyproject.toml's [project] dependencies; its requires-python is checked first). The whole
-# build runs as $u in the release's folder (build_as_owner below): root only chooses uWSGI, waits
-# for the background download and, when pip must compile a library, installs the compiler.
-# pip's output streams to the log. Wheels the background download fetched are used first.
+# Gives the new release a virtualenv with its requirements.txt installed (or, without one,
+# pyproject.toml's [project] dependencies; its requires-python is checked first). Virtualenvs
+# live in the site's venvs/KEY, KEY a digest of what decides their content (the requirements
+# file, the Python, the uWSGI choice); a release's venv is a link to its one. A release whose
+# requirements did not change links to the one an earlier release built: nothing to install.
+# (A virtualenv cannot be copied: its scripts name its folder.) The whole build runs as $u in the
+# release's folder (build_as_owner below): root only chooses uWSGI, waits for the background
+# download and, when pip must compile a library, installs the compiler. pip's output streams to
+# the log. Wheels the background download fetched are used first.
 # uWSGI: with the distribution's (uwsgi.sh), venv/bin/uwsgi starts it with its python3 plugin
 # and a uWSGI line in requirements.txt is left out (it would be compiled for nothing); else pip
 # builds uWSGI (about 15 s the first time, then pip reuses the wheel from $u's cache).
-: "${u:?}" "${releases:?}" "${wheels:?}"
+: "${u:?}" "${base:?}" "${releases:?}" "${wheels:?}"
 set -euo pipefail
 site_lock
 name=$(link_target next)
@@ -22,14 +26,39 @@ choice=$(uwsgi_choice)
 wait_for_prefetch all
 
 # The build, as the app's user in release folder $1; $2 is the uWSGI choice, $3 the folder of
-# fetched wheels, $4 the uWSGI pip builds. Exits 3 when a library must be compiled and there is
-# no compiler (root installs one, then the build runs again): before pip for a requirement known
-# to build from source (psycopg2), after pip's failure for the others.
+# fetched wheels, $4 the uWSGI pip builds, $5 the site's folder. Exits 3 when a library must be
+# compiled and there is no compiler (root installs one, then the build runs again): before pip
+# for a requirement known to build from source (psycopg2), after pip's failure for the others.
 build() {
   set -euo pipefail
-  local dir=$1 choice=$2 wheels=$3 pin=$4 requirements from log p
+  local dir=$1 choice=$2 wheels=$3 pin=$4 site=$5 requirements from log p key shared
   local -a links=() missing=()
   cd "$dir"
+  # What decides the virtualenv's content; the build's own version (v1) changes with the build.
+  key=$({
+    echo "droplift venv v1"
+    python3 -c 'import sys; print(sys.version)'
+    echo "$choice $pin"
+    if [ -f requirements.txt ]; then
+      echo requirements.txt
+      cat requirements.txt
+    elif [ -f pyproject.toml ]; then
+      echo pyproject.toml
+      cat pyproject.toml
+    fi
+  } | sha256sum | cut -c 1-16)
+  shared="$site/venvs/$key"
+  if [ -d venv ] && [ ! -L venv ]; then
+    echo "the code holds a folder venv/ (a virtualenv made on another computer does not run here): the release uses droplift's own instead"
+    rm -rf venv
+  fi
+  mkdir -p "$site/venvs"
+  ln -sfn "../../venvs/$key" venv
+  if [ -f "$shared/.droplift-ready" ]; then
+    echo "the requirements, Python and uWSGI are those an earlier release was built with: its virtualenv (venvs/$key) serves this release too, nothing to install"
+    echo "release $(basename "$dir"): $(venv/bin/python --version), uWSGI $(venv/bin/uwsgi --version)"
+    return 0
+  fi
   pip_install() { venv/bin/pip install --no-input --progress-bar off --disable-pip-version-check "$@"; }
   # Compile errors pip can meet without a compiler or headers.
   needs_build_tools() {
@@ -84,7 +113,7 @@ if deps is None:
 for line in deps:
     print(line)
 '
-  [ -x venv/bin/python ] || python3 -m venv venv
+  [ -x venv/bin/python ] || python3 -m venv "$shared"
   if [ -f pyproject.toml ]; then
     local said rc=0
     said=$(venv/bin/python -I -c "$pyproject" check 2>&1) || rc=$?
@@ -183,12 +212,13 @@ for line in deps:
     echo "$from does not install uWSGI, which the service runs: pip builds $pin"
     pip_install "$pin"
   fi
-  echo "release $(basename "$dir"): $(venv/bin/python --version), uWSGI $(venv/bin/uwsgi --version)"
+  : > "$shared/.droplift-ready"
+  echo "release $(basename "$dir"): $(venv/bin/python --version), uWSGI $(venv/bin/uwsgi --version) (virtualenv venvs/$key)"
 }
 
 build_as_owner() {
   as_owner env HOME="$home" bash -c "$(declare -f build); build \"\$@\"" build \
-    "$releases/$name" "$choice" "$wheels" "$(uwsgi_pip_pin)"
+    "$releases/$name" "$choice" "$wheels" "$(uwsgi_pip_pin)" "$base"
 }
 
 rc=0

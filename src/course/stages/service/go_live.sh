@@ -282,7 +282,7 @@ while :; do
     fi
   done
   [ "$running" = yes ] || break
-  sleep 0.3
+  sleep 0.1
 done
 # A phase file left: the go-live was killed outright.
 if [ -f "$state/phase" ]; then

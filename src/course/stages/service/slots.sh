@@ -48,16 +48,18 @@ point_socket() {
   as_owner mv -Tf -- "$base/.socket.sock.new" "$base/socket.sock"
 }
 
-# The connections open to slot $1's uWSGI (the kernel's list).
+# The requests open on slot $1's uWSGI, from the kernel's list: each connection it accepted,
+# and those still waiting in its listening socket's queue (that line's Recv-Q).
 slot_connections() {
-  ss -xHn 2>/dev/null | awk -v p="$(slot_bound "$1")" '$5 == p' | wc -l
+  ss -xaHn 2>/dev/null | awk -v p="$(slot_bound "$1")" '
+    $5 == p { n += ($2 == "LISTEN") ? $3 : 1 } END { print n + 0 }'
 }
 
 # Waits (at most $2 s) until slot $1 answered the requests nginx sent it before the switch.
 drain_slot() {
   local waited=0 open
-  # One connected just before the switch may still wait to be accepted.
-  sleep 1
+  # A connect() nginx began just before the switch lands in the queue within a moment.
+  sleep 0.1
   while open=$(slot_connections "$1") && [ "$open" -gt 0 ]; do
     if [ "$waited" -ge $(($2 * 5)) ]; then
       echo "$open request(s) were still open on $(slot_unit "$1") after $2 s: it stops now"
