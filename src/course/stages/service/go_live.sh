@@ -101,9 +101,11 @@ finish() {
       as_owner rm -f -- "$base/$(slot_socket legacy)"
       echo "the one unit of before, $unit, answered its last requests and is gone: releases go live in two slots from now on"
     else
-      systemctl disable --quiet --no-reload --now "$(slot_unit "$from")" 2>/dev/null || true
-      systemctl reset-failed "$(slot_unit "$from")" 2>/dev/null || true
-      echo "$(slot_unit "$from") answered its last requests and stopped"
+      # Its stop waits for uWSGI's graceful end (about a second, nothing left to answer): it
+      # goes on by itself after the go-live, which has nothing more to wait for.
+      systemctl disable --quiet --no-reload "$(slot_unit "$from")" 2>/dev/null || true
+      systemctl stop --no-block "$(slot_unit "$from")" 2>/dev/null || true
+      echo "$(slot_unit "$from") answered its last requests and stops"
     fi
   fi
   if [ "$(link_target next)" = "$name" ]; then drop_link next; fi
