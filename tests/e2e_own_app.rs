@@ -262,6 +262,115 @@ class Migration(migrations.Migration):
     write("notes/static/notes/hello.txt", NOTES_STATIC);
 }
 
+/// counter_folder's lock as `uv lock` writes it (its fields droplift reads, and the kinds of
+/// entry a real one has): the project (virtual), its dependencies and theirs, a marker, a
+/// dev group, and a version older than pyproject.toml's range would give today.
+const COUNTER_UV_LOCK: &str = r#"version = 1
+revision = 2
+requires-python = ">=3.9"
+
+[[package]]
+name = "blinker"
+version = "1.9.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "click"
+version = "8.1.8"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "colorama", marker = "sys_platform == 'win32'" },
+]
+
+[[package]]
+name = "colorama"
+version = "0.4.6"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "counter"
+version = "1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "flask" },
+    { name = "gunicorn" },
+    { name = "psycopg2" },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "pytest" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "flask", specifier = ">=3.0,<4" },
+    { name = "gunicorn", specifier = ">=21" },
+    { name = "psycopg2", specifier = ">=2.9,<3" },
+]
+
+[[package]]
+name = "flask"
+version = "3.0.3"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "blinker" },
+    { name = "click" },
+    { name = "itsdangerous" },
+    { name = "jinja2" },
+    { name = "werkzeug" },
+]
+
+[[package]]
+name = "gunicorn"
+version = "23.0.0"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "packaging" },
+]
+
+[[package]]
+name = "itsdangerous"
+version = "2.2.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "jinja2"
+version = "3.1.6"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "markupsafe" },
+]
+
+[[package]]
+name = "markupsafe"
+version = "3.0.2"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "packaging"
+version = "25.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "psycopg2"
+version = "2.9.13"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "pytest"
+version = "8.3.5"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "werkzeug"
+version = "3.0.6"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "markupsafe" },
+]
+"#;
+
 /// A Flask app with only a pyproject.toml (no requirements.txt): psycopg2 built from source, a
 /// gunicorn line, and SQLite in its instance folder (`[app] shared = ["instance"]`), which the
 /// code ships with a README. `requires` is its requires-python.
@@ -889,13 +998,38 @@ fn pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
         "{body}"
     );
 
-    // A new release keeps the visits: the instance folder is the shared one.
+    // A new release keeps the visits: the instance folder is the shared one. This one comes
+    // with a uv.lock (and a .python-version of the student's computer): pip installs the
+    // locked versions, an older Flask than pyproject.toml's range would give, without the dev
+    // group's pytest or the Windows-only colorama.
     let second = code.join("counter-v2");
     counter_folder(&second, "2", ">=3.9");
+    std::fs::write(second.join("uv.lock"), COUNTER_UV_LOCK).expect("uv.lock");
+    std::fs::write(second.join(".python-version"), "3.13\n").expect(".python-version");
     let answers = answers_for(&second);
     let out = cli::deploy_folder(home, &answers, &second, secrets);
     let text = said(&out);
     assert!(out.status.success(), "{text}");
+    for words in [
+        "no requirements.txt: pip installs the versions uv.lock pins for your app (11 packages, \
+         the project's and theirs)",
+        "note: .python-version names Python 3.13 (what pyenv or uv uses on your computer); this \
+         server has 3.",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let site_packages = droplet.run(&[
+        "sh",
+        "-c",
+        "ls /var/www/html/shop/current/venv/lib/python3*/site-packages",
+    ]);
+    for (wanted, unwanted) in [
+        ("flask-3.0.3.dist-info", "pytest"),
+        ("werkzeug-3.0.6.dist-info", "colorama"),
+    ] {
+        assert!(site_packages.contains(wanted), "{wanted}: {site_packages}");
+        assert!(!site_packages.contains(unwanted), "{unwanted}: {site_packages}");
+    }
     let (status, body) = get(address, "/health");
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");

@@ -45,6 +45,7 @@ build() {
     elif [ -f pyproject.toml ]; then
       echo pyproject.toml
       cat pyproject.toml
+      if [ -f uv.lock ]; then cat uv.lock; fi
     fi
   } | sha256sum | cut -c 1-16)
   shared="$site/venvs/$key"
@@ -100,6 +101,43 @@ if sys.argv[1] == "check":
     fits = [name + " (Python " + v.rsplit(".", 1)[0] + ")" for name, v in systems if v in spec]
     print(wanted + "|" + here + "|" + ", ".join(fits))
     sys.exit(4)
+if sys.argv[1] == "locked":
+    # uv.lock: the dependencies of the project and theirs, each at its locked version and marker.
+    with open("uv.lock", "rb") as f:
+        lock = tomllib.load(f)
+    norm = lambda n: n.lower().replace("_", "-").replace(".", "-")
+    found = {}
+    for p in lock.get("package", []):
+        found.setdefault(norm(p["name"]), []).append(p)
+    src = lambda p: p.get("source", {})
+    roots = [p for ps in found.values() for p in ps if src(p).get("editable") == "." or src(p).get("virtual") == "."]
+    roots = [p for p in roots if norm(p["name"]) == norm(project.get("name", ""))] or roots
+    if not roots:
+        print("has no entry for the project itself")
+        sys.exit(5)
+    markers, versions, todo = {}, {}, list(roots[0].get("dependencies", []))
+    while todo:
+        d = todo.pop(0)
+        n = norm(d["name"])
+        ps = [p for p in found.get(n, []) if d.get("version") in (None, p.get("version"))]
+        if not ps:
+            print("names " + n + " without its locked entry")
+            sys.exit(5)
+        p = ps[0]
+        m = d.get("marker")
+        if n in versions:
+            if m is None or markers[n] is None:
+                markers[n] = None
+            elif m not in markers[n]:
+                markers[n] = markers[n] + " or " + m
+        else:
+            versions[n], markers[n] = p["version"], m
+            todo.extend(p.get("dependencies", []))
+        for extra in d.get("extra", []):
+            todo.extend(p.get("optional-dependencies", {}).get(extra, []))
+    for n in sorted(versions):
+        print(n + "==" + versions[n] + (" ; " + markers[n] if markers[n] else ""))
+    sys.exit(0)
 deps = project.get("dependencies")
 if deps is None:
     if "dependencies" in project.get("dynamic", []):
@@ -137,10 +175,28 @@ for line in deps:
     fi
     [ -z "$said" ] || echo "$said"
   fi
+  if [ -f .python-version ]; then
+    local pinned here_version
+    pinned=$(sed -n '1s/^[^0-9]*\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' .python-version)
+    here_version=$(venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    if [ -n "$pinned" ] && [ "$pinned" != "$here_version" ]; then
+      echo "note: .python-version names Python $pinned (what pyenv or uv uses on your computer); this server has $here_version, the Python its uWSGI serves: the import check after this step says whether the app runs on it"
+    fi
+  fi
   requirements=$(mktemp)
   if [ -f requirements.txt ]; then
     from=requirements.txt
     cat requirements.txt > "$requirements"
+  elif [ -f pyproject.toml ] && [ -f uv.lock ]; then
+    from="uv.lock"
+    local why rc=0
+    why=$(venv/bin/python -I -c "$pyproject" locked) || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      echo "the code has no requirements.txt, and its uv.lock $(printf '%s' "$why" | tail -n 1 | tr -cd '[:print:]'): run uv lock again, or add a requirements.txt (uv export --no-dev -o requirements.txt writes one)" >&2
+      exit 1
+    fi
+    printf '%s\n' "$why" > "$requirements"
+    echo "no requirements.txt: pip installs the versions uv.lock pins for your app ($(grep -c . "$requirements") packages, the project's and theirs)"
   elif [ -f pyproject.toml ]; then
     from="pyproject.toml's dependencies"
     local why rc=0
