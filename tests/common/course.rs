@@ -141,7 +141,8 @@ pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {
             "log",
             "releases",
             "socket-a.sock",
-            "socket.sock"
+            "socket.sock",
+            "venvs"
         ],
         "the site's folder holds the app's parts only"
     );
