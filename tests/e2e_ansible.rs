@@ -311,6 +311,7 @@ fn assert_stages_8_and_9(droplet: &TestDroplet, by: SetUpBy) {
             "shared",
             "socket-a.sock",
             "socket.sock",
+            "venvs",
         ],
     };
     assert_eq!(
