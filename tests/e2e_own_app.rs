@@ -1131,6 +1131,33 @@ fn pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
     let (status, body) = get(address, "/health");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""version":"2""#), "{body}");
+
+    // Unpinned requirements from an old tutorial: Flask-JWT pins PyJWT 1.4.2, which imports a
+    // name Python 3.10 took out of `collections`. The import check stops the release with the
+    // Python error's last line and what to pin; release 2 keeps serving.
+    let jwt = code.join("jwt-app");
+    std::fs::create_dir_all(&jwt).expect("mkdir");
+    std::fs::write(jwt.join("requirements.txt"), "Flask\nFlask-JWT\n").expect("write");
+    std::fs::write(
+        jwt.join("app.py"),
+        "from flask import Flask, jsonify\nfrom flask_jwt import JWT\n\napp = Flask(__name__)\n\n\n\
+         @app.get(\"/health\")\ndef health():\n    return jsonify(ok=True)\n",
+    )
+    .expect("write");
+    let answers = answers_for(&jwt);
+    let out = cli::deploy_folder(home, &answers, &jwt, secrets);
+    let text = said(&out);
+    assert!(!out.status.success(), "{text}");
+    for words in [
+        "ImportError: cannot import name 'Mapping' from 'collections'",
+        "A library your app uses was written for an older Python",
+        "Flask-JWT-Extended replaces it",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let (status, body) = get(address, "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""version":"2""#), "{body}");
 }
 
 /// The Django REST app on the same site: droplift proposes migrate, collectstatic and nginx for

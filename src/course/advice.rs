@@ -52,6 +52,26 @@ pub const KNOWN: &[Known] = &[
          the one serving stays.",
     ),
     known(
+        &["' (/usr/lib/python3"],
+        "A library your app uses was written for an older Python: a name it imports from \
+         Python's own modules is gone in this server's Python (the last line says which; \
+         `Mapping` from `collections`, for one, went in Python 3.10).",
+        "Pin a newer version of that library in requirements.txt, one made for the server's \
+         Python (`python3 --version`), or replace it with a maintained one: the traceback's \
+         site-packages lines name it (Flask-JWT, for one, pins an old PyJWT; Flask-JWT-Extended \
+         replaces it). The new release is marked failed; the one serving stays.",
+    ),
+    known(
+        &["cannot import name"],
+        "A library your app uses was written for an older version of another: a name it imports \
+         is gone from the version pip installed today (the last line says which: `from \
+         'flask'` is Flask).",
+        "Pin the versions your app runs with on your computer: `pip freeze` there prints them \
+         (e.g. Flask==2.3.3). Put those lines into requirements.txt and deploy again (a line \
+         without == gets the newest version). The new release is marked failed; the one \
+         serving stays.",
+    ),
+    known(
         &["ModuleNotFoundError"],
         "Your app imports a library that is not installed.",
         "Add it to requirements.txt, with its version, and deploy again.",
@@ -385,6 +405,16 @@ mod tests {
             "address-in-use.txt",
             include_str!("../../tests/fixtures/address-in-use.txt"),
             "Address already in use",
+        ),
+        (
+            "import-name-gone-python.txt",
+            include_str!("../../tests/fixtures/import-name-gone-python.txt"),
+            "' (/usr/lib/python3",
+        ),
+        (
+            "import-name-gone-library.txt",
+            include_str!("../../tests/fixtures/import-name-gone-library.txt"),
+            "cannot import name",
         ),
     ];
 
