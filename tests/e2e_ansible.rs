@@ -689,14 +689,14 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
             assert!(status.lines().any(|l| l.starts_with("443/tcp")), "{status}");
             b.run(&["dpkg-query", "-W", "certbot", "python3-certbot-nginx"]);
             // Again: the stages a domain changes (the firewall's 443, the site, the service's
-            // smoke test over HTTPS, the domain's own) change nothing (the whole play's second
-            // run is checked above, before the domain).
+            // smoke test over HTTPS with the app stage it needs, the domain's own) change nothing
+            // (the whole play's second run is checked above, before the domain).
             let tls_second = play_as_user(
                 &playbook,
                 &tls_dir,
                 key_arg,
                 &extra,
-                &["--tags", "firewall,nginx,service,domain"],
+                &["--tags", "firewall,nginx,app,service,domain"],
             );
             assert!(tls_second.status.success(), "the second run with a domain");
             let recap = changed_per_host(&String::from_utf8_lossy(&tls_second.stdout));
