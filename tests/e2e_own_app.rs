@@ -1150,7 +1150,8 @@ fn pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
     assert!(!out.status.success(), "{text}");
     for words in [
         "ImportError: cannot import name 'Mapping' from 'collections'",
-        "A library your app uses was written for an older Python",
+        "What to do: Pin a newer version of that library in requirements.txt, one made for the \
+         server's Python",
         "Flask-JWT-Extended replaces it",
     ] {
         assert!(text.contains(words), "{words}: {text}");
