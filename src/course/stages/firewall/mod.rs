@@ -195,7 +195,7 @@ pub const STAGE: Stage = Stage {
     take: take_nothing,
     plans: |answers| {
         Ok(plans(
-            &answer("user", UserName::parse(&answers.user))?,
+            &answer("user", UserName::parse(answers.login_name()))?,
             &answers.key,
             &web_ports(answers.domain.is_some()),
             &PortList(answers.extra_ports.clone()),
