@@ -700,6 +700,11 @@ fn second_site_beside_the_first(
             "test -w /var/www/html/items/socket.sock",
         ),
         ("sudo", "sudo -n true"),
+        ("the first site's unit", "systemctl restart uwsgi-items@a"),
+        (
+            "the first site's journal",
+            "journalctl -u 'uwsgi-items@*' -n 1 -q --no-pager | grep .",
+        ),
     ] {
         let (rc, out) = as_user(droplet, "bob", script, b"");
         assert_ne!(rc, 0, "bob reached {what}: {out}");

@@ -101,9 +101,9 @@ pub fn under_plans(
         )]),
         apply: Plan::new(vec![Step::run(
             format!(
-                "Serve this site at /{site}/ on the site {under}'s address: its location lines go \
-                 to {path}, which {under}'s server block includes;\nnginx -t tests the whole \
-                 configuration, then nginx reloads (a refusal puts the file before back)"
+                "Serve this site at /{site}/ on the address of the site {under}: its location \
+                 lines go to {path}, which the server block of {under} includes;\nnginx -t tests \
+                 the whole configuration, then nginx reloads (a refusal puts the file before back)"
             ),
             Command::root(&with_names(&[WORKERS, UNDER_APPLY]))?
                 .stdin(vec![StdinPart::Text(text)])
