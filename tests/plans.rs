@@ -78,6 +78,12 @@ fn a_second_site_s_plans() {
     ] {
         assert!(service.contains(line), "{line}");
     }
+    let firewall = readable(&course::plans(StageId::Firewall, &answers).expect("plans"));
+    assert!(
+        firewall.contains("droplift-state: skipped the firewall is the server's"),
+        "a second site's file leaves the server's firewall alone: {firewall}"
+    );
+    assert!(!firewall.contains("ufw "), "{firewall}");
     let app = readable(&course::plans(StageId::App, &answers).expect("plans"));
     assert!(
         app.contains("group=bob\n"),
@@ -115,6 +121,7 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
     let mut all = Vec::new();
     let second = [
         StageId::User,
+        StageId::Firewall,
         StageId::Postgres,
         StageId::Nginx,
         StageId::App,
