@@ -174,6 +174,16 @@ pub fn ansible(
         "server_name: {}",
         yaml_text(&answers.nginx.server_name)
     );
+    let _ = writeln!(
+        vars,
+        "# What follows `listen 80` in the site: with server_name _ it is nginx's default server.\n\
+         default_server: {}",
+        yaml_text(if answers.nginx.server_name == "_" {
+            " default_server"
+        } else {
+            ""
+        })
+    );
     let _ = writeln!(vars, "remove_default: {}", answers.nginx.remove_default);
     app_vars(&mut vars, answers, code)?;
     vars.push_str(

@@ -167,14 +167,30 @@ impl SavedServer {
         .find(|s| s.label() == saved.status)
     }
 
-    /// "Resume 203.0.113.7 — 6 of 10 stages done, last touched 2 h ago".
+    /// "Resume 203.0.113.7 — 6 of 10 stages done, last touched 2 h ago"; a site other than the
+    /// course's is named ("Resume 203.0.113.7 (site shop) — …"): a droplet may have several.
     pub fn summary(&self, now: u64) -> String {
+        let site = match self.site() {
+            Some(site) if site != crate::course::answers::DEFAULT_SITE => format!(" (site {site})"),
+            _ => String::new(),
+        };
         format!(
-            "Resume {} — {}, last touched {}",
+            "Resume {}{site} — {}, last touched {}",
             self.host,
             self.tally(),
             ago(now, self.touched)
         )
+    }
+
+    /// The site these answers were saved for, if any.
+    pub fn site(&self) -> Option<&str> {
+        self.answers.get("site").map(String::as_str)
+    }
+
+    /// Whether this entry's site is settled: its nginx stage (which makes the site) was recorded.
+    /// Until then the site answer may still change, and the entry follows it.
+    fn site_settled(&self) -> bool {
+        self.stages.contains_key(StageId::Nginx.key())
     }
 }
 
@@ -231,14 +247,46 @@ impl Progress {
         &mut self.servers[at]
     }
 
-    /// The entry of the server these answers are for, marked as touched `now`, with the answers
-    /// remembered (only the answers' own keys; a secret key would be refused, never saved).
+    /// The entry of a site on a server: one per host, port and site, since a droplet may serve
+    /// several sites, each with its own answers and statuses. An entry whose site is not settled
+    /// yet (its nginx stage never recorded) is the same site's, its name being answered still.
+    pub fn site_entry(&self, host: &str, port: u16, site: &str) -> Option<&SavedServer> {
+        self.site_position(host, port, site)
+            .map(|at| &self.servers[at])
+    }
+
+    fn site_position(&self, host: &str, port: u16, site: &str) -> Option<usize> {
+        let here = |s: &SavedServer| s.host == host && s.port == port;
+        self.servers
+            .iter()
+            .position(|s| here(s) && s.site().is_none_or(|x| x == site))
+            .or_else(|| {
+                self.servers
+                    .iter()
+                    .position(|s| here(s) && !s.site_settled())
+            })
+    }
+
+    /// The entry of the site these answers are for (`site_entry`), made if new, marked as
+    /// touched `now`, with the answers remembered (only the answers' own keys; a secret key
+    /// would be refused, never saved).
     pub fn touch(
         &mut self,
         answers: &crate::course::answers::Answers,
         now: u64,
     ) -> &mut SavedServer {
-        let server = self.server_mut(&answers.host, answers.port);
+        let at = match self.site_position(&answers.host, answers.port, &answers.nginx.site) {
+            Some(at) => at,
+            None => {
+                self.servers.push(SavedServer {
+                    host: answers.host.clone(),
+                    port: answers.port,
+                    ..SavedServer::default()
+                });
+                self.servers.len() - 1
+            }
+        };
+        let server = &mut self.servers[at];
         server.touched = now;
         for (key, value) in answers.saved_values() {
             let _ = server.remember(key, &value);
@@ -254,13 +302,16 @@ impl Progress {
             .max_by_key(|s| s.touched)
     }
 
-    /// Forgets the server of a destroyed droplet.
+    /// Forgets the server of a destroyed droplet, with every site's entry of it.
     pub fn forget_droplet(&mut self, id: u64) -> Option<SavedServer> {
         let at = self
             .servers
             .iter()
             .position(|s| s.droplet.as_ref().is_some_and(|d| d.id == id))?;
-        Some(self.servers.remove(at))
+        let gone = self.servers.remove(at);
+        self.servers
+            .retain(|s| !(s.host == gone.host && s.port == gone.port));
+        Some(gone)
     }
 
     /// Known servers, the most recently touched first (the first screen offers them).
@@ -476,6 +527,51 @@ mod tests {
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         assert!(aside.iter().any(|n| n.contains("damaged")), "{aside:?}");
+    }
+
+    #[test]
+    fn each_site_of_a_droplet_has_its_own_entry() {
+        use crate::course::answers::Answers;
+        let mut p = Progress::default();
+        let mut first = Answers::new("203.0.113.7", "erin");
+        // A wizard that has not reached stage 7 follows the site's name as it is answered.
+        p.touch(&first, 1);
+        first.nginx.site = "items".into();
+        p.touch(&first, 2)
+            .set_stage(StageId::Nginx, StageStatus::Done, "", 2);
+        assert_eq!(p.servers.len(), 1);
+        let mut second = Answers::new("203.0.113.7", "bob");
+        second.nginx.site = "shop".into();
+        p.touch(&second, 3)
+            .set_stage(StageId::Nginx, StageStatus::Pending, "", 3);
+        assert_eq!(
+            p.servers.len(),
+            2,
+            "a second site does not overwrite the first"
+        );
+        let items = p.site_entry("203.0.113.7", 22, "items").expect("items");
+        assert_eq!(items.answers.get("user").map(String::as_str), Some("erin"));
+        assert_eq!(items.stage_status(StageId::Nginx), Some(StageStatus::Done));
+        let shop = p.site_entry("203.0.113.7", 22, "shop").expect("shop");
+        assert_eq!(
+            shop.stage_status(StageId::Nginx),
+            Some(StageStatus::Pending)
+        );
+        assert!(
+            shop.summary(3)
+                .starts_with("Resume 203.0.113.7 (site shop) — "),
+            "{}",
+            shop.summary(3)
+        );
+        p.touch(&first, 4).droplet = Some(SavedDroplet {
+            id: 9,
+            ..SavedDroplet::default()
+        });
+        assert!(p.forget_droplet(9).is_some());
+        assert!(
+            p.servers.is_empty(),
+            "every site of a destroyed droplet goes"
+        );
     }
 
     #[test]

@@ -532,8 +532,340 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         "the last step forgot the key"
     );
 
+    second_site_beside_the_first(&droplet, home.path(), code.path(), &changed, &key);
+
     // No password reached a file on this computer.
-    for secret in [NEW_ROOT, USER_PW, DB_PW] {
+    for secret in [NEW_ROOT, USER_PW, DB_PW, SHOP_DB_PW] {
         assert_eq!(files_holding(home.path(), secret), Vec::<String>::new());
     }
+}
+
+/// The second site's database password (its own role's).
+const SHOP_DB_PW: &str = "shop's db pw: 'b' %2";
+
+/// A second site's small Flask API (a factory): `/health` says which version serves, the
+/// SCRIPT_NAME it sees and the URL it makes for itself, and whether its process may enter the
+/// first site's folder.
+fn shop_folder(dir: &Path, version: &str) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(dir.join("requirements.txt"), "Flask>=3.0,<4\n").expect("write");
+    std::fs::write(
+        dir.join("shop.py"),
+        format!(
+            "import os\n\nfrom flask import Flask, jsonify, request, url_for\n\n\n\
+             def create_app():\n    app = Flask(__name__)\n\n    @app.get(\"/health\")\n\
+             \x20   def health():\n        return jsonify(\n            version=\"{version}\",\n\
+             \x20           script=request.script_root,\n            url=url_for(\"health\"),\n\
+             \x20           peek=os.access(\"/var/www/html/items\", os.X_OK),\n        )\n\n\
+             \x20   return app\n"
+        ),
+    )
+    .expect("write");
+}
+
+/// GET /shop/health from this computer, as JSON (null when it does not answer so).
+fn shop_health(address: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args(["-sS", "-m", "15"])
+        .arg(format!("http://{address}/shop/health"))
+        .output()
+        .expect("curl runs");
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// A command run as `user` on the droplet: its exit status and what it said (both streams).
+fn as_user(droplet: &TestDroplet, user: &str, script: &str, stdin: &[u8]) -> (i32, String) {
+    let out = droplet
+        .exec(
+            &[
+                "runuser",
+                "-u",
+                user,
+                "--",
+                "bash",
+                "-c",
+                &format!("cd / && {script}"),
+            ],
+            Some(stdin),
+        )
+        .expect("runs in the droplet");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Issue 28's foundation on the same droplet: a second site, `shop`, owned by `bob`, an account
+/// with no sudo that the first site's owner (erin) sets up with her own login; served at /shop/
+/// on the first site's address (no DNS), shipped and rolled back with its own deploy key. Each
+/// site answers its own health; bob reads nothing of erin's (env file, home, site folder,
+/// database), may not sudo, and his key does nothing for her site; a rollback of one site
+/// leaves the other serving.
+fn second_site_beside_the_first(
+    droplet: &TestDroplet,
+    home: &Path,
+    code: &Path,
+    items_answers: &str,
+    items_key: &Path,
+) {
+    let started = std::time::Instant::now();
+    let address = droplet.address.to_string();
+    // Stage 4 for the first site (erin's key, AllowUsers erin, root refused): a class's droplet
+    // is hardened, so the second owner must be let into sshd's list to ship at all.
+    let hardened = cli::apply(
+        home,
+        items_answers,
+        &["ssh"],
+        &format!("root_password={NEW_ROOT}\nuser_password={USER_PW}\n"),
+    );
+    assert!(hardened.status.success(), "{}", said(&hardened));
+    let erin = "user_password=".to_owned() + USER_PW + "\n";
+
+    let (s1, s2) = (code.join("shop1"), code.join("shop2"));
+    shop_folder(&s1, "1");
+    shop_folder(&s2, "2");
+    let shop_file = home.join("shop.toml");
+    std::fs::write(
+        &shop_file,
+        format!(
+            "[server]\nhost = \"{address}\"\n\n[user]\nname = \"bob\"\nsudo = false\nlogin = \"erin\"\n\n\
+             [postgres]\nrole = \"bob\"\ndatabase = \"shop\"\n\n\
+             [nginx]\nsite = \"shop\"\nserver_name = \"_\"\nunder = \"items\"\n\n\
+             [app]\nsource = \"{}\"\nmodule = \"shop:create_app()\"\nhealth = \"/health\"\n\
+             memory_max = \"256M\"\ntasks_max = 64\n",
+            s1.display()
+        ),
+    )
+    .expect("write");
+    let shop_answers = shop_file.to_str().expect("utf-8").to_owned();
+    let site_stages = ["user", "postgres", "nginx", "app", "service"];
+    let setup = cli::apply(
+        home,
+        &shop_answers,
+        &site_stages,
+        &format!("{erin}db_password={SHOP_DB_PW}\n"),
+    );
+    let setup_text = said(&setup);
+    assert!(setup.status.success(), "{setup_text}");
+    assert!(setup_text.contains("as erin with your key"), "{setup_text}");
+    let health = shop_health(&address);
+    assert_eq!(health["version"], "1", "{health}");
+    assert_eq!(
+        health["script"], "/shop",
+        "uWSGI mounts the app at /shop: {health}"
+    );
+    assert_eq!(health["url"], "/shop/health", "{health}");
+    assert_eq!(
+        health["peek"], false,
+        "bob's app cannot enter items' folder: {health}"
+    );
+    assert_eq!(version(&address), "5", "the first site answers as before");
+
+    // The second site's owner: no sudo, a private home and site folder, its own group for the
+    // service (nginx in it), sshd lets him in, and the slots' limits.
+    let facts = droplet.run(&[
+        "sh",
+        "-c",
+        "stat -c '%a %U:%G %n' /home/bob /home/erin /var/www/html/shop /var/www/html/items; \
+         id -nG www-data; sshd -T | grep '^allowusers'; \
+         slot=$(cat /var/lib/droplift/app/shop/slot); \
+         systemctl show -p User -p Group -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec uwsgi-shop@$slot",
+    ]);
+    for fact in [
+        "700 bob:bob /home/bob",
+        "750 erin:erin /home/erin",
+        "2750 bob:bob /var/www/html/shop",
+        "2750 erin:www-data /var/www/html/items",
+        "allowusers erin",
+        "allowusers bob",
+        "User=bob",
+        "Group=bob",
+        "MemoryMax=268435456",
+        "TasksMax=64",
+        "CPUQuotaPerSecUSec=1s",
+    ] {
+        assert!(facts.contains(fact), "{fact}:\n{facts}");
+    }
+    assert!(
+        facts
+            .lines()
+            .any(|l| l.split(' ').any(|g| g == "bob") && l.contains("www-data")),
+        "nginx's user is in bob's group:\n{facts}"
+    );
+
+    // Once, by erin (sudo's password): bob's site's deploy key.
+    let sealed = cli::droplift_logged(
+        home,
+        &["deploy-key", "--answers", &shop_answers, "--secrets-stdin"],
+        &erin,
+    );
+    assert!(sealed.status.success(), "{}", said(&sealed));
+    let bob_key = home.join("data/deploy-keys").join(&address).join("shop");
+    let bob_key_text = bob_key.to_str().expect("utf-8");
+    // bob ships with it: no password anywhere.
+    let shipped = cli::droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            &shop_answers,
+            "--source",
+            s2.to_str().expect("utf-8"),
+            "--deploy-key",
+            bob_key_text,
+        ],
+        "",
+    );
+    assert!(shipped.status.success(), "{}", said(&shipped));
+    assert_eq!(shop_health(&address)["version"], "2");
+    assert_eq!(version(&address), "5");
+
+    // bob, on the droplet: nothing of erin's site, no sudo.
+    for (what, script) in [
+        (
+            "the first site's environment file",
+            "cat /var/lib/droplift/app/items/app.env",
+        ),
+        ("erin's home", "ls /home/erin"),
+        ("the first site's folder", "ls /var/www/html/items"),
+        (
+            "the first site's socket",
+            "test -w /var/www/html/items/socket.sock",
+        ),
+        ("sudo", "sudo -n true"),
+        ("the first site's unit", "systemctl restart uwsgi-items@a"),
+        (
+            "the first site's journal",
+            "journalctl -u 'uwsgi-items@*' -n 1 -q --no-pager | grep .",
+        ),
+    ] {
+        let (rc, out) = as_user(droplet, "bob", script, b"");
+        assert_ne!(rc, 0, "bob reached {what}: {out}");
+    }
+    let (_, sudo) = as_user(droplet, "bob", "sudo -n true", b"");
+    assert!(sudo.contains("password is required"), "{sudo}");
+    // bob's role: its own database, never the first site's (PostgreSQL's CONNECT).
+    let psql = |db: &str| {
+        as_user(
+            droplet,
+            "bob",
+            &format!(
+                "IFS= read -r pw; PGPASSWORD=$pw psql -X -w -h 127.0.0.1 -U bob -d {db} -At -c 'SELECT current_database()' 2>&1"
+            ),
+            format!("{SHOP_DB_PW}\n").as_bytes(),
+        )
+    };
+    let (rc, own) = psql("shop");
+    assert_eq!((rc, own.trim()), (0, "shop"), "{own}");
+    let (rc, refused) = psql("items");
+    assert_ne!(rc, 0, "{refused}");
+    assert!(
+        refused.contains("permission denied for database"),
+        "{refused}"
+    );
+
+    // bob's key does nothing for the first site: neither as erin nor through his own gate.
+    let as_erin = cli::droplift_logged(
+        home,
+        &[
+            "releases",
+            "--answers",
+            items_answers,
+            "--deploy-key",
+            bob_key_text,
+        ],
+        "",
+    );
+    assert!(!as_erin.status.success(), "{}", said(&as_erin));
+    assert!(
+        !said(&as_erin).contains("Connected to"),
+        "the key alone logs in, never erin's own key beside it: {}",
+        said(&as_erin)
+    );
+    let items_hash = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("ls {SEALED} | grep -v '^account$' | head -n 1"),
+    ]);
+    let through_gate = Command::new("ssh")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            home.join(".ssh/known_hosts").display()
+        ))
+        .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
+        .arg(&bob_key)
+        .arg(format!("bob@{address}"))
+        .arg(format!("run {}", items_hash.trim()))
+        .output()
+        .expect("ssh runs");
+    assert_eq!(
+        through_gate.status.code(),
+        Some(125),
+        "{}",
+        text(&through_gate)
+    );
+    assert!(
+        text(&through_gate).contains("not one sealed for shop"),
+        "{}",
+        text(&through_gate)
+    );
+
+    // A rollback of either site leaves the other serving.
+    let back = cli::droplift_logged(
+        home,
+        &[
+            "rollback",
+            "--answers",
+            &shop_answers,
+            "--deploy-key",
+            bob_key_text,
+        ],
+        "",
+    );
+    assert!(back.status.success(), "{}", said(&back));
+    assert_eq!(shop_health(&address)["version"], "1");
+    assert_eq!(version(&address), "5");
+    let items_back = cli::droplift_logged(
+        home,
+        &[
+            "rollback",
+            "--answers",
+            items_answers,
+            "--deploy-key",
+            items_key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(items_back.status.success(), "{}", said(&items_back));
+    assert_eq!(version(&address), "4");
+    assert_eq!(shop_health(&address)["version"], "1");
+
+    // Every setup stage of the second site checks done, with erin's login.
+    let status = cli::droplift_logged(
+        home,
+        &[
+            "status",
+            "--answers",
+            &shop_answers,
+            "--secrets-stdin",
+            "--only",
+        ]
+        .into_iter()
+        .chain(site_stages)
+        .collect::<Vec<_>>(),
+        &format!("{erin}db_password={SHOP_DB_PW}\n"),
+    );
+    let status_text = said(&status);
+    assert!(status.status.success(), "{status_text}");
+    assert!(status_text.contains("5 of 5 stages done"), "{status_text}");
+    eprintln!(
+        "the second site beside the first: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -8,6 +8,18 @@ fn example() -> answers::Answers {
     answers_file::parse(text).expect("example answers parse").0
 }
 
+/// A second site on the same droplet: bob's, with no sudo, set up by erin's login, served at
+/// /shop/ on the site items (several sites on one droplet, issue 28).
+fn second_site() -> answers::Answers {
+    let text = "[server]\nhost = \"203.0.113.7\"\n[user]\nname = \"bob\"\nsudo = false\n\
+                login = \"erin\"\n[postgres]\ndatabase = \"shop\"\n[nginx]\nsite = \"shop\"\n\
+                under = \"items\"\n[app]\nsource = \"https://example.com/bob/shop.git\"\n\
+                module = \"shop:create_app()\"\nhealth = \"/health\"\nmemory_max = \"256M\"\n";
+    answers_file::parse(text)
+        .expect("second site's answers parse")
+        .0
+}
+
 /// A plan as readable text: every step as the runbook shows it, including the probe and the
 /// rollback, which the runbook leaves out or puts last.
 fn readable(plans: &course::plan::StagePlans) -> String {
@@ -47,6 +59,38 @@ fn stage_plans() {
     }
 }
 
+/// A second site's own plans: stage 3 for an owner without sudo, stage 7 for a site under
+/// another; stage 9 mounts the app at its prefix, with the owner's group and the limits.
+#[test]
+fn a_second_site_s_plans() {
+    let answers = second_site();
+    for stage in [StageId::User, StageId::Nginx] {
+        let plans = course::plans(stage, &answers).expect("plans");
+        insta::assert_snapshot!(format!("second_site_{}", stage.key()), readable(&plans));
+    }
+    let service = readable(&course::plans(StageId::Service, &answers).expect("plans"));
+    for line in [
+        "mount = /shop=shop:create_app()\nmanage-script-name = true\n",
+        "User=bob\n",
+        "Group=bob\n",
+        "MemoryMax=256M\n",
+        "health=/shop/health\n",
+    ] {
+        assert!(service.contains(line), "{line}");
+    }
+    let firewall = readable(&course::plans(StageId::Firewall, &answers).expect("plans"));
+    assert!(
+        firewall.contains("droplift-state: skipped the firewall is the server's"),
+        "a second site's file leaves the server's firewall alone: {firewall}"
+    );
+    assert!(!firewall.contains("ufw "), "{firewall}");
+    let app = readable(&course::plans(StageId::App, &answers).expect("plans"));
+    assert!(
+        app.contains("group=bob\n"),
+        "the site's folder gets bob's group"
+    );
+}
+
 #[test]
 fn plans_never_contain_a_secret_value_only_names() {
     let answers = example();
@@ -75,10 +119,20 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
     let mut by_key = example();
     by_key.root_by_key = true;
     let mut all = Vec::new();
+    let second = [
+        StageId::User,
+        StageId::Firewall,
+        StageId::Postgres,
+        StageId::Nginx,
+        StageId::App,
+        StageId::Service,
+    ]
+    .map(|s| (second_site(), s));
     for (answers, stage) in course::StageId::ALL
         .into_iter()
         .map(|s| (example(), s))
         .chain(std::iter::once((by_key, StageId::User)))
+        .chain(second)
     {
         let plans = course::plans(stage, &answers).expect("built stage has plans");
         for (phase, steps) in [

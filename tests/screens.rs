@@ -648,8 +648,8 @@ fn the_nginx_site_in_the_editor_pane() {
 #[test]
 fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let mut app = at_nginx_editor();
-    // The student deletes the `;` at the end of line 29, then applies with Ctrl-S.
-    for _ in 0..28 {
+    // The student deletes the `;` at the end of line 34, then applies with Ctrl-S.
+    for _ in 0..33 {
         press(&mut app, KeyCode::Down);
     }
     press(&mut app, KeyCode::End);
@@ -663,7 +663,7 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
         },
     ));
     for line in [
-        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:30",
+        "2026/11/25 03:33:53 [emerg] 796#796: unexpected \"}\" in /etc/nginx/sites-available/items-rest:35",
         "nginx: configuration file /etc/nginx/nginx.conf test failed",
         "Nothing was changed: the old configuration keeps serving.",
     ] {
@@ -686,14 +686,14 @@ fn the_nginx_editor_shows_nginx_t_s_complaint_at_its_line() {
     let buffer = render(&mut app, 80, 24);
     save_screenshot("nginx-editor", &buffer);
     let screen = text(&buffer);
-    assert!(screen.contains("✗ Line 30: nginx found a }"), "{screen}");
+    assert!(screen.contains("✗ Line 35: nginx found a }"), "{screen}");
     assert!(
-        screen.contains("Line 29 probably lacks a ; at its end"),
+        screen.contains("Line 34 probably lacks a ; at its end"),
         "{screen}"
     );
     assert!(screen.contains("nginx said: unexpected"), "{screen}");
     assert!(
-        screen.lines().any(|l| l.contains("29         uwsgi_param")),
+        screen.lines().any(|l| l.contains("34         uwsgi_param")),
         "the line at fault is in view:\n{screen}"
     );
     insta::assert_snapshot!(screen);

@@ -13,7 +13,15 @@ use super::stages::firewall::ports::PortRule;
 pub struct Answers {
     pub host: String,
     pub port: u16,
+    /// The site's owner (`[user] name`): it owns the site's folder, runs its app and ships with
+    /// the site's deploy key. It is also who droplift logs in as, unless `login` says otherwise.
     pub user: String,
+    /// `[user] login`: the account droplift logs in as (its key, its sudo password) when it is
+    /// not the owner: an instructor setting up a site for somebody else. None: `user`.
+    pub login: Option<String>,
+    /// `[user] sudo`: whether the owner gets sudo (stage 3). false: an account with no password
+    /// and no sudo, whose site is private (its own group; see `stages::app::site_group`).
+    pub user_sudo: bool,
     /// The private key used to log in as `user` (created if missing). May start with `~/`.
     pub key: PathBuf,
     /// A Host alias to add to ~/.ssh/config; None adds none.
@@ -75,6 +83,9 @@ pub struct NginxAnswers {
     /// The site's text when it is not the template: the editor's, or `site_file`'s contents
     /// (read by the caller: parsing stays pure).
     pub site_text: Option<String>,
+    /// `[nginx] under = "items"`: no server block of its own; served at `/SITE/` on the server
+    /// block of the site named here (a class with no DNS).
+    pub under: Option<String>,
 }
 
 impl Default for NginxAnswers {
@@ -85,6 +96,7 @@ impl Default for NginxAnswers {
             remove_default: true,
             site_file: None,
             site_text: None,
+            under: None,
         }
     }
 }
@@ -142,6 +154,12 @@ pub struct AppAnswers {
     /// What droplift proposed from the code, and why (release commands, static folders), for
     /// headless to say under stage 8's heading.
     pub proposed: Vec<String>,
+    /// `[app] memory_max`, `cpu_quota`, `tasks_max`: the limits of each slot's unit (systemd's
+    /// MemoryMax=, CPUQuota=, TasksMax=), so one app cannot starve the others on a shared
+    /// droplet. Checked by `stages::app::limits`.
+    pub memory_max: String,
+    pub cpu_quota: String,
+    pub tasks_max: String,
 }
 
 impl Default for AppAnswers {
@@ -166,9 +184,18 @@ impl Default for AppAnswers {
             static_given: false,
             shared: Vec::new(),
             proposed: Vec::new(),
+            memory_max: DEFAULT_MEMORY_MAX.to_owned(),
+            cpu_quota: DEFAULT_CPU_QUOTA.to_owned(),
+            tasks_max: DEFAULT_TASKS_MAX.to_owned(),
         }
     }
 }
+
+/// The slot's limits unless `[app]` says otherwise: half a course droplet's memory, one core,
+/// and room for uWSGI's master, workers and their threads.
+pub const DEFAULT_MEMORY_MAX: &str = "512M";
+pub const DEFAULT_CPU_QUOTA: &str = "100%";
+pub const DEFAULT_TASKS_MAX: &str = "128";
 
 /// The branch deployed from a git source unless `[app] ref` says otherwise.
 pub const DEFAULT_REF: &str = "main";
@@ -183,6 +210,8 @@ impl Answers {
             host: host.to_owned(),
             port: 22,
             user: user.to_owned(),
+            login: None,
+            user_sudo: true,
             key: PathBuf::from(DEFAULT_KEY),
             alias: None,
             db_role: None,
@@ -195,6 +224,16 @@ impl Answers {
             droplet: None,
             root_by_key: false,
         }
+    }
+
+    /// The account droplift logs in as: `[user] login`, else the owner.
+    pub fn login_name(&self) -> &str {
+        self.login.as_deref().unwrap_or(&self.user)
+    }
+
+    /// Whether the site's owner is not the account droplift logs in as.
+    pub fn owner_is_not_login(&self) -> bool {
+        self.login.as_deref().is_some_and(|l| l != self.user)
     }
 
     /// The PostgreSQL role: the one given, or the user's own name (as the course does).
@@ -260,6 +299,24 @@ impl Answers {
         ]);
         if !self.nginx.remove_default {
             values.push(("remove_default", "no".to_owned()));
+        }
+        if let Some(login) = &self.login {
+            values.push(("login", login.clone()));
+        }
+        if !self.user_sudo {
+            values.push(("user_sudo", "no".to_owned()));
+        }
+        if let Some(under) = &self.nginx.under {
+            values.push(("under", under.clone()));
+        }
+        for (key, value, default) in [
+            ("memory_max", &self.app.memory_max, DEFAULT_MEMORY_MAX),
+            ("cpu_quota", &self.app.cpu_quota, DEFAULT_CPU_QUOTA),
+            ("tasks_max", &self.app.tasks_max, DEFAULT_TASKS_MAX),
+        ] {
+            if value != default {
+                values.push((key, value.clone()));
+            }
         }
         if self.app.module_given {
             values.push(("app_module", self.app.module.clone()));
@@ -345,6 +402,18 @@ impl Answers {
                 crate::course::stages::firewall::ports::parse_list(&ports).unwrap_or_default();
         }
         self.nginx.remove_default = get("remove_default").is_none_or(|v| v != "no");
+        self.login = get("login");
+        self.user_sudo = get("user_sudo").is_none_or(|v| v != "no");
+        self.nginx.under = get("under");
+        if let Some(v) = get("memory_max") {
+            self.app.memory_max = v;
+        }
+        if let Some(v) = get("cpu_quota") {
+            self.app.cpu_quota = v;
+        }
+        if let Some(v) = get("tasks_max") {
+            self.app.tasks_max = v;
+        }
     }
 }
 
@@ -439,6 +508,11 @@ mod tests {
         given.extra_ports =
             crate::course::stages::firewall::ports::parse_list("8080, 53/udp").expect("ports");
         given.nginx.remove_default = false;
+        given.login = Some("erin".into());
+        given.user_sudo = false;
+        given.nginx.under = Some("items".into());
+        given.app.memory_max = "1G".into();
+        given.app.tasks_max = "64".into();
         let saved: std::collections::BTreeMap<String, String> = given
             .saved_values()
             .into_iter()
@@ -459,5 +533,16 @@ mod tests {
         assert_eq!(resumed.tls_email.as_deref(), Some("ada@example.com"));
         assert_eq!(resumed.extra_ports, given.extra_ports);
         assert!(!resumed.nginx.remove_default);
+        assert_eq!(resumed.login_name(), "erin");
+        assert!(!resumed.user_sudo);
+        assert_eq!(resumed.nginx.under.as_deref(), Some("items"));
+        assert_eq!(
+            (
+                resumed.app.memory_max.as_str(),
+                resumed.app.cpu_quota.as_str(),
+                resumed.app.tasks_max.as_str()
+            ),
+            ("1G", DEFAULT_CPU_QUOTA, "64")
+        );
     }
 }

@@ -44,6 +44,8 @@ struct RawServer {
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: Option<Spanned<String>>,
+    login: Option<Spanned<String>>,
+    sudo: Option<Spanned<bool>>,
 }
 
 /// Parses and checks an answers file. Returns the answers and notes worth a warning, or every
@@ -87,6 +89,9 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
             "missing: the name of your everyday account, e.g. name = \"johndoe\"",
         ),
     }
+    if let Some(user) = raw.user.as_ref().map(Spanned::get_ref) {
+        read_login(user, &mut answers, &mut reading);
+    }
     // Each stage reads its own section. The order is the order mistakes are listed in: the
     // course's, but for `[tls]`, whose domain is read with the firewall (it opens HTTPS for it)
     // and its e-mail last, as droplift has always listed them.
@@ -98,6 +103,47 @@ pub fn parse(text: &str) -> Result<(Answers, Vec<String>), AnswersError> {
     stages::app::section::read(raw.app.as_ref(), &mut answers, &mut reading);
     stages::domain::section::read_email(raw.tls.as_ref(), &mut answers, &mut reading);
     Ok((answers, reading.finish()?))
+}
+
+/// `[user] login` and `sudo`: who droplift logs in as when the owner is somebody else, and
+/// whether the owner gets sudo. An owner without sudo cannot be the login: someone must run the
+/// setup with sudo.
+fn read_login(user: &RawUser, answers: &mut Answers, reading: &mut Reading<'_>) {
+    if let Some(login) = &user.login {
+        match super::check::validate_username(login.get_ref()) {
+            Ok(()) => answers.login = Some(login.get_ref().clone()),
+            Err(m) => reading.refuse("user.login", login.span(), m),
+        }
+    }
+    if let Some(sudo) = &user.sudo {
+        answers.user_sudo = *sudo.get_ref();
+    }
+    if let Some(login) = user.login.as_ref().filter(|_| answers.owner_is_not_login()) {
+        if answers.user_sudo {
+            reading.refuse(
+                "user.login",
+                login.span(),
+                format!(
+                    "another login sets up an owner without sudo: add sudo = false (an owner with \
+                     sudo logs in as itself: leave login out, or make it \"{}\")",
+                    answers.user
+                ),
+            );
+        }
+    }
+    if let Some(sudo) = &user.sudo {
+        if !answers.user_sudo && !answers.owner_is_not_login() && !answers.user.is_empty() {
+            reading.refuse(
+                "user.sudo",
+                sudo.span(),
+                format!(
+                    "{} would have no sudo, and droplift logs in as {0} to set the site up: name \
+                     the account that does it (with sudo), e.g. login = \"erin\"",
+                    answers.user
+                ),
+            );
+        }
+    }
 }
 
 /// `[droplet]`: name and region are needed; size, image and backups have the course's defaults.
@@ -265,6 +311,36 @@ mod tests {
                 "tls.email"
             ]
         );
+    }
+
+    #[test]
+    fn an_owner_without_sudo_is_set_up_by_another_login() {
+        let text = format!("{BASE}login = \"erin\"\nsudo = false\n");
+        let (answers, _) = parse(&text).expect("parses");
+        assert_eq!(
+            (answers.user.as_str(), answers.login_name()),
+            ("johndoe", "erin")
+        );
+        assert!(!answers.user_sudo);
+        assert!(answers.owner_is_not_login());
+        let (plain, _) = parse(BASE).expect("parses");
+        assert_eq!(plain.login_name(), "johndoe");
+        assert!(plain.user_sudo && !plain.owner_is_not_login());
+        let AnswersError::Invalid(errors) =
+            parse(&format!("{BASE}sudo = false\n")).expect_err("no login")
+        else {
+            panic!("expected value errors");
+        };
+        assert_eq!((errors[0].key.as_str(), errors[0].line), ("user.sudo", 5));
+        assert!(
+            errors[0].message.contains("login = "),
+            "{}",
+            errors[0].message
+        );
+        let err = parse(&format!("{BASE}login = \"Erin\"\n")).expect_err("bad login");
+        assert!(err.to_string().contains("user.login"), "{err}");
+        let err = parse(&format!("{BASE}login = \"erin\"\n")).expect_err("an owner with sudo");
+        assert!(err.to_string().contains("sudo = false"), "{err}");
     }
 
     #[test]

@@ -227,3 +227,21 @@ mod tests {
         assert!(ServerName::parse("a; include /etc/shadow").is_err());
     }
 }
+
+checked!(
+    /// A slot's memory limit (`[app] memory_max`, systemd's MemoryMax=): `512M`, `1G`.
+    MemoryMax,
+    super::stages::app::limits::validate_memory_max
+);
+
+checked!(
+    /// A slot's processor share (`[app] cpu_quota`, systemd's CPUQuota=): `100%`.
+    CpuQuota,
+    super::stages::app::limits::validate_cpu_quota
+);
+
+checked!(
+    /// A slot's most processes and threads (`[app] tasks_max`, systemd's TasksMax=): `128`.
+    TasksMax,
+    super::stages::app::limits::validate_tasks_max
+);

@@ -151,7 +151,7 @@ fn gather_secrets(
         secrets.set(SecretName::RootPassword, root, redactor);
     }
     if needed.contains(&SecretName::UserPassword) || !secrets.contains(SecretName::RootPassword) {
-        let prompt = format!("password for {} (new or existing): ", answers.user);
+        let prompt = format!("password for {} (new or existing): ", answers.login_name());
         let pw = super::secrets::ask_new(&prompt)?;
         course::check::validate_user_password(pw.expose(), pw.expose())
             .map_err(|m| HeadlessError::Invalid(m.into()))?;

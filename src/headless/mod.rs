@@ -336,7 +336,11 @@ impl Saved {
     pub fn done_before(&self, answers: &Answers) -> usize {
         self.store
             .as_ref()
-            .and_then(|s| s.progress.server(&answers.host, answers.port))
+            .and_then(|s| {
+                s.progress
+                    .site_entry(&answers.host, answers.port, &answers.nginx.site)
+                    .or_else(|| s.progress.server(&answers.host, answers.port))
+            })
             .map_or(0, |server| server.done_count())
     }
 

@@ -104,7 +104,17 @@ impl Session {
             },
             redactor.clone(),
             WorkerConfig {
-                paths: SshPaths::in_home(&options.home),
+                paths: if options.deploy_key.is_some() {
+                    // The deploy key alone: never the student's own keys or ~/.ssh/config, which
+                    // would log in as the account with a key of theirs instead.
+                    SshPaths {
+                        config: None,
+                        default_keys: Vec::new(),
+                        ..SshPaths::in_home(&options.home)
+                    }
+                } else {
+                    SshPaths::in_home(&options.home)
+                },
                 sealed: options.deploy_key.as_ref().map(|(_, site)| site.clone()),
                 ..WorkerConfig::default()
             },

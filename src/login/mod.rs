@@ -228,7 +228,7 @@ impl Login {
             user: "root".into(),
             root: true,
         };
-        self.suggested_user = answers.user.clone();
+        self.suggested_user = answers.login_name().to_owned();
         self.key = answers.key.clone();
         vec![
             Out::Notice(Notice::LoggingIn {
@@ -251,7 +251,7 @@ impl Login {
             user: "root".into(),
             root: true,
         };
-        self.suggested_user = answers.user.clone();
+        self.suggested_user = answers.login_name().to_owned();
         vec![
             Out::Notice(Notice::LoggingIn {
                 host: answers.host.clone(),
@@ -279,7 +279,7 @@ impl Login {
             .get(SecretName::UserPassword)
             .cloned()
             .ok_or(LoginError::NoUserPassword)?;
-        let user = answers.user.clone();
+        let user = answers.login_name().to_owned();
         self.state = State::LoggingIn {
             user: user.clone(),
             root: false,

@@ -550,7 +550,7 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
             format!(
                 "  {}",
                 crate::course::stages::ssh::login_from_now_on(
-                    &a.user,
+                    a.login_name(),
                     &a.host,
                     a.port,
                     &a.key,

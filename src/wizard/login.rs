@@ -69,7 +69,12 @@ pub(super) fn submit_user_login(app: &mut App, mut form: Form) -> Vec<Effect> {
     }
     let user = form.value("user").trim().to_owned();
     let password = form.take_secret("user_password");
-    app.answers.user = user;
+    // The account typed is who logs in: the owner, unless the answers name another login.
+    if app.answers.owner_is_not_login() {
+        app.answers.login = Some(user);
+    } else {
+        app.answers.user = user;
+    }
     app.secrets
         .set(SecretName::UserPassword, password, &app.redactor);
     app.set_status(StageId::Connect, StageStatus::Running);

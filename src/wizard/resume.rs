@@ -65,14 +65,15 @@ pub fn pick(app: &mut App, index: usize) {
         && !app.answers.user.is_empty()
     {
         // The user is known: the cursor waits in the password field.
-        let mut form = super::login::user_login_form(&app.answers.user);
+        let mut form = super::login::user_login_form(app.answers.login_name());
         form.next();
         app.overlay = Some(Overlay::ResumeAsUser(form));
         app.info(&format!(
             "Resuming {}: the stage list shows what was true last time; droplift checks the \
              server again once you are logged in. Stage 4 was done, so you log in as {} with \
              your key.",
-            server.host, app.answers.user
+            server.host,
+            app.answers.login_name()
         ));
         return;
     }

@@ -356,7 +356,7 @@ fn socket_cards(unit: &Unit, sections: &Sections, cx: &Context) -> Vec<Card> {
             )
             .fix(format!(
                 "sudo systemctl restart {name}  (uWSGI makes the socket again: chmod-socket = 660, \
-                 group www-data)"
+                 the service's group, which nginx is in)"
             ))
             .fix(format!(
                 "if it comes back: /etc/droplift/{}/slot-{slot}.ini must keep chmod-socket = 660; \

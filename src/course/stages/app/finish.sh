@@ -39,9 +39,11 @@ prune_venvs() {
 
 name=$(link_target next)
 [ -n "$name" ] || { echo "no release is being built (next is missing): run the stage again" >&2; exit 1; }
-# nginx (www-data) reads the static folders ([app] static) through the group: the site's folder
-# is setgid www-data, so what is made in it is nginx's group; folders that lack g+rx and files
-# that lack g+r get them, as the user (their files; find never follows a link).
+# nginx reads the static folders ([app] static) through the group: the site's folder is setgid
+# with the service's group (nginx's way in), so what is made in it has that group; folders that
+# lack g+rx and files that lack g+r get them, as the user (their files; find never follows a
+# link).
+group=$(service_group)
 while read -r prefix folder; do
   [ -n "$folder" ] || continue
   if ! as_owner test -d "$releases/$name/$folder"; then
@@ -50,9 +52,9 @@ while read -r prefix folder; do
   fi
   as_owner find "$releases/$name/$folder" \( -type d ! -perm -g+rx -exec chmod g+rx {} + \) \
     -o \( -type f ! -perm -g+r -exec chmod g+r {} + \)
-  other=$(as_owner find "$releases/$name/$folder" ! -group www-data -printf '%g\n' | sort -u | head -n 3 | tr -cd '[:print:]\n' | paste -sd ' ' -)
+  other=$(as_owner find "$releases/$name/$folder" ! -group "$group" -printf '%g\n' | sort -u | head -n 3 | tr -cd '[:print:]\n' | paste -sd ' ' -)
   if [ -n "$other" ]; then
-    echo "note: some files in $folder belong to the group $other, not www-data: nginx cannot read them ($prefix answers 403 for those)"
+    echo "note: some files in $folder belong to the group $other, not $group: nginx cannot read them ($prefix answers 403 for those)"
   fi
   echo "static folder $folder ($prefix): $(as_owner find "$releases/$name/$folder" -type f | wc -l) files nginx's group can read"
 done <<<"$static_lines"

@@ -101,8 +101,8 @@ pub fn missing_message(routes: &[String]) -> String {
     )
 }
 
-/// The health check the answers give. The sample app: `/items` with JSON unless `[app] health`
-/// names another path. Any other app: its `health`, or `PlanError` at `app.health` (never a
+/// The health check the answers give, as asked through nginx (a site under another: at its
+/// `/SITE` prefix). The sample app: `/items` with JSON unless `[app] health` names another path. Any other app: its `health`, or `PlanError` at `app.health` (never a
 /// silent `/items`, which most apps do not have).
 pub fn health(answers: &Answers) -> Result<Health, PlanError> {
     let given = answers.app.health.trim();
@@ -118,8 +118,14 @@ pub fn health(answers: &Answers) -> Result<Health, PlanError> {
     } else {
         given
     };
+    // A site served under another ([nginx] under) answers at /SITE/…: every check asks there,
+    // through nginx and on the slot's own socket alike (uWSGI strips the prefix for the app).
+    let asked = match &answers.nginx.under {
+        Some(_) => format!("/{}{path}", answers.nginx.site),
+        None => path.to_owned(),
+    };
     Ok(Health {
-        path: answer("app.health", HealthPath::parse(path))?,
+        path: answer("app.health", HealthPath::parse(&asked))?,
         json: sample && path == SAMPLE_HEALTH,
     })
 }

@@ -23,14 +23,17 @@ as_owner() {
   fi
 }
 
-# Runs a command as the service runs (the unit's User= and Group=www-data): the release
-# commands, so what they make (collectstatic's files, a SQLite file) has nginx's group, as
-# what uWSGI makes does, whatever the folder it is made in.
+# The service's group (nginx's way in): the group root gave the site's folder.
+service_group() { stat -c %G -- "$base"; }
+
+# Runs a command as the service runs (the unit's User= and Group=): the release commands, so
+# what they make (collectstatic's files, a SQLite file) has nginx's group, as what uWSGI makes
+# does, whatever the folder it is made in.
 as_service() {
   if [ "$(id -un)" = "$u" ]; then
     (cd / && "$@") 8>&- 9>&-
   else
-    (cd / && runuser -u "$u" -g www-data -- "$@") 8>&- 9>&-
+    (cd / && runuser -u "$u" -g "$(service_group)" -- "$@") 8>&- 9>&-
   fi
 }
 

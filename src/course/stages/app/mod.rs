@@ -5,6 +5,7 @@
 pub mod entry;
 pub mod folders;
 pub mod health;
+pub mod limits;
 pub mod proposals;
 pub mod routes;
 pub mod rules;
@@ -111,6 +112,9 @@ pub struct Layout {
     pub env_file: Made,
     /// uwsgi.ini, root's (readable by all): /etc/droplift/SITE/uwsgi.ini
     pub ini: Made,
+    /// The service's group, which owns `base` (setgid) and the sockets: nginx's way in.
+    /// www-data, or for a private site the owner's own group (`site_group`).
+    pub group: Made,
 }
 
 impl Layout {
@@ -125,7 +129,14 @@ impl Layout {
             unit: Made::new(format!("uwsgi-{site}")),
             ini: Made::new(format!("/etc/droplift/{site}/uwsgi.ini")),
             base: Made::new(base),
+            group: Made::new(NGINX_GROUP),
         }
+    }
+
+    /// The layout with the service's group (see `site_group`).
+    pub fn with_group(mut self, group: &Made) -> Self {
+        self.group = group.clone();
+        self
     }
 
     /// A script of these files with the site's values set: each one some file declares it reads
@@ -140,7 +151,7 @@ impl Layout {
             .iter()
             .flat_map(|f| crate::shell::declared_inputs(f))
             .collect();
-        let values: [(&'static str, &dyn ShellArg); 7] = [
+        let values: [(&'static str, &dyn ShellArg); 8] = [
             ("u", &self.user),
             ("base", &self.base),
             ("releases", &self.releases),
@@ -148,6 +159,7 @@ impl Layout {
             ("unit", &self.unit),
             ("env_file", &self.env_file),
             ("ini", &self.ini),
+            ("group", &self.group),
         ];
         for (name, value) in values {
             if declared.contains(&name) {
@@ -177,6 +189,8 @@ pub enum Code {
 pub struct AppValues {
     pub site: SiteName,
     pub user: UserName,
+    /// The service's group (`site_group`).
+    pub group: Made,
     pub role: PgRole,
     pub db: PgDatabase,
     pub module: AppModule,
@@ -192,6 +206,22 @@ pub struct AppValues {
     pub static_dirs: StaticDirs,
     /// `[app] shared`, folder names kept across releases.
     pub shared: SharedDirs,
+}
+
+/// nginx's group on Debian and Ubuntu: the service's group of a site whose owner has sudo.
+pub const NGINX_GROUP: &str = "www-data";
+
+/// The service's group for the answers' site: nginx's (www-data) for an owner with sudo, as
+/// droplift always did; for an owner without sudo (`[user] sudo = false`), the owner's own
+/// group, which stage 3 puts nginx's user in. So no other site's app (www-data, or another
+/// owner's group) can read a private site's folder or reach its socket, and a private site's
+/// app reaches nothing of the others'. The user's name was checked by the caller.
+pub fn site_group(answers: &Answers, user: &UserName) -> Made {
+    if answers.user_sudo {
+        Made::new(NGINX_GROUP)
+    } else {
+        Made::new(user.as_str())
+    }
 }
 
 /// The site (stage 7's answer): it names the app's folder, where nginx finds the socket.
@@ -239,9 +269,11 @@ pub fn source_label(source: &CodeSource) -> &'static str {
 
 /// Checks the answers stage 8 needs.
 pub fn values(answers: &Answers) -> Result<AppValues, PlanError> {
+    let user = answer("user", UserName::parse(&answers.user))?;
     Ok(AppValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
-        user: answer("user", UserName::parse(&answers.user))?,
+        group: site_group(answers, &user),
+        user,
         role: answer("postgres.role", PgRole::parse(answers.db_role()))?,
         db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
         module: answer("app.module", AppModule::parse(&answers.app.module))?,
@@ -368,7 +400,7 @@ fn source_file(code: &Code) -> &'static str {
 }
 
 pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
-    let layout = Layout::new(&v.site, &v.user);
+    let layout = Layout::new(&v.site, &v.user).with_group(&v.group);
     let base = &layout.base;
     let user = &v.user;
     let probe_script = with_source(

@@ -1,5 +1,5 @@
 # Runs the app's release commands ([app] release: migrations, collectstatic …) for the release
-# waiting to go live, before it can serve. Each runs as $u (with the service's group, www-data:
+# waiting to go live, before it can serve. Each runs as $u (with the service's group, nginx's:
 # nginx reads what collectstatic makes) in the release's folder, with the
 # release's virtualenv first on PATH and the environment file's settings (root reads its own
 # file and hands it to the user's process on stdin), and is stopped after $release_timeout s.

@@ -7,6 +7,7 @@ use toml::Spanned;
 
 use super::folders::{validate_shared, validate_static};
 use super::health::validate_health_path;
+use super::limits::{validate_cpu_quota, validate_memory_max, validate_tasks_max};
 use super::rules::{SourceKind, source_kind, validate_git_ref, validate_git_url, validate_module};
 use super::settings::{validate_release_commands, validate_setting_names, validate_settings};
 use crate::course::answers::{Answers, Reading};
@@ -26,6 +27,9 @@ pub struct RawApp {
     #[serde(rename = "static")]
     static_dirs: Option<Spanned<std::collections::BTreeMap<String, String>>>,
     shared: Option<Spanned<Vec<String>>>,
+    memory_max: Option<Spanned<String>>,
+    cpu_quota: Option<Spanned<String>>,
+    tasks_max: Option<Spanned<i64>>,
 }
 
 /// Takes `[app]` into the answers, or tells `reading` what is wrong with it. A folder source
@@ -98,6 +102,13 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
             .map(|(p, f)| (p.clone(), f.clone()))
             .collect();
         match validate_static(&pairs) {
+            Ok(()) if !pairs.is_empty() && answers.nginx.under.is_some() => reading.refuse(
+                "app.static",
+                dirs.span(),
+                "not for a site under another ([nginx] under) yet: nginx would look for the \
+                 folders at the other site's prefixes. Leave static out (the app serves them) or \
+                 give the site a server_name of its own",
+            ),
             Ok(()) => answers.app.static_dirs = pairs,
             Err(m) => reading.refuse("app.static", dirs.span(), m),
         }
@@ -112,6 +123,34 @@ pub fn read(section: Option<&Spanned<RawApp>>, answers: &mut Answers, reading: &
                     .collect();
             }
             Err(m) => reading.refuse("app.shared", shared.span(), m),
+        }
+    }
+    for (key, value, rule, into) in [
+        (
+            "app.memory_max",
+            app.memory_max.as_ref(),
+            validate_memory_max as fn(&str) -> Result<(), crate::refused::Refused>,
+            &mut answers.app.memory_max,
+        ),
+        (
+            "app.cpu_quota",
+            app.cpu_quota.as_ref(),
+            validate_cpu_quota,
+            &mut answers.app.cpu_quota,
+        ),
+    ] {
+        if let Some(value) = value {
+            match rule(value.get_ref().trim()) {
+                Ok(()) => value.get_ref().trim().clone_into(into),
+                Err(m) => reading.refuse(key, value.span(), m),
+            }
+        }
+    }
+    if let Some(tasks) = &app.tasks_max {
+        let text = tasks.get_ref().to_string();
+        match validate_tasks_max(&text) {
+            Ok(()) => answers.app.tasks_max = text,
+            Err(m) => reading.refuse("app.tasks_max", tasks.span(), m),
         }
     }
     // Empty is not given either: the sample keeps /items, any other app is asked for one.
@@ -167,6 +206,48 @@ mod tests {
         };
         let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
         assert_eq!(keys, [("app.source", 6), ("app.ref", 7), ("app.module", 8)]);
+    }
+
+    #[test]
+    fn the_limits_are_read_with_defaults_and_checked_at_their_line() {
+        let (answers, _) = parse(BASE).expect("no [app]");
+        assert_eq!(
+            (
+                answers.app.memory_max.as_str(),
+                answers.app.cpu_quota.as_str(),
+                answers.app.tasks_max.as_str()
+            ),
+            ("512M", "100%", "128")
+        );
+        let (answers, _) = parse(&format!(
+            "{BASE}[app]\nmemory_max = \"1G\"\ncpu_quota = \"50%\"\ntasks_max = 64\n"
+        ))
+        .expect("limits");
+        assert_eq!(answers.app.memory_max, "1G");
+        assert_eq!(answers.app.cpu_quota, "50%");
+        assert_eq!(answers.app.tasks_max, "64");
+        let AnswersError::Invalid(errors) = parse(&format!(
+            "{BASE}[app]\nmemory_max = \"lots\"\ncpu_quota = \"1\"\ntasks_max = 2\n"
+        ))
+        .expect_err("bad limits") else {
+            panic!("expected value errors");
+        };
+        let keys: Vec<(&str, usize)> = errors.iter().map(|e| (e.key.as_str(), e.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("app.memory_max", 6),
+                ("app.cpu_quota", 7),
+                ("app.tasks_max", 8)
+            ]
+        );
+        let under = format!(
+            "{BASE}[nginx]\nsite = \"shop\"\nunder = \"items\"\n[app]\nstatic = {{ \"/static/\" = \"static\" }}\n"
+        );
+        let AnswersError::Invalid(errors) = parse(&under).expect_err("static under") else {
+            panic!("expected value errors");
+        };
+        assert_eq!((errors[0].key.as_str(), errors[0].line), ("app.static", 9));
     }
 
     #[test]

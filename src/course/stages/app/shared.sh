@@ -1,7 +1,7 @@
 # Links the folders kept across releases ([app] shared: an instance folder with SQLite, uploaded
 # media) into the release waiting to go live, before its code is imported or its release commands
 # run: each lives in $base/shared/NAME (link_shared.sh). Everything here runs as $u: the folders
-# are theirs. uWSGI (the same user, group www-data) writes there.
+# are theirs. uWSGI (the same user, the service's group) writes there.
 : "${u:?}" "${base:?}" "${releases:?}" "${shared_dirs?}"
 set -euo pipefail
 site_lock

@@ -36,6 +36,8 @@ const RULES: &str = include_str!("rules.sh");
 const ENABLE: &str = include_str!("enable.sh");
 const VERIFY: &str = include_str!("verify.sh");
 const ROLLBACK: &str = include_str!("rollback.sh");
+/// A second site's answers (an owner without sudo): the firewall is the server's, left alone.
+const SERVER_ONLY: &str = include_str!("server_only.sh");
 // Stage 4's guard, reused as it is: schedule the revert, stop it (waiting for a revert that has
 // started), and cancel it.
 const SCHEDULE_UNDO: &str = include_str!("../../scripts/undo/schedule.sh");
@@ -194,8 +196,17 @@ pub const STAGE: Stage = Stage {
     // The rules are in the answers already: the list edits them as the student goes.
     take: take_nothing,
     plans: |answers| {
+        if !answers.user_sudo {
+            return Ok(StagePlans {
+                probe: Plan::new(vec![Step::run(
+                    "Is the firewall this site's to set? (No: it is the server's.)",
+                    Command::root(&Script::new(&[SERVER_ONLY]))?,
+                )]),
+                ..StagePlans::default()
+            });
+        }
         Ok(plans(
-            &answer("user", UserName::parse(&answers.user))?,
+            &answer("user", UserName::parse(answers.login_name()))?,
             &answers.key,
             &web_ports(answers.domain.is_some()),
             &PortList(answers.extra_ports.clone()),

@@ -39,11 +39,38 @@ pub fn validate_site_name(name: &str) -> Result<(), Refused> {
     if name.starts_with('-') || name.ends_with('-') {
         return Err("A site name cannot start or end with -.".into());
     }
+    // droplift's own files for a site are droplift/SITE-tls*.conf and SITE-static*.conf, which
+    // the site's server block includes by those globs: a site named items-static… or
+    // items-tls… would have its files read by the site items too.
+    if let Some(word) = ["-tls", "-static"].into_iter().find(|w| name.contains(w)) {
+        return Err(format!(
+            "A site name cannot contain \"{word}\": droplift's nginx files for another site \
+             would be read as this one's. Choose another name."
+        )
+        .into());
+    }
     if name == "default" {
         return Err(
             "\"default\" is the site nginx comes with; choose your own name, e.g. items-rest."
                 .into(),
         );
+    }
+    Ok(())
+}
+
+/// `[nginx] under`: the site whose server block serves this one at `/SITE/` — another site.
+pub fn validate_under(under: &str, site: &str) -> Result<(), Refused> {
+    validate_site_name(under).map_err(|m| {
+        Refused::from(format!(
+            "Name the site that serves this one under its address: {m}"
+        ))
+    })?;
+    if under == site {
+        return Err(format!(
+            "A site cannot be served under itself: name the site whose server block serves \
+             /{site}/, e.g. under = \"items\"."
+        )
+        .into());
     }
     Ok(())
 }
@@ -162,6 +189,8 @@ mod nginx_tests {
             ("a;b", "\";\" is not allowed"),
             ("-items", "start or end"),
             ("default", "nginx comes with"),
+            ("items-static", "cannot contain \"-static\""),
+            ("api-tls2", "cannot contain \"-tls\""),
         ] {
             let message = validate_site_name(name).expect_err(name);
             assert!(message.as_str().contains(expected), "{name}: {message}");
@@ -170,6 +199,18 @@ mod nginx_tests {
         for ok in ["items-rest", "api2", &"a".repeat(32)] {
             assert_eq!(validate_site_name(ok), Ok(()), "{ok}");
         }
+    }
+
+    #[test]
+    fn a_site_is_under_another_one() {
+        assert_eq!(validate_under("items", "shop"), Ok(()));
+        assert!(
+            validate_under("shop", "shop")
+                .expect_err("itself")
+                .as_str()
+                .contains("itself")
+        );
+        assert!(validate_under("It ems", "shop").is_err());
     }
 
     #[test]

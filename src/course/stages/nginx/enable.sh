@@ -62,10 +62,7 @@ if ! out=$(nginx -t 2>&1); then
 fi
 # A reload returns before nginx's new workers take over; wait (a few seconds at most) until none
 # of the old workers is left, so the check that follows talks to the new configuration.
-master=$(cat /run/nginx.pid 2>/dev/null || true)
-children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
-old_workers=""
-if [ -n "$master" ]; then old_workers=$(children "$master"); fi
+old_workers=$(nginx_workers)
 if ! systemctl reload-or-restart nginx || ! systemctl is-active --quiet nginx; then
   echo "nginx did not take the new configuration:" >&2
   journalctl -u nginx -n 5 --no-pager >&2 || true
@@ -73,16 +70,7 @@ if ! systemctl reload-or-restart nginx || ! systemctl is-active --quiet nginx; t
   systemctl reload-or-restart nginx || true
   exit 1
 fi
-for _ in $(seq 50); do
-  [ -n "$old_workers" ] || break
-  now=" $(children "$master") "
-  left=no
-  for pid in $old_workers; do
-    case "$now" in *" $pid "*) left=yes ;; esac
-  done
-  [ "$left" = no ] && break
-  sleep 0.1
-done
+wait_old_workers "$old_workers"
 rm -f "$candidate"
 rm -rf "$backup"
 echo "nginx reloaded: your site is live"

@@ -30,6 +30,14 @@ const INSTALL: &str = include_str!("install.sh");
 const TEST_SITE: &str = include_str!("test_site.sh");
 const ENABLE: &str = include_str!("enable.sh");
 const VERIFY: &str = include_str!("verify.sh");
+/// Waiting for nginx's old workers after a reload (the site's enable and a site under another).
+const WORKERS: &str = include_str!("workers.sh");
+const UNDER_PROBE: &str = include_str!("under_probe.sh");
+const UNDER_APPLY: &str = include_str!("under_apply.sh");
+const UNDER_VERIFY: &str = include_str!("under_verify.sh");
+/// nginx's lines for a site served at /SITE/ on another site's server block, with `{{site}}`
+/// and `{{under}}` to fill in.
+pub const UNDER_TEMPLATE: &str = include_str!("../../../../assets/nginx/under.conf");
 
 /// Where the site's file goes on the server.
 pub fn site_path(site: &SiteName) -> String {
@@ -42,11 +50,76 @@ pub fn socket_path(site: &SiteName) -> String {
 }
 
 /// The template filled in. Only checked values go in, so the text is always valid nginx syntax
-/// as far as the values are concerned.
+/// as far as the values are concerned. A site answering any name (`_`) is nginx's default
+/// server, so a site with a name of its own beside it cannot take its requests.
 pub fn site_from_template(site: &SiteName, server_name: &ServerName) -> String {
     TEMPLATE
         .replace("{{site}}", site.as_str())
         .replace("{{server_name}}", server_name.as_str())
+        .replace("{{default_server}}", default_server(server_name))
+}
+
+/// What follows `listen 80` in the site's server block: ` default_server` for `_`.
+pub fn default_server(server_name: &ServerName) -> &'static str {
+    if server_name.as_str() == "_" {
+        " default_server"
+    } else {
+        ""
+    }
+}
+
+/// Where the lines of a site served under another (`[nginx] under`) go: a folder the other
+/// site's server block includes (`include droplift/under/UNDER/*.conf;`).
+pub fn under_path(site: &SiteName, under: &SiteName) -> String {
+    format!("/etc/nginx/droplift/under/{under}/{site}.conf")
+}
+
+/// The location lines of a site served at /SITE/ under another, from checked values only.
+pub fn under_text(site: &SiteName, under: &SiteName) -> String {
+    UNDER_TEMPLATE
+        .replace("{{site}}", site.as_str())
+        .replace("{{under}}", under.as_str())
+}
+
+/// Stage 7 for a site served at /SITE/ on the site `under`'s server block: droplift's file of
+/// location lines, tested with nginx's whole configuration and reloaded (the file before comes
+/// back on a refusal). nginx and the other site are stage 7's of that site.
+pub fn under_plans(
+    site: &SiteName,
+    under: &SiteName,
+    server_name: &ServerName,
+) -> Result<StagePlans, QuoteError> {
+    let text = under_text(site, under);
+    let path = under_path(site, under);
+    let with_names =
+        |files: &[&'static str]| Script::new(files).set("site", site).set("under", under);
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Does nginx serve /{site}/ on the site {under}?"),
+            Command::root(&with_names(&[UNDER_PROBE]).set("digest", &SiteDigest::of(&text)))?
+                .by_hand("sudo nginx -T | less"),
+        )]),
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Serve this site at /{site}/ on the address of the site {under}: its location \
+                 lines go to {path}, which the server block of {under} includes;\nnginx -t tests \
+                 the whole configuration, then nginx reloads (a refusal puts the file before back)"
+            ),
+            Command::root(&with_names(&[WORKERS, UNDER_APPLY]))?
+                .stdin(vec![StdinPart::Text(text)])
+                .by_hand(format!(
+                    "sudo nano {path}\nsudo nginx -t && sudo systemctl reload nginx"
+                )),
+        )]),
+        verify: Plan::new(vec![Step::run(
+            format!(
+                "Ask nginx for its configuration (nginx -T) and request /{site}/ from the server \
+                 (502 is expected until the app runs)"
+            ),
+            Command::root(&with_names(&[UNDER_VERIFY]).set("server_name", server_name))?
+                .by_hand(format!("sudo nginx -T && curl -i http://localhost/{site}/")),
+        )]),
+    })
 }
 
 /// The SHA-256 of the site's text, in hex: how the check recognises the student's file without
@@ -115,7 +188,7 @@ pub fn plans(
                      {default_note}Test the real configuration once more and reload nginx; any \
                      failure puts every file back"
                 ),
-                Command::root(&with_site(&[ENABLE]))?.by_hand(format!(
+                Command::root(&with_site(&[WORKERS, ENABLE]))?.by_hand(format!(
                     "sudo ln -s {path} /etc/nginx/sites-enabled/\n\
                      sudo nginx -t && sudo systemctl reload nginx"
                 )),
@@ -269,6 +342,12 @@ fn plain_words(what: &str, line: usize, guess_before: bool) -> String {
         let word = quoted(rest).unwrap_or_default();
         return format!("nginx did not expect \"{word}\" here.");
     }
+    if what.starts_with("a duplicate default server") {
+        return "another enabled site answers any name already (server_name _, nginx's default \
+                server): give this site a name of its own, or serve it under that site \
+                ([nginx] under)."
+            .into();
+    }
     if what.starts_with("unexpected end of file") {
         return "the file ends before every { is closed: a } is missing.".into();
     }
@@ -377,6 +456,14 @@ fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
     let answers = &answers.nginx;
     let site = answer("site", SiteName::parse(&answers.site))?;
     let server_name = answer("server_name", ServerName::parse(&answers.server_name))?;
+    if let Some(under) = &answers.under {
+        let under = answer("nginx.under", SiteName::parse(under))?;
+        answer(
+            "nginx.under",
+            checks::validate_under(under.as_str(), site.as_str()),
+        )?;
+        return Ok(under_plans(&site, &under, &server_name)?);
+    }
     answer(
         "remove_default",
         checks::check_default_site(answers.remove_default, server_name.as_str()),
@@ -477,7 +564,7 @@ mod tests {
     fn a_missing_semicolon_is_found_on_the_line_before_nginx_s() {
         // `listen 80` lost its `;` on line 6: nginx complains about line 7.
         let text = site_from_template(&site(), &ServerName::parse("_").expect("a server name"))
-            .replacen("listen 80;", "listen 80", 1);
+            .replacen("listen 80 default_server;", "listen 80 default_server", 1);
         let nginx = said(&[
             "2026/12/06 13:00:00 [emerg] 812#812: invalid parameter \"listen\" in /etc/nginx/sites-available/items-rest:7",
             "nginx: configuration file /etc/nginx/nginx.conf test failed",

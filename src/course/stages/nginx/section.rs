@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::checks::{check_default_site, validate_server_name, validate_site_name};
+use super::checks::{check_default_site, validate_server_name, validate_site_name, validate_under};
 use crate::course::answers::{Answers, Reading};
 
 /// `[nginx]` as written. Its name shows in toml's own messages.
@@ -17,6 +17,7 @@ pub struct RawNginx {
     site: Option<Spanned<String>>,
     remove_default: Option<Spanned<bool>>,
     site_file: Option<Spanned<String>>,
+    under: Option<Spanned<String>>,
 }
 
 /// Takes `[nginx]` into the answers, or tells `reading` what is wrong with it. `site_file` is
@@ -54,6 +55,33 @@ pub fn read(section: Option<&Spanned<RawNginx>>, answers: &mut Answers, reading:
         } else {
             answers.nginx.site_file =
                 Some((PathBuf::from(file.get_ref()), reading.line(file.span())));
+        }
+    }
+    if let Some(under) = &nginx.under {
+        let site = answers.nginx.site.clone();
+        let refused = validate_under(under.get_ref(), &site).err().or_else(|| {
+            if nginx.site_file.is_some() {
+                Some(
+                    "a site under another has no server block of its own, so no site file: \
+                     remove site_file (droplift writes its location lines)"
+                        .into(),
+                )
+            } else if answers.domain.is_some() {
+                Some(
+                    format!(
+                        "a site under another is served over that site's HTTPS: give [tls] \
+                         domain to {} instead",
+                        under.get_ref()
+                    )
+                    .into(),
+                )
+            } else {
+                None
+            }
+        });
+        match refused {
+            Some(m) => reading.refuse("nginx.under", under.span(), m),
+            None => answers.nginx.under = Some(under.get_ref().clone()),
         }
     }
 }
@@ -100,6 +128,17 @@ mod tests {
                 ("nginx.site_file", 9)
             ]
         );
+        let under = "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\n\
+                     site = \"shop\"\nunder = \"items\"\n";
+        let (answers, _) = parse(under).expect("parses");
+        assert_eq!(answers.nginx.under.as_deref(), Some("items"));
+        let with_tls = format!("{under}[tls]\ndomain = \"api.example.com\"\nemail = \"a@b.cd\"\n");
+        let AnswersError::Invalid(errors) = parse(&with_tls).expect_err("under with a domain")
+        else {
+            panic!("expected value errors");
+        };
+        assert_eq!((errors[0].key.as_str(), errors[0].line), ("nginx.under", 7));
+        assert!(errors[0].message.contains("HTTPS"), "{}", errors[0].message);
         let typo = parse(
             "[server]\nhost = \"1.2.3.4\"\n[user]\nname = \"a\"\n[nginx]\nsitefile = \"x\"\n",
         )

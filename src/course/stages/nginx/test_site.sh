@@ -24,6 +24,21 @@ else
   echo "A new site: $available"
 fi
 
+# A site answering any name (server_name _) must be nginx's default server once a site with a
+# name of its own is beside it: else whichever file comes first answers the unknown names.
+catch_all='^[[:space:]]*server_name[[:space:]]+_[[:space:]]*;'
+if ! grep -Eq "$catch_all" "$staging/$site"; then
+  for f in /etc/nginx/sites-enabled/*; do
+    if [ "${f##*/}" = "$site" ] || [ ! -f "$f" ]; then continue; fi
+    if grep -Eq "$catch_all" "$f" && ! grep -q default_server "$f"; then
+      echo "The site ${f##*/} answers any name (server_name _) but is not nginx's default server, so" >&2
+      echo "a site with a name of its own beside it could take its requests. Apply stage 7 with" >&2
+      echo "${f##*/}'s answers first (droplift's site says default_server now). Nothing was changed." >&2
+      exit 1
+    fi
+  done
+fi
+
 test_dir=$(mktemp -d)
 test_conf=$(mktemp /etc/nginx/droplift-test.XXXXXX)
 # Removed on every way out; explicitly too, as a later step's trap would replace this one when

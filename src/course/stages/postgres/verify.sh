@@ -1,6 +1,6 @@
 # From the role's side: its password (on stdin) logs in over the socket and over 127.0.0.1, a
-# wrong one is refused, and the database exists and belongs to the role. pg_hba.conf has no
-# errors.
+# wrong one is refused, and the database exists and belongs to the role, which alone may connect
+# to it. pg_hba.conf has no errors.
 : "${role:?}" "${db:?}"
 set -euo pipefail
 IFS= read -r password
@@ -25,3 +25,6 @@ echo "without a password over the socket: refused (a password is required)"
 owner=$(pg_sql <<<"SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db'")
 [ "$owner" = "$role" ] || { echo "the database $db belongs to '$owner', not $role" >&2; exit 1; }
 echo "the database $db exists and belongs to $role"
+public=$(pg_sql <<<"SELECT has_database_privilege('public', oid, 'CONNECT') FROM pg_database WHERE datname = :'db'")
+[ "$public" = f ] || { echo "every role may connect to the database $db" >&2; exit 1; }
+echo "no other role may connect to $db (CONNECT is not granted to PUBLIC)"

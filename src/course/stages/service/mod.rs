@@ -13,9 +13,10 @@ use crate::course::stage::{
 };
 use crate::course::stages::app::folders::{static_conf, static_lines};
 use crate::course::stages::app::health::{Health, health};
-use crate::course::stages::app::{LIB, LOCK, Layout, site_answer};
+use crate::course::stages::app::{LIB, LOCK, Layout, site_answer, site_group};
 use crate::course::values::{
-    AppModule, Made, ReleaseName, ServerName, SiteName, StaticDirs, UserName,
+    AppModule, CpuQuota, Made, MemoryMax, ReleaseName, ServerName, SiteName, StaticDirs, TasksMax,
+    UserName,
 };
 use crate::course::{PlanError, answer};
 use crate::shell::{Const, QuoteError, Script, ShellArg};
@@ -48,6 +49,13 @@ const LOGS: &str = include_str!("logs.sh");
 pub struct ServiceValues {
     pub site: SiteName,
     pub user: UserName,
+    /// The service's group (`app::site_group`): www-data, or a private site's owner's.
+    pub group: Made,
+    /// `[nginx] under`: the site served at /SITE/ on that site's server block; uWSGI mounts the
+    /// app at /SITE.
+    pub under: Option<SiteName>,
+    /// The slots' limits (`[app] memory_max`, `cpu_quota`, `tasks_max`).
+    pub limits: Limits,
     pub module: AppModule,
     pub server_name: ServerName,
     /// The droplet as the student typed it, for the request from their computer.
@@ -58,10 +66,36 @@ pub struct ServiceValues {
     pub static_dirs: StaticDirs,
 }
 
+/// A slot's limits, checked: systemd's MemoryMax=, CPUQuota= and TasksMax=.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub memory_max: MemoryMax,
+    pub cpu_quota: CpuQuota,
+    pub tasks_max: TasksMax,
+}
+
 pub fn values(answers: &Answers) -> Result<ServiceValues, PlanError> {
+    let user = answer("user", UserName::parse(&answers.user))?;
+    let under = match &answers.nginx.under {
+        Some(under) => Some(answer("nginx.under", SiteName::parse(under))?),
+        None => None,
+    };
+    if under.is_some() && !answers.app.static_dirs.is_empty() {
+        return Err(PlanError::Answer {
+            key: "app.static",
+            message: "not for a site under another ([nginx] under) yet: leave static out".into(),
+        });
+    }
     Ok(ServiceValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
-        user: answer("user", UserName::parse(&answers.user))?,
+        group: site_group(answers, &user),
+        user,
+        under,
+        limits: Limits {
+            memory_max: answer("app.memory_max", MemoryMax::parse(&answers.app.memory_max))?,
+            cpu_quota: answer("app.cpu_quota", CpuQuota::parse(&answers.app.cpu_quota))?,
+            tasks_max: answer("app.tasks_max", TasksMax::parse(&answers.app.tasks_max))?,
+        },
         module: answer("app.module", AppModule::parse(&answers.app.module))?,
         server_name: answer(
             "nginx.server_name",
@@ -170,14 +204,35 @@ fn stage_file(
     .stdin(vec![StdinPart::Text(text.to_string())]))
 }
 
-/// A slot's uwsgi.ini for the site, filled from checked values only.
-pub fn uwsgi_ini(site: &SiteName, module: &AppModule) -> Made {
-    fill(SLOT_INI, &[("site", site), ("module", module)])
+/// A slot's uwsgi.ini for the site, filled from checked values only. A site served under
+/// another (`under`) is mounted at /SITE instead: uWSGI gives the app SCRIPT_NAME=/SITE and the
+/// path without it (`manage-script-name`), on nginx's socket and on the slot's own alike.
+pub fn uwsgi_ini(site: &SiteName, module: &AppModule, under: Option<&SiteName>) -> Made {
+    let template = match under {
+        None => SLOT_INI.to_owned(),
+        Some(_) => SLOT_INI.replace(
+            "# module:callable, like `from app import app`.\nmodule = {{module}}\n",
+            "# module:callable, like `from app import app`, mounted at /{{site}}: the site is\n\
+             # served under another's address, so the app sees SCRIPT_NAME /{{site}} and\n\
+             # each path without it.\nmount = /{{site}}={{module}}\nmanage-script-name = true\n",
+        ),
+    };
+    fill(&template, &[("site", site), ("module", module)])
 }
 
 /// The slots' systemd unit for the site, filled from checked values only.
-pub fn unit_file(site: &SiteName, user: &UserName) -> Made {
-    fill(SLOT_UNIT, &[("site", site), ("user", user)])
+pub fn unit_file(site: &SiteName, user: &UserName, group: &Made, limits: &Limits) -> Made {
+    fill(
+        SLOT_UNIT,
+        &[
+            ("site", site),
+            ("user", user),
+            ("group", group),
+            ("memory_max", &limits.memory_max),
+            ("cpu_quota", &limits.cpu_quota),
+            ("tasks_max", &limits.tasks_max),
+        ],
+    )
 }
 
 /// The one unit's uwsgi.ini of before (see UWSGI_INI), filled from checked values only.
@@ -252,8 +307,8 @@ fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteEr
 /// The two steps that stage uwsgi.ini and the slots' unit (each shown against the installed one)
 /// for the go-live that follows: stage 9's and rollback's.
 fn staging_steps(layout: &Layout, v: &ServiceValues) -> Result<(Step, Step), QuoteError> {
-    let ini = uwsgi_ini(&v.site, &v.module);
-    let unit_text = unit_file(&v.site, &v.user);
+    let ini = uwsgi_ini(&v.site, &v.module, v.under.as_ref());
+    let unit_text = unit_file(&v.site, &v.user, &v.group, &v.limits);
     Ok((
         Step::run(
             format!(
@@ -266,9 +321,15 @@ fn staging_steps(layout: &Layout, v: &ServiceValues) -> Result<(Step, Step), Quo
         ),
         Step::run(
             format!(
-                "Write the systemd unit {}@.service (two slots, a and b; User {}, Group \
-                 www-data, EnvironmentFile, Restart=always) to the staging folder",
-                layout.unit, v.user
+                "Write the systemd unit {}@.service (two slots, a and b; User {}, Group {}, \
+                 EnvironmentFile, Restart=always; MemoryMax={}, CPUQuota={}, TasksMax={}) to the \
+                 staging folder",
+                layout.unit,
+                v.user,
+                v.group,
+                v.limits.memory_max,
+                v.limits.cpu_quota,
+                v.limits.tasks_max
             ),
             stage_file(
                 layout,
@@ -282,8 +343,8 @@ fn staging_steps(layout: &Layout, v: &ServiceValues) -> Result<(Step, Step), Quo
 
 pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
     let layout = Layout::new(&v.site, &v.user);
-    let ini = uwsgi_ini(&v.site, &v.module);
-    let unit_text = unit_file(&v.site, &v.user);
+    let ini = uwsgi_ini(&v.site, &v.module, v.under.as_ref());
+    let unit_text = unit_file(&v.site, &v.user, &v.group, &v.limits);
     let staging = staging_steps(&layout, v)?;
     Ok(StagePlans {
         probe: Plan::new(vec![Step::run(
@@ -469,9 +530,37 @@ mod tests {
     }
 
     #[test]
+    fn a_private_site_under_another_runs_with_its_owner_s_group_mounted_at_its_prefix() {
+        let mut answers = Answers::new("203.0.113.7", "bob");
+        answers.login = Some("erin".into());
+        answers.user_sudo = false;
+        answers.nginx.site = "shop".into();
+        answers.nginx.under = Some("items".into());
+        answers.app.health = "/health".into();
+        answers.app.source = "https://example.com/shop.git".into();
+        answers.app.memory_max = "1G".into();
+        let v = values(&answers).expect("values");
+        assert_eq!(v.group.as_str(), "bob");
+        let unit = unit_file(&v.site, &v.user, &v.group, &v.limits);
+        assert!(unit.as_str().contains("User=bob\n"));
+        assert!(unit.as_str().contains("Group=bob\n"));
+        assert!(unit.as_str().contains("MemoryMax=1G\n"));
+        let ini = uwsgi_ini(&v.site, &v.module, v.under.as_ref());
+        assert!(
+            ini.as_str()
+                .contains("mount = /shop=app:app\nmanage-script-name = true\n")
+        );
+        assert!(!ini.as_str().contains("module = "));
+        // The smoke test asks the health path at the prefix.
+        assert_eq!(v.health.path.as_str(), "/shop/health");
+        answers.app.static_dirs = vec![("/static/".into(), "static".into())];
+        assert!(values(&answers).is_err(), "static under another is refused");
+    }
+
+    #[test]
     fn the_templates_are_filled_from_checked_values() {
         let site = SiteName::parse("items-rest").expect("site");
-        let ini = uwsgi_ini(&site, &AppModule::parse("app:app").expect("module"));
+        let ini = uwsgi_ini(&site, &AppModule::parse("app:app").expect("module"), None);
         let text = ini.as_str();
         assert!(text.contains("module = app:app"));
         assert!(text.contains("socket = /var/www/html/items-rest/socket-$(DROPLIFT_SLOT).sock"));
@@ -480,10 +569,14 @@ mod tests {
         assert!(text.contains("need-app = true"));
         assert!(text.contains("chmod-socket = 660"));
         assert!(!text.contains("{{"));
-        let unit = unit_file(&site, &UserName::parse("johndoe").expect("user"));
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.app.health = "/health".into();
+        let v = values(&answers).expect("values");
+        let unit = unit_file(&site, &v.user, &v.group, &v.limits);
         let text = unit.as_str();
         assert!(text.contains("User=johndoe"));
         assert!(text.contains("Group=www-data"));
+        assert!(text.contains("MemoryMax=512M\nCPUQuota=100%\nTasksMax=128\n"));
         assert!(text.contains("EnvironmentFile=/var/lib/droplift/app/items-rest/app.env"));
         assert!(text.contains("--ini /etc/droplift/items-rest/slot-%i.ini"));
         assert!(text.contains("EnvironmentFile=/etc/droplift/items-rest/slot-%i.env"));

@@ -279,7 +279,7 @@ fn plans_for(answers: &Answers) -> Result<StagePlans, PlanError> {
         None => None,
     };
     Ok(plans(
-        &answer("user", UserName::parse(&answers.user))?,
+        &answer("user", UserName::parse(answers.login_name()))?,
         &answers.key,
         alias.as_ref(),
         &answer("host", Host::parse(&answers.host))?,

@@ -12,12 +12,18 @@ use crate::course::values::UserName;
 use crate::course::{StageId, answer};
 use crate::secret::Secret;
 use crate::secret::SecretName;
-use crate::shell::{QuoteError, Script, quote};
+use crate::shell::{Const, QuoteError, Script, quote};
 
 const PROBE: &str = include_str!("probe.sh");
 const CREATE: &str = include_str!("create.sh");
 const SET_PASSWORD: &str = include_str!("set_password.sh");
 const SUDO_RULE: &str = include_str!("sudo_rule.sh");
+const PRIVATE_HOME: &str = include_str!("private_home.sh");
+/// An owner without sudo: its own checks, nginx in its group, and SSH open to it.
+const GUEST_PROBE: &str = include_str!("guest_probe.sh");
+const GUEST_VERIFY: &str = include_str!("guest_verify.sh");
+const NGINX_GROUP: &str = include_str!("nginx_group.sh");
+const ALLOW_SSH: &str = include_str!("allow_ssh.sh");
 const SUDO_LIST: &str = include_str!("sudo_list.sh");
 /// The password checked with sudo without a password login (a key droplet takes none).
 const SUDO_PASSWORD: &str = include_str!("sudo_password.sh");
@@ -27,6 +33,73 @@ const WHOAMI: &str = include_str!("whoami.sh");
 /// The command a fresh login runs with sudo to prove that sudo works.
 pub fn whoami() -> Result<Command, QuoteError> {
     Ok(Command::root(&Script::new(&[WHOAMI]))?.by_hand("id -un"))
+}
+
+/// The step that closes the account's home to other accounts (`mode`: o-rwx, or 0700).
+fn private_home(user: &UserName, mode: &'static str) -> Result<Step, QuoteError> {
+    Ok(Step::run(
+        format!(
+            "Close {user}'s home to other accounts (chmod {mode}): on a droplet with several \
+             sites, no owner reads another's files"
+        ),
+        Command::root(
+            &Script::new(&[PRIVATE_HOME])
+                .set("u", user)
+                .set("home_mode", &Const(mode)),
+        )?
+        .by_hand(format!("sudo chmod {mode} ~{}", quote(user.as_str())?)),
+    ))
+}
+
+/// Stage 3 for a site's owner without sudo (`[user] sudo = false`), set up by another login:
+/// the account with its own group and no password, its home 0700, nginx's user in its group
+/// (its site's folder and socket are that group's), and SSH open to it when sshd names the
+/// accounts it lets in. It ships with its site's deploy key, which sudo lets run droplift's
+/// sealed steps for that site only.
+pub fn guest_plans(user: &UserName) -> Result<StagePlans, QuoteError> {
+    let with_user = |files: &[&'static str]| Script::new(files).set("u", user);
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Does {user} exist, with no sudo and a private home?"),
+            Command::root(&with_user(&[GUEST_PROBE]))?,
+        )]),
+        apply: Plan::new(vec![
+            Step::run(
+                format!(
+                    "Create the account {user} with a home folder, its own group and bash; no \
+                     password and no sudo: {user} logs in with keys only, and ships its site \
+                     with the site's deploy key"
+                ),
+                Command::root(&with_user(&[CREATE]))?
+                    .by_hand(format!("sudo useradd --create-home --user-group --shell /bin/bash {}", quote(user.as_str())?)),
+            ),
+            private_home(user, "0700")?,
+            Step::run(
+                format!(
+                    "Let nginx's user (www-data) into the group {user}: {user}'s site's folder and \
+                     socket belong to it, so nginx reaches them and no other site's app does \
+                     (nginx reloads, gracefully)"
+                ),
+                Command::root(&with_user(&[NGINX_GROUP]))?
+                    .by_hand(format!("sudo usermod -aG {} www-data && sudo systemctl reload nginx", quote(user.as_str())?)),
+            ),
+            Step::run(
+                format!(
+                    "Let {user} log in over SSH when sshd names the accounts it lets in \
+                     (AllowUsers): {user}'s own file in /etc/ssh/sshd_config.d, checked with \
+                     sshd -t"
+                ),
+                Command::root(&with_user(&[ALLOW_SSH]))?.by_hand(format!(
+                    "echo 'AllowUsers {user}' | sudo tee /etc/ssh/sshd_config.d/10-droplift-user-{user}.conf && sudo sshd -t && sudo systemctl reload ssh"
+                )),
+            ),
+        ]),
+        verify: Plan::new(vec![Step::run(
+            format!("Ask sudo what {user} may do (nothing), and check its home and SSH"),
+            Command::root(&with_user(&[GUEST_VERIFY]))?
+                .by_hand(format!("sudo -l -U {}", quote(user.as_str())?)),
+        )]),
+    })
 }
 
 /// `root_by_key`: a droplet made with an SSH key (`cloud create`) takes no password logins
@@ -49,6 +122,7 @@ pub fn plans(user: &UserName, root_by_key: bool) -> Result<StagePlans, QuoteErro
                 Command::root(&Script::new(&[CREATE]).set("u", user))?
                     .by_hand(format!("adduser {}", quote(user.as_str())?)),
             ),
+            private_home(user, "o-rwx")?,
             Step::run(
                 format!("Set {user}'s password (sent on stdin, never on a command line)"),
                 Command::root(&Script::new(&[SET_PASSWORD]))?
@@ -132,10 +206,12 @@ pub const STAGE: Stage = Stage {
     note: note_nothing,
     take,
     plans: |answers| {
-        Ok(plans(
-            &answer("user", UserName::parse(&answers.user))?,
-            answers.root_by_key,
-        )?)
+        let user = answer("user", UserName::parse(&answers.user))?;
+        if answers.user_sudo {
+            Ok(plans(&user, answers.root_by_key)?)
+        } else {
+            Ok(guest_plans(&user)?)
+        }
     },
     fetch: fetch_nothing,
     rollback_after: None,
