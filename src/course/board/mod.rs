@@ -8,6 +8,7 @@ use crate::course::answers::Answers;
 use crate::course::doctor::cards::human;
 use crate::course::doctor::read::{self, Sections};
 use crate::course::plan::Command;
+use crate::course::probe::Probe;
 use crate::course::stages::app::site_answer;
 use crate::course::values::{Domain, Made, SiteName};
 use crate::course::{PlanError, answer};
@@ -83,11 +84,45 @@ fn script(site: &SiteName, domain: &str) -> Result<Command, QuoteError> {
     )
 }
 
+/// What the uWSGI stage's check says of the site: the board's first row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Done: the release serves and the health path answers (the check's words).
+    Serves(String),
+    /// A release built by the app stage waits to go live (the check asked no health path).
+    Waits(String),
+    /// Something is wrong with what serves (the check's words).
+    Broken(String),
+}
+
+impl Health {
+    /// The site's state from the uWSGI stage's verdict; None when there is nothing to judge
+    /// yet (no release was ever built, a go-live is running, the check did not finish).
+    pub fn of(verdict: Option<&Probe>) -> Option<Self> {
+        match verdict? {
+            Probe::Done(why) => Some(Self::Serves(why.clone())),
+            Probe::Pending(why)
+                if why.starts_with("no release is built yet")
+                    || why.starts_with("a go-live is running") =>
+            {
+                None
+            }
+            Probe::Pending(why)
+                if (why.starts_with("release ") && why.ends_with("waits to go live"))
+                    || why.starts_with("a new environment file") =>
+            {
+                Some(Self::Waits(why.clone()))
+            }
+            Probe::Pending(why) | Probe::Drifted(why) => Some(Self::Broken(why.clone())),
+            Probe::Skipped(_) => None,
+        }
+    }
+}
+
 /// What the board knows besides the server's output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Context {
-    /// The service stage's verdict: Ok(what it said) when done, Err(why) when not.
-    pub health: Result<String, String>,
+    pub health: Health,
     pub domain: Option<String>,
 }
 
@@ -96,8 +131,10 @@ pub fn rows(text: &str, cx: &Context) -> Vec<Row> {
     let s = Sections::split(text);
     let now: i64 = s.get("now").trim().parse().unwrap_or(0);
     let mut rows = vec![match &cx.health {
-        Ok(said) => Row::new("site", Mark::Ok, said.clone()),
-        Err(why) => Row::new("site", Mark::Fail, why.clone())
+        Health::Serves(said) => Row::new("site", Mark::Ok, said.clone()),
+        Health::Waits(why) => Row::new("site", Mark::Info, why.clone())
+            .todo("droplift deploy (or the wizard's stage 9) puts it live"),
+        Health::Broken(why) => Row::new("site", Mark::Fail, why.clone())
             .todo("droplift doctor  (names the cause and its fix)"),
     }];
     rows.extend(disk_rows(&s));
@@ -281,27 +318,106 @@ fn units_row(s: &Sections) -> Row {
     }
 }
 
-/// The board as plain lines, wrapped for an 80-column terminal.
+/// The board as plain lines, wrapped for an 80-column terminal (`droplift status`).
 pub fn lines(rows: &[Row]) -> Vec<String> {
-    const INDENT: usize = 20;
     let mut out = vec!["Health".to_owned()];
     for row in rows {
-        let head = format!("  {:<12} {:<4} ", row.name, row.mark.label());
-        wrap(&mut out, &head, &row.text, INDENT);
-        if let Some(todo) = &row.todo {
-            wrap(&mut out, &format!("{:<18}→ ", ""), todo, INDENT);
-        }
+        out.extend(row_lines(row, 80));
     }
     out
 }
 
-/// `text` after `head`, broken at spaces into lines of at most 80 columns, the next lines
+/// Where a row's text starts: after its name and mark (`row_lines`).
+const INDENT: usize = 20;
+
+/// One row, broken at spaces into lines of at most `width` columns: its name, mark and text,
+/// then what to do (`→`), each continued under the text.
+pub fn row_lines(row: &Row, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let head = format!("  {:<12} {:<4} ", row.name, row.mark.label());
+    wrap(&mut out, &head, &row.text, INDENT, width);
+    if let Some(todo) = &row.todo {
+        wrap(&mut out, &format!("{:<18}→ ", ""), todo, INDENT, width);
+    }
+    out
+}
+
+/// One line of the board as a screen shows it: its text and the mark it is coloured by (None
+/// for the heading).
+pub type Shown = (Option<Mark>, String);
+
+/// The board for a pane of `width` columns and `height` rows (the wizard's finished screen),
+/// each row as `MARK name: text` and its `→ what to do`: the whole board when it fits; else the
+/// rows that are ok named on one line and the others whole; else as much of that as fits, and
+/// where to read the rest.
+pub fn fitted(rows: &[Row], width: usize, height: usize) -> Vec<Shown> {
+    let heading = (None, format!("Health ({})", summary(rows)));
+    let mut whole = vec![heading.clone()];
+    for row in rows {
+        whole.extend(pane_lines(row, width));
+    }
+    if whole.len() <= height {
+        return whole;
+    }
+    let mut names: Vec<&str> = Vec::new();
+    for row in rows.iter().filter(|r| r.mark == Mark::Ok) {
+        if !names.contains(&row.name) {
+            names.push(row.name);
+        }
+    }
+    let mut short = vec![heading];
+    if !names.is_empty() {
+        let mut lines = Vec::new();
+        wrap(&mut lines, "ok   ", &names.join(", "), 5, width);
+        short.extend(lines.into_iter().map(|l| (Some(Mark::Ok), l)));
+    }
+    for row in rows.iter().filter(|r| r.mark != Mark::Ok) {
+        short.extend(pane_lines(row, width));
+    }
+    if short.len() > height {
+        short.truncate(height.saturating_sub(1));
+        short.push((None, "… the rest: droplift status".to_owned()));
+    }
+    short
+}
+
+/// A row in a narrow pane: `WARN backup: none …`, then `→ droplift backup now`.
+fn pane_lines(row: &Row, width: usize) -> Vec<Shown> {
+    let mut out = Vec::new();
+    let head = format!("{:<5}", row.mark.label());
+    wrap(
+        &mut out,
+        &head,
+        &format!("{}: {}", row.name, row.text),
+        5,
+        width,
+    );
+    if let Some(todo) = &row.todo {
+        wrap(&mut out, "     → ", todo, 7, width);
+    }
+    out.into_iter().map(|l| (Some(row.mark), l)).collect()
+}
+
+/// The board in a few words: "all ok", "1 warning", "2 problems, 1 warning".
+pub fn summary(rows: &[Row]) -> String {
+    use crate::course::doctor::count;
+    let fails = rows.iter().filter(|r| r.mark == Mark::Fail).count();
+    let warns = rows.iter().filter(|r| r.mark == Mark::Warn).count();
+    match (fails, warns) {
+        (0, 0) => "all ok".to_owned(),
+        (0, w) => count(w, "warning"),
+        (f, 0) => count(f, "problem"),
+        (f, w) => format!("{}, {}", count(f, "problem"), count(w, "warning")),
+    }
+}
+
+/// `text` after `head`, broken at spaces into lines of at most `width` columns, the next lines
 /// indented by `indent`.
-fn wrap(out: &mut Vec<String>, head: &str, text: &str, indent: usize) {
+fn wrap(out: &mut Vec<String>, head: &str, text: &str, indent: usize, width: usize) {
     let mut line = head.to_owned();
     let mut empty = true;
     for word in text.split(' ') {
-        if !empty && line.chars().count() + 1 + word.chars().count() > 80 {
+        if !empty && line.chars().count() + 1 + word.chars().count() > width {
             out.push(std::mem::replace(&mut line, " ".repeat(indent)));
             empty = true;
         }
@@ -327,7 +443,7 @@ mod tests {
         rows(
             &text,
             &Context {
-                health: Ok("GET /items answers 200".into()),
+                health: Health::Serves("GET /items answers 200".into()),
                 domain: domain.map(str::to_owned),
             },
         )
@@ -430,5 +546,68 @@ mod tests {
                 assert!(line.chars().count() <= 80, "{line}");
             }
         }
+    }
+
+    #[test]
+    fn the_site_row_follows_the_uwsgi_stage_s_check() {
+        let of = |p: Probe| Health::of(Some(&p));
+        assert_eq!(
+            of(Probe::Pending("no release is built yet (…)".into())),
+            None
+        );
+        assert_eq!(
+            of(Probe::Pending(
+                "a go-live is running on the server now".into()
+            )),
+            None
+        );
+        assert_eq!(
+            of(Probe::Pending("release v2 waits to go live".into())),
+            Some(Health::Waits("release v2 waits to go live".into()))
+        );
+        assert_eq!(
+            of(Probe::Pending("uwsgi-items@a is not running".into())),
+            Some(Health::Broken("uwsgi-items@a is not running".into()))
+        );
+        assert_eq!(Health::of(None), None);
+        let text = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/doctor/board-healthy.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("fixture");
+        let waits = rows(
+            &text,
+            &Context {
+                health: Health::Waits("release v2 waits to go live".into()),
+                domain: None,
+            },
+        );
+        assert_eq!(waits[0].mark, Mark::Info, "not a failure: {:?}", waits[0]);
+    }
+
+    #[test]
+    fn the_pane_gets_the_whole_board_or_the_ok_rows_on_one_line() {
+        let rows = board("board-warnings", None);
+        let whole = fitted(&rows, 49, 40);
+        assert_eq!(whole[0].1, format!("Health ({})", summary(&rows)));
+        assert!(whole.iter().any(|(_, l)| l.starts_with("ok   memory: ")));
+        assert!(whole.iter().all(|(_, l)| l.chars().count() <= 49));
+        let short = fitted(&rows, 49, whole.len() - 1);
+        assert!(short.len() < whole.len());
+        assert!(
+            short
+                .iter()
+                .any(|(m, l)| *m == Some(Mark::Ok) && l.starts_with("ok   site, disk, memory")),
+            "{short:#?}"
+        );
+        assert!(
+            short
+                .iter()
+                .any(|(m, l)| *m == Some(Mark::Fail) && l.starts_with("FAIL disk: /var/lib/")),
+            "{short:#?}"
+        );
+        let cut = fitted(&rows, 49, 4);
+        assert_eq!(cut.len(), 4);
+        assert_eq!(cut[3], (None, "… the rest: droplift status".to_owned()));
     }
 }
