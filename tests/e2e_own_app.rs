@@ -432,6 +432,11 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         setup_text.contains("secret setting JWT_SECRET_KEY: a new random value made here"),
         "{setup_text}"
     );
+    // Nothing served before: no older code to meet the new schema, so no backup first.
+    assert!(
+        setup_text.contains("no release serves yet: no backup before the release commands"),
+        "{setup_text}"
+    );
 
     // The table exists in PostgreSQL, and alembic recorded the migration.
     let tables = droplet.run(&[
@@ -526,6 +531,11 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         failed_text.contains("no_such_table"),
         "its last lines: {failed_text}"
     );
+    // While release 1 served, the database was backed up before the migration ran.
+    assert!(
+        failed_text.contains("serves: first a backup of shop, as it is before these commands"),
+        "{failed_text}"
+    );
     assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
     let failed_name = droplet.run(&[
         "sh",
@@ -600,6 +610,7 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         }
     }
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
+    rollback_across_a_schema_change(&droplet, home.path(), &answers, &serving, &secrets);
     doctor_on_faults(&droplet, home.path(), &answers, &address);
     board_warnings(&droplet, home.path(), &answers);
     django_rest_app_with_static_files_served_by_nginx(
@@ -616,6 +627,114 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         code.path(),
         &secrets,
     );
+}
+
+/// Release 2's migration added a column, with a backup of the database taken first and named
+/// after the release (root's, mode 600, without the column). A rollback to release 1 says its
+/// code meets the new schema and names the backup taken before the first migration after it,
+/// with the restore that puts it back; then release 2 serves again for the rest of the test.
+fn rollback_across_a_schema_change(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    first: &str,
+    secrets: &str,
+) {
+    let first = first.trim();
+    let second = droplet
+        .run(&["cat", &format!("{STATE}/current")])
+        .trim()
+        .to_owned();
+    let mark = |release: &str, key: &str| {
+        droplet
+            .run(&[
+                "sed",
+                "-n",
+                &format!("s/^{key}=//p"),
+                &format!("{STATE}/marks/{release}"),
+            ])
+            .trim()
+            .to_owned()
+    };
+    let before_second = mark(&second, "backup_before");
+    assert!(
+        before_second.starts_with("shop-")
+            && before_second.ends_with(&format!("-before-{second}.dump")),
+        "{before_second:?}"
+    );
+    let file = format!("/var/lib/droplift/backups/shop/{before_second}");
+    assert_eq!(
+        droplet.run(&["stat", "-c", "%a %U", &file]).trim(),
+        "600 root"
+    );
+    let schema = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("pg_restore --schema-only -f - {file} | grep -A4 'CREATE TABLE public.products'"),
+    ]);
+    assert!(schema.contains("name character varying"), "{schema}");
+    assert!(
+        !schema.contains("price"),
+        "taken before the migration: {schema}"
+    );
+    // The failed release's migration was backed up too (it never served): the oldest backup
+    // after release 1, so the one a rollback to release 1 names.
+    let failed = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("grep -l '^status=failed$' {STATE}/marks/* | xargs -n1 basename"),
+    ]);
+    let named = mark(failed.trim(), "backup_before");
+    assert!(
+        named.ends_with(&format!("-before-{}.dump", failed.trim())),
+        "{named:?}"
+    );
+
+    let back = cli::droplift(
+        home,
+        &["rollback", "--answers", answers, first, "--secrets-stdin"],
+        secrets,
+    );
+    let back_text = said(&back);
+    assert!(back.status.success(), "{back_text}");
+    assert!(
+        back_text.contains(&format!(
+            "if they changed the database's schema, release {first}'s code meets the new schema"
+        )),
+        "{back_text}"
+    );
+    assert!(
+        back_text.contains(&format!(
+            "`droplift restore {named}` puts the database back"
+        )),
+        "{back_text}"
+    );
+    assert_eq!(
+        droplet.run(&["cat", &format!("{STATE}/current")]).trim(),
+        first
+    );
+    assert_eq!(get_version(droplet), "1");
+    // Forward again: release 2 is the newest, so nothing after it changed the schema.
+    let forward = cli::droplift(
+        home,
+        &["rollback", "--answers", answers, &second, "--secrets-stdin"],
+        secrets,
+    );
+    let forward_text = said(&forward);
+    assert!(forward.status.success(), "{forward_text}");
+    assert!(
+        !forward_text.contains("meets the new schema"),
+        "{forward_text}"
+    );
+    assert_eq!(get_version(droplet), "2");
+}
+
+/// The version the serving release says it is (GET /settings from this computer).
+fn get_version(droplet: &TestDroplet) -> String {
+    let (status, body) = get(&droplet.address.to_string(), "/settings");
+    assert_eq!(status, 200, "{body}");
+    let settings: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    settings["version"].as_str().unwrap_or_default().to_owned()
 }
 
 /// `droplift doctor`: exit status and what it printed.

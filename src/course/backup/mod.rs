@@ -13,6 +13,9 @@ use crate::refused::Refused;
 use crate::shell::{QuoteError, Script};
 
 const BACKUP: &str = include_str!("backup.sh");
+/// `dump_db` and `thin_before`: the nightly backup's and a deploy's (before its release
+/// commands) one way to dump the database.
+pub const DUMP: &str = include_str!("dump.sh");
 const SERVICE: &str = include_str!("backup.service");
 const TIMER: &str = include_str!("backup.timer");
 const PUT: &str = include_str!("put.sh");
@@ -55,7 +58,7 @@ fn script_path(v: &BackupValues) -> Made {
 pub fn backup_script(v: &BackupValues) -> Result<String, QuoteError> {
     Ok(format!(
         "#!/bin/bash\n{}",
-        Script::new(&[BACKUP])
+        Script::new(&[DUMP, BACKUP])
             .set("site", &v.site)
             .set("db", &v.db)
             .text()?

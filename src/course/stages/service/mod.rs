@@ -354,7 +354,8 @@ pub fn rollback_plans(
             Command::root(
                 &layout
                     .script(&[LIB, TARGET, ROLLBACK_PROBE])
-                    .set("target", target),
+                    .set("target", target)
+                    .set("site", &v.site),
             )?,
         )]),
         apply: Plan::new(vec![
