@@ -100,6 +100,54 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
             }
         }
     }
+    all.extend(day_two_commands());
+    all
+}
+
+/// The commands of the plans outside the stages: backups, restores and drills, a rollback.
+fn day_two_commands() -> Vec<(String, course::plan::Command)> {
+    use course::backup;
+    let answers = example();
+    let b = backup::values(&answers).expect("backup values");
+    let app = course::stages::service::values(&answers).expect("service values");
+    let name = backup::backup_name("items-db-20261206T030512Z.dump").expect("a name");
+    let server_name =
+        course::values::ServerName::parse(&answers.nginx.server_name).expect("server name");
+    let plans = [
+        ("backup setup", backup::setup_plans(&b)),
+        ("backup now", backup::now_plans(&b)),
+        ("backup list", backup::list_plans(&b)),
+        (
+            "backup pull",
+            backup::pull_plans(&b, std::path::Path::new("/tmp/x")),
+        ),
+        ("drill", backup::drill_plans(&b, &name, None)),
+        (
+            "drill with the release",
+            backup::drill_plans(&b, &name, Some(&app)),
+        ),
+        (
+            "restore",
+            backup::restore_plans(&b, &name, &server_name, &app.health.path),
+        ),
+        (
+            "rollback",
+            course::stages::service::rollback_plans(&app, None),
+        ),
+    ];
+    let mut all = Vec::new();
+    for (what, plans) in plans {
+        let plans = plans.expect("builds");
+        for step in plans.probe.steps.iter().chain(&plans.apply.steps) {
+            match &step.action {
+                course::plan::Action::Run(c)
+                | course::plan::Action::Download { command: c, .. } => {
+                    all.push((format!("{what}: {}", step.headline()), c.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
     all
 }
 
