@@ -941,8 +941,29 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     assert!(said.contains("is kept"), "{said}");
     let snippet = "/etc/nginx/droplift/items-rest-tls.conf";
     assert_eq!(b.run(&["cat", snippet]), c.run(&["cat", snippet]));
+    // The weekly renewal check is on (the play's on b, droplift's on c) and has run once on c
+    // (the certbot step starts it; this waits for it): certbot has no renewal of its own for
+    // the stand-in certificate, and the board says so.
+    for droplet in [&b, &c] {
+        assert_eq!(
+            droplet
+                .run(&["systemctl", "is-enabled", "droplift-certbot-check.timer"])
+                .trim(),
+            "enabled"
+        );
+    }
+    c.run(&["systemctl", "start", "droplift-certbot-check.service"]);
+    assert_eq!(
+        c.run(&["stat", "-c", "%a %U", "/var/lib/droplift/certbot/last"])
+            .trim(),
+        "600 root"
+    );
     let status = droplift_status(home.path(), &c_tls);
     assert_eq!(status.matches(" done ").count(), 10, "{status}");
+    assert!(
+        status.contains("found nothing certbot renews"),
+        "the renewal check on the board: {status}"
+    );
 
     // No secret in any file of the project.
     for entry in walk(&out_dir) {

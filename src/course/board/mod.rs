@@ -235,19 +235,84 @@ fn certificate_row(s: &Sections, cx: &Context, now: i64) -> Row {
             "no domain: the API is served over plain http",
         );
     };
-    let Ok(until) = s.get("certificate").trim().parse::<i64>() else {
+    let text = s.get("certificate");
+    let until = text.lines().find_map(|l| l.trim().parse::<i64>().ok());
+    let Some(until) = until else {
         return Row::new("certificate", Mark::Warn, format!("none for {domain} yet"))
             .todo("droplift apply --only domain");
     };
     let days = (until - now).div_euclid(86_400);
-    let text = format!("{domain}: {days} day(s) left");
-    match days {
-        ..7 => Row::new("certificate", Mark::Fail, text)
+    let said = format!("{domain}: {days} day(s) left");
+    let cert = match days {
+        ..7 => Row::new("certificate", Mark::Fail, said)
             .todo("renewal is failing: sudo certbot renew --dry-run says why (port 80 open? DNS?)"),
-        7..20 => Row::new("certificate", Mark::Warn, text)
+        7..20 => Row::new("certificate", Mark::Warn, said)
             .todo("certbot renews at 30 days left, so it is failing: sudo certbot renew --dry-run"),
-        _ => Row::new("certificate", Mark::Ok, text),
+        _ => Row::new("certificate", Mark::Ok, said),
+    };
+    // The weekly renewal check (stage 10's timer) can only make the row worse.
+    let check = renewal_check(text, now);
+    match check {
+        Some((mark, words, todo)) if mark > cert.mark => {
+            let row = Row::new("certificate", mark, format!("{}; {words}", cert.text));
+            match todo {
+                Some(t) => row.todo(t),
+                None => row,
+            }
+        }
+        Some((_, words, _)) => Row {
+            text: format!("{}; {words}", cert.text),
+            ..cert
+        },
+        None => cert,
     }
+}
+
+/// The last weekly `certbot renew --dry-run` (`dry-run TIME STATUS`, then `said` lines): how it
+/// went, in words, and what to do when it did not pass.
+fn renewal_check(text: &str, now: i64) -> Option<(Mark, String, Option<String>)> {
+    let mut words = text
+        .lines()
+        .find_map(|l| l.strip_prefix("dry-run "))?
+        .split_whitespace();
+    let when: i64 = words.next()?.parse().ok()?;
+    let status: i32 = words.next()?.parse().ok()?;
+    let age = age_words(now - when);
+    let said: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("said "))
+        .collect();
+    let nothing = said
+        .iter()
+        .any(|l| l.contains("No simulated renewals were attempted"));
+    Some(if status != 0 {
+        (
+            Mark::Fail,
+            format!("the renewal's dry run FAILED {age} ago"),
+            Some(
+                "sudo certbot renew --dry-run says why (port 80 open? DNS pointing here?);                  the certificate ends unless it is fixed"
+                    .to_owned(),
+            ),
+        )
+    } else if nothing {
+        (
+            Mark::Warn,
+            format!("the renewal's dry run {age} ago found nothing certbot renews"),
+            Some("droplift apply --only domain (certbot gets the certificate)".to_owned()),
+        )
+    } else if now - when > 8 * 86_400 {
+        (
+            Mark::Warn,
+            format!("the weekly renewal check last ran {age} ago"),
+            Some("systemctl status droplift-certbot-check.timer".to_owned()),
+        )
+    } else {
+        (
+            Mark::Ok,
+            format!("the renewal works (tried {age} ago)"),
+            None,
+        )
+    })
 }
 
 fn backup_row(s: &Sections, now: i64) -> Row {
@@ -609,5 +674,87 @@ mod tests {
         let cut = fitted(&rows, 49, 4);
         assert_eq!(cut.len(), 4);
         assert_eq!(cut[3], (None, "… the rest: droplift status".to_owned()));
+    }
+
+    #[test]
+    fn the_weekly_renewal_check_colours_the_certificate_row() {
+        let path = format!(
+            "{}/tests/fixtures/doctor/board-cert-backup.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).expect("fixture");
+        let now: i64 = Sections::split(&text)
+            .get("now")
+            .trim()
+            .parse()
+            .expect("now");
+        // The fixture's certificate has 4–5 days left: push its end 60 days out.
+        let until = now + 60 * 86_400;
+        let with = |check: &str| {
+            let changed = text.replace(
+                "doctor: certificate\n1797006852\n",
+                &format!("doctor: certificate\n{until}\n{check}"),
+            );
+            let all = rows(
+                &changed,
+                &Context {
+                    health: Health::Serves("GET /items answers 200".into()),
+                    domain: Some("api.doctor.test".into()),
+                },
+            );
+            row(&all, "certificate").clone()
+        };
+        let none = with("");
+        assert_eq!(
+            (none.mark, none.text.as_str()),
+            (Mark::Ok, "api.doctor.test: 60 day(s) left")
+        );
+        let passed = with(&format!(
+            "dry-run {} 0\nsaid Congratulations, all simulated renewals succeeded\n",
+            now - 3600
+        ));
+        assert_eq!(passed.mark, Mark::Ok, "{passed:?}");
+        assert!(
+            passed.text.ends_with("the renewal works (tried 1 h ago)"),
+            "{passed:?}"
+        );
+        let failed = with(&format!(
+            "dry-run {} 1\nsaid Failed to renew certificate api.doctor.test with error: Some challenges have failed.\n",
+            now - 2 * 86_400
+        ));
+        assert_eq!(failed.mark, Mark::Fail, "{failed:?}");
+        assert!(
+            failed
+                .text
+                .contains("the renewal's dry run FAILED 2 day(s) ago"),
+            "{failed:?}"
+        );
+        assert!(
+            failed
+                .todo
+                .as_deref()
+                .is_some_and(|t| t.starts_with("sudo certbot renew --dry-run"))
+        );
+        let stale = with(&format!("dry-run {} 0\n", now - 20 * 86_400));
+        assert_eq!(stale.mark, Mark::Warn, "{stale:?}");
+        assert!(stale.text.contains("last ran 20 day(s) ago"), "{stale:?}");
+        let nothing = with(&format!(
+            "dry-run {} 0\nsaid No simulated renewals were attempted.\n",
+            now - 60
+        ));
+        assert_eq!(nothing.mark, Mark::Warn, "{nothing:?}");
+        // A certificate near its end stays a failure whatever the check said.
+        let near = text.replace(
+            "doctor: certificate\n1797006852\n",
+            &format!("doctor: certificate\n1797006852\ndry-run {} 0\n", now - 60),
+        );
+        let all = rows(
+            &near,
+            &Context {
+                health: Health::Serves("GET /items answers 200".into()),
+                domain: Some("api.doctor.test".into()),
+            },
+        );
+        assert_eq!(row(&all, "certificate").mark, Mark::Fail);
     }
 }
