@@ -235,6 +235,18 @@ pub fn ansible(
             "templates/nginx-tls.conf.j2",
             as_ansible_template(crate::course::stages::domain::TLS_CONF),
         ),
+        file(
+            "files/certbot-check",
+            crate::course::stages::domain::renew_check_script(),
+        ),
+        file(
+            "files/droplift-certbot-check.service",
+            crate::course::stages::domain::RENEW_CHECK_UNIT.to_owned(),
+        ),
+        file(
+            "files/droplift-certbot-check.timer",
+            crate::course::stages::domain::RENEW_CHECK_TIMER.to_owned(),
+        ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
         file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
         file(

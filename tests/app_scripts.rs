@@ -455,6 +455,7 @@ const DBLOGIN: &str = include_str!("../src/course/stages/app/dblogin.sh");
 const CHECK_APP: &str = include_str!("../src/course/stages/app/check_app.sh");
 const APPENV: &str = include_str!("../src/course/stages/app/appenv.sh");
 const RELEASE: &str = include_str!("../src/course/stages/app/release.sh");
+const DUMP: &str = include_str!("../src/course/backup/dump.sh");
 const ENV_FILE: &str = include_str!("../src/course/stages/app/env_file.sh");
 
 /// A release `next` points at, holding `files` and a "virtualenv" whose python is this
@@ -774,7 +775,7 @@ fn release_commands(base: &Path, commands: &str, env: &str) -> (bool, String) {
     let script = format!(
         "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
          env_file='{b}/state/app.env'\nrelease_cmds='{commands}'\nrelease_timeout=5\n\
-         {LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{RELEASE}"
+         site=s\ndb=d\n{LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{DUMP}\n{RELEASE}"
     );
     let (ok, out, err) = bash_with_stdin(&script, "");
     (ok, format!("{out}{err}"))

@@ -898,6 +898,12 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     // The HTTPS lines droplift wrote are the play's, byte for byte.
     let snippet = "/etc/nginx/droplift/items-rest-tls.conf";
     assert_eq!(b.run(&["cat", snippet]), c.run(&["cat", snippet]));
+    // The play's stage 10 turned on the weekly renewal check too.
+    assert_eq!(
+        b.run(&["systemctl", "is-enabled", "droplift-certbot-check.timer"])
+            .trim(),
+        "enabled"
+    );
 
     // No secret in any file of the project.
     for entry in walk(&out_dir) {
@@ -962,8 +968,26 @@ fn droplift_stage_10(home: &Path, c: &TestDroplet, b: &TestDroplet, tls_answers:
         .expect("the certbot step");
     let said = c.run(&["bash", "-c", &certbot_step]);
     assert!(said.contains("is kept"), "{said}");
+    // The weekly renewal check is on and has run once (the certbot step starts it; this waits
+    // for it): certbot has no renewal of its own for the stand-in certificate, and the board
+    // says so.
+    assert_eq!(
+        c.run(&["systemctl", "is-enabled", "droplift-certbot-check.timer"])
+            .trim(),
+        "enabled"
+    );
+    c.run(&["systemctl", "start", "droplift-certbot-check.service"]);
+    assert_eq!(
+        c.run(&["stat", "-c", "%a %U", "/var/lib/droplift/certbot/last"])
+            .trim(),
+        "600 root"
+    );
     let status = droplift_status(home, &c_tls);
     assert_eq!(status.matches(" done ").count(), 10, "{status}");
+    assert!(
+        status.contains("found nothing certbot renews"),
+        "the renewal check on the board: {status}"
+    );
 }
 
 /// Where certbot would put Let's Encrypt's certificate for items.test, a self-signed one the

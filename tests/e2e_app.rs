@@ -695,7 +695,10 @@ fn serves_old_or_new(droplet: &TestDroplet, before: &str, target: &str) -> bool 
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    assert_eq!(states, "active\ninactive\n", "{serving} serves, {other} stopped");
+    assert_eq!(
+        states, "active\ninactive\n",
+        "{serving} serves, {other} stopped"
+    );
     let slot_env = droplet.run(&[
         "cat",
         &format!(

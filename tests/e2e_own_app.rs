@@ -32,7 +32,8 @@ const ENV_FILE: &str = "/var/lib/droplift/app/shop/app.env";
 /// The test app: a factory in a package, models with Flask-SQLAlchemy, migrations with
 /// Flask-Migrate (its env.py and one migration written here), a health route that reads the
 /// migrated table, and a route that says whether its settings arrived (a secret's SHA-256,
-/// never the secret). `second` adds a second migration: a good one or one that fails.
+/// never the secret). `second` adds a second migration, a good one or one that fails, and the
+/// column it adds to the model.
 fn shop_folder(dir: &Path, second: Option<&str>) {
     let write = |path: &str, text: &str| {
         let full = dir.join(path);
@@ -61,7 +62,7 @@ class Product(db.Model):
     __tablename__ = "products"
     id = db.Column(db.Integer, primary_key=True)
     name = db.Column(db.String(80), nullable=False)
-
+__PRICE__
 
 def create_app(test_config=None):
     app = Flask(__name__)
@@ -93,6 +94,15 @@ def create_app(test_config=None):
 VERSION = "__VERSION__"
 "#
         .replace("__VERSION__", if second.is_some() { "2" } else { "1" })
+        // The second release's model knows the column its migration adds.
+        .replace(
+            "__PRICE__",
+            if second.is_some() {
+                "    price = db.Column(db.Integer)\n"
+            } else {
+                ""
+            },
+        )
         .as_str(),
     );
     write("migrations/alembic.ini", "[alembic]\n");
@@ -541,6 +551,11 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         setup_text.contains("secret setting JWT_SECRET_KEY: a new random value made here"),
         "{setup_text}"
     );
+    // Nothing served before: no older code to meet the new schema, so no backup first.
+    assert!(
+        setup_text.contains("no release serves yet: no backup before the release commands"),
+        "{setup_text}"
+    );
 
     // The table exists in PostgreSQL, and alembic recorded the migration.
     let tables = droplet.run(&[
@@ -635,6 +650,11 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         failed_text.contains("no_such_table"),
         "its last lines: {failed_text}"
     );
+    // While release 1 served, the database was backed up before the migration ran.
+    assert!(
+        failed_text.contains("serves: first a backup of shop, as it is before these commands"),
+        "{failed_text}"
+    );
     assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
     let failed_name = droplet.run(&[
         "sh",
@@ -709,6 +729,15 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         }
     }
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
+    let old_schema =
+        rollback_across_a_schema_change(&droplet, home.path(), &answers, &serving, &secrets);
+    drills_start_the_serving_release_on_a_scratch_copy(
+        &droplet,
+        home.path(),
+        &answers,
+        &secrets,
+        &old_schema,
+    );
     doctor_on_faults(&droplet, home.path(), &answers, &address);
     board_warnings(&droplet, home.path(), &answers);
     django_rest_app_with_static_files_served_by_nginx(
@@ -725,6 +754,215 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         code.path(),
         &secrets,
     );
+}
+
+/// Release 2's migration added a column, with a backup of the database taken first and named
+/// after the release (root's, mode 600, without the column). A rollback to release 1 says its
+/// code meets the new schema and names the backup taken before the first migration after it,
+/// with the restore that puts it back; then release 2 serves again for the rest of the test.
+fn rollback_across_a_schema_change(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    first: &str,
+    secrets: &str,
+) -> String {
+    let first = first.trim();
+    let second = droplet
+        .run(&["cat", &format!("{STATE}/current")])
+        .trim()
+        .to_owned();
+    let mark = |release: &str, key: &str| {
+        droplet
+            .run(&[
+                "sed",
+                "-n",
+                &format!("s/^{key}=//p"),
+                &format!("{STATE}/marks/{release}"),
+            ])
+            .trim()
+            .to_owned()
+    };
+    let before_second = mark(&second, "backup_before");
+    assert!(
+        before_second.starts_with("shop-")
+            && before_second.ends_with(&format!("-before-{second}.dump")),
+        "{before_second:?}"
+    );
+    let file = format!("/var/lib/droplift/backups/shop/{before_second}");
+    assert_eq!(
+        droplet.run(&["stat", "-c", "%a %U", &file]).trim(),
+        "600 root"
+    );
+    let schema = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("pg_restore --schema-only -f - {file} | grep -A4 'CREATE TABLE public.products'"),
+    ]);
+    assert!(schema.contains("name character varying"), "{schema}");
+    assert!(
+        !schema.contains("price"),
+        "taken before the migration: {schema}"
+    );
+    // The failed release's migration was backed up too (it never served): the oldest backup
+    // after release 1, so the one a rollback to release 1 names.
+    let failed = droplet.run(&[
+        "sh",
+        "-c",
+        &format!("grep -l '^status=failed$' {STATE}/marks/* | xargs -n1 basename"),
+    ]);
+    let named = mark(failed.trim(), "backup_before");
+    assert!(
+        named.ends_with(&format!("-before-{}.dump", failed.trim())),
+        "{named:?}"
+    );
+
+    let back = cli::droplift(
+        home,
+        &["rollback", "--answers", answers, first, "--secrets-stdin"],
+        secrets,
+    );
+    let back_text = said(&back);
+    assert!(back.status.success(), "{back_text}");
+    assert!(
+        back_text.contains(&format!(
+            "if they changed the database's schema, release {first}'s code meets the new schema"
+        )),
+        "{back_text}"
+    );
+    assert!(
+        back_text.contains(&format!(
+            "`droplift restore {named}` puts the database back"
+        )),
+        "{back_text}"
+    );
+    assert_eq!(
+        droplet.run(&["cat", &format!("{STATE}/current")]).trim(),
+        first
+    );
+    assert_eq!(get_version(droplet), "1");
+    // Forward again: release 2 is the newest, so nothing after it changed the schema.
+    let forward = cli::droplift(
+        home,
+        &["rollback", "--answers", answers, &second, "--secrets-stdin"],
+        secrets,
+    );
+    let forward_text = said(&forward);
+    assert!(forward.status.success(), "{forward_text}");
+    assert!(
+        !forward_text.contains("meets the new schema"),
+        "{forward_text}"
+    );
+    assert_eq!(get_version(droplet), "2");
+    before_second
+}
+
+/// Restore drills start the release serving now against the scratch copy on a socket of its
+/// own, while a visitor keeps asking the live site (every answer must be 200): on the backup
+/// taken before release 2's migration the release does not answer (its model has a column the
+/// copy lacks), and the drill says so; on a backup taken now it answers. Nothing scratch stays.
+fn drills_start_the_serving_release_on_a_scratch_copy(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    secrets: &str,
+    old_schema: &str,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let address = droplet.address.to_string();
+    let drill = |backup: &str| {
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let visitor = s.spawn(|| {
+                let mut codes = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    codes.push(get(&address, "/health").0);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                codes
+            });
+            let out = cli::droplift(
+                home,
+                &[
+                    "restore",
+                    "--answers",
+                    answers,
+                    backup,
+                    "--drill",
+                    "--secrets-stdin",
+                ],
+                secrets,
+            );
+            stop.store(true, Ordering::Relaxed);
+            let codes = visitor.join().expect("the visitor");
+            assert!(codes.len() > 3, "{codes:?}");
+            assert!(
+                codes.iter().all(|c| *c == 200),
+                "the live site answered every request during the drill: {codes:?}"
+            );
+            out
+        })
+    };
+    let nothing_scratch_left = |when: &str| {
+        let left = droplet.run(&[
+            "sh",
+            "-c",
+            "systemctl list-units --all --no-legend 'droplift-drill*'; \
+             ls /var/lib/droplift/app/shop/drill.env /var/www/html/shop/drill.sock 2>/dev/null; \
+             runuser -u postgres -- psql -XAtl | grep droplift_drill; true",
+        ]);
+        assert_eq!(left.trim(), "", "{when}: scratch left behind");
+    };
+
+    let mismatch = drill(old_schema);
+    let text = said(&mismatch);
+    assert_eq!(mismatch.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("starting release") && text.contains("on the scratch copy"),
+        "{text}"
+    );
+    assert!(
+        text.contains("but the release serving now does not answer on it"),
+        "{text}"
+    );
+    nothing_scratch_left("after the failed drill");
+
+    let now = cli::droplift(
+        home,
+        &["backup", "now", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    let now_text = said(&now);
+    assert!(now.status.success(), "{now_text}");
+    let newest = droplet
+        .run(&[
+            "sh",
+            "-c",
+            "ls -t /var/lib/droplift/backups/shop | grep -v before | head -n 1",
+        ])
+        .trim()
+        .to_owned();
+    let good = drill(&newest);
+    let text = said(&good);
+    assert!(good.status.success(), "{text}");
+    assert!(
+        text.contains("on the scratch copy: GET /health on its socket answers 200"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>()
+            == ["|", "public.products", "0", "0"]),
+        "{text}"
+    );
+    nothing_scratch_left("after the drill");
+}
+
+/// The version the serving release says it is (GET /settings from this computer).
+fn get_version(droplet: &TestDroplet) -> String {
+    let (status, body) = get(&droplet.address.to_string(), "/settings");
+    assert_eq!(status, 200, "{body}");
+    let settings: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    settings["version"].as_str().unwrap_or_default().to_owned()
 }
 
 /// `droplift doctor`: exit status and what it printed.
@@ -1028,7 +1266,10 @@ fn pyproject_app_with_psycopg2_from_source_and_a_shared_folder(
         ("werkzeug-3.0.6.dist-info", "colorama"),
     ] {
         assert!(site_packages.contains(wanted), "{wanted}: {site_packages}");
-        assert!(!site_packages.contains(unwanted), "{unwanted}: {site_packages}");
+        assert!(
+            !site_packages.contains(unwanted),
+            "{unwanted}: {site_packages}"
+        );
     }
     let (status, body) = get(address, "/health");
     assert_eq!(status, 200, "{body}");

@@ -154,6 +154,54 @@ fn every_command() -> Vec<(String, course::plan::Command)> {
             }
         }
     }
+    all.extend(day_two_commands());
+    all
+}
+
+/// The commands of the plans outside the stages: backups, restores and drills, a rollback.
+fn day_two_commands() -> Vec<(String, course::plan::Command)> {
+    use course::backup;
+    let answers = example();
+    let b = backup::values(&answers).expect("backup values");
+    let app = course::stages::service::values(&answers).expect("service values");
+    let name = backup::backup_name("items-db-20261206T030512Z.dump").expect("a name");
+    let server_name =
+        course::values::ServerName::parse(&answers.nginx.server_name).expect("server name");
+    let plans = [
+        ("backup setup", backup::setup_plans(&b)),
+        ("backup now", backup::now_plans(&b)),
+        ("backup list", backup::list_plans(&b)),
+        (
+            "backup pull",
+            backup::pull_plans(&b, std::path::Path::new("/tmp/x")),
+        ),
+        ("drill", backup::drill_plans(&b, &name, None)),
+        (
+            "drill with the release",
+            backup::drill_plans(&b, &name, Some(&app)),
+        ),
+        (
+            "restore",
+            backup::restore_plans(&b, &name, &server_name, &app.health.path),
+        ),
+        (
+            "rollback",
+            course::stages::service::rollback_plans(&app, None),
+        ),
+    ];
+    let mut all = Vec::new();
+    for (what, plans) in plans {
+        let plans = plans.expect("builds");
+        for step in plans.probe.steps.iter().chain(&plans.apply.steps) {
+            match &step.action {
+                course::plan::Action::Run(c)
+                | course::plan::Action::Download { command: c, .. } => {
+                    all.push((format!("{what}: {}", step.headline()), c.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
     all
 }
 
@@ -191,20 +239,34 @@ fn every_command_fits_in_one_ssh_packet() {
     }
 }
 
+/// The names a script's preamble sets: its `name=value` lines before the first line of a file,
+/// a quoted value that spans lines (a file's text handed over) read to its closing quote.
+fn preamble_names(script: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut lines = script.lines();
+    while let Some(line) = lines.next() {
+        let Some((name, _)) = line.split_once('=') else {
+            break;
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            break;
+        }
+        let mut assignment = line.to_owned();
+        while shlex::split(&assignment).is_none() {
+            let Some(more) = lines.next() else { break };
+            assignment.push('\n');
+            assignment.push_str(more);
+        }
+        names.push(name);
+    }
+    names
+}
+
 #[test]
 fn every_script_sets_exactly_the_values_its_files_declare() {
     for (what, command) in every_command() {
         // The preamble: the `name=value` lines before the first line of a file.
-        let mut set: Vec<&str> = command
-            .script
-            .lines()
-            .map_while(|line| {
-                let (name, _) = line.split_once('=')?;
-                name.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    .then_some(name)
-            })
-            .collect();
+        let mut set: Vec<&str> = preamble_names(&command.script);
         set.sort_unstable();
         let declared = droplift::shell::declared_inputs(&command.script);
         assert_eq!(set, declared, "{what}");
@@ -404,16 +466,7 @@ fn a_git_source_and_a_domain_give_valid_scripts_with_exactly_their_values() {
                 step.headline(),
                 command.script
             );
-            let mut set: Vec<&str> = command
-                .script
-                .lines()
-                .map_while(|line| {
-                    let (name, _) = line.split_once('=')?;
-                    name.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        .then_some(name)
-                })
-                .collect();
+            let mut set: Vec<&str> = preamble_names(&command.script);
             set.sort_unstable();
             assert_eq!(
                 set,
@@ -475,16 +528,7 @@ fn release_commands_and_settings_reach_stage_8_s_plan_as_checked_values() {
             .output()
             .expect("bash runs");
         assert!(out.status.success(), "{}", step.headline());
-        let mut set: Vec<&str> = command
-            .script
-            .lines()
-            .map_while(|line| {
-                let (name, _) = line.split_once('=')?;
-                name.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    .then_some(name)
-            })
-            .collect();
+        let mut set: Vec<&str> = preamble_names(&command.script);
         set.sort_unstable();
         assert_eq!(
             set,

@@ -1751,3 +1751,99 @@ mod cloud_screens {
         );
     }
 }
+
+// ── The health board on the finished screen of stages 8–10 ──
+
+/// The combined check the board's read prints: the uWSGI stage's verdict, then `board.sh`'s
+/// facts (a fixture captured on a practice droplet).
+fn board_output(verdict: &str, fixture: &str) -> Vec<String> {
+    let facts = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/doctor/{fixture}.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture");
+    let mut lines = vec![
+        "\u{1e}droplift-stage: service".to_owned(),
+        format!("droplift-state: {verdict}"),
+        "\u{1e}droplift-probe-rc: 0".to_owned(),
+        "\u{1e}droplift-stage: board".to_owned(),
+    ];
+    lines.extend(fixture_lines(&facts));
+    lines.push("\u{1e}droplift-probe-rc: 0".to_owned());
+    lines
+}
+
+fn fixture_lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_owned).collect()
+}
+
+/// Stage 10 checked without a domain (skipped): its screen then reads the board, as `status`
+/// prints it, fitted into the pane at 80×24: the rows that are ok on one line, the others whole.
+#[test]
+fn the_last_stage_s_screen_shows_the_health_board() {
+    let mut app = at_update_preview();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Domain);
+    // Enter walks the fields; on the last one it checks the stage.
+    let mut effects = Vec::new();
+    for _ in 0..app.form.fields.len() {
+        effects = press(&mut app, KeyCode::Enter);
+    }
+    let id = first_id(&effects);
+    out(
+        &mut app,
+        id,
+        Stream::Stdout,
+        "droplift-state: skipped no domain: the API is served over http only",
+    );
+    let effects = worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let screen = text(&render(&mut app, 80, 24));
+    assert!(
+        screen.contains("Reading the server's health"),
+        "the board is being read:\n{screen}"
+    );
+    let id = first_id(&effects);
+    for line in board_output(
+        "done uwsgi-items@a serves release 20261206T101500Z; GET /items answers 2xx with JSON",
+        "board-healthy",
+    ) {
+        out(&mut app, id, Stream::Stdout, &line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the board on stage 10", &buffer);
+    let screen = text(&buffer);
+    assert!(screen.contains("Health (1 warning)"), "{screen}");
+    assert!(screen.contains("ok   site, disk, memory"), "{screen}");
+    assert!(
+        screen.contains("WARN backup: none, and no nightly"),
+        "{screen}"
+    );
+    assert!(screen.contains("droplift backup now"), "{screen}");
+    assert!(screen.contains("plain http"), "{screen}");
+    assert!(
+        screen.contains("d doctor"),
+        "the doctor is offered:\n{screen}"
+    );
+    assert!(
+        !screen.contains("\u{1e}") && !screen.contains("doctor: disk"),
+        "the raw output never shows:\n{screen}"
+    );
+    save_screenshot("health-board", &buffer);
+    insta::assert_snapshot!(screen);
+    // A bigger terminal has room for the whole board, as status prints it.
+    let screen = text(&render(&mut app, 120, 40));
+    assert!(
+        screen.contains("ok   site: uwsgi-items@a serves"),
+        "{screen}"
+    );
+    assert!(screen.contains("ok   memory: "), "{screen}");
+    insta::assert_snapshot!(
+        "the_last_stage_s_screen_shows_the_health_board_120x40",
+        screen
+    );
+}

@@ -512,12 +512,7 @@ pub fn status(args: &StatusArgs) -> Result<i32, HeadlessError> {
     let service_health = checked
         .iter()
         .find(|p| p.stage == StageId::Service)
-        .and_then(|p| match &p.verdict {
-            Some(Probe::Done(why)) => Some(Ok(why.clone())),
-            Some(Probe::Pending(why)) if why.starts_with("no release is built yet") => None,
-            Some(Probe::Pending(why) | Probe::Drifted(why)) => Some(Err(why.clone())),
-            _ => None,
-        });
+        .and_then(|p| course::board::Health::of(p.verdict.as_ref()));
     for part in checked {
         let verdict = match (&part.verdict, part.exit_code) {
             (Some(Probe::Done(why)), _) => format!("done      {why}"),

@@ -112,7 +112,10 @@ pub fn restore(args: &RestoreArgs) -> Result<i32, HeadlessError> {
     let name = backup::backup_name(&args.backup)
         .map_err(|m| HeadlessError::Invalid(format!("BACKUP: {m}")))?;
     if args.drill {
-        let plans = backup::drill_plans(&values, &name).map_err(course::PlanError::from)?;
+        // With the app's answers, the release serving now is started on the copy too.
+        let app = course::stages::service::values(&answers).ok();
+        let plans =
+            backup::drill_plans(&values, &name, app.as_ref()).map_err(course::PlanError::from)?;
         let mut session = connect(answers, &args.login, &[], false)?;
         println!("\n== A restore drill of {name} (the site is not touched) ==");
         let outcome = session.run_plans(STAGE, &plans, false)?;

@@ -561,13 +561,70 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+    let mut course_end = Vec::new();
     if last && matches!(status, StageStatus::Done | StageStatus::Skipped) {
-        lines.push(Line::raw(crate::export::WIZARD_HINT));
-        lines.push(Line::raw(""));
-        lines.push(Line::raw(end));
+        course_end.push(Line::raw(crate::export::WIZARD_HINT));
+        course_end.push(Line::raw(""));
+        course_end.push(Line::raw(end));
     }
+    let mut bottom = Vec::new();
     if !next.is_empty() {
-        lines.push(Line::styled(next, theme.key));
+        bottom.push(Line::styled(next, theme.key));
     }
-    frame.render_widget(Paragraph::new(super::wrap::fit(lines, area.width)), area);
+    let fit = |lines: Vec<Line<'static>>| super::wrap::fit(lines, area.width);
+    let (top, course_end, bottom) = (fit(lines), fit(course_end), fit(bottom));
+    let board = if crate::wizard::board::shown(app) {
+        // Whatever the board leaves of the pane; the course's last words only if they fit too.
+        let room = usize::from(area.height).saturating_sub(top.len() + bottom.len());
+        board_lines(app, usize::from(area.width), room)
+    } else {
+        Vec::new()
+    };
+    let mut shown = top;
+    let spare = usize::from(area.height).saturating_sub(shown.len() + board.len() + bottom.len());
+    if board.is_empty() || course_end.len() < spare {
+        shown.extend(course_end);
+    }
+    if !board.is_empty() {
+        if shown.last().is_none_or(|l| l.width() != 0) {
+            shown.push(Line::raw(""));
+        }
+        shown.extend(board);
+        if shown.len() + bottom.len() < usize::from(area.height) {
+            shown.push(Line::raw(""));
+        }
+    }
+    shown.extend(bottom);
+    frame.render_widget(Paragraph::new(shown), area);
+}
+
+/// The health board (`droplift status`'s) in `rows` rows of the finished screen, each line
+/// coloured by its row's mark; a line while it is read for the first time.
+fn board_lines(app: &App, width: usize, rows: usize) -> Vec<Line<'static>> {
+    use crate::course::board::{Mark, fitted};
+    let theme = &app.theme;
+    let Some(board) = &app.board.rows else {
+        return if app.board.reading() {
+            vec![Line::styled(
+                "Reading the server's health (read-only) …",
+                theme.muted,
+            )]
+        } else {
+            Vec::new()
+        };
+    };
+    // One column stays free at the right edge, as wrapped text keeps it.
+    fitted(board, width.saturating_sub(1), rows)
+        .into_iter()
+        .map(|(mark, text)| {
+            let style = match mark {
+                None => theme.title,
+                Some(Mark::Ok) => theme.base,
+                Some(Mark::Info) => theme.muted,
+                Some(Mark::Warn) => theme.warning,
+                Some(Mark::Fail) => theme.error,
+            };
+            Line::styled(text, style)
+        })
+        .collect()
 }

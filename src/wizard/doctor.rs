@@ -1,6 +1,6 @@
-//! `d` on the app's or the uWSGI stage's finished screen (issue 29): the doctor's one read-only
-//! command runs, and its cards (what is wrong, why it matters, the exact fix) open in a popup
-//! that scrolls. The same readers and cards as `droplift doctor`; the domain is looked up from
+//! `d` on the finished screen of the app, uWSGI or domain stage (issue 29): the doctor's one
+//! read-only command runs, and its cards (what is wrong, why it matters, the exact fix) open in
+//! a popup that scrolls. The same readers and cards as `droplift doctor`; the domain is looked up from
 //! the server only (the wizard's update does no I/O).
 
 use super::{App, Effect, Overlay, View, flow};
@@ -37,9 +37,13 @@ impl DoctorView {
     }
 }
 
-/// Where `d` works: the end of the app stage or the uWSGI stage, done or failed.
+/// Where `d` works: the end of the app stage, the uWSGI stage or the domain stage (where the
+/// health board is), done or failed.
 pub(super) fn offered(app: &App) -> bool {
-    matches!(app.current, StageId::App | StageId::Service)
+    matches!(
+        app.current,
+        StageId::App | StageId::Service | StageId::Domain
+    )
 }
 
 /// Starts the doctor's check (changes nothing on the server).

@@ -373,7 +373,13 @@ pub static TABLE: &[Binding] = &[
             "b",
             "end of the uWSGI stage: roll back",
         ),
-    on(doctor_offered, &[ch('d')], keys::doctor).bar("d", "doctor"),
+    on(doctor_offered, &[ch('d')], keys::doctor)
+        .bar("d", "doctor")
+        .help(
+            Group::PreviewAndRunning,
+            "d",
+            "end of stages 8–10: the doctor's diagnosis",
+        ),
     on(finished, &[ESC], keys::back_to_questions).bar("Esc", "back"),
     // ── nginx (stage 7): the editor pane ──
     // (with the rollback line the help box fills 80×24 exactly)

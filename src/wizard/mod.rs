@@ -2,6 +2,7 @@
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
 mod ahead;
+pub mod board;
 pub mod editor;
 pub use ahead::Elsewhere;
 pub mod cloud;
@@ -215,6 +216,8 @@ pub struct App {
     pub checking_all: bool,
     /// The running check is the doctor's (`doctor::start`).
     pub doctoring: bool,
+    /// The health board on the finished screen of stages 8–10, and its read.
+    pub board: board::BoardView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
     /// Instructor mode (`--present`) and the command it holds for the class to read.
@@ -275,6 +278,7 @@ impl App {
             now: 0,
             checking_all: false,
             doctoring: false,
+            board: board::BoardView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),
             firewall: firewall_list::FirewallList::default(),
@@ -448,6 +452,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Worker(event) => {
             app.dirty = true;
+            // The board's read is a job of its own, beside whatever runs.
+            if let Some(effects) = board::on_worker(app, &event) {
+                return effects;
+            }
             login::on_worker(app, event)
         }
         Event::LocalDone { id, result } => {

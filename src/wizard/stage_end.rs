@@ -28,6 +28,10 @@ pub(super) fn on_end(app: &mut App, run: StageRun, outcome: Outcome) -> Vec<Effe
         return super::resume::check_all(app);
     }
     super::resume::save(app);
+    // The app, its service or the domain reached its goal: the server's health on its screen.
+    if app.view == super::View::Finished && super::board::shown(app) {
+        return super::board::start(app);
+    }
     Vec::new()
 }
 

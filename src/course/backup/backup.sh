@@ -6,25 +6,16 @@
 set -euo pipefail
 umask 077
 dir=/var/lib/droplift/backups/$site
-install -d -m 700 /var/lib/droplift/backups "$dir"
 cd /
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-file="$dir/$db-$stamp.dump"
-tmp="$dir/.$db-$stamp.partial"
-trap 'rm -f "$tmp"' EXIT
-# postgres reads the database; root writes the file (postgres cannot open this folder).
-runuser -u postgres -- pg_dump --format=custom --dbname="$db" > "$tmp"
-if ! pg_restore --list "$tmp" > /dev/null; then
-  echo "the dump of $db is not a readable archive: nothing is kept" >&2
-  exit 1
-fi
-mv "$tmp" "$file"
-echo "backup: $file ($(stat -c %s "$file") bytes)"
+name="$db-$(date -u +%Y%m%dT%H%M%SZ).dump"
+trap 'rm -f "$dir/.${name%.dump}.partial"' EXIT
+dump_db "$dir" "$db" "$name"
 
 # Retention: newest first; a file stays when it is less than a day old, or the newest of its
-# day (7 days) or of its ISO week (4 weeks).
+# day (7 days) or of its ISO week (4 weeks). A deploy's backup (named after its release) is
+# kept apart: the five newest of those.
 days="" weeks="" ndays=0 nweeks=0 now=$(date +%s)
-for old in $(find "$dir" -maxdepth 1 -name "$db-*.dump" -printf '%f\n' | sort -r); do
+for old in $(find "$dir" -maxdepth 1 -name "$db-*.dump" ! -name "$db-*-before-*.dump" -printf '%f\n' | sort -r); do
   when=${old#"$db-"}
   when=${when%.dump}
   day=${when%%T*}
@@ -43,3 +34,4 @@ for old in $(find "$dir" -maxdepth 1 -name "$db-*.dump" -printf '%f\n' | sort -r
     echo "removed (older than what is kept): $old"
   fi
 done
+thin_before "$dir" "$db"

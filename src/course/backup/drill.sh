@@ -1,7 +1,8 @@
 # A restore drill: the backup is restored into a scratch database beside the live one, and the
-# two are compared table by table (rows counted); the scratch copy is then dropped. The site
-# and its database are never touched.
-: "${site:?}" "${db:?}" "${backup:?}"
+# two are compared table by table (rows counted); with release_check=yes the release serving
+# now is started against the copy on a socket of its own and asked its health path
+# (drill_release.sh); then everything scratch goes. The site and its database are never touched.
+: "${site:?}" "${db:?}" "${backup:?}" "${release_check:?}"
 set -euo pipefail
 cd /
 export LC_ALL=C
@@ -12,7 +13,12 @@ if [ ! -f "$file" ]; then
 fi
 scratch="droplift_drill_$$"
 pg() { runuser -u postgres -- "$@"; }
-trap 'pg dropdb --if-exists "$scratch" 2> /dev/null || true' EXIT
+# The drill's uWSGI stops first: its connections would keep the copy from being dropped.
+drop_scratch() {
+  if [ "$release_check" = yes ]; then drill_release_clean; fi
+  pg dropdb --if-exists --force "$scratch" 2> /dev/null || true
+}
+trap drop_scratch EXIT
 pg createdb "$scratch"
 # root opens the backup (only root may); pg_restore reads it on stdin as postgres.
 if ! pg pg_restore --no-owner --no-privileges --exit-on-error --dbname="$scratch" < "$file"; then
@@ -36,4 +42,8 @@ join -t "$(printf '\t')" -a 1 -a 2 -e '-' -o '0,1.2,2.2' <(echo "$restored" | so
     printf '  %-40s %12s %12s\n' "$table" "$before" "$now"
   done
 tables=$(printf '%s\n' "$restored" | grep -c . || true)
+if [ "$release_check" = yes ] && ! drill_release "$scratch"; then
+  echo "the backup $backup restores ($tables tables), but the release serving now does not answer on it: see above" >&2
+  exit 1
+fi
 echo "droplift-state: done the backup $backup restores ($tables tables; rows as above)"

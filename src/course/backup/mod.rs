@@ -7,12 +7,16 @@ use crate::course::answers::Answers;
 use crate::course::plan::{Action, Command, Plan, StagePlans, StdinPart, Step};
 use crate::course::stages::app::site_answer;
 use crate::course::stages::app::{LOCK, Layout};
-use crate::course::values::{Made, PgDatabase, ServerName, SiteName, UserName};
+use crate::course::stages::service::ServiceValues;
+use crate::course::values::{Made, PgDatabase, PgRole, ServerName, SiteName, UserName};
 use crate::course::{PlanError, answer};
 use crate::refused::Refused;
 use crate::shell::{QuoteError, Script};
 
 const BACKUP: &str = include_str!("backup.sh");
+/// `dump_db` and `thin_before`: the nightly backup's and a deploy's (before its release
+/// commands) one way to dump the database.
+pub const DUMP: &str = include_str!("dump.sh");
 const SERVICE: &str = include_str!("backup.service");
 const TIMER: &str = include_str!("backup.timer");
 const PUT: &str = include_str!("put.sh");
@@ -22,6 +26,7 @@ const LIST: &str = include_str!("list.sh");
 const PROBE: &str = include_str!("probe.sh");
 const PULL: &str = include_str!("pull.sh");
 const DRILL: &str = include_str!("drill.sh");
+const DRILL_RELEASE: &str = include_str!("drill_release.sh");
 const RESTORE: &str = include_str!("restore.sh");
 
 /// What a site's backup needs, checked.
@@ -29,6 +34,8 @@ const RESTORE: &str = include_str!("restore.sh");
 pub struct BackupValues {
     pub site: SiteName,
     pub db: PgDatabase,
+    /// The app's role (stage 5's): a drill's scratch copy is theirs, as the live database is.
+    pub role: PgRole,
     /// Who logs in (and receives a pulled backup).
     pub user: UserName,
 }
@@ -37,6 +44,7 @@ pub fn values(answers: &Answers) -> Result<BackupValues, PlanError> {
     Ok(BackupValues {
         site: answer("nginx.site", SiteName::parse(site_answer(answers)))?,
         db: answer("postgres.database", PgDatabase::parse(answers.db_name()))?,
+        role: answer("postgres.role", PgRole::parse(answers.db_role()))?,
         user: answer("user", UserName::parse(&answers.user))?,
     })
 }
@@ -55,7 +63,7 @@ fn script_path(v: &BackupValues) -> Made {
 pub fn backup_script(v: &BackupValues) -> Result<String, QuoteError> {
     Ok(format!(
         "#!/bin/bash\n{}",
-        Script::new(&[BACKUP])
+        Script::new(&[DUMP, BACKUP])
             .set("site", &v.site)
             .set("db", &v.db)
             .text()?
@@ -201,17 +209,39 @@ pub fn backup_name(text: &str) -> Result<Made, Refused> {
 }
 
 /// A restore drill: `backup` restored into a scratch database and compared with the live one,
-/// table by table; the site is never touched.
-pub fn drill_plans(v: &BackupValues, backup: &Made) -> Result<StagePlans, QuoteError> {
+/// table by table; with the app's answers (`app`), the release serving now is started against
+/// the copy on a socket of its own and asked its health path. The site is never touched.
+pub fn drill_plans(
+    v: &BackupValues,
+    backup: &Made,
+    app: Option<&ServiceValues>,
+) -> Result<StagePlans, QuoteError> {
+    let (script, then) = match app {
+        Some(app) => (
+            crate::course::stages::service::smoke_script_of(app, &[DRILL_RELEASE, DRILL])
+                .set("release_check", &Made::new("yes"))
+                .set("role", &v.role),
+            format!(
+                ",
+then start the release serving now against it on a socket of its own and ask \
+                 GET {} there",
+                app.health.path
+            ),
+        ),
+        None => (
+            Script::new(&[DRILL]).set("release_check", &Made::new("no")),
+            String::new(),
+        ),
+    };
     Ok(StagePlans {
         apply: Plan::new(vec![Step::run(
             format!(
-                "Restore {backup} into a scratch database beside {} and count its rows \
-                 (then drop the scratch copy)",
+                "Restore {backup} into a scratch database beside {} and count its rows{then} \
+                 (then remove everything scratch)",
                 v.db
             ),
             Command::root(
-                &Script::new(&[DRILL])
+                &script
                     .set("site", &v.site)
                     .set("db", &v.db)
                     .set("backup", backup),
@@ -265,6 +295,7 @@ mod tests {
         BackupValues {
             site: SiteName::parse("items-rest").expect("site"),
             db: PgDatabase::parse("items-db").expect("db"),
+            role: PgRole::parse("items").expect("role"),
             user: UserName::parse("erin").expect("user"),
         }
     }

@@ -1,7 +1,7 @@
 # Read-only facts for the health board of `droplift status` (a finished server): headroom,
-# updates, a reboot, the certificate, the last good backup and failed units, each in its own
-# section (`\036doctor: NAME`, as the doctor's), as the tools print them. Runs beside the stages'
-# checks in the same command. Reads only root's own places, never the site's folder.
+# updates, a reboot, the certificate (and the last renewal check), the last good backup and
+# failed units, each in its own section (`\036doctor: NAME`, as the doctor's), as the tools
+# print them. Runs beside the stages' checks in the same command. Reads only root's own places, never the site's folder.
 : "${site:?}" "${domain?}"
 set -uo pipefail
 section() { printf '\036doctor: %s\n' "$1"; }
@@ -28,6 +28,10 @@ apt-get -s -o Debug::NoLocking=true upgrade 2>/dev/null | grep '^Inst ' | grep -
 section certificate
 if [ -n "$domain" ] && [ -f "/etc/letsencrypt/live/$domain/fullchain.pem" ]; then
   openssl x509 -enddate -noout -in "/etc/letsencrypt/live/$domain/fullchain.pem" 2>&1 | sed -n 's/^notAfter=//p' | xargs -I{} date -d {} +%s
+fi
+# The weekly renewal check's last result (stage 10's timer): "dry-run TIME STATUS", its last lines.
+if [ -n "$domain" ] && [ -f /var/lib/droplift/certbot/last ]; then
+  sed -n '1s/^/dry-run /p; 2,$s/^/said /p' /var/lib/droplift/certbot/last | tr -cd '[:print:]\n'
 fi
 
 section backups

@@ -48,6 +48,7 @@ const ENV_FILE: &str = include_str!("env_file.sh");
 /// The environment file as systemd reads it, for the steps that run the app's code.
 const APPENV: &str = include_str!("appenv.sh");
 const RELEASE: &str = include_str!("release.sh");
+use crate::course::backup::DUMP;
 const UNPACK: &str = include_str!("unpack.sh");
 const CLONE: &str = include_str!("clone.sh");
 const VENV: &str = include_str!("venv.sh");
@@ -557,13 +558,15 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
     ]);
     if !v.release.as_str().is_empty() {
         let count = v.release.as_str().lines().count();
+        let db = &v.db;
         apply.push(Step::run(
             format!(
-                "Run the release commands ([app] release) as {user} in the new release's folder, \
-                 before it serves\n{}\n(with its virtualenv first on PATH and the environment \
-                 file; the database changes now, while the release before still serves: the old \
-                 code meets the new schema; a command that fails marks the release failed, and \
-                 it never serves)",
+                "Back up the database {db} (while a release serves), then run the release \
+                 commands ([app] release) as {user} in the new release's folder, before it \
+                 serves\n{}\n(with its virtualenv first on PATH and the environment file; the \
+                 database changes now, while the release before still serves: the old code meets \
+                 the new schema, and a rollback to it names the backup; a command that fails \
+                 marks the release failed, and it never serves)",
                 v.release
                     .as_str()
                     .lines()
@@ -573,12 +576,15 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, LOCK, DBLOGIN, APPENV, RELEASE])
+                    .script(&[LIB, LOCK, DBLOGIN, APPENV, DUMP, RELEASE])
                     .set("release_cmds", &v.release)
-                    .set("release_timeout", &settings::RELEASE_COMMAND_TIMEOUT_SECS),
+                    .set("release_timeout", &settings::RELEASE_COMMAND_TIMEOUT_SECS)
+                    .set("site", &v.site)
+                    .set("db", &v.db),
             )?
+            // The backup first (up to 10 minutes), then each command.
             .timeout(Duration::from_secs(
-                60 + (settings::RELEASE_COMMAND_TIMEOUT_SECS as u64 + 15) * count as u64,
+                660 + (settings::RELEASE_COMMAND_TIMEOUT_SECS as u64 + 15) * count as u64,
             )),
         ));
     }

@@ -6,7 +6,10 @@
 # Output streams to the log. A command that fails marks the release failed and stops the stage:
 # it never serves, and what serves now keeps serving. A release whose commands passed is marked
 # (release_cmds=their SHA-256 in root's mark), so the same commands do not run for it twice.
+# While a release serves, the database is backed up first (dump.sh's dump_db, into root's
+# backup folder, named after the new release): a rollback to the code before then names it.
 : "${u:?}" "${releases:?}" "${staging:?}" "${env_file:?}" "${release_cmds?}" "${release_timeout:?}"
+: "${site:?}" "${db:?}"
 set -euo pipefail
 site_lock
 name=$(link_target next)
@@ -19,6 +22,21 @@ sum=$(printf '%s' "$release_cmds" | sha256sum | cut -d ' ' -f 1)
 if [ "$(mark_get "$name" release_cmds)" = "$sum" ]; then
   echo "release $name ran these release commands already"
   exit 0
+fi
+cur=$(link_target current)
+if [ -z "$cur" ]; then
+  echo "no release serves yet: no backup before the release commands (no older code meets what they change)"
+elif ! command -v pg_dump > /dev/null; then
+  echo "note: no pg_dump on this server, so no backup before the release commands"
+else
+  backup="$db-$(date -u +%Y%m%dT%H%M%SZ)-before-$name.dump"
+  echo "release $cur serves: first a backup of $db, as it is before these commands change it"
+  if ! dump_db "/var/lib/droplift/backups/$site" "$db" "$backup"; then
+    echo "The backup before the release commands failed, so they did not run (is PostgreSQL up? is the disk full? droplift doctor). Release $name is not built; release $cur serves on." >&2
+    exit 1
+  fi
+  mark_set "$name" backup_before "$backup"
+  thin_before "/var/lib/droplift/backups/$site" "$db"
 fi
 home=$(getent passwd "$u" | cut -d: -f6)
 envf=$(env_for_next)

@@ -3,8 +3,10 @@
 # droplift then writes its own HTTPS file, which the site includes, tests nginx's whole
 # configuration and reloads; a failure removes the file again. A certificate that is still good
 # for 30 days is kept, not asked for again (Let's Encrypt limits how often). Renewal is certbot's
-# systemd timer; its hook reloads nginx.
+# systemd timer; its hook reloads nginx. droplift's own weekly timer tries that renewal
+# (certbot renew --dry-run, renew_check.sh) and keeps the result for the health board.
 : "${domain:?}" "${email:?}" "${site:?}" "${tls_conf:?}"
+: "${check_script:?}" "${check_unit:?}" "${check_timer:?}"
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 available="/etc/nginx/sites-available/$site"
@@ -53,3 +55,21 @@ fi
 rm -f "$backup"
 systemctl reload nginx
 echo "nginx serves https://$domain with the certificate in $live (HTTPS lines: $snippet)"
+
+# The weekly renewal check: root's script and its unit and timer, checked, switched on, and run
+# once now in the background (its result is there in a minute).
+check=droplift-certbot-check
+install -d -m 755 /usr/local/lib/droplift
+printf '%s' "$check_script" > /usr/local/lib/droplift/certbot-check.new
+chmod 700 /usr/local/lib/droplift/certbot-check.new
+mv -f /usr/local/lib/droplift/certbot-check.new /usr/local/lib/droplift/certbot-check
+printf '%s' "$check_unit" > "/etc/systemd/system/$check.service.new"
+printf '%s' "$check_timer" > "/etc/systemd/system/$check.timer.new"
+chmod 644 "/etc/systemd/system/$check.service.new" "/etc/systemd/system/$check.timer.new"
+mv -f "/etc/systemd/system/$check.service.new" "/etc/systemd/system/$check.service"
+mv -f "/etc/systemd/system/$check.timer.new" "/etc/systemd/system/$check.timer"
+systemd-analyze verify "/etc/systemd/system/$check.service" "/etc/systemd/system/$check.timer"
+systemctl daemon-reload
+systemctl enable --now "$check.timer"
+systemctl start --no-block "$check.service"
+echo "a weekly dry run of the renewal is on ($check.timer): droplift status shows its last result"

@@ -25,6 +25,17 @@ const PROBE: &str = include_str!("probe.sh");
 const DNS: &str = include_str!("dns.sh");
 const CERTBOT: &str = include_str!("certbot.sh");
 const VERIFY: &str = include_str!("verify.sh");
+/// The weekly renewal check (`certbot renew --dry-run`), its unit and timer: written by the
+/// certbot step (and the Ansible export), read back through the health board.
+const RENEW_CHECK: &str = include_str!("renew_check.sh");
+pub const RENEW_CHECK_UNIT: &str = include_str!("renew_check.service");
+pub const RENEW_CHECK_TIMER: &str = include_str!("renew_check.timer");
+
+/// The renewal check as root's script file on the server (it reads no values).
+pub fn renew_check_script() -> String {
+    format!("#!/bin/bash\n{RENEW_CHECK}")
+}
+
 /// nginx's HTTPS lines for the domain, with `{{domain}}` to fill in: the site includes the file
 /// they go to (`include droplift/SITE-tls*.conf;`), so the site file itself never changes.
 pub const TLS_CONF: &str = include_str!("../../../../assets/nginx/tls.conf");
@@ -102,14 +113,18 @@ pub fn plans(
                      (Let's Encrypt checks the domain over port 80)\nThen write the HTTPS lines \
                      your site includes (/etc/nginx/droplift/{site}-tls.conf), test nginx and \
                      reload: nginx answers https and sends http there; a systemd timer renews \
-                     the certificate"
+                     the certificate, and droplift's weekly timer tries that renewal (certbot \
+                     renew --dry-run) for the health board"
                 ),
                 Command::root(
                     &crate::course::apt::apt_script(&[CERTBOT])
                         .set("domain", domain)
                         .set("email", email)
                         .set("site", site)
-                        .set("tls_conf", &tls_conf(domain)),
+                        .set("tls_conf", &tls_conf(domain))
+                        .set("check_script", &Made::new(renew_check_script()))
+                        .set("check_unit", &Made::new(RENEW_CHECK_UNIT))
+                        .set("check_timer", &Made::new(RENEW_CHECK_TIMER)),
                 )?
                 .timeout(Duration::from_secs(600))
                 .by_hand(format!(

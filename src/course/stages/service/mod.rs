@@ -255,6 +255,16 @@ fn smoke_script(layout: &Layout, v: &ServiceValues, files: &[&'static str]) -> S
         .set("health_json", &v.health.json_flag())
 }
 
+/// A script of `files` after the slots' and the smoke test's functions, with the site's values,
+/// the server name and the health check set: for steps outside the stage that start the app
+/// (a restore drill's release on a scratch copy).
+pub fn smoke_script_of(v: &ServiceValues, files: &[&'static str]) -> Script {
+    let layout = Layout::new(&v.site, &v.user);
+    let mut all = vec![LIB, SLOTS, SMOKE];
+    all.extend_from_slice(files);
+    smoke_script(&layout, v, &all)
+}
+
 /// The go-live step: `target` is next (stage 8's release), previous, or a release's name.
 fn go_live(
     layout: &Layout,
@@ -415,7 +425,8 @@ pub fn rollback_plans(
             Command::root(
                 &layout
                     .script(&[LIB, TARGET, ROLLBACK_PROBE])
-                    .set("target", target),
+                    .set("target", target)
+                    .set("site", &v.site),
             )?,
         )]),
         apply: Plan::new(vec![

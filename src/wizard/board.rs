@@ -1,0 +1,146 @@
+//! The health board on the finished screen of stages 8–10 (issue 29): the same read-only check
+//! as `droplift status`'s board (the uWSGI stage's check and `board.sh`, in one command), sent
+//! as a job of its own when one of those stages ends, so it never holds up what comes next.
+
+use super::{App, Effect};
+use crate::course::board::{self, Health, Mark, Row};
+use crate::course::probe::{extra_part, split};
+use crate::course::{self, StageId, StageStatus};
+use crate::logbuf::LineKind;
+use crate::remote::{JobId, Stream, WorkerEvent};
+use crate::runner::Request;
+
+/// The last board read, and the read that is out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoardView {
+    /// The board's rows; None until a read found a release to judge.
+    pub rows: Option<Vec<Row>>,
+    /// The job reading the board now, and what it printed so far.
+    reading: Option<(JobId, String)>,
+}
+
+impl BoardView {
+    pub fn reading(&self) -> bool {
+        self.reading.is_some()
+    }
+}
+
+/// The stages whose finished screen shows the board: the app, its service, the domain.
+pub fn offered(stage: StageId) -> bool {
+    matches!(stage, StageId::App | StageId::Service | StageId::Domain)
+}
+
+/// The board on the stage on screen: one of those stages, done (or skipped).
+pub fn shown(app: &App) -> bool {
+    offered(app.current)
+        && matches!(
+            app.status(app.current),
+            StageStatus::Done | StageStatus::Skipped
+        )
+}
+
+/// Reads the board again (changes nothing on the server). Nothing when a read is out already,
+/// or a stage's run is (its job ids are counted from `app.next_id` until it ends).
+pub(super) fn start(app: &mut App) -> Vec<Effect> {
+    if app.board.reading.is_some() || app.run.is_some() {
+        return Vec::new();
+    }
+    let Ok(part) = board::command(&app.answers) else {
+        return Vec::new();
+    };
+    let secrets = &app.secrets;
+    let known = |name| secrets.get(name).is_some();
+    let command = match course::probe_all_with(
+        &[StageId::Service],
+        &app.answers,
+        &known,
+        Some((board::KEY, &part)),
+    ) {
+        Ok((command, left_out)) if left_out.is_empty() => command,
+        _ => return Vec::new(),
+    };
+    let id = app.next_id;
+    app.next_id += 1;
+    app.board.reading = Some((id, String::new()));
+    vec![Effect::Perform(Box::new(Request::Run { id, command }))]
+}
+
+/// The worker's events for the board's read: taken here (Some), never shown line by line. Any
+/// other event goes on to the login machine (None).
+pub(super) fn on_worker(app: &mut App, event: &WorkerEvent) -> Option<Vec<Effect>> {
+    let (reading, output) = app.board.reading.as_mut()?;
+    let reading = *reading;
+    match event {
+        WorkerEvent::Output {
+            id,
+            stream: Stream::Stdout,
+            line,
+        } if *id == reading => {
+            output.push_str(line);
+            output.push('\n');
+        }
+        WorkerEvent::Output { id, .. } if *id == reading => {}
+        WorkerEvent::Finished { id, .. } if *id == reading => {
+            let text = std::mem::take(output);
+            app.board.reading = None;
+            ended(app, &text);
+        }
+        WorkerEvent::TimedOut { id }
+        | WorkerEvent::Cancelled { id }
+        | WorkerEvent::Interrupted { id }
+        | WorkerEvent::JobFailed { id, .. }
+            if *id == reading =>
+        {
+            app.board.reading = None;
+        }
+        // A new connection: a read sent on the old one will not answer.
+        WorkerEvent::Connected { .. } => {
+            app.board.reading = None;
+            return None;
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// The read ended: the board's rows from the uWSGI stage's verdict and `board.sh`'s output, and
+/// one line in the log.
+fn ended(app: &mut App, text: &str) {
+    let verdict = split(text)
+        .into_iter()
+        .find(|p| p.stage == StageId::Service)
+        .and_then(|p| p.verdict);
+    let (Some(health), Some(facts)) = (Health::of(verdict.as_ref()), extra_part(text, board::KEY))
+    else {
+        app.board.rows = None;
+        return;
+    };
+    let cx = board::Context {
+        health,
+        domain: app.answers.domain.clone(),
+    };
+    let rows = board::rows(&facts, &cx);
+    let not_ok: Vec<&str> = rows
+        .iter()
+        .filter(|r| matches!(r.mark, Mark::Warn | Mark::Fail))
+        .map(|r| r.name)
+        .collect();
+    if not_ok.is_empty() {
+        app.log_line(LineKind::Success, "The server's health: all ok.");
+    } else {
+        let failing = rows.iter().any(|r| r.mark == Mark::Fail);
+        app.log_line(
+            if failing {
+                LineKind::Error
+            } else {
+                LineKind::Info
+            },
+            &format!(
+                "The server's health: {} ({}). d: the doctor looks closer.",
+                board::summary(&rows),
+                not_ok.join(", ")
+            ),
+        );
+    }
+    app.board.rows = Some(rows);
+}
