@@ -384,10 +384,29 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
         None => None,
     };
     let values = service_values(&answers)?;
-    let plans =
-        service::rollback_plans(&values, release.as_ref()).map_err(course::PlanError::from)?;
     let mut saved = super::Saved::load()?;
     let mut session = login(answers, &args.login, &args.key, &[], false)?;
+    // "The previous good release" is named once, before anything changes: a check run again
+    // after a dropped connection then asks whether that release serves, not which one is
+    // before the one serving by then (the rollback itself).
+    let release = match release {
+        Some(name) => Some(name),
+        None => {
+            let probe = service::rollback_plans(&values, None).map_err(course::PlanError::from)?;
+            let only = StagePlans {
+                probe: probe.probe,
+                ..StagePlans::default()
+            };
+            match session.run_plans(StageId::Service, &only, true)? {
+                Outcome::Pending(why) => {
+                    rollback_target(&why).and_then(|name| ReleaseName::parse(name).ok())
+                }
+                _ => None,
+            }
+        }
+    };
+    let plans =
+        service::rollback_plans(&values, release.as_ref()).map_err(course::PlanError::from)?;
     println!("\n== Rollback ==");
     let outcome = session.run_plans(StageId::Service, &plans, false)?;
     saved.record(
@@ -401,6 +420,16 @@ pub fn rollback(args: &RollbackArgs) -> Result<i32, HeadlessError> {
         outcome,
         &session.answers,
     )))
+}
+
+/// The release a pending rollback goes to, from its check's words ("release A → B", or "… then
+/// release B goes live" after a go-live cut short).
+fn rollback_target(why: &str) -> Option<&str> {
+    let rest = why
+        .rsplit_once(" → ")
+        .map(|(_, rest)| rest)
+        .or_else(|| why.rsplit_once("then release ").map(|(_, rest)| rest))?;
+    rest.split_whitespace().next()
 }
 
 #[derive(Debug, Args)]
@@ -453,4 +482,32 @@ pub fn deploy_key(args: &DeployKeyArgs) -> Result<i32, HeadlessError> {
         key.display()
     );
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rollback_target;
+
+    #[test]
+    fn a_pending_rollback_names_its_release_from_its_check_s_words() {
+        assert_eq!(
+            rollback_target("release v3 → v2"),
+            Some("v2"),
+            "rollback_probe.sh's pending line"
+        );
+        assert_eq!(
+            rollback_target("release none → 20261206T194425Z"),
+            Some("20261206T194425Z")
+        );
+        assert_eq!(
+            rollback_target(
+                "a go-live of release v3 was cut short: it is undone first, then release v1 goes live"
+            ),
+            Some("v1")
+        );
+        assert_eq!(
+            rollback_target("there is no good release older than v1"),
+            None
+        );
+    }
 }
