@@ -183,29 +183,28 @@ for line in deps:
       echo "note: .python-version names Python $pinned (what pyenv or uv uses on your computer); this server has $here_version, the Python its uWSGI serves: the import check after this step says whether the app runs on it"
     fi
   fi
+  # The list the pyproject program prints in mode $1 (deps, locked), into $requirements; or
+  # why there is none, read from file $2, and what to do ($3), and stop.
+  listed() {
+    local why rc=0
+    why=$(venv/bin/python -I -c "$pyproject" "$1") || rc=$?
+    if [ "$rc" -ne 0 ]; then
+      echo "the code has no requirements.txt, and its $2 $(printf '%s' "$why" | tail -n 1 | tr -cd '[:print:]'): $3" >&2
+      exit 1
+    fi
+    printf '%s\n' "$why" > "$requirements"
+  }
   requirements=$(mktemp)
   if [ -f requirements.txt ]; then
     from=requirements.txt
     cat requirements.txt > "$requirements"
   elif [ -f pyproject.toml ] && [ -f uv.lock ]; then
     from="uv.lock"
-    local why rc=0
-    why=$(venv/bin/python -I -c "$pyproject" locked) || rc=$?
-    if [ "$rc" -ne 0 ]; then
-      echo "the code has no requirements.txt, and its uv.lock $(printf '%s' "$why" | tail -n 1 | tr -cd '[:print:]'): run uv lock again, or add a requirements.txt (uv export --no-dev -o requirements.txt writes one)" >&2
-      exit 1
-    fi
-    printf '%s\n' "$why" > "$requirements"
+    listed locked uv.lock "run uv lock again, or add a requirements.txt (uv export --no-dev -o requirements.txt writes one)"
     echo "no requirements.txt: pip installs the versions uv.lock pins for your app ($(grep -c . "$requirements") packages, the project's and theirs)"
   elif [ -f pyproject.toml ]; then
     from="pyproject.toml's dependencies"
-    local why rc=0
-    why=$(venv/bin/python -I -c "$pyproject" deps) || rc=$?
-    if [ "$rc" -ne 0 ]; then
-      echo "the code has no requirements.txt, and its pyproject.toml $(printf '%s' "$why" | tail -n 1 | tr -cd '[:print:]'): add a requirements.txt with the app's libraries" >&2
-      exit 1
-    fi
-    printf '%s\n' "$why" > "$requirements"
+    listed deps pyproject.toml "add a requirements.txt with the app's libraries"
     echo "no requirements.txt: pip installs pyproject.toml's [project] dependencies ($(grep -c . "$requirements") of them)"
   else
     echo "the code has no requirements.txt or pyproject.toml at its top: pip needs one to install the app's libraries" >&2
