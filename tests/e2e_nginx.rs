@@ -146,13 +146,14 @@ fn nginx_serves_the_site_and_a_broken_edit_never_replaces_it() {
             line_of("$scheme;") + 1,
             format!("Line {} probably lacks a ; at its end", line_of("$scheme;")),
         ),
-        // nginx names the line after `listen 80` (which lost its `;`) with its own words.
+        // nginx names the line after `listen 80 default_server` (which lost its `;`) with its own
+        // words.
         (
-            good.replacen("listen 80;", "listen 80", 1),
-            line_of("listen 80;") + 1,
+            good.replacen("listen 80 default_server;", "listen 80 default_server", 1),
+            line_of("listen 80 default_server;") + 1,
             format!(
                 "Line {} probably lacks a ; at its end",
-                line_of("listen 80;")
+                line_of("listen 80 default_server;")
             ),
         ),
         (
