@@ -1093,7 +1093,10 @@ fn doctor_on_faults(droplet: &TestDroplet, home: &Path, answers: &str, address: 
         .unwrap_or_else(|| panic!("no restart in {found}"));
     assert_eq!(
         restart,
-        format!("sudo systemctl daemon-reload && sudo systemctl restart {unit}")
+        format!(
+            "sudo systemctl daemon-reload && sudo systemctl reset-failed {unit} && sudo systemctl \
+             restart {unit}"
+        )
     );
     type_fix(restart);
     answers_ok("after the drop-in's removal");

@@ -168,7 +168,12 @@ fn unit_card(
 ) -> Card {
     let name = unit.name();
     let why_502 = "nginx has nothing to hand requests to: every request gets 502 Bad Gateway.";
-    let restart = format!("sudo systemctl daemon-reload && sudo systemctl restart {name}");
+    // reset-failed first: after a few failed starts in a row (Restart=always tries every 2 s)
+    // systemd refuses to start the unit again ("Start request repeated too quickly").
+    let restart = format!(
+        "sudo systemctl daemon-reload && sudo systemctl reset-failed {name} && sudo systemctl \
+         restart {name}"
+    );
     let undo = |card: Card| -> Card {
         if unit.drop_ins.is_empty() {
             card.fix(format!(
