@@ -57,6 +57,11 @@ fn version(address: &str) -> String {
 
 /// OpenSSH's own client with the deploy key alone, the host key as droplift recorded it.
 fn key_ssh(droplet: &TestDroplet, home: &Path, key: &Path, command: &str) -> Output {
+    key_ssh_as(droplet, home, key, "erin", command)
+}
+
+/// `command` sent with `key` alone to `user`'s account, this computer's known_hosts checked.
+fn key_ssh_as(droplet: &TestDroplet, home: &Path, key: &Path, user: &str, command: &str) -> Output {
     Command::new("ssh")
         .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
         .arg("-o")
@@ -66,7 +71,7 @@ fn key_ssh(droplet: &TestDroplet, home: &Path, key: &Path, command: &str) -> Out
         ))
         .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
         .arg(key)
-        .arg(format!("erin@{}", droplet.address))
+        .arg(format!("{user}@{}", droplet.address))
         .arg(command)
         .output()
         .expect("ssh runs")
@@ -791,19 +796,13 @@ fn second_site_beside_the_first(
         "-c",
         &format!("ls {SEALED} | grep -v '^account$' | head -n 1"),
     ]);
-    let through_gate = Command::new("ssh")
-        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
-        .arg("-o")
-        .arg(format!(
-            "UserKnownHostsFile={}",
-            home.join(".ssh/known_hosts").display()
-        ))
-        .args(["-o", "ControlPath=none", "-o", "IdentitiesOnly=yes", "-i"])
-        .arg(&bob_key)
-        .arg(format!("bob@{address}"))
-        .arg(format!("run {}", items_hash.trim()))
-        .output()
-        .expect("ssh runs");
+    let through_gate = key_ssh_as(
+        droplet,
+        home,
+        &bob_key,
+        "bob",
+        &format!("run {}", items_hash.trim()),
+    );
     assert_eq!(
         through_gate.status.code(),
         Some(125),
