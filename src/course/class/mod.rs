@@ -1,0 +1,147 @@
+//! The classroom, the instructor's side (`droplift class`, issue 28): a roster of squads becomes,
+//! per squad, a site of its own set up by the instructor's login (its answers derived from the
+//! host site's), and its members' keys, each limited to that site's sealed steps.
+
+pub mod roster;
+
+use std::path::PathBuf;
+
+use crate::course::answers::{Answers, AnswersError};
+use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::values::{PgDatabase, PgRole, SiteName};
+use crate::course::{PlanError, answer};
+use crate::secret::SecretName;
+use crate::shell::Script;
+use roster::{Roster, Squad};
+
+const DBURL: &str = include_str!("../stages/app/dburl.sh");
+const DB_PROBE: &str = include_str!("db_probe.sh");
+const SEED_ENV: &str = include_str!("seed_env.sh");
+
+/// A TOML string, quoted.
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+/// The squad's answers file: the host site's server and login, an owner with no sudo, its own
+/// site, role and database, served under the host site (or by its own name when the class has a
+/// domain), its app's entry point, health path and limits. `class apply` sets the site up from
+/// it; the squad deploys with it and a member's key (`--source` their folder).
+pub fn squad_answers_text(host: &Answers, roster: &Roster, squad: &Squad) -> String {
+    let name = &squad.name;
+    let nginx = match &roster.domain {
+        Some(domain) => format!("server_name = {}\n", quoted(&format!("{name}.{domain}"))),
+        None => format!(
+            "server_name = {}\nunder = {}\n",
+            quoted(&host.nginx.server_name),
+            quoted(&host.nginx.site)
+        ),
+    };
+    format!(
+        "# The squad {name}'s site, written by `droplift class apply` (edit the roster, not this).\n\
+         # Deploy with a member's own key:\n\
+         #   droplift deploy --answers {name}.toml --source YOUR_APP_FOLDER --deploy-key ~/.ssh/id_ed25519\n\
+         [server]\nhost = {}\nport = {}\n\n\
+         [user]\nname = {}\nlogin = {}\nsudo = false\n\n\
+         [postgres]\nrole = {}\ndatabase = {}\n\n\
+         [nginx]\nsite = {}\n{nginx}\n\
+         [app]\nsource = \"app\"\nmodule = {}\nhealth = {}\n\
+         memory_max = {}\ncpu_quota = {}\ntasks_max = {}\n",
+        quoted(&host.host),
+        host.port,
+        quoted(name),
+        quoted(host.login_name()),
+        quoted(name),
+        quoted(name),
+        quoted(name),
+        quoted(&squad.module),
+        quoted(&squad.health),
+        quoted(&squad.memory_max),
+        quoted(&squad.cpu_quota),
+        squad.tasks_max,
+    )
+}
+
+/// The squad's answers as `class apply` uses them: read back from `squad_answers_text` with the
+/// answers file's own checks, logged in as the host's login with its key. The code is the
+/// squad's, not known here: a placeholder folder stands for it (its path and digest are not in
+/// any sealed step: the digest is a run-time value).
+pub fn squad_answers(
+    host: &Answers,
+    roster: &Roster,
+    squad: &Squad,
+) -> Result<Answers, AnswersError> {
+    let (mut answers, _) =
+        crate::course::answers_file::parse(&squad_answers_text(host, roster, squad))?;
+    answers.key = host.key.clone();
+    answers.alias = None;
+    answers.root_by_key = host.root_by_key;
+    answers.app.folder = Some(PathBuf::from(format!("/{}/app", squad.name)));
+    answers.app.folder_digest = Some("0".repeat(64));
+    Ok(answers)
+}
+
+/// The names a squad may not take on this class's server.
+pub fn taken(host: &Answers) -> Vec<String> {
+    let mut names = vec![
+        host.login_name().to_owned(),
+        host.user.clone(),
+        host.nginx.site.clone(),
+        host.db_role().to_owned(),
+        host.db_name().to_owned(),
+    ];
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The squad's database, the first time: stage 5 runs with a password made for it, then the
+/// squad's environment file gets DATABASE_URL (`seed_env.sh`). The probe says done when that
+/// file already has it, and stage 5 is then left alone (its password would change).
+pub fn database_plans(answers: &Answers) -> Result<StagePlans, PlanError> {
+    let site = answer("nginx.site", SiteName::parse(&answers.nginx.site))?;
+    let role = answer("postgres.role", PgRole::parse(&answers.db_role()))?;
+    let db = answer("postgres.database", PgDatabase::parse(&answers.db_name()))?;
+    let script = |body: &'static str| {
+        Script::new(&[DBURL, body])
+            .set("site", &site)
+            .set("role", &role)
+            .set("db", &db)
+    };
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Is the database of {site} set up (a DATABASE_URL in its environment file)?"),
+            Command::root(&script(DB_PROBE))?,
+        )]),
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Write DATABASE_URL for the role {role} into /var/lib/droplift/app/{site}/app.env \
+                 (root's, 600): the squad's first deploy with a member's key keeps it"
+            ),
+            Command::root(&script(SEED_ENV))?.stdin(vec![
+                StdinPart::Secret(SecretName::DbPassword),
+                StdinPart::Text("\n".into()),
+            ]),
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+/// A database password made on this computer for one run: 32 random letters and digits, sent
+/// on stdin only, never saved (the server keeps it in the squad's environment file).
+pub fn new_db_password() -> Result<crate::secret::Secret, std::io::Error> {
+    use std::io::Read;
+    const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    // 62 letters: 256 % 62 leaves a bias of under 2%, harmless for 190 bits.
+    let text: String = bytes
+        .iter()
+        .map(|b| char::from(LETTERS[usize::from(*b) % LETTERS.len()]))
+        .collect();
+    bytes.fill(0);
+    Ok(crate::secret::Secret::new(text))
+}
+
+#[cfg(test)]
+mod tests;
