@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod backup;
+pub mod class;
+mod class_remove;
 pub mod cloud;
 pub mod deploy;
 pub mod doctor;

@@ -7,8 +7,8 @@ pub mod roster;
 use std::path::PathBuf;
 
 use crate::course::answers::{Answers, AnswersError};
-use crate::course::plan::{Command, Plan, StagePlans, StdinPart, Step};
-use crate::course::values::{PgDatabase, PgRole, SiteName};
+use crate::course::plan::{Action, Command, Plan, StagePlans, StdinPart, Step};
+use crate::course::values::{PgDatabase, PgRole, SiteName, UserName};
 use crate::course::{PlanError, answer};
 use crate::secret::SecretName;
 use crate::shell::Script;
@@ -17,6 +17,9 @@ use roster::{Roster, Squad};
 const DBURL: &str = include_str!("../stages/app/dburl.sh");
 const DB_PROBE: &str = include_str!("db_probe.sh");
 const SEED_ENV: &str = include_str!("seed_env.sh");
+const SAVE_DB: &str = include_str!("save_db.sh");
+const SAVE_CODE: &str = include_str!("save_code.sh");
+const REMOVE: &str = include_str!("remove.sh");
 
 /// A TOML string, quoted.
 fn quoted(text: &str) -> String {
@@ -141,6 +144,71 @@ pub fn new_db_password() -> Result<crate::secret::Secret, std::io::Error> {
         .collect();
     bytes.fill(0);
     Ok(crate::secret::Secret::new(text))
+}
+
+/// What a grader needs, copied to `dest_dir` on this computer (files of mode 600) before a
+/// squad goes: its database (pg_dump's custom format) and its serving release's code (a tar).
+/// `owner` is the login, who reads the hand-over copies.
+pub fn save_plans(
+    answers: &Answers,
+    owner: &UserName,
+    dest_dir: &std::path::Path,
+) -> Result<StagePlans, PlanError> {
+    let (site, user) = crate::course::deploy_key::site_and_user(answers)?;
+    let db = answer("postgres.database", PgDatabase::parse(answers.db_name()))?;
+    let download = |title: String, command: Command| Step {
+        title,
+        action: Action::Download {
+            command,
+            dest_dir: dest_dir.to_path_buf(),
+        },
+    };
+    Ok(StagePlans {
+        apply: Plan::new(vec![
+            download(
+                format!(
+                    "Save the database {db} to this computer ({}, mode 600)",
+                    dest_dir.display()
+                ),
+                Command::root(
+                    &Script::new(&[SAVE_DB])
+                        .set("site", &site)
+                        .set("db", &db)
+                        .set("owner", owner),
+                )?,
+            ),
+            download(
+                format!(
+                    "Save the code of {site}'s serving release to this computer (a tar, mode 600)"
+                ),
+                Command::root(
+                    &Script::new(&[SAVE_CODE])
+                        .set("site", &site)
+                        .set("u", &user)
+                        .set("owner", owner),
+                )?,
+            ),
+        ]),
+        ..StagePlans::default()
+    })
+}
+
+/// Everything of the squad on the server goes (`remove.sh`): its logins first, then nginx's
+/// files (tested), units, database and role, root's state, and the account with its folders.
+pub fn remove_plans(answers: &Answers) -> Result<StagePlans, PlanError> {
+    let (site, user) = crate::course::deploy_key::site_and_user(answers)?;
+    Ok(StagePlans {
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Remove the squad {user} from the server: its logins, its nginx files (nginx -t \
+                 before the reload), its units, its database and role, droplift's state for \
+                 {site}, and its account with its home and site folder"
+            ),
+            Command::root(&Script::new(&[REMOVE]).set("site", &site).set("u", &user))?
+                .timeout(std::time::Duration::from_secs(300)),
+        )]),
+        ..StagePlans::default()
+    })
 }
 
 #[cfg(test)]

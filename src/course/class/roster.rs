@@ -356,7 +356,7 @@ pub fn member_key(
 /// its comment.
 pub fn public_key(text: &str) -> Result<String, String> {
     if text.contains("PRIVATE KEY") || text.contains("PuTTY-User-Key-File") {
-        return Err("this is a PRIVATE key, pasted by mistake: it is not shown here, and it \
+        return Err("this is a PRIVATE key, given by mistake: it is not shown here, and it \
              must not be shared at all. Ask the member for the .pub file beside it (id_ed25519.pub); \
              a private key that was sent around should be replaced with a new one"
             .into());
