@@ -1047,6 +1047,55 @@ fn classroom_beside_the_first(
     assert!(shipped.status.success(), "{}", said(&shipped));
     assert_eq!(squad_version(&address, "avengers"), "a2");
     assert_eq!(version(&address), first_site, "the first site serves on");
+    // The board, read-only: as a table, and as JSON alone on stdout for a grading script.
+    let board = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    let board_text = said(&board);
+    assert!(board.status.success(), "{board_text}");
+    assert!(board_text.contains("LAST ERROR"), "{board_text}");
+    for squad in ["avengers", "xmen"] {
+        assert!(
+            board_text
+                .lines()
+                .any(|l| l.starts_with(squad) && l.contains("ok 200")),
+            "{squad}: {board_text}"
+        );
+    }
+    let json = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--json",
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    assert!(json.status.success(), "{}", said(&json));
+    let rows: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("JSON alone on stdout");
+    assert_eq!(rows[0]["squad"], "avengers", "{rows}");
+    assert_eq!(rows[1]["squad"], "xmen", "{rows}");
+    for row in rows.as_array().expect("rows") {
+        assert_eq!(row["healthy"], true, "{row}");
+        assert_eq!(row["health"], 200, "{row}");
+        assert_eq!(row["failed_releases"], 0, "{row}");
+        assert!(
+            row["release"].is_string() && row["deployed"].is_string(),
+            "{row}"
+        );
+    }
     let limits = droplet.run(&[
         "sh",
         "-c",
@@ -1193,7 +1242,7 @@ fn classroom_beside_the_first(
     let left = droplet.run(&[
         "sh",
         "-c",
-        "id xmen 2>&1; systemctl list-units --all --plain --no-legend 'uwsgi-xmen*'; \
+        "id xmen 2>&1; \
          ls -d /home/xmen /var/www/html/xmen /var/lib/droplift/app/xmen /etc/droplift/xmen \
          /var/lib/droplift/sealed/xmen /etc/sudoers.d/zz-droplift-deploy-xmen \
          /etc/ssh/sshd_config.d/10-droplift-user-xmen.conf /etc/systemd/system/uwsgi-xmen@.service 2>&1; \
@@ -1201,7 +1250,16 @@ fn classroom_beside_the_first(
          cd / && runuser -u postgres -- psql -X -At -c '\\du' -c '\\l'; nginx -T 2>/dev/null | grep -c xmen || true",
     ]);
     assert!(left.contains("no such user"), "{left}");
-    assert!(!left.contains("uwsgi-xmen@"), "{left}");
+    let units = droplet.run(&[
+        "systemctl",
+        "list-units",
+        "--all",
+        "--plain",
+        "--no-legend",
+        "uwsgi-xmen*",
+        "droplift-go-live-xmen*",
+    ]);
+    assert_eq!(units.trim(), "", "xmen's units are gone");
     assert_eq!(
         left.matches("No such file or directory").count(),
         8,

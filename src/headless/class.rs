@@ -25,6 +25,21 @@ pub enum ClassCommand {
     /// Save a squad's database and current code to this computer, then remove everything of
     /// it from the server.
     Remove(ClassRemoveArgs),
+    /// The class's board: each squad's serving release, when it went live, its health through
+    /// nginx, its failed releases and last error line. Read-only, one command over SSH.
+    Status(ClassStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassStatusArgs {
+    #[command(flatten)]
+    pub roster: RosterArgs,
+    /// Print the board as JSON on stdout (what droplift says while logging in goes to stderr),
+    /// for a grading script.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub login: LoginArgs,
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +80,7 @@ pub fn run(command: &ClassCommand) -> Result<i32, HeadlessError> {
         ClassCommand::Check(args) => check(args),
         ClassCommand::Apply(args) => apply(args),
         ClassCommand::Remove(args) => super::class_remove::remove(args),
+        ClassCommand::Status(args) => status(args),
     }
 }
 
@@ -264,4 +280,76 @@ fn squad_stages(
         }
     }
     run(session, StageId::Nginx)
+}
+
+/// `class status`: one read-only pass over every squad (`course::class::board_plans`).
+fn status(args: &ClassStatusArgs) -> Result<i32, HeadlessError> {
+    let (roster, host) = load(&args.roster.roster)?;
+    let plans = class::board_plans(&host, &roster)?;
+    // With --json, stdout carries the JSON alone: the login's lines go to stderr meanwhile.
+    let quiet = args.json.then(StdoutToStderr::start);
+    let read = connect(host, &args.login, &[], true)
+        .and_then(|mut session| Ok(session.read_plans(StageId::Service, &plans)?));
+    drop(quiet);
+    let (outcome, output) = read?;
+    let rows = class::board_rows(&output);
+    if rows.len() != roster.squads.len() {
+        let why = match outcome {
+            Outcome::Failed {
+                message, detail, ..
+            } => format!("{message} {}", detail.join(" ")),
+            other => format!("{other:?}"),
+        };
+        return Err(HeadlessError::Invalid(format!(
+            "the board could not be read from the server: {why}"
+        )));
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows)
+                .map_err(|e| HeadlessError::Invalid(format!("JSON: {e}")))?
+        );
+    } else {
+        println!();
+        for line in class::board_table(&rows) {
+            println!("{line}");
+        }
+    }
+    Ok(i32::from(rows.iter().any(|r| !r.healthy)))
+}
+
+/// While it lives, what is printed on stdout goes to stderr (the file descriptor itself, so
+/// every `println!` of the session is moved); dropping it puts stdout back.
+struct StdoutToStderr {
+    saved: libc::c_int,
+}
+
+impl StdoutToStderr {
+    fn start() -> Self {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        // SAFETY: dup and dup2 on the process's own standard descriptors; a failure leaves
+        // stdout as it was (saved is then -1 and nothing is restored).
+        let saved = unsafe { libc::dup(1) };
+        if saved >= 0 {
+            // SAFETY: as above.
+            unsafe { libc::dup2(2, 1) };
+        }
+        Self { saved }
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        if self.saved >= 0 {
+            // SAFETY: the descriptor saved by `start`, put back once and closed.
+            unsafe {
+                libc::dup2(self.saved, 1);
+                libc::close(self.saved);
+            }
+        }
+    }
 }

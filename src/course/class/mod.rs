@@ -20,6 +20,7 @@ const SEED_ENV: &str = include_str!("seed_env.sh");
 const SAVE_DB: &str = include_str!("save_db.sh");
 const SAVE_CODE: &str = include_str!("save_code.sh");
 const REMOVE: &str = include_str!("remove.sh");
+const BOARD: &str = include_str!("board.sh");
 
 /// A TOML string, quoted.
 fn quoted(text: &str) -> String {
@@ -103,8 +104,8 @@ pub fn taken(host: &Answers) -> Vec<String> {
 /// file already has it, and stage 5 is then left alone (its password would change).
 pub fn database_plans(answers: &Answers) -> Result<StagePlans, PlanError> {
     let site = answer("nginx.site", SiteName::parse(&answers.nginx.site))?;
-    let role = answer("postgres.role", PgRole::parse(&answers.db_role()))?;
-    let db = answer("postgres.database", PgDatabase::parse(&answers.db_name()))?;
+    let role = answer("postgres.role", PgRole::parse(answers.db_role()))?;
+    let db = answer("postgres.database", PgDatabase::parse(answers.db_name()))?;
     let script = |body: &'static str| {
         Script::new(&[DBURL, body])
             .set("site", &site)
@@ -209,6 +210,119 @@ pub fn remove_plans(answers: &Answers) -> Result<StagePlans, PlanError> {
         )]),
         ..StagePlans::default()
     })
+}
+
+/// The class's board: one read-only root command over every squad (`board.sh`).
+pub fn board_plans(host: &Answers, roster: &Roster) -> Result<StagePlans, PlanError> {
+    let mut lines = Vec::new();
+    for squad in &roster.squads {
+        let (host_name, prefix) = match &roster.domain {
+            Some(domain) => (format!("{}.{domain}", squad.name), "-".to_owned()),
+            None if host.nginx.server_name == "_" => {
+                ("localhost".to_owned(), format!("/{}", squad.name))
+            }
+            None => (
+                host.nginx
+                    .server_name
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("localhost")
+                    .to_owned(),
+                format!("/{}", squad.name),
+            ),
+        };
+        // Every part is checked (a squad's name, a health path, a server name): no spaces.
+        lines.push(format!(
+            "{} {} {host_name} {prefix}",
+            squad.name, squad.health
+        ));
+    }
+    let squads = crate::course::values::Made::new(lines.join("\n"));
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!(
+                "The class's board: each squad's serving release, its health through nginx, its \
+                 failed releases and last error ({} squads, read-only)",
+                roster.squads.len()
+            ),
+            Command::root(&Script::new(&[BOARD]).set("squads", &squads))?,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+/// One squad on the board.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BoardRow {
+    pub squad: String,
+    /// The serving release; None before the squad's first deploy.
+    pub release: Option<String>,
+    /// When it went live, UTC (RFC 3339).
+    pub deployed: Option<String>,
+    /// The health path's HTTP status through nginx (0: no answer).
+    pub health: u16,
+    pub healthy: bool,
+    pub failed_releases: u32,
+    pub last_error: Option<String>,
+}
+
+/// The board's rows from `board.sh`'s output (its `squad|…` lines).
+pub fn board_rows(output: &str) -> Vec<BoardRow> {
+    output
+        .lines()
+        .filter_map(|line| {
+            line.trim_start_matches([' ', '|'])
+                .strip_prefix("squad|")
+        })
+        .filter_map(|rest| {
+            let parts: Vec<&str> = rest.splitn(6, '|').collect();
+            let [squad, release, deployed, code, failed, error] = parts[..] else {
+                return None;
+            };
+            let health = code.trim().parse().unwrap_or(0);
+            Some(BoardRow {
+                squad: squad.to_owned(),
+                release: (!release.is_empty()).then(|| release.to_owned()),
+                deployed: deployed
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .map(crate::civil::rfc3339),
+                health,
+                healthy: (200..300).contains(&health),
+                failed_releases: failed.trim().parse().unwrap_or(0),
+                last_error: (!error.trim().is_empty()).then(|| error.trim().to_owned()),
+            })
+        })
+        .collect()
+}
+
+/// The board as a table for a terminal.
+pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{:<16} {:<18} {:<21} {:<10} {:<6} {}",
+        "SQUAD", "RELEASE", "DEPLOYED (UTC)", "HEALTH", "FAILED", "LAST ERROR"
+    )];
+    for row in rows {
+        let health = match row.health {
+            0 => "no answer".to_owned(),
+            code if row.healthy => format!("ok {code}"),
+            code => format!("FAIL {code}"),
+        };
+        lines.push(format!(
+            "{:<16} {:<18} {:<21} {:<10} {:<6} {}",
+            row.squad,
+            row.release.as_deref().unwrap_or("(none yet)"),
+            row.deployed.as_deref().map_or_else(
+                || "-".to_owned(),
+                |d| d.replace('T', " ").trim_end_matches('Z').to_owned()
+            ),
+            health,
+            row.failed_releases,
+            row.last_error.as_deref().unwrap_or("-")
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]

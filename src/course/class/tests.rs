@@ -83,3 +83,52 @@ fn the_database_plans_check_then_seed() {
     assert_eq!(plans.probe.steps.len(), 1);
     assert_eq!(plans.apply.required_secrets(), [SecretName::DbPassword]);
 }
+
+#[test]
+fn the_board_reads_each_squad_s_line() {
+    let output = "    | squad|avengers|v3|1796592000|200|1|\n\
+                  squad|xmen||||0||\n\
+                  squad|hulk|20261206T2000Z|1796592000|502|0|ImportError: no module named x|y\n\
+                  droplift-state: done the class's board\n";
+    let rows = board_rows(output);
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].release.as_deref(), Some("v3"));
+    assert_eq!(rows[0].deployed.as_deref(), Some("2026-12-06T21:20:00Z"));
+    assert!(rows[0].healthy);
+    assert_eq!(rows[0].failed_releases, 1);
+    assert_eq!(
+        (rows[1].release.as_deref(), rows[1].health, rows[1].healthy),
+        (None, 0, false)
+    );
+    assert_eq!(
+        rows[2].last_error.as_deref(),
+        Some("ImportError: no module named x|y")
+    );
+    let table = board_table(&rows);
+    assert!(table[1].contains("ok 200"), "{table:?}");
+    assert!(
+        table[2].contains("(none yet)") && table[2].contains("no answer"),
+        "{table:?}"
+    );
+    assert!(table[3].contains("FAIL 502"), "{table:?}");
+}
+
+#[test]
+fn the_board_asks_each_squad_at_its_prefix_or_name() {
+    let mut two = roster(None);
+    two.squads.push(squad("xmen"));
+    let text = |plans: StagePlans| match &plans.probe.steps[0].action {
+        crate::course::plan::Action::Run(command) => command.script.clone(),
+        _ => panic!("a command"),
+    };
+    let under = text(board_plans(&host(), &two).expect("plans"));
+    assert!(
+        under.contains("avengers /health localhost /avengers\nxmen /health localhost /xmen"),
+        "{under}"
+    );
+    let named = text(board_plans(&host(), &roster(Some("class.example.edu"))).expect("plans"));
+    assert!(
+        named.contains("avengers /health avengers.class.example.edu -"),
+        "{named}"
+    );
+}
