@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use super::apply::{LoginArgs, connect, report};
-use super::{HeadlessError, load_answers};
+use super::{HeadlessError, load_answers_for_login};
 use crate::course::answers::Answers;
 use crate::course::class::{self, roster};
 use crate::course::{self, StageId};
@@ -106,7 +106,7 @@ pub(super) fn load(path: &Path) -> Result<(roster::Roster, Answers), HeadlessErr
         .and_then(|t| t.get("host").and_then(|h| h.as_str()).map(str::to_owned))
         .map(|h| folder.join(h.trim()));
     let host = match &host_path {
-        Some(p) => Some(load_answers(p)?),
+        Some(p) => Some(load_answers_for_login(p)?),
         None => None,
     };
     let names = host.as_ref().map(class::taken).unwrap_or_default();

@@ -145,6 +145,22 @@ pub fn load_answers_with(
     Ok(answers)
 }
 
+/// Reads and checks an answers file for its server, login and names only (`droplift class`
+/// uses the host site's this way): its app's folder and site file are not read, so a folder
+/// that moved since does not stop the class's commands.
+pub fn load_answers_for_login(path: &Path) -> Result<Answers, HeadlessError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| HeadlessError::ReadAnswers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let (mut answers, _) = answers_file::parse(&text).map_err(|cause| HeadlessError::Answers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    resolve_droplet(&mut answers);
+    Ok(answers)
+}
+
 /// `[nginx] site_file`: its text replaces the template. A relative path is read from the answers
 /// file's folder; a problem names the key and line like every other answer.
 fn read_site_file(answers: &mut Answers, answers_path: &Path) -> Result<(), HeadlessError> {

@@ -270,10 +270,7 @@ pub struct BoardRow {
 pub fn board_rows(output: &str) -> Vec<BoardRow> {
     output
         .lines()
-        .filter_map(|line| {
-            line.trim_start_matches([' ', '|'])
-                .strip_prefix("squad|")
-        })
+        .filter_map(|line| line.trim_start_matches([' ', '|']).strip_prefix("squad|"))
         .filter_map(|rest| {
             let parts: Vec<&str> = rest.splitn(6, '|').collect();
             let [squad, release, deployed, code, failed, error] = parts[..] else {

@@ -311,7 +311,9 @@ pub fn validate_squad_name(name: &str, taken: &Taken<'_>) -> Result<(), Refused>
 /// Whether a string is a key written in the roster (rather than a file's path).
 fn looks_like_key(text: &str) -> bool {
     let first = text.split_whitespace().next().unwrap_or("");
+    // A file's name has no spaces here: a string with some is a key, pasted (maybe badly).
     text.contains("PRIVATE KEY")
+        || text.contains(char::is_whitespace)
         || KEY_TYPES.contains(&first)
         || first.starts_with("ssh-")
         || first.starts_with("ecdsa-")
