@@ -1280,6 +1280,50 @@ fn classroom_beside_the_first(
     assert_eq!(squad_version(&address, "avengers"), "a2");
     assert_eq!(squad_version(&address, "xmen"), "");
     assert_eq!(version(&address), first_site);
+
+    // A squad named after an account droplift class did not make (bob, the second site's owner)
+    // is refused, not taken over; and `class remove bob` removes nothing of his.
+    std::fs::write(
+        &roster,
+        good("\"keys/alice.pub\"") + "\n[[squad]]\nname = \"bob\"\nkeys = [\"keys/amir.pub\"]\n",
+    )
+    .expect("write");
+    let taken = cli::droplift_logged(
+        home,
+        &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
+        &erin,
+    );
+    assert_eq!(taken.status.code(), Some(1), "{}", said(&taken));
+    assert!(
+        said(&taken).contains("an account named bob exists and is not a squad"),
+        "{}",
+        said(&taken)
+    );
+    let kept = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "remove",
+            "bob",
+            "--roster",
+            roster_text,
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    assert!(!kept.status.success(), "{}", said(&kept));
+    assert!(
+        said(&kept).contains("bob is not a squad droplift class set up"),
+        "{}",
+        said(&kept)
+    );
+    let bob = droplet.run(&[
+        "sh",
+        "-c",
+        "id -u bob; cat /home/bob/.ssh/authorized_keys | grep -c droplift-deploy:shop",
+    ]);
+    assert_eq!(bob.lines().nth(1), Some("1"), "bob's own key only: {bob}");
+    assert_eq!(shop_health(&address)["version"], "1");
     eprintln!(
         "the classroom beside the first site: {:.1} s",
         started.elapsed().as_secs_f64()

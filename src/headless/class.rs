@@ -206,7 +206,7 @@ fn apply(args: &ClassApplyArgs) -> Result<i32, HeadlessError> {
     for (squad, answers) in &squads {
         println!("\n==== The squad {} ====", squad.name);
         session.answers = answers.clone();
-        if !squad_stages(&mut session, &mut saved)? {
+        if !squad_stages(&mut session, &mut saved, &host.nginx.site)? {
             println!(
                 "\nFAILED: the squad {} is not set up (the squads before it are). Fix what is said \
                  above and run `droplift class apply` again: what is done is checked, not redone.",
@@ -243,6 +243,7 @@ fn apply(args: &ClassApplyArgs) -> Result<i32, HeadlessError> {
 fn squad_stages(
     session: &mut super::session::Session,
     saved: &mut super::Saved,
+    host_site: &str,
 ) -> Result<bool, HeadlessError> {
     let mut run = |session: &mut super::session::Session, stage: StageId| {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
@@ -250,6 +251,12 @@ fn squad_stages(
         saved.record(&session.answers, stage, outcome.status(), &outcome.note());
         Ok::<bool, HeadlessError>(report(stage, outcome, &session.answers))
     };
+    println!("\n== A squad of this class? ==");
+    let mark = class::mark_plans(&session.answers, host_site)?;
+    let outcome = session.run_plans(StageId::User, &mark, false)?;
+    if !report(StageId::User, outcome, &session.answers) {
+        return Ok(false);
+    }
     if !run(session, StageId::User)? {
         return Ok(false);
     }

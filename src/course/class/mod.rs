@@ -21,6 +21,8 @@ const SAVE_DB: &str = include_str!("save_db.sh");
 const SAVE_CODE: &str = include_str!("save_code.sh");
 const REMOVE: &str = include_str!("remove.sh");
 const BOARD: &str = include_str!("board.sh");
+const MARK: &str = include_str!("mark.sh");
+const MARK_APPLY: &str = include_str!("mark_apply.sh");
 
 /// A TOML string, quoted.
 fn quoted(text: &str) -> String {
@@ -97,6 +99,32 @@ pub fn taken(host: &Answers) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+/// Whether the squad's account is this class's (`mark.sh`), and the mark made for a new one
+/// before its first stage: an account of the same name that droplift class did not make is
+/// refused (drifted), never taken over; `class remove` removes only marked squads.
+pub fn mark_plans(answers: &Answers, host_site: &str) -> Result<StagePlans, PlanError> {
+    let user = answer("user", UserName::parse(&answers.user))?;
+    let host_site = answer("nginx.site", SiteName::parse(host_site))?;
+    let script = |body: &'static str| {
+        Script::new(&[body])
+            .set("u", &user)
+            .set("host_site", &host_site)
+    };
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            format!("Is {user} a squad of this class, or a new name on the server?"),
+            Command::root(&script(MARK))?,
+        )]),
+        apply: Plan::new(vec![Step::run(
+            format!(
+                "Mark {user} a squad of the class on {host_site} (/var/lib/droplift/class/{user}, root's)"
+            ),
+            Command::root(&script(MARK_APPLY))?,
+        )]),
+        ..StagePlans::default()
+    })
 }
 
 /// The squad's database, the first time: stage 5 runs with a password made for it, then the

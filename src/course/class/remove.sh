@@ -7,6 +7,13 @@
 : "${site:?}" "${u:?}"
 set -euo pipefail
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# Only a squad `class apply` marked (the mark goes last, so a removal cut short still has it):
+# never another site's owner, database or folder that happens to share the name.
+mark=/var/lib/droplift/class/$u
+if [ ! -f "$mark" ]; then
+  echo "$u is not a squad droplift class set up (no $mark): nothing was removed" >&2
+  exit 1
+fi
 if id -u "$u" >/dev/null 2>&1; then
   if [ "$(id -u "$u")" -lt 1000 ] || [ "$u" = "${SUDO_USER-}" ] || id -nG "$u" | tr ' ' '\n' | grep -qxE 'sudo|wheel|admin'; then
     echo "$u is not a squad's account (a system account, the login, or a sudoer): nothing was removed" >&2
@@ -102,4 +109,5 @@ if id -u "$u" >/dev/null 2>&1; then
 elif [ -d "/var/www/html/$site" ]; then
   rm -rf --one-file-system "/var/www/html/$site"
 fi
+rm -f "$mark"
 echo "the squad $u has nothing left on the server"

@@ -4,6 +4,10 @@
 # With no release serving, an empty tar says so by its name.
 : "${site:?}" "${u:?}" "${owner:?}"
 set -euo pipefail
+if [ ! -f "/var/lib/droplift/class/$site" ]; then
+  echo "$site is not a squad droplift class set up (no /var/lib/droplift/class/$site): nothing was saved or removed" >&2
+  exit 1
+fi
 record=/var/lib/droplift/app/$site/current
 current=""
 if [ -f "$record" ]; then current=$(head -n 1 "$record"); fi

@@ -3,6 +3,10 @@
 # root's that others may only pass through, the file readable by the login user alone.
 : "${site:?}" "${db:?}" "${owner:?}"
 set -euo pipefail
+if [ ! -f "/var/lib/droplift/class/$site" ]; then
+  echo "$site is not a squad droplift class set up (no /var/lib/droplift/class/$site): nothing was saved or removed" >&2
+  exit 1
+fi
 if ! (cd / && runuser -u postgres -- psql -X -At -c "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -qx 1); then
   echo "there is no database $db on the server: nothing to save (give --without-saving to remove the squad anyway)" >&2
   exit 1
