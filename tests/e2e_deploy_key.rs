@@ -1148,14 +1148,25 @@ fn classroom_beside_the_first(
         assert_ne!(rc, 0, "avengers reached {what}: {out}");
     }
 
-    // amir leaves the squad: applied again, his key goes and alice's stays.
-    std::fs::write(&roster, good("\"keys/alice.pub\"")).expect("write");
+    // amir leaves avengers and xmen leaves the roster: applied again, amir's key goes, alice's
+    // stays, and xmen stays on the server (its code and data) until removed, which is said.
+    let only_avengers = format!(
+        "host = \"{items_answers}\"\n\n[[squad]]\nname = \"avengers\"\nkeys = [\"keys/alice.pub\"]\n\
+         memory_max = \"256M\"\n"
+    );
+    std::fs::write(&roster, &only_avengers).expect("write");
     let again = cli::droplift_logged(
         home,
         &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
         &erin,
     );
-    assert!(again.status.success(), "{}", said(&again));
+    let again_text = said(&again);
+    assert!(again.status.success(), "{again_text}");
+    assert!(
+        again_text.contains("xmen             still on the server, no longer in the roster"),
+        "{again_text}"
+    );
+    assert_eq!(squad_version(&address, "xmen"), "x1");
     let authorized = droplet.run(&["cat", "/home/avengers/.ssh/authorized_keys"]);
     let public = |key: &Path| {
         let text = std::fs::read_to_string(key.with_extension("pub")).expect("pub");
@@ -1189,7 +1200,8 @@ fn classroom_beside_the_first(
         );
     }
 
-    // The end of term for xmen: saved here first, then nothing of it on the server.
+    // The end of term for xmen (by name: the roster no longer lists it): saved here first, then
+    // nothing of it on the server.
     let removed = cli::droplift_logged(
         home,
         &[
@@ -1285,7 +1297,7 @@ fn classroom_beside_the_first(
     // is refused, not taken over; and `class remove bob` removes nothing of his.
     std::fs::write(
         &roster,
-        good("\"keys/alice.pub\"") + "\n[[squad]]\nname = \"bob\"\nkeys = [\"keys/amir.pub\"]\n",
+        only_avengers + "\n[[squad]]\nname = \"bob\"\nkeys = [\"keys/amir.pub\"]\n",
     )
     .expect("write");
     let taken = cli::droplift_logged(

@@ -222,6 +222,10 @@ fn apply(args: &ClassApplyArgs) -> Result<i32, HeadlessError> {
             return Ok(1);
         }
     }
+    // Squads set up before and no longer listed stay (with their code and data) until
+    // `class remove` saves and removes them: said, never done silently.
+    let (_, marked) = session.read_plans(StageId::User, &class::marked_plans()?)?;
+    let unlisted = class::unlisted_squads(&marked, &roster);
     println!("\nThe class is set up:");
     for (squad, _) in &squads {
         println!(
@@ -229,6 +233,13 @@ fn apply(args: &ClassApplyArgs) -> Result<i32, HeadlessError> {
             squad.name,
             address(&host, &roster, &squad.name),
             out.join(format!("{}.toml", squad.name)).display()
+        );
+    }
+    for name in &unlisted {
+        println!(
+            "  {name:<16} still on the server, no longer in the roster: `droplift class remove \
+             {name} --roster {}` saves its database and code, then removes it",
+            args.roster.roster.display()
         );
     }
     println!(

@@ -23,6 +23,7 @@ const REMOVE: &str = include_str!("remove.sh");
 const BOARD: &str = include_str!("board.sh");
 const MARK: &str = include_str!("mark.sh");
 const MARK_APPLY: &str = include_str!("mark_apply.sh");
+const MARKED: &str = include_str!("marked.sh");
 
 /// A TOML string, quoted.
 fn quoted(text: &str) -> String {
@@ -125,6 +126,28 @@ pub fn mark_plans(answers: &Answers, host_site: &str) -> Result<StagePlans, Plan
         )]),
         ..StagePlans::default()
     })
+}
+
+/// The squads marked on the server (read-only), for `marked_squads`.
+pub fn marked_plans() -> Result<StagePlans, PlanError> {
+    Ok(StagePlans {
+        probe: Plan::new(vec![Step::run(
+            "Which squads has droplift class set up on this server?",
+            Command::root(&Script::new(&[MARKED]))?,
+        )]),
+        ..StagePlans::default()
+    })
+}
+
+/// The squads `marked.sh` names that the roster does not list.
+pub fn unlisted_squads(output: &str, roster: &Roster) -> Vec<String> {
+    output
+        .lines()
+        .filter_map(|line| line.trim_start_matches([' ', '|']).strip_prefix("marked|"))
+        .map(str::trim)
+        .filter(|name| !roster.squads.iter().any(|s| s.name == *name))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The squad's database, the first time: stage 5 runs with a password made for it, then the

@@ -132,3 +132,9 @@ fn the_board_asks_each_squad_at_its_prefix_or_name() {
         "{named}"
     );
 }
+
+#[test]
+fn squads_on_the_server_the_roster_no_longer_lists_are_named() {
+    let output = "    | marked|avengers\n    | marked|xmen\ndroplift-state: done\n";
+    assert_eq!(unlisted_squads(output, &roster(None)), ["xmen"]);
+}
