@@ -1096,6 +1096,30 @@ fn classroom_beside_the_first(
             "{row}"
         );
     }
+    // --watch reads the board again over the same connection, for a projector.
+    let (watched, refreshed) = cli::droplift_until(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--watch",
+            "2",
+            "--secrets-stdin",
+        ],
+        &erin,
+        "(refresh 2,",
+        std::time::Duration::from_secs(60),
+    );
+    assert!(refreshed, "{watched}");
+    assert!(
+        watched.contains("(refresh 1,")
+            && watched
+                .lines()
+                .any(|l| l.starts_with("xmen") && l.contains("ok 200")),
+        "{watched}"
+    );
     let limits = droplet.run(&[
         "sh",
         "-c",

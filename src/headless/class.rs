@@ -38,6 +38,10 @@ pub struct ClassStatusArgs {
     /// for a grading script.
     #[arg(long)]
     pub json: bool,
+    /// Read the board again every SECONDS (5 when not given), over the same connection, until
+    /// Ctrl-C: for a projector.
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "5", conflicts_with = "json")]
+    pub watch: Option<u64>,
     #[command(flatten)]
     pub login: LoginArgs,
 }
@@ -306,10 +310,59 @@ fn status(args: &ClassStatusArgs) -> Result<i32, HeadlessError> {
     let plans = class::board_plans(&host, &roster)?;
     // With --json, stdout carries the JSON alone: the login's lines go to stderr meanwhile.
     let quiet = args.json.then(StdoutToStderr::start);
-    let read = connect(host, &args.login, &[], true)
-        .and_then(|mut session| Ok(session.read_plans(StageId::Service, &plans)?));
+    let session = connect(host, &args.login, &[], true);
+    let mut session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            drop(quiet);
+            return Err(e);
+        }
+    };
+    let read = read_board(&mut session, &plans, &roster);
     drop(quiet);
-    let (outcome, output) = read?;
+    let rows = read?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows)
+                .map_err(|e| HeadlessError::Invalid(format!("JSON: {e}")))?
+        );
+        return Ok(i32::from(rows.iter().any(|r| !r.healthy)));
+    }
+    let Some(every) = args.watch else {
+        println!();
+        for line in class::board_table(&rows) {
+            println!("{line}");
+        }
+        return Ok(i32::from(rows.iter().any(|r| !r.healthy)));
+    };
+    // --watch: the same read again every few seconds over the same connection, the screen
+    // cleared before each board, until Ctrl-C.
+    let every = std::time::Duration::from_secs(every.max(2));
+    let mut rows = rows;
+    for refresh in 1.. {
+        print!("\x1b[H\x1b[2J");
+        println!(
+            "The class's board at {} (refresh {refresh}, every {} s; Ctrl-C stops)\n",
+            crate::civil::rfc3339(crate::state::now()),
+            every.as_secs()
+        );
+        for line in class::board_table(&rows) {
+            println!("{line}");
+        }
+        std::thread::sleep(every);
+        rows = read_board(&mut session, &plans, &roster)?;
+    }
+    Ok(0)
+}
+
+/// One read of the board: every squad's row, or why the server did not give them.
+fn read_board(
+    session: &mut super::session::Session,
+    plans: &course::plan::StagePlans,
+    roster: &roster::Roster,
+) -> Result<Vec<class::BoardRow>, HeadlessError> {
+    let (outcome, output) = session.read_plans(StageId::Service, plans)?;
     let rows = class::board_rows(&output);
     if rows.len() != roster.squads.len() {
         let why = match outcome {
@@ -322,19 +375,7 @@ fn status(args: &ClassStatusArgs) -> Result<i32, HeadlessError> {
             "the board could not be read from the server: {why}"
         )));
     }
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows)
-                .map_err(|e| HeadlessError::Invalid(format!("JSON: {e}")))?
-        );
-    } else {
-        println!();
-        for line in class::board_table(&rows) {
-            println!("{line}");
-        }
-    }
-    Ok(i32::from(rows.iter().any(|r| !r.healthy)))
+    Ok(rows)
 }
 
 /// While it lives, what is printed on stdout goes to stderr (the file descriptor itself, so
