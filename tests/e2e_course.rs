@@ -3,12 +3,16 @@
 //! the same helpers (tests/common/course.rs) before its releases. Each is a practice
 //! droplet as the provider hands it over (expired root password, cloud drop-ins, apt busy at
 //! first on Ubuntu). Stages 1–10 headless, the server's state asserted from inside and from
-//! here, then a second run that changes nothing and a status that finds every stage done.
+//! here, then a second run that changes nothing and a status that finds every stage done. On
+//! Debian 12 the first run is killed just after the background download starts, the download
+//! is killed too and leaves broken files behind: the course still ends with the API answering.
 
 mod common;
 
 use common::droplet::TestDroplet;
-use common::{cli, course};
+use std::time::Duration;
+
+use common::{cli, course, prefetch};
 use droplift::practice::{PracticeOs, UpOptions};
 
 fn whole_course_on(os: PracticeOs) {
@@ -22,8 +26,27 @@ fn whole_course_on(os: PracticeOs) {
     };
     let home = tempfile::tempdir().expect("temp home");
     let answers = course::write_answers(home.path(), &droplet.address.to_string());
-    let out = course::apply_whole_course(&droplet, home.path(), &answers);
-    let said = cli::said(&out);
+    let said = if os == PracticeOs::Debian12 {
+        // Killed just after the background download started, the download killed too, with a
+        // truncated package and a broken wheel left behind (issue 21): that costs time only.
+        course::apply_course_stopped_at(
+            &droplet,
+            home.path(),
+            &answers,
+            prefetch::FETCHING,
+            Duration::from_millis(1500),
+            |_| prefetch::kill_and_break_the_download(&droplet),
+            // Root's password was changed at that first login already.
+            &format!(
+                "root_password={}\nuser_password={}\ndb_password={}\n",
+                course::NEW_ROOT,
+                course::USER_PW,
+                course::DB_PW
+            ),
+        )
+    } else {
+        cli::said(&course::apply_whole_course(&droplet, home.path(), &answers))
+    };
     assert!(
         said.contains(&format!("logged in to {}", os_words(os))),
         "stage 1 names the system it found:\n{said}"

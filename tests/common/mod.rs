@@ -9,6 +9,7 @@ pub mod course;
 pub mod droplet;
 pub mod events;
 pub mod files;
+pub mod prefetch;
 pub mod session;
 pub mod sshd;
 pub mod tmux;
