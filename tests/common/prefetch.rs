@@ -201,7 +201,8 @@ pub fn assert_rest_used_the_cache(text: &str) {
 }
 
 /// Kills the download (if it still runs) and leaves what a download cut off mid-way can: a
-/// package cut short, a wheel that is not one.
+/// package cut short, a wheel that is not one. The package lists are read first, waiting while
+/// the killed run's own `apt-get update` (it goes on on the server) holds them.
 pub fn kill_and_break_the_download(droplet: &TestDroplet) {
     let _ = droplet.exec(
         &["systemctl", "kill", "--signal=KILL", "droplift-prefetch"],
@@ -213,7 +214,7 @@ pub fn kill_and_break_the_download(droplet: &TestDroplet) {
         "-c",
         &format!(
             "mkdir -p {CACHE}/partial {WHEELS} && \
-             apt-get update -qq && \
+             for i in $(seq 180); do apt-get update -qq 2>/dev/null && break; sleep 1; done && \
              v=$(apt-cache show --no-all-versions nginx | sed -n 's/^Version: //p') && \
              head -c 1000 /dev/urandom > {CACHE}/nginx_${{v//:/%3a}}_amd64.deb && \
              echo broken > {WHEELS}/flask-3.1.3-py3-none-any.whl"
