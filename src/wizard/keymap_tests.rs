@@ -513,6 +513,7 @@ fn doctor_cards() -> App {
         host: "203.0.113.7".into(),
         domain: None,
         laptop_dns: None,
+        cloud: None,
     };
     let cards = crate::course::doctor::diagnose(&crate::course::doctor::Sections::split(text), &cx);
     app.overlay = Some(Overlay::Doctor(super::doctor::DoctorView {
