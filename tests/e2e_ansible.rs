@@ -888,6 +888,33 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
             assert!(mark.lines().any(|l| l == line), "{line}:\n{mark}");
         }
         assert_eq!(get_items(&a).0, "200 application/json");
+        // A release served when its release commands ran: the database was backed up first,
+        // named after the release in root's backup folder, and the mark names it (as droplift's
+        // deploy does; `droplift rollback` offers it).
+        let backup = mark
+            .lines()
+            .find_map(|l| l.strip_prefix("backup_before="))
+            .unwrap_or_else(|| panic!("the mark names the backup:\n{mark}"));
+        assert!(
+            backup.starts_with(&format!("{DB}-"))
+                && backup.ends_with(&format!("-before-{current}.dump")),
+            "{backup}"
+        );
+        assert_eq!(
+            a.run(&[
+                "stat",
+                "-c",
+                "%a %U",
+                &format!("/var/lib/droplift/backups/items-rest/{backup}")
+            ])
+            .trim(),
+            "600 root"
+        );
+        a.run(&[
+            "pg_restore",
+            "--list",
+            &format!("/var/lib/droplift/backups/items-rest/{backup}"),
+        ]);
         let again = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
         let recap = changed_per_host(&String::from_utf8_lossy(&again.stdout));
         assert_eq!(recap.len(), 1);
