@@ -909,6 +909,56 @@ fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done
     );
 }
 
+/// Logged in to a server the course finished (the domain skipped): the wizard goes to the last
+/// stage done and reads the health board, instead of stopping on stage 1 (issue 29).
+#[test]
+fn logging_in_to_a_finished_server_shows_its_health() {
+    let mut app = app();
+    app.answers.user = "carol".into();
+    connect_to(&mut app, "203.0.113.7", "pw");
+    let effects = update(
+        &mut app,
+        Event::Worker(WorkerEvent::Connected {
+            user: "root".into(),
+            host: "203.0.113.7".into(),
+            port: 22,
+        }),
+    );
+    let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
+    let effects = start_download(&mut app, &effects);
+    let id = request_id(&effects);
+    for stage in &StageId::ALL[1..] {
+        let verdict = if *stage == StageId::Domain {
+            "droplift-state: skipped no domain: the API is served over http only"
+        } else {
+            "droplift-state: done as it should be"
+        };
+        for line in [
+            format!("\u{1e}droplift-stage: {}", stage.key()),
+            verdict.to_owned(),
+            "\u{1e}droplift-probe-rc: 0".to_owned(),
+        ] {
+            update(
+                &mut app,
+                Event::Worker(WorkerEvent::Output {
+                    id,
+                    stream: Stream::Stdout,
+                    line,
+                }),
+            );
+        }
+    }
+    let effects = update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    assert_eq!(app.current, StageId::Service, "the last stage done");
+    assert_eq!(app.view, View::Finished);
+    assert!(app.board.reading(), "the board is being read");
+    let board = request_id(&effects);
+    assert_ne!(board, id, "a read of its own");
+}
+
 #[test]
 fn instructor_mode_pauses_before_each_command_of_a_change() {
     let mut app = app();
