@@ -217,6 +217,9 @@ pub static TABLE: &[Binding] = &[
     )
     .bar("↑/↓", "scroll"),
     on(doctor_open, &[ENTER, ESC], keys::close_popup).bar("Esc", "close"),
+    // ── The backup step's popup ──
+    on(backup_open, &[ENTER], keys::backup_confirm).bar("Enter", "set it up"),
+    on(backup_open, &[ESC], keys::close_popup).bar("Esc", "not now"),
     // ── The error card ──
     on(error_card, &[ENTER, ESC], keys::close_popup).bar("Enter", "close"),
     // The bar has always named the log here, but the card keeps every other key (issue 25).
@@ -377,9 +380,10 @@ pub static TABLE: &[Binding] = &[
         .bar("d", "doctor")
         .help(
             Group::PreviewAndRunning,
-            "d",
-            "end of stages 8–10: the doctor's diagnosis",
+            "d / s",
+            "end of stages 8–10: the doctor / backups",
         ),
+    on(backup_offered, &[ch('s')], keys::backup_offer).bar("s", "backups"),
     on(finished, &[ESC], keys::back_to_questions).bar("Esc", "back"),
     // ── nginx (stage 7): the editor pane ──
     // (with the rollback line the help box fills 80×24 exactly)
@@ -695,6 +699,14 @@ fn nginx_finished(app: &App) -> bool {
 
 fn doctor_offered(app: &App) -> bool {
     finished(app) && super::doctor::offered(app)
+}
+
+fn backup_offered(app: &App) -> bool {
+    finished(app) && super::backup::offered(app)
+}
+
+fn backup_open(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Backup(_)))
 }
 
 fn doctor_open(app: &App) -> bool {

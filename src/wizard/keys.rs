@@ -258,6 +258,14 @@ pub(super) fn doctor(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::doctor::start(app)
 }
 
+pub(super) fn backup_offer(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::backup::offer(app)
+}
+
+pub(super) fn backup_confirm(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::backup::confirm(app)
+}
+
 /// ↑ / ↓ a line, PgUp / PgDn ten, in the doctor's popup.
 pub(super) fn scroll_doctor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let delta = match key.code {

@@ -2,6 +2,7 @@
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
 mod ahead;
+pub mod backup;
 pub mod board;
 pub mod editor;
 pub use ahead::Elsewhere;
@@ -134,6 +135,9 @@ pub enum Overlay {
     ConfirmDiscard,
     /// `d` at the end of the app or uWSGI stage: the doctor's cards.
     Doctor(doctor::DoctorView),
+    /// `s` at the end of the app, uWSGI or domain stage: the nightly backup, explained, with
+    /// its commands; Enter sets it up and takes one.
+    Backup(backup::BackupOffer),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,6 +220,8 @@ pub struct App {
     pub checking_all: bool,
     /// The running check is the doctor's (`doctor::start`).
     pub doctoring: bool,
+    /// The backup step's run is out (`backup::confirm`): which of its two.
+    pub backing_up: Option<backup::Phase>,
     /// The health board on the finished screen of stages 8–10, and its read.
     pub board: board::BoardView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
@@ -278,6 +284,7 @@ impl App {
             now: 0,
             checking_all: false,
             doctoring: false,
+            backing_up: None,
             board: board::BoardView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),

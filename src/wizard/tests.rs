@@ -1050,3 +1050,101 @@ fn an_unsupported_system_gets_its_own_card_not_edit_your_answer() {
     assert!(!card.next.contains("Change your answer"));
     assert_eq!(app.status(StageId::Connect), StageStatus::Drifted);
 }
+
+/// `s` on a finished uWSGI stage: the backup step's popup lists each step; Enter sets the
+/// nightly backup up (check, the four steps, the check again) and takes one; the stages keep
+/// their status, the log names the file, and the board is read again (issue 29).
+#[test]
+fn the_backup_step_explains_sets_up_and_backs_up_without_touching_the_stages() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.set_status(StageId::Domain, StageStatus::Skipped);
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    assert!(
+        press(&mut app, KeyCode::Char('s')).is_empty(),
+        "nothing runs yet"
+    );
+    let Some(Overlay::Backup(offer)) = &app.overlay else {
+        panic!("the popup: {:?}", app.overlay);
+    };
+    let headlines = &offer.steps;
+    assert_eq!(headlines.len(), 5, "{headlines:?}");
+    assert!(headlines[2].starts_with("Write the timer"), "{headlines:?}");
+    assert!(
+        headlines[4].starts_with("Back up the database"),
+        "{headlines:?}"
+    );
+    assert!(headlines.iter().all(|h| !h.contains('\n')), "{headlines:?}");
+    // Esc: not now; nothing ran.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none() && app.run.is_none());
+    press(&mut app, KeyCode::Char('s'));
+    let mut effects = press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    effects = answer(
+        &mut app,
+        &effects,
+        "droplift-state: pending the nightly backup is not set up",
+        0,
+    );
+    for _ in 0..4 {
+        effects = answer(&mut app, &effects, "", 0);
+    }
+    effects = answer(
+        &mut app,
+        &effects,
+        "droplift-state: done the nightly backup is on",
+        0,
+    );
+    assert_eq!(app.backing_up, Some(super::backup::Phase::Now));
+    let board = answer(
+        &mut app,
+        &effects,
+        "backup: /var/lib/droplift/backups/items/items-20261206T230000Z.dump (2048 bytes)",
+        0,
+    );
+    assert!(app.backing_up.is_none());
+    assert_eq!(app.view, View::Finished);
+    assert_eq!(app.status(StageId::Service), StageStatus::Done);
+    assert_eq!(app.status(StageId::Domain), StageStatus::Skipped);
+    assert!(
+        app.log.last().is_some_and(|l| l
+            .text
+            .starts_with("Backed up: /var/lib/droplift/backups/items/")),
+        "{:?}",
+        app.log.last()
+    );
+    assert!(app.board.reading(), "the board is read again");
+    request_id(&board);
+}
+
+/// A backup that fails says so in a card; the stages keep their status.
+#[test]
+fn a_failed_backup_step_is_a_card() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::App);
+    app.view = View::Finished;
+    press(&mut app, KeyCode::Char('s'));
+    let effects = press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        &effects,
+        "droplift-state: drifted the timer is off",
+        0,
+    );
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("a card: {:?}", app.overlay);
+    };
+    assert!(card.what.contains("could not be set up"), "{card:?}");
+    assert_eq!(app.status(StageId::App), StageStatus::Done);
+    assert!(app.backing_up.is_none() && app.run.is_none());
+}
