@@ -161,6 +161,11 @@ const STATES: &[State] = &[
         Some("the_doctor_names_the_cause_at_the_end_of_a_failed_uwsgi_stage"),
         doctor_cards,
     ),
+    state(
+        "backup step",
+        Some("the_backup_step_explains_itself_before_anything_runs"),
+        backup_offer,
+    ),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -499,7 +504,17 @@ fn service_finished() -> App {
         user: "root".into(),
     };
     app.enter_stage(StageId::Service);
+    // The database stage is done (the backup step is offered).
+    app.set_status(StageId::Postgres, StageStatus::Done);
     app.view = View::Finished;
+    app
+}
+
+/// The backup step's popup over the finished uWSGI stage (stage 5 done).
+fn backup_offer() -> App {
+    let mut app = service_finished();
+    super::backup::offer(&mut app);
+    assert!(matches!(app.overlay, Some(Overlay::Backup(_))));
     app
 }
 
