@@ -3,6 +3,7 @@
 //! the end-to-end tests (droplet.rs), the wizard driven without a terminal (wizard.rs).
 #![allow(dead_code)]
 
+pub mod apps;
 pub mod audit;
 pub mod cli;
 pub mod course;
