@@ -1878,3 +1878,36 @@ fn the_backup_step_explains_itself_before_anything_runs() {
     save_screenshot("backup-step", &buffer);
     insta::assert_snapshot!(screen);
 }
+
+/// `l` at the end of the uWSGI stage: the app's logs from their end, a known line explained,
+/// at 80×24 with nothing cut (issue 26).
+#[test]
+fn the_app_s_logs_open_from_their_end() {
+    let mut app = at_update_preview();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = droplift::wizard::View::Finished;
+    let effects = press(&mut app, KeyCode::Char('l'));
+    let id = first_id(&effects);
+    for line in include_str!("fixtures/logs-import-error.txt").lines() {
+        out(&mut app, id, Stream::Stdout, line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the logs", &buffer);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("The logs of items (newest last)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Your app imports a library that is not installed"),
+        "{screen}"
+    );
+    save_screenshot("logs", &buffer);
+    insta::assert_snapshot!(screen);
+}

@@ -162,6 +162,11 @@ const STATES: &[State] = &[
         doctor_cards,
     ),
     state(
+        "logs",
+        Some("the_app_s_logs_open_from_their_end"),
+        logs_popup,
+    ),
+    state(
         "backup step",
         Some("the_backup_step_explains_itself_before_anything_runs"),
         backup_offer,
@@ -507,6 +512,17 @@ fn service_finished() -> App {
     // The database stage is done (the backup step is offered).
     app.set_status(StageId::Postgres, StageStatus::Done);
     app.view = View::Finished;
+    app
+}
+
+/// The app's logs over the finished uWSGI stage.
+fn logs_popup() -> App {
+    let mut app = service_finished();
+    app.overlay = Some(Overlay::Logs(super::logs::LogsView {
+        title: "The logs of items (newest last)".into(),
+        lines: super::logs::lines_of("── journal of uwsgi-items@* (last 60 lines)\n"),
+        scroll: 0,
+    }));
     app
 }
 

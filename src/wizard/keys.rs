@@ -258,6 +258,22 @@ pub(super) fn doctor(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::doctor::start(app)
 }
 
+pub(super) fn logs(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::logs::start(app)
+}
+
+/// ↑ / ↓ a line, PgUp / PgDn ten, in the logs' popup.
+pub(super) fn scroll_logs(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let delta = match key.code {
+        KeyCode::Up | KeyCode::Char('k') => -1,
+        KeyCode::Down | KeyCode::Char('j') => 1,
+        KeyCode::PageUp => -10,
+        _ => 10,
+    };
+    super::logs::scroll(app, delta);
+    Vec::new()
+}
+
 pub(super) fn backup_offer(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::backup::offer(app)
 }

@@ -15,6 +15,7 @@ pub mod form;
 pub mod keymap;
 mod keys;
 mod login;
+pub mod logs;
 pub mod practice;
 pub mod resume;
 mod stage_end;
@@ -138,6 +139,8 @@ pub enum Overlay {
     /// `s` at the end of the app, uWSGI or domain stage: the nightly backup, explained, with
     /// its commands; Enter sets it up and takes one.
     Backup(backup::BackupOffer),
+    /// `l` at the end of the app, uWSGI or domain stage: the app's logs.
+    Logs(logs::LogsView),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,6 +225,8 @@ pub struct App {
     pub doctoring: bool,
     /// The backup step's run is out (`backup::confirm`): which of its two.
     pub backing_up: Option<backup::Phase>,
+    /// The logs' read is out (`logs::start`).
+    pub reading_logs: bool,
     /// The health board on the finished screen of stages 8–10, and its read.
     pub board: board::BoardView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
@@ -285,6 +290,7 @@ impl App {
             checking_all: false,
             doctoring: false,
             backing_up: None,
+            reading_logs: false,
             board: board::BoardView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),

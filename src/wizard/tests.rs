@@ -1148,3 +1148,49 @@ fn a_failed_backup_step_is_a_card() {
     assert_eq!(app.status(StageId::App), StageStatus::Done);
     assert!(app.backing_up.is_none() && app.run.is_none());
 }
+
+/// `l` on a finished uWSGI stage: one read-only command (the same as `droplift logs`), its
+/// lines never in the log panel, then the popup from its end; a known line explained.
+#[test]
+fn the_logs_open_in_a_popup_from_their_end() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    let effects = press(&mut app, KeyCode::Char('l'));
+    let id = request_id(&effects);
+    let before = app.log.rows();
+    for line in [
+        "── journal of uwsgi-items@* (last 60 lines)",
+        "2026-12-06T10:00:00+0000 srv uwsgi[9]: ModuleNotFoundError: No module named 'flask'",
+        "droplift-state: done logs of items",
+    ] {
+        update(
+            &mut app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: line.into(),
+            }),
+        );
+    }
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    assert_eq!(app.log.rows(), before, "the logs stay out of the log panel");
+    let Some(Overlay::Logs(view)) = &app.overlay else {
+        panic!("the popup: {:?}", app.overlay);
+    };
+    assert_eq!(view.lines.len(), 3, "{view:?}");
+    assert!(view.lines[2].contains("not installed"), "{view:?}");
+    assert!(view.scroll >= 3, "from the end: {view:?}");
+    assert_eq!(app.status(StageId::Service), StageStatus::Done);
+    assert!(app.run.is_none() && !app.reading_logs);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
