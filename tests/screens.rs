@@ -1848,10 +1848,8 @@ fn the_last_stage_s_screen_shows_the_health_board() {
     );
 }
 
-/// `s` on the uWSGI stage's finished screen: the optional backup step, what it does and why,
-/// each step with its command, at 80×24 with nothing cut (issue 29).
-#[test]
-fn the_backup_step_explains_itself_before_anything_runs() {
+/// ola's site items with every stage done, on the uWSGI stage's finished screen.
+fn service_finished() -> App {
     let mut app = at_update_preview();
     app.answers.user = "ola".into();
     app.answers.nginx.site = "items".into();
@@ -1860,6 +1858,14 @@ fn the_backup_step_explains_itself_before_anything_runs() {
     }
     app.enter_stage(StageId::Service);
     app.view = droplift::wizard::View::Finished;
+    app
+}
+
+/// `s` on the uWSGI stage's finished screen: the optional backup step, what it does and why,
+/// each step with its command, at 80×24 with nothing cut (issue 29).
+#[test]
+fn the_backup_step_explains_itself_before_anything_runs() {
+    let mut app = service_finished();
     let bar = text(&render(&mut app, 80, 24));
     assert!(bar.contains("s backups"), "the bar offers it:\n{bar}");
     press(&mut app, KeyCode::Char('s'));
@@ -1883,14 +1889,7 @@ fn the_backup_step_explains_itself_before_anything_runs() {
 /// at 80×24 with nothing cut (issue 26).
 #[test]
 fn the_app_s_logs_open_from_their_end() {
-    let mut app = at_update_preview();
-    app.answers.user = "ola".into();
-    app.answers.nginx.site = "items".into();
-    for stage in StageId::ALL {
-        app.set_status(stage, StageStatus::Done);
-    }
-    app.enter_stage(StageId::Service);
-    app.view = droplift::wizard::View::Finished;
+    let mut app = service_finished();
     let effects = press(&mut app, KeyCode::Char('l'));
     let id = first_id(&effects);
     for line in include_str!("fixtures/logs-import-error.txt").lines() {

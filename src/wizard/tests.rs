@@ -837,21 +837,45 @@ fn resuming_a_hardened_server_logs_in_as_the_students_user_first() {
     assert_eq!(app.view, View::Running);
 }
 
-#[test]
-fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
-    let mut app = app();
+/// The job `id` prints `lines` on stdout and ends with exit status 0: what follows.
+fn said(app: &mut App, id: JobId, lines: &[&str]) -> Vec<Effect> {
+    for line in lines {
+        update(
+            app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: (*line).to_owned(),
+            }),
+        );
+    }
+    update(
+        app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    )
+}
+
+/// Logged in as root to 203.0.113.7 (carol's answers), stage 1 done, the background download
+/// started: the effects that follow, the check of every stage's request first.
+fn logged_in_to_check_every_stage(app: &mut App) -> Vec<Effect> {
     app.answers.user = "carol".into();
-    connect_to(&mut app, "203.0.113.7", "pw");
+    connect_to(app, "203.0.113.7", "pw");
     let effects = update(
-        &mut app,
+        app,
         Event::Worker(WorkerEvent::Connected {
             user: "root".into(),
             host: "203.0.113.7".into(),
             port: 22,
         }),
     );
-    let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
-    let effects = start_download(&mut app, &effects);
+    let effects = answer(app, &effects, "droplift-state: done connected", 0);
+    start_download(app, &effects)
+}
+
+#[test]
+fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
+    let mut app = app();
+    let effects = logged_in_to_check_every_stage(&mut app);
     let Some(Effect::Perform(request)) = effects.first() else {
         panic!("the check of every stage starts: {effects:?}");
     };
@@ -914,44 +938,23 @@ fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done
 #[test]
 fn logging_in_to_a_finished_server_shows_its_health() {
     let mut app = app();
-    app.answers.user = "carol".into();
-    connect_to(&mut app, "203.0.113.7", "pw");
-    let effects = update(
-        &mut app,
-        Event::Worker(WorkerEvent::Connected {
-            user: "root".into(),
-            host: "203.0.113.7".into(),
-            port: 22,
-        }),
-    );
-    let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
-    let effects = start_download(&mut app, &effects);
+    let effects = logged_in_to_check_every_stage(&mut app);
     let id = request_id(&effects);
+    let mut lines: Vec<String> = Vec::new();
     for stage in &StageId::ALL[1..] {
         let verdict = if *stage == StageId::Domain {
             "droplift-state: skipped no domain: the API is served over http only"
         } else {
             "droplift-state: done as it should be"
         };
-        for line in [
+        lines.extend([
             format!("\u{1e}droplift-stage: {}", stage.key()),
             verdict.to_owned(),
             "\u{1e}droplift-probe-rc: 0".to_owned(),
-        ] {
-            update(
-                &mut app,
-                Event::Worker(WorkerEvent::Output {
-                    id,
-                    stream: Stream::Stdout,
-                    line,
-                }),
-            );
-        }
+        ]);
     }
-    let effects = update(
-        &mut app,
-        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
-    );
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let effects = said(&mut app, id, &lines);
     assert_eq!(app.current, StageId::Service, "the last stage done");
     assert_eq!(app.view, View::Finished);
     assert!(app.board.reading(), "the board is being read");
@@ -1164,23 +1167,14 @@ fn the_logs_open_in_a_popup_from_their_end() {
     let effects = press(&mut app, KeyCode::Char('l'));
     let id = request_id(&effects);
     let before = app.log.rows();
-    for line in [
-        "── journal of uwsgi-items@* (last 60 lines)",
-        "2026-12-06T10:00:00+0000 srv uwsgi[9]: ModuleNotFoundError: No module named 'flask'",
-        "droplift-state: done logs of items",
-    ] {
-        update(
-            &mut app,
-            Event::Worker(WorkerEvent::Output {
-                id,
-                stream: Stream::Stdout,
-                line: line.into(),
-            }),
-        );
-    }
-    update(
+    said(
         &mut app,
-        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+        id,
+        &[
+            "── journal of uwsgi-items@* (last 60 lines)",
+            "2026-12-06T10:00:00+0000 srv uwsgi[9]: ModuleNotFoundError: No module named 'flask'",
+            "droplift-state: done logs of items",
+        ],
     );
     assert_eq!(app.log.rows(), before, "the logs stay out of the log panel");
     let Some(Overlay::Logs(view)) = &app.overlay else {

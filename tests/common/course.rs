@@ -64,14 +64,7 @@ pub fn apply_course_stopped_at(
     rest_secrets: &str,
 ) -> String {
     let started = Instant::now();
-    let args = [
-        "apply",
-        "--answers",
-        answers,
-        "--yes",
-        "--secrets-stdin",
-        "--accept-new-host-key",
-    ];
+    let args = super::cli::apply_args(answers, &[]);
     let (first, hit) = super::cli::droplift_killed_at(
         home,
         &args,

@@ -458,15 +458,24 @@ fn nginx_card(cards: &mut Vec<Card>, sections: &Sections) {
     }
 }
 
+/// The TCP ports a program listens on beyond loopback, each once.
+fn public_listeners(sections: &Sections) -> Vec<read::Listener> {
+    let mut seen = Vec::new();
+    read::tcp_listening(sections.get("tcp-listening"))
+        .into_iter()
+        .filter(|l| {
+            l.public && !seen.contains(&l.port) && {
+                seen.push(l.port);
+                true
+            }
+        })
+        .collect()
+}
+
 /// ufw active and blocking a port a server listens on from outside.
 fn firewall_cards(cards: &mut Vec<Card>, sections: &Sections) {
     let ufw = read::ufw(sections.get("ufw"));
-    let mut seen = Vec::new();
-    for listener in read::tcp_listening(sections.get("tcp-listening")) {
-        if !listener.public || seen.contains(&listener.port) {
-            continue;
-        }
-        seen.push(listener.port);
+    for listener in public_listeners(sections) {
         let Some((verdict, rule)) = ufw.verdict(listener.port, "tcp") else {
             continue;
         };
@@ -550,12 +559,7 @@ fn cloud_firewall_cards(cards: &mut Vec<Card>, sections: &Sections, cx: &Context
         .join(", ");
     let first = &firewalls[0];
     let ufw = read::ufw(sections.get("ufw"));
-    let mut seen = Vec::new();
-    for listener in read::tcp_listening(sections.get("tcp-listening")) {
-        if !listener.public || seen.contains(&listener.port) {
-            continue;
-        }
-        seen.push(listener.port);
+    for listener in public_listeners(sections) {
         let port = listener.port;
         let ufw_says = match ufw.verdict(port, "tcp") {
             Some((verdict, _)) if !verdict.lets_in() => "ufw blocks it too (its own card)",

@@ -97,21 +97,29 @@ pub fn count(n: usize, word: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cards_of(name: &str, domain: Option<&str>, laptop: Option<Vec<&str>>) -> Vec<Card> {
+    /// The cards for a captured fixture, with what the doctor knows besides it.
+    fn cards_with(name: &str, cx: &Context) -> Vec<Card> {
         let path = format!(
             "{}/tests/fixtures/doctor/{name}.txt",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let cx = Context {
+        diagnose(&Sections::split(&text), cx)
+    }
+
+    fn context(domain: Option<&str>, laptop: Option<Vec<&str>>) -> Context {
+        Context {
             site: "items".into(),
             user: "ola".into(),
             host: "10.213.5.2".into(),
             domain: domain.map(str::to_owned),
             laptop_dns: laptop.map(|l| Ok(l.iter().filter_map(|a| a.parse().ok()).collect())),
             cloud: None,
-        };
-        diagnose(&Sections::split(&text), &cx)
+        }
+    }
+
+    fn cards_of(name: &str, domain: Option<&str>, laptop: Option<Vec<&str>>) -> Vec<Card> {
+        cards_with(name, &context(domain, laptop))
     }
 
     fn one_problem(cards: &[Card]) -> &Card {
@@ -156,20 +164,11 @@ mod tests {
     }
 
     fn healthy_with(cloud: CloudView) -> Vec<Card> {
-        let path = format!(
-            "{}/tests/fixtures/doctor/healthy.txt",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let cx = Context {
-            site: "items".into(),
-            user: "ola".into(),
-            host: "10.213.5.2".into(),
-            domain: None,
-            laptop_dns: None,
             cloud: Some(cloud),
+            ..context(None, None)
         };
-        diagnose(&Sections::split(&text), &cx)
+        cards_with("healthy", &cx)
     }
 
     #[test]
