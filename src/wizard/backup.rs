@@ -24,7 +24,7 @@ pub enum Phase {
 pub struct BackupOffer {
     pub site: String,
     pub db: String,
-    /// Each step's headline (its first line), in order.
+    /// What each step does (its whole title, on one line), in order.
     pub steps: Vec<String>,
 }
 
@@ -58,13 +58,7 @@ pub(super) fn offer(app: &mut App) -> Vec<Effect> {
         .steps
         .iter()
         .chain(&now.apply.steps)
-        .map(|step| {
-            step.headline()
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(|step| step.title.replace('\n', " "))
         .collect();
     app.overlay = Some(Overlay::Backup(BackupOffer {
         site: values.site.to_string(),
