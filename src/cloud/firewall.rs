@@ -3,7 +3,8 @@
 //! lists and to those carrying one of its tags, the inbound rules of every firewall that applies
 //! add up, and whatever no rule allows is dropped before it reaches the droplet, so ufw never
 //! sees it. A student who opened port 80 in ufw and still gets no answer has usually met this.
-//! Pure: the API's lists in, answers out (the doctor asks the API).
+//! `find`, `applying` and `reach` are pure (the API's lists in, answers out); `look` asks the
+//! API, for the doctor (headless, or the wizard's cloud worker).
 
 use super::api::{Droplet, Firewall, InboundRule};
 
@@ -102,6 +103,69 @@ pub fn find<'a>(
                 .is_some_and(|ip| addresses.contains(&std::net::IpAddr::V4(ip)))
         })
         .or_else(|| name.and_then(|n| droplets.iter().find(|d| d.name == n)))
+}
+
+/// What DigitalOcean's API said about the droplet (asked from this computer, with a token).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloudView {
+    /// The droplet's name in the account, and the cloud firewalls that apply to it.
+    Found {
+        droplet: String,
+        firewalls: Vec<Firewall>,
+    },
+    /// No droplet of the account has the server's address (or the answers' droplet name).
+    NotFound,
+    /// The API could not be asked: why.
+    Failed(String),
+}
+
+impl CloudView {
+    /// One line for the doctor's output: what was checked.
+    pub fn line(&self) -> String {
+        match self {
+            Self::Found { droplet, firewalls } if firewalls.is_empty() => format!(
+                "DigitalOcean: droplet {droplet}; no cloud firewall applies to it (ufw alone \
+                 decides)"
+            ),
+            Self::Found { droplet, firewalls } => format!(
+                "DigitalOcean: droplet {droplet}, behind the cloud firewall{} {}",
+                if firewalls.len() == 1 { "" } else { "s" },
+                firewalls
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Self::NotFound => "DigitalOcean: no droplet of this account has the server's \
+                               address, so its cloud firewalls were not checked"
+                .to_owned(),
+            Self::Failed(why) => {
+                format!("DigitalOcean: the cloud firewalls could not be read: {why}")
+            }
+        }
+    }
+}
+
+/// Asks the API what it knows of the droplet at `host` (resolved here; else the droplet named
+/// `name`): the cloud firewalls that apply to it. Blocking (the doctor's headless run, or the
+/// wizard's cloud worker thread).
+pub fn look(client: &super::Client, host: &str, port: u16, name: Option<&str>) -> CloudView {
+    use std::net::ToSocketAddrs;
+    let addresses: Vec<std::net::IpAddr> = (host, port)
+        .to_socket_addrs()
+        .map(|found| found.map(|a| a.ip()).collect())
+        .unwrap_or_default();
+    let view = client.droplets().and_then(|droplets| {
+        let Some(droplet) = find(&droplets, &addresses, name) else {
+            return Ok(CloudView::NotFound);
+        };
+        let all = client.firewalls()?;
+        Ok(CloudView::Found {
+            droplet: droplet.name.clone(),
+            firewalls: applying(&all, droplet).into_iter().cloned().collect(),
+        })
+    });
+    view.unwrap_or_else(|e| CloudView::Failed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -113,25 +113,13 @@ fn cloud_view(args: &DoctorArgs, session: &super::session::Session) -> Option<Cl
     session.redactor.add(&token);
     let client = Client::new(ApiConfig::from_env(args.api_url.as_deref()), token);
     let answers = &session.answers;
-    let addresses: Vec<IpAddr> = (answers.host.as_str(), answers.port)
-        .to_socket_addrs()
-        .map(|found| found.map(|a| a.ip()).collect())
-        .unwrap_or_default();
     let name = answers.droplet.as_ref().map(|d| d.name.as_str());
-    let view = client.droplets().and_then(|droplets| {
-        let Some(droplet) = firewall::find(&droplets, &addresses, name) else {
-            return Ok(CloudView::NotFound);
-        };
-        let all = client.firewalls()?;
-        Ok(CloudView::Found {
-            droplet: droplet.name.clone(),
-            firewalls: firewall::applying(&all, droplet)
-                .into_iter()
-                .cloned()
-                .collect(),
-        })
-    });
-    Some(view.unwrap_or_else(|e| CloudView::Failed(session.redactor.redact(&e.to_string()))))
+    Some(
+        match firewall::look(&client, &answers.host, answers.port, name) {
+            CloudView::Failed(why) => CloudView::Failed(session.redactor.redact(&why)),
+            view => view,
+        },
+    )
 }
 
 /// The domain's addresses as this computer resolves them.

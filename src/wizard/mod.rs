@@ -223,6 +223,8 @@ pub struct App {
     pub checking_all: bool,
     /// The running check is the doctor's (`doctor::start`).
     pub doctoring: bool,
+    /// The doctor's question to DigitalOcean about cloud firewalls, when a token is known.
+    pub doctor_cloud: doctor::CloudLook,
     /// The backup step's run is out (`backup::confirm`): which of its two.
     pub backing_up: Option<backup::Phase>,
     /// The logs' read is out (`logs::start`).
@@ -289,6 +291,7 @@ impl App {
             now: 0,
             checking_all: false,
             doctoring: false,
+            doctor_cloud: doctor::CloudLook::default(),
             backing_up: None,
             reading_logs: false,
             board: board::BoardView::default(),
@@ -478,6 +481,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Practice(event) => {
             app.dirty = true;
             practice::on_practice(app, event)
+        }
+        Event::Cloud(crate::cloud::worker::CloudEvent::Firewalls(view)) => {
+            app.dirty = true;
+            doctor::on_cloud(app, view)
         }
         Event::Cloud(event) => {
             app.dirty = true;

@@ -1188,3 +1188,96 @@ fn the_logs_open_in_a_popup_from_their_end() {
     press(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
 }
+
+/// ola's site items with every stage done, on the uWSGI stage's finished screen, a DigitalOcean
+/// token in the environment.
+fn finished_with_a_token() -> App {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    app.answers.host = "203.0.113.7".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    app.cloud_env.token = Some(crate::secret::Secret::new("dop_v1_test"));
+    app
+}
+
+/// A cloud firewall with SSH only, in front of the droplet `items-droplet`.
+fn ssh_only() -> crate::cloud::firewall::CloudView {
+    let page: crate::cloud::api::FirewallsPage = serde_json::from_value(serde_json::json!({
+        "firewalls": [{"id": "fw-1", "name": "ssh-only", "status": "succeeded",
+                       "inbound_rules": [{"protocol": "tcp", "ports": "22",
+                                          "sources": {"addresses": ["0.0.0.0/0"]}}],
+                       "droplet_ids": [7]}]
+    }))
+    .expect("a page");
+    crate::cloud::firewall::CloudView::Found {
+        droplet: "items-droplet".into(),
+        firewalls: page.firewalls,
+    }
+}
+
+/// `d` with a token: the server's read and DigitalOcean's question go out together, and the
+/// cards wait for both, whichever answers first (issue 29).
+#[test]
+fn the_doctor_asks_digitalocean_too_and_waits_for_both() {
+    let healthy = include_str!("../../tests/fixtures/doctor/healthy.txt");
+    let lines: Vec<&str> = healthy.lines().collect();
+    for cloud_first in [false, true] {
+        let mut app = finished_with_a_token();
+        let effects = press(&mut app, KeyCode::Char('d'));
+        let id = request_id(&effects);
+        let Some(Effect::Cloud(job)) = effects.last() else {
+            panic!("the cloud question: {effects:?}");
+        };
+        let crate::cloud::worker::CloudJob::Firewalls { host, token, .. } = job.as_ref() else {
+            panic!("{job:?}");
+        };
+        assert_eq!(
+            (host.as_str(), token.expose()),
+            ("203.0.113.7", "dop_v1_test")
+        );
+        let cloud = Event::Cloud(crate::cloud::worker::CloudEvent::Firewalls(ssh_only()));
+        if cloud_first {
+            update(&mut app, cloud.clone());
+            assert!(app.overlay.is_none(), "the server's read is still out");
+        }
+        said(&mut app, id, &lines);
+        if !cloud_first {
+            assert!(app.overlay.is_none(), "DigitalOcean's answer is still out");
+            update(&mut app, cloud);
+        }
+        let Some(Overlay::Doctor(view)) = &app.overlay else {
+            panic!("the cards: {:?}", app.overlay);
+        };
+        assert_eq!(view.cards.len(), 1, "{view:?}");
+        assert_eq!(
+            view.cards[0].title,
+            "DigitalOcean's cloud firewall blocks port 80, where nginx listens"
+        );
+        assert_eq!(app.doctor_cloud, super::doctor::CloudLook::NotAsked);
+    }
+}
+
+/// Without a token the doctor asks nothing of DigitalOcean.
+#[test]
+fn the_doctor_without_a_token_asks_the_server_only() {
+    let mut app = finished_with_a_token();
+    app.cloud_env.token = None;
+    let effects = press(&mut app, KeyCode::Char('d'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Cloud(_))),
+        "{effects:?}"
+    );
+    let lines: Vec<&str> = include_str!("../../tests/fixtures/doctor/healthy.txt")
+        .lines()
+        .collect();
+    said(&mut app, request_id(&effects), &lines);
+    let Some(Overlay::Doctor(view)) = &app.overlay else {
+        panic!("the cards: {:?}", app.overlay);
+    };
+    assert!(view.cards.is_empty(), "{view:?}");
+}

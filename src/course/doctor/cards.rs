@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use super::read::{self, Sections, Unit};
 use crate::cloud::api::Firewall;
+pub use crate::cloud::firewall::CloudView;
 use crate::cloud::firewall::{Reach, reach};
 
 /// How bad a finding is.
@@ -90,47 +91,6 @@ pub struct Context {
     pub laptop_dns: Option<Result<Vec<IpAddr>, String>>,
     /// What DigitalOcean's API says of the droplet's cloud firewalls (None: not asked).
     pub cloud: Option<CloudView>,
-}
-
-/// What DigitalOcean's API said about the droplet (asked from this computer, with a token).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CloudView {
-    /// The droplet's name in the account, and the cloud firewalls that apply to it.
-    Found {
-        droplet: String,
-        firewalls: Vec<Firewall>,
-    },
-    /// No droplet of the account has the server's address (or the answers' droplet name).
-    NotFound,
-    /// The API could not be asked: why.
-    Failed(String),
-}
-
-impl CloudView {
-    /// One line for the doctor's output: what was checked.
-    pub fn line(&self) -> String {
-        match self {
-            Self::Found { droplet, firewalls } if firewalls.is_empty() => format!(
-                "DigitalOcean: droplet {droplet}; no cloud firewall applies to it (ufw alone \
-                 decides)"
-            ),
-            Self::Found { droplet, firewalls } => format!(
-                "DigitalOcean: droplet {droplet}, behind the cloud firewall{} {}",
-                if firewalls.len() == 1 { "" } else { "s" },
-                firewalls
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::NotFound => "DigitalOcean: no droplet of this account has the server's \
-                               address, so its cloud firewalls were not checked"
-                .to_owned(),
-            Self::Failed(why) => {
-                format!("DigitalOcean: the cloud firewalls could not be read: {why}")
-            }
-        }
-    }
 }
 
 impl Context {
