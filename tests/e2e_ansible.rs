@@ -145,7 +145,7 @@ fn assert_stages_5_to_7(droplet: &TestDroplet, key: &Path) {
     droplet.run(&[
         "sh",
         "-c",
-        "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && exit 0; sleep 0.1; done; exit 1",
+        "for i in $(seq 300); do ss -ltn | grep -q ':9999 ' && exit 0; sleep 0.1; done; exit 1",
     ]);
     assert!(!droplet.reachable(9999), "any other port is shut");
     droplet.run(&["systemctl", "stop", "listen9999"]);
