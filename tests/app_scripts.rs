@@ -827,3 +827,48 @@ fn release_commands_run_in_the_release_with_its_venv_and_settings_and_a_failure_
         "{said}"
     );
 }
+
+/// supervisor's programs, as seed 004's classroom droplet has them: one running from the site's
+/// folder stops stage 9 (its check names it), others are only said; none at all, nothing.
+#[test]
+fn supervisor_s_programs_are_said_and_one_in_the_site_s_folder_stops_the_stage() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("root");
+    let confd = root.join("etc/supervisor/conf.d");
+    std::fs::create_dir_all(&confd).expect("conf.d");
+    let lib = droplift::course::stages::service::SUPERVISOR;
+    let verdict = |site: &str| -> String {
+        let (ok, out) = bash(
+            dir.path(),
+            &[lib],
+            &format!(
+                "supervisor_verdict '/var/www/html/{site}' '{}'",
+                root.display()
+            ),
+        );
+        assert!(ok, "{out}");
+        out
+    };
+    assert_eq!(verdict("items"), "", "no supervisor: nothing");
+    std::fs::write(
+        root.join("etc/supervisor/supervisord.conf"),
+        "[unix_http_server]\nfile=/var/run/supervisor.sock\n\n[supervisord]\nlogfile=/x\n\n\
+         [include]\nfiles = /etc/supervisor/conf.d/*.conf\n",
+    )
+    .expect("main file");
+    assert_eq!(verdict("items"), "", "supervisor with no program: nothing");
+    std::fs::write(
+        confd.join("avengers.conf"),
+        "[program:avengers]\ncommand=/home/avengers/current/venv/bin/gunicorn -b :8001 app:app\n\
+         directory=/home/avengers/current\nuser=avengers\n",
+    )
+    .expect("a squad's program");
+    std::fs::write(
+        confd.join("items.conf"),
+        "[program:items-api]\n  command = /var/www/html/items/current/venv/bin/uwsgi --ini x.ini\n\
+         autorestart=true\n\n[group:web]\nprograms=items-api\n",
+    )
+    .expect("a program in the site's folder");
+    assert_eq!(verdict("items"), "conflict items-api");
+    assert_eq!(verdict("shop"), "note 2 avengers, items-api");
+}

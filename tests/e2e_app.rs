@@ -480,6 +480,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     // (the settings of before name the module of the release serving: the factory app's)
     no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
+    supervisor_in_the_way(&droplet, home.path(), &course_answers, &secrets);
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
@@ -1202,5 +1203,49 @@ fn an_own_health_path_decides_go_live(
         mark(droplet, &newest).contains("status=failed"),
         "{}",
         mark(droplet, &newest)
+    );
+}
+
+/// A supervisor program that runs from the site's folder (as on seed 004's classroom droplet):
+/// stage 9's check stops on it and says what to do; moved away, the stage is done again.
+/// supervisor itself need not be installed: droplift reads its files, never runs it.
+fn supervisor_in_the_way(droplet: &TestDroplet, home: &Path, answers: &str, secrets: &str) {
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!(
+            "mkdir -p /etc/supervisor/conf.d && printf '[program:items]\\ncommand={BASE}/current/venv/bin/uwsgi --ini uwsgi.ini\\n' > /etc/supervisor/conf.d/items.conf"
+        ),
+    ]);
+    let status = |when: &str| {
+        let out = droplift_logged(
+            home,
+            &[
+                "status",
+                "--answers",
+                answers,
+                "--secrets-stdin",
+                "--only",
+                "service",
+            ],
+            secrets,
+        );
+        let text = said(&out);
+        assert!(out.status.success(), "{when}: {text}");
+        text
+    };
+    let text = status("with supervisor's program");
+    assert!(
+        text.lines().any(|l| l.contains("uWSGI service")
+            && l.contains("drifted")
+            && l.contains(&format!("supervisor runs items from {BASE}"))),
+        "{text}"
+    );
+    droplet.run(&["rm", "-r", "/etc/supervisor"]);
+    let text = status("without it");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("uWSGI service") && l.contains(" done ")),
+        "{text}"
     );
 }

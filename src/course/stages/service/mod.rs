@@ -43,6 +43,8 @@ const TARGET: &str = include_str!("target.sh");
 const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
 const STATIC: &str = include_str!("static.sh");
 const LOGS: &str = include_str!("logs.sh");
+/// What supervisor's configuration means for a site (read-only; its files are never changed).
+pub const SUPERVISOR: &str = include_str!("supervisor.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -363,7 +365,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 layout.unit, v.health.path
             ),
             Command::root(
-                &smoke_script(&layout, v, &[LIB, SMOKE, SLOTS, PROBE])
+                &smoke_script(&layout, v, &[LIB, SMOKE, SLOTS, SUPERVISOR, PROBE])
                     .set("ini_sha", &sha256(&ini))
                     .set("unit_sha", &sha256(&unit_text))
                     .set(
