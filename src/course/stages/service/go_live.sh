@@ -66,6 +66,7 @@ undo() {
 # Says why ($1; $2: what GET $health answered), puts everything back, and stops.
 fail() {
   trap - EXIT TERM INT HUP
+  rm -f "$env_file.restart"
   echo "$1" >&2
   diagnose "$(slot_unit "$slot")"
   local short
@@ -201,6 +202,9 @@ go_live_detached() {
   if [ "$(link_target next)" = "$name" ] && [ -f "$env_file.next" ]; then
     mv -f "$env_file.next" "$env_file"
     echo "the environment file prepared for release $name is live: $env_file"
+  elif [ "$target" = restart ] && [ -f "$env_file.restart" ]; then
+    mv -f "$env_file.restart" "$env_file"
+    echo "the environment file droplift env changed is live: $env_file"
   fi
   # Not serving: a restart drops nothing.
   if ! systemctl restart "$new_unit"; then
@@ -233,6 +237,7 @@ if ! name=$(resolve_target "$target"); then
   echo "$name" >&2
   exit 1
 fi
+[ "$target" = restart ] || rm -f "$env_file.restart"
 old=$(link_target current)
 was=$(mark_get "$name" status)
 from=$(serving_slot)
