@@ -914,12 +914,18 @@ fn env_set_changes_one_line_of_root_s_file_which_the_next_deploy_keeps() {
     let (ok, said) = env_change(base, "set", "OLD", false, "OLD=mine now\n");
     assert!(ok && said.contains("OLD has a new value"), "{said}");
     let text = std::fs::read_to_string(&live).expect("live");
-    assert!(text.starts_with("# droplift settings: GREETING\n"), "{text}");
+    assert!(
+        text.starts_with("# droplift settings: GREETING\n"),
+        "{text}"
+    );
 
     // Stdin naming another setting: refused, nothing written.
     let before = std::fs::read_to_string(&live).expect("live");
     let (ok, said) = env_change(base, "set", "API_TOKEN", false, "OTHER=value-1\n");
-    assert!(!ok && said.contains("no value for API_TOKEN came on stdin"), "{said}");
+    assert!(
+        !ok && said.contains("no value for API_TOKEN came on stdin"),
+        "{said}"
+    );
     assert!(!said.contains("value-1"), "{said}");
     assert_eq!(std::fs::read_to_string(&live).expect("live"), before);
 
@@ -962,7 +968,10 @@ fn env_set_changes_one_line_of_root_s_file_which_the_next_deploy_keeps() {
     let (ok, said) = env_list(base, "GREETING=hello\nNEW=1", "SECRET_KEY JWT");
     assert!(ok, "{said}");
     for (name, from) in [
-        ("GREETING", "answers ([app.env]); the server's value differs"),
+        (
+            "GREETING",
+            "answers ([app.env]); the server's value differs",
+        ),
         ("OLD", "set by hand"),
         ("SECRET_KEY", "secret ([app] secrets)"),
         ("API_TOKEN", "set by hand"),

@@ -37,6 +37,7 @@ missing = [n for n in list(plain) + secret if n not in env]
 if missing:
     print("in the answers, not on the server yet (the next deploy writes them): " + " ".join(missing))
 PY
+# shellcheck disable=SC2154 # reason: appenv.sh sets it
 python3 -I -c "$read_env_py
 $list_py" "$env_file" "$settings" "$secret_names"
 if [ -f "$env_file.next" ]; then

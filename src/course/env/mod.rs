@@ -144,7 +144,10 @@ pub fn change_plans(
                     Change::Unset => "unset",
                 }),
             )
-            .set("restart", &Const(if restart.is_some() { "yes" } else { "no" })),
+            .set(
+                "restart",
+                &Const(if restart.is_some() { "yes" } else { "no" }),
+            ),
     )?;
     let title = match change {
         Change::Set => {
@@ -161,10 +164,7 @@ pub fn change_plans(
             layout.env_file
         ),
     };
-    command = command.by_hand(format!(
-        "sudoedit {} (then restart the app)",
-        layout.env_file
-    ));
+    command = command.by_hand(format!("sudoedit {}", layout.env_file));
     let mut steps = vec![Step::run(title, command)];
     if let Some(service) = restart {
         steps.push(Step::run(
@@ -228,10 +228,7 @@ mod tests {
     fn values_are_one_line_and_a_secret_s_at_least_8_characters_never_echoed() {
         let name = EnvName::parse("API_TOKEN").expect("name");
         assert_eq!(check_value(&name, Origin::ByHand, "x"), Ok(()));
-        assert_eq!(
-            check_value(&name, Origin::ByHand, r#"a "b" $c \d"#),
-            Ok(())
-        );
+        assert_eq!(check_value(&name, Origin::ByHand, r#"a "b" $c \d"#), Ok(()));
         for bad in ["", "two\nlines", "tab\there"] {
             let err = check_value(&name, Origin::ByHand, bad)
                 .expect_err(bad)
@@ -251,6 +248,9 @@ mod tests {
             .to_string();
         assert!(err.contains("at least 8"), "{err}");
         assert!(!err.contains("short7"), "{err}");
-        assert_eq!(check_value(&secret, Origin::Secret, "long enough 1"), Ok(()));
+        assert_eq!(
+            check_value(&secret, Origin::Secret, "long enough 1"),
+            Ok(())
+        );
     }
 }

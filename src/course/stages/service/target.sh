@@ -15,7 +15,7 @@ resolve_target() {
       ;;
     restart)
       name=$cur
-      [ -n "$name" ] || { echo "no release serves yet: the first deploy goes live with this environment"; return 1; }
+      [ -n "$name" ] || { echo "no release serves yet"; return 1; }
       ;;
     previous)
       [ -n "$cur" ] || { echo "no release is serving yet, so there is nothing to roll back"; return 1; }
