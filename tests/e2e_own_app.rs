@@ -782,6 +782,8 @@ fn api_token(droplet: &TestDroplet) -> (bool, String) {
 /// app serving (and `env list` says so); `--restart` then takes it away. Last it is set again
 /// without a restart, for the Django app's deploy to keep. No value in any output or local file.
 fn settings_set_by_hand(droplet: &TestDroplet, home: &Path, answers: &str, secrets: &str) {
+    // The time these steps add to the file, printed for the report (never asserted).
+    let started = std::time::Instant::now();
     let slot = || {
         droplet
             .run(&["cat", &format!("{STATE}/slot")])
@@ -927,6 +929,10 @@ fn settings_set_by_hand(droplet: &TestDroplet, home: &Path, answers: &str, secre
         }
     }
     assert_eq!(files_holding(home, API_TOKEN), Vec::<String>::new());
+    eprintln!(
+        "--- droplift env: the steps above took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// Release 2's migration added a column, with a backup of the database taken first and named
