@@ -177,6 +177,7 @@ pub mod board;
 pub mod check;
 pub mod deploy_key;
 pub mod doctor;
+pub mod env;
 pub mod plan;
 pub mod prefetch;
 pub mod probe;

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod cloud;
 pub mod deploy;
 pub mod doctor;
+pub mod env;
 pub mod logs;
 mod print;
 pub mod secrets;

@@ -33,7 +33,8 @@ pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
 pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
 
 const SMOKE: &str = include_str!("smoke.sh");
-const SLOTS: &str = include_str!("slots.sh");
+/// The two slots' functions (`serving_slot`, `slot_unit`, …): `droplift env list` reads them too.
+pub const SLOTS: &str = include_str!("slots.sh");
 const PROBE: &str = include_str!("probe.sh");
 const STAGE_FILE: &str = include_str!("stage_file.sh");
 const GO_LIVE: &str = include_str!("go_live.sh");
@@ -286,6 +287,13 @@ fn go_live(
         path = v.health.path,
         base = layout.base,
     )))
+}
+
+/// `droplift env … --restart`: the serving release goes live again in the other slot, with the
+/// environment file `droplift env` wrote beside the live one (`app.env.restart`), by the same
+/// go-live as a deploy's release.
+pub fn restart_command(v: &ServiceValues) -> Result<Command, QuoteError> {
+    go_live(&Layout::new(&v.site, &v.user), v, &Const("restart"))
 }
 
 /// The checks after a release went live: on the server, then from the student's computer.
