@@ -277,6 +277,19 @@ pub fn ansible(
             ),
         ),
         file(
+            "files/backup-before.sh",
+            format!(
+                "#!/bin/bash\n# Written by droplift export: droplift's own dump.sh, the backup a deploy takes of the\n\
+                 # site's database before its release commands change it (named after the release, kept\n\
+                 # in root's backup folder; the five newest such stay). Arguments: the site, the\n\
+                 # database, the release about to run them. Prints \"backup: PATH (N bytes)\".\n{}\n\
+                 site=$1 db=$2 name=$3\n\
+                 dump_db \"/var/lib/droplift/backups/$site\" \"$db\" \"$db-$(date -u +%Y%m%dT%H%M%SZ)-before-$name.dump\"\n\
+                 thin_before \"/var/lib/droplift/backups/$site\" \"$db\"\n",
+                crate::course::backup::DUMP
+            ),
+        ),
+        file(
             "files/release-run.py",
             format!(
                 "# Written by droplift export: droplift's own release.sh program, which runs one release\n\

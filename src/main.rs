@@ -68,6 +68,11 @@ enum Command {
     /// members deploy with their own keys.
     #[command(subcommand)]
     Class(droplift::headless::class::ClassCommand),
+    /// The app's settings on the server: list them (names and where each comes from), set one
+    /// (the value from stdin, never the command line) or unset one; --restart gives the app
+    /// the change at once.
+    #[command(subcommand)]
+    Env(droplift::headless::env::EnvCommand),
     /// Look for the usual breakages of a finished server (read-only) and say how to fix each.
     Doctor(droplift::headless::doctor::DoctorArgs),
     /// Put a backup back into the site's database (a backup of the present state first), or
@@ -143,6 +148,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
         Some(Command::Class(cmd)) => headless(droplift::headless::class::run(&cmd)),
+        Some(Command::Env(cmd)) => headless(droplift::headless::env::run(&cmd)),
         Some(Command::Doctor(args)) => headless(droplift::headless::doctor::doctor(&args)),
         Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),
         Some(Command::Export(ExportCommand::Ci(args))) => {

@@ -827,3 +827,220 @@ fn release_commands_run_in_the_release_with_its_venv_and_settings_and_a_failure_
         "{said}"
     );
 }
+
+/// supervisor's programs, as seed 004's classroom droplet has them: one running from the site's
+/// folder stops stage 9 (its check names it), others are only said; none at all, nothing.
+#[test]
+fn supervisor_s_programs_are_said_and_one_in_the_site_s_folder_stops_the_stage() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path().join("root");
+    let confd = root.join("etc/supervisor/conf.d");
+    std::fs::create_dir_all(&confd).expect("conf.d");
+    let lib = droplift::course::stages::service::SUPERVISOR;
+    let verdict = |site: &str| -> String {
+        let (ok, out) = bash(
+            dir.path(),
+            &[lib],
+            &format!(
+                "supervisor_verdict '/var/www/html/{site}' '{}'",
+                root.display()
+            ),
+        );
+        assert!(ok, "{out}");
+        out
+    };
+    assert_eq!(verdict("items"), "", "no supervisor: nothing");
+    std::fs::write(
+        root.join("etc/supervisor/supervisord.conf"),
+        "[unix_http_server]\nfile=/var/run/supervisor.sock\n\n[supervisord]\nlogfile=/x\n\n\
+         [include]\nfiles = /etc/supervisor/conf.d/*.conf\n",
+    )
+    .expect("main file");
+    assert_eq!(verdict("items"), "", "supervisor with no program: nothing");
+    std::fs::write(
+        confd.join("avengers.conf"),
+        "[program:avengers]\ncommand=/home/avengers/current/venv/bin/gunicorn -b :8001 app:app\n\
+         directory=/home/avengers/current\nuser=avengers\n",
+    )
+    .expect("a squad's program");
+    std::fs::write(
+        confd.join("items.conf"),
+        "[program:items-api]\n  command = /var/www/html/items/current/venv/bin/uwsgi --ini x.ini\n\
+         autorestart=true\n\n[group:web]\nprograms=items-api\n",
+    )
+    .expect("a program in the site's folder");
+    assert_eq!(verdict("items"), "conflict items-api");
+    assert_eq!(verdict("shop"), "note 2 avengers, items-api");
+}
+
+const ENV_SET: &str = include_str!("../src/course/env/set.sh");
+const ENV_LIST: &str = include_str!("../src/course/env/list.sh");
+const SLOTS: &str = include_str!("../src/course/stages/service/slots.sh");
+
+/// `droplift env set|unset NAME` (course/env/set.sh) on root's folder `base/state`, the value's
+/// line on stdin: (status, stdout and stderr).
+fn env_change(base: &Path, mode: &str, name: &str, restart: bool, stdin: &str) -> (bool, String) {
+    let b = base.display();
+    let restart = if restart { "yes" } else { "no" };
+    let script = format!(
+        "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
+         env_file='{b}/state/app.env'\nname='{name}'\nmode='{mode}'\nrestart='{restart}'\n\
+         {LIB}\n{LOCK}\n{ENV_SET}"
+    );
+    let (ok, out, err) = bash_with_stdin(&script, stdin);
+    (ok, format!("{out}{err}"))
+}
+
+/// `droplift env list` (course/env/list.sh) with the answers' `settings` and secret `names`.
+fn env_list(base: &Path, settings: &str, names: &str) -> (bool, String) {
+    let b = base.display();
+    let script = format!(
+        "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
+         env_file='{b}/state/app.env'\nunit=uwsgi-droplift-test-none\nini='{b}/etc/uwsgi.ini'\n\
+         settings='{settings}'\nsecret_names='{names}'\n{LIB}\n{APPENV}\n{SLOTS}\n{ENV_LIST}"
+    );
+    let (ok, out, err) = bash_with_stdin(&script, "");
+    (ok, format!("{out}{err}"))
+}
+
+#[test]
+fn env_set_changes_one_line_of_root_s_file_which_the_next_deploy_keeps() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let base = dir.path();
+    std::fs::create_dir_all(base.join("site")).expect("site");
+    std::fs::create_dir_all(base.join("state")).expect("state");
+    let live = base.join("state/app.env");
+    let get = |file: &Path, name: &str| {
+        read_env(file)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    };
+    // No file yet: nothing to change, said.
+    let (ok, said) = env_change(base, "set", "API_TOKEN", false, "API_TOKEN=v\n");
+    assert!(!ok && said.contains("no environment file yet"), "{said}");
+    std::fs::write(
+        &live,
+        "# droplift settings: GREETING OLD\nGREETING=\"hi\"\nOLD=\"x\"\nSECRET_KEY=\"first-secret\"\n\
+         DATABASE_URL=postgresql://r:pw@127.0.0.1:5432/d\n",
+    )
+    .expect("live");
+    std::fs::set_permissions(&live, std::fs::Permissions::from_mode(0o600)).expect("600");
+
+    // A new name, a value with every character systemd's file escapes: the app gets it exactly.
+    let value = "a\"b$c`d\\e 'f' #g";
+    let (ok, said) = env_change(
+        base,
+        "set",
+        "API_TOKEN",
+        false,
+        &format!("API_TOKEN={value}\n"),
+    );
+    assert!(ok, "{said}");
+    assert!(!said.contains(value) && !said.contains("$c"), "{said}");
+    assert!(said.contains("API_TOKEN is set in"), "{said}");
+    assert!(said.contains("keeps the values it started with"), "{said}");
+    assert_eq!(get(&live, "API_TOKEN").as_deref(), Some(value));
+    assert_eq!(
+        read_env(&live).last().map(|(n, _)| n.clone()).as_deref(),
+        Some("DATABASE_URL"),
+        "added before droplift's own last line"
+    );
+    assert_eq!(
+        std::fs::metadata(&live).expect("live").permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(base.join("state/app.env.old").exists());
+    // The lock is given back when no restart follows.
+    assert!(!base.join("state/lock").exists());
+
+    // A setting droplift wrote from [app.env] before and set here: no longer droplift's.
+    let (ok, said) = env_change(base, "set", "OLD", false, "OLD=mine now\n");
+    assert!(ok && said.contains("OLD has a new value"), "{said}");
+    let text = std::fs::read_to_string(&live).expect("live");
+    assert!(
+        text.starts_with("# droplift settings: GREETING\n"),
+        "{text}"
+    );
+
+    // Stdin naming another setting: refused, nothing written.
+    let before = std::fs::read_to_string(&live).expect("live");
+    let (ok, said) = env_change(base, "set", "API_TOKEN", false, "OTHER=value-1\n");
+    assert!(
+        !ok && said.contains("no value for API_TOKEN came on stdin"),
+        "{said}"
+    );
+    assert!(!said.contains("value-1"), "{said}");
+    assert_eq!(std::fs::read_to_string(&live).expect("live"), before);
+
+    // With a restart: the live file stays; app.env.restart holds the change for the go-live,
+    // which takes the lock over from here. A release waiting to go live gets it too.
+    std::fs::write(base.join("state/app.env.next"), &before).expect("next");
+    let (ok, said) = env_change(
+        base,
+        "set",
+        "SECRET_KEY",
+        true,
+        "SECRET_KEY=rotated-secret\n",
+    );
+    assert!(ok, "{said}");
+    assert!(said.contains("the restart below makes it live"), "{said}");
+    assert!(said.contains("gets the change too"), "{said}");
+    assert_eq!(get(&live, "SECRET_KEY").as_deref(), Some("first-secret"));
+    assert_eq!(
+        get(&base.join("state/app.env.restart"), "SECRET_KEY").as_deref(),
+        Some("rotated-secret")
+    );
+    assert_eq!(
+        get(&base.join("state/app.env.next"), "SECRET_KEY").as_deref(),
+        Some("rotated-secret")
+    );
+    assert!(base.join("state/lock").exists(), "held for the go-live");
+    std::fs::remove_file(base.join("state/lock")).expect("unlock");
+    std::fs::remove_file(base.join("state/app.env.next")).expect("next");
+
+    // The next deploy's environment file keeps the lines set here (the secret's too).
+    let (ok, said) = env_file(base, "GREETING=hi", "SECRET_KEY", "db-pw-1\n");
+    assert!(ok, "{said}");
+    let next = base.join("state/app.env.next");
+    assert_eq!(get(&next, "API_TOKEN").as_deref(), Some(value));
+    assert_eq!(get(&next, "OLD").as_deref(), Some("mine now"));
+    assert_eq!(get(&next, "SECRET_KEY").as_deref(), Some("first-secret"));
+    std::fs::remove_file(&next).expect("next");
+
+    // The list: names and where they come from, no value.
+    let (ok, said) = env_list(base, "GREETING=hello\nNEW=1", "SECRET_KEY JWT");
+    assert!(ok, "{said}");
+    for (name, from) in [
+        (
+            "GREETING",
+            "answers ([app.env]); the server's value differs",
+        ),
+        ("OLD", "set by hand"),
+        ("SECRET_KEY", "secret ([app] secrets)"),
+        ("API_TOKEN", "set by hand"),
+        ("DATABASE_URL", "droplift"),
+    ] {
+        assert!(
+            said.lines()
+                .any(|l| l.trim_start().starts_with(name) && l.contains(from)),
+            "{name}: {said}"
+        );
+    }
+    assert!(
+        said.contains("not on the server yet (the next deploy writes them): NEW JWT"),
+        "{said}"
+    );
+    for secret in [value, "first-secret", "mine now", "pw@", "\"hi\""] {
+        assert!(!said.contains(secret), "{secret}: {said}");
+    }
+    assert!(said.trim_end().ends_with("droplift-state: done"), "{said}");
+
+    // Unset: the line goes; a name not there is said, nothing changed.
+    let (ok, said) = env_change(base, "unset", "API_TOKEN", false, "");
+    assert!(ok && said.contains("API_TOKEN is removed"), "{said}");
+    assert_eq!(get(&live, "API_TOKEN"), None);
+    let (ok, said) = env_change(base, "unset", "API_TOKEN", false, "");
+    assert!(ok && said.contains("nothing to remove"), "{said}");
+}

@@ -420,7 +420,11 @@ fn a_bad_class_roster_is_refused_at_its_lines_and_nothing_connects() {
     let roster = home.path().join("class.toml");
     std::fs::write(
         &roster,
-        "host = \"items.toml\"\n\n[[squad]]\nname = \"avengers\"\n         keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice\", \"keys/carol\", \"keys/bob.pub\"]\n\n         [[squad]]\nname = \"avengers\"\nkeys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice@other\"]\n\n         [[squad]]\nname = \"Items\"\nkeys = [\"ssh-ed25519 AAAA\"]\nmemory_max = \"lots\"\n\n         [[squad]]\nname = \"items\"\nkeys = [\"not a key\"]\n",
+        "host = \"items.toml\"\n\n[[squad]]\nname = \"avengers\"\n\
+         keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice\", \"keys/carol\", \"keys/bob.pub\"]\n\n\
+         [[squad]]\nname = \"avengers\"\nkeys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice@other\"]\n\n\
+         [[squad]]\nname = \"Items\"\nkeys = [\"ssh-ed25519 AAAA\"]\nmemory_max = \"lots\"\n\n\
+         [[squad]]\nname = \"items\"\nkeys = [\"not a key\"]\n",
     )
     .expect("write");
     let roster = roster.to_str().expect("utf-8");
@@ -444,4 +448,78 @@ fn a_bad_class_roster_is_refused_at_its_lines_and_nothing_connects() {
         );
         insta::assert_snapshot!("a_bad_class_roster", err);
     }
+}
+
+/// `droplift env set|unset NAME`: a NAME droplift owns, or one the answers' [app.env] writes
+/// again at each deploy, is refused at the argument; a value never on the command line and
+/// never in a message; all before anything connects (port 1: a connection would fail first).
+#[test]
+fn env_set_refuses_droplift_s_names_and_bad_values_before_connecting() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let file = answers_file(
+        home.path(),
+        "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"ola\"\n[nginx]\nsite = \"shop\"\n\
+         [app]\nsource = \"https://example.com/shop.git\"\nhealth = \"/health\"\n\
+         secrets = [\"SECRET_KEY\"]\n\n[app.env]\nGREETING = \"hi\"\n",
+    );
+    let run = |args: &[&str], stdin: &str| {
+        let mut all = vec!["env"];
+        all.extend_from_slice(args);
+        all.extend(["--answers", file.as_str(), "--secrets-stdin"]);
+        droplift(&all, stdin, home.path())
+    };
+    for (name, said) in [
+        ("DATABASE_URL", "NAME: droplift writes DATABASE_URL itself"),
+        ("DROPLIFT_RELEASE", "NAME: DROPLIFT_RELEASE is taken"),
+        ("GREETING", "NAME: GREETING is a plain setting in [app.env]"),
+        ("2FA", "NAME: \"2FA\" is not an environment variable name"),
+    ] {
+        for verb in ["set", "unset"] {
+            let out = run(&[verb, name], "user_password=pw-of-ola-1\n");
+            assert_eq!(out.status.code(), Some(2), "{verb} {name}");
+            let err = stderr(&out);
+            assert!(err.contains(said), "{verb} {name}: {err}");
+        }
+    }
+    let out = run(&["set", "API_TOKEN"], "user_password=pw-of-ola-1\n");
+    let err = stderr(&out);
+    assert!(err.contains("no env.API_TOKEN=… line"), "{err}");
+    let out = run(
+        &["set", "SECRET_KEY"],
+        "user_password=pw-of-ola-1\nenv.SECRET_KEY=short7\n",
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("the value of SECRET_KEY: Use at least 8 characters"),
+        "{err}"
+    );
+    assert!(!err.contains("short7"), "{err}");
+    let out = run(
+        &["set", "API_TOKEN"],
+        "user_password=pw-of-ola-1\nenv.API_TOKEN=two\ttabs\n",
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("API_TOKEN: A setting's value has no control"),
+        "{err}"
+    );
+    let out = run(
+        &["set", "API_TOKEN"],
+        "user_password=pw-of-ola-1\nenv.API_TOKEN=ok\nenv.OTHER=x-secret-1\n",
+    );
+    let err = stderr(&out);
+    assert!(err.contains("leave the other env. lines out"), "{err}");
+    assert!(!err.contains("x-secret-1"), "{err}");
+    let out = run(
+        &["unset", "API_TOKEN"],
+        "user_password=pw\nenv.API_TOKEN=v\n",
+    );
+    assert!(stderr(&out).contains("takes no value"), "{}", stderr(&out));
+    // A value on the command line is not an option clap knows.
+    let out = droplift(
+        &["env", "set", "API_TOKEN", "value", "--answers", &file],
+        "",
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
 }

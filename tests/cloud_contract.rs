@@ -52,6 +52,9 @@ fn every_documented_example_parses() {
     let all: DropletsPage = parse("droplets.json");
     assert_eq!(all.droplets.len(), 3);
     assert_eq!(all.meta.total, 3);
+    let firewalls: FirewallsPage = parse("firewalls.json");
+    assert_eq!(firewalls.firewalls[0].droplet_ids, [8043964]);
+    assert_eq!(firewalls.firewalls[0].inbound_rules[1].ports, "22");
     let action: ActionResponse = parse("action.json");
     assert_eq!(action.action.status, "completed");
     for name in [
@@ -230,6 +233,34 @@ fn the_practice_cloud_answers_with_the_documented_shapes() {
         .expect("action");
     let (_, action) = get(&agent, &at(&format!("/v2/actions/{action}")), &token);
     same_shape("action", &action, &doc("action.json"), &[]);
+
+    // A cloud firewall, listed as the reference's example is.
+    let (status, made) = post(
+        &agent,
+        &at("/v2/firewalls"),
+        &token,
+        &serde_json::json!({
+            "name": "web",
+            "inbound_rules": [{"protocol": "tcp", "ports": "22",
+                               "sources": {"addresses": ["0.0.0.0/0", "::/0"]}}],
+            "droplet_ids": [id],
+        }),
+    );
+    assert_eq!(status, 202, "{made}");
+    let (_, firewalls) = get(&agent, &at("/v2/firewalls"), &token);
+    same_shape(
+        "firewalls",
+        &firewalls,
+        &doc("firewalls.json"),
+        &[
+            ".meta.total",
+            // The example's rules name a load balancer and a tag; this one, addresses only.
+            ".firewalls[].inbound_rules[].sources.",
+            ".firewalls[].outbound_rules[].",
+            ".firewalls[].tags[]",
+        ],
+    );
+    assert_eq!(firewalls["firewalls"][0]["droplet_ids"][0], id);
 
     // Errors have the documented body.
     let (status, body) = get(&agent, &at("/v2/account"), "not-the-token");

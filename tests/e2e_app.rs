@@ -1,5 +1,6 @@
 //! The whole course end to end on one practice droplet, with the real binary: from the expired
-//! root password to the sample API answering `GET /items` from this computer; then releases
+//! root password to the sample API answering `GET /items` from this computer (the run stopped
+//! once as stage 5 begins, to find the background download's packages cached); then releases
 //! after the first (a folder, an app of its own with a `create_app()` factory found in its code,
 //! a broken requirements.txt, a git URL and tag that do not exist, a real tag), a rollback, and a
 //! re-run that changes nothing. Every claim about the server is
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use common::cli::{deploy_folder, droplift_killed_at, droplift_logged, said};
 use common::course::{self, DB_PW, USER_PW};
 use common::droplet::TestDroplet;
+use common::prefetch;
 use droplift::practice::{PracticeOs, UpOptions};
 
 const BASE: &str = "/var/www/html/items-rest";
@@ -172,8 +174,20 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     // The whole course, from the e-mailed (expired) root password, and the state it leaves
     // (this droplet runs the harness's system, Ubuntu 24.04 unless DROPLIFT_TEST_OS says
     // otherwise; tests/e2e_course.rs runs the others).
-    let course = course::apply_whole_course(&droplet, home.path(), answers);
-    let course_text = said(&course);
+    // Stopped once, as stage 5 begins (the background download's proof, issue 21): the later
+    // stages' packages and the wheels are cached before their stage and none is installed; the
+    // rest of the course installs from that cache.
+    prefetch::plant_who_ran_pip(&droplet);
+    let course_text = course::apply_course_stopped_at(
+        &droplet,
+        home.path(),
+        answers,
+        prefetch::STAGE_5,
+        Duration::ZERO,
+        |first| prefetch::assert_cached_before_their_stage(&droplet, first, "erin"),
+        &secrets,
+    );
+    prefetch::assert_rest_used_the_cache(&course_text);
     course::assert_course_state(&droplet, home.path());
 
     // From this computer, as any visitor: 200 with JSON; and the database behind it works.
@@ -209,7 +223,12 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     );
     assert_eq!(serving_unit(&droplet), "uwsgi-items-rest@a");
     let first = current(&droplet);
-    assert!(mark(&droplet, &first).contains("status=good"));
+    let first_mark = mark(&droplet, &first);
+    assert!(first_mark.contains("status=good"), "{first_mark}");
+    assert!(
+        first_mark.contains("uwsgi=system"),
+        "the system's uWSGI serves: {first_mark}"
+    );
 
     // From here on, releases of the student's own code (folders, git): each names the path its
     // smoke test asks (the sample's, /items), as any app but the sample must (issue 26).
@@ -461,6 +480,7 @@ fn the_course_ends_with_the_api_answering_and_releases_roll_forward_and_back() {
     // (the settings of before name the module of the release serving: the factory app's)
     no_request_fails_while_releases_change(&droplet, home.path(), answers, &secrets);
     an_own_health_path_decides_go_live(&droplet, home.path(), &course_answers, &secrets);
+    supervisor_in_the_way(&droplet, home.path(), answers, &secrets);
 
     eprintln!(
         "MEASURED: the whole test took {:.1} s",
@@ -1183,5 +1203,50 @@ fn an_own_health_path_decides_go_live(
         mark(droplet, &newest).contains("status=failed"),
         "{}",
         mark(droplet, &newest)
+    );
+}
+
+/// A supervisor program that runs from the site's folder (as on seed 004's classroom droplet):
+/// stage 9's check stops on it and says what to do; moved away, it no longer does.
+/// supervisor itself need not be installed: droplift reads its files, never runs it.
+fn supervisor_in_the_way(droplet: &TestDroplet, home: &Path, answers: &str, secrets: &str) {
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!(
+            "mkdir -p /etc/supervisor/conf.d && printf '[program:items]\\ncommand={BASE}/current/venv/bin/uwsgi --ini uwsgi.ini\\n' > /etc/supervisor/conf.d/items.conf"
+        ),
+    ]);
+    let status = |when: &str| {
+        let out = droplift_logged(
+            home,
+            &[
+                "status",
+                "--answers",
+                answers,
+                "--secrets-stdin",
+                "--only",
+                "service",
+            ],
+            secrets,
+        );
+        let text = said(&out);
+        assert!(out.status.success(), "{when}: {text}");
+        text
+    };
+    let text = status("with supervisor's program");
+    assert!(
+        text.lines().any(|l| l.contains("uWSGI service")
+            && l.contains("drifted")
+            && l.contains(&format!("supervisor runs items from {BASE}"))),
+        "{text}"
+    );
+    droplet.run(&["rm", "-r", "/etc/supervisor"]);
+    // (what the stage says then depends on the release the tests before left serving)
+    let text = status("without it");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("uWSGI service") && !l.contains("supervisor")),
+        "{text}"
     );
 }

@@ -1,7 +1,8 @@
 //! `droplift cloud create` end to end against the practice cloud, headless: the real binary
 //! creates a droplet (a real practice droplet with the uploaded key for root and no password),
 //! reaches stage 1 as root by the key, `apply` finishes the access stages 1–4 with the same
-//! answers file, `cloud list` marks the droplet, and `cloud destroy` removes it (the practice
+//! answers file, `cloud list` marks the droplet, the doctor reads a cloud firewall in front of
+//! it, and `cloud destroy` removes it (the practice
 //! droplet is gone). The token is in no file droplift wrote. Needs root (practice droplets).
 
 mod common;
@@ -153,6 +154,72 @@ fn cloud_create_then_apply_hardens_the_droplet_and_destroy_removes_it() {
             .any(|l| l.starts_with(&format!("* {name}")) && l.contains("active")),
         "{said}"
     );
+
+    // The doctor with the token reads the cloud firewalls in front of the droplet: one made in
+    // the panel for the web only (HTTP, no SSH rule) drops new SSH logins before sshd, whatever
+    // ufw says, and its card names the rule to add. (The practice cloud lists firewalls, it does
+    // not enforce them: the login below still works, and the doctor reads what DigitalOcean would
+    // do.)
+    let client = droplift::cloud::Client::new(
+        droplift::cloud::ApiConfig::from_env(Some(&cloud.url)),
+        droplift::secret::Secret::new(token.clone()),
+    );
+    let id = client
+        .droplets()
+        .expect("the droplets")
+        .iter()
+        .find(|d| d.name == name)
+        .expect("the droplet")
+        .id;
+    let firewall = client
+        .create_firewall(&droplift::cloud::api::FirewallCreate {
+            name: "web-only".to_owned(),
+            inbound_rules: vec![droplift::cloud::api::InboundRule {
+                protocol: "tcp".to_owned(),
+                ports: "80".to_owned(),
+                sources: droplift::cloud::api::FirewallSources {
+                    addresses: vec!["0.0.0.0/0".to_owned(), "::/0".to_owned()],
+                    ..Default::default()
+                },
+            }],
+            outbound_rules: Vec::new(),
+            droplet_ids: vec![id],
+            tags: Vec::new(),
+        })
+        .expect("a cloud firewall");
+    let doctor = droplift(
+        home.path(),
+        &[
+            "doctor",
+            "--answers",
+            answers,
+            "--secrets-stdin",
+            "--api-url",
+            &cloud.url,
+        ],
+        &format!("do_token={token}\nuser_password={USER_PW}\n"),
+    );
+    let said = cli::said(&doctor);
+    eprintln!("{said}");
+    assert!(
+        said.contains(&format!(
+            "DigitalOcean: droplet {name}, behind the cloud firewall web-only"
+        )),
+        "{said}"
+    );
+    assert!(
+        said.contains("PROBLEM: DigitalOcean's cloud firewall blocks port 22, where sshd listens"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "doctl compute firewall add-rules {} --inbound-rules \"protocol:tcp,ports:22,",
+            firewall.id
+        )),
+        "{said}"
+    );
+    assert!(!said.contains(&token), "the token was printed");
+    assert_eq!(doctor.status.code(), Some(1), "a problem was found");
 
     // Without --yes and without a terminal, destroy refuses.
     let mut args = vec!["cloud", "destroy", name.as_str()];

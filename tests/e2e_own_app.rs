@@ -16,6 +16,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use common::apps;
 use common::cli::{self, said};
 use common::droplet::TestDroplet;
 use common::files::files_holding;
@@ -85,6 +86,8 @@ def create_app(test_config=None):
             secret_key_sha256=hashlib.sha256(key.encode()).hexdigest(),
             jwt_secret_key_length=len(os.environ.get("JWT_SECRET_KEY", "")),
             greeting=os.environ.get("GREETING"),
+            api_token_set="API_TOKEN" in os.environ,
+            api_token_sha256=hashlib.sha256(os.environ.get("API_TOKEN", "").encode()).hexdigest(),
             version=VERSION,
         )
 
@@ -159,117 +162,6 @@ def downgrade():
             ),
         );
     }
-}
-
-/// A Django REST framework API as `startproject` lays it out: settings that read DATABASE_URL
-/// (dj-database-url) and SECRET_KEY, `STATIC_ROOT = BASE_DIR / "staticfiles"`, one app with a
-/// model, its migration and a static file of its own. No `[app] release` or `static` is given:
-/// droplift proposes migrate, collectstatic and nginx for /static/.
-fn notes_folder(dir: &Path) {
-    let write = |path: &str, text: &str| {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, text).expect("write");
-    };
-    write(
-        "requirements.txt",
-        "Django>=4.2,<6\ndjangorestframework>=3.14,<4\ndj-database-url>=2,<4\npsycopg2-binary>=2.9,<3\n",
-    );
-    write(
-        "manage.py",
-        r#"#!/usr/bin/env python
-import os
-import sys
-
-if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
-    from django.core.management import execute_from_command_line
-
-    execute_from_command_line(sys.argv)
-"#,
-    );
-    write("api/__init__.py", "");
-    write(
-        "api/settings.py",
-        r#"import os
-from pathlib import Path
-
-import dj_database_url
-
-BASE_DIR = Path(__file__).resolve().parent.parent
-SECRET_KEY = os.environ["SECRET_KEY"]
-DEBUG = False
-ALLOWED_HOSTS = ["*"]
-INSTALLED_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.staticfiles",
-    "rest_framework",
-    "notes",
-]
-MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-ROOT_URLCONF = "api.urls"
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
-WSGI_APPLICATION = "api.wsgi.application"
-DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-USE_TZ = True
-STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
-    "UNAUTHENTICATED_USER": None,
-}
-"#,
-    );
-    write(
-        "api/urls.py",
-        "from django.urls import path\n\nfrom notes.views import health\n\nurlpatterns = [path(\"api/health/\", health)]\n",
-    );
-    write(
-        "api/wsgi.py",
-        "import os\n\nfrom django.core.wsgi import get_wsgi_application\n\n\
-         os.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"api.settings\")\n\
-         application = get_wsgi_application()\n",
-    );
-    write("notes/__init__.py", "");
-    write(
-        "notes/models.py",
-        "from django.db import models\n\n\nclass Note(models.Model):\n    text = models.CharField(max_length=200)\n",
-    );
-    write(
-        "notes/views.py",
-        "from rest_framework.decorators import api_view\nfrom rest_framework.response import Response\n\n\
-         from .models import Note\n\n\n@api_view([\"GET\"])\ndef health(request):\n    \
-         return Response({\"ok\": True, \"notes\": Note.objects.count()})\n",
-    );
-    write("notes/migrations/__init__.py", "");
-    write(
-        "notes/migrations/0001_initial.py",
-        r#"from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    initial = True
-    dependencies = []
-    operations = [
-        migrations.CreateModel(
-            name="Note",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("text", models.CharField(max_length=200)),
-            ],
-        ),
-    ]
-"#,
-    );
-    write("notes/static/notes/hello.txt", NOTES_STATIC);
 }
 
 /// counter_folder's lock as `uv lock` writes it (its fields droplift reads, and the kinds of
@@ -447,9 +339,6 @@ def visit():
         .replace("__VERSION__", version),
     );
 }
-
-/// The static file of the Django app, as nginx must serve it.
-const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
 
 /// GET `path` from this computer with the response's headers: (status, headers, body).
 fn get_with_headers(address: &str, path: &str) -> (u16, String, String) {
@@ -729,6 +618,7 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         }
     }
     assert_eq!(files_holding(home.path(), &made), Vec::<String>::new());
+    settings_set_by_hand(&droplet, home.path(), &answers, &secrets);
     let old_schema =
         rollback_across_a_schema_change(&droplet, home.path(), &answers, &serving, &secrets);
     drills_start_the_serving_release_on_a_scratch_copy(
@@ -753,6 +643,182 @@ fn an_own_flask_app_migrates_gets_its_settings_and_a_failed_migration_never_serv
         &address,
         code.path(),
         &secrets,
+    );
+}
+
+/// A setting set by hand, never in the answers: its value travels on stdin only.
+const API_TOKEN: &str = "by-hand 'token' \"x\" $PATH #2";
+
+/// What /settings says of API_TOKEN: (set, the SHA-256 of its value).
+fn api_token(droplet: &TestDroplet) -> (bool, String) {
+    let (status, body) = get(&droplet.address.to_string(), "/settings");
+    assert_eq!(status, 200, "{body}");
+    let settings: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    (
+        settings["api_token_set"] == true,
+        settings["api_token_sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// `droplift env` on the serving release 2: `env set API_TOKEN --restart` gives the app a new
+/// setting by going live again in the other slot; `env list` names it as set by hand (and the
+/// others by origin) with no value; `env unset` without a restart changes the file but not the
+/// app serving (and `env list` says so); `--restart` then takes it away. Last it is set again
+/// without a restart, for the Django app's deploy to keep. No value in any output or local file.
+fn settings_set_by_hand(droplet: &TestDroplet, home: &Path, answers: &str, secrets: &str) {
+    // The time these steps add to the file, printed for the report (never asserted).
+    let started = std::time::Instant::now();
+    let slot = || {
+        droplet
+            .run(&["cat", &format!("{STATE}/slot")])
+            .trim()
+            .to_owned()
+    };
+    let serving = droplet.run(&["cat", &format!("{STATE}/current")]);
+    let slot_before = slot();
+    assert!(!api_token(droplet).0, "not set before");
+    let set = cli::droplift(
+        home,
+        &[
+            "env",
+            "set",
+            "API_TOKEN",
+            "--answers",
+            answers,
+            "--restart",
+            "--secrets-stdin",
+        ],
+        &format!("{secrets}env.API_TOKEN={API_TOKEN}\n"),
+    );
+    let set_text = said(&set);
+    eprintln!("--- droplift env set API_TOKEN --restart\n{set_text}");
+    assert!(set.status.success(), "{set_text}");
+    assert!(
+        set_text.contains("The app serving has the new environment"),
+        "{set_text}"
+    );
+    assert_eq!(api_token(droplet), (true, sha256(API_TOKEN)));
+    // The same release, gone live again in the other slot.
+    assert_eq!(droplet.run(&["cat", &format!("{STATE}/current")]), serving);
+    assert_ne!(
+        slot(),
+        slot_before,
+        "the restart went live in the other slot"
+    );
+    assert_eq!(get_version(droplet), "2");
+
+    let list = cli::droplift(
+        home,
+        &["env", "list", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    let list_text = said(&list);
+    eprintln!("--- droplift env list\n{list_text}");
+    assert!(list.status.success(), "{list_text}");
+    for (name, from) in [
+        ("API_TOKEN", "set by hand"),
+        ("SECRET_KEY", "secret ([app] secrets)"),
+        ("JWT_SECRET_KEY", "secret ([app] secrets)"),
+        ("GREETING", "answers ([app.env])"),
+        ("DATABASE_URL", "droplift"),
+    ] {
+        assert!(
+            list_text.lines().any(|l| {
+                // Each line the server printed comes as `    | …`.
+                let l = l.trim_start().trim_start_matches('|').trim_start();
+                l.starts_with(&format!("{name} ")) && l.contains(from)
+            }),
+            "{name}: {list_text}"
+        );
+    }
+
+    // Unset without a restart: the file changes, the app serving keeps what it started with.
+    let unset = cli::droplift(
+        home,
+        &[
+            "env",
+            "unset",
+            "API_TOKEN",
+            "--answers",
+            answers,
+            "--secrets-stdin",
+        ],
+        secrets,
+    );
+    let unset_text = said(&unset);
+    assert!(unset.status.success(), "{unset_text}");
+    assert!(
+        unset_text.contains("keeps the values it started with"),
+        "{unset_text}"
+    );
+    assert_eq!(env_line(droplet, "API_TOKEN"), "");
+    assert!(api_token(droplet).0, "the serving slot keeps its values");
+    let list2 = cli::droplift(
+        home,
+        &["env", "list", "--answers", answers, "--secrets-stdin"],
+        secrets,
+    );
+    let list2_text = said(&list2);
+    assert!(
+        list2_text.contains("the app serving does not have that change yet"),
+        "{list2_text}"
+    );
+    let restart = cli::droplift(
+        home,
+        &[
+            "env",
+            "unset",
+            "API_TOKEN",
+            "--answers",
+            answers,
+            "--restart",
+            "--secrets-stdin",
+        ],
+        secrets,
+    );
+    let restart_text = said(&restart);
+    assert!(restart.status.success(), "{restart_text}");
+    assert!(restart_text.contains("nothing to remove"), "{restart_text}");
+    assert_eq!(api_token(droplet), (false, sha256("")));
+
+    // Set again without a restart: the Django app's deploy on this site (a new release, so stage 8
+    // writes the environment file anew) must keep it.
+    let again = cli::droplift(
+        home,
+        &[
+            "env",
+            "set",
+            "API_TOKEN",
+            "--answers",
+            answers,
+            "--secrets-stdin",
+        ],
+        &format!("{secrets}env.API_TOKEN={API_TOKEN}\n"),
+    );
+    let again_text = said(&again);
+    assert!(again.status.success(), "{again_text}");
+    assert!(env_line(droplet, "API_TOKEN").starts_with("API_TOKEN="));
+    assert!(!api_token(droplet).0, "the serving slot keeps its values");
+
+    for text in [
+        &set_text,
+        &list_text,
+        &again_text,
+        &unset_text,
+        &list2_text,
+        &restart_text,
+    ] {
+        for secret in [API_TOKEN, TYPED_SECRET, DB_PW] {
+            assert!(!text.contains(secret), "a secret in the output");
+        }
+    }
+    assert_eq!(files_holding(home, API_TOKEN), Vec::<String>::new());
+    eprintln!(
+        "--- droplift env: the steps above took {:.1} s",
+        started.elapsed().as_secs_f64()
     );
 }
 
@@ -1416,7 +1482,7 @@ fn django_rest_app_with_static_files_served_by_nginx(
     secrets: &str,
 ) {
     let notes = code.join("notes");
-    notes_folder(&notes);
+    apps::notes_folder(&notes);
     let answers = cli::answers_file(
         home,
         &format!(
@@ -1430,6 +1496,14 @@ fn django_rest_app_with_static_files_served_by_nginx(
     let out = cli::deploy_folder(home, &answers, &notes, secrets);
     let text = said(&out);
     assert!(out.status.success(), "{text}");
+    // `droplift env set` before it (settings_set_by_hand): a new release's environment file
+    // keeps a line set by hand, and says no value.
+    assert!(
+        env_line(droplet, "API_TOKEN").starts_with("API_TOKEN=\"by-hand"),
+        "{}",
+        env_line(droplet, "API_TOKEN")
+    );
+    assert!(!text.contains(API_TOKEN), "a secret in the output");
     for proposed in [
         "The app's entry point: api.wsgi:application (found WSGI_APPLICATION",
         "Proposed from your code: release commands: python manage.py migrate --noinput, python \
@@ -1449,7 +1523,11 @@ fn django_rest_app_with_static_files_served_by_nginx(
     assert_eq!((status, body.trim()), (200, r#"{"ok":true,"notes":0}"#));
     // The app's own static file and DRF's, from nginx: its ETag, none of Django's headers.
     let (status, headers, body) = get_with_headers(address, "/static/notes/hello.txt");
-    assert_eq!((status, body.as_str()), (200, NOTES_STATIC), "{headers}");
+    assert_eq!(
+        (status, body.as_str()),
+        (200, apps::NOTES_STATIC),
+        "{headers}"
+    );
     assert!(headers.contains("etag:"), "nginx's own answer: {headers}");
     assert!(
         !headers.contains("x-frame-options"),

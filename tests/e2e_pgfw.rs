@@ -138,7 +138,7 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
     droplet.run(&[
         "sh",
         "-c",
-        "for i in $(seq 50); do ss -ltn | grep -q ':9999 ' && ss -ltn | grep -q ':8080 ' && exit 0; sleep 0.1; done; exit 1",
+        "for i in $(seq 300); do ss -ltn | grep -q ':9999 ' && ss -ltn | grep -q ':8080 ' && exit 0; sleep 0.1; done; exit 1",
     ]);
     assert!(droplet.reachable(8080), "an added port gets through");
     assert!(!droplet.reachable(9999), "any other port is shut");

@@ -189,6 +189,7 @@ fn day_two_commands() -> Vec<(String, course::plan::Command)> {
             course::stages::service::rollback_plans(&app, None),
         ),
     ];
+    let plans = plans.into_iter().chain(env_plans(&answers));
     let mut all = Vec::new();
     for (what, plans) in plans {
         let plans = plans.expect("builds");
@@ -203,6 +204,51 @@ fn day_two_commands() -> Vec<(String, course::plan::Command)> {
         }
     }
     all
+}
+
+/// `droplift env list`, `env set NAME --restart` and `env unset NAME` for the example answers.
+fn env_plans(
+    answers: &answers::Answers,
+) -> Vec<(
+    &'static str,
+    Result<course::plan::StagePlans, droplift::shell::QuoteError>,
+)> {
+    use course::env::{self, Change};
+    let v = env::values(answers).expect("env values");
+    let app = course::stages::service::values(answers).expect("service values");
+    let name = course::values::EnvName::parse("API_TOKEN").expect("a name");
+    vec![
+        ("env list", env::list_plans(&v)),
+        (
+            "env set --restart",
+            env::change_plans(&v, &name, Change::Set, Some(&app)),
+        ),
+        (
+            "env unset",
+            env::change_plans(&v, &name, Change::Unset, None),
+        ),
+    ]
+}
+
+/// The plans of `droplift env`: what the student sees before a setting changes.
+#[test]
+fn env_plans_show_names_never_values() {
+    let answers = example();
+    let mut text = String::new();
+    for (what, plans) in env_plans(&answers) {
+        let plans = plans.expect("builds");
+        text.push_str(&format!("━━━━ {what} ━━━━\n{}", readable(&plans)));
+        for step in plans.apply.steps.iter().chain(&plans.probe.steps) {
+            if let course::plan::Action::Run(c) = &step.action {
+                let secrets: Vec<_> = c.required_secrets().collect();
+                assert!(
+                    secrets.is_empty() || secrets == [droplift::secret::SecretName::AppSecrets],
+                    "{what}: {secrets:?}"
+                );
+            }
+        }
+    }
+    insta::assert_snapshot!("env_plans", text);
 }
 
 #[test]

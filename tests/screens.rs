@@ -1847,3 +1847,66 @@ fn the_last_stage_s_screen_shows_the_health_board() {
         screen
     );
 }
+
+/// ola's site items with every stage done, on the uWSGI stage's finished screen.
+fn service_finished() -> App {
+    let mut app = at_update_preview();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = droplift::wizard::View::Finished;
+    app
+}
+
+/// `s` on the uWSGI stage's finished screen: the optional backup step, what it does and why,
+/// each step with its command, at 80×24 with nothing cut (issue 29).
+#[test]
+fn the_backup_step_explains_itself_before_anything_runs() {
+    let mut app = service_finished();
+    let bar = text(&render(&mut app, 80, 24));
+    assert!(bar.contains("s backups"), "the bar offers it:\n{bar}");
+    press(&mut app, KeyCode::Char('s'));
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the backup step", &buffer);
+    let screen = text(&buffer);
+    for part in [
+        "Nightly backups (optional)",
+        "/var/lib/droplift/backups/items",
+        "Why:",
+        "Write the timer",
+        "Enter set it up and back up now",
+    ] {
+        assert!(screen.contains(part), "{part}:\n{screen}");
+    }
+    save_screenshot("backup-step", &buffer);
+    insta::assert_snapshot!(screen);
+}
+
+/// `l` at the end of the uWSGI stage: the app's logs from their end, a known line explained,
+/// at 80×24 with nothing cut (issue 26).
+#[test]
+fn the_app_s_logs_open_from_their_end() {
+    let mut app = service_finished();
+    let effects = press(&mut app, KeyCode::Char('l'));
+    let id = first_id(&effects);
+    for line in include_str!("fixtures/logs-import-error.txt").lines() {
+        out(&mut app, id, Stream::Stdout, line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the logs", &buffer);
+    let screen = text(&buffer);
+    assert!(
+        screen.contains("The logs of items (newest last)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Your app imports a library that is not installed"),
+        "{screen}"
+    );
+    save_screenshot("logs", &buffer);
+    insta::assert_snapshot!(screen);
+}

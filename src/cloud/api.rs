@@ -290,6 +290,77 @@ pub struct Meta {
     pub total: u64,
 }
 
+/// Where a cloud firewall's rule lets traffic come from (`sources` of an inbound rule).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallSources {
+    /// IPv4 and IPv6 addresses or CIDR blocks; `0.0.0.0/0` and `::/0` are everyone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub droplet_ids: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub load_balancer_uids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kubernetes_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+/// An inbound rule of a cloud firewall.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundRule {
+    /// "tcp", "udp" or "icmp".
+    pub protocol: String,
+    /// One port ("80"), a range ("8000-9000"), or "0" (the API's word for every port; "all"
+    /// is accepted when writing).
+    #[serde(default)]
+    pub ports: String,
+    #[serde(default)]
+    pub sources: FirewallSources,
+}
+
+/// A DigitalOcean cloud firewall (`GET /v2/firewalls`): applied to the droplets it lists and to
+/// those with one of its tags; what no inbound rule allows is dropped before the droplet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Firewall {
+    pub id: String,
+    pub name: String,
+    /// "waiting", "succeeded" or "failed".
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub inbound_rules: Vec<InboundRule>,
+    #[serde(default)]
+    pub outbound_rules: Vec<Value>,
+    #[serde(default)]
+    pub droplet_ids: Vec<u64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub pending_changes: Vec<Value>,
+}
+
+/// `POST /v2/firewalls`: a new firewall (the practice cloud's, for tests and classes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirewallCreate {
+    pub name: String,
+    #[serde(default)]
+    pub inbound_rules: Vec<InboundRule>,
+    #[serde(default)]
+    pub outbound_rules: Vec<Value>,
+    #[serde(default)]
+    pub droplet_ids: Vec<u64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FirewallResponse {
+    pub firewall: Firewall,
+}
+
 macro_rules! page {
     ($name:ident, $field:ident, $item:ty) => {
         /// One page of a list, as the API returns it.
@@ -309,6 +380,7 @@ page!(SizesPage, sizes, Size);
 page!(ImagesPage, images, Image);
 page!(SshKeysPage, ssh_keys, SshKey);
 page!(DropletsPage, droplets, Droplet);
+page!(FirewallsPage, firewalls, Firewall);
 
 /// The body of every error answer: `{"id": "unauthorized", "message": "Unable to authenticate
 /// you."}`.

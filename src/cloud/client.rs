@@ -463,6 +463,19 @@ impl Client {
         })
     }
 
+    /// The account's cloud firewalls (the doctor compares their inbound rules with ufw's).
+    pub fn firewalls(&self) -> Result<Vec<Firewall>, ApiError> {
+        self.list("/v2/firewalls", |p: FirewallsPage| {
+            (p.firewalls, p.links.pages.next)
+        })
+    }
+
+    /// Makes a cloud firewall (the practice cloud's tests; droplift itself never makes one).
+    pub fn create_firewall(&self, firewall: &FirewallCreate) -> Result<Firewall, ApiError> {
+        self.post::<_, FirewallResponse>("/v2/firewalls", firewall)
+            .map(|r| r.firewall)
+    }
+
     /// The droplets carrying `tag` (the API cannot filter by name and tag at once).
     pub fn droplets_tagged(&self, tag: &str) -> Result<Vec<Droplet>, ApiError> {
         self.list(

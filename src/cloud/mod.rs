@@ -7,6 +7,7 @@ pub mod api;
 pub mod choices;
 pub mod client;
 pub mod create;
+pub mod firewall;
 pub mod text;
 pub mod worker;
 

@@ -43,6 +43,15 @@ pub enum CloudJob {
         key_name: String,
         patience: Patience,
     },
+    /// The cloud firewalls in front of the droplet at `host` (the doctor's `d`).
+    Firewalls {
+        config: ApiConfig,
+        token: Secret,
+        host: String,
+        port: u16,
+        /// The answers' `[droplet] name`, when the address finds no droplet.
+        name: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +62,8 @@ pub enum CloudEvent {
     /// The progress line while waiting: elapsed time and the API's own status.
     Waiting(String),
     Created(Box<Droplet>),
+    /// What the API says of the droplet's cloud firewalls.
+    Firewalls(super::firewall::CloudView),
     /// `field`: the question it is about (`token`, `size`, `region`, `image`, `name`).
     Failed {
         field: Option<&'static str>,
@@ -144,6 +155,21 @@ pub fn run(job: CloudJob, send: impl Fn(CloudEvent) + Send + Sync + Clone + 'sta
                 Ok(droplet) => CloudEvent::Created(Box::new(droplet)),
                 Err(e) => failed(e),
             });
+        }
+        CloudJob::Firewalls {
+            config,
+            token,
+            host,
+            port,
+            name,
+        } => {
+            let client = Client::new(config, token);
+            send(CloudEvent::Firewalls(super::firewall::look(
+                &client,
+                &host,
+                port,
+                name.as_deref(),
+            )));
         }
     }
 }

@@ -134,6 +134,13 @@ checked!(
 );
 
 checked!(
+    /// One setting's name (`droplift env set NAME`): a name the environment takes and droplift
+    /// does not own.
+    EnvName,
+    super::stages::app::settings::validate_env_name
+);
+
+checked!(
     /// The names of the app's secret settings (`[app] secrets`), space-separated; never values.
     SecretNames,
     super::stages::app::settings::validate_secret_name_list

@@ -79,7 +79,7 @@ fn check_typed(
 }
 
 /// Collects the secrets the chosen stages need, before anything runs.
-fn gather_secrets(
+pub(super) fn gather_secrets(
     args: &LoginArgs,
     stages: &[StageId],
     probe_only: bool,
@@ -237,6 +237,17 @@ pub(super) fn connect(
     }
     let redactor = Redactor::new();
     let secrets = gather_secrets(login, stages, probe_only, &answers, &redactor)?;
+    connect_with(answers, login, secrets, redactor, probe_only)
+}
+
+/// Logs in with secrets gathered by the caller (`droplift env set` reads its value beside them).
+pub(super) fn connect_with(
+    answers: course::answers::Answers,
+    login: &LoginArgs,
+    secrets: Secrets,
+    redactor: Redactor,
+    probe_only: bool,
+) -> Result<Session, HeadlessError> {
     let options = ConnectOptions {
         host_keys: if login.accept_new_host_key {
             HostKeyPolicy::AcceptNew

@@ -11,9 +11,12 @@ use clap::Args;
 use super::apply::{LoginArgs, connect, report};
 use super::deploy::AppOverrides;
 use super::{HeadlessError, load_answers_with};
-use crate::course::doctor::{self, Card, Level};
+use crate::cloud::client::{ApiConfig, Client, token_from_env};
+use crate::cloud::firewall;
+use crate::course::doctor::{self, Card, CloudView, Level};
 use crate::course::{self, StageId};
 use crate::runner::Outcome;
+use crate::secret::SecretName;
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
@@ -22,6 +25,11 @@ pub struct DoctorArgs {
     pub answers: PathBuf,
     #[command(flatten)]
     pub login: LoginArgs,
+    /// DigitalOcean's API (default: DigitalOcean's, or DIGITALOCEAN_API_URL). With a token
+    /// (`do_token=` on stdin, or DIGITALOCEAN_ACCESS_TOKEN) the doctor also reads the cloud
+    /// firewalls in front of the droplet.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
 }
 
 /// The doctor runs under the service stage's name: its failures are the app's.
@@ -51,7 +59,17 @@ pub fn doctor(args: &DoctorArgs) -> Result<i32, HeadlessError> {
         report(STAGE, outcome, &session.answers);
         return Ok(1);
     }
-    let cards = doctor::diagnose(&sections, &values.context(laptop_dns));
+    let mut context = values.context(laptop_dns);
+    context.cloud = cloud_view(args, &session);
+    match &context.cloud {
+        Some(view) => println!("{}", view.line()),
+        None => println!(
+            "DigitalOcean: no token, so no cloud firewall was checked (give do_token=… with \
+             --secrets-stdin, or set DIGITALOCEAN_ACCESS_TOKEN)"
+        ),
+    }
+    println!();
+    let cards = doctor::diagnose(&sections, &context);
     print!("{}", render(&cards));
     Ok(i32::from(cards.iter().any(|c| c.level == Level::Fail)))
 }
@@ -82,6 +100,26 @@ pub fn render(cards: &[Card]) -> String {
     });
     out.push('\n');
     out
+}
+
+/// What DigitalOcean's API says of the droplet droplift reaches: found by its address (or the
+/// answers' `[droplet] name`), with the cloud firewalls that apply to it. None without a token.
+fn cloud_view(args: &DoctorArgs, session: &super::session::Session) -> Option<CloudView> {
+    let token = session
+        .secrets
+        .get(SecretName::DoToken)
+        .cloned()
+        .or_else(token_from_env)?;
+    session.redactor.add(&token);
+    let client = Client::new(ApiConfig::from_env(args.api_url.as_deref()), token);
+    let answers = &session.answers;
+    let name = answers.droplet.as_ref().map(|d| d.name.as_str());
+    Some(
+        match firewall::look(&client, &answers.host, answers.port, name) {
+            CloudView::Failed(why) => CloudView::Failed(session.redactor.redact(&why)),
+            view => view,
+        },
+    )
 }
 
 /// The domain's addresses as this computer resolves them.

@@ -8,6 +8,7 @@ mod class_remove;
 pub mod cloud;
 pub mod deploy;
 pub mod doctor;
+pub mod env;
 pub mod logs;
 mod print;
 pub mod secrets;

@@ -66,6 +66,8 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::ResumeAsUser(form)) => question::resume_as_user(app, frame, area, form),
         Some(Overlay::Error(card)) => question::error(app, frame, area, card),
         Some(Overlay::Doctor(view)) => question::doctor(app, frame, area, view),
+        Some(Overlay::Backup(offer)) => question::backup(app, frame, area, offer),
+        Some(Overlay::Logs(view)) => question::logs(app, frame, area, view),
         Some(Overlay::PracticeOs { selected }) => popup::choose(
             app,
             frame,

@@ -222,10 +222,64 @@ pub fn error(app: &App, frame: &mut Frame, area: Rect, card: &ErrorCard) {
 
 /// The doctor's cards (`d` at the end of the app or uWSGI stage): each problem, why it matters
 /// and the exact fix, scrolled with ↑ / ↓ when they are longer than the screen.
+/// `s` at the end of stages 8–10: the nightly backup, what it does and why, and its steps;
+/// Enter sets it up and takes one.
+pub fn backup(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    offer: &crate::wizard::backup::BackupOffer,
+) {
+    let theme = &app.theme;
+    let width = 76.min(area.width);
+    let mut body: Vec<Line> = vec![
+        Line::raw(format!(
+            "Every night at 3 the server dumps the database {} (pg_dump) into a folder only \
+             root may open, /var/lib/droplift/backups/{}, keeping the newest of 7 days and of \
+             4 weeks. One is taken now too.",
+            offer.db, offer.site
+        )),
+        Line::raw(
+            "Why: a release whose migration goes wrong, or a table deleted by mistake, loses \
+             data a rollback cannot bring back; a backup can (droplift restore, and --drill \
+             to prove one without touching the site).",
+        ),
+        Line::raw(""),
+    ];
+    for what in &offer.steps {
+        body.push(Line::styled(format!("▶ {what}"), theme.title));
+    }
+    body.push(Line::raw(""));
+    body.push(Line::raw(
+        "Each command shows in the log as it runs. From a terminal: droplift backup now.",
+    ));
+    let body = super::wrap::fit(body, width.saturating_sub(2));
+    let height = (body.len() as u16 + 3).min(area.height);
+    let rows = usize::from(height.saturating_sub(3));
+    let shown: Vec<Line> = body.into_iter().take(rows).collect();
+    let rect = super::popup::centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(" Nightly backups (optional) ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [text_area, keys_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(shown), text_area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            "Enter set it up and back up now   Esc not now",
+            theme.key,
+        )),
+        keys_area,
+    );
+}
+
 pub fn doctor(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::doctor::DoctorView) {
     use crate::course::doctor::Level;
     let theme = &app.theme;
-    let width = 76.min(area.width);
     let mut body: Vec<Line> = Vec::new();
     if view.cards.is_empty() {
         body.push(Line::raw(
@@ -258,10 +312,26 @@ pub fn doctor(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::do
             ]));
         }
     }
+    scrolling_popup(app, frame, area, &view.title(), body, view.scroll);
+}
+
+/// A popup of `body` (wrapped to 76 columns at most) from line `scroll` on, titled `title`,
+/// with the keys on its last row: the doctor's cards and the app's logs.
+fn scrolling_popup(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    body: Vec<Line<'static>>,
+    scroll: u16,
+) {
+    let theme = &app.theme;
+    let width = 76.min(area.width);
     let body = super::wrap::fit(body, width.saturating_sub(2));
-    let height = (body.len() as u16 + 3).min(area.height);
+    // The header and the status bar stay in sight (the bar names the keys too).
+    let height = (body.len() as u16 + 3).min(area.height.saturating_sub(2));
     let rows = usize::from(height.saturating_sub(3));
-    let top = usize::from(view.scroll).min(body.len().saturating_sub(rows));
+    let top = usize::from(scroll).min(body.len().saturating_sub(rows));
     let more = top + rows < body.len();
     let shown: Vec<Line> = body.into_iter().skip(top).take(rows).collect();
     let rect = super::popup::centered(area, width, height);
@@ -269,16 +339,38 @@ pub fn doctor(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::do
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {} ", view.title()), theme.title));
+        .title(Span::styled(format!(" {title} "), theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let [text_area, keys_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
     frame.render_widget(Paragraph::new(shown), text_area);
     let keys = if more || top > 0 {
-        "↑/↓ scroll   Esc close"
+        "↑/↓ PgUp/PgDn scroll   Esc close"
     } else {
         "Esc close"
     };
     frame.render_widget(Paragraph::new(Span::styled(keys, theme.key)), keys_area);
+}
+
+/// `l` at the end of stages 8–10: the app's logs, the newest last (shown from the end).
+pub fn logs(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::logs::LogsView) {
+    let theme = &app.theme;
+    let body: Vec<Line<'static>> = if view.lines.is_empty() {
+        vec![Line::raw("Nothing logged yet.")]
+    } else {
+        view.lines
+            .iter()
+            .map(|line| {
+                if line.starts_with("== ") {
+                    Line::styled(line.clone(), theme.title)
+                } else if line.starts_with("  → ") || line.starts_with("→ ") {
+                    Line::styled(line.clone(), theme.warning)
+                } else {
+                    Line::raw(line.clone())
+                }
+            })
+            .collect()
+    };
+    scrolling_popup(app, frame, area, &view.title, body, view.scroll);
 }

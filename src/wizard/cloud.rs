@@ -393,6 +393,8 @@ pub(super) fn on_cloud(app: &mut App, event: CloudEvent) -> Vec<Effect> {
             app.log_line(LineKind::Success, &note);
         }
         CloudEvent::Line(line) => app.info(&line),
+        // The doctor's (`wizard::mod` hands it to `doctor::on_cloud` before this).
+        CloudEvent::Firewalls(_) => {}
         CloudEvent::Waiting(line) => {
             flow.waiting = Some(line);
         }

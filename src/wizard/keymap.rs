@@ -217,6 +217,17 @@ pub static TABLE: &[Binding] = &[
     )
     .bar("↑/↓", "scroll"),
     on(doctor_open, &[ENTER, ESC], keys::close_popup).bar("Esc", "close"),
+    // ── The logs' popup ──
+    on(
+        logs_open,
+        &[UP, ch('k'), DOWN, ch('j'), PGUP, PGDN],
+        keys::scroll_logs,
+    )
+    .bar("↑/↓", "scroll"),
+    on(logs_open, &[ENTER, ESC], keys::close_popup).bar("Esc", "close"),
+    // ── The backup step's popup ──
+    on(backup_open, &[ENTER], keys::backup_confirm).bar("Enter", "set it up"),
+    on(backup_open, &[ESC], keys::close_popup).bar("Esc", "not now"),
     // ── The error card ──
     on(error_card, &[ENTER, ESC], keys::close_popup).bar("Enter", "close"),
     // The bar has always named the log here, but the card keeps every other key (issue 25).
@@ -377,9 +388,12 @@ pub static TABLE: &[Binding] = &[
         .bar("d", "doctor")
         .help(
             Group::PreviewAndRunning,
-            "d",
-            "end of stages 8–10: the doctor's diagnosis",
+            "d / l / s",
+            "end of stages 8–10: doctor / logs / backups",
         ),
+    // Off the bar while a restart is offered (no room; `?` lists them).
+    on(backup_offered, &[ch('s')], keys::backup_offer).bar_if(no_restart, "s", "backups"),
+    on(logs_offered, &[ch('l')], keys::logs).bar_if(no_restart, "l", "logs"),
     on(finished, &[ESC], keys::back_to_questions).bar("Esc", "back"),
     // ── nginx (stage 7): the editor pane ──
     // (with the rollback line the help box fills 80×24 exactly)
@@ -697,6 +711,26 @@ fn doctor_offered(app: &App) -> bool {
     finished(app) && super::doctor::offered(app)
 }
 
+fn backup_offered(app: &App) -> bool {
+    finished(app) && super::backup::offered(app)
+}
+
+fn no_restart(app: &App) -> bool {
+    !app.reboot_needed
+}
+
+fn logs_offered(app: &App) -> bool {
+    finished(app) && super::logs::offered(app)
+}
+
+fn logs_open(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Logs(_)))
+}
+
+fn backup_open(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Backup(_)))
+}
+
 fn doctor_open(app: &App) -> bool {
     matches!(app.overlay, Some(Overlay::Doctor(_)))
 }
@@ -732,7 +766,11 @@ fn log_on_bar(app: &App) -> bool {
     match app.view {
         View::Form => !matches!(app.current, StageId::Firewall | StageId::Connect),
         View::Running => app.instructor.paused.is_none(),
-        View::Finished => !matches!(app.current, StageId::Nginx | StageId::Service),
+        // The ends of stages 7–10 need the room for their own keys (PgUp/PgDn still work).
+        View::Finished => !matches!(
+            app.current,
+            StageId::Nginx | StageId::App | StageId::Service | StageId::Domain
+        ),
         View::Preview { .. } | View::Editor => false,
     }
 }

@@ -161,6 +161,16 @@ const STATES: &[State] = &[
         Some("the_doctor_names_the_cause_at_the_end_of_a_failed_uwsgi_stage"),
         doctor_cards,
     ),
+    state(
+        "logs",
+        Some("the_app_s_logs_open_from_their_end"),
+        logs_popup,
+    ),
+    state(
+        "backup step",
+        Some("the_backup_step_explains_itself_before_anything_runs"),
+        backup_offer,
+    ),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -499,7 +509,28 @@ fn service_finished() -> App {
         user: "root".into(),
     };
     app.enter_stage(StageId::Service);
+    // The database stage is done (the backup step is offered).
+    app.set_status(StageId::Postgres, StageStatus::Done);
     app.view = View::Finished;
+    app
+}
+
+/// The app's logs over the finished uWSGI stage.
+fn logs_popup() -> App {
+    let mut app = service_finished();
+    app.overlay = Some(Overlay::Logs(super::logs::LogsView {
+        title: "The logs of items (newest last)".into(),
+        lines: super::logs::lines_of("── journal of uwsgi-items@* (last 60 lines)\n"),
+        scroll: 0,
+    }));
+    app
+}
+
+/// The backup step's popup over the finished uWSGI stage (stage 5 done).
+fn backup_offer() -> App {
+    let mut app = service_finished();
+    super::backup::offer(&mut app);
+    assert!(matches!(app.overlay, Some(Overlay::Backup(_))));
     app
 }
 
@@ -513,6 +544,7 @@ fn doctor_cards() -> App {
         host: "203.0.113.7".into(),
         domain: None,
         laptop_dns: None,
+        cloud: None,
     };
     let cards = crate::course::doctor::diagnose(&crate::course::doctor::Sections::split(text), &cx);
     app.overlay = Some(Overlay::Doctor(super::doctor::DoctorView {

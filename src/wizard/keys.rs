@@ -258,15 +258,37 @@ pub(super) fn doctor(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::doctor::start(app)
 }
 
-/// ↑ / ↓ a line, PgUp / PgDn ten, in the doctor's popup.
-pub(super) fn scroll_doctor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let delta = match key.code {
+pub(super) fn logs(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::logs::start(app)
+}
+
+/// Scrolls the logs' popup.
+pub(super) fn scroll_logs(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::logs::scroll(app, popup_delta(key));
+    Vec::new()
+}
+
+pub(super) fn backup_offer(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::backup::offer(app)
+}
+
+pub(super) fn backup_confirm(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::backup::confirm(app)
+}
+
+/// ↑ / ↓ a line, PgUp / PgDn ten: how far a popup scrolls for `key`.
+fn popup_delta(key: KeyEvent) -> i16 {
+    match key.code {
         KeyCode::Up | KeyCode::Char('k') => -1,
         KeyCode::Down | KeyCode::Char('j') => 1,
         KeyCode::PageUp => -10,
         _ => 10,
-    };
-    super::doctor::scroll(app, delta);
+    }
+}
+
+/// Scrolls the doctor's popup.
+pub(super) fn scroll_doctor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::doctor::scroll(app, popup_delta(key));
     Vec::new()
 }
 

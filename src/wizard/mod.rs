@@ -2,6 +2,7 @@
 //! No I/O happens here, so every screen can be driven by a test without terminal or network.
 
 mod ahead;
+pub mod backup;
 pub mod board;
 pub mod editor;
 pub use ahead::Elsewhere;
@@ -14,6 +15,7 @@ pub mod form;
 pub mod keymap;
 mod keys;
 mod login;
+pub mod logs;
 pub mod practice;
 pub mod resume;
 mod stage_end;
@@ -134,6 +136,11 @@ pub enum Overlay {
     ConfirmDiscard,
     /// `d` at the end of the app or uWSGI stage: the doctor's cards.
     Doctor(doctor::DoctorView),
+    /// `s` at the end of the app, uWSGI or domain stage: the nightly backup, explained, with
+    /// its commands; Enter sets it up and takes one.
+    Backup(backup::BackupOffer),
+    /// `l` at the end of the app, uWSGI or domain stage: the app's logs.
+    Logs(logs::LogsView),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -216,6 +223,12 @@ pub struct App {
     pub checking_all: bool,
     /// The running check is the doctor's (`doctor::start`).
     pub doctoring: bool,
+    /// The doctor's question to DigitalOcean about cloud firewalls, when a token is known.
+    pub doctor_cloud: doctor::CloudLook,
+    /// The backup step's run is out (`backup::confirm`): which of its two.
+    pub backing_up: Option<backup::Phase>,
+    /// The logs' read is out (`logs::start`).
+    pub reading_logs: bool,
     /// The health board on the finished screen of stages 8–10, and its read.
     pub board: board::BoardView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
@@ -278,6 +291,9 @@ impl App {
             now: 0,
             checking_all: false,
             doctoring: false,
+            doctor_cloud: doctor::CloudLook::default(),
+            backing_up: None,
+            reading_logs: false,
             board: board::BoardView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),
@@ -465,6 +481,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Practice(event) => {
             app.dirty = true;
             practice::on_practice(app, event)
+        }
+        Event::Cloud(crate::cloud::worker::CloudEvent::Firewalls(view)) => {
+            app.dirty = true;
+            doctor::on_cloud(app, view)
         }
         Event::Cloud(event) => {
             app.dirty = true;

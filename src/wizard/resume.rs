@@ -151,7 +151,32 @@ pub fn all_checked(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effe
     app.log_line(LineKind::Success, &format!("On this server: {tally}."));
     save(app);
     app.view = View::Finished;
+    // A finished server (the app serves; every other stage done or, optional, skipped): what a
+    // student back on it wants is its health, so straight to the last stage done, whose
+    // finished screen reads the board (issue 29).
+    if finished(app) {
+        let last = [StageId::Domain, StageId::Service]
+            .into_iter()
+            .find(|s| app.status(*s) == StageStatus::Done)
+            .unwrap_or(StageId::Service);
+        app.enter_stage(last);
+        app.view = View::Finished;
+        app.log_line(
+            LineKind::Info,
+            "Every stage is done: the server's health is read below (d: the doctor; Alt-↑: \
+             the stages before).",
+        );
+        return super::board::start(app);
+    }
     Vec::new()
+}
+
+/// Every stage done, or skipped when it is optional, and the app served by its service.
+fn finished(app: &App) -> bool {
+    app.status(StageId::Service) == StageStatus::Done
+        && StageId::ALL
+            .iter()
+            .all(|s| matches!(app.status(*s), StageStatus::Done | StageStatus::Skipped))
 }
 
 /// The current answers and badges, to be saved for next time (never a secret): the loop writes

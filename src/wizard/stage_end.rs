@@ -15,6 +15,12 @@ pub(super) fn on_end(app: &mut App, run: StageRun, outcome: Outcome) -> Vec<Effe
     if app.doctoring {
         return super::doctor::ended(app, &run, &outcome);
     }
+    if app.reading_logs {
+        return super::logs::ended(app, &run, &outcome);
+    }
+    if app.backing_up.is_some() {
+        return super::backup::ended(app, &run, &outcome);
+    }
     if run.stage != app.current {
         return behind(app, run.stage, outcome);
     }

@@ -837,21 +837,45 @@ fn resuming_a_hardened_server_logs_in_as_the_students_user_first() {
     assert_eq!(app.view, View::Running);
 }
 
-#[test]
-fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
-    let mut app = app();
+/// The job `id` prints `lines` on stdout and ends with exit status 0: what follows.
+fn said(app: &mut App, id: JobId, lines: &[&str]) -> Vec<Effect> {
+    for line in lines {
+        update(
+            app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line: (*line).to_owned(),
+            }),
+        );
+    }
+    update(
+        app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    )
+}
+
+/// Logged in as root to 203.0.113.7 (carol's answers), stage 1 done, the background download
+/// started: the effects that follow, the check of every stage's request first.
+fn logged_in_to_check_every_stage(app: &mut App) -> Vec<Effect> {
     app.answers.user = "carol".into();
-    connect_to(&mut app, "203.0.113.7", "pw");
+    connect_to(app, "203.0.113.7", "pw");
     let effects = update(
-        &mut app,
+        app,
         Event::Worker(WorkerEvent::Connected {
             user: "root".into(),
             host: "203.0.113.7".into(),
             port: 22,
         }),
     );
-    let effects = answer(&mut app, &effects, "droplift-state: done connected", 0);
-    let effects = start_download(&mut app, &effects);
+    let effects = answer(app, &effects, "droplift-state: done connected", 0);
+    start_download(app, &effects)
+}
+
+#[test]
+fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done() {
+    let mut app = app();
+    let effects = logged_in_to_check_every_stage(&mut app);
     let Some(Effect::Perform(request)) = effects.first() else {
         panic!("the check of every stage starts: {effects:?}");
     };
@@ -907,6 +931,35 @@ fn the_check_of_every_stage_sets_each_badge_and_enter_goes_to_the_first_not_done
         StageId::SshHardening,
         "the first stage not done"
     );
+}
+
+/// Logged in to a server the course finished (the domain skipped): the wizard goes to the last
+/// stage done and reads the health board, instead of stopping on stage 1 (issue 29).
+#[test]
+fn logging_in_to_a_finished_server_shows_its_health() {
+    let mut app = app();
+    let effects = logged_in_to_check_every_stage(&mut app);
+    let id = request_id(&effects);
+    let mut lines: Vec<String> = Vec::new();
+    for stage in &StageId::ALL[1..] {
+        let verdict = if *stage == StageId::Domain {
+            "droplift-state: skipped no domain: the API is served over http only"
+        } else {
+            "droplift-state: done as it should be"
+        };
+        lines.extend([
+            format!("\u{1e}droplift-stage: {}", stage.key()),
+            verdict.to_owned(),
+            "\u{1e}droplift-probe-rc: 0".to_owned(),
+        ]);
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let effects = said(&mut app, id, &lines);
+    assert_eq!(app.current, StageId::Service, "the last stage done");
+    assert_eq!(app.view, View::Finished);
+    assert!(app.board.reading(), "the board is being read");
+    let board = request_id(&effects);
+    assert_ne!(board, id, "a read of its own");
 }
 
 #[test]
@@ -999,4 +1052,232 @@ fn an_unsupported_system_gets_its_own_card_not_edit_your_answer() {
     assert!(card.next.contains("Ubuntu 24.04 LTS"), "{}", card.next);
     assert!(!card.next.contains("Change your answer"));
     assert_eq!(app.status(StageId::Connect), StageStatus::Drifted);
+}
+
+/// `s` on a finished uWSGI stage: the backup step's popup lists each step; Enter sets the
+/// nightly backup up (check, the four steps, the check again) and takes one; the stages keep
+/// their status, the log names the file, and the board is read again (issue 29).
+#[test]
+fn the_backup_step_explains_sets_up_and_backs_up_without_touching_the_stages() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.set_status(StageId::Domain, StageStatus::Skipped);
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    assert!(
+        press(&mut app, KeyCode::Char('s')).is_empty(),
+        "nothing runs yet"
+    );
+    let Some(Overlay::Backup(offer)) = &app.overlay else {
+        panic!("the popup: {:?}", app.overlay);
+    };
+    let headlines = &offer.steps;
+    assert_eq!(headlines.len(), 5, "{headlines:?}");
+    assert!(headlines[2].starts_with("Write the timer"), "{headlines:?}");
+    assert!(
+        headlines[4].starts_with("Back up the database"),
+        "{headlines:?}"
+    );
+    assert!(headlines.iter().all(|h| !h.contains('\n')), "{headlines:?}");
+    // Esc: not now; nothing ran.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none() && app.run.is_none());
+    press(&mut app, KeyCode::Char('s'));
+    let mut effects = press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    effects = answer(
+        &mut app,
+        &effects,
+        "droplift-state: pending the nightly backup is not set up",
+        0,
+    );
+    for _ in 0..4 {
+        effects = answer(&mut app, &effects, "", 0);
+    }
+    effects = answer(
+        &mut app,
+        &effects,
+        "droplift-state: done the nightly backup is on",
+        0,
+    );
+    assert_eq!(app.backing_up, Some(super::backup::Phase::Now));
+    let board = answer(
+        &mut app,
+        &effects,
+        "backup: /var/lib/droplift/backups/items/items-20261206T230000Z.dump (2048 bytes)",
+        0,
+    );
+    assert!(app.backing_up.is_none());
+    assert_eq!(app.view, View::Finished);
+    assert_eq!(app.status(StageId::Service), StageStatus::Done);
+    assert_eq!(app.status(StageId::Domain), StageStatus::Skipped);
+    assert!(
+        app.log.last().is_some_and(|l| l
+            .text
+            .starts_with("Backed up: /var/lib/droplift/backups/items/")),
+        "{:?}",
+        app.log.last()
+    );
+    assert!(app.board.reading(), "the board is read again");
+    request_id(&board);
+}
+
+/// A backup that fails says so in a card; the stages keep their status.
+#[test]
+fn a_failed_backup_step_is_a_card() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::App);
+    app.view = View::Finished;
+    press(&mut app, KeyCode::Char('s'));
+    let effects = press(&mut app, KeyCode::Enter);
+    answer(
+        &mut app,
+        &effects,
+        "droplift-state: drifted the timer is off",
+        0,
+    );
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("a card: {:?}", app.overlay);
+    };
+    assert!(card.what.contains("could not be set up"), "{card:?}");
+    assert_eq!(app.status(StageId::App), StageStatus::Done);
+    assert!(app.backing_up.is_none() && app.run.is_none());
+}
+
+/// `l` on a finished uWSGI stage: one read-only command (the same as `droplift logs`), its
+/// lines never in the log panel, then the popup from its end; a known line explained.
+#[test]
+fn the_logs_open_in_a_popup_from_their_end() {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    let effects = press(&mut app, KeyCode::Char('l'));
+    let id = request_id(&effects);
+    let before = app.log.rows();
+    said(
+        &mut app,
+        id,
+        &[
+            "── journal of uwsgi-items@* (last 60 lines)",
+            "2026-12-06T10:00:00+0000 srv uwsgi[9]: ModuleNotFoundError: No module named 'flask'",
+            "droplift-state: done logs of items",
+        ],
+    );
+    assert_eq!(app.log.rows(), before, "the logs stay out of the log panel");
+    let Some(Overlay::Logs(view)) = &app.overlay else {
+        panic!("the popup: {:?}", app.overlay);
+    };
+    assert_eq!(view.lines.len(), 3, "{view:?}");
+    assert!(view.lines[2].contains("not installed"), "{view:?}");
+    assert!(view.scroll >= 3, "from the end: {view:?}");
+    assert_eq!(app.status(StageId::Service), StageStatus::Done);
+    assert!(app.run.is_none() && !app.reading_logs);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+}
+
+/// ola's site items with every stage done, on the uWSGI stage's finished screen, a DigitalOcean
+/// token in the environment.
+fn finished_with_a_token() -> App {
+    let mut app = app();
+    app.answers.user = "ola".into();
+    app.answers.nginx.site = "items".into();
+    app.answers.host = "203.0.113.7".into();
+    for stage in StageId::ALL {
+        app.set_status(stage, StageStatus::Done);
+    }
+    app.enter_stage(StageId::Service);
+    app.view = View::Finished;
+    app.cloud_env.token = Some(crate::secret::Secret::new("dop_v1_test"));
+    app
+}
+
+/// A cloud firewall with SSH only, in front of the droplet `items-droplet`.
+fn ssh_only() -> crate::cloud::firewall::CloudView {
+    let page: crate::cloud::api::FirewallsPage = serde_json::from_value(serde_json::json!({
+        "firewalls": [{"id": "fw-1", "name": "ssh-only", "status": "succeeded",
+                       "inbound_rules": [{"protocol": "tcp", "ports": "22",
+                                          "sources": {"addresses": ["0.0.0.0/0"]}}],
+                       "droplet_ids": [7]}]
+    }))
+    .expect("a page");
+    crate::cloud::firewall::CloudView::Found {
+        droplet: "items-droplet".into(),
+        firewalls: page.firewalls,
+    }
+}
+
+/// `d` with a token: the server's read and DigitalOcean's question go out together, and the
+/// cards wait for both, whichever answers first (issue 29).
+#[test]
+fn the_doctor_asks_digitalocean_too_and_waits_for_both() {
+    let healthy = include_str!("../../tests/fixtures/doctor/healthy.txt");
+    let lines: Vec<&str> = healthy.lines().collect();
+    for cloud_first in [false, true] {
+        let mut app = finished_with_a_token();
+        let effects = press(&mut app, KeyCode::Char('d'));
+        let id = request_id(&effects);
+        let Some(Effect::Cloud(job)) = effects.last() else {
+            panic!("the cloud question: {effects:?}");
+        };
+        let crate::cloud::worker::CloudJob::Firewalls { host, token, .. } = job.as_ref() else {
+            panic!("{job:?}");
+        };
+        assert_eq!(
+            (host.as_str(), token.expose()),
+            ("203.0.113.7", "dop_v1_test")
+        );
+        let cloud = Event::Cloud(crate::cloud::worker::CloudEvent::Firewalls(ssh_only()));
+        if cloud_first {
+            update(&mut app, cloud.clone());
+            assert!(app.overlay.is_none(), "the server's read is still out");
+        }
+        said(&mut app, id, &lines);
+        if !cloud_first {
+            assert!(app.overlay.is_none(), "DigitalOcean's answer is still out");
+            update(&mut app, cloud);
+        }
+        let Some(Overlay::Doctor(view)) = &app.overlay else {
+            panic!("the cards: {:?}", app.overlay);
+        };
+        assert_eq!(view.cards.len(), 1, "{view:?}");
+        assert_eq!(
+            view.cards[0].title,
+            "DigitalOcean's cloud firewall blocks port 80, where nginx listens"
+        );
+        assert_eq!(app.doctor_cloud, super::doctor::CloudLook::NotAsked);
+    }
+}
+
+/// Without a token the doctor asks nothing of DigitalOcean.
+#[test]
+fn the_doctor_without_a_token_asks_the_server_only() {
+    let mut app = finished_with_a_token();
+    app.cloud_env.token = None;
+    let effects = press(&mut app, KeyCode::Char('d'));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Cloud(_))),
+        "{effects:?}"
+    );
+    let lines: Vec<&str> = include_str!("../../tests/fixtures/doctor/healthy.txt")
+        .lines()
+        .collect();
+    said(&mut app, request_id(&effects), &lines);
+    let Some(Overlay::Doctor(view)) = &app.overlay else {
+        panic!("the cards: {:?}", app.overlay);
+    };
+    assert!(view.cards.is_empty(), "{view:?}");
 }

@@ -166,7 +166,9 @@ pub fn droplift_until(
 
 /// `droplift apply` of `only` (every stage when empty), headless, secrets from `stdin`, a new
 /// host key accepted: how the end-to-end tests run the course.
-pub fn apply(home: &Path, answers: &str, only: &[&str], stdin: &str) -> Output {
+/// `apply`'s arguments as the tests give them: every stage (or `only`'s) without asking,
+/// secrets on stdin, a new host key accepted.
+pub fn apply_args<'a>(answers: &'a str, only: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "apply",
         "--answers",
@@ -179,7 +181,11 @@ pub fn apply(home: &Path, answers: &str, only: &[&str], stdin: &str) -> Output {
         args.push("--only");
         args.extend(only);
     }
-    droplift(home, &args, stdin)
+    args
+}
+
+pub fn apply(home: &Path, answers: &str, only: &[&str], stdin: &str) -> Output {
+    droplift(home, &apply_args(answers, only), stdin)
 }
 
 /// stdout and stderr together, for assertions and failure messages.

@@ -50,6 +50,49 @@ pub fn apply_whole_course(droplet: &TestDroplet, home: &Path, answers: &str) -> 
     out
 }
 
+/// The course in two runs, as a student whose laptop died at a given moment: the first run is
+/// killed (SIGKILL) once a line of its output contains `at` (after `settle`), `between` looks at
+/// the server then (given what the first run printed), and a second `apply` with `rest_secrets`
+/// finishes the course. Returns both runs' output, the first's before the second's.
+pub fn apply_course_stopped_at(
+    droplet: &TestDroplet,
+    home: &Path,
+    answers: &str,
+    at: &str,
+    settle: std::time::Duration,
+    between: impl FnOnce(&str),
+    rest_secrets: &str,
+) -> String {
+    let started = Instant::now();
+    let args = super::cli::apply_args(answers, &[]);
+    let (first, hit) = super::cli::droplift_killed_at(
+        home,
+        &args,
+        &format!(
+            "root_password={}\nnew_root_password={NEW_ROOT}\nuser_password={USER_PW}\n\
+             db_password={DB_PW}\n",
+            droplet.root_password.expose()
+        ),
+        at,
+        settle,
+    );
+    eprintln!("--- droplift apply, killed at {at:?}\n{first}");
+    assert!(hit, "the course reached {at:?}:\n{first}");
+    between(&first);
+    let rest = droplift_logged(home, &args, rest_secrets);
+    let rest_text = said(&rest);
+    assert!(
+        rest.status.success(),
+        "the rest of the course:\n{rest_text}"
+    );
+    eprintln!(
+        "MEASURED: the course in two runs on {} took {:.1} s (with the checks between)",
+        droplet.os.label(),
+        started.elapsed().as_secs_f64()
+    );
+    format!("{first}{rest_text}")
+}
+
 /// What a finished course leaves, checked where it lives: sshd's effective settings and the
 /// unit that really listens, sudo, PostgreSQL, the firewall, the service, and the API from here.
 pub fn assert_course_state(droplet: &TestDroplet, home: &Path) {

@@ -3,12 +3,14 @@
 //! the end-to-end tests (droplet.rs), the wizard driven without a terminal (wizard.rs).
 #![allow(dead_code)]
 
+pub mod apps;
 pub mod audit;
 pub mod cli;
 pub mod course;
 pub mod droplet;
 pub mod events;
 pub mod files;
+pub mod prefetch;
 pub mod session;
 pub mod sshd;
 pub mod tmux;

@@ -4,6 +4,9 @@
 use std::net::IpAddr;
 
 use super::read::{self, Sections, Unit};
+use crate::cloud::api::Firewall;
+pub use crate::cloud::firewall::CloudView;
+use crate::cloud::firewall::{Reach, reach};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,6 +89,8 @@ pub struct Context {
     pub domain: Option<String>,
     /// The domain looked up from this computer: its addresses, or why it failed.
     pub laptop_dns: Option<Result<Vec<IpAddr>, String>>,
+    /// What DigitalOcean's API says of the droplet's cloud firewalls (None: not asked).
+    pub cloud: Option<CloudView>,
 }
 
 impl Context {
@@ -146,6 +151,7 @@ pub fn diagnose(sections: &Sections, cx: &Context) -> Vec<Card> {
     }
     nginx_card(&mut cards, sections);
     firewall_cards(&mut cards, sections);
+    cloud_firewall_cards(&mut cards, sections, cx);
     dns_cards(&mut cards, sections, cx);
     headroom_cards(&mut cards, sections);
     cards.sort_by_key(|c| c.level);
@@ -412,15 +418,24 @@ fn nginx_card(cards: &mut Vec<Card>, sections: &Sections) {
     }
 }
 
+/// The TCP ports a program listens on beyond loopback, each once.
+fn public_listeners(sections: &Sections) -> Vec<read::Listener> {
+    let mut seen = Vec::new();
+    read::tcp_listening(sections.get("tcp-listening"))
+        .into_iter()
+        .filter(|l| {
+            l.public && !seen.contains(&l.port) && {
+                seen.push(l.port);
+                true
+            }
+        })
+        .collect()
+}
+
 /// ufw active and blocking a port a server listens on from outside.
 fn firewall_cards(cards: &mut Vec<Card>, sections: &Sections) {
     let ufw = read::ufw(sections.get("ufw"));
-    let mut seen = Vec::new();
-    for listener in read::tcp_listening(sections.get("tcp-listening")) {
-        if !listener.public || seen.contains(&listener.port) {
-            continue;
-        }
-        seen.push(listener.port);
+    for listener in public_listeners(sections) {
         let Some((verdict, rule)) = ufw.verdict(listener.port, "tcp") else {
             continue;
         };
@@ -434,13 +449,7 @@ fn firewall_cards(cards: &mut Vec<Card>, sections: &Sections) {
                 "its default policy for incoming connections (deny), with no rule for it".to_owned()
             }
         };
-        let why = match listener.program.as_str() {
-            "nginx" => "visitors' browsers wait and then time out: their requests never reach \
-                        nginx (there is no 502, nothing answers at all)."
-                .to_owned(),
-            "sshd" => "new SSH logins cannot reach the server (the open one survives).".to_owned(),
-            other => format!("{other} is unreachable from outside."),
-        };
+        let why = unreachable_why(&listener.program);
         let mut card = Card::fail(
             format!("ufw blocks port {port}, where {} listens", listener.program),
             format!("ufw is active and drops new connections to {port}/tcp by {by}"),
@@ -455,6 +464,118 @@ fn firewall_cards(cards: &mut Vec<Card>, sections: &Sections) {
             card = card.fix("or: droplift apply --only firewall  (droplift's rules: SSH, 80, 443)");
         }
         cards.push(card);
+    }
+}
+
+/// What a visitor of `program` meets when its port is unreachable.
+fn unreachable_why(program: &str) -> String {
+    match program {
+        "nginx" => "visitors' browsers wait and then time out: their requests never reach \
+                    nginx (there is no 502, nothing answers at all)."
+            .to_owned(),
+        "sshd" => "new SSH logins cannot reach the server (the open one survives).".to_owned(),
+        other => format!("{other} is unreachable from outside."),
+    }
+}
+
+/// The name DigitalOcean's control panel gives a rule for a port.
+fn rule_label(port: u16) -> String {
+    match port {
+        22 => "SSH (TCP 22)".to_owned(),
+        80 => "HTTP (TCP 80)".to_owned(),
+        443 => "HTTPS (TCP 443)".to_owned(),
+        other => format!("Custom, TCP, port {other}"),
+    }
+}
+
+/// A DigitalOcean cloud firewall in front of the droplet dropping a port a server listens on
+/// from outside (whatever ufw says: the packets never reach it).
+fn cloud_firewall_cards(cards: &mut Vec<Card>, sections: &Sections, cx: &Context) {
+    let Some(CloudView::Found { droplet, firewalls }) = &cx.cloud else {
+        if let Some(CloudView::Failed(why)) = &cx.cloud {
+            cards.push(
+                Card::warn(
+                    "DigitalOcean's cloud firewalls could not be checked",
+                    format!("asking DigitalOcean's API failed: {why}"),
+                    "a cloud firewall in front of the droplet drops what it does not allow \
+                     before ufw sees it; this one could not be compared with the ports in use.",
+                )
+                .fix(
+                    "look in DigitalOcean's control panel: Networking → Firewalls (a token \
+                     needs read access to firewalls and droplets)",
+                ),
+            );
+        }
+        return;
+    };
+    if firewalls.is_empty() {
+        return;
+    }
+    let applying: Vec<&Firewall> = firewalls.iter().collect();
+    let names = firewalls
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = &firewalls[0];
+    let ufw = read::ufw(sections.get("ufw"));
+    for listener in public_listeners(sections) {
+        let port = listener.port;
+        let ufw_says = match ufw.verdict(port, "tcp") {
+            Some((verdict, _)) if !verdict.lets_in() => "ufw blocks it too (its own card)",
+            Some(_) => "ufw on the server lets it in, but the packets never reach ufw",
+            None => "ufw on the server is off, and would not matter: the packets never reach it",
+        };
+        let add_rule = format!(
+            "in DigitalOcean's control panel: Networking → Firewalls → {} → Inbound Rules → \
+             New rule: {} from All IPv4 and All IPv6",
+            first.name,
+            rule_label(port)
+        );
+        let doctl = format!(
+            "or from a computer with doctl: doctl compute firewall add-rules {} \
+             --inbound-rules \"protocol:tcp,ports:{port},address:0.0.0.0/0,address:::/0\"",
+            first.id
+        );
+        match reach(&applying, port, "tcp") {
+            Reach::Anyone => {}
+            Reach::Nobody => cards.push(
+                Card::fail(
+                    format!(
+                        "DigitalOcean's cloud firewall blocks port {port}, where {} listens",
+                        listener.program
+                    ),
+                    format!(
+                        "the droplet {droplet} is behind the cloud firewall {names} \
+                         (DigitalOcean's Networking → Firewalls), and no inbound rule allows \
+                         {port}/tcp: it drops those packets before they reach the droplet; \
+                         {ufw_says}"
+                    ),
+                    unreachable_why(&listener.program),
+                )
+                .fix(add_rule)
+                .fix(doctl),
+            ),
+            Reach::Only(from) => cards.push(
+                Card::warn(
+                    format!(
+                        "DigitalOcean's cloud firewall lets port {port} in from a few places only"
+                    ),
+                    format!(
+                        "the cloud firewall {names} in front of the droplet {droplet} allows \
+                         {port}/tcp ({}) only from {}",
+                        listener.program,
+                        from.join(", ")
+                    ),
+                    format!(
+                        "from anywhere else the packets are dropped before the droplet: {}",
+                        unreachable_why(&listener.program)
+                    ),
+                )
+                .fix(add_rule)
+                .fix("(leave it as it is if only those places should reach it)"),
+            ),
+        }
     }
 }
 

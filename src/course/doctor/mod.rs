@@ -12,7 +12,7 @@ use crate::course::values::{Domain, Made, SiteName, UserName};
 use crate::course::{PlanError, answer};
 use crate::shell::{QuoteError, Script};
 
-pub use cards::{Card, Context, Level, diagnose};
+pub use cards::{Card, CloudView, Context, Level, diagnose};
 pub use read::Sections;
 
 const DOCTOR: &str = include_str!("doctor.sh");
@@ -48,6 +48,7 @@ impl DoctorValues {
             host: self.host.clone(),
             domain: self.domain.as_ref().map(ToString::to_string),
             laptop_dns,
+            cloud: None,
         }
     }
 }
@@ -96,20 +97,29 @@ pub fn count(n: usize, word: &str) -> String {
 mod tests {
     use super::*;
 
-    fn cards_of(name: &str, domain: Option<&str>, laptop: Option<Vec<&str>>) -> Vec<Card> {
+    /// The cards for a captured fixture, with what the doctor knows besides it.
+    fn cards_with(name: &str, cx: &Context) -> Vec<Card> {
         let path = format!(
             "{}/tests/fixtures/doctor/{name}.txt",
             env!("CARGO_MANIFEST_DIR")
         );
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let cx = Context {
+        diagnose(&Sections::split(&text), cx)
+    }
+
+    fn context(domain: Option<&str>, laptop: Option<Vec<&str>>) -> Context {
+        Context {
             site: "items".into(),
             user: "ola".into(),
             host: "10.213.5.2".into(),
             domain: domain.map(str::to_owned),
             laptop_dns: laptop.map(|l| Ok(l.iter().filter_map(|a| a.parse().ok()).collect())),
-        };
-        diagnose(&Sections::split(&text), &cx)
+            cloud: None,
+        }
+    }
+
+    fn cards_of(name: &str, domain: Option<&str>, laptop: Option<Vec<&str>>) -> Vec<Card> {
+        cards_with(name, &context(domain, laptop))
     }
 
     fn one_problem(cards: &[Card]) -> &Card {
@@ -121,6 +131,110 @@ mod tests {
     #[test]
     fn a_healthy_server_has_no_card() {
         assert_eq!(cards_of("healthy", None, None), vec![]);
+    }
+
+    /// A cloud firewall made in DigitalOcean's panel with SSH only (its default rule), in front
+    /// of the healthy server: port 80 is dropped before ufw, which lets it in.
+    fn cloud_firewall(rules: &[(&str, &[&str])]) -> CloudView {
+        use crate::cloud::api::{Firewall, FirewallSources, InboundRule};
+        CloudView::Found {
+            droplet: "items-droplet".into(),
+            firewalls: vec![Firewall {
+                id: "f1e2d3c4-0000-4000-8000-000000000001".into(),
+                name: "ssh-only".into(),
+                status: "succeeded".into(),
+                inbound_rules: rules
+                    .iter()
+                    .map(|(ports, from)| InboundRule {
+                        protocol: "tcp".into(),
+                        ports: (*ports).into(),
+                        sources: FirewallSources {
+                            addresses: from.iter().map(|a| (*a).to_owned()).collect(),
+                            ..FirewallSources::default()
+                        },
+                    })
+                    .collect(),
+                outbound_rules: Vec::new(),
+                droplet_ids: vec![7],
+                tags: Vec::new(),
+                created_at: String::new(),
+                pending_changes: Vec::new(),
+            }],
+        }
+    }
+
+    fn healthy_with(cloud: CloudView) -> Vec<Card> {
+        let cx = Context {
+            cloud: Some(cloud),
+            ..context(None, None)
+        };
+        cards_with("healthy", &cx)
+    }
+
+    #[test]
+    fn a_cloud_firewall_without_http_is_named_with_its_rule_to_add() {
+        let cards = healthy_with(cloud_firewall(&[("22", &["0.0.0.0/0", "::/0"])]));
+        let card = one_problem(&cards);
+        assert_eq!(
+            card.title,
+            "DigitalOcean's cloud firewall blocks port 80, where nginx listens"
+        );
+        assert!(
+            card.what
+                .contains("the droplet items-droplet is behind the cloud firewall ssh-only"),
+            "{card:#?}"
+        );
+        assert!(card.what.contains("the packets never reach"), "{card:#?}");
+        assert!(card.why.contains("time out"), "{card:#?}");
+        assert!(card.fix[0].contains("Firewalls → ssh-only → Inbound Rules → New rule: HTTP (TCP 80) from All IPv4 and All IPv6"), "{card:#?}");
+        assert!(
+            card.fix[1].ends_with(
+                "doctl compute firewall add-rules f1e2d3c4-0000-4000-8000-000000000001 \
+                 --inbound-rules \"protocol:tcp,ports:80,address:0.0.0.0/0,address:::/0\""
+            ),
+            "{card:#?}"
+        );
+    }
+
+    #[test]
+    fn a_cloud_firewall_that_allows_what_listens_or_none_at_all_has_no_card() {
+        let open = cloud_firewall(&[("22", &["0.0.0.0/0"]), ("80", &["0.0.0.0/0", "::/0"])]);
+        assert_eq!(healthy_with(open), vec![]);
+        let none = CloudView::Found {
+            droplet: "items-droplet".into(),
+            firewalls: Vec::new(),
+        };
+        assert_eq!(healthy_with(none.clone()), vec![]);
+        assert!(
+            none.line().contains("no cloud firewall applies"),
+            "{}",
+            none.line()
+        );
+        assert_eq!(healthy_with(CloudView::NotFound), vec![]);
+    }
+
+    #[test]
+    fn ssh_from_one_address_only_is_a_warning_that_names_it() {
+        let cards = healthy_with(cloud_firewall(&[
+            ("22", &["203.0.113.7/32"]),
+            ("80", &["0.0.0.0/0"]),
+        ]));
+        assert_eq!(cards.len(), 1, "{cards:#?}");
+        assert_eq!(cards[0].level, Level::Warn);
+        assert!(
+            cards[0]
+                .what
+                .contains("allows 22/tcp (sshd) only from 203.0.113.7/32"),
+            "{cards:#?}"
+        );
+    }
+
+    #[test]
+    fn an_api_that_failed_is_a_warning() {
+        let cards = healthy_with(CloudView::Failed("401 Unable to authenticate you".into()));
+        assert_eq!(cards.len(), 1, "{cards:#?}");
+        assert_eq!(cards[0].level, Level::Warn);
+        assert!(cards[0].what.contains("401"), "{cards:#?}");
     }
 
     #[test]
@@ -270,6 +384,7 @@ mod tests {
             host: "10.213.5.2".into(),
             domain: None,
             laptop_dns: None,
+            cloud: None,
         };
         let cards = diagnose(&Sections::split(&text), &cx);
         assert_eq!(cards.len(), 1, "{cards:#?}");

@@ -12,7 +12,7 @@ use tiny_http::{Header, Method, Request, Response};
 
 use super::Shared;
 use super::catalogue::{images, regions, sizes};
-use super::droplets::{add_key, create, destroy};
+use super::droplets::{add_firewall, add_key, create, destroy};
 use crate::cloud::api::*;
 
 pub(super) struct Answer {
@@ -250,6 +250,8 @@ fn route(
             page("droplets", droplets)
         }
         (Method::Post, ["v2", "droplets"]) => return create(shared, body),
+        (Method::Get, ["v2", "firewalls"]) => page("firewalls", shared.state().firewalls.clone()),
+        (Method::Post, ["v2", "firewalls"]) => add_firewall(shared, body),
         (Method::Get, ["v2", "droplets", id]) => match id
             .parse::<u64>()
             .ok()

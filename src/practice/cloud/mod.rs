@@ -10,7 +10,8 @@
 //!
 //! `catalogue` holds the regions, sizes and images it offers; `http` authenticates, applies the
 //! faults and routes each request; `droplets` keeps the account's keys and droplets (a create
-//! boots a practice droplet, a destroy removes it).
+//! boots a practice droplet, a destroy removes it) and its cloud firewalls (listed, never
+//! enforced).
 
 mod catalogue;
 mod droplets;
@@ -115,6 +116,9 @@ struct Made {
 
 struct State {
     keys: Vec<SshKey>,
+    /// Cloud firewalls, as made (nothing enforces them: a practice droplet is reached directly,
+    /// so the doctor's reading of them is what they are for).
+    firewalls: Vec<crate::cloud::api::Firewall>,
     droplets: BTreeMap<u64, Made>,
     actions: BTreeMap<u64, u64>,
     next_id: u64,
@@ -180,6 +184,7 @@ pub fn start(
     let count = |pick: fn(&Fault) -> Option<u32>| options.faults.iter().find_map(pick);
     let state = State {
         keys: Vec::new(),
+        firewalls: Vec::new(),
         droplets: BTreeMap::new(),
         actions: BTreeMap::new(),
         next_id: first_id,

@@ -1,10 +1,6 @@
-# One droplift run at a time per site: stages 8 and 9, deploy and rollback take the site's lock
-# at each step that changes the site, and give it back at the end of go-live or of a failure's
-# rollback. The holder is the SSH connection the run came in on (its sshd process: every step of
-# a run shares it), so a run that dies (a closed laptop, a lost terminal) frees the lock once
-# its connection is gone. A second run waits, saying who holds the lock; a holder whose
-# connection lingers but has run nothing for a while is taken over (its next step then stops
-# and says so); after lock_wait seconds the second run gives up with that message.
+# One droplift run at a time per site (docs/design.md): held by the SSH connection the run came
+# in on, so a run that dies frees it; a second run waits, saying who holds it, takes over an idle
+# holder (whose next step then stops), and gives up after lock_wait seconds.
 : "${staging:?}"
 set -euo pipefail
 lock_wait=${lock_wait:-240}

@@ -46,7 +46,7 @@ const PACKAGES: &str = include_str!("packages.sh");
 const FOLDERS: &str = include_str!("folders.sh");
 const ENV_FILE: &str = include_str!("env_file.sh");
 /// The environment file as systemd reads it, for the steps that run the app's code.
-const APPENV: &str = include_str!("appenv.sh");
+pub const APPENV: &str = include_str!("appenv.sh");
 const RELEASE: &str = include_str!("release.sh");
 use crate::course::backup::DUMP;
 const UNPACK: &str = include_str!("unpack.sh");

@@ -98,6 +98,13 @@ pub fn validate_env_name(name: &str) -> Result<(), Refused> {
                 .into(),
         );
     }
+    if name.to_ascii_uppercase().starts_with("DROPLIFT_") {
+        return Err(format!(
+            "{name} is taken: droplift names its own variables DROPLIFT_… (the slot's \
+             DROPLIFT_RELEASE tells uWSGI which release to run)."
+        )
+        .into());
+    }
     if name.to_ascii_uppercase().starts_with("UWSGI_") {
         return Err(format!(
             "{name} is taken: uWSGI reads UWSGI_… variables as its own settings, which droplift \

@@ -1,9 +1,6 @@
-# Makes a release the one serving without dropping a request (slots.sh, docs/design.md): it
-# starts in the other slot and must answer on its own socket; then nginx's socket name moves to
-# it and nginx must answer; only then does the old slot drain and stop. Any failure before that
-# points the name back at the old slot (it never stopped), puts the files back and marks a new
-# release failed. It runs as a unit of its own (droplift-go-live-SITE): a lost connection cannot
-# stop it; its phase file lets this script, or the next go-live, finish or undo it if killed.
+# Makes a release the one serving with no request dropped (docs/design.md): started in the other
+# slot, asked on its own socket, then nginx's socket name moved to it; any failure puts the old
+# slot back. It runs as its own unit; its phase file lets a rerun finish or undo it if killed.
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
 : "${u:?}" "${releases:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
@@ -66,6 +63,7 @@ undo() {
 # Says why ($1; $2: what GET $health answered), puts everything back, and stops.
 fail() {
   trap - EXIT TERM INT HUP
+  rm -f "$env_file.restart"
   echo "$1" >&2
   diagnose "$(slot_unit "$slot")"
   local short
@@ -201,6 +199,9 @@ go_live_detached() {
   if [ "$(link_target next)" = "$name" ] && [ -f "$env_file.next" ]; then
     mv -f "$env_file.next" "$env_file"
     echo "the environment file prepared for release $name is live: $env_file"
+  elif [ "$target" = restart ] && [ -f "$env_file.restart" ]; then
+    mv -f "$env_file.restart" "$env_file"
+    echo "the environment file of droplift env is live"
   fi
   # Not serving: a restart drops nothing.
   if ! systemctl restart "$new_unit"; then
@@ -233,6 +234,7 @@ if ! name=$(resolve_target "$target"); then
   echo "$name" >&2
   exit 1
 fi
+[ "$target" = restart ] || rm -f "$env_file.restart"
 old=$(link_target current)
 was=$(mark_get "$name" status)
 from=$(serving_slot)

@@ -33,7 +33,8 @@ pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
 pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
 
 const SMOKE: &str = include_str!("smoke.sh");
-const SLOTS: &str = include_str!("slots.sh");
+/// The two slots' functions (`serving_slot`, `slot_unit`, …): `droplift env list` reads them too.
+pub const SLOTS: &str = include_str!("slots.sh");
 const PROBE: &str = include_str!("probe.sh");
 const STAGE_FILE: &str = include_str!("stage_file.sh");
 const GO_LIVE: &str = include_str!("go_live.sh");
@@ -43,6 +44,8 @@ const TARGET: &str = include_str!("target.sh");
 const ROLLBACK_PROBE: &str = include_str!("rollback_probe.sh");
 const STATIC: &str = include_str!("static.sh");
 const LOGS: &str = include_str!("logs.sh");
+/// What supervisor's configuration means for a site (read-only; its files are never changed).
+pub const SUPERVISOR: &str = include_str!("supervisor.sh");
 
 /// Everything stage 9 needs, checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,6 +289,13 @@ fn go_live(
     )))
 }
 
+/// `droplift env … --restart`: the serving release goes live again in the other slot, with the
+/// environment file `droplift env` wrote beside the live one (`app.env.restart`), by the same
+/// go-live as a deploy's release.
+pub fn restart_command(v: &ServiceValues) -> Result<Command, QuoteError> {
+    go_live(&Layout::new(&v.site, &v.user), v, &Const("restart"))
+}
+
 /// The checks after a release went live: on the server, then from the student's computer.
 fn verify_steps(v: &ServiceValues, layout: &Layout) -> Result<Vec<Step>, QuoteError> {
     let host_header = (v.server_name.as_str() != "_").then(|| v.server_name.to_string());
@@ -363,7 +373,7 @@ pub fn plans(v: &ServiceValues) -> Result<StagePlans, QuoteError> {
                 layout.unit, v.health.path
             ),
             Command::root(
-                &smoke_script(&layout, v, &[LIB, SMOKE, SLOTS, PROBE])
+                &smoke_script(&layout, v, &[LIB, SMOKE, SLOTS, SUPERVISOR, PROBE])
                     .set("ini_sha", &sha256(&ini))
                     .set("unit_sha", &sha256(&unit_text))
                     .set(

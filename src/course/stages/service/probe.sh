@@ -4,7 +4,7 @@
 # restarts in place: with droplift's files of then it is done too, and its next go-live moves it
 # to the two slots.
 : "${ini:?}" "${unit:?}" "${env_file:?}" "${staging:?}" "${ini_sha:?}" "${unit_sha:?}" "${health:?}"
-: "${legacy_ini_sha:?}" "${legacy_unit_sha:?}" "${static_file:?}" "${static_sha?}"
+: "${legacy_ini_sha:?}" "${legacy_unit_sha:?}" "${static_file:?}" "${static_sha?}" "${base:?}"
 set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
@@ -16,6 +16,17 @@ fi
 if [ -f "$staging/go-live/phase" ]; then
   todo+=("a go-live of release $(sed -n 's/^name=//p' "$staging/go-live/phase") was cut short: the next go-live puts the release before back first")
 fi
+super=$(supervisor_verdict "$base")
+case "$super" in
+  conflict\ *)
+    echo "droplift-state: drifted supervisor runs ${super#conflict } from $base: stop it first (sudo supervisorctl stop NAME, then move its file out of /etc/supervisor/conf.d and run sudo supervisorctl update), or it and droplift's uWSGI units fight for the app's socket. droplift never changes supervisor's files"
+    exit 0
+    ;;
+  note\ *)
+    read -r _ count names <<<"$super"
+    echo "supervisor runs $count program(s) here ($names): droplift runs this app with systemd units instead (two slots, so a release is tested beside the one serving before it takes over; limits and a lock per site) and leaves supervisor's files and programs alone"
+    ;;
+esac
 if [ -z "$cur" ] && [ -z "$nxt" ]; then
   echo "droplift-state: pending no release is built yet (the app stage builds one)"
   exit 0

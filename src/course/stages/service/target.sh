@@ -3,7 +3,8 @@
 set -euo pipefail
 
 # The release to go live for $1: next (stage 8's new release), previous (the newest good release
-# older than current: a rollback) or a release's name. Prints the name, or why not and fails.
+# older than current: a rollback), restart (current again: droplift env) or a release's name.
+# Prints the name, or why not and fails.
 resolve_target() {
   local cur built name status cur_built
   cur=$(link_target current)
@@ -11,6 +12,10 @@ resolve_target() {
     next)
       name=$(link_target next)
       [ -n "$name" ] || { echo "no release is waiting to go live: the app stage builds one"; return 1; }
+      ;;
+    restart)
+      name=$cur
+      [ -n "$name" ] || { echo "no release serves yet"; return 1; }
       ;;
     previous)
       [ -n "$cur" ] || { echo "no release is serving yet, so there is nothing to roll back"; return 1; }
