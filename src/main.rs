@@ -64,6 +64,10 @@ enum Command {
     /// Back up the site's database: nightly on the server, now, and the list of backups.
     #[command(subcommand)]
     Backup(droplift::headless::backup::BackupCommand),
+    /// Teach a class on one droplet: a roster of squads, each with a site of its own that its
+    /// members deploy with their own keys.
+    #[command(subcommand)]
+    Class(droplift::headless::class::ClassCommand),
     /// The app's settings on the server: list them (names and where each comes from), set one
     /// (the value from stdin, never the command line) or unset one; --restart gives the app
     /// the change at once.
@@ -143,6 +147,7 @@ fn main() -> color_eyre::Result<()> {
         Some(Command::Logs(args)) => headless(droplift::headless::logs::logs(&args)),
         Some(Command::Rollback(args)) => headless(droplift::headless::deploy::rollback(&args)),
         Some(Command::Backup(cmd)) => headless(droplift::headless::backup::run(&cmd)),
+        Some(Command::Class(cmd)) => headless(droplift::headless::class::run(&cmd)),
         Some(Command::Env(cmd)) => headless(droplift::headless::env::run(&cmd)),
         Some(Command::Doctor(args)) => headless(droplift::headless::doctor::doctor(&args)),
         Some(Command::Restore(args)) => headless(droplift::headless::backup::restore(&args)),

@@ -402,6 +402,54 @@ fn a_folder_without_module_gets_the_entry_point_found_in_its_code() {
     );
 }
 
+#[test]
+fn a_bad_class_roster_is_refused_at_its_lines_and_nothing_connects() {
+    let home = tempfile::tempdir().expect("tempdir");
+    // Port 1 on loopback: if droplift tried to connect, the message would be about that.
+    std::fs::write(
+        home.path().join("items.toml"),
+        "[server]\nhost = \"127.0.0.1\"\nport = 1\n[user]\nname = \"erin\"\n[nginx]\nsite = \"items\"\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(home.path().join("keys")).expect("mkdir");
+    std::fs::write(
+        home.path().join("keys/carol"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    let roster = home.path().join("class.toml");
+    std::fs::write(
+        &roster,
+        "host = \"items.toml\"\n\n[[squad]]\nname = \"avengers\"\n\
+         keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice\", \"keys/carol\", \"keys/bob.pub\"]\n\n\
+         [[squad]]\nname = \"avengers\"\nkeys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGsvEowuQpHxq3e3I2EQfPaulFddCzQpbcjE0DXWHOmV alice@other\"]\n\n\
+         [[squad]]\nname = \"Items\"\nkeys = [\"ssh-ed25519 AAAA\"]\nmemory_max = \"lots\"\n\n\
+         [[squad]]\nname = \"items\"\nkeys = [\"not a key\"]\n",
+    )
+    .expect("write");
+    let roster = roster.to_str().expect("utf-8");
+    for command in ["check", "apply"] {
+        let out = droplift(
+            &["class", command, "--roster", roster, "--secrets-stdin"]
+                [..if command == "check" { 4 } else { 5 }],
+            "user_password=a long enough password\n",
+            home.path(),
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            out.stdout.is_empty(),
+            "nothing ran: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let err = stderr(&out).replace(roster, "class.toml");
+        assert!(
+            !err.contains("b3BlbnNzaC1rZXkt"),
+            "a private key is never echoed: {err}"
+        );
+        insta::assert_snapshot!("a_bad_class_roster", err);
+    }
+}
+
 /// `droplift env set|unset NAME`: a NAME droplift owns, or one the answers' [app.env] writes
 /// again at each deploy, is refused at the argument; a value never on the command line and
 /// never in a message; all before anything connects (port 1: a connection would fail first).

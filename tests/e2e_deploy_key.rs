@@ -538,6 +538,7 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
     );
 
     second_site_beside_the_first(&droplet, home.path(), code.path(), &changed, &key);
+    classroom_beside_the_first(&droplet, home.path(), code.path(), &changed);
 
     // No password reached a file on this computer.
     for secret in [NEW_ROOT, USER_PW, DB_PW, SHOP_DB_PW] {
@@ -865,6 +866,502 @@ fn second_site_beside_the_first(
     assert!(status_text.contains("5 of 5 stages done"), "{status_text}");
     eprintln!(
         "the second site beside the first: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// A member's key pair made with OpenSSH's ssh-keygen (no passphrase): the private half's path.
+fn member_key(dir: &Path, name: &str) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+        .arg(format!("{name}@laptop"))
+        .arg("-f")
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen runs");
+    assert!(out.status.success(), "{}", text(&out));
+    key
+}
+
+/// GET /SQUAD/health through nginx on the first site's address: the version that serves.
+fn squad_version(address: &str, squad: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sS", "-m", "15"])
+        .arg(format!("http://{address}/{squad}/health"))
+        .output()
+        .expect("curl runs");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .ok()
+        .and_then(|v| v["version"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A member ships their squad's site with their own key and the answers file `class apply`
+/// wrote for the squad: no password anywhere.
+fn member_deploys(home: &Path, answers: &Path, folder: &Path, key: &Path) -> Output {
+    cli::droplift_logged(
+        home,
+        &[
+            "deploy",
+            "--answers",
+            answers.to_str().expect("utf-8"),
+            "--source",
+            folder.to_str().expect("utf-8"),
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    )
+}
+
+/// Issue 28, the instructor's side, on the same droplet: a bad roster is refused at its line
+/// with nothing applied; a roster of two squads under the first site (one with two members) is
+/// applied in one run with erin's password; a member of each squad ships their own app with
+/// their own key and it answers at /SQUAD/; a member of one squad reaches nothing of the other;
+/// a key taken out of the roster leaves authorized_keys; `class remove` saves the squad's
+/// database and code here (mode 600) and leaves no account, unit, role, database or nginx file
+/// of it, while the other squad and the first site answer on.
+fn classroom_beside_the_first(
+    droplet: &TestDroplet,
+    home: &Path,
+    code: &Path,
+    items_answers: &str,
+) {
+    use std::os::unix::fs::PermissionsExt;
+    let started = std::time::Instant::now();
+    let address = droplet.address.to_string();
+    let erin = "user_password=".to_owned() + USER_PW + "\n";
+    let class = home.join("class");
+    let keys = class.join("keys");
+    let (alice, amir, xena) = (
+        member_key(&keys, "alice"),
+        member_key(&keys, "amir"),
+        member_key(&keys, "xena"),
+    );
+    let xena_pub = std::fs::read_to_string(keys.join("xena.pub")).expect("xena.pub");
+    let roster = class.join("class.toml");
+    let roster_text = roster.to_str().expect("utf-8");
+    let first_site = version(&address);
+
+    // A bad roster: refused at its lines, nothing reaches the server.
+    std::fs::write(
+        &roster,
+        format!(
+            "host = \"{items_answers}\"\n\n[[squad]]\nname = \"avengers\"\n\
+             keys = [\"keys/alice.pub\", \"keys/amir\"]\n\n[[squad]]\nname = \"erin\"\n\
+             keys = [\"keys/alice.pub\"]\n"
+        ),
+    )
+    .expect("write");
+    let refused = cli::droplift_logged(
+        home,
+        &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
+        &erin,
+    );
+    let refused_text = said(&refused);
+    assert_eq!(refused.status.code(), Some(2), "{refused_text}");
+    for line in [
+        "line 5: `squad.keys`: keys/amir: this is a PRIVATE key",
+        "line 8: `squad.name`: \"erin\" is already the class's own",
+        "line 9: `squad.keys`: this key is already given on line 5",
+    ] {
+        assert!(refused_text.contains(line), "{line}:\n{refused_text}");
+    }
+    let amir_private = std::fs::read_to_string(&amir).expect("amir's key");
+    let secret_line = amir_private.lines().nth(1).expect("a line of the key");
+    assert!(!refused_text.contains(secret_line), "{refused_text}");
+    assert_eq!(
+        droplet
+            .run(&["sh", "-c", "getent passwd avengers || echo none"])
+            .trim(),
+        "none"
+    );
+
+    // The roster: avengers with two members (key files), xmen with one (the key itself).
+    let good = |avengers_keys: &str| {
+        format!(
+            "host = \"{items_answers}\"\n\n[[squad]]\nname = \"avengers\"\nkeys = [{avengers_keys}]\n\
+             memory_max = \"256M\"\n\n[[squad]]\nname = \"xmen\"\nkeys = [\"{}\"]\n",
+            xena_pub.trim()
+        )
+    };
+    std::fs::write(&roster, good("\"keys/alice.pub\", \"keys/amir.pub\"")).expect("write");
+    let checked = cli::droplift_logged(home, &["class", "check", "--roster", roster_text], "");
+    assert!(checked.status.success(), "{}", said(&checked));
+    assert!(
+        said(&checked).contains("2 squads, 3 members' keys"),
+        "{}",
+        said(&checked)
+    );
+    let applied = cli::droplift_logged(
+        home,
+        &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
+        &erin,
+    );
+    assert!(applied.status.success(), "{}", said(&applied));
+    let squads = class.join("squads");
+    let (avengers_answers, xmen_answers) = (squads.join("avengers.toml"), squads.join("xmen.toml"));
+    let facts = droplet.run(&[
+        "sh",
+        "-c",
+        "stat -c '%a %U:%G %n' /home/avengers /var/lib/droplift/app/xmen/app.env; \
+         sudo -l -U xmen; sshd -T | grep '^allowusers'; cat /home/avengers/.ssh/authorized_keys",
+    ]);
+    for fact in [
+        "700 avengers:avengers /home/avengers",
+        "600 root:root /var/lib/droplift/app/xmen/app.env",
+        "(root) NOPASSWD: /usr/local/lib/droplift/sealed xmen *",
+        "allowusers avengers",
+        "allowusers xmen",
+    ] {
+        assert!(facts.contains(fact), "{fact}:\n{facts}");
+    }
+    assert_eq!(
+        facts
+            .matches(
+                "restrict,command=\"/usr/local/lib/droplift/deploy-gate-avengers\" ssh-ed25519 "
+            )
+            .count(),
+        2,
+        "{facts}"
+    );
+
+    // A member of each squad ships their own app with their own key; a second member too.
+    let (a1, a2, x1) = (
+        code.join("avengers1"),
+        code.join("avengers2"),
+        code.join("xmen1"),
+    );
+    app_folder(&a1, "a1");
+    app_folder(&a2, "a2");
+    app_folder(&x1, "x1");
+    let shipped = member_deploys(home, &avengers_answers, &a1, &alice);
+    assert!(shipped.status.success(), "{}", said(&shipped));
+    let shipped = member_deploys(home, &xmen_answers, &x1, &xena);
+    assert!(shipped.status.success(), "{}", said(&shipped));
+    assert_eq!(squad_version(&address, "avengers"), "a1");
+    assert_eq!(squad_version(&address, "xmen"), "x1");
+    let shipped = member_deploys(home, &avengers_answers, &a2, &amir);
+    assert!(shipped.status.success(), "{}", said(&shipped));
+    assert_eq!(squad_version(&address, "avengers"), "a2");
+    assert_eq!(version(&address), first_site, "the first site serves on");
+    // The board, read-only: as a table, and as JSON alone on stdout for a grading script.
+    let board = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    let board_text = said(&board);
+    assert!(board.status.success(), "{board_text}");
+    assert!(board_text.contains("LAST ERROR"), "{board_text}");
+    for squad in ["avengers", "xmen"] {
+        assert!(
+            board_text
+                .lines()
+                .any(|l| l.starts_with(squad) && l.contains("ok 200")),
+            "{squad}: {board_text}"
+        );
+    }
+    let json = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--json",
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    assert!(json.status.success(), "{}", said(&json));
+    let rows: serde_json::Value =
+        serde_json::from_slice(&json.stdout).expect("JSON alone on stdout");
+    assert_eq!(rows[0]["squad"], "avengers", "{rows}");
+    assert_eq!(rows[1]["squad"], "xmen", "{rows}");
+    for row in rows.as_array().expect("rows") {
+        assert_eq!(row["healthy"], true, "{row}");
+        assert_eq!(row["health"], 200, "{row}");
+        assert_eq!(row["failed_releases"], 0, "{row}");
+        assert!(
+            row["release"].is_string() && row["deployed"].is_string(),
+            "{row}"
+        );
+    }
+    // --watch reads the board again over the same connection, for a projector.
+    let (watched, refreshed) = cli::droplift_until(
+        home,
+        &[
+            "class",
+            "status",
+            "--roster",
+            roster_text,
+            "--watch",
+            "2",
+            "--secrets-stdin",
+        ],
+        &erin,
+        "(refresh 2,",
+        std::time::Duration::from_secs(60),
+    );
+    assert!(refreshed, "{watched}");
+    assert!(
+        watched.contains("(refresh 1,")
+            && watched
+                .lines()
+                .any(|l| l.starts_with("xmen") && l.contains("ok 200")),
+        "{watched}"
+    );
+    let limits = droplet.run(&[
+        "sh",
+        "-c",
+        "stat -c '%a %U:%G %n' /var/www/html/avengers; \
+         systemctl show -p User -p MemoryMax uwsgi-avengers@$(cat /var/lib/droplift/app/avengers/slot)",
+    ]);
+    assert!(
+        limits.contains("2750 avengers:avengers /var/www/html/avengers"),
+        "{limits}"
+    );
+    assert!(
+        limits.contains("User=avengers") && limits.contains("MemoryMax=268435456"),
+        "{limits}"
+    );
+
+    // A member of avengers reaches nothing of xmen: no login, no step, no file, no shell.
+    let as_xmen = key_ssh_as(droplet, home, &alice, "xmen", "true");
+    assert_eq!(as_xmen.status.code(), Some(255), "{}", text(&as_xmen));
+    let xmen_hash = droplet.run(&[
+        "sh",
+        "-c",
+        "ls /var/lib/droplift/sealed/xmen | grep -v '^account$' | head -n 1",
+    ]);
+    let through_gate = key_ssh_as(
+        droplet,
+        home,
+        &alice,
+        "avengers",
+        &format!("run {}", xmen_hash.trim()),
+    );
+    assert_eq!(
+        through_gate.status.code(),
+        Some(125),
+        "{}",
+        text(&through_gate)
+    );
+    let shell = key_ssh_as(droplet, home, &alice, "avengers", "cat /etc/passwd");
+    assert_eq!(shell.status.code(), Some(126), "{}", text(&shell));
+    for (what, script) in [
+        (
+            "xmen's environment file",
+            "cat /var/lib/droplift/app/xmen/app.env",
+        ),
+        ("xmen's home", "ls /home/xmen"),
+        ("xmen's site folder", "ls /var/www/html/xmen"),
+        ("xmen's unit", "systemctl restart 'uwsgi-xmen@a'"),
+        ("sudo", "sudo -n true"),
+    ] {
+        let (rc, out) = as_user(droplet, "avengers", script, b"");
+        assert_ne!(rc, 0, "avengers reached {what}: {out}");
+    }
+
+    // amir leaves avengers and xmen leaves the roster: applied again, amir's key goes, alice's
+    // stays, and xmen stays on the server (its code and data) until removed, which is said.
+    let only_avengers = format!(
+        "host = \"{items_answers}\"\n\n[[squad]]\nname = \"avengers\"\nkeys = [\"keys/alice.pub\"]\n\
+         memory_max = \"256M\"\n"
+    );
+    std::fs::write(&roster, &only_avengers).expect("write");
+    let again = cli::droplift_logged(
+        home,
+        &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
+        &erin,
+    );
+    let again_text = said(&again);
+    assert!(again.status.success(), "{again_text}");
+    assert!(
+        again_text.contains("xmen             still on the server, no longer in the roster"),
+        "{again_text}"
+    );
+    assert_eq!(squad_version(&address, "xmen"), "x1");
+    let authorized = droplet.run(&["cat", "/home/avengers/.ssh/authorized_keys"]);
+    let public = |key: &Path| {
+        let text = std::fs::read_to_string(key.with_extension("pub")).expect("pub");
+        text.split_whitespace().nth(1).expect("blob").to_owned()
+    };
+    assert!(authorized.contains(&public(&alice)), "{authorized}");
+    assert!(!authorized.contains(&public(&amir)), "{authorized}");
+    let refused = member_deploys(home, &avengers_answers, &a1, &amir);
+    assert!(!refused.status.success(), "{}", said(&refused));
+    assert_eq!(squad_version(&address, "avengers"), "a2");
+
+    // The squads' database passwords were made for them and never kept on this computer.
+    let url = droplet.run(&[
+        "sh",
+        "-c",
+        "grep -h '^DATABASE_URL=' /var/lib/droplift/app/*/app.env",
+    ]);
+    for line in url
+        .lines()
+        .filter(|l| l.contains("avengers") || l.contains("xmen"))
+    {
+        let password = line
+            .split(':')
+            .nth(2)
+            .and_then(|p| p.split('@').next())
+            .expect("password");
+        assert_eq!(
+            files_holding(home, password),
+            Vec::<String>::new(),
+            "{line}"
+        );
+    }
+
+    // The end of term for xmen (by name: the roster no longer lists it): saved here first, then
+    // nothing of it on the server.
+    let removed = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "remove",
+            "xmen",
+            "--roster",
+            roster_text,
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    assert!(removed.status.success(), "{}", said(&removed));
+    let saved_dir = std::fs::read_dir(home.join("data/class").join(&address))
+        .expect("the class's saved folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("xmen-"))
+        })
+        .expect("xmen's saved folder");
+    let saved: Vec<std::path::PathBuf> = std::fs::read_dir(&saved_dir)
+        .expect("read")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    for ending in [".dump", ".tar"] {
+        let file = saved
+            .iter()
+            .find(|p| p.to_string_lossy().ends_with(ending))
+            .unwrap_or_else(|| panic!("a {ending} in {saved:?}"));
+        let mode = std::fs::metadata(file).expect("stat").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    let tar = saved
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(".tar"))
+        .expect("tar");
+    let listed = Command::new("tar")
+        .arg("-tf")
+        .arg(tar)
+        .output()
+        .expect("tar runs");
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("./app.py"),
+        "{}",
+        text(&listed)
+    );
+    let left = droplet.run(&[
+        "sh",
+        "-c",
+        "id xmen 2>&1; \
+         ls -d /home/xmen /var/www/html/xmen /var/lib/droplift/app/xmen /etc/droplift/xmen \
+         /var/lib/droplift/sealed/xmen /etc/sudoers.d/zz-droplift-deploy-xmen \
+         /etc/ssh/sshd_config.d/10-droplift-user-xmen.conf /etc/systemd/system/uwsgi-xmen@.service 2>&1; \
+         sshd -T | grep '^allowusers'; \
+         cd / && runuser -u postgres -- psql -X -At -c '\\du' -c '\\l'; nginx -T 2>/dev/null | grep -c xmen || true",
+    ]);
+    assert!(left.contains("no such user"), "{left}");
+    let units = droplet.run(&[
+        "systemctl",
+        "list-units",
+        "--all",
+        "--plain",
+        "--no-legend",
+        "uwsgi-xmen*",
+        "droplift-go-live-xmen*",
+    ]);
+    assert_eq!(units.trim(), "", "xmen's units are gone");
+    assert_eq!(
+        left.matches("No such file or directory").count(),
+        8,
+        "{left}"
+    );
+    assert!(!left.contains("allowusers xmen"), "{left}");
+    assert!(left.contains("allowusers avengers"), "{left}");
+    assert!(
+        left.contains("avengers|"),
+        "the other squad's role stays: {left}"
+    );
+    assert!(!left.lines().any(|l| l.starts_with("xmen")), "{left}");
+    assert_eq!(
+        left.lines().last().map(str::trim),
+        Some("0"),
+        "nginx -T names xmen: {left}"
+    );
+    assert_eq!(squad_version(&address, "avengers"), "a2");
+    assert_eq!(squad_version(&address, "xmen"), "");
+    assert_eq!(version(&address), first_site);
+
+    // A squad named after an account droplift class did not make (bob, the second site's owner)
+    // is refused, not taken over; and `class remove bob` removes nothing of his.
+    std::fs::write(
+        &roster,
+        only_avengers + "\n[[squad]]\nname = \"bob\"\nkeys = [\"keys/amir.pub\"]\n",
+    )
+    .expect("write");
+    let taken = cli::droplift_logged(
+        home,
+        &["class", "apply", "--roster", roster_text, "--secrets-stdin"],
+        &erin,
+    );
+    assert_eq!(taken.status.code(), Some(1), "{}", said(&taken));
+    assert!(
+        said(&taken).contains("an account named bob exists and is not a squad"),
+        "{}",
+        said(&taken)
+    );
+    let kept = cli::droplift_logged(
+        home,
+        &[
+            "class",
+            "remove",
+            "bob",
+            "--roster",
+            roster_text,
+            "--secrets-stdin",
+        ],
+        &erin,
+    );
+    assert!(!kept.status.success(), "{}", said(&kept));
+    assert!(
+        said(&kept).contains("bob is not a squad droplift class set up"),
+        "{}",
+        said(&kept)
+    );
+    let bob = droplet.run(&[
+        "sh",
+        "-c",
+        "id -u bob; cat /home/bob/.ssh/authorized_keys | grep -c droplift-deploy:shop",
+    ]);
+    assert_eq!(bob.lines().nth(1), Some("1"), "bob's own key only: {bob}");
+    assert_eq!(shop_health(&address)["version"], "1");
+    eprintln!(
+        "the classroom beside the first site: {:.1} s",
         started.elapsed().as_secs_f64()
     );
 }

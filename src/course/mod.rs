@@ -175,6 +175,7 @@ pub mod apt;
 pub mod backup;
 pub mod board;
 pub mod check;
+pub mod class;
 pub mod deploy_key;
 pub mod doctor;
 pub mod env;

@@ -3,6 +3,8 @@
 
 pub mod apply;
 pub mod backup;
+pub mod class;
+mod class_remove;
 pub mod cloud;
 pub mod deploy;
 pub mod doctor;
@@ -141,6 +143,22 @@ pub fn load_answers_with(
     deploy::apply_overrides(&mut answers, overrides)?;
     deploy::read_folder(&mut answers, path, &relative_to, &crate::home::home_dir())?;
     read_site_file(&mut answers, path)?;
+    Ok(answers)
+}
+
+/// Reads and checks an answers file for its server, login and names only (`droplift class`
+/// uses the host site's this way): its app's folder and site file are not read, so a folder
+/// that moved since does not stop the class's commands.
+pub fn load_answers_for_login(path: &Path) -> Result<Answers, HeadlessError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| HeadlessError::ReadAnswers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let (mut answers, _) = answers_file::parse(&text).map_err(|cause| HeadlessError::Answers {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    resolve_droplet(&mut answers);
     Ok(answers)
 }
 

@@ -6,9 +6,11 @@
 #    without a password, and nothing else (checked with visudo before it is installed). sudo
 #    reads that folder in name order and the last rule that matches wins: "zz-" puts it after
 #    the user's own rule (droplift-$u, which asks for the password);
-# 4. the key's public half in $u's authorized_keys, with `restrict` and the gate as its forced
-#    command, written as $u (root never writes in a folder the user can write).
-# stdin: one JSON object {"gate", "sealed", "key", "scripts": {hash: text}}.
+# 4. the keys' public halves in $u's authorized_keys (one for `droplift deploy-key`, one per
+#    member for a class's squad), each with `restrict` and the gate as its forced command,
+#    written as $u (root never writes in a folder the user can write); a key of this site's
+#    that is no longer given leaves the file.
+# stdin: one JSON object {"gate", "sealed", "keys": [line…], "scripts": {hash: text}}.
 : "${u:?}" "${site:?}"
 set -euo pipefail
 umask 022
@@ -28,8 +30,11 @@ bundle = json.load(sys.stdin)
 for name in ("gate", "sealed"):
     with open(os.path.join(work, name), "w") as f:
         f.write("#!/bin/bash\n" + bundle[name] + "\n")
-with open(os.path.join(work, "key"), "w") as f:
-    f.write(bundle["key"] + "\n")
+with open(os.path.join(work, "keys"), "w") as f:
+    for key in bundle["keys"]:
+        if "\n" in key:
+            sys.exit("a key holds a line break: nothing was changed")
+        f.write(key + "\n")
 os.mkdir(os.path.join(work, "steps"), 0o700)
 for digest, text in bundle["scripts"].items():
     if hashlib.sha256(text.encode()).hexdigest() != digest or len(digest) != 64:
@@ -39,11 +44,18 @@ for digest, text in bundle["scripts"].items():
 print(f"{len(bundle['scripts'])} steps to seal")
 PY
 python3 -I -c "$unpack" "$work"
-key=$(cat -- "$work/key")
-if ! [[ $key =~ ^ssh-ed25519\ [A-Za-z0-9+/]+=*$ ]]; then
-  echo "the deploy key's public half is not an ed25519 key: nothing was changed" >&2
+types='(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)'
+mapfile -t keys <"$work/keys"
+[ "${#keys[@]}" -gt 0 ] || {
+  echo "no key was given: nothing was changed" >&2
   exit 1
-fi
+}
+for key in "${keys[@]}"; do
+  if ! [[ $key =~ ^$types\ [A-Za-z0-9+/]+=*$ ]]; then
+    echo "a key's public half is not an OpenSSH public key: nothing was changed" >&2
+    exit 1
+  fi
+done
 id -u "$u" >/dev/null 2>&1 || {
   echo "the site's user $u does not exist: run stage 3 first" >&2
   exit 1
@@ -79,9 +91,12 @@ if ! visudo -cq; then
   exit 1
 fi
 echo "sudo rule $rule: $u may run $lib/sealed $site … without a password"
-line="restrict,command=\"$lib/deploy-gate-$site\" $key droplift-deploy:$site"
+lines=()
+for key in "${keys[@]}"; do
+  lines+=("restrict,command=\"$lib/deploy-gate-$site\" $key droplift-deploy:$site")
+done
 # shellcheck disable=SC2016 # the user's shell expands these, in the user's home
-printf '%s\n' "$line" | (cd / && runuser -u "$u" -- bash -c '
+printf '%s\n' "${lines[@]}" | (cd / && runuser -u "$u" -- bash -c '
   set -euo pipefail
   umask 077
   mkdir -p ~/.ssh
@@ -89,4 +104,8 @@ printf '%s\n' "$line" | (cd / && runuser -u "$u" -- bash -c '
   touch "$f"
   { grep -v " droplift-deploy:$1\$" "$f" || true; cat; } >"$f.droplift"
   mv -f "$f.droplift" "$f"' droplift "$site")
-echo "the deploy key is in $u's authorized_keys, limited to droplift's sealed steps for $site"
+if [ "${#keys[@]}" -eq 1 ]; then
+  echo "the deploy key is in $u's authorized_keys, limited to droplift's sealed steps for $site"
+else
+  echo "${#keys[@]} keys are in $u's authorized_keys (no other of $site's), limited to droplift's sealed steps for $site"
+fi

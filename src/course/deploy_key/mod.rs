@@ -131,19 +131,34 @@ pub fn install_plans(
     user: &UserName,
     public_key: &str,
 ) -> Result<StagePlans, PlanError> {
+    install_plans_for_keys(answers, site, user, &[public_key.to_owned()])
+}
+
+/// `install_plans` for several keys (a class's squad: one per member, `class apply`): each gets
+/// the same line, and a key of this site's no longer listed leaves authorized_keys.
+pub fn install_plans_for_keys(
+    answers: &Answers,
+    site: &SiteName,
+    user: &UserName,
+    public_keys: &[String],
+) -> Result<StagePlans, PlanError> {
     let steps = sealed_steps(answers)?;
     let bundle = serde_json::json!({
         "gate": gate(site)?,
         "sealed": sealed_helper()?,
-        "key": public_key,
+        "keys": public_keys,
         "scripts": steps,
     });
     let script = Script::new(&[INSTALL]).set("u", user).set("site", site);
+    let keys = match public_keys.len() {
+        1 => "the key's public half".to_owned(),
+        n => format!("the {n} members' public keys (only these)"),
+    };
     let title = format!(
         "Let the deploy key ship {site} and nothing else: seal the {} root steps a deploy, a \
          rollback and `releases` run (in /var/lib/droplift/sealed/{site}, root only), one sudo \
          rule for {user} naming only droplift's sealed helper with this site \
-         (/etc/sudoers.d/zz-droplift-deploy-{site}, checked by visudo), and the key's public half \
+         (/etc/sudoers.d/zz-droplift-deploy-{site}, checked by visudo), and {keys} \
          in {user}'s authorized_keys, limited by `restrict` and a forced command",
         steps.len()
     );
