@@ -36,11 +36,7 @@ const ENV_FILE: &str = "/var/lib/droplift/app/shop/app.env";
 /// never the secret). `second` adds a second migration, a good one or one that fails, and the
 /// column it adds to the model.
 fn shop_folder(dir: &Path, second: Option<&str>) {
-    let write = |path: &str, text: &str| {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, text).expect("write");
-    };
+    let write = apps::writer(dir);
     write(
         "requirements.txt",
         "Flask>=3.0,<4\nFlask-SQLAlchemy>=3.1,<4\nFlask-Migrate>=4.0,<5\npsycopg2-binary>=2.9,<3\n",
@@ -277,11 +273,7 @@ dependencies = [
 /// gunicorn line, and SQLite in its instance folder (`[app] shared = ["instance"]`), which the
 /// code ships with a README. `requires` is its requires-python.
 fn counter_folder(dir: &Path, version: &str, requires: &str) {
-    let write = |path: &str, text: &str| {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, text).expect("write");
-    };
+    let write = apps::writer(dir);
     write(
         "pyproject.toml",
         &format!(

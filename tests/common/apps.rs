@@ -3,6 +3,15 @@
 
 use std::path::Path;
 
+/// Writes `text` as the file `path` below `dir`, making its folders: how a test lays out an app.
+pub fn writer(dir: &Path) -> impl Fn(&str, &str) + '_ {
+    move |path, text| {
+        let full = dir.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+    }
+}
+
 /// The static file of the Django app, as nginx must serve it.
 pub const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
 
@@ -11,11 +20,7 @@ pub const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
 /// model, its migration and a static file of its own. No `[app] release` or `static` is given:
 /// droplift proposes migrate, collectstatic and nginx for /static/.
 pub fn notes_folder(dir: &Path) {
-    let write = |path: &str, text: &str| {
-        let full = dir.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, text).expect("write");
-    };
+    let write = writer(dir);
     write(
         "requirements.txt",
         "Django>=4.2,<6\ndjangorestframework>=3.14,<4\ndj-database-url>=2,<4\npsycopg2-binary>=2.9,<3\n",
