@@ -17,8 +17,9 @@ pub const NOTES_STATIC: &str = "hello from the notes app's static folder\n";
 
 /// A Django REST framework API as `startproject` lays it out: settings that read DATABASE_URL
 /// (dj-database-url) and SECRET_KEY, `STATIC_ROOT = BASE_DIR / "staticfiles"`, one app with a
-/// model, its migration and a static file of its own. No `[app] release` or `static` is given:
-/// droplift proposes migrate, collectstatic and nginx for /static/.
+/// model, its migration, a static file of its own and a `.env.example`. No `[app] release` or
+/// `static` is given: droplift proposes migrate, collectstatic and nginx for /static/ (and
+/// SECRET_KEY as a secret setting, when the answers do not name it).
 pub fn notes_folder(dir: &Path) {
     let write = writer(dir);
     write(
@@ -120,4 +121,9 @@ class Migration(migrations.Migration):
 "#,
     );
     write("notes/static/notes/hello.txt", NOTES_STATIC);
+    // As projects commit it for their developers (the real .env stays on the laptop).
+    write(
+        ".env.example",
+        "# Copy to .env for `manage.py runserver`\nSECRET_KEY=change-me\nDATABASE_URL=postgresql://localhost/notes\n",
+    );
 }

@@ -1,10 +1,12 @@
 //! What droplift proposes from code on the student's computer besides the entry point: for a
 //! Django project (manage.py), the release commands `migrate` and `collectstatic` and the
-//! static folder its `STATIC_ROOT` names, each where the answers do not say; and a word when
-//! the code keeps SQLite in its folder. Files are read as text, never run; pure like `entry`.
+//! static folder its `STATIC_ROOT` names, each where the answers do not say; the settings an
+//! `.env.example` names; and a word when the code keeps SQLite in its folder. Files are read as
+//! text, never run; pure like `entry`.
 
 use super::entry::{assigns, django_settings};
 use super::folders::{validate_release_folder, validate_static_prefix};
+use super::settings::validate_env_name;
 use crate::course::answers::AppAnswers;
 
 /// Django's release commands: the schema first, then the static files nginx serves.
@@ -141,6 +143,86 @@ fn sqlite_seen(files: &[String], read: &dyn Fn(&str) -> Option<String>) -> Vec<S
     seen
 }
 
+/// The example environment files projects commit (the real `.env` stays on the laptop).
+const ENV_EXAMPLES: &[&str] = &[
+    ".env.example",
+    ".env.sample",
+    ".env.template",
+    "example.env",
+];
+
+/// The names an example environment file sets (`NAME=…`, `export NAME=…`; comments skipped),
+/// in order, each once.
+fn example_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let line = line.strip_prefix("export ").unwrap_or(line).trim_start();
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some((name, _)) = line.split_once('=') else {
+            continue;
+        };
+        let name = name.trim();
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
+/// A setting the app signs with (a random value made on the server is right for it), as
+/// opposed to one an outside service gives (an API key, a password: only the student has it).
+fn made_on_the_server(name: &str) -> bool {
+    name == "SECRET_KEY"
+        || name.ends_with("_SECRET_KEY")
+        || name == "SECRET"
+        || name.ends_with("_SECRET")
+}
+
+/// The settings `.env.example` names that the answers do not: a signing secret joins `[app]
+/// secrets` (made on the server, never on this computer), the others are said with how to give
+/// them. DATABASE_URL is droplift's; names it refuses are skipped.
+fn propose_settings(app: &mut AppAnswers, files: &[String], read: &dyn Fn(&str) -> Option<String>) {
+    let Some((file, text)) = ENV_EXAMPLES
+        .iter()
+        .find(|f| files.iter().any(|g| g == *f))
+        .and_then(|f| Some((*f, read(f)?)))
+    else {
+        return;
+    };
+    let mut made = Vec::new();
+    let mut plain = Vec::new();
+    for name in example_names(&text) {
+        let known = app.env.iter().any(|(n, _)| *n == name) || app.secrets.contains(&name);
+        if known || name == "DATABASE_URL" || validate_env_name(&name).is_err() {
+            continue;
+        }
+        if made_on_the_server(&name) {
+            made.push(name);
+        } else {
+            plain.push(name);
+        }
+    }
+    if !made.is_empty() {
+        app.proposed.push(format!(
+            "secret settings: {} (named in {file}; a random value is made on the server the \
+             first time and kept; [app] secrets chooses others)",
+            made.join(", ")
+        ));
+        app.secrets.extend(made);
+    }
+    if !plain.is_empty() {
+        app.proposed.push(format!(
+            "settings named in {file} and not in the answers: {}. Give plain ones in [app.env] \
+             (NAME = \"value\"); keys and passwords with `droplift env set NAME` (the value \
+             typed, never in a file)",
+            plain.join(", ")
+        ));
+    }
+}
+
 /// Fills in what the answers do not say and the code shows, saying each choice and its reason
 /// in `app.proposed` (headless prints them under stage 8's heading).
 pub fn propose(app: &mut AppAnswers, files: &[String], read: &dyn Fn(&str) -> Option<String>) {
@@ -180,6 +262,7 @@ pub fn propose(app: &mut AppAnswers, files: &[String], read: &dyn Fn(&str) -> Op
             }
         }
     }
+    propose_settings(app, files, read);
     let sqlite = sqlite_seen(files, read);
     if !sqlite.is_empty() {
         let kept = if app.shared.is_empty() {
@@ -210,6 +293,48 @@ mod tests {
                 .find(|(f, _)| *f == path)
                 .map(|(_, t)| (*t).to_owned())
         });
+    }
+
+    #[test]
+    fn an_env_example_names_the_settings_and_a_signing_secret_is_made_on_the_server() {
+        let mut app = AppAnswers {
+            env: vec![("DEBUG".into(), "0".into())],
+            ..AppAnswers::default()
+        };
+        run(
+            &mut app,
+            &[
+                ("app.py", "import os\n"),
+                (
+                    ".env.example",
+                    "# copy to .env\nSECRET_KEY=change-me\nexport JWT_SECRET_KEY=x\nDEBUG=1\n\
+                     DATABASE_URL=postgresql://localhost/dev\nSTRIPE_API_KEY=sk_test_x\n\
+                     DROPLIFT_RELEASE=1\nSECRET_KEY=again\n\nnot a line\n",
+                ),
+            ],
+        );
+        assert_eq!(app.secrets, ["SECRET_KEY", "JWT_SECRET_KEY"]);
+        assert_eq!(app.proposed.len(), 2, "{:?}", app.proposed);
+        assert!(
+            app.proposed[0]
+                .starts_with("secret settings: SECRET_KEY, JWT_SECRET_KEY (named in .env.example"),
+            "{:?}",
+            app.proposed
+        );
+        assert!(
+            app.proposed[1].contains("not in the answers: STRIPE_API_KEY.")
+                && app.proposed[1].contains("droplift env set NAME"),
+            "{:?}",
+            app.proposed
+        );
+        // Named in the answers already: nothing more to say.
+        let mut app = AppAnswers {
+            secrets: vec!["SECRET_KEY".into()],
+            ..AppAnswers::default()
+        };
+        run(&mut app, &[(".env.sample", "SECRET_KEY=\n")]);
+        assert_eq!(app.secrets, ["SECRET_KEY"]);
+        assert!(app.proposed.is_empty(), "{:?}", app.proposed);
     }
 
     const MANAGE: &str =
