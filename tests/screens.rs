@@ -1910,3 +1910,38 @@ fn the_app_s_logs_open_from_their_end() {
     save_screenshot("logs", &buffer);
     insta::assert_snapshot!(screen);
 }
+
+/// Stage 8 for a student's own Flask API from git: its entry point (a factory), health path,
+/// migration, a plain setting and the names of its secret settings, at 80×24 (issue 26: the
+/// README's picture of the app's settings).
+#[test]
+fn your_own_app_s_settings() {
+    let mut app = fresh();
+    app.answers.user = "ola".into();
+    app.answers.app.source = "https://github.com/ola/shop-api.git".into();
+    app.answers.app.git_ref = "v1.2.0".into();
+    app.answers.app.module = "shop:create_app()".into();
+    app.answers.app.module_given = true;
+    app.answers.app.health = "/health".into();
+    app.answers.app.release = vec!["flask db upgrade".into()];
+    app.answers.app.env = vec![("SHOP_CURRENCY".into(), "EUR".into())];
+    app.answers.app.secrets = vec!["SECRET_KEY".into(), "JWT_SECRET_KEY".into()];
+    app.enter_stage(StageId::App);
+    // On the secret settings' names: the questions before it scroll up as far as needed.
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("your own app's settings", &buffer);
+    let screen = text(&buffer);
+    for part in [
+        "/health",
+        "flask db upgrade",
+        "SHOP_CURRENCY=EUR",
+        "SECRET_KEY JWT_SECRET_KEY",
+    ] {
+        assert!(screen.contains(part), "{part}:\n{screen}");
+    }
+    save_screenshot("app-settings", &buffer);
+    insta::assert_snapshot!(screen);
+}
