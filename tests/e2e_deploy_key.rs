@@ -1028,7 +1028,8 @@ fn classroom_beside_the_first(
         "{facts}"
     );
 
-    // A member of each squad ships their own app with their own key; a second member too.
+    // A member of each squad ships their own app with their own key (both at once); a second
+    // member too.
     let (a1, a2, x1) = (
         code.join("avengers1"),
         code.join("avengers2"),
@@ -1037,10 +1038,22 @@ fn classroom_beside_the_first(
     app_folder(&a1, "a1");
     app_folder(&a2, "a2");
     app_folder(&x1, "x1");
-    let shipped = member_deploys(home, &avengers_answers, &a1, &alice);
-    assert!(shipped.status.success(), "{}", said(&shipped));
-    let shipped = member_deploys(home, &xmen_answers, &x1, &xena);
-    assert!(shipped.status.success(), "{}", said(&shipped));
+    // Two squads ship at the same time, each from a computer of its own (its own HOME with the
+    // droplet's host key): the sites' own locks and the shared PostgreSQL hold.
+    let xena_home = tempfile::tempdir().expect("xena's home");
+    std::fs::create_dir_all(xena_home.path().join(".ssh")).expect(".ssh");
+    std::fs::copy(
+        home.join(".ssh/known_hosts"),
+        xena_home.path().join(".ssh/known_hosts"),
+    )
+    .expect("the droplet's host key");
+    let (shipped_a, shipped_x) = std::thread::scope(|scope| {
+        let xmen = scope.spawn(|| member_deploys(xena_home.path(), &xmen_answers, &x1, &xena));
+        let avengers = member_deploys(home, &avengers_answers, &a1, &alice);
+        (avengers, xmen.join().expect("xena's deploy ran"))
+    });
+    assert!(shipped_a.status.success(), "{}", said(&shipped_a));
+    assert!(shipped_x.status.success(), "{}", said(&shipped_x));
     assert_eq!(squad_version(&address, "avengers"), "a1");
     assert_eq!(squad_version(&address, "xmen"), "x1");
     let shipped = member_deploys(home, &avengers_answers, &a2, &amir);
