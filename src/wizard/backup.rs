@@ -5,7 +5,7 @@
 //! one backup at once by the unit the timer starts. The stage's own status is never touched;
 //! the health board is read again at the end, so its backup row says what is true now.
 
-use super::{App, Effect, ErrorCard, Overlay, View, flow};
+use super::{App, Effect, ErrorCard, Overlay, SideRun, View, flow};
 use crate::course::StageId;
 use crate::course::backup;
 use crate::course::plan::StagePlans;
@@ -93,7 +93,7 @@ fn start(app: &mut App, phase: Phase, plans: StagePlans) -> Vec<Effect> {
         Phase::Now => run.start_apply(),
     };
     app.run = Some(run);
-    app.backing_up = Some(phase);
+    app.side_run = Some(SideRun::Backup(phase));
     app.view = View::Running;
     flow::advance(app, progress)
 }
@@ -101,7 +101,10 @@ fn start(app: &mut App, phase: Phase, plans: StagePlans) -> Vec<Effect> {
 /// A run of the backup step ended: after the set-up, the backup itself; after that, what it
 /// kept, and the board read again.
 pub(super) fn ended(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effect> {
-    let phase = app.backing_up.take();
+    let phase = match app.side_run.take() {
+        Some(SideRun::Backup(phase)) => Some(phase),
+        _ => None,
+    };
     app.view = View::Finished;
     if !outcome.succeeded() {
         let what = match phase {

@@ -5,7 +5,7 @@
 //! create screens, or DIGITALOCEAN_ACCESS_TOKEN) the cloud firewalls in front of the droplet are
 //! asked for at the same time, by the cloud worker; the cards wait for both.
 
-use super::{App, Effect, Overlay, View, flow};
+use super::{App, Effect, Overlay, SideRun, View, flow};
 use crate::cloud::worker::CloudJob;
 use crate::course::StageId;
 use crate::course::doctor::count;
@@ -80,7 +80,7 @@ pub(super) fn start(app: &mut App) -> Vec<Effect> {
     let mut run = StageRun::new(app.current, plans, app.next_id).probe_only();
     let progress = run.start();
     app.run = Some(run);
-    app.doctoring = true;
+    app.side_run = Some(SideRun::Doctor);
     app.view = View::Running;
     let mut effects = flow::advance(app, progress);
     let token = app
@@ -126,7 +126,7 @@ pub(super) fn on_cloud(app: &mut App, view: CloudView) -> Vec<Effect> {
 
 /// The doctor's run ended: its cards in the popup, on the stage's finished screen.
 pub(super) fn ended(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effect> {
-    app.doctoring = false;
+    app.side_run = None;
     app.view = View::Finished;
     let sections = doctor::Sections::split(run.output());
     if !sections.complete() {

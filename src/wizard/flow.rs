@@ -2,7 +2,7 @@
 //! stage shows its preview (what the check found, the exact commands), the runner applies and
 //! verifies, and the runner's progress (handed on by `login::on_worker`) moves it on.
 
-use super::{App, Effect, ErrorCard, Link, Msg, View};
+use super::{App, Effect, ErrorCard, Link, Msg, SideRun, View};
 use crate::course::{self, StageId, StageStatus};
 use crate::logbuf::LineKind;
 use crate::remote::{Job, JobId, Stream};
@@ -128,7 +128,7 @@ pub(super) fn advance(app: &mut App, progress: Progress) -> Vec<Effect> {
     match progress {
         Progress::Wait => Vec::new(),
         // The check of every stage already said what it does; its one long command is not news.
-        Progress::Next(request) if app.checking_all || app.doctoring || app.reading_logs => {
+        Progress::Next(request) if app.checking_all || app.side_run.is_some_and(SideRun::quiet) => {
             vec![Effect::Perform(Box::new(request))]
         }
         Progress::Next(request) => {
@@ -379,7 +379,7 @@ pub(super) fn on_output(app: &mut App, stream: Stream, line: &str, probe_of: Opt
     // ("To do: …") once the check ends, so the raw line never shows.
     let internal = line.starts_with(crate::course::probe::PREFIX) || line.starts_with('\u{1e}');
     // The doctor's raw output (logs, unit states) is read into its cards, not shown line by line.
-    if app.doctoring || app.reading_logs {
+    if app.side_run.is_some_and(SideRun::quiet) {
         return;
     }
     if !internal {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{App, Effect, Overlay, View, flow};
+use super::{App, Effect, Overlay, SideRun, View, flow};
 use crate::course::StageId;
 use crate::course::advice;
 use crate::course::plan::{Plan, StagePlans, Step};
@@ -57,7 +57,7 @@ pub(super) fn start(app: &mut App) -> Vec<Effect> {
     let mut run = StageRun::new(app.current, plans, app.next_id).probe_only();
     let progress = run.start();
     app.run = Some(run);
-    app.reading_logs = true;
+    app.side_run = Some(SideRun::Logs);
     app.view = View::Running;
     flow::advance(app, progress)
 }
@@ -95,7 +95,7 @@ pub fn lines_of(output: &str) -> Vec<String> {
 
 /// The read ended: the popup, from its end (the newest lines).
 pub(super) fn ended(app: &mut App, run: &StageRun, outcome: &Outcome) -> Vec<Effect> {
-    app.reading_logs = false;
+    app.side_run = None;
     app.view = View::Finished;
     if !matches!(outcome, Outcome::AlreadyDone(_)) {
         app.log_line(

@@ -151,6 +151,25 @@ pub struct ErrorCard {
     pub next: String,
 }
 
+/// A run started from a stage's finished screen that is not the stage's own: its status is
+/// never touched, and its end is handed back to the module that started it (`stage_end`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideRun {
+    /// `d`: the doctor's read-only command (`doctor::start`).
+    Doctor,
+    /// `l`: the logs' read (`logs::start`).
+    Logs,
+    /// `s`: the backup step's runs (`backup::confirm`), which of its two.
+    Backup(backup::Phase),
+}
+
+impl SideRun {
+    /// Its lines are read into a popup, not shown in the log one by one.
+    pub fn quiet(self) -> bool {
+        matches!(self, Self::Doctor | Self::Logs)
+    }
+}
+
 /// Where the current stage's screen is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
@@ -221,14 +240,11 @@ pub struct App {
     pub now: u64,
     /// The running check is the one of every stage at once (`resume::check_all`).
     pub checking_all: bool,
-    /// The running check is the doctor's (`doctor::start`).
-    pub doctoring: bool,
+    /// The run out is not a stage's own but one started from a finished screen (the doctor,
+    /// the logs, the backup step): its end goes back to what started it.
+    pub side_run: Option<SideRun>,
     /// The doctor's question to DigitalOcean about cloud firewalls, when a token is known.
     pub doctor_cloud: doctor::CloudLook,
-    /// The backup step's run is out (`backup::confirm`): which of its two.
-    pub backing_up: Option<backup::Phase>,
-    /// The logs' read is out (`logs::start`).
-    pub reading_logs: bool,
     /// The health board on the finished screen of stages 8–10, and its read.
     pub board: board::BoardView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
@@ -290,10 +306,8 @@ impl App {
             saved: crate::state::Progress::default(),
             now: 0,
             checking_all: false,
-            doctoring: false,
+            side_run: None,
             doctor_cloud: doctor::CloudLook::default(),
-            backing_up: None,
-            reading_logs: false,
             board: board::BoardView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),

@@ -2,7 +2,7 @@
 //! of every stage after logging in, a stage that ended behind the student (who went ahead), or
 //! the stage on screen. `flow` reports the end as a message (`Msg::RunEnded`); this decides.
 
-use super::{App, Effect, Overlay, flow};
+use super::{App, Effect, Overlay, SideRun, flow};
 use crate::course::StageId;
 use crate::runner::{Outcome, StageRun};
 
@@ -12,14 +12,11 @@ pub(super) fn on_end(app: &mut App, run: StageRun, outcome: Outcome) -> Vec<Effe
     if app.checking_all {
         return super::resume::all_checked(app, &run, &outcome);
     }
-    if app.doctoring {
-        return super::doctor::ended(app, &run, &outcome);
-    }
-    if app.reading_logs {
-        return super::logs::ended(app, &run, &outcome);
-    }
-    if app.backing_up.is_some() {
-        return super::backup::ended(app, &run, &outcome);
+    match app.side_run {
+        Some(SideRun::Doctor) => return super::doctor::ended(app, &run, &outcome),
+        Some(SideRun::Logs) => return super::logs::ended(app, &run, &outcome),
+        Some(SideRun::Backup(_)) => return super::backup::ended(app, &run, &outcome),
+        None => {}
     }
     if run.stage != app.current {
         return behind(app, run.stage, outcome);

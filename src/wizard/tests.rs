@@ -1104,14 +1104,17 @@ fn the_backup_step_explains_sets_up_and_backs_up_without_touching_the_stages() {
         "droplift-state: done the nightly backup is on",
         0,
     );
-    assert_eq!(app.backing_up, Some(super::backup::Phase::Now));
+    assert_eq!(
+        app.side_run,
+        Some(super::SideRun::Backup(super::backup::Phase::Now))
+    );
     let board = answer(
         &mut app,
         &effects,
         "backup: /var/lib/droplift/backups/items/items-20261206T230000Z.dump (2048 bytes)",
         0,
     );
-    assert!(app.backing_up.is_none());
+    assert!(app.side_run.is_none());
     assert_eq!(app.view, View::Finished);
     assert_eq!(app.status(StageId::Service), StageStatus::Done);
     assert_eq!(app.status(StageId::Domain), StageStatus::Skipped);
@@ -1149,7 +1152,7 @@ fn a_failed_backup_step_is_a_card() {
     };
     assert!(card.what.contains("could not be set up"), "{card:?}");
     assert_eq!(app.status(StageId::App), StageStatus::Done);
-    assert!(app.backing_up.is_none() && app.run.is_none());
+    assert!(app.side_run.is_none() && app.run.is_none());
 }
 
 /// `l` on a finished uWSGI stage: one read-only command (the same as `droplift logs`), its
@@ -1184,7 +1187,7 @@ fn the_logs_open_in_a_popup_from_their_end() {
     assert!(view.lines[2].contains("not installed"), "{view:?}");
     assert!(view.scroll >= 3, "from the end: {view:?}");
     assert_eq!(app.status(StageId::Service), StageStatus::Done);
-    assert!(app.run.is_none() && !app.reading_logs);
+    assert!(app.run.is_none() && app.side_run.is_none());
     press(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
 }
