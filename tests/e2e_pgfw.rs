@@ -436,13 +436,15 @@ fn postgres_and_firewall_on_a_hardened_droplet_and_a_second_run_changes_nothing(
 
 const BACKUPS: &str = "/var/lib/droplift/backups/items-rest";
 
-/// A backup file's name for a time `hours` ago (as the server's script names them).
-fn dump_name(hours: u64) -> String {
-    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
-    let secs = when
+/// A backup file's name (as the server's script names them) for `hour` o'clock UTC, `days` days ago.
+fn dump_name(days: u64, hour: u64) -> String {
+    // At `hour` o'clock (UTC) `days` days before today: two of one day stay on that day
+    // whatever time the test runs (hours before now crossed midnight between 00:00 and 01:00).
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs();
+    let secs = now - now % 86_400 - days * 86_400 + hour * 3600;
     let out = std::process::Command::new("date")
         .args(["-u", "-d", &format!("@{secs}"), "+%Y%m%dT%H%M%SZ"])
         .output()
@@ -477,15 +479,15 @@ fn backups(
     // Backups of other days, as the timer would have left them: 2 days old is kept, the older
     // of two on one day is removed, and so is one 40 days old (7 newer days and 4 newer weeks
     // have a backup).
-    let (kept, same_day_older, too_old) = (dump_name(48), dump_name(121), dump_name(960));
+    let (kept, same_day_older, too_old) = (dump_name(2, 12), dump_name(5, 11), dump_name(40, 12));
     let planted = [
         kept.clone(),
-        dump_name(72),
-        dump_name(120),
+        dump_name(3, 12),
+        dump_name(5, 12),
         same_day_older.clone(),
-        dump_name(240),
-        dump_name(408),
-        dump_name(576),
+        dump_name(10, 12),
+        dump_name(17, 12),
+        dump_name(24, 12),
         too_old.clone(),
     ];
     droplet.run(&["install", "-d", "-m", "700", BACKUPS]);
