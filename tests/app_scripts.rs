@@ -672,7 +672,7 @@ fn env_file(base: &Path, settings: &str, names: &str, stdin: &str) -> (bool, Str
          env_file='{b}/state/app.env'\nrole=r\ndb=d\nsettings='{settings}'\nsecret_names='{names}'\n\
          {LIB}\n{LOCK}\n{DBURL}\n{DBLOGIN}\n\
          database_url() {{ read -r pw; echo \"postgresql://r:${{pw}}@127.0.0.1:5432/d\"; }}\n\
-         url_login() {{ echo 'r in d'; }}\n{ENV_FILE}"
+         url_login() {{ echo 'r in d'; }}\n{APPENV}\n{ENV_FILE}"
     );
     let (ok, out, err) = bash_with_stdin(&script, stdin);
     (ok, format!("{out}{err}"))
@@ -885,7 +885,7 @@ fn env_change(base: &Path, mode: &str, name: &str, restart: bool, stdin: &str) -
     let script = format!(
         "u=$(id -un)\nbase='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
          env_file='{b}/state/app.env'\nname='{name}'\nmode='{mode}'\nrestart='{restart}'\n\
-         {LIB}\n{LOCK}\n{ENV_SET}"
+         {LIB}\n{LOCK}\n{APPENV}\n{ENV_SET}"
     );
     let (ok, out, err) = bash_with_stdin(&script, stdin);
     (ok, format!("{out}{err}"))

@@ -132,7 +132,7 @@ pub fn change_plans(
     restart: Option<&ServiceValues>,
 ) -> Result<StagePlans, QuoteError> {
     let layout = Layout::new(&v.site, &v.user);
-    let files = [LIB, LOCK, SET];
+    let files = [LIB, LOCK, APPENV, SET];
     let mut command = Command::root(
         &layout
             .with_site(Script::new(&files), &files)

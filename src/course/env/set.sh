@@ -29,13 +29,6 @@ if mode == "set":
         sys.exit(f"no value for {name} came on stdin: nothing was written")
 
 
-def quoted(v):
-    """The value as systemd's EnvironmentFile= reads it back exactly."""
-    for c in '\\"$`':
-        v = v.replace(c, "\\" + c)
-    return f'"{v}"'
-
-
 found = False
 for src, dest in zip(pairs[::2], pairs[1::2]):
     out, here = [], False
@@ -68,7 +61,8 @@ if [ -f "$env_file.next" ]; then
   pairs+=("$env_file.next" "$waiting")
 fi
 trap 'rm -f "$new" "${waiting:-}"; site_unlock' EXIT
-said=$(python3 -I -c "$edit" "$mode" "$name" "${pairs[@]}")
+# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py (its quoted() writes a value)
+said=$(python3 -I -c "$read_env_py$edit" "$mode" "$name" "${pairs[@]}")
 if [ "$mode" = unset ] && [ "$said" = absent ]; then
   echo "$name is not in the environment file: nothing to remove"
 elif [ "$restart" = yes ]; then

@@ -1,7 +1,8 @@
 # The app's environment file as systemd's EnvironmentFile= reads it, for the steps that run the
 # app's code before it serves (the import check, the release commands): read_env_py is Python
 # that defines read_env(stream), which takes NAME=value lines (# and ; comments, a value in
-# "…" with \" \\ \$ \` escaped, or in '…') the way droplift writes them. Root reads its own file
+# "…" with \" \\ \$ \` escaped, or in '…') the way droplift writes them, and quoted(value),
+# which writes a value that way (the environment file's writers: env_file.sh, env set). Root reads its own file
 # and hands it over on stdin: the values are never on a command line or in a file the site's
 # user can read.
 set -euo pipefail
@@ -27,6 +28,13 @@ def read_env(stream):
             value = value[1:-1]
         env[key] = value
     return env
+
+
+def quoted(value):
+    """The value as systemd's EnvironmentFile= reads it back exactly."""
+    for c in '\\"$`':
+        value = value.replace(c, "\\" + c)
+    return f'"{value}"'
 PY
 
 # Says what file $1 lacks of the settings asked for ($2: NAME=value lines; $3: secret names,

@@ -41,13 +41,6 @@ plain = [line.split("=", 1) for line in settings_text.split("\n") if "=" in line
 names = [n for n in names_text.split(" ") if n]
 
 
-def quoted(value):
-    """The value as systemd's EnvironmentFile= reads it back exactly."""
-    for c in '\\"$`':
-        value = value.replace(c, "\\" + c)
-    return f'"{value}"'
-
-
 managed = set()
 lines, old = [], {}
 for line in before.splitlines():
@@ -83,6 +76,7 @@ for name in names:
 out.append("DATABASE_URL=" + url)
 print("\n".join(out))
 PY
+# shellcheck disable=SC2154 # reason: appenv.sh sets read_env_py (its quoted() writes a value)
 {
   printf '%s\n' "$url"
   if [ -n "$typed" ]; then printf '%s\n' "$typed"; fi
@@ -95,7 +89,7 @@ PY
     echo "the lines of $base/app.env (the file before droplift kept it in $staging) are kept" >&2
     as_owner cat -- "$base/app.env" | grep -v '^DATABASE_URL=' || true
   fi
-} | python3 -I -c "$compose" "$settings" "$secret_names" > "$tmp"
+} | python3 -I -c "$read_env_py$compose" "$settings" "$secret_names" > "$tmp"
 url="" typed=""
 if ! said=$(url_login "$tmp"); then
   echo "PostgreSQL refuses the database password for this DATABASE_URL: $(tail -n 1 <<<"$said")" >&2

@@ -78,9 +78,14 @@ fn heredoc(script: &'static str, var: &str) -> &'static str {
         .map_or("", |(program, _)| program)
 }
 
-/// env_file.sh's program that writes the environment file (the Ansible export runs it too).
+/// env_file.sh's program that writes the environment file (the Ansible export runs it too):
+/// appenv.sh's reader and writer of values, then the composer.
 pub fn env_compose_py() -> String {
-    format!("{}\n", heredoc(ENV_FILE, "compose"))
+    format!(
+        "{}\n{}\n",
+        heredoc(APPENV, "read_env_py"),
+        heredoc(ENV_FILE, "compose")
+    )
 }
 
 /// release.sh's program that runs one release command as the site's user (the Ansible export
@@ -493,7 +498,7 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
             ),
             Command::root(
                 &layout
-                    .script(&[LIB, LOCK, DBURL, DBLOGIN, ENV_FILE])
+                    .script(&[LIB, LOCK, DBURL, DBLOGIN, APPENV, ENV_FILE])
                     .set("role", &v.role)
                     .set("db", &v.db)
                     .set("settings", &v.settings)
