@@ -299,6 +299,10 @@ fn one_request_too_many_at_once_is_answered_503_to_wait() {
     let token = cloud.token.expose().to_owned();
     let ask = |request: &str| {
         let mut stream = TcpStream::connect(&address).expect("connect");
+        // A cloud that stops answering fails the test here instead of hanging it.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .expect("a read time-out");
         stream.write_all(request.as_bytes()).expect("send");
         stream
     };
@@ -309,29 +313,45 @@ fn one_request_too_many_at_once_is_answered_503_to_wait() {
     };
     // A create whose body is still on its way keeps one request in flight (a body this long is
     // read by the handler, not by tiny_http before it hands the request over).
-    let slow = ask(&format!(
+    let half_a_create = format!(
         "POST /v2/droplets HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
          Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{"
-    ));
+    );
+    let slow = ask(&half_a_create);
     let account = format!(
         "GET /v2/account HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
          Connection: close\r\n\r\n"
     );
-    // Until the slow one is taken up (a busy machine may take a moment), others are served.
-    let mut busy = String::new();
-    for _ in 0..50 {
-        busy = answer(ask(&account));
-        if busy.starts_with("HTTP/1.1 503") {
-            break;
+    // Taken up, not refused (requests reach the cloud in the order their connections are read,
+    // so one sent later may come first).
+    let until = |what: &str, open: &dyn Fn((usize, usize)) -> bool| {
+        for _ in 0..200 {
+            if open(cloud.requests_open()) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+        panic!("{what}: {:?} (answering, refusing)", cloud.requests_open());
+    };
+    until("the slow create is taken up", &|(answering, _)| {
+        answering == 1
+    });
+    let busy = answer(ask(&account));
     assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
     assert!(
         busy.to_ascii_lowercase().contains("retry-after: 1"),
         "{busy}"
     );
+    // A second slow one is refused, and refusing it waits for its body: the cloud answers the
+    // others meanwhile (it once waited on the thread that takes every request, and hung CI).
+    let slower = ask(&half_a_create);
+    until("the second slow create is refused", &|(_, refusing)| {
+        refusing == 1
+    });
+    let still = answer(ask(&account));
+    assert!(still.starts_with("HTTP/1.1 503"), "{still:?}");
     drop(slow);
+    drop(slower);
     // The slow one ends with its connection; then a request is answered again.
     let mut served = String::new();
     for _ in 0..50 {

@@ -87,9 +87,10 @@ pub struct Options {
     /// Boot real practice droplets (root only). Off, creates stay "new" with the create action
     /// errored at once: for tests of the API alone.
     pub boot: bool,
-    /// Requests answered at once at most; one more is answered 503 at once, with Retry-After,
-    /// instead of a thread of its own (a client that opens connections without end cannot
-    /// exhaust the computer the practice cloud runs on).
+    /// Requests answered at once at most; one more is answered 503, with Retry-After (a client
+    /// that opens connections without end cannot exhaust the computer the practice cloud runs
+    /// on). Four times as many (at least 8) can be being refused at once; past that, the cloud
+    /// takes no new request until one of them ends (the kernel's queue holds the connections).
     pub max_in_flight: usize,
 }
 
@@ -137,6 +138,8 @@ struct Shared {
     log: Box<dyn Fn(&str) + Send + Sync>,
     /// Requests being answered now (`Options::max_in_flight`).
     in_flight: std::sync::atomic::AtomicUsize,
+    /// Requests being answered 503 now (as many again at most).
+    refusing: std::sync::atomic::AtomicUsize,
 }
 
 impl Shared {
@@ -209,17 +212,32 @@ pub fn start(
         stop: AtomicBool::new(false),
         log: Box::new(log),
         in_flight: std::sync::atomic::AtomicUsize::new(0),
+        refusing: std::sync::atomic::AtomicUsize::new(0),
     });
     let serving = shared.clone();
     let thread = std::thread::spawn(move || {
         while !serving.stop.load(Ordering::SeqCst) {
             match server.recv_timeout(Duration::from_millis(200)) {
                 Ok(Some(request)) => {
-                    if serving.in_flight.fetch_add(1, Ordering::SeqCst)
-                        >= serving.options.max_in_flight
-                    {
+                    let slots = serving.options.max_in_flight;
+                    if serving.in_flight.fetch_add(1, Ordering::SeqCst) >= slots {
                         serving.in_flight.fetch_sub(1, Ordering::SeqCst);
-                        http::busy(request);
+                        // Refused on a thread of its own, never here: answering drops the
+                        // request, and tiny_http reads the rest of the body it was promised
+                        // before the drop returns. A client that sent half a body would stop
+                        // the whole cloud on this line (seen: a test that hung CI).
+                        // (Only this thread adds to `refusing`, so what it reads stays true.)
+                        while serving.refusing.load(Ordering::SeqCst) >= slots.max(2) * 4
+                            && !serving.stop.load(Ordering::SeqCst)
+                        {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                        serving.refusing.fetch_add(1, Ordering::SeqCst);
+                        let shared = serving.clone();
+                        std::thread::spawn(move || {
+                            http::busy(request);
+                            shared.refusing.fetch_sub(1, Ordering::SeqCst);
+                        });
                         continue;
                     }
                     let shared = serving.clone();
@@ -243,6 +261,14 @@ pub fn start(
 }
 
 impl PracticeCloud {
+    /// Requests being answered, and being refused, now (for tests).
+    pub fn requests_open(&self) -> (usize, usize) {
+        (
+            self.shared.in_flight.load(Ordering::SeqCst),
+            self.shared.refusing.load(Ordering::SeqCst),
+        )
+    }
+
     /// The practice droplets made so far (their names), for tests.
     pub fn practice_names(&self) -> Vec<String> {
         self.shared
