@@ -298,6 +298,7 @@ fn ended(app: &mut App, text: &str) {
     app.class.lines.extend(class::board_compact(&rows));
     app.class.read_at = Some(crate::state::now());
     let healthy = rows.iter().filter(|r| r.healthy).count();
+    let not_yet = rows.iter().filter(|r| r.release.is_none()).count();
     app.log_line(
         if healthy == rows.len() {
             LineKind::Success
@@ -305,8 +306,12 @@ fn ended(app: &mut App, text: &str) {
             LineKind::Info
         },
         &format!(
-            "The class's board: {healthy} of {} squads answer on their health path.",
-            rows.len()
+            "The class's board: {healthy} of {} squads answer on their health path{}.",
+            rows.len(),
+            match not_yet {
+                0 => String::new(),
+                n => format!(" ({n} not shipped yet)"),
+            }
         ),
     );
 }

@@ -370,6 +370,16 @@ pub fn board_rows(output: &str) -> Vec<BoardRow> {
         .collect()
 }
 
+/// A squad's health in words: before its first release there is nothing to fail.
+fn row_health(row: &BoardRow) -> String {
+    match row.health {
+        _ if row.release.is_none() && !row.healthy => "not yet".to_owned(),
+        0 => "no answer".to_owned(),
+        code if row.healthy => format!("ok {code}"),
+        code => format!("FAIL {code}"),
+    }
+}
+
 /// The board as a table for a terminal.
 pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
     let mut lines = vec![format!(
@@ -377,11 +387,7 @@ pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
         "SQUAD", "RELEASE", "DEPLOYED (UTC)", "HEALTH", "FAILED", "LAST ERROR"
     )];
     for row in rows {
-        let health = match row.health {
-            0 => "no answer".to_owned(),
-            code if row.healthy => format!("ok {code}"),
-            code => format!("FAIL {code}"),
-        };
+        let health = row_health(row);
         lines.push(format!(
             "{:<16} {:<18} {:<21} {:<10} {:<6} {}",
             row.squad,
@@ -406,11 +412,7 @@ pub fn board_compact(rows: &[BoardRow]) -> Vec<String> {
         "SQUAD", "HEALTH", "RELEASE", "DEPLOYED", "FAILED"
     )];
     for row in rows {
-        let health = match row.health {
-            0 => "no answer".to_owned(),
-            code if row.healthy => format!("ok {code}"),
-            code => format!("FAIL {code}"),
-        };
+        let health = row_health(row);
         // "2026-12-07T03:10:02Z" → "12-07 03:10" (UTC, said in the popup's title).
         let deployed = row.deployed.as_deref().map_or_else(
             || "-".to_owned(),

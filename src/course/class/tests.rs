@@ -107,7 +107,7 @@ fn the_board_reads_each_squad_s_line() {
     let table = board_table(&rows);
     assert!(table[1].contains("ok 200"), "{table:?}");
     assert!(
-        table[2].contains("(none yet)") && table[2].contains("no answer"),
+        table[2].contains("(none yet)") && table[2].contains("not yet"),
         "{table:?}"
     );
     assert!(table[3].contains("FAIL 502"), "{table:?}");
