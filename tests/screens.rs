@@ -1994,7 +1994,7 @@ fn the_class_s_roster_check_and_board_fit_a_projector() {
         "2 squads, 3 members' keys, on 203.0.113.7",
         "http://203.0.113.7/avengers/",
         "droplift class apply --roster tests/fixtures/class/class.toml",
-        "read at 03:16:00 UTC",
+        "read at 03:16:00 UTC (every 15 s; r: now)",
         "ok 200",
         "FAIL 502",
         "last error: ModuleNotFoundError",

@@ -2,7 +2,7 @@
 //! roster, checked here as `droplift class check` checks it (nothing changes on the server),
 //! then the class's board, read as `droplift class status` reads it (one read-only root command
 //! over every squad, a job of its own like the health board's) in a popup that fits a projector
-//! at 80×24; `r` reads it again. Setting the class up or changing it (`class apply`) and removing
+//! at 80×24, read again every 15 seconds while it is open; `r` reads it at once. Setting the class up or changing it (`class apply`) and removing
 //! a squad stay headless commands, which the popup gives with the roster's path.
 
 use std::path::PathBuf;
@@ -27,8 +27,12 @@ pub struct ClassView {
     pub scroll: u16,
     /// The board's read out now, and what it printed so far.
     reading: Option<(JobId, String)>,
-    /// When the board shown was read (seconds since 1970).
+    /// When the board shown was read (seconds since 1970); None when the last read failed.
     pub read_at: Option<u64>,
+    /// When the last read was sent.
+    asked_at: Option<u64>,
+    /// The log's last line about the board (a read that says the same adds none).
+    said: String,
 }
 
 /// A roster that passed, its file, and the host site's answers it names.
@@ -48,6 +52,8 @@ impl Default for ClassView {
             scroll: 0,
             reading: None,
             read_at: None,
+            asked_at: None,
+            said: String::new(),
         }
     }
 }
@@ -210,6 +216,7 @@ pub(super) fn read(app: &mut App) -> Vec<Effect> {
     let id = app.next_id;
     app.next_id += 1;
     app.class.reading = Some((id, String::new()));
+    app.class.asked_at = Some(crate::state::now());
     vec![Effect::Perform(Box::new(Request::Run { id, command }))]
 }
 
@@ -239,6 +246,7 @@ pub(super) fn on_worker(app: &mut App, event: &WorkerEvent) -> Option<Vec<Effect
             if *id == reading =>
         {
             app.class.reading = None;
+            app.class.read_at = None;
             app.log_line(
                 LineKind::Error,
                 "The class's board could not be read (the connection or the command failed); \
@@ -264,7 +272,9 @@ impl ClassView {
         match self.read_at {
             Some(at) => {
                 let (_, _, _, h, m, s) = crate::civil::utc(at);
-                format!("{BOARD_HEADING}, read at {h:02}:{m:02}:{s:02} UTC (r reads it again) ==")
+                format!(
+                    "{BOARD_HEADING}, read at {h:02}:{m:02}:{s:02} UTC (every {EVERY} s; r: now) =="
+                )
             }
             None => format!("{BOARD_HEADING} =="),
         }
@@ -285,6 +295,7 @@ fn ended(app: &mut App, text: &str) {
         .unwrap_or(app.class.lines.len());
     app.class.lines.truncate(keep);
     if rows.len() != checked.roster.squads.len() {
+        app.class.read_at = None;
         app.class.lines.push(format!(
             "{BOARD_HEADING} could not be read: the server answered for {} of {} squads. Has \
              `droplift class apply` run for this roster? ==",
@@ -299,21 +310,47 @@ fn ended(app: &mut App, text: &str) {
     app.class.read_at = Some(crate::state::now());
     let healthy = rows.iter().filter(|r| r.healthy).count();
     let not_yet = rows.iter().filter(|r| r.release.is_none()).count();
-    app.log_line(
-        if healthy == rows.len() {
-            LineKind::Success
-        } else {
-            LineKind::Info
-        },
-        &format!(
-            "The class's board: {healthy} of {} squads answer on their health path{}.",
-            rows.len(),
-            match not_yet {
-                0 => String::new(),
-                n => format!(" ({n} not shipped yet)"),
-            }
-        ),
+    let said = format!(
+        "The class's board: {healthy} of {} squads answer on their health path{}.",
+        rows.len(),
+        match not_yet {
+            0 => String::new(),
+            n => format!(" ({n} not shipped yet)"),
+        }
     );
+    // Read again every 15 s: the log says only what changed.
+    if said != app.class.said {
+        app.log_line(
+            if healthy == rows.len() {
+                LineKind::Success
+            } else {
+                LineKind::Info
+            },
+            &said,
+        );
+        app.class.said = said;
+    }
+}
+
+/// How often the open board is read again, in seconds (`class status --watch`'s default is 5;
+/// a class's board changes when a squad ships, and each read is a root command on the server
+/// the squads share).
+pub const EVERY: u64 = 15;
+
+/// The board is on screen: the popup is open on a roster that passed.
+pub fn open_board(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked.is_some()
+}
+
+/// A tick: the open board is read again `EVERY` seconds after the last read was sent (`now`,
+/// seconds since 1970). After a read that failed, nothing is sent by itself (`r` does).
+pub(super) fn on_tick(app: &mut App, now: u64) -> Vec<Effect> {
+    match (app.class.read_at, app.class.asked_at) {
+        (Some(_), Some(asked)) if open_board(app) && now.saturating_sub(asked) >= EVERY => {
+            read(app)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// ↑ / ↓ / PgUp / PgDn in the checked popup.

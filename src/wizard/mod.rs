@@ -354,6 +354,12 @@ impl App {
     }
 
     /// True while something runs on the server or here (quitting then asks first).
+    /// The loop sends ticks: while busy (the spinner), and while the class's board is open (it
+    /// is read again every `class::EVERY` seconds, for a projector).
+    pub fn wants_ticks(&self) -> bool {
+        self.is_busy() || class::open_board(self)
+    }
+
     pub fn is_busy(&self) -> bool {
         self.practice_busy
             || cloud::busy(self)
@@ -484,7 +490,7 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
                 app.spinner = app.spinner.wrapping_add(1);
                 app.dirty = true;
             }
-            Vec::new()
+            class::on_tick(app, crate::state::now())
         }
         Event::Worker(event) => {
             app.dirty = true;

@@ -1338,8 +1338,19 @@ fn the_class_s_board_is_read_again_with_r_and_with_c() {
     assert!(press(&mut app, KeyCode::Char('r')).is_empty());
     said(&mut app, request_id(&again), &board);
     assert_eq!(boards(&app), 1, "{:#?}", app.class.lines);
+    // For a projector: read again by itself 15 s after the last read was sent, not before.
+    let sent = crate::state::now();
+    assert!(update(&mut app, Event::Tick).is_empty());
+    let ticked = super::class::on_tick(&mut app, sent + super::class::EVERY);
+    assert_eq!(ticked.len(), 1, "{ticked:?}");
+    said(&mut app, request_id(&ticked), &board);
     press(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
+    assert!(!app.wants_ticks());
+    assert!(
+        super::class::on_tick(&mut app, sent + 100).is_empty(),
+        "closed: no read"
+    );
     let reopened = press(&mut app, KeyCode::Char('c'));
     assert_eq!(reopened.len(), 1, "{reopened:?}");
     // A board the server could not give (no squad set up yet) says so, under the check.
@@ -1349,4 +1360,6 @@ fn the_class_s_board_is_read_again_with_r_and_with_c() {
         last.contains("could not be read") && last.contains("class apply"),
         "{last}"
     );
+    // After a read that failed, nothing is sent by itself.
+    assert!(super::class::on_tick(&mut app, crate::state::now() + 100).is_empty());
 }
