@@ -1949,9 +1949,6 @@ fn your_own_app_s_settings() {
 /// Types the roster's path over the one the popup offers, and Enter.
 fn roster_entered(app: &mut App, path: &str) -> Vec<droplift::wizard::Effect> {
     press(app, KeyCode::Char('c'));
-    for _ in 0.."class.toml".len() {
-        press(app, KeyCode::Backspace);
-    }
     type_text(app, path);
     press(app, KeyCode::Enter)
 }

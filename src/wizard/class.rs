@@ -7,14 +7,14 @@
 
 use std::path::PathBuf;
 
+use super::board::{ReadJob, Taken};
 use super::form::{Field, FieldKind, Form};
 use super::{App, Effect, Overlay};
 use crate::course::answers::Answers;
 use crate::course::class::{self, roster::Roster};
 use crate::course::plan::Action;
 use crate::logbuf::LineKind;
-use crate::remote::{JobId, Stream, WorkerEvent};
-use crate::runner::Request;
+use crate::remote::WorkerEvent;
 
 /// The popup's state, kept while the wizard runs: `c` again shows the last check and board.
 #[derive(Clone, Debug)]
@@ -25,8 +25,8 @@ pub struct ClassView {
     /// What the check said (or why it refused), then the board.
     pub lines: Vec<String>,
     pub scroll: u16,
-    /// The board's read out now, and what it printed so far.
-    reading: Option<(JobId, String)>,
+    /// The board's read out now.
+    reading: ReadJob,
     /// When the board shown was read (seconds since 1970); None when the last read failed.
     pub read_at: Option<u64>,
     /// When the last read was sent.
@@ -50,7 +50,7 @@ impl Default for ClassView {
             checked: None,
             lines: Vec::new(),
             scroll: 0,
-            reading: None,
+            reading: ReadJob::default(),
             read_at: None,
             asked_at: None,
             said: String::new(),
@@ -73,7 +73,7 @@ impl ClassView {
     }
 
     pub fn reading(&self) -> bool {
-        self.reading.is_some()
+        self.reading.out()
     }
 
     /// The roster's path as given, for the popup's title.
@@ -194,7 +194,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
 /// Enter or `r` on a checked roster: reads the board (changes nothing on the server). Nothing
 /// while a read is out, or a stage's run is (its job ids are counted from `app.next_id`).
 pub(super) fn read(app: &mut App) -> Vec<Effect> {
-    if app.class.reading.is_some() || app.run.is_some() {
+    if app.class.reading.out() || app.run.is_some() {
         return Vec::new();
     }
     let Some(checked) = &app.class.checked else {
@@ -215,37 +215,17 @@ pub(super) fn read(app: &mut App) -> Vec<Effect> {
     };
     let id = app.next_id;
     app.next_id += 1;
-    app.class.reading = Some((id, String::new()));
     app.class.asked_at = Some(crate::state::now());
-    vec![Effect::Perform(Box::new(Request::Run { id, command }))]
+    vec![app.class.reading.send(id, command)]
 }
 
 /// The worker's events for the board's read: taken here (Some); any other goes on (None).
 pub(super) fn on_worker(app: &mut App, event: &WorkerEvent) -> Option<Vec<Effect>> {
-    let (reading, output) = app.class.reading.as_mut()?;
-    let reading = *reading;
-    match event {
-        WorkerEvent::Output {
-            id,
-            stream: Stream::Stdout,
-            line,
-        } if *id == reading => {
-            output.push_str(line);
-            output.push('\n');
-        }
-        WorkerEvent::Output { id, .. } if *id == reading => {}
-        WorkerEvent::Finished { id, .. } if *id == reading => {
-            let text = std::mem::take(output);
-            app.class.reading = None;
-            ended(app, &text);
-        }
-        WorkerEvent::TimedOut { id }
-        | WorkerEvent::Cancelled { id }
-        | WorkerEvent::Interrupted { id }
-        | WorkerEvent::JobFailed { id, .. }
-            if *id == reading =>
-        {
-            app.class.reading = None;
+    match app.class.reading.take(event) {
+        Taken::NotMine => return None,
+        Taken::Kept => {}
+        Taken::Ended(text) => ended(app, &text),
+        Taken::Failed => {
             app.class.read_at = None;
             app.log_line(
                 LineKind::Error,
@@ -253,12 +233,6 @@ pub(super) fn on_worker(app: &mut App, event: &WorkerEvent) -> Option<Vec<Effect
                  press r to try again.",
             );
         }
-        // A new connection: a read sent on the old one will not answer.
-        WorkerEvent::Connected { .. } => {
-            app.class.reading = None;
-            return None;
-        }
-        _ => return None,
     }
     Some(Vec::new())
 }

@@ -537,9 +537,6 @@ fn class_asking() -> App {
 fn class_board() -> App {
     let mut app = class_asking();
     // The fixture's path from the package's folder, where cargo runs the tests.
-    for _ in 0.."class.toml".len() {
-        press(&mut app, KeyCode::Backspace);
-    }
     type_text(&mut app, "tests/fixtures/class/class.toml");
     let effects = press(&mut app, KeyCode::Enter);
     let Some(Effect::Perform(request)) = effects.first() else {

@@ -1288,9 +1288,6 @@ fn the_doctor_without_a_token_asks_the_server_only() {
 /// `c` with the path of a roster, from the package's folder (where cargo runs the tests).
 fn class_roster(app: &mut App, path: &str) -> Vec<Effect> {
     press(app, KeyCode::Char('c'));
-    for _ in 0.."class.toml".len() {
-        press(app, KeyCode::Backspace);
-    }
     type_text(app, path);
     press(app, KeyCode::Enter)
 }
