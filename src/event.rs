@@ -238,6 +238,15 @@ pub fn perform(
             }
             app.dirty = true;
         }
+        Effect::Headless { args, stdin } => {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let program = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("droplift"));
+                run_headless(&program, &args, stdin, &|event| {
+                    let _ = tx.send(Event::Headless(event));
+                });
+            });
+        }
         Effect::Cloud(job) => {
             let tx = tx.clone();
             std::thread::spawn(move || {
@@ -318,5 +327,111 @@ impl LogFile {
         for line in lines {
             let _ = writeln!(file, "[{}] {}", line.kind.tag(), line.text);
         }
+    }
+}
+
+/// Runs `program args` (droplift itself, for `Effect::Headless`) with `stdin` written to its
+/// standard input and closed (the secret is zeroized when it is dropped here), and says each line
+/// it prints on stdout or stderr, then its end.
+pub fn run_headless(
+    program: &Path,
+    args: &[String],
+    stdin: crate::secret::Secret,
+    say: &(dyn Fn(crate::wizard::HeadlessEvent) + Sync),
+) {
+    use crate::wizard::HeadlessEvent;
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            say(HeadlessEvent::Line(format!(
+                "{} could not be started: {e}",
+                program.display()
+            )));
+            say(HeadlessEvent::Ended(None));
+            return;
+        }
+    };
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.expose().as_bytes());
+    }
+    drop(stdin);
+    let (out, err) = (child.stdout.take(), child.stderr.take());
+    std::thread::scope(|scope| {
+        if let Some(err) = err {
+            scope.spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    say(HeadlessEvent::Line(line));
+                }
+            });
+        }
+        if let Some(out) = out {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                say(HeadlessEvent::Line(line));
+            }
+        }
+    });
+    let code = child.wait().ok().and_then(|status| status.code());
+    say(HeadlessEvent::Ended(code));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wizard::HeadlessEvent;
+
+    /// The secret lines reach the child's stdin (and only there), both its streams come back
+    /// line by line, then its exit status; a program that is not there says so and ends.
+    #[test]
+    fn a_headless_child_gets_its_stdin_and_says_its_lines_and_status() {
+        let said = std::sync::Mutex::new(Vec::new());
+        let say = |event: HeadlessEvent| said.lock().expect("lock").push(event);
+        run_headless(
+            Path::new("/bin/sh"),
+            &[
+                "-c".to_owned(),
+                "read -r line; echo \"got ${#line} characters\"; echo 'on stderr' >&2; exit 3"
+                    .to_owned(),
+            ],
+            crate::secret::Secret::new("user_password=a long password\n"),
+            &say,
+        );
+        let events = said.lock().expect("lock").clone();
+        assert!(
+            events.contains(&HeadlessEvent::Line("got 29 characters".into())),
+            "{events:?}"
+        );
+        assert!(
+            events.contains(&HeadlessEvent::Line("on stderr".into())),
+            "{events:?}"
+        );
+        assert_eq!(events.last(), Some(&HeadlessEvent::Ended(Some(3))));
+        assert!(!format!("{events:?}").contains("a long password"));
+
+        let said = std::sync::Mutex::new(Vec::new());
+        let say = |event: HeadlessEvent| said.lock().expect("lock").push(event);
+        run_headless(
+            Path::new("/nonexistent/droplift"),
+            &[],
+            crate::secret::Secret::new(""),
+            &say,
+        );
+        let events = said.lock().expect("lock").clone();
+        assert_eq!(
+            events.last(),
+            Some(&HeadlessEvent::Ended(None)),
+            "{events:?}"
+        );
+        assert!(
+            matches!(&events[0], HeadlessEvent::Line(l) if l.contains("could not be started")),
+            "{events:?}"
+        );
     }
 }

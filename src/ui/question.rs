@@ -411,7 +411,9 @@ pub fn class(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::cla
         .map(|line| {
             if line == crate::wizard::class::BOARD_HEADING {
                 Line::styled(view.board_heading(), theme.title)
-            } else if line.starts_with(crate::wizard::class::BOARD_HEADING) {
+            } else if line.starts_with(crate::wizard::class::BOARD_HEADING)
+                || line.starts_with("== ")
+            {
                 Line::styled(line.clone(), theme.title)
             } else if line.starts_with("  droplift ") {
                 Line::styled(line.clone(), theme.command)
@@ -426,6 +428,21 @@ pub fn class(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::cla
         .collect();
     if view.reading() {
         body.push(Line::styled("Reading the board …", theme.title));
+    }
+    if view.applying() {
+        body.push(Line::styled("Applying the roster …", theme.title));
+    }
+    if view.confirming {
+        body.push(Line::raw(""));
+        body.push(Line::styled(
+            format!(
+                "Apply this roster to the server now? It runs `droplift class apply --roster \
+                 {path}` with your sudo password on its standard input: each squad's account, \
+                 database, site and members' keys; what is done already is checked, not redone."
+            ),
+            theme.warning,
+        ));
+        body.push(Line::styled("y apply   n not now", theme.key));
     }
     scrolling_popup(
         app,

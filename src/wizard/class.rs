@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use super::HeadlessEvent;
 use super::board::{ReadJob, Taken};
 use super::form::{Field, FieldKind, Form};
 use super::{App, Effect, Overlay};
@@ -15,6 +16,7 @@ use crate::course::class::{self, roster::Roster};
 use crate::course::plan::Action;
 use crate::logbuf::LineKind;
 use crate::remote::WorkerEvent;
+use crate::secret::{Secret, SecretName};
 
 /// The popup's state, kept while the wizard runs: `c` again shows the last check and board.
 #[derive(Clone, Debug)]
@@ -33,6 +35,10 @@ pub struct ClassView {
     asked_at: Option<u64>,
     /// The log's last line about the board (a read that says the same adds none).
     said: String,
+    /// `a` was pressed: the popup asks before the roster is applied.
+    pub confirming: bool,
+    /// `class apply` runs (a child of the wizard: `Effect::Headless`).
+    applying: bool,
 }
 
 /// A roster that passed, its file, and the host site's answers it names.
@@ -54,6 +60,8 @@ impl Default for ClassView {
             read_at: None,
             asked_at: None,
             said: String::new(),
+            confirming: false,
+            applying: false,
         }
     }
 }
@@ -76,6 +84,10 @@ impl ClassView {
         self.reading.out()
     }
 
+    pub fn applying(&self) -> bool {
+        self.applying
+    }
+
     /// The roster's path as given, for the popup's title.
     pub fn roster_path(&self) -> Option<String> {
         self.checked.as_ref().map(|c| c.path.display().to_string())
@@ -91,7 +103,7 @@ pub(super) fn offered(app: &App) -> bool {
 /// `c`: the popup, with the last roster checked again (it may have changed) or its question.
 pub(super) fn open(app: &mut App) -> Vec<Effect> {
     app.overlay = Some(Overlay::Class);
-    if app.class.checked.is_some() {
+    if app.class.checked.is_some() && !app.class.applying {
         return check(app);
     }
     Vec::new()
@@ -194,7 +206,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
 /// Enter or `r` on a checked roster: reads the board (changes nothing on the server). Nothing
 /// while a read is out, or a stage's run is (its job ids are counted from `app.next_id`).
 pub(super) fn read(app: &mut App) -> Vec<Effect> {
-    if app.class.reading.out() || app.run.is_some() {
+    if app.class.reading.out() || app.class.applying || app.run.is_some() {
         return Vec::new();
     }
     let Some(checked) = &app.class.checked else {
@@ -257,24 +269,17 @@ impl ClassView {
 
 /// The read ended: the board under the check's lines (a board read before is replaced).
 fn ended(app: &mut App, text: &str) {
-    let Some(checked) = &app.class.checked else {
+    let Some(squads) = app.class.checked.as_ref().map(|c| c.roster.squads.len()) else {
         return;
     };
     let rows = class::board_rows(text);
-    let keep = app
-        .class
-        .lines
-        .iter()
-        .position(|l| l.starts_with(BOARD_HEADING))
-        .unwrap_or(app.class.lines.len());
-    app.class.lines.truncate(keep);
-    if rows.len() != checked.roster.squads.len() {
+    drop_board(app);
+    if rows.len() != squads {
         app.class.read_at = None;
         app.class.lines.push(format!(
-            "{BOARD_HEADING} could not be read: the server answered for {} of {} squads. Has \
-             `droplift class apply` run for this roster? ==",
+            "{BOARD_HEADING} could not be read: the server answered for {} of {squads} squads. \
+             Has `droplift class apply` run for this roster (a: apply it)? ==",
             rows.len(),
-            checked.roster.squads.len()
         ));
         return;
     }
@@ -306,6 +311,112 @@ fn ended(app: &mut App, text: &str) {
     }
 }
 
+/// `a` on a checked roster: the popup asks first (what runs, with what).
+pub(super) fn ask_to_apply(app: &mut App) {
+    if app.class.checked.is_some() && !app.class.applying {
+        app.class.confirming = true;
+        app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
+    }
+}
+
+/// `n` or Esc while it asks.
+pub(super) fn not_now(app: &mut App) {
+    app.class.confirming = false;
+}
+
+/// `y`: `droplift class apply --roster PATH` runs as a child of the wizard (the same command an
+/// instructor types; it logs in on a connection of its own), the sudo password this wizard was
+/// given on its stdin; its lines stream into the popup, and the board is read again at its end.
+pub(super) fn apply(app: &mut App) -> Vec<Effect> {
+    app.class.confirming = false;
+    let Some(path) = app.class.roster_path() else {
+        return Vec::new();
+    };
+    let Some(password) = app.secrets.get(SecretName::UserPassword) else {
+        app.class.lines.push(format!(
+            "This wizard does not know your user's sudo password (you logged in another way). \
+             In a terminal: droplift class apply --roster {path}"
+        ));
+        return Vec::new();
+    };
+    let stdin = Secret::new(format!("user_password={}\n", password.expose()));
+    drop_board(app);
+    app.class.lines.push(format!(
+        "{APPLY_HEADING}: droplift class apply --roster {path} (your sudo password on its \
+         standard input) =="
+    ));
+    app.class.applying = true;
+    app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
+    app.log_line(
+        LineKind::Info,
+        &format!("Applying the class's roster: droplift class apply --roster {path} …"),
+    );
+    vec![Effect::Headless {
+        args: vec![
+            "class".to_owned(),
+            "apply".to_owned(),
+            "--roster".to_owned(),
+            path,
+            "--secrets-stdin".to_owned(),
+        ],
+        stdin,
+    }]
+}
+
+/// The line above what `class apply` prints in the popup.
+pub const APPLY_HEADING: &str = "== Applying the roster";
+
+/// `class apply`'s lines and end: each line into the popup (which follows the end while it runs);
+/// at the end what it means, and the board is read again.
+pub(super) fn on_headless(app: &mut App, event: HeadlessEvent) -> Vec<Effect> {
+    if !app.class.applying {
+        return Vec::new();
+    }
+    let following = usize::from(app.class.scroll) >= app.class.lines.len().saturating_sub(1);
+    match event {
+        HeadlessEvent::Line(line) => {
+            let line = app.redactor.redact(&line);
+            app.class.lines.push(line);
+        }
+        HeadlessEvent::Ended(code) => {
+            app.class.applying = false;
+            let (kind, said) = match code {
+                Some(0) => (
+                    LineKind::Success,
+                    "The roster is applied: each squad's answers file is in squads/ beside it; \
+                     hand it to the squad.",
+                ),
+                _ => (
+                    LineKind::Error,
+                    "Applying the roster stopped: what failed is said above. Fix it and press a \
+                     again: what is done already is checked, not redone.",
+                ),
+            };
+            app.class.lines.push(format!("== {said} =="));
+            app.log_line(kind, said);
+        }
+    }
+    if following {
+        app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
+    }
+    if app.class.applying {
+        return Vec::new();
+    }
+    read(app)
+}
+
+/// The board's lines go (a read puts them back at the end).
+fn drop_board(app: &mut App) {
+    if let Some(at) = app
+        .class
+        .lines
+        .iter()
+        .position(|l| l.starts_with(BOARD_HEADING))
+    {
+        app.class.lines.truncate(at);
+    }
+}
+
 /// How often the open board is read again, in seconds (`class status --watch`'s default is 5;
 /// a class's board changes when a squad ships, and each read is a root command on the server
 /// the squads share).
@@ -313,7 +424,9 @@ pub const EVERY: u64 = 15;
 
 /// The board is on screen: the popup is open on a roster that passed.
 pub fn open_board(app: &App) -> bool {
-    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked.is_some()
+    matches!(app.overlay, Some(Overlay::Class))
+        && app.class.checked.is_some()
+        && !app.class.applying
 }
 
 /// A tick: the open board is read again `EVERY` seconds after the last read was sent (`now`,

@@ -228,14 +228,17 @@ pub static TABLE: &[Binding] = &[
     // ── The class's popup: the roster's path, then its check and the board ──
     on(class_asking, &[ENTER], keys::class_check).bar("Enter", "check the roster"),
     on(class_asking, &[ESC], keys::close_popup).bar("Esc", "close"),
-    on(class_checked, &[ENTER, ch('r')], keys::class_read).bar("r", "read the board again"),
+    on(class_confirming, YES, keys::class_apply).bar("y", "apply the roster"),
+    on(class_confirming, NO, keys::class_not_now).bar("n / Esc", "not now"),
+    on(class_idle, &[ENTER, ch('r')], keys::class_read).bar("r", "read again"),
+    on(class_idle, &[ch('a')], keys::class_ask_to_apply).bar("a", "apply"),
     on(
         class_checked,
         &[UP, ch('k'), DOWN, ch('j'), PGUP, PGDN],
         keys::scroll_class,
     )
     .bar("↑/↓", "scroll"),
-    on(class_checked, &[TAB], keys::class_another).bar("Tab", "another roster"),
+    on(class_idle, &[TAB], keys::class_another).bar("Tab", "another roster"),
     on(class_checked, &[ESC], keys::close_popup).bar("Esc", "close"),
     // ── The backup step's popup ──
     on(backup_open, &[ENTER], keys::backup_confirm).bar("Enter", "set it up"),
@@ -741,8 +744,20 @@ fn class_asking(app: &App) -> bool {
     matches!(app.overlay, Some(Overlay::Class)) && !app.class.checked()
 }
 
+/// The checked roster's popup, not asking (Esc closes it, also while the roster is applied).
 fn class_checked(app: &App) -> bool {
-    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked()
+    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked() && !app.class.confirming
+}
+
+/// The checked roster's popup with nothing running from it: its board may be read, the roster
+/// applied, another chosen.
+fn class_idle(app: &App) -> bool {
+    class_checked(app) && !app.class.applying()
+}
+
+/// `a` was pressed: apply the roster?
+fn class_confirming(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Class)) && app.class.confirming
 }
 
 fn logs_offered(app: &App) -> bool {

@@ -181,6 +181,8 @@ const STATES: &[State] = &[
         Some("the_class_s_roster_check_and_board_fit_a_projector"),
         class_board,
     ),
+    state("class apply?", None, class_confirm),
+    state("class applying", None, class_applying),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -558,6 +560,30 @@ fn class_board() -> App {
         Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
     );
     assert!(app.class.checked() && app.class.read_at.is_some());
+    app
+}
+
+/// `a` on the board: apply the roster?
+fn class_confirm() -> App {
+    let mut app = class_board();
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.class.confirming);
+    app
+}
+
+/// `y`: the roster is being applied (sudo's password known from the login).
+fn class_applying() -> App {
+    let mut app = class_confirm();
+    app.secrets.set(
+        crate::secret::SecretName::UserPassword,
+        crate::secret::Secret::new("a long password"),
+        &app.redactor,
+    );
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.first(), Some(Effect::Headless { .. })),
+        "{effects:?}"
+    );
     app
 }
 

@@ -281,6 +281,20 @@ pub(super) fn class_read(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::class::read(app)
 }
 
+pub(super) fn class_ask_to_apply(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::ask_to_apply(app);
+    Vec::new()
+}
+
+pub(super) fn class_apply(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::apply(app)
+}
+
+pub(super) fn class_not_now(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::not_now(app);
+    Vec::new()
+}
+
 pub(super) fn class_another(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::class::another(app);
     Vec::new()

@@ -56,6 +56,16 @@ pub enum Event {
     Practice(PracticeEvent),
     /// What a cloud job (`Effect::Cloud`) reported.
     Cloud(crate::cloud::worker::CloudEvent),
+    /// A line of a headless command the wizard runs (`Effect::Headless`), or its end.
+    Headless(HeadlessEvent),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeadlessEvent {
+    /// A line it printed (stdout or stderr).
+    Line(String),
+    /// It ended: its exit status (None: it could not start, or a signal ended it).
+    Ended(Option<i32>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +92,13 @@ pub enum Effect {
     Cloud(Box<crate::cloud::worker::CloudJob>),
     /// Write this text (the runbook) to a file the student keeps as notes.
     SaveRunbook(String),
+    /// Run one of droplift's own headless commands (`class apply …`) as a child of this
+    /// process, `stdin` (its `--secrets-stdin` lines) on its standard input; its lines and its
+    /// end come back as `Event::Headless`.
+    Headless {
+        args: Vec<String>,
+        stdin: crate::secret::Secret,
+    },
     Quit,
 }
 
@@ -365,6 +382,7 @@ impl App {
             || cloud::busy(self)
             || matches!(self.link, Link::Connecting | Link::Reconnecting)
             || self.stages.iter().any(|s| s.status == StageStatus::Running)
+            || self.class.applying()
     }
 
     /// A line in the log panel; every line passes the redactor first.
@@ -502,6 +520,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
                 return effects;
             }
             login::on_worker(app, event)
+        }
+        Event::Headless(event) => {
+            app.dirty = true;
+            class::on_headless(app, event)
         }
         Event::LocalDone { id, result } => {
             app.dirty = true;

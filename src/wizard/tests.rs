@@ -1360,3 +1360,62 @@ fn the_class_s_board_is_read_again_with_r_and_with_c() {
     // After a read that failed, nothing is sent by itself.
     assert!(super::class::on_tick(&mut app, crate::state::now() + 100).is_empty());
 }
+
+/// `a` asks first; `y` runs `droplift class apply` as a child with the sudo password on its
+/// stdin (never in its arguments), its lines in the popup and redacted, nothing else sent while
+/// it runs; at its end the board is read again.
+#[test]
+fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
+    let mut app = finished_with_a_token();
+    app.secrets.set(
+        SecretName::UserPassword,
+        Secret::new("erin's long password"),
+        &app.redactor,
+    );
+    let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
+    said(&mut app, request_id(&effects), &["droplift-state: done"]);
+    assert!(
+        press(&mut app, KeyCode::Char('a')).is_empty(),
+        "it asks first"
+    );
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(!app.class.confirming);
+    press(&mut app, KeyCode::Char('a'));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let [Effect::Headless { args, stdin }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        args,
+        &[
+            "class",
+            "apply",
+            "--roster",
+            "tests/fixtures/class/class.toml",
+            "--secrets-stdin"
+        ]
+    );
+    assert_eq!(stdin.expose(), "user_password=erin's long password\n");
+    assert!(app.is_busy(), "quitting asks first while it runs");
+    assert!(
+        press(&mut app, KeyCode::Char('r')).is_empty(),
+        "no read meanwhile"
+    );
+    update(
+        &mut app,
+        Event::Headless(HeadlessEvent::Line("== The squad avengers ==".to_owned())),
+    );
+    update(
+        &mut app,
+        Event::Headless(HeadlessEvent::Line(
+            "a line that names erin's long password".to_owned(),
+        )),
+    );
+    let effects = update(&mut app, Event::Headless(HeadlessEvent::Ended(Some(0))));
+    assert_eq!(effects.len(), 1, "the board is read again: {effects:?}");
+    let text = app.class.lines.join("\n");
+    assert!(text.contains("== The squad avengers =="), "{text}");
+    assert!(!text.contains("erin's long password"), "{text}");
+    assert!(text.contains("The roster is applied"), "{text}");
+    assert!(!app.is_busy());
+}

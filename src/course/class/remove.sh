@@ -74,8 +74,19 @@ for unit in "uwsgi-$site@a" "uwsgi-$site@b"; do systemctl disable "$unit" 2>/dev
 rm -f "/etc/systemd/system/uwsgi-$site@.service" "/etc/systemd/system/uwsgi-$site.service" \
   "/etc/systemd/system/droplift-backup-$site.service" "/etc/systemd/system/droplift-backup-$site.timer"
 systemctl daemon-reload
-systemctl reset-failed "uwsgi-$site@*" "droplift-go-live-$site*" 2>/dev/null || true
-echo "its units are stopped and gone"
+# systemd forgets a unit whose file is gone once nothing refers to it any more (`disable` above
+# loads one to look for its links): wait a little for that, so "gone" is true when this says it.
+for _ in $(seq 50); do
+  systemctl reset-failed "uwsgi-$site@*" "droplift-go-live-$site*" 2>/dev/null || true
+  left=$(systemctl list-units --all --plain --no-legend "uwsgi-$site@*" "droplift-go-live-$site*" "droplift-backup-$site*" 2>/dev/null)
+  [ -n "$left" ] || break
+  sleep 0.1
+done
+if [ -n "$left" ]; then
+  printf 'systemd still holds (no file, stopped): %s\n' "$left"
+else
+  echo "its units are stopped and gone"
+fi
 
 # PostgreSQL: the database (its sessions ended) and the role.
 if command -v psql >/dev/null; then
