@@ -57,6 +57,20 @@ fn a_practice_droplet_is_a_new_password_droplet_and_down_removes_it_all() {
 
     looks_like_a_new_droplet_of_its_system(&d);
 
+    // Its systemd manages a cgroup tree of its own: a unit stopped in another droplet (whose
+    // units have the same names) cannot touch its processes.
+    let cgroups = practice::cgroup_dirs(&d.name);
+    assert!(
+        !cgroups.is_empty(),
+        "no cgroup hierarchy found on this computer"
+    );
+    for dir in &cgroups {
+        assert!(dir.join("payload").is_dir(), "{}", dir.display());
+    }
+    let own = format!("/droplift-{}/payload/init.scope", d.name);
+    let init = d.run(&["cat", "/proc/1/cgroup"]);
+    assert!(init.lines().any(|l| l.ends_with(&own)), "{own}: {init}");
+
     // Egress is proxy-only: straight out fails, through the proxy HTTPS works with the host CA.
     // The mirror's address is looked up on the host, so the failure inside is about routing,
     // not merely about the droplet having no DNS.
@@ -116,6 +130,9 @@ fn a_practice_droplet_is_a_new_password_droplet_and_down_removes_it_all() {
         "the veth is still there"
     );
     assert!(!dir.exists(), "{} is still there", dir.display());
+    for dir in &cgroups {
+        assert!(!dir.exists(), "the cgroup {} is still there", dir.display());
+    }
     assert!(practice::list().iter().all(|l| l.name != name));
 }
 

@@ -49,14 +49,26 @@ pub(super) fn exec_in(
 pub(super) fn boot(name: &str, root: &Path, log: &Path) -> Result<Tracked> {
     let out = fs::File::create(log).map_err(io_err(format!("creating {}", log.display())))?;
     let err = out.try_clone().map_err(io_err("opening nspawn.log"))?;
-    let child = Command::new("systemd-nspawn")
+    // A cgroup of its own, so its systemd manages its own tree (`cgroup.rs`).
+    let procs = super::cgroup::prepare(name);
+    let mut command = Command::new("systemd-nspawn");
+    command
         .args(["-q", "--register=no", "--keep-unit", "-D"])
         .arg(root)
         .args(["-M", name, "--network-veth", "-b"])
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
-        .process_group(0)
+        .process_group(0);
+    // SAFETY: `enter` only opens, writes and closes (async-signal-safe), with paths made before
+    // the fork.
+    unsafe {
+        command.pre_exec(move || {
+            super::cgroup::enter(&procs);
+            Ok(())
+        });
+    }
+    let child = command
         .spawn()
         .map_err(io_err("could not start systemd-nspawn"))?;
     Tracked::of(child.id()).ok_or_else(|| died(log))

@@ -2,6 +2,7 @@
 //! students without a cloud account, instructors offline, and the end-to-end tests.
 
 mod boot;
+mod cgroup;
 pub mod cloud;
 mod droplet;
 mod error;
@@ -153,4 +154,10 @@ pub fn run(command: PracticeCommand) -> Result<i32, PracticeError> {
             Ok(0)
         }
     }
+}
+
+/// The cgroup directories a droplet named `name` gets, one per hierarchy systemd uses on this
+/// computer (for tests: they exist while it runs, and not after `down`).
+pub fn cgroup_dirs(name: &str) -> Vec<std::path::PathBuf> {
+    cgroup::dirs(name)
 }

@@ -39,6 +39,7 @@ pub(super) fn teardown(name: &str) -> Result<()> {
         p.stop(Duration::from_secs(3));
     }
     net::remove_host_side(name, state.as_ref().and_then(|s| s.veth));
+    super::cgroup::remove(name);
     remove_dir_safely(name, &dir)?;
     // nspawn leaves an empty propagation directory per machine behind.
     let _ = fs::remove_dir(Path::new("/run/systemd/nspawn/propagate").join(name));
