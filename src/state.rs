@@ -314,6 +314,15 @@ impl Progress {
         Some(gone)
     }
 
+    /// Forgets one site's entry on a server (a squad removed by `class remove`); the server's
+    /// other sites stay. Whether there was one.
+    pub fn forget_site(&mut self, host: &str, port: u16, site: &str) -> bool {
+        let before = self.servers.len();
+        self.servers
+            .retain(|s| !(s.host == host && s.port == port && s.site() == Some(site)));
+        self.servers.len() != before
+    }
+
     /// Known servers, the most recently touched first (the first screen offers them).
     pub fn recent(&self) -> Vec<&SavedServer> {
         let mut all: Vec<&SavedServer> = self.servers.iter().collect();
@@ -553,6 +562,15 @@ mod tests {
         assert_eq!(items.answers.get("user").map(String::as_str), Some("erin"));
         assert_eq!(items.stage_status(StageId::Nginx), Some(StageStatus::Done));
         let shop = p.site_entry("203.0.113.7", 22, "shop").expect("shop");
+        let mut without_shop = p.clone();
+        assert!(without_shop.forget_site("203.0.113.7", 22, "shop"));
+        assert!(!without_shop.forget_site("203.0.113.7", 22, "shop"));
+        assert_eq!(without_shop.servers.len(), 1, "the other site stays");
+        assert!(
+            without_shop
+                .site_entry("203.0.113.7", 22, "items")
+                .is_some()
+        );
         assert_eq!(
             shop.stage_status(StageId::Nginx),
             Some(StageStatus::Pending)

@@ -40,6 +40,7 @@ pub fn remove(args: &ClassRemoveArgs) -> Result<i32, HeadlessError> {
     let owner = answer("user.login", UserName::parse(host.login_name()))?;
     let data = crate::state::data_dir().ok_or(HeadlessError::NoDataDir)?;
     let stamp = crate::civil::rfc3339(crate::state::now()).replace([':', '-'], "");
+    let mut saved = super::Saved::load()?;
     let mut session = connect(host.clone(), &args.login, &[StageId::User], false)?;
     for squad in &squads {
         let answers = class::squad_answers(&host, &roster, squad).map_err(|cause| {
@@ -76,6 +77,7 @@ pub fn remove(args: &ClassRemoveArgs) -> Result<i32, HeadlessError> {
         if !report(StageId::Service, outcome, &session.answers) {
             return Ok(1);
         }
+        saved.forget_site(&answers);
     }
     Ok(0)
 }

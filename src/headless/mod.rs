@@ -396,6 +396,22 @@ impl Saved {
         }
     }
 
+    /// A removed site (a squad at the end of term) is forgotten on this computer: the first
+    /// screen no longer offers to resume it.
+    pub fn forget_site(&mut self, answers: &Answers) {
+        let Some(store) = &mut self.store else {
+            return;
+        };
+        if store
+            .progress
+            .forget_site(&answers.host, answers.port, &answers.nginx.site)
+        {
+            if let Err(e) = store.save() {
+                eprintln!("warning: progress could not be saved ({e})");
+            }
+        }
+    }
+
     /// A destroyed droplet's server is forgotten.
     pub fn forget_droplet(&mut self, id: u64) {
         let Some(store) = &mut self.store else {
