@@ -51,11 +51,7 @@ pub const DEFAULT_KEY: &str = "~/.ssh/id_ed25519";
 
 /// Reads and checks what the student gave; every refusal is for one field, and all of them are
 /// returned at once (the file first: without it the folder cannot be read).
-pub fn load(
-    input: &SquadInput,
-    home: &Path,
-    cwd: &Path,
-) -> Result<SquadLogin, Vec<SquadRefusal>> {
+pub fn load(input: &SquadInput, home: &Path, cwd: &Path) -> Result<SquadLogin, Vec<SquadRefusal>> {
     let mut refusals = Vec::new();
     let key = match check_key(input.key.trim(), home, cwd) {
         Ok(key) => Some(key),

@@ -126,13 +126,12 @@ impl Session {
                     options.host_keys
                 },
                 change_password: options.change_password,
-                deploy_key: options
-                    .deploy_key
-                    .as_ref()
-                    .map(|(key, site)| crate::login::DeployKeyLogin {
+                deploy_key: options.deploy_key.as_ref().map(|(key, site)| {
+                    crate::login::DeployKeyLogin {
                         key: key.clone(),
                         site: site.clone(),
-                    }),
+                    }
+                }),
             }),
             started: std::time::Instant::now(),
         };

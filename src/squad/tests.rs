@@ -68,7 +68,11 @@ fn the_squad_s_file_key_and_folder_make_a_login_as_the_squad_with_its_url() {
         .expect("a good squad");
     assert_eq!(login.site, "avengers");
     assert_eq!(login.answers.user, "avengers");
-    assert_eq!(login.key, desk.path().join(".ssh/id_ed25519"), "the default key");
+    assert_eq!(
+        login.key,
+        desk.path().join(".ssh/id_ed25519"),
+        "the default key"
+    );
     assert_eq!(login.url, "http://203.0.113.7/avengers/");
     assert_eq!(
         login.answers.app.folder.as_deref(),
@@ -76,7 +80,9 @@ fn the_squad_s_file_key_and_folder_make_a_login_as_the_squad_with_its_url() {
     );
     assert!(login.answers.app.folder_digest.is_some(), "packed");
     // No folder typed: the file's own [app] source, beside the file.
-    let kept = desk.load("avengers.toml", "~/.ssh/id_ed25519", "").expect("kept");
+    let kept = desk
+        .load("avengers.toml", "~/.ssh/id_ed25519", "")
+        .expect("kept");
     assert_eq!(
         kept.answers.app.folder.as_deref(),
         Some(desk.path().join("app").as_path())
@@ -86,8 +92,14 @@ fn the_squad_s_file_key_and_folder_make_a_login_as_the_squad_with_its_url() {
 #[test]
 fn each_bad_input_is_refused_at_its_field() {
     let desk = Desk::new();
-    let refused = desk.load("", "~/.ssh/none", "~/nowhere").expect_err("all bad");
-    assert_eq!(fields(&refused), ["key", "file"], "the folder waits for a file");
+    let refused = desk
+        .load("", "~/.ssh/none", "~/nowhere")
+        .expect_err("all bad");
+    assert_eq!(
+        fields(&refused),
+        ["key", "file"],
+        "the folder waits for a file"
+    );
     assert!(refused[0].message.contains("cannot read"), "{refused:?}");
     assert!(refused[1].message.contains("squad file"), "{refused:?}");
 
@@ -123,14 +135,19 @@ fn an_instructor_s_own_answers_or_a_broken_file_is_not_a_squad_s() {
         "[server]\nhost = \"203.0.113.7\"\n\n[user]\nname = \"erin\"\n",
     )
     .expect("write");
-    let own = desk.load("mine.toml", "", "~/myapi").expect_err("not a squad");
+    let own = desk
+        .load("mine.toml", "", "~/myapi")
+        .expect_err("not a squad");
     assert_eq!(fields(&own), ["file"]);
     assert!(own[0].message.contains("not a squad's file"), "{own:?}");
 
     std::fs::write(desk.path().join("broken.toml"), "[server\nhost = 1\n").expect("write");
     let broken = desk.load("broken.toml", "", "").expect_err("broken");
     assert_eq!(fields(&broken), ["file"]);
-    assert!(broken[0].message.starts_with("not a squad file"), "{broken:?}");
+    assert!(
+        broken[0].message.starts_with("not a squad file"),
+        "{broken:?}"
+    );
 }
 
 #[test]

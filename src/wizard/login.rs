@@ -341,6 +341,9 @@ fn logged_in(
         };
     }
     if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
+        if app.squad.is_some() {
+            return super::squad::logged_in(app, user);
+        }
         app.current = StageId::Connect;
         return run_current(app);
     }
@@ -351,7 +354,10 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
     if app.status(StageId::Connect) == StageStatus::Running {
         app.set_status(StageId::Connect, StageStatus::Failed);
         app.view = View::Form;
-        app.form = super::form_for(StageId::Connect, &app.answers);
+        app.form = match &app.squad {
+            Some(view) => super::squad::form_for(view, StageId::Connect),
+            None => super::form_for(StageId::Connect, &app.answers),
+        };
     }
     if let Some(stage) = interrupted {
         app.set_status(stage, StageStatus::Failed);
