@@ -371,10 +371,15 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
         LoginError::UserRefused { message, .. } => (error.to_string(), vec![message.clone()]),
         _ => (error.what(), Vec::new()),
     };
+    let next = match (&app.squad, error.kind()) {
+        // A squad's key refused: not root's password, but a key the roster does not list.
+        (Some(_), ConnectErrorKind::AuthFailed) => super::squad::KEY_REFUSED.to_owned(),
+        _ => connect_advice(error.kind()).to_owned(),
+    };
     app.overlay = Some(Overlay::Error(ErrorCard {
         title: "Could not log in".into(),
         what,
         server,
-        next: connect_advice(error.kind()).into(),
+        next,
     }));
 }

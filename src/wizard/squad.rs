@@ -28,6 +28,11 @@ pub const EXPLANATION: &str = "Your instructor gave your squad an account on the
 pub const FIXED: &str = "Your squad's file fixes this stage's answers: your instructor \
     sealed its steps on the server, and your key may run only those.";
 
+/// What to do when the server refused the squad's login with the key given.
+pub const KEY_REFUSED: &str = "The server did not take this key for your squad's account. Is it \
+    the private half of the key you gave your instructor (and is your squad file the newest)? \
+    Fix the Your key field and press Enter again.";
+
 /// The squad path's state, while it is the one taken.
 #[derive(Clone, Debug, Default)]
 pub struct SquadView {

@@ -244,3 +244,28 @@ fn the_squad_s_last_screen_says_where_it_answers_and_ships_again_or_rolls_back()
     // Nothing of a squad's session is saved as a server to resume as its owner.
     assert!(app.unsaved.is_none());
 }
+
+#[test]
+fn a_key_the_server_refuses_says_so_and_keeps_the_form() {
+    let mut app = squad_form();
+    type_text(&mut app, "~/avengers.toml");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "~/myapi");
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Event::Squad(Ok(Box::new(squad_login()))));
+    update(
+        &mut app,
+        Event::Worker(WorkerEvent::ConnectFailed {
+            kind: crate::remote::ConnectErrorKind::AuthFailed,
+            message: "The server refused to log in as \"avengers\"".into(),
+        }),
+    );
+    let Some(Overlay::Error(card)) = &app.overlay else {
+        panic!("a card: {:?}", app.overlay);
+    };
+    assert_eq!(card.next, squad::KEY_REFUSED);
+    assert_eq!(app.status(StageId::Connect), StageStatus::Failed);
+    assert_eq!(app.form.value("file"), "~/avengers.toml", "nothing lost");
+    assert_eq!(app.form.value("folder"), "~/myapi");
+}
