@@ -177,8 +177,18 @@ fn read_code(
     };
     answers.app.source = folder.display().to_string();
     answers.app.source_line = 0;
-    crate::source::read_app_folder(&mut answers, folder.clone())
-        .map_err(|m| refuse("folder", format!("{}: {m}", folder.display())))?;
+    crate::source::read_app_folder(&mut answers, folder.clone()).map_err(|m| {
+        // Most of the reader's sentences name the folder already.
+        let shown = folder.display().to_string();
+        refuse(
+            "folder",
+            if m.contains(&shown) {
+                m
+            } else {
+                format!("{shown}: {m}")
+            },
+        )
+    })?;
     Ok(answers)
 }
 

@@ -931,8 +931,8 @@ fn squad_member_in_the_wizard(address: &str, squad_file: &Path, key: &Path) {
     wizard.keys(&["Tab", "Tab"]);
     wizard.type_text("~/.ssh");
     wizard.keys(&["Enter"]);
-    let screen = wizard.wait_for("✗", minute);
-    assert!(screen.contains("~/avengers.toml"), "{screen}");
+    let screen = wizard.wait_for("has no requirements.txt", minute);
+    assert!(screen.contains("› App folder   ~/.ssh"), "{screen}");
     for _ in 0.."~/.ssh".len() {
         wizard.keys(&["BSpace"]);
     }
