@@ -185,7 +185,7 @@ fn event_loop(
         if app.should_quit {
             return Ok(());
         }
-        let event = if app.is_busy() {
+        let event = if app.wants_ticks() {
             match rx.recv_timeout(TICK) {
                 Ok(event) => event,
                 Err(RecvTimeoutError::Timeout) => Event::Tick,

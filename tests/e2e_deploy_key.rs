@@ -1007,9 +1007,9 @@ fn member_deploys(home: &Path, answers: &Path, folder: &Path, key: &Path) -> Out
 }
 
 /// Issue 28, the instructor's side, on the same droplet: a bad roster is refused at its line
-/// with nothing applied; a roster of two squads under the first site (one with two members) is
-/// applied in one run with erin's password; a member of each squad ships their own app with
-/// their own key and it answers at /SQUAD/; a member of one squad reaches nothing of the other;
+/// with nothing applied; a roster of three squads under the first site (one with two members)
+/// is applied in one run with erin's password; a member of each squad ships their own app with
+/// their own key, the three at once, and each answers at /SQUAD/; a member of one squad reaches nothing of the other;
 /// a key taken out of the roster leaves authorized_keys; `class remove` saves the squad's
 /// database and code here (mode 600) and leaves no account, unit, role, database or nginx file
 /// of it, while the other squad and the first site answer on.
@@ -1025,10 +1025,11 @@ fn classroom_beside_the_first(
     let erin = "user_password=".to_owned() + USER_PW + "\n";
     let class = home.join("class");
     let keys = class.join("keys");
-    let (alice, amir, xena) = (
+    let (alice, amir, xena, hana) = (
         member_key(&keys, "alice"),
         member_key(&keys, "amir"),
         member_key(&keys, "xena"),
+        member_key(&keys, "hana"),
     );
     let xena_pub = std::fs::read_to_string(keys.join("xena.pub")).expect("xena.pub");
     let roster = class.join("class.toml");
@@ -1069,11 +1070,13 @@ fn classroom_beside_the_first(
         "none"
     );
 
-    // The roster: avengers with two members (key files), xmen with one (the key itself).
+    // The roster: avengers with two members (key files), xmen with one (the key itself), hulk
+    // with one (a key file).
     let good = |avengers_keys: &str| {
         format!(
             "host = \"{items_answers}\"\n\n[[squad]]\nname = \"avengers\"\nkeys = [{avengers_keys}]\n\
-             memory_max = \"256M\"\n\n[[squad]]\nname = \"xmen\"\nkeys = [\"{}\"]\n",
+             memory_max = \"256M\"\n\n[[squad]]\nname = \"xmen\"\nkeys = [\"{}\"]\n\n\
+             [[squad]]\nname = \"hulk\"\nkeys = [\"keys/hana.pub\"]\n",
             xena_pub.trim()
         )
     };
@@ -1081,7 +1084,7 @@ fn classroom_beside_the_first(
     let checked = cli::droplift_logged(home, &["class", "check", "--roster", roster_text], "");
     assert!(checked.status.success(), "{}", said(&checked));
     assert!(
-        said(&checked).contains("2 squads, 3 members' keys"),
+        said(&checked).contains("3 squads, 4 members' keys"),
         "{}",
         said(&checked)
     );
@@ -1118,34 +1121,47 @@ fn classroom_beside_the_first(
         "{facts}"
     );
 
-    // A member of each squad ships their own app with their own key (both at once); a second
-    // member too.
-    let (a1, a2, x1) = (
+    // A member of each squad ships their own app with their own key, the three at once, each
+    // from a computer of its own (its own HOME with the droplet's host key): the sites' own
+    // locks and the shared PostgreSQL hold. Then a second member of avengers.
+    let hulk_answers = squads.join("hulk.toml");
+    let (a1, a2, x1, h1) = (
         code.join("avengers1"),
         code.join("avengers2"),
         code.join("xmen1"),
+        code.join("hulk1"),
     );
     app_folder(&a1, "a1");
     app_folder(&a2, "a2");
     app_folder(&x1, "x1");
-    // Two squads ship at the same time, each from a computer of its own (its own HOME with the
-    // droplet's host key): the sites' own locks and the shared PostgreSQL hold.
-    let xena_home = tempfile::tempdir().expect("xena's home");
-    std::fs::create_dir_all(xena_home.path().join(".ssh")).expect(".ssh");
-    std::fs::copy(
-        home.join(".ssh/known_hosts"),
-        xena_home.path().join(".ssh/known_hosts"),
-    )
-    .expect("the droplet's host key");
-    let (shipped_a, shipped_x) = std::thread::scope(|scope| {
+    app_folder(&h1, "h1");
+    let computer = || {
+        let home_dir = tempfile::tempdir().expect("a member's home");
+        std::fs::create_dir_all(home_dir.path().join(".ssh")).expect(".ssh");
+        std::fs::copy(
+            home.join(".ssh/known_hosts"),
+            home_dir.path().join(".ssh/known_hosts"),
+        )
+        .expect("the droplet's host key");
+        home_dir
+    };
+    let (xena_home, hana_home) = (computer(), computer());
+    let (shipped_a, shipped_x, shipped_h) = std::thread::scope(|scope| {
         let xmen = scope.spawn(|| member_deploys(xena_home.path(), &xmen_answers, &x1, &xena));
+        let hulk = scope.spawn(|| member_deploys(hana_home.path(), &hulk_answers, &h1, &hana));
         let avengers = member_deploys(home, &avengers_answers, &a1, &alice);
-        (avengers, xmen.join().expect("xena's deploy ran"))
+        (
+            avengers,
+            xmen.join().expect("xena's deploy ran"),
+            hulk.join().expect("hana's deploy ran"),
+        )
     });
     assert!(shipped_a.status.success(), "{}", said(&shipped_a));
     assert!(shipped_x.status.success(), "{}", said(&shipped_x));
+    assert!(shipped_h.status.success(), "{}", said(&shipped_h));
     assert_eq!(squad_version(&address, "avengers"), "a1");
     assert_eq!(squad_version(&address, "xmen"), "x1");
+    assert_eq!(squad_version(&address, "hulk"), "h1");
     let shipped = member_deploys(home, &avengers_answers, &a2, &amir);
     assert!(shipped.status.success(), "{}", said(&shipped));
     assert_eq!(squad_version(&address, "avengers"), "a2");
@@ -1165,7 +1181,7 @@ fn classroom_beside_the_first(
     let board_text = said(&board);
     assert!(board.status.success(), "{board_text}");
     assert!(board_text.contains("LAST ERROR"), "{board_text}");
-    for squad in ["avengers", "xmen"] {
+    for squad in ["avengers", "xmen", "hulk"] {
         assert!(
             board_text
                 .lines()
@@ -1190,6 +1206,7 @@ fn classroom_beside_the_first(
         serde_json::from_slice(&json.stdout).expect("JSON alone on stdout");
     assert_eq!(rows[0]["squad"], "avengers", "{rows}");
     assert_eq!(rows[1]["squad"], "xmen", "{rows}");
+    assert_eq!(rows[2]["squad"], "hulk", "{rows}");
     for row in rows.as_array().expect("rows") {
         assert_eq!(row["healthy"], true, "{row}");
         assert_eq!(row["health"], 200, "{row}");
@@ -1317,7 +1334,7 @@ fn classroom_beside_the_first(
     ]);
     for line in url
         .lines()
-        .filter(|l| l.contains("avengers") || l.contains("xmen"))
+        .filter(|l| ["avengers", "xmen", "hulk"].iter().any(|s| l.contains(s)))
     {
         let password = line
             .split(':')

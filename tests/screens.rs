@@ -2042,3 +2042,59 @@ mod squad_screens {
         insta::assert_snapshot!("squad_shipped", shipped);
     }
 }
+
+/// Types the roster's path over the one the popup offers, and Enter.
+fn roster_entered(app: &mut App, path: &str) -> Vec<droplift::wizard::Effect> {
+    press(app, KeyCode::Char('c'));
+    type_text(app, path);
+    press(app, KeyCode::Enter)
+}
+
+/// `c` at the end of the uWSGI stage: the roster is asked for, and one with mistakes is refused
+/// at its lines with nothing run, at 80×24 with nothing cut (issue 28).
+#[test]
+fn the_class_s_roster_is_asked_for_and_a_bad_one_refused_at_its_lines() {
+    let mut app = service_finished();
+    let effects = roster_entered(&mut app, "tests/fixtures/class/bad.toml");
+    assert!(effects.is_empty(), "nothing runs: {effects:?}");
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the refused roster", &buffer);
+    let screen = text(&buffer);
+    for said in ["line 7", "line 10", "line 11", "nothing was applied"] {
+        assert!(screen.contains(said), "{said}: {screen}");
+    }
+    save_screenshot("class-roster", &buffer);
+    insta::assert_snapshot!(screen);
+}
+
+/// The roster passes: its squads, where each is reached, the command that sets the class up,
+/// and the class's board read at once (one squad serving, one failing), fit for a projector at
+/// 80×24 (issue 28).
+#[test]
+fn the_class_s_roster_check_and_board_fit_a_projector() {
+    let mut app = service_finished();
+    let effects = roster_entered(&mut app, "tests/fixtures/class/class.toml");
+    let id = first_id(&effects);
+    for line in include_str!("fixtures/class/board.txt").lines() {
+        out(&mut app, id, Stream::Stdout, line);
+    }
+    worker(&mut app, WorkerEvent::Finished { id, exit_code: 0 });
+    // 03:16:00 UTC, whenever the test runs.
+    app.class.read_at = Some(1_796_613_360);
+    let buffer = render(&mut app, 80, 24);
+    assert_nothing_cut("the class's board", &buffer);
+    let screen = text(&buffer);
+    for said in [
+        "2 squads, 3 members' keys, on 203.0.113.7",
+        "http://203.0.113.7/avengers/",
+        "droplift class apply --roster tests/fixtures/class/class.toml",
+        "read at 03:16:00 UTC (every 15 s; r: now)",
+        "ok 200",
+        "FAIL 502",
+        "last error: ModuleNotFoundError",
+    ] {
+        assert!(screen.contains(said), "{said}: {screen}");
+    }
+    save_screenshot("class-board", &buffer);
+    insta::assert_snapshot!(screen);
+}

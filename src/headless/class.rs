@@ -98,7 +98,7 @@ fn folder_of(path: &Path) -> PathBuf {
 
 /// Reads and checks the roster and the host site's answers (which must be a first site: its
 /// owner logs in and may sudo).
-pub(super) fn load(path: &Path) -> Result<(roster::Roster, Answers), HeadlessError> {
+pub fn load(path: &Path) -> Result<(roster::Roster, Answers), HeadlessError> {
     let text = std::fs::read_to_string(path).map_err(|cause| HeadlessError::ReadAnswers {
         path: path.to_path_buf(),
         cause,
@@ -135,14 +135,6 @@ pub(super) fn load(path: &Path) -> Result<(roster::Roster, Answers), HeadlessErr
     Ok((roster, host))
 }
 
-/// Where a squad is reached, for the summary.
-fn address(host: &Answers, roster: &roster::Roster, squad: &str) -> String {
-    match &roster.domain {
-        Some(domain) => format!("http://{squad}.{domain}/"),
-        None => format!("http://{}/{squad}/", host.host),
-    }
-}
-
 fn check(args: &RosterArgs) -> Result<i32, HeadlessError> {
     let (roster, host) = load(&args.roster)?;
     let keys: usize = roster.squads.iter().map(|s| s.keys.len()).sum();
@@ -158,18 +150,7 @@ fn check(args: &RosterArgs) -> Result<i32, HeadlessError> {
             path: args.roster.clone(),
             cause,
         })?;
-        println!(
-            "  {:<16} {:<7} {}  (limits: memory {}, CPU {}, {} tasks)",
-            squad.name,
-            match squad.keys.len() {
-                1 => "1 key".to_owned(),
-                n => format!("{n} keys"),
-            },
-            address(&host, &roster, &squad.name),
-            squad.memory_max,
-            squad.cpu_quota,
-            squad.tasks_max
-        );
+        println!("{}", class::squad_line(&host, &roster, squad));
     }
     Ok(0)
 }
@@ -235,7 +216,7 @@ fn apply(args: &ClassApplyArgs) -> Result<i32, HeadlessError> {
         println!(
             "  {:<16} {}  answers: {}",
             squad.name,
-            address(&host, &roster, &squad.name),
+            class::address(&host, &roster, &squad.name),
             out.join(format!("{}.toml", squad.name)).display()
         );
     }

@@ -68,6 +68,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Doctor(view)) => question::doctor(app, frame, area, view),
         Some(Overlay::Backup(offer)) => question::backup(app, frame, area, offer),
         Some(Overlay::Logs(view)) => question::logs(app, frame, area, view),
+        Some(Overlay::Class) => question::class(app, frame, area, &app.class),
         Some(Overlay::PracticeOs { selected }) => popup::choose(
             app,
             frame,

@@ -374,3 +374,65 @@ pub fn logs(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::logs
     };
     scrolling_popup(app, frame, area, &view.title, body, view.scroll);
 }
+
+/// `c` at the end of stages 8–10: the roster's path (and why it was refused), then the check's
+/// lines and the class's board.
+pub fn class(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::class::ClassView) {
+    let theme = &app.theme;
+    let Some(path) = view.roster_path() else {
+        // Why it was refused takes the explanation's place (the roster's lines, in its words).
+        let body = if view.lines.is_empty() {
+            vec![Line::raw(
+                "A class shares this droplet: each squad gets an account of its own, its own \
+                 site, database and limits, and ships its own API with its members' keys, no \
+                 password. The roster lists the squads and their keys (README: Teaching a \
+                 class). It is checked here first; nothing changes on the server.",
+            )]
+        } else {
+            view.lines
+                .iter()
+                .map(|l| Line::styled(l.clone(), theme.error))
+                .collect()
+        };
+        boxed(
+            app,
+            frame,
+            area,
+            "Your class",
+            body,
+            Some(&view.form),
+            "Enter check the roster   Esc close",
+        );
+        return;
+    };
+    let mut body: Vec<Line<'static>> = view
+        .lines
+        .iter()
+        .map(|line| {
+            if line == crate::wizard::class::BOARD_HEADING {
+                Line::styled(view.board_heading(), theme.title)
+            } else if line.starts_with(crate::wizard::class::BOARD_HEADING) {
+                Line::styled(line.clone(), theme.title)
+            } else if line.starts_with("  droplift ") {
+                Line::styled(line.clone(), theme.command)
+            } else if line.contains(" FAIL ") || line.contains(" no answer ") {
+                Line::styled(line.clone(), theme.error)
+            } else if line.starts_with("   last error: ") {
+                Line::styled(line.clone(), theme.warning)
+            } else {
+                Line::raw(line.clone())
+            }
+        })
+        .collect();
+    if view.reading() {
+        body.push(Line::styled("Reading the board …", theme.title));
+    }
+    scrolling_popup(
+        app,
+        frame,
+        area,
+        &format!("The class: {path}"),
+        body,
+        view.scroll,
+    );
+}

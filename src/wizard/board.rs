@@ -15,13 +15,81 @@ use crate::runner::Request;
 pub struct BoardView {
     /// The board's rows; None until a read found a release to judge.
     pub rows: Option<Vec<Row>>,
-    /// The job reading the board now, and what it printed so far.
-    reading: Option<(JobId, String)>,
+    /// The job reading the board now.
+    reading: ReadJob,
 }
 
 impl BoardView {
     pub fn reading(&self) -> bool {
-        self.reading.is_some()
+        self.reading.out()
+    }
+}
+
+/// A read-only command sent as a job of its own beside whatever runs (this board, the class's),
+/// its output gathered until it ends; its events never reach the log line by line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadJob(Option<(JobId, String)>);
+
+/// What a worker event was to a `ReadJob`.
+pub enum Taken {
+    /// Not its own: it goes on to the login machine.
+    NotMine,
+    /// A line of its own, kept.
+    Kept,
+    /// It ended, with what it printed on stdout.
+    Ended(String),
+    /// It timed out, was stopped, or could not run.
+    Failed,
+}
+
+impl ReadJob {
+    pub fn out(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Sends `command` as the job `id`.
+    pub fn send(&mut self, id: JobId, command: crate::course::plan::Command) -> Effect {
+        self.0 = Some((id, String::new()));
+        Effect::Perform(Box::new(Request::Run { id, command }))
+    }
+
+    pub fn take(&mut self, event: &WorkerEvent) -> Taken {
+        let Some((mine, output)) = self.0.as_mut() else {
+            return Taken::NotMine;
+        };
+        let mine = *mine;
+        match event {
+            WorkerEvent::Output {
+                id,
+                stream: Stream::Stdout,
+                line,
+            } if *id == mine => {
+                output.push_str(line);
+                output.push('\n');
+                Taken::Kept
+            }
+            WorkerEvent::Output { id, .. } if *id == mine => Taken::Kept,
+            WorkerEvent::Finished { id, .. } if *id == mine => {
+                let text = std::mem::take(output);
+                self.0 = None;
+                Taken::Ended(text)
+            }
+            WorkerEvent::TimedOut { id }
+            | WorkerEvent::Cancelled { id }
+            | WorkerEvent::Interrupted { id }
+            | WorkerEvent::JobFailed { id, .. }
+                if *id == mine =>
+            {
+                self.0 = None;
+                Taken::Failed
+            }
+            // A new connection: a read sent on the old one will not answer.
+            WorkerEvent::Connected { .. } => {
+                self.0 = None;
+                Taken::NotMine
+            }
+            _ => Taken::NotMine,
+        }
     }
 }
 
@@ -44,7 +112,7 @@ pub fn shown(app: &App) -> bool {
 /// Reads the board again (changes nothing on the server). Nothing when a read is out already,
 /// or a stage's run is (its job ids are counted from `app.next_id` until it ends).
 pub(super) fn start(app: &mut App) -> Vec<Effect> {
-    if app.board.reading.is_some() || app.run.is_some() {
+    if app.board.reading.out() || app.run.is_some() {
         return Vec::new();
     }
     let Ok(part) = board::command(&app.answers) else {
@@ -63,44 +131,16 @@ pub(super) fn start(app: &mut App) -> Vec<Effect> {
     };
     let id = app.next_id;
     app.next_id += 1;
-    app.board.reading = Some((id, String::new()));
-    vec![Effect::Perform(Box::new(Request::Run { id, command }))]
+    vec![app.board.reading.send(id, command)]
 }
 
 /// The worker's events for the board's read: taken here (Some), never shown line by line. Any
 /// other event goes on to the login machine (None).
 pub(super) fn on_worker(app: &mut App, event: &WorkerEvent) -> Option<Vec<Effect>> {
-    let (reading, output) = app.board.reading.as_mut()?;
-    let reading = *reading;
-    match event {
-        WorkerEvent::Output {
-            id,
-            stream: Stream::Stdout,
-            line,
-        } if *id == reading => {
-            output.push_str(line);
-            output.push('\n');
-        }
-        WorkerEvent::Output { id, .. } if *id == reading => {}
-        WorkerEvent::Finished { id, .. } if *id == reading => {
-            let text = std::mem::take(output);
-            app.board.reading = None;
-            ended(app, &text);
-        }
-        WorkerEvent::TimedOut { id }
-        | WorkerEvent::Cancelled { id }
-        | WorkerEvent::Interrupted { id }
-        | WorkerEvent::JobFailed { id, .. }
-            if *id == reading =>
-        {
-            app.board.reading = None;
-        }
-        // A new connection: a read sent on the old one will not answer.
-        WorkerEvent::Connected { .. } => {
-            app.board.reading = None;
-            return None;
-        }
-        _ => return None,
+    match app.board.reading.take(event) {
+        Taken::NotMine => return None,
+        Taken::Ended(text) => ended(app, &text),
+        Taken::Kept | Taken::Failed => {}
     }
     Some(Vec::new())
 }

@@ -225,6 +225,18 @@ pub static TABLE: &[Binding] = &[
     )
     .bar("↑/↓", "scroll"),
     on(logs_open, &[ENTER, ESC], keys::close_popup).bar("Esc", "close"),
+    // ── The class's popup: the roster's path, then its check and the board ──
+    on(class_asking, &[ENTER], keys::class_check).bar("Enter", "check the roster"),
+    on(class_asking, &[ESC], keys::close_popup).bar("Esc", "close"),
+    on(class_checked, &[ENTER, ch('r')], keys::class_read).bar("r", "read the board again"),
+    on(
+        class_checked,
+        &[UP, ch('k'), DOWN, ch('j'), PGUP, PGDN],
+        keys::scroll_class,
+    )
+    .bar("↑/↓", "scroll"),
+    on(class_checked, &[TAB], keys::class_another).bar("Tab", "another roster"),
+    on(class_checked, &[ESC], keys::close_popup).bar("Esc", "close"),
     // ── The backup step's popup ──
     on(backup_open, &[ENTER], keys::backup_confirm).bar("Enter", "set it up"),
     on(backup_open, &[ESC], keys::close_popup).bar("Esc", "not now"),
@@ -395,12 +407,13 @@ pub static TABLE: &[Binding] = &[
         .bar("d", "doctor")
         .help(
             Group::PreviewAndRunning,
-            "d / l / s",
-            "end of stages 8–10: doctor / logs / backups",
+            "d / l / s / c",
+            "stages 8–10: doctor, logs, backups, class",
         ),
     // Off the bar while a restart is offered (no room; `?` lists them).
     on(backup_offered, &[ch('s')], keys::backup_offer).bar_if(no_restart, "s", "backups"),
     on(logs_offered, &[ch('l')], keys::logs).bar_if(no_restart, "l", "logs"),
+    on(class_offered, &[ch('c')], keys::class_open),
     on(finished, &[ESC], keys::back_to_questions).bar("Esc", "back"),
     // ── nginx (stage 7): the editor pane ──
     // (with the rollback line the help box fills 80×24 exactly)
@@ -443,6 +456,7 @@ pub static TABLE: &[Binding] = &[
     typed(typing_in_form, keys::type_text),
     typed(changed_host_key, keys::type_text),
     typed(login_popup, keys::type_text),
+    typed(class_asking, keys::type_text),
     typed(cloud_typing, keys::type_in_cloud),
     typed(editor, keys::type_in_editor),
 ];
@@ -732,6 +746,18 @@ fn backup_offered(app: &App) -> bool {
 
 fn no_restart(app: &App) -> bool {
     !app.reboot_needed
+}
+
+fn class_offered(app: &App) -> bool {
+    finished(app) && super::class::offered(app)
+}
+
+fn class_asking(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Class)) && !app.class.checked()
+}
+
+fn class_checked(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked()
 }
 
 fn logs_offered(app: &App) -> bool {

@@ -191,6 +191,16 @@ const STATES: &[State] = &[
         Some("the_backup_step_explains_itself_before_anything_runs"),
         backup_offer,
     ),
+    state(
+        "class roster",
+        Some("the_class_s_roster_is_asked_for_and_a_bad_one_refused_at_its_lines"),
+        class_asking,
+    ),
+    state(
+        "class board",
+        Some("the_class_s_roster_check_and_board_fit_a_projector"),
+        class_board,
+    ),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -535,6 +545,42 @@ fn service_finished() -> App {
     app
 }
 
+/// `c` over the finished uWSGI stage: the roster's path asked.
+fn class_asking() -> App {
+    let mut app = service_finished();
+    press(&mut app, KeyCode::Char('c'));
+    assert!(matches!(app.overlay, Some(Overlay::Class)));
+    app
+}
+
+/// The roster checked and the board read (two squads, one broken).
+fn class_board() -> App {
+    let mut app = class_asking();
+    // The fixture's path from the package's folder, where cargo runs the tests.
+    type_text(&mut app, "tests/fixtures/class/class.toml");
+    let effects = press(&mut app, KeyCode::Enter);
+    let Some(Effect::Perform(request)) = effects.first() else {
+        panic!("the board is read: {effects:?}");
+    };
+    let id = request.id();
+    for line in include_str!("../../tests/fixtures/class/board.txt").lines() {
+        super::update(
+            &mut app,
+            Event::Worker(WorkerEvent::Output {
+                id,
+                stream: crate::remote::Stream::Stdout,
+                line: line.to_owned(),
+            }),
+        );
+    }
+    super::update(
+        &mut app,
+        Event::Worker(WorkerEvent::Finished { id, exit_code: 0 }),
+    );
+    assert!(app.class.checked() && app.class.read_at.is_some());
+    app
+}
+
 /// The app's logs over the finished uWSGI stage.
 fn logs_popup() -> App {
     let mut app = service_finished();
@@ -765,6 +811,7 @@ fn fingerprint(app: &App) -> String {
         app.queued,
         app.reboot_needed,
         app.practice_busy,
+        &app.class,
     );
     format!("{screen:?} {more:?}")
 }

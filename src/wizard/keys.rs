@@ -15,6 +15,7 @@ pub(super) fn focused_form(app: &mut App) -> &mut Form {
             Overlay::PasswordChange(form) | Overlay::UserLogin(form) | Overlay::ResumeAsUser(form),
         ) => form,
         Some(Overlay::HostKey { confirm, .. }) => confirm,
+        Some(Overlay::Class) => &mut app.class.form,
         _ => &mut app.form,
     }
 }
@@ -270,6 +271,28 @@ pub(super) fn logs(app: &mut App, _: KeyEvent) -> Vec<Effect> {
 /// Scrolls the logs' popup.
 pub(super) fn scroll_logs(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     super::logs::scroll(app, popup_delta(key));
+    Vec::new()
+}
+
+pub(super) fn class_open(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::open(app)
+}
+
+pub(super) fn class_check(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::check(app)
+}
+
+pub(super) fn class_read(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::read(app)
+}
+
+pub(super) fn class_another(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::another(app);
+    Vec::new()
+}
+
+pub(super) fn scroll_class(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    super::class::scroll(app, popup_delta(key));
     Vec::new()
 }
 

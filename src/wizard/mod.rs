@@ -4,6 +4,7 @@
 mod ahead;
 pub mod backup;
 pub mod board;
+pub mod class;
 pub mod editor;
 pub use ahead::Elsewhere;
 pub mod cloud;
@@ -148,6 +149,8 @@ pub enum Overlay {
     Backup(backup::BackupOffer),
     /// `l` at the end of the app, uWSGI or domain stage: the app's logs.
     Logs(logs::LogsView),
+    /// `c` at the end of stages 8–10: the class's roster and board (`app.class`).
+    Class,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,6 +257,8 @@ pub struct App {
     pub doctor_cloud: doctor::CloudLook,
     /// The health board on the finished screen of stages 8–10, and its read.
     pub board: board::BoardView,
+    /// The class's popup (`c`): its roster, check, board and read.
+    pub class: class::ClassView,
     /// Progress to write (answers and badges per server; never a secret); the loop takes it.
     pub unsaved: Option<crate::state::Progress>,
     /// Instructor mode (`--present`) and the command it holds for the class to read.
@@ -318,6 +323,7 @@ impl App {
             side_run: None,
             doctor_cloud: doctor::CloudLook::default(),
             board: board::BoardView::default(),
+            class: class::ClassView::default(),
             unsaved: None,
             instructor: flow::Instructor::default(),
             firewall: firewall_list::FirewallList::default(),
@@ -358,6 +364,12 @@ impl App {
     }
 
     /// True while something runs on the server or here (quitting then asks first).
+    /// The loop sends ticks: while busy (the spinner), and while the class's board is open (it
+    /// is read again every `class::EVERY` seconds, for a projector).
+    pub fn wants_ticks(&self) -> bool {
+        self.is_busy() || class::open_board(self)
+    }
+
     pub fn is_busy(&self) -> bool {
         self.practice_busy
             || cloud::busy(self)
@@ -491,12 +503,15 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
                 app.spinner = app.spinner.wrapping_add(1);
                 app.dirty = true;
             }
-            Vec::new()
+            class::on_tick(app, crate::state::now())
         }
         Event::Worker(event) => {
             app.dirty = true;
             // The board's read is a job of its own, beside whatever runs.
             if let Some(effects) = board::on_worker(app, &event) {
+                return effects;
+            }
+            if let Some(effects) = class::on_worker(app, &event) {
                 return effects;
             }
             login::on_worker(app, event)

@@ -1284,3 +1284,79 @@ fn the_doctor_without_a_token_asks_the_server_only() {
     };
     assert!(view.cards.is_empty(), "{view:?}");
 }
+
+/// `c` with the path of a roster, from the package's folder (where cargo runs the tests).
+fn class_roster(app: &mut App, path: &str) -> Vec<Effect> {
+    press(app, KeyCode::Char('c'));
+    type_text(app, path);
+    press(app, KeyCode::Enter)
+}
+
+/// A class on another server than the one logged in to is refused at the roster's field, and
+/// nothing is read from the server.
+#[test]
+fn a_class_on_another_server_is_refused_at_the_roster() {
+    let mut app = finished_with_a_token();
+    app.answers.host = "198.51.100.9".into();
+    let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
+    assert!(effects.is_empty(), "{effects:?}");
+    let error = app.class.form.field("roster").and_then(|f| f.error.clone());
+    assert!(
+        error.as_deref().is_some_and(
+            |e| e.contains("This class is on 203.0.113.7") && e.contains("198.51.100.9")
+        ),
+        "{error:?}"
+    );
+    assert!(!app.class.checked());
+}
+
+/// The roster passes and the board is read at once; `r` reads it again (replacing it, under the
+/// same check), Esc closes, and `c` again checks the roster again and reads the board again.
+#[test]
+fn the_class_s_board_is_read_again_with_r_and_with_c() {
+    let mut app = finished_with_a_token();
+    let board: Vec<&str> = include_str!("../../tests/fixtures/class/board.txt")
+        .lines()
+        .collect();
+    let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
+    said(&mut app, request_id(&effects), &board);
+    let boards = |app: &App| {
+        app.class
+            .lines
+            .iter()
+            .filter(|l| l.as_str() == super::class::BOARD_HEADING)
+            .count()
+    };
+    assert_eq!(boards(&app), 1, "{:#?}", app.class.lines);
+    assert!(app.class.lines.iter().any(|l| l.contains("FAIL 502")));
+    // While a read is out, r sends no second one.
+    let again = press(&mut app, KeyCode::Char('r'));
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(press(&mut app, KeyCode::Char('r')).is_empty());
+    said(&mut app, request_id(&again), &board);
+    assert_eq!(boards(&app), 1, "{:#?}", app.class.lines);
+    // For a projector: read again by itself 15 s after the last read was sent, not before.
+    let sent = crate::state::now();
+    assert!(update(&mut app, Event::Tick).is_empty());
+    let ticked = super::class::on_tick(&mut app, sent + super::class::EVERY);
+    assert_eq!(ticked.len(), 1, "{ticked:?}");
+    said(&mut app, request_id(&ticked), &board);
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert!(!app.wants_ticks());
+    assert!(
+        super::class::on_tick(&mut app, sent + 100).is_empty(),
+        "closed: no read"
+    );
+    let reopened = press(&mut app, KeyCode::Char('c'));
+    assert_eq!(reopened.len(), 1, "{reopened:?}");
+    // A board the server could not give (no squad set up yet) says so, under the check.
+    said(&mut app, request_id(&reopened), &["droplift-state: done"]);
+    let last = app.class.lines.last().cloned().unwrap_or_default();
+    assert!(
+        last.contains("could not be read") && last.contains("class apply"),
+        "{last}"
+    );
+    // After a read that failed, nothing is sent by itself.
+    assert!(super::class::on_tick(&mut app, crate::state::now() + 100).is_empty());
+}

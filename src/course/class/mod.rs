@@ -263,6 +263,31 @@ pub fn remove_plans(answers: &Answers) -> Result<StagePlans, PlanError> {
     })
 }
 
+/// Where a squad is reached: its own name under the class's domain, else a path under the host
+/// site's address.
+pub fn address(host: &Answers, roster: &Roster, squad: &str) -> String {
+    match &roster.domain {
+        Some(domain) => format!("http://{squad}.{domain}/"),
+        None => format!("http://{}/{squad}/", host.host),
+    }
+}
+
+/// A squad of a roster that passed, as `class check` (and the wizard's check) says it.
+pub fn squad_line(host: &Answers, roster: &Roster, squad: &Squad) -> String {
+    format!(
+        "  {:<16} {:<7} {}  (limits: memory {}, CPU {}, {} tasks)",
+        squad.name,
+        match squad.keys.len() {
+            1 => "1 key".to_owned(),
+            n => format!("{n} keys"),
+        },
+        address(host, roster, &squad.name),
+        squad.memory_max,
+        squad.cpu_quota,
+        squad.tasks_max
+    )
+}
+
 /// The class's board: one read-only root command over every squad (`board.sh`).
 pub fn board_plans(host: &Answers, roster: &Roster) -> Result<StagePlans, PlanError> {
     let mut lines = Vec::new();
@@ -345,6 +370,16 @@ pub fn board_rows(output: &str) -> Vec<BoardRow> {
         .collect()
 }
 
+/// A squad's health in words: before its first release there is nothing to fail.
+fn row_health(row: &BoardRow) -> String {
+    match row.health {
+        _ if row.release.is_none() && !row.healthy => "not yet".to_owned(),
+        0 => "no answer".to_owned(),
+        code if row.healthy => format!("ok {code}"),
+        code => format!("FAIL {code}"),
+    }
+}
+
 /// The board as a table for a terminal.
 pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
     let mut lines = vec![format!(
@@ -352,11 +387,7 @@ pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
         "SQUAD", "RELEASE", "DEPLOYED (UTC)", "HEALTH", "FAILED", "LAST ERROR"
     )];
     for row in rows {
-        let health = match row.health {
-            0 => "no answer".to_owned(),
-            code if row.healthy => format!("ok {code}"),
-            code => format!("FAIL {code}"),
-        };
+        let health = row_health(row);
         lines.push(format!(
             "{:<16} {:<18} {:<21} {:<10} {:<6} {}",
             row.squad,
@@ -369,6 +400,35 @@ pub fn board_table(rows: &[BoardRow]) -> Vec<String> {
             row.failed_releases,
             row.last_error.as_deref().unwrap_or("-")
         ));
+    }
+    lines
+}
+
+/// The board in 74 columns (the wizard's popup, a projector at 80×24): a row per squad, its
+/// last error under it.
+pub fn board_compact(rows: &[BoardRow]) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{:<14} {:<10} {:<22} {:<11} {}",
+        "SQUAD", "HEALTH", "RELEASE", "DEPLOYED", "FAILED"
+    )];
+    for row in rows {
+        let health = row_health(row);
+        // "2026-12-07T03:10:02Z" → "12-07 03:10" (UTC, said in the popup's title).
+        let deployed = row.deployed.as_deref().map_or_else(
+            || "-".to_owned(),
+            |d| d.get(5..16).unwrap_or(d).replace('T', " "),
+        );
+        lines.push(format!(
+            "{:<14} {:<10} {:<22} {:<11} {}",
+            row.squad,
+            health,
+            row.release.as_deref().unwrap_or("(none yet)"),
+            deployed,
+            row.failed_releases
+        ));
+        if let Some(error) = &row.last_error {
+            lines.push(format!("   last error: {error}"));
+        }
     }
     lines
 }

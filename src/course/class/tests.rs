@@ -107,10 +107,28 @@ fn the_board_reads_each_squad_s_line() {
     let table = board_table(&rows);
     assert!(table[1].contains("ok 200"), "{table:?}");
     assert!(
-        table[2].contains("(none yet)") && table[2].contains("no answer"),
+        table[2].contains("(none yet)") && table[2].contains("not yet"),
         "{table:?}"
     );
     assert!(table[3].contains("FAIL 502"), "{table:?}");
+    // The wizard's: 74 columns at most, the error under its squad.
+    let compact = board_compact(&rows);
+    assert!(
+        compact.iter().all(|l| l.chars().count() <= 74),
+        "{compact:#?}"
+    );
+    assert!(
+        compact[1].starts_with("avengers") && compact[1].contains("12-06 21:20"),
+        "{compact:#?}"
+    );
+    let hulk = compact
+        .iter()
+        .position(|l| l.starts_with("hulk"))
+        .expect("hulk");
+    assert_eq!(
+        compact[hulk + 1],
+        "   last error: ImportError: no module named x|y"
+    );
 }
 
 #[test]
