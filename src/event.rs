@@ -247,6 +247,12 @@ pub fn perform(
                 });
             });
         }
+        Effect::ReadSquad(input) => {
+            // A few small files and one folder packed: quick enough for the loop itself.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let result = crate::squad::load(&input, home, &cwd).map(Box::new);
+            let _ = tx.send(Event::Squad(result));
+        }
         Effect::Cloud(job) => {
             let tx = tx.clone();
             std::thread::spawn(move || {

@@ -25,6 +25,7 @@ pub mod runner;
 pub mod secret;
 pub mod shell;
 pub mod source;
+pub mod squad;
 pub mod state;
 pub mod theme;
 pub mod ui;

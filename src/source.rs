@@ -228,6 +228,36 @@ pub fn check(archive: &Archive, folder: &Path, module: &str) -> Result<(), Sourc
     Ok(())
 }
 
+/// Reads the student's app folder into the answers, as `droplift deploy --source` and the
+/// squad's wizard path both do: packs it, finds the entry point when `[app] module` is not given,
+/// checks it holds requirements.txt and the module, proposes Django's release commands, offers
+/// routes for a missing health path, and records the folder and its digest for the plans. The
+/// error is one sentence for the field or line that named the folder.
+pub fn read_app_folder(
+    answers: &mut crate::course::answers::Answers,
+    folder: PathBuf,
+) -> Result<(), String> {
+    use crate::course::stages::app;
+    let archive = self::folder(&folder).map_err(|e| e.to_string())?;
+    let read = |path: &str| std::fs::read_to_string(folder.join(path)).ok();
+    if !answers.app.module_given {
+        // A few files read as text; only what goes to the server counts.
+        let found = app::entry::detect(&archive.files, &read).map_err(|e| e.to_string())?;
+        answers.app.module = found.module;
+        answers.app.module_found = Some(found.reason);
+    }
+    check(&archive, &folder, &answers.app.module).map_err(|e| e.to_string())?;
+    // Django's release commands and static folder where the answers do not say; SQLite said.
+    app::proposals::propose(&mut answers.app, &archive.files, &read);
+    if answers.app.health.is_empty() {
+        // Offered when [app] health is missing: routes a GET can ask, seen in the code.
+        answers.app.routes = app::routes::routes(&archive.files, &read);
+    }
+    answers.app.folder = Some(folder);
+    answers.app.folder_digest = Some(archive.digest);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

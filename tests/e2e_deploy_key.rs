@@ -14,6 +14,7 @@ use std::process::{Command, Output};
 use common::cli::{self, said};
 use common::droplet::TestDroplet;
 use common::files::files_holding;
+use common::tmux::Tmux;
 use droplift::practice::UpOptions;
 
 const NEW_ROOT: &str = "key 'root' $(id) pw";
@@ -898,6 +899,95 @@ fn squad_version(address: &str, squad: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Issue 28, the squad's side: alice, on a laptop that never saw the droplet, starts the real
+/// wizard (80×24, tmux), chooses "My class gave me an account on a shared droplet", gives the
+/// squad file, her key (the usual path) and her app's folder, accepts the droplet's host key,
+/// sees stages 1–7 as the instructor's, runs stages 8 and 9 from their previews, and reads where
+/// her squad's API answers; it answers there through nginx with her code. `b` rolls back to
+/// the release before, which answers again.
+fn squad_member_in_the_wizard(address: &str, squad_file: &Path, key: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+    let started = std::time::Instant::now();
+    let minute = Duration::from_secs(60);
+    let before = squad_version(address, "avengers");
+    let laptop = tempfile::tempdir().expect("alice's laptop");
+    let home = laptop.path();
+    std::fs::create_dir_all(home.join(".ssh")).expect(".ssh");
+    std::fs::copy(key, home.join(".ssh/id_ed25519")).expect("her key");
+    std::fs::set_permissions(
+        home.join(".ssh/id_ed25519"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+    std::fs::copy(squad_file, home.join("avengers.toml")).expect("the squad file");
+    app_folder(&home.join("myapi"), "w1");
+    let wizard = Tmux::start(home, &[], &[]);
+    wizard.wait_for("Where is your droplet?", minute);
+    wizard.keys(&["Down", "Down", "Enter"]);
+    wizard.wait_for("Squad file", minute);
+    // A folder that is not an app is refused at its field, nothing lost.
+    wizard.type_text("~/avengers.toml");
+    wizard.keys(&["Tab", "Tab"]);
+    wizard.type_text("~/.ssh");
+    wizard.keys(&["Enter"]);
+    let screen = wizard.wait_for("has no requirements.txt", minute);
+    assert!(screen.contains("› App folder   ~/.ssh"), "{screen}");
+    for _ in 0.."~/.ssh".len() {
+        wizard.keys(&["BSpace"]);
+    }
+    wizard.type_text("~/myapi");
+    wizard.keys(&["Enter"]);
+    let screen = wizard.wait_for("never connected to", minute);
+    assert!(screen.contains("SHA256:"), "{screen}");
+    wizard.keys(&["y"]);
+    let screen = wizard.wait_for("Stage 8 of 10 · The app", minute);
+    for stage in ["2 Update system", "5 PostgreSQL", "7 nginx site"] {
+        assert!(
+            screen.contains(&format!("–  {stage}")),
+            "{stage} skipped:\n{screen}"
+        );
+    }
+    assert!(screen.contains("as avengers"), "{screen}");
+    wizard.keys(&["Enter"]);
+    wizard.wait_for("Enter: run", 3 * minute);
+    wizard.keys(&["Enter"]);
+    wizard.wait_for("The app  ✓ done", 10 * minute);
+    wizard.keys(&["Enter"]);
+    wizard.wait_for("Stage 9 of 10 · uWSGI service", minute);
+    wizard.keys(&["Enter"]);
+    wizard.wait_for("Enter: run", 3 * minute);
+    wizard.keys(&["Enter"]);
+    let screen = wizard.wait_for("uWSGI service  ✓ done", 5 * minute);
+    assert!(
+        screen.contains(&format!("http://{address}/avengers/")),
+        "{screen}"
+    );
+    assert!(screen.contains("r ship again"), "{screen}");
+    // The server's real state: nginx serves her code at the squad's path.
+    assert_eq!(squad_version(address, "avengers"), "w1");
+    // b: the previous release serves again.
+    wizard.keys(&["b"]);
+    let limit = std::time::Instant::now() + 3 * minute;
+    while squad_version(address, "avengers") != before {
+        assert!(
+            std::time::Instant::now() < limit,
+            "the rollback did not bring {before} back; the screen:\n{}",
+            wizard.screen()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    wizard.wait_for("uWSGI service  ✓ done", 3 * minute);
+    wizard.keys(&["q"]);
+    assert!(wizard.wait_for_exit(minute), "{}", wizard.screen());
+    // Nothing of the squad's session is kept as a server to resume as its owner.
+    assert!(!home.join("data/progress.toml").exists());
+    eprintln!(
+        "squad member in the wizard: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 /// A member ships their squad's site with their own key and the answers file `class apply`
 /// wrote for the squad: no password anywhere.
 fn member_deploys(home: &Path, answers: &Path, folder: &Path, key: &Path) -> Output {
@@ -1150,6 +1240,10 @@ fn classroom_beside_the_first(
                 .any(|l| l.starts_with("xmen") && l.contains("ok 200")),
         "{watched}"
     );
+    // A member in the wizard, on a laptop of her own: the squad's path ships her folder, and
+    // `b` puts the release before it back.
+    squad_member_in_the_wizard(&address, &avengers_answers, &alice);
+
     let limits = droplet.run(&[
         "sh",
         "-c",

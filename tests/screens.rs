@@ -1946,6 +1946,103 @@ fn your_own_app_s_settings() {
     insta::assert_snapshot!(screen);
 }
 
+// ── The squad's side of a class ("My class gave me an account on a shared droplet") ──
+
+mod squad_screens {
+    use super::*;
+    use droplift::squad::{SquadLogin, SquadRefusal};
+
+    const SQUAD: &str = "[server]\nhost = \"203.0.113.7\"\nport = 22\n\n\
+        [user]\nname = \"avengers\"\nlogin = \"erin\"\nsudo = false\n\n\
+        [postgres]\nrole = \"avengers\"\ndatabase = \"avengers\"\n\n\
+        [nginx]\nsite = \"avengers\"\nserver_name = \"203.0.113.7\"\nunder = \"items\"\n\n\
+        [app]\nsource = \"app\"\nmodule = \"app:app\"\nhealth = \"/health\"\n";
+
+    fn login() -> SquadLogin {
+        let (mut answers, _) = droplift::course::answers_file::parse(SQUAD).expect("a squad file");
+        answers.app.source = "/home/alice/myapi".into();
+        answers.app.folder = Some("/home/alice/myapi".into());
+        answers.app.folder_digest = Some("ab".repeat(32));
+        SquadLogin {
+            url: droplift::squad::url(&answers),
+            answers,
+            key: "/home/alice/.ssh/id_ed25519".into(),
+            site: "avengers".into(),
+        }
+    }
+
+    fn shot(app: &mut App, what: &str) -> String {
+        let buffer = render(app, 80, 24);
+        assert_nothing_cut(what, &buffer);
+        text(&buffer)
+    }
+
+    #[test]
+    fn the_squad_s_screens_at_80x24() {
+        let mut app = fresh();
+        droplift::wizard::cloud::offer_first_choice(&mut app);
+        press(&mut app, KeyCode::Down);
+        press(&mut app, KeyCode::Down);
+        let choice = shot(&mut app, "first choice");
+        assert!(
+            choice.contains("▶ My class gave me an account on a shared droplet"),
+            "{choice}"
+        );
+        insta::assert_snapshot!("squad_choice", choice);
+
+        press(&mut app, KeyCode::Enter);
+        type_text(&mut app, "~/avengers.toml");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "~/myapi");
+        press(&mut app, KeyCode::Enter);
+        update(
+            &mut app,
+            Event::Squad(Err(vec![SquadRefusal {
+                field: "key",
+                message: "this is the PUBLIC half: give the private key".into(),
+            }])),
+        );
+        let form = shot(&mut app, "the squad's form");
+        assert!(form.contains("Squad file"), "{form}");
+        assert!(form.contains("PUBLIC half"), "{form}");
+        insta::assert_snapshot!("squad_form", form);
+
+        update(&mut app, Event::Squad(Ok(Box::new(login()))));
+        update(
+            &mut app,
+            Event::Worker(WorkerEvent::Connected {
+                user: "avengers".into(),
+                host: "203.0.113.7".into(),
+                port: 22,
+            }),
+        );
+        let stages = shot(&mut app, "the squad's stages");
+        assert!(stages.contains("Stage 8 of 10"), "{stages}");
+        insta::assert_snapshot!("squad_stages", stages);
+
+        // An instructor's stage says why it is skipped, in one line.
+        droplift::wizard::drive::chord(&mut app, crossterm::event::KeyModifiers::ALT, KeyCode::Up);
+        let skipped = shot(&mut app, "an instructor's stage");
+        assert!(
+            skipped.contains("your instructor set up the server"),
+            "{skipped}"
+        );
+
+        app.set_status(StageId::App, StageStatus::Done);
+        app.set_status(StageId::Service, StageStatus::Done);
+        app.set_note(StageId::Service, "release 20261207T031500Z serves");
+        app.enter_stage(StageId::Service);
+        app.view = droplift::wizard::View::Finished;
+        let shipped = shot(&mut app, "the squad's app shipped");
+        assert!(
+            shipped.contains("http://203.0.113.7/avengers/"),
+            "{shipped}"
+        );
+        insta::assert_snapshot!("squad_shipped", shipped);
+    }
+}
+
 /// Types the roster's path over the one the popup offers, and Enter.
 fn roster_entered(app: &mut App, path: &str) -> Vec<droplift::wizard::Effect> {
     press(app, KeyCode::Char('c'));

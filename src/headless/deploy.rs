@@ -211,31 +211,7 @@ pub fn read_folder(
             }]),
         }
     };
-    let archive = crate::source::folder(&folder).map_err(|e| fail(e.to_string()))?;
-    if !answers.app.module_given {
-        // A few files read as text; only what goes to the server counts.
-        let found = app::entry::detect(&archive.files, &|path| {
-            std::fs::read_to_string(folder.join(path)).ok()
-        })
-        .map_err(|e| fail(e.to_string()))?;
-        answers.app.module = found.module;
-        answers.app.module_found = Some(found.reason);
-    }
-    crate::source::check(&archive, &folder, &answers.app.module)
-        .map_err(|e| fail(e.to_string()))?;
-    // Django's release commands and static folder where the answers do not say; SQLite said.
-    app::proposals::propose(&mut answers.app, &archive.files, &|path| {
-        std::fs::read_to_string(folder.join(path)).ok()
-    });
-    if answers.app.health.is_empty() {
-        // Offered when [app] health is missing: routes a GET can ask, seen in the code.
-        answers.app.routes = app::routes::routes(&archive.files, &|path| {
-            std::fs::read_to_string(folder.join(path)).ok()
-        });
-    }
-    answers.app.folder = Some(folder);
-    answers.app.folder_digest = Some(archive.digest);
-    Ok(())
+    crate::source::read_app_folder(answers, folder).map_err(fail)
 }
 
 /// `droplift deploy`: checks the setup stages (a drifted one stops the deploy), then runs the

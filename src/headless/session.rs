@@ -104,18 +104,7 @@ impl Session {
             },
             redactor.clone(),
             WorkerConfig {
-                paths: if options.deploy_key.is_some() {
-                    // The deploy key alone: never the student's own keys or ~/.ssh/config, which
-                    // would log in as the account with a key of theirs instead.
-                    SshPaths {
-                        config: None,
-                        default_keys: Vec::new(),
-                        ..SshPaths::in_home(&options.home)
-                    }
-                } else {
-                    SshPaths::in_home(&options.home)
-                },
-                sealed: options.deploy_key.as_ref().map(|(_, site)| site.clone()),
+                paths: SshPaths::in_home(&options.home),
                 ..WorkerConfig::default()
             },
         );
@@ -137,7 +126,12 @@ impl Session {
                     options.host_keys
                 },
                 change_password: options.change_password,
-                deploy_key: options.deploy_key.as_ref().map(|(key, _)| key.clone()),
+                deploy_key: options.deploy_key.as_ref().map(|(key, site)| {
+                    crate::login::DeployKeyLogin {
+                        key: key.clone(),
+                        site: site.clone(),
+                    }
+                }),
             }),
             started: std::time::Instant::now(),
         };

@@ -24,6 +24,7 @@ pub fn root(password: Option<Secret>) -> Credentials {
         identity_files: Vec::new(),
         key_passphrase: None,
         password,
+        sealed: None,
     }
 }
 
@@ -34,6 +35,7 @@ pub fn root_key(key: &Path, home: &Path, secrets: &Secrets) -> Credentials {
         identity_files: vec![expand_home(key, home)],
         key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
         password: None,
+        sealed: None,
     }
 }
 
@@ -45,6 +47,7 @@ pub fn user_key(key: &Path, home: &Path, secrets: &Secrets) -> Credentials {
         identity_files: vec![expand_home(key, home)],
         key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
         password: None,
+        sealed: None,
     }
 }
 
@@ -56,6 +59,7 @@ pub fn proof(auth: &LoginAuth, secrets: &Secrets, home: &Path) -> Credentials {
             identity_files: vec![expand_home(path, home)],
             key_passphrase: secrets.get(SecretName::KeyPassphrase).cloned(),
             password: None,
+            sealed: None,
         },
         LoginAuth::Password(name) => Credentials {
             use_agent: false,
@@ -64,6 +68,7 @@ pub fn proof(auth: &LoginAuth, secrets: &Secrets, home: &Path) -> Credentials {
             // A login that must be refused may have no password to try: then none is sent, and
             // the refusal counts only if the server offers no password login at all (runner).
             password: secrets.get(*name).cloned(),
+            sealed: None,
         },
     }
 }

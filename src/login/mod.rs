@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use crate::course::answers::Answers;
 use crate::course::{self, StageId};
-use crate::remote::{ConnectErrorKind, HostKeyInfo, HostKeyPolicy, Job, Stream, WorkerEvent};
+use crate::remote::{
+    ConnectErrorKind, Credentials, HostKeyInfo, HostKeyPolicy, Job, Stream, WorkerEvent,
+};
 use crate::runner::{Outcome, Phase, Progress, StageRun};
 use crate::secret::{Secret, SecretName, Secrets};
 
@@ -24,7 +26,15 @@ pub struct LoginPolicy {
     pub change_password: bool,
     /// Log in with this site's deploy key only (`course::deploy_key`): no agent, no password,
     /// no root.
-    pub deploy_key: Option<std::path::PathBuf>,
+    pub deploy_key: Option<DeployKeyLogin>,
+}
+
+/// A login with a site's deploy key: the key file, and the site whose sealed steps root's part
+/// runs as (the squad's own key in a class is one too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeployKeyLogin {
+    pub key: std::path::PathBuf,
+    pub site: String,
 }
 
 /// The connection as the student sees it.
@@ -198,8 +208,8 @@ impl Login {
         home: &Path,
         secrets: &Secrets,
     ) -> Result<Vec<Out>, LoginError> {
-        if let Some(key) = self.policy.deploy_key.clone() {
-            return Ok(self.with_deploy_key(answers, key, home));
+        if let Some(deploy) = self.policy.deploy_key.clone() {
+            return Ok(self.with_deploy_key(answers, deploy, home));
         }
         match secrets.get(SecretName::RootPassword) {
             Some(password) => {
@@ -306,9 +316,10 @@ impl Login {
     fn with_deploy_key(
         &mut self,
         answers: &Answers,
-        key: std::path::PathBuf,
+        deploy: DeployKeyLogin,
         home: &Path,
     ) -> Vec<Out> {
+        let DeployKeyLogin { key, site } = deploy;
         let user = answers.user.clone();
         self.state = State::LoggingIn {
             user: user.clone(),
@@ -324,11 +335,14 @@ impl Login {
             }),
             Out::Job(Job::Connect {
                 target: credentials::target(&answers.host, answers.port, &user),
-                credentials: credentials::proof(
-                    &crate::course::plan::LoginAuth::Key(key),
-                    &Secrets::new(),
-                    home,
-                ),
+                credentials: Credentials {
+                    sealed: Some(site),
+                    ..credentials::proof(
+                        &crate::course::plan::LoginAuth::Key(key),
+                        &Secrets::new(),
+                        home,
+                    )
+                },
                 host_keys: self.policy.host_keys,
             }),
         ]

@@ -34,6 +34,9 @@ pub struct Credentials {
     pub identity_files: Vec<PathBuf>,
     pub key_passphrase: Option<Secret>,
     pub password: Option<Secret>,
+    /// A site's deploy key logs in (`course::deploy_key`): only `identity_files` are tried (no
+    /// ~/.ssh/config, no default keys), and root commands run as this site's sealed steps.
+    pub sealed: Option<String>,
 }
 
 /// How to treat a host key that known_hosts does not vouch for.

@@ -27,8 +27,6 @@ pub struct WorkerConfig {
     pub backoff_start: Duration,
     pub backoff_cap: Duration,
     pub reconnect_attempts: u32,
-    /// The site whose deploy key logs in: root commands run as that site's sealed steps.
-    pub sealed: Option<String>,
 }
 
 impl Default for WorkerConfig {
@@ -39,7 +37,6 @@ impl Default for WorkerConfig {
             backoff_start: Duration::from_secs(1),
             backoff_cap: Duration::from_secs(30),
             reconnect_attempts: 8,
-            sealed: None,
         }
     }
 }
@@ -292,7 +289,17 @@ impl Worker {
                 port: r.port,
             });
         }
-        let paths = self.config.paths.clone();
+        let paths = if credentials.sealed.is_some() {
+            // The deploy key alone: never the student's own keys or ~/.ssh/config, which would
+            // log in as the account with a key of theirs instead.
+            SshPaths {
+                config: None,
+                default_keys: Vec::new(),
+                ..self.config.paths.clone()
+            }
+        } else {
+            self.config.paths.clone()
+        };
         let mut decide = |question: HostKeyQuestion| -> HostKeyDecision {
             self.emit(match question {
                 HostKeyQuestion::Unknown(info) => WorkerEvent::HostKeyUnknown(info),
@@ -398,7 +405,10 @@ impl Worker {
 
     /// After a login: either the session is ready, or the server first wants a new password.
     fn logged_in(&mut self, mut conn: Connection) {
-        conn.sealed.clone_from(&self.config.sealed);
+        conn.sealed = self
+            .last
+            .as_ref()
+            .and_then(|last| last.credentials.sealed.clone());
         let change = passwd::password_change_required(&conn).unwrap_or(false);
         let event = if change {
             WorkerEvent::PasswordChangeRequired

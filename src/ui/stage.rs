@@ -59,10 +59,12 @@ fn draw_heading(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_form_view(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let id = app.current;
-    let explanation = super::wrap::fit(
-        vec![Line::styled(id.stage().explanation, theme.base)],
-        area.width,
-    );
+    let explanation = match (&app.squad, id) {
+        (Some(_), StageId::Connect) => crate::wizard::squad::EXPLANATION,
+        (Some(_), _) => crate::wizard::squad::FIXED,
+        (None, _) => id.stage().explanation,
+    };
+    let explanation = super::wrap::fit(vec![Line::styled(explanation, theme.base)], area.width);
     let explanation_height = explanation.len() as u16;
     let explanation = Paragraph::new(explanation);
     let rules = if id == StageId::Firewall {
@@ -119,6 +121,11 @@ fn form_hint(app: &App) -> String {
         "The update asks for a restart to finish. r: restart the droplet now (droplift \
          reconnects by itself).  Enter: check the stage again."
             .to_owned()
+    } else if id == StageId::Connect && app.squad.is_some() {
+        "Enter: read your squad's file, check your key and folder, then log in as your squad."
+            .to_owned()
+    } else if crate::wizard::squad::ships(id) && app.squad.is_some() {
+        crate::wizard::squad::hint(app)
     } else if id == StageId::Connect {
         if app.practice_busy {
             "Creating a practice droplet … (see the log)".to_owned()
@@ -561,8 +568,21 @@ fn draw_finished(app: &App, frame: &mut Frame, area: Rect) {
         ));
         lines.push(Line::raw(""));
     }
+    let squad_lines = crate::wizard::squad::finished_lines(app);
+    let next = if squad_lines.is_empty() {
+        next
+    } else {
+        String::new()
+    };
+    for line in squad_lines {
+        lines.push(if line.starts_with("Your squad's API") {
+            Line::styled(line, theme.success)
+        } else {
+            Line::raw(line)
+        });
+    }
     let mut course_end = Vec::new();
-    if last && matches!(status, StageStatus::Done | StageStatus::Skipped) {
+    if last && app.squad.is_none() && matches!(status, StageStatus::Done | StageStatus::Skipped) {
         course_end.push(Line::raw(crate::export::WIZARD_HINT));
         course_end.push(Line::raw(""));
         course_end.push(Line::raw(end));

@@ -31,10 +31,13 @@ pub struct BackupOffer {
 /// Where `s` works: the end of the app, uWSGI or domain stage, once the database stage is done
 /// (there is a database to keep).
 pub(super) fn offered(app: &App) -> bool {
-    matches!(
-        app.current,
-        StageId::App | StageId::Service | StageId::Domain
-    ) && app.status(StageId::Postgres) == crate::course::StageStatus::Done
+    // A squad's key runs only its sealed steps: not the doctor's, the logs' or a backup's.
+    app.squad.is_none()
+        && matches!(
+            app.current,
+            StageId::App | StageId::Service | StageId::Domain
+        )
+        && app.status(StageId::Postgres) == crate::course::StageStatus::Done
 }
 
 fn plans(app: &App) -> Result<(StagePlans, StagePlans, backup::BackupValues), String> {

@@ -100,7 +100,9 @@ pub fn offered(stage: StageId) -> bool {
 
 /// The board on the stage on screen: one of those stages, done (or skipped).
 pub fn shown(app: &App) -> bool {
-    offered(app.current)
+    // A squad's key cannot read the server's health: its finished screen says where it answers.
+    app.squad.is_none()
+        && offered(app.current)
         && matches!(
             app.status(app.current),
             StageStatus::Done | StageStatus::Skipped

@@ -184,6 +184,7 @@ pub fn first_choice_rows() -> Vec<String> {
     vec![
         crate::cloud::text::HAVE_ONE.to_owned(),
         crate::cloud::text::CREATE_ONE.to_owned(),
+        super::squad::CHOICE.to_owned(),
     ]
 }
 

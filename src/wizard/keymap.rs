@@ -256,7 +256,12 @@ pub static TABLE: &[Binding] = &[
     on(resume_list, &[ENTER], keys::resume_chosen).bar("Enter", "carry on"),
     on(resume_list, &[ESC, ch('n')], keys::resume_new).bar("Esc", "a new droplet"),
     // ── The first choice: "I have a droplet" or "Create one for me" ──
-    on(first_choice, &[UP, DOWN, TAB], keys::first_choice_row).bar("↑/↓", "choose"),
+    on(
+        first_choice,
+        &[UP, DOWN, TAB, BACKTAB],
+        keys::first_choice_row,
+    )
+    .bar("↑/↓", "choose"),
     on(first_choice, &[ENTER], keys::first_choice_chosen).bar("Enter", "go on"),
     on(first_choice, &[ESC], keys::have_a_droplet).bar("Esc", "I have a droplet"),
     // ── A host key seen for the first time ──
@@ -388,6 +393,8 @@ pub static TABLE: &[Binding] = &[
             "save the commands as notes (a text file)",
         ),
     // Finished
+    // The squad's last stage: ship again (r) and roll back (b, below); nothing comes next.
+    on(squad_shipped, &[ch('r')], keys::ship_again).bar("r", "ship again"),
     on(finished_goes_on, &[ENTER], keys::next_stage).bar("Enter", "next"),
     on(finished_goes_back, &[ENTER], keys::back_to_questions).bar("Enter", "questions"),
     on(restart_offered, &[ch('r')], keys::reboot).bar("r", "restart"),
@@ -396,8 +403,8 @@ pub static TABLE: &[Binding] = &[
         .bar("b", "roll back")
         .help(
             Group::PreviewAndRunning,
-            "b",
-            "end of the uWSGI stage: roll back",
+            "b / r",
+            "end of stage 9: roll back / ship again",
         ),
     on(doctor_offered, &[ch('d')], keys::doctor)
         .bar("d", "doctor")
@@ -655,7 +662,7 @@ fn fields_not_firewall(app: &App) -> bool {
 }
 
 fn connect_form(app: &App) -> bool {
-    form(app) && app.current == StageId::Connect
+    form(app) && app.current == StageId::Connect && app.squad.is_none()
 }
 
 fn not_first_stage(app: &App) -> bool {
@@ -693,13 +700,21 @@ fn finished(app: &App) -> bool {
 
 /// A stage that reached its goal (or had none) goes on to the next; the last one has no next.
 fn finished_goes_on(app: &App) -> bool {
-    finished(app) && reached(app) && StageId::ALL.last() != Some(&app.current)
+    finished(app)
+        && reached(app)
+        && StageId::ALL.last() != Some(&app.current)
+        && !squad_shipped(app)
+}
+
+fn squad_shipped(app: &App) -> bool {
+    super::squad::shipped(app)
 }
 
 /// A stage that did not reach its goal goes back to its questions, and so does the last stage
 /// when it was skipped (to do it after all).
 fn finished_goes_back(app: &App) -> bool {
     finished(app)
+        && super::squad::view_for(app, app.current).is_none()
         && (!reached(app)
             || (StageId::ALL.last() == Some(&app.current)
                 && app.status(app.current) == StageStatus::Skipped))

@@ -140,6 +140,26 @@ const STATES: &[State] = &[
         Some("cloud_screens__create_progress"),
         cloud_creating,
     ),
+    state(
+        "squad choice",
+        Some("squad_screens__squad_choice"),
+        squad_choice,
+    ),
+    state(
+        "squad form",
+        Some("squad_screens__squad_form"),
+        squad_refused,
+    ),
+    state(
+        "squad stages",
+        Some("squad_screens__squad_stages"),
+        super::squad_tests::squad_logged_in,
+    ),
+    state(
+        "squad shipped",
+        Some("squad_screens__squad_shipped"),
+        super::squad_tests::squad_shipped,
+    ),
     // No snapshot shows these.
     state("first choice", None, first_choice),
     state("checking token", None, cloud_checking),
@@ -630,6 +650,31 @@ fn doctor_cards() -> App {
 
 fn catalog() -> Catalog {
     crate::practice::cloud::sample_catalog()
+}
+
+fn squad_choice() -> App {
+    let mut app = first_choice();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    app
+}
+
+/// The squad's form, its key refused at the field (as the screen test does).
+fn squad_refused() -> App {
+    let mut app = super::squad_tests::squad_form();
+    type_text(&mut app, "~/avengers.toml");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "~/myapi");
+    press(&mut app, KeyCode::Enter);
+    update(
+        &mut app,
+        Event::Squad(Err(vec![crate::squad::SquadRefusal {
+            field: "key",
+            message: "this is the PUBLIC half: give the private key".into(),
+        }])),
+    );
+    app
 }
 
 fn first_choice() -> App {

@@ -251,6 +251,11 @@ pub(super) fn next_stage(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     flow::next_stage(app)
 }
 
+/// `r` at the end of the squad's stage 9: the folder again, as a new release.
+pub(super) fn ship_again(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::squad::ship_again(app)
+}
+
 pub(super) fn roll_back(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     flow::rollback(app)
 }
@@ -330,6 +335,13 @@ pub(super) fn scroll_doctor(app: &mut App, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub(super) fn back_to_questions(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    // The instructor's stages on a squad's path have no questions: back to the stage before.
+    if super::squad::view_for(app, app.current).is_some() {
+        if let Some(index) = app.current.index().checked_sub(1) {
+            app.enter_stage(crate::course::StageId::ALL[index]);
+        }
+        return Vec::new();
+    }
     app.view = View::Form;
     Vec::new()
 }
@@ -464,7 +476,7 @@ pub(super) fn practice_chosen(app: &mut App, _: KeyEvent) -> Vec<Effect> {
 pub(super) fn resume_row(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let last = super::resume::rows(app).len().saturating_sub(1);
     if let Some(Overlay::Resume { selected }) = &mut app.overlay {
-        *selected = if key.code == KeyCode::Up {
+        *selected = if matches!(key.code, KeyCode::Up | KeyCode::BackTab) {
             selected.saturating_sub(1)
         } else {
             (*selected + 1).min(last)
@@ -490,7 +502,12 @@ pub(super) fn resume_new(app: &mut App, _: KeyEvent) -> Vec<Effect> {
 
 pub(super) fn first_choice_row(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if let Some(Overlay::FirstChoice { selected }) = &mut app.overlay {
-        *selected = usize::from(key.code != KeyCode::Up);
+        let rows = super::cloud::first_choice_rows().len();
+        *selected = if key.code == KeyCode::Up {
+            (*selected + rows - 1) % rows
+        } else {
+            (*selected + 1) % rows
+        };
     }
     Vec::new()
 }
@@ -499,6 +516,10 @@ pub(super) fn first_choice_chosen(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     match app.overlay.take() {
         Some(Overlay::FirstChoice { selected: 1 }) => {
             super::cloud::start(app);
+            Vec::new()
+        }
+        Some(Overlay::FirstChoice { selected: 2 }) => {
+            super::squad::start(app);
             Vec::new()
         }
         _ => have_a_droplet(app, key),

@@ -341,6 +341,9 @@ fn logged_in(
         };
     }
     if app.status(StageId::Connect) == StageStatus::Running && app.run.is_none() {
+        if app.squad.is_some() {
+            return super::squad::logged_in(app, user);
+        }
         app.current = StageId::Connect;
         return run_current(app);
     }
@@ -351,7 +354,10 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
     if app.status(StageId::Connect) == StageStatus::Running {
         app.set_status(StageId::Connect, StageStatus::Failed);
         app.view = View::Form;
-        app.form = super::form_for(StageId::Connect, &app.answers);
+        app.form = match &app.squad {
+            Some(view) => super::squad::form_for(view, StageId::Connect),
+            None => super::form_for(StageId::Connect, &app.answers),
+        };
     }
     if let Some(stage) = interrupted {
         app.set_status(stage, StageStatus::Failed);
@@ -365,10 +371,15 @@ fn failed(app: &mut App, error: &LoginError, interrupted: Option<StageId>) {
         LoginError::UserRefused { message, .. } => (error.to_string(), vec![message.clone()]),
         _ => (error.what(), Vec::new()),
     };
+    let next = match (&app.squad, error.kind()) {
+        // A squad's key refused: not root's password, but a key the roster does not list.
+        (Some(_), ConnectErrorKind::AuthFailed) => super::squad::KEY_REFUSED.to_owned(),
+        _ => connect_advice(error.kind()).to_owned(),
+    };
     app.overlay = Some(Overlay::Error(ErrorCard {
         title: "Could not log in".into(),
         what,
         server,
-        next: connect_advice(error.kind()).into(),
+        next,
     }));
 }

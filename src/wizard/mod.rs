@@ -19,6 +19,7 @@ mod login;
 pub mod logs;
 pub mod practice;
 pub mod resume;
+pub mod squad;
 mod stage_end;
 mod submit;
 
@@ -58,6 +59,8 @@ pub enum Event {
     Cloud(crate::cloud::worker::CloudEvent),
     /// A line of a headless command the wizard runs (`Effect::Headless`), or its end.
     Headless(HeadlessEvent),
+    /// What `Effect::ReadSquad` read: the squad's login, or refusals at the form's fields.
+    Squad(Result<Box<crate::squad::SquadLogin>, Vec<crate::squad::SquadRefusal>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +102,9 @@ pub enum Effect {
         args: Vec<String>,
         stdin: crate::secret::Secret,
     },
+    /// Read the squad's file, key and app folder (`crate::squad::load`); the result comes back
+    /// as `Event::Squad`.
+    ReadSquad(crate::squad::SquadInput),
     Quit,
 }
 
@@ -146,7 +152,8 @@ pub enum Overlay {
     Resume {
         selected: usize,
     },
-    /// The first screen's choice: "I have a droplet" (0) or "Create one for me" (1).
+    /// The first screen's choice: "I have a droplet" (0), "Create one for me" (1), or "My
+    /// class gave me an account on a shared droplet" (2).
     FirstChoice {
         selected: usize,
     },
@@ -281,6 +288,8 @@ pub struct App {
     pub cloud: Option<cloud::CloudFlow>,
     /// The API's address, DIGITALOCEAN_ACCESS_TOKEN, the time zone (set by the loop).
     pub cloud_env: cloud::CloudEnv,
+    /// "My class gave me an account on a shared droplet": the squad's path, once chosen.
+    pub squad: Option<squad::SquadView>,
     /// Messages between the wizard's parts, handed on at the end of `update`.
     msgs: std::collections::VecDeque<Msg>,
 }
@@ -338,6 +347,7 @@ impl App {
             editor: None,
             cloud: None,
             cloud_env: cloud::CloudEnv::default(),
+            squad: None,
             msgs: std::collections::VecDeque::new(),
         };
         app.enter_stage(StageId::Connect);
@@ -364,7 +374,7 @@ impl App {
         }
     }
 
-    pub(crate) fn set_note(&mut self, id: StageId, note: impl Into<String>) {
+    pub fn set_note(&mut self, id: StageId, note: impl Into<String>) {
         if let Some(entry) = self.stages.iter_mut().find(|s| s.id == id) {
             entry.note = note.into();
         }
@@ -409,9 +419,12 @@ impl App {
         self.view = if self.status(id) == StageStatus::Running {
             View::Running
         } else {
-            View::Form
+            squad::view_for(self, id).unwrap_or(View::Form)
         };
-        self.form = form_for(id, &self.answers);
+        self.form = match &self.squad {
+            Some(view) => squad::form_for(view, id),
+            None => form_for(id, &self.answers),
+        };
     }
 
     /// True when keys should go to a text field rather than be read as commands.
@@ -541,6 +554,10 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
             app.dirty = true;
             cloud::on_cloud(app, event)
         }
+        Event::Squad(result) => {
+            app.dirty = true;
+            squad::on_read(app, result)
+        }
     }
 }
 
@@ -548,6 +565,8 @@ fn handle(app: &mut App, event: Event) -> Vec<Effect> {
 mod ahead_tests;
 #[cfg(test)]
 mod keymap_tests;
+#[cfg(test)]
+mod squad_tests;
 #[cfg(test)]
 mod stage_tests;
 #[cfg(test)]

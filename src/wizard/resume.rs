@@ -182,6 +182,11 @@ fn finished(app: &App) -> bool {
 /// The current answers and badges, to be saved for next time (never a secret): the loop writes
 /// `app.unsaved` after the event, as it writes the log file, so `update` stays pure.
 pub fn save(app: &mut App) {
+    // A squad's account cannot resume as the instructor's stages would (root, the owner's
+    // login): the squad's file is the way back in.
+    if app.squad.is_some() {
+        return;
+    }
     let now = app.now;
     let server = app.saved.touch(&app.answers, now);
     for entry in &app.stages {

@@ -31,7 +31,6 @@ pub fn start(paths: SshPaths) -> Driven {
         backoff_start: Duration::from_millis(500),
         backoff_cap: Duration::from_secs(4),
         reconnect_attempts: 6,
-        sealed: None,
     };
     let worker = spawn_with(
         move |ev| {
