@@ -940,6 +940,7 @@ fn squad_member_in_the_wizard(address: &str, squad_file: &Path, key: &Path) {
     wizard.keys(&["Enter"]);
     let screen = wizard.wait_for("never connected to", minute);
     assert!(screen.contains("SHA256:"), "{screen}");
+    assert!(screen.contains("ask your instructor"), "{screen}");
     wizard.keys(&["y"]);
     let screen = wizard.wait_for("Stage 8 of 10 · The app", minute);
     for stage in ["2 Update system", "5 PostgreSQL", "7 nginx site"] {

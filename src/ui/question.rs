@@ -74,16 +74,25 @@ pub fn host_key(
         Span::styled(format!("  ({})", info.key_type), theme.muted),
     ]);
     if !changed {
-        let body = vec![
+        let mut body = vec![
             Line::raw(format!(
                 "This computer has never connected to {} before. A server proves who it is with a key; this one's fingerprint is:",
                 info.host
             )),
             fingerprint,
             Line::raw(""),
-            Line::raw(
+        ];
+        if app.squad.is_some() {
+            // A squad has no console of the class's droplet: the instructor has the fingerprint.
+            body.push(Line::raw(
+                "To be sure it is your class's droplet, ask your instructor for its fingerprint (they read it with this command on the droplet):",
+            ));
+        } else {
+            body.push(Line::raw(
                 "To be sure it is your droplet, open its console in the provider's web page and run:",
-            ),
+            ));
+        }
+        body.extend([
             Line::styled(
                 format!("  ssh-keygen -lf {}", host_key_file(&info.key_type)),
                 theme.command,
@@ -91,7 +100,7 @@ pub fn host_key(
             Line::raw(
                 "If the fingerprints match, accept: it is remembered in ~/.ssh/known_hosts, as OpenSSH does.",
             ),
-        ];
+        ]);
         boxed(
             app,
             frame,
