@@ -438,8 +438,8 @@ pub fn class(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::cla
     if view.reading() {
         body.push(Line::styled("Reading the board …", theme.title));
     }
-    if view.applying() {
-        body.push(Line::styled("Applying the roster …", theme.title));
+    if view.running() {
+        body.push(Line::styled("Running …", theme.title));
     }
     if view.confirming {
         body.push(Line::raw(""));
@@ -461,4 +461,20 @@ pub fn class(app: &App, frame: &mut Frame, area: Rect, view: &crate::wizard::cla
         body,
         view.scroll,
     );
+    if let Some(form) = &view.removing {
+        let body = vec![Line::raw(
+            "First its database (a dump) and its serving release's code are saved on this \
+             computer, for grading; then its account, site, database, units and members' keys \
+             leave the server. A squad whose database and code cannot be saved is not removed.",
+        )];
+        boxed(
+            app,
+            frame,
+            area,
+            "Remove a squad",
+            body,
+            Some(form),
+            "Enter save it, then remove it   Esc not now",
+        );
+    }
 }

@@ -37,8 +37,18 @@ pub struct ClassView {
     said: String,
     /// `a` was pressed: the popup asks before the roster is applied.
     pub confirming: bool,
-    /// `class apply` runs (a child of the wizard: `Effect::Headless`).
-    applying: bool,
+    /// `class apply` or `class remove` runs (a child of the wizard: `Effect::Headless`).
+    running: Option<Running>,
+    /// `x`: the squad to remove is asked for (a field of its own).
+    pub removing: Option<Form>,
+}
+
+/// Which of droplift's own commands the popup runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Running {
+    Apply,
+    /// A squad's name, or `--all`.
+    Remove(String),
 }
 
 /// A roster that passed, its file, and the host site's answers it names.
@@ -61,7 +71,8 @@ impl Default for ClassView {
             asked_at: None,
             said: String::new(),
             confirming: false,
-            applying: false,
+            running: None,
+            removing: None,
         }
     }
 }
@@ -84,8 +95,9 @@ impl ClassView {
         self.reading.out()
     }
 
-    pub fn applying(&self) -> bool {
-        self.applying
+    /// One of droplift's own commands runs from the popup (`a`, `x`).
+    pub fn running(&self) -> bool {
+        self.running.is_some()
     }
 
     /// The roster's path as given, for the popup's title.
@@ -103,7 +115,7 @@ pub(super) fn offered(app: &App) -> bool {
 /// `c`: the popup, with the last roster checked again (it may have changed) or its question.
 pub(super) fn open(app: &mut App) -> Vec<Effect> {
     app.overlay = Some(Overlay::Class);
-    if app.class.checked.is_some() && !app.class.applying {
+    if app.class.checked.is_some() && app.class.running.is_none() {
         return check(app);
     }
     Vec::new()
@@ -206,7 +218,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
 /// Enter or `r` on a checked roster: reads the board (changes nothing on the server). Nothing
 /// while a read is out, or a stage's run is (its job ids are counted from `app.next_id`).
 pub(super) fn read(app: &mut App) -> Vec<Effect> {
-    if app.class.reading.out() || app.class.applying || app.run.is_some() {
+    if app.class.reading.out() || app.class.running.is_some() || app.run.is_some() {
         return Vec::new();
     }
     let Some(checked) = &app.class.checked else {
@@ -313,7 +325,7 @@ fn ended(app: &mut App, text: &str) {
 
 /// `a` on a checked roster: the popup asks first (what runs, with what).
 pub(super) fn ask_to_apply(app: &mut App) {
-    if app.class.checked.is_some() && !app.class.applying {
+    if app.class.checked.is_some() && app.class.running.is_none() {
         app.class.confirming = true;
         app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
     }
@@ -329,49 +341,90 @@ pub(super) fn not_now(app: &mut App) {
 /// given on its stdin; its lines stream into the popup, and the board is read again at its end.
 pub(super) fn apply(app: &mut App) -> Vec<Effect> {
     app.class.confirming = false;
+    run_own(app, Running::Apply)
+}
+
+/// `x`: which squad to remove (or all of them, at the end of term)?
+pub(super) fn ask_which_squad(app: &mut App) {
+    if app.class.checked.is_some() && app.class.running.is_none() {
+        app.class.removing = Some(Form::new(vec![
+            Field::new("squad", "Squad", FieldKind::Text)
+                .with_hint("its name, or all at the end of term"),
+        ]));
+    }
+}
+
+/// Esc on the squad's question.
+pub(super) fn keep_squads(app: &mut App) {
+    app.class.removing = None;
+}
+
+/// Enter on the squad's name: `droplift class remove NAME --roster PATH` (or `--all`), which
+/// saves the squad's database and code here first, then removes it from the server.
+pub(super) fn remove(app: &mut App) -> Vec<Effect> {
+    let Some(form) = &mut app.class.removing else {
+        return Vec::new();
+    };
+    let name = form.value("squad").trim().to_owned();
+    form.clear_errors();
+    let valid = name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid {
+        form.set_error(
+            "squad",
+            "A squad's name (lower-case letters, digits and -), or all.",
+        );
+        return Vec::new();
+    }
+    app.class.removing = None;
+    run_own(app, Running::Remove(name))
+}
+
+/// Runs `class apply` or `class remove` as a child of the wizard with the sudo password on its
+/// stdin; nothing when a password is not known here (the command to type is said instead).
+fn run_own(app: &mut App, what: Running) -> Vec<Effect> {
     let Some(path) = app.class.roster_path() else {
         return Vec::new();
     };
+    let mut args: Vec<String> = vec!["class".into()];
+    match &what {
+        Running::Apply => args.push("apply".into()),
+        Running::Remove(all) if all == "all" => args.extend(["remove".into(), "--all".into()]),
+        Running::Remove(squad) => args.extend(["remove".into(), squad.clone()]),
+    }
+    args.extend(["--roster".into(), path.clone()]);
+    let command = format!("droplift {}", args.join(" "));
     let Some(password) = app.secrets.get(SecretName::UserPassword) else {
         app.class.lines.push(format!(
             "This wizard does not know your user's sudo password (you logged in another way). \
-             In a terminal: droplift class apply --roster {path}"
+             In a terminal: {command}"
         ));
         return Vec::new();
     };
     let stdin = Secret::new(format!("user_password={}\n", password.expose()));
+    args.push("--secrets-stdin".into());
     drop_board(app);
     app.class.lines.push(format!(
-        "{APPLY_HEADING}: droplift class apply --roster {path} (your sudo password on its \
-         standard input) =="
+        "{RUN_HEADING}: {command} (your sudo password on its standard input) =="
     ));
-    app.class.applying = true;
     app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
-    app.log_line(
-        LineKind::Info,
-        &format!("Applying the class's roster: droplift class apply --roster {path} …"),
-    );
-    vec![Effect::Headless {
-        args: vec![
-            "class".to_owned(),
-            "apply".to_owned(),
-            "--roster".to_owned(),
-            path,
-            "--secrets-stdin".to_owned(),
-        ],
-        stdin,
-    }]
+    app.log_line(LineKind::Info, &format!("Running {command} …"));
+    app.class.running = Some(what);
+    vec![Effect::Headless { args, stdin }]
 }
 
-/// The line above what `class apply` prints in the popup.
-pub const APPLY_HEADING: &str = "== Applying the roster";
+/// The line above what `class apply` or `class remove` prints in the popup.
+pub const RUN_HEADING: &str = "== Running";
 
-/// `class apply`'s lines and end: each line into the popup (which follows the end while it runs);
+/// The command's lines and end: each line into the popup (which follows the end while it runs);
 /// at the end what it means, and the board is read again.
 pub(super) fn on_headless(app: &mut App, event: HeadlessEvent) -> Vec<Effect> {
-    if !app.class.applying {
+    let Some(what) = app.class.running.clone() else {
         return Vec::new();
-    }
+    };
     let following = usize::from(app.class.scroll) >= app.class.lines.len().saturating_sub(1);
     match event {
         HeadlessEvent::Line(line) => {
@@ -379,27 +432,35 @@ pub(super) fn on_headless(app: &mut App, event: HeadlessEvent) -> Vec<Effect> {
             app.class.lines.push(line);
         }
         HeadlessEvent::Ended(code) => {
-            app.class.applying = false;
-            let (kind, said) = match code {
-                Some(0) => (
-                    LineKind::Success,
-                    "The roster is applied: each squad's answers file is in squads/ beside it; \
-                     hand it to the squad.",
+            app.class.running = None;
+            let said = match (&what, code) {
+                (Running::Apply, Some(0)) => "The roster is applied: each squad's answers file \
+                    is in squads/ beside it; hand it to the squad."
+                    .to_owned(),
+                (Running::Apply, _) => "Applying the roster stopped: what failed is said above. \
+                    Fix it and press a again: what is done already is checked, not redone."
+                    .to_owned(),
+                (Running::Remove(squad), Some(0)) => format!(
+                    "Removed ({squad}): its database and code were saved on this computer first \
+                     (where: above); nothing of it is left on the server."
                 ),
-                _ => (
-                    LineKind::Error,
-                    "Applying the roster stopped: what failed is said above. Fix it and press a \
-                     again: what is done already is checked, not redone.",
-                ),
+                (Running::Remove(_), _) => "Removing stopped: what failed is said above; a \
+                    squad whose database and code could not be saved was not removed."
+                    .to_owned(),
+            };
+            let kind = if code == Some(0) {
+                LineKind::Success
+            } else {
+                LineKind::Error
             };
             app.class.lines.push(format!("== {said} =="));
-            app.log_line(kind, said);
+            app.log_line(kind, &said);
         }
     }
     if following {
         app.class.scroll = u16::try_from(app.class.lines.len()).unwrap_or(u16::MAX);
     }
-    if app.class.applying {
+    if app.class.running.is_some() {
         return Vec::new();
     }
     read(app)
@@ -426,7 +487,7 @@ pub const EVERY: u64 = 15;
 pub fn open_board(app: &App) -> bool {
     matches!(app.overlay, Some(Overlay::Class))
         && app.class.checked.is_some()
-        && !app.class.applying
+        && app.class.running.is_none()
 }
 
 /// A tick: the open board is read again `EVERY` seconds after the last read was sent (`now`,

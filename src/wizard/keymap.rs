@@ -228,17 +228,20 @@ pub static TABLE: &[Binding] = &[
     // ── The class's popup: the roster's path, then its check and the board ──
     on(class_asking, &[ENTER], keys::class_check).bar("Enter", "check the roster"),
     on(class_asking, &[ESC], keys::close_popup).bar("Esc", "close"),
+    on(class_removing, &[ENTER], keys::class_remove).bar("Enter", "save it, then remove it"),
+    on(class_removing, &[ESC], keys::class_keep_squads).bar("Esc", "not now"),
     on(class_confirming, YES, keys::class_apply).bar("y", "apply the roster"),
     on(class_confirming, NO, keys::class_not_now).bar("n / Esc", "not now"),
     on(class_idle, &[ENTER, ch('r')], keys::class_read).bar("r", "read again"),
     on(class_idle, &[ch('a')], keys::class_ask_to_apply).bar("a", "apply"),
+    on(class_idle, &[ch('x')], keys::class_ask_which_squad).bar("x", "remove"),
     on(
         class_checked,
         &[UP, ch('k'), DOWN, ch('j'), PGUP, PGDN],
         keys::scroll_class,
     )
     .bar("↑/↓", "scroll"),
-    on(class_idle, &[TAB], keys::class_another).bar("Tab", "another roster"),
+    on(class_idle, &[TAB], keys::class_another).bar("Tab", "other roster"),
     on(class_checked, &[ESC], keys::close_popup).bar("Esc", "close"),
     // ── The backup step's popup ──
     on(backup_open, &[ENTER], keys::backup_confirm).bar("Enter", "set it up"),
@@ -460,6 +463,7 @@ pub static TABLE: &[Binding] = &[
     typed(changed_host_key, keys::type_text),
     typed(login_popup, keys::type_text),
     typed(class_asking, keys::type_text),
+    typed(class_removing, keys::type_text),
     typed(cloud_typing, keys::type_in_cloud),
     typed(editor, keys::type_in_editor),
 ];
@@ -761,13 +765,21 @@ fn class_asking(app: &App) -> bool {
 
 /// The checked roster's popup, not asking (Esc closes it, also while the roster is applied).
 fn class_checked(app: &App) -> bool {
-    matches!(app.overlay, Some(Overlay::Class)) && app.class.checked() && !app.class.confirming
+    matches!(app.overlay, Some(Overlay::Class))
+        && app.class.checked()
+        && !app.class.confirming
+        && app.class.removing.is_none()
+}
+
+/// `x` was pressed: which squad to remove?
+fn class_removing(app: &App) -> bool {
+    matches!(app.overlay, Some(Overlay::Class)) && app.class.removing.is_some()
 }
 
 /// The checked roster's popup with nothing running from it: its board may be read, the roster
 /// applied, another chosen.
 fn class_idle(app: &App) -> bool {
-    class_checked(app) && !app.class.applying()
+    class_checked(app) && !app.class.running()
 }
 
 /// `a` was pressed: apply the roster?

@@ -203,6 +203,7 @@ const STATES: &[State] = &[
     ),
     state("class apply?", None, class_confirm),
     state("class applying", None, class_applying),
+    state("class remove?", None, class_removing),
     state("update finished, restart", None, update_restart_offered),
     state("update form, restart", None, update_form_restart),
     state("firewall, own rule", None, firewall_own_rule),
@@ -588,6 +589,14 @@ fn class_confirm() -> App {
     let mut app = class_board();
     press(&mut app, KeyCode::Char('a'));
     assert!(app.class.confirming);
+    app
+}
+
+/// `x` on the board: which squad?
+fn class_removing() -> App {
+    let mut app = class_board();
+    press(&mut app, KeyCode::Char('x'));
+    assert!(app.class.removing.is_some());
     app
 }
 

@@ -15,7 +15,10 @@ pub(super) fn focused_form(app: &mut App) -> &mut Form {
             Overlay::PasswordChange(form) | Overlay::UserLogin(form) | Overlay::ResumeAsUser(form),
         ) => form,
         Some(Overlay::HostKey { confirm, .. }) => confirm,
-        Some(Overlay::Class) => &mut app.class.form,
+        Some(Overlay::Class) => match &mut app.class.removing {
+            Some(form) => form,
+            None => &mut app.class.form,
+        },
         _ => &mut app.form,
     }
 }
@@ -297,6 +300,20 @@ pub(super) fn class_apply(app: &mut App, _: KeyEvent) -> Vec<Effect> {
 
 pub(super) fn class_not_now(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::class::not_now(app);
+    Vec::new()
+}
+
+pub(super) fn class_ask_which_squad(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::ask_which_squad(app);
+    Vec::new()
+}
+
+pub(super) fn class_remove(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::remove(app)
+}
+
+pub(super) fn class_keep_squads(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    super::class::keep_squads(app);
     Vec::new()
 }
 

@@ -392,7 +392,7 @@ impl App {
             || cloud::busy(self)
             || matches!(self.link, Link::Connecting | Link::Reconnecting)
             || self.stages.iter().any(|s| s.status == StageStatus::Running)
-            || self.class.applying()
+            || self.class.running()
     }
 
     /// A line in the log panel; every line passes the redactor first.

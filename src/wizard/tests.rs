@@ -1419,3 +1419,63 @@ fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
     assert!(text.contains("The roster is applied"), "{text}");
     assert!(!app.is_busy());
 }
+
+/// `x` asks which squad; a name that cannot be a squad's is refused at the field; a squad's name
+/// runs `droplift class remove NAME --roster …` (and `all` runs `--all`) with the password on
+/// stdin, whose end says the squad was saved, then removed, and reads the board again.
+#[test]
+fn a_squad_is_removed_by_droplift_s_own_command_after_its_name() {
+    let mut app = finished_with_a_token();
+    app.secrets.set(
+        SecretName::UserPassword,
+        Secret::new("erin's long password"),
+        &app.redactor,
+    );
+    let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
+    said(&mut app, request_id(&effects), &["droplift-state: done"]);
+    press(&mut app, KeyCode::Char('x'));
+    type_text(&mut app, "X Men");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    let error = app
+        .class
+        .removing
+        .as_ref()
+        .and_then(|f| f.field("squad"))
+        .and_then(|f| f.error.clone());
+    assert!(error.is_some_and(|e| e.contains("lower-case")));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.class.removing.is_none());
+    press(&mut app, KeyCode::Char('x'));
+    type_text(&mut app, "xmen");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Effect::Headless { args, stdin }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        args,
+        &[
+            "class",
+            "remove",
+            "xmen",
+            "--roster",
+            "tests/fixtures/class/class.toml",
+            "--secrets-stdin"
+        ]
+    );
+    assert_eq!(stdin.expose(), "user_password=erin's long password\n");
+    let effects = update(&mut app, Event::Headless(HeadlessEvent::Ended(Some(0))));
+    assert_eq!(effects.len(), 1, "the board is read again: {effects:?}");
+    assert!(
+        app.class.lines.iter().any(|l| l.contains("Removed (xmen)")),
+        "{:#?}",
+        app.class.lines
+    );
+    said(&mut app, request_id(&effects), &["droplift-state: done"]);
+    press(&mut app, KeyCode::Char('x'));
+    type_text(&mut app, "all");
+    let effects = press(&mut app, KeyCode::Enter);
+    let [Effect::Headless { args, .. }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(args[..3], ["class", "remove", "--all"]);
+}
