@@ -340,6 +340,8 @@ pub static TABLE: &[Binding] = &[
             "next field; on the last one, confirm",
         ),
     on(form_empty, &[ENTER], keys::submit).bar("Enter", "continue"),
+    // The squad's form in stage 1's place: back to the first choice.
+    on(squad_form, &[ESC], keys::squad_back).bar("Esc", "back"),
     on(form, &[ESC], keys::previous_stage)
         .bar_if(not_first_stage, "Esc", "back")
         .help(Group::Forms, "Esc", "back to the previous stage"),
@@ -708,6 +710,14 @@ fn finished_goes_on(app: &App) -> bool {
         && reached(app)
         && StageId::ALL.last() != Some(&app.current)
         && !squad_shipped(app)
+}
+
+/// The squad's own form (stage 1, before its login).
+fn squad_form(app: &App) -> bool {
+    form(app)
+        && app.current == StageId::Connect
+        && app.squad.is_some()
+        && !matches!(app.link, super::Link::Connected { .. })
 }
 
 fn squad_shipped(app: &App) -> bool {

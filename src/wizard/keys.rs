@@ -116,6 +116,14 @@ pub(super) fn submit(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     super::submit::submit(app)
 }
 
+/// Esc on the squad's form: the first choice again, the squad's row chosen.
+pub(super) fn squad_back(app: &mut App, _: KeyEvent) -> Vec<Effect> {
+    app.squad = None;
+    app.enter_stage(StageId::Connect);
+    app.overlay = Some(Overlay::FirstChoice { selected: 2 });
+    Vec::new()
+}
+
 pub(super) fn previous_stage(app: &mut App, _: KeyEvent) -> Vec<Effect> {
     if let Some(&previous) = app
         .current

@@ -91,6 +91,14 @@ fn the_third_choice_asks_for_the_squad_s_file_key_and_folder() {
     let keys: Vec<&str> = app.form.fields.iter().map(|f| f.key).collect();
     assert_eq!(keys, ["file", "key", "folder"]);
     assert_eq!(app.form.value("key"), "~/.ssh/id_ed25519", "the usual key");
+    // Esc: the first choice again, on the squad's row; stage 1 is the droplet's form again.
+    press(&mut app, KeyCode::Esc);
+    assert!(app.squad.is_none());
+    assert!(matches!(
+        app.overlay,
+        Some(Overlay::FirstChoice { selected: 2 })
+    ));
+    assert!(app.form.field("file").is_none(), "{:?}", app.form);
 }
 
 #[test]
