@@ -130,6 +130,11 @@ pub struct StageRun {
     failure: Option<Outcome>,
     /// Stop after the probe (for `status`): never change anything.
     probe_only: bool,
+    /// Run consecutive root steps as one command each (`course::joint`).
+    join: bool,
+    /// The steps of the current phase the command in flight runs (start, end exclusive), when
+    /// it is a joint; `index` follows its marks.
+    group: Option<(usize, usize)>,
 }
 
 const STDERR_TAIL: usize = 6;
@@ -152,7 +157,16 @@ impl StageRun {
             probe: None,
             failure: None,
             probe_only: false,
+            join: false,
+            group: None,
         }
+    }
+
+    /// A run that joins consecutive root steps into one command (`course::joint`): the same
+    /// steps, headings and failures, fewer round trips.
+    pub fn joined(mut self) -> Self {
+        self.join = true;
+        self
     }
 
     /// A run that only probes: it reports done / pending / drifted and changes nothing.
@@ -191,6 +205,11 @@ impl StageRun {
         (self.phase, self.steps(), self.index)
     }
 
+    /// Where the run is: its phase and the step's index in it.
+    pub fn progress_at(&self) -> (Phase, usize) {
+        (self.phase, self.index)
+    }
+
     /// The step running now (for headers and the preview highlight).
     pub fn current_step(&self) -> Option<&Step> {
         self.current.and_then(|_| self.steps().get(self.index))
@@ -225,6 +244,18 @@ impl StageRun {
         self.current = Some(id);
         self.stdout.clear();
         self.stderr_tail.clear();
+        self.group = None;
+        // The undo is one step, and stays apart from what failed.
+        if self.join && self.phase != Phase::Rollback {
+            let end = crate::course::joint::group_end(self.steps(), self.index);
+            if end - self.index > 1 {
+                if let Some(command) = crate::course::joint::joint(&self.steps()[self.index..end])
+                {
+                    self.group = Some((self.index, end));
+                    return Progress::Next(Request::Run { id, command });
+                }
+            }
+        }
         Progress::Next(match step.action {
             Action::Run(command) => Request::Run { id, command },
             Action::FreshLogin {
@@ -310,11 +341,16 @@ impl StageRun {
     }
 
     fn step_ok(&mut self) -> Progress {
+        // A joint that succeeded ran all its steps.
+        if let Some((_, end)) = self.group.take() {
+            self.index = end - 1;
+        }
         self.index += 1;
         self.request()
     }
 
     fn step_failed(&mut self, message: String) -> Progress {
+        self.group = None;
         let title = self.step_title();
         let failure = Outcome::Failed {
             phase: self.phase,
@@ -353,6 +389,7 @@ impl StageRun {
         match event {
             WorkerEvent::Output { id, stream, line } if *id == current => {
                 match stream {
+                    Stream::Stdout if self.joint_mark(line) => {}
                     Stream::Stdout => {
                         self.stdout.push_str(line);
                         self.stdout.push('\n');
@@ -435,6 +472,30 @@ impl StageRun {
                 Progress::Finished(Outcome::Interrupted { step })
             }
             _ => Progress::Wait,
+        }
+    }
+
+    /// Whether the command in flight is a joint (its marks are not the steps' output).
+    pub fn in_joint(&self) -> bool {
+        self.group.is_some()
+    }
+
+    /// A joint's line that its next step begins: `index` moves on to it, and what the step
+    /// before printed is no longer the current step's. Only forward, within the joint.
+    fn joint_mark(&mut self, line: &str) -> bool {
+        let Some((start, end)) = self.group else {
+            return false;
+        };
+        match crate::course::joint::mark(line).map(|n| start + n) {
+            Some(step) if step < end && step >= self.index => {
+                if step > self.index {
+                    self.index = step;
+                    self.stdout.clear();
+                    self.stderr_tail.clear();
+                }
+                true
+            }
+            _ => false,
         }
     }
 

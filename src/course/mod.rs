@@ -178,6 +178,7 @@ pub mod check;
 pub mod class;
 pub mod deploy_key;
 pub mod doctor;
+pub mod joint;
 pub mod env;
 pub mod plan;
 pub mod prefetch;

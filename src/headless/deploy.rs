@@ -278,6 +278,9 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
             other => println!("  {:<20} {other:?}", stage.title()),
         }
     }
+    // The steps that need nothing from this computer between them run as one command each
+    // (`course::joint`): the same steps and headings, a round trip (and a sudo) for each spared.
+    session.join = true;
     for stage in ship {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         say_entry_point(stage, &session.answers);
