@@ -132,9 +132,9 @@ pub struct StageRun {
     probe_only: bool,
     /// Run consecutive root steps as one command each (`course::joint`).
     join: bool,
-    /// The steps of the current phase the command in flight runs (start, end exclusive), when
-    /// it is a joint; `index` follows its marks.
-    group: Option<(usize, usize)>,
+    /// When the command in flight is a joint: the steps it runs (phase and index: an apply's
+    /// joint may end with the verify's first steps), and which of them runs now (its marks).
+    group: Option<(Vec<(Phase, usize)>, usize)>,
 }
 
 const STDERR_TAIL: usize = 6;
@@ -247,11 +247,11 @@ impl StageRun {
         self.group = None;
         // The undo is one step, and stays apart from what failed.
         if self.join && self.phase != Phase::Rollback {
-            let end = crate::course::joint::group_end(self.steps(), self.index);
-            if end - self.index > 1 {
-                if let Some(command) = crate::course::joint::joint(&self.steps()[self.index..end])
-                {
-                    self.group = Some((self.index, end));
+            let (steps, places) = self.ahead();
+            let end = crate::course::joint::group_end(&steps, 0);
+            if end > 1 {
+                if let Some(command) = crate::course::joint::joint(&steps[..end]) {
+                    self.group = Some((places[..end].to_vec(), 0));
                     return Progress::Next(Request::Run { id, command });
                 }
             }
@@ -341,9 +341,12 @@ impl StageRun {
     }
 
     fn step_ok(&mut self) -> Progress {
-        // A joint that succeeded ran all its steps.
-        if let Some((_, end)) = self.group.take() {
-            self.index = end - 1;
+        // A joint that succeeded ran all its steps: on from its last.
+        if let Some((places, _)) = self.group.take() {
+            if let Some(&(phase, index)) = places.last() {
+                self.phase = phase;
+                self.index = index;
+            }
         }
         self.index += 1;
         self.request()
@@ -483,13 +486,14 @@ impl StageRun {
     /// A joint's line that its next step begins: `index` moves on to it, and what the step
     /// before printed is no longer the current step's. Only forward, within the joint.
     fn joint_mark(&mut self, line: &str) -> bool {
-        let Some((start, end)) = self.group else {
+        let Some((places, at)) = &mut self.group else {
             return false;
         };
-        match crate::course::joint::mark(line).map(|n| start + n) {
-            Some(step) if step < end && step >= self.index => {
-                if step > self.index {
-                    self.index = step;
+        match crate::course::joint::mark(line) {
+            Some(n) if n < places.len() && n >= *at => {
+                if n > *at {
+                    *at = n;
+                    (self.phase, self.index) = places[n];
                     self.stdout.clear();
                     self.stderr_tail.clear();
                 }
@@ -497,6 +501,19 @@ impl StageRun {
             }
             _ => false,
         }
+    }
+
+    /// The steps from the current one to the phase's end, and where each is; an apply's are
+    /// followed by the verify's, which a joint may take in (`course::joint::sequence`).
+    fn ahead(&self) -> (Vec<Step>, Vec<(Phase, usize)>) {
+        let mut steps: Vec<Step> = self.steps()[self.index..].to_vec();
+        let mut places: Vec<(Phase, usize)> =
+            (self.index..self.steps().len()).map(|i| (self.phase, i)).collect();
+        if self.phase == Phase::Apply {
+            steps.extend(self.plans.verify.steps.iter().cloned());
+            places.extend((0..self.plans.verify.steps.len()).map(|i| (Phase::Verify, i)));
+        }
+        (steps, places)
     }
 
     /// What the current (or last) step printed on stdout: a finished check's whole output.

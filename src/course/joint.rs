@@ -124,6 +124,19 @@ pub fn joint(steps: &[Step]) -> Option<Command> {
     })
 }
 
+/// The steps a run that joins goes through after the check, in order: the apply's, then the
+/// verify's (an apply's last joint may take in the verify's first steps: a failure there is
+/// still the verify's, and undoes nothing, as when it runs alone).
+pub fn sequence(plans: &crate::course::plan::StagePlans) -> Vec<Step> {
+    plans
+        .apply
+        .steps
+        .iter()
+        .chain(&plans.verify.steps)
+        .cloned()
+        .collect()
+}
+
 /// Every joint a run that joins would ask for in `steps` (for sealing).
 pub fn joints(steps: &[Step]) -> Vec<Command> {
     let mut out = Vec::new();

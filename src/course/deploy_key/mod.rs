@@ -98,8 +98,9 @@ pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanE
             }
         }
         // `droplift deploy` runs consecutive root steps as one command (`course::joint`).
-        for phase in [&plan.probe, &plan.apply, &plan.verify] {
-            for command in crate::course::joint::joints(&phase.steps) {
+        let after_check = crate::course::joint::sequence(plan);
+        for steps in [&plan.probe.steps, &after_check, &plan.verify.steps] {
+            for command in crate::course::joint::joints(steps) {
                 if let Some(seal) = root_seal(&command) {
                     add(seal);
                 }
