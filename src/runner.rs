@@ -507,8 +507,9 @@ impl StageRun {
     /// followed by the verify's, which a joint may take in (`course::joint::sequence`).
     fn ahead(&self) -> (Vec<Step>, Vec<(Phase, usize)>) {
         let mut steps: Vec<Step> = self.steps()[self.index..].to_vec();
-        let mut places: Vec<(Phase, usize)> =
-            (self.index..self.steps().len()).map(|i| (self.phase, i)).collect();
+        let mut places: Vec<(Phase, usize)> = (self.index..self.steps().len())
+            .map(|i| (self.phase, i))
+            .collect();
         if self.phase == Phase::Apply {
             steps.extend(self.plans.verify.steps.iter().cloned());
             places.extend((0..self.plans.verify.steps.len()).map(|i| (Phase::Verify, i)));

@@ -43,8 +43,7 @@ pub fn group_end(steps: &[Step], from: usize) -> usize {
         let clashes = args
             .iter()
             .any(|(n, v)| runtime.iter().any(|(m, w)| m == n && w != v));
-        if end > from && (size + command.script.len() > MAX_TEXT || (reads && stdin) || clashes)
-        {
+        if end > from && (size + command.script.len() > MAX_TEXT || (reads && stdin) || clashes) {
             break;
         }
         size += command.script.len();
