@@ -618,8 +618,9 @@ fn the_log_names_what_a_step_does_never_a_shared_file_s_plumbing() {
 
 #[test]
 fn a_deploy_s_joints_fit_one_command_and_parse() {
-    // `droplift deploy` runs consecutive root steps as one command (course::joint): each must
-    // stay a word Linux takes (128 KiB, quoted as it goes over SSH with sudo) and parse.
+    // `droplift deploy --deploy-key` runs consecutive root steps as one sealed command
+    // (course::joint): the sealed helper hands each to `bash -c` as one word, which Linux takes
+    // up to 128 KiB (checked here quoted, larger still), and each must parse.
     let mut with_release = example();
     with_release
         .app

@@ -2,9 +2,10 @@
 //! them run as ONE command (`joint.sh`), to spare a round trip each (with a deploy key: an SSH
 //! login through the site's gate, sudo and the sealed helper). The plan itself is unchanged (the
 //! preview, the runbook and the wizard show and run its steps one by one); a run that joins
-//! (`StageRun::joined`, `droplift deploy`) asks for `joint` of each group that `group_end` finds,
-//! prints each step's heading when the joint's line for it comes (`STEP_MARK`), and a failure is
-//! the step's that failed, with its own error, as when it runs alone. A deploy key seals every
+//! (`StageRun::joined`, `droplift deploy --deploy-key`) asks for `joint` of each group that
+//! `group_end` finds in the apply's steps followed by the verify's (`sequence`), prints each
+//! step's heading when the joint's line for it comes (`STEP_MARK`), and a failure is the step's
+//! that failed, with its own error and phase, as when it runs alone (an apply's undoes it). A deploy key seals every
 //! joint a deploy may run (`sealed_steps`), so it still never sends root a script of its own.
 
 use crate::course::plan::{Action, Command, Step};
@@ -16,8 +17,10 @@ const JOINT: &str = include_str!("joint.sh");
 /// the joint (from 0).
 pub const STEP_MARK: &str = "droplift-step: ";
 
-/// At most this much script text in one joint: a command travels as one word of `bash -c`,
-/// which Linux limits to 128 KiB.
+/// At most this much script text in one joint. Joints run sealed (a deploy key sends only
+/// `run HASH VALUES`), and the sealed helper hands the text to `bash -c` as one word, which Linux
+/// limits to 128 KiB. A command sent whole over SSH (the student's own login) must stay under
+/// libssh2's packet (35000 bytes): so only a deploy key's deploy joins.
 const MAX_TEXT: usize = 96 * 1024;
 
 /// A step a joint may hold: a root script built by `Command::root` (so a deploy key can run it
