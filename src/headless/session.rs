@@ -60,7 +60,8 @@ pub struct Session {
     login: Login,
     /// When the session began: step lines say how far in they start.
     pub started: std::time::Instant,
-    /// Run consecutive root steps of a plan as one command (`course::joint`): `deploy` sets it.
+    /// Run consecutive root steps of a plan as one sealed command (`course::joint`): `deploy`
+    /// with the deploy key sets it.
     pub join: bool,
 }
 
