@@ -130,6 +130,11 @@ pub struct StageRun {
     failure: Option<Outcome>,
     /// Stop after the probe (for `status`): never change anything.
     probe_only: bool,
+    /// Run consecutive root steps as one command each (`course::joint`).
+    join: bool,
+    /// When the command in flight is a joint: the steps it runs (phase and index: an apply's
+    /// joint may end with the verify's first steps), and which of them runs now (its marks).
+    group: Option<(Vec<(Phase, usize)>, usize)>,
 }
 
 const STDERR_TAIL: usize = 6;
@@ -152,7 +157,16 @@ impl StageRun {
             probe: None,
             failure: None,
             probe_only: false,
+            join: false,
+            group: None,
         }
+    }
+
+    /// A run that joins consecutive root steps into one command (`course::joint`): the same
+    /// steps, headings and failures, fewer round trips.
+    pub fn joined(mut self) -> Self {
+        self.join = true;
+        self
     }
 
     /// A run that only probes: it reports done / pending / drifted and changes nothing.
@@ -191,6 +205,11 @@ impl StageRun {
         (self.phase, self.steps(), self.index)
     }
 
+    /// Where the run is: its phase and the step's index in it.
+    pub fn progress_at(&self) -> (Phase, usize) {
+        (self.phase, self.index)
+    }
+
     /// The step running now (for headers and the preview highlight).
     pub fn current_step(&self) -> Option<&Step> {
         self.current.and_then(|_| self.steps().get(self.index))
@@ -225,6 +244,18 @@ impl StageRun {
         self.current = Some(id);
         self.stdout.clear();
         self.stderr_tail.clear();
+        self.group = None;
+        // The undo is one step, and stays apart from what failed.
+        if self.join && self.phase != Phase::Rollback {
+            let (steps, places) = self.ahead();
+            let end = crate::course::joint::group_end(&steps, 0);
+            if end > 1 {
+                if let Some(command) = crate::course::joint::joint(&steps[..end]) {
+                    self.group = Some((places[..end].to_vec(), 0));
+                    return Progress::Next(Request::Run { id, command });
+                }
+            }
+        }
         Progress::Next(match step.action {
             Action::Run(command) => Request::Run { id, command },
             Action::FreshLogin {
@@ -310,11 +341,19 @@ impl StageRun {
     }
 
     fn step_ok(&mut self) -> Progress {
+        // A joint that succeeded ran all its steps: on from its last.
+        if let Some((places, _)) = self.group.take() {
+            if let Some(&(phase, index)) = places.last() {
+                self.phase = phase;
+                self.index = index;
+            }
+        }
         self.index += 1;
         self.request()
     }
 
     fn step_failed(&mut self, message: String) -> Progress {
+        self.group = None;
         let title = self.step_title();
         let failure = Outcome::Failed {
             phase: self.phase,
@@ -353,6 +392,7 @@ impl StageRun {
         match event {
             WorkerEvent::Output { id, stream, line } if *id == current => {
                 match stream {
+                    Stream::Stdout if self.joint_mark(line) => {}
                     Stream::Stdout => {
                         self.stdout.push_str(line);
                         self.stdout.push('\n');
@@ -436,6 +476,45 @@ impl StageRun {
             }
             _ => Progress::Wait,
         }
+    }
+
+    /// Whether the command in flight is a joint (its marks are not the steps' output).
+    pub fn in_joint(&self) -> bool {
+        self.group.is_some()
+    }
+
+    /// A joint's line that its next step begins: `index` moves on to it, and what the step
+    /// before printed is no longer the current step's. Only forward, within the joint.
+    fn joint_mark(&mut self, line: &str) -> bool {
+        let Some((places, at)) = &mut self.group else {
+            return false;
+        };
+        match crate::course::joint::mark(line) {
+            Some(n) if n < places.len() && n >= *at => {
+                if n > *at {
+                    *at = n;
+                    (self.phase, self.index) = places[n];
+                    self.stdout.clear();
+                    self.stderr_tail.clear();
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The steps from the current one to the phase's end, and where each is; an apply's are
+    /// followed by the verify's, which a joint may take in (`course::joint::sequence`).
+    fn ahead(&self) -> (Vec<Step>, Vec<(Phase, usize)>) {
+        let mut steps: Vec<Step> = self.steps()[self.index..].to_vec();
+        let mut places: Vec<(Phase, usize)> = (self.index..self.steps().len())
+            .map(|i| (self.phase, i))
+            .collect();
+        if self.phase == Phase::Apply {
+            steps.extend(self.plans.verify.steps.iter().cloned());
+            places.extend((0..self.plans.verify.steps.len()).map(|i| (Phase::Verify, i)));
+        }
+        (steps, places)
     }
 
     /// What the current (or last) step printed on stdout: a finished check's whole output.

@@ -323,6 +323,75 @@ fn a_deploy_key_ships_and_rolls_back_with_no_password_and_does_nothing_else() {
         said(&tagged)
     );
     assert_eq!(venv_of("current"), first_venv);
+    // The key's deploy runs stage 8's and 9's root steps joined (course::joint): each step's
+    // heading still comes, in order, and the joint's marks are not shown.
+    let shown = said(&tagged);
+    let mut at = 0;
+    for heading in [
+        "→ [apply] Install what Python apps need",
+        "→ [apply] Make the site's folders",
+        "→ [apply] Clone v3 of",
+        "→ [apply] Give the release its own virtualenv",
+        "→ [apply] Import app:app as uWSGI will",
+        "→ [apply] Mark the release built",
+        "→ [verify] Check the release's virtualenv",
+        "→ [apply] Go live in the other slot",
+        "→ [verify] Check that uwsgi-items runs",
+    ] {
+        at += shown[at..]
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading} after byte {at}:\n{shown}"));
+    }
+    assert!(!shown.contains("droplift-step"), "{shown}");
+    // A joined step that fails stops its joint there, with its own words, and is undone: the
+    // release is marked failed, the steps after it never start, and v3 serves on.
+    droplet.run(&[
+        "sh",
+        "-c",
+        "cd / && runuser -u erin -- sh -c 'set -e; rm -rf /tmp/bad; git clone -q /srv/app.git /tmp/bad; \
+         cd /tmp/bad; git checkout -q v3; sed -i \"1i import no_such_module_here\" app.py; \
+         git -c user.name=t -c user.email=t@t commit -qam bad; git tag vbad; git push -q origin vbad'",
+    ]);
+    let bad = cli::droplift_logged(
+        home.path(),
+        &[
+            "deploy",
+            "--answers",
+            &git_answers,
+            "--ref",
+            "vbad",
+            "--deploy-key",
+            key.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    let shown = said(&bad);
+    assert!(!bad.status.success(), "{shown}");
+    assert!(
+        shown.contains("FAILED: stage app (The app), apply step \"Import app:app as uWSGI will"),
+        "{shown}"
+    );
+    assert!(shown.contains("no_such_module_here"), "{shown}");
+    assert!(
+        shown.contains("→ [undo] Mark the release that failed"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("→ [apply] Mark the release built"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Stage 9"), "{shown}");
+    assert_eq!(
+        droplet
+            .run(&[
+                "sh",
+                "-c",
+                &format!("sed -n 's/^status=//p' {STATE}/marks/vbad 2>/dev/null || true")
+            ])
+            .trim(),
+        "failed"
+    );
+    assert_eq!(version(&address), "3");
 
     // Nothing else: no shell, no unsealed script, no value out of form, no other site's run.
     let shell = key_ssh(&droplet, home.path(), &key, "id -un");

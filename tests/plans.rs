@@ -615,3 +615,34 @@ fn the_log_names_what_a_step_does_never_a_shared_file_s_plumbing() {
         assert!(!line.contains("() {"), "{title}: {line}");
     }
 }
+
+#[test]
+fn a_deploy_s_joints_fit_one_command_and_parse() {
+    // `droplift deploy --deploy-key` runs consecutive root steps as one sealed command
+    // (course::joint): the sealed helper hands each to `bash -c` as one word, which Linux takes
+    // up to 128 KiB (checked here quoted, larger still), and each must parse.
+    let mut with_release = example();
+    with_release
+        .app
+        .release
+        .push("flask --app shop seed --if-empty".into());
+    with_release.app.shared.push("uploads".into());
+    for answers in [example(), second_site(), with_release] {
+        for stage in [StageId::App, StageId::Service] {
+            let plans = course::plans(stage, &answers).expect("plans");
+            let steps = course::joint::sequence(&plans);
+            let joints = course::joint::joints(&steps);
+            assert!(!joints.is_empty(), "{stage:?} joins its steps");
+            for joint in joints {
+                let line = droplift::remote::run::command_line(&joint.script, Some("[sudo] p: "))
+                    .expect("quotes");
+                assert!(line.len() < 128 * 1024, "{stage:?}: {} bytes", line.len());
+                let out = std::process::Command::new("bash")
+                    .args(["-n", "-c", &joint.script])
+                    .output()
+                    .expect("bash runs");
+                assert!(out.status.success(), "{stage:?}: {out:?}");
+            }
+        }
+    }
+}

@@ -179,6 +179,7 @@ pub mod class;
 pub mod deploy_key;
 pub mod doctor;
 pub mod env;
+pub mod joint;
 pub mod plan;
 pub mod prefetch;
 pub mod probe;

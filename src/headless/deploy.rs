@@ -254,6 +254,11 @@ pub fn deploy(args: &DeployArgs) -> Result<i32, HeadlessError> {
             other => println!("  {:<20} {other:?}", stage.title()),
         }
     }
+    // With the deploy key, the root steps that need nothing from this computer between them run
+    // as one sealed command each (`course::joint`): the same steps and headings, a login through
+    // the gate, sudo and the helper spared for each. Not with the student's own login: there a
+    // command travels whole in one SSH packet (at most 35000 bytes), and a joint is bigger.
+    session.join = args.key.deploy_key.is_some();
     for stage in ship {
         println!("\n== Stage {}: {} ==", stage.index() + 1, stage.title());
         say_entry_point(stage, &session.answers);

@@ -60,6 +60,9 @@ pub struct Session {
     login: Login,
     /// When the session began: step lines say how far in they start.
     pub started: std::time::Instant,
+    /// Run consecutive root steps of a plan as one sealed command (`course::joint`): `deploy`
+    /// with the deploy key sets it.
+    pub join: bool,
 }
 
 /// How `connect` should treat host keys and prompts.
@@ -134,6 +137,7 @@ impl Session {
                 }),
             }),
             started: std::time::Instant::now(),
+            join: false,
         };
         let out = session
             .login
@@ -239,6 +243,9 @@ impl Session {
             if probe_only {
                 run = run.probe_only();
             }
+            if self.join {
+                run = run.joined();
+            }
             let outcome = self.attempt(&mut run, probe_only)?;
             if let Outcome::Interrupted { step } = &outcome {
                 println!("{}", print::interrupted_line(step));
@@ -327,6 +334,8 @@ impl Session {
     /// Drives one run to its end (or to a dropped connection).
     fn attempt(&mut self, run: &mut StageRun, probe_only: bool) -> Result<Outcome, SessionError> {
         let mut progress = run.start();
+        // The step whose heading was printed last (a joint prints the next ones as they begin).
+        let mut shown = None;
         let outcome = loop {
             progress = match progress {
                 Progress::Finished(outcome) => break outcome,
@@ -339,15 +348,30 @@ impl Session {
                             );
                         }
                     }
+                    shown = Some(run.progress_at());
                     self.perform(run, &request)
                 }
                 Progress::Wait => {
                     let event = self.next_event()?;
                     let out = self.login.on_event(event, Some(run), &mut self.secrets);
-                    match self.pump(out, probe_only)? {
+                    let progress = match self.pump(out, probe_only)? {
                         Some(Wake::Progress(progress)) => *progress,
                         Some(Wake::LoggedIn) | None => Progress::Wait,
+                    };
+                    // A joint began its next step: its heading, as if it had been sent alone.
+                    if matches!(progress, Progress::Wait)
+                        && run.in_joint()
+                        && shown != Some(run.progress_at())
+                    {
+                        shown = Some(run.progress_at());
+                        if let (false, Some(step)) = (probe_only, run.current_step()) {
+                            println!(
+                                "{}",
+                                print::step_line(run.phase(), step, self.started.elapsed())
+                            );
+                        }
                     }
+                    progress
                 }
             };
         };

@@ -436,11 +436,17 @@ impl Login {
                 let reboot = run.as_ref().is_some_and(|r| {
                     r.stage == StageId::Update && line.starts_with(course::stages::update::REBOOT_NEEDED)
                 });
-                out.push(Out::Output {
-                    stream,
-                    line: line.clone(),
-                    probe_of,
-                });
+                // A joint's mark says which step runs (the heading), it is not the step's output.
+                let mark = stream == Stream::Stdout
+                    && run.as_ref().is_some_and(|r| r.in_joint())
+                    && course::joint::mark(&line).is_some();
+                if !mark {
+                    out.push(Out::Output {
+                        stream,
+                        line: line.clone(),
+                        probe_of,
+                    });
+                }
                 if reboot {
                     out.push(Out::Notice(Notice::RebootNeeded { line }));
                 }

@@ -295,3 +295,127 @@ fn a_refusal_while_passwords_are_still_offered_proves_nothing() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A stage of three root steps (the second reads stdin), an undo, and a verify of one root step
+/// and one on this computer.
+fn joinable_plans() -> StagePlans {
+    use crate::course::plan::{Command, StdinPart};
+    use crate::shell::Script;
+    let root = |text: &'static str| Command::root(&Script::new(&[text])).expect("command");
+    StagePlans {
+        probe: Plan::new(vec![Step::run("check", root("echo check"))]),
+        apply: Plan::new(vec![
+            Step::run("first", root("echo one")),
+            Step::run(
+                "second",
+                root("read -r x").stdin(vec![StdinPart::Text("x\n".into())]),
+            ),
+            Step::run("third", root("echo three")),
+        ])
+        .with_rollback(vec![Step::run("undo", root("echo undo"))]),
+        verify: Plan::new(vec![
+            Step::run("look", root("echo look")),
+            Step::local(
+                "ask",
+                LocalAction::HttpCheck {
+                    host: "203.0.113.7".into(),
+                    path: "/".into(),
+                    host_header: None,
+                    json: false,
+                },
+            ),
+        ]),
+    }
+}
+
+#[test]
+fn a_joined_run_sends_consecutive_root_steps_as_one_command_and_follows_its_marks() {
+    let mut run = StageRun::new(StageId::App, joinable_plans(), 1).joined();
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let p = run.on_event(&finished(id, 0));
+    let Progress::Next(Request::Run { id, command }) = p else {
+        panic!("one command, got {p:?}");
+    };
+    // The three apply steps and the verify's root step, each after its mark; the stdin is the
+    // second's, and only it reads it.
+    for part in ["echo one", "read -r x", "echo three", "echo look"] {
+        assert!(command.script.contains(part), "{part}");
+    }
+    assert_eq!(
+        command.stdin,
+        vec![crate::course::plan::StdinPart::Text("x\n".into())]
+    );
+    assert_eq!(command.script.matches(") </dev/null").count(), 3);
+    assert_eq!(run.progress_at(), (Phase::Apply, 0));
+    assert_eq!(run.on_event(&out(id, "droplift-step: 0")), Progress::Wait);
+    run.on_event(&out(id, "one"));
+    assert_eq!(run.on_event(&out(id, "droplift-step: 2")), Progress::Wait);
+    assert_eq!(run.progress_at(), (Phase::Apply, 2));
+    assert_eq!(
+        run.output(),
+        "",
+        "a mark is not output, and the step before's is gone"
+    );
+    // Never back: a step that printed an earlier mark is output.
+    run.on_event(&out(id, "droplift-step: 1"));
+    assert_eq!(run.progress_at(), (Phase::Apply, 2));
+    assert_eq!(run.on_event(&out(id, "droplift-step: 3")), Progress::Wait);
+    assert_eq!(run.progress_at(), (Phase::Verify, 0));
+    // Done: on to the step on this computer, then applied.
+    let p = run.on_event(&finished(id, 0));
+    let Progress::Next(Request::Local { id, .. }) = p else {
+        panic!("the local check, got {p:?}");
+    };
+    assert_eq!(run.progress_at(), (Phase::Verify, 1));
+    assert_eq!(
+        run.local_done(id, Ok(())),
+        Progress::Finished(Outcome::Applied)
+    );
+}
+
+#[test]
+fn a_joint_s_failure_is_its_failing_step_s_and_is_undone() {
+    let mut run = StageRun::new(StageId::App, joinable_plans(), 1).joined();
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let id = id_of(&run.on_event(&finished(id, 0)));
+    run.on_event(&WorkerEvent::Output {
+        id,
+        stream: Stream::Stderr,
+        line: "the first's words".into(),
+    });
+    run.on_event(&out(id, "droplift-step: 1"));
+    run.on_event(&WorkerEvent::Output {
+        id,
+        stream: Stream::Stderr,
+        line: "no such thing".into(),
+    });
+    // The undo runs alone.
+    let p = run.on_event(&finished(id, 3));
+    let Progress::Next(Request::Run { id, command }) = p else {
+        panic!("the undo, got {p:?}");
+    };
+    assert!(command.script.ends_with("echo undo"));
+    assert_eq!(
+        run.on_event(&finished(id, 0)),
+        Progress::Finished(Outcome::Failed {
+            phase: Phase::Apply,
+            step: "second".into(),
+            message: "the command ended with exit status 3".into(),
+            detail: vec!["no such thing".into()],
+            rolled_back: true,
+        })
+    );
+}
+
+#[test]
+fn a_run_that_does_not_join_sends_each_step_alone() {
+    let mut run = StageRun::new(StageId::App, joinable_plans(), 1);
+    let id = id_of(&run.start());
+    run.on_event(&out(id, "droplift-state: pending"));
+    let Progress::Next(Request::Run { command, .. }) = run.on_event(&finished(id, 0)) else {
+        panic!("a command");
+    };
+    assert_eq!(command.script, "echo one");
+}

@@ -63,7 +63,7 @@ pub fn gate(site: &SiteName) -> Result<String, QuoteError> {
 }
 
 /// Every root script a deploy key may need for this site, by hash: stages 8 and 9 (check,
-/// change, undo, verify), a rollback (to the previous release or a named one: the name is a
+/// change, undo, verify, and the joints `droplift deploy` runs of their steps), a rollback (to the previous release or a named one: the name is a
 /// run-time value), the release list, and the upload of packed code.
 pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanError> {
     let mut plans = vec![
@@ -95,6 +95,15 @@ pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanE
                     add(Seal::of(&script.text()?, &script.runtime_args()));
                 }
                 Action::FreshLogin { .. } | Action::Local(_) | Action::Download { .. } => {}
+            }
+        }
+        // `droplift deploy` runs consecutive root steps as one command (`course::joint`).
+        let after_check = crate::course::joint::sequence(plan);
+        for steps in [&plan.probe.steps, &after_check, &plan.verify.steps] {
+            for command in crate::course::joint::joints(steps) {
+                if let Some(seal) = root_seal(&command) {
+                    add(seal);
+                }
             }
         }
     }

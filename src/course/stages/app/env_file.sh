@@ -97,6 +97,12 @@ if ! said=$(url_login "$tmp"); then
   exit 1
 fi
 echo "PostgreSQL accepts the DATABASE_URL: logged in as $said"
+# What PostgreSQL just accepted, by the file's SHA-256, in root's own folder: the stage's verify,
+# later in this run, need not log in again with exactly this file (verify.sh).
+{
+  sha256sum < "$tmp" | cut -d ' ' -f 1
+  printf '%s\n' "$said"
+} > "$staging/db-accepted"
 if [ -f "$env_file" ] && cmp -s "$tmp" "$env_file"; then
   rm -f "$next"
   echo "the live environment file $env_file holds these settings already"

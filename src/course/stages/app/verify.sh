@@ -1,7 +1,7 @@
 # Checks the result: the release to serve is built with uWSGI in its virtualenv, and the
 # environment file it goes live with holds DATABASE_URL, readable by root alone, that
 # PostgreSQL accepts.
-: "${u:?}" "${releases:?}" "${env_file:?}"
+: "${u:?}" "${releases:?}" "${env_file:?}" "${staging:?}"
 set -euo pipefail
 name=$(link_target next)
 [ -n "$name" ] || name=$(link_target current)
@@ -22,8 +22,18 @@ perms=$(stat -c '%a %U' "$envf")
 [ "$perms" = "600 root" ] || { echo "$envf is $perms, not 600 root" >&2; exit 1; }
 grep -q '^DATABASE_URL=postgresql://' "$envf" || { echo "$envf has no DATABASE_URL in the standard form (postgresql://…)" >&2; exit 1; }
 echo "  $envf: mode 600, root's (systemd reads it for the service), DATABASE_URL set (not shown)"
-if ! said=$(url_login); then
-  echo "PostgreSQL refuses the DATABASE_URL in $envf: $said" >&2
-  exit 1
+# The database password step (env_file.sh), earlier in this run, logged in with exactly this
+# file: that login is not repeated. Used once: any other verify logs in.
+accepted="$staging/db-accepted"
+if [ -f "$accepted" ] && [ "$(head -n 1 "$accepted")" = "$(sha256sum < "$envf" | cut -d ' ' -f 1)" ]; then
+  said=$(sed -n 2p "$accepted")
+  rm -f "$accepted"
+  echo "  PostgreSQL accepted it earlier in this run: logged in as $said"
+else
+  rm -f "$accepted"
+  if ! said=$(url_login); then
+    echo "PostgreSQL refuses the DATABASE_URL in $envf: $said" >&2
+    exit 1
+  fi
+  echo "  PostgreSQL accepts it: logged in as $said"
 fi
-echo "  PostgreSQL accepts it: logged in as $said"

@@ -286,7 +286,7 @@ while :; do
     fi
   done
   [ "$running" = yes ] || break
-  sleep 0.1
+  sleep 0.05
 done
 # A phase file left: the go-live was killed outright.
 if [ -f "$state/phase" ]; then

@@ -61,11 +61,11 @@ drain_slot() {
   # A connect() nginx began just before the switch lands in the queue within a moment.
   sleep 0.1
   while open=$(slot_connections "$1") && [ "$open" -gt 0 ]; do
-    if [ "$waited" -ge $(($2 * 5)) ]; then
+    if [ "$waited" -ge $(($2 * 20)) ]; then
       echo "$open request(s) were still open on $(slot_unit "$1") after $2 s: it stops now"
       return 0
     fi
-    sleep 0.2
+    sleep 0.05
     waited=$((waited + 1))
   done
 }

@@ -65,11 +65,12 @@ smoke_socket() {
 smoke_wait() {
   local waited=0 said
   until if [ -n "${2:-}" ]; then said=$(smoke_socket "$2"); else said=$(smoke_test); fi; do
-    if [ "$waited" -ge $(($1 * 5)) ]; then
+    if [ "$waited" -ge $(($1 * 20)) ]; then
       echo "$said"
       return 1
     fi
-    sleep 0.2
+    # Asked often: a deploy waits for the new slot's first answer.
+    sleep 0.05
     waited=$((waited + 1))
   done
   echo "$said"
