@@ -117,7 +117,7 @@ impl Script {
 /// The values a deploy key's sealed step takes when it runs (`course::seal`): the tag to clone,
 /// the packed code's digest, the release to go live. Every other value is fixed when the steps are
 /// sealed, so a sealed script is the same text whatever is deployed.
-pub const RUNTIME_VALUES: [&str; 3] = ["ref", "digest", "target"];
+pub const RUNTIME_VALUES: [&str; 5] = ["ref", "digest", "target", "log_lines", "log_follow"];
 
 /// A script as a deploy key runs it: the SHA-256 of its text without the run-time values
 /// (`RUNTIME_VALUES`), those values, which the server's sealed helper checks and puts back in

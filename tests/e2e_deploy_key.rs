@@ -1048,6 +1048,11 @@ fn squad_member_in_the_wizard(address: &str, squad_file: &Path, key: &Path) {
         std::thread::sleep(Duration::from_millis(500));
     }
     wizard.wait_for("uWSGI service  ✓ done", 3 * minute);
+    // l: her squad's own logs, through the key's sealed logs step.
+    wizard.keys(&["l"]);
+    let screen = wizard.wait_for("The logs of avengers", minute);
+    assert!(screen.contains("journal of uwsgi-avengers@"), "{screen}");
+    wizard.keys(&["Escape"]);
     wizard.keys(&["q"]);
     assert!(wizard.wait_for_exit(minute), "{}", wizard.screen());
     // Nothing of the squad's session is kept as a server to resume as its owner.
@@ -1313,6 +1318,38 @@ fn classroom_beside_the_first(
     // A member in the wizard, on a laptop of her own: the squad's path ships her folder, and
     // `b` puts the release before it back.
     squad_member_in_the_wizard(&address, &avengers_answers, &alice);
+    // The key reads its squad's logs, and only its own (xmen's key cannot read avengers').
+    let logs = cli::droplift_logged(
+        home,
+        &[
+            "logs",
+            "--answers",
+            avengers_answers.to_str().expect("utf-8"),
+            "--lines",
+            "20",
+            "--deploy-key",
+            alice.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    let logs_text = said(&logs);
+    assert!(logs.status.success(), "{logs_text}");
+    assert!(
+        logs_text.contains("journal of uwsgi-avengers@"),
+        "{logs_text}"
+    );
+    let not_theirs = cli::droplift_logged(
+        xena_home.path(),
+        &[
+            "logs",
+            "--answers",
+            avengers_answers.to_str().expect("utf-8"),
+            "--deploy-key",
+            xena.to_str().expect("utf-8"),
+        ],
+        "",
+    );
+    assert!(!not_theirs.status.success(), "{}", said(&not_theirs));
 
     let limits = droplet.run(&[
         "sh",

@@ -35,13 +35,13 @@ pub struct AppOverrides {
 #[derive(Debug, Default, Args)]
 pub struct DeployKeyArg {
     /// Log in with the site's deploy key (made by `droplift deploy-key`): no password is asked,
-    /// and the key may only ship, roll back and list this site's releases.
+    /// and the key may only ship, roll back, list this site's releases and read its logs.
     #[arg(long, value_name = "FILE")]
     pub deploy_key: Option<PathBuf>,
 }
 
 /// Logs in with the deploy key when one is given, else as `apply` does.
-fn login(
+pub(super) fn login(
     answers: Answers,
     args: &LoginArgs,
     key: &DeployKeyArg,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::apply::{LoginArgs, connect, report};
+use super::apply::{LoginArgs, report};
 use super::deploy::AppOverrides;
 use super::{HeadlessError, load_answers_with};
 use crate::course::plan::{Plan, StagePlans, Step};
@@ -26,6 +26,8 @@ pub struct LogsArgs {
     #[arg(long, short = 'f')]
     pub follow: bool,
     #[command(flatten)]
+    pub key: super::deploy::DeployKeyArg,
+    #[command(flatten)]
     pub login: LoginArgs,
 }
 
@@ -42,7 +44,7 @@ pub fn logs(args: &LogsArgs) -> Result<i32, HeadlessError> {
         )]),
         ..StagePlans::default()
     };
-    let mut session = connect(answers, &args.login, &[], true)?;
+    let mut session = super::deploy::login(answers, &args.login, &args.key, &[], true)?;
     match session.run_plans(StageId::Service, &plans, false)? {
         Outcome::AlreadyDone(_) => Ok(0),
         other => Ok(i32::from(!report(

@@ -31,7 +31,7 @@ pub struct BackupOffer {
 /// Where `s` works: the end of the app, uWSGI or domain stage, once the database stage is done
 /// (there is a database to keep).
 pub(super) fn offered(app: &App) -> bool {
-    // A squad's key runs only its sealed steps: not the doctor's, the logs' or a backup's.
+    // A squad's key runs only its sealed steps: not the doctor's or a backup's.
     app.squad.is_none()
         && matches!(
             app.current,

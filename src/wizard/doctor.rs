@@ -56,7 +56,7 @@ pub enum CloudLook {
 /// Where `d` works: the end of the app stage, the uWSGI stage or the domain stage (where the
 /// health board is), done or failed.
 pub(super) fn offered(app: &App) -> bool {
-    // A squad's key runs only its sealed steps: not the doctor's, the logs' or a backup's.
+    // A squad's key runs only its sealed steps: not the doctor's or a backup's.
     app.squad.is_none()
         && matches!(
             app.current,

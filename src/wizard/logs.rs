@@ -25,9 +25,13 @@ pub struct LogsView {
     pub scroll: u16,
 }
 
-/// Where `l` works: where the doctor does (the end of stages 8–10).
+/// Where `l` works: the end of stages 8–10.
+/// A squad's too: the logs' command is among its sealed steps (its own site's logs only).
 pub(super) fn offered(app: &App) -> bool {
-    super::doctor::offered(app)
+    matches!(
+        app.current,
+        StageId::App | StageId::Service | StageId::Domain
+    )
 }
 
 /// `l`: reads the logs (changes nothing on the server).

@@ -224,8 +224,9 @@ pub fn finished_lines(app: &App) -> Vec<String> {
     vec![
         format!("Your squad's API answers at {url}"),
         String::new(),
-        "Your key may ship, roll back and list your squad's releases, and nothing else: \
-         r ships your folder again as a new release; b puts the previous release back."
+        "Your key may ship, roll back and list your squad's releases and read its logs, and \
+         nothing else: r ships your folder again as a new release; b puts the previous \
+         release back; l shows your app's logs."
             .into(),
     ]
 }

@@ -62,7 +62,7 @@ pub fn gate(site: &SiteName) -> Result<String, QuoteError> {
     Script::new(&[GATE]).set("site", site).text()
 }
 
-/// Every root script a deploy key may need for this site, by hash: stages 8 and 9 (check,
+/// Every root script a deploy key may need for this site, by hash: the site's logs, stages 8 and 9 (check,
 /// change, undo, verify, and the joints `droplift deploy` runs of their steps), a rollback (to the previous release or a named one: the name is a
 /// run-time value), the release list, and the upload of packed code.
 pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanError> {
@@ -80,6 +80,15 @@ pub fn sealed_steps(answers: &Answers) -> Result<BTreeMap<String, String>, PlanE
     };
     let root_seal = |command: &Command| command.seal().filter(|_| command.sudo);
     if let Some(seal) = root_seal(&service::releases_command(&values.site, &values.user)?) {
+        add(seal);
+    }
+    // The site's logs (how many lines, and following, are run-time values).
+    if let Some(seal) = root_seal(&service::logs_command(
+        &values.site,
+        &values.user,
+        100,
+        false,
+    )?) {
         add(seal);
     }
     for plan in &plans {

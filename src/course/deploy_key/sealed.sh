@@ -30,6 +30,8 @@ checked() {
       ;;
     digest) [[ $value =~ ^[0-9a-f]{64}$ ]] ;;
     target) [[ $value =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$ ]] ;;
+    log_lines) [[ $value =~ ^[1-9][0-9]{0,5}$ ]] ;;
+    log_follow) [[ $value == yes || $value == no ]] ;;
     *) return 1 ;;
   esac
 }

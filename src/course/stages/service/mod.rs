@@ -476,8 +476,8 @@ pub fn logs_command(
     let command = Command::root(
         &Layout::new(site, user)
             .script(&[LIB, LOGS])
-            .set("lines", &lines)
-            .set("follow", &Const(if follow { "yes" } else { "no" })),
+            .set("log_lines", &lines)
+            .set("log_follow", &Const(if follow { "yes" } else { "no" })),
     )?;
     // Following ends when the student stops it (Ctrl-C), or after a day.
     Ok(command.timeout(Duration::from_secs(if follow { 86_400 } else { 60 })))
