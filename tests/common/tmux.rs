@@ -131,6 +131,11 @@ impl Tmux {
             let mut waiting: libc::c_int = 0;
             // SAFETY: FIONREAD stores one c_int through the pointer, which outlives the call.
             let rc = unsafe { libc::ioctl(file.as_raw_fd(), libc::FIONREAD, &mut waiting) };
+            // The key made droplift quit between the open and now: the terminal is hung up
+            // (EIO) before tmux marks the pane dead, and nothing is left to read.
+            if rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EIO) {
+                return;
+            }
             assert_eq!(
                 rc,
                 0,
