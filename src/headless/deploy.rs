@@ -323,7 +323,8 @@ fn service_values(answers: &Answers) -> Result<service::ServiceValues, HeadlessE
 
 /// `droplift releases`: every release, newest first, with its mark and which one serves.
 pub fn releases(args: &ReleasesArgs) -> Result<i32, HeadlessError> {
-    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    // Names only: a folder source is not needed to list releases.
+    let answers = super::load_answers_for_login(&args.answers)?;
     let values = service_values(&answers)?;
     let command =
         service::releases_command(&values.site, &values.user).map_err(course::PlanError::from)?;

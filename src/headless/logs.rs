@@ -6,9 +6,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::HeadlessError;
 use super::apply::{LoginArgs, report};
-use super::deploy::AppOverrides;
-use super::{HeadlessError, load_answers_with};
 use crate::course::plan::{Plan, StagePlans, Step};
 use crate::course::stages::service;
 use crate::course::{self, StageId};
@@ -33,7 +32,9 @@ pub struct LogsArgs {
 
 /// Prints the site's uWSGI journal, its uWSGI log and nginx's error lines for it.
 pub fn logs(args: &LogsArgs) -> Result<i32, HeadlessError> {
-    let answers = load_answers_with(&args.answers, &AppOverrides::default())?;
+    // Its server, login and names only: a folder source is not read (a squad's file names
+    // one that is not on every member's computer, and the logs do not need it).
+    let answers = super::load_answers_for_login(&args.answers)?;
     let values = service::values(&answers)?;
     let command = service::logs_command(&values.site, &values.user, args.lines, args.follow)
         .map_err(course::PlanError::from)?;
