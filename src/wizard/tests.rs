@@ -1361,11 +1361,9 @@ fn the_class_s_board_is_read_again_with_r_and_with_c() {
     assert!(super::class::on_tick(&mut app, crate::state::now() + 100).is_empty());
 }
 
-/// `a` asks first; `y` runs `droplift class apply` as a child with the sudo password on its
-/// stdin (never in its arguments), its lines in the popup and redacted, nothing else sent while
-/// it runs; at its end the board is read again.
-#[test]
-fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
+/// The class's popup on the test roster, its board read (empty), with the instructor's sudo
+/// password known.
+fn class_with_a_password() -> App {
     let mut app = finished_with_a_token();
     app.secrets.set(
         SecretName::UserPassword,
@@ -1374,6 +1372,15 @@ fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
     );
     let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
     said(&mut app, request_id(&effects), &["droplift-state: done"]);
+    app
+}
+
+/// `a` asks first; `y` runs `droplift class apply` as a child with the sudo password on its
+/// stdin (never in its arguments), its lines in the popup and redacted, nothing else sent while
+/// it runs; at its end the board is read again.
+#[test]
+fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
+    let mut app = class_with_a_password();
     assert!(
         press(&mut app, KeyCode::Char('a')).is_empty(),
         "it asks first"
@@ -1425,14 +1432,7 @@ fn the_roster_is_applied_by_droplift_s_own_command_after_asking() {
 /// stdin, whose end says the squad was saved, then removed, and reads the board again.
 #[test]
 fn a_squad_is_removed_by_droplift_s_own_command_after_its_name() {
-    let mut app = finished_with_a_token();
-    app.secrets.set(
-        SecretName::UserPassword,
-        Secret::new("erin's long password"),
-        &app.redactor,
-    );
-    let effects = class_roster(&mut app, "tests/fixtures/class/class.toml");
-    said(&mut app, request_id(&effects), &["droplift-state: done"]);
+    let mut app = class_with_a_password();
     press(&mut app, KeyCode::Char('x'));
     type_text(&mut app, "X Men");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
