@@ -137,13 +137,10 @@ pub fn load(path: &Path) -> Result<(roster::Roster, Answers), HeadlessError> {
 
 fn check(args: &RosterArgs) -> Result<i32, HeadlessError> {
     let (roster, host) = load(&args.roster)?;
-    let keys: usize = roster.squads.iter().map(|s| s.keys.len()).sum();
     println!(
-        "{}: {} squads, {keys} members' keys, on {} (set up by {}):",
+        "{}: {}",
         args.roster.display(),
-        roster.squads.len(),
-        host.host,
-        host.login_name()
+        class::summary(&host, &roster)
     );
     for squad in &roster.squads {
         class::squad_answers(&host, &roster, squad).map_err(|cause| HeadlessError::Answers {

@@ -2,8 +2,9 @@
 //! roster, checked here as `droplift class check` checks it (nothing changes on the server),
 //! then the class's board, read as `droplift class status` reads it (one read-only root command
 //! over every squad, a job of its own like the health board's) in a popup that fits a projector
-//! at 80×24, read again every 15 seconds while it is open; `r` reads it at once. Setting the class up or changing it (`class apply`) and removing
-//! a squad stay headless commands, which the popup gives with the roster's path.
+//! at 80×24, read again every 15 seconds while it is open; `r` reads it at once. `a` applies
+//! the roster and `x` removes a squad by running droplift's own `class apply` / `class remove`
+//! as a child process (`Effect::Headless`), the sudo password on its stdin.
 
 use std::path::PathBuf;
 
@@ -142,10 +143,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
             .set_error("roster", "Give the roster's path, e.g. class.toml.");
         return Vec::new();
     }
-    let path = match given.strip_prefix("~/") {
-        Some(rest) => app.home.join(rest),
-        None => PathBuf::from(given),
-    };
+    let path = crate::home::expand_home(std::path::Path::new(given), &app.home);
     let (roster, host) = match crate::headless::class::load(&path) {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -173,13 +171,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
         app.class.lines.clear();
         return Vec::new();
     }
-    let keys: usize = roster.squads.iter().map(|s| s.keys.len()).sum();
-    let mut lines = vec![format!(
-        "{} squads, {keys} members' keys, on {} (set up by {}):",
-        roster.squads.len(),
-        host.host,
-        host.login_name()
-    )];
+    let mut lines = vec![class::summary(&host, &roster)];
     for squad in &roster.squads {
         if let Err(e) = class::squad_answers(&host, &roster, squad) {
             app.class.form.set_error(
@@ -193,10 +185,7 @@ pub(super) fn check(app: &mut App) -> Vec<Effect> {
         lines.push(format!(
             "  {:<14} {:<7} {}",
             squad.name,
-            match squad.keys.len() {
-                1 => "1 key".to_owned(),
-                n => format!("{n} keys"),
-            },
+            class::keys_said(squad),
             class::address(&host, &roster, &squad.name)
         ));
     }

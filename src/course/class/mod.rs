@@ -272,15 +272,31 @@ pub fn address(host: &Answers, roster: &Roster, squad: &str) -> String {
     }
 }
 
-/// A squad of a roster that passed, as `class check` (and the wizard's check) says it.
+/// What `class check` (and the wizard's check) says of a roster that passed, before its squads.
+pub fn summary(host: &Answers, roster: &Roster) -> String {
+    let keys: usize = roster.squads.iter().map(|s| s.keys.len()).sum();
+    format!(
+        "{} squads, {keys} members' keys, on {} (set up by {}):",
+        roster.squads.len(),
+        host.host,
+        host.login_name()
+    )
+}
+
+/// A squad's members' keys, counted in words: "1 key", "3 keys".
+pub fn keys_said(squad: &Squad) -> String {
+    match squad.keys.len() {
+        1 => "1 key".to_owned(),
+        n => format!("{n} keys"),
+    }
+}
+
+/// A squad of a roster that passed, as `class check` says it.
 pub fn squad_line(host: &Answers, roster: &Roster, squad: &Squad) -> String {
     format!(
         "  {:<16} {:<7} {}  (limits: memory {}, CPU {}, {} tasks)",
         squad.name,
-        match squad.keys.len() {
-            1 => "1 key".to_owned(),
-            n => format!("{n} keys"),
-        },
+        keys_said(squad),
         address(host, roster, &squad.name),
         squad.memory_max,
         squad.cpu_quota,
