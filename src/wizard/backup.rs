@@ -33,10 +33,7 @@ pub struct BackupOffer {
 pub(super) fn offered(app: &App) -> bool {
     // A squad's key runs only its sealed steps: not the doctor's or a backup's.
     app.squad.is_none()
-        && matches!(
-            app.current,
-            StageId::App | StageId::Service | StageId::Domain
-        )
+        && super::board::offered(app.current)
         && app.status(StageId::Postgres) == crate::course::StageStatus::Done
 }
 

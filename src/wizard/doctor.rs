@@ -7,7 +7,6 @@
 
 use super::{App, Effect, Overlay, SideRun, View, flow};
 use crate::cloud::worker::CloudJob;
-use crate::course::StageId;
 use crate::course::doctor::count;
 use crate::course::doctor::{self, Card, CloudView, Level, Sections};
 use crate::logbuf::LineKind;
@@ -57,11 +56,7 @@ pub enum CloudLook {
 /// health board is), done or failed.
 pub(super) fn offered(app: &App) -> bool {
     // A squad's key runs only its sealed steps: not the doctor's or a backup's.
-    app.squad.is_none()
-        && matches!(
-            app.current,
-            StageId::App | StageId::Service | StageId::Domain
-        )
+    app.squad.is_none() && super::board::offered(app.current)
 }
 
 /// Starts the doctor's check (changes nothing on the server).

@@ -28,10 +28,7 @@ pub struct LogsView {
 /// Where `l` works: the end of stages 8–10.
 /// A squad's too: the logs' command is among its sealed steps (its own site's logs only).
 pub(super) fn offered(app: &App) -> bool {
-    matches!(
-        app.current,
-        StageId::App | StageId::Service | StageId::Domain
-    )
+    super::board::offered(app.current)
 }
 
 /// `l`: reads the logs (changes nothing on the server).
