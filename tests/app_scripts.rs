@@ -305,7 +305,7 @@ fn lock_script(dir: &Path, holder: &str, body: &str) -> String {
     let holder = if holder.is_empty() { "$$" } else { holder };
     format!(
         "u=$(id -un)\nbase='{d}/site'\nreleases='{d}/site/releases'\nstaging='{d}/state'\n\
-         {LIB}\n{LOCK}\nconnection_pid() {{ echo {holder}; }}\n{body}"
+         {LIB}\n{LOCK}\nconnection_pid() {{ connection={holder}; }}\n{body}"
     )
 }
 

@@ -94,7 +94,7 @@ fn notice_lines(notice: &Notice, quiet: bool) -> Vec<String> {
 /// where the time goes: the difference to the next step's line is this step's time).
 pub fn step_line(phase: Phase, step: &Step, at: std::time::Duration) -> String {
     format!(
-        "  → [{}] {}  (+{:.1} s)",
+        "  → [{}] {}  (+{:.2} s)",
         phase.label(),
         step.headline(),
         at.as_secs_f64()

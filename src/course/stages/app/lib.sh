@@ -1,22 +1,21 @@
-# Shared by the app and service stages, deploy and rollback. The site's code lives in folders
-# its user $u owns (base=/var/www/html/SITE: releases/NAME, the `current` link nginx's uWSGI
-# runs, log/); what root decides by lives in root's own folder (staging=/var/lib/droplift/app/SITE,
-# mode 700): each release's mark (marks/NAME: status building/built/good/failed, built, digest,
-# source, uwsgi), which release serves and which waits (the files current and next), the
-# environment file. Root never opens, reads, writes, chowns or chmods a path in the user's
-# folders: the user's code (or a library it installed) could have put a link there to a file of
-# root's. Root changes those folders only as the user (as_owner), and reads nothing there that
-# it acts on.
+# Shared by the app and service stages, deploy and rollback. The site's code is in folders its
+# user $u owns (base=/var/www/html/SITE: releases/NAME, the `current` link, log/); what root
+# decides by is in root's folder (staging=/var/lib/droplift/app/SITE, 700): each release's mark
+# (marks/NAME: status, built, digest, source, uwsgi), the files current and next, the
+# environment file. Root changes the user's folders only as the user (as_owner) and reads
+# nothing there it acts on: the user's code could have put a link there to a file of root's.
 : "${u:?}" "${base:?}" "${releases:?}" "${staging:?}"
 set -euo pipefail
 marks="$staging/marks"
+# Who runs this (root, or the user in the bookkeeping tests): asked once.
+running_as=$(id -un)
 
 # Runs a command as the site's user, from / (root's working folder may be closed to it), without
 # the site's lock files open (lock.sh holds them on fds 8 and 9: nothing of root's is handed to
 # the user's processes). When this already is that user (the bookkeeping tests on a laptop), it
 # runs as is.
 as_owner() {
-  if [ "$(id -un)" = "$u" ]; then
+  if [ "$running_as" = "$u" ]; then
     (cd / && "$@") 8>&- 9>&-
   else
     (cd / && runuser -u "$u" -- "$@") 8>&- 9>&-
@@ -30,7 +29,7 @@ service_group() { stat -c %G -- "$base"; }
 # what they make (collectstatic's files, a SQLite file) has nginx's group, as what uWSGI makes
 # does, whatever the folder it is made in.
 as_service() {
-  if [ "$(id -un)" = "$u" ]; then
+  if [ "$running_as" = "$u" ]; then
     (cd / && "$@") 8>&- 9>&-
   else
     (cd / && runuser -u "$u" -g "$(service_group)" -- "$@") 8>&- 9>&-
@@ -57,9 +56,11 @@ legacy_names() {
 
 # The value of key $2 in release $1's mark; nothing when there is none.
 mark_get() {
+  local l v=""
   if [ -d "$marks" ]; then
     [ -f "$marks/$1" ] || return 0
-    sed -n "s/^$2=//p" "$marks/$1" | tail -n 1
+    while IFS= read -r l || [ -n "$l" ]; do [[ $l != "$2="* ]] || v=${l#*=}; done < "$marks/$1"
+    [ -z "$v" ] || echo "$v"
   else
     legacy_mark "$1" | sed -n "s/^$2=//p" | tail -n 1
   fi
@@ -111,7 +112,8 @@ link_target() {
   local target
   if [ -d "$marks" ]; then
     [ -f "$staging/$1" ] || return 0
-    target=$(head -n 1 "$staging/$1")
+    target=""
+    read -r target < "$staging/$1" || true
   else
     target=$(as_owner readlink -- "$base/$1" 2>/dev/null) || return 0
     target=${target##*/}

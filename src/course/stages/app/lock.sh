@@ -6,33 +6,42 @@ set -euo pipefail
 lock_wait=${lock_wait:-240}
 lock_idle=${lock_idle:-90}
 
-# Field $2 of /proc/$1/stat after the command's name (1: state, 2: parent, 20: start time).
-proc_field() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f "$2"; }
+# Each step locks: bash does the work here, not programs (1-2 ms each).
 
-# The sshd process of the connection this script came in on (the first sshd above it), else
-# this script itself.
+# Field $2 of /proc/$1/stat after the name (2: parent, 20: start time) in $field.
+proc_field() {
+  local l="" f
+  field=""
+  { read -r l < "/proc/$1/stat"; } 2>/dev/null || return 0
+  read -r -a f <<< "${l##*) }"
+  field=${f[$2 - 1]-}
+}
+
+# In $connection: the sshd of this run's connection (the first above it), else this script.
 connection_pid() {
   local pid=$$ comm
+  connection=$$
   while [ "${pid:-0}" -gt 1 ]; do
-    comm=$(cat "/proc/$pid/comm" 2>/dev/null) || break
+    { read -r comm < "/proc/$pid/comm"; } 2>/dev/null || break
     case "$comm" in
       sshd | sshd-session)
-        echo "$pid"
+        connection=$pid
         return 0
         ;;
     esac
-    pid=$(proc_field "$pid" 2)
+    proc_field "$pid" 2
+    pid=$field
   done
-  echo "$$"
 }
 
 # Takes the site's lock for this run (at once when it holds it already), or waits; fails with
 # the reason when the lock was taken from this run or the wait is over.
 site_lock() {
-  local me id waited=0 idle=0 hpid hstart hsince hwho rest holder
-  me=$(connection_pid)
-  id="$me $(proc_field "$me" 20)"
-  install -d -m 700 "$staging"
+  local id waited=0 idle=0 hpid hstart hsince hwho rest holder alive
+  connection_pid
+  proc_field "$connection" 20
+  id="$connection $field"
+  [ -d "$staging" ] || install -d -m 700 "$staging"
   exec 8>> "$staging/lock.flock" 9>> "$staging/step.flock"
   while :; do
     flock 8
@@ -43,16 +52,18 @@ site_lock() {
     fi
     hpid="" hstart="" hsince=0 hwho=""
     if [ -f "$staging/lock" ]; then read -r hpid hstart hsince hwho rest < "$staging/lock" || true; fi
-    holder="another droplift run (${hwho:-someone}'s, since $(date -u -d "@${hsince:-0}" +%H:%M:%S) UTC)"
-    if systemctl is-active --quiet "droplift-go-live-$(basename "$staging")" 2>/dev/null; then
+    holder="another droplift run (${hwho:-someone}'s, since $(TZ=UTC printf '%(%H:%M:%S)T' "${hsince:-0}") UTC)"
+    alive=""
+    [ -z "$hpid" ] || { proc_field "$hpid" 20; alive=$field; }
+    if systemctl is-active --quiet "droplift-go-live-${staging##*/}" 2>/dev/null; then
       # A go-live runs by itself, whoever started it: nobody else changes the site meanwhile.
       flock -u 8
       holder="a go-live (it runs on the server by itself)"
-    elif [ "$hpid $hstart" = "$id" ] || [ -z "$hpid" ] || [ "$(proc_field "$hpid" 20)" != "$hstart" ]; then
+    elif [ "$hpid $hstart" = "$id" ] || [ -z "$hpid" ] || [ "$alive" != "$hstart" ]; then
       # Free, ours, or its connection is gone. A step of ours never overlaps another of ours.
       flock 9
       if [ "$hpid $hstart" != "$id" ]; then
-        printf '%s %s %s\n' "$id" "$(date +%s)" "${SUDO_USER:-$(id -un)}" > "$staging/lock.new"
+        printf '%s %(%s)T %s\n' "$id" -1 "${SUDO_USER:-$(id -un)}" > "$staging/lock.new"
         mv -f "$staging/lock.new" "$staging/lock"
       fi
       flock -u 8
@@ -62,7 +73,7 @@ site_lock() {
       idle=$((idle + 1))
       if [ "$idle" -ge "$lock_idle" ]; then
         echo "$hpid $hstart" >> "$staging/lock.lost"
-        printf '%s %s %s\n' "$id" "$(date +%s)" "${SUDO_USER:-$(id -un)}" > "$staging/lock.new"
+        printf '%s %(%s)T %s\n' "$id" -1 "${SUDO_USER:-$(id -un)}" > "$staging/lock.new"
         mv -f "$staging/lock.new" "$staging/lock"
         flock -u 8
         echo "took the site over from ${hwho:-another}'s droplift run, which has changed nothing for ${idle} s (its connection may be lost)"
@@ -88,12 +99,13 @@ site_lock() {
 
 # Gives the site's lock back when this run holds it.
 site_unlock() {
-  local me hpid hstart rest
-  me=$(connection_pid)
+  local hpid hstart rest
   [ -f "$staging/lock" ] || return 0
+  connection_pid
+  proc_field "$connection" 20
   exec 8>> "$staging/lock.flock"
   flock 8
   read -r hpid hstart rest < "$staging/lock" || true
-  if [ "$hpid $hstart" = "$me $(proc_field "$me" 20)" ]; then rm -f "$staging/lock"; fi
+  if [ "$hpid $hstart" = "$connection $field" ]; then rm -f "$staging/lock"; fi
   flock -u 8
 }

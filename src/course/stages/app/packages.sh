@@ -11,10 +11,7 @@ else
   echo "uWSGI: pip builds it once, because ${choice#pip: }"
 fi
 read -ra wanted <<<"$packages $(uwsgi_packages_for "$choice")"
-missing=()
-for p in "${wanted[@]}"; do
-  [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
-done
+mapfile -t missing < <(not_installed "${wanted[@]}")
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "installed already: ${wanted[*]}"
   exit 0

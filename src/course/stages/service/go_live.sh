@@ -7,7 +7,7 @@ set -euo pipefail
 state="$staging/go-live"
 backup="$state/before"
 unit_file="/etc/systemd/system/$unit@.service"
-golive="droplift-go-live-$(basename "$staging")"
+golive="droplift-go-live-${staging##*/}"
 
 # Records the phase $1 (planned, started, switched, passed) and what it is about.
 phase() {
@@ -251,9 +251,9 @@ if [ "$from" = legacy ]; then
 fi
 phase planned
 {
-  # shellcheck disable=SC2154 # marks is set by lib.sh, etc_dir by slots.sh
+  # shellcheck disable=SC2154 # marks and running_as are set by lib.sh, etc_dir by slots.sh
   declare -p base staging unit target ini env_file u releases server_name health health_json \
-    marks etc_dir state backup unit_file golive name old was slot from at
+    marks etc_dir state backup unit_file golive name old was slot from at running_as
   declare -f
   echo go_live_detached
 } > "$staging/go-live.sh"
