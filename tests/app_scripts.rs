@@ -486,7 +486,7 @@ fn check_app(base: &Path, module: &str, env: &str) -> Option<(bool, String)> {
     std::fs::write(base.join("state/app.env"), env).expect("env file");
     let script = format!(
         "base='{b}/site'\nreleases='{b}/site/releases'\nstaging='{b}/state'\n\
-         env_file='{b}/state/app.env'\nu=root\nmodule='{module}'\n{LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{CHECK_APP}",
+         env_file='{b}/state/app.env'\nu=root\nunit=uwsgi-t\nrelease_cmds=''\nmodule='{module}'\n{LIB}\n{LOCK}\n{DBLOGIN}\n{APPENV}\n{CHECK_APP}",
         b = base.display()
     );
     let out = Command::new("bash")

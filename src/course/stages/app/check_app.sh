@@ -3,7 +3,7 @@
 # module or a database that refuses the password fails here, before the release can go live.
 # Root reads its own environment file and hands it to the user's Python on stdin; nothing of the
 # release runs as root.
-: "${u:?}" "${module:?}" "${releases:?}" "${env_file:?}"
+: "${u:?}" "${module:?}" "${releases:?}" "${env_file:?}" "${staging:?}" "${unit:?}" "${release_cmds?}"
 set -euo pipefail
 site_lock
 name=$(link_target next)
@@ -11,6 +11,16 @@ name=$(link_target next)
 status=$(mark_get "$name" status)
 if [ "$status" = built ] || [ "$status" = good ]; then
   echo "release $name was checked already"
+  exit 0
+fi
+# A site on two slots: its go-live starts the release in the idle slot, where uWSGI imports it
+# (need-app) and droplift asks it on its own socket before nginx sends it a request; a release
+# that fails there never serves. Not imported twice, unless release commands come first: they
+# change the database, so the code must import before they run.
+slot=""
+read -r slot < "$staging/slot" 2>/dev/null || true
+if [ -z "$release_cmds" ] && [[ $slot =~ ^[ab]$ ]] && [ -e "/etc/systemd/system/$unit@.service" ]; then
+  echo "release $name: the go-live imports $module in the idle slot and asks it before it serves (a failure there changes nothing): no import here"
   exit 0
 fi
 home=$(getent passwd "$u" | cut -d: -f6)

@@ -550,13 +550,16 @@ pub fn plans(v: &AppValues) -> Result<StagePlans, QuoteError> {
         Step::run(
             format!(
                 "Import {} as uWSGI will, with the environment file, to catch a missing library \
-                 or a wrong module now",
+                 or a wrong module now\n(on a site already serving from two slots, with no \
+                 release commands, its go-live does this instead: the new slot imports the app \
+                 and is asked before nginx sends it a request)",
                 v.module
             ),
             Command::root(
                 &layout
                     .script(&[LIB, LOCK, DBLOGIN, APPENV, CHECK_APP])
-                    .set("module", &v.module),
+                    .set("module", &v.module)
+                    .set("release_cmds", &v.release),
             )?
             .timeout(Duration::from_secs(300)),
         ),

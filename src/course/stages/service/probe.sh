@@ -9,7 +9,7 @@ set -euo pipefail
 cur=$(link_target current)
 nxt=$(link_target next)
 todo=()
-if systemctl is-active --quiet "droplift-go-live-$(basename "$staging")" 2>/dev/null; then
+if systemctl is-active --quiet "droplift-go-live-${staging##*/}" 2>/dev/null; then
   echo "droplift-state: pending a go-live is running on the server now"
   exit 0
 fi
