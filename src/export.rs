@@ -17,7 +17,7 @@ const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-dropl
 const README: &str = include_str!("../assets/ansible/README.md");
 const ANSIBLE_CFG: &str = include_str!("../assets/ansible/ansible.cfg");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
-const VERIFY_UNIT: &str = include_str!("../assets/ansible/files/verify-unit.sh");
+const GO_LIVE_WANTED: &str = include_str!("../assets/ansible/files/go-live-wanted.sh");
 
 /// The wizard's last screen says the export exists, in one line.
 pub const WIZARD_HINT: &str = "More droplets the same way: `droplift export ansible --answers \
@@ -97,12 +97,59 @@ fn nginx_site(answers: &Answers) -> String {
     }
 }
 
-/// uWSGI's settings, the systemd unit and the HTTPS lines as Ansible templates: droplift's own
-/// files, their placeholders renamed to the play's variables (`{{site}}` is already one).
+/// uWSGI's settings, the slots' systemd unit and the HTTPS lines as Ansible templates: droplift's
+/// own files, their placeholders renamed to the play's variables (`{{site}}` is already one).
 fn as_ansible_template(text: &str) -> String {
     text.replace("{{module}}", "{{ app_module }}")
         .replace("{{user}}", "{{ user_name }}")
+        .replace("{{group}}", "{{ app_group }}")
+        .replace("{{memory_max}}", "{{ app_memory_max }}")
+        .replace("{{cpu_quota}}", "{{ app_cpu_quota }}")
+        .replace("{{tasks_max}}", "{{ app_tasks_max }}")
         .replace("{{domain}}", "{{ tls_domain }}")
+}
+
+/// `files/go-live.sh`: droplift's own go-live (lib.sh, lock.sh, target.sh, smoke.sh, slots.sh,
+/// go_live.sh, unchanged) for the release recorded as `next`, its values from the arguments the
+/// play passes (the play's variables, which Ansible quotes).
+fn go_live_file() -> String {
+    use crate::course::stages::service;
+    let mut text = String::from(
+        "#!/bin/bash\n\
+         # Written by droplift export: droplift's own go-live, as its stage 9 and `droplift deploy`\n\
+         # run it. The release recorded as `next` starts in the slot that does not serve\n\
+         # (uwsgi-SITE@a or @b), must answer the health path on its own socket before nginx sends it\n\
+         # a request, then nginx's socket name moves to it and the old slot finishes its requests\n\
+         # and stops; if anything fails, the old slot never stopped and serves on. Arguments: the\n\
+         # user, the site's folder, its releases, root's folder for it, the unit's name, uwsgi.ini,\n\
+         # the environment file, the server name, the health path, yes when it wants JSON.\n\
+         u=$1 base=$2 releases=$3 staging=$4 unit=$5 ini=$6 env_file=$7\n\
+         server_name=$8 health=$9 health_json=${10} target=next\n",
+    );
+    for part in service::go_live_parts() {
+        text.push_str(part.trim_end_matches('\n'));
+        text.push('\n');
+    }
+    text
+}
+
+/// `files/go-live-wanted.sh`: droplift's own lib.sh and slots.sh, then the play's question (does
+/// the release serve already, as the play would set it up?). Arguments: the user, the site's
+/// folder, its releases, root's folder for it, the unit's name, uwsgi.ini, the environment file,
+/// the release the play chose.
+fn go_live_wanted_file() -> String {
+    use crate::course::stages::{app, service};
+    format!(
+        "#!/bin/bash\n\
+         # Written by droplift export: droplift's own lib.sh and slots.sh, then whether a go-live has\n\
+         # anything to do (read-only). Arguments: the user, the site's folder, its releases, root's\n\
+         # folder for it, the unit's name, uwsgi.ini, the environment file, the release.\n\
+         u=$1 base=$2 releases=$3 staging=$4 unit=$5 ini=$6 env_file=$7 release=$8\n\
+         play=$staging/play\n{}\n{}\n{}",
+        app::LIB.trim_end_matches('\n'),
+        service::SLOTS.trim_end_matches('\n'),
+        GO_LIVE_WANTED
+    )
 }
 
 /// nginx's lines for the static folders (`app_static`): byte for byte what droplift's
@@ -211,12 +258,12 @@ pub fn ansible(
         file("templates/sshd-droplift.conf.j2", SSHD_TEMPLATE.to_owned()),
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
-            "templates/uwsgi.ini.j2",
-            as_ansible_template(crate::course::stages::service::UWSGI_INI),
+            "templates/uwsgi-slot.ini.j2",
+            as_ansible_template(crate::course::stages::service::SLOT_INI),
         ),
         file(
-            "templates/uwsgi.service.j2",
-            as_ansible_template(crate::course::stages::service::UNIT),
+            "templates/uwsgi-slot.service.j2",
+            as_ansible_template(crate::course::stages::service::SLOT_UNIT),
         ),
         file(
             "templates/nginx-static.conf.j2",
@@ -248,7 +295,8 @@ pub fn ansible(
             crate::course::stages::domain::RENEW_CHECK_TIMER.to_owned(),
         ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
-        file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
+        file("files/go-live.sh", go_live_file()),
+        file("files/go-live-wanted.sh", go_live_wanted_file()),
         file(
             "files/uwsgi-choice.sh",
             format!(
@@ -334,6 +382,28 @@ fn app_vars(
          /var/www/html/SITE/releases,\n# served by uWSGI as `module:callable`.\n",
     );
     let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
+    let service = crate::course::stages::service::values(answers)?;
+    vars.push_str(
+        "# Each release runs in one of two slots, uwsgi-SITE@a and @b, as droplift runs it: the \
+         service's group\n# (nginx's way in to the socket) and each slot's limits (systemd's \
+         MemoryMax=, CPUQuota=, TasksMax=).\n",
+    );
+    let _ = writeln!(vars, "app_group: {}", yaml_text(service.group.as_str()));
+    let _ = writeln!(
+        vars,
+        "app_memory_max: {}",
+        yaml_text(service.limits.memory_max.as_str())
+    );
+    let _ = writeln!(
+        vars,
+        "app_cpu_quota: {}",
+        yaml_text(service.limits.cpu_quota.as_str())
+    );
+    let _ = writeln!(
+        vars,
+        "app_tasks_max: {}",
+        yaml_text(service.limits.tasks_max.as_str())
+    );
     vars.push_str(
         "# The smoke test asks this path through nginx before a release counts as good: 2xx is \
          healthy\n# (with app_health_json, 200 with JSON: the sample app's /items).\n",
