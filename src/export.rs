@@ -749,6 +749,204 @@ mod tests {
         assert!(text("tasks/app.yml").contains("files/shared-link.sh"));
     }
 
+    /// The names a file's preamble assigns (`name=$1 other=$2` lines before droplift's files).
+    fn assigned(preamble: &str) -> Vec<&str> {
+        preamble
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .filter_map(|w| w.split_once('=').map(|(name, _)| name))
+            .collect()
+    }
+
+    /// The number of values the play passes to the script `file` (its `cmd:` up to `executable:`).
+    fn passed(tasks: &str, file: &str) -> usize {
+        let from = tasks.find(&format!("{file} ")).expect("the script's task");
+        let to = from + tasks[from..].find("executable:").expect("executable");
+        tasks[from..to].matches("{{").count()
+    }
+
+    #[test]
+    fn stage_9_runs_droplifts_own_go_live_with_every_value_it_reads() {
+        let files = ansible(
+            &Answers::new("203.0.113.7", "johndoe"),
+            Path::new("/home/j"),
+            None,
+        )
+        .expect("export");
+        let text = |path: &str| file_text(&files, path);
+        let tasks = text("tasks/service.yml");
+        // droplift's files, unchanged and in the order its go-live step runs them.
+        let parts = crate::course::stages::service::go_live_parts();
+        let own: String = parts
+            .iter()
+            .map(|p| format!("{}\n", p.trim_end_matches('\n')))
+            .collect();
+        let go_live = text("files/go-live.sh");
+        let preamble = go_live.strip_suffix(&own).expect("droplift's own go-live");
+        let names = assigned(preamble);
+        for part in parts {
+            for name in crate::shell::declared_inputs(part) {
+                assert!(names.contains(&name), "go-live.sh: {name} is not set");
+            }
+        }
+        assert!(preamble.contains("target=next"), "{preamble}");
+        assert!(preamble.contains("${10}") && !preamble.contains("${11}"));
+        assert_eq!(passed(&tasks, "files/go-live.sh"), 10);
+
+        let wanted = text("files/go-live-wanted.sh");
+        let (preamble, _) = wanted
+            .split_once(crate::course::stages::app::LIB.trim_end_matches('\n'))
+            .expect("droplift's own lib.sh");
+        assert!(wanted.ends_with(GO_LIVE_WANTED));
+        assert!(wanted.contains(crate::course::stages::service::SLOTS.trim_end_matches('\n')));
+        let names = assigned(preamble);
+        for part in [
+            crate::course::stages::app::LIB,
+            crate::course::stages::service::SLOTS,
+            GO_LIVE_WANTED,
+        ] {
+            for name in crate::shell::declared_inputs(part) {
+                assert!(
+                    names.contains(&name),
+                    "go-live-wanted.sh: {name} is not set"
+                );
+            }
+        }
+        assert!(preamble.contains("$8") && !preamble.contains("$9"));
+        assert_eq!(passed(&tasks, "files/go-live-wanted.sh"), 8);
+        // The legacy unit that restarted in place is gone from the play.
+        assert!(!tasks.contains("restarted"), "{tasks}");
+        assert!(!files.iter().any(|f| f.path.ends_with("uwsgi.service.j2")));
+    }
+
+    #[test]
+    fn the_slots_templates_filled_from_group_vars_are_droplifts_own_files() {
+        // A private site (no sudo: the owner's group) with limits of its own, so each value shows.
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.user_sudo = false;
+        answers.app.module = "shop:create_app()".into();
+        answers.app.memory_max = "300M".into();
+        answers.app.cpu_quota = "50%".into();
+        answers.app.tasks_max = "64".into();
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
+        let vars = file_text(&files, "group_vars/all.yml");
+        let value = |key: &str| {
+            vars.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: !unsafe \"")))
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{key}:\n{vars}"))
+                .to_owned()
+        };
+        // What Ansible's template module does with these (no blocks, no filters): each variable
+        // replaced by its value.
+        let fill = |template: &str| {
+            [
+                "site",
+                "user_name",
+                "app_module",
+                "app_group",
+                "app_memory_max",
+                "app_cpu_quota",
+                "app_tasks_max",
+            ]
+            .iter()
+            .fold(file_text(&files, template), |text, key| {
+                text.replace(&format!("{{{{ {key} }}}}"), &value(key))
+                    .replace(&format!("{{{{{key}}}}}"), &value(key))
+            })
+        };
+        let v = crate::course::stages::service::values(&answers).expect("values");
+        assert_eq!(v.group.as_str(), "johndoe");
+        assert_eq!(
+            fill("templates/uwsgi-slot.ini.j2"),
+            crate::course::stages::service::uwsgi_ini(&v.site, &v.module, None).as_str()
+        );
+        assert_eq!(
+            fill("templates/uwsgi-slot.service.j2"),
+            crate::course::stages::service::unit_file(&v.site, &v.user, &v.group, &v.limits)
+                .as_str()
+        );
+    }
+
+    #[test]
+    fn a_go_live_is_wanted_until_the_release_serves_as_the_play_sets_it_up() {
+        let files = ansible(
+            &Answers::new("203.0.113.7", "johndoe"),
+            Path::new("/home/j"),
+            None,
+        )
+        .expect("export");
+        let script = file_text(&files, "files/go-live-wanted.sh");
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        let (base, staging, etc) = (d.join("base"), d.join("state"), d.join("etc"));
+        for folder in [&base, &staging.join("marks"), &staging.join("play"), &etc] {
+            std::fs::create_dir_all(folder).expect("folder");
+        }
+        let me = String::from_utf8(
+            std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .expect("id")
+                .stdout,
+        )
+        .expect("utf-8");
+        let path = |p: &Path| p.to_str().expect("utf-8").to_owned();
+        let env_file = staging.join("app.env");
+        let said = |release: &str| {
+            let out = std::process::Command::new("bash")
+                .args(["-c", &script, "go-live-wanted", me.trim()])
+                .args([path(&base), path(&base.join("releases")), path(&staging)])
+                .args([
+                    "uwsgi-droplift-export-test-none",
+                    &path(&etc.join("uwsgi.ini")),
+                ])
+                .args([path(&env_file), release.to_owned()])
+                .output()
+                .expect("bash runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout)
+                .expect("utf-8")
+                .trim()
+                .to_owned()
+        };
+        let write = |p: PathBuf, text: &str| std::fs::write(p, text).expect("write");
+        assert_eq!(said("r1"), "go-live: no uWSGI slot serves the app yet");
+        write(staging.join("slot"), "a\n");
+        write(staging.join("current"), "r1\n");
+        write(staging.join("marks/r1"), "status=good\n");
+        assert_eq!(
+            said("r2"),
+            "go-live: release r2 is not the one serving (r1)"
+        );
+        write(staging.join("next"), "r2\n");
+        assert_eq!(said("r1"), "go-live: release r2 waits to go live");
+        std::fs::remove_file(staging.join("next")).expect("rm");
+        write(d.join("state/app.env.next"), "A=1\n");
+        assert_eq!(
+            said("r1"),
+            "go-live: a new environment file waits to go live"
+        );
+        std::fs::remove_file(d.join("state/app.env.next")).expect("rm");
+        write(etc.join("slot-a.env"), "DROPLIFT_RELEASE=r0\n");
+        assert_eq!(
+            said("r1"),
+            "go-live: uwsgi-droplift-export-test-none@a is set to serve release r0, not r1"
+        );
+        write(etc.join("slot-a.env"), "DROPLIFT_RELEASE=r1\n");
+        write(etc.join("slot-a.ini"), "module = app:app\n");
+        write(staging.join("play/uwsgi.ini"), "module = shop:app\n");
+        assert_eq!(said("r1"), "go-live: uWSGI's settings changed");
+        write(staging.join("play/uwsgi.ini"), "module = app:app\n");
+        // The unit this test names is installed nowhere: it differs from the play's.
+        assert_eq!(said("r1"), "go-live: the slots' unit changed");
+    }
+
     #[test]
     fn the_site_is_the_course_template_or_the_students_text_kept_raw() {
         let mut answers = Answers::new("203.0.113.7", "johndoe");
