@@ -26,8 +26,8 @@ pub const SLOT_INI: &str = include_str!("../../../../assets/uwsgi/slot.ini");
 /// The systemd unit of the two slots (`uwsgi-SITE@.service`), with `{{site}}` and `{{user}}`.
 pub const SLOT_UNIT: &str = include_str!("../../../../assets/uwsgi/slot.service");
 /// uWSGI's settings as one unit that restarts in place, with `{{site}}` and `{{module}}`: what
-/// droplift set up before the slots (its check still knows them), and what the Ansible export
-/// writes.
+/// droplift and its Ansible export set up before the slots (the check still knows them; the next
+/// go-live moves such a server to the slots).
 pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
 /// The one unit of before (`uwsgi-SITE.service`), with `{{site}}` and `{{user}}`: see UWSGI_INI.
 pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
