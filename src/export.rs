@@ -17,7 +17,7 @@ const SSHD_TEMPLATE: &str = include_str!("../assets/ansible/templates/sshd-dropl
 const README: &str = include_str!("../assets/ansible/README.md");
 const ANSIBLE_CFG: &str = include_str!("../assets/ansible/ansible.cfg");
 const NGINX_TEST: &str = include_str!("../assets/ansible/files/nginx-test-site.sh");
-const VERIFY_UNIT: &str = include_str!("../assets/ansible/files/verify-unit.sh");
+const GO_LIVE_WANTED: &str = include_str!("../assets/ansible/files/go-live-wanted.sh");
 
 /// The wizard's last screen says the export exists, in one line.
 pub const WIZARD_HINT: &str = "More droplets the same way: `droplift export ansible --answers \
@@ -97,12 +97,59 @@ fn nginx_site(answers: &Answers) -> String {
     }
 }
 
-/// uWSGI's settings, the systemd unit and the HTTPS lines as Ansible templates: droplift's own
-/// files, their placeholders renamed to the play's variables (`{{site}}` is already one).
+/// uWSGI's settings, the slots' systemd unit and the HTTPS lines as Ansible templates: droplift's
+/// own files, their placeholders renamed to the play's variables (`{{site}}` is already one).
 fn as_ansible_template(text: &str) -> String {
     text.replace("{{module}}", "{{ app_module }}")
         .replace("{{user}}", "{{ user_name }}")
+        .replace("{{group}}", "{{ app_group }}")
+        .replace("{{memory_max}}", "{{ app_memory_max }}")
+        .replace("{{cpu_quota}}", "{{ app_cpu_quota }}")
+        .replace("{{tasks_max}}", "{{ app_tasks_max }}")
         .replace("{{domain}}", "{{ tls_domain }}")
+}
+
+/// `files/go-live.sh`: droplift's own go-live (lib.sh, lock.sh, target.sh, smoke.sh, slots.sh,
+/// go_live.sh, unchanged) for the release recorded as `next`, its values from the arguments the
+/// play passes (the play's variables, which Ansible quotes).
+fn go_live_file() -> String {
+    use crate::course::stages::service;
+    let mut text = String::from(
+        "#!/bin/bash\n\
+         # Written by droplift export: droplift's own go-live, as its stage 9 and `droplift deploy`\n\
+         # run it. The release recorded as `next` starts in the slot that does not serve\n\
+         # (uwsgi-SITE@a or @b), must answer the health path on its own socket before nginx sends it\n\
+         # a request, then nginx's socket name moves to it and the old slot finishes its requests\n\
+         # and stops; if anything fails, the old slot never stopped and serves on. Arguments: the\n\
+         # user, the site's folder, its releases, root's folder for it, the unit's name, uwsgi.ini,\n\
+         # the environment file, the server name, the health path, yes when it wants JSON.\n\
+         u=$1 base=$2 releases=$3 staging=$4 unit=$5 ini=$6 env_file=$7\n\
+         server_name=$8 health=$9 health_json=${10} target=next\n",
+    );
+    for part in service::go_live_parts() {
+        text.push_str(part.trim_end_matches('\n'));
+        text.push('\n');
+    }
+    text
+}
+
+/// `files/go-live-wanted.sh`: droplift's own lib.sh and slots.sh, then the play's question (does
+/// the release serve already, as the play would set it up?). Arguments: the user, the site's
+/// folder, its releases, root's folder for it, the unit's name, uwsgi.ini, the environment file,
+/// the release the play chose.
+fn go_live_wanted_file() -> String {
+    use crate::course::stages::{app, service};
+    format!(
+        "#!/bin/bash\n\
+         # Written by droplift export: droplift's own lib.sh and slots.sh, then whether a go-live has\n\
+         # anything to do (read-only). Arguments: the user, the site's folder, its releases, root's\n\
+         # folder for it, the unit's name, uwsgi.ini, the environment file, the release.\n\
+         u=$1 base=$2 releases=$3 staging=$4 unit=$5 ini=$6 env_file=$7 release=$8\n\
+         play=$staging/play\n{}\n{}\n{}",
+        app::LIB.trim_end_matches('\n'),
+        service::SLOTS.trim_end_matches('\n'),
+        GO_LIVE_WANTED
+    )
 }
 
 /// nginx's lines for the static folders (`app_static`): byte for byte what droplift's
@@ -211,12 +258,12 @@ pub fn ansible(
         file("templates/sshd-droplift.conf.j2", SSHD_TEMPLATE.to_owned()),
         file("templates/nginx-site.conf.j2", nginx_site(answers)),
         file(
-            "templates/uwsgi.ini.j2",
-            as_ansible_template(crate::course::stages::service::UWSGI_INI),
+            "templates/uwsgi-slot.ini.j2",
+            as_ansible_template(crate::course::stages::service::SLOT_INI),
         ),
         file(
-            "templates/uwsgi.service.j2",
-            as_ansible_template(crate::course::stages::service::UNIT),
+            "templates/uwsgi-slot.service.j2",
+            as_ansible_template(crate::course::stages::service::SLOT_UNIT),
         ),
         file(
             "templates/nginx-static.conf.j2",
@@ -248,7 +295,8 @@ pub fn ansible(
             crate::course::stages::domain::RENEW_CHECK_TIMER.to_owned(),
         ),
         file("files/nginx-test-site.sh", NGINX_TEST.to_owned()),
-        file("files/verify-unit.sh", VERIFY_UNIT.to_owned()),
+        file("files/go-live.sh", go_live_file()),
+        file("files/go-live-wanted.sh", go_live_wanted_file()),
         file(
             "files/uwsgi-choice.sh",
             format!(
@@ -334,6 +382,28 @@ fn app_vars(
          /var/www/html/SITE/releases,\n# served by uWSGI as `module:callable`.\n",
     );
     let _ = writeln!(vars, "app_module: {}", yaml_text(&app.module));
+    let service = crate::course::stages::service::values(answers)?;
+    vars.push_str(
+        "# Each release runs in one of two slots, uwsgi-SITE@a and @b, as droplift runs it: the \
+         service's group\n# (nginx's way in to the socket) and each slot's limits (systemd's \
+         MemoryMax=, CPUQuota=, TasksMax=).\n",
+    );
+    let _ = writeln!(vars, "app_group: {}", yaml_text(service.group.as_str()));
+    let _ = writeln!(
+        vars,
+        "app_memory_max: {}",
+        yaml_text(service.limits.memory_max.as_str())
+    );
+    let _ = writeln!(
+        vars,
+        "app_cpu_quota: {}",
+        yaml_text(service.limits.cpu_quota.as_str())
+    );
+    let _ = writeln!(
+        vars,
+        "app_tasks_max: {}",
+        yaml_text(service.limits.tasks_max.as_str())
+    );
     vars.push_str(
         "# The smoke test asks this path through nginx before a release counts as good: 2xx is \
          healthy\n# (with app_health_json, 200 with JSON: the sample app's /items).\n",
@@ -677,6 +747,204 @@ mod tests {
         );
         assert!(text("tasks/service.yml").contains("nginx-static.conf.j2"));
         assert!(text("tasks/app.yml").contains("files/shared-link.sh"));
+    }
+
+    /// The names a file's preamble assigns (`name=$1 other=$2` lines before droplift's files).
+    fn assigned(preamble: &str) -> Vec<&str> {
+        preamble
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .flat_map(str::split_whitespace)
+            .filter_map(|w| w.split_once('=').map(|(name, _)| name))
+            .collect()
+    }
+
+    /// The number of values the play passes to the script `file` (its `cmd:` up to `executable:`).
+    fn passed(tasks: &str, file: &str) -> usize {
+        let from = tasks.find(&format!("{file} ")).expect("the script's task");
+        let to = from + tasks[from..].find("executable:").expect("executable");
+        tasks[from..to].matches("{{").count()
+    }
+
+    #[test]
+    fn stage_9_runs_droplifts_own_go_live_with_every_value_it_reads() {
+        let files = ansible(
+            &Answers::new("203.0.113.7", "johndoe"),
+            Path::new("/home/j"),
+            None,
+        )
+        .expect("export");
+        let text = |path: &str| file_text(&files, path);
+        let tasks = text("tasks/service.yml");
+        // droplift's files, unchanged and in the order its go-live step runs them.
+        let parts = crate::course::stages::service::go_live_parts();
+        let own: String = parts
+            .iter()
+            .map(|p| format!("{}\n", p.trim_end_matches('\n')))
+            .collect();
+        let go_live = text("files/go-live.sh");
+        let preamble = go_live.strip_suffix(&own).expect("droplift's own go-live");
+        let names = assigned(preamble);
+        for part in parts {
+            for name in crate::shell::declared_inputs(part) {
+                assert!(names.contains(&name), "go-live.sh: {name} is not set");
+            }
+        }
+        assert!(preamble.contains("target=next"), "{preamble}");
+        assert!(preamble.contains("${10}") && !preamble.contains("${11}"));
+        assert_eq!(passed(&tasks, "files/go-live.sh"), 10);
+
+        let wanted = text("files/go-live-wanted.sh");
+        let (preamble, _) = wanted
+            .split_once(crate::course::stages::app::LIB.trim_end_matches('\n'))
+            .expect("droplift's own lib.sh");
+        assert!(wanted.ends_with(GO_LIVE_WANTED));
+        assert!(wanted.contains(crate::course::stages::service::SLOTS.trim_end_matches('\n')));
+        let names = assigned(preamble);
+        for part in [
+            crate::course::stages::app::LIB,
+            crate::course::stages::service::SLOTS,
+            GO_LIVE_WANTED,
+        ] {
+            for name in crate::shell::declared_inputs(part) {
+                assert!(
+                    names.contains(&name),
+                    "go-live-wanted.sh: {name} is not set"
+                );
+            }
+        }
+        assert!(preamble.contains("$8") && !preamble.contains("$9"));
+        assert_eq!(passed(&tasks, "files/go-live-wanted.sh"), 8);
+        // The legacy unit that restarted in place is gone from the play.
+        assert!(!tasks.contains("restarted"), "{tasks}");
+        assert!(!files.iter().any(|f| f.path.ends_with("uwsgi.service.j2")));
+    }
+
+    #[test]
+    fn the_slots_templates_filled_from_group_vars_are_droplifts_own_files() {
+        // A private site (no sudo: the owner's group) with limits of its own, so each value shows.
+        let mut answers = Answers::new("203.0.113.7", "johndoe");
+        answers.user_sudo = false;
+        answers.app.module = "shop:create_app()".into();
+        answers.app.memory_max = "300M".into();
+        answers.app.cpu_quota = "50%".into();
+        answers.app.tasks_max = "64".into();
+        let files = ansible(&answers, Path::new("/home/j"), None).expect("export");
+        let vars = file_text(&files, "group_vars/all.yml");
+        let value = |key: &str| {
+            vars.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}: !unsafe \"")))
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{key}:\n{vars}"))
+                .to_owned()
+        };
+        // What Ansible's template module does with these (no blocks, no filters): each variable
+        // replaced by its value.
+        let fill = |template: &str| {
+            [
+                "site",
+                "user_name",
+                "app_module",
+                "app_group",
+                "app_memory_max",
+                "app_cpu_quota",
+                "app_tasks_max",
+            ]
+            .iter()
+            .fold(file_text(&files, template), |text, key| {
+                text.replace(&format!("{{{{ {key} }}}}"), &value(key))
+                    .replace(&format!("{{{{{key}}}}}"), &value(key))
+            })
+        };
+        let v = crate::course::stages::service::values(&answers).expect("values");
+        assert_eq!(v.group.as_str(), "johndoe");
+        assert_eq!(
+            fill("templates/uwsgi-slot.ini.j2"),
+            crate::course::stages::service::uwsgi_ini(&v.site, &v.module, None).as_str()
+        );
+        assert_eq!(
+            fill("templates/uwsgi-slot.service.j2"),
+            crate::course::stages::service::unit_file(&v.site, &v.user, &v.group, &v.limits)
+                .as_str()
+        );
+    }
+
+    #[test]
+    fn a_go_live_is_wanted_until_the_release_serves_as_the_play_sets_it_up() {
+        let files = ansible(
+            &Answers::new("203.0.113.7", "johndoe"),
+            Path::new("/home/j"),
+            None,
+        )
+        .expect("export");
+        let script = file_text(&files, "files/go-live-wanted.sh");
+        let dir = tempfile::tempdir().expect("tmp");
+        let d = dir.path();
+        let (base, staging, etc) = (d.join("base"), d.join("state"), d.join("etc"));
+        for folder in [&base, &staging.join("marks"), &staging.join("play"), &etc] {
+            std::fs::create_dir_all(folder).expect("folder");
+        }
+        let me = String::from_utf8(
+            std::process::Command::new("id")
+                .arg("-un")
+                .output()
+                .expect("id")
+                .stdout,
+        )
+        .expect("utf-8");
+        let path = |p: &Path| p.to_str().expect("utf-8").to_owned();
+        let env_file = staging.join("app.env");
+        let said = |release: &str| {
+            let out = std::process::Command::new("bash")
+                .args(["-c", &script, "go-live-wanted", me.trim()])
+                .args([path(&base), path(&base.join("releases")), path(&staging)])
+                .args([
+                    "uwsgi-droplift-export-test-none",
+                    &path(&etc.join("uwsgi.ini")),
+                ])
+                .args([path(&env_file), release.to_owned()])
+                .output()
+                .expect("bash runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout)
+                .expect("utf-8")
+                .trim()
+                .to_owned()
+        };
+        let write = |p: PathBuf, text: &str| std::fs::write(p, text).expect("write");
+        assert_eq!(said("r1"), "go-live: no uWSGI slot serves the app yet");
+        write(staging.join("slot"), "a\n");
+        write(staging.join("current"), "r1\n");
+        write(staging.join("marks/r1"), "status=good\n");
+        assert_eq!(
+            said("r2"),
+            "go-live: release r2 is not the one serving (r1)"
+        );
+        write(staging.join("next"), "r2\n");
+        assert_eq!(said("r1"), "go-live: release r2 waits to go live");
+        std::fs::remove_file(staging.join("next")).expect("rm");
+        write(d.join("state/app.env.next"), "A=1\n");
+        assert_eq!(
+            said("r1"),
+            "go-live: a new environment file waits to go live"
+        );
+        std::fs::remove_file(d.join("state/app.env.next")).expect("rm");
+        write(etc.join("slot-a.env"), "DROPLIFT_RELEASE=r0\n");
+        assert_eq!(
+            said("r1"),
+            "go-live: uwsgi-droplift-export-test-none@a is set to serve release r0, not r1"
+        );
+        write(etc.join("slot-a.env"), "DROPLIFT_RELEASE=r1\n");
+        write(etc.join("slot-a.ini"), "module = app:app\n");
+        write(staging.join("play/uwsgi.ini"), "module = shop:app\n");
+        assert_eq!(said("r1"), "go-live: uWSGI's settings changed");
+        write(staging.join("play/uwsgi.ini"), "module = app:app\n");
+        // The unit this test names is installed nowhere: it differs from the play's.
+        assert_eq!(said("r1"), "go-live: the slots' unit changed");
     }
 
     #[test]

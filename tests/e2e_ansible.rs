@@ -4,8 +4,10 @@
 //! play writes for stages 2–7 compared byte for byte with a third droplet's, set up by
 //! droplift's own `apply`), the app answering GET /items from this
 //! computer, `droplift status` finding every stage done on the play's droplets, and a second run
-//! that changes nothing. Then the guards: a firewall login that fails, a release that fails its
-//! smoke test, a domain pointing elsewhere; and HTTPS with a stand-in certificate, by the play
+//! that changes nothing. Then the guards: a firewall login that fails, a setting that fails the
+//! smoke test, a domain pointing elsewhere; releases from git in droplift's two uWSGI slots while
+//! a visitor asks every 50 ms (a good one takes over with no failed request, a broken one never
+//! serves one); and HTTPS with a stand-in certificate, by the play
 //! and by droplift's own stage 10. Needs Ansible (scripts/test installs it from PyPI into target/ansible-venv).
 
 mod common;
@@ -22,8 +24,9 @@ const DB_PW: &str = r"it's $HOME \ 100% a@b:c/d #x ü";
 const ROLE: &str = "items app";
 const DB: &str = "items-db";
 const SITE: &str = "/etc/nginx/sites-available/items-rest";
-/// The play's uWSGI unit: one that restarts in place (droplift's own stage 9 runs two slots,
-/// `uwsgi-items-rest@a`/`@b`, and its check accepts the play's).
+/// The play's uWSGI units, as droplift's own stage 9 runs them: two slots, `uwsgi-items-rest@a`
+/// and `@b` (this is their name without the slot), a release going live in the one that does
+/// not serve.
 const UNIT: &str = "uwsgi-items-rest";
 /// The site's folder: the user's, holding the app's parts only.
 const BASE: &str = "/var/www/html/items-rest";
@@ -228,8 +231,8 @@ fn assert_stages_8_and_9(droplet: &TestDroplet) {
             "{\"items\":[]}".to_owned()
         )
     );
-    droplet.run(&["systemctl", "is-enabled", "--quiet", UNIT]);
-    droplet.run(&["systemctl", "is-active", "--quiet", UNIT]);
+    let slot = serving_slot(droplet);
+    assert_served_by_slot(droplet, &slot);
     assert_eq!(
         droplet
             .run(&["stat", "-c", "%a %U", STATE, APP_ENV, INI])
@@ -298,11 +301,75 @@ fn assert_stages_8_and_9(droplet: &TestDroplet) {
         "-c",
         &format!("ls -A {BASE}; find {BASE}/releases -maxdepth 2 -name '.droplift-release*'"),
     ]);
-    let parts: &[&str] = &["current", "log", "releases", "shared", "socket.sock"];
+    let mut found: Vec<&str> = stray.split_whitespace().collect();
+    found.sort_unstable();
+    // The other slot's sockets go when its uWSGI has stopped (a moment after a go-live).
+    let other = if slot == "a" { "b" } else { "a" };
+    found.retain(|p| *p != format!("check-{other}.sock") && *p != format!("socket-{other}.sock"));
+    let mut parts = vec![
+        format!("check-{slot}.sock"),
+        "current".to_owned(),
+        "log".to_owned(),
+        "releases".to_owned(),
+        "shared".to_owned(),
+        format!("socket-{slot}.sock"),
+        "socket.sock".to_owned(),
+    ];
+    parts.sort_unstable();
+    assert_eq!(found, parts, "the site's folder holds the app's parts only");
+}
+
+/// The slot serving, as root records it for droplift's slots.sh: a or b.
+fn serving_slot(droplet: &TestDroplet) -> String {
+    let slot = droplet
+        .run(&["cat", &format!("{STATE}/slot")])
+        .trim()
+        .to_owned();
+    assert!(slot == "a" || slot == "b", "the slot serving: {slot:?}");
+    slot
+}
+
+/// The app runs in droplift's two slots as droplift's own stage 9 leaves them: slot `slot`'s
+/// unit runs and starts at boot, set to serve the release `current` names; the other slot is
+/// stopped (its stop goes on a moment after a go-live) and not enabled; the one unit of before
+/// (`uwsgi-items-rest.service`) is not there; nginx's socket name is a link to the slot's socket.
+fn assert_served_by_slot(droplet: &TestDroplet, slot: &str) {
+    let other = if slot == "a" { "b" } else { "a" };
+    droplet.run(&[
+        "systemctl",
+        "is-enabled",
+        "--quiet",
+        &format!("{UNIT}@{slot}"),
+    ]);
+    droplet.run(&[
+        "systemctl",
+        "is-active",
+        "--quiet",
+        &format!("{UNIT}@{slot}"),
+    ]);
+    droplet.run(&[
+        "sh",
+        "-c",
+        &format!(
+            "! systemctl is-enabled --quiet {UNIT}@{other} && for i in $(seq 300); do \
+             systemctl is-active --quiet {UNIT}@{other} || exit 0; sleep 0.1; done; exit 1"
+        ),
+    ]);
+    droplet.run(&[
+        "test",
+        "!",
+        "-e",
+        &format!("/etc/systemd/system/{UNIT}.service"),
+    ]);
     assert_eq!(
-        stray.split_whitespace().collect::<Vec<_>>(),
-        parts,
-        "the site's folder holds the app's parts only"
+        droplet
+            .run(&["readlink", &format!("{BASE}/socket.sock")])
+            .trim(),
+        format!("socket-{slot}.sock")
+    );
+    assert_eq!(
+        droplet.run(&["cat", &format!("/etc/droplift/items-rest/slot-{slot}.env")]),
+        format!("DROPLIFT_RELEASE={}\n", current_release(droplet))
     );
 }
 
@@ -532,6 +599,13 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         let status = droplift_status(home.path(), &home.path().join(format!("connect-{i}.toml")));
         assert_eq!(status.matches(" done ").count(), 9, "{status}");
         assert!(status.contains("skipped   no domain"), "{status}");
+        // Done on the two slots (the first release went live in slot a), not the one unit of
+        // before that the next go-live would move.
+        assert!(
+            status.contains(&format!("done      {UNIT}@a serves release")),
+            "{status}"
+        );
+        assert!(!status.contains("restarts in place"), "{status}");
     }
 
     assert!(
@@ -553,20 +627,28 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
     ] {
         assert_eq!(a.run(&["cat", file]), c.run(&["cat", file]), "{file}");
     }
-    // uWSGI's files: the play's one unit restarts in place (droplift's own stage 9 runs two
-    // slots, and its check accepts the play's); both name the app by its module, user and
-    // environment file. The secret setting the server made for itself is 50 characters in
-    // quotes (written by droplift's own env-compose program, files/env-compose.py).
-    let play_ini = a.run(&["cat", INI]);
-    assert!(play_ini.contains("module = app:app"), "{play_ini}");
-    assert!(
-        play_ini.contains("socket = /var/www/html/items-rest/socket.sock"),
-        "{play_ini}"
+    // uWSGI's files are droplift's own, byte for byte: the serving slot's settings (and
+    // uwsgi.ini, their copy) and the two slots' unit. The secret setting the server made for
+    // itself is 50 characters in quotes (written by droplift's own env-compose program,
+    // files/env-compose.py).
+    let own = droplift::course::stages::service::values(
+        &droplift::course::answers_file::parse(&answers_for(&a.address.to_string()))
+            .expect("answers")
+            .0,
+    )
+    .expect("stage 9's values");
+    let slot_ini = droplift::course::stages::service::uwsgi_ini(&own.site, &own.module, None);
+    let slot = serving_slot(&a);
+    assert_eq!(a.run(&["cat", INI]), slot_ini.as_str());
+    assert_eq!(
+        a.run(&["cat", &format!("/etc/droplift/items-rest/slot-{slot}.ini")]),
+        slot_ini.as_str()
     );
-    let play_unit = a.run(&["cat", &format!("/etc/systemd/system/{UNIT}.service")]);
-    for line in ["User=erin", &format!("EnvironmentFile={APP_ENV}")] {
-        assert!(play_unit.contains(line), "{line}:\n{play_unit}");
-    }
+    assert_eq!(
+        a.run(&["cat", &format!("/etc/systemd/system/{UNIT}@.service")]),
+        droplift::course::stages::service::unit_file(&own.site, &own.user, &own.group, &own.limits)
+            .as_str()
+    );
     let secret_lines = a.run(&["grep", "-cE", "^SECRET_KEY=\"[A-Za-z0-9_-]{50}\"$", APP_ENV]);
     assert_eq!(secret_lines.trim(), "1");
     assert_eq!(
@@ -756,7 +838,8 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         assert!(!timers.contains("droplift-ufw-undo"), "{timers}");
 
         // The go-live guard: a uWSGI setting that breaks the app (a module that does not exist)
-        // stops the service stage, and its rescue puts the old settings back: the app answers again.
+        // stops the service stage: the new slot never started, the old one serves on, and the
+        // settings are as they were.
         let vars = std::fs::read_to_string(&vars_path).expect("vars");
         let broken = vars.replace(
             r#"app_module: !unsafe "app:app""#,
@@ -765,6 +848,7 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         assert_ne!(broken, vars, "the module is in group_vars");
         std::fs::write(&vars_path, broken).expect("vars");
         let ini_before = a.run(&["cat", INI]);
+        let slot_before = serving_slot(&a);
         let failing = play_as_user(
             &playbook,
             &out_dir,
@@ -775,13 +859,13 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         std::fs::write(&vars_path, vars).expect("vars");
         assert!(!failing.status.success(), "the play stops");
         let failing_text = String::from_utf8_lossy(&failing.stdout);
-        assert!(failing_text.contains("rescued=1"), "{failing_text}");
         assert!(failing_text.contains("serves again"), "{failing_text}");
         assert!(
             failing_text.contains("ModuleNotFoundError"),
             "{failing_text}"
         );
         assert_eq!(a.run(&["cat", INI]), ini_before);
+        assert_eq!(serving_slot(&a), slot_before, "the old slot serves on");
         assert_stages_8_and_9(&a);
 
         // Code from git: a repository with an annotated tag, inside the droplet (file://, as
@@ -847,9 +931,22 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         );
         let a_only = a.address.to_string();
         let ship = ["--tags", "app,service", "--limit", a_only.as_str()];
-        let from_git = play_as_user(&playbook, &git_dir, key_arg, &extra, &ship);
+        // A new release while a visitor asks GET /items every 50 ms: it starts in the other slot,
+        // answers on its own socket, then takes over; no request fails (issue 27).
+        let slot_before = serving_slot(&a);
+        let before = current_release(&a);
+        let (from_git, asked, failed) = common::load::under_load(&a_only, || {
+            play_as_user(&playbook, &git_dir, key_arg, &extra, &ship)
+        });
+        eprintln!("the release from git, under load: {failed:?} not 200 of {asked}");
         assert!(from_git.status.success(), "the release from git");
+        assert!(asked > 20, "the visitor asked {asked} times");
+        assert_eq!(failed, Vec::<u16>::new(), "answers not 200, of {asked}");
+        let slot = serving_slot(&a);
+        assert_ne!(slot, slot_before, "the other slot serves the new release");
+        assert_served_by_slot(&a, &slot);
         let current = current_release(&a);
+        assert_ne!(current, before, "a new release serves");
         assert_eq!(a.run(&["cat", &format!("{STATE}/current")]).trim(), current);
         let mark = a.run(&["cat", &format!("{STATE}/marks/{current}")]);
         for line in [
@@ -891,6 +988,63 @@ fn the_exported_play_sets_up_two_droplets_like_droplift_and_runs_again_without_c
         let recap = changed_per_host(&String::from_utf8_lossy(&again.stdout));
         assert_eq!(recap.len(), 1);
         assert!(recap.iter().all(|(_, changed)| *changed == 0), "{recap:?}");
+
+        // A release that builds but fails at once (its app raises on import), shipped while the
+        // visitor asks: the play fails, the release never serves a request (every answer is
+        // 200, from the old slot), it is marked failed, and the slot serving stays.
+        std::fs::write(
+            repo.join("app.py"),
+            format!(
+                "{}\nraise RuntimeError(\"this release is broken on purpose\")\n",
+                std::fs::read_to_string(repo.join("app.py")).expect("app.py")
+            ),
+        )
+        .expect("app.py");
+        git(&["commit", "-qam", "v2, broken"], &repo);
+        git(&["tag", "-a", "v2.0.0", "-m", "v2.0.0"], &repo);
+        // Pushed as root (git refuses a repository another user owns), then erin's again.
+        a.run(&["chown", "-R", "root", "/srv/items.git"]);
+        git(
+            &["push", "-q", bare.to_str().expect("utf-8"), "v2.0.0"],
+            &repo,
+        );
+        a.run(&["chown", "-R", "erin", "/srv/items.git"]);
+        let git_vars = git_dir.join("group_vars/all.yml");
+        let vars = std::fs::read_to_string(&git_vars).expect("vars");
+        let v2 = vars.replace(
+            r#"app_ref: !unsafe "v1.0.0""#,
+            r#"app_ref: !unsafe "v2.0.0""#,
+        );
+        assert_ne!(v2, vars, "the ref is in group_vars");
+        std::fs::write(&git_vars, v2).expect("vars");
+        let (broken, asked, failed) = common::load::under_load(&a_only, || {
+            play_as_user(&playbook, &git_dir, key_arg, &extra, &ship)
+        });
+        eprintln!("the broken release, under load: {failed:?} not 200 of {asked}");
+        assert!(!broken.status.success(), "the play stops");
+        let broken_text = String::from_utf8_lossy(&broken.stdout);
+        assert!(
+            broken_text.contains("RuntimeError: this release is broken on purpose"),
+            "{broken_text}"
+        );
+        assert!(broken_text.contains("serves again"), "{broken_text}");
+        assert!(asked > 10, "the visitor asked {asked} times");
+        assert_eq!(failed, Vec::<u16>::new(), "answers not 200, of {asked}");
+        assert_eq!(current_release(&a), current, "the release before serves on");
+        assert_eq!(serving_slot(&a), slot, "in the same slot");
+        assert_served_by_slot(&a, &slot);
+        let failed_marks = a.run(&[
+            "grep",
+            "-lx",
+            "status=failed",
+            "-r",
+            &format!("{STATE}/marks"),
+        ]);
+        assert_eq!(
+            failed_marks.lines().count(),
+            1,
+            "the broken release is marked failed"
+        );
         tls.join().expect("stage 10 by the play ran");
         c_stage_10.join().expect("droplift's stage 10 ran");
     });

@@ -10,6 +10,7 @@ pub mod course;
 pub mod droplet;
 pub mod events;
 pub mod files;
+pub mod load;
 pub mod prefetch;
 pub mod session;
 pub mod sshd;

@@ -26,8 +26,8 @@ pub const SLOT_INI: &str = include_str!("../../../../assets/uwsgi/slot.ini");
 /// The systemd unit of the two slots (`uwsgi-SITE@.service`), with `{{site}}` and `{{user}}`.
 pub const SLOT_UNIT: &str = include_str!("../../../../assets/uwsgi/slot.service");
 /// uWSGI's settings as one unit that restarts in place, with `{{site}}` and `{{module}}`: what
-/// droplift set up before the slots (its check still knows them), and what the Ansible export
-/// writes.
+/// droplift and its Ansible export set up before the slots (the check still knows them; the next
+/// go-live moves such a server to the slots).
 pub const UWSGI_INI: &str = include_str!("../../../../assets/uwsgi/uwsgi.ini");
 /// The one unit of before (`uwsgi-SITE.service`), with `{{site}}` and `{{user}}`: see UWSGI_INI.
 pub const UNIT: &str = include_str!("../../../../assets/uwsgi/uwsgi.service");
@@ -268,6 +268,12 @@ pub fn smoke_script_of(v: &ServiceValues, files: &[&'static str]) -> Script {
     smoke_script(&layout, v, &all)
 }
 
+/// The files of the go-live, in order: the go-live step's, and the Ansible export's
+/// `files/go-live.sh`.
+pub fn go_live_parts() -> [&'static str; 6] {
+    [LIB, LOCK, TARGET, SMOKE, SLOTS, GO_LIVE]
+}
+
 /// The go-live step: `target` is next (stage 8's release), previous, or a release's name.
 fn go_live(
     layout: &Layout,
@@ -275,7 +281,7 @@ fn go_live(
     target: &dyn ShellArg,
 ) -> Result<Command, QuoteError> {
     Ok(Command::root(
-        &smoke_script(layout, v, &[LIB, LOCK, TARGET, SMOKE, SLOTS, GO_LIVE]).set("target", target),
+        &smoke_script(layout, v, &go_live_parts()).set("target", target),
     )?
     .timeout(Duration::from_secs(240))
     .by_hand(format!(
