@@ -67,7 +67,7 @@ fail() {
   echo "$1" >&2
   diagnose "$(slot_unit "$slot")"
   local short
-  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")" "${3-}")
+  short=$(summary "${2:-not asked: the service did not start}" "$(slot_unit "$slot")" "${3-}" "${log_since-}")
   undo
   echo failed > "$staging/go-live.result"
   echo "$short" >&2
@@ -163,6 +163,7 @@ go_live_detached() {
   trap 'fail "the go-live was stopped by a signal: everything is put back" "not asked: the go-live was stopped first"' TERM INT HUP
   trap 'fail "a step of the go-live failed (above): everything is put back" "not asked: a step before it failed"' EXIT
   local new_unit out
+  log_since=$(printf '%(%Y/%m/%d %H:%M:%S)T' -1)
   new_unit=$(slot_unit "$slot")
   echo "release $name goes live in $new_unit${old:+ (serving until now: $old, in $(slot_unit "$from"))}"
   phase started

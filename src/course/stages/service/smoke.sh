@@ -1,7 +1,6 @@
-# The smoke test, and what to show when it fails: GET $health (the app's health path) wants 2xx
-# (health_json=yes, the sample's /items: 200 with JSON). Through nginx it names the site as a
-# visitor would and follows http to https on this server (-k: the certificate is stage 10's
-# check), never through a proxy (sudo on Ubuntu reads one from /etc/environment).
+# The smoke test, and what to show when it fails: GET $health wants 2xx (health_json=yes: 200
+# with JSON). Through nginx it names the site as a visitor would, follows http to https (-k:
+# the certificate is stage 10's check), never through a proxy (Ubuntu's /etc/environment).
 : "${base:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
 
@@ -39,9 +38,8 @@ smoke_test() {
   return "$rc"
 }
 
-# Requests $health from a slot's own HTTP socket $1 before nginx sends it anything, as the site's
-# user (their folder), saying https once the site has it; a redirect to https here passes (the
-# test through nginx, next, follows it).
+# Requests $health from a slot's own socket $1 before nginx sends it anything, as the site's user,
+# saying https once the site has it (a redirect to https passes: the test through nginx follows).
 smoke_socket() {
   local host=$server_name proto=http body out code rest rc=0
   [ "$host" = _ ] && host=localhost
@@ -94,9 +92,8 @@ app_log_tail() {
   as_owner tail -n 300 -- "$base/log/uwsgi.log" 2>/dev/null | tr -cd '[:print:]\t\n' || true
 }
 
-# The short story, a few lines for the error card: the state of the unit $2, the most telling
-# line of the app's log and of nginx's (only when nginx was asked), and what GET $health
-# answered ($1), asked where $3 says (through nginx when empty).
+# The short story for the error card: unit $2's state, the telling line of the app's log and of
+# nginx's since $4 (nginx's time format; when asked through nginx, $3 empty), what GET said ($1).
 summary() {
   local cause nginx_said
   # A Python error or the database's refusal says more than uWSGI's own "no app loaded".
@@ -105,7 +102,8 @@ summary() {
     | tail -n 1 || true)
   [ -n "$cause" ] || cause=$(app_log_tail |
     grep -o -E 'callable not found or import error|Permission denied.*' | tail -n 1 || true)
-  nginx_said=$(grep -F "$base/socket.sock" /var/log/nginx/error.log 2>/dev/null | tail -n 1 |
+  nginx_said=$(grep -F "$base/socket.sock" /var/log/nginx/error.log 2>/dev/null |
+    awk -v s="${4-}" 'substr($0, 1, 19) >= s' | tail -n 1 |
     grep -o -E 'connect\(\) to [^ ]+ failed \([^)]*\)' || true)
   echo "service $2: $(systemctl is-active "$2" 2>/dev/null || true) ($(systemctl show -p Result --value "$2" 2>/dev/null || echo unknown))"
   [ -z "$cause" ] || echo "the app's log says: $cause"
