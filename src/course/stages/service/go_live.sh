@@ -1,6 +1,5 @@
-# Makes a release the one serving with no request dropped (docs/design.md): started in the other
-# slot, asked on its own socket, then nginx's socket name moved to it; any failure puts the old
-# slot back. It runs as its own unit; its phase file lets a rerun finish or undo it if killed.
+# A release goes live in the other slot, asked on its own socket before nginx's socket name moves
+# to it; a failure puts the old slot back; a rerun finishes or undoes one killed (docs/design.md).
 : "${base:?}" "${staging:?}" "${unit:?}" "${target:?}" "${ini:?}" "${env_file:?}"
 : "${u:?}" "${releases:?}" "${server_name:?}" "${health:?}" "${health_json:?}"
 set -euo pipefail
@@ -204,8 +203,8 @@ go_live_detached() {
     mv -f "$env_file.restart" "$env_file"
     echo "the environment file of droplift env is live"
   fi
-  # Not serving: a restart drops nothing.
-  if ! systemctl restart "$new_unit"; then
+  # Not serving: a restart drops nothing (no "changed on disk": enable's --no-reload, harmless).
+  if ! systemctl restart "$new_unit" 2> >(grep -v 'changed on disk' >&2); then
     fail "$new_unit did not start"
   fi
   if ! said=$(smoke_wait 20 "$base/check-$slot.sock"); then

@@ -79,7 +79,7 @@ smoke_wait() {
 diagnose() {
   {
     echo "── systemctl status $1"
-    systemctl status "$1" --no-pager --lines 0 2>&1 | head -n 6 || true
+    systemctl status "$1" --no-pager --lines 0 2>&1 | grep -v 'changed on disk' | head -n 6 || true
     echo "── journalctl -u $1 (last lines)"
     journalctl -u "$1" -n 12 --no-pager -o cat 2>&1 || true
     echo "── $base/log/uwsgi.log (last lines)"
