@@ -3,7 +3,7 @@
 //! stages skipped with why, and the squad's own stages.
 
 use super::drive::{chord, press, type_text};
-use super::tests::app;
+use super::tests::{app, error};
 use super::*;
 use crate::course::StageStatus;
 use crate::remote::Job;
@@ -65,13 +65,6 @@ pub(super) fn squad_shipped() -> App {
     app.enter_stage(StageId::Service);
     app.view = View::Finished;
     app
-}
-
-fn error(app: &App, key: &str) -> String {
-    app.form
-        .field(key)
-        .and_then(|f| f.error.clone())
-        .unwrap_or_default()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! its field and nothing starts; good input starts the read-only check.
 
 use super::drive::{press, type_text};
+use super::tests::error;
 use super::*;
 use crate::runner::Request;
 use crate::secret::SecretName;
@@ -23,13 +24,6 @@ fn clear_field(app: &mut App) {
     for _ in 0..80 {
         press(app, KeyCode::Backspace);
     }
-}
-
-fn error(app: &App, key: &str) -> String {
-    app.form
-        .field(key)
-        .and_then(|f| f.error.clone())
-        .unwrap_or_default()
 }
 
 #[test]

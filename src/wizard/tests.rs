@@ -343,6 +343,14 @@ fn expired_password_is_changed_through_the_popup_and_a_rejection_is_shown_at_the
     );
 }
 
+/// The message a form field shows under it (empty: none).
+pub(super) fn error(app: &App, key: &str) -> String {
+    app.form
+        .field(key)
+        .and_then(|f| f.error.clone())
+        .unwrap_or_default()
+}
+
 pub(super) fn request_id(effects: &[Effect]) -> JobId {
     match effects.first() {
         Some(Effect::Perform(request)) => request.id(),
