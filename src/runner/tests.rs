@@ -13,6 +13,14 @@ fn out(id: JobId, line: &str) -> WorkerEvent {
     }
 }
 
+fn err(id: JobId, line: &str) -> WorkerEvent {
+    WorkerEvent::Output {
+        id,
+        stream: Stream::Stderr,
+        line: line.into(),
+    }
+}
+
 fn finished(id: JobId, exit_code: i32) -> WorkerEvent {
     WorkerEvent::Finished { id, exit_code }
 }
@@ -75,11 +83,7 @@ fn a_failed_step_stops_the_stage_with_the_server_s_words() {
     let id = id_of(&run.start());
     run.on_event(&out(id, "droplift-state: pending"));
     let id = id_of(&run.on_event(&finished(id, 0)));
-    run.on_event(&WorkerEvent::Output {
-        id,
-        stream: Stream::Stderr,
-        line: "useradd: cannot lock /etc/passwd".into(),
-    });
+    run.on_event(&err(id, "useradd: cannot lock /etc/passwd"));
     match run.on_event(&finished(id, 1)) {
         Progress::Finished(Outcome::Failed {
             phase,
@@ -380,17 +384,9 @@ fn a_joint_s_failure_is_its_failing_step_s_and_is_undone() {
     let id = id_of(&run.start());
     run.on_event(&out(id, "droplift-state: pending"));
     let id = id_of(&run.on_event(&finished(id, 0)));
-    run.on_event(&WorkerEvent::Output {
-        id,
-        stream: Stream::Stderr,
-        line: "the first's words".into(),
-    });
+    run.on_event(&err(id, "the first's words"));
     run.on_event(&out(id, "droplift-step: 1"));
-    run.on_event(&WorkerEvent::Output {
-        id,
-        stream: Stream::Stderr,
-        line: "no such thing".into(),
-    });
+    run.on_event(&err(id, "no such thing"));
     // The undo runs alone.
     let p = run.on_event(&finished(id, 3));
     let Progress::Next(Request::Run { id, command }) = p else {
